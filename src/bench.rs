@@ -1,0 +1,156 @@
+//! Benchmarks that print ratios: schedules to the first failure per bug and checker
+//! (`daxlock bench zoo`), and checker throughput (`daxlock bench speed`).
+
+use crate::check::Verdict;
+use crate::dax::bugs::ALL_BUGS;
+use crate::gate::{run_checker, Budget, CheckerKind};
+use crate::scenario::Scenario;
+use std::fmt::Write as _;
+
+fn median(mut v: Vec<usize>) -> Option<usize> {
+    v.sort_unstable();
+    (!v.is_empty()).then(|| v[v.len() / 2])
+}
+
+/// For every bug with a catalogue scenario expecting a failure: loom executions and
+/// seconds to the first failure; for shuttle random and PCT, the median schedules to
+/// the first failure over `seeds` seeds (each capped at `cap` iterations); and PCT's
+/// guaranteed per-execution probability 1/(n·k^(d−1)).
+pub fn zoo(
+    scenarios: &[Scenario],
+    seeds: usize,
+    cap: usize,
+) -> Result<String, crate::check::CheckError> {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<24} {:<26} {:>3} {:>14} {:>8} {:>12} {:>12} {:>6} {:>5} {:>3} {:>12}",
+        "bug",
+        "scenario",
+        "n",
+        "loom execs",
+        "loom s",
+        "random med",
+        "pct med",
+        "found",
+        "k",
+        "d",
+        "pct 1/bound"
+    );
+    for bug in ALL_BUGS {
+        let bugs = crate::dax::Bugs::fixed()
+            .with(bug.name)
+            .expect("catalogue bug");
+        for s in scenarios {
+            let Some(expected) = s.expected(bugs) else {
+                continue;
+            };
+            if expected == Verdict::Verified {
+                continue;
+            }
+            let loom = if s.threads.len() <= crate::check::loom::LOOM_MAX_SCENARIO_THREADS {
+                let r = run_checker(CheckerKind::Loom, s, bugs, &Budget::default())?;
+                (
+                    r.first_failure_at
+                        .map_or("missed".into(), |n| n.to_string()),
+                    format!("{:.2}", r.seconds),
+                )
+            } else {
+                ("-".into(), "-".into())
+            };
+            let mut firsts = [Vec::new(), Vec::new()];
+            let mut found = [0, 0];
+            let mut steps = None;
+            for seed in 0..seeds as u64 {
+                for (i, kind) in [CheckerKind::Random, CheckerKind::Pct]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let budget = Budget {
+                        iterations: Some(cap),
+                        seed,
+                        ..Budget::default()
+                    };
+                    let r = run_checker(kind, s, bugs, &budget)?;
+                    if kind == CheckerKind::Pct {
+                        steps = steps.or(r.steps);
+                    }
+                    if let Some(n) = r.first_failure_at {
+                        firsts[i].push(n);
+                        found[i] += 1;
+                    }
+                }
+            }
+            let n = s.threads.len() + 1;
+            let d = s.check.pct_depth.unwrap_or(crate::gate::DEFAULT_PCT_DEPTH);
+            let k = steps.unwrap_or(1).max(1);
+            let inverse_bound = (n as f64) * (k as f64).powi(d as i32 - 1);
+            let med = |v: &Vec<usize>| median(v.clone()).map_or("missed".into(), |m| m.to_string());
+            let _ = writeln!(
+                out,
+                "{:<24} {:<26} {:>3} {:>14} {:>8} {:>12} {:>12} {:>6} {:>5} {:>3} {:>12.0}",
+                bug.name,
+                s.name,
+                n,
+                loom.0,
+                loom.1,
+                med(&firsts[0]),
+                med(&firsts[1]),
+                format!("{}/{}", found[1], seeds),
+                k,
+                d,
+                inverse_bound
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "n = threads incl. main; k = contended steps of PCT's calibration run; d = PCT depth;\n\
+         medians over {seeds} seeds, each capped at {cap} schedules; found = PCT seeds that found it;\n\
+         PCT guarantees a find within 1/bound schedules in expectation (the last column)."
+    );
+    Ok(out)
+}
+
+/// Schedules per second of each checker on every catalogue scenario's fixed variant.
+pub fn speed(scenarios: &[Scenario]) -> Result<String, crate::check::CheckError> {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<28} {:<8} {:>10} {:>8} {:>12}",
+        "scenario", "checker", "schedules", "seconds", "per second"
+    );
+    for s in scenarios {
+        for kind in [
+            CheckerKind::Loom,
+            CheckerKind::Random,
+            CheckerKind::Pct,
+            CheckerKind::Threads,
+        ] {
+            if kind == CheckerKind::Loom
+                && s.threads.len() > crate::check::loom::LOOM_MAX_SCENARIO_THREADS
+            {
+                continue;
+            }
+            let budget = Budget {
+                iterations: Some(if kind == CheckerKind::Threads {
+                    200
+                } else {
+                    2000
+                }),
+                ..Budget::default()
+            };
+            let r = run_checker(kind, s, crate::dax::Bugs::fixed(), &budget)?;
+            let _ = writeln!(
+                out,
+                "{:<28} {:<8} {:>10} {:>8.2} {:>12.0}",
+                s.name,
+                kind.as_str(),
+                r.schedules,
+                r.seconds,
+                r.schedules as f64 / r.seconds.max(1e-9)
+            );
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,20 @@
+//! The harness: checkers that explore schedules of the protocol, one runner generic
+//! over them, verdicts and counterexample traces.
+
+pub mod loom;
+pub mod pct;
+pub mod random;
+pub mod replay;
+pub mod runner;
+pub mod shuttle;
+pub mod threads;
+pub mod trace;
+pub mod verdict;
+
+pub use self::loom::LoomChecker;
+pub use pct::PctChecker;
+pub use random::RandomChecker;
+pub use replay::ReplayChecker;
+pub use runner::{check, CheckError, CheckReport, Checker, Failure};
+pub use threads::ThreadsChecker;
+pub use verdict::Verdict;

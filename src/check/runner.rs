@@ -1,0 +1,345 @@
+//! The scenario runner: one execution body, generic over the backend, explored by
+//! any [`Checker`].
+//!
+//! A checker only decides *which schedules* run; what one execution does (build the
+//! mapping, spawn the scenario's threads, run their operations, check the end
+//! state) and how its outcome becomes a verdict are written once, here.
+
+use super::trace::{Event, Recorder, Route};
+use super::verdict::Verdict;
+use crate::dax::{AccessResult, Bugs, Mapping, MappingConfig};
+use crate::scenario::{FaultSize, Op, Scenario};
+use crate::sync::Backend;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Why an exploration stopped before its budget ran out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// Every thread blocked (or the watchdog fired): a hang.
+    Deadlock(String),
+    /// The model itself panicked: a defect of the model or harness, not a verdict.
+    Crash(String),
+}
+
+/// What a checker reports after exploring.
+#[derive(Debug, Clone, Default)]
+pub struct Exploration {
+    /// Executions run.
+    pub executions: usize,
+    /// Whether the whole space (loom) or the whole budget (shuttle, threads) was run.
+    pub complete: bool,
+    /// What ended the exploration early, if anything.
+    pub stop: Option<Stop>,
+    /// Replayable schedule of the stopping execution (shuttle only).
+    pub stop_schedule: Option<String>,
+    /// Replayable schedules of the executions whose body asked to keep theirs, in
+    /// order (shuttle only).
+    pub kept: Vec<String>,
+    /// Contended scheduling steps of a calibration execution (PCT only).
+    pub steps: Option<usize>,
+}
+
+/// One execution body: runs one schedule's execution; returns true when it wants its
+/// schedule kept (it found a new kind of failure).
+pub type Body = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// A way to run an execution body over many schedules.
+pub trait Checker {
+    /// The primitives the body runs on.
+    type Backend: Backend;
+    /// Short name (`loom`, `random`, `pct`, `replay`, `threads`).
+    fn name(&self) -> &'static str;
+    /// Its settings, for reports (`bound 3`, `seed 1 shard 0/1`...).
+    fn settings(&self) -> String;
+    /// The most scenario threads it can run, if limited.
+    fn max_threads(&self) -> Option<usize> {
+        None
+    }
+    /// Runs `body` over this checker's schedules.
+    fn explore(&self, body: Body) -> Exploration;
+}
+
+/// One failure found, with its evidence.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// The 1-based execution that found it.
+    pub execution: usize,
+    /// What broke: the deadlock message, violated invariants, spurious SIGBUSes.
+    pub details: Vec<String>,
+    /// Kernel WARN conditions that fired in that execution before the end.
+    pub warnings: Vec<String>,
+    /// The protocol events of that execution.
+    pub trace: Vec<Event>,
+    /// A schedule `daxlock replay` can rerun (shuttle checkers only).
+    pub schedule: Option<String>,
+}
+
+/// The result of checking one scenario variant with one checker.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    /// Checker name.
+    pub checker: &'static str,
+    /// Checker settings.
+    pub settings: String,
+    /// Executions (schedules) explored.
+    pub schedules: usize,
+    /// Whether the space or budget was exhausted (false when stopped by a hang).
+    pub complete: bool,
+    /// The worst verdict over every execution.
+    pub verdict: Verdict,
+    /// The first failure of the worst verdict, if any.
+    pub failure: Option<Failure>,
+    /// The first execution that failed in any way (1-based), if any.
+    pub first_failure_at: Option<usize>,
+    /// Contended scheduling steps per execution, as PCT calibrated it (PCT only).
+    pub steps: Option<usize>,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// A scenario that cannot run under a checker.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    /// More threads than the checker can model.
+    #[error("{name}: {threads} threads, but {checker} models at most {max} (5 with its main thread); use --checker pct or random")]
+    TooManyThreads {
+        /// Scenario.
+        name: String,
+        /// Threads it has.
+        threads: usize,
+        /// Checker.
+        checker: &'static str,
+        /// Its limit.
+        max: usize,
+    },
+    /// The model panicked: a defect, reported as such.
+    #[error("{name}: the model panicked under {checker}: {message}")]
+    ModelPanicked {
+        /// Scenario.
+        name: String,
+        /// Checker.
+        checker: &'static str,
+        /// The panic message.
+        message: String,
+    },
+}
+
+/// What one execution's threads reported.
+#[derive(Debug, Default)]
+struct ExecOutcome {
+    violations: Vec<String>,
+    sigbus: Vec<String>,
+}
+
+/// Runs one thread's operations; returns problems it met.
+fn run_ops<B: Backend>(m: &Mapping<B>, ops: &[Op]) -> ExecOutcome {
+    let mut out = ExecOutcome::default();
+    for op in ops {
+        match *op {
+            Op::Fault { addr, size, write } => {
+                match m.access(addr, write, size == FaultSize::Pmd) {
+                    AccessResult::Mapped { .. } => {}
+                    AccessResult::Sigbus { spurious: false } => return out,
+                    AccessResult::Sigbus { spurious: true } => {
+                        out.sigbus
+                            .push(format!("SIGBUS at {addr:#x} inside the file"));
+                        return out;
+                    }
+                    AccessResult::NoProgress => out.violations.push(format!(
+                        "access at {addr:#x} made no progress after {} faults",
+                        crate::dax::fault::MAX_FAULTS_PER_ACCESS
+                    )),
+                    AccessResult::NoVma => {
+                        out.violations.push(format!("no VMA contains {addr:#x}"))
+                    }
+                }
+            }
+            Op::Fsync => m.fsync(),
+            Op::Truncate { size_pages } => m.truncate(size_pages),
+            Op::Write { pgoff, pages } => m.write(pgoff, pages),
+        }
+    }
+    out
+}
+
+/// One execution: build the mapping, run every thread, join, check the end state.
+fn execute<B: Backend>(config: &MappingConfig, id: u64, threads: &[Vec<Op>]) -> ExecOutcome {
+    let m = Arc::new(Mapping::<B>::new(id, config));
+    let handles: Vec<_> = threads
+        .iter()
+        .enumerate()
+        .map(|(i, ops)| {
+            let (m, ops) = (m.clone(), ops.clone());
+            B::spawn(format!("t{}", i + 1), move || run_ops(&m, &ops))
+        })
+        .collect();
+    let mut outcome = ExecOutcome::default();
+    for h in handles {
+        match B::join(h) {
+            Ok(o) => {
+                outcome.violations.extend(o.violations);
+                outcome.sigbus.extend(o.sigbus);
+            }
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
+    }
+    outcome.violations.extend(m.end_state_violations());
+    outcome
+}
+
+/// Folds executions into a verdict and keeps the first failure of each kind.
+#[derive(Default)]
+struct Collector {
+    executions: usize,
+    first: Vec<Failure>,
+    first_failure_at: Option<usize>,
+}
+
+impl Collector {
+    /// Records one finished execution; true when it is the first of its verdict.
+    fn record(&mut self, outcome: ExecOutcome, trace: Vec<Event>) -> bool {
+        self.executions += 1;
+        let warnings: Vec<String> = trace
+            .iter()
+            .filter(|e| e.is_warning())
+            .map(Event::warning_text)
+            .collect();
+        let (verdict, details) = if !outcome.violations.is_empty() {
+            (Verdict::Invariant, outcome.violations)
+        } else if !outcome.sigbus.is_empty() {
+            (Verdict::Sigbus, outcome.sigbus)
+        } else if !warnings.is_empty() {
+            (Verdict::Warning, Vec::new())
+        } else {
+            return false;
+        };
+        self.add(verdict, details, warnings, trace, self.executions)
+    }
+
+    fn add(
+        &mut self,
+        verdict: Verdict,
+        details: Vec<String>,
+        warnings: Vec<String>,
+        trace: Vec<Event>,
+        execution: usize,
+    ) -> bool {
+        self.first_failure_at.get_or_insert(execution);
+        if self.first.iter().any(|f| f.verdict == verdict) {
+            return false;
+        }
+        self.first.push(Failure {
+            verdict,
+            execution,
+            details,
+            warnings,
+            trace,
+            schedule: None,
+        });
+        true
+    }
+}
+
+/// Checks one scenario with `bugs` re-introduced under `checker`.
+pub fn check<C: Checker>(
+    checker: &C,
+    scenario: &Scenario,
+    bugs: Bugs,
+) -> Result<CheckReport, CheckError> {
+    if let Some(max) = checker.max_threads() {
+        if scenario.threads.len() > max {
+            return Err(CheckError::TooManyThreads {
+                name: scenario.name.clone(),
+                threads: scenario.threads.len(),
+                checker: checker.name(),
+                max,
+            });
+        }
+    }
+    let start = Instant::now();
+    let recorder = Recorder::new(C::Backend::thread_name);
+    let route = Route::new(recorder.clone());
+    let collector = Arc::new(Mutex::new(Collector::default()));
+    let config = Arc::new(MappingConfig {
+        bugs,
+        ..scenario.config.clone()
+    });
+    let threads = Arc::new(scenario.threads.clone());
+    let body: Body = {
+        let (recorder, collector, id) = (recorder.clone(), collector.clone(), route.id);
+        Arc::new(move || {
+            recorder.reset();
+            let outcome = execute::<C::Backend>(&config, id, &threads);
+            lock(&collector).record(outcome, recorder.events())
+        })
+    };
+    let exploration = checker.explore(body);
+    let mut c = std::mem::take(&mut *lock(&collector));
+    for (failure, schedule) in c.first.iter_mut().zip(exploration.kept.iter()) {
+        failure.schedule = Some(schedule.clone());
+    }
+    let mut executions = c.executions;
+    match exploration.stop {
+        Some(Stop::Deadlock(message)) => {
+            executions += 1;
+            let trace = recorder.events();
+            let warnings = trace
+                .iter()
+                .filter(|e| e.is_warning())
+                .map(Event::warning_text)
+                .collect();
+            c.add(Verdict::Hang, vec![message], warnings, trace, executions);
+            if let Some(f) = c.first.iter_mut().find(|f| f.verdict == Verdict::Hang) {
+                f.schedule = exploration.stop_schedule;
+            }
+        }
+        Some(Stop::Crash(message)) => {
+            return Err(CheckError::ModelPanicked {
+                name: scenario.name.clone(),
+                checker: checker.name(),
+                message,
+            })
+        }
+        None => {}
+    }
+    drop(route);
+    let failure = c.first.iter().max_by_key(|f| f.verdict).cloned();
+    Ok(CheckReport {
+        checker: checker.name(),
+        settings: checker.settings(),
+        schedules: executions.max(exploration.executions),
+        complete: exploration.complete,
+        verdict: failure.as_ref().map_or(Verdict::Verified, |f| f.verdict),
+        failure,
+        first_failure_at: c.first_failure_at,
+        steps: exploration.steps,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Turns a panic payload into its message.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "non-string panic payload".to_owned())
+}
+
+/// Classifies a panic that ended an exploration: loom's `deadlock; threads = ...`
+/// and shuttle's `deadlock! blocked tasks: ...` are hangs; anything else is a crash.
+pub fn classify_panic(payload: &(dyn std::any::Any + Send)) -> Stop {
+    let msg = panic_message(payload);
+    if msg.starts_with("deadlock") {
+        Stop::Deadlock(msg.lines().next().unwrap_or_default().to_owned())
+    } else {
+        Stop::Crash(msg)
+    }
+}

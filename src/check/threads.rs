@@ -1,0 +1,82 @@
+//! Real threads on a production backend, with a watchdog that turns a hang into a
+//! report instead of a stuck process.
+
+use super::runner::{Body, Checker, Exploration, Stop};
+use crate::sync::Backend;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+/// Runs the scenario on real OS threads `iterations` times; an execution that does
+/// not finish within `watchdog` is reported as a hang (its threads are abandoned,
+/// still blocked, as a hung kernel task would be).
+#[derive(Debug, Clone, Copy)]
+pub struct ThreadsChecker<B> {
+    /// Executions to run.
+    pub iterations: usize,
+    /// How long one execution may take before it counts as hung.
+    pub watchdog: Duration,
+    backend: PhantomData<B>,
+}
+
+impl<B> ThreadsChecker<B> {
+    /// A stress run of `iterations` executions with a `watchdog` per execution.
+    pub fn new(iterations: usize, watchdog: Duration) -> Self {
+        ThreadsChecker {
+            iterations,
+            watchdog,
+            backend: PhantomData,
+        }
+    }
+}
+
+impl<B: Backend> Checker for ThreadsChecker<B> {
+    type Backend = B;
+
+    fn name(&self) -> &'static str {
+        "threads"
+    }
+
+    fn settings(&self) -> String {
+        format!("{} watchdog {} ms", B::NAME, self.watchdog.as_millis())
+    }
+
+    fn explore(&self, body: Body) -> Exploration {
+        for i in 0..self.iterations {
+            let (tx, rx) = crossbeam_channel::bounded(1);
+            let b = body.clone();
+            std::thread::Builder::new()
+                .name("scenario-main".into())
+                .spawn(move || {
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b()));
+                    let _ = tx.send(r.map_err(|p| super::runner::panic_message(p.as_ref())));
+                })
+                .expect("spawning the scenario thread failed");
+            match rx.recv_timeout(self.watchdog) {
+                Ok(Ok(_)) => {}
+                Ok(Err(msg)) => {
+                    return Exploration {
+                        executions: i,
+                        stop: Some(Stop::Crash(msg)),
+                        ..Exploration::default()
+                    }
+                }
+                Err(_) => {
+                    return Exploration {
+                        executions: i,
+                        stop: Some(Stop::Deadlock(format!(
+                            "watchdog: execution {} did not finish within {} ms",
+                            i + 1,
+                            self.watchdog.as_millis()
+                        ))),
+                        ..Exploration::default()
+                    }
+                }
+            }
+        }
+        Exploration {
+            executions: self.iterations,
+            complete: true,
+            ..Exploration::default()
+        }
+    }
+}

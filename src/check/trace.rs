@@ -1,0 +1,284 @@
+//! Counterexample traces, taken from the protocol's own `tracing` events.
+//!
+//! The protocol emits `tracing` events tagged with its mapping id. One global
+//! subscriber ([`install`]) routes each event to the [`Recorder`] registered for that
+//! id (one per running check), and, when `RUST_LOG` is set, also prints it live
+//! through tracing-subscriber's `fmt` layer filtered by `EnvFilter`. The timeline of a
+//! failure is therefore the same events `RUST_LOG=daxlock=debug` shows.
+
+use serde::Serialize;
+use std::collections::HashMap;
+use std::fmt::{self, Write as _};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use tracing::field::{Field, Visit};
+use tracing::{Event as TracingEvent, Subscriber};
+use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{filter, EnvFilter};
+
+/// A field value of a protocol event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// An index, address, key or count.
+    Int(u64),
+    /// A flag.
+    Bool(bool),
+    /// A name or message.
+    Str(String),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Int(v) => write!(f, "{v:#x}"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+/// One protocol event as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// The thread that emitted it: 0 for the scenario's main thread, N for `tN`.
+    pub thread: usize,
+    /// The event name (`grab`, `wait`, `wake`, `insert`, `warn`, `put`, ...).
+    pub name: String,
+    /// Its fields, in emission order (without `mapping` and `event`).
+    pub fields: Vec<(&'static str, Value)>,
+}
+
+impl Event {
+    /// The value of field `name`.
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        self.fields.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+
+    /// `key=value ...` of the fields.
+    pub fn fields_text(&self) -> String {
+        let mut s = String::new();
+        for (k, v) in &self.fields {
+            let _ = match (k, v) {
+                (&"woken", Value::Int(n)) => write!(s, " {k}={n}"),
+                _ => write!(s, " {k}={v}"),
+            };
+        }
+        s.trim_start().to_owned()
+    }
+
+    /// Whether this is a kernel WARN condition.
+    pub fn is_warning(&self) -> bool {
+        self.name == "warn"
+    }
+
+    /// A WARN's one-line description.
+    pub fn warning_text(&self) -> String {
+        let site = self
+            .field("site")
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        let msg = self.field("msg").map(|v| v.to_string()).unwrap_or_default();
+        let rest: Vec<String> = self
+            .fields
+            .iter()
+            .filter(|(k, _)| *k != "site" && *k != "msg")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!("{site}: {msg} ({})", rest.join(" "))
+    }
+}
+
+/// JSON shape of one trace event: `{"thread": 1, "event": "grab", "index": "0x1001"}`.
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.fields.len() + 2))?;
+        m.serialize_entry("thread", &self.thread)?;
+        m.serialize_entry("event", &self.name)?;
+        for (k, v) in &self.fields {
+            match v {
+                Value::Bool(b) => m.serialize_entry(k, b)?,
+                Value::Int(n) if *k == "woken" => m.serialize_entry(k, n)?,
+                other => m.serialize_entry(k, &other.to_string())?,
+            }
+        }
+        m.end()
+    }
+}
+
+/// Renders events as a per-thread timeline: one line each, in global order, indented
+/// into one column per thread.
+pub fn timeline(events: &[Event]) -> String {
+    let mut out = String::new();
+    for (i, e) in events.iter().enumerate() {
+        let who = if e.thread == 0 {
+            "main".to_owned()
+        } else {
+            format!("t{}", e.thread)
+        };
+        let indent = "    ".repeat(e.thread.saturating_sub(1));
+        let mark = if e.is_warning() { "!! " } else { "" };
+        let _ = writeln!(
+            out,
+            "{:>4}  {:<4} {indent}{mark}{} {}",
+            i + 1,
+            who,
+            e.name,
+            e.fields_text()
+        );
+    }
+    out
+}
+
+/// Collects the events of one mapping id during one execution.
+pub struct Recorder {
+    thread_name: fn() -> Option<String>,
+    events: Mutex<Vec<Event>>,
+}
+
+impl Recorder {
+    /// A recorder that asks `thread_name` (the backend's) who emitted each event.
+    pub fn new(thread_name: fn() -> Option<String>) -> Arc<Self> {
+        Arc::new(Recorder {
+            thread_name,
+            events: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Forgets the previous execution's events.
+    pub fn reset(&self) {
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// The events recorded since the last reset.
+    pub fn events(&self) -> Vec<Event> {
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn push(&self, name: String, fields: Vec<(&'static str, Value)>) {
+        let thread = (self.thread_name)()
+            .and_then(|n| n.strip_prefix('t').and_then(|d| d.parse().ok()))
+            .unwrap_or(0);
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Event {
+                thread,
+                name,
+                fields,
+            });
+    }
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn routes() -> &'static Mutex<HashMap<u64, Arc<Recorder>>> {
+    static ROUTES: OnceLock<Mutex<HashMap<u64, Arc<Recorder>>>> = OnceLock::new();
+    ROUTES.get_or_init(Default::default)
+}
+
+/// A mapping id routed to a recorder for as long as it lives.
+pub struct Route {
+    /// The mapping id to build the model's mapping with.
+    pub id: u64,
+}
+
+impl Route {
+    /// Allocates a fresh mapping id whose events go to `recorder`.
+    pub fn new(recorder: Arc<Recorder>) -> Self {
+        install();
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        routes()
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, recorder);
+        Route { id }
+    }
+}
+
+impl Drop for Route {
+    fn drop(&mut self) {
+        routes()
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.id);
+    }
+}
+
+#[derive(Default)]
+struct Fields {
+    mapping: Option<u64>,
+    name: Option<String>,
+    fields: Vec<(&'static str, Value)>,
+}
+
+impl Visit for Fields {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        match field.name() {
+            "mapping" => self.mapping = Some(value),
+            name => self.fields.push((name, Value::Int(value))),
+        }
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.record_u64(field, value as u64);
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.fields.push((field.name(), Value::Bool(value)));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "event" => self.name = Some(value.to_owned()),
+            name => self.fields.push((name, Value::Str(value.to_owned()))),
+        }
+    }
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.record_str(field, &format!("{value:?}"));
+    }
+}
+
+struct CaptureLayer;
+
+impl<S: Subscriber> Layer<S> for CaptureLayer {
+    fn on_event(&self, event: &TracingEvent<'_>, _ctx: Context<'_, S>) {
+        let mut f = Fields::default();
+        event.record(&mut f);
+        let (Some(id), Some(name)) = (f.mapping, f.name) else {
+            return;
+        };
+        let recorder = routes()
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .cloned();
+        if let Some(r) = recorder {
+            r.push(name, f.fields);
+        }
+    }
+}
+
+/// Installs the global subscriber once: capture of protocol events for recorders,
+/// and live printing to stderr when `RUST_LOG` is set.
+pub fn install() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let is_protocol = filter::filter_fn(|m| m.target().starts_with("daxlock::dax"));
+        let live = std::env::var("RUST_LOG").ok().map(|_| {
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(false)
+                .with_thread_names(true)
+                .with_filter(EnvFilter::from_default_env())
+        });
+        let _ = tracing_subscriber::registry()
+            .with(CaptureLayer.with_filter(is_protocol))
+            .with(live)
+            .try_init();
+    });
+}

@@ -1,0 +1,364 @@
+//! The fault paths and the file operations that race with them.
+//!
+//! Kernel: the core-mm dispatch of __handle_mm_fault(), dax_iomap_pte_fault(),
+//! dax_iomap_pmd_fault() with dax_pmd_load_hole() and dax_pmd_insert_mapping(),
+//! dax_writeback_mapping_range() (fsync), truncate under ext4's `i_mmap_sem`, and the
+//! block allocation and invalidation of the DAX write path (dax_iomap_actor()).
+
+use super::entry::{EntryKind, EntrySize};
+use super::file::{Block, Vma};
+use super::mapping::{dax_event, Held, Mapping};
+use super::pagetable::{Pte, Target};
+use super::units::{
+    pfn_is_pmd_aligned, pmd_align_addr, pmd_colour_matches, PG_PMD_COLOUR, PMD_PAGES, PMD_SIZE,
+};
+use crate::sync::Backend;
+
+/// How many times one access may fault before it is reported as making no progress.
+pub const MAX_FAULTS_PER_ACCESS: usize = 6;
+
+/// What a DAX fault handler returns. Kernel: the `VM_FAULT_*` codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultResult {
+    /// A mapping was installed. Kernel: `VM_FAULT_NOPAGE` after a successful insert.
+    Done,
+    /// Nothing installed; the access retries (a racing fault changed the page table).
+    /// Kernel: `VM_FAULT_NOPAGE` / 0 without a mapping.
+    Retry,
+    /// Try PTE faults instead. Kernel: `VM_FAULT_FALLBACK`.
+    Fallback,
+    /// Kernel: `VM_FAULT_SIGBUS`. `spurious` when it did not come from the i_size
+    /// check (a grab error inside the file).
+    Sigbus {
+        /// The SIGBUS did not come from an access beyond end of file.
+        spurious: bool,
+    },
+}
+
+/// How one access (a load or store by a thread) ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessResult {
+    /// The address is mapped (after zero or more faults).
+    Mapped {
+        /// Faults taken.
+        faults: usize,
+    },
+    /// The process got SIGBUS.
+    Sigbus {
+        /// Not explained by end of file.
+        spurious: bool,
+    },
+    /// [`MAX_FAULTS_PER_ACCESS`] faults and still not mapped.
+    NoProgress,
+    /// No VMA contains the address (a SIGSEGV).
+    NoVma,
+}
+
+impl<B: Backend> Mapping<B> {
+    /// One access by a thread: fault until `addr` is mapped (writably for a store).
+    /// With `huge` false the PMD handler is never tried (a VMA without huge pages).
+    ///
+    /// Kernel: __handle_mm_fault() picking create_huge_pmd() / wp_huge_pmd() or
+    /// handle_pte_fault(), each reaching the DAX handler through ext4_dax_huge_fault()
+    /// under `i_mmap_sem` held for reading.
+    pub fn access(&self, addr: u64, write: bool, huge: bool) -> AccessResult {
+        let Some(vma) = self.find_vma(addr) else {
+            return AccessResult::NoVma;
+        };
+        for faults in 0..MAX_FAULTS_PER_ACCESS {
+            let (present, pmd_none, huge_ro) = {
+                let pt = B::lock(&self.pt);
+                let m = pt.lookup(addr);
+                let huge_ro = pt
+                    .slot(addr)
+                    .and_then(|s| s.huge)
+                    .is_some_and(|h| !h.writable);
+                (m, pt.pmd_none(addr), huge_ro)
+            };
+            if present.is_some_and(|p| !write || p.writable) {
+                return AccessResult::Mapped { faults };
+            }
+            dax_event!(self, "fault", addr = addr, write = write);
+            let i_size = B::read(&self.i_mmap);
+            let mut result = FaultResult::Fallback;
+            if huge && (pmd_none || (write && huge_ro)) {
+                result = self.pmd_fault(&vma, addr, write, *i_size);
+            }
+            if result == FaultResult::Fallback {
+                if write && huge_ro {
+                    // Kernel: __split_huge_pmd() zaps a DAX huge mapping.
+                    B::lock(&self.pt).clear_huge(addr);
+                }
+                result = self.pte_fault(&vma, addr, write, *i_size);
+            }
+            drop(i_size);
+            match result {
+                FaultResult::Sigbus { spurious } => return AccessResult::Sigbus { spurious },
+                FaultResult::Done => return AccessResult::Mapped { faults: faults + 1 },
+                FaultResult::Retry | FaultResult::Fallback => {}
+            }
+        }
+        dax_event!(self, "no-progress", addr = addr);
+        AccessResult::NoProgress
+    }
+
+    /// The block for `pages` pages at `index`. Kernel: iomap_begin().
+    fn iomap(&self, index: u64, pages: u64, write: bool) -> Block {
+        let b = B::lock(&self.fs).iomap(index, pages, write);
+        dax_event!(
+            self,
+            "iomap",
+            index = index,
+            pages = pages,
+            block = match b {
+                Block::Hole => "hole",
+                Block::Mapped { .. } => "mapped",
+                Block::Mixed => "mixed",
+            }
+        );
+        b
+    }
+
+    /// A 4 KiB fault at `addr`; `i_size` (in pages) as read under `i_mmap_sem`.
+    ///
+    /// Kernel: dax_iomap_pte_fault().
+    pub fn pte_fault(&self, vma: &Vma, addr: u64, write: bool, i_size: u64) -> FaultResult {
+        let index = vma.index_of(addr);
+        dax_event!(self, "pte-fault", addr = addr, index = index, write = write);
+        if index >= i_size {
+            dax_event!(self, "sigbus", index = index, reason = "beyond EOF");
+            return FaultResult::Sigbus { spurious: false };
+        }
+        let cow = write && !vma.shared;
+        let early = self
+            .bugs
+            .grab_after_iomap
+            .then(|| self.iomap(index, 1, write && !cow));
+        let held = match self.grab(index, EntrySize::Pte) {
+            Ok(h) => h,
+            Err(e) => {
+                dax_event!(
+                    self,
+                    "sigbus",
+                    index = index,
+                    reason = format!("grab failed: {e:?}")
+                );
+                return FaultResult::Sigbus { spurious: true };
+            }
+        };
+        if !self.bugs.no_pagetable_recheck && B::lock(&self.pt).has_huge(addr) {
+            // A racing PMD fault mapped this 2 MiB: retry the access.
+            self.put_locked(index);
+            dax_event!(
+                self,
+                "retry",
+                index = index,
+                reason = "huge mapping present"
+            );
+            return FaultResult::Retry;
+        }
+        let block = early.unwrap_or_else(|| self.iomap(index, 1, write && !cow));
+        if cow {
+            // Copy (zeroes for a hole) into a private page; the tree is left alone.
+            self.map_pte(addr, Target::Anon, true);
+        } else {
+            match block {
+                Block::Mapped { frame } => {
+                    self.insert(
+                        held,
+                        index,
+                        EntryKind::Mapped { frame },
+                        EntrySize::Pte,
+                        write,
+                    );
+                    self.map_pte(addr, Target::Frame(frame), write);
+                }
+                Block::Hole | Block::Mixed => {
+                    // Kernel: dax_load_hole().
+                    self.insert(held, index, EntryKind::Zero, EntrySize::Pte, false);
+                    self.map_pte(addr, Target::Zero, false);
+                }
+            }
+        }
+        self.put_locked(index);
+        FaultResult::Done
+    }
+
+    fn map_pte(&self, addr: u64, target: Target, writable: bool) {
+        B::lock(&self.pt).set_pte(addr, Pte { target, writable });
+        dax_event!(self, "map-pte", addr = addr, target = target_name(target));
+    }
+
+    /// A 2 MiB fault at `addr`. Grabs and unlocks the entry at FB (the file offset of
+    /// the aligned address) but inserts at FA (the faulting address's own offset):
+    /// the fix's colour check is what makes those the same 2 MiB of the file.
+    ///
+    /// Kernel: dax_iomap_pmd_fault().
+    pub fn pmd_fault(&self, vma: &Vma, addr: u64, write: bool, i_size: u64) -> FaultResult {
+        let fa = vma.index_of(addr);
+        let b = pmd_align_addr(addr);
+        dax_event!(self, "pmd-fault", addr = addr, index = fa, write = write);
+        let fallback = |reason: &str| {
+            dax_event!(self, "fallback", index = fa, reason = reason);
+            FaultResult::Fallback
+        };
+        if !self.bugs.misaligned_pmd && !pmd_colour_matches(fa, addr) {
+            return fallback("pgoff and address colours differ");
+        }
+        if write && !vma.shared {
+            return fallback("write to a private mapping (COW)");
+        }
+        if b < vma.start || b + PMD_SIZE > vma.end {
+            return fallback("PMD outside the VMA");
+        }
+        let fb = vma.index_of(b);
+        if fb >= i_size {
+            dax_event!(self, "sigbus", index = fb, reason = "beyond EOF");
+            return FaultResult::Sigbus { spurious: false };
+        }
+        if (fb | PG_PMD_COLOUR) >= i_size {
+            return fallback("PMD beyond EOF");
+        }
+        let early = self
+            .bugs
+            .grab_after_iomap
+            .then(|| self.iomap(fb, PMD_PAGES, write));
+        let Ok(held) = self.grab(fb, EntrySize::Pmd) else {
+            return fallback("grab failed (-EEXIST)");
+        };
+        {
+            let pt = B::lock(&self.pt);
+            if !self.bugs.no_pagetable_recheck && pt.has_pte_table(b) && !pt.has_huge(b) {
+                drop(pt);
+                // A racing PTE fault built a PTE table here: retry the access.
+                self.put_locked(fb);
+                dax_event!(self, "retry", index = fb, reason = "PTE table present");
+                return FaultResult::Retry;
+            }
+        }
+        let result = match early.unwrap_or_else(|| self.iomap(fb, PMD_PAGES, write)) {
+            Block::Mapped { frame } => self.pmd_insert_mapping(held, fa, b, frame, write),
+            Block::Hole => self.pmd_load_hole(held, fa, b),
+            Block::Mixed => FaultResult::Fallback,
+        };
+        self.put_locked(fb);
+        if result == FaultResult::Fallback {
+            return fallback("no PMD mapping possible");
+        }
+        result
+    }
+
+    /// Kernel: dax_pmd_insert_mapping().
+    fn pmd_insert_mapping(
+        &self,
+        held: Held,
+        fa: u64,
+        b: u64,
+        frame: u64,
+        write: bool,
+    ) -> FaultResult {
+        if !pfn_is_pmd_aligned(frame) {
+            dax_event!(self, "pfn-unaligned", frame = frame);
+            return FaultResult::Fallback;
+        }
+        self.insert(held, fa, EntryKind::Mapped { frame }, EntrySize::Pmd, write);
+        B::lock(&self.pt).set_huge(
+            b,
+            Pte {
+                target: Target::Frame(frame),
+                writable: write,
+            },
+        );
+        dax_event!(self, "map-pmd", addr = b, target = "frame");
+        FaultResult::Done
+    }
+
+    /// Kernel: dax_pmd_load_hole().
+    fn pmd_load_hole(&self, held: Held, fa: u64, b: u64) -> FaultResult {
+        self.insert(held, fa, EntryKind::Zero, EntrySize::Pmd, false);
+        let mut pt = B::lock(&self.pt);
+        if !pt.pmd_none(b) {
+            return FaultResult::Fallback;
+        }
+        pt.set_huge(
+            b,
+            Pte {
+                target: Target::Zero,
+                writable: false,
+            },
+        );
+        drop(pt);
+        dax_event!(self, "map-pmd", addr = b, target = "zero");
+        FaultResult::Done
+    }
+
+    /// Writes back every dirty entry.
+    ///
+    /// Kernel: dax_writeback_mapping_range() (fsync / msync); it does not take
+    /// `i_mmap_sem`, so it interleaves with faults.
+    pub fn fsync(&self) {
+        dax_event!(self, "fsync");
+        let dirty: Vec<_> = B::lock(&self.tree)
+            .iter()
+            .filter(|(_, e)| e.dirty)
+            .collect();
+        for (slot, e) in dirty {
+            self.writeback_one(slot, e);
+        }
+    }
+
+    /// Truncates the file to `size_pages`, under `i_mmap_sem` held for writing.
+    ///
+    /// Kernel: ext4_setattr() → truncate_setsize() → truncate_pagecache() (unmap,
+    /// dax_delete_mapping_entry() for each entry past the new end, unmap again), then
+    /// the filesystem frees the blocks.
+    pub fn truncate(&self, size_pages: u64) {
+        let mut i_size = B::write(&self.i_mmap);
+        dax_event!(self, "truncate", size = size_pages);
+        *i_size = size_pages;
+        self.unmap_range(size_pages, u64::MAX - size_pages);
+        let doomed: Vec<u64> = B::lock(&self.tree)
+            .iter()
+            .filter(|(slot, e)| slot + e.size.pages() > size_pages)
+            .map(|(slot, _)| slot)
+            .collect();
+        for slot in doomed {
+            self.delete(slot, true);
+        }
+        self.unmap_range(size_pages, u64::MAX - size_pages);
+        B::lock(&self.fs).truncate(size_pages);
+        drop(i_size);
+    }
+
+    /// A write(2) of `pages` pages at `pgoff` (inside i_size; the model does not
+    /// extend files): allocate blocks; if any were new,
+    /// invalidate the clean entries of the range and unmap it, so that no zero page
+    /// stays mapped over written data.
+    ///
+    /// Kernel: dax_iomap_actor() with `IOMAP_F_NEW` → invalidate_inode_pages2_range()
+    /// (dax_invalidate_mapping_entry_sync() per entry, then unmap_mapping_range()).
+    pub fn write(&self, pgoff: u64, pages: u64) {
+        dax_event!(self, "write", index = pgoff, pages = pages);
+        let allocated = B::lock(&self.fs).allocate(pgoff, pages);
+        if allocated {
+            // Kernel: the pagevec walk visits the entries present, not every index.
+            let present: Vec<u64> = B::lock(&self.tree)
+                .iter()
+                .filter(|(slot, e)| *slot < pgoff + pages && slot + e.size.pages() > pgoff)
+                .map(|(slot, _)| slot)
+                .collect();
+            for slot in present {
+                self.delete(slot, false);
+            }
+            self.unmap_range(pgoff, pages);
+        }
+    }
+}
+
+fn target_name(t: Target) -> &'static str {
+    match t {
+        Target::Zero => "zero",
+        Target::Frame(_) => "frame",
+        Target::Anon => "anon",
+    }
+}

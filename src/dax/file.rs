@@ -1,0 +1,208 @@
+//! The file under the mapping: its size, its blocks, and the VMAs that map it.
+//!
+//! The filesystem side is the minimum the fault paths ask of it: i_size, and for a
+//! page or a 2 MiB range, "hole" or "mapped at this device frame" (Kernel:
+//! `iomap_begin`), allocating blocks for writes.
+
+use super::units::{linear_page_index, pmd_align_index, PAGE_SIZE, PMD_PAGES};
+use std::collections::BTreeMap;
+
+/// A run of allocated pages: `pages` pages from file page `pgoff`, stored from device
+/// frame `frame` on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extent {
+    /// First file page.
+    pub pgoff: u64,
+    /// Length in pages.
+    pub pages: u64,
+    /// Device frame (pfn) of the first page.
+    pub frame: u64,
+}
+
+/// The file as a scenario lays it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileLayout {
+    /// i_size in pages.
+    pub size_pages: u64,
+    /// Allocated extents; pages outside them are holes.
+    pub extents: Vec<Extent>,
+}
+
+/// One mapping of the file into the address space (`struct vm_area_struct`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vma {
+    /// First byte (page aligned). Kernel: `vm_start`.
+    pub start: u64,
+    /// One past the last byte (page aligned). Kernel: `vm_end`.
+    pub end: u64,
+    /// File page mapped at `start`. Kernel: `vm_pgoff`.
+    pub pgoff: u64,
+    /// MAP_SHARED (true) or MAP_PRIVATE. Kernel: `VM_SHARED`.
+    pub shared: bool,
+}
+
+impl Vma {
+    /// Whether `addr` lies in `[start, end)`.
+    pub fn contains(&self, addr: u64) -> bool {
+        (self.start..self.end).contains(&addr)
+    }
+
+    /// The file page `addr` maps. Kernel: linear_page_index().
+    pub fn index_of(&self, addr: u64) -> u64 {
+        linear_page_index(self.start, self.pgoff, addr)
+    }
+
+    /// The address of file page `index`, if this VMA maps it.
+    pub fn addr_of(&self, index: u64) -> Option<u64> {
+        let first = self.pgoff;
+        let pages = (self.end - self.start) / PAGE_SIZE;
+        (index >= first && index < first + pages).then(|| self.start + (index - first) * PAGE_SIZE)
+    }
+}
+
+/// What the filesystem answers for a range. Kernel: `iomap.type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Block {
+    /// Not allocated. Kernel: `IOMAP_HOLE` / `IOMAP_UNWRITTEN`.
+    Hole,
+    /// Allocated, contiguous, from this device frame. Kernel: `IOMAP_MAPPED`.
+    Mapped {
+        /// Device frame of the range's first page.
+        frame: u64,
+    },
+    /// A 2 MiB range that is partly allocated or not contiguous: no PMD possible.
+    Mixed,
+}
+
+/// First device frame handed out by writes: far from any scenario's extents, and
+/// 2 MiB aligned.
+const ALLOC_FRAME_BASE: u64 = 0x4000_0000;
+
+/// The filesystem's view of the file. Guarded by its own lock in the mapping (the
+/// filesystem's block-mapping lock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FsState {
+    /// Allocated pages: file page to device frame.
+    pub blocks: BTreeMap<u64, u64>,
+    next_frame: u64,
+}
+
+impl FsState {
+    /// The filesystem state a layout describes.
+    pub fn new(layout: &FileLayout) -> Self {
+        let mut blocks = BTreeMap::new();
+        for e in &layout.extents {
+            for i in 0..e.pages {
+                blocks.insert(e.pgoff + i, e.frame + i);
+            }
+        }
+        FsState {
+            blocks,
+            next_frame: ALLOC_FRAME_BASE,
+        }
+    }
+
+    /// Maps `pages` pages (1 or 512) from `index`; a write allocates holes first.
+    ///
+    /// Kernel: the filesystem's iomap_begin() (ext4_iomap_begin()), with `IOMAP_WRITE`
+    /// allocating.
+    pub fn iomap(&mut self, index: u64, pages: u64, write: bool) -> Block {
+        let held: Vec<Option<u64>> = (index..index + pages)
+            .map(|i| self.blocks.get(&i).copied())
+            .collect();
+        if held.iter().all(Option::is_none) {
+            if !write {
+                return Block::Hole;
+            }
+            self.allocate(index, pages);
+            return self.iomap(index, pages, false);
+        }
+        let first = held[0];
+        match first {
+            Some(f)
+                if held
+                    .iter()
+                    .enumerate()
+                    .all(|(i, x)| *x == Some(f + i as u64)) =>
+            {
+                Block::Mapped { frame: f }
+            }
+            _ => Block::Mixed,
+        }
+    }
+
+    /// Allocates every hole in `[index, index + pages)`; a whole PMD-sized range gets
+    /// one 2 MiB-aligned run of frames. Returns whether anything was allocated.
+    pub fn allocate(&mut self, index: u64, pages: u64) -> bool {
+        let holes: Vec<u64> = (index..index + pages)
+            .filter(|i| !self.blocks.contains_key(i))
+            .collect();
+        if holes.is_empty() {
+            return false;
+        }
+        if pages == PMD_PAGES {
+            self.next_frame = pmd_align_index(self.next_frame + PMD_PAGES - 1);
+        }
+        for i in holes {
+            self.blocks.insert(i, self.next_frame + (i - index));
+        }
+        self.next_frame += pages;
+        true
+    }
+
+    /// Frees the blocks at and past `size_pages`. Kernel: the filesystem's block
+    /// truncation (ext4_truncate()).
+    pub fn truncate(&mut self, size_pages: u64) {
+        self.blocks.retain(|i, _| *i < size_pages);
+    }
+
+    /// Whether file page `index` has a block.
+    pub fn is_allocated(&self, index: u64) -> bool {
+        self.blocks.contains_key(&index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iomap_reports_holes_mapped_and_mixed() {
+        let mut fs = FsState::new(&FileLayout {
+            size_pages: 0x800,
+            extents: vec![Extent {
+                pgoff: 0,
+                pages: 0x300,
+                frame: 0x80000,
+            }],
+        });
+        assert_eq!(fs.iomap(0x10, 1, false), Block::Mapped { frame: 0x80010 });
+        assert_eq!(
+            fs.iomap(0, PMD_PAGES, false),
+            Block::Mapped { frame: 0x80000 }
+        );
+        assert_eq!(fs.iomap(0x200, PMD_PAGES, false), Block::Mixed);
+        assert_eq!(fs.iomap(0x400, PMD_PAGES, false), Block::Hole);
+        let Block::Mapped { frame } = fs.iomap(0x400, PMD_PAGES, true) else {
+            panic!("a write allocates")
+        };
+        assert_eq!(frame % PMD_PAGES, 0);
+        fs.truncate(0x100);
+        assert!(!fs.is_allocated(0x100));
+        assert!(fs.is_allocated(0xff));
+    }
+
+    #[test]
+    fn vma_maps_addresses_and_back() {
+        let v = Vma {
+            start: 0x7f7a8dc00000,
+            end: 0x7f7a8fc00000,
+            pgoff: 1,
+            shared: true,
+        };
+        assert_eq!(v.index_of(0x7f7a8edff000), 0x1200);
+        assert_eq!(v.addr_of(0x1200), Some(0x7f7a8edff000));
+        assert_eq!(v.addr_of(0), None);
+        assert!(!v.contains(0x7f7a8fc00000));
+    }
+}

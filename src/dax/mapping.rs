@@ -1,0 +1,480 @@
+//! One DAX file's address space and the entry-locking operations on it.
+//!
+//! Kernel: `struct address_space` with `tree_lock` and `page_tree`, and the entry
+//! functions of fs/dax.c (v4.13): get_unlocked_mapping_entry(), grab_mapping_entry(),
+//! dax_insert_mapping_entry(), put_locked_mapping_entry(),
+//! put_unlocked_mapping_entry(), dax_delete_mapping_entry(), dax_writeback_one().
+//!
+//! Every function takes the locks it needs itself; the comments say which kernel lock
+//! each backend lock stands for.
+
+use super::bugs::Bugs;
+use super::entry::{Entry, EntryKind, EntrySize};
+use super::file::{FileLayout, FsState, Vma};
+use super::pagetable::PageTable;
+use super::tree::Tree;
+use super::units::PAGE_SIZE;
+use super::wait::{WaitKey, WaitTable, WakeMode, DEFAULT_WAIT_BUCKETS};
+use crate::sync::Backend;
+
+/// Emits one protocol event (a tracing event at DEBUG) tagged with the mapping id.
+macro_rules! dax_event {
+    ($m:expr, $name:literal $(, $($field:tt)*)?) => {
+        tracing::debug!(mapping = $m.id, event = $name $(, $($field)*)?)
+    };
+}
+/// Records a kernel WARN_ON_ONCE as a WARN-level event; execution goes on.
+macro_rules! dax_warn {
+    ($m:expr, $($field:tt)*) => {
+        tracing::warn!(mapping = $m.id, event = "warn", $($field)*)
+    };
+}
+pub(crate) use dax_event;
+
+/// How to build a [`Mapping`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappingConfig {
+    /// Bugs re-introduced (default: none).
+    pub bugs: Bugs,
+    /// Buckets in the wait table (kernel: 4096).
+    pub wait_buckets: usize,
+    /// The file's size and blocks.
+    pub file: FileLayout,
+    /// The VMAs mapping it (one process).
+    pub vmas: Vec<Vma>,
+}
+
+impl MappingConfig {
+    /// A file of `size_pages` holes, mapped by `vmas`, every fix in.
+    pub fn new(size_pages: u64, vmas: Vec<Vma>) -> Self {
+        MappingConfig {
+            bugs: Bugs::default(),
+            wait_buckets: DEFAULT_WAIT_BUCKETS,
+            file: FileLayout {
+                size_pages,
+                extents: Vec::new(),
+            },
+            vmas,
+        }
+    }
+}
+
+/// An entry this thread holds locked, and the slot it was found or put in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    /// The tree slot (first index) of the entry.
+    pub slot: u64,
+    /// The entry as it was when locked.
+    pub entry: Entry,
+}
+
+/// Why grab failed. Both are `-EEXIST` in the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrabError {
+    /// A PMD entry was wanted and a PTE entry is there: fall back to PTE faults.
+    PteEntryPresent,
+    /// Inserting the new entry collided with an entry in its range.
+    Collision,
+}
+
+/// A DAX file, its page tree and wait table, and the one process mapping it.
+///
+/// Locks, in the order they nest: `i_mmap` (the filesystem's mmap lock, faults read,
+/// truncate writes), then `tree` (`tree_lock`), `pt` (the page-table lock) and `fs`
+/// (the filesystem's block-mapping lock) are leaves; wait-table buckets nest inside
+/// `tree`.
+pub struct Mapping<B: Backend> {
+    /// Identifies this address space in wait keys and events.
+    pub id: u64,
+    pub(crate) bugs: Bugs,
+    /// Kernel: `mapping->tree_lock` guarding `mapping->page_tree`.
+    pub(crate) tree: B::Mutex<Tree>,
+    pub(crate) waits: WaitTable<B>,
+    /// Kernel: the filesystem's block map and i_size.
+    pub(crate) fs: B::Mutex<FsState>,
+    /// Kernel: ext4's `i_mmap_sem` (faults read, truncate writes), holding i_size in
+    /// pages: only truncate changes it, under the lock held for writing.
+    pub(crate) i_mmap: B::RwLock<u64>,
+    pub(crate) vmas: Vec<Vma>,
+    /// Kernel: the page tables with their page-table lock.
+    pub(crate) pt: B::Mutex<PageTable>,
+}
+
+impl<B: Backend> Mapping<B> {
+    /// Builds the address space `config` describes, identified by `id`.
+    pub fn new(id: u64, config: &MappingConfig) -> Self {
+        Mapping {
+            id,
+            bugs: config.bugs,
+            tree: B::mutex(Tree::default()),
+            waits: WaitTable::new(config.wait_buckets),
+            fs: B::mutex(FsState::new(&config.file)),
+            i_mmap: B::rwlock(config.file.size_pages),
+            vmas: config.vmas.clone(),
+            pt: B::mutex(PageTable::default()),
+        }
+    }
+
+    /// The bugs this mapping runs with.
+    pub fn bugs(&self) -> Bugs {
+        self.bugs
+    }
+
+    /// The wait key of an entry of `size` found at `index`.
+    ///
+    /// Kernel: dax_entry_waitqueue() (PMD indices rounded down).
+    pub fn wait_key(&self, index: u64, size: EntrySize) -> WaitKey {
+        WaitKey {
+            mapping: self.id,
+            index: size.base(index),
+        }
+    }
+
+    /// Wakes waiters of the entry of `size` at `index`.
+    ///
+    /// Kernel: dax_wake_mapping_entry_waiter().
+    pub fn wake(&self, index: u64, size: EntrySize, mode: WakeMode) -> usize {
+        let key = self.wait_key(index, size);
+        let woken = self.waits.wake(key, mode);
+        dax_event!(
+            self,
+            "wake",
+            key = key.index,
+            all = (mode == WakeMode::All),
+            woken = woken as u64
+        );
+        woken
+    }
+
+    /// With `tree_lock` held, waits until the entry covering `index` is unlocked (or
+    /// gone) and returns it with `tree_lock` still held. `request` is the size the
+    /// caller asked for, if any.
+    ///
+    /// Kernel: get_unlocked_mapping_entry().
+    pub fn get_unlocked<'a>(
+        &'a self,
+        mut tree: B::MutexGuard<'a, Tree>,
+        index: u64,
+        request: Option<EntrySize>,
+    ) -> (B::MutexGuard<'a, Tree>, Option<(u64, Entry)>) {
+        loop {
+            let (slot, entry) = match tree.lookup(index) {
+                Some((slot, e)) if e.locked => (slot, e),
+                other => return (tree, other),
+            };
+            let key_size = match request {
+                Some(r) if self.bugs.wait_key_from_request => r,
+                _ => entry.size,
+            };
+            let key = self.wait_key(index, key_size);
+            dax_event!(self, "wait", index = index, slot = slot, key = key.index);
+            let ticket = if self.bugs.late_wait_registration {
+                drop(tree);
+                self.waits.prepare(key)
+            } else {
+                let t = self.waits.prepare(key);
+                drop(tree);
+                t
+            };
+            self.waits.sleep(ticket);
+            dax_event!(self, "woken", index = index, key = key.index);
+            tree = B::lock(&self.tree);
+        }
+    }
+
+    /// Finds or creates the entry for a fault at `index` and locks it.
+    ///
+    /// Kernel: grab_mapping_entry().
+    pub fn grab(&self, index: u64, size: EntrySize) -> Result<Held, GrabError> {
+        dax_event!(
+            self,
+            "grab",
+            index = index,
+            size = size.as_str(),
+            key = size.base(index)
+        );
+        'restart: loop {
+            let tree = B::lock(&self.tree);
+            let (mut tree, found) = self.get_unlocked(tree, index, Some(size));
+            let mut downgrade = None;
+            if let Some((slot, e)) = found {
+                match (size, e.size) {
+                    (EntrySize::Pmd, EntrySize::Pte) => {
+                        drop(tree);
+                        if !self.bugs.eexist_no_pass {
+                            // Kernel: put_unlocked_mapping_entry(): we may have
+                            // consumed a wakeup meant for another waiter.
+                            self.put_unlocked(index, Some(e));
+                        }
+                        dax_event!(self, "grab-exists", index = index, slot = slot);
+                        return Err(GrabError::PteEntryPresent);
+                    }
+                    (EntrySize::Pte, EntrySize::Pmd) if e.kind.is_placeholder() => {
+                        downgrade = Some((slot, e));
+                    }
+                    _ => {
+                        let held = tree.slot_mut(slot).expect("entry just looked up");
+                        held.locked = true;
+                        let entry = *held;
+                        dax_event!(
+                            self,
+                            "locked",
+                            index = index,
+                            slot = slot,
+                            size = entry.size.as_str(),
+                            kind = entry.kind.as_str()
+                        );
+                        return Ok(Held { slot, entry });
+                    }
+                }
+            }
+            if let Some((slot, e)) = downgrade {
+                // Keep the PMD entry ours while tree_lock is dropped.
+                tree.slot_mut(slot).expect("entry just looked up").locked = true;
+                drop(tree);
+                dax_event!(
+                    self,
+                    "downgrade",
+                    index = index,
+                    slot = slot,
+                    kind = e.kind.as_str()
+                );
+                if e.kind == EntryKind::Zero {
+                    self.unmap_range(slot, EntrySize::Pmd.pages());
+                }
+            } else {
+                // Kernel: radix_tree_preload() runs with tree_lock dropped.
+                drop(tree);
+            }
+            dax_event!(self, "preload", index = index);
+            let mut tree = B::lock(&self.tree);
+            if downgrade.is_none() && !self.bugs.no_recheck && tree.lookup(index).is_some() {
+                drop(tree);
+                dax_event!(self, "restart", index = index);
+                continue 'restart;
+            }
+            if let Some((slot, _)) = downgrade {
+                // The PMD entry changes identity: every waiter must look again.
+                tree.remove(slot);
+                let mode = if self.bugs.downgrade_wake_one {
+                    WakeMode::One
+                } else {
+                    WakeMode::All
+                };
+                self.wake(slot, EntrySize::Pmd, mode);
+            }
+            let entry = Entry::new_locked_empty(size);
+            return match tree.insert(index, entry) {
+                Ok(slot) => {
+                    drop(tree);
+                    dax_event!(
+                        self,
+                        "inserted",
+                        index = index,
+                        slot = slot,
+                        size = size.as_str(),
+                        kind = "empty"
+                    );
+                    Ok(Held { slot, entry })
+                }
+                Err(_) => {
+                    drop(tree);
+                    dax_event!(self, "grab-collision", index = index, size = size.as_str());
+                    Err(GrabError::Collision)
+                }
+            };
+        }
+    }
+
+    /// Replaces the held placeholder with a new locked entry of `kind` and `size`,
+    /// stored at the slot found for the fault's `pgoff`; warns if that slot does not
+    /// hold the held entry. A held mapped entry stays as it is. A write tags the
+    /// entry dirty.
+    ///
+    /// Kernel: dax_insert_mapping_entry(), with its `WARN_ON_ONCE(ret != entry)`.
+    pub fn insert(
+        &self,
+        held: Held,
+        pgoff: u64,
+        kind: EntryKind,
+        size: EntrySize,
+        dirty: bool,
+    ) -> Held {
+        if held.entry.kind == EntryKind::Zero && kind != EntryKind::Zero {
+            // Replacing a zero page with storage: unmap the zero page first.
+            self.unmap_range(held.entry.size.base(pgoff), held.entry.size.pages());
+        }
+        let mut tree = B::lock(&self.tree);
+        let mut result = held;
+        if held.entry.kind.is_placeholder() {
+            let found = tree.lookup(pgoff);
+            if found != Some((held.slot, held.entry)) {
+                dax_warn!(
+                    self,
+                    site = "dax_insert_mapping_entry",
+                    msg = "held entry not found where it is replaced",
+                    pgoff = pgoff,
+                    held = held.slot
+                );
+            }
+            let slot = found.map_or(size.base(pgoff), |(s, _)| s);
+            let entry = Entry {
+                size,
+                kind,
+                locked: true,
+                dirty: found.is_some_and(|(_, e)| e.dirty),
+            };
+            tree.replace(slot, entry);
+            result = Held { slot, entry };
+            dax_event!(
+                self,
+                "insert",
+                pgoff = pgoff,
+                slot = slot,
+                size = size.as_str(),
+                kind = kind.as_str()
+            );
+        }
+        if dirty {
+            if let Some((slot, _)) = tree.lookup(pgoff) {
+                tree.slot_mut(slot).expect("entry just looked up").dirty = true;
+                if slot == result.slot {
+                    result.entry.dirty = true;
+                }
+            }
+        }
+        result
+    }
+
+    /// Unlocks the entry at `index` and wakes one waiter; warns if there is no locked
+    /// entry there.
+    ///
+    /// Kernel: put_locked_mapping_entry() = dax_unlock_mapping_entry().
+    pub fn put_locked(&self, index: u64) {
+        let mut tree = B::lock(&self.tree);
+        match tree.lookup(index) {
+            Some((slot, e)) if e.locked => {
+                tree.slot_mut(slot).expect("entry just looked up").locked = false;
+                drop(tree);
+                dax_event!(self, "put", index = index, slot = slot);
+                self.wake(index, e.size, WakeMode::One);
+            }
+            _ => {
+                drop(tree);
+                dax_warn!(
+                    self,
+                    site = "dax_unlock_mapping_entry",
+                    msg = "no locked entry to unlock",
+                    index = index
+                );
+            }
+        }
+    }
+
+    /// Passes a wakeup on for an entry we waited for but did not lock.
+    ///
+    /// Kernel: put_unlocked_mapping_entry().
+    pub fn put_unlocked(&self, index: u64, entry: Option<Entry>) {
+        if let Some(e) = entry {
+            self.wake(index, e.size, WakeMode::One);
+        }
+    }
+
+    /// Waits for the entry at `index` to be unlocked and removes it (skipping dirty
+    /// entries unless `truncate`); passes the wakeup on. Returns whether an entry was
+    /// removed.
+    ///
+    /// Kernel: __dax_invalidate_mapping_entry(), behind dax_delete_mapping_entry()
+    /// (truncate) and dax_invalidate_mapping_entry_sync() (write invalidation).
+    pub fn delete(&self, index: u64, truncate: bool) -> bool {
+        let tree = B::lock(&self.tree);
+        let (mut tree, found) = self.get_unlocked(tree, index, None);
+        let removed = match found {
+            Some((slot, e)) if truncate || !e.dirty => {
+                tree.remove(slot);
+                dax_event!(
+                    self,
+                    "delete",
+                    index = index,
+                    slot = slot,
+                    kind = e.kind.as_str()
+                );
+                true
+            }
+            _ => false,
+        };
+        drop(tree);
+        self.put_unlocked(index, found.map(|(_, e)| e));
+        removed
+    }
+
+    /// Writes back one dirty entry: lock it, flush (write-protecting its mappings),
+    /// clear the dirty tag, unlock and wake one.
+    ///
+    /// Kernel: dax_writeback_one().
+    pub fn writeback_one(&self, slot: u64, expected: Entry) {
+        let tree = B::lock(&self.tree);
+        let (mut tree, found) = self.get_unlocked(tree, slot, None);
+        match found {
+            Some((s, e))
+                if s == slot && e.size == expected.size && e.kind == expected.kind && e.dirty =>
+            {
+                tree.slot_mut(s).expect("entry just looked up").locked = true;
+                drop(tree);
+                dax_event!(self, "writeback", slot = slot);
+                self.write_protect_range(slot, e.size.pages());
+                B::lock(&self.tree)
+                    .slot_mut(s)
+                    .expect("a locked entry stays in the tree")
+                    .dirty = false;
+                self.put_locked(slot);
+            }
+            other => {
+                drop(tree);
+                self.put_unlocked(slot, other.map(|(_, e)| e));
+            }
+        }
+    }
+
+    /// Removes every page-table mapping of file pages `[first, first + pages)`.
+    ///
+    /// Kernel: unmap_mapping_range().
+    pub fn unmap_range(&self, first: u64, pages: u64) {
+        let ranges = self.va_ranges(first, pages);
+        let mut pt = B::lock(&self.pt);
+        ranges.into_iter().for_each(|(s, e)| pt.zap(s, e));
+        drop(pt);
+        dax_event!(self, "unmap", first = first, pages = pages);
+    }
+
+    /// Write-protects every page-table mapping of file pages `[first, first + pages)`.
+    ///
+    /// Kernel: dax_mapping_entry_mkclean().
+    pub fn write_protect_range(&self, first: u64, pages: u64) {
+        let ranges = self.va_ranges(first, pages);
+        let mut pt = B::lock(&self.pt);
+        ranges.into_iter().for_each(|(s, e)| pt.write_protect(s, e));
+    }
+
+    /// The virtual ranges, over every VMA, that map file pages `[first, first+pages)`.
+    fn va_ranges(&self, first: u64, pages: u64) -> Vec<(u64, u64)> {
+        let last = first.saturating_add(pages);
+        self.vmas
+            .iter()
+            .filter_map(|v| {
+                let vpages = (v.end - v.start) / PAGE_SIZE;
+                let lo = first.max(v.pgoff);
+                let hi = last.min(v.pgoff + vpages);
+                (lo < hi).then(|| {
+                    let s = v.addr_of(lo).expect("inside the VMA");
+                    (s, s + (hi - lo) * PAGE_SIZE)
+                })
+            })
+            .collect()
+    }
+
+    /// The VMA containing `addr`. Kernel: find_vma().
+    pub fn find_vma(&self, addr: u64) -> Option<Vma> {
+        self.vmas.iter().copied().find(|v| v.contains(addr))
+    }
+}

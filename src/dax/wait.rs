@@ -1,0 +1,266 @@
+//! The hashed, keyed wait table that entry-lock sleepers queue on.
+//!
+//! Kernel: `wait_table[DAX_WAIT_TABLE_ENTRIES]`, dax_entry_waitqueue(),
+//! wake_exceptional_entry_func() and dax_wake_mapping_entry_waiter(). The userspace
+//! twin is parking_lot_core's address-hashed wait queue.
+//!
+//! Sleepers do not wait on an entry but on one bucket of a fixed table, chosen by
+//! hashing the key `(mapping, index)` (PMD indices rounded down first). Each bucket
+//! holds an ordered list of *exclusive* waiters tagged with their key. A wake names a
+//! key and "one" or "all": waiters of other keys are skipped and not counted; a
+//! matching waiter is marked woken and leaves the queue. A bare `notify_one` would
+//! not do: it can wake a waiter of another key and lose the wakeup meant for the
+//! right one. Here each bucket has one condition variable, every sleeper of the
+//! bucket waits on it, and a wake notifies all of them so that each rechecks its own
+//! flag; which waiter *counts* as woken is decided by the keyed walk alone.
+
+use crate::sync::Backend;
+use std::fmt;
+use std::sync::OnceLock;
+
+/// The kernel's table size: `DAX_WAIT_TABLE_ENTRIES = 1 << 12`.
+pub const DEFAULT_WAIT_BUCKETS: usize = 4096;
+
+/// What a sleeper waits for: an entry of one mapping, by (rounded) index.
+///
+/// Kernel: `struct exceptional_entry_key`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WaitKey {
+    /// Identifies the address space.
+    pub mapping: u64,
+    /// The entry's index; PMD entries use their 2 MiB-aligned base.
+    pub index: u64,
+}
+
+impl fmt::Display for WaitKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#x}", self.index)
+    }
+}
+
+/// Wake one matching waiter or every matching waiter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WakeMode {
+    /// Stop after the first matching waiter. Kernel: `wake_all == false`.
+    One,
+    /// Wake every matching waiter. Kernel: `wake_all == true`.
+    All,
+}
+
+#[derive(Debug)]
+struct Waiter {
+    ticket: u64,
+    key: WaitKey,
+    woken: bool,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    next_ticket: u64,
+    waiters: Vec<Waiter>,
+}
+
+struct Bucket<B: Backend> {
+    queue: B::Mutex<Queue>,
+    sleepers: B::Condvar,
+}
+
+/// A place in a bucket's queue, taken by [`WaitTable::prepare`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a prepared waiter must sleep"]
+pub struct WaitTicket {
+    bucket: usize,
+    ticket: u64,
+}
+
+/// The wait table: a fixed number of buckets of keyed exclusive waiters.
+///
+/// A bucket's lock and condition variable are created on first use: the kernel's
+/// table is static, but a model checker pays for every primitive an execution
+/// creates, and most of 4096 buckets are never touched.
+pub struct WaitTable<B: Backend> {
+    buckets: Vec<OnceLock<Bucket<B>>>,
+}
+
+impl<B: Backend> WaitTable<B> {
+    /// A table of `buckets` queues (at least 1). One or two buckets force every key
+    /// to collide, which is where keyed wakeups matter.
+    pub fn new(buckets: usize) -> Self {
+        let buckets = (0..buckets.max(1)).map(|_| OnceLock::new()).collect();
+        WaitTable { buckets }
+    }
+
+    fn bucket(&self, i: usize) -> &Bucket<B> {
+        self.buckets[i].get_or_init(|| Bucket {
+            queue: B::mutex(Queue::default()),
+            sleepers: B::condvar(),
+        })
+    }
+
+    /// Number of buckets.
+    pub fn len(&self) -> usize {
+        self.buckets.len()
+    }
+
+    /// Always false: a table has at least one bucket.
+    pub fn is_empty(&self) -> bool {
+        self.buckets.is_empty()
+    }
+
+    /// The bucket a key hashes to. Kernel: `hash_long((unsigned long)mapping ^ index,
+    /// DAX_WAIT_TABLE_BITS)`.
+    pub fn bucket_of(&self, key: WaitKey) -> usize {
+        let h = (key.mapping ^ key.index).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ((h >> 32) as usize) % self.buckets.len()
+    }
+
+    /// Joins `key`'s bucket as an exclusive waiter. Call it *before* dropping
+    /// `tree_lock`: a wake that follows the drop then finds this waiter.
+    ///
+    /// Kernel: prepare_to_wait_exclusive().
+    pub fn prepare(&self, key: WaitKey) -> WaitTicket {
+        let bucket = self.bucket_of(key);
+        let mut q = B::lock(&self.bucket(bucket).queue);
+        let ticket = q.next_ticket;
+        q.next_ticket += 1;
+        q.waiters.push(Waiter {
+            ticket,
+            key,
+            woken: false,
+        });
+        WaitTicket { bucket, ticket }
+    }
+
+    /// Sleeps until a wake has chosen this waiter, then leaves the queue.
+    ///
+    /// Kernel: schedule() then finish_wait().
+    pub fn sleep(&self, t: WaitTicket) {
+        let b = self.bucket(t.bucket);
+        let mut q = B::lock(&b.queue);
+        loop {
+            let pos = q
+                .waiters
+                .iter()
+                .position(|w| w.ticket == t.ticket)
+                .expect("a prepared waiter stays queued until it has slept");
+            if q.waiters[pos].woken {
+                q.waiters.remove(pos);
+                return;
+            }
+            q = B::wait(&b.sleepers, q);
+        }
+    }
+
+    /// Wakes one or all waiters of `key`, skipping waiters of other keys sharing the
+    /// bucket. Returns how many were woken.
+    ///
+    /// Kernel: __wake_up() with wake_exceptional_entry_func() as the waiters' wake
+    /// function (`nr_exclusive` 1 or 0).
+    pub fn wake(&self, key: WaitKey, mode: WakeMode) -> usize {
+        let b = self.bucket(self.bucket_of(key));
+        let mut q = B::lock(&b.queue);
+        let mut woken = 0;
+        for w in q.waiters.iter_mut().filter(|w| !w.woken && w.key == key) {
+            w.woken = true;
+            woken += 1;
+            if mode == WakeMode::One {
+                break;
+            }
+        }
+        drop(q);
+        if woken > 0 {
+            B::notify_all(&b.sleepers);
+        }
+        woken
+    }
+
+    /// Keys of every waiter still queued (woken or not), for end-state checks.
+    pub fn queued(&self) -> Vec<WaitKey> {
+        self.buckets
+            .iter()
+            .filter_map(OnceLock::get)
+            .flat_map(|b| {
+                B::lock(&b.queue)
+                    .waiters
+                    .iter()
+                    .map(|w| w.key)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::StdSync;
+    use std::sync::Arc;
+
+    fn key(index: u64) -> WaitKey {
+        WaitKey { mapping: 1, index }
+    }
+
+    #[test]
+    fn wake_one_skips_other_keys_and_does_not_count_them() {
+        let t = WaitTable::<StdSync>::new(1);
+        let a1 = t.prepare(key(1));
+        let b1 = t.prepare(key(2));
+        let b2 = t.prepare(key(2));
+        assert_eq!(t.wake(key(2), WakeMode::One), 1);
+        // The first waiter of key 2 was chosen; key 1's waiter was skipped.
+        t.sleep(b1);
+        assert_eq!(t.queued(), vec![key(1), key(2)]);
+        assert_eq!(t.wake(key(2), WakeMode::One), 1);
+        t.sleep(b2);
+        assert_eq!(t.wake(key(3), WakeMode::All), 0);
+        assert_eq!(t.wake(key(1), WakeMode::All), 1);
+        t.sleep(a1);
+        assert!(t.queued().is_empty());
+    }
+
+    #[test]
+    fn wake_all_wakes_every_matching_waiter() {
+        let t = WaitTable::<StdSync>::new(1);
+        let w: Vec<_> = (0..3).map(|_| t.prepare(key(7))).collect();
+        let other = t.prepare(key(8));
+        assert_eq!(t.wake(key(7), WakeMode::All), 3);
+        w.into_iter().for_each(|x| t.sleep(x));
+        assert_eq!(t.queued(), vec![key(8)]);
+        assert_eq!(t.wake(key(8), WakeMode::One), 1);
+        t.sleep(other);
+    }
+
+    #[test]
+    fn a_wake_before_sleep_is_not_lost() {
+        let t = Arc::new(WaitTable::<StdSync>::new(2));
+        let ticket = t.prepare(key(5));
+        let t2 = t.clone();
+        std::thread::spawn(move || assert_eq!(t2.wake(key(5), WakeMode::One), 1))
+            .join()
+            .unwrap();
+        t.sleep(ticket); // returns at once: the wake found the prepared waiter
+    }
+
+    #[test]
+    fn sleepers_on_a_shared_bucket_wake_only_for_their_key() {
+        let t = Arc::new(WaitTable::<StdSync>::new(1));
+        let a = t.prepare(key(1));
+        let b = t.prepare(key(2));
+        let (ta, tb) = (t.clone(), t.clone());
+        let ha = std::thread::spawn(move || ta.sleep(a));
+        let hb = std::thread::spawn(move || tb.sleep(b));
+        assert_eq!(t.wake(key(2), WakeMode::One), 1);
+        hb.join().unwrap();
+        assert!(!ha.is_finished());
+        assert_eq!(t.wake(key(1), WakeMode::One), 1);
+        ha.join().unwrap();
+    }
+
+    #[test]
+    fn keys_spread_over_buckets() {
+        let t = WaitTable::<StdSync>::new(DEFAULT_WAIT_BUCKETS);
+        let used: std::collections::HashSet<_> =
+            (0..64).map(|i| t.bucket_of(key(i * 512))).collect();
+        assert!(used.len() > 32);
+    }
+}

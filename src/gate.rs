@@ -1,0 +1,211 @@
+//! Choosing checkers and budgets, and the verification gate over the catalogue.
+
+use crate::check::shuttle::Shard;
+use crate::check::{
+    check, CheckError, CheckReport, LoomChecker, PctChecker, RandomChecker, ThreadsChecker, Verdict,
+};
+use crate::dax::Bugs;
+use crate::scenario::Scenario;
+use crate::sync::ParkingLot;
+use std::time::Duration;
+
+/// A checker by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CheckerKind {
+    /// Exhaustive, loom.
+    Loom,
+    /// Shuttle, random schedules.
+    Random,
+    /// Shuttle, PCT schedules.
+    Pct,
+    /// Real threads on parking_lot with a watchdog.
+    Threads,
+}
+
+impl CheckerKind {
+    /// The checkers the gate runs unless a scenario names others.
+    pub const GATE_DEFAULT: [CheckerKind; 3] =
+        [CheckerKind::Loom, CheckerKind::Random, CheckerKind::Pct];
+
+    /// Parses `loom`, `random`, `pct` or `threads`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "loom" => Some(CheckerKind::Loom),
+            "random" => Some(CheckerKind::Random),
+            "pct" => Some(CheckerKind::Pct),
+            "threads" => Some(CheckerKind::Threads),
+            _ => None,
+        }
+    }
+
+    /// Its name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckerKind::Loom => "loom",
+            CheckerKind::Random => "random",
+            CheckerKind::Pct => "pct",
+            CheckerKind::Threads => "threads",
+        }
+    }
+}
+
+/// How much to explore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Shuttle / real-thread iterations; `None`: the scenario's, else 2000 (shuttle)
+    /// or 200 (threads).
+    pub iterations: Option<usize>,
+    /// Base seed of shuttle runs.
+    pub seed: u64,
+    /// The part of the shuttle budget to run.
+    pub shard: Shard,
+    /// Loom preemption bound; `None`: the scenario's, else the default.
+    pub preemption_bound: Option<usize>,
+    /// PCT depth; `None`: the scenario's, else 3.
+    pub depth: Option<usize>,
+    /// Multiplies shuttle and thread iterations (the gate's `--deep`).
+    pub scale: usize,
+    /// Real-thread watchdog.
+    pub watchdog: Duration,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            iterations: None,
+            seed: 0,
+            shard: Shard::default(),
+            preemption_bound: None,
+            depth: None,
+            scale: 1,
+            watchdog: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Default shuttle iterations per check.
+pub const DEFAULT_ITERATIONS: usize = 2000;
+/// Default PCT depth.
+pub const DEFAULT_PCT_DEPTH: usize = 3;
+
+/// Runs one checker on one scenario variant.
+pub fn run_checker(
+    kind: CheckerKind,
+    scenario: &Scenario,
+    bugs: Bugs,
+    budget: &Budget,
+) -> Result<CheckReport, CheckError> {
+    let iterations = budget
+        .iterations
+        .or(scenario.check.iterations)
+        .unwrap_or(DEFAULT_ITERATIONS)
+        * budget.scale.max(1);
+    match kind {
+        CheckerKind::Loom => {
+            let bound = budget.preemption_bound.or(scenario.check.preemption_bound);
+            check(
+                &LoomChecker::for_threads(scenario.threads.len(), bound),
+                scenario,
+                bugs,
+            )
+        }
+        CheckerKind::Random => check(
+            &RandomChecker {
+                iterations,
+                seed: budget.seed,
+                shard: budget.shard,
+            },
+            scenario,
+            bugs,
+        ),
+        CheckerKind::Pct => check(
+            &PctChecker {
+                iterations,
+                depth: budget
+                    .depth
+                    .or(scenario.check.pct_depth)
+                    .unwrap_or(DEFAULT_PCT_DEPTH),
+                seed: budget.seed,
+                shard: budget.shard,
+            },
+            scenario,
+            bugs,
+        ),
+        CheckerKind::Threads => check(
+            &ThreadsChecker::<ParkingLot>::new(
+                budget.iterations.unwrap_or(200) * budget.scale.max(1),
+                budget.watchdog,
+            ),
+            scenario,
+            bugs,
+        ),
+    }
+}
+
+/// The checkers a scenario is gated with: its `[check] checkers`, else the default.
+pub fn scenario_checkers(scenario: &Scenario) -> Vec<CheckerKind> {
+    match &scenario.check.checkers {
+        Some(names) => names.iter().filter_map(|n| CheckerKind::parse(n)).collect(),
+        None => CheckerKind::GATE_DEFAULT.to_vec(),
+    }
+}
+
+/// One row of the gate: one scenario variant under one checker.
+#[derive(Debug)]
+pub struct GateRow {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant (`fixed` or a bug name).
+    pub bugs: Bugs,
+    /// Checker.
+    pub checker: CheckerKind,
+    /// What it concluded, or why it could not run.
+    pub report: Result<CheckReport, CheckError>,
+    /// What the scenario expects.
+    pub expected: Verdict,
+}
+
+impl GateRow {
+    /// The verdict matched the expectation.
+    pub fn ok(&self) -> bool {
+        matches!(&self.report, Ok(r) if r.verdict == self.expected)
+    }
+}
+
+/// Runs every scenario × expected variant × checker. `only` restricts the checkers;
+/// loom is skipped (not failed) for scenarios with more threads than it models,
+/// unless the scenario names loom explicitly. `progress` is told each finished row.
+pub fn verify(
+    scenarios: &[Scenario],
+    only: Option<&[CheckerKind]>,
+    budget: &Budget,
+    mut progress: impl FnMut(&GateRow),
+) -> Vec<GateRow> {
+    let mut rows = Vec::new();
+    for s in scenarios {
+        let explicit = s.check.checkers.is_some();
+        for kind in scenario_checkers(s) {
+            if only.is_some_and(|o| !o.contains(&kind)) {
+                continue;
+            }
+            if kind == CheckerKind::Loom
+                && !explicit
+                && s.threads.len() > crate::check::loom::LOOM_MAX_SCENARIO_THREADS
+            {
+                continue;
+            }
+            for &(bugs, expected) in &s.expect {
+                let row = GateRow {
+                    scenario: s.name.clone(),
+                    bugs,
+                    checker: kind,
+                    report: run_checker(kind, s, bugs, budget),
+                    expected,
+                };
+                progress(&row);
+                rows.push(row);
+            }
+        }
+    }
+    rows
+}

@@ -1,0 +1,481 @@
+//! The `daxlock` command: run, replay, verify, lemma, list, bench.
+//!
+//! Exit codes: 0 verified (or every verdict as expected), 1 a failure found (or a
+//! verdict not as expected), 2 bad input.
+
+use clap::{Args, Parser, Subcommand};
+use daxlock::check::shuttle::Shard;
+use daxlock::check::Verdict;
+use daxlock::dax::bugs::{Bugs, ALL_BUGS};
+use daxlock::gate::{self, Budget, CheckerKind, GateRow};
+use daxlock::scenario::{load_catalogue, Scenario};
+use daxlock::{bench, lemma, report};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "daxlock",
+    version,
+    about = "Model-check the Linux DAX entry locking (fs/dax.c, v4.13) under loom and shuttle"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one scenario file under one or more checkers.
+    Run {
+        /// The scenario (TOML).
+        file: PathBuf,
+        #[command(flatten)]
+        variant: VariantArgs,
+        /// loom, random, pct, threads, or all (loom, random, pct).
+        #[arg(long, default_value = "all")]
+        checker: String,
+        #[command(flatten)]
+        budget: BudgetArgs,
+        /// One JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rerun one failing shuttle schedule deterministically and print its timeline.
+    Replay {
+        /// The scenario (TOML).
+        file: PathBuf,
+        /// The schedule printed by `run` (or found in its JSON).
+        #[arg(long)]
+        schedule: String,
+        #[command(flatten)]
+        variant: VariantArgs,
+        /// One JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The verification gate: every catalogue scenario × expected variant × checker.
+    Verify {
+        /// The catalogue directory.
+        #[arg(long, default_value = "verify")]
+        dir: PathBuf,
+        /// Only these checkers (comma separated: loom,random,pct,threads).
+        #[arg(long)]
+        checker: Option<String>,
+        #[command(flatten)]
+        budget: BudgetArgs,
+        /// Ten times the shuttle budgets.
+        #[arg(long)]
+        deep: bool,
+        /// JSON on stdout: one object per scenario × variant, and a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prove the fix's colour check by enumerating every colour combination.
+    Lemma {
+        /// JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The catalogue's scenarios and the bug names.
+    List {
+        /// The catalogue directory.
+        #[arg(long, default_value = "verify")]
+        dir: PathBuf,
+    },
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Schedules to the first failure for every bug, per checker.
+    Zoo {
+        /// The catalogue directory.
+        #[arg(long, default_value = "verify")]
+        dir: PathBuf,
+        /// Seeds per shuttle checker (the median is reported).
+        #[arg(long, default_value_t = 21)]
+        seeds: usize,
+        /// Iteration cap per seed.
+        #[arg(long, default_value_t = 20000)]
+        cap: usize,
+    },
+    /// Throughput of each checker on the seed scenario.
+    Speed {
+        /// The catalogue directory.
+        #[arg(long, default_value = "verify")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct VariantArgs {
+    /// Re-introduce a bug (repeatable); see `daxlock list`.
+    #[arg(long = "bug", value_name = "NAME")]
+    bugs: Vec<String>,
+}
+
+#[derive(Args)]
+struct BudgetArgs {
+    /// Shuttle (or real-thread) iterations; default: the scenario's, else 2000.
+    #[arg(long)]
+    iterations: Option<usize>,
+    /// Base seed of shuttle runs.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Run shard I of N of the shuttle budget (iterations I, I+N, ...).
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Loom preemption bound (default: none for 2 threads, 3 above; LOOM_MAX_PREEMPTIONS).
+    #[arg(long)]
+    preemption_bound: Option<usize>,
+    /// PCT depth (default 3).
+    #[arg(long)]
+    depth: Option<usize>,
+    /// Real-thread watchdog in milliseconds.
+    #[arg(long, default_value_t = 2000)]
+    watchdog_ms: u64,
+}
+
+/// Bad input: one line on stderr, exit 2.
+struct BadInput(String);
+
+impl<E: std::fmt::Display> From<E> for BadInput {
+    fn from(e: E) -> Self {
+        BadInput(e.to_string())
+    }
+}
+
+fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, BadInput> {
+    let shard = match &args.shard {
+        Some(s) => s.parse::<Shard>()?,
+        None => Shard::default(),
+    };
+    if args.depth == Some(0) {
+        return Err(BadInput("--depth must be at least 1".into()));
+    }
+    if args.iterations == Some(0) {
+        return Err(BadInput("--iterations must be at least 1".into()));
+    }
+    Ok(Budget {
+        iterations: args.iterations,
+        seed: args.seed,
+        shard,
+        preemption_bound: args.preemption_bound,
+        depth: args.depth,
+        scale,
+        watchdog: Duration::from_millis(args.watchdog_ms.max(1)),
+    })
+}
+
+fn checkers(spec: &str) -> Result<Vec<CheckerKind>, BadInput> {
+    if spec == "all" {
+        return Ok(CheckerKind::GATE_DEFAULT.to_vec());
+    }
+    spec.split(',')
+        .map(|s| {
+            CheckerKind::parse(s.trim()).ok_or_else(|| {
+                BadInput(format!(
+                    "unknown checker `{s}` (known: loom, random, pct, threads, all)"
+                ))
+            })
+        })
+        .collect()
+}
+
+fn spinner(enabled: bool, len: u64) -> Option<ProgressBar> {
+    (enabled && std::io::stderr().is_terminal()).then(|| {
+        let pb = ProgressBar::new(len);
+        pb.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+            )
+            .expect("valid template"),
+        );
+        pb.enable_steady_tick(Duration::from_millis(200));
+        pb
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    quiet_checker_panics();
+    match dispatch(cli.command) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(BadInput(msg)) => {
+            eprintln!("daxlock: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Loom and shuttle report deadlocks as panics, which the harness catches and turns
+/// into verdicts; keep the default hook's message for panics of anything else.
+fn quiet_checker_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = daxlock::check::runner::panic_message(info.payload());
+        if !msg.starts_with("deadlock") {
+            default(info);
+        }
+    }));
+}
+
+fn dispatch(cmd: Command) -> Result<bool, BadInput> {
+    match cmd {
+        Command::Run {
+            file,
+            variant,
+            checker,
+            budget: b,
+            json,
+        } => {
+            let scenario = Scenario::from_path(&file)?;
+            let bugs = Bugs::from_names(&variant.bugs)?;
+            let kinds = checkers(&checker)?;
+            let budget = budget(&b, 1)?;
+            run(&scenario, bugs, &kinds, &budget, json)
+        }
+        Command::Replay {
+            file,
+            schedule,
+            variant,
+            json,
+        } => {
+            let scenario = Scenario::from_path(&file)?;
+            let bugs = Bugs::from_names(&variant.bugs)?;
+            replay(&scenario, bugs, &schedule, json)
+        }
+        Command::Verify {
+            dir,
+            checker,
+            budget: b,
+            deep,
+            json,
+        } => {
+            let scenarios = load_catalogue(&dir)?;
+            let only = checker.as_deref().map(checkers).transpose()?;
+            let budget = budget(&b, if deep { 10 } else { 1 })?;
+            verify(&scenarios, only.as_deref(), &budget, json)
+        }
+        Command::Lemma { json } => {
+            let r = lemma::prove();
+            if json {
+                println!(
+                    "{}",
+                    json!({"holds": r.holds(), "combinations": r.combinations,
+                        "check_passes": r.check_passes, "fb_aligned": r.fb_aligned,
+                        "a_violations": r.a_violations, "b_violations": r.b_violations,
+                        "hang_cases": r.hang_cases, "rejected_same_range": r.rejected_same_range,
+                        "seconds": r.seconds})
+                );
+            } else {
+                print!("{}", lemma_text(&r));
+            }
+            Ok(r.holds())
+        }
+        Command::List { dir } => {
+            let scenarios = load_catalogue(&dir)?;
+            println!("scenarios ({}):", dir.display());
+            for s in &scenarios {
+                let expect: Vec<String> = s
+                    .expect
+                    .iter()
+                    .map(|(b, v)| format!("{}={v}", b.variant()))
+                    .collect();
+                println!(
+                    "  {:<28} {} threads  {}",
+                    s.name,
+                    s.threads.len(),
+                    expect.join(" ")
+                );
+            }
+            println!("bugs:");
+            for b in ALL_BUGS {
+                println!("  {:<24} {}", b.name, b.summary);
+                println!("  {:<24} kernel: {}", "", b.kernel);
+            }
+            Ok(true)
+        }
+        Command::Bench { what } => match what {
+            BenchCommand::Zoo { dir, seeds, cap } => {
+                let scenarios = load_catalogue(&dir)?;
+                print!("{}", bench::zoo(&scenarios, seeds.max(1), cap.max(1))?);
+                Ok(true)
+            }
+            BenchCommand::Speed { dir } => {
+                let scenarios = load_catalogue(&dir)?;
+                print!("{}", bench::speed(&scenarios)?);
+                Ok(true)
+            }
+        },
+    }
+}
+
+fn lemma_text(r: &lemma::LemmaReport) -> String {
+    format!(
+        "colour lemma over {} combinations (VMA start × vm_pgoff × address colours, 512 each):\n\
+         (a) check passes exactly when FB is 2 MiB aligned: {} ({} pass, {} FB aligned, {} counterexamples)\n\
+         (b) check passes => FA and FB in the same 2 MiB range: {} ({} counterexamples)\n\
+         (c) without the check, FA and FB in different ranges (hang cases): {}\n\
+         \x20   rejected by the check although in the same range (safe fallbacks): {}\n\
+         {} in {:.2} s\n",
+        r.combinations,
+        if r.a_violations == 0 { "holds" } else { "FAILS" },
+        r.check_passes,
+        r.fb_aligned,
+        r.a_violations,
+        if r.b_violations == 0 { "holds" } else { "FAILS" },
+        r.b_violations,
+        r.hang_cases,
+        r.rejected_same_range,
+        if r.holds() { "proved" } else { "REFUTED" },
+        r.seconds
+    )
+}
+
+fn run(
+    scenario: &Scenario,
+    bugs: Bugs,
+    kinds: &[CheckerKind],
+    budget: &Budget,
+    json_out: bool,
+) -> Result<bool, BadInput> {
+    let path = scenario.path.as_deref();
+    let expected = scenario.expected(bugs);
+    let pb = spinner(!json_out, kinds.len() as u64);
+    let mut results = Vec::new();
+    let mut all_verified = true;
+    for &kind in kinds {
+        if let Some(pb) = &pb {
+            pb.set_message(kind.as_str());
+        }
+        let r = gate::run_checker(kind, scenario, bugs, budget)?;
+        if let Some(pb) = &pb {
+            pb.inc(1);
+        }
+        all_verified &= r.verdict == Verdict::Verified;
+        results.push(r);
+    }
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    if json_out {
+        let doc = json!({
+            "scenario": scenario.name,
+            "bugs": bugs.names(),
+            "results": results.iter().map(|r| report::result_json(path, bugs, r, expected.map(Verdict::as_str))).collect::<Vec<_>>(),
+        });
+        println!("{doc}");
+    } else {
+        for r in &results {
+            print!("{}", report::counterexample(&scenario.name, path, bugs, r));
+        }
+    }
+    Ok(all_verified)
+}
+
+fn replay(
+    scenario: &Scenario,
+    bugs: Bugs,
+    schedule: &str,
+    json_out: bool,
+) -> Result<bool, BadInput> {
+    let r = daxlock::check::check(
+        &daxlock::check::ReplayChecker::new(schedule)?,
+        scenario,
+        bugs,
+    )?;
+    let path = scenario.path.as_deref();
+    if json_out {
+        let doc = json!({
+            "scenario": scenario.name,
+            "bugs": bugs.names(),
+            "results": [report::result_json(path, bugs, &r, scenario.expected(bugs).map(Verdict::as_str))],
+        });
+        println!("{doc}");
+    } else {
+        print!("{}", report::counterexample(&scenario.name, path, bugs, &r));
+    }
+    Ok(r.verdict == Verdict::Verified)
+}
+
+fn verify(
+    scenarios: &[Scenario],
+    only: Option<&[CheckerKind]>,
+    budget: &Budget,
+    json_out: bool,
+) -> Result<bool, BadInput> {
+    let lemma = lemma::prove();
+    if !json_out {
+        print!("{}", lemma_text(&lemma));
+        println!();
+        println!("{}", report::table_header());
+    }
+    let rows = gate::verify(scenarios, only, budget, |row| {
+        if !json_out {
+            println!("{}", report::table_row(row));
+        }
+    });
+    let failed: Vec<&GateRow> = rows.iter().filter(|r| !r.ok()).collect();
+    let find = |name: &str| scenarios.iter().find(|s| s.name == name);
+    if json_out {
+        let mut objects = Vec::new();
+        for s in scenarios {
+            for &(bugs, expected) in &s.expect {
+                let results: Vec<_> = rows
+                    .iter()
+                    .filter(|r| r.scenario == s.name && r.bugs == bugs)
+                    .filter_map(|r| r.report.as_ref().ok())
+                    .map(|r| {
+                        report::result_json(s.path.as_deref(), bugs, r, Some(expected.as_str()))
+                    })
+                    .collect();
+                objects.push(json!({"scenario": s.name, "bugs": bugs.names(), "results": results}));
+            }
+        }
+        let doc = json!({
+            "runs": objects,
+            "summary": {"rows": rows.len(), "unexpected": failed.len(), "lemma_holds": lemma.holds(),
+                        "ok": failed.is_empty() && lemma.holds()},
+        });
+        println!("{doc}");
+    } else {
+        println!();
+        for row in &failed {
+            let s = find(&row.scenario);
+            match &row.report {
+                Ok(r) => {
+                    println!("UNEXPECTED: expected {}", row.expected);
+                    print!(
+                        "{}",
+                        report::counterexample(
+                            &row.scenario,
+                            s.and_then(|s| s.path.as_deref()),
+                            row.bugs,
+                            r
+                        )
+                    );
+                }
+                Err(e) => println!("UNEXPECTED: {e}"),
+            }
+        }
+        println!(
+            "{} rows, {} as expected, {} unexpected; lemma {}",
+            rows.len(),
+            rows.len() - failed.len(),
+            failed.len(),
+            if lemma.holds() { "holds" } else { "FAILS" }
+        );
+    }
+    Ok(failed.is_empty() && lemma.holds())
+}

@@ -1,0 +1,147 @@
+//! Rendering results: the gate's table, counterexamples, JSON.
+
+use crate::check::trace::timeline;
+use crate::check::{CheckReport, Failure};
+use crate::dax::Bugs;
+use crate::gate::GateRow;
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The gate table's header.
+pub fn table_header() -> String {
+    format!(
+        "{:<28} {:<22} {:<8} {:>10} {:<10} {:<10} {:>8}  {}",
+        "scenario", "variant", "checker", "schedules", "verdict", "expected", "seconds", "result"
+    )
+}
+
+/// One gate table line.
+pub fn table_row(row: &GateRow) -> String {
+    let (schedules, verdict, seconds, first) = match &row.report {
+        Ok(r) => (
+            format!("{}{}", r.schedules, if r.complete { "" } else { "+" }),
+            r.verdict.to_string(),
+            format!("{:.2}", r.seconds),
+            r.first_failure_at
+                .map(|n| format!(" (first failure at #{n})"))
+                .unwrap_or_default(),
+        ),
+        Err(_) => ("-".into(), "error".into(), "-".into(), String::new()),
+    };
+    format!(
+        "{:<28} {:<22} {:<8} {:>10} {:<10} {:<10} {:>8}  {}{}",
+        row.scenario,
+        row.bugs.variant(),
+        row.checker.as_str(),
+        schedules,
+        verdict,
+        row.expected,
+        seconds,
+        if row.ok() { "ok" } else { "UNEXPECTED" },
+        first
+    )
+}
+
+/// The command that replays a failure's schedule.
+pub fn replay_command(path: Option<&Path>, bugs: Bugs, schedule: &str) -> String {
+    let mut cmd = format!(
+        "daxlock replay {} --schedule {schedule}",
+        path.map_or_else(|| "SCENARIO.toml".to_owned(), |p| p.display().to_string())
+    );
+    for b in bugs.names() {
+        let _ = write!(cmd, " --bug {b}");
+    }
+    cmd
+}
+
+/// The command that reruns a check (for loom, whose exploration order is fixed).
+pub fn rerun_command(path: Option<&Path>, bugs: Bugs, report: &CheckReport) -> String {
+    let mut cmd = format!(
+        "daxlock run {} --checker {}",
+        path.map_or_else(|| "SCENARIO.toml".to_owned(), |p| p.display().to_string()),
+        report.checker
+    );
+    for b in bugs.names() {
+        let _ = write!(cmd, " --bug {b}");
+    }
+    cmd
+}
+
+/// How to reproduce a failure: the replay command for shuttle schedules, else a rerun.
+pub fn reproduce(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Failure) -> String {
+    match &f.schedule {
+        Some(s) => replay_command(path, bugs, s),
+        None => rerun_command(path, bugs, report),
+    }
+}
+
+/// A failure as text: what broke, the warnings, the timeline, how to replay.
+pub fn counterexample(
+    scenario: &str,
+    path: Option<&Path>,
+    bugs: Bugs,
+    report: &CheckReport,
+) -> String {
+    let Some(f) = &report.failure else {
+        return format!(
+            "{scenario} [{}] {}: verified over {} schedules ({})\n",
+            bugs.variant(),
+            report.checker,
+            report.schedules,
+            report.settings
+        );
+    };
+    let mut out = format!(
+        "{scenario} [{}] {} ({}): {} at execution {} of {}\n",
+        bugs.variant(),
+        report.checker,
+        report.settings,
+        f.verdict,
+        f.execution,
+        report.schedules
+    );
+    for d in &f.details {
+        let _ = writeln!(out, "  {d}");
+    }
+    for w in &f.warnings {
+        let _ = writeln!(out, "  WARN {w}");
+    }
+    let _ = writeln!(out, "  timeline ({} events):", f.trace.len());
+    for line in timeline(&f.trace).lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    let _ = writeln!(out, "  reproduce: {}", reproduce(path, bugs, report, f));
+    out
+}
+
+/// One check as the JSON of `run --json`'s `results` array.
+pub fn result_json(
+    path: Option<&Path>,
+    bugs: Bugs,
+    report: &CheckReport,
+    expected: Option<&str>,
+) -> Value {
+    let counterexample = report.failure.as_ref().map(|f| {
+        json!({
+            "verdict": f.verdict,
+            "execution": f.execution,
+            "details": f.details,
+            "replay": reproduce(path, bugs, report, f),
+            "schedule": f.schedule,
+            "trace": f.trace,
+        })
+    });
+    json!({
+        "checker": report.checker,
+        "settings": report.settings,
+        "verdict": report.verdict,
+        "expected": expected,
+        "schedules": report.schedules,
+        "complete": report.complete,
+        "first_failure_at": report.first_failure_at,
+        "seconds": (report.seconds * 1000.0).round() / 1000.0,
+        "warnings": report.failure.as_ref().map(|f| f.warnings.clone()).unwrap_or_default(),
+        "counterexample": counterexample,
+    })
+}

@@ -1,0 +1,525 @@
+//! Scenarios: a file layout, its VMAs, threads of operations, and the verdicts
+//! expected per variant. Read from TOML (the catalogue in `verify/` and user files).
+//!
+//! The schema is documented in the README; unknown keys are errors, integers may be
+//! written in hex.
+
+use crate::check::verdict::Verdict;
+use crate::dax::bugs::{Bugs, UnknownBug};
+use crate::dax::units::{PAGE_SIZE, PMD_PAGES};
+use crate::dax::{Extent, FileLayout, MappingConfig, Vma};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A scenario could not be used. The message is one line, meant for stderr.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or does not fit the schema.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// What the parser said, with line and column.
+        message: String,
+    },
+    /// The scenario parses but describes something impossible.
+    #[error("{name}: {message}")]
+    Invalid {
+        /// The scenario's name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An unknown bug name in `[expect]` or on the command line.
+    #[error(transparent)]
+    UnknownBug(#[from] UnknownBug),
+}
+
+/// The size a fault asks for first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum FaultSize {
+    /// Try the PMD handler first (when the 2 MiB has no page table yet), falling
+    /// back to PTE faults as the kernel does.
+    #[default]
+    Pmd,
+    /// Go straight to the PTE handler (a VMA without huge pages).
+    Pte,
+}
+
+/// One operation of a scenario thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Op {
+    /// A load (or a store with `write`) at `addr`, faulting as needed.
+    Fault {
+        /// Virtual address; must lie in a VMA.
+        addr: u64,
+        /// PMD first (default) or straight to PTE.
+        #[serde(default)]
+        size: FaultSize,
+        /// A store rather than a load.
+        #[serde(default)]
+        write: bool,
+    },
+    /// fsync(2): writeback of every dirty entry.
+    Fsync,
+    /// truncate(2) to `size_pages`, under the `i_mmap` lock held for writing.
+    Truncate {
+        /// The new size in pages.
+        size_pages: u64,
+    },
+    /// write(2) of `pages` pages at `pgoff`: allocate, then invalidate clean entries.
+    Write {
+        /// First file page written.
+        pgoff: u64,
+        /// Pages written.
+        pages: u64,
+    },
+}
+
+/// `[file]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSpec {
+    /// i_size in pages.
+    pub size_pages: u64,
+    /// Allocated extents; the rest is holes.
+    #[serde(default)]
+    pub extents: Vec<ExtentSpec>,
+}
+
+/// One extent of `[file]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtentSpec {
+    /// First file page.
+    pub pgoff: u64,
+    /// Pages.
+    pub pages: u64,
+    /// Device frame of the first page.
+    pub frame: u64,
+}
+
+/// One `[[vma]]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VmaSpec {
+    /// First byte, page aligned.
+    pub start: u64,
+    /// One past the last byte, page aligned, above `start`.
+    pub end: u64,
+    /// vm_pgoff in pages.
+    pub pgoff: u64,
+    /// MAP_SHARED (default) or MAP_PRIVATE.
+    #[serde(default = "yes")]
+    pub shared: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One `[[thread]]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThreadSpec {
+    /// Operations, run in order.
+    pub ops: Vec<Op>,
+}
+
+/// `[check]`: per-scenario checker settings (all optional).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    /// Checkers the gate runs this scenario under (default: loom, random, pct; loom
+    /// is skipped by the gate when the scenario has more threads than loom allows).
+    pub checkers: Option<Vec<String>>,
+    /// Loom preemption bound (default: none for two threads, 3 above).
+    pub preemption_bound: Option<usize>,
+    /// Shuttle iterations for the gate (default 2000).
+    pub iterations: Option<usize>,
+    /// PCT depth (default 3).
+    pub pct_depth: Option<usize>,
+}
+
+/// A scenario file as written.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Required name.
+    pub name: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+    /// Wait-table buckets (default 4096).
+    pub wait_buckets: Option<usize>,
+    /// The file.
+    pub file: FileSpec,
+    /// Its mappings.
+    pub vma: Vec<VmaSpec>,
+    /// The threads.
+    #[serde(default)]
+    pub thread: Vec<ThreadSpec>,
+    /// Expected verdict per variant (`fixed` or a bug name).
+    #[serde(default)]
+    pub expect: BTreeMap<String, Verdict>,
+    /// Checker settings.
+    #[serde(default)]
+    pub check: CheckSpec,
+}
+
+/// A validated scenario, ready to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    /// Name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Where it was read from, if from a file.
+    pub path: Option<PathBuf>,
+    /// The mapping to build (bugs set per run).
+    pub config: MappingConfig,
+    /// Each thread's operations.
+    pub threads: Vec<Vec<Op>>,
+    /// Expected verdicts: (variant bugs, verdict), in file order of variants.
+    pub expect: Vec<(Bugs, Verdict)>,
+    /// Checker settings.
+    pub check: CheckSpec,
+}
+
+/// The checker names a scenario may list.
+pub const CHECKER_NAMES: &[&str] = &["loom", "random", "pct", "threads"];
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn from_path(path: &Path) -> Result<Self, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut s = Self::from_toml(&text, &path.display().to_string())?;
+        s.path = Some(path.to_owned());
+        Ok(s)
+    }
+
+    /// Parses and validates TOML; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ScenarioError> {
+        let file: ScenarioFile = toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            path: origin.to_owned(),
+            message: one_line_toml_error(text, &e),
+        })?;
+        Self::validate(file)
+    }
+
+    /// Checks a parsed file and builds the scenario.
+    pub fn validate(f: ScenarioFile) -> Result<Self, ScenarioError> {
+        let invalid = |message: String| ScenarioError::Invalid {
+            name: f.name.clone(),
+            message,
+        };
+        if f.name.trim().is_empty() {
+            return Err(invalid("`name` is empty".into()));
+        }
+        if f.file.size_pages == 0 {
+            return Err(invalid("[file] size_pages must be at least 1".into()));
+        }
+        for e in &f.file.extents {
+            if e.pages == 0 {
+                return Err(invalid(format!(
+                    "extent at pgoff {:#x} has no pages",
+                    e.pgoff
+                )));
+            }
+        }
+        let mut sorted: Vec<_> = f.file.extents.iter().collect();
+        sorted.sort_by_key(|e| e.pgoff);
+        for w in sorted.windows(2) {
+            if w[0].pgoff + w[0].pages > w[1].pgoff {
+                return Err(invalid(format!(
+                    "extents at pgoff {:#x} and {:#x} overlap",
+                    w[0].pgoff, w[1].pgoff
+                )));
+            }
+        }
+        if f.vma.is_empty() {
+            return Err(invalid("at least one [[vma]] is needed".into()));
+        }
+        for v in &f.vma {
+            if v.start % PAGE_SIZE != 0 || v.end % PAGE_SIZE != 0 {
+                return Err(invalid(format!(
+                    "VMA {:#x}..{:#x} is not page aligned",
+                    v.start, v.end
+                )));
+            }
+            if v.end <= v.start {
+                return Err(invalid(format!(
+                    "VMA end {:#x} is not above start {:#x}",
+                    v.end, v.start
+                )));
+            }
+        }
+        for (i, a) in f.vma.iter().enumerate() {
+            for b in &f.vma[i + 1..] {
+                if a.start < b.end && b.start < a.end {
+                    return Err(invalid(format!(
+                        "VMAs at {:#x} and {:#x} overlap",
+                        a.start, b.start
+                    )));
+                }
+            }
+        }
+        if f.thread.is_empty() {
+            return Err(invalid("a scenario needs at least one [[thread]]".into()));
+        }
+        for (t, th) in f.thread.iter().enumerate() {
+            if th.ops.is_empty() {
+                return Err(invalid(format!("thread {} has no ops", t + 1)));
+            }
+            for op in &th.ops {
+                match *op {
+                    Op::Fault { addr, .. } => {
+                        if !f.vma.iter().any(|v| (v.start..v.end).contains(&addr)) {
+                            return Err(invalid(format!(
+                                "thread {}: address {addr:#x} lies outside every VMA",
+                                t + 1
+                            )));
+                        }
+                    }
+                    Op::Write { pgoff, pages } if pgoff + pages > f.file.size_pages => {
+                        return Err(invalid(format!(
+                            "thread {}: write of {pages:#x} pages at {pgoff:#x} goes past the end of the file ({:#x} pages)",
+                            t + 1,
+                            f.file.size_pages
+                        )));
+                    }
+                    Op::Write { pages, .. } if pages == 0 => {
+                        return Err(invalid(format!("thread {}: write of 0 pages", t + 1)));
+                    }
+                    Op::Write { pages, .. } if pages > 4 * PMD_PAGES => {
+                        return Err(invalid(format!(
+                            "thread {}: write of {pages:#x} pages (at most {:#x})",
+                            t + 1,
+                            4 * PMD_PAGES
+                        )));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if f.wait_buckets == Some(0) {
+            return Err(invalid("wait_buckets must be at least 1".into()));
+        }
+        if let Some(cs) = &f.check.checkers {
+            for c in cs {
+                if !CHECKER_NAMES.contains(&c.as_str()) {
+                    return Err(invalid(format!(
+                        "[check] unknown checker `{c}` (known: {})",
+                        CHECKER_NAMES.join(", ")
+                    )));
+                }
+            }
+        }
+        if f.check.pct_depth == Some(0) {
+            return Err(invalid("[check] pct_depth must be at least 1".into()));
+        }
+        let mut expect = Vec::new();
+        for (variant, verdict) in &f.expect {
+            let bugs = if variant == "fixed" {
+                Bugs::fixed()
+            } else {
+                let names: Vec<&str> = variant.split('+').collect();
+                Bugs::from_names(&names)?
+            };
+            expect.push((bugs, *verdict));
+        }
+        let config = MappingConfig {
+            bugs: Bugs::fixed(),
+            wait_buckets: f
+                .wait_buckets
+                .unwrap_or(crate::dax::wait::DEFAULT_WAIT_BUCKETS),
+            file: FileLayout {
+                size_pages: f.file.size_pages,
+                extents: f
+                    .file
+                    .extents
+                    .iter()
+                    .map(|e| Extent {
+                        pgoff: e.pgoff,
+                        pages: e.pages,
+                        frame: e.frame,
+                    })
+                    .collect(),
+            },
+            vmas: f
+                .vma
+                .iter()
+                .map(|v| Vma {
+                    start: v.start,
+                    end: v.end,
+                    pgoff: v.pgoff,
+                    shared: v.shared,
+                })
+                .collect(),
+        };
+        Ok(Scenario {
+            name: f.name,
+            description: f.description,
+            path: None,
+            config,
+            threads: f.thread.into_iter().map(|t| t.ops).collect(),
+            expect,
+            check: f.check,
+        })
+    }
+
+    /// The expected verdict for a variant, if the scenario states one.
+    pub fn expected(&self, bugs: Bugs) -> Option<Verdict> {
+        self.expect
+            .iter()
+            .find(|(b, _)| *b == bugs)
+            .map(|(_, v)| *v)
+    }
+}
+
+/// Reads every `*.toml` under `dir`, sorted by file name.
+pub fn load_catalogue(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
+    let io = |source| ScenarioError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    let scenarios = paths
+        .iter()
+        .map(|p| Scenario::from_path(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut names = std::collections::HashSet::new();
+    for s in &scenarios {
+        if !names.insert(s.name.clone()) {
+            return Err(ScenarioError::Invalid {
+                name: s.name.clone(),
+                message: "two catalogue files use this name".into(),
+            });
+        }
+    }
+    Ok(scenarios)
+}
+
+/// toml's errors span several lines with a source excerpt; keep line, column and the
+/// message on one line.
+fn one_line_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {col}: {msg}")
+        }
+        None => msg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = r#"
+name = "seed"
+wait_buckets = 1
+[file]
+size_pages = 0x2000
+[[vma]]
+start = 0x7f7a8dc00000
+end = 0x7f7a8fc00000
+pgoff = 0x1
+[[thread]]
+ops = [ { op = "fault", addr = 0x7f7a8edff000 }, { op = "fault", addr = 0x7f7a8ee00000, size = "pte", write = true } ]
+[[thread]]
+ops = [ { op = "fsync" }, { op = "truncate", size_pages = 0x100 }, { op = "write", pgoff = 0, pages = 1 } ]
+[expect]
+fixed = "verified"
+misaligned-pmd = "hang"
+"#;
+
+    #[test]
+    fn parses_the_schema() {
+        let s = Scenario::from_toml(SEED, "seed.toml").unwrap();
+        assert_eq!(s.config.vmas[0].pgoff, 1);
+        assert_eq!(s.config.wait_buckets, 1);
+        assert_eq!(s.threads.len(), 2);
+        assert_eq!(
+            s.threads[0][1],
+            Op::Fault {
+                addr: 0x7f7a8ee00000,
+                size: FaultSize::Pte,
+                write: true
+            }
+        );
+        assert_eq!(s.expected(Bugs::fixed()), Some(Verdict::Verified));
+        let bug = Bugs::fixed().with("misaligned-pmd").unwrap();
+        assert_eq!(s.expected(bug), Some(Verdict::Hang));
+    }
+
+    fn err(text: &str) -> String {
+        Scenario::from_toml(text, "x.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn bad_input_is_one_clear_line() {
+        let cases = [
+            (
+                SEED.replace("wait_buckets = 1", "wait_bucket = 1"),
+                "unknown field `wait_bucket`",
+            ),
+            (
+                SEED.replace("0x7f7a8edff000 }", "0x1000 }"),
+                "outside every VMA",
+            ),
+            (
+                SEED.replace("end = 0x7f7a8fc00000", "end = 0x7f7a8dc00000"),
+                "not above start",
+            ),
+            (
+                SEED.replace("start = 0x7f7a8dc00000", "start = 0x7f7a8dc00010"),
+                "not page aligned",
+            ),
+            (SEED.replace("misaligned-pmd", "nope"), "unknown bug `nope`"),
+            (
+                SEED.replace("\"hang\"", "\"stuck\""),
+                "unknown variant `stuck`",
+            ),
+            (
+                SEED.replace("size_pages = 0x2000", "size_pages = [1]"),
+                "line 5",
+            ),
+            (
+                SEED.split("[[thread]]").next().unwrap().to_owned(),
+                "at least one [[thread]]",
+            ),
+            (
+                SEED.replace("op = \"fsync\"", "op = \"mmap\""),
+                "unknown variant `mmap`",
+            ),
+        ];
+        for (text, want) in cases {
+            let got = err(&text);
+            assert!(got.contains(want), "{got:?} lacks {want:?}");
+            assert!(!got.contains('\n'), "{got:?} spans lines");
+        }
+    }
+}

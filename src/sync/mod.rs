@@ -1,0 +1,278 @@
+//! The synchronization backend the protocol is generic over.
+//!
+//! The DAX model in [`crate::dax`] never names a concrete mutex, condition variable,
+//! reader-writer lock or thread: it asks its [`Backend`] for them. One implementation
+//! per file:
+//!
+//! | backend | use |
+//! |---|---|
+//! | [`ParkingLot`] | production default; real threads |
+//! | [`StdSync`] | real threads on `std::sync` |
+//! | [`Loom`] | exhaustive exploration inside `loom::model` |
+//! | [`Shuttle`] | random / PCT schedules inside a shuttle runner |
+//!
+//! Loom's and shuttle's primitives only work inside their runners (they panic
+//! elsewhere). Shared state is held in `std::sync::Arc` on every backend: shuttle's
+//! `Arc` is std's, and loom's `Arc` turns a deadlock panic into an abort
+//! (tokio-rs/loom#291), so the protocol never uses it.
+//!
+//! `wait` takes the guard by value (std style); parking_lot's `wait(&mut guard)` is
+//! adapted inside its backend. Poisoning is unwrapped inside each backend.
+
+use std::ops::{Deref, DerefMut};
+
+mod loom_backend;
+mod parking_lot_backend;
+mod shuttle_backend;
+mod std_backend;
+
+pub use loom_backend::Loom;
+pub use parking_lot_backend::ParkingLot;
+pub use shuttle_backend::Shuttle;
+pub use std_backend::StdSync;
+
+/// A family of synchronization primitives and a way to spawn threads.
+///
+/// Every method is an associated function so the protocol can be written once as
+/// `impl<B: Backend> ...` and instantiated by each checker.
+pub trait Backend: Sized + Send + Sync + 'static {
+    /// Short name, for reports (`parking_lot`, `std`, `loom`, `shuttle`).
+    const NAME: &'static str;
+
+    /// A mutual-exclusion lock.
+    type Mutex<T: Send>: Send + Sync;
+    /// The guard of a held [`Backend::Mutex`].
+    type MutexGuard<'a, T: Send + 'a>: DerefMut<Target = T>;
+    /// A condition variable, used with [`Backend::Mutex`].
+    type Condvar: Send + Sync;
+    /// A reader-writer lock.
+    type RwLock<T: Send + Sync>: Send + Sync;
+    /// A shared guard of a [`Backend::RwLock`].
+    type ReadGuard<'a, T: Send + Sync + 'a>: Deref<Target = T>;
+    /// An exclusive guard of a [`Backend::RwLock`].
+    type WriteGuard<'a, T: Send + Sync + 'a>: DerefMut<Target = T>;
+    /// A handle to join a spawned thread.
+    type JoinHandle<T: Send + 'static>: Send;
+
+    /// Creates a mutex holding `value`.
+    fn mutex<T: Send>(value: T) -> Self::Mutex<T>;
+    /// Locks `m`, blocking until it is free.
+    fn lock<T: Send>(m: &Self::Mutex<T>) -> Self::MutexGuard<'_, T>;
+
+    /// Creates a condition variable.
+    fn condvar() -> Self::Condvar;
+    /// Atomically releases `guard` and sleeps on `cv`; relocks before returning.
+    fn wait<'a, T: Send>(
+        cv: &Self::Condvar,
+        guard: Self::MutexGuard<'a, T>,
+    ) -> Self::MutexGuard<'a, T>;
+    /// Wakes one sleeper of `cv`.
+    fn notify_one(cv: &Self::Condvar);
+    /// Wakes every sleeper of `cv`.
+    fn notify_all(cv: &Self::Condvar);
+
+    /// Creates a reader-writer lock holding `value`.
+    fn rwlock<T: Send + Sync>(value: T) -> Self::RwLock<T>;
+    /// Takes `l` shared.
+    fn read<T: Send + Sync>(l: &Self::RwLock<T>) -> Self::ReadGuard<'_, T>;
+    /// Takes `l` exclusive.
+    fn write<T: Send + Sync>(l: &Self::RwLock<T>) -> Self::WriteGuard<'_, T>;
+
+    /// Spawns a named thread running `f`.
+    fn spawn<F, T>(name: String, f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static;
+    /// Waits for a spawned thread; `Err` carries its panic payload.
+    fn join<T: Send + 'static>(h: Self::JoinHandle<T>) -> std::thread::Result<T>;
+    /// The name given to the current thread at spawn, if any.
+    fn thread_name() -> Option<String>;
+    /// A scheduling point with no other effect.
+    fn yield_now();
+}
+
+/// A guard of a std-shaped backend. With `LEAK` set it is forgotten, not dropped,
+/// when its thread is already panicking.
+///
+/// Loom reports a deadlock by panicking inside the blocked thread, then tears the
+/// execution down by unwinding every other model thread. A loom guard dropped during
+/// that unwinding calls back into loom's runtime, which has no active thread any
+/// more and panics again: a panic in a destructor during unwinding, which aborts the
+/// process (the same trap as tokio-rs/loom#291). The execution is being abandoned,
+/// so leaking its guards is harmless; on real threads (std) guards always drop.
+pub struct Guard<G, const LEAK: bool>(Option<G>);
+
+impl<G, const LEAK: bool> Guard<G, LEAK> {
+    fn new(g: G) -> Self {
+        Guard(Some(g))
+    }
+    fn into_inner(mut self) -> G {
+        self.0.take().expect("a guard holds its lock until dropped")
+    }
+}
+
+impl<G: Deref, const LEAK: bool> Deref for Guard<G, LEAK> {
+    type Target = G::Target;
+    fn deref(&self) -> &G::Target {
+        self.0
+            .as_ref()
+            .expect("a guard holds its lock until dropped")
+    }
+}
+
+impl<G: DerefMut, const LEAK: bool> DerefMut for Guard<G, LEAK> {
+    fn deref_mut(&mut self) -> &mut G::Target {
+        self.0
+            .as_mut()
+            .expect("a guard holds its lock until dropped")
+    }
+}
+
+impl<G, const LEAK: bool> Drop for Guard<G, LEAK> {
+    fn drop(&mut self) {
+        if let Some(g) = self.0.take() {
+            if LEAK && std::thread::panicking() {
+                std::mem::forget(g);
+            } else {
+                drop(g);
+            }
+        }
+    }
+}
+
+/// Implements [`Backend`] for a unit struct over a crate whose `sync` and `thread`
+/// modules have std's shape (std itself, loom, shuttle): `lock()` returning a
+/// `LockResult`, `Condvar::wait(guard)`, `thread::Builder::name`. `$leak` says
+/// whether guards are leaked when dropped during a panic (see [`Guard`]).
+macro_rules! std_shaped_backend {
+    ($ty:ident, $name:literal, $sync:path, $thread:path, $leak:literal) => {
+        use $crate::sync::Guard;
+        use $sync as sync_mod;
+        use $thread as thread_mod;
+
+        impl $crate::sync::Backend for $ty {
+            const NAME: &'static str = $name;
+            type Mutex<T: Send> = sync_mod::Mutex<T>;
+            type MutexGuard<'a, T: Send + 'a> = Guard<sync_mod::MutexGuard<'a, T>, $leak>;
+            type Condvar = sync_mod::Condvar;
+            type RwLock<T: Send + Sync> = sync_mod::RwLock<T>;
+            type ReadGuard<'a, T: Send + Sync + 'a> =
+                Guard<sync_mod::RwLockReadGuard<'a, T>, $leak>;
+            type WriteGuard<'a, T: Send + Sync + 'a> =
+                Guard<sync_mod::RwLockWriteGuard<'a, T>, $leak>;
+            type JoinHandle<T: Send + 'static> = thread_mod::JoinHandle<T>;
+
+            fn mutex<T: Send>(value: T) -> Self::Mutex<T> {
+                sync_mod::Mutex::new(value)
+            }
+            fn lock<T: Send>(m: &Self::Mutex<T>) -> Self::MutexGuard<'_, T> {
+                Guard::new(m.lock().unwrap_or_else(|p| p.into_inner()))
+            }
+            fn condvar() -> Self::Condvar {
+                sync_mod::Condvar::new()
+            }
+            fn wait<'a, T: Send>(
+                cv: &Self::Condvar,
+                guard: Self::MutexGuard<'a, T>,
+            ) -> Self::MutexGuard<'a, T> {
+                Guard::new(
+                    cv.wait(guard.into_inner())
+                        .unwrap_or_else(|p| p.into_inner()),
+                )
+            }
+            fn notify_one(cv: &Self::Condvar) {
+                cv.notify_one()
+            }
+            fn notify_all(cv: &Self::Condvar) {
+                cv.notify_all()
+            }
+            fn rwlock<T: Send + Sync>(value: T) -> Self::RwLock<T> {
+                sync_mod::RwLock::new(value)
+            }
+            fn read<T: Send + Sync>(l: &Self::RwLock<T>) -> Self::ReadGuard<'_, T> {
+                Guard::new(l.read().unwrap_or_else(|p| p.into_inner()))
+            }
+            fn write<T: Send + Sync>(l: &Self::RwLock<T>) -> Self::WriteGuard<'_, T> {
+                Guard::new(l.write().unwrap_or_else(|p| p.into_inner()))
+            }
+            fn spawn<F, T>(name: String, f: F) -> Self::JoinHandle<T>
+            where
+                F: FnOnce() -> T + Send + 'static,
+                T: Send + 'static,
+            {
+                thread_mod::Builder::new()
+                    .name(name)
+                    .spawn(f)
+                    .expect("spawning a thread failed")
+            }
+            fn join<T: Send + 'static>(h: Self::JoinHandle<T>) -> std::thread::Result<T> {
+                h.join()
+            }
+            fn thread_name() -> Option<String> {
+                thread_mod::current().name().map(str::to_owned)
+            }
+            fn yield_now() {
+                thread_mod::yield_now()
+            }
+        }
+    };
+}
+use std_shaped_backend;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A one-shot flag handed between two threads, written once against the trait.
+    fn handoff<B: Backend>() -> bool {
+        let state = Arc::new((B::mutex(false), B::condvar()));
+        let s2 = state.clone();
+        let h = B::spawn("setter".into(), move || {
+            *B::lock(&s2.0) = true;
+            B::notify_all(&s2.1);
+            B::thread_name()
+        });
+        let mut g = B::lock(&state.0);
+        while !*g {
+            g = B::wait(&state.1, g);
+        }
+        drop(g);
+        let name = B::join(h).unwrap();
+        name.as_deref() == Some("setter")
+    }
+
+    fn rw<B: Backend>() -> u32 {
+        let l = B::rwlock(1u32);
+        *B::write(&l) += 1;
+        let r = *B::read(&l);
+        r
+    }
+
+    #[test]
+    fn real_thread_backends_hand_off() {
+        assert!(handoff::<ParkingLot>());
+        assert!(handoff::<StdSync>());
+        assert_eq!(rw::<ParkingLot>(), 2);
+        assert_eq!(rw::<StdSync>(), 2);
+    }
+
+    #[test]
+    fn loom_backend_hands_off() {
+        loom::model(|| {
+            assert!(handoff::<Loom>());
+            assert_eq!(rw::<Loom>(), 2);
+        });
+    }
+
+    #[test]
+    fn shuttle_backend_hands_off() {
+        shuttle::check_random(
+            || {
+                assert!(handoff::<Shuttle>());
+                assert_eq!(rw::<Shuttle>(), 2);
+            },
+            50,
+        );
+    }
+}
