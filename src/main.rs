@@ -207,7 +207,7 @@ fn spinner(enabled: bool, len: u64) -> Option<ProgressBar> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    quiet_checker_panics();
+    daxlock::check::runner::quiet_checker_panics();
     match dispatch(cli.command) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
@@ -216,18 +216,6 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// Loom and shuttle report deadlocks as panics, which the harness catches and turns
-/// into verdicts; keep the default hook's message for panics of anything else.
-fn quiet_checker_panics() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let msg = daxlock::check::runner::panic_message(info.payload());
-        if !msg.starts_with("deadlock") {
-            default(info);
-        }
-    }));
 }
 
 fn dispatch(cmd: Command) -> Result<bool, BadInput> {

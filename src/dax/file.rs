@@ -78,28 +78,45 @@ pub enum Block {
 /// 2 MiB aligned.
 const ALLOC_FRAME_BASE: u64 = 0x4000_0000;
 
-/// The filesystem's view of the file. Guarded by its own lock in the mapping (the
-/// filesystem's block-mapping lock).
+/// The filesystem's view of the file: its allocated extents. Guarded by its own lock
+/// in the mapping (the filesystem's block-mapping lock).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FsState {
-    /// Allocated pages: file page to device frame.
-    pub blocks: BTreeMap<u64, u64>,
+    /// Allocated runs: first file page to (pages, first device frame).
+    extents: BTreeMap<u64, (u64, u64)>,
     next_frame: u64,
 }
 
 impl FsState {
     /// The filesystem state a layout describes.
     pub fn new(layout: &FileLayout) -> Self {
-        let mut blocks = BTreeMap::new();
-        for e in &layout.extents {
-            for i in 0..e.pages {
-                blocks.insert(e.pgoff + i, e.frame + i);
-            }
-        }
         FsState {
-            blocks,
+            extents: layout
+                .extents
+                .iter()
+                .map(|e| (e.pgoff, (e.pages, e.frame)))
+                .collect(),
             next_frame: ALLOC_FRAME_BASE,
         }
+    }
+
+    /// The device frame of file page `index`, if allocated.
+    pub fn frame_of(&self, index: u64) -> Option<u64> {
+        let (start, (pages, frame)) = self.extents.range(..=index).next_back()?;
+        (index < start + pages).then(|| frame + (index - start))
+    }
+
+    /// Whether file page `index` has a block.
+    pub fn is_allocated(&self, index: u64) -> bool {
+        self.frame_of(index).is_some()
+    }
+
+    /// Whether any page of `[index, index + pages)` has a block.
+    pub fn any_allocated(&self, index: u64, pages: u64) -> Option<u64> {
+        if self.is_allocated(index) {
+            return Some(index);
+        }
+        self.extents.range(index..index + pages).next().map(|(s, _)| *s)
     }
 
     /// Maps `pages` pages (1 or 512) from `index`; a write allocates holes first.
@@ -107,44 +124,55 @@ impl FsState {
     /// Kernel: the filesystem's iomap_begin() (ext4_iomap_begin()), with `IOMAP_WRITE`
     /// allocating.
     pub fn iomap(&mut self, index: u64, pages: u64, write: bool) -> Block {
-        let held: Vec<Option<u64>> = (index..index + pages)
-            .map(|i| self.blocks.get(&i).copied())
-            .collect();
-        if held.iter().all(Option::is_none) {
-            if !write {
-                return Block::Hole;
-            }
+        if write {
             self.allocate(index, pages);
-            return self.iomap(index, pages, false);
         }
-        let first = held[0];
-        match first {
-            Some(f)
-                if held
-                    .iter()
-                    .enumerate()
-                    .all(|(i, x)| *x == Some(f + i as u64)) =>
-            {
-                Block::Mapped { frame: f }
+        let Some(first) = self.frame_of(index) else {
+            return match self.any_allocated(index, pages) {
+                None => Block::Hole,
+                Some(_) => Block::Mixed,
+            };
+        };
+        let (start, (len, _)) = self.extents.range(..=index).next_back().expect("allocated");
+        if start + len >= index + pages {
+            Block::Mapped { frame: first }
+        } else {
+            // Extents may continue contiguously in the next run.
+            let contiguous = (index..index + pages).all(|i| self.frame_of(i) == Some(first + (i - index)));
+            if contiguous {
+                Block::Mapped { frame: first }
+            } else {
+                Block::Mixed
             }
-            _ => Block::Mixed,
         }
     }
 
     /// Allocates every hole in `[index, index + pages)`; a whole PMD-sized range gets
     /// one 2 MiB-aligned run of frames. Returns whether anything was allocated.
     pub fn allocate(&mut self, index: u64, pages: u64) -> bool {
-        let holes: Vec<u64> = (index..index + pages)
-            .filter(|i| !self.blocks.contains_key(i))
-            .collect();
+        let end = index + pages;
+        let mut holes = Vec::new();
+        let mut i = index;
+        while i < end {
+            if let Some((s, (len, _))) = self.extents.range(..=i).next_back() {
+                if i < s + len {
+                    i = s + len;
+                    continue;
+                }
+            }
+            let next = self.extents.range(i..end).next().map_or(end, |(s, _)| *s);
+            holes.push((i, next - i));
+            i = next;
+        }
         if holes.is_empty() {
             return false;
         }
         if pages == PMD_PAGES {
             self.next_frame = pmd_align_index(self.next_frame + PMD_PAGES - 1);
         }
-        for i in holes {
-            self.blocks.insert(i, self.next_frame + (i - index));
+        for (start, len) in holes {
+            self.extents
+                .insert(start, (len, self.next_frame + (start - index)));
         }
         self.next_frame += pages;
         true
@@ -153,12 +181,10 @@ impl FsState {
     /// Frees the blocks at and past `size_pages`. Kernel: the filesystem's block
     /// truncation (ext4_truncate()).
     pub fn truncate(&mut self, size_pages: u64) {
-        self.blocks.retain(|i, _| *i < size_pages);
-    }
-
-    /// Whether file page `index` has a block.
-    pub fn is_allocated(&self, index: u64) -> bool {
-        self.blocks.contains_key(&index)
+        self.extents.retain(|s, _| *s < size_pages);
+        if let Some((s, (len, _))) = self.extents.range_mut(..size_pages).next_back() {
+            *len = (*len).min(size_pages - *s);
+        }
     }
 }
 

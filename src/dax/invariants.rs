@@ -26,7 +26,7 @@ impl<B: Backend> Mapping<B> {
                 out.push(format!("entry {e} at {slot:#x} left locked"));
             }
             if e.kind == EntryKind::Zero {
-                if let Some(i) = (slot..slot + e.size.pages()).find(|i| fs.is_allocated(*i)) {
+                if let Some(i) = fs.any_allocated(slot, e.size.pages()) {
                     out.push(format!(
                         "zero entry at {slot:#x} covers allocated block {i:#x}"
                     ));

@@ -473,6 +473,26 @@ impl<B: Backend> Mapping<B> {
             .collect()
     }
 
+    /// A snapshot of the page tree: every `(slot, entry)` in index order.
+    pub fn entries(&self) -> Vec<(u64, Entry)> {
+        B::lock(&self.tree).iter().collect()
+    }
+
+    /// A snapshot of the wait table: the key of every queued waiter.
+    pub fn queued_waiters(&self) -> Vec<WaitKey> {
+        self.waits.queued()
+    }
+
+    /// A snapshot of the page table.
+    pub fn page_table(&self) -> PageTable {
+        B::lock(&self.pt).clone()
+    }
+
+    /// i_size in pages.
+    pub fn i_size(&self) -> u64 {
+        *B::read(&self.i_mmap)
+    }
+
     /// The VMA containing `addr`. Kernel: find_vma().
     pub fn find_vma(&self, addr: u64) -> Option<Vma> {
         self.vmas.iter().copied().find(|v| v.contains(addr))
