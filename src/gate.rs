@@ -172,16 +172,19 @@ impl GateRow {
     }
 }
 
-/// Runs every scenario × expected variant × checker. `only` restricts the checkers;
-/// loom is skipped (not failed) for scenarios with more threads than it models,
-/// unless the scenario names loom explicitly. `progress` is told each finished row.
+/// Runs every scenario × expected variant × checker, on as many worker threads as
+/// the machine has cores (each check is independent: loom and shuttle keep their
+/// state per OS thread). `only` restricts the checkers; loom is skipped (not failed)
+/// for scenarios with more threads than it models, unless the scenario names loom
+/// explicitly. `progress` is told each row as it finishes; the rows are returned in
+/// catalogue order.
 pub fn verify(
     scenarios: &[Scenario],
     only: Option<&[CheckerKind]>,
     budget: &Budget,
     mut progress: impl FnMut(&GateRow),
 ) -> Vec<GateRow> {
-    let mut rows = Vec::new();
+    let mut jobs = Vec::new();
     for s in scenarios {
         let explicit = s.check.checkers.is_some();
         for kind in scenario_checkers(s) {
@@ -195,6 +198,28 @@ pub fn verify(
                 continue;
             }
             for &(bugs, expected) in &s.expect {
+                jobs.push((s, kind, bugs, expected));
+            }
+        }
+    }
+    // Loom runs are the long ones: start them first so the workers end together.
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| jobs[i].1 != CheckerKind::Loom);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut rows: Vec<Option<GateRow>> = (0..jobs.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (tx, jobs, next, order) = (tx.clone(), &jobs, &next, &order);
+            scope.spawn(move || loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&i) = order.get(n) else {
+                    break;
+                };
+                let (s, kind, bugs, expected) = jobs[i];
                 let row = GateRow {
                     scenario: s.name.clone(),
                     bugs,
@@ -202,10 +227,30 @@ pub fn verify(
                     report: run_checker(kind, s, bugs, budget),
                     expected,
                 };
-                progress(&row);
-                rows.push(row);
-            }
+                if tx.send((i, row)).is_err() {
+                    break;
+                }
+            });
         }
-    }
-    rows
+        drop(tx);
+        for (i, row) in rx {
+            progress(&row);
+            rows[i] = Some(row);
+        }
+    });
+    rows.into_iter().flatten().collect()
+}
+
+/// Bugs no catalogue scenario expects to be caught: the gate fails on any.
+pub fn uncovered_bugs(scenarios: &[Scenario]) -> Vec<&'static str> {
+    crate::dax::bugs::ALL_BUGS
+        .iter()
+        .filter(|b| {
+            let bugs = Bugs::fixed().with(b.name).expect("catalogue bug");
+            !scenarios
+                .iter()
+                .any(|s| s.expected(bugs).is_some_and(|v| v != Verdict::Verified))
+        })
+        .map(|b| b.name)
+        .collect()
 }

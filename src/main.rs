@@ -415,6 +415,7 @@ fn verify(
         }
     });
     let failed: Vec<&GateRow> = rows.iter().filter(|r| !r.ok()).collect();
+    let uncovered = gate::uncovered_bugs(scenarios);
     let find = |name: &str| scenarios.iter().find(|s| s.name == name);
     if json_out {
         let mut objects = Vec::new();
@@ -434,7 +435,8 @@ fn verify(
         let doc = json!({
             "runs": objects,
             "summary": {"rows": rows.len(), "unexpected": failed.len(), "lemma_holds": lemma.holds(),
-                        "ok": failed.is_empty() && lemma.holds()},
+                        "uncovered_bugs": uncovered,
+                        "ok": failed.is_empty() && lemma.holds() && uncovered.is_empty()},
         });
         println!("{doc}");
     } else {
@@ -457,6 +459,9 @@ fn verify(
                 Err(e) => println!("UNEXPECTED: {e}"),
             }
         }
+        if !uncovered.is_empty() {
+            println!("UNEXPECTED: no scenario catches these bugs: {}", uncovered.join(", "));
+        }
         println!(
             "{} rows, {} as expected, {} unexpected; lemma {}",
             rows.len(),
@@ -465,5 +470,5 @@ fn verify(
             if lemma.holds() { "holds" } else { "FAILS" }
         );
     }
-    Ok(failed.is_empty() && lemma.holds())
+    Ok(failed.is_empty() && lemma.holds() && uncovered.is_empty())
 }
