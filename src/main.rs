@@ -404,16 +404,24 @@ fn verify(
     json_out: bool,
 ) -> Result<bool, BadInput> {
     let lemma = lemma::prove();
+    let pb = spinner(!json_out, 0);
+    let rows = gate::verify(scenarios, only, budget, |row| {
+        if let Some(pb) = &pb {
+            pb.inc(1);
+            pb.set_message(format!("{} [{}] {}", row.scenario, row.bugs.variant(), row.checker.as_str()));
+        }
+    });
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
     if !json_out {
         print!("{}", lemma_text(&lemma));
         println!();
         println!("{}", report::table_header());
-    }
-    let rows = gate::verify(scenarios, only, budget, |row| {
-        if !json_out {
+        for row in &rows {
             println!("{}", report::table_row(row));
         }
-    });
+    }
     let failed: Vec<&GateRow> = rows.iter().filter(|r| !r.ok()).collect();
     let uncovered = gate::uncovered_bugs(scenarios);
     let find = |name: &str| scenarios.iter().find(|s| s.name == name);
