@@ -408,7 +408,12 @@ fn verify(
     let rows = gate::verify(scenarios, only, budget, |row| {
         if let Some(pb) = &pb {
             pb.inc(1);
-            pb.set_message(format!("{} [{}] {}", row.scenario, row.bugs.variant(), row.checker.as_str()));
+            pb.set_message(format!(
+                "{} [{}] {}",
+                row.scenario,
+                row.bugs.variant(),
+                row.checker.as_str()
+            ));
         }
     });
     if let Some(pb) = pb {
@@ -468,7 +473,10 @@ fn verify(
             }
         }
         if !uncovered.is_empty() {
-            println!("UNEXPECTED: no scenario catches these bugs: {}", uncovered.join(", "));
+            println!(
+                "UNEXPECTED: no scenario catches these bugs: {}",
+                uncovered.join(", ")
+            );
         }
         println!(
             "{} rows, {} as expected, {} unexpected; lemma {}",

@@ -287,13 +287,13 @@ impl Scenario {
             }
             for op in &th.ops {
                 match *op {
-                    Op::Fault { addr, .. } => {
-                        if !f.vma.iter().any(|v| (v.start..v.end).contains(&addr)) {
-                            return Err(invalid(format!(
-                                "thread {}: address {addr:#x} lies outside every VMA",
-                                t + 1
-                            )));
-                        }
+                    Op::Fault { addr, .. }
+                        if !f.vma.iter().any(|v| (v.start..v.end).contains(&addr)) =>
+                    {
+                        return Err(invalid(format!(
+                            "thread {}: address {addr:#x} lies outside every VMA",
+                            t + 1
+                        )));
                     }
                     Op::Write { pgoff, pages } if pgoff + pages > f.file.size_pages => {
                         return Err(invalid(format!(
@@ -302,7 +302,7 @@ impl Scenario {
                             f.file.size_pages
                         )));
                     }
-                    Op::Write { pages, .. } if pages == 0 => {
+                    Op::Write { pages: 0, .. } => {
                         return Err(invalid(format!("thread {}: write of 0 pages", t + 1)));
                     }
                     Op::Write { pages, .. } if pages > 4 * PMD_PAGES => {

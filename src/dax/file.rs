@@ -116,7 +116,10 @@ impl FsState {
         if self.is_allocated(index) {
             return Some(index);
         }
-        self.extents.range(index..index + pages).next().map(|(s, _)| *s)
+        self.extents
+            .range(index..index + pages)
+            .next()
+            .map(|(s, _)| *s)
     }
 
     /// Maps `pages` pages (1 or 512) from `index`; a write allocates holes first.
@@ -138,7 +141,8 @@ impl FsState {
             Block::Mapped { frame: first }
         } else {
             // Extents may continue contiguously in the next run.
-            let contiguous = (index..index + pages).all(|i| self.frame_of(i) == Some(first + (i - index)));
+            let contiguous =
+                (index..index + pages).all(|i| self.frame_of(i) == Some(first + (i - index)));
             if contiguous {
                 Block::Mapped { frame: first }
             } else {
