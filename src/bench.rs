@@ -49,7 +49,11 @@ pub fn zoo(
                 continue;
             }
             let loom = if s.threads.len() <= crate::check::loom::LOOM_MAX_SCENARIO_THREADS {
-                let r = run_checker(CheckerKind::Loom, s, bugs, &Budget::default())?;
+                let budget = Budget {
+                    first_failure_only: true,
+                    ..Budget::default()
+                };
+                let r = run_checker(CheckerKind::Loom, s, bugs, &budget)?;
                 (
                     r.first_failure_at
                         .map_or("missed".into(), |n| n.to_string()),
@@ -69,6 +73,7 @@ pub fn zoo(
                     let budget = Budget {
                         iterations: Some(cap),
                         seed,
+                        first_failure_only: true,
                         ..Budget::default()
                     };
                     let r = run_checker(kind, s, bugs, &budget)?;

@@ -2,7 +2,7 @@
 
 use crate::check::shuttle::Shard;
 use crate::check::{
-    check, CheckError, CheckReport, LoomChecker, PctChecker, RandomChecker, ThreadsChecker, Verdict,
+    check_with, CheckError, CheckReport, LoomChecker, PctChecker, RandomChecker, ThreadsChecker, Verdict,
 };
 use crate::dax::Bugs;
 use crate::scenario::Scenario;
@@ -67,6 +67,8 @@ pub struct Budget {
     pub scale: usize,
     /// Real-thread watchdog.
     pub watchdog: Duration,
+    /// Stop at the first failing execution (benchmarks of schedules to first failure).
+    pub first_failure_only: bool,
 }
 
 impl Default for Budget {
@@ -79,6 +81,7 @@ impl Default for Budget {
             depth: None,
             scale: 1,
             watchdog: Duration::from_secs(2),
+            first_failure_only: false,
         }
     }
 }
@@ -103,13 +106,14 @@ pub fn run_checker(
     match kind {
         CheckerKind::Loom => {
             let bound = budget.preemption_bound.or(scenario.check.preemption_bound);
-            check(
+            check_with(
                 &LoomChecker::for_threads(scenario.threads.len(), bound),
                 scenario,
                 bugs,
+                budget.first_failure_only,
             )
         }
-        CheckerKind::Random => check(
+        CheckerKind::Random => check_with(
             &RandomChecker {
                 iterations,
                 seed: budget.seed,
@@ -117,8 +121,9 @@ pub fn run_checker(
             },
             scenario,
             bugs,
+            budget.first_failure_only,
         ),
-        CheckerKind::Pct => check(
+        CheckerKind::Pct => check_with(
             &PctChecker {
                 iterations,
                 depth: budget
@@ -130,14 +135,16 @@ pub fn run_checker(
             },
             scenario,
             bugs,
+            budget.first_failure_only,
         ),
-        CheckerKind::Threads => check(
+        CheckerKind::Threads => check_with(
             &ThreadsChecker::<ParkingLot>::new(
                 budget.iterations.unwrap_or(200) * budget.scale.max(1),
                 budget.watchdog,
             ),
             scenario,
             bugs,
+            budget.first_failure_only,
         ),
     }
 }

@@ -173,6 +173,7 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, BadInput> {
         depth: args.depth,
         scale,
         watchdog: Duration::from_millis(args.watchdog_ms.max(1)),
+        first_failure_only: false,
     })
 }
 

@@ -1,6 +1,6 @@
 //! Loom: every interleaving, up to a preemption bound.
 
-use super::runner::{classify_panic, Body, Checker, Exploration};
+use super::runner::{classify_panic, Body, Checker, Exploration, STOP_REQUESTED};
 use crate::sync::Loom;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -63,7 +63,9 @@ impl Checker for LoomChecker {
         let result = catch_unwind(AssertUnwindSafe(|| {
             builder.check(move || {
                 counted.fetch_add(1, Ordering::Relaxed);
-                body();
+                if body().stop {
+                    std::panic::panic_any(STOP_REQUESTED);
+                }
             })
         }));
         let n = executions.load(Ordering::Relaxed);

@@ -15,6 +15,6 @@ pub use self::loom::LoomChecker;
 pub use pct::PctChecker;
 pub use random::RandomChecker;
 pub use replay::ReplayChecker;
-pub use runner::{check, CheckError, CheckReport, Checker, Failure};
+pub use runner::{check, check_with, CheckError, CheckReport, Checker, Failure};
 pub use threads::ThreadsChecker;
 pub use verdict::Verdict;

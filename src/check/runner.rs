@@ -20,6 +20,8 @@ pub enum Stop {
     Deadlock(String),
     /// The model itself panicked: a defect of the model or harness, not a verdict.
     Crash(String),
+    /// The body asked to stop (loom's only way); not a failure.
+    Requested,
 }
 
 /// What a checker reports after exploring.
@@ -40,9 +42,21 @@ pub struct Exploration {
     pub steps: Option<usize>,
 }
 
-/// One execution body: runs one schedule's execution; returns true when it wants its
-/// schedule kept (it found a new kind of failure).
-pub type Body = Arc<dyn Fn() -> bool + Send + Sync>;
+/// What an execution body asks of its checker after one execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Control {
+    /// Keep this execution's schedule (it found a new kind of failure).
+    pub keep: bool,
+    /// Run no more executions (the caller only wanted the first failure).
+    pub stop: bool,
+}
+
+/// One execution body: runs one schedule's execution.
+pub type Body = Arc<dyn Fn() -> Control + Send + Sync>;
+
+/// The panic payload loom's body raises to end an exploration early on request (loom
+/// has no other way to stop); the loom checker recognises it and reports no failure.
+pub const STOP_REQUESTED: &str = "daxlock: stop requested";
 
 /// A way to run an execution body over many schedules.
 pub trait Checker {
@@ -249,6 +263,17 @@ pub fn check<C: Checker>(
     scenario: &Scenario,
     bugs: Bugs,
 ) -> Result<CheckReport, CheckError> {
+    check_with(checker, scenario, bugs, false)
+}
+
+/// [`check`], stopping at the first failing execution when `first_failure_only` (for
+/// measuring schedules to the first failure).
+pub fn check_with<C: Checker>(
+    checker: &C,
+    scenario: &Scenario,
+    bugs: Bugs,
+    first_failure_only: bool,
+) -> Result<CheckReport, CheckError> {
     if let Some(max) = checker.max_threads() {
         if scenario.threads.len() > max {
             return Err(CheckError::TooManyThreads {
@@ -273,7 +298,12 @@ pub fn check<C: Checker>(
         Arc::new(move || {
             recorder.reset();
             let outcome = execute::<C::Backend>(&config, id, &threads);
-            lock(&collector).record(outcome, recorder.events())
+            let mut c = lock(&collector);
+            let keep = c.record(outcome, recorder.events());
+            Control {
+                keep,
+                stop: first_failure_only && c.first_failure_at.is_some(),
+            }
         })
     };
     let exploration = checker.explore(body);
@@ -296,6 +326,7 @@ pub fn check<C: Checker>(
                 f.schedule = exploration.stop_schedule;
             }
         }
+        Some(Stop::Requested) | None => {}
         Some(Stop::Crash(message)) => {
             return Err(CheckError::ModelPanicked {
                 name: scenario.name.clone(),
@@ -303,7 +334,6 @@ pub fn check<C: Checker>(
                 message,
             })
         }
-        None => {}
     }
     drop(route);
     let failure = c.first.iter().max_by_key(|f| f.verdict).cloned();
@@ -337,7 +367,9 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// and shuttle's `deadlock! blocked tasks: ...` are hangs; anything else is a crash.
 pub fn classify_panic(payload: &(dyn std::any::Any + Send)) -> Stop {
     let msg = panic_message(payload);
-    if msg.starts_with("deadlock") {
+    if msg == STOP_REQUESTED {
+        Stop::Requested
+    } else if msg.starts_with("deadlock") {
         Stop::Deadlock(msg.lines().next().unwrap_or_default().to_owned())
     } else {
         Stop::Crash(msg)
@@ -358,7 +390,8 @@ pub fn quiet_checker_panics() {
         shuttle::check_random(|| {}, 1);
         drop(std::panic::take_hook());
         std::panic::set_hook(Box::new(move |info| {
-            if !panic_message(info.payload()).starts_with("deadlock") {
+            let msg = panic_message(info.payload());
+            if !msg.starts_with("deadlock") && msg != STOP_REQUESTED {
                 default(info);
             }
         }));

@@ -90,6 +90,7 @@ struct Recorded<S> {
     strategy: S,
     seed: u64,
     todo: std::vec::IntoIter<Option<usize>>,
+    stop: Arc<AtomicBool>,
     started: bool,
     calibrating: bool,
     keep: Arc<AtomicBool>,
@@ -118,6 +119,9 @@ impl<S: Strategy> Scheduler for Recorded<S> {
             let steps = self.rec().contended;
             self.rec().calibration_steps = Some(steps);
             self.strategy.calibrated(steps);
+        }
+        if self.stop.load(Ordering::Relaxed) {
+            return None;
         }
         let k = self.todo.next()?;
         self.started = true;
@@ -172,6 +176,7 @@ pub fn explore<S: Strategy>(
     body: Body,
 ) -> Exploration {
     let keep = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
     let rec = Arc::new(Mutex::new(Recording::default()));
     let calibration = strategy.calibrates().then_some(None);
     let todo: Vec<Option<usize>> = calibration
@@ -182,6 +187,7 @@ pub fn explore<S: Strategy>(
         strategy,
         seed,
         todo: todo.into_iter(),
+        stop: stop.clone(),
         started: false,
         calibrating: false,
         keep: keep.clone(),
@@ -194,9 +200,9 @@ pub fn explore<S: Strategy>(
     let result = catch_unwind(AssertUnwindSafe(|| {
         Runner::new(scheduler, config()).run(move || {
             counted.fetch_add(1, Ordering::Relaxed);
-            if body() {
-                keep_flag.store(true, Ordering::Relaxed);
-            }
+            let control = body();
+            keep_flag.store(control.keep, Ordering::Relaxed);
+            stop.store(control.stop, Ordering::Relaxed);
         })
     }));
     let n = executions.load(Ordering::Relaxed);
@@ -235,7 +241,7 @@ pub fn replay(schedule: &str, body: Body) -> Exploration {
     let result = catch_unwind(AssertUnwindSafe(|| {
         Runner::new(scheduler, config()).run(move || {
             counted.fetch_add(1, Ordering::Relaxed);
-            body();
+            let _ = body();
         })
     }));
     let n = executions.load(Ordering::Relaxed);

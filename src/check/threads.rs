@@ -52,6 +52,12 @@ impl<B: Backend> Checker for ThreadsChecker<B> {
                 })
                 .expect("spawning the scenario thread failed");
             match rx.recv_timeout(self.watchdog) {
+                Ok(Ok(control)) if control.stop => {
+                    return Exploration {
+                        executions: i + 1,
+                        ..Exploration::default()
+                    }
+                }
                 Ok(Ok(_)) => {}
                 Ok(Err(msg)) => {
                     return Exploration {

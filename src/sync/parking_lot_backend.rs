@@ -3,7 +3,7 @@
 //! parking_lot does not poison and its condition variable waits on `&mut guard`;
 //! `wait` adapts that to the by-value shape of [`Backend::wait`].
 
-use super::Backend;
+use super::{Backend, StdSync};
 
 /// Real threads on parking_lot primitives (the default backend).
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,23 +50,21 @@ impl Backend for ParkingLot {
     fn write<T: Send + Sync>(l: &Self::RwLock<T>) -> Self::WriteGuard<'_, T> {
         l.write()
     }
+    // Threads are std's: delegate to the std backend.
     fn spawn<F, T>(name: String, f: F) -> Self::JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        std::thread::Builder::new()
-            .name(name)
-            .spawn(f)
-            .expect("spawning a thread failed")
+        StdSync::spawn(name, f)
     }
     fn join<T: Send + 'static>(h: Self::JoinHandle<T>) -> std::thread::Result<T> {
-        h.join()
+        StdSync::join(h)
     }
     fn thread_name() -> Option<String> {
-        std::thread::current().name().map(str::to_owned)
+        StdSync::thread_name()
     }
     fn yield_now() {
-        std::thread::yield_now()
+        StdSync::yield_now()
     }
 }
