@@ -2,7 +2,8 @@
 
 use crate::check::shuttle::Shard;
 use crate::check::{
-    check_with, CheckError, CheckReport, LoomChecker, PctChecker, RandomChecker, ThreadsChecker, Verdict,
+    check_with, CheckError, CheckReport, LoomChecker, PctChecker, RandomChecker, ThreadsChecker,
+    Verdict,
 };
 use crate::dax::Bugs;
 use crate::scenario::Scenario;

@@ -1,0 +1,513 @@
+//! The `daxlock` binary end to end: exit codes (0 verified / 1 failure found / 2 bad
+//! input), the JSON report's shape, replay reproducing a counterexample, `lemma`,
+//! `list`, bad-input messages, and the verification gate going red when an
+//! expectation is wrong.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn daxlock(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_daxlock"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("RUST_LOG")
+        .env_remove("LOOM_MAX_PREEMPTIONS")
+        .output()
+        .expect("running daxlock")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited, not killed")
+}
+
+fn describe(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        stdout(o),
+        stderr(o)
+    )
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", describe(o)))
+}
+
+/// A fresh path under the temp dir, unique to this process and call.
+fn temp_path(tag: &str, ext: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    std::env::temp_dir().join(format!(
+        "daxlock-cli-{}-{}-{tag}{ext}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+fn temp_file(tag: &str, text: &str) -> PathBuf {
+    let p = temp_path(tag, ".toml");
+    std::fs::write(&p, text).expect("writing a temp scenario");
+    p
+}
+
+fn catalogue_names() -> Vec<String> {
+    daxlock::scenario::load_catalogue(&Path::new(env!("CARGO_MANIFEST_DIR")).join("verify"))
+        .expect("catalogue")
+        .into_iter()
+        .map(|s| s.name)
+        .collect()
+}
+
+/// A valid two-thread scenario for the bad-input tests to break one piece of.
+const GOOD: &str = r#"name = "cli-good"
+[file]
+size_pages = 0x400
+[[vma]]
+start = 0x7f0000000000
+end = 0x7f0000400000
+pgoff = 0
+[[thread]]
+ops = [ { op = "fault", addr = 0x7f0000000000 } ]
+[[thread]]
+ops = [ { op = "fault", addr = 0x7f0000001000, size = "pte" } ]
+"#;
+
+// ---------------------------------------------------------------------------------
+// run
+
+/// The seed, fixed: every default checker (loom, random, pct) verifies; exit 0.
+#[test]
+fn run_seed_sequential_fixed_exits_0() {
+    let o = daxlock(&["run", "verify/seed-sequential.toml"]);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    let out = stdout(&o);
+    for c in ["loom", "random", "pct"] {
+        assert!(out.contains(&format!("[fixed] {c}: verified")), "{out}");
+    }
+}
+
+/// The seed with misaligned-pmd: a hang is found; exit 1; the report says "hang" and
+/// prints the replay command for the shuttle checkers' schedule.
+#[test]
+fn run_seed_sequential_misaligned_pmd_exits_1_with_hang_and_replay() {
+    let o = daxlock(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--bug",
+        "misaligned-pmd",
+    ]);
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    let out = stdout(&o);
+    assert!(out.contains("hang"), "{out}");
+    let replay = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("reproduce: daxlock replay "))
+        .unwrap_or_else(|| panic!("no replay command in:\n{out}"));
+    assert!(
+        replay.starts_with("verify/seed-sequential.toml --schedule "),
+        "{replay}"
+    );
+    assert!(replay.ends_with(" --bug misaligned-pmd"), "{replay}");
+}
+
+/// `--json`: one JSON document with scenario, bugs and per-checker results carrying
+/// checker, verdict, expected, schedules, seconds, warnings and a counterexample
+/// (replay command and a trace of {thread, event, ...} objects).
+#[test]
+fn run_json_failing_has_the_documented_shape() {
+    let o = daxlock(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--bug",
+        "misaligned-pmd",
+        "--checker",
+        "random",
+        "--json",
+    ]);
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    let doc = json(&o);
+    assert_eq!(doc["scenario"], "seed-sequential");
+    assert_eq!(doc["bugs"], serde_json::json!(["misaligned-pmd"]));
+    let results = doc["results"].as_array().expect("results array");
+    assert_eq!(results.len(), 1);
+    let r = &results[0];
+    assert_eq!(r["checker"], "random");
+    assert_eq!(r["verdict"], "hang");
+    assert_eq!(r["expected"], "hang");
+    assert!(r["schedules"].as_u64().is_some_and(|n| n >= 1), "{r}");
+    assert!(r["seconds"].is_number(), "{r}");
+    let warnings = r["warnings"].as_array().expect("warnings array");
+    assert!(
+        warnings.iter().any(|w| w
+            .as_str()
+            .is_some_and(|w| w.starts_with("dax_insert_mapping_entry"))),
+        "{r}"
+    );
+    let ce = &r["counterexample"];
+    assert!(ce.is_object(), "{r}");
+    let replay = ce["replay"].as_str().expect("replay string");
+    assert!(
+        replay.starts_with("daxlock replay verify/seed-sequential.toml --schedule "),
+        "{replay}"
+    );
+    let trace = ce["trace"].as_array().expect("trace array");
+    assert!(!trace.is_empty());
+    for e in trace {
+        assert!(e["thread"].is_u64(), "{e}");
+        assert!(e["event"].is_string(), "{e}");
+    }
+    assert!(trace.iter().any(|e| e["event"] == "warn"));
+}
+
+/// A verified `--json` run: exit 0, verdict verified, counterexample null, no
+/// warnings.
+#[test]
+fn run_json_verified_has_null_counterexample() {
+    let o = daxlock(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--checker",
+        "random",
+        "--iterations",
+        "100",
+        "--json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    let doc = json(&o);
+    assert_eq!(doc["bugs"], serde_json::json!([]));
+    let r = &doc["results"][0];
+    assert_eq!(r["verdict"], "verified");
+    assert_eq!(r["expected"], "verified");
+    assert_eq!(r["schedules"], 100);
+    assert!(r["counterexample"].is_null(), "{r}");
+    assert_eq!(r["warnings"], serde_json::json!([]));
+}
+
+// ---------------------------------------------------------------------------------
+// replay
+
+/// A failing run's recorded schedule, replayed, gives the same verdict (hang) and the
+/// same trace, event for event.
+fn replay_reproduces(checker: &str) {
+    let file = "verify/seed-concurrent.toml";
+    let o = daxlock(&[
+        "run",
+        file,
+        "--bug",
+        "misaligned-pmd",
+        "--checker",
+        checker,
+        "--json",
+    ]);
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    let doc = json(&o);
+    let r = &doc["results"][0];
+    assert_eq!(r["verdict"], "hang", "{r}");
+    let ce = &r["counterexample"];
+    let schedule = ce["schedule"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no schedule in {ce}"));
+    assert!(
+        ce["replay"].as_str().is_some_and(|c| c.contains(schedule)),
+        "{ce}"
+    );
+    let trace = ce["trace"].as_array().expect("trace").clone();
+    assert!(!trace.is_empty());
+
+    let o = daxlock(&[
+        "replay",
+        file,
+        "--schedule",
+        schedule,
+        "--bug",
+        "misaligned-pmd",
+        "--json",
+    ]);
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    let doc = json(&o);
+    let rr = &doc["results"][0];
+    assert_eq!(rr["checker"], "replay");
+    assert_eq!(rr["verdict"], "hang", "{rr}");
+    assert_eq!(rr["schedules"], 1);
+    let replayed = rr["counterexample"]["trace"].as_array().expect("trace");
+    assert_eq!(replayed, &trace, "replayed trace differs from the original");
+}
+
+/// Replay of a random-checker counterexample reproduces it.
+#[test]
+fn replay_reproduces_random_counterexample() {
+    replay_reproduces("random");
+}
+
+/// Replay of a PCT counterexample reproduces it.
+#[test]
+fn replay_reproduces_pct_counterexample() {
+    replay_reproduces("pct");
+}
+
+// ---------------------------------------------------------------------------------
+// lemma, list
+
+/// `lemma` proves the colour check: exit 0, "proved".
+#[test]
+fn lemma_exits_0_and_proves() {
+    let o = daxlock(&["lemma"]);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    assert!(stdout(&o).contains("proved"), "{}", describe(&o));
+}
+
+/// `list` names every catalogue scenario and every bug, misaligned-pmd included.
+#[test]
+fn list_names_every_scenario_and_bug() {
+    let o = daxlock(&["list"]);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    let out = stdout(&o);
+    let names = catalogue_names();
+    assert!(!names.is_empty());
+    for n in &names {
+        assert!(out.contains(n.as_str()), "{n} missing from:\n{out}");
+    }
+    assert!(out.contains("misaligned-pmd"), "{out}");
+    for b in daxlock::dax::ALL_BUGS {
+        assert!(out.contains(b.name), "{} missing from:\n{out}", b.name);
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// bad input: exit 2, one line on stderr
+
+/// Asserts exit 2 and exactly one stderr line, starting with "daxlock:", containing
+/// every `needles`; returns that line.
+fn bad_input(args: &[&str], needles: &[&str]) -> String {
+    let o = daxlock(args);
+    assert_eq!(code(&o), 2, "{args:?}: {}", describe(&o));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{args:?}: stderr is not one line:\n{err}");
+    assert!(lines[0].starts_with("daxlock:"), "{args:?}: {err}");
+    for n in needles {
+        assert!(lines[0].contains(n), "{args:?}: {n:?} not in {err}");
+    }
+    assert!(stdout(&o).is_empty(), "{args:?}: stdout: {}", stdout(&o));
+    lines[0].to_owned()
+}
+
+fn bad_scenario(tag: &str, text: &str, needles: &[&str]) -> String {
+    let p = temp_file(tag, text);
+    let path = p.to_str().expect("utf-8 temp path").to_owned();
+    let line = bad_input(
+        &["run", &path, "--checker", "pct", "--iterations", "10"],
+        needles,
+    );
+    let _ = std::fs::remove_file(&p);
+    line
+}
+
+/// The valid base scenario really is valid (so each case below fails for its own
+/// reason only).
+#[test]
+fn bad_input_base_scenario_is_valid() {
+    let p = temp_file("good", GOOD);
+    let o = daxlock(&[
+        "run",
+        p.to_str().unwrap(),
+        "--checker",
+        "pct",
+        "--iterations",
+        "10",
+    ]);
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+}
+
+/// A scenario file that does not exist.
+#[test]
+fn bad_input_nonexistent_file() {
+    let p = temp_path("missing", ".toml");
+    let path = p.to_str().unwrap().to_owned();
+    bad_input(&["run", &path], &[&path]);
+}
+
+/// Malformed TOML: the message names the line and column.
+#[test]
+fn bad_input_malformed_toml_has_line_and_column() {
+    let text = "name = \"broken\"\n[file]\nsize_pages = = 3\n";
+    let line = bad_scenario("malformed", text, &["line 3, column"]);
+    assert!(line.contains("daxlock-cli-"), "names the file: {line}");
+}
+
+/// An unknown key is an error naming it.
+#[test]
+fn bad_input_unknown_key() {
+    let text = GOOD.replace("name = \"cli-good\"", "name = \"cli-good\"\ncolour = 1");
+    bad_scenario("unknown-key", &text, &["unknown field `colour`", "line 2"]);
+}
+
+/// A fault address outside every VMA.
+#[test]
+fn bad_input_address_outside_every_vma() {
+    let text = GOOD.replace("addr = 0x7f0000001000", "addr = 0x1000");
+    bad_scenario(
+        "outside",
+        &text,
+        &["cli-good", "0x1000", "outside every VMA"],
+    );
+}
+
+/// A VMA that is not page aligned.
+#[test]
+fn bad_input_unaligned_vma() {
+    let text = GOOD.replace("start = 0x7f0000000000", "start = 0x7f0000000010");
+    bad_scenario("unaligned", &text, &["not page aligned"]);
+}
+
+/// A VMA whose end is not above its start.
+#[test]
+fn bad_input_vma_end_not_above_start() {
+    let text = GOOD.replace("end = 0x7f0000400000", "end = 0x7f0000000000");
+    bad_scenario("end-le-start", &text, &["not above start"]);
+}
+
+/// A scenario without threads.
+#[test]
+fn bad_input_zero_threads() {
+    let text = GOOD.split("[[thread]]").next().unwrap().to_owned();
+    bad_scenario("no-threads", &text, &["at least one [[thread]]"]);
+}
+
+/// Five threads are more than loom models: refused before running, pointing at pct.
+#[test]
+fn bad_input_five_threads_under_loom() {
+    let mut text = GOOD.to_owned();
+    for i in 2..5 {
+        text.push_str(&format!(
+            "[[thread]]\nops = [ {{ op = \"fault\", addr = 0x7f000000{i}000, size = \"pte\" }} ]\n"
+        ));
+    }
+    let p = temp_file("five", &text);
+    let line = bad_input(
+        &["run", p.to_str().unwrap(), "--checker", "loom"],
+        &["5 threads", "loom", "pct"],
+    );
+    let _ = std::fs::remove_file(&p);
+    assert!(line.contains("at most 4"), "{line}");
+}
+
+/// An unknown bug name.
+#[test]
+fn bad_input_unknown_bug() {
+    bad_input(
+        &["run", "verify/seed-sequential.toml", "--bug", "no-such-bug"],
+        &["unknown bug `no-such-bug`", "misaligned-pmd"],
+    );
+}
+
+/// `--shard 3/2`: index not below count.
+#[test]
+fn bad_input_shard_index_out_of_range() {
+    bad_input(
+        &[
+            "run",
+            "verify/seed-sequential.toml",
+            "--checker",
+            "random",
+            "--shard",
+            "3/2",
+        ],
+        &["bad shard `3/2`"],
+    );
+}
+
+/// `--shard x`: not I/N.
+#[test]
+fn bad_input_shard_not_a_fraction() {
+    bad_input(
+        &[
+            "run",
+            "verify/seed-sequential.toml",
+            "--checker",
+            "random",
+            "--shard",
+            "x",
+        ],
+        &["bad shard `x`"],
+    );
+}
+
+/// An unknown checker name.
+#[test]
+fn bad_input_unknown_checker() {
+    bad_input(
+        &["run", "verify/seed-sequential.toml", "--checker", "tla"],
+        &["unknown checker `tla`"],
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// verify
+
+/// The gate on the shuttle checkers: every row as expected; exit 0.
+#[test]
+fn verify_pct_random_exits_0() {
+    let o = daxlock(&["verify", "--checker", "pct,random"]);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    let out = stdout(&o);
+    assert!(!out.contains("UNEXPECTED"), "{out}");
+    assert!(out.contains("0 unexpected"), "{out}");
+    for n in catalogue_names() {
+        assert!(out.contains(&n), "{n} not in the gate's table:\n{out}");
+    }
+}
+
+/// The gate turns red: in a copy of the catalogue where seed-sequential expects
+/// misaligned-pmd to verify, `verify --checker pct` finds the hang, prints
+/// UNEXPECTED for that row and exits 1.
+#[test]
+fn verify_turns_red_on_a_wrong_expectation() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("verify");
+    let dir = temp_path("catalogue", "");
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let seed = dir.join("seed-sequential.toml");
+    let text = std::fs::read_to_string(&seed).unwrap();
+    assert!(text.contains("misaligned-pmd = \"hang\""), "{text}");
+    std::fs::write(
+        &seed,
+        text.replace("misaligned-pmd = \"hang\"", "misaligned-pmd = \"verified\""),
+    )
+    .unwrap();
+
+    let o = daxlock(&["verify", "--dir", dir.to_str().unwrap(), "--checker", "pct"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    let out = stdout(&o);
+    assert!(out.contains("UNEXPECTED"), "{out}");
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("seed-sequential ") && l.contains("misaligned-pmd"))
+        .unwrap_or_else(|| panic!("no seed-sequential misaligned-pmd row:\n{out}"));
+    assert!(row.contains("hang"), "{row}");
+    assert!(row.contains("UNEXPECTED"), "{row}");
+    assert!(out.contains("UNEXPECTED: expected verified"), "{out}");
+    // Only that row is wrong.
+    let unexpected_rows = out
+        .lines()
+        .filter(|l| !l.starts_with("UNEXPECTED") && l.contains("UNEXPECTED"))
+        .count();
+    assert_eq!(unexpected_rows, 1, "{out}");
+}

@@ -1,0 +1,184 @@
+//! The catalogue under loom (exhaustive up to each scenario's preemption bound): one
+//! test per scenario × expected variant, asserting loom's verdict equals the
+//! scenario's `[expect]`, and loom's refusal of a scenario with more threads than it
+//! models.
+//!
+//! Only compiled with `RUSTFLAGS="--cfg loom"`:
+//! `RUSTFLAGS="--cfg loom" cargo test --release --test loom_suite`.
+//!
+//! The (scenario, variant) pairs are listed below so that each is its own test;
+//! `every_catalogue_expectation_has_a_test` fails when the catalogue gains or loses a
+//! pair, so nothing is skipped silently.
+#![cfg(loom)]
+
+use daxlock::check::loom::LOOM_MAX_SCENARIO_THREADS;
+use daxlock::check::{check, CheckError, LoomChecker};
+use daxlock::dax::Bugs;
+use daxlock::gate::{self, Budget, CheckerKind};
+use daxlock::scenario::{load_catalogue, Scenario};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn catalogue() -> Vec<Scenario> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("verify");
+    load_catalogue(&dir).unwrap_or_else(|e| panic!("catalogue: {e}"))
+}
+
+fn bugs_of(variant: &str) -> Bugs {
+    if variant == "fixed" {
+        Bugs::fixed()
+    } else {
+        let names: Vec<&str> = variant.split('+').collect();
+        Bugs::from_names(&names).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// Runs loom on `name` with `variant` and asserts the catalogue's expectation.
+/// Scenarios with more threads than loom models, or whose `[check] checkers` leave
+/// loom out, are reported on stderr and not run (as the gate does).
+fn loom_case(name: &str, variant: &str) {
+    daxlock::check::runner::quiet_checker_panics();
+    let s = catalogue()
+        .into_iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no scenario `{name}` in the catalogue"));
+    let bugs = bugs_of(variant);
+    let expected = s
+        .expected(bugs)
+        .unwrap_or_else(|| panic!("{name} states no expectation for `{variant}`"));
+    if s.threads.len() > LOOM_MAX_SCENARIO_THREADS {
+        eprintln!(
+            "not run: {name} has {} threads (loom models {LOOM_MAX_SCENARIO_THREADS})",
+            s.threads.len()
+        );
+        return;
+    }
+    if !gate::scenario_checkers(&s).contains(&CheckerKind::Loom) {
+        eprintln!(
+            "not run: {name} leaves loom out ([check] checkers = {:?})",
+            s.check.checkers
+        );
+        return;
+    }
+    let r = gate::run_checker(CheckerKind::Loom, &s, bugs, &Budget::default())
+        .unwrap_or_else(|e| panic!("{name} [{variant}]: {e}"));
+    assert_eq!(r.checker, "loom");
+    assert_eq!(
+        r.verdict,
+        expected,
+        "{name} [{variant}] loom ({}) after {} executions: {:?}",
+        r.settings,
+        r.schedules,
+        r.failure.as_ref().map(|f| &f.details)
+    );
+    if r.verdict == daxlock::check::Verdict::Verified {
+        assert!(r.complete, "{name} [{variant}]: exploration not complete");
+        assert!(r.schedules > 0);
+    } else {
+        let f = r.failure.as_ref().expect("a failing verdict has evidence");
+        assert!(!f.trace.is_empty(), "{name} [{variant}]: empty trace");
+    }
+}
+
+macro_rules! loom_cases {
+    ($($test:ident: $name:literal, $variant:literal;)*) => {
+        $(
+            #[doc = concat!("Loom reaches the expected verdict for ", $name, " [", $variant, "].")]
+            #[test]
+            fn $test() {
+                loom_case($name, $variant);
+            }
+        )*
+
+        const LISTED: &[(&str, &str)] = &[$(($name, $variant),)*];
+    };
+}
+
+loom_cases! {
+    aligned_pmd_pte_fixed: "aligned-pmd-pte", "fixed";
+    aligned_pmd_pte_misaligned_pmd: "aligned-pmd-pte", "misaligned-pmd";
+    bug_downgrade_wake_one_fixed: "bug-downgrade-wake-one", "fixed";
+    bug_downgrade_wake_one_bug: "bug-downgrade-wake-one", "downgrade-wake-one";
+    bug_eexist_no_pass_fixed: "bug-eexist-no-pass", "fixed";
+    bug_eexist_no_pass_bug: "bug-eexist-no-pass", "eexist-no-pass";
+    bug_grab_after_iomap_fixed: "bug-grab-after-iomap", "fixed";
+    bug_grab_after_iomap_bug: "bug-grab-after-iomap", "grab-after-iomap";
+    bug_late_wait_registration_fixed: "bug-late-wait-registration", "fixed";
+    bug_late_wait_registration_bug: "bug-late-wait-registration", "late-wait-registration";
+    bug_no_pagetable_recheck_fixed: "bug-no-pagetable-recheck", "fixed";
+    bug_no_pagetable_recheck_bug: "bug-no-pagetable-recheck", "no-pagetable-recheck";
+    bug_no_recheck_fixed: "bug-no-recheck", "fixed";
+    bug_no_recheck_bug: "bug-no-recheck", "no-recheck";
+    bug_wait_key_from_request_fixed: "bug-wait-key-from-request", "fixed";
+    bug_wait_key_from_request_bug: "bug-wait-key-from-request", "wait-key-from-request";
+    seed_concurrent_fixed: "seed-concurrent", "fixed";
+    seed_concurrent_misaligned_pmd: "seed-concurrent", "misaligned-pmd";
+    seed_sequential_fixed: "seed-sequential", "fixed";
+    seed_sequential_misaligned_pmd: "seed-sequential", "misaligned-pmd";
+    storage_misaligned_fixed: "storage-misaligned", "fixed";
+    storage_misaligned_misaligned_pmd: "storage-misaligned", "misaligned-pmd";
+    truncate_vs_fault_fixed: "truncate-vs-fault", "fixed";
+    truncate_vs_fault_misaligned_pmd: "truncate-vs-fault", "misaligned-pmd";
+}
+
+/// The tests above cover exactly the catalogue's (scenario, variant) expectations.
+#[test]
+fn every_catalogue_expectation_has_a_test() {
+    let listed: BTreeSet<(String, String)> = LISTED
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    let catalogue: BTreeSet<(String, String)> = catalogue()
+        .iter()
+        .flat_map(|s| s.expect.iter().map(|(b, _)| (s.name.clone(), b.variant())))
+        .collect();
+    let missing: Vec<_> = catalogue.difference(&listed).collect();
+    let stale: Vec<_> = listed.difference(&catalogue).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "catalogue pairs without a loom test: {missing:?}; tests without a catalogue pair: {stale:?}"
+    );
+}
+
+const FIVE_THREADS: &str = r#"name = "five-threads"
+[file]
+size_pages = 0x400
+[[vma]]
+start = 0x7f0000000000
+end = 0x7f0000400000
+pgoff = 0
+[[thread]]
+ops = [ { op = "fault", addr = 0x7f0000000000, size = "pte" } ]
+[[thread]]
+ops = [ { op = "fault", addr = 0x7f0000001000, size = "pte" } ]
+[[thread]]
+ops = [ { op = "fault", addr = 0x7f0000002000, size = "pte" } ]
+[[thread]]
+ops = [ { op = "fault", addr = 0x7f0000003000, size = "pte" } ]
+[[thread]]
+ops = [ { op = "fault", addr = 0x7f0000004000, size = "pte" } ]
+[expect]
+fixed = "verified"
+"#;
+
+/// Loom models at most 4 scenario threads (5 with its main thread): a 5-thread
+/// scenario is refused with `TooManyThreads` before anything runs, both through the
+/// gate and through the checker directly.
+#[test]
+fn loom_refuses_five_threads() {
+    let s = Scenario::from_toml(FIVE_THREADS, "five-threads.toml").expect("valid scenario");
+    assert_eq!(s.threads.len(), 5);
+    let want = CheckError::TooManyThreads {
+        name: "five-threads".into(),
+        threads: 5,
+        checker: "loom",
+        max: LOOM_MAX_SCENARIO_THREADS,
+    };
+    let via_gate = gate::run_checker(CheckerKind::Loom, &s, Bugs::fixed(), &Budget::default());
+    assert_eq!(via_gate.err(), Some(want.clone()));
+    let direct = check(&LoomChecker::for_threads(5, None), &s, Bugs::fixed());
+    let err = direct.err().expect("refused");
+    assert_eq!(err, want);
+    let msg = err.to_string();
+    assert!(msg.contains("loom") && msg.contains("pct"), "{msg}");
+}

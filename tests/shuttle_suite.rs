@@ -1,0 +1,107 @@
+//! The catalogue under shuttle: every scenario in `verify/` × every variant it states
+//! an expectation for × each shuttle checker (PCT, random) that the scenario is gated
+//! with (`gate::scenario_checkers`, honouring `[check] checkers`), on a modest budget.
+//! The verdict each check reports must equal the scenario's `[expect]`.
+//!
+//! Rows a scenario excludes are listed on stderr (run with `--nocapture` to see them),
+//! never dropped silently.
+
+use daxlock::check::Verdict;
+use daxlock::gate::{self, Budget, CheckerKind};
+use daxlock::scenario::{load_catalogue, Scenario};
+use std::path::Path;
+
+/// Shuttle iterations when a scenario does not set its own.
+const ITERATIONS: usize = 500;
+
+fn catalogue() -> Vec<Scenario> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("verify");
+    let s = load_catalogue(&dir).unwrap_or_else(|e| panic!("catalogue: {e}"));
+    assert!(!s.is_empty(), "no scenario in {}", dir.display());
+    s
+}
+
+/// Runs `kind` on every (scenario, variant) it is gated for; returns a description of
+/// every row whose verdict differs from the expectation (or that could not run).
+fn run_all(kind: CheckerKind) -> (usize, Vec<String>) {
+    daxlock::check::runner::quiet_checker_panics();
+    let mut checked = 0;
+    let mut bad = Vec::new();
+    for s in catalogue() {
+        if !gate::scenario_checkers(&s).contains(&kind) {
+            eprintln!(
+                "not run: {} under {} (its [check] checkers = {:?})",
+                s.name,
+                kind.as_str(),
+                s.check.checkers
+            );
+            continue;
+        }
+        assert!(
+            !s.expect.is_empty(),
+            "{} states no expectation: nothing to check",
+            s.name
+        );
+        // A scenario's own iteration count wins, as in the gate.
+        let budget = Budget {
+            iterations: s.check.iterations.is_none().then_some(ITERATIONS),
+            ..Budget::default()
+        };
+        for &(bugs, expected) in &s.expect {
+            checked += 1;
+            match gate::run_checker(kind, &s, bugs, &budget) {
+                Ok(r) if r.verdict == expected => {
+                    if expected == Verdict::Verified {
+                        assert!(r.complete && r.failure.is_none());
+                    } else {
+                        let f = r.failure.as_ref().expect("a failing verdict has evidence");
+                        assert_eq!(f.verdict, expected);
+                        assert!(
+                            f.schedule.is_some(),
+                            "{} [{bugs}] {}: no replayable schedule",
+                            s.name,
+                            kind.as_str()
+                        );
+                    }
+                }
+                Ok(r) => bad.push(format!(
+                    "{} [{bugs}] {} ({}): got {} after {} schedules, expected {expected}; details {:?}",
+                    s.name,
+                    kind.as_str(),
+                    r.settings,
+                    r.verdict,
+                    r.schedules,
+                    r.failure.as_ref().map(|f| &f.details)
+                )),
+                Err(e) => bad.push(format!("{} [{bugs}] {}: {e}", s.name, kind.as_str())),
+            }
+        }
+    }
+    (checked, bad)
+}
+
+/// PCT (depth from the scenario, else 3) reaches every expected verdict.
+#[test]
+fn pct_matches_every_expectation() {
+    let (checked, bad) = run_all(CheckerKind::Pct);
+    assert!(checked > 0, "no row ran under pct");
+    assert!(
+        bad.is_empty(),
+        "{} of {checked} rows:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
+/// Uniformly random schedules reach every expected verdict.
+#[test]
+fn random_matches_every_expectation() {
+    let (checked, bad) = run_all(CheckerKind::Random);
+    assert!(checked > 0, "no row ran under random");
+    assert!(
+        bad.is_empty(),
+        "{} of {checked} rows:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
