@@ -177,7 +177,7 @@ fn loom_refuses_five_threads() {
     let via_gate = gate::run_checker(CheckerKind::Loom, &s, Bugs::fixed(), &Budget::default());
     assert_eq!(via_gate.err(), Some(want.clone()));
     let direct = check(&LoomChecker::for_threads(5, None), &s, Bugs::fixed());
-    let err = direct.err().expect("refused");
+    let err = direct.expect_err("refused");
     assert_eq!(err, want);
     let msg = err.to_string();
     assert!(msg.contains("loom") && msg.contains("pct"), "{msg}");
