@@ -18,6 +18,10 @@ pub fn table_header() -> String {
 
 /// One gate table line.
 pub fn table_row(row: &GateRow) -> String {
+    let settings = match &row.report {
+        Ok(r) => format!("  [{}]", r.settings.split(" shard").next().unwrap_or_default()),
+        Err(_) => String::new(),
+    };
     let (schedules, verdict, seconds, first) = match &row.report {
         Ok(r) => (
             format!("{}{}", r.schedules, if r.complete { "" } else { "+" }),
@@ -30,7 +34,7 @@ pub fn table_row(row: &GateRow) -> String {
         Err(_) => ("-".into(), "error".into(), "-".into(), String::new()),
     };
     format!(
-        "{:<28} {:<22} {:<8} {:>10} {:<10} {:<10} {:>8}  {}{}",
+        "{:<28} {:<22} {:<8} {:>10} {:<10} {:<10} {:>8}  {}{}{}",
         row.scenario,
         row.bugs.variant(),
         row.checker.as_str(),
@@ -39,6 +43,7 @@ pub fn table_row(row: &GateRow) -> String {
         row.expected,
         seconds,
         if row.ok() { "ok" } else { "UNEXPECTED" },
+        settings,
         first
     )
 }
