@@ -180,9 +180,9 @@ impl GateRow {
     }
 }
 
-/// Runs every scenario × expected variant × checker, on as many worker threads as
-/// the machine has cores (each check is independent: loom and shuttle keep their
-/// state per OS thread). `only` restricts the checkers; loom is skipped (not failed)
+/// Runs every scenario × expected variant × checker on worker threads (each check is
+/// independent: loom and shuttle keep their state per OS thread): one for the loom
+/// jobs, the other cores for the rest. `only` restricts the checkers; loom is skipped (not failed)
 /// for scenarios with more threads than it models, unless the scenario names loom
 /// explicitly. `progress` is told each row as it finishes; the rows are returned in
 /// catalogue order.
@@ -210,35 +210,45 @@ pub fn verify(
             }
         }
     }
-    // Loom runs are the long ones: start them first so the workers end together.
-    let mut order: Vec<usize> = (0..jobs.len()).collect();
-    order.sort_by_key(|&i| jobs[i].1 != CheckerKind::Loom);
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(jobs.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
+    // Loom runs are the long ones, and two in one process slow each other down
+    // fourfold (every execution maps and unmaps its threads' stacks, and each unmap
+    // interrupts the other core): one worker takes the loom jobs, one at a time, and
+    // the others take the rest.
+    let (loom, rest): (Vec<usize>, Vec<usize>) =
+        (0..jobs.len()).partition(|&i| jobs[i].1 == CheckerKind::Loom);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let queues: Vec<Vec<usize>> = if cores < 2 {
+        vec![loom.into_iter().chain(rest).collect()]
+    } else {
+        vec![loom, rest]
+    };
+    let rest_workers = cores.saturating_sub(1).max(1);
     let (tx, rx) = std::sync::mpsc::channel();
     let mut rows: Vec<Option<GateRow>> = (0..jobs.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let (tx, jobs, next, order) = (tx.clone(), &jobs, &next, &order);
-            scope.spawn(move || loop {
-                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(&i) = order.get(n) else {
-                    break;
-                };
-                let (s, kind, bugs, expected) = jobs[i];
-                let row = GateRow {
-                    scenario: s.name.clone(),
-                    bugs,
-                    checker: kind,
-                    report: run_checker(kind, s, bugs, budget),
-                    expected,
-                };
-                if tx.send((i, row)).is_err() {
-                    break;
-                }
-            });
+        for (q, queue) in queues.iter().enumerate() {
+            let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let workers = if q == 0 { 1 } else { rest_workers };
+            for _ in 0..workers {
+                let (tx, jobs, next) = (tx.clone(), &jobs, next.clone());
+                scope.spawn(move || loop {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&i) = queue.get(n) else {
+                        break;
+                    };
+                    let (s, kind, bugs, expected) = jobs[i];
+                    let row = GateRow {
+                        scenario: s.name.clone(),
+                        bugs,
+                        checker: kind,
+                        report: run_checker(kind, s, bugs, budget),
+                        expected,
+                    };
+                    if tx.send((i, row)).is_err() {
+                        break;
+                    }
+                });
+            }
         }
         drop(tx);
         for (i, row) in rx {

@@ -19,7 +19,10 @@ pub fn table_header() -> String {
 /// One gate table line.
 pub fn table_row(row: &GateRow) -> String {
     let settings = match &row.report {
-        Ok(r) => format!("  [{}]", r.settings.split(" shard").next().unwrap_or_default()),
+        Ok(r) => format!(
+            "  [{}]",
+            r.settings.split(" shard").next().unwrap_or_default()
+        ),
         Err(_) => String::new(),
     };
     let (schedules, verdict, seconds, first) = match &row.report {

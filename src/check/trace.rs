@@ -252,11 +252,29 @@ impl<S: Subscriber> Layer<S> for CaptureLayer {
         let (Some(id), Some(name)) = (f.mapping, f.name) else {
             return;
         };
-        let recorder = routes()
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&id)
-            .cloned();
+        // Loom and shuttle run every model thread on one OS thread: a per-thread cache
+        // of the last route keeps parallel checks off the global table's lock.
+        thread_local! {
+            static LAST: std::cell::RefCell<Option<(u64, Arc<Recorder>)>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        let recorder = LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            match &*last {
+                Some((cached, r)) if *cached == id => Some(r.clone()),
+                _ => {
+                    let r = routes()
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get(&id)
+                        .cloned();
+                    if let Some(r) = &r {
+                        *last = Some((id, r.clone()));
+                    }
+                    r
+                }
+            }
+        });
         if let Some(r) = recorder {
             r.push(name, f.fields);
         }
@@ -268,17 +286,24 @@ impl<S: Subscriber> Layer<S> for CaptureLayer {
 pub fn install() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
-        let is_protocol = filter::filter_fn(|m| m.target().starts_with("daxlock::dax"));
-        let live = std::env::var("RUST_LOG").ok().map(|_| {
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_target(false)
-                .with_thread_names(true)
-                .with_filter(EnvFilter::from_default_env())
-        });
-        let _ = tracing_subscriber::registry()
-            .with(CaptureLayer.with_filter(is_protocol))
-            .with(live)
-            .try_init();
+        let capture = CaptureLayer.with_filter(filter::filter_fn(|m| {
+            m.target().starts_with("daxlock::dax")
+        }));
+        // Without RUST_LOG no other layer is added at all: an absent layer would
+        // declare interest in every callsite, and loom's and shuttle's own spans (one
+        // per scheduling step) would then all be recorded.
+        let _ = match std::env::var("RUST_LOG") {
+            Ok(_) => tracing_subscriber::registry()
+                .with(capture)
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .with_writer(std::io::stderr)
+                        .with_target(false)
+                        .with_thread_names(true)
+                        .with_filter(EnvFilter::from_default_env()),
+                )
+                .try_init(),
+            Err(_) => tracing_subscriber::registry().with(capture).try_init(),
+        };
     });
 }
