@@ -60,8 +60,13 @@ fn loom_case(name: &str, variant: &str) {
         );
         return;
     }
+    // One loom model at a time: two in one process slow each other down fourfold
+    // (each execution maps and unmaps its model threads' stacks).
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let serial = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let r = gate::run_checker(CheckerKind::Loom, &s, bugs, &Budget::default())
         .unwrap_or_else(|e| panic!("{name} [{variant}]: {e}"));
+    drop(serial);
     assert_eq!(r.checker, "loom");
     assert_eq!(
         r.verdict,
