@@ -230,7 +230,16 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
         } => {
             let scenario = Scenario::from_path(&file)?;
             let bugs = Bugs::from_names(&variant.bugs)?;
-            let kinds = checkers(&checker)?;
+            let mut kinds = checkers(&checker)?;
+            let max = daxlock::check::loom::LOOM_MAX_SCENARIO_THREADS;
+            if checker == "all" && scenario.threads.len() > max {
+                eprintln!(
+                    "daxlock: note: {} has {} threads, more than loom models ({max}); running random and pct only",
+                    scenario.name,
+                    scenario.threads.len()
+                );
+                kinds.retain(|k| *k != CheckerKind::Loom);
+            }
             let budget = budget(&b, 1)?;
             run(&scenario, bugs, &kinds, &budget, json)
         }

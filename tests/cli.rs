@@ -403,6 +403,27 @@ fn bad_input_five_threads_under_loom() {
     assert!(line.contains("at most 4"), "{line}");
 }
 
+/// With the default `--checker all`, a scenario loom cannot model runs under random and
+/// PCT only, says so on stderr, and still gives a real verdict (exit 0: verified).
+#[test]
+fn run_all_skips_loom_for_five_threads() {
+    let mut text = GOOD.to_owned();
+    for i in 2..5 {
+        text.push_str(&format!(
+            "[[thread]]\nops = [ {{ op = \"fault\", addr = 0x7f000000{i}000, size = \"pte\" }} ]\n"
+        ));
+    }
+    let p = temp_file("five-all", &text);
+    let o = daxlock(&["run", p.to_str().unwrap(), "--iterations", "200"]);
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(err.contains("running random and pct only"), "{err}");
+    let out = stdout(&o);
+    assert!(out.contains("random") && out.contains("pct"), "{out}");
+    assert!(!out.contains("] loom"), "{out}");
+}
+
 /// An unknown bug name.
 #[test]
 fn bad_input_unknown_bug() {
