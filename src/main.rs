@@ -10,7 +10,7 @@ use daxlock::dax::bugs::{Bugs, ALL_BUGS};
 use daxlock::gate::{self, Budget, CheckerKind, GateRow};
 use daxlock::scenario::{load_catalogue, Scenario};
 use daxlock::{bench, lemma, report};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -192,16 +192,25 @@ fn checkers(spec: &str) -> Result<Vec<CheckerKind>, BadInput> {
         .collect()
 }
 
+/// A progress bar on stderr, drawn only when stderr is a terminal and only once the
+/// run has taken more than a second. `len` 0: a count without a total.
 fn spinner(enabled: bool, len: u64) -> Option<ProgressBar> {
     (enabled && std::io::stderr().is_terminal()).then(|| {
-        let pb = ProgressBar::new(len);
-        pb.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
-            )
-            .expect("valid template"),
-        );
-        pb.enable_steady_tick(Duration::from_millis(200));
+        let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
+        let template = if len == 0 {
+            "{spinner} [{elapsed_precise}] {pos} checks done; last: {msg}"
+        } else {
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}"
+        };
+        pb.set_style(ProgressStyle::with_template(template).expect("valid template"));
+        let shown = pb.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(1));
+            if !shown.is_finished() {
+                shown.set_draw_target(ProgressDrawTarget::stderr());
+                shown.enable_steady_tick(Duration::from_millis(200));
+            }
+        });
         pb
     })
 }
