@@ -385,15 +385,21 @@ fn bad_input_zero_threads() {
     bad_scenario("no-threads", &text, &["at least one [[thread]]"]);
 }
 
-/// Five threads are more than loom models: refused before running, pointing at pct.
-#[test]
-fn bad_input_five_threads_under_loom() {
+/// GOOD with three more threads: five, one more than loom models.
+fn five_threads() -> String {
     let mut text = GOOD.to_owned();
     for i in 2..5 {
         text.push_str(&format!(
             "[[thread]]\nops = [ {{ op = \"fault\", addr = 0x7f000000{i}000, size = \"pte\" }} ]\n"
         ));
     }
+    text
+}
+
+/// Five threads are more than loom models: refused before running, pointing at pct.
+#[test]
+fn bad_input_five_threads_under_loom() {
+    let text = five_threads();
     let p = temp_file("five", &text);
     let line = bad_input(
         &["run", p.to_str().unwrap(), "--checker", "loom"],
@@ -407,12 +413,7 @@ fn bad_input_five_threads_under_loom() {
 /// PCT only, says so on stderr, and still gives a real verdict (exit 0: verified).
 #[test]
 fn run_all_skips_loom_for_five_threads() {
-    let mut text = GOOD.to_owned();
-    for i in 2..5 {
-        text.push_str(&format!(
-            "[[thread]]\nops = [ {{ op = \"fault\", addr = 0x7f000000{i}000, size = \"pte\" }} ]\n"
-        ));
-    }
+    let text = five_threads();
     let p = temp_file("five-all", &text);
     let o = daxlock(&["run", p.to_str().unwrap(), "--iterations", "200"]);
     let _ = std::fs::remove_file(&p);
