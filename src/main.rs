@@ -308,8 +308,7 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
             }
             println!("bugs:");
             for b in ALL_BUGS {
-                println!("  {:<24} {}", b.name, b.summary);
-                println!("  {:<24} kernel: {}", "", b.kernel);
+                println!("  {:<24} {} [kernel: {}]", b.name, b.summary, b.kernel);
             }
             Ok(true)
         }
