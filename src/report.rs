@@ -51,10 +51,10 @@ pub fn table_row(row: &GateRow) -> String {
     )
 }
 
-/// The command that replays a failure's schedule.
-pub fn replay_command(path: Option<&Path>, bugs: Bugs, schedule: &str) -> String {
+/// `daxlock VERB FILE ARGS --bug B...`, the shape of every reproduce command.
+fn command(verb: &str, path: Option<&Path>, args: &str, bugs: Bugs) -> String {
     let mut cmd = format!(
-        "daxlock replay {} --schedule {schedule}",
+        "daxlock {verb} {} {args}",
         path.map_or_else(|| "SCENARIO.toml".to_owned(), |p| p.display().to_string())
     );
     for b in bugs.names() {
@@ -63,17 +63,14 @@ pub fn replay_command(path: Option<&Path>, bugs: Bugs, schedule: &str) -> String
     cmd
 }
 
+/// The command that replays a failure's schedule.
+pub fn replay_command(path: Option<&Path>, bugs: Bugs, schedule: &str) -> String {
+    command("replay", path, &format!("--schedule {schedule}"), bugs)
+}
+
 /// The command that reruns a check (for loom, whose exploration order is fixed).
 pub fn rerun_command(path: Option<&Path>, bugs: Bugs, report: &CheckReport) -> String {
-    let mut cmd = format!(
-        "daxlock run {} --checker {}",
-        path.map_or_else(|| "SCENARIO.toml".to_owned(), |p| p.display().to_string()),
-        report.checker
-    );
-    for b in bugs.names() {
-        let _ = write!(cmd, " --bug {b}");
-    }
-    cmd
+    command("run", path, &format!("--checker {}", report.checker), bugs)
 }
 
 /// How to reproduce a failure: the replay command for shuttle schedules, else a rerun.
