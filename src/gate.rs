@@ -1,13 +1,15 @@
 //! Choosing checkers and budgets, and the verification gate over the catalogue.
 
 use crate::check::shuttle::Shard;
+use crate::check::stateful::{Progress, DEFAULT_MAX_STATES};
 use crate::check::{
-    check_with, CheckError, CheckReport, LoomChecker, PctChecker, RandomChecker, ThreadsChecker,
-    Verdict,
+    check_with, CheckError, CheckReport, LoomChecker, PctChecker, RandomChecker, StatefulChecker,
+    ThreadsChecker, Verdict,
 };
 use crate::dax::Bugs;
 use crate::scenario::Scenario;
 use crate::sync::ParkingLot;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A checker by name.
@@ -21,20 +23,27 @@ pub enum CheckerKind {
     Pct,
     /// Real threads on parking_lot with a watchdog.
     Threads,
+    /// Exhaustive, with states remembered: no bound needed.
+    Stateful,
 }
 
 impl CheckerKind {
     /// The checkers the gate runs unless a scenario names others.
-    pub const GATE_DEFAULT: [CheckerKind; 3] =
-        [CheckerKind::Loom, CheckerKind::Random, CheckerKind::Pct];
+    pub const GATE_DEFAULT: [CheckerKind; 4] = [
+        CheckerKind::Stateful,
+        CheckerKind::Loom,
+        CheckerKind::Random,
+        CheckerKind::Pct,
+    ];
 
-    /// Parses `loom`, `random`, `pct` or `threads`.
+    /// Parses `stateful`, `loom`, `random`, `pct` or `threads`.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "loom" => Some(CheckerKind::Loom),
             "random" => Some(CheckerKind::Random),
             "pct" => Some(CheckerKind::Pct),
             "threads" => Some(CheckerKind::Threads),
+            "stateful" => Some(CheckerKind::Stateful),
             _ => None,
         }
     }
@@ -46,12 +55,13 @@ impl CheckerKind {
             CheckerKind::Random => "random",
             CheckerKind::Pct => "pct",
             CheckerKind::Threads => "threads",
+            CheckerKind::Stateful => "stateful",
         }
     }
 }
 
 /// How much to explore.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Budget {
     /// Shuttle / real-thread iterations; `None`: the scenario's, else 2000 (shuttle)
     /// or 200 (threads).
@@ -70,6 +80,12 @@ pub struct Budget {
     pub watchdog: Duration,
     /// Stop at the first failing execution (benchmarks of schedules to first failure).
     pub first_failure_only: bool,
+    /// Stateful: stop (verdict `incomplete`) after this many distinct states.
+    pub max_states: usize,
+    /// Stateful: parallel workers over one visited set.
+    pub jobs: usize,
+    /// Stateful: live counters for a progress bar.
+    pub progress: Option<Arc<Progress>>,
 }
 
 impl Default for Budget {
@@ -83,6 +99,9 @@ impl Default for Budget {
             scale: 1,
             watchdog: Duration::from_secs(2),
             first_failure_only: false,
+            max_states: DEFAULT_MAX_STATES,
+            jobs: 1,
+            progress: None,
         }
     }
 }
@@ -133,6 +152,19 @@ pub fn run_checker(
                     .unwrap_or(DEFAULT_PCT_DEPTH),
                 seed: budget.seed,
                 shard: budget.shard,
+            },
+            scenario,
+            bugs,
+            budget.first_failure_only,
+        ),
+        CheckerKind::Stateful => check_with(
+            &StatefulChecker {
+                max_states: budget.max_states,
+                jobs: budget.jobs.max(1),
+                shard: budget.shard,
+                replay: None,
+                progress: budget.progress.clone().unwrap_or_default(),
+                first_failure_only: budget.first_failure_only,
             },
             scenario,
             bugs,

@@ -36,7 +36,7 @@ enum Command {
         file: PathBuf,
         #[command(flatten)]
         variant: VariantArgs,
-        /// loom, random, pct, threads, or all (loom, random, pct).
+        /// stateful, loom, random, pct, threads, or all (stateful, loom, random, pct).
         #[arg(long, default_value = "all")]
         checker: String,
         #[command(flatten)]
@@ -45,7 +45,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Rerun one failing shuttle schedule deterministically and print its timeline.
+    /// Rerun one failing schedule (shuttle's, or a stateful `s1:...` path)
+    /// deterministically and print its timeline.
     Replay {
         /// The scenario (TOML).
         file: PathBuf,
@@ -63,7 +64,7 @@ enum Command {
         /// The catalogue directory.
         #[arg(long, default_value = "verify")]
         dir: PathBuf,
-        /// Only these checkers (comma separated: loom,random,pct,threads).
+        /// Only these checkers (comma separated: stateful,loom,random,pct,threads).
         #[arg(long)]
         checker: Option<String>,
         #[command(flatten)]
@@ -143,6 +144,12 @@ struct BudgetArgs {
     /// Real-thread watchdog in milliseconds.
     #[arg(long, default_value_t = 2000)]
     watchdog_ms: u64,
+    /// Stateful: stop with verdict `incomplete` after this many distinct states.
+    #[arg(long, default_value_t = daxlock::check::stateful::DEFAULT_MAX_STATES)]
+    max_states: usize,
+    /// Stateful: parallel workers over one shared set of visited states.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
 }
 
 /// Bad input: one line on stderr, exit 2.
@@ -165,6 +172,12 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, BadInput> {
     if args.iterations == Some(0) {
         return Err(BadInput("--iterations must be at least 1".into()));
     }
+    if args.max_states == 0 {
+        return Err(BadInput("--max-states must be at least 1".into()));
+    }
+    if args.jobs == 0 {
+        return Err(BadInput("--jobs must be at least 1".into()));
+    }
     Ok(Budget {
         iterations: args.iterations,
         seed: args.seed,
@@ -174,6 +187,9 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, BadInput> {
         scale,
         watchdog: Duration::from_millis(args.watchdog_ms.max(1)),
         first_failure_only: false,
+        max_states: args.max_states,
+        jobs: args.jobs,
+        progress: None,
     })
 }
 
@@ -185,7 +201,7 @@ fn checkers(spec: &str) -> Result<Vec<CheckerKind>, BadInput> {
         .map(|s| {
             CheckerKind::parse(s.trim()).ok_or_else(|| {
                 BadInput(format!(
-                    "unknown checker `{s}` (known: loom, random, pct, threads, all)"
+                    "unknown checker `{s}` (known: stateful, loom, random, pct, threads, all)"
                 ))
             })
         })
@@ -243,7 +259,7 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
             let max = daxlock::check::loom::LOOM_MAX_SCENARIO_THREADS;
             if checker == "all" && scenario.threads.len() > max {
                 eprintln!(
-                    "daxlock: note: {} has {} threads, more than loom models ({max}); running random and pct only",
+                    "daxlock: note: {} has {} threads, more than loom models ({max}); running stateful, random and pct",
                     scenario.name,
                     scenario.threads.len()
                 );
@@ -396,11 +412,22 @@ fn replay(
     schedule: &str,
     json_out: bool,
 ) -> Result<bool, BadInput> {
-    let r = daxlock::check::check(
-        &daxlock::check::ReplayChecker::new(schedule)?,
-        scenario,
-        bugs,
-    )?;
+    let r = if schedule
+        .trim()
+        .starts_with(daxlock::check::stateful::SCHEDULE_PREFIX)
+    {
+        daxlock::check::check(
+            &daxlock::check::StatefulChecker::replaying(schedule)?,
+            scenario,
+            bugs,
+        )?
+    } else {
+        daxlock::check::check(
+            &daxlock::check::ReplayChecker::new(schedule)?,
+            scenario,
+            bugs,
+        )?
+    };
     let path = scenario.path.as_deref();
     if json_out {
         let doc = json!({

@@ -81,6 +81,26 @@ pub fn reproduce(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Fail
     }
 }
 
+/// A stateful search's figures on one line.
+pub fn search_line(s: &crate::check::stateful::SearchStats) -> String {
+    format!(
+        "search {}: {} states, {} transitions, {} executions ({} cut at known states), depth {}, {} hang states, {:.2} s, {:.0} states/s",
+        if s.complete {
+            "complete".to_owned()
+        } else {
+            format!("INCOMPLETE (stopped at max-states {})", s.max_states)
+        },
+        s.states,
+        s.transitions,
+        s.executions,
+        s.cut,
+        s.max_depth,
+        s.hangs,
+        s.seconds,
+        s.states_per_second()
+    )
+}
+
 /// A failure as text: what broke, the warnings, the timeline, how to replay.
 pub fn counterexample(
     scenario: &str,
@@ -89,13 +109,23 @@ pub fn counterexample(
     report: &CheckReport,
 ) -> String {
     let Some(f) = &report.failure else {
-        return format!(
-            "{scenario} [{}] {}: verified over {} schedules ({})\n",
+        let mut out = format!(
+            "{scenario} [{}] {}: {} over {} {} ({})\n",
             bugs.variant(),
             report.checker,
+            report.verdict,
             report.schedules,
+            if report.schedules == 1 {
+                "execution"
+            } else {
+                "executions"
+            },
             report.settings
         );
+        if let Some(s) = &report.search {
+            let _ = writeln!(out, "  {}", search_line(s));
+        }
+        return out;
     };
     let mut out = format!(
         "{scenario} [{}] {} ({}): {} at execution {} of {}\n",
@@ -106,6 +136,9 @@ pub fn counterexample(
         f.execution,
         report.schedules
     );
+    if let Some(s) = &report.search {
+        let _ = writeln!(out, "  {}", search_line(s));
+    }
     for d in &f.details {
         let _ = writeln!(out, "  {d}");
     }

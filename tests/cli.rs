@@ -409,19 +409,31 @@ fn bad_input_five_threads_under_loom() {
     assert!(line.contains("at most 4"), "{line}");
 }
 
-/// With the default `--checker all`, a scenario loom cannot model runs under random and
-/// PCT only, says so on stderr, and still gives a real verdict (exit 0: verified).
+/// With the default `--checker all`, a scenario loom cannot model runs under stateful,
+/// random and PCT, says so on stderr, and gives real verdicts: random and PCT verify,
+/// and stateful, on a budget too small for five threads, says `incomplete` (exit 1),
+/// never `verified`.
 #[test]
 fn run_all_skips_loom_for_five_threads() {
     let text = five_threads();
     let p = temp_file("five-all", &text);
-    let o = daxlock(&["run", p.to_str().unwrap(), "--iterations", "200"]);
+    let o = daxlock(&[
+        "run",
+        p.to_str().unwrap(),
+        "--iterations",
+        "200",
+        "--max-states",
+        "2000",
+    ]);
     let _ = std::fs::remove_file(&p);
-    assert_eq!(code(&o), 0, "{}", describe(&o));
+    assert_eq!(code(&o), 1, "{}", describe(&o));
     let err = String::from_utf8_lossy(&o.stderr).to_string();
-    assert!(err.contains("running random and pct only"), "{err}");
+    assert!(err.contains("running stateful, random and pct"), "{err}");
     let out = stdout(&o);
-    assert!(out.contains("random") && out.contains("pct"), "{out}");
+    assert!(out.contains("[fixed] random: verified"), "{out}");
+    assert!(out.contains("[fixed] pct: verified"), "{out}");
+    assert!(out.contains("[fixed] stateful: incomplete"), "{out}");
+    assert!(out.contains("INCOMPLETE (stopped at max-states 2000)"), "{out}");
     assert!(!out.contains("] loom"), "{out}");
 }
 

@@ -63,7 +63,7 @@ impl Checker for LoomChecker {
         let result = catch_unwind(AssertUnwindSafe(|| {
             builder.check(move || {
                 counted.fetch_add(1, Ordering::Relaxed);
-                if body().stop {
+                if body.run().stop {
                     std::panic::panic_any(STOP_REQUESTED);
                 }
             })

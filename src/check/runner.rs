@@ -5,6 +5,7 @@
 //! mapping, spawn the scenario's threads, run their operations, check the end
 //! state) and how its outcome becomes a verdict are written once, here.
 
+use super::stateful::SearchStats;
 use super::trace::{Event, Recorder, Route};
 use super::verdict::Verdict;
 use crate::dax::{AccessResult, Bugs, Mapping, MappingConfig};
@@ -40,6 +41,8 @@ pub struct Exploration {
     pub kept: Vec<String>,
     /// Contended scheduling steps of a calibration execution (PCT only).
     pub steps: Option<usize>,
+    /// The figures of a stateful search.
+    pub search: Option<SearchStats>,
 }
 
 /// What an execution body asks of its checker after one execution.
@@ -52,7 +55,37 @@ pub struct Control {
 }
 
 /// One execution body: runs one schedule's execution.
-pub type Body = Arc<dyn Fn() -> Control + Send + Sync>;
+#[derive(Clone)]
+pub struct Body {
+    run: Arc<dyn Fn() -> Control + Send + Sync>,
+    abandoned: Arc<dyn Fn() -> Control + Send + Sync>,
+}
+
+impl Body {
+    /// A body that runs `run`; `abandoned` judges an execution the checker ended
+    /// before it finished.
+    pub fn new(
+        run: impl Fn() -> Control + Send + Sync + 'static,
+        abandoned: impl Fn() -> Control + Send + Sync + 'static,
+    ) -> Self {
+        Body {
+            run: Arc::new(run),
+            abandoned: Arc::new(abandoned),
+        }
+    }
+
+    /// Runs one execution to its end.
+    pub fn run(&self) -> Control {
+        (self.run)()
+    }
+
+    /// Judges the execution that just ran on this OS thread and was ended early by
+    /// the checker (the stateful checker cuts executions at known states): a kernel
+    /// WARN it already fired is a finding even though the execution did not finish.
+    pub fn abandoned(&self) -> Control {
+        (self.abandoned)()
+    }
+}
 
 /// The panic payload loom's body raises to end an exploration early on request (loom
 /// has no other way to stop); the loom checker recognises it and reports no failure.
@@ -72,6 +105,15 @@ pub trait Checker {
     }
     /// Runs `body` over this checker's schedules.
     fn explore(&self, body: Body) -> Exploration;
+    /// The replayable schedule of the execution running on this OS thread, if the
+    /// checker can tell it while the execution runs (the stateful checker's workers
+    /// run in parallel, so its schedules are taken at the moment a failure is kept).
+    fn live_schedule() -> Option<String>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 /// One failure found, with its evidence.
@@ -110,6 +152,8 @@ pub struct CheckReport {
     pub first_failure_at: Option<usize>,
     /// Contended scheduling steps per execution, as PCT calibrated it (PCT only).
     pub steps: Option<usize>,
+    /// The figures of a stateful search (states, transitions, depth...).
+    pub search: Option<SearchStats>,
     /// Wall time.
     pub seconds: f64,
 }
@@ -142,7 +186,7 @@ pub enum CheckError {
 }
 
 /// What one execution's threads reported.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Hash)]
 struct ExecOutcome {
     violations: Vec<String>,
     sigbus: Vec<String>,
@@ -151,7 +195,9 @@ struct ExecOutcome {
 /// Runs one thread's operations; returns problems it met.
 fn run_ops<B: Backend>(m: &Mapping<B>, ops: &[Op]) -> ExecOutcome {
     let mut out = ExecOutcome::default();
-    for op in ops {
+    for (i, op) in ops.iter().enumerate() {
+        // All this thread holds between two operations: where it is and what it found.
+        B::checkpoint(&(i, &out));
         match *op {
             Op::Fault { addr, size, write } => {
                 match m.access(addr, write, size == FaultSize::Pmd) {
@@ -293,22 +339,54 @@ pub fn check_with<C: Checker>(
         ..scenario.config.clone()
     });
     let threads = Arc::new(scenario.threads.clone());
-    let body: Body = {
+    let body = {
         let (recorder, collector, id) = (recorder.clone(), collector.clone(), route.id);
-        Arc::new(move || {
-            recorder.reset();
-            let outcome = execute::<C::Backend>(&config, id, &threads);
-            let mut c = lock(&collector);
-            let keep = c.record(outcome, recorder.events());
-            Control {
-                keep,
-                stop: first_failure_only && c.first_failure_at.is_some(),
-            }
-        })
+        let (recorder2, collector2) = (recorder.clone(), collector.clone());
+        Body::new(
+            move || {
+                recorder.reset();
+                let outcome = execute::<C::Backend>(&config, id, &threads);
+                let mut c = lock(&collector);
+                let keep = c.record(outcome, recorder.events());
+                if keep {
+                    if let Some(f) = c.first.last_mut() {
+                        f.schedule = C::live_schedule();
+                    }
+                }
+                Control {
+                    keep,
+                    stop: first_failure_only && c.first_failure_at.is_some(),
+                }
+            },
+            move || {
+                let trace = recorder2.events();
+                if !trace.iter().any(Event::is_warning) {
+                    return Control::default();
+                }
+                let mut c = lock(&collector2);
+                let execution = c.executions + 1;
+                let warnings = trace
+                    .iter()
+                    .filter(|e| e.is_warning())
+                    .map(Event::warning_text)
+                    .collect();
+                let keep = c.add(Verdict::Warning, Vec::new(), warnings, trace, execution);
+                if keep {
+                    if let Some(f) = c.first.last_mut() {
+                        f.schedule = C::live_schedule();
+                    }
+                }
+                Control {
+                    keep,
+                    stop: first_failure_only,
+                }
+            },
+        )
     };
     let exploration = checker.explore(body);
     let mut c = std::mem::take(&mut *lock(&collector));
-    for (failure, schedule) in c.first.iter_mut().zip(exploration.kept.iter()) {
+    let unscheduled = c.first.iter_mut().filter(|f| f.schedule.is_none());
+    for (failure, schedule) in unscheduled.zip(exploration.kept.iter()) {
         failure.schedule = Some(schedule.clone());
     }
     let mut executions = c.executions;
@@ -337,15 +415,25 @@ pub fn check_with<C: Checker>(
     }
     drop(route);
     let failure = c.first.iter().max_by_key(|f| f.verdict).cloned();
+    let complete = exploration
+        .search
+        .map_or(exploration.complete, |s| s.complete);
+    let verdict = match &failure {
+        Some(f) => f.verdict,
+        // A search that ran nothing, or stopped on its budget, verifies nothing.
+        None if !complete => Verdict::Incomplete,
+        None => Verdict::Verified,
+    };
     Ok(CheckReport {
         checker: checker.name(),
         settings: checker.settings(),
         schedules: executions.max(exploration.executions),
-        complete: exploration.complete,
-        verdict: failure.as_ref().map_or(Verdict::Verified, |f| f.verdict),
+        complete,
+        verdict,
         failure,
         first_failure_at: c.first_failure_at,
         steps: exploration.steps,
+        search: exploration.search,
         seconds: start.elapsed().as_secs_f64(),
     })
 }

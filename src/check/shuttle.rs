@@ -200,7 +200,7 @@ pub fn explore<S: Strategy>(
     let result = catch_unwind(AssertUnwindSafe(|| {
         Runner::new(scheduler, config()).run(move || {
             counted.fetch_add(1, Ordering::Relaxed);
-            let control = body();
+            let control = body.run();
             keep_flag.store(control.keep, Ordering::Relaxed);
             stop.store(control.stop, Ordering::Relaxed);
         })
@@ -241,7 +241,7 @@ pub fn replay(schedule: &str, body: Body) -> Exploration {
     let result = catch_unwind(AssertUnwindSafe(|| {
         Runner::new(scheduler, config()).run(move || {
             counted.fetch_add(1, Ordering::Relaxed);
-            let _ = body();
+            let _ = body.run();
         })
     }));
     let n = executions.load(Ordering::Relaxed);

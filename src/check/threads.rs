@@ -47,7 +47,7 @@ impl<B: Backend> Checker for ThreadsChecker<B> {
             std::thread::Builder::new()
                 .name("scenario-main".into())
                 .spawn(move || {
-                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b()));
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.run()));
                     let _ = tx.send(r.map_err(|p| super::runner::panic_message(p.as_ref())));
                 })
                 .expect("spawning the scenario thread failed");

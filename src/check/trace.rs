@@ -132,9 +132,14 @@ pub fn timeline(events: &[Event]) -> String {
 }
 
 /// Collects the events of one mapping id during one execution.
+///
+/// Events are kept per OS thread: loom and shuttle run a whole execution on the OS
+/// thread that called them, and the stateful checker's parallel workers each run
+/// their own executions on their own OS thread, so one buffer per OS thread is one
+/// buffer per execution.
 pub struct Recorder {
     thread_name: fn() -> Option<String>,
-    events: Mutex<Vec<Event>>,
+    events: Mutex<HashMap<std::thread::ThreadId, Vec<Event>>>,
 }
 
 impl Recorder {
@@ -142,33 +147,34 @@ impl Recorder {
     pub fn new(thread_name: fn() -> Option<String>) -> Arc<Self> {
         Arc::new(Recorder {
             thread_name,
-            events: Mutex::new(Vec::new()),
+            events: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Forgets the previous execution's events.
-    pub fn reset(&self) {
-        self.events
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+    fn buffers(&self) -> std::sync::MutexGuard<'_, HashMap<std::thread::ThreadId, Vec<Event>>> {
+        self.events.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The events recorded since the last reset.
+    /// Forgets the previous execution's events (of this OS thread).
+    pub fn reset(&self) {
+        self.buffers().remove(&std::thread::current().id());
+    }
+
+    /// The events recorded since the last reset (on this OS thread).
     pub fn events(&self) -> Vec<Event> {
-        self.events
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.buffers()
+            .get(&std::thread::current().id())
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn push(&self, name: String, fields: Vec<(&'static str, Value)>) {
         let thread = (self.thread_name)()
             .and_then(|n| n.strip_prefix('t').and_then(|d| d.parse().ok()))
             .unwrap_or(0);
-        self.events
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        self.buffers()
+            .entry(std::thread::current().id())
+            .or_default()
             .push(Event {
                 thread,
                 name,

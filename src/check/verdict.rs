@@ -10,6 +10,9 @@ use std::fmt;
 pub enum Verdict {
     /// Every explored schedule finished with every invariant holding and no warning.
     Verified,
+    /// Nothing failed, but the search stopped before it was done (a state budget ran
+    /// out): not a proof.
+    Incomplete,
     /// A kernel WARN condition fired (execution went on), nothing worse.
     Warning,
     /// A fault got SIGBUS inside the file (not explained by end of file).
@@ -24,8 +27,9 @@ pub enum Verdict {
 
 impl Verdict {
     /// Every verdict, best first.
-    pub const ALL: [Verdict; 5] = [
+    pub const ALL: [Verdict; 6] = [
         Verdict::Verified,
+        Verdict::Incomplete,
         Verdict::Warning,
         Verdict::Sigbus,
         Verdict::Invariant,
@@ -36,6 +40,7 @@ impl Verdict {
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Verified => "verified",
+            Verdict::Incomplete => "incomplete",
             Verdict::Warning => "warning",
             Verdict::Sigbus => "sigbus",
             Verdict::Invariant => "invariant",

@@ -66,15 +66,13 @@ impl<B: Backend> Mapping<B> {
             return AccessResult::NoVma;
         };
         for faults in 0..MAX_FAULTS_PER_ACCESS {
-            let (present, pmd_none, huge_ro) = {
-                let pt = B::lock(&self.pt);
-                let m = pt.lookup(addr);
+            let (present, pmd_none, huge_ro) = B::locked(&self.pt, |pt| {
                 let huge_ro = pt
                     .slot(addr)
                     .and_then(|s| s.huge)
                     .is_some_and(|h| !h.writable);
-                (m, pt.pmd_none(addr), huge_ro)
-            };
+                (pt.lookup(addr), pt.pmd_none(addr), huge_ro)
+            });
             if present.is_some_and(|p| !write || p.writable) {
                 return AccessResult::Mapped { faults };
             }
@@ -87,7 +85,7 @@ impl<B: Backend> Mapping<B> {
             if result == FaultResult::Fallback {
                 if write && huge_ro {
                     // Kernel: __split_huge_pmd() zaps a DAX huge mapping.
-                    B::lock(&self.pt).clear_huge(addr);
+                    B::locked(&self.pt, |pt| pt.clear_huge(addr));
                 }
                 result = self.pte_fault(&vma, addr, write, *i_size);
             }
@@ -104,7 +102,7 @@ impl<B: Backend> Mapping<B> {
 
     /// The block for `pages` pages at `index`. Kernel: iomap_begin().
     fn iomap(&self, index: u64, pages: u64, write: bool) -> Block {
-        let b = B::lock(&self.fs).iomap(index, pages, write);
+        let b = B::locked(&self.fs, |fs| fs.iomap(index, pages, write));
         dax_event!(
             self,
             "iomap",
@@ -146,7 +144,7 @@ impl<B: Backend> Mapping<B> {
                 return FaultResult::Sigbus { spurious: true };
             }
         };
-        if !self.bugs.no_pagetable_recheck && B::lock(&self.pt).has_huge(addr) {
+        if !self.bugs.no_pagetable_recheck && B::locked(&self.pt, |pt| pt.has_huge(addr)) {
             // A racing PMD fault mapped this 2 MiB: retry the access.
             self.put_locked(index);
             dax_event!(
@@ -185,7 +183,7 @@ impl<B: Backend> Mapping<B> {
     }
 
     fn map_pte(&self, addr: u64, target: Target, writable: bool) {
-        B::lock(&self.pt).set_pte(addr, Pte { target, writable });
+        B::locked(&self.pt, |pt| pt.set_pte(addr, Pte { target, writable }));
         dax_event!(self, "map-pte", addr = addr, target = target_name(target));
     }
 
@@ -226,15 +224,13 @@ impl<B: Backend> Mapping<B> {
         let Ok(held) = self.grab(fb, EntrySize::Pmd) else {
             return fallback("grab failed (-EEXIST)");
         };
+        if !self.bugs.no_pagetable_recheck
+            && B::locked(&self.pt, |pt| pt.has_pte_table(b) && !pt.has_huge(b))
         {
-            let pt = B::lock(&self.pt);
-            if !self.bugs.no_pagetable_recheck && pt.has_pte_table(b) && !pt.has_huge(b) {
-                drop(pt);
-                // A racing PTE fault built a PTE table here: retry the access.
-                self.put_locked(fb);
-                dax_event!(self, "retry", index = fb, reason = "PTE table present");
-                return FaultResult::Retry;
-            }
+            // A racing PTE fault built a PTE table here: retry the access.
+            self.put_locked(fb);
+            dax_event!(self, "retry", index = fb, reason = "PTE table present");
+            return FaultResult::Retry;
         }
         let result = match early.unwrap_or_else(|| self.iomap(fb, PMD_PAGES, write)) {
             Block::Mapped { frame } => self.pmd_insert_mapping(held, fa, b, frame, write),
@@ -262,13 +258,11 @@ impl<B: Backend> Mapping<B> {
             return FaultResult::Fallback;
         }
         self.insert(held, fa, EntryKind::Mapped { frame }, EntrySize::Pmd, write);
-        B::lock(&self.pt).set_huge(
-            b,
-            Pte {
-                target: Target::Frame(frame),
-                writable: write,
-            },
-        );
+        let pte = Pte {
+            target: Target::Frame(frame),
+            writable: write,
+        };
+        B::locked(&self.pt, |pt| pt.set_huge(b, pte));
         dax_event!(self, "map-pmd", addr = b, target = "frame");
         FaultResult::Done
     }
@@ -276,18 +270,20 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: dax_pmd_load_hole().
     fn pmd_load_hole(&self, held: Held, fa: u64, b: u64) -> FaultResult {
         self.insert(held, fa, EntryKind::Zero, EntrySize::Pmd, false);
-        let mut pt = B::lock(&self.pt);
-        if !pt.pmd_none(b) {
+        let zero = Pte {
+            target: Target::Zero,
+            writable: false,
+        };
+        let mapped = B::locked(&self.pt, |pt| {
+            let empty = pt.pmd_none(b);
+            if empty {
+                pt.set_huge(b, zero);
+            }
+            empty
+        });
+        if !mapped {
             return FaultResult::Fallback;
         }
-        pt.set_huge(
-            b,
-            Pte {
-                target: Target::Zero,
-                writable: false,
-            },
-        );
-        drop(pt);
         dax_event!(self, "map-pmd", addr = b, target = "zero");
         FaultResult::Done
     }
@@ -298,10 +294,9 @@ impl<B: Backend> Mapping<B> {
     /// `i_mmap_sem`, so it interleaves with faults.
     pub fn fsync(&self) {
         dax_event!(self, "fsync");
-        let dirty: Vec<_> = B::lock(&self.tree)
-            .iter()
-            .filter(|(_, e)| e.dirty)
-            .collect();
+        let dirty: Vec<_> = B::locked(&self.tree, |t| {
+            t.iter().filter(|(_, e)| e.dirty).collect::<Vec<_>>()
+        });
         for (slot, e) in dirty {
             self.writeback_one(slot, e);
         }
@@ -317,16 +312,17 @@ impl<B: Backend> Mapping<B> {
         dax_event!(self, "truncate", size = size_pages);
         *i_size = size_pages;
         self.unmap_range(size_pages, u64::MAX - size_pages);
-        let doomed: Vec<u64> = B::lock(&self.tree)
-            .iter()
-            .filter(|(slot, e)| slot + e.size.pages() > size_pages)
-            .map(|(slot, _)| slot)
-            .collect();
+        let doomed: Vec<u64> = B::locked(&self.tree, |t| {
+            t.iter()
+                .filter(|(slot, e)| slot + e.size.pages() > size_pages)
+                .map(|(slot, _)| slot)
+                .collect::<Vec<_>>()
+        });
         for slot in doomed {
             self.delete(slot, true);
         }
         self.unmap_range(size_pages, u64::MAX - size_pages);
-        B::lock(&self.fs).truncate(size_pages);
+        B::locked(&self.fs, |fs| fs.truncate(size_pages));
         drop(i_size);
     }
 
@@ -339,14 +335,15 @@ impl<B: Backend> Mapping<B> {
     /// (dax_invalidate_mapping_entry_sync() per entry, then unmap_mapping_range()).
     pub fn write(&self, pgoff: u64, pages: u64) {
         dax_event!(self, "write", index = pgoff, pages = pages);
-        let allocated = B::lock(&self.fs).allocate(pgoff, pages);
+        let allocated = B::locked(&self.fs, |fs| fs.allocate(pgoff, pages));
         if allocated {
             // Kernel: the pagevec walk visits the entries present, not every index.
-            let present: Vec<u64> = B::lock(&self.tree)
-                .iter()
-                .filter(|(slot, e)| *slot < pgoff + pages && slot + e.size.pages() > pgoff)
-                .map(|(slot, _)| slot)
-                .collect();
+            let present: Vec<u64> = B::locked(&self.tree, |t| {
+                t.iter()
+                    .filter(|(slot, e)| *slot < pgoff + pages && slot + e.size.pages() > pgoff)
+                    .map(|(slot, _)| slot)
+                    .collect::<Vec<_>>()
+            });
             for slot in present {
                 self.delete(slot, false);
             }

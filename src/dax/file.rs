@@ -61,7 +61,7 @@ impl Vma {
 }
 
 /// What the filesystem answers for a range. Kernel: `iomap.type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Block {
     /// Not allocated. Kernel: `IOMAP_HOLE` / `IOMAP_UNWRITTEN`.
     Hole,
@@ -80,7 +80,7 @@ const ALLOC_FRAME_BASE: u64 = 0x4000_0000;
 
 /// The filesystem's view of the file: its allocated extents. Guarded by its own lock
 /// in the mapping (the filesystem's block-mapping lock).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FsState {
     /// Allocated runs: first file page to (pages, first device frame).
     extents: BTreeMap<u64, (u64, u64)>,

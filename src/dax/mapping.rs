@@ -14,7 +14,7 @@ use super::file::{FileLayout, FsState, Vma};
 use super::pagetable::PageTable;
 use super::tree::Tree;
 use super::units::PAGE_SIZE;
-use super::wait::{WaitKey, WaitTable, WakeMode, DEFAULT_WAIT_BUCKETS};
+use super::wait::{WaitKey, WaitTable, WaitTicket, WakeMode, DEFAULT_WAIT_BUCKETS};
 use crate::sync::Backend;
 
 /// Emits one protocol event (a tracing event at DEBUG) tagged with the mapping id.
@@ -60,7 +60,7 @@ impl MappingConfig {
 }
 
 /// An entry this thread holds locked, and the slot it was found or put in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Held {
     /// The tree slot (first index) of the entry.
     pub slot: u64,
@@ -146,39 +146,54 @@ impl<B: Backend> Mapping<B> {
         woken
     }
 
-    /// With `tree_lock` held, waits until the entry covering `index` is unlocked (or
-    /// gone) and returns it with `tree_lock` still held. `request` is the size the
-    /// caller asked for, if any.
+    /// Waits until the entry covering `index` is unlocked (or gone), then runs `f`
+    /// on the tree and that entry, under the same hold of `tree_lock`, and returns
+    /// what `f` returns. `request` is the size the caller asked for, if any.
     ///
-    /// Kernel: get_unlocked_mapping_entry().
-    pub fn get_unlocked<'a>(
-        &'a self,
-        mut tree: B::MutexGuard<'a, Tree>,
+    /// Kernel: get_unlocked_mapping_entry(), with the caller's code that runs
+    /// before it drops `tree_lock` as `f`.
+    pub fn with_unlocked<R: std::hash::Hash>(
+        &self,
         index: u64,
         request: Option<EntrySize>,
-    ) -> (B::MutexGuard<'a, Tree>, Option<(u64, Entry)>) {
+        f: impl Fn(&mut Tree, Option<(u64, Entry)>) -> R,
+    ) -> R {
+        enum Step<R> {
+            Done(R),
+            Wait(WaitKey, Option<WaitTicket>),
+        }
+        impl<R: std::hash::Hash> std::hash::Hash for Step<R> {
+            fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+                match self {
+                    Step::Done(r) => (0u8, r).hash(h),
+                    Step::Wait(k, t) => (1u8, k, t).hash(h),
+                }
+            }
+        }
         loop {
-            let (slot, entry) = match tree.lookup(index) {
-                Some((slot, e)) if e.locked => (slot, e),
-                other => return (tree, other),
-            };
-            let key_size = match request {
-                Some(r) if self.bugs.wait_key_from_request => r,
-                _ => entry.size,
-            };
-            let key = self.wait_key(index, key_size);
-            dax_event!(self, "wait", index = index, slot = slot, key = key.index);
-            let ticket = if self.bugs.late_wait_registration {
-                drop(tree);
-                self.waits.prepare(key)
-            } else {
-                let t = self.waits.prepare(key);
-                drop(tree);
-                t
-            };
-            self.waits.sleep(ticket);
-            dax_event!(self, "woken", index = index, key = key.index);
-            tree = B::lock(&self.tree);
+            let step = B::locked(&self.tree, |tree| {
+                let (slot, entry) = match tree.lookup(index) {
+                    Some((slot, e)) if e.locked => (slot, e),
+                    other => return Step::Done(f(tree, other)),
+                };
+                let key_size = match request {
+                    Some(r) if self.bugs.wait_key_from_request => r,
+                    _ => entry.size,
+                };
+                let key = self.wait_key(index, key_size);
+                dax_event!(self, "wait", index = index, slot = slot, key = key.index);
+                // The fix: join the wait queue before tree_lock is dropped.
+                let ticket = (!self.bugs.late_wait_registration).then(|| self.waits.prepare(key));
+                Step::Wait(key, ticket)
+            });
+            match step {
+                Step::Done(r) => return r,
+                Step::Wait(key, ticket) => {
+                    let ticket = ticket.unwrap_or_else(|| self.waits.prepare(key));
+                    self.waits.sleep(ticket);
+                    dax_event!(self, "woken", index = index, key = key.index);
+                }
+            }
         }
     }
 
@@ -186,6 +201,18 @@ impl<B: Backend> Mapping<B> {
     ///
     /// Kernel: grab_mapping_entry().
     pub fn grab(&self, index: u64, size: EntrySize) -> Result<Held, GrabError> {
+        /// What grab found once the entry was unlocked.
+        #[derive(Hash)]
+        enum Found {
+            /// A PMD entry was wanted and a PTE entry is there.
+            Pte(u64, Entry),
+            /// Locked a usable entry.
+            Locked(Held),
+            /// An empty or zero PMD entry, now locked by us, to downgrade.
+            Downgrade(u64, Entry),
+            /// No entry: preload and insert.
+            Nothing,
+        }
         dax_event!(
             self,
             "grab",
@@ -193,80 +220,87 @@ impl<B: Backend> Mapping<B> {
             size = size.as_str(),
             key = size.base(index)
         );
-        'restart: loop {
-            let tree = B::lock(&self.tree);
-            let (mut tree, found) = self.get_unlocked(tree, index, Some(size));
-            let mut downgrade = None;
-            if let Some((slot, e)) = found {
+        loop {
+            let found = self.with_unlocked(index, Some(size), |tree, found| {
+                let Some((slot, e)) = found else {
+                    return Found::Nothing;
+                };
                 match (size, e.size) {
-                    (EntrySize::Pmd, EntrySize::Pte) => {
-                        drop(tree);
-                        if !self.bugs.eexist_no_pass {
-                            // Kernel: put_unlocked_mapping_entry(): we may have
-                            // consumed a wakeup meant for another waiter.
-                            self.put_unlocked(index, Some(e));
-                        }
-                        dax_event!(self, "grab-exists", index = index, slot = slot);
-                        return Err(GrabError::PteEntryPresent);
-                    }
+                    (EntrySize::Pmd, EntrySize::Pte) => Found::Pte(slot, e),
                     (EntrySize::Pte, EntrySize::Pmd) if e.kind.is_placeholder() => {
-                        downgrade = Some((slot, e));
+                        // Keep the PMD entry ours while tree_lock is dropped.
+                        tree.slot_mut(slot).expect("entry just looked up").locked = true;
+                        Found::Downgrade(slot, e)
                     }
                     _ => {
                         let held = tree.slot_mut(slot).expect("entry just looked up");
                         held.locked = true;
-                        let entry = *held;
-                        dax_event!(
-                            self,
-                            "locked",
-                            index = index,
-                            slot = slot,
-                            size = entry.size.as_str(),
-                            kind = entry.kind.as_str()
-                        );
-                        return Ok(Held { slot, entry });
+                        Found::Locked(Held { slot, entry: *held })
                     }
                 }
-            }
-            if let Some((slot, e)) = downgrade {
-                // Keep the PMD entry ours while tree_lock is dropped.
-                tree.slot_mut(slot).expect("entry just looked up").locked = true;
-                drop(tree);
-                dax_event!(
-                    self,
-                    "downgrade",
-                    index = index,
-                    slot = slot,
-                    kind = e.kind.as_str()
-                );
-                if e.kind == EntryKind::Zero {
-                    self.unmap_range(slot, EntrySize::Pmd.pages());
+            });
+            let downgrade = match found {
+                Found::Pte(slot, e) => {
+                    if !self.bugs.eexist_no_pass {
+                        // Kernel: put_unlocked_mapping_entry(): we may have consumed a
+                        // wakeup meant for another waiter.
+                        self.put_unlocked(index, Some(e));
+                    }
+                    dax_event!(self, "grab-exists", index = index, slot = slot);
+                    return Err(GrabError::PteEntryPresent);
                 }
-            } else {
+                Found::Locked(held) => {
+                    dax_event!(
+                        self,
+                        "locked",
+                        index = index,
+                        slot = held.slot,
+                        size = held.entry.size.as_str(),
+                        kind = held.entry.kind.as_str()
+                    );
+                    return Ok(held);
+                }
+                Found::Downgrade(slot, e) => {
+                    dax_event!(
+                        self,
+                        "downgrade",
+                        index = index,
+                        slot = slot,
+                        kind = e.kind.as_str()
+                    );
+                    if e.kind == EntryKind::Zero {
+                        self.unmap_range(slot, EntrySize::Pmd.pages());
+                    }
+                    Some(slot)
+                }
                 // Kernel: radix_tree_preload() runs with tree_lock dropped.
-                drop(tree);
-            }
+                Found::Nothing => None,
+            };
             dax_event!(self, "preload", index = index);
-            let mut tree = B::lock(&self.tree);
-            if downgrade.is_none() && !self.bugs.no_recheck && tree.lookup(index).is_some() {
-                drop(tree);
-                dax_event!(self, "restart", index = index);
-                continue 'restart;
-            }
-            if let Some((slot, _)) = downgrade {
-                // The PMD entry changes identity: every waiter must look again.
-                tree.remove(slot);
-                let mode = if self.bugs.downgrade_wake_one {
-                    WakeMode::One
-                } else {
-                    WakeMode::All
-                };
-                self.wake(slot, EntrySize::Pmd, mode);
-            }
             let entry = Entry::new_locked_empty(size);
-            return match tree.insert(index, entry) {
-                Ok(slot) => {
-                    drop(tree);
+            // None: restart (an entry appeared while tree_lock was dropped).
+            let inserted = B::locked(&self.tree, |tree| {
+                if downgrade.is_none() && !self.bugs.no_recheck && tree.lookup(index).is_some() {
+                    return None;
+                }
+                if let Some(slot) = downgrade {
+                    // The PMD entry changes identity: every waiter must look again.
+                    tree.remove(slot);
+                    let mode = if self.bugs.downgrade_wake_one {
+                        WakeMode::One
+                    } else {
+                        WakeMode::All
+                    };
+                    self.wake(slot, EntrySize::Pmd, mode);
+                }
+                Some(tree.insert(index, entry).ok())
+            });
+            return match inserted {
+                None => {
+                    dax_event!(self, "restart", index = index);
+                    continue;
+                }
+                Some(Some(slot)) => {
                     dax_event!(
                         self,
                         "inserted",
@@ -277,8 +311,7 @@ impl<B: Backend> Mapping<B> {
                     );
                     Ok(Held { slot, entry })
                 }
-                Err(_) => {
-                    drop(tree);
+                Some(None) => {
                     dax_event!(self, "grab-collision", index = index, size = size.as_str());
                     Err(GrabError::Collision)
                 }
@@ -304,46 +337,47 @@ impl<B: Backend> Mapping<B> {
             // Replacing a zero page with storage: unmap the zero page first.
             self.unmap_range(held.entry.size.base(pgoff), held.entry.size.pages());
         }
-        let mut tree = B::lock(&self.tree);
-        let mut result = held;
-        if held.entry.kind.is_placeholder() {
-            let found = tree.lookup(pgoff);
-            if found != Some((held.slot, held.entry)) {
-                dax_warn!(
+        B::locked(&self.tree, |tree| {
+            let mut result = held;
+            if held.entry.kind.is_placeholder() {
+                let found = tree.lookup(pgoff);
+                if found != Some((held.slot, held.entry)) {
+                    dax_warn!(
+                        self,
+                        site = "dax_insert_mapping_entry",
+                        msg = "held entry not found where it is replaced",
+                        pgoff = pgoff,
+                        held = held.slot
+                    );
+                }
+                let slot = found.map_or(size.base(pgoff), |(s, _)| s);
+                let entry = Entry {
+                    size,
+                    kind,
+                    locked: true,
+                    dirty: found.is_some_and(|(_, e)| e.dirty),
+                };
+                tree.replace(slot, entry);
+                result = Held { slot, entry };
+                dax_event!(
                     self,
-                    site = "dax_insert_mapping_entry",
-                    msg = "held entry not found where it is replaced",
+                    "insert",
                     pgoff = pgoff,
-                    held = held.slot
+                    slot = slot,
+                    size = size.as_str(),
+                    kind = kind.as_str()
                 );
             }
-            let slot = found.map_or(size.base(pgoff), |(s, _)| s);
-            let entry = Entry {
-                size,
-                kind,
-                locked: true,
-                dirty: found.is_some_and(|(_, e)| e.dirty),
-            };
-            tree.replace(slot, entry);
-            result = Held { slot, entry };
-            dax_event!(
-                self,
-                "insert",
-                pgoff = pgoff,
-                slot = slot,
-                size = size.as_str(),
-                kind = kind.as_str()
-            );
-        }
-        if dirty {
-            if let Some((slot, _)) = tree.lookup(pgoff) {
-                tree.slot_mut(slot).expect("entry just looked up").dirty = true;
-                if slot == result.slot {
-                    result.entry.dirty = true;
+            if dirty {
+                if let Some((slot, _)) = tree.lookup(pgoff) {
+                    tree.slot_mut(slot).expect("entry just looked up").dirty = true;
+                    if slot == result.slot {
+                        result.entry.dirty = true;
+                    }
                 }
             }
-        }
-        result
+            result
+        })
     }
 
     /// Unlocks the entry at `index` and wakes one waiter; warns if there is no locked
@@ -351,16 +385,19 @@ impl<B: Backend> Mapping<B> {
     ///
     /// Kernel: put_locked_mapping_entry() = dax_unlock_mapping_entry().
     pub fn put_locked(&self, index: u64) {
-        let mut tree = B::lock(&self.tree);
-        match tree.lookup(index) {
+        let unlocked = B::locked(&self.tree, |tree| match tree.lookup(index) {
             Some((slot, e)) if e.locked => {
                 tree.slot_mut(slot).expect("entry just looked up").locked = false;
-                drop(tree);
+                Some((slot, e))
+            }
+            _ => None,
+        });
+        match unlocked {
+            Some((slot, e)) => {
                 dax_event!(self, "put", index = index, slot = slot);
                 self.wake(index, e.size, WakeMode::One);
             }
-            _ => {
-                drop(tree);
+            None => {
                 dax_warn!(
                     self,
                     site = "dax_unlock_mapping_entry",
@@ -387,23 +424,22 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: __dax_invalidate_mapping_entry(), behind dax_delete_mapping_entry()
     /// (truncate) and dax_invalidate_mapping_entry_sync() (write invalidation).
     pub fn delete(&self, index: u64, truncate: bool) -> bool {
-        let tree = B::lock(&self.tree);
-        let (mut tree, found) = self.get_unlocked(tree, index, None);
-        let removed = match found {
+        let (found, removed) = self.with_unlocked(index, None, |tree, found| match found {
             Some((slot, e)) if truncate || !e.dirty => {
                 tree.remove(slot);
-                dax_event!(
-                    self,
-                    "delete",
-                    index = index,
-                    slot = slot,
-                    kind = e.kind.as_str()
-                );
-                true
+                (found, true)
             }
-            _ => false,
-        };
-        drop(tree);
+            _ => (found, false),
+        });
+        if let (Some((slot, e)), true) = (found, removed) {
+            dax_event!(
+                self,
+                "delete",
+                index = index,
+                slot = slot,
+                kind = e.kind.as_str()
+            );
+        }
         self.put_unlocked(index, found.map(|(_, e)| e));
         removed
     }
@@ -413,26 +449,28 @@ impl<B: Backend> Mapping<B> {
     ///
     /// Kernel: dax_writeback_one().
     pub fn writeback_one(&self, slot: u64, expected: Entry) {
-        let tree = B::lock(&self.tree);
-        let (mut tree, found) = self.get_unlocked(tree, slot, None);
-        match found {
+        // Ok: locked for writeback; Err: what was found instead.
+        let found = self.with_unlocked(slot, None, |tree, found| match found {
             Some((s, e))
                 if s == slot && e.size == expected.size && e.kind == expected.kind && e.dirty =>
             {
                 tree.slot_mut(s).expect("entry just looked up").locked = true;
-                drop(tree);
+                Ok(e)
+            }
+            other => Err(other),
+        });
+        match found {
+            Ok(e) => {
                 dax_event!(self, "writeback", slot = slot);
                 self.write_protect_range(slot, e.size.pages());
-                B::lock(&self.tree)
-                    .slot_mut(s)
-                    .expect("a locked entry stays in the tree")
-                    .dirty = false;
+                B::locked(&self.tree, |t| {
+                    t.slot_mut(slot)
+                        .expect("a locked entry stays in the tree")
+                        .dirty = false;
+                });
                 self.put_locked(slot);
             }
-            other => {
-                drop(tree);
-                self.put_unlocked(slot, other.map(|(_, e)| e));
-            }
+            Err(other) => self.put_unlocked(slot, other.map(|(_, e)| e)),
         }
     }
 
@@ -441,9 +479,9 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: unmap_mapping_range().
     pub fn unmap_range(&self, first: u64, pages: u64) {
         let ranges = self.va_ranges(first, pages);
-        let mut pt = B::lock(&self.pt);
-        ranges.into_iter().for_each(|(s, e)| pt.zap(s, e));
-        drop(pt);
+        B::locked(&self.pt, |pt| {
+            ranges.iter().for_each(|&(s, e)| pt.zap(s, e))
+        });
         dax_event!(self, "unmap", first = first, pages = pages);
     }
 
@@ -452,8 +490,9 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: dax_mapping_entry_mkclean().
     pub fn write_protect_range(&self, first: u64, pages: u64) {
         let ranges = self.va_ranges(first, pages);
-        let mut pt = B::lock(&self.pt);
-        ranges.into_iter().for_each(|(s, e)| pt.write_protect(s, e));
+        B::locked(&self.pt, |pt| {
+            ranges.iter().for_each(|&(s, e)| pt.write_protect(s, e))
+        });
     }
 
     /// The virtual ranges, over every VMA, that map file pages `[first, first+pages)`.

@@ -28,7 +28,7 @@ pub struct Pte {
 }
 
 /// The page table below one 2 MiB of virtual space.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PmdSlot {
     /// A huge (2 MiB) mapping. Kernel: `pmd_trans_huge()` / `pmd_devmap()`.
     pub huge: Option<Pte>,
@@ -45,7 +45,7 @@ impl PmdSlot {
 }
 
 /// The process's page table, by 2 MiB-aligned virtual address.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PageTable {
     slots: BTreeMap<u64, PmdSlot>,
 }

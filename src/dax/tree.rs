@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 pub struct Exists;
 
 /// The entries of one file. Guarded by `tree_lock` in [`super::mapping::Mapping`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Tree {
     entries: BTreeMap<u64, Entry>,
 }

@@ -10,13 +10,21 @@
 //! key and "one" or "all": waiters of other keys are skipped and not counted; a
 //! matching waiter is marked woken and leaves the queue. A bare `notify_one` would
 //! not do: it can wake a waiter of another key and lose the wakeup meant for the
-//! right one. Here each bucket has one condition variable, every sleeper of the
-//! bucket waits on it, and a wake notifies all of them so that each rechecks its own
-//! flag; which waiter *counts* as woken is decided by the keyed walk alone.
+//! right one. Here every sleeper waits on the table's one condition variable, and a
+//! wake that chose somebody notifies all of them so that each rechecks its own flag;
+//! which waiter *counts* as woken is decided by the keyed walk alone.
+//!
+//! All of the table's state lives inside one backend lock (kernel: one spinlock per
+//! bucket). That is coarser than the kernel, and cannot change a verdict: an
+//! operation touches one bucket's queue only, and operations on different buckets
+//! touch disjoint data, so serializing them orders only steps that commute. It also
+//! keeps every piece of shared state inside a backend primitive, which the stateful
+//! checker needs (see [`crate::check::stateful`]): an empty bucket and a bucket never
+//! used are the same value, so buckets cost nothing until a waiter queues.
 
 use crate::sync::Backend;
+use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::OnceLock;
 
 /// The kernel's table size: `DAX_WAIT_TABLE_ENTRIES = 1 << 12`.
 pub const DEFAULT_WAIT_BUCKETS: usize = 4096;
@@ -47,26 +55,22 @@ pub enum WakeMode {
     All,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Waiter {
     ticket: u64,
     key: WaitKey,
     woken: bool,
 }
 
-#[derive(Debug, Default)]
-struct Queue {
-    next_ticket: u64,
-    waiters: Vec<Waiter>,
-}
-
-struct Bucket<B: Backend> {
-    queue: B::Mutex<Queue>,
-    sleepers: B::Condvar,
+/// Every bucket's queue, in queue order; a bucket with no waiter has no entry, so
+/// equal queues are equal values however they came about.
+#[derive(Debug, Default, PartialEq, Eq, Hash)]
+struct Queues {
+    buckets: BTreeMap<usize, Vec<Waiter>>,
 }
 
 /// A place in a bucket's queue, taken by [`WaitTable::prepare`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[must_use = "a prepared waiter must sleep"]
 pub struct WaitTicket {
     bucket: usize,
@@ -74,44 +78,38 @@ pub struct WaitTicket {
 }
 
 /// The wait table: a fixed number of buckets of keyed exclusive waiters.
-///
-/// A bucket's lock and condition variable are created on first use: the kernel's
-/// table is static, but a model checker pays for every primitive an execution
-/// creates, and most of 4096 buckets are never touched.
 pub struct WaitTable<B: Backend> {
-    buckets: Vec<OnceLock<Bucket<B>>>,
+    buckets: usize,
+    queues: B::Mutex<Queues>,
+    sleepers: B::Condvar,
 }
 
 impl<B: Backend> WaitTable<B> {
     /// A table of `buckets` queues (at least 1). One or two buckets force every key
     /// to collide, which is where keyed wakeups matter.
     pub fn new(buckets: usize) -> Self {
-        let buckets = (0..buckets.max(1)).map(|_| OnceLock::new()).collect();
-        WaitTable { buckets }
-    }
-
-    fn bucket(&self, i: usize) -> &Bucket<B> {
-        self.buckets[i].get_or_init(|| Bucket {
-            queue: B::mutex(Queue::default()),
+        WaitTable {
+            buckets: buckets.max(1),
+            queues: B::mutex(Queues::default()),
             sleepers: B::condvar(),
-        })
+        }
     }
 
     /// Number of buckets.
     pub fn len(&self) -> usize {
-        self.buckets.len()
+        self.buckets
     }
 
     /// Always false: a table has at least one bucket.
     pub fn is_empty(&self) -> bool {
-        self.buckets.is_empty()
+        self.buckets == 0
     }
 
     /// The bucket a key hashes to. Kernel: `hash_long((unsigned long)mapping ^ index,
     /// DAX_WAIT_TABLE_BITS)`.
     pub fn bucket_of(&self, key: WaitKey) -> usize {
         let h = (key.mapping ^ key.index).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        ((h >> 32) as usize) % self.buckets.len()
+        ((h >> 32) as usize) % self.buckets
     }
 
     /// Joins `key`'s bucket as an exclusive waiter. Call it *before* dropping
@@ -120,35 +118,44 @@ impl<B: Backend> WaitTable<B> {
     /// Kernel: prepare_to_wait_exclusive().
     pub fn prepare(&self, key: WaitKey) -> WaitTicket {
         let bucket = self.bucket_of(key);
-        let mut q = B::lock(&self.bucket(bucket).queue);
-        let ticket = q.next_ticket;
-        q.next_ticket += 1;
-        q.waiters.push(Waiter {
-            ticket,
-            key,
-            woken: false,
-        });
-        WaitTicket { bucket, ticket }
+        B::locked(&self.queues, |q| {
+            let waiters = q.buckets.entry(bucket).or_default();
+            // The smallest ticket not in use: a waiter's identity, not a count of
+            // every wait so far, so that equal queues are equal values.
+            let ticket = (0..)
+                .find(|t| waiters.iter().all(|w| w.ticket != *t))
+                .expect("a free ticket");
+            waiters.push(Waiter {
+                ticket,
+                key,
+                woken: false,
+            });
+            WaitTicket { bucket, ticket }
+        })
     }
 
     /// Sleeps until a wake has chosen this waiter, then leaves the queue.
     ///
     /// Kernel: schedule() then finish_wait().
     pub fn sleep(&self, t: WaitTicket) {
-        let b = self.bucket(t.bucket);
-        let mut q = B::lock(&b.queue);
-        loop {
-            let pos = q
-                .waiters
+        B::wait_until(&self.queues, &self.sleepers, |q| {
+            let waiters = q
+                .buckets
+                .get_mut(&t.bucket)
+                .expect("a prepared waiter stays queued until it has slept");
+            let pos = waiters
                 .iter()
                 .position(|w| w.ticket == t.ticket)
                 .expect("a prepared waiter stays queued until it has slept");
-            if q.waiters[pos].woken {
-                q.waiters.remove(pos);
-                return;
+            if !waiters[pos].woken {
+                return None;
             }
-            q = B::wait(&b.sleepers, q);
-        }
+            waiters.remove(pos);
+            if waiters.is_empty() {
+                q.buckets.remove(&t.bucket);
+            }
+            Some(())
+        })
     }
 
     /// Wakes one or all waiters of `key`, skipping waiters of other keys sharing the
@@ -157,35 +164,33 @@ impl<B: Backend> WaitTable<B> {
     /// Kernel: __wake_up() with wake_exceptional_entry_func() as the waiters' wake
     /// function (`nr_exclusive` 1 or 0).
     pub fn wake(&self, key: WaitKey, mode: WakeMode) -> usize {
-        let b = self.bucket(self.bucket_of(key));
-        let mut q = B::lock(&b.queue);
-        let mut woken = 0;
-        for w in q.waiters.iter_mut().filter(|w| !w.woken && w.key == key) {
-            w.woken = true;
-            woken += 1;
-            if mode == WakeMode::One {
-                break;
+        let bucket = self.bucket_of(key);
+        B::locked(&self.queues, |q| {
+            let mut woken = 0;
+            if let Some(waiters) = q.buckets.get_mut(&bucket) {
+                for w in waiters.iter_mut().filter(|w| !w.woken && w.key == key) {
+                    w.woken = true;
+                    woken += 1;
+                    if mode == WakeMode::One {
+                        break;
+                    }
+                }
             }
-        }
-        drop(q);
-        if woken > 0 {
-            B::notify_all(&b.sleepers);
-        }
-        woken
+            // Kernel: the wake functions run under the wait queue's lock.
+            if woken > 0 {
+                B::notify_all(&self.sleepers);
+            }
+            woken
+        })
     }
 
     /// Keys of every waiter still queued (woken or not), for end-state checks.
     pub fn queued(&self) -> Vec<WaitKey> {
-        self.buckets
-            .iter()
-            .filter_map(OnceLock::get)
-            .flat_map(|b| {
-                B::lock(&b.queue)
-                    .waiters
-                    .iter()
-                    .map(|w| w.key)
-                    .collect::<Vec<_>>()
-            })
+        B::lock(&self.queues)
+            .buckets
+            .values()
+            .flatten()
+            .map(|w| w.key)
             .collect()
     }
 }

@@ -10,6 +10,7 @@
 //! | [`StdSync`] | real threads on `std::sync` |
 //! | [`Loom`] | exhaustive exploration inside `loom::model` |
 //! | [`Shuttle`] | random / PCT schedules inside a shuttle runner |
+//! | [`Stateful`] | the stateful checker's search, on shuttle's engine |
 //!
 //! Loom's and shuttle's primitives only work inside their runners (they panic
 //! elsewhere). Shared state is held in `std::sync::Arc` on every backend: shuttle's
@@ -19,16 +20,19 @@
 //! `wait` takes the guard by value (std style); parking_lot's `wait(&mut guard)` is
 //! adapted inside its backend. Poisoning is unwrapped inside each backend.
 
+use std::hash::Hash;
 use std::ops::{Deref, DerefMut};
 
 mod loom_backend;
 mod parking_lot_backend;
 mod shuttle_backend;
+pub mod stateful_backend;
 mod std_backend;
 
 pub use loom_backend::Loom;
 pub use parking_lot_backend::ParkingLot;
 pub use shuttle_backend::Shuttle;
+pub use stateful_backend::Stateful;
 pub use std_backend::StdSync;
 
 /// A family of synchronization primitives and a way to spawn threads.
@@ -40,29 +44,29 @@ pub trait Backend: Sized + Send + Sync + 'static {
     const NAME: &'static str;
 
     /// A mutual-exclusion lock.
-    type Mutex<T: Send>: Send + Sync;
+    type Mutex<T: Send + Hash>: Send + Sync;
     /// The guard of a held [`Backend::Mutex`].
-    type MutexGuard<'a, T: Send + 'a>: DerefMut<Target = T>;
+    type MutexGuard<'a, T: Send + Hash + 'a>: DerefMut<Target = T>;
     /// A condition variable, used with [`Backend::Mutex`].
     type Condvar: Send + Sync;
     /// A reader-writer lock.
-    type RwLock<T: Send + Sync>: Send + Sync;
+    type RwLock<T: Send + Sync + Hash>: Send + Sync;
     /// A shared guard of a [`Backend::RwLock`].
-    type ReadGuard<'a, T: Send + Sync + 'a>: Deref<Target = T>;
+    type ReadGuard<'a, T: Send + Sync + Hash + 'a>: Deref<Target = T>;
     /// An exclusive guard of a [`Backend::RwLock`].
-    type WriteGuard<'a, T: Send + Sync + 'a>: DerefMut<Target = T>;
+    type WriteGuard<'a, T: Send + Sync + Hash + 'a>: DerefMut<Target = T>;
     /// A handle to join a spawned thread.
     type JoinHandle<T: Send + 'static>: Send;
 
     /// Creates a mutex holding `value`.
-    fn mutex<T: Send>(value: T) -> Self::Mutex<T>;
+    fn mutex<T: Send + Hash>(value: T) -> Self::Mutex<T>;
     /// Locks `m`, blocking until it is free.
-    fn lock<T: Send>(m: &Self::Mutex<T>) -> Self::MutexGuard<'_, T>;
+    fn lock<T: Send + Hash>(m: &Self::Mutex<T>) -> Self::MutexGuard<'_, T>;
 
     /// Creates a condition variable.
     fn condvar() -> Self::Condvar;
     /// Atomically releases `guard` and sleeps on `cv`; relocks before returning.
-    fn wait<'a, T: Send>(
+    fn wait<'a, T: Send + Hash>(
         cv: &Self::Condvar,
         guard: Self::MutexGuard<'a, T>,
     ) -> Self::MutexGuard<'a, T>;
@@ -72,11 +76,11 @@ pub trait Backend: Sized + Send + Sync + 'static {
     fn notify_all(cv: &Self::Condvar);
 
     /// Creates a reader-writer lock holding `value`.
-    fn rwlock<T: Send + Sync>(value: T) -> Self::RwLock<T>;
+    fn rwlock<T: Send + Sync + Hash>(value: T) -> Self::RwLock<T>;
     /// Takes `l` shared.
-    fn read<T: Send + Sync>(l: &Self::RwLock<T>) -> Self::ReadGuard<'_, T>;
+    fn read<T: Send + Sync + Hash>(l: &Self::RwLock<T>) -> Self::ReadGuard<'_, T>;
     /// Takes `l` exclusive.
-    fn write<T: Send + Sync>(l: &Self::RwLock<T>) -> Self::WriteGuard<'_, T>;
+    fn write<T: Send + Sync + Hash>(l: &Self::RwLock<T>) -> Self::WriteGuard<'_, T>;
 
     /// Spawns a named thread running `f`.
     fn spawn<F, T>(name: String, f: F) -> Self::JoinHandle<T>
@@ -89,6 +93,45 @@ pub trait Backend: Sized + Send + Sync + 'static {
     fn thread_name() -> Option<String>;
     /// A scheduling point with no other effect.
     fn yield_now();
+
+    /// Runs `f` on the value of `m` with `m` locked and returns `f`'s result: the
+    /// same as `f(&mut *Self::lock(m))`.
+    ///
+    /// It tells the stateful checker that the calling thread takes nothing out of
+    /// the critical section but the result (`f` is `Fn`, so it cannot write to what
+    /// it captured, and `src/dax` admits no interior mutability outside backend
+    /// locks), so the checker folds the result, not the whole value, into the
+    /// thread's history: two threads that read different page tables but got the
+    /// same answer are in the same state.
+    fn locked<T: Send + Hash, R: Hash>(m: &Self::Mutex<T>, f: impl Fn(&mut T) -> R) -> R {
+        f(&mut Self::lock(m))
+    }
+
+    /// Waits on `cv` until `f` returns `Some` for the value of `m`, and returns it:
+    /// lock, then `f`, then wait and `f` again while it returns `None`.
+    ///
+    /// As with [`Backend::locked`], the stateful checker folds only `f`'s results
+    /// into the thread's history.
+    fn wait_until<T: Send + Hash, R: Hash>(
+        m: &Self::Mutex<T>,
+        cv: &Self::Condvar,
+        f: impl Fn(&mut T) -> Option<R>,
+    ) -> R {
+        let mut g = Self::lock(m);
+        loop {
+            if let Some(r) = f(&mut g) {
+                return r;
+            }
+            g = Self::wait(cv, g);
+        }
+    }
+
+    /// Declares the calling thread's entire local state at this point: what it
+    /// still has to do and everything it has computed so far that it will use. The
+    /// stateful checker then forgets how the thread got here (its history is
+    /// replaced by `local`); other backends do nothing. Call it only where `local`
+    /// really is all of it (for example between two scenario operations).
+    fn checkpoint<S: Hash + ?Sized>(_local: &S) {}
 }
 
 /// A guard of a std-shaped backend. With `LEAK` set it is forgotten, not dropped,
@@ -146,32 +189,33 @@ impl<G, const LEAK: bool> Drop for Guard<G, LEAK> {
 /// whether guards are leaked when dropped during a panic (see [`Guard`]).
 macro_rules! std_shaped_backend {
     ($ty:ident, $name:literal, $sync:path, $thread:path, $leak:literal) => {
+        use std::hash::Hash;
         use $crate::sync::Guard;
         use $sync as sync_mod;
         use $thread as thread_mod;
 
         impl $crate::sync::Backend for $ty {
             const NAME: &'static str = $name;
-            type Mutex<T: Send> = sync_mod::Mutex<T>;
-            type MutexGuard<'a, T: Send + 'a> = Guard<sync_mod::MutexGuard<'a, T>, $leak>;
+            type Mutex<T: Send + Hash> = sync_mod::Mutex<T>;
+            type MutexGuard<'a, T: Send + Hash + 'a> = Guard<sync_mod::MutexGuard<'a, T>, $leak>;
             type Condvar = sync_mod::Condvar;
-            type RwLock<T: Send + Sync> = sync_mod::RwLock<T>;
-            type ReadGuard<'a, T: Send + Sync + 'a> =
+            type RwLock<T: Send + Sync + Hash> = sync_mod::RwLock<T>;
+            type ReadGuard<'a, T: Send + Sync + Hash + 'a> =
                 Guard<sync_mod::RwLockReadGuard<'a, T>, $leak>;
-            type WriteGuard<'a, T: Send + Sync + 'a> =
+            type WriteGuard<'a, T: Send + Sync + Hash + 'a> =
                 Guard<sync_mod::RwLockWriteGuard<'a, T>, $leak>;
             type JoinHandle<T: Send + 'static> = thread_mod::JoinHandle<T>;
 
-            fn mutex<T: Send>(value: T) -> Self::Mutex<T> {
+            fn mutex<T: Send + Hash>(value: T) -> Self::Mutex<T> {
                 sync_mod::Mutex::new(value)
             }
-            fn lock<T: Send>(m: &Self::Mutex<T>) -> Self::MutexGuard<'_, T> {
+            fn lock<T: Send + Hash>(m: &Self::Mutex<T>) -> Self::MutexGuard<'_, T> {
                 Guard::new(m.lock().unwrap_or_else(|p| p.into_inner()))
             }
             fn condvar() -> Self::Condvar {
                 sync_mod::Condvar::new()
             }
-            fn wait<'a, T: Send>(
+            fn wait<'a, T: Send + Hash>(
                 cv: &Self::Condvar,
                 guard: Self::MutexGuard<'a, T>,
             ) -> Self::MutexGuard<'a, T> {
@@ -186,13 +230,13 @@ macro_rules! std_shaped_backend {
             fn notify_all(cv: &Self::Condvar) {
                 cv.notify_all()
             }
-            fn rwlock<T: Send + Sync>(value: T) -> Self::RwLock<T> {
+            fn rwlock<T: Send + Sync + Hash>(value: T) -> Self::RwLock<T> {
                 sync_mod::RwLock::new(value)
             }
-            fn read<T: Send + Sync>(l: &Self::RwLock<T>) -> Self::ReadGuard<'_, T> {
+            fn read<T: Send + Sync + Hash>(l: &Self::RwLock<T>) -> Self::ReadGuard<'_, T> {
                 Guard::new(l.read().unwrap_or_else(|p| p.into_inner()))
             }
-            fn write<T: Send + Sync>(l: &Self::RwLock<T>) -> Self::WriteGuard<'_, T> {
+            fn write<T: Send + Sync + Hash>(l: &Self::RwLock<T>) -> Self::WriteGuard<'_, T> {
                 Guard::new(l.write().unwrap_or_else(|p| p.into_inner()))
             }
             fn spawn<F, T>(name: String, f: F) -> Self::JoinHandle<T>

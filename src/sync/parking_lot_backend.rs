@@ -4,6 +4,7 @@
 //! `wait` adapts that to the by-value shape of [`Backend::wait`].
 
 use super::{Backend, StdSync};
+use std::hash::Hash;
 
 /// Real threads on parking_lot primitives (the default backend).
 #[derive(Debug, Clone, Copy, Default)]
@@ -11,24 +12,24 @@ pub struct ParkingLot;
 
 impl Backend for ParkingLot {
     const NAME: &'static str = "parking_lot";
-    type Mutex<T: Send> = parking_lot::Mutex<T>;
-    type MutexGuard<'a, T: Send + 'a> = parking_lot::MutexGuard<'a, T>;
+    type Mutex<T: Send + Hash> = parking_lot::Mutex<T>;
+    type MutexGuard<'a, T: Send + Hash + 'a> = parking_lot::MutexGuard<'a, T>;
     type Condvar = parking_lot::Condvar;
-    type RwLock<T: Send + Sync> = parking_lot::RwLock<T>;
-    type ReadGuard<'a, T: Send + Sync + 'a> = parking_lot::RwLockReadGuard<'a, T>;
-    type WriteGuard<'a, T: Send + Sync + 'a> = parking_lot::RwLockWriteGuard<'a, T>;
+    type RwLock<T: Send + Sync + Hash> = parking_lot::RwLock<T>;
+    type ReadGuard<'a, T: Send + Sync + Hash + 'a> = parking_lot::RwLockReadGuard<'a, T>;
+    type WriteGuard<'a, T: Send + Sync + Hash + 'a> = parking_lot::RwLockWriteGuard<'a, T>;
     type JoinHandle<T: Send + 'static> = std::thread::JoinHandle<T>;
 
-    fn mutex<T: Send>(value: T) -> Self::Mutex<T> {
+    fn mutex<T: Send + Hash>(value: T) -> Self::Mutex<T> {
         parking_lot::Mutex::new(value)
     }
-    fn lock<T: Send>(m: &Self::Mutex<T>) -> Self::MutexGuard<'_, T> {
+    fn lock<T: Send + Hash>(m: &Self::Mutex<T>) -> Self::MutexGuard<'_, T> {
         m.lock()
     }
     fn condvar() -> Self::Condvar {
         parking_lot::Condvar::new()
     }
-    fn wait<'a, T: Send>(
+    fn wait<'a, T: Send + Hash>(
         cv: &Self::Condvar,
         mut guard: Self::MutexGuard<'a, T>,
     ) -> Self::MutexGuard<'a, T> {
@@ -41,13 +42,13 @@ impl Backend for ParkingLot {
     fn notify_all(cv: &Self::Condvar) {
         cv.notify_all();
     }
-    fn rwlock<T: Send + Sync>(value: T) -> Self::RwLock<T> {
+    fn rwlock<T: Send + Sync + Hash>(value: T) -> Self::RwLock<T> {
         parking_lot::RwLock::new(value)
     }
-    fn read<T: Send + Sync>(l: &Self::RwLock<T>) -> Self::ReadGuard<'_, T> {
+    fn read<T: Send + Sync + Hash>(l: &Self::RwLock<T>) -> Self::ReadGuard<'_, T> {
         l.read()
     }
-    fn write<T: Send + Sync>(l: &Self::RwLock<T>) -> Self::WriteGuard<'_, T> {
+    fn write<T: Send + Sync + Hash>(l: &Self::RwLock<T>) -> Self::WriteGuard<'_, T> {
         l.write()
     }
     // Threads are std's: delegate to the std backend.
