@@ -116,6 +116,10 @@ loom_cases! {
     bug_no_recheck_bug: "bug-no-recheck", "no-recheck";
     bug_wait_key_from_request_fixed: "bug-wait-key-from-request", "fixed";
     bug_wait_key_from_request_bug: "bug-wait-key-from-request", "wait-key-from-request";
+    private_pmd_write_vs_pte_fsync_fixed: "private-pmd-write-vs-pte-fsync", "fixed";
+    private_pmd_write_vs_pte_fsync_wait_key_from_request: "private-pmd-write-vs-pte-fsync", "wait-key-from-request";
+    private_pmd_write_vs_pte_fsync_no_recheck: "private-pmd-write-vs-pte-fsync", "no-recheck";
+    private_pmd_write_vs_pte_fsync_late_wait_registration: "private-pmd-write-vs-pte-fsync", "late-wait-registration";
     seed_concurrent_fixed: "seed-concurrent", "fixed";
     seed_concurrent_misaligned_pmd: "seed-concurrent", "misaligned-pmd";
     seed_sequential_fixed: "seed-sequential", "fixed";
