@@ -116,6 +116,9 @@ loom_cases! {
     bug_no_recheck_bug: "bug-no-recheck", "no-recheck";
     bug_wait_key_from_request_fixed: "bug-wait-key-from-request", "fixed";
     bug_wait_key_from_request_bug: "bug-wait-key-from-request", "wait-key-from-request";
+    eexist_starves_fsync_fixed: "eexist-starves-fsync", "fixed";
+    eexist_starves_fsync_eexist_no_pass: "eexist-starves-fsync", "eexist-no-pass";
+    eexist_starves_fsync_late_wait_registration: "eexist-starves-fsync", "late-wait-registration";
     private_pmd_write_vs_pte_fsync_fixed: "private-pmd-write-vs-pte-fsync", "fixed";
     private_pmd_write_vs_pte_fsync_wait_key_from_request: "private-pmd-write-vs-pte-fsync", "wait-key-from-request";
     private_pmd_write_vs_pte_fsync_no_recheck: "private-pmd-write-vs-pte-fsync", "no-recheck";
