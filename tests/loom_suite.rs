@@ -135,6 +135,10 @@ loom_cases! {
     storage_misaligned_misaligned_pmd: "storage-misaligned", "misaligned-pmd";
     truncate_vs_fault_fixed: "truncate-vs-fault", "fixed";
     truncate_vs_fault_misaligned_pmd: "truncate-vs-fault", "misaligned-pmd";
+    write_vs_pmd_downgrade_fixed: "write-vs-pmd-downgrade", "fixed";
+    write_vs_pmd_downgrade_downgrade_wake_one: "write-vs-pmd-downgrade", "downgrade-wake-one";
+    write_vs_pmd_downgrade_wait_key_from_request: "write-vs-pmd-downgrade", "wait-key-from-request";
+    write_vs_pmd_downgrade_late_wait_registration: "write-vs-pmd-downgrade", "late-wait-registration";
 }
 
 /// The tests above cover exactly the catalogue's (scenario, variant) expectations.
