@@ -116,6 +116,17 @@ loom_cases! {
     bug_no_recheck_bug: "bug-no-recheck", "no-recheck";
     bug_wait_key_from_request_fixed: "bug-wait-key-from-request", "fixed";
     bug_wait_key_from_request_bug: "bug-wait-key-from-request", "wait-key-from-request";
+    eexist_starves_fsync_fixed: "eexist-starves-fsync", "fixed";
+    eexist_starves_fsync_eexist_no_pass: "eexist-starves-fsync", "eexist-no-pass";
+    eexist_starves_fsync_late_wait_registration: "eexist-starves-fsync", "late-wait-registration";
+    keyed_wake_shared_bucket_fixed: "keyed-wake-shared-bucket", "fixed";
+    keyed_wake_shared_bucket_eexist_no_pass: "keyed-wake-shared-bucket", "eexist-no-pass";
+    keyed_wake_shared_bucket_wait_key_from_request: "keyed-wake-shared-bucket", "wait-key-from-request";
+    keyed_wake_shared_bucket_late_wait_registration: "keyed-wake-shared-bucket", "late-wait-registration";
+    private_pmd_write_vs_pte_fsync_fixed: "private-pmd-write-vs-pte-fsync", "fixed";
+    private_pmd_write_vs_pte_fsync_wait_key_from_request: "private-pmd-write-vs-pte-fsync", "wait-key-from-request";
+    private_pmd_write_vs_pte_fsync_no_recheck: "private-pmd-write-vs-pte-fsync", "no-recheck";
+    private_pmd_write_vs_pte_fsync_late_wait_registration: "private-pmd-write-vs-pte-fsync", "late-wait-registration";
     seed_concurrent_fixed: "seed-concurrent", "fixed";
     seed_concurrent_misaligned_pmd: "seed-concurrent", "misaligned-pmd";
     seed_sequential_fixed: "seed-sequential", "fixed";
@@ -124,6 +135,10 @@ loom_cases! {
     storage_misaligned_misaligned_pmd: "storage-misaligned", "misaligned-pmd";
     truncate_vs_fault_fixed: "truncate-vs-fault", "fixed";
     truncate_vs_fault_misaligned_pmd: "truncate-vs-fault", "misaligned-pmd";
+    write_vs_pmd_downgrade_fixed: "write-vs-pmd-downgrade", "fixed";
+    write_vs_pmd_downgrade_downgrade_wake_one: "write-vs-pmd-downgrade", "downgrade-wake-one";
+    write_vs_pmd_downgrade_wait_key_from_request: "write-vs-pmd-downgrade", "wait-key-from-request";
+    write_vs_pmd_downgrade_late_wait_registration: "write-vs-pmd-downgrade", "late-wait-registration";
 }
 
 /// The tests above cover exactly the catalogue's (scenario, variant) expectations.
