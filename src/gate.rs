@@ -84,6 +84,8 @@ pub struct Budget {
     pub max_states: usize,
     /// Stateful: parallel workers over one visited set.
     pub jobs: usize,
+    /// Stateful: search on after the first hang (count hang states, shortest path).
+    pub all_hangs: bool,
     /// Stateful: live counters for a progress bar.
     pub progress: Option<Arc<Progress>>,
 }
@@ -101,6 +103,7 @@ impl Default for Budget {
             first_failure_only: false,
             max_states: DEFAULT_MAX_STATES,
             jobs: 1,
+            all_hangs: false,
             progress: None,
         }
     }
@@ -165,6 +168,7 @@ pub fn run_checker(
                 replay: None,
                 progress: budget.progress.clone().unwrap_or_default(),
                 first_failure_only: budget.first_failure_only,
+                all_hangs: budget.all_hangs,
             },
             scenario,
             bugs,
@@ -242,45 +246,47 @@ pub fn verify(
             }
         }
     }
-    // Loom runs are the long ones, and two in one process slow each other down
-    // fourfold (every execution maps and unmaps its threads' stacks, and each unmap
-    // interrupts the other core): one worker takes the loom jobs, one at a time, and
-    // the others take the rest.
-    let (loom, rest): (Vec<usize>, Vec<usize>) =
+    // Two loom runs in one process slow each other down fourfold (every execution
+    // maps and unmaps its threads' stacks, and each unmap interrupts the other core):
+    // one worker takes the loom jobs, one at a time, then helps with the rest; the
+    // others take the rest, stateful searches (the longest) first.
+    let (loom, mut rest): (Vec<usize>, Vec<usize>) =
         (0..jobs.len()).partition(|&i| jobs[i].1 == CheckerKind::Loom);
+    rest.sort_by_key(|&i| jobs[i].1 != CheckerKind::Stateful);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let queues: Vec<Vec<usize>> = if cores < 2 {
-        vec![loom.into_iter().chain(rest).collect()]
-    } else {
-        vec![loom, rest]
-    };
     let rest_workers = cores.saturating_sub(1).max(1);
+    let loom_next = std::sync::atomic::AtomicUsize::new(0);
+    let rest_next = std::sync::atomic::AtomicUsize::new(0);
     let (tx, rx) = std::sync::mpsc::channel();
     let mut rows: Vec<Option<GateRow>> = (0..jobs.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
-        for (q, queue) in queues.iter().enumerate() {
-            let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-            let workers = if q == 0 { 1 } else { rest_workers };
-            for _ in 0..workers {
-                let (tx, jobs, next) = (tx.clone(), &jobs, next.clone());
-                scope.spawn(move || loop {
-                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&i) = queue.get(n) else {
-                        break;
-                    };
-                    let (s, kind, bugs, expected) = jobs[i];
-                    let row = GateRow {
-                        scenario: s.name.clone(),
-                        bugs,
-                        checker: kind,
-                        report: run_checker(kind, s, bugs, budget),
-                        expected,
-                    };
-                    if tx.send((i, row)).is_err() {
-                        break;
-                    }
-                });
-            }
+        for w in 0..=rest_workers {
+            let (tx, jobs) = (tx.clone(), &jobs);
+            let (loom, rest, loom_next, rest_next) = (&loom, &rest, &loom_next, &rest_next);
+            scope.spawn(move || loop {
+                let take = |queue: &Vec<usize>, next: &std::sync::atomic::AtomicUsize| {
+                    queue
+                        .get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                        .copied()
+                };
+                let next = if w == 0 {
+                    take(loom, loom_next).or_else(|| take(rest, rest_next))
+                } else {
+                    take(rest, rest_next)
+                };
+                let Some(i) = next else { break };
+                let (s, kind, bugs, expected) = jobs[i];
+                let row = GateRow {
+                    scenario: s.name.clone(),
+                    bugs,
+                    checker: kind,
+                    report: run_checker(kind, s, bugs, budget),
+                    expected,
+                };
+                if tx.send((i, row)).is_err() {
+                    break;
+                }
+            });
         }
         drop(tx);
         for (i, row) in rx {

@@ -150,6 +150,10 @@ struct BudgetArgs {
     /// Stateful: parallel workers over one shared set of visited states.
     #[arg(long, default_value_t = 1)]
     jobs: usize,
+    /// Stateful: search on after the first hang, to count hang states and report the
+    /// shortest path to one.
+    #[arg(long)]
+    all_hangs: bool,
 }
 
 /// Bad input: one line on stderr, exit 2.
@@ -189,6 +193,7 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, BadInput> {
         first_failure_only: false,
         max_states: args.max_states,
         jobs: args.jobs,
+        all_hangs: args.all_hangs,
         progress: None,
     })
 }

@@ -433,7 +433,10 @@ fn run_all_skips_loom_for_five_threads() {
     assert!(out.contains("[fixed] random: verified"), "{out}");
     assert!(out.contains("[fixed] pct: verified"), "{out}");
     assert!(out.contains("[fixed] stateful: incomplete"), "{out}");
-    assert!(out.contains("INCOMPLETE (stopped at max-states 2000)"), "{out}");
+    assert!(
+        out.contains("INCOMPLETE (stopped at max-states 2000)"),
+        "{out}"
+    );
     assert!(!out.contains("] loom"), "{out}");
 }
 

@@ -1,6 +1,7 @@
 //! The catalogue under loom (exhaustive up to each scenario's preemption bound): one
 //! test per scenario × expected variant, asserting loom's verdict equals the
-//! scenario's `[expect]`, and loom's refusal of a scenario with more threads than it
+//! scenario's `[expect]`; where loom ran unbounded, that the stateful checker reaches
+//! the same verdict; and loom's refusal of a scenario with more threads than it
 //! models.
 //!
 //! Only compiled with `RUSTFLAGS="--cfg loom"`:
@@ -82,6 +83,17 @@ fn loom_case(name: &str, variant: &str) {
     } else {
         let f = r.failure.as_ref().expect("a failing verdict has evidence");
         assert!(!f.trace.is_empty(), "{name} [{variant}]: empty trace");
+    }
+    // The cross-check: where loom explored every interleaving (no bound, not cut
+    // short), the stateful checker reaches the same verdict.
+    if r.settings == "unbounded" && (r.complete || r.verdict != daxlock::check::Verdict::Verified) {
+        let st = gate::run_checker(CheckerKind::Stateful, &s, bugs, &Budget::default())
+            .unwrap_or_else(|e| panic!("{name} [{variant}] stateful: {e}"));
+        assert_eq!(
+            st.verdict, r.verdict,
+            "{name} [{variant}]: stateful says {}, unbounded loom {}",
+            st.verdict, r.verdict
+        );
     }
 }
 

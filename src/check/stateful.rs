@@ -181,6 +181,10 @@ pub struct StatefulChecker {
     pub progress: Arc<Progress>,
     /// Stop at the first failure (benchmarks).
     pub first_failure_only: bool,
+    /// Go on after the first hang: search the whole space, count the hang states
+    /// and report the shortest path to one. Without it the search stops at the
+    /// first hang, as the other checkers do (no verdict is worse).
+    pub all_hangs: bool,
 }
 
 impl Default for StatefulChecker {
@@ -192,6 +196,7 @@ impl Default for StatefulChecker {
             replay: None,
             progress: Arc::default(),
             first_failure_only: false,
+            all_hangs: false,
         }
     }
 }
@@ -249,8 +254,8 @@ struct Shared {
     crash: Mutex<Option<String>>,
     /// A replayed schedule did not fit the scenario.
     misfit: AtomicBool,
-    /// Stop at the first hang.
-    first_failure_only: bool,
+    /// Go on after a hang (to count hang states and find the shortest path).
+    all_hangs: bool,
 }
 
 #[derive(Default)]
@@ -323,7 +328,7 @@ impl Shared {
     fn record_hang(&self, path: &[usize], message: String) {
         let mut h = self.hangs.lock().unwrap_or_else(|p| p.into_inner());
         h.count += 1;
-        if self.first_failure_only {
+        if !self.all_hangs {
             self.stop.store(true, Ordering::Relaxed);
         }
         if h.shortest
@@ -578,6 +583,9 @@ impl Checker for StatefulChecker {
             return "one recorded path".to_owned();
         }
         let mut s = format!("max-states {}", self.max_states);
+        if self.all_hangs {
+            s += " all-hangs";
+        }
         if self.jobs > 1 {
             s += &format!(" jobs {}", self.jobs);
         }
@@ -615,7 +623,7 @@ impl Checker for StatefulChecker {
             hangs: Mutex::default(),
             crash: Mutex::new(None),
             misfit: AtomicBool::new(false),
-            first_failure_only: self.first_failure_only,
+            all_hangs: self.all_hangs && !self.first_failure_only,
         });
         let replay = self.replay.is_some();
         let worker = |shared: &Arc<Shared>, body: &Body| {
@@ -703,7 +711,7 @@ impl Shared {
             hangs: Mutex::default(),
             crash: Mutex::new(None),
             misfit: AtomicBool::new(false),
-            first_failure_only: false,
+            all_hangs: false,
         }
     }
 }

@@ -14,13 +14,15 @@
 //! wake that chose somebody notifies all of them so that each rechecks its own flag;
 //! which waiter *counts* as woken is decided by the keyed walk alone.
 //!
-//! All of the table's state lives inside one backend lock (kernel: one spinlock per
-//! bucket). That is coarser than the kernel, and cannot change a verdict: an
-//! operation touches one bucket's queue only, and operations on different buckets
-//! touch disjoint data, so serializing them orders only steps that commute. It also
-//! keeps every piece of shared state inside a backend primitive, which the stateful
-//! checker needs (see [`crate::check::stateful`]): an empty bucket and a bucket never
-//! used are the same value, so buckets cost nothing until a waiter queues.
+//! The buckets' queues live in [`STRIPES`] backend locks, bucket `b` under lock
+//! `b % STRIPES`, created with the table (kernel: one spinlock per bucket, 4096 of
+//! them). That is coarser than the kernel where two buckets share a lock, and cannot
+//! change a verdict: an operation touches one bucket's queue only, and operations on
+//! different buckets touch disjoint data, so serializing them orders only steps that
+//! commute (a sleeper woken for a neighbour's bucket finds its own flag unset and
+//! sleeps again). Keeping all of it inside backend primitives, with none created
+//! lazily, is what the stateful checker needs (see [`crate::check::stateful`]): an
+//! empty bucket and a bucket never used are the same value.
 
 use crate::sync::Backend;
 use std::collections::BTreeMap;
@@ -77,22 +79,38 @@ pub struct WaitTicket {
     ticket: u64,
 }
 
+/// Locks guarding the table's buckets, bucket `b` under stripe `b % STRIPES`.
+pub const STRIPES: usize = 16;
+
+/// One lock of the table: the queues of the buckets it guards, and the condition
+/// variable their sleepers wait on.
+struct Stripe<B: Backend> {
+    queues: B::Mutex<Queues>,
+    sleepers: B::Condvar,
+}
+
 /// The wait table: a fixed number of buckets of keyed exclusive waiters.
 pub struct WaitTable<B: Backend> {
     buckets: usize,
-    queues: B::Mutex<Queues>,
-    sleepers: B::Condvar,
+    stripes: Vec<Stripe<B>>,
 }
 
 impl<B: Backend> WaitTable<B> {
     /// A table of `buckets` queues (at least 1). One or two buckets force every key
     /// to collide, which is where keyed wakeups matter.
     pub fn new(buckets: usize) -> Self {
-        WaitTable {
-            buckets: buckets.max(1),
-            queues: B::mutex(Queues::default()),
-            sleepers: B::condvar(),
-        }
+        let buckets = buckets.max(1);
+        let stripes = (0..buckets.min(STRIPES))
+            .map(|_| Stripe {
+                queues: B::mutex(Queues::default()),
+                sleepers: B::condvar(),
+            })
+            .collect();
+        WaitTable { buckets, stripes }
+    }
+
+    fn stripe(&self, bucket: usize) -> &Stripe<B> {
+        &self.stripes[bucket % self.stripes.len()]
     }
 
     /// Number of buckets.
@@ -118,7 +136,7 @@ impl<B: Backend> WaitTable<B> {
     /// Kernel: prepare_to_wait_exclusive().
     pub fn prepare(&self, key: WaitKey) -> WaitTicket {
         let bucket = self.bucket_of(key);
-        B::locked(&self.queues, |q| {
+        B::locked(&self.stripe(bucket).queues, |q| {
             let waiters = q.buckets.entry(bucket).or_default();
             // The smallest ticket not in use: a waiter's identity, not a count of
             // every wait so far, so that equal queues are equal values.
@@ -138,7 +156,8 @@ impl<B: Backend> WaitTable<B> {
     ///
     /// Kernel: schedule() then finish_wait().
     pub fn sleep(&self, t: WaitTicket) {
-        B::wait_until(&self.queues, &self.sleepers, |q| {
+        let stripe = self.stripe(t.bucket);
+        B::wait_until(&stripe.queues, &stripe.sleepers, |q| {
             let waiters = q
                 .buckets
                 .get_mut(&t.bucket)
@@ -165,7 +184,8 @@ impl<B: Backend> WaitTable<B> {
     /// function (`nr_exclusive` 1 or 0).
     pub fn wake(&self, key: WaitKey, mode: WakeMode) -> usize {
         let bucket = self.bucket_of(key);
-        B::locked(&self.queues, |q| {
+        let stripe = self.stripe(bucket);
+        B::locked(&stripe.queues, |q| {
             let mut woken = 0;
             if let Some(waiters) = q.buckets.get_mut(&bucket) {
                 for w in waiters.iter_mut().filter(|w| !w.woken && w.key == key) {
@@ -178,7 +198,7 @@ impl<B: Backend> WaitTable<B> {
             }
             // Kernel: the wake functions run under the wait queue's lock.
             if woken > 0 {
-                B::notify_all(&self.sleepers);
+                B::notify_all(&stripe.sleepers);
             }
             woken
         })
@@ -186,12 +206,18 @@ impl<B: Backend> WaitTable<B> {
 
     /// Keys of every waiter still queued (woken or not), for end-state checks.
     pub fn queued(&self) -> Vec<WaitKey> {
-        B::lock(&self.queues)
-            .buckets
-            .values()
-            .flatten()
-            .map(|w| w.key)
-            .collect()
+        let mut queued: Vec<(usize, WaitKey)> = Vec::new();
+        for stripe in &self.stripes {
+            let q = B::lock(&stripe.queues);
+            queued.extend(
+                q.buckets
+                    .iter()
+                    .flat_map(|(b, ws)| ws.iter().map(move |w| (*b, w.key))),
+            );
+        }
+        // Bucket order, then queue order.
+        queued.sort_by_key(|(b, _)| *b);
+        queued.into_iter().map(|(_, k)| k).collect()
     }
 }
 
