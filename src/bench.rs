@@ -159,3 +159,69 @@ pub fn speed(scenarios: &[Scenario]) -> Result<String, crate::check::CheckError>
     }
     Ok(out)
 }
+
+/// Per catalogue scenario (fixed build): the stateful checker's states, executions
+/// and seconds beside loom's executions and seconds with the gate's settings (no
+/// bound for two threads, the scenario's or 3 above), and their ratios. Loom runs
+/// are capped at `loom_cap` executions (a capped run is marked `+`).
+pub fn stateful(
+    scenarios: &[Scenario],
+    loom_cap: usize,
+) -> Result<String, crate::check::CheckError> {
+    use crate::check::{check, LoomChecker, StatefulChecker};
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<32} {:>2} {:>9} {:>10} {:>8} {:>7} {:>11} {:>9} {:>8} {:>9} {:>8}",
+        "scenario",
+        "n",
+        "states",
+        "st execs",
+        "st s",
+        "depth",
+        "loom execs",
+        "loom",
+        "loom s",
+        "execs x",
+        "time x"
+    );
+    for s in scenarios {
+        let bugs = crate::dax::Bugs::fixed();
+        let st = check(&StatefulChecker::default(), s, bugs)?;
+        let search = st.search.unwrap_or_default();
+        let (loom_execs, loom_s, bound) =
+            if s.threads.len() > crate::check::loom::LOOM_MAX_SCENARIO_THREADS {
+                ("-".to_owned(), f64::NAN, "n/a".to_owned())
+            } else {
+                let mut l = LoomChecker::for_threads(s.threads.len(), s.check.preemption_bound);
+                l.max_executions = Some(loom_cap);
+                let r = check(&l, s, bugs)?;
+                (
+                    format!("{}{}", r.schedules, if r.complete { "" } else { "+" }),
+                    r.seconds,
+                    r.settings,
+                )
+            };
+        let loom_n: f64 = loom_execs.trim_end_matches('+').parse().unwrap_or(f64::NAN);
+        let _ = writeln!(
+            out,
+            "{:<32} {:>2} {:>9} {:>10} {:>8.2} {:>7} {:>11} {:>9} {:>8.2} {:>9.1} {:>8.1}",
+            s.name,
+            s.threads.len(),
+            search.states,
+            search.executions,
+            st.seconds,
+            search.max_depth,
+            loom_execs,
+            bound,
+            loom_s,
+            loom_n / search.executions.max(1) as f64,
+            loom_s / st.seconds.max(1e-9)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "execs x, time x: loom's executions and seconds over stateful's (loom bounded where stated)"
+    );
+    Ok(out)
+}

@@ -109,6 +109,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 20000)]
         cap: usize,
     },
+    /// Stateful against loom on every catalogue scenario: states, executions,
+    /// seconds and their ratios.
+    Stateful {
+        /// The catalogue directory.
+        #[arg(long, default_value = "verify")]
+        dir: PathBuf,
+        /// Loom executions at most per scenario.
+        #[arg(long, default_value_t = 2_000_000)]
+        loom_cap: usize,
+    },
     /// Throughput of each checker on the seed scenario.
     Speed {
         /// The catalogue directory.
@@ -337,6 +347,14 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
             BenchCommand::Zoo { dir, seeds, cap } => {
                 let scenarios = load_catalogue(&dir)?;
                 print!("{}", bench::zoo(&scenarios, seeds.max(1), cap.max(1))?);
+                Ok(true)
+            }
+            BenchCommand::Stateful { dir, loom_cap } => {
+                if loom_cap == 0 {
+                    return Err(BadInput("--loom-cap must be at least 1".into()));
+                }
+                let scenarios = load_catalogue(&dir)?;
+                print!("{}", bench::stateful(&scenarios, loom_cap)?);
                 Ok(true)
             }
             BenchCommand::Speed { dir } => {

@@ -403,8 +403,13 @@ impl Dfs {
     }
 
     fn new_execution(&mut self) -> Option<Schedule> {
-        if std::mem::take(&mut self.abandoned) && self.body.abandoned().stop {
+        let abandoned = std::mem::take(&mut self.abandoned);
+        if abandoned && self.body.abandoned().stop {
             self.shared.stop.store(true, Ordering::Relaxed);
+        }
+        if self.replay && self.started && !abandoned && self.depth < self.levels.len() {
+            // The execution ended before the path did: it does not fit.
+            self.shared.misfit.store(true, Ordering::Relaxed);
         }
         if self.shared.stop.load(Ordering::Relaxed) {
             return None;
@@ -480,8 +485,9 @@ impl Dfs {
             return self.choose(t);
         }
         if self.replay {
-            // Past the recorded path (it ended early): run on in task order.
-            return self.choose(ids[0]);
+            // The execution wants more choices than the path has: it does not fit.
+            self.shared.misfit.store(true, Ordering::Relaxed);
+            return self.abandon();
         }
         let shared = self.shared.clone();
         shared.progress.transitions.fetch_add(1, Ordering::Relaxed);
@@ -686,7 +692,8 @@ impl Checker for StatefulChecker {
             exploration.stop_schedule = Some(encode_schedule(&path));
         }
         stats.complete &= !shared.limit_hit.load(Ordering::Relaxed);
-        exploration.search = Some(stats);
+        // A replay is one execution, not a search.
+        exploration.search = (!replay).then_some(stats);
         exploration
     }
 }

@@ -22,3 +22,51 @@ pub use fault::{AccessResult, FaultResult};
 pub use file::{Block, Extent, FileLayout, Vma};
 pub use mapping::{GrabError, Held, Mapping, MappingConfig};
 pub use wait::{WaitKey, WaitTable, WakeMode};
+
+#[cfg(test)]
+mod tests {
+    /// The protocol shares state only through backend primitives: no std locks,
+    /// atomics, lazily initialised cells or interior mutability in `src/dax`. The
+    /// stateful checker's soundness rests on it (see `check::stateful`), so a
+    /// violation fails here, naming the file and line.
+    #[test]
+    fn no_shared_state_outside_the_backend() {
+        const FORBIDDEN: &[&str] = &[
+            "std::sync",
+            "std::cell",
+            "Atomic",
+            "OnceLock",
+            "OnceCell",
+            "LazyLock",
+            "RefCell",
+            "Cell<",
+            "UnsafeCell",
+            "static mut",
+            "thread_local!",
+            "lazy_static",
+            "parking_lot::",
+            "crossbeam",
+        ];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/dax");
+        let mut bad = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("src/dax") {
+            let path = entry.expect("a file").path();
+            let text = std::fs::read_to_string(&path).expect("readable");
+            // The tests below `#[cfg(test)]` may use real threads.
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (n, line) in code.lines().enumerate() {
+                let line = line.split("//").next().unwrap_or_default();
+                for f in FORBIDDEN {
+                    if line.contains(f) {
+                        bad.push(format!("{}:{}: {f}", path.display(), n + 1));
+                    }
+                }
+            }
+        }
+        assert!(
+            bad.is_empty(),
+            "shared state outside the backend:\n{}",
+            bad.join("\n")
+        );
+    }
+}
