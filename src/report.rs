@@ -180,6 +180,11 @@ pub fn result_json(
         "first_failure_at": report.first_failure_at,
         "seconds": (report.seconds * 1000.0).round() / 1000.0,
         "warnings": report.failure.as_ref().map(|f| f.warnings.clone()).unwrap_or_default(),
+        "search": report.search.map(|s| {
+            let mut v = serde_json::to_value(s).unwrap_or_default();
+            v["states_per_second"] = json!(s.states_per_second().round());
+            v
+        }),
         "counterexample": counterexample,
     })
 }
