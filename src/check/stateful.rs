@@ -609,28 +609,21 @@ impl Checker for StatefulChecker {
     fn explore(&self, body: Body) -> Exploration {
         let start = std::time::Instant::now();
         let jobs = self.jobs.max(1);
-        let shared = Arc::new(Shared {
-            visited: (0..64).map(|_| Mutex::default()).collect(),
-            progress: self.progress.clone(),
-            max_states: self.max_states.max(1),
+        let shared = Arc::new(Shared::new(
+            self.progress.clone(),
+            self.max_states.max(1),
             jobs,
-            shard: self.shard,
-            split: self.split_depth(),
-            caching: self.replay.is_none(),
-            work: Mutex::new(Work {
-                items: vec![self.replay.clone().unwrap_or_default()],
-                busy: 0,
-            }),
-            work_cv: Condvar::new(),
-            stop: AtomicBool::new(false),
-            limit_hit: AtomicBool::new(false),
-            cut: AtomicUsize::new(0),
-            max_depth: AtomicUsize::new(0),
-            hangs: Mutex::default(),
-            crash: Mutex::new(None),
-            misfit: AtomicBool::new(false),
-            all_hangs: self.all_hangs && !self.first_failure_only,
-        });
+            self.shard,
+            self.split_depth(),
+            self.replay.is_none(),
+            self.all_hangs && !self.first_failure_only,
+        ));
+        shared
+            .work
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .items
+            .push(self.replay.clone().unwrap_or_default());
         let replay = self.replay.is_some();
         let worker = |shared: &Arc<Shared>, body: &Body| {
             let mut finished = false;
@@ -699,16 +692,23 @@ impl Checker for StatefulChecker {
 }
 
 impl Shared {
-    /// A fresh shared state for one replay, with the same settings as `s`.
-    fn replay_of(s: &Shared) -> Shared {
+    fn new(
+        progress: Arc<Progress>,
+        max_states: usize,
+        jobs: usize,
+        shard: Shard,
+        split: usize,
+        caching: bool,
+        all_hangs: bool,
+    ) -> Shared {
         Shared {
-            visited: Vec::new(),
-            progress: Arc::default(),
-            max_states: s.max_states,
-            jobs: 1,
-            shard: Shard::default(),
-            split: 0,
-            caching: false,
+            visited: (0..64).map(|_| Mutex::default()).collect(),
+            progress,
+            max_states,
+            jobs,
+            shard,
+            split,
+            caching,
             work: Mutex::default(),
             work_cv: Condvar::new(),
             stop: AtomicBool::new(false),
@@ -718,8 +718,21 @@ impl Shared {
             hangs: Mutex::default(),
             crash: Mutex::new(None),
             misfit: AtomicBool::new(false),
-            all_hangs: false,
+            all_hangs,
         }
+    }
+
+    /// A fresh shared state for one replay.
+    fn replay_of(s: &Shared) -> Shared {
+        Shared::new(
+            Arc::default(),
+            s.max_states,
+            1,
+            Shard::default(),
+            0,
+            false,
+            false,
+        )
     }
 }
 

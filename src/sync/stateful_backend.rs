@@ -381,6 +381,24 @@ fn acquire_when(id: usize, ready: impl Fn(&Object) -> bool, take: impl Fn(&mut O
     }
 }
 
+/// The inner std lock of a primitive the store just gave us: never contended.
+fn taken<G>(e: std::sync::TryLockError<G>) -> G {
+    match e {
+        std::sync::TryLockError::Poisoned(p) => p.into_inner(),
+        std::sync::TryLockError::WouldBlock => unreachable!("the store says it is free"),
+    }
+}
+
+/// Releases exclusive lock `id` held by `task`: stores the value's hash, folds `op`,
+/// and returns the tasks blocked on it, to unblock.
+fn release_exclusive(s: &mut Store, task: usize, id: usize, value: u128, op: Op) -> u64 {
+    s.objects[id].value = value;
+    s.objects[id].writer = None;
+    s.fold(task, op, id, 0);
+    moved(s, task);
+    s.take_blocked(id)
+}
+
 fn free(o: &Object) -> bool {
     o.writer.is_none() && o.readers == 0
 }
@@ -409,13 +427,7 @@ impl<T: Hash> MutexGuard<'_, T> {
         let value = value_hash(&*g);
         drop(g);
         let id = self.mutex.id;
-        let blocked = Store::with(|s| {
-            s.objects[id].value = value;
-            s.objects[id].writer = None;
-            s.fold(me(), Op::Unlock, id, 0);
-            moved(s, me());
-            s.take_blocked(id)
-        });
+        let blocked = Store::with(|s| release_exclusive(s, me(), id, value, Op::Unlock));
         unblock_all(blocked);
     }
 }
@@ -503,13 +515,7 @@ impl<T: Hash> Drop for WriteGuard<'_, T> {
         let value = value_hash(&*g);
         drop(g);
         let id = self.lock.id;
-        let blocked = Store::with(|s| {
-            s.objects[id].value = value;
-            s.objects[id].writer = None;
-            s.fold(me(), Op::WriteUnlock, id, 0);
-            moved(s, me());
-            s.take_blocked(id)
-        });
+        let blocked = Store::with(|s| release_exclusive(s, me(), id, value, Op::WriteUnlock));
         unblock_all(blocked);
     }
 }
@@ -560,10 +566,7 @@ impl Backend for Stateful {
         });
         MutexGuard {
             mutex: m,
-            inner: Some(m.inner.try_lock().unwrap_or_else(|e| match e {
-                std::sync::TryLockError::Poisoned(p) => p.into_inner(),
-                std::sync::TryLockError::WouldBlock => unreachable!("the store says it is free"),
-            })),
+            inner: Some(m.inner.try_lock().unwrap_or_else(taken)),
         }
     }
 
@@ -598,10 +601,7 @@ impl Backend for Stateful {
         });
         MutexGuard {
             mutex,
-            inner: Some(mutex.inner.try_lock().unwrap_or_else(|e| match e {
-                std::sync::TryLockError::Poisoned(p) => p.into_inner(),
-                std::sync::TryLockError::WouldBlock => unreachable!("the store says it is free"),
-            })),
+            inner: Some(mutex.inner.try_lock().unwrap_or_else(taken)),
         }
     }
 
@@ -630,10 +630,7 @@ impl Backend for Stateful {
         });
         ReadGuard {
             lock: l,
-            inner: Some(l.inner.try_read().unwrap_or_else(|e| match e {
-                std::sync::TryLockError::Poisoned(p) => p.into_inner(),
-                std::sync::TryLockError::WouldBlock => unreachable!("the store says it is free"),
-            })),
+            inner: Some(l.inner.try_read().unwrap_or_else(taken)),
         }
     }
 
@@ -646,10 +643,7 @@ impl Backend for Stateful {
         });
         WriteGuard {
             lock: l,
-            inner: Some(l.inner.try_write().unwrap_or_else(|e| match e {
-                std::sync::TryLockError::Poisoned(p) => p.into_inner(),
-                std::sync::TryLockError::WouldBlock => unreachable!("the store says it is free"),
-            })),
+            inner: Some(l.inner.try_write().unwrap_or_else(taken)),
         }
     }
 
@@ -745,20 +739,14 @@ impl Backend for Stateful {
         let id = m.id;
         let me = me();
         acquire_when(id, free, |o, me| o.writer = Some(me));
-        let mut g = m.inner.try_lock().unwrap_or_else(|e| match e {
-            std::sync::TryLockError::Poisoned(p) => p.into_inner(),
-            std::sync::TryLockError::WouldBlock => unreachable!("the store says it is free"),
-        });
+        let mut g = m.inner.try_lock().unwrap_or_else(taken);
         let result = f(&mut g);
         let value = value_hash(&*g);
         drop(g);
         let seen = value_hash(&result);
         let blocked = Store::with(|s| {
             s.fold(me, Op::Locked, id, seen);
-            s.objects[id].value = value;
-            s.objects[id].writer = None;
-            moved(s, me);
-            s.take_blocked(id)
+            release_exclusive(s, me, id, value, Op::Unlock)
         });
         unblock_all(blocked);
         result
@@ -772,10 +760,7 @@ impl Backend for Stateful {
         let (id, me) = (m.id, me());
         loop {
             acquire_when(id, free, |o, me| o.writer = Some(me));
-            let mut g = m.inner.try_lock().unwrap_or_else(|e| match e {
-                std::sync::TryLockError::Poisoned(p) => p.into_inner(),
-                std::sync::TryLockError::WouldBlock => unreachable!("the store says it is free"),
-            });
+            let mut g = m.inner.try_lock().unwrap_or_else(taken);
             let result = f(&mut g);
             let value = value_hash(&*g);
             drop(g);
