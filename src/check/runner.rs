@@ -260,8 +260,13 @@ struct Collector {
 
 impl Collector {
     /// Records one finished execution; true when it is the first of its verdict.
-    fn record(&mut self, outcome: ExecOutcome, trace: Vec<Event>) -> bool {
+    fn record(&mut self, outcome: ExecOutcome, recorder: &Recorder) -> bool {
         self.executions += 1;
+        let clean = outcome.violations.is_empty() && outcome.sigbus.is_empty();
+        if clean && !recorder.has_warning() {
+            return false;
+        }
+        let trace = recorder.events();
         let warnings: Vec<String> = trace
             .iter()
             .filter(|e| e.is_warning())
@@ -331,7 +336,7 @@ pub fn check_with<C: Checker>(
         }
     }
     let start = Instant::now();
-    let recorder = Recorder::new(C::Backend::thread_name);
+    let recorder = Recorder::new(C::Backend::thread_name, C::Backend::REAL_THREADS);
     let route = Route::new(recorder.clone());
     let collector = Arc::new(Mutex::new(Collector::default()));
     let config = Arc::new(MappingConfig {
@@ -347,7 +352,7 @@ pub fn check_with<C: Checker>(
                 recorder.reset();
                 let outcome = execute::<C::Backend>(&config, id, &threads);
                 let mut c = lock(&collector);
-                let keep = c.record(outcome, recorder.events());
+                let keep = c.record(outcome, &recorder);
                 if keep {
                     if let Some(f) = c.first.last_mut() {
                         f.schedule = C::live_schedule();
@@ -359,10 +364,10 @@ pub fn check_with<C: Checker>(
                 }
             },
             move || {
-                let trace = recorder2.events();
-                if !trace.iter().any(Event::is_warning) {
+                if !recorder2.has_warning() {
                     return Control::default();
                 }
+                let trace = recorder2.events();
                 let mut c = lock(&collector2);
                 let execution = c.executions + 1;
                 let warnings = trace

@@ -136,50 +136,88 @@ pub fn timeline(events: &[Event]) -> String {
 /// Events are kept per OS thread: loom and shuttle run a whole execution on the OS
 /// thread that called them, and the stateful checker's parallel workers each run
 /// their own executions on their own OS thread, so one buffer per OS thread is one
-/// buffer per execution.
+/// buffer per execution. The buffer is a thread-local tagged with the recorder it
+/// belongs to: recording an event takes no lock.
 pub struct Recorder {
     thread_name: fn() -> Option<String>,
-    events: Mutex<HashMap<std::thread::ThreadId, Vec<Event>>>,
+    id: u64,
+    /// Real threads: one execution's events come from many OS threads, so they go
+    /// to one shared buffer instead.
+    shared: Option<Mutex<Vec<Event>>>,
 }
 
+thread_local! {
+    /// The events of the execution running on this OS thread: (recorder, events).
+    static BUFFER: std::cell::RefCell<(u64, Vec<Event>)> =
+        const { std::cell::RefCell::new((0, Vec::new())) };
+}
+
+static NEXT_RECORDER: AtomicU64 = AtomicU64::new(1);
+
 impl Recorder {
-    /// A recorder that asks `thread_name` (the backend's) who emitted each event.
-    pub fn new(thread_name: fn() -> Option<String>) -> Arc<Self> {
+    /// A recorder that asks `thread_name` (the backend's) who emitted each event;
+    /// `real_threads` when the backend runs model threads on OS threads of their own.
+    pub fn new(thread_name: fn() -> Option<String>, real_threads: bool) -> Arc<Self> {
         Arc::new(Recorder {
             thread_name,
-            events: Mutex::new(HashMap::new()),
+            id: NEXT_RECORDER.fetch_add(1, Ordering::Relaxed),
+            shared: real_threads.then(Mutex::default),
         })
-    }
-
-    fn buffers(&self) -> std::sync::MutexGuard<'_, HashMap<std::thread::ThreadId, Vec<Event>>> {
-        self.events.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Forgets the previous execution's events (of this OS thread).
     pub fn reset(&self) {
-        self.buffers().remove(&std::thread::current().id());
+        if let Some(shared) = &self.shared {
+            shared.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            return;
+        }
+        BUFFER.with(|b| {
+            let mut b = b.borrow_mut();
+            b.0 = self.id;
+            b.1.clear();
+        });
+    }
+
+    fn with_events<R>(&self, f: impl FnOnce(&[Event]) -> R) -> R {
+        if let Some(shared) = &self.shared {
+            return f(&shared.lock().unwrap_or_else(|p| p.into_inner()));
+        }
+        BUFFER.with(|b| {
+            let b = b.borrow();
+            f(if b.0 == self.id { &b.1 } else { &[] })
+        })
     }
 
     /// The events recorded since the last reset (on this OS thread).
     pub fn events(&self) -> Vec<Event> {
-        self.buffers()
-            .get(&std::thread::current().id())
-            .cloned()
-            .unwrap_or_default()
+        self.with_events(<[Event]>::to_vec)
+    }
+
+    /// Whether a kernel WARN was recorded since the last reset (on this OS thread).
+    pub fn has_warning(&self) -> bool {
+        self.with_events(|e| e.iter().any(Event::is_warning))
     }
 
     fn push(&self, name: String, fields: Vec<(&'static str, Value)>) {
         let thread = (self.thread_name)()
             .and_then(|n| n.strip_prefix('t').and_then(|d| d.parse().ok()))
             .unwrap_or(0);
-        self.buffers()
-            .entry(std::thread::current().id())
-            .or_default()
-            .push(Event {
-                thread,
-                name,
-                fields,
-            });
+        let event = Event {
+            thread,
+            name,
+            fields,
+        };
+        if let Some(shared) = &self.shared {
+            shared.lock().unwrap_or_else(|p| p.into_inner()).push(event);
+            return;
+        }
+        BUFFER.with(|b| {
+            let mut b = b.borrow_mut();
+            if b.0 != self.id {
+                *b = (self.id, Vec::new());
+            }
+            b.1.push(event);
+        });
     }
 }
 

@@ -8,4 +8,4 @@
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Loom;
 
-super::std_shaped_backend!(Loom, "loom", loom::sync, loom::thread, true);
+super::std_shaped_backend!(Loom, "loom", loom::sync, loom::thread, true, false);

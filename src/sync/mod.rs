@@ -42,6 +42,9 @@ pub use std_backend::StdSync;
 pub trait Backend: Sized + Send + Sync + 'static {
     /// Short name, for reports (`parking_lot`, `std`, `loom`, `shuttle`).
     const NAME: &'static str;
+    /// Whether model threads are OS threads of their own (else every model thread of
+    /// an execution runs on the OS thread that started it).
+    const REAL_THREADS: bool = false;
 
     /// A mutual-exclusion lock.
     type Mutex<T: Send + Hash>: Send + Sync;
@@ -186,9 +189,10 @@ impl<G, const LEAK: bool> Drop for Guard<G, LEAK> {
 /// Implements [`Backend`] for a unit struct over a crate whose `sync` and `thread`
 /// modules have std's shape (std itself, loom, shuttle): `lock()` returning a
 /// `LockResult`, `Condvar::wait(guard)`, `thread::Builder::name`. `$leak` says
-/// whether guards are leaked when dropped during a panic (see [`Guard`]).
+/// whether guards are leaked when dropped during a panic (see [`Guard`]); `$real`
+/// whether its threads are OS threads.
 macro_rules! std_shaped_backend {
-    ($ty:ident, $name:literal, $sync:path, $thread:path, $leak:literal) => {
+    ($ty:ident, $name:literal, $sync:path, $thread:path, $leak:literal, $real:literal) => {
         use std::hash::Hash;
         use $crate::sync::Guard;
         use $sync as sync_mod;
@@ -196,6 +200,7 @@ macro_rules! std_shaped_backend {
 
         impl $crate::sync::Backend for $ty {
             const NAME: &'static str = $name;
+            const REAL_THREADS: bool = $real;
             type Mutex<T: Send + Hash> = sync_mod::Mutex<T>;
             type MutexGuard<'a, T: Send + Hash + 'a> = Guard<sync_mod::MutexGuard<'a, T>, $leak>;
             type Condvar = sync_mod::Condvar;

@@ -12,6 +12,7 @@ pub struct ParkingLot;
 
 impl Backend for ParkingLot {
     const NAME: &'static str = "parking_lot";
+    const REAL_THREADS: bool = true;
     type Mutex<T: Send + Hash> = parking_lot::Mutex<T>;
     type MutexGuard<'a, T: Send + Hash + 'a> = parking_lot::MutexGuard<'a, T>;
     type Condvar = parking_lot::Condvar;

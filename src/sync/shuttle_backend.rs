@@ -5,4 +5,11 @@
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Shuttle;
 
-super::std_shaped_backend!(Shuttle, "shuttle", shuttle::sync, shuttle::thread, true);
+super::std_shaped_backend!(
+    Shuttle,
+    "shuttle",
+    shuttle::sync,
+    shuttle::thread,
+    true,
+    false
+);

@@ -4,4 +4,4 @@
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StdSync;
 
-super::std_shaped_backend!(StdSync, "std", std::sync, std::thread, false);
+super::std_shaped_backend!(StdSync, "std", std::sync, std::thread, false, true);
