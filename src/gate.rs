@@ -84,6 +84,10 @@ pub struct Budget {
     pub max_states: usize,
     /// Stateful: parallel workers over one visited set.
     pub jobs: usize,
+    /// Loom's bound where neither the command line nor the scenario states one
+    /// (`None`: loom's own default, unbounded for two threads). The gate sets
+    /// [`GATE_LOOM_BOUND`]: its exhaustive rows are the stateful ones.
+    pub loom_default_bound: Option<usize>,
     /// Stateful: search on after the first hang (count hang states, shortest path).
     pub all_hangs: bool,
     /// Stateful: live counters for a progress bar.
@@ -103,6 +107,7 @@ impl Default for Budget {
             first_failure_only: false,
             max_states: DEFAULT_MAX_STATES,
             jobs: 1,
+            loom_default_bound: None,
             all_hangs: false,
             progress: None,
         }
@@ -111,6 +116,11 @@ impl Default for Budget {
 
 /// Default shuttle iterations per check.
 pub const DEFAULT_ITERATIONS: usize = 2000;
+/// The gate's loom bound for scenarios that state none: loom is the cross-check
+/// there; the unbounded runs are the stateful rows, and the loom suite
+/// (`RUSTFLAGS="--cfg loom" cargo test --release`) runs two-thread scenarios
+/// unbounded and compares them with stateful.
+pub const GATE_LOOM_BOUND: usize = 3;
 /// Default PCT depth.
 pub const DEFAULT_PCT_DEPTH: usize = 3;
 
@@ -128,7 +138,10 @@ pub fn run_checker(
         * budget.scale.max(1);
     match kind {
         CheckerKind::Loom => {
-            let bound = budget.preemption_bound.or(scenario.check.preemption_bound);
+            let bound = budget
+                .preemption_bound
+                .or(scenario.check.preemption_bound)
+                .or(budget.loom_default_bound);
             check_with(
                 &LoomChecker::for_threads(scenario.threads.len(), bound),
                 scenario,

@@ -203,6 +203,7 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, BadInput> {
         first_failure_only: false,
         max_states: args.max_states,
         jobs: args.jobs,
+        loom_default_bound: None,
         all_hangs: args.all_hangs,
         progress: None,
     })
@@ -302,7 +303,8 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
         } => {
             let scenarios = load_catalogue(&dir)?;
             let only = checker.as_deref().map(checkers).transpose()?;
-            let budget = budget(&b, if deep { 10 } else { 1 })?;
+            let mut budget = budget(&b, if deep { 10 } else { 1 })?;
+            budget.loom_default_bound = Some(gate::GATE_LOOM_BOUND);
             verify(&scenarios, only.as_deref(), &budget, json)
         }
         Command::Lemma { json } => {
@@ -402,9 +404,40 @@ fn run(
     let mut all_verified = true;
     for &kind in kinds {
         if let Some(pb) = &pb {
-            pb.set_message(kind.as_str());
+            pb.set_message(format!(
+                "{} [{}] {}",
+                scenario.name,
+                bugs.variant(),
+                kind.as_str()
+            ));
         }
-        let r = gate::run_checker(kind, scenario, bugs, budget)?;
+        let mut budget = budget.clone();
+        let live = (kind == CheckerKind::Stateful)
+            .then(|| pb.clone())
+            .flatten()
+            .map(|pb| {
+                let progress = std::sync::Arc::new(daxlock::check::stateful::Progress::default());
+                budget.progress = Some(progress.clone());
+                let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let (name, variant, stop) = (scenario.name.clone(), bugs.variant(), done.clone());
+                let start = std::time::Instant::now();
+                std::thread::spawn(move || {
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let states = progress.states.load(std::sync::atomic::Ordering::Relaxed);
+                        let rate = states as f64 / start.elapsed().as_secs_f64().max(1e-3);
+                        pb.set_message(format!(
+                            "{name} [{variant}] stateful: {states} states, {rate:.0} states/s"
+                        ));
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
+                });
+                done
+            });
+        let r = gate::run_checker(kind, scenario, bugs, &budget);
+        if let Some(done) = live {
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let r = r?;
         if let Some(pb) = &pb {
             pb.inc(1);
         }
