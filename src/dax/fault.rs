@@ -60,7 +60,8 @@ impl<B: Backend> Mapping<B> {
     ///
     /// Kernel: __handle_mm_fault() picking create_huge_pmd() / wp_huge_pmd() or
     /// handle_pte_fault(), each reaching the DAX handler through ext4_dax_huge_fault()
-    /// under `i_mmap_sem` held for reading.
+    /// or ext4_dax_fault(), each of which holds `i_mmap_sem` for reading for its own
+    /// call only.
     pub fn access(&self, addr: u64, write: bool, huge: bool) -> AccessResult {
         let Some(vma) = self.find_vma(addr) else {
             return AccessResult::NoVma;
@@ -77,9 +78,10 @@ impl<B: Backend> Mapping<B> {
                 return AccessResult::Mapped { faults };
             }
             dax_event!(self, "fault", addr = addr, write = write);
-            let i_size = B::read(&self.i_mmap);
             let mut result = FaultResult::Fallback;
             if huge && (pmd_none || (write && huge_ro)) {
+                // Kernel: ext4_dax_huge_fault() holds i_mmap_sem for this call only.
+                let i_size = B::read(&self.i_mmap);
                 result = self.pmd_fault(&vma, addr, write, *i_size);
             }
             if result == FaultResult::Fallback {
@@ -87,9 +89,11 @@ impl<B: Backend> Mapping<B> {
                     // Kernel: __split_huge_pmd() zaps a DAX huge mapping.
                     B::locked(&self.pt, |pt| pt.clear_huge(addr));
                 }
+                // Kernel: ext4_dax_fault() takes i_mmap_sem again (and i_size is read
+                // afresh): a truncate can run between a PMD fallback and this.
+                let i_size = B::read(&self.i_mmap);
                 result = self.pte_fault(&vma, addr, write, *i_size);
             }
-            drop(i_size);
             match result {
                 FaultResult::Sigbus { spurious } => return AccessResult::Sigbus { spurious },
                 FaultResult::Done => return AccessResult::Mapped { faults: faults + 1 },
