@@ -151,6 +151,8 @@ loom_cases! {
     write_vs_pmd_downgrade_downgrade_wake_one: "write-vs-pmd-downgrade", "downgrade-wake-one";
     write_vs_pmd_downgrade_wait_key_from_request: "write-vs-pmd-downgrade", "wait-key-from-request";
     write_vs_pmd_downgrade_late_wait_registration: "write-vs-pmd-downgrade", "late-wait-registration";
+    write_invalidation_outside_range_fixed: "write-invalidation-outside-range", "fixed";
+    write_invalidation_outside_range_grab_after_iomap: "write-invalidation-outside-range", "grab-after-iomap";
 }
 
 /// The tests above cover exactly the catalogue's (scenario, variant) expectations.

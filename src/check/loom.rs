@@ -56,7 +56,9 @@ impl Checker for LoomChecker {
         let mut builder = loom::model::Builder::new();
         builder.preemption_bound = self.preemption_bound;
         builder.max_branches = 100_000;
-        builder.max_permutations = self.max_executions;
+        // Loom's counter starts at 1 and it stops once it reaches the cap: a cap of
+        // m + 1 runs at most m executions; a run that reached m is not complete.
+        builder.max_permutations = self.max_executions.map(|m| m + 1);
         builder.log = false;
         let executions = Arc::new(AtomicUsize::new(0));
         let counted = executions.clone();
