@@ -70,7 +70,12 @@ fn fixed_seed_verifies_completely() {
 fn zero_page_over_a_hole_without_an_entry_is_harmless() {
     let s = scenario("write-invalidation-outside-range");
     let r = check(&stateful(), &s, Bugs::fixed()).unwrap();
-    assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure.map(|f| f.details));
+    assert_eq!(
+        r.verdict,
+        Verdict::Verified,
+        "{:?}",
+        r.failure.map(|f| f.details)
+    );
     assert!(r.complete);
 }
 
