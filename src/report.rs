@@ -87,8 +87,12 @@ pub fn search_line(s: &crate::check::stateful::SearchStats) -> String {
         "search {}: {} states, {} transitions, {} executions ({} cut at known states), depth {}, {} hang states, {:.2} s, {:.0} states/s",
         if s.complete {
             "complete".to_owned()
-        } else {
+        } else if s.states >= s.max_states {
             format!("INCOMPLETE (stopped at max-states {})", s.max_states)
+        } else if s.hangs > 0 {
+            "stopped at the first hang (--all-hangs searches on)".to_owned()
+        } else {
+            "stopped at the first failure".to_owned()
         },
         s.states,
         s.transitions,

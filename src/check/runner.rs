@@ -6,7 +6,7 @@
 //! state) and how its outcome becomes a verdict are written once, here.
 
 use super::stateful::SearchStats;
-use super::trace::{Event, Recorder, Route};
+use super::trace::{Event, Recorder};
 use super::verdict::Verdict;
 use crate::dax::{AccessResult, Bugs, Mapping, MappingConfig};
 use crate::scenario::{FaultSize, Op, Scenario};
@@ -185,6 +185,10 @@ pub enum CheckError {
     },
 }
 
+/// The id of every execution's mapping: wait keys (and so which keys share a
+/// wait-table bucket) depend on the scenario alone, never on what ran before.
+pub const MAPPING_ID: u64 = 1;
+
 /// What one execution's threads reported.
 #[derive(Debug, Default, Hash)]
 struct ExecOutcome {
@@ -226,8 +230,13 @@ fn run_ops<B: Backend>(m: &Mapping<B>, ops: &[Op]) -> ExecOutcome {
 }
 
 /// One execution: build the mapping, run every thread, join, check the end state.
-fn execute<B: Backend>(config: &MappingConfig, id: u64, threads: &[Vec<Op>]) -> ExecOutcome {
-    let m = Arc::new(Mapping::<B>::new(id, config));
+fn execute<B: Backend>(
+    config: &MappingConfig,
+    recorder: &Arc<Recorder>,
+    threads: &[Vec<Op>],
+) -> ExecOutcome {
+    let observer: Arc<dyn crate::dax::observe::Observer> = recorder.clone();
+    let m = Arc::new(Mapping::<B>::observed(MAPPING_ID, config, Some(observer)));
     let handles: Vec<_> = threads
         .iter()
         .enumerate()
@@ -337,7 +346,7 @@ pub fn check_with<C: Checker>(
     }
     let start = Instant::now();
     let recorder = Recorder::new(C::Backend::thread_name, C::Backend::REAL_THREADS);
-    let route = Route::new(recorder.clone());
+    super::trace::install();
     let collector = Arc::new(Mutex::new(Collector::default()));
     let config = Arc::new(MappingConfig {
         bugs,
@@ -345,12 +354,12 @@ pub fn check_with<C: Checker>(
     });
     let threads = Arc::new(scenario.threads.clone());
     let body = {
-        let (recorder, collector, id) = (recorder.clone(), collector.clone(), route.id);
+        let (recorder, collector) = (recorder.clone(), collector.clone());
         let (recorder2, collector2) = (recorder.clone(), collector.clone());
         Body::new(
             move || {
                 recorder.reset();
-                let outcome = execute::<C::Backend>(&config, id, &threads);
+                let outcome = execute::<C::Backend>(&config, &recorder, &threads);
                 let mut c = lock(&collector);
                 let keep = c.record(outcome, &recorder);
                 if keep {
@@ -418,7 +427,6 @@ pub fn check_with<C: Checker>(
             })
         }
     }
-    drop(route);
     let failure = c.first.iter().max_by_key(|f| f.verdict).cloned();
     let complete = exploration
         .search

@@ -30,7 +30,8 @@
 //!    same in every execution) and what it reads from shared state.
 //! 2. **Threads share state only through backend primitives.** Every shared mutable
 //!    value sits inside a `B::Mutex` or `B::RwLock` and is read or written only while
-//!    the lock is held. The backend trait requires `Hash` of every protected value, so
+//!    the lock is held. (The protocol's event observer is a write-only sink: nothing
+//!    the protocol does depends on it.) The backend trait requires `Hash` of every protected value, so
 //!    the store can hash it; `src/dax` denies `std::sync`'s own locks, atomics,
 //!    `OnceLock` and `Cell`s by a clippy lint (`clippy.toml`) and a test that scans
 //!    the sources, so shared state outside the backend does not compile or pass.

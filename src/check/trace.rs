@@ -1,42 +1,21 @@
-//! Counterexample traces, taken from the protocol's own `tracing` events.
+//! Counterexample traces: the protocol's own events, as the mapping's observer
+//! hears them.
 //!
-//! The protocol emits `tracing` events tagged with its mapping id. One global
-//! subscriber ([`install`]) routes each event to the [`Recorder`] registered for that
-//! id (one per running check), and, when `RUST_LOG` is set, also prints it live
-//! through tracing-subscriber's `fmt` layer filtered by `EnvFilter`. The timeline of a
-//! failure is therefore the same events `RUST_LOG=daxlock=debug` shows.
+//! The runner hands each execution's mapping a [`Recorder`] (an
+//! [`Observer`](crate::dax::observe::Observer)); the timeline of a failure is what it
+//! recorded. The same events are `tracing` events: when `RUST_LOG` is set,
+//! [`install`] prints them live through tracing-subscriber's `fmt` layer filtered by
+//! `EnvFilter`. No verdict depends on `tracing`.
 
+use crate::dax::observe::Observer;
+pub use crate::dax::observe::Value;
 use serde::Serialize;
-use std::collections::HashMap;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use tracing::field::{Field, Visit};
-use tracing::{Event as TracingEvent, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{filter, EnvFilter};
-
-/// A field value of a protocol event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value {
-    /// An index, address, key or count.
-    Int(u64),
-    /// A flag.
-    Bool(bool),
-    /// A name or message.
-    Str(String),
-}
-
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Int(v) => write!(f, "{v:#x}"),
-            Value::Bool(b) => write!(f, "{b}"),
-            Value::Str(s) => f.write_str(s),
-        }
-    }
-}
+use tracing_subscriber::{EnvFilter, Layer};
 
 /// One protocol event as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +23,7 @@ pub struct Event {
     /// The thread that emitted it: 0 for the scenario's main thread, N for `tN`.
     pub thread: usize,
     /// The event name (`grab`, `wait`, `wake`, `insert`, `warn`, `put`, ...).
-    pub name: String,
+    pub name: &'static str,
     /// Its fields, in emission order (without `mapping` and `event`).
     pub fields: Vec<(&'static str, Value)>,
 }
@@ -95,7 +74,7 @@ impl Serialize for Event {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(Some(self.fields.len() + 2))?;
         m.serialize_entry("thread", &self.thread)?;
-        m.serialize_entry("event", &self.name)?;
+        m.serialize_entry("event", self.name)?;
         for (k, v) in &self.fields {
             match v {
                 Value::Bool(b) => m.serialize_entry(k, b)?,
@@ -154,6 +133,12 @@ thread_local! {
 
 static NEXT_RECORDER: AtomicU64 = AtomicU64::new(1);
 
+impl Observer for Recorder {
+    fn event(&self, name: &'static str, fields: Vec<(&'static str, Value)>) {
+        self.push(name, fields);
+    }
+}
+
 impl Recorder {
     /// A recorder that asks `thread_name` (the backend's) who emitted each event;
     /// `real_threads` when the backend runs model threads on OS threads of their own.
@@ -198,7 +183,7 @@ impl Recorder {
         self.with_events(|e| e.iter().any(Event::is_warning))
     }
 
-    fn push(&self, name: String, fields: Vec<(&'static str, Value)>) {
+    fn push(&self, name: &'static str, fields: Vec<(&'static str, Value)>) {
         let thread = (self.thread_name)()
             .and_then(|n| n.strip_prefix('t').and_then(|d| d.parse().ok()))
             .unwrap_or(0);
@@ -221,133 +206,22 @@ impl Recorder {
     }
 }
 
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-fn routes() -> &'static Mutex<HashMap<u64, Arc<Recorder>>> {
-    static ROUTES: OnceLock<Mutex<HashMap<u64, Arc<Recorder>>>> = OnceLock::new();
-    ROUTES.get_or_init(Default::default)
-}
-
-/// A mapping id routed to a recorder for as long as it lives.
-pub struct Route {
-    /// The mapping id to build the model's mapping with.
-    pub id: u64,
-}
-
-impl Route {
-    /// Allocates a fresh mapping id whose events go to `recorder`.
-    pub fn new(recorder: Arc<Recorder>) -> Self {
-        install();
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        routes()
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id, recorder);
-        Route { id }
-    }
-}
-
-impl Drop for Route {
-    fn drop(&mut self) {
-        routes()
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&self.id);
-    }
-}
-
-#[derive(Default)]
-struct Fields {
-    mapping: Option<u64>,
-    name: Option<String>,
-    fields: Vec<(&'static str, Value)>,
-}
-
-impl Visit for Fields {
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        match field.name() {
-            "mapping" => self.mapping = Some(value),
-            name => self.fields.push((name, Value::Int(value))),
-        }
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.record_u64(field, value as u64);
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.fields.push((field.name(), Value::Bool(value)));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        match field.name() {
-            "event" => self.name = Some(value.to_owned()),
-            name => self.fields.push((name, Value::Str(value.to_owned()))),
-        }
-    }
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.record_str(field, &format!("{value:?}"));
-    }
-}
-
-struct CaptureLayer;
-
-impl<S: Subscriber> Layer<S> for CaptureLayer {
-    fn on_event(&self, event: &TracingEvent<'_>, _ctx: Context<'_, S>) {
-        let mut f = Fields::default();
-        event.record(&mut f);
-        let (Some(id), Some(name)) = (f.mapping, f.name) else {
-            return;
-        };
-        // Loom and shuttle run every model thread on one OS thread: a per-thread cache
-        // of the last route keeps parallel checks off the global table's lock.
-        thread_local! {
-            static LAST: std::cell::RefCell<Option<(u64, Arc<Recorder>)>> =
-                const { std::cell::RefCell::new(None) };
-        }
-        let recorder = LAST.with(|last| {
-            let mut last = last.borrow_mut();
-            match &*last {
-                Some((cached, r)) if *cached == id => Some(r.clone()),
-                _ => {
-                    let r = routes()
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .get(&id)
-                        .cloned();
-                    if let Some(r) = &r {
-                        *last = Some((id, r.clone()));
-                    }
-                    r
-                }
-            }
-        });
-        if let Some(r) = recorder {
-            r.push(name, f.fields);
-        }
-    }
-}
-
-/// Installs the global subscriber once: capture of protocol events for recorders,
-/// and live printing to stderr when `RUST_LOG` is set.
+/// Installs, once, a global subscriber that prints protocol events live to stderr
+/// when `RUST_LOG` is set (nothing otherwise: then `tracing` events cost nothing).
 pub fn install() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
-        let capture = CaptureLayer.with_filter(filter::filter_fn(|m| {
-            m.target().starts_with("daxlock::dax")
-        }));
-        // Without RUST_LOG no other layer is added at all: an absent layer would
-        // declare interest in every callsite, and loom's and shuttle's own spans (one
-        // per scheduling step) would then all be recorded.
-        let _ = match std::env::var("RUST_LOG") {
-            Ok(_) => tracing_subscriber::registry()
-                .with(capture)
-                .with(
-                    tracing_subscriber::fmt::layer()
-                        .with_writer(std::io::stderr)
-                        .with_target(false)
-                        .with_thread_names(true)
-                        .with_filter(EnvFilter::from_default_env()),
-                )
-                .try_init(),
-            Err(_) => tracing_subscriber::registry().with(capture).try_init(),
-        };
+        if std::env::var_os("RUST_LOG").is_none() {
+            return;
+        }
+        let _ = tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_target(false)
+                    .with_thread_names(true)
+                    .with_filter(EnvFilter::from_default_env()),
+            )
+            .try_init();
     });
 }

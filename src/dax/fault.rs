@@ -200,7 +200,7 @@ impl<B: Backend> Mapping<B> {
         let fa = vma.index_of(addr);
         let b = pmd_align_addr(addr);
         dax_event!(self, "pmd-fault", addr = addr, index = fa, write = write);
-        let fallback = |reason: &str| {
+        let fallback = |reason: &'static str| {
             dax_event!(self, "fallback", index = fa, reason = reason);
             FaultResult::Fallback
         };

@@ -11,23 +11,28 @@
 use super::bugs::Bugs;
 use super::entry::{Entry, EntryKind, EntrySize};
 use super::file::{FileLayout, FsState, Vma};
+use super::observe::{Observer, Value};
 use super::pagetable::PageTable;
 use super::tree::Tree;
 use super::units::PAGE_SIZE;
 use super::wait::{WaitKey, WaitTable, WaitTicket, WakeMode, DEFAULT_WAIT_BUCKETS};
 use crate::sync::Backend;
+use std::sync::Arc;
 
-/// Emits one protocol event (a tracing event at DEBUG) tagged with the mapping id.
+/// Emits one protocol event to the mapping's observer and to `tracing` (DEBUG).
 macro_rules! dax_event {
-    ($m:expr, $name:literal $(, $($field:tt)*)?) => {
-        tracing::debug!(mapping = $m.id, event = $name $(, $($field)*)?)
-    };
+    ($m:expr, $name:literal $(, $key:ident = $val:expr)* $(,)?) => {{
+        $m.observe($name, || vec![$((stringify!($key), $crate::dax::observe::Value::from($val))),*]);
+        tracing::debug!(mapping = $m.id, event = $name $(, $key = $val)*)
+    }};
 }
-/// Records a kernel WARN_ON_ONCE as a WARN-level event; execution goes on.
+/// Records a kernel WARN_ON_ONCE as a `warn` event (WARN for `tracing`); execution
+/// goes on.
 macro_rules! dax_warn {
-    ($m:expr, $($field:tt)*) => {
-        tracing::warn!(mapping = $m.id, event = "warn", $($field)*)
-    };
+    ($m:expr $(, $key:ident = $val:expr)* $(,)?) => {{
+        $m.observe("warn", || vec![$((stringify!($key), $crate::dax::observe::Value::from($val))),*]);
+        tracing::warn!(mapping = $m.id, event = "warn" $(, $key = $val)*)
+    }};
 }
 pub(crate) use dax_event;
 
@@ -98,12 +103,20 @@ pub struct Mapping<B: Backend> {
     pub(crate) vmas: Vec<Vma>,
     /// Kernel: the page tables with their page-table lock.
     pub(crate) pt: B::Mutex<PageTable>,
+    /// Who hears the protocol events, if anyone (see [`super::observe`]).
+    observer: Option<Arc<dyn Observer>>,
 }
 
 impl<B: Backend> Mapping<B> {
     /// Builds the address space `config` describes, identified by `id`.
     pub fn new(id: u64, config: &MappingConfig) -> Self {
+        Self::observed(id, config, None)
+    }
+
+    /// [`Mapping::new`], reporting its protocol events to `observer`.
+    pub fn observed(id: u64, config: &MappingConfig, observer: Option<Arc<dyn Observer>>) -> Self {
         Mapping {
+            observer,
             id,
             bugs: config.bugs,
             tree: B::mutex(Tree::default()),
@@ -112,6 +125,13 @@ impl<B: Backend> Mapping<B> {
             i_mmap: B::rwlock(config.file.size_pages),
             vmas: config.vmas.clone(),
             pt: B::mutex(PageTable::default()),
+        }
+    }
+
+    /// Reports one event to the observer; `fields` is only evaluated if there is one.
+    pub fn observe(&self, name: &'static str, fields: impl FnOnce() -> Vec<(&'static str, Value)>) {
+        if let Some(o) = &self.observer {
+            o.event(name, fields());
         }
     }
 
@@ -140,7 +160,7 @@ impl<B: Backend> Mapping<B> {
             self,
             "wake",
             key = key.index,
-            all = (mode == WakeMode::All),
+            all = mode == WakeMode::All,
             woken = woken as u64
         );
         woken
