@@ -133,7 +133,6 @@ loom_cases! {
     eexist_starves_fsync_late_wait_registration: "eexist-starves-fsync", "late-wait-registration";
     keyed_wake_shared_bucket_fixed: "keyed-wake-shared-bucket", "fixed";
     keyed_wake_shared_bucket_eexist_no_pass: "keyed-wake-shared-bucket", "eexist-no-pass";
-    keyed_wake_shared_bucket_wait_key_from_request: "keyed-wake-shared-bucket", "wait-key-from-request";
     keyed_wake_shared_bucket_late_wait_registration: "keyed-wake-shared-bucket", "late-wait-registration";
     private_pmd_write_vs_pte_fsync_fixed: "private-pmd-write-vs-pte-fsync", "fixed";
     private_pmd_write_vs_pte_fsync_wait_key_from_request: "private-pmd-write-vs-pte-fsync", "wait-key-from-request";

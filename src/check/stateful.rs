@@ -228,6 +228,9 @@ struct Level {
     options: Vec<usize>,
     pos: usize,
     end: usize,
+    /// The store's hashes when this point was first reached: a replay runs unhashed
+    /// up to here and takes them back (None for the levels of a handed-over prefix).
+    hashes: Option<Vec<u128>>,
 }
 
 #[derive(Default)]
@@ -376,6 +379,7 @@ impl Dfs {
                     options: vec![t],
                     pos: 0,
                     end: 1,
+                    hashes: None,
                 })
                 .collect(),
             depth: 0,
@@ -423,6 +427,10 @@ impl Dfs {
         self.coasting = false;
         PATH.with(|p| p.borrow_mut().clear());
         Store::begin_execution();
+        // Replay the prefix unhashed if its last point has saved hashes.
+        if self.levels.last().is_some_and(|l| l.hashes.is_some()) {
+            Store::set_hashing(false);
+        }
         self.shared
             .progress
             .executions
@@ -472,6 +480,11 @@ impl Dfs {
             .fetch_max(self.depth, Ordering::Relaxed);
         if d < self.levels.len() {
             let l = &self.levels[d];
+            if d + 1 == self.levels.len() {
+                if let Some(saved) = &l.hashes {
+                    Store::restore_hashes(saved);
+                }
+            }
             let t = l.options[l.pos];
             if !ids.contains(&t) {
                 if self.replay {
@@ -501,7 +514,7 @@ impl Dfs {
         if shared.caching && d >= shared.split && !shared.insert(Store::fingerprint(&ids)) {
             shared.cut.fetch_add(1, Ordering::Relaxed);
             self.coasting = true;
-            Store::stop_hashing();
+            Store::set_hashing(false);
             return Some(TaskId::from(ids[0]));
         }
         if shared.stop.load(Ordering::Relaxed) {
@@ -511,8 +524,11 @@ impl Dfs {
             end: ids.len(),
             options: ids,
             pos: 0,
+            hashes: shared.caching.then(Store::hashes),
         };
-        shared.donate(&self.path_to(d), &mut level);
+        if shared.jobs > 1 {
+            shared.donate(&self.path_to(d), &mut level);
+        }
         let t = level.options[0];
         self.levels.push(level);
         self.choose(t)

@@ -203,9 +203,42 @@ impl Store {
         drop(handle);
     }
 
-    /// Stops hashing for the rest of this execution (it will not be fingerprinted).
-    pub fn stop_hashing() {
-        Self::with(|s| s.hashing = false);
+    /// Stops (or resumes) hashing for this execution. Off while the checker replays
+    /// a prefix it has already fingerprinted, or runs a cut execution to its end.
+    pub fn set_hashing(on: bool) {
+        Self::with(|s| s.hashing = on);
+    }
+
+    /// Every hash the store keeps (value hashes, task chains), to restore later.
+    pub fn hashes() -> Vec<u128> {
+        Self::with(|s| {
+            s.objects
+                .iter()
+                .map(|o| o.value)
+                .chain(s.tasks.iter().map(|t| t.chain))
+                .collect()
+        })
+    }
+
+    /// Puts back hashes taken by [`Store::hashes`] at the same point of an earlier
+    /// run of the same execution (executions are deterministic: every other part of
+    /// the store is the same there) and resumes hashing.
+    pub fn restore_hashes(saved: &[u128]) {
+        Self::with(|s| {
+            let n = s.objects.len();
+            assert_eq!(
+                saved.len(),
+                n + s.tasks.len(),
+                "replay reached another state"
+            );
+            for (o, v) in s.objects.iter_mut().zip(saved) {
+                o.value = *v;
+            }
+            for (t, c) in s.tasks.iter_mut().zip(&saved[n..]) {
+                t.chain = *c;
+            }
+            s.hashing = true;
+        });
     }
 
     /// Marks the execution's body as finished (the watchdog may exit).
@@ -258,13 +291,13 @@ impl Store {
     /// primitive's value hash, holders and condvar queue; every task's chain, phase,
     /// whether it finished and whether it is runnable.
     pub fn fingerprint(runnable: &[usize]) -> u128 {
+        let mask = runnable.iter().fold(0u64, |m, &t| m | 1 << t);
         Self::with(|s| {
+            debug_assert!(s.hashing, "fingerprint of an execution that is not hashed");
             let mut h = SipHasher13::new_with_keys(0x5354_4154_4546_554c, 0x6669_6e67_6572_7072);
             s.objects.hash(&mut h);
-            for (i, t) in s.tasks.iter().enumerate() {
-                t.hash(&mut h);
-                runnable.contains(&i).hash(&mut h);
-            }
+            s.tasks.hash(&mut h);
+            mask.hash(&mut h);
             h.finish128().as_u128()
         })
     }
