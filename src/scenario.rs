@@ -370,6 +370,7 @@ impl Scenario {
                     shared: v.shared,
                 })
                 .collect(),
+            fault_limit: crate::dax::fault::fault_limit(f.thread.iter().map(|t| t.ops.len()).sum()),
         };
         Ok(Scenario {
             name: f.name,

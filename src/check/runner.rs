@@ -214,7 +214,7 @@ fn run_ops<B: Backend>(m: &Mapping<B>, ops: &[Op]) -> ExecOutcome {
                     }
                     AccessResult::NoProgress => out.violations.push(format!(
                         "access at {addr:#x} made no progress after {} faults",
-                        crate::dax::fault::MAX_FAULTS_PER_ACCESS
+                        m.fault_limit()
                     )),
                     AccessResult::NoVma => {
                         out.violations.push(format!("no VMA contains {addr:#x}"))

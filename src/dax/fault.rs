@@ -14,8 +14,19 @@ use super::units::{
 };
 use crate::sync::Backend;
 
-/// How many times one access may fault before it is reported as making no progress.
-pub const MAX_FAULTS_PER_ACCESS: usize = 6;
+/// How many faults one access may take, in a scenario of `ops` operations in all,
+/// before it is reported as making no progress: `4 + 2 * ops`.
+///
+/// On its own an access needs at most two faults (a PMD attempt that falls back,
+/// then the PTE fault; or a read fault, then the write fault that upgrades it). Every
+/// other operation can cost it at most two more: a racing fault that maps the range
+/// first forces a retry (the page-table rechecks), and an invalidation, truncate or
+/// downgrade that unmaps what it mapped makes it fault again. Two spare faults on top
+/// keep legitimate retries from ever being a failure; a livelock still shows, since
+/// it needs more faults than all the other operations can explain.
+pub fn fault_limit(ops: usize) -> usize {
+    4 + 2 * ops
+}
 
 /// What a DAX fault handler returns. Kernel: the `VM_FAULT_*` codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +59,7 @@ pub enum AccessResult {
         /// Not explained by end of file.
         spurious: bool,
     },
-    /// [`MAX_FAULTS_PER_ACCESS`] faults and still not mapped.
+    /// [`fault_limit`] faults and still not mapped.
     NoProgress,
     /// No VMA contains the address (a SIGSEGV).
     NoVma,
@@ -66,7 +77,7 @@ impl<B: Backend> Mapping<B> {
         let Some(vma) = self.find_vma(addr) else {
             return AccessResult::NoVma;
         };
-        for faults in 0..MAX_FAULTS_PER_ACCESS {
+        for faults in 0..self.fault_limit {
             let (present, pmd_none, huge_ro) = B::locked(&self.pt, |pt| {
                 let huge_ro = pt
                     .slot(addr)
@@ -361,5 +372,16 @@ fn target_name(t: Target) -> &'static str {
         Target::Zero => "zero",
         Target::Frame(_) => "frame",
         Target::Anon => "anon",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The no-progress limit grows with the scenario: two faults of its own, two per
+    /// other operation, two spare.
+    #[test]
+    fn fault_limit_follows_the_scenario() {
+        assert_eq!(super::fault_limit(1), 6);
+        assert_eq!(super::fault_limit(10), 24);
     }
 }

@@ -47,6 +47,9 @@ pub struct MappingConfig {
     pub file: FileLayout,
     /// The VMAs mapping it (one process).
     pub vmas: Vec<Vma>,
+    /// Faults one access may take before it counts as making no progress (see
+    /// [`fault_limit`](super::fault::fault_limit)).
+    pub fault_limit: usize,
 }
 
 impl MappingConfig {
@@ -60,6 +63,7 @@ impl MappingConfig {
                 extents: Vec::new(),
             },
             vmas,
+            fault_limit: super::fault::fault_limit(1),
         }
     }
 }
@@ -101,6 +105,7 @@ pub struct Mapping<B: Backend> {
     /// pages: only truncate changes it, under the lock held for writing.
     pub(crate) i_mmap: B::RwLock<u64>,
     pub(crate) vmas: Vec<Vma>,
+    pub(crate) fault_limit: usize,
     /// Kernel: the page tables with their page-table lock.
     pub(crate) pt: B::Mutex<PageTable>,
     /// Who hears the protocol events, if anyone (see [`super::observe`]).
@@ -124,6 +129,7 @@ impl<B: Backend> Mapping<B> {
             fs: B::mutex(FsState::new(&config.file)),
             i_mmap: B::rwlock(config.file.size_pages),
             vmas: config.vmas.clone(),
+            fault_limit: config.fault_limit,
             pt: B::mutex(PageTable::default()),
         }
     }
@@ -133,6 +139,11 @@ impl<B: Backend> Mapping<B> {
         if let Some(o) = &self.observer {
             o.event(name, fields());
         }
+    }
+
+    /// Faults one access may take before it counts as making no progress.
+    pub fn fault_limit(&self) -> usize {
+        self.fault_limit
     }
 
     /// The bugs this mapping runs with.
