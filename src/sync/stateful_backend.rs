@@ -432,6 +432,21 @@ fn release_exclusive(s: &mut Store, task: usize, id: usize, value: u128, op: Op)
     s.take_blocked(id)
 }
 
+/// Drops the exclusive guard `g` of lock `id`: hashes the value it leaves, then
+/// releases the lock. A guard dropped while its task panics is forgotten instead: the
+/// execution is being abandoned (see the shuttle backend's guards).
+fn release_guard<G: Deref<Target = T>, T: Hash + ?Sized>(g: Option<G>, id: usize, op: Op) {
+    let Some(g) = g else { return };
+    if std::thread::panicking() {
+        std::mem::forget(g);
+        return;
+    }
+    let value = value_hash(&*g);
+    drop(g);
+    let blocked = Store::with(|s| release_exclusive(s, me(), id, value, op));
+    unblock_all(blocked);
+}
+
 fn free(o: &Object) -> bool {
     o.writer.is_none() && o.readers == 0
 }
@@ -451,17 +466,7 @@ pub struct MutexGuard<'a, T: Hash> {
 impl<T: Hash> MutexGuard<'_, T> {
     /// Releases the lock: stores the value's hash, unblocks the blocked.
     fn release(&mut self) {
-        let Some(g) = self.inner.take() else { return };
-        if std::thread::panicking() {
-            // The execution is being abandoned (see the shuttle backend's guards).
-            std::mem::forget(g);
-            return;
-        }
-        let value = value_hash(&*g);
-        drop(g);
-        let id = self.mutex.id;
-        let blocked = Store::with(|s| release_exclusive(s, me(), id, value, Op::Unlock));
-        unblock_all(blocked);
+        release_guard(self.inner.take(), self.mutex.id, Op::Unlock);
     }
 }
 
@@ -540,16 +545,7 @@ pub struct WriteGuard<'a, T: Hash> {
 
 impl<T: Hash> Drop for WriteGuard<'_, T> {
     fn drop(&mut self) {
-        let Some(g) = self.inner.take() else { return };
-        if std::thread::panicking() {
-            std::mem::forget(g);
-            return;
-        }
-        let value = value_hash(&*g);
-        drop(g);
-        let id = self.lock.id;
-        let blocked = Store::with(|s| release_exclusive(s, me(), id, value, Op::WriteUnlock));
-        unblock_all(blocked);
+        release_guard(self.inner.take(), self.lock.id, Op::WriteUnlock);
     }
 }
 
