@@ -2,7 +2,7 @@
 //! hears them.
 //!
 //! The runner hands each execution's mapping a [`Recorder`] (an
-//! [`Observer`](crate::dax::observe::Observer)); the timeline of a failure is what it
+//! [`Observer`]); the timeline of a failure is what it
 //! recorded. The same events are `tracing` events: when `RUST_LOG` is set,
 //! [`install`] prints them live through tracing-subscriber's `fmt` layer filtered by
 //! `EnvFilter`. No verdict depends on `tracing`.
