@@ -6,7 +6,7 @@
 //! state) and how its outcome becomes a verdict are written once, here.
 
 use super::stateful::SearchStats;
-use super::trace::{Event, Recorder, Route};
+use super::trace::{Event, Recorder};
 use super::verdict::Verdict;
 use crate::dax::{AccessResult, Bugs, Mapping, MappingConfig};
 use crate::scenario::{FaultSize, Op, Scenario};
@@ -225,15 +225,32 @@ fn run_ops<B: Backend>(m: &Mapping<B>, ops: &[Op]) -> ExecOutcome {
     out
 }
 
+/// The mapping id every check builds its mapping with.
+///
+/// It is part of every wait key, so it decides which keys share a wait-table bucket
+/// (and lock stripe), and with it the schedules a checker explores: it must depend on
+/// the scenario alone, never on what else ran in the process before. One constant for
+/// every scenario (a scenario has one file); traces are routed by OS thread instead
+/// (see [`crate::check::trace`]).
+pub const MAPPING_ID: u64 = 1;
+
 /// One execution: build the mapping, run every thread, join, check the end state.
-fn execute<B: Backend>(config: &MappingConfig, id: u64, threads: &[Vec<Op>]) -> ExecOutcome {
-    let m = Arc::new(Mapping::<B>::new(id, config));
+fn execute<B: Backend>(
+    config: &MappingConfig,
+    threads: &[Vec<Op>],
+    recorder: &Arc<Recorder>,
+) -> ExecOutcome {
+    let m = Arc::new(Mapping::<B>::new(MAPPING_ID, config));
     let handles: Vec<_> = threads
         .iter()
         .enumerate()
         .map(|(i, ops)| {
-            let (m, ops) = (m.clone(), ops.clone());
-            B::spawn(format!("t{}", i + 1), move || run_ops(&m, &ops))
+            let (m, ops, recorder) = (m.clone(), ops.clone(), recorder.clone());
+            B::spawn(format!("t{}", i + 1), move || {
+                // On real threads this is a new OS thread: its events go to this check.
+                recorder.enter();
+                run_ops(&m, &ops)
+            })
         })
         .collect();
     let mut outcome = ExecOutcome::default();
@@ -337,7 +354,6 @@ pub fn check_with<C: Checker>(
     }
     let start = Instant::now();
     let recorder = Recorder::new(C::Backend::thread_name, C::Backend::REAL_THREADS);
-    let route = Route::new(recorder.clone());
     let collector = Arc::new(Mutex::new(Collector::default()));
     let config = Arc::new(MappingConfig {
         bugs,
@@ -345,12 +361,12 @@ pub fn check_with<C: Checker>(
     });
     let threads = Arc::new(scenario.threads.clone());
     let body = {
-        let (recorder, collector, id) = (recorder.clone(), collector.clone(), route.id);
+        let (recorder, collector) = (recorder.clone(), collector.clone());
         let (recorder2, collector2) = (recorder.clone(), collector.clone());
         Body::new(
             move || {
                 recorder.reset();
-                let outcome = execute::<C::Backend>(&config, id, &threads);
+                let outcome = execute::<C::Backend>(&config, &threads, &recorder);
                 let mut c = lock(&collector);
                 let keep = c.record(outcome, &recorder);
                 if keep {
@@ -418,7 +434,6 @@ pub fn check_with<C: Checker>(
             })
         }
     }
-    drop(route);
     let failure = c.first.iter().max_by_key(|f| f.verdict).cloned();
     let complete = exploration
         .search

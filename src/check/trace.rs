@@ -1,13 +1,18 @@
 //! Counterexample traces, taken from the protocol's own `tracing` events.
 //!
 //! The protocol emits `tracing` events tagged with its mapping id. One global
-//! subscriber ([`install`]) routes each event to the [`Recorder`] registered for that
-//! id (one per running check), and, when `RUST_LOG` is set, also prints it live
-//! through tracing-subscriber's `fmt` layer filtered by `EnvFilter`. The timeline of a
-//! failure is therefore the same events `RUST_LOG=daxlock=debug` shows.
+//! subscriber ([`install`]) routes each event to the [`Recorder`] the emitting OS
+//! thread works for (the one that last [entered](Recorder::enter) it: one per running
+//! check), and, when `RUST_LOG` is set, also prints it live through
+//! tracing-subscriber's `fmt` layer filtered by `EnvFilter`. The timeline of a failure
+//! is therefore the same events `RUST_LOG=daxlock=debug` shows.
+//!
+//! Routing does not use the mapping id: that id is part of every wait key, so it must
+//! depend on the scenario alone (see [`crate::check::runner::MAPPING_ID`]), and two
+//! checks running at once in one process use the same one.
 
 use serde::Serialize;
-use std::collections::HashMap;
+use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -148,8 +153,9 @@ pub struct Recorder {
 
 thread_local! {
     /// The events of the execution running on this OS thread: (recorder, events).
-    static BUFFER: std::cell::RefCell<(u64, Vec<Event>)> =
-        const { std::cell::RefCell::new((0, Vec::new())) };
+    static BUFFER: RefCell<(u64, Vec<Event>)> = const { RefCell::new((0, Vec::new())) };
+    /// The recorder this OS thread's protocol events go to.
+    static CURRENT: RefCell<Option<Arc<Recorder>>> = const { RefCell::new(None) };
 }
 
 static NEXT_RECORDER: AtomicU64 = AtomicU64::new(1);
@@ -158,6 +164,7 @@ impl Recorder {
     /// A recorder that asks `thread_name` (the backend's) who emitted each event;
     /// `real_threads` when the backend runs model threads on OS threads of their own.
     pub fn new(thread_name: fn() -> Option<String>, real_threads: bool) -> Arc<Self> {
+        install();
         Arc::new(Recorder {
             thread_name,
             id: NEXT_RECORDER.fetch_add(1, Ordering::Relaxed),
@@ -165,8 +172,22 @@ impl Recorder {
         })
     }
 
-    /// Forgets the previous execution's events (of this OS thread).
-    pub fn reset(&self) {
+    /// Sends the protocol events of this OS thread to this recorder from now on (until
+    /// another recorder enters it). An execution's body enters it when it starts (see
+    /// [`Recorder::reset`]); on real threads every scenario thread enters it too.
+    pub fn enter(self: &Arc<Self>) {
+        CURRENT.with(|c| {
+            let mut c = c.borrow_mut();
+            if !c.as_ref().is_some_and(|r| Arc::ptr_eq(r, self)) {
+                *c = Some(self.clone());
+            }
+        });
+    }
+
+    /// Enters this recorder on this OS thread and forgets the previous execution's
+    /// events (of this OS thread).
+    pub fn reset(self: &Arc<Self>) {
+        self.enter();
         if let Some(shared) = &self.shared {
             shared.lock().unwrap_or_else(|p| p.into_inner()).clear();
             return;
@@ -221,41 +242,6 @@ impl Recorder {
     }
 }
 
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-fn routes() -> &'static Mutex<HashMap<u64, Arc<Recorder>>> {
-    static ROUTES: OnceLock<Mutex<HashMap<u64, Arc<Recorder>>>> = OnceLock::new();
-    ROUTES.get_or_init(Default::default)
-}
-
-/// A mapping id routed to a recorder for as long as it lives.
-pub struct Route {
-    /// The mapping id to build the model's mapping with.
-    pub id: u64,
-}
-
-impl Route {
-    /// Allocates a fresh mapping id whose events go to `recorder`.
-    pub fn new(recorder: Arc<Recorder>) -> Self {
-        install();
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        routes()
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id, recorder);
-        Route { id }
-    }
-}
-
-impl Drop for Route {
-    fn drop(&mut self) {
-        routes()
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&self.id);
-    }
-}
-
 #[derive(Default)]
 struct Fields {
     mapping: Option<u64>,
@@ -293,35 +279,16 @@ impl<S: Subscriber> Layer<S> for CaptureLayer {
     fn on_event(&self, event: &TracingEvent<'_>, _ctx: Context<'_, S>) {
         let mut f = Fields::default();
         event.record(&mut f);
-        let (Some(id), Some(name)) = (f.mapping, f.name) else {
+        // Only the protocol's events carry a mapping; which check they belong to is
+        // told by the emitting OS thread, not by the mapping id.
+        let (Some(_), Some(name)) = (f.mapping, f.name) else {
             return;
         };
-        // Loom and shuttle run every model thread on one OS thread: a per-thread cache
-        // of the last route keeps parallel checks off the global table's lock.
-        thread_local! {
-            static LAST: std::cell::RefCell<Option<(u64, Arc<Recorder>)>> =
-                const { std::cell::RefCell::new(None) };
-        }
-        let recorder = LAST.with(|last| {
-            let mut last = last.borrow_mut();
-            match &*last {
-                Some((cached, r)) if *cached == id => Some(r.clone()),
-                _ => {
-                    let r = routes()
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .get(&id)
-                        .cloned();
-                    if let Some(r) = &r {
-                        *last = Some((id, r.clone()));
-                    }
-                    r
-                }
+        CURRENT.with(|c| {
+            if let Some(r) = &*c.borrow() {
+                r.push(name, f.fields);
             }
         });
-        if let Some(r) = recorder {
-            r.push(name, f.fields);
-        }
     }
 }
 
