@@ -496,7 +496,7 @@ fn verify(
         }
     }
     let failed: Vec<&GateRow> = rows.iter().filter(|r| !r.ok()).collect();
-    let uncovered = gate::uncovered_bugs(scenarios);
+    let uncovered = gate::uncovered_bugs(&rows);
     let find = |name: &str| scenarios.iter().find(|s| s.name == name);
     if json_out {
         let mut objects = Vec::new();
@@ -542,7 +542,7 @@ fn verify(
         }
         if !uncovered.is_empty() {
             println!(
-                "UNEXPECTED: no scenario catches these bugs: {}",
+                "UNEXPECTED: no row of the gate caught these bugs: {}",
                 uncovered.join(", ")
             );
         }

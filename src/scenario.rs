@@ -32,8 +32,10 @@ pub enum ScenarioError {
         message: String,
     },
     /// The scenario parses but describes something impossible.
-    #[error("{name}: {message}")]
+    #[error("{}{name}: {message}", .file.as_ref().map(|f| format!("{f}: ")).unwrap_or_default())]
     Invalid {
+        /// The file, when the scenario was read from one.
+        file: Option<String>,
         /// The scenario's name.
         name: String,
         /// What is wrong.
@@ -218,12 +220,20 @@ impl Scenario {
             path: origin.to_owned(),
             message: one_line_toml_error(text, &e),
         })?;
-        Self::validate(file)
+        Self::validate(file).map_err(|e| match e {
+            ScenarioError::Invalid { name, message, .. } => ScenarioError::Invalid {
+                file: Some(origin.to_owned()),
+                name,
+                message,
+            },
+            e => e,
+        })
     }
 
     /// Checks a parsed file and builds the scenario.
     pub fn validate(f: ScenarioFile) -> Result<Self, ScenarioError> {
         let invalid = |message: String| ScenarioError::Invalid {
+            file: None,
             name: f.name.clone(),
             message,
         };
@@ -332,6 +342,10 @@ impl Scenario {
         if f.check.pct_depth == Some(0) {
             return Err(invalid("[check] pct_depth must be at least 1".into()));
         }
+        if f.check.iterations == Some(0) {
+            // A check of no iteration verifies nothing.
+            return Err(invalid("[check] iterations must be at least 1".into()));
+        }
         let mut expect = Vec::new();
         for (variant, verdict) in &f.expect {
             let bugs = if variant == "fixed" {
@@ -411,6 +425,7 @@ pub fn load_catalogue(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
     for s in &scenarios {
         if !names.insert(s.name.clone()) {
             return Err(ScenarioError::Invalid {
+                file: s.path.as_ref().map(|p| p.display().to_string()),
                 name: s.name.clone(),
                 message: "two catalogue files use this name".into(),
             });
@@ -514,6 +529,10 @@ misaligned-pmd = "hang"
             (
                 SEED.replace("op = \"fsync\"", "op = \"mmap\""),
                 "unknown variant `mmap`",
+            ),
+            (
+                format!("{SEED}[check]\niterations = 0\n"),
+                "x.toml: seed: [check] iterations must be at least 1",
             ),
         ];
         for (text, want) in cases {

@@ -490,6 +490,50 @@ fn bad_input_unknown_checker() {
     );
 }
 
+/// A check that runs no execution verifies nothing: shard 3 of 4 of a 2-iteration
+/// budget is empty, and `run` says so on one line with exit 2 (it used to print
+/// "verified over 0 executions", exit 0). PCT's calibration execution does not count
+/// as the shard's budget.
+#[test]
+fn run_that_runs_no_execution_is_an_error() {
+    for checker in ["random", "pct"] {
+        let line = bad_input(
+            &[
+                "run",
+                "verify/seed-concurrent.toml",
+                "--checker",
+                checker,
+                "--iterations",
+                "2",
+                "--shard",
+                "3/4",
+                "--bug",
+                "misaligned-pmd",
+            ],
+            &[
+                "seed-concurrent [misaligned-pmd]",
+                checker,
+                "shard 3/4 of 2 iterations",
+                "runs no execution",
+            ],
+        );
+        assert!(!line.contains("verified"), "{line}");
+    }
+}
+
+/// `[check] iterations = 0` is rejected when the scenario is read: exit 2, one line
+/// naming the file and the field.
+#[test]
+fn bad_input_check_iterations_zero() {
+    let p = temp_file("iterations0", &format!("{GOOD}[check]\niterations = 0\n"));
+    let path = p.to_str().expect("utf-8 temp path").to_owned();
+    bad_input(
+        &["run", &path, "--checker", "stateful"],
+        &[&path, "[check] iterations", "at least 1"],
+    );
+    let _ = std::fs::remove_file(&p);
+}
+
 // ---------------------------------------------------------------------------------
 // verify
 
@@ -547,4 +591,60 @@ fn verify_turns_red_on_a_wrong_expectation() {
         .filter(|l| !l.starts_with("UNEXPECTED") && l.contains("UNEXPECTED"))
         .count();
     assert_eq!(unexpected_rows, 1, "{out}");
+}
+
+/// In the gate, a row that runs no execution is a failing row, not `verified`: every
+/// random row of shard 3/4 of a 2-iteration budget is UNEXPECTED and says why.
+#[test]
+fn verify_rows_that_run_nothing_fail() {
+    let o = daxlock(&[
+        "verify",
+        "--checker",
+        "random",
+        "--iterations",
+        "2",
+        "--shard",
+        "3/4",
+    ]);
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    let out = stdout(&o);
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(" random ") && !l.starts_with("UNEXPECTED"))
+        .collect();
+    assert!(!rows.is_empty(), "{out}");
+    for row in &rows {
+        assert!(row.contains("UNEXPECTED") && row.contains("error"), "{row}");
+    }
+    assert!(out.contains("runs no execution"), "{out}");
+    assert!(out.contains(" 0 as expected"), "{out}");
+}
+
+/// Bug coverage counts only rows that ran and caught their bug: a catalogue whose one
+/// scenario expects every bug to hang but runs no checker (`[check] checkers = []`)
+/// covers nothing, and the gate fails on it (it used to pass with 0 rows).
+#[test]
+fn verify_coverage_counts_only_rows_that_ran() {
+    let dir = temp_path("coverage", "");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut text = format!("{GOOD}[check]\ncheckers = []\n[expect]\nfixed = \"verified\"\n");
+    for b in daxlock::dax::ALL_BUGS {
+        text.push_str(&format!("{} = \"hang\"\n", b.name));
+    }
+    std::fs::write(dir.join("only.toml"), text).unwrap();
+    let o = daxlock(&["verify", "--dir", dir.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("no row of the gate caught these bugs"),
+        "{out}"
+    );
+    for b in daxlock::dax::ALL_BUGS {
+        assert!(
+            out.contains(b.name),
+            "{} not reported uncovered:\n{out}",
+            b.name
+        );
+    }
 }

@@ -132,6 +132,10 @@ impl Checker for PctChecker {
         )
     }
 
+    fn budget(&self) -> Option<(usize, String)> {
+        Some(self.shard.budget(self.iterations))
+    }
+
     fn explore(&self, body: Body) -> Exploration {
         explore(
             PctStrategy::new(self.depth),

@@ -50,6 +50,10 @@ impl Checker for RandomChecker {
         )
     }
 
+    fn budget(&self) -> Option<(usize, String)> {
+        Some(self.shard.budget(self.iterations))
+    }
+
     fn explore(&self, body: Body) -> Exploration {
         let strategy = RandomStrategy {
             rng: Pcg64Mcg::seed_from_u64(self.seed),

@@ -103,6 +103,12 @@ pub trait Checker {
     fn max_threads(&self) -> Option<usize> {
         None
     }
+    /// For checkers that run a set number of executions: how many this run's budget
+    /// holds, and how to say it (`shard 3/4 of 2 iterations`). `None` for searches,
+    /// whose number of executions is only known at the end.
+    fn budget(&self) -> Option<(usize, String)> {
+        None
+    }
     /// Runs `body` over this checker's schedules.
     fn explore(&self, body: Body) -> Exploration;
     /// The replayable schedule of the execution running on this OS thread, if the
@@ -172,6 +178,18 @@ pub enum CheckError {
         checker: &'static str,
         /// Its limit.
         max: usize,
+    },
+    /// The check ran no execution: it verified nothing, so it has no verdict.
+    #[error("{name} [{variant}] {checker}: {budget} runs no execution")]
+    NoExecution {
+        /// Scenario.
+        name: String,
+        /// Variant (`fixed` or the bugs).
+        variant: String,
+        /// Checker.
+        checker: &'static str,
+        /// The budget that held no execution.
+        budget: String,
     },
     /// The model panicked: a defect, reported as such.
     #[error("{name}: the model panicked under {checker}: {message}")]
@@ -352,6 +370,16 @@ pub fn check_with<C: Checker>(
             });
         }
     }
+    let no_execution = |budget: String| CheckError::NoExecution {
+        name: scenario.name.clone(),
+        variant: bugs.variant(),
+        checker: checker.name(),
+        budget,
+    };
+    let budget = checker.budget();
+    if let Some((0, what)) = budget {
+        return Err(no_execution(what));
+    }
     let start = Instant::now();
     let recorder = Recorder::new(C::Backend::thread_name, C::Backend::REAL_THREADS);
     let collector = Arc::new(Mutex::new(Collector::default()));
@@ -434,20 +462,25 @@ pub fn check_with<C: Checker>(
             })
         }
     }
+    let schedules = executions.max(exploration.executions);
+    if schedules == 0 {
+        // Whatever the checker: a check that ran nothing has no verdict.
+        return Err(no_execution(format!("the check ({})", checker.settings())));
+    }
     let failure = c.first.iter().max_by_key(|f| f.verdict).cloned();
     let complete = exploration
         .search
         .map_or(exploration.complete, |s| s.complete);
     let verdict = match &failure {
         Some(f) => f.verdict,
-        // A search that ran nothing, or stopped on its budget, verifies nothing.
+        // A search that stopped on its budget verifies nothing.
         None if !complete => Verdict::Incomplete,
         None => Verdict::Verified,
     };
     Ok(CheckReport {
         checker: checker.name(),
         settings: checker.settings(),
-        schedules: executions.max(exploration.executions),
+        schedules,
         complete,
         verdict,
         failure,

@@ -52,6 +52,18 @@ impl Shard {
     pub fn iterations(&self, total: usize) -> impl Iterator<Item = usize> {
         (self.index..total).step_by(self.count)
     }
+
+    /// This shard's part of a budget of `total` iterations, for
+    /// [`Checker::budget`](super::runner::Checker::budget): how many it runs, and
+    /// `shard 3/4 of 2 iterations` (or `2 iterations` unsharded).
+    pub fn budget(&self, total: usize) -> (usize, String) {
+        let what = if self.count > 1 {
+            format!("shard {}/{} of {total} iterations", self.index, self.count)
+        } else {
+            format!("{total} iterations")
+        };
+        (self.iterations(total).count(), what)
+    }
 }
 
 /// The seed of iteration `k` of a run seeded `seed` (SplitMix64 finalizer).

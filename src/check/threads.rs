@@ -40,6 +40,10 @@ impl<B: Backend> Checker for ThreadsChecker<B> {
         format!("{} watchdog {} ms", B::NAME, self.watchdog.as_millis())
     }
 
+    fn budget(&self) -> Option<(usize, String)> {
+        Some((self.iterations, format!("{} iterations", self.iterations)))
+    }
+
     fn explore(&self, body: Body) -> Exploration {
         for i in 0..self.iterations {
             let (tx, rx) = crossbeam_channel::bounded(1);
