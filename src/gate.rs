@@ -332,6 +332,7 @@ mod tests {
                 Some(verdict) => Ok(CheckReport {
                     checker: "pct",
                     settings: String::new(),
+                    rerun: None,
                     schedules: 1,
                     complete: true,
                     verdict,

@@ -199,6 +199,9 @@ pub struct Scenario {
     pub check: CheckSpec,
 }
 
+/// The most wait-table buckets a scenario may ask for (`wait_buckets`).
+pub const MAX_WAIT_BUCKETS: usize = 1 << 20;
+
 /// The checker names a scenario may list.
 pub const CHECKER_NAMES: &[&str] = &["loom", "random", "pct", "threads"];
 
@@ -328,6 +331,11 @@ impl Scenario {
         }
         if f.wait_buckets == Some(0) {
             return Err(invalid("wait_buckets must be at least 1".into()));
+        }
+        if let Some(n) = f.wait_buckets.filter(|&n| n > MAX_WAIT_BUCKETS) {
+            return Err(invalid(format!(
+                "wait_buckets = {n:#x}: must be at most {MAX_WAIT_BUCKETS} (1 << 20; the kernel has 4096)"
+            )));
         }
         if let Some(cs) = &f.check.checkers {
             for c in cs {
@@ -529,6 +537,10 @@ misaligned-pmd = "hang"
             (
                 SEED.replace("op = \"fsync\"", "op = \"mmap\""),
                 "unknown variant `mmap`",
+            ),
+            (
+                SEED.replace("wait_buckets = 1", "wait_buckets = 0x100001"),
+                "wait_buckets = 0x100001: must be at most 1048576",
             ),
             (
                 format!("{SEED}[check]\niterations = 0\n"),

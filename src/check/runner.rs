@@ -87,6 +87,11 @@ impl Body {
     }
 }
 
+/// What a replay reports (as [`Stop::Crash`]) when its schedule does not fit the
+/// scenario; the runner turns it into [`CheckError::ScheduleMisfit`].
+pub const SCHEDULE_MISFIT: &str =
+    "the schedule does not fit this scenario: another file, or a missing or extra --bug?";
+
 /// The panic payload loom's body raises to end an exploration early on request (loom
 /// has no other way to stop); the loom checker recognises it and reports no failure.
 pub const STOP_REQUESTED: &str = "daxlock: stop requested";
@@ -108,6 +113,12 @@ pub trait Checker {
     /// whose number of executions is only known at the end.
     fn budget(&self) -> Option<(usize, String)> {
         None
+    }
+    /// The `daxlock run` arguments that rerun this check as it ran (`--checker loom
+    /// --preemption-bound 3`): how a failure without a replayable schedule is
+    /// reproduced. `None` when `run` cannot rerun it (a replay).
+    fn rerun_args(&self) -> Option<String> {
+        Some(format!("--checker {}", self.name()))
     }
     /// Runs `body` over this checker's schedules.
     fn explore(&self, body: Body) -> Exploration;
@@ -146,6 +157,8 @@ pub struct CheckReport {
     pub checker: &'static str,
     /// Checker settings.
     pub settings: String,
+    /// The `daxlock run` arguments that rerun this check ([`Checker::rerun_args`]).
+    pub rerun: Option<String>,
     /// Executions (schedules) explored.
     pub schedules: usize,
     /// Whether the space or budget was exhausted (false when stopped by a hang).
@@ -190,6 +203,12 @@ pub enum CheckError {
         checker: &'static str,
         /// The budget that held no execution.
         budget: String,
+    },
+    /// A replayed schedule does not fit the scenario (another file, another variant).
+    #[error("{name}: {}", SCHEDULE_MISFIT)]
+    ScheduleMisfit {
+        /// Scenario.
+        name: String,
     },
     /// The model panicked: a defect, reported as such.
     #[error("{name}: the model panicked under {checker}: {message}")]
@@ -454,6 +473,12 @@ pub fn check_with<C: Checker>(
             }
         }
         Some(Stop::Requested) | None => {}
+        // The stateful checker reports a misfit with the same message.
+        Some(Stop::Crash(message)) if message == SCHEDULE_MISFIT => {
+            return Err(CheckError::ScheduleMisfit {
+                name: scenario.name.clone(),
+            })
+        }
         Some(Stop::Crash(message)) => {
             return Err(CheckError::ModelPanicked {
                 name: scenario.name.clone(),
@@ -480,6 +505,7 @@ pub fn check_with<C: Checker>(
     Ok(CheckReport {
         checker: checker.name(),
         settings: checker.settings(),
+        rerun: checker.rerun_args(),
         schedules,
         complete,
         verdict,
