@@ -310,16 +310,84 @@ pub fn verify(
     rows.into_iter().flatten().collect()
 }
 
-/// Bugs no catalogue scenario expects to be caught: the gate fails on any.
-pub fn uncovered_bugs(scenarios: &[Scenario]) -> Vec<&'static str> {
+/// Bugs that no row of the gate caught: the gate fails on any.
+///
+/// A bug is covered by a row that re-introduced it alone, ran, and reached the
+/// failing verdict its scenario expects (verdict == expected != verified). An
+/// `[expect]` line alone covers nothing: a scenario whose checkers never ran it (say
+/// `[check] checkers = []`, or `verify --checker` leaving them out), or whose row
+/// failed, does not count.
+pub fn uncovered_bugs(rows: &[GateRow]) -> Vec<&'static str> {
     crate::dax::bugs::ALL_BUGS
         .iter()
         .filter(|b| {
             let bugs = Bugs::fixed().with(b.name).expect("catalogue bug");
-            !scenarios
-                .iter()
-                .any(|s| s.expected(bugs).is_some_and(|v| v != Verdict::Verified))
+            !rows.iter().any(|row| {
+                row.bugs == bugs
+                    && row.expected != Verdict::Verified
+                    && matches!(&row.report, Ok(r) if r.verdict == row.expected)
+            })
         })
         .map(|b| b.name)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(bugs: Bugs, expected: Verdict, got: Option<Verdict>) -> GateRow {
+        GateRow {
+            scenario: "s".into(),
+            bugs,
+            checker: CheckerKind::Pct,
+            report: match got {
+                Some(verdict) => Ok(CheckReport {
+                    checker: "pct",
+                    settings: String::new(),
+                    rerun: None,
+                    schedules: 1,
+                    complete: true,
+                    verdict,
+                    failure: None,
+                    first_failure_at: None,
+                    steps: None,
+                    search: None,
+                    seconds: 0.0,
+                }),
+                None => Err(CheckError::NoExecution {
+                    name: "s".into(),
+                    variant: bugs.variant(),
+                    checker: "pct",
+                    budget: "0 iterations".into(),
+                }),
+            },
+            expected,
+        }
+    }
+
+    /// Only a row that ran and caught its bug covers it.
+    #[test]
+    fn coverage_comes_from_rows_that_caught_their_bug() {
+        let all: Vec<&str> = crate::dax::bugs::ALL_BUGS.iter().map(|b| b.name).collect();
+        assert_eq!(uncovered_bugs(&[]), all);
+        let bug = Bugs::fixed().with("misaligned-pmd").unwrap();
+        let others: Vec<&str> = all
+            .iter()
+            .copied()
+            .filter(|n| *n != "misaligned-pmd")
+            .collect();
+        // Caught as expected: covered.
+        let caught = [row(bug, Verdict::Hang, Some(Verdict::Hang))];
+        assert_eq!(uncovered_bugs(&caught), others);
+        // Expected but missed, not run, or expected to verify: not covered.
+        for rows in [
+            [row(bug, Verdict::Hang, Some(Verdict::Verified))],
+            [row(bug, Verdict::Hang, Some(Verdict::Invariant))],
+            [row(bug, Verdict::Hang, None)],
+            [row(bug, Verdict::Verified, Some(Verdict::Verified))],
+        ] {
+            assert_eq!(uncovered_bugs(&rows), all);
+        }
+    }
 }

@@ -151,7 +151,7 @@ struct BudgetArgs {
     /// PCT depth (default 3).
     #[arg(long)]
     depth: Option<usize>,
-    /// Real-thread watchdog in milliseconds.
+    /// Real-thread watchdog in milliseconds (at least 100).
     #[arg(long, default_value_t = 2000)]
     watchdog_ms: u64,
     /// Stateful: stop with verdict `incomplete` after this many distinct states.
@@ -192,6 +192,12 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, BadInput> {
     if args.jobs == 0 {
         return Err(BadInput("--jobs must be at least 1".into()));
     }
+    let floor = daxlock::check::threads::MIN_WATCHDOG_MS;
+    if args.watchdog_ms < floor {
+        return Err(BadInput(format!(
+            "--watchdog-ms must be at least {floor}: a shorter watchdog reports slow executions as hangs"
+        )));
+    }
     Ok(Budget {
         iterations: args.iterations,
         seed: args.seed,
@@ -199,7 +205,7 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, BadInput> {
         preemption_bound: args.preemption_bound,
         depth: args.depth,
         scale,
-        watchdog: Duration::from_millis(args.watchdog_ms.max(1)),
+        watchdog: Duration::from_millis(args.watchdog_ms),
         first_failure_only: false,
         max_states: args.max_states,
         jobs: args.jobs,
@@ -529,7 +535,7 @@ fn verify(
         }
     }
     let failed: Vec<&GateRow> = rows.iter().filter(|r| !r.ok()).collect();
-    let uncovered = gate::uncovered_bugs(scenarios);
+    let uncovered = gate::uncovered_bugs(&rows);
     let find = |name: &str| scenarios.iter().find(|s| s.name == name);
     if json_out {
         let mut objects = Vec::new();
@@ -575,7 +581,7 @@ fn verify(
         }
         if !uncovered.is_empty() {
             println!(
-                "UNEXPECTED: no scenario catches these bugs: {}",
+                "UNEXPECTED: no row of the gate caught these bugs: {}",
                 uncovered.join(", ")
             );
         }

@@ -68,16 +68,20 @@ pub fn replay_command(path: Option<&Path>, bugs: Bugs, schedule: &str) -> String
     command("replay", path, &format!("--schedule {schedule}"), bugs)
 }
 
-/// The command that reruns a check (for loom, whose exploration order is fixed).
-pub fn rerun_command(path: Option<&Path>, bugs: Bugs, report: &CheckReport) -> String {
-    command("run", path, &format!("--checker {}", report.checker), bugs)
+/// The command that reruns a check with the settings it ran with (for loom, whose
+/// exploration order is fixed, and real threads), if `run` can rerun it.
+pub fn rerun_command(path: Option<&Path>, bugs: Bugs, report: &CheckReport) -> Option<String> {
+    let args = report.rerun.as_deref()?;
+    Some(command("run", path, args, bugs))
 }
 
-/// How to reproduce a failure: the replay command for shuttle schedules, else a rerun.
+/// How to reproduce a failure: the replay command for a recorded schedule, else a
+/// rerun with the same settings.
 pub fn reproduce(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Failure) -> String {
     match &f.schedule {
         Some(s) => replay_command(path, bugs, s),
-        None => rerun_command(path, bugs, report),
+        None => rerun_command(path, bugs, report)
+            .unwrap_or_else(|| format!("none ({} recorded no schedule)", report.checker)),
     }
 }
 

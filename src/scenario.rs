@@ -32,8 +32,10 @@ pub enum ScenarioError {
         message: String,
     },
     /// The scenario parses but describes something impossible.
-    #[error("{name}: {message}")]
+    #[error("{}{name}: {message}", .file.as_ref().map(|f| format!("{f}: ")).unwrap_or_default())]
     Invalid {
+        /// The file, when the scenario was read from one.
+        file: Option<String>,
         /// The scenario's name.
         name: String,
         /// What is wrong.
@@ -197,8 +199,11 @@ pub struct Scenario {
     pub check: CheckSpec,
 }
 
+/// The most wait-table buckets a scenario may ask for (`wait_buckets`).
+pub const MAX_WAIT_BUCKETS: usize = 1 << 20;
+
 /// The checker names a scenario may list.
-pub const CHECKER_NAMES: &[&str] = &["loom", "random", "pct", "threads"];
+pub const CHECKER_NAMES: &[&str] = &["stateful", "loom", "random", "pct", "threads"];
 
 impl Scenario {
     /// Reads and validates a scenario file.
@@ -218,12 +223,20 @@ impl Scenario {
             path: origin.to_owned(),
             message: one_line_toml_error(text, &e),
         })?;
-        Self::validate(file)
+        Self::validate(file).map_err(|e| match e {
+            ScenarioError::Invalid { name, message, .. } => ScenarioError::Invalid {
+                file: Some(origin.to_owned()),
+                name,
+                message,
+            },
+            e => e,
+        })
     }
 
     /// Checks a parsed file and builds the scenario.
     pub fn validate(f: ScenarioFile) -> Result<Self, ScenarioError> {
         let invalid = |message: String| ScenarioError::Invalid {
+            file: None,
             name: f.name.clone(),
             message,
         };
@@ -319,6 +332,11 @@ impl Scenario {
         if f.wait_buckets == Some(0) {
             return Err(invalid("wait_buckets must be at least 1".into()));
         }
+        if let Some(n) = f.wait_buckets.filter(|&n| n > MAX_WAIT_BUCKETS) {
+            return Err(invalid(format!(
+                "wait_buckets = {n:#x}: must be at most {MAX_WAIT_BUCKETS} (1 << 20; the kernel has 4096)"
+            )));
+        }
         if let Some(cs) = &f.check.checkers {
             for c in cs {
                 if !CHECKER_NAMES.contains(&c.as_str()) {
@@ -331,6 +349,10 @@ impl Scenario {
         }
         if f.check.pct_depth == Some(0) {
             return Err(invalid("[check] pct_depth must be at least 1".into()));
+        }
+        if f.check.iterations == Some(0) {
+            // A check of no iteration verifies nothing.
+            return Err(invalid("[check] iterations must be at least 1".into()));
         }
         let mut expect = Vec::new();
         for (variant, verdict) in &f.expect {
@@ -412,6 +434,7 @@ pub fn load_catalogue(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
     for s in &scenarios {
         if !names.insert(s.name.clone()) {
             return Err(ScenarioError::Invalid {
+                file: s.path.as_ref().map(|p| p.display().to_string()),
                 name: s.name.clone(),
                 message: "two catalogue files use this name".into(),
             });
@@ -515,6 +538,14 @@ misaligned-pmd = "hang"
             (
                 SEED.replace("op = \"fsync\"", "op = \"mmap\""),
                 "unknown variant `mmap`",
+            ),
+            (
+                SEED.replace("wait_buckets = 1", "wait_buckets = 0x100001"),
+                "wait_buckets = 0x100001: must be at most 1048576",
+            ),
+            (
+                format!("{SEED}[check]\niterations = 0\n"),
+                "x.toml: seed: [check] iterations must be at least 1",
             ),
         ];
         for (text, want) in cases {

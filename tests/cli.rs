@@ -255,6 +255,149 @@ fn replay_reproduces_pct_counterexample() {
     replay_reproduces("pct");
 }
 
+/// Runs a printed `daxlock ...` command as pasted into a shell (it must be one line,
+/// with nothing to quote), with `--json`; returns its one result.
+fn paste(cmd: &str) -> Value {
+    assert!(!cmd.contains('\n'), "the command spans lines: {cmd:?}");
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    assert_eq!(words.first(), Some(&"daxlock"), "{cmd}");
+    let mut args = words[1..].to_vec();
+    args.push("--json");
+    let o = daxlock(&args);
+    assert!(matches!(code(&o), 0 | 1), "{cmd}: {}", describe(&o));
+    let doc = json(&o);
+    let results = doc["results"].as_array().expect("results");
+    assert_eq!(results.len(), 1, "{cmd}: {doc}");
+    results[0].clone()
+}
+
+/// Every reproduce command printed for `args` (a `run ... --json`), pasted, gives the
+/// same verdict; a replay gives the same trace, a loom rerun the same exploration.
+/// A replay's own printed command reproduces it again. Returns the results.
+fn reproduce_every_counterexample(args: &[&str]) -> Vec<Value> {
+    let o = daxlock(args);
+    assert_eq!(code(&o), 1, "{args:?}: {}", describe(&o));
+    let doc = json(&o);
+    let results = doc["results"].as_array().expect("results").clone();
+    for r in &results {
+        let ce = &r["counterexample"];
+        let cmd = ce["replay"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{args:?}: no reproduce command in {r}"));
+        let again = paste(cmd);
+        assert_eq!(again["verdict"], r["verdict"], "{cmd}: {again}");
+        if cmd.starts_with("daxlock replay ") {
+            assert_eq!(again["counterexample"]["trace"], ce["trace"], "{cmd}");
+            // The replay's own reproduce command is valid and reproduces it too.
+            let own = again["counterexample"]["replay"]
+                .as_str()
+                .expect("a command");
+            assert_eq!(own, cmd, "a replay prints itself");
+            assert_eq!(paste(own)["verdict"], r["verdict"], "{own}");
+        } else if r["checker"] == "loom" {
+            for k in ["schedules", "first_failure_at", "settings"] {
+                assert_eq!(again[k], r[k], "{cmd}: {k}");
+            }
+        }
+    }
+    results
+}
+
+/// `run` with every default checker (stateful, loom, random, pct), then each printed
+/// command: same verdicts and traces, in another process where nothing ran before.
+#[test]
+fn printed_commands_reproduce_run_all() {
+    let results = reproduce_every_counterexample(&[
+        "run",
+        "verify/seed-concurrent.toml",
+        "--bug",
+        "misaligned-pmd",
+        "--json",
+    ]);
+    assert_eq!(results.len(), 4);
+}
+
+/// Loom's rerun command keeps the preemption bound it ran with (bound 3 here, where
+/// the scenario says 2).
+#[test]
+fn printed_commands_reproduce_loom_bound() {
+    let r = reproduce_every_counterexample(&[
+        "run",
+        "verify/bug-eexist-no-pass.toml",
+        "--bug",
+        "eexist-no-pass",
+        "--checker",
+        "loom",
+        "--preemption-bound",
+        "3",
+        "--json",
+    ]);
+    let cmd = r[0]["counterexample"]["replay"].as_str().unwrap();
+    assert!(cmd.contains("--preemption-bound 3"), "{cmd}");
+}
+
+/// A replay of a failure that is not a hang (an invariant) prints a replay command,
+/// not `run --checker replay`.
+#[test]
+fn printed_commands_reproduce_replay_of_an_invariant() {
+    let r = reproduce_every_counterexample(&[
+        "run",
+        "verify/bug-no-pagetable-recheck.toml",
+        "--bug",
+        "no-pagetable-recheck",
+        "--checker",
+        "pct",
+        "--json",
+    ]);
+    assert_eq!(r[0]["verdict"], "invariant");
+}
+
+/// A long shuttle schedule is printed on one line (shuttle's own encoding wraps it).
+#[test]
+fn printed_commands_reproduce_long_schedule() {
+    let r = reproduce_every_counterexample(&[
+        "run",
+        "verify/bug-downgrade-wake-one.toml",
+        "--bug",
+        "downgrade-wake-one",
+        "--checker",
+        "random",
+        "--json",
+    ]);
+    let schedule = r[0]["counterexample"]["schedule"].as_str().unwrap();
+    assert!(
+        schedule.len() > 76 && !schedule.contains('\n'),
+        "{schedule}"
+    );
+}
+
+/// The real-thread checker's rerun command keeps its watchdog (and iterations), and
+/// its hang says it is a watchdog timeout, not a proven deadlock.
+#[test]
+fn printed_commands_reproduce_threads_watchdog() {
+    let r = reproduce_every_counterexample(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--bug",
+        "misaligned-pmd",
+        "--checker",
+        "threads",
+        "--watchdog-ms",
+        "300",
+        "--iterations",
+        "5",
+        "--json",
+    ]);
+    assert_eq!(r[0]["verdict"], "hang");
+    let cmd = r[0]["counterexample"]["replay"].as_str().unwrap();
+    assert!(cmd.contains("--watchdog-ms 300"), "{cmd}");
+    let detail = r[0]["counterexample"]["details"][0].as_str().unwrap();
+    assert!(
+        detail.contains("watchdog timeout") && detail.contains("not a proven deadlock"),
+        "{detail}"
+    );
+}
+
 // ---------------------------------------------------------------------------------
 // lemma, list
 
@@ -490,6 +633,171 @@ fn bad_input_unknown_checker() {
     );
 }
 
+/// A check that runs no execution verifies nothing: shard 3 of 4 of a 2-iteration
+/// budget is empty, and `run` says so on one line with exit 2 (it used to print
+/// "verified over 0 executions", exit 0). PCT's calibration execution does not count
+/// as the shard's budget.
+#[test]
+fn run_that_runs_no_execution_is_an_error() {
+    for checker in ["random", "pct"] {
+        let line = bad_input(
+            &[
+                "run",
+                "verify/seed-concurrent.toml",
+                "--checker",
+                checker,
+                "--iterations",
+                "2",
+                "--shard",
+                "3/4",
+                "--bug",
+                "misaligned-pmd",
+            ],
+            &[
+                "seed-concurrent [misaligned-pmd]",
+                checker,
+                "shard 3/4 of 2 iterations",
+                "runs no execution",
+            ],
+        );
+        assert!(!line.contains("verified"), "{line}");
+    }
+}
+
+/// `[check] iterations = 0` is rejected when the scenario is read: exit 2, one line
+/// naming the file and the field.
+#[test]
+fn bad_input_check_iterations_zero() {
+    let p = temp_file("iterations0", &format!("{GOOD}[check]\niterations = 0\n"));
+    let path = p.to_str().expect("utf-8 temp path").to_owned();
+    bad_input(
+        &["run", &path, "--checker", "stateful"],
+        &[&path, "[check] iterations", "at least 1"],
+    );
+    let _ = std::fs::remove_file(&p);
+}
+
+/// `replay --schedule ""`: exit 2, one line (it used to panic, exit 101).
+#[test]
+fn bad_input_empty_schedule() {
+    bad_input(
+        &["replay", "verify/seed-concurrent.toml", "--schedule", ""],
+        &["schedule", "empty"],
+    );
+}
+
+/// Strings that are not shuttle schedules, or that claim more steps than they hold:
+/// exit 2, one line, no panic or allocation abort.
+#[test]
+fn bad_input_garbage_schedule() {
+    for s in [
+        "zz",
+        "91",
+        "91ffffffffffffffffff01",
+        "9101ffffffff0f00",
+        "00",
+    ] {
+        bad_input(
+            &["replay", "verify/seed-concurrent.toml", "--schedule", s],
+            &["not a shuttle schedule"],
+        );
+    }
+}
+
+/// A shuttle schedule replayed on a scenario it does not fit (without the bug it was
+/// found with, or on another file): exit 2, one line saying so and suggesting
+/// `--bug`, as for stateful `s1:` paths (it used to print a raw shuttle panic).
+#[test]
+fn bad_input_schedule_that_does_not_fit() {
+    let o = daxlock(&[
+        "run",
+        "verify/seed-concurrent.toml",
+        "--bug",
+        "misaligned-pmd",
+        "--checker",
+        "random",
+        "--json",
+    ]);
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    let doc = json(&o);
+    let schedule = doc["results"][0]["counterexample"]["schedule"]
+        .as_str()
+        .expect("a schedule")
+        .to_owned();
+    let cases: [&[&str]; 4] = [
+        &[
+            "replay",
+            "verify/seed-concurrent.toml",
+            "--schedule",
+            &schedule,
+        ],
+        &[
+            "replay",
+            "verify/seed-sequential.toml",
+            "--schedule",
+            &schedule,
+            "--bug",
+            "misaligned-pmd",
+        ],
+        &[
+            "replay",
+            "verify/seed-concurrent.toml",
+            "--schedule",
+            "91010000",
+        ],
+        &[
+            "replay",
+            "verify/seed-concurrent.toml",
+            "--schedule",
+            "s1:01",
+        ],
+    ];
+    for args in cases {
+        let line = bad_input(args, &["does not fit", "--bug"]);
+        assert!(!line.contains("panicked"), "{line}");
+    }
+}
+
+/// `wait_buckets` above the documented limit (1 << 20): exit 2 naming the field.
+#[test]
+fn bad_input_wait_buckets_too_many() {
+    bad_scenario(
+        "buckets",
+        &format!("wait_buckets = 0xffffffffffff\n{GOOD}"),
+        &["wait_buckets", "at most 1048576"],
+    );
+}
+
+/// A real-thread watchdog below the documented floor (100 ms) is refused, not raised
+/// silently (0 used to become 1 ms; 5 ms reports hangs on the fixed build).
+#[test]
+fn bad_input_watchdog_below_floor() {
+    for ms in ["0", "5", "99"] {
+        bad_input(
+            &[
+                "run",
+                "verify/seed-sequential.toml",
+                "--checker",
+                "threads",
+                "--watchdog-ms",
+                ms,
+            ],
+            &["--watchdog-ms", "at least 100"],
+        );
+    }
+    let o = daxlock(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--checker",
+        "threads",
+        "--watchdog-ms",
+        "100",
+        "--iterations",
+        "5",
+    ]);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+}
+
 // ---------------------------------------------------------------------------------
 // verify
 
@@ -547,4 +855,60 @@ fn verify_turns_red_on_a_wrong_expectation() {
         .filter(|l| !l.starts_with("UNEXPECTED") && l.contains("UNEXPECTED"))
         .count();
     assert_eq!(unexpected_rows, 1, "{out}");
+}
+
+/// In the gate, a row that runs no execution is a failing row, not `verified`: every
+/// random row of shard 3/4 of a 2-iteration budget is UNEXPECTED and says why.
+#[test]
+fn verify_rows_that_run_nothing_fail() {
+    let o = daxlock(&[
+        "verify",
+        "--checker",
+        "random",
+        "--iterations",
+        "2",
+        "--shard",
+        "3/4",
+    ]);
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    let out = stdout(&o);
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(" random ") && !l.starts_with("UNEXPECTED"))
+        .collect();
+    assert!(!rows.is_empty(), "{out}");
+    for row in &rows {
+        assert!(row.contains("UNEXPECTED") && row.contains("error"), "{row}");
+    }
+    assert!(out.contains("runs no execution"), "{out}");
+    assert!(out.contains(" 0 as expected"), "{out}");
+}
+
+/// Bug coverage counts only rows that ran and caught their bug: a catalogue whose one
+/// scenario expects every bug to hang but runs no checker (`[check] checkers = []`)
+/// covers nothing, and the gate fails on it (it used to pass with 0 rows).
+#[test]
+fn verify_coverage_counts_only_rows_that_ran() {
+    let dir = temp_path("coverage", "");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut text = format!("{GOOD}[check]\ncheckers = []\n[expect]\nfixed = \"verified\"\n");
+    for b in daxlock::dax::ALL_BUGS {
+        text.push_str(&format!("{} = \"hang\"\n", b.name));
+    }
+    std::fs::write(dir.join("only.toml"), text).unwrap();
+    let o = daxlock(&["verify", "--dir", dir.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("no row of the gate caught these bugs"),
+        "{out}"
+    );
+    for b in daxlock::dax::ALL_BUGS {
+        assert!(
+            out.contains(b.name),
+            "{} not reported uncovered:\n{out}",
+            b.name
+        );
+    }
 }

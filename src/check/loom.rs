@@ -48,6 +48,13 @@ impl Checker for LoomChecker {
         }
     }
 
+    fn rerun_args(&self) -> Option<String> {
+        Some(match self.preemption_bound {
+            Some(b) => format!("--checker loom --preemption-bound {b}"),
+            None => "--checker loom".to_owned(),
+        })
+    }
+
     fn max_threads(&self) -> Option<usize> {
         Some(LOOM_MAX_SCENARIO_THREADS)
     }

@@ -132,6 +132,17 @@ impl Checker for PctChecker {
         )
     }
 
+    fn rerun_args(&self) -> Option<String> {
+        Some(format!(
+            "--checker pct --iterations {} --depth {} --seed {} --shard {}/{}",
+            self.iterations, self.depth, self.seed, self.shard.index, self.shard.count
+        ))
+    }
+
+    fn budget(&self) -> Option<(usize, String)> {
+        Some(self.shard.budget(self.iterations))
+    }
+
     fn explore(&self, body: Body) -> Exploration {
         explore(
             PctStrategy::new(self.depth),

@@ -50,6 +50,17 @@ impl Checker for RandomChecker {
         )
     }
 
+    fn rerun_args(&self) -> Option<String> {
+        Some(format!(
+            "--checker random --iterations {} --seed {} --shard {}/{}",
+            self.iterations, self.seed, self.shard.index, self.shard.count
+        ))
+    }
+
+    fn budget(&self) -> Option<(usize, String)> {
+        Some(self.shard.budget(self.iterations))
+    }
+
     fn explore(&self, body: Body) -> Exploration {
         let strategy = RandomStrategy {
             rng: Pcg64Mcg::seed_from_u64(self.seed),

@@ -1,22 +1,25 @@
 //! Shuttle replay of one recorded schedule.
 
 use super::runner::{Body, Checker, Exploration};
+use super::shuttle::decode_schedule;
 use crate::sync::Shuttle;
+use shuttle::scheduler::Schedule;
 
 /// Reruns exactly one schedule recorded by the random or PCT checker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplayChecker {
-    schedule: String,
+    schedule: Schedule,
+    /// The schedule as given, without whitespace: how its failures print it again.
+    text: String,
 }
 
 impl ReplayChecker {
-    /// A replay of `schedule`; an error if it is not a shuttle schedule.
+    /// A replay of `schedule`; an error (one line) if it is not a shuttle schedule.
     pub fn new(schedule: &str) -> Result<Self, String> {
-        let schedule = schedule.trim().to_owned();
-        if shuttle_engine::scheduler::serialization::deserialize_schedule(&schedule).is_none() {
-            return Err(format!("`{schedule}` is not a shuttle schedule"));
-        }
-        Ok(ReplayChecker { schedule })
+        Ok(ReplayChecker {
+            schedule: decode_schedule(schedule)?,
+            text: schedule.split_whitespace().collect(),
+        })
     }
 }
 
@@ -31,7 +34,16 @@ impl Checker for ReplayChecker {
         "one recorded schedule".to_owned()
     }
 
+    fn budget(&self) -> Option<(usize, String)> {
+        Some((1, "one recorded schedule".to_owned()))
+    }
+
+    /// `run` cannot rerun a replay; its failures carry their schedule instead.
+    fn rerun_args(&self) -> Option<String> {
+        None
+    }
+
     fn explore(&self, body: Body) -> Exploration {
-        super::shuttle::replay(&self.schedule, body)
+        super::shuttle::replay(&self.schedule, &self.text, body)
     }
 }

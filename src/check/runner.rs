@@ -87,6 +87,11 @@ impl Body {
     }
 }
 
+/// What a replay reports (as [`Stop::Crash`]) when its schedule does not fit the
+/// scenario; the runner turns it into [`CheckError::ScheduleMisfit`].
+pub const SCHEDULE_MISFIT: &str =
+    "the schedule does not fit this scenario: another file, or a missing or extra --bug?";
+
 /// The panic payload loom's body raises to end an exploration early on request (loom
 /// has no other way to stop); the loom checker recognises it and reports no failure.
 pub const STOP_REQUESTED: &str = "daxlock: stop requested";
@@ -102,6 +107,18 @@ pub trait Checker {
     /// The most scenario threads it can run, if limited.
     fn max_threads(&self) -> Option<usize> {
         None
+    }
+    /// For checkers that run a set number of executions: how many this run's budget
+    /// holds, and how to say it (`shard 3/4 of 2 iterations`). `None` for searches,
+    /// whose number of executions is only known at the end.
+    fn budget(&self) -> Option<(usize, String)> {
+        None
+    }
+    /// The `daxlock run` arguments that rerun this check as it ran (`--checker loom
+    /// --preemption-bound 3`): how a failure without a replayable schedule is
+    /// reproduced. `None` when `run` cannot rerun it (a replay).
+    fn rerun_args(&self) -> Option<String> {
+        Some(format!("--checker {}", self.name()))
     }
     /// Runs `body` over this checker's schedules.
     fn explore(&self, body: Body) -> Exploration;
@@ -140,6 +157,8 @@ pub struct CheckReport {
     pub checker: &'static str,
     /// Checker settings.
     pub settings: String,
+    /// The `daxlock run` arguments that rerun this check ([`Checker::rerun_args`]).
+    pub rerun: Option<String>,
     /// Executions (schedules) explored.
     pub schedules: usize,
     /// Whether the space or budget was exhausted (false when stopped by a hang).
@@ -173,6 +192,24 @@ pub enum CheckError {
         /// Its limit.
         max: usize,
     },
+    /// The check ran no execution: it verified nothing, so it has no verdict.
+    #[error("{name} [{variant}] {checker}: {budget} runs no execution")]
+    NoExecution {
+        /// Scenario.
+        name: String,
+        /// Variant (`fixed` or the bugs).
+        variant: String,
+        /// Checker.
+        checker: &'static str,
+        /// The budget that held no execution.
+        budget: String,
+    },
+    /// A replayed schedule does not fit the scenario (another file, another variant).
+    #[error("{name}: {}", SCHEDULE_MISFIT)]
+    ScheduleMisfit {
+        /// Scenario.
+        name: String,
+    },
     /// The model panicked: a defect, reported as such.
     #[error("{name}: the model panicked under {checker}: {message}")]
     ModelPanicked {
@@ -184,10 +221,6 @@ pub enum CheckError {
         message: String,
     },
 }
-
-/// The id of every execution's mapping: wait keys (and so which keys share a
-/// wait-table bucket) depend on the scenario alone, never on what ran before.
-pub const MAPPING_ID: u64 = 1;
 
 /// What one execution's threads reported.
 #[derive(Debug, Default, Hash)]
@@ -228,6 +261,15 @@ fn run_ops<B: Backend>(m: &Mapping<B>, ops: &[Op]) -> ExecOutcome {
     }
     out
 }
+
+/// The mapping id every check builds its mapping with.
+///
+/// It is part of every wait key, so it decides which keys share a wait-table bucket
+/// (and lock stripe), and with it the schedules a checker explores: it must depend on
+/// the scenario alone, never on what else ran in the process before. One constant for
+/// every scenario (a scenario has one file); traces reach their check through the
+/// mapping's observer (see [`crate::check::trace`]).
+pub const MAPPING_ID: u64 = 1;
 
 /// One execution: build the mapping, run every thread, join, check the end state.
 fn execute<B: Backend>(
@@ -344,6 +386,16 @@ pub fn check_with<C: Checker>(
             });
         }
     }
+    let no_execution = |budget: String| CheckError::NoExecution {
+        name: scenario.name.clone(),
+        variant: bugs.variant(),
+        checker: checker.name(),
+        budget,
+    };
+    let budget = checker.budget();
+    if let Some((0, what)) = budget {
+        return Err(no_execution(what));
+    }
     let start = Instant::now();
     let recorder = Recorder::new(C::Backend::thread_name, C::Backend::REAL_THREADS);
     super::trace::install();
@@ -419,6 +471,12 @@ pub fn check_with<C: Checker>(
             }
         }
         Some(Stop::Requested) | None => {}
+        // The stateful checker reports a misfit with the same message.
+        Some(Stop::Crash(message)) if message == SCHEDULE_MISFIT => {
+            return Err(CheckError::ScheduleMisfit {
+                name: scenario.name.clone(),
+            })
+        }
         Some(Stop::Crash(message)) => {
             return Err(CheckError::ModelPanicked {
                 name: scenario.name.clone(),
@@ -427,20 +485,26 @@ pub fn check_with<C: Checker>(
             })
         }
     }
+    let schedules = executions.max(exploration.executions);
+    if schedules == 0 {
+        // Whatever the checker: a check that ran nothing has no verdict.
+        return Err(no_execution(format!("the check ({})", checker.settings())));
+    }
     let failure = c.first.iter().max_by_key(|f| f.verdict).cloned();
     let complete = exploration
         .search
         .map_or(exploration.complete, |s| s.complete);
     let verdict = match &failure {
         Some(f) => f.verdict,
-        // A search that ran nothing, or stopped on its budget, verifies nothing.
+        // A search that stopped on its budget verifies nothing.
         None if !complete => Verdict::Incomplete,
         None => Verdict::Verified,
     };
     Ok(CheckReport {
         checker: checker.name(),
         settings: checker.settings(),
-        schedules: executions.max(exploration.executions),
+        rerun: checker.rerun_args(),
+        schedules,
         complete,
         verdict,
         failure,

@@ -78,7 +78,7 @@
 //! without state caching, and each subtree below is explored, with caching, by the
 //! one shard its path hashes to, so the union of the shards covers the whole space.
 
-use super::runner::{classify_panic, Body, Checker, Exploration, Stop};
+use super::runner::{classify_panic, Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
 use super::shuttle::{config, Shard};
 use crate::sync::stateful_backend::{hash128, Store, MAX_TASKS};
 use crate::sync::Stateful;
@@ -686,10 +686,7 @@ impl Checker for StatefulChecker {
             ..Exploration::default()
         };
         if replay && shared.misfit.load(Ordering::Relaxed) {
-            exploration.stop = Some(Stop::Crash(
-                "the schedule does not fit this scenario: another file, or a missing or extra --bug?"
-                    .to_owned(),
-            ));
+            exploration.stop = Some(Stop::Crash(SCHEDULE_MISFIT.to_owned()));
         } else if let Some(message) = crash {
             exploration.stop = Some(Stop::Crash(message));
         } else if let Some((path, message)) = hangs.shortest {

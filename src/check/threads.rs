@@ -6,9 +6,15 @@ use crate::sync::Backend;
 use std::marker::PhantomData;
 use std::time::Duration;
 
+/// The shortest watchdog the command line accepts. Below it, spawning and joining a
+/// scenario's OS threads on a loaded machine can take longer than the watchdog, and
+/// the fixed build "hangs".
+pub const MIN_WATCHDOG_MS: u64 = 100;
+
 /// Runs the scenario on real OS threads `iterations` times; an execution that does
 /// not finish within `watchdog` is reported as a hang (its threads are abandoned,
-/// still blocked, as a hung kernel task would be).
+/// still blocked, as a hung kernel task would be). That hang is a timeout, not a
+/// proven deadlock: a slow execution looks the same.
 #[derive(Debug, Clone, Copy)]
 pub struct ThreadsChecker<B> {
     /// Executions to run.
@@ -38,6 +44,18 @@ impl<B: Backend> Checker for ThreadsChecker<B> {
 
     fn settings(&self) -> String {
         format!("{} watchdog {} ms", B::NAME, self.watchdog.as_millis())
+    }
+
+    fn rerun_args(&self) -> Option<String> {
+        Some(format!(
+            "--checker threads --iterations {} --watchdog-ms {}",
+            self.iterations,
+            self.watchdog.as_millis()
+        ))
+    }
+
+    fn budget(&self) -> Option<(usize, String)> {
+        Some((self.iterations, format!("{} iterations", self.iterations)))
     }
 
     fn explore(&self, body: Body) -> Exploration {
@@ -70,7 +88,7 @@ impl<B: Backend> Checker for ThreadsChecker<B> {
                     return Exploration {
                         executions: i,
                         stop: Some(Stop::Deadlock(format!(
-                            "watchdog: execution {} did not finish within {} ms",
+                            "watchdog timeout: execution {} did not finish within {} ms (not a proven deadlock: a slow execution looks the same)",
                             i + 1,
                             self.watchdog.as_millis()
                         ))),

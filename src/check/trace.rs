@@ -10,6 +10,7 @@
 use crate::dax::observe::Observer;
 pub use crate::dax::observe::Value;
 use serde::Serialize;
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -110,7 +111,8 @@ pub fn timeline(events: &[Event]) -> String {
     out
 }
 
-/// Collects the events of one mapping id during one execution.
+/// Collects the protocol events of one check's executions (it is their mappings'
+/// observer).
 ///
 /// Events are kept per OS thread: loom and shuttle run a whole execution on the OS
 /// thread that called them, and the stateful checker's parallel workers each run
@@ -127,8 +129,7 @@ pub struct Recorder {
 
 thread_local! {
     /// The events of the execution running on this OS thread: (recorder, events).
-    static BUFFER: std::cell::RefCell<(u64, Vec<Event>)> =
-        const { std::cell::RefCell::new((0, Vec::new())) };
+    static BUFFER: RefCell<(u64, Vec<Event>)> = const { RefCell::new((0, Vec::new())) };
 }
 
 static NEXT_RECORDER: AtomicU64 = AtomicU64::new(1);
@@ -143,6 +144,7 @@ impl Recorder {
     /// A recorder that asks `thread_name` (the backend's) who emitted each event;
     /// `real_threads` when the backend runs model threads on OS threads of their own.
     pub fn new(thread_name: fn() -> Option<String>, real_threads: bool) -> Arc<Self> {
+        install();
         Arc::new(Recorder {
             thread_name,
             id: NEXT_RECORDER.fetch_add(1, Ordering::Relaxed),
