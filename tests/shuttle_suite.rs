@@ -105,3 +105,84 @@ fn random_matches_every_expectation() {
         bad.join("\n")
     );
 }
+
+/// One thread PMD-faults a 2 MiB hole and then 4 KiB-faults a page of it (downgrading
+/// the zero PMD entry); two more threads 4 KiB-fault other pages of the same 2 MiB;
+/// one wait bucket. With downgrade-wake-one the two sleepers on the PMD entry get one
+/// wakeup: a depth-3 bug that random finds within a few hundred schedules and that
+/// PCT, calibrated on one creation-order execution, missed over 20,000.
+const PCT_SHAPE: &str = r#"name = "pct-shape"
+wait_buckets = 1
+[file]
+size_pages = 0x200
+[[vma]]
+start = 0x7f0000000000
+end = 0x7f0000200000
+pgoff = 0x0
+[[thread]]
+ops = [ { op = "fault", addr = 0x7f0000000000, size = "pmd" }, { op = "fault", addr = 0x7f0000001000, size = "pte" } ]
+[[thread]]
+ops = [ { op = "fault", addr = 0x7f0000002000, size = "pte" } ]
+[[thread]]
+ops = [ { op = "fault", addr = 0x7f0000005000, size = "pte" } ]
+"#;
+
+/// Schedules to the first failure (None: none within the budget).
+fn first_failure(
+    kind: CheckerKind,
+    s: &Scenario,
+    bugs: daxlock::dax::Bugs,
+    n: usize,
+    seed: u64,
+) -> Option<usize> {
+    let budget = Budget {
+        iterations: Some(n),
+        seed,
+        depth: Some(3),
+        first_failure_only: true,
+        ..Budget::default()
+    };
+    let r = gate::run_checker(kind, s, bugs, &budget).unwrap();
+    (r.verdict != Verdict::Verified).then(|| r.first_failure_at.unwrap_or(r.schedules))
+}
+
+/// PCT finds what random finds: on the shape above and on every failing variant of the
+/// catalogue, whenever random finds the failure within N schedules, PCT (depth 3) does
+/// too, for several seeds.
+#[test]
+fn pct_finds_what_random_finds() {
+    daxlock::check::runner::quiet_checker_panics();
+    const N: usize = 2000;
+    let shape = Scenario::from_toml(PCT_SHAPE, "pct-shape").unwrap();
+    let bug = daxlock::dax::Bugs::fixed()
+        .with("downgrade-wake-one")
+        .unwrap();
+    let mut cases: Vec<(Scenario, daxlock::dax::Bugs)> = vec![(shape, bug)];
+    for s in catalogue() {
+        for &(bugs, expected) in &s.expect {
+            if expected != Verdict::Verified {
+                cases.push((s.clone(), bugs));
+            }
+        }
+    }
+    let mut missed = Vec::new();
+    for (s, bugs) in &cases {
+        for seed in 0..3 {
+            let random = first_failure(CheckerKind::Random, s, *bugs, N, seed);
+            let pct = first_failure(CheckerKind::Pct, s, *bugs, N, seed);
+            if random.is_some() && pct.is_none() {
+                missed.push(format!(
+                    "{} [{}] seed {seed}: random at #{}",
+                    s.name,
+                    bugs.variant(),
+                    random.unwrap()
+                ));
+            }
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "PCT missed what random found:\n{}",
+        missed.join("\n")
+    );
+}

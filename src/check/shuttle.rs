@@ -77,10 +77,10 @@ pub fn iteration_seed(seed: u64, k: usize) -> u64 {
 
 /// How one execution picks the next task. One implementation per file: random, PCT.
 pub trait Strategy: Send + 'static {
-    /// Whether every run starts with one deterministic calibration execution
-    /// (`begin(None)`), whose contended step count is then given to `calibrated`.
-    fn calibrates(&self) -> bool {
-        false
+    /// How many deterministic calibration executions (`begin(None)`) every run starts
+    /// with; each one's contended step count is then given to `calibrated`.
+    fn calibrations(&self) -> usize {
+        0
     }
     /// Starts an execution: seeded, or the calibration execution.
     fn begin(&mut self, seed: Option<u64>);
@@ -130,7 +130,9 @@ impl<S: Strategy> Scheduler for Recorded<S> {
         self.finish_previous();
         if self.calibrating {
             let steps = self.rec().contended;
-            self.rec().calibration_steps = Some(steps);
+            let mut r = self.rec();
+            r.calibration_steps = Some(r.calibration_steps.unwrap_or(0).max(steps));
+            drop(r);
             self.strategy.calibrated(steps);
         }
         if self.stop.load(Ordering::Relaxed) {
@@ -191,9 +193,7 @@ pub fn explore<S: Strategy>(
     let keep = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let rec = Arc::new(Mutex::new(Recording::default()));
-    let calibration = strategy.calibrates().then_some(None);
-    let todo: Vec<Option<usize>> = calibration
-        .into_iter()
+    let todo: Vec<Option<usize>> = std::iter::repeat_n(None, strategy.calibrations())
         .chain(shard.iterations(iterations).map(Some))
         .collect();
     let scheduler = Recorded {
