@@ -645,3 +645,43 @@ fn no_recheck_collides_when_an_entry_appears_during_preload() {
     );
     assert!(m.queued_waiters().is_empty());
 }
+
+// ---------------------------------------------------------------------------------
+// i_mmap_sem scope.
+
+/// ext4 holds i_mmap_sem for reading inside each fault-handler call, not across the
+/// PMD handler and the PTE handler it falls back to: a truncate queued while the PMD
+/// fault runs gets in between, and the PTE fault reads the new i_size (SIGBUS past
+/// EOF). With the lock held across both handlers the truncate would wait for the PTE
+/// fault, which would map the page first (and this test would wait for it in vain).
+#[test]
+fn truncate_runs_between_a_pmd_fallback_and_the_pte_fault() {
+    // vm_pgoff 1: the PMD fault falls back at once (colours differ).
+    let misaligned = Vma { pgoff: 1, ..vma() };
+    let m = Arc::new(M::new(1, &MappingConfig::new(FILE_PAGES, vec![misaligned])));
+    let m2 = m.clone();
+    let hook: Hook = Box::new(move || {
+        // Between the handlers: a truncate on another thread gets i_mmap_sem.
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            m2.truncate(0);
+            tx.send(()).unwrap();
+        });
+        rx.recv_timeout(FINISH)
+            .expect("the truncate ran between the PMD and the PTE handler");
+    });
+    let (result, events) = captured(Some(("pte-handler", hook)), || {
+        m.access(START + 0x5000, false, true)
+    });
+    assert_eq!(
+        result,
+        AccessResult::Sigbus { spurious: false },
+        "{:?}",
+        names(&events)
+    );
+    let order = names(&events);
+    let fallback = order.iter().position(|n| *n == "fallback").unwrap();
+    let sigbus = order.iter().position(|n| *n == "sigbus").unwrap();
+    assert!(fallback < sigbus, "{order:?}");
+    assert!(m.entries().is_empty());
+}

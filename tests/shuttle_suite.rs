@@ -170,12 +170,11 @@ fn pct_finds_what_random_finds() {
         for seed in 0..3 {
             let random = first_failure(CheckerKind::Random, s, *bugs, N, seed);
             let pct = first_failure(CheckerKind::Pct, s, *bugs, N, seed);
-            if random.is_some() && pct.is_none() {
+            if let (Some(at), None) = (random, pct) {
                 missed.push(format!(
-                    "{} [{}] seed {seed}: random at #{}",
+                    "{} [{}] seed {seed}: random at #{at}",
                     s.name,
-                    bugs.variant(),
-                    random.unwrap()
+                    bugs.variant()
                 ));
             }
         }

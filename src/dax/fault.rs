@@ -94,6 +94,11 @@ impl<B: Backend> Mapping<B> {
                 // Kernel: ext4_dax_huge_fault() holds i_mmap_sem for this call only.
                 let i_size = B::read(&self.i_mmap);
                 result = self.pmd_fault(&vma, addr, write, *i_size);
+                drop(i_size);
+                if result == FaultResult::Fallback {
+                    // Kernel: __handle_mm_fault() goes on to handle_pte_fault().
+                    dax_event!(self, "pte-handler", addr = addr);
+                }
             }
             if result == FaultResult::Fallback {
                 if write && huge_ro {
