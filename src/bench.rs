@@ -117,8 +117,13 @@ pub fn zoo(
     Ok(out)
 }
 
-/// Schedules per second of each checker on every catalogue scenario's fixed variant.
-pub fn speed(scenarios: &[Scenario]) -> Result<String, crate::check::CheckError> {
+/// Executions per second of each checker (stateful, loom with the gate's settings,
+/// random and PCT over `iterations` schedules, real threads over a tenth of them) on
+/// every catalogue scenario's fixed variant.
+pub fn speed(
+    scenarios: &[Scenario],
+    iterations: usize,
+) -> Result<String, crate::check::CheckError> {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -127,6 +132,7 @@ pub fn speed(scenarios: &[Scenario]) -> Result<String, crate::check::CheckError>
     );
     for s in scenarios {
         for kind in [
+            CheckerKind::Stateful,
             CheckerKind::Loom,
             CheckerKind::Random,
             CheckerKind::Pct,
@@ -139,10 +145,11 @@ pub fn speed(scenarios: &[Scenario]) -> Result<String, crate::check::CheckError>
             }
             let budget = Budget {
                 iterations: Some(if kind == CheckerKind::Threads {
-                    200
+                    (iterations / 10).max(1)
                 } else {
-                    2000
+                    iterations
                 }),
+                loom_default_bound: Some(crate::gate::GATE_LOOM_BOUND),
                 ..Budget::default()
             };
             let r = run_checker(kind, s, crate::dax::Bugs::fixed(), &budget)?;

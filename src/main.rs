@@ -119,11 +119,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 2_000_000)]
         loom_cap: usize,
     },
-    /// Throughput of each checker on the seed scenario.
+    /// Executions per second of each checker (stateful, loom with the gate's bounds,
+    /// random and PCT over --iterations, real threads over a tenth of them) on every
+    /// catalogue scenario's fixed variant.
     Speed {
         /// The catalogue directory.
         #[arg(long, default_value = "verify")]
         dir: PathBuf,
+        /// Shuttle iterations per scenario (real threads run a tenth of them).
+        #[arg(long, default_value_t = 2000)]
+        iterations: usize,
     },
 }
 
@@ -339,9 +344,10 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
                     .map(|(b, v)| format!("{}={v}", b.variant()))
                     .collect();
                 println!(
-                    "  {:<28} {} threads  {}",
+                    "  {:<32} {} thread{}  {}",
                     s.name,
                     s.threads.len(),
+                    if s.threads.len() == 1 { "" } else { "s" },
                     expect.join(" ")
                 );
             }
@@ -354,7 +360,10 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
         Command::Bench { what } => match what {
             BenchCommand::Zoo { dir, seeds, cap } => {
                 let scenarios = load_catalogue(&dir)?;
-                print!("{}", bench::zoo(&scenarios, seeds.max(1), cap.max(1))?);
+                if seeds == 0 || cap == 0 {
+                    return Err(BadInput("--seeds and --cap must be at least 1".into()));
+                }
+                print!("{}", bench::zoo(&scenarios, seeds, cap)?);
                 Ok(true)
             }
             BenchCommand::Stateful { dir, loom_cap } => {
@@ -365,9 +374,12 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
                 print!("{}", bench::stateful(&scenarios, loom_cap)?);
                 Ok(true)
             }
-            BenchCommand::Speed { dir } => {
+            BenchCommand::Speed { dir, iterations } => {
+                if iterations == 0 {
+                    return Err(BadInput("--iterations must be at least 1".into()));
+                }
                 let scenarios = load_catalogue(&dir)?;
-                print!("{}", bench::speed(&scenarios)?);
+                print!("{}", bench::speed(&scenarios, iterations)?);
                 Ok(true)
             }
         },

@@ -912,3 +912,50 @@ fn verify_coverage_counts_only_rows_that_ran() {
         );
     }
 }
+
+/// Zero seeds, cap or iterations for a benchmark is bad input, not silently 1.
+#[test]
+fn bad_input_bench_zero_budgets() {
+    bad_input(
+        &["bench", "zoo", "--seeds", "0"],
+        &["--seeds and --cap must be at least 1"],
+    );
+    bad_input(
+        &["bench", "zoo", "--cap", "0"],
+        &["--seeds and --cap must be at least 1"],
+    );
+    bad_input(
+        &["bench", "speed", "--iterations", "0"],
+        &["--iterations must be at least 1"],
+    );
+}
+
+/// `RUST_LOG` output written to a pipe carries no ANSI colour codes.
+#[test]
+fn rust_log_to_a_pipe_has_no_colour_codes() {
+    let o = Command::new(env!("CARGO_BIN_EXE_daxlock"))
+        .args([
+            "run",
+            "verify/seed-sequential.toml",
+            "--checker",
+            "random",
+            "--iterations",
+            "1",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_LOG", "daxlock=debug")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("pmd-fault"), "{err}");
+    assert!(!err.contains('\u{1b}'), "ANSI codes in: {err}");
+}
+
+/// `list` says "1 thread", not "1 threads".
+#[test]
+fn list_counts_threads_in_english() {
+    let o = daxlock(&["list"]);
+    let out = stdout(&o);
+    assert!(out.contains(" 1 thread "), "{out}");
+    assert!(!out.contains(" 1 threads"), "{out}");
+}

@@ -222,6 +222,7 @@ pub fn install() {
                     .with_writer(std::io::stderr)
                     .with_target(false)
                     .with_thread_names(true)
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                     .with_filter(EnvFilter::from_default_env()),
             )
             .try_init();
