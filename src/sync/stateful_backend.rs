@@ -359,7 +359,9 @@ fn set_phase(task: usize, phase: Phase) {
     Store::with(|s| s.tasks[task].phase = phase);
 }
 
-/// The scheduling point before a visible operation (acquire, notify, join).
+/// The scheduling point before a notify. Acquires and joins make the same decision
+/// inside their wait loops ([`acquire_when`], `join`), where they also block at once
+/// if the operation is not enabled.
 ///
 /// Lipton's reduction: an acquire is a right mover and a release a left mover, so a
 /// task's steps between two scheduling points may be any acquires, then at most one
