@@ -2,8 +2,9 @@
 
 use crate::check::shuttle::Shard;
 use crate::check::stateful::{Progress, DEFAULT_MAX_STATES};
+use crate::check::target::Target;
 use crate::check::{
-    check_with, CheckError, CheckReport, LoomChecker, PctChecker, RandomChecker, StatefulChecker,
+    check_on, CheckError, CheckReport, LoomChecker, PctChecker, RandomChecker, StatefulChecker,
     ThreadsChecker, Verdict,
 };
 use crate::dax::Bugs;
@@ -92,6 +93,8 @@ pub struct Budget {
     pub all_hangs: bool,
     /// Stateful: live counters for a progress bar.
     pub progress: Option<Arc<Progress>>,
+    /// Where scenarios run: the model (default) or a registered target (kernel).
+    pub target: Arc<dyn Target>,
 }
 
 impl Default for Budget {
@@ -110,6 +113,7 @@ impl Default for Budget {
             loom_default_bound: None,
             all_hangs: false,
             progress: None,
+            target: Arc::new(crate::check::Model),
         }
     }
 }
@@ -142,14 +146,16 @@ pub fn run_checker(
                 .preemption_bound
                 .or(scenario.check.preemption_bound)
                 .or(budget.loom_default_bound);
-            check_with(
+            check_on(
+                &*budget.target,
                 &LoomChecker::for_threads(scenario.threads.len(), bound),
                 scenario,
                 bugs,
                 budget.first_failure_only,
             )
         }
-        CheckerKind::Random => check_with(
+        CheckerKind::Random => check_on(
+            &*budget.target,
             &RandomChecker {
                 iterations,
                 seed: budget.seed,
@@ -159,7 +165,8 @@ pub fn run_checker(
             bugs,
             budget.first_failure_only,
         ),
-        CheckerKind::Pct => check_with(
+        CheckerKind::Pct => check_on(
+            &*budget.target,
             &PctChecker {
                 iterations,
                 depth: budget
@@ -173,10 +180,15 @@ pub fn run_checker(
             bugs,
             budget.first_failure_only,
         ),
-        CheckerKind::Stateful => check_with(
+        CheckerKind::Stateful => check_on(
+            &*budget.target,
             &StatefulChecker {
                 max_states: budget.max_states,
-                jobs: budget.jobs.max(1),
+                jobs: if budget.target.serial() {
+                    1
+                } else {
+                    budget.jobs.max(1)
+                },
                 shard: budget.shard,
                 replay: None,
                 progress: budget.progress.clone().unwrap_or_default(),
@@ -187,7 +199,8 @@ pub fn run_checker(
             bugs,
             budget.first_failure_only,
         ),
-        CheckerKind::Threads => check_with(
+        CheckerKind::Threads => check_on(
+            &*budget.target,
             &ThreadsChecker::<ParkingLot>::new(
                 budget.iterations.unwrap_or(200) * budget.scale.max(1),
                 budget.watchdog,
@@ -255,6 +268,12 @@ pub fn verify(
                 continue;
             }
             for &(bugs, expected) in &s.expect {
+                // A variant the target cannot re-introduce (a model-only bug on the
+                // kernel target) has no row; bug coverage asks only for its bugs.
+                let known = budget.target.bug_names();
+                if !bugs.names().iter().all(|n| known.contains(n)) {
+                    continue;
+                }
                 jobs.push((s, kind, bugs, expected));
             }
         }
@@ -318,8 +337,14 @@ pub fn verify(
 /// `[check] checkers = []`, or `verify --checker` leaving them out), or whose row
 /// failed, does not count.
 pub fn uncovered_bugs(rows: &[GateRow]) -> Vec<&'static str> {
+    uncovered_bugs_of(rows, &crate::check::Model)
+}
+
+/// [`uncovered_bugs`] among the bugs `target` can re-introduce.
+pub fn uncovered_bugs_of(rows: &[GateRow], target: &dyn Target) -> Vec<&'static str> {
     crate::dax::bugs::ALL_BUGS
         .iter()
+        .filter(|b| target.bug_names().contains(&b.name))
         .filter(|b| {
             let bugs = Bugs::fixed().with(b.name).expect("catalogue bug");
             !rows.iter().any(|row| {

@@ -72,6 +72,9 @@ enum Command {
         /// Ten times the shuttle budgets.
         #[arg(long)]
         deep: bool,
+        /// `model` or `kernel` (see `run --target`).
+        #[arg(long, default_value = "model")]
+        target: String,
         /// JSON on stdout: one object per scenario × variant, and a summary.
         #[arg(long)]
         json: bool,
@@ -137,6 +140,42 @@ struct VariantArgs {
     /// Re-introduce a bug (repeatable); see `daxlock list`.
     #[arg(long = "bug", value_name = "NAME")]
     bugs: Vec<String>,
+    /// What to check: `model` (fs/dax.c v4.13 in Rust) or `kernel` (a Linux tree's
+    /// own fs/dax.c, from the daxlock-kernel binary; see the README).
+    #[arg(long, default_value = "model")]
+    target: String,
+}
+
+/// The target named on the command line. `kernel` in a binary without it runs the
+/// `daxlock-kernel` binary built beside this one, with the same arguments.
+fn target(name: &str) -> Result<std::sync::Arc<dyn daxlock::check::Target>, BadInput> {
+    if let Some(t) = daxlock::check::target::lookup(name) {
+        return Ok(t);
+    }
+    if name != "kernel" {
+        return Err(BadInput(format!(
+            "unknown target `{name}` (known: model, kernel)"
+        )));
+    }
+    let sibling = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("daxlock-kernel")))
+        .filter(|p| p.is_file());
+    match sibling {
+        Some(exe) => {
+            let status = std::process::Command::new(&exe)
+                .args(std::env::args_os().skip(1))
+                .status()
+                .map_err(|e| BadInput(format!("{}: {e}", exe.display())))?;
+            std::process::exit(status.code().unwrap_or(2));
+        }
+        None => Err(BadInput(
+            "the kernel target is built apart (it compiles GPL kernel code): \
+             DAXLOCK_KERNEL_SRC=<linux tree> cargo build --release -p daxlock-kernel, \
+             then run this command again (README: The kernel target)"
+                .into(),
+        )),
+    }
 }
 
 #[derive(Args)]
@@ -217,6 +256,7 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, BadInput> {
         loom_default_bound: None,
         all_hangs: args.all_hangs,
         progress: None,
+        target: std::sync::Arc::new(daxlock::check::Model),
     })
 }
 
@@ -258,7 +298,9 @@ fn spinner(enabled: bool, len: u64) -> Option<ProgressBar> {
     })
 }
 
-fn main() -> ExitCode {
+/// The command line (also compiled into the `daxlock-kernel` binary, which registers
+/// the kernel target first).
+pub fn main() -> ExitCode {
     let cli = Cli::parse();
     daxlock::check::runner::quiet_checker_panics();
     match dispatch(cli.command) {
@@ -292,7 +334,8 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
                 );
                 kinds.retain(|k| *k != CheckerKind::Loom);
             }
-            let budget = budget(&b, 1)?;
+            let mut budget = budget(&b, 1)?;
+            budget.target = target(&variant.target)?;
             run(&scenario, bugs, &kinds, &budget, json)
         }
         Command::Replay {
@@ -303,19 +346,22 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
         } => {
             let scenario = Scenario::from_path(&file)?;
             let bugs = Bugs::from_names(&variant.bugs)?;
-            replay(&scenario, bugs, &schedule, json)
+            let target = target(&variant.target)?;
+            replay(&*target, &scenario, bugs, &schedule, json)
         }
         Command::Verify {
             dir,
             checker,
             budget: b,
             deep,
+            target: t,
             json,
         } => {
             let scenarios = load_catalogue(&dir)?;
             let only = checker.as_deref().map(checkers).transpose()?;
             let mut budget = budget(&b, if deep { 10 } else { 1 })?;
             budget.loom_default_bound = Some(gate::GATE_LOOM_BOUND);
+            budget.target = target(&t)?;
             verify(&scenarios, only.as_deref(), &budget, json)
         }
         Command::Lemma { json } => {
@@ -481,6 +527,7 @@ fn run(
 }
 
 fn replay(
+    target: &dyn daxlock::check::Target,
     scenario: &Scenario,
     bugs: Bugs,
     schedule: &str,
@@ -490,16 +537,20 @@ fn replay(
         .trim()
         .starts_with(daxlock::check::stateful::SCHEDULE_PREFIX)
     {
-        daxlock::check::check(
+        daxlock::check::check_on(
+            target,
             &daxlock::check::StatefulChecker::replaying(schedule)?,
             scenario,
             bugs,
+            false,
         )?
     } else {
-        daxlock::check::check(
+        daxlock::check::check_on(
+            target,
             &daxlock::check::ReplayChecker::new(schedule)?,
             scenario,
             bugs,
+            false,
         )?
     };
     let path = scenario.path.as_deref();
@@ -547,7 +598,7 @@ fn verify(
         }
     }
     let failed: Vec<&GateRow> = rows.iter().filter(|r| !r.ok()).collect();
-    let uncovered = gate::uncovered_bugs(&rows);
+    let uncovered = gate::uncovered_bugs_of(&rows, &*budget.target);
     let find = |name: &str| scenarios.iter().find(|s| s.name == name);
     if json_out {
         let mut objects = Vec::new();

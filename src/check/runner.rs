@@ -6,9 +6,10 @@
 //! state) and how its outcome becomes a verdict are written once, here.
 
 use super::stateful::SearchStats;
+use super::target::{Model, SystemMaker, Target};
 use super::trace::{Event, Recorder};
 use super::verdict::Verdict;
-use crate::dax::{AccessResult, Bugs, Mapping, MappingConfig};
+use crate::dax::{AccessResult, Bugs, MappingConfig, System};
 use crate::scenario::{FaultSize, Op, Scenario};
 use crate::sync::Backend;
 use std::sync::{Arc, Mutex};
@@ -210,6 +211,16 @@ pub enum CheckError {
         /// Scenario.
         name: String,
     },
+    /// The target cannot run this scenario or variant.
+    #[error("{name}: the {target} target cannot run it: {message}")]
+    Unsupported {
+        /// Scenario.
+        name: String,
+        /// Target.
+        target: &'static str,
+        /// Why.
+        message: String,
+    },
     /// The model panicked: a defect, reported as such.
     #[error("{name}: the model panicked under {checker}: {message}")]
     ModelPanicked {
@@ -230,7 +241,7 @@ struct ExecOutcome {
 }
 
 /// Runs one thread's operations; returns problems it met.
-fn run_ops<B: Backend>(m: &Mapping<B>, ops: &[Op]) -> ExecOutcome {
+fn run_ops<B: Backend>(m: &dyn System<B>, ops: &[Op]) -> ExecOutcome {
     let mut out = ExecOutcome::default();
     for (i, op) in ops.iter().enumerate() {
         // All this thread holds between two operations: where it is and what it found.
@@ -271,20 +282,21 @@ fn run_ops<B: Backend>(m: &Mapping<B>, ops: &[Op]) -> ExecOutcome {
 /// mapping's observer (see [`crate::check::trace`]).
 pub const MAPPING_ID: u64 = 1;
 
-/// One execution: build the mapping, run every thread, join, check the end state.
+/// One execution: build the system, run every thread, join, check the end state.
 fn execute<B: Backend>(
+    maker: &SystemMaker<B>,
     config: &MappingConfig,
     recorder: &Arc<Recorder>,
     threads: &[Vec<Op>],
 ) -> ExecOutcome {
     let observer: Arc<dyn crate::dax::observe::Observer> = recorder.clone();
-    let m = Arc::new(Mapping::<B>::observed(MAPPING_ID, config, Some(observer)));
+    let m = maker(config, observer);
     let handles: Vec<_> = threads
         .iter()
         .enumerate()
         .map(|(i, ops)| {
             let (m, ops) = (m.clone(), ops.clone());
-            B::spawn(format!("t{}", i + 1), move || run_ops(&m, &ops))
+            B::spawn(format!("t{}", i + 1), move || run_ops(&*m, &ops))
         })
         .collect();
     let mut outcome = ExecOutcome::default();
@@ -376,6 +388,34 @@ pub fn check_with<C: Checker>(
     bugs: Bugs,
     first_failure_only: bool,
 ) -> Result<CheckReport, CheckError> {
+    check_on(&Model, checker, scenario, bugs, first_failure_only)
+}
+
+/// Checks of a serial target ([`Target::serial`]) run one at a time in a process.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// [`check_with`] on `target` (the model, or a registered one such as the kernel).
+pub fn check_on<C: Checker>(
+    target: &dyn Target,
+    checker: &C,
+    scenario: &Scenario,
+    bugs: Bugs,
+    first_failure_only: bool,
+) -> Result<CheckReport, CheckError> {
+    if let Err(message) = target.supports(scenario, bugs) {
+        return Err(CheckError::Unsupported {
+            name: scenario.name.clone(),
+            target: target.name(),
+            message,
+        });
+    }
+    let maker =
+        super::target::maker::<C::Backend>(target).map_err(|message| CheckError::Unsupported {
+            name: scenario.name.clone(),
+            target: target.name(),
+            message,
+        })?;
+    let _serial = target.serial().then(|| lock(&SERIAL));
     if let Some(max) = checker.max_threads() {
         if scenario.threads.len() > max {
             return Err(CheckError::TooManyThreads {
@@ -411,7 +451,7 @@ pub fn check_with<C: Checker>(
         Body::new(
             move || {
                 recorder.reset();
-                let outcome = execute::<C::Backend>(&config, &recorder, &threads);
+                let outcome = execute::<C::Backend>(&maker, &config, &recorder, &threads);
                 let mut c = lock(&collector);
                 let keep = c.record(outcome, &recorder);
                 if keep {

@@ -58,6 +58,13 @@ pub struct Bugs {
     /// Kernel: fixed by 13e451fdc1af and 876f29460cbd "dax: fix (PMD) data corruption
     /// when fault races with write" (v4.12).
     pub grab_after_iomap: bool,
+    /// Invalidation (truncate, write(2)) deletes an entry others wait on but wakes
+    /// only one of them; a woken waiter that finds no entry locks nothing, so it
+    /// never passes the wakeup on and the rest sleep forever. v4.13 itself woke one.
+    ///
+    /// Kernel: fixed by "dax: Wake up all waiters after invalidating dax entry"
+    /// (v5.13, a virtiofs hang).
+    pub invalidate_wake_one: bool,
 }
 
 /// One named bug: its `--bug` / `[expect]` name and a one-line summary.
@@ -111,6 +118,9 @@ bug_table! {
     grab_after_iomap, "grab-after-iomap",
         "fault looks the block up before locking the entry: stale zero page over data",
         "v4.12 13e451fdc1af/876f29460cbd \"dax: fix (PMD) data corruption when fault races with write\"";
+    invalidate_wake_one, "invalidate-wake-one",
+        "invalidation deletes a waited-on entry but wakes one waiter: the rest sleep forever",
+        "v5.13 \"dax: Wake up all waiters after invalidating dax entry\"";
 }
 
 /// An unknown bug name.
@@ -184,7 +194,7 @@ mod tests {
             assert_eq!(b.variant(), info.name);
         }
         assert_eq!(Bugs::fixed().variant(), "fixed");
-        assert_eq!(ALL_BUGS.len(), 8);
+        assert_eq!(ALL_BUGS.len(), 9);
     }
 
     #[test]

@@ -74,6 +74,25 @@ impl<B: Backend> Mapping<B> {
     /// or ext4_dax_fault(), each of which holds `i_mmap_sem` for reading for its own
     /// call only.
     pub fn access(&self, addr: u64, write: bool, huge: bool) -> AccessResult {
+        self.access_with(
+            addr,
+            write,
+            huge,
+            |vma, addr, write, i_size| self.pte_fault(vma, addr, write, i_size),
+            |vma, addr, write, i_size| self.pmd_fault(vma, addr, write, i_size),
+        )
+    }
+
+    /// [`Mapping::access`] with other fault handlers (the kernel target's): the
+    /// core-mm dispatch around them is this one.
+    pub fn access_with(
+        &self,
+        addr: u64,
+        write: bool,
+        huge: bool,
+        pte_fault: impl Fn(&Vma, u64, bool, u64) -> FaultResult,
+        pmd_fault: impl Fn(&Vma, u64, bool, u64) -> FaultResult,
+    ) -> AccessResult {
         let Some(vma) = self.find_vma(addr) else {
             return AccessResult::NoVma;
         };
@@ -93,7 +112,7 @@ impl<B: Backend> Mapping<B> {
             if huge && (pmd_none || (write && huge_ro)) {
                 // Kernel: ext4_dax_huge_fault() holds i_mmap_sem for this call only.
                 let i_size = B::read(&self.i_mmap);
-                result = self.pmd_fault(&vma, addr, write, *i_size);
+                result = pmd_fault(&vma, addr, write, *i_size);
                 drop(i_size);
                 if result == FaultResult::Fallback {
                     // Kernel: __handle_mm_fault() goes on to handle_pte_fault().
@@ -108,7 +127,7 @@ impl<B: Backend> Mapping<B> {
                 // Kernel: ext4_dax_fault() takes i_mmap_sem again (and i_size is read
                 // afresh): a truncate can run between a PMD fallback and this.
                 let i_size = B::read(&self.i_mmap);
-                result = self.pte_fault(&vma, addr, write, *i_size);
+                result = pte_fault(&vma, addr, write, *i_size);
             }
             match result {
                 FaultResult::Sigbus { spurious } => return AccessResult::Sigbus { spurious },
@@ -121,7 +140,7 @@ impl<B: Backend> Mapping<B> {
     }
 
     /// The block for `pages` pages at `index`. Kernel: iomap_begin().
-    fn iomap(&self, index: u64, pages: u64, write: bool) -> Block {
+    pub fn iomap(&self, index: u64, pages: u64, write: bool) -> Block {
         let b = B::locked(&self.fs, |fs| fs.iomap(index, pages, write));
         dax_event!(
             self,

@@ -23,8 +23,16 @@ impl<B: Backend> Mapping<B> {
     /// - no zero entry and no zero-page mapping covers an allocated block (harm: a
     ///   read returns zeros over written data).
     pub fn end_state_violations(&self) -> Vec<String> {
-        let mut out = Vec::new();
         let tree = B::lock(&self.tree).clone();
+        let queued: Vec<u64> = self.waits.queued().iter().map(|k| k.index).collect();
+        self.end_state_violations_of(&tree, &queued)
+    }
+
+    /// [`Mapping::end_state_violations`] for another page tree and wait table (the
+    /// kernel target's, read out of its C state), with this mapping's file and page
+    /// tables: `queued` holds the key index of every waiter left queued.
+    pub fn end_state_violations_of(&self, tree: &super::tree::Tree, queued: &[u64]) -> Vec<String> {
+        let mut out = Vec::new();
         let fs = B::lock(&self.fs).clone();
         let pt = B::lock(&self.pt).clone();
         for (slot, e) in tree.iter() {
@@ -39,8 +47,8 @@ impl<B: Backend> Mapping<B> {
                 }
             }
         }
-        for key in self.waits.queued() {
-            out.push(format!("waiter on key {:#x} left queued", key.index));
+        for index in queued {
+            out.push(format!("waiter on key {index:#x} left queued"));
         }
         out.extend(tree.overlaps());
         for (base, slot) in pt.slots() {

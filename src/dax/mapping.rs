@@ -471,7 +471,16 @@ impl<B: Backend> Mapping<B> {
                 kind = e.kind.as_str()
             );
         }
-        self.put_unlocked(index, found.map(|(_, e)| e));
+        // Kernel: put_unlocked_entry(..., WAKE_ALL): every waiter must look again,
+        // since a woken waiter that finds no entry locks nothing and wakes no one.
+        if let Some((_, e)) = found {
+            let mode = if self.bugs.invalidate_wake_one {
+                WakeMode::One
+            } else {
+                WakeMode::All
+            };
+            self.wake(index, e.size, mode);
+        }
         removed
     }
 
@@ -541,6 +550,26 @@ impl<B: Backend> Mapping<B> {
                 })
             })
             .collect()
+    }
+
+    /// The page tables, under their lock (for another target's page-table hooks).
+    pub fn page_table_lock(&self) -> &B::Mutex<PageTable> {
+        &self.pt
+    }
+
+    /// The filesystem's block map, under its lock.
+    pub fn fs_lock(&self) -> &B::Mutex<super::file::FsState> {
+        &self.fs
+    }
+
+    /// ext4's `i_mmap_sem` with i_size in pages.
+    pub fn i_mmap_lock(&self) -> &B::RwLock<u64> {
+        &self.i_mmap
+    }
+
+    /// The scenario's VMAs.
+    pub fn vmas(&self) -> &[Vma] {
+        &self.vmas
     }
 
     /// A snapshot of the page tree: every `(slot, entry)` in index order.

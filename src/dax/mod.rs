@@ -14,6 +14,7 @@ mod invariants;
 pub mod mapping;
 pub mod observe;
 pub mod pagetable;
+pub mod system;
 pub mod tree;
 pub mod units;
 pub mod wait;
@@ -23,6 +24,7 @@ pub use entry::{Entry, EntryKind, EntrySize};
 pub use fault::{AccessResult, FaultResult};
 pub use file::{Block, Extent, FileLayout, Vma};
 pub use mapping::{GrabError, Held, Mapping, MappingConfig};
+pub use system::System;
 pub use wait::{WaitKey, WaitTable, WakeMode};
 
 #[cfg(test)]

@@ -1,0 +1,151 @@
+//! Where a scenario runs: the model, or another [`System`] a front end registers
+//! (the kernel target of the `daxlock-kernel` crate).
+//!
+//! A checker is generic over its backend `B`; a target is chosen at run time. The
+//! bridge is [`Target::maker`]: given the backend's `TypeId`, it hands back the
+//! function that builds one execution's system on that backend ([`SystemMaker`]).
+//! [`maker_for`] writes that match once for every backend, so a target only says
+//! how to build its system for any `B` ([`Family`]).
+
+use crate::dax::observe::Observer;
+use crate::dax::{Bugs, Mapping, MappingConfig, System};
+use crate::scenario::Scenario;
+use crate::sync::{Backend, Loom, ParkingLot, Shuttle, Stateful, StdSync};
+use std::any::{Any, TypeId};
+use std::sync::Arc;
+
+/// Builds the system one execution runs on, on backend `B`.
+pub type SystemMaker<B> =
+    Arc<dyn Fn(&MappingConfig, Arc<dyn Observer>) -> Arc<dyn System<B>> + Send + Sync>;
+
+/// A target scenarios can be checked on.
+pub trait Target: Send + Sync + 'static {
+    /// Its `--target` name.
+    fn name(&self) -> &'static str;
+    /// Whether it can run `scenario` with `bugs`; the error is one sentence (an
+    /// operation it has no code for, a bug it cannot re-introduce).
+    fn supports(&self, scenario: &Scenario, bugs: Bugs) -> Result<(), String>;
+    /// The [`SystemMaker`] for the backend whose `TypeId` is `backend`, boxed; `None`
+    /// for a backend it cannot run on.
+    fn maker(&self, backend: TypeId) -> Option<Box<dyn Any>>;
+    /// True when two executions cannot run at once in one process (the kernel
+    /// target's C globals): the runner then runs one check at a time, and the
+    /// stateful search with one job.
+    fn serial(&self) -> bool {
+        false
+    }
+    /// The zoo bugs it can re-introduce (the gate asks each to be caught).
+    fn bug_names(&self) -> Vec<&'static str> {
+        crate::dax::bugs::bug_names()
+    }
+    /// One line on what it runs (for reports): `model (v4.13)`, `kernel 6.1.172`.
+    fn describe(&self) -> String {
+        self.name().to_owned()
+    }
+}
+
+impl std::fmt::Debug for dyn Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a target builds its system on any backend.
+pub trait Family: Clone + Send + Sync + 'static {
+    /// One execution's system on backend `B`.
+    fn build<B: Backend>(
+        &self,
+        config: &MappingConfig,
+        observer: Arc<dyn Observer>,
+    ) -> Arc<dyn System<B>>;
+}
+
+/// [`Target::maker`] for a [`Family`]: one arm per backend.
+pub fn maker_for<F: Family>(family: &F, backend: TypeId) -> Option<Box<dyn Any>> {
+    fn boxed<B: Backend, F: Family>(family: &F) -> Box<dyn Any> {
+        let family = family.clone();
+        let maker: SystemMaker<B> =
+            Arc::new(move |config, observer| family.build::<B>(config, observer));
+        Box::new(maker)
+    }
+    if backend == TypeId::of::<ParkingLot>() {
+        Some(boxed::<ParkingLot, F>(family))
+    } else if backend == TypeId::of::<StdSync>() {
+        Some(boxed::<StdSync, F>(family))
+    } else if backend == TypeId::of::<Loom>() {
+        Some(boxed::<Loom, F>(family))
+    } else if backend == TypeId::of::<Shuttle>() {
+        Some(boxed::<Shuttle, F>(family))
+    } else if backend == TypeId::of::<Stateful>() {
+        Some(boxed::<Stateful, F>(family))
+    } else {
+        None
+    }
+}
+
+/// The model of `crate::dax`: fs/dax.c as of v4.13, with the zoo's fixes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Model;
+
+impl Family for Model {
+    fn build<B: Backend>(
+        &self,
+        config: &MappingConfig,
+        observer: Arc<dyn Observer>,
+    ) -> Arc<dyn System<B>> {
+        Arc::new(Mapping::<B>::observed(
+            super::runner::MAPPING_ID,
+            config,
+            Some(observer),
+        ))
+    }
+}
+
+impl Target for Model {
+    fn name(&self) -> &'static str {
+        "model"
+    }
+    fn supports(&self, _: &Scenario, _: Bugs) -> Result<(), String> {
+        Ok(())
+    }
+    fn maker(&self, backend: TypeId) -> Option<Box<dyn Any>> {
+        maker_for(self, backend)
+    }
+    fn describe(&self) -> String {
+        "model (fs/dax.c v4.13)".to_owned()
+    }
+}
+
+/// The system maker of `target` for backend `B`, or why there is none.
+pub fn maker<B: Backend>(target: &dyn Target) -> Result<SystemMaker<B>, String> {
+    target
+        .maker(TypeId::of::<B>())
+        .and_then(|b| b.downcast::<SystemMaker<B>>().ok())
+        .map(|b| *b)
+        .ok_or_else(|| format!("the {} target cannot run on this backend", target.name()))
+}
+
+/// Targets a front end registered besides the model (the kernel target's binary
+/// registers itself before parsing its command line).
+static REGISTERED: std::sync::Mutex<Vec<Arc<dyn Target>>> = std::sync::Mutex::new(Vec::new());
+
+/// Makes `target` available to `--target`.
+pub fn register(target: Arc<dyn Target>) {
+    REGISTERED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(target);
+}
+
+/// The target called `name`: `model`, or a registered one.
+pub fn lookup(name: &str) -> Option<Arc<dyn Target>> {
+    if name == "model" {
+        return Some(Arc::new(Model));
+    }
+    REGISTERED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .find(|t| t.name() == name)
+        .cloned()
+}

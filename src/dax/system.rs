@@ -1,0 +1,47 @@
+//! What a scenario's operations run against.
+//!
+//! The model's [`Mapping`] is one implementation; the kernel target (a separate,
+//! GPL crate running a Linux tree's own fs/dax.c) is another. The runner drives
+//! either through this trait, so verdicts, traces and replay are one code path.
+
+use super::fault::AccessResult;
+use super::mapping::Mapping;
+use crate::sync::Backend;
+
+/// A file with its mappings, as the scenario's threads use it.
+pub trait System<B: Backend>: Send + Sync + 'static {
+    /// A load (or store) at `addr`, faulting until it is mapped.
+    /// Kernel: __handle_mm_fault() and the DAX fault handlers.
+    fn access(&self, addr: u64, write: bool, huge: bool) -> AccessResult;
+    /// Kernel: vfs_fsync() → dax_writeback_mapping_range().
+    fn fsync(&self);
+    /// Kernel: truncate(2) → truncate_pagecache() → dax_delete_mapping_entry().
+    fn truncate(&self, size_pages: u64);
+    /// Kernel: write(2) → block allocation and dax_invalidate_mapping_entry_sync().
+    fn write(&self, pgoff: u64, pages: u64);
+    /// Faults one access may take before it counts as making no progress.
+    fn fault_limit(&self) -> usize;
+    /// Every end-state invariant broken, as sentences; call with no thread running.
+    fn end_state_violations(&self) -> Vec<String>;
+}
+
+impl<B: Backend> System<B> for Mapping<B> {
+    fn access(&self, addr: u64, write: bool, huge: bool) -> AccessResult {
+        Mapping::access(self, addr, write, huge)
+    }
+    fn fsync(&self) {
+        Mapping::fsync(self)
+    }
+    fn truncate(&self, size_pages: u64) {
+        Mapping::truncate(self, size_pages)
+    }
+    fn write(&self, pgoff: u64, pages: u64) {
+        Mapping::write(self, pgoff, pages)
+    }
+    fn fault_limit(&self) -> usize {
+        Mapping::fault_limit(self)
+    }
+    fn end_state_violations(&self) -> Vec<String> {
+        Mapping::end_state_violations(self)
+    }
+}
