@@ -1,0 +1,272 @@
+//! Builds the kernel target from the Linux tree named by `DAXLOCK_KERNEL_SRC`.
+//!
+//! Picks the entry-locking items out of the tree's own `fs/dax.c`, the wake
+//! functions out of `kernel/sched/wait.c`, compiles them with `lib/xarray.c`
+//! against the shims in `c/` and `shim/`, once per bug variant (each variant is
+//! the unmodified extract with one small source patch). Without the variable the
+//! crate builds with no kernel (every run says how to get one).
+
+#[path = "src/extract.rs"]
+#[allow(dead_code)]
+mod extract;
+#[path = "src/patches.rs"]
+mod patches;
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Items of kernel/sched/wait.c the DAX code reaches.
+const WAIT_ITEMS: &[&str] = &[
+    "WAITQUEUE_WALK_BREAK_CNT",
+    "__init_waitqueue_head",
+    "__wake_up_common",
+    "__wake_up_common_lock",
+    "__wake_up",
+    "prepare_to_wait",
+    "prepare_to_wait_exclusive",
+    "init_wait_entry",
+    "finish_wait",
+    "autoremove_wake_function",
+];
+
+/// Items of fs/dax.c: the entry locking, the wait table, the fault handlers,
+/// invalidation, writeback and dax_lock_mapping_entry().
+const DAX_ITEMS: &[&str] = &[
+    "DAX_WAIT_TABLE_BITS",
+    "DAX_WAIT_TABLE_ENTRIES",
+    "PG_PMD_COLOUR",
+    "PG_PMD_NR",
+    "PMD_ORDER",
+    "wait_table",
+    "init_dax_wait_table",
+    "DAX_SHIFT",
+    "DAX_LOCKED",
+    "DAX_PMD",
+    "DAX_ZERO_PAGE",
+    "DAX_EMPTY",
+    "dax_to_pfn",
+    "dax_make_entry",
+    "dax_is_locked",
+    "dax_entry_order",
+    "dax_is_pmd_entry",
+    "dax_is_pte_entry",
+    "dax_is_zero_entry",
+    "dax_is_empty_entry",
+    "dax_is_conflict",
+    "struct exceptional_entry_key",
+    "struct wait_exceptional_entry_queue",
+    "enum dax_wake_mode",
+    "dax_entry_waitqueue",
+    "wake_exceptional_entry_func",
+    "dax_wake_entry",
+    "get_unlocked_entry",
+    "wait_entry_unlocked",
+    "put_unlocked_entry",
+    "dax_unlock_entry",
+    "dax_lock_entry",
+    "dax_entry_size",
+    "dax_end_pfn",
+    "for_each_mapped_pfn",
+    "dax_mapping_is_cow",
+    "dax_mapping_set_cow",
+    "dax_associate_entry",
+    "dax_disassociate_entry",
+    "dax_lock_mapping_entry",
+    "dax_unlock_mapping_entry",
+    "grab_mapping_entry",
+    "__dax_invalidate_entry",
+    "dax_delete_mapping_entry",
+    "dax_invalidate_mapping_entry_sync",
+    "dax_iomap_pgoff",
+    "copy_cow_page_dax",
+    "dax_fault_is_synchronous",
+    "dax_fault_is_cow",
+    "dax_insert_entry",
+    "dax_writeback_one",
+    "dax_writeback_mapping_range",
+    "dax_iomap_direct_access",
+    "dax_load_hole",
+    "dax_pmd_load_hole",
+    "dax_fault_return",
+    "dax_fault_synchronous_pfnp",
+    "dax_fault_cow_page",
+    "dax_fault_iter",
+    "dax_iomap_pte_fault",
+    "dax_fault_check_fallback",
+    "dax_iomap_pmd_fault",
+];
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=DAXLOCK_KERNEL_SRC");
+    println!("cargo:rerun-if-changed=c");
+    println!("cargo:rerun-if-changed=shim");
+    println!("cargo:rerun-if-changed=src/extract.rs");
+    println!("cargo:rerun-if-changed=src/patches.rs");
+    let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
+    let src = env::var("DAXLOCK_KERNEL_SRC")
+        .ok()
+        .filter(|s| !s.is_empty());
+    let Some(src) = src else {
+        fs::write(
+            out.join("variants.rs"),
+            no_kernel("DAXLOCK_KERNEL_SRC is not set"),
+        )
+        .expect("write");
+        return;
+    };
+    let src = PathBuf::from(src);
+    match build(&src, &out) {
+        Ok(()) => println!("cargo:rustc-cfg=daxk_kernel"),
+        Err(e) => panic!("daxlock-kernel: {}: {e}", src.display()),
+    }
+}
+
+fn no_kernel(why: &str) -> String {
+    format!("/// Why this build has no kernel.\npub const NO_KERNEL: &str = {why:?};\n")
+}
+
+fn read(src: &Path, rel: &str) -> Result<String, String> {
+    let p = src.join(rel);
+    println!("cargo:rerun-if-changed={}", p.display());
+    fs::read_to_string(&p).map_err(|e| format!("{rel}: {e} (is this a Linux source tree?)"))
+}
+
+fn version(makefile: &str) -> String {
+    let field = |k: &str| {
+        makefile
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix(k)
+                    .map(|r| r.trim_start_matches([' ', '=']).trim().to_string())
+            })
+            .unwrap_or_default()
+    };
+    format!(
+        "{}.{}.{}",
+        field("VERSION"),
+        field("PATCHLEVEL"),
+        field("SUBLEVEL")
+    )
+}
+
+fn build(src: &Path, out: &Path) -> Result<(), String> {
+    let version = version(&read(src, "Makefile")?);
+    let dax = read(src, "fs/dax.c")?;
+    let wait = read(src, "kernel/sched/wait.c")?;
+    let xarray_c = read(src, "lib/xarray.c")?;
+    let xarray_h = read(src, "include/linux/xarray.h")?;
+    let gen = out.join("gen");
+    fs::create_dir_all(gen.join("linux")).map_err(|e| e.to_string())?;
+    let write = |name: &str, text: &str| {
+        fs::write(gen.join(name), text).map_err(|e| format!("{name}: {e}"))
+    };
+    write("linux/xarray.h", &xarray_h)?;
+    write("xarray.c", &xarray_c)?;
+    let wait_items =
+        extract::extract(&wait, WAIT_ITEMS).map_err(|e| format!("kernel/sched/wait.c: {e}"))?;
+    write(
+        "wait_tu.c",
+        &format!("#include \"mm_shim.h\"\n/* Extracted from kernel/sched/wait.c ({version}). */\n{wait_items}"),
+    )?;
+    let dax_items = extract::extract(&dax, DAX_ITEMS).map_err(|e| format!("fs/dax.c: {e}"))?;
+    let mut traces = String::new();
+    for t in extract::tracepoints(&dax_items) {
+        let _ = writeln!(traces, "#define {t}(...) ((void)0)");
+    }
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
+    let mut build = cc::Build::new();
+    build
+        .include(manifest.join("c"))
+        .include(manifest.join("shim"))
+        .include(&gen)
+        .flag("-fexceptions")
+        .flag("-fno-strict-aliasing")
+        .flag("-std=gnu11")
+        .flag("-Werror=implicit-function-declaration")
+        .warnings(false)
+        .opt_level(1)
+        .file(gen.join("xarray.c"))
+        .file(gen.join("wait_tu.c"))
+        .file(manifest.join("c/common.c"));
+    let mut rust = String::new();
+    let _ = writeln!(rust, "/// The kernel release the target was built from.");
+    let _ = writeln!(rust, "pub const KERNEL_VERSION: &str = {version:?};");
+    let _ = writeln!(rust, "/// The tree it was built from.");
+    let _ = writeln!(
+        rust,
+        "pub const KERNEL_SRC: &str = {:?};",
+        src.display().to_string()
+    );
+    let mut table = String::new();
+    let mut externs = String::new();
+    let mut skipped = String::new();
+    for variant in patches::variants() {
+        let patched = match patches::apply(&dax_items, &variant) {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = writeln!(skipped, "    ({:?}, {:?}),", variant.name, e);
+                continue;
+            }
+        };
+        let sym = format!("daxk_{}", variant.name.replace('-', "_"));
+        // The tree's global functions get the variant's prefix: each variant is
+        // linked into one binary.
+        let mut renames = String::new();
+        for item in extract::items(&dax_items) {
+            let global_fn = !item.text.trim_start().starts_with("static")
+                && !item.text.trim_start().starts_with('#')
+                && item.text.contains('(')
+                && !item.name.is_empty()
+                && !item.name.contains(' ');
+            if global_fn {
+                let _ = writeln!(renames, "#define {0} {sym}_{0}", item.name);
+            }
+        }
+        let file = format!("dax_{sym}.c");
+        write(
+            &file,
+            &format!(
+                "#include \"mm_shim.h\"\n#define DAXK_VARIANT {sym}\n{traces}{renames}\n/* Extracted from fs/dax.c ({version}), variant {}. */\n{patched}\n#include \"driver.c\"\n",
+                variant.name
+            ),
+        )?;
+        build.file(gen.join(&file));
+        for f in ["pte_fault", "pmd_fault"] {
+            let _ = writeln!(
+                externs,
+                "    fn {sym}_{f}(v: *const DaxkVma, addr: u64, write: i32) -> u32;"
+            );
+        }
+        for f in ["fsync"] {
+            let _ = writeln!(externs, "    fn {sym}_{f}() -> i32;");
+        }
+        for f in ["delete_entry", "invalidate_entry", "lock_unlock_entry"] {
+            let _ = writeln!(externs, "    fn {sym}_{f}(index: u64) -> i32;");
+        }
+        let _ = writeln!(externs, "    fn {sym}_reset();");
+        let _ = writeln!(
+            externs,
+            "    fn {sym}_waiters(ctx: *mut c_void, f: WaiterFn);"
+        );
+        let _ = writeln!(
+            table,
+            "    Variant {{ name: {:?}, about: {:?}, pte_fault: {sym}_pte_fault, pmd_fault: {sym}_pmd_fault, fsync: {sym}_fsync, delete_entry: {sym}_delete_entry, invalidate_entry: {sym}_invalidate_entry, lock_unlock_entry: {sym}_lock_unlock_entry, reset: {sym}_reset, waiters: {sym}_waiters }},",
+            variant.name, variant.about
+        );
+    }
+    build.compile("daxk");
+    let _ = writeln!(rust, "extern \"C-unwind\" {{\n{externs}}}");
+    let _ = writeln!(rust, "/// Every variant built: the unpatched tree first.");
+    let _ = writeln!(rust, "pub static VARIANTS: &[Variant] = &[\n{table}];");
+    let _ = writeln!(
+        rust,
+        "/// Patches that did not apply to this tree, with why."
+    );
+    let _ = writeln!(
+        rust,
+        "pub static SKIPPED: &[(&str, &str)] = &[\n{skipped}];"
+    );
+    fs::write(out.join("variants.rs"), rust).map_err(|e| e.to_string())
+}

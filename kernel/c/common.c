@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * daxlock kernel target: the parts of the kernel world that every bug variant
+ * shares (the file's mapping, the memmap, the xarray node allocator, RCU's
+ * deferred frees, the page-table lock) and the mm/ and iomap pieces fs/dax.c
+ * calls. Written for daxlock.
+ */
+#include "mm_shim.h"
+#include <sys/mman.h>
+
+__thread struct task_struct *daxk_current;
+spinlock_t daxk_ptl;
+struct page daxk_huge_zero_page = { .pfn = DAXK_HUGE_ZERO_PFN };
+struct kmem_cache *radix_tree_node_cachep;
+
+/* The file: at a fixed address, because fs/dax.c hashes the xarray's address
+ * into the wait table, and the buckets two keys share must not change from one
+ * run (or replay) to the next. */
+struct daxk_file {
+	struct address_space mapping;
+	struct inode inode;
+	struct file file;
+};
+#define DAXK_FIXED_ADDR ((void *)0x5a5a00000000UL)
+static struct daxk_file *daxk_the_file;
+static struct daxk_file daxk_fallback_file;
+
+struct daxk_file *daxk_file(void)
+{
+	if (!daxk_the_file) {
+		void *p = mmap(DAXK_FIXED_ADDR, 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		daxk_the_file = (p == DAXK_FIXED_ADDR) ? p : &daxk_fallback_file;
+	}
+	return daxk_the_file;
+}
+
+int daxk_file_is_fixed(void)
+{
+	return daxk_file() == DAXK_FIXED_ADDR;
+}
+
+struct address_space *daxk_mapping(void)
+{
+	return &daxk_file()->mapping;
+}
+
+/* ---- xarray nodes: freed all at once when the next execution starts ---- */
+struct daxk_alloc { struct daxk_alloc *next; long pad; };
+static struct daxk_alloc *daxk_allocs;
+
+void *kmem_cache_alloc_lru(struct kmem_cache *c, struct list_lru *lru, gfp_t gfp)
+{
+	(void)c; (void)lru; (void)gfp;
+	struct daxk_alloc *a = calloc(1, sizeof(*a) + sizeof(struct xa_node));
+	if (!a)
+		return NULL;
+	a->next = daxk_allocs;
+	daxk_allocs = a;
+	return a + 1;
+}
+
+void kmem_cache_free(struct kmem_cache *c, void *p)
+{
+	/* Freed when the execution ends, like an RCU grace period that lasts it. */
+	(void)c; (void)p;
+}
+
+void radix_tree_node_rcu_free(struct rcu_head *head)
+{
+	(void)head;
+}
+
+void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *))
+{
+	(void)head; (void)func;
+}
+
+/* ---- the memmap: struct pages for device frames, made on first use ---- */
+#define DAXK_MEMMAP_SLOTS (1 << 15)
+static struct page daxk_memmap[DAXK_MEMMAP_SLOTS];
+static unsigned int daxk_generation = 1;
+/* The pages in use this execution, for hashing. */
+static struct page *daxk_used[DAXK_MEMMAP_SLOTS];
+static unsigned long daxk_nused;
+
+struct page *pfn_to_page(unsigned long pfn)
+{
+	if (pfn == DAXK_HUGE_ZERO_PFN)
+		return &daxk_huge_zero_page;
+	unsigned long h = (pfn * 0x9E3779B97F4A7C15UL) >> 49;
+	for (unsigned long i = 0; i < DAXK_MEMMAP_SLOTS; i++) {
+		struct page *p = &daxk_memmap[(h + i) % DAXK_MEMMAP_SLOTS];
+		if (p->gen != daxk_generation) {
+			memset(p, 0, sizeof(*p));
+			p->gen = daxk_generation;
+			p->pfn = pfn;
+			p->refcount = 1;
+			daxk_used[daxk_nused++] = p;
+			return p;
+		}
+		if (p->pfn == pfn)
+			return p;
+	}
+	daxk_bug("memmap full", __func__, __LINE__);
+	return &daxk_huge_zero_page;
+}
+
+/* Starts a new execution: an empty file of `size` bytes, no pages, no nodes. */
+void daxk_reset_common(long long size)
+{
+	struct daxk_file *f = daxk_file();
+	while (daxk_allocs) {
+		struct daxk_alloc *a = daxk_allocs;
+		daxk_allocs = a->next;
+		free(a);
+	}
+	daxk_generation++;
+	daxk_nused = 0;
+	memset(f, 0, sizeof(*f));
+	f->inode.i_size = size;
+	f->inode.i_blkbits = PAGE_SHIFT;
+	f->mapping.host = &f->inode;
+	f->file.f_mapping = &f->mapping;
+	xa_init_flags(&f->mapping.i_pages, XA_FLAGS_LOCK_IRQ | XA_FLAGS_ACCOUNT);
+	spin_lock_init(&daxk_ptl);
+	daxk_current = NULL;
+}
+
+void daxk_set_size(long long size)
+{
+	daxk_file()->inode.i_size = size;
+}
+
+/* Kernel: tag_pages_for_writeback() (mm/page-writeback.c): mark every dirty entry
+ * of the range TOWRITE, under the xarray lock. */
+void tag_pages_for_writeback(struct address_space *mapping, pgoff_t start, pgoff_t end)
+{
+	XA_STATE(xas, &mapping->i_pages, start);
+	void *page;
+
+	xas_lock_irq(&xas);
+	xas_for_each_marked(&xas, page, end, PAGECACHE_TAG_DIRTY) {
+		xas_set_mark(&xas, PAGECACHE_TAG_TOWRITE);
+	}
+	xas_unlock_irq(&xas);
+}
+
+/* Kernel: iomap_iter(): one mapping per fault, from the filesystem (Rust). */
+int daxk_iomap_begin(long long pos, unsigned long long len, int write,
+		     unsigned long long *addr, unsigned long long *length, int *type);
+int iomap_iter(struct iomap_iter *iter, const struct iomap_ops *ops)
+{
+	(void)ops;
+	if (iter->daxk_started)
+		return iter->processed < 0 ? (int)iter->processed : 0;
+	iter->daxk_started = 1;
+	unsigned long long addr = 0, length = 0;
+	int type = IOMAP_HOLE;
+	int err = daxk_iomap_begin(iter->pos, iter->len, !!(iter->flags & IOMAP_WRITE),
+				   &addr, &length, &type);
+	if (err)
+		return err;
+	iter->iomap.addr = addr;
+	iter->iomap.offset = iter->pos;
+	iter->iomap.length = length;
+	iter->iomap.type = type;
+	iter->srcmap.type = IOMAP_HOLE;
+	iter->srcmap.addr = addr;
+	return 1;
+}
+
+/* The tree, for the end-state checks: every entry with its first index, order,
+ * value and marks. Called with no thread running. */
+typedef void (*daxk_entry_fn)(void *ctx, unsigned long index, unsigned int order,
+			      unsigned long value, int dirty, int towrite);
+void daxk_entries(void *ctx, daxk_entry_fn fn)
+{
+	XA_STATE(xas, &daxk_mapping()->i_pages, 0);
+	void *entry;
+
+	xas_for_each(&xas, entry, ULONG_MAX) {
+		if (!xa_is_value(entry))
+			continue;
+		unsigned int order = xa_get_order(xas.xa, xas.xa_index);
+		fn(ctx, xas.xa_index & ~((1UL << order) - 1), order, xa_to_value(entry),
+		   xas_get_mark(&xas, PAGECACHE_TAG_DIRTY),
+		   xas_get_mark(&xas, PAGECACHE_TAG_TOWRITE));
+	}
+}
+
+/* A fingerprint of the shared kernel state: the tree with its marks, nrpages,
+ * i_size and the pages' owners (for the stateful checker). */
+static unsigned long long daxk_mix(unsigned long long h, unsigned long long v)
+{
+	h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdULL;
+}
+
+struct daxk_hash_ctx { unsigned long long h; };
+static void daxk_hash_entry(void *ctx, unsigned long index, unsigned int order,
+			    unsigned long value, int dirty, int towrite)
+{
+	struct daxk_hash_ctx *c = ctx;
+	c->h = daxk_mix(c->h, index);
+	c->h = daxk_mix(c->h, order);
+	c->h = daxk_mix(c->h, value);
+	c->h = daxk_mix(c->h, (dirty << 1) | towrite);
+}
+
+unsigned long long daxk_common_hash(void)
+{
+	struct daxk_hash_ctx c = { 0x243F6A8885A308D3ULL };
+	struct daxk_file *f = daxk_file();
+	daxk_entries(&c, daxk_hash_entry);
+	c.h = daxk_mix(c.h, f->mapping.nrpages);
+	c.h = daxk_mix(c.h, (unsigned long long)f->inode.i_size);
+	for (unsigned long i = 0; i < daxk_nused; i++) {
+		struct page *p = daxk_used[i];
+		if (p->mapping || p->index) {
+			c.h = daxk_mix(c.h, p->pfn);
+			c.h = daxk_mix(c.h, (unsigned long long)(uintptr_t)p->mapping);
+			c.h = daxk_mix(c.h, p->index);
+		}
+	}
+	return c.h;
+}
+
+void daxk_set_current(struct task_struct *t)
+{
+	daxk_current = t;
+}
+
+struct task_struct *daxk_get_current(void)
+{
+	return daxk_current;
+}
+
+/* The first index of every entry in [start, end], under the xarray lock (the
+ * page-cache walks of truncate and invalidate_inode_pages2_range()). */
+int daxk_collect(unsigned long start, unsigned long end, unsigned long *out, int max)
+{
+	XA_STATE(xas, &daxk_mapping()->i_pages, start);
+	void *entry;
+	int n = 0;
+
+	xas_lock_irq(&xas);
+	xas_for_each(&xas, entry, end) {
+		if (n < max)
+			out[n++] = xas.xa_index;
+	}
+	xas_unlock_irq(&xas);
+	return n;
+}

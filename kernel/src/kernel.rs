@@ -1,0 +1,334 @@
+//! The kernel target: scenario operations through the extracted C code.
+
+use crate::world::{self, CTask, Waiters, World};
+use daxlock::check::target::{maker_for, Family, Target};
+use daxlock::dax::observe::Observer;
+use daxlock::dax::tree::Tree;
+use daxlock::dax::{
+    AccessResult, Bugs, Entry, EntryKind, EntrySize, FaultResult, Mapping, MappingConfig, System,
+    Vma,
+};
+use daxlock::scenario::{Op, Scenario};
+use daxlock::sync::Backend;
+use std::any::{Any, TypeId};
+use std::ffi::{c_int, c_void};
+use std::sync::Arc;
+
+/// The C side of one VMA.
+#[repr(C)]
+pub struct DaxkVma {
+    start: u64,
+    end: u64,
+    pgoff: u64,
+    shared: i32,
+}
+
+/// One compiled variant: the unpatched tree or one bug patch.
+pub struct Variant {
+    /// `fixed` or the bug's name.
+    pub name: &'static str,
+    /// What the patch breaks.
+    pub about: &'static str,
+    pte_fault: unsafe extern "C-unwind" fn(*const DaxkVma, u64, i32) -> u32,
+    pmd_fault: unsafe extern "C-unwind" fn(*const DaxkVma, u64, i32) -> u32,
+    fsync: unsafe extern "C-unwind" fn() -> i32,
+    delete_entry: unsafe extern "C-unwind" fn(u64) -> i32,
+    invalidate_entry: unsafe extern "C-unwind" fn(u64) -> i32,
+    #[allow(dead_code)]
+    lock_unlock_entry: unsafe extern "C-unwind" fn(u64) -> i32,
+    reset: unsafe extern "C-unwind" fn(),
+    waiters: Waiters,
+}
+
+use world::WaiterFn;
+include!(concat!(env!("OUT_DIR"), "/variants.rs"));
+
+extern "C-unwind" {
+    fn daxk_reset_common(size: i64);
+    fn daxk_set_size(size: i64);
+    fn daxk_collect(start: u64, end: u64, out: *mut u64, max: c_int) -> c_int;
+    fn daxk_entries(ctx: *mut c_void, f: EntryFn);
+    fn daxk_file_is_fixed() -> c_int;
+}
+type EntryFn = extern "C" fn(*mut c_void, u64, u32, u64, c_int, c_int);
+
+const VM_FAULT_OOM: u32 = 0x1;
+const VM_FAULT_SIGBUS: u32 = 0x2;
+const VM_FAULT_FALLBACK: u32 = 0x800;
+
+fn variant(bugs: Bugs) -> Result<&'static Variant, String> {
+    let name = bugs.variant();
+    if bugs.names().len() > 1 {
+        return Err(format!(
+            "the kernel target re-introduces one bug at a time, not `{name}`"
+        ));
+    }
+    VARIANTS.iter().find(|v| v.name == name).ok_or_else(|| {
+        let why = SKIPPED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, why)| format!(": its patch does not apply to {KERNEL_VERSION} ({why})"))
+            .unwrap_or_else(|| {
+                format!(
+                    ": no patch re-introduces it in the xarray-era code (kernel variants: {})",
+                    VARIANTS
+                        .iter()
+                        .map(|v| v.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            });
+        format!("no kernel variant `{name}`{why}")
+    })
+}
+
+/// A Linux tree's fs/dax.c with the model's page tables, block map and VMAs.
+pub struct KernelMapping<B: Backend> {
+    world: Arc<World<B>>,
+    v: &'static Variant,
+}
+
+impl<B: Backend> KernelMapping<B> {
+    /// A fresh kernel state for one execution (the C globals are reset).
+    pub fn new(config: &MappingConfig, observer: Arc<dyn Observer>) -> Self {
+        let v = variant(config.bugs).expect("checked by KernelTarget::supports");
+        let mm = Arc::new(Mapping::<B>::observed(
+            daxlock::check::runner::MAPPING_ID,
+            config,
+            Some(observer),
+        ));
+        unsafe {
+            daxk_reset_common((config.file.size_pages * 4096) as i64);
+            (v.reset)();
+        }
+        let world = Arc::new(World::new(mm, v.waiters));
+        world::install(world.clone());
+        KernelMapping { world, v }
+    }
+
+    fn mm(&self) -> &Mapping<B> {
+        &self.world.mm
+    }
+
+    /// Calls into C as the running model thread.
+    fn call<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _me: *mut CTask = self.world.enter();
+        f()
+    }
+
+    fn fault(&self, vma: &Vma, addr: u64, write: bool, i_size: u64, pmd: bool) -> FaultResult {
+        let index = vma.index_of(addr);
+        self.mm()
+            .observe(if pmd { "pmd-fault" } else { "pte-fault" }, || {
+                vec![
+                    ("addr", addr.into()),
+                    ("index", index.into()),
+                    ("write", write.into()),
+                ]
+            });
+        let v = DaxkVma {
+            start: vma.start,
+            end: vma.end,
+            pgoff: vma.pgoff,
+            shared: i32::from(vma.shared),
+        };
+        let handler = if pmd {
+            self.v.pmd_fault
+        } else {
+            self.v.pte_fault
+        };
+        let r = self.call(|| unsafe { handler(&v, addr, i32::from(write)) });
+        if r & VM_FAULT_SIGBUS != 0 || r & VM_FAULT_OOM != 0 {
+            let spurious = index < i_size;
+            self.mm().observe("sigbus", || {
+                vec![("index", index.into()), ("code", u64::from(r).into())]
+            });
+            return FaultResult::Sigbus { spurious };
+        }
+        if r & VM_FAULT_FALLBACK != 0 {
+            self.mm()
+                .observe("fallback", || vec![("index", index.into())]);
+            return FaultResult::Fallback;
+        }
+        FaultResult::Retry
+    }
+
+    /// The first index of every entry in `[start, end]`, read under the xarray lock.
+    fn collect(&self, start: u64, end: u64) -> Vec<u64> {
+        let mut out = vec![0u64; 1024];
+        let n = self.call(|| unsafe { daxk_collect(start, end, out.as_mut_ptr(), 1024) });
+        out.truncate(n.max(0) as usize);
+        out
+    }
+
+    /// The tree as the model's invariants read it.
+    fn tree(&self) -> Tree {
+        extern "C" fn push(
+            ctx: *mut c_void,
+            index: u64,
+            order: u32,
+            value: u64,
+            dirty: c_int,
+            _tw: c_int,
+        ) {
+            let v = unsafe { &mut *(ctx as *mut Vec<(u64, Entry)>) };
+            let kind = if value & 8 != 0 {
+                EntryKind::Empty
+            } else if value & 4 != 0 {
+                EntryKind::Zero
+            } else {
+                EntryKind::Mapped { frame: value >> 4 }
+            };
+            let size = if value & 2 != 0 || order > 0 {
+                EntrySize::Pmd
+            } else {
+                EntrySize::Pte
+            };
+            v.push((
+                index,
+                Entry {
+                    size,
+                    kind,
+                    locked: value & 1 != 0,
+                    dirty: dirty != 0,
+                },
+            ));
+        }
+        let mut entries: Vec<(u64, Entry)> = Vec::new();
+        unsafe { daxk_entries(&mut entries as *mut _ as *mut c_void, push) };
+        let mut tree = Tree::default();
+        for (index, e) in entries {
+            let _ = tree.insert(index, e);
+        }
+        tree
+    }
+}
+
+impl<B: Backend> System<B> for KernelMapping<B> {
+    fn access(&self, addr: u64, write: bool, huge: bool) -> AccessResult {
+        self.mm().access_with(
+            addr,
+            write,
+            huge,
+            |vma, addr, write, i_size| self.fault(vma, addr, write, i_size, false),
+            |vma, addr, write, i_size| self.fault(vma, addr, write, i_size, true),
+        )
+    }
+
+    fn fsync(&self) {
+        self.mm().observe("fsync", Vec::new);
+        self.call(|| unsafe { (self.v.fsync)() });
+    }
+
+    /// Kernel: ext4_setattr() under `i_mmap_sem` for writing: i_size, then
+    /// truncate_pagecache() (unmap, dax_delete_mapping_entry() for each entry from
+    /// the new end, unmap again), then the filesystem frees the blocks.
+    fn truncate(&self, size_pages: u64) {
+        let mm = self.mm();
+        let mut i_size = B::write(mm.i_mmap_lock());
+        mm.observe("truncate", || vec![("size", size_pages.into())]);
+        *i_size = size_pages;
+        unsafe { daxk_set_size((size_pages * 4096) as i64) };
+        mm.unmap_range(size_pages, u64::MAX - size_pages);
+        for index in self.collect(size_pages, u64::MAX) {
+            self.call(|| unsafe { (self.v.delete_entry)(index) });
+        }
+        mm.unmap_range(size_pages, u64::MAX - size_pages);
+        B::locked(mm.fs_lock(), |fs| fs.truncate(size_pages));
+        drop(i_size);
+    }
+
+    /// Kernel: dax_iomap_rw() allocating blocks; with `IOMAP_F_NEW`,
+    /// invalidate_inode_pages2_range() → dax_invalidate_mapping_entry_sync() for each
+    /// entry of the range, then unmap_mapping_range().
+    fn write(&self, pgoff: u64, pages: u64) {
+        let mm = self.mm();
+        mm.observe("write", || {
+            vec![("index", pgoff.into()), ("pages", pages.into())]
+        });
+        let allocated = B::locked(mm.fs_lock(), |fs| fs.allocate(pgoff, pages));
+        if allocated {
+            for index in self.collect(pgoff, pgoff + pages - 1) {
+                self.call(|| unsafe { (self.v.invalidate_entry)(index) });
+            }
+            mm.unmap_range(pgoff, pages);
+        }
+    }
+
+    fn fault_limit(&self) -> usize {
+        self.mm().fault_limit()
+    }
+
+    fn end_state_violations(&self) -> Vec<String> {
+        let tree = self.tree();
+        let queued: Vec<u64> = world::waiters(self.v.waiters)
+            .into_iter()
+            .map(|(_, _, key, _)| key)
+            .collect();
+        self.mm().end_state_violations_of(&tree, &queued)
+    }
+}
+
+/// Builds [`KernelMapping`]s.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KernelFamily;
+
+impl Family for KernelFamily {
+    fn build<B: Backend>(
+        &self,
+        config: &MappingConfig,
+        observer: Arc<dyn Observer>,
+    ) -> Arc<dyn System<B>> {
+        Arc::new(KernelMapping::<B>::new(config, observer))
+    }
+}
+
+/// The `kernel` target: the tree this crate was built from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KernelTarget;
+
+impl Target for KernelTarget {
+    fn name(&self) -> &'static str {
+        "kernel"
+    }
+
+    fn supports(&self, scenario: &Scenario, bugs: Bugs) -> Result<(), String> {
+        variant(bugs)?;
+        // Every operation has kernel code behind it; a new kind of operation must
+        // say here whether it does (this match is exhaustive on purpose).
+        for op in scenario.threads.iter().flatten() {
+            match op {
+                Op::Fault { .. } | Op::Fsync | Op::Truncate { .. } | Op::Write { .. } => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn maker(&self, backend: TypeId) -> Option<Box<dyn Any>> {
+        maker_for(&KernelFamily, backend)
+    }
+
+    fn serial(&self) -> bool {
+        true
+    }
+
+    fn bug_names(&self) -> Vec<&'static str> {
+        VARIANTS
+            .iter()
+            .map(|v| v.name)
+            .filter(|n| *n != "fixed")
+            .collect()
+    }
+
+    fn describe(&self) -> String {
+        let fixed = unsafe { daxk_file_is_fixed() } != 0;
+        format!(
+            "kernel {KERNEL_VERSION} ({KERNEL_SRC}){}",
+            if fixed {
+                ""
+            } else {
+                "; the mapping is not at its fixed address, so wait-table buckets may differ between runs"
+            }
+        )
+    }
+}

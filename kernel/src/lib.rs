@@ -1,0 +1,41 @@
+//! daxlock's kernel target (GPL-2.0-only): a Linux tree's own fs/dax.c entry
+//! locking, compiled in userspace and run under daxlock's checkers.
+//!
+//! The build script extracts the entry-locking items of the tree's `fs/dax.c` and
+//! the wake functions of `kernel/sched/wait.c`, compiles them with `lib/xarray.c`
+//! against the shims in `c/` and `shim/`, once per bug variant ([`patches`]). This
+//! crate registers a `kernel` [`daxlock::check::Target`] whose system runs each
+//! scenario operation through that C code, with every lock, sleep and wakeup a
+//! hook into the checker's backend ([`world`]). It is a separate crate because the
+//! kernel's code is GPL-2.0-only; daxlock itself does not depend on it.
+
+pub mod extract;
+pub mod patches;
+#[cfg(daxk_kernel)]
+pub mod world;
+
+#[cfg(daxk_kernel)]
+mod kernel;
+#[cfg(daxk_kernel)]
+pub use kernel::{KernelMapping, KernelTarget, KERNEL_SRC, KERNEL_VERSION, SKIPPED, VARIANTS};
+
+/// Why this build has no kernel target, if it has none.
+pub fn unavailable() -> Option<&'static str> {
+    #[cfg(daxk_kernel)]
+    {
+        None
+    }
+    #[cfg(not(daxk_kernel))]
+    {
+        mod none {
+            include!(concat!(env!("OUT_DIR"), "/variants.rs"));
+        }
+        Some(none::NO_KERNEL)
+    }
+}
+
+/// Registers the kernel target with daxlock's `--target`, when this build has one.
+pub fn register() {
+    #[cfg(daxk_kernel)]
+    daxlock::check::target::register(std::sync::Arc::new(KernelTarget));
+}

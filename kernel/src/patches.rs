@@ -1,0 +1,115 @@
+//! The bugs the kernel target can re-introduce: small source patches applied to the
+//! extracted fs/dax.c at build time. Each names the function it patches and the
+//! text it replaces; matching ignores differences in white space, and a patch
+//! whose text is not found exactly once is reported as not applying to that tree.
+
+/// One variant of the extracted code.
+#[derive(Debug, Clone, Copy)]
+pub struct PatchSpec {
+    /// Its name: `fixed` for the unpatched tree, else a bug name. Bugs that are the
+    /// zoo's (same mistake) carry the zoo's name, so scenario expectations apply.
+    pub name: &'static str,
+    /// What it breaks, one line.
+    pub about: &'static str,
+    /// The replacements, in order: (old text, new text).
+    pub edits: &'static [(&'static str, &'static str)],
+}
+
+/// Every variant: the unpatched tree, then one per bug.
+pub fn variants() -> Vec<PatchSpec> {
+    vec![
+        PatchSpec {
+            name: "fixed",
+            about: "the tree as it is",
+            edits: &[],
+        },
+        PatchSpec {
+            name: "misaligned-pmd",
+            about: "dax_fault_check_fallback() without its PMD colour check (the seed's v4.13 bug)",
+            edits: &[(
+                "if ((vmf->pgoff & PG_PMD_COLOUR) != ((vmf->address >> PAGE_SHIFT) & PG_PMD_COLOUR)) return true;",
+                "/* daxlock: colour check removed */",
+            )],
+        },
+        PatchSpec {
+            name: "downgrade-wake-one",
+            about: "grab_mapping_entry() wakes one waiter, not all, after downgrading a PMD entry",
+            edits: &[(
+                "dax_wake_entry(xas, entry, WAKE_ALL);",
+                "dax_wake_entry(xas, entry, WAKE_NEXT);",
+            )],
+        },
+        PatchSpec {
+            name: "invalidate-wake-one",
+            about: "__dax_invalidate_entry() wakes one waiter, not all, after deleting an entry (fixed in 2021, 'dax: Wake up all waiters after invalidating dax entry')",
+            edits: &[(
+                "put_unlocked_entry(&xas, entry, WAKE_ALL);",
+                "put_unlocked_entry(&xas, entry, WAKE_NEXT);",
+            )],
+        },
+    ]
+}
+
+/// `text` with white space collapsed to single spaces, and for each byte of the
+/// result the byte offset in `text` it came from.
+fn collapse(text: &str) -> (String, Vec<usize>) {
+    let mut out = String::new();
+    let mut map = Vec::new();
+    let mut space = false;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+            map.push(i);
+        }
+        space = false;
+        out.push(c);
+        for _ in 0..c.len_utf8() {
+            map.push(i);
+        }
+    }
+    (out, map)
+}
+
+/// Applies `spec` to the extracted text; an error says which edit did not match.
+pub fn apply(text: &str, spec: &PatchSpec) -> Result<String, String> {
+    let mut text = text.to_string();
+    for (old, new) in spec.edits {
+        let (hay, map) = collapse(&text);
+        let (needle, _) = collapse(old);
+        let hits: Vec<usize> = hay.match_indices(&needle).map(|(i, _)| i).collect();
+        if hits.len() != 1 {
+            return Err(format!("`{old}` found {} times (want once)", hits.len()));
+        }
+        let start = map[hits[0]];
+        let last = map[hits[0] + needle.len() - 1];
+        let end = last + text[last..].chars().next().map_or(1, char::len_utf8);
+        text.replace_range(start..end, new);
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A patch matches across line breaks and indentation, and only once.
+    #[test]
+    fn matches_ignoring_white_space() {
+        let spec = PatchSpec {
+            name: "x",
+            about: "",
+            edits: &[("if (a &&  b) return;", "/* gone */")],
+        };
+        let text = "x();\n\tif (a &&\n\t    b)\n\t\treturn;\ny();\n";
+        assert_eq!(apply(text, &spec).unwrap(), "x();\n\t/* gone */\ny();\n");
+        assert!(apply("nothing here", &spec)
+            .unwrap_err()
+            .contains("found 0 times"));
+        let twice = format!("{text}{text}");
+        assert!(apply(&twice, &spec).unwrap_err().contains("found 2 times"));
+    }
+}

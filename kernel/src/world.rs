@@ -1,0 +1,642 @@
+//! The hooks the kernel's C code calls, and the per-execution world behind them.
+//!
+//! Every spinlock of the C code (the xarray's `xa_lock`, each wait-queue head's
+//! lock, the page-table lock) is a lock of the checker's backend, built from one of
+//! its mutexes and condition variables; `set_current_state()`, `schedule()` and
+//! `try_to_wake_up()` act on a per-task state word under a backend mutex, so a
+//! task that sleeps blocks in the checker and a wakeup is a checker notify. Lockless
+//! reads that decide a wakeup (`waitqueue_active()`, `list_empty_careful()` in
+//! finish_wait(), `mapping_empty()`) take a backend mutex around the read: a
+//! scheduling point. Page-table and iomap hooks go to the model's page tables and
+//! block map ([`daxlock::dax::Mapping`]), which the model's invariants then check.
+//!
+//! The C code keeps `current` in a thread-local; loom and shuttle run every model
+//! thread on one OS thread, so each hook saves `current` on entry and restores it
+//! before returning (another task may have run meanwhile).
+
+use daxlock::dax::observe::Value;
+use daxlock::dax::pagetable::{Pte, Target as PteTarget};
+use daxlock::dax::{Block, Mapping};
+use daxlock::sync::{Backend, Stateful};
+use std::any::TypeId;
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The C `spinlock_t`: a lazily assigned id into the world's locks (0: none yet).
+#[repr(C)]
+pub struct CSpin {
+    id: u32,
+}
+
+/// The C `struct task_struct`.
+#[repr(C)]
+pub struct CTask {
+    state: u32,
+    id: u32,
+    comm: *const c_char,
+}
+
+const TASK_RUNNING: u32 = 0;
+const VM_FAULT_NOPAGE: u32 = 0x100;
+
+extern "C" {
+    fn daxk_set_current(t: *mut CTask);
+    fn daxk_get_current() -> *mut CTask;
+    fn daxk_common_hash() -> u64;
+}
+
+struct SpinLock<B: Backend> {
+    held: B::Mutex<bool>,
+    cv: B::Condvar,
+}
+
+struct Task<B: Backend> {
+    name: String,
+    state: B::Mutex<u32>,
+    cv: B::Condvar,
+    c: Box<CTask>,
+}
+
+// The C task is only touched by its own thread and by wakers under `state`.
+unsafe impl<B: Backend> Send for Task<B> {}
+unsafe impl<B: Backend> Sync for Task<B> {}
+
+/// A variant's wait-table walk: calls back once per queued waiter.
+pub type Waiters = unsafe extern "C-unwind" fn(*mut c_void, WaiterFn);
+/// The callback of [`Waiters`]: (context, bucket, task id, key index, exclusive).
+pub type WaiterFn = extern "C" fn(*mut c_void, u64, u32, u64, c_int);
+
+/// Every queued waiter as (bucket, task id, key index, exclusive).
+pub fn waiters(walk: Waiters) -> Vec<(u64, u32, u64, bool)> {
+    extern "C" fn push(ctx: *mut c_void, bucket: u64, task: u32, key: u64, excl: c_int) {
+        let v = unsafe { &mut *(ctx as *mut Vec<(u64, u32, u64, bool)>) };
+        v.push((bucket, task, key, excl != 0));
+    }
+    let mut v: Vec<(u64, u32, u64, bool)> = Vec::new();
+    unsafe { walk(&mut v as *mut _ as *mut c_void, push) };
+    v
+}
+
+fn waiters_hash(walk: Waiters) -> u64 {
+    waiters(walk)
+        .iter()
+        .fold(0xcbf29ce484222325, |h, &(b, t, k, e)| {
+            (h ^ b ^ (u64::from(t) << 48) ^ k.rotate_left(7) ^ u64::from(e))
+                .wrapping_mul(0x100000001b3)
+        })
+}
+
+/// What the hooks need of one execution, whatever its backend.
+pub trait Hooks: Send + Sync {
+    fn spin_lock(&self, lock: *mut CSpin, func: &str);
+    fn spin_unlock(&self, lock: *mut CSpin, func: &str);
+    fn spin_trylock(&self, lock: *mut CSpin, func: &str) -> bool;
+    fn set_state(&self, state: u32);
+    fn schedule(&self, func: &str);
+    fn wake(&self, task: *mut CTask, mask: u32, func: &str) -> bool;
+    fn lockless(&self, what: &str, func: &str);
+    fn warn(&self, cond: &str, func: &str, line: i32, bug: bool);
+    fn pmd_state(&self, addr: u64) -> i32;
+    fn insert_pte(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32;
+    fn insert_pmd(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32;
+    fn set_huge_zero(&self, addr: u64, func: &str);
+    fn split_huge_pmd(&self, addr: u64, func: &str);
+    fn unmap(&self, first: u64, nr: u64, func: &str);
+    fn mkclean(&self, first: u64, nr: u64, func: &str);
+    fn finish_cow(&self, addr: u64, func: &str) -> u32;
+    fn iomap_begin(&self, pos: u64, len: u64, write: bool) -> (u64, u64, i32);
+}
+
+/// The execution the hooks act on (one at a time per process: see
+/// `Target::serial`).
+static WORLD: RwLock<Option<Arc<dyn Hooks>>> = RwLock::new(None);
+
+/// Makes `world` the one the hooks act on.
+pub fn install(world: Arc<dyn Hooks>) {
+    *WORLD.write().unwrap_or_else(|p| p.into_inner()) = Some(world);
+}
+
+fn world() -> Arc<dyn Hooks> {
+    WORLD
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .expect("a kernel hook ran outside a kernel-target execution")
+}
+
+/// Runs `f` as a hook: `current` is put back afterwards.
+fn hook<R>(f: impl FnOnce(&dyn Hooks) -> R) -> R {
+    let me = unsafe { daxk_get_current() };
+    let w = world();
+    let r = f(&*w);
+    unsafe { daxk_set_current(me) };
+    r
+}
+
+fn s(p: *const c_char) -> &'static str {
+    if p.is_null() {
+        return "?";
+    }
+    // The C strings are __func__ names and stringified conditions: static.
+    unsafe { CStr::from_ptr(p) }.to_str().unwrap_or("?")
+}
+
+/// The pfn the shims give the 4 KiB and huge zero pages.
+pub const ZERO_PFN: u64 = 0xfff00;
+/// See [`ZERO_PFN`].
+pub const HUGE_ZERO_PFN: u64 = 0xffe00;
+
+/// One execution's world on backend `B`.
+pub struct World<B: Backend> {
+    /// The model's page tables, block map, i_size and VMAs; its tree is unused.
+    pub mm: Arc<Mapping<B>>,
+    locks: Mutex<Vec<Arc<SpinLock<B>>>>,
+    tasks: Mutex<Vec<Arc<Task<B>>>>,
+    /// The scheduling point of lockless reads; under the stateful checker it also
+    /// holds the fingerprint of the C state, set at every unlock.
+    memory: B::Mutex<u64>,
+    /// Fingerprints the C state for the stateful checker (else not needed).
+    fingerprint: bool,
+    waiters: Waiters,
+}
+
+impl<B: Backend> World<B> {
+    /// A world over `mm`; `waiters` lists the variant's queued waiters.
+    pub fn new(mm: Arc<Mapping<B>>, waiters: Waiters) -> Self {
+        World {
+            mm,
+            locks: Mutex::new(Vec::new()),
+            tasks: Mutex::new(Vec::new()),
+            memory: B::mutex(0),
+            fingerprint: TypeId::of::<B>() == TypeId::of::<Stateful>(),
+            waiters,
+        }
+    }
+
+    fn lock_of(&self, lock: *mut CSpin) -> Arc<SpinLock<B>> {
+        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        let c = unsafe { &mut *lock };
+        if c.id == 0 || c.id as usize > locks.len() {
+            locks.push(Arc::new(SpinLock {
+                held: B::mutex(false),
+                cv: B::condvar(),
+            }));
+            c.id = locks.len() as u32;
+        }
+        locks[c.id as usize - 1].clone()
+    }
+
+    /// The C state's fingerprint (0 when the backend keeps none).
+    fn c_state(&self) -> u64 {
+        if !self.fingerprint {
+            return 0;
+        }
+        let tasks: Vec<(u32, u32)> = self
+            .tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|t| (t.c.id, t.c.state))
+            .collect();
+        let mut h = unsafe { daxk_common_hash() } ^ waiters_hash(self.waiters).rotate_left(17);
+        for (id, st) in tasks {
+            h = h.wrapping_mul(0x100000001b3) ^ (u64::from(id) << 32 | u64::from(st));
+        }
+        h
+    }
+
+    /// The C task of the model thread running now, made on its first call. The
+    /// caller sets it as `current` before calling into C.
+    pub fn enter(&self) -> *mut CTask {
+        let name = B::thread_name().unwrap_or_else(|| "main".to_owned());
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        let t = match tasks.iter().find(|t| t.name == name) {
+            Some(t) => t.clone(),
+            None => {
+                let id = tasks.len() as u32 + 1;
+                let t = Arc::new(Task {
+                    name: name.clone(),
+                    state: B::mutex(TASK_RUNNING),
+                    cv: B::condvar(),
+                    c: Box::new(CTask {
+                        state: TASK_RUNNING,
+                        id,
+                        comm: std::ptr::null(),
+                    }),
+                });
+                tasks.push(t.clone());
+                t
+            }
+        };
+        let p = &*t.c as *const CTask as *mut CTask;
+        unsafe { daxk_set_current(p) };
+        p
+    }
+
+    fn task_of(&self, p: *mut CTask) -> Option<Arc<Task<B>>> {
+        self.tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|t| std::ptr::eq(&*t.c, p))
+            .cloned()
+    }
+
+    fn event(&self, name: &'static str, fields: Vec<(&'static str, Value)>) {
+        self.mm.observe(name, || fields);
+    }
+}
+
+impl<B: Backend> Hooks for World<B> {
+    fn spin_lock(&self, lock: *mut CSpin, _func: &str) {
+        let l = self.lock_of(lock);
+        let seen = B::wait_until(&l.held, &l.cv, |held| {
+            if *held {
+                None
+            } else {
+                *held = true;
+                Some(if self.fingerprint {
+                    B::locked(&self.memory, |m| *m)
+                } else {
+                    0
+                })
+            }
+        });
+        let _ = seen;
+    }
+
+    fn spin_unlock(&self, lock: *mut CSpin, _func: &str) {
+        let l = self.lock_of(lock);
+        let h = self.c_state();
+        B::locked(&l.held, |held| {
+            *held = false;
+            if self.fingerprint {
+                B::locked(&self.memory, |m| *m = h);
+            }
+        });
+        B::notify_one(&l.cv);
+    }
+
+    fn spin_trylock(&self, lock: *mut CSpin, _func: &str) -> bool {
+        let l = self.lock_of(lock);
+        B::locked(&l.held, |held| !std::mem::replace(held, true))
+    }
+
+    fn set_state(&self, state: u32) {
+        let me = unsafe { daxk_get_current() };
+        let t = self
+            .task_of(me)
+            .expect("set_current_state() by a task the world knows");
+        B::locked(&t.state, |s| *s = state);
+        unsafe { (*me).state = state };
+    }
+
+    fn schedule(&self, func: &str) {
+        let me = unsafe { daxk_get_current() };
+        let t = self
+            .task_of(me)
+            .expect("schedule() by a task the world knows");
+        let asleep = B::locked(&t.state, |s| *s != TASK_RUNNING);
+        if asleep {
+            self.event("sleep", vec![("in", Value::from(func.to_owned()))]);
+        }
+        B::wait_until(&t.state, &t.cv, |s| (*s == TASK_RUNNING).then_some(()));
+        unsafe { (*me).state = TASK_RUNNING };
+        if asleep {
+            self.event("woken", vec![("in", Value::from(func.to_owned()))]);
+        }
+    }
+
+    fn wake(&self, task: *mut CTask, mask: u32, func: &str) -> bool {
+        let Some(t) = self.task_of(task) else {
+            return false;
+        };
+        let woke = B::locked(&t.state, |s| {
+            if *s & mask != 0 {
+                *s = TASK_RUNNING;
+                true
+            } else {
+                false
+            }
+        });
+        if woke {
+            unsafe { (*task).state = TASK_RUNNING };
+            B::notify_all(&t.cv);
+            self.event(
+                "wake",
+                vec![
+                    ("task", Value::from(t.name.clone())),
+                    ("by", Value::from(func.to_owned())),
+                ],
+            );
+        }
+        woke
+    }
+
+    fn lockless(&self, _what: &str, _func: &str) {
+        B::locked(&self.memory, |m| *m);
+    }
+
+    fn warn(&self, cond: &str, func: &str, line: i32, bug: bool) {
+        self.event(
+            "warn",
+            vec![(
+                "kernel",
+                Value::from(format!(
+                    "{} at {func}() fs/dax.c-extract line {line}: {cond}",
+                    if bug { "BUG_ON" } else { "WARN_ON" }
+                )),
+            )],
+        );
+    }
+
+    fn pmd_state(&self, addr: u64) -> i32 {
+        B::locked(self.mm.page_table_lock(), |pt| {
+            if pt.has_huge(addr) {
+                1
+            } else if pt.pmd_none(addr) {
+                0
+            } else {
+                2
+            }
+        })
+    }
+
+    fn insert_pte(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32 {
+        // Kernel: insert_pfn() (mm/memory.c) under the PTE lock.
+        let target = if pfn == ZERO_PFN {
+            PteTarget::Zero
+        } else {
+            PteTarget::Frame(pfn)
+        };
+        let bug = B::locked(self.mm.page_table_lock(), |pt| {
+            if pt.has_huge(addr) {
+                return Some("a PTE insert below a huge PMD (get_locked_pte() BUGs)");
+            }
+            match pt.lookup(addr) {
+                Some(p) => {
+                    if write {
+                        if p.target != target {
+                            if p.target != PteTarget::Zero {
+                                return Some("insert_pfn(): mkwrite over a PTE of another pfn");
+                            }
+                        } else {
+                            pt.set_pte(
+                                addr,
+                                Pte {
+                                    target,
+                                    writable: true,
+                                },
+                            );
+                        }
+                    }
+                    None
+                }
+                None => {
+                    pt.set_pte(
+                        addr,
+                        Pte {
+                            target,
+                            writable: write,
+                        },
+                    );
+                    None
+                }
+            }
+        });
+        match bug {
+            Some(b) => self.warn(b, func, 0, false),
+            None => self.event(
+                "map-pte",
+                vec![
+                    ("addr", Value::from(addr)),
+                    ("pfn", Value::from(pfn)),
+                    ("in", Value::from(func.to_owned())),
+                ],
+            ),
+        }
+        VM_FAULT_NOPAGE
+    }
+
+    fn insert_pmd(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32 {
+        // Kernel: insert_pfn_pmd() (mm/huge_memory.c) under the PMD lock.
+        let base = addr & !(daxlock::dax::units::PMD_SIZE - 1);
+        let target = PteTarget::Frame(pfn);
+        let warn = B::locked(self.mm.page_table_lock(), |pt| {
+            if !pt.pmd_none(base) {
+                match pt.slot(base).and_then(|s| s.huge) {
+                    Some(h) if write && h.target == target => {
+                        pt.set_huge(
+                            base,
+                            Pte {
+                                target,
+                                writable: true,
+                            },
+                        );
+                        None
+                    }
+                    Some(h) if write && h.target != PteTarget::Zero => {
+                        Some("insert_pfn_pmd(): mkwrite over a PMD of another pfn")
+                    }
+                    _ => None,
+                }
+            } else {
+                pt.set_huge(
+                    base,
+                    Pte {
+                        target,
+                        writable: write,
+                    },
+                );
+                None
+            }
+        });
+        match warn {
+            Some(w) => self.warn(w, func, 0, false),
+            None => self.event(
+                "map-pmd",
+                vec![
+                    ("addr", Value::from(base)),
+                    ("pfn", Value::from(pfn)),
+                    ("in", Value::from(func.to_owned())),
+                ],
+            ),
+        }
+        VM_FAULT_NOPAGE
+    }
+
+    fn set_huge_zero(&self, addr: u64, func: &str) {
+        let base = addr & !(daxlock::dax::units::PMD_SIZE - 1);
+        B::locked(self.mm.page_table_lock(), |pt| {
+            pt.set_huge(
+                base,
+                Pte {
+                    target: PteTarget::Zero,
+                    writable: false,
+                },
+            )
+        });
+        self.event(
+            "map-pmd",
+            vec![
+                ("addr", Value::from(base)),
+                ("target", Value::from("zero")),
+                ("in", Value::from(func.to_owned())),
+            ],
+        );
+    }
+
+    fn split_huge_pmd(&self, addr: u64, _func: &str) {
+        // Kernel: __split_huge_pmd() zaps a DAX huge mapping (file-backed).
+        B::locked(self.mm.page_table_lock(), |pt| pt.clear_huge(addr));
+    }
+
+    fn unmap(&self, first: u64, nr: u64, func: &str) {
+        self.mm.unmap_range(first, nr);
+        let _ = func;
+    }
+
+    fn mkclean(&self, first: u64, nr: u64, _func: &str) {
+        self.mm.write_protect_range(first, nr);
+    }
+
+    fn finish_cow(&self, addr: u64, func: &str) -> u32 {
+        // Kernel: finish_fault() maps the private copy.
+        B::locked(self.mm.page_table_lock(), |pt| {
+            pt.set_pte(
+                addr,
+                Pte {
+                    target: PteTarget::Anon,
+                    writable: true,
+                },
+            )
+        });
+        self.event(
+            "map-pte",
+            vec![
+                ("addr", Value::from(addr)),
+                ("target", Value::from("anon")),
+                ("in", Value::from(func.to_owned())),
+            ],
+        );
+        0
+    }
+
+    fn iomap_begin(&self, pos: u64, len: u64, write: bool) -> (u64, u64, i32) {
+        const IOMAP_HOLE: i32 = 0;
+        const IOMAP_MAPPED: i32 = 2;
+        let index = pos >> 12;
+        let pages = (len >> 12).max(1);
+        match self.mm.iomap(index, pages, write) {
+            Block::Hole => (0, len, IOMAP_HOLE),
+            Block::Mapped { frame } => (frame << 12, len, IOMAP_MAPPED),
+            // Part hole, part blocks: ext4 would map less than asked, which the PMD
+            // fault takes as a fallback.
+            Block::Mixed => (0, 4096, IOMAP_HOLE),
+        }
+    }
+}
+
+// ---- the C entry points of the hooks ----
+
+#[no_mangle]
+extern "C-unwind" fn daxk_spin_lock(lock: *mut CSpin, func: *const c_char) {
+    hook(|w| w.spin_lock(lock, s(func)))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_spin_unlock(lock: *mut CSpin, func: *const c_char) {
+    hook(|w| w.spin_unlock(lock, s(func)))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_spin_trylock(lock: *mut CSpin, func: *const c_char) -> c_int {
+    hook(|w| c_int::from(w.spin_trylock(lock, s(func))))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_set_state(state: u32, _func: *const c_char) {
+    hook(|w| w.set_state(state))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_schedule(func: *const c_char) {
+    hook(|w| w.schedule(s(func)))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_try_to_wake_up(
+    task: *mut CTask,
+    state: u32,
+    func: *const c_char,
+) -> c_int {
+    hook(|w| c_int::from(w.wake(task, state, s(func))))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_lockless(what: *const c_char, func: *const c_char) {
+    hook(|w| w.lockless(s(what), s(func)))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_warn(cond: *const c_char, func: *const c_char, line: c_int) {
+    hook(|w| w.warn(s(cond), s(func), line, false))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_bug(cond: *const c_char, func: *const c_char, line: c_int) {
+    hook(|w| w.warn(s(cond), s(func), line, true))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_pmd_state(addr: u64, _func: *const c_char) -> c_int {
+    hook(|w| w.pmd_state(addr))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_insert_pte(
+    addr: u64,
+    pfn: u64,
+    write: c_int,
+    func: *const c_char,
+) -> u32 {
+    hook(|w| w.insert_pte(addr, pfn, write != 0, s(func)))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_insert_pmd(
+    addr: u64,
+    pfn: u64,
+    write: c_int,
+    func: *const c_char,
+) -> u32 {
+    hook(|w| w.insert_pmd(addr, pfn, write != 0, s(func)))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_set_huge_zero(addr: u64, func: *const c_char) {
+    hook(|w| w.set_huge_zero(addr, s(func)))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_split_huge_pmd(addr: u64, func: *const c_char) {
+    hook(|w| w.split_huge_pmd(addr, s(func)))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_unmap(first: u64, nr: u64, func: *const c_char) {
+    hook(|w| w.unmap(first, nr, s(func)))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_mkclean(first: u64, nr: u64, func: *const c_char) {
+    hook(|w| w.mkclean(first, nr, s(func)))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_finish_cow(addr: u64, func: *const c_char) -> u32 {
+    hook(|w| w.finish_cow(addr, s(func)))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_iomap_begin(
+    pos: i64,
+    len: u64,
+    write: c_int,
+    addr: *mut u64,
+    length: *mut u64,
+    kind: *mut c_int,
+) -> c_int {
+    hook(|w| {
+        let (a, l, k) = w.iomap_begin(pos as u64, len, write != 0);
+        unsafe {
+            *addr = a;
+            *length = l;
+            *kind = k;
+        }
+        0
+    })
+}
