@@ -3,8 +3,8 @@
 use crate::check::shuttle::Shard;
 use crate::check::stateful::{Progress, DEFAULT_MAX_STATES};
 use crate::check::{
-    check_with, CheckError, CheckReport, LoomChecker, PctChecker, RandomChecker, StatefulChecker,
-    ThreadsChecker, Verdict,
+    check_limited, CheckError, CheckReport, Limits, LoomChecker, PctChecker, RandomChecker,
+    StatefulChecker, ThreadsChecker, Verdict,
 };
 use crate::dax::Bugs;
 use crate::scenario::Scenario;
@@ -92,6 +92,9 @@ pub struct Budget {
     pub all_hangs: bool,
     /// Stateful: live counters for a progress bar.
     pub progress: Option<Arc<Progress>>,
+    /// Stop each check after this long (verdict `incomplete` unless it found a
+    /// failure); `None`: no time limit.
+    pub max_time: Option<Duration>,
 }
 
 impl Default for Budget {
@@ -110,6 +113,7 @@ impl Default for Budget {
             loom_default_bound: None,
             all_hangs: false,
             progress: None,
+            max_time: None,
         }
     }
 }
@@ -136,20 +140,24 @@ pub fn run_checker(
         .or(scenario.check.iterations)
         .unwrap_or(DEFAULT_ITERATIONS)
         * budget.scale.max(1);
+    let limits = Limits {
+        first_failure_only: budget.first_failure_only,
+        max_time: budget.max_time,
+    };
     match kind {
         CheckerKind::Loom => {
             let bound = budget
                 .preemption_bound
                 .or(scenario.check.preemption_bound)
                 .or(budget.loom_default_bound);
-            check_with(
+            check_limited(
                 &LoomChecker::for_threads(scenario.threads.len(), bound),
                 scenario,
                 bugs,
-                budget.first_failure_only,
+                limits,
             )
         }
-        CheckerKind::Random => check_with(
+        CheckerKind::Random => check_limited(
             &RandomChecker {
                 iterations,
                 seed: budget.seed,
@@ -157,9 +165,9 @@ pub fn run_checker(
             },
             scenario,
             bugs,
-            budget.first_failure_only,
+            limits,
         ),
-        CheckerKind::Pct => check_with(
+        CheckerKind::Pct => check_limited(
             &PctChecker {
                 iterations,
                 depth: budget
@@ -171,9 +179,9 @@ pub fn run_checker(
             },
             scenario,
             bugs,
-            budget.first_failure_only,
+            limits,
         ),
-        CheckerKind::Stateful => check_with(
+        CheckerKind::Stateful => check_limited(
             &StatefulChecker {
                 max_states: budget.max_states,
                 jobs: budget.jobs.max(1),
@@ -185,16 +193,16 @@ pub fn run_checker(
             },
             scenario,
             bugs,
-            budget.first_failure_only,
+            limits,
         ),
-        CheckerKind::Threads => check_with(
+        CheckerKind::Threads => check_limited(
             &ThreadsChecker::<ParkingLot>::new(
                 budget.iterations.unwrap_or(200) * budget.scale.max(1),
                 budget.watchdog,
             ),
             scenario,
             bugs,
-            budget.first_failure_only,
+            limits,
         ),
     }
 }
@@ -204,6 +212,16 @@ pub fn scenario_checkers(scenario: &Scenario) -> Vec<CheckerKind> {
     match &scenario.check.checkers {
         Some(names) => names.iter().filter_map(|n| CheckerKind::parse(n)).collect(),
         None => CheckerKind::GATE_DEFAULT.to_vec(),
+    }
+}
+
+/// What the gate expects of a scenario: its `[expect]` table, or, for a scenario that
+/// states none (a user's own file), `verified` in the fixed build.
+pub fn expectations(scenario: &Scenario) -> Vec<(Bugs, Verdict)> {
+    if scenario.expect.is_empty() {
+        vec![(Bugs::fixed(), Verdict::Verified)]
+    } else {
+        scenario.expect.clone()
     }
 }
 
@@ -229,7 +247,7 @@ impl GateRow {
     }
 }
 
-/// Runs every scenario × expected variant × checker on worker threads (each check is
+/// Runs every scenario × expected variant ([`expectations`]) × checker on worker threads (each check is
 /// independent: loom and shuttle keep their state per OS thread): one for the loom
 /// jobs, the other cores for the rest. `only` restricts the checkers; loom is skipped (not failed)
 /// for scenarios with more threads than it models, unless the scenario names loom
@@ -254,7 +272,7 @@ pub fn verify(
             {
                 continue;
             }
-            for &(bugs, expected) in &s.expect {
+            for (bugs, expected) in expectations(s) {
                 jobs.push((s, kind, bugs, expected));
             }
         }
@@ -350,10 +368,13 @@ mod tests {
                     complete: true,
                     verdict,
                     failure: None,
+                    lesser: Vec::new(),
                     first_failure_at: None,
                     steps: None,
                     search: None,
                     seconds: 0.0,
+                    timed_out: false,
+                    numbering: Default::default(),
                 }),
                 None => Err(CheckError::NoExecution {
                     name: "s".into(),

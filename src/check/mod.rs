@@ -16,7 +16,9 @@ pub use self::loom::LoomChecker;
 pub use pct::PctChecker;
 pub use random::RandomChecker;
 pub use replay::ReplayChecker;
-pub use runner::{check, check_with, CheckError, CheckReport, Checker, Failure};
+pub use runner::{
+    check, check_limited, check_with, CheckError, CheckReport, Checker, Failure, Limits, Numbering,
+};
 pub use stateful::StatefulChecker;
 pub use threads::ThreadsChecker;
 pub use verdict::Verdict;
