@@ -152,7 +152,6 @@ pub struct Numbering {
     pub shard: super::shuttle::Shard,
 }
 
-
 impl Numbering {
     /// The whole budget's number of this shard's execution `local` (both 1-based).
     pub fn global(&self, local: usize) -> usize {
