@@ -4,8 +4,8 @@ use crate::check::shuttle::Shard;
 use crate::check::stateful::{Progress, DEFAULT_MAX_STATES};
 use crate::check::target::Target;
 use crate::check::{
-    check_on, CheckError, CheckReport, LoomChecker, PctChecker, RandomChecker, StatefulChecker,
-    ThreadsChecker, Verdict,
+    check_on, CheckError, CheckReport, Limits, LoomChecker, PctChecker, RandomChecker,
+    StatefulChecker, ThreadsChecker, Verdict,
 };
 use crate::dax::Bugs;
 use crate::scenario::Scenario;
@@ -95,6 +95,9 @@ pub struct Budget {
     pub progress: Option<Arc<Progress>>,
     /// Where scenarios run: the model (default) or a registered target (kernel).
     pub target: Arc<dyn Target>,
+    /// Stop each check after this long (verdict `incomplete` unless it found a
+    /// failure); `None`: no time limit.
+    pub max_time: Option<Duration>,
 }
 
 impl Default for Budget {
@@ -114,6 +117,7 @@ impl Default for Budget {
             all_hangs: false,
             progress: None,
             target: Arc::new(crate::check::Model),
+            max_time: None,
         }
     }
 }
@@ -140,6 +144,10 @@ pub fn run_checker(
         .or(scenario.check.iterations)
         .unwrap_or(DEFAULT_ITERATIONS)
         * budget.scale.max(1);
+    let limits = Limits {
+        first_failure_only: budget.first_failure_only,
+        max_time: budget.max_time,
+    };
     match kind {
         CheckerKind::Loom => {
             let bound = budget
@@ -151,7 +159,7 @@ pub fn run_checker(
                 &LoomChecker::for_threads(scenario.threads.len(), bound),
                 scenario,
                 bugs,
-                budget.first_failure_only,
+                limits,
             )
         }
         CheckerKind::Random => check_on(
@@ -163,7 +171,7 @@ pub fn run_checker(
             },
             scenario,
             bugs,
-            budget.first_failure_only,
+            limits,
         ),
         CheckerKind::Pct => check_on(
             &*budget.target,
@@ -178,7 +186,7 @@ pub fn run_checker(
             },
             scenario,
             bugs,
-            budget.first_failure_only,
+            limits,
         ),
         CheckerKind::Stateful => check_on(
             &*budget.target,
@@ -197,7 +205,7 @@ pub fn run_checker(
             },
             scenario,
             bugs,
-            budget.first_failure_only,
+            limits,
         ),
         CheckerKind::Threads => check_on(
             &*budget.target,
@@ -207,7 +215,7 @@ pub fn run_checker(
             ),
             scenario,
             bugs,
-            budget.first_failure_only,
+            limits,
         ),
     }
 }
@@ -217,6 +225,16 @@ pub fn scenario_checkers(scenario: &Scenario) -> Vec<CheckerKind> {
     match &scenario.check.checkers {
         Some(names) => names.iter().filter_map(|n| CheckerKind::parse(n)).collect(),
         None => CheckerKind::GATE_DEFAULT.to_vec(),
+    }
+}
+
+/// What the gate expects of a scenario: its `[expect]` table, or, for a scenario that
+/// states none (a user's own file), `verified` in the fixed build.
+pub fn expectations(scenario: &Scenario) -> Vec<(Bugs, Verdict)> {
+    if scenario.expect.is_empty() {
+        vec![(Bugs::fixed(), Verdict::Verified)]
+    } else {
+        scenario.expect.clone()
     }
 }
 
@@ -242,7 +260,7 @@ impl GateRow {
     }
 }
 
-/// Runs every scenario × expected variant × checker on worker threads (each check is
+/// Runs every scenario × expected variant ([`expectations`]) × checker on worker threads (each check is
 /// independent: loom and shuttle keep their state per OS thread): one for the loom
 /// jobs, the other cores for the rest. `only` restricts the checkers; loom is skipped (not failed)
 /// for scenarios with more threads than it models, unless the scenario names loom
@@ -267,7 +285,7 @@ pub fn verify(
             {
                 continue;
             }
-            for &(bugs, expected) in &s.expect {
+            for (bugs, expected) in expectations(s) {
                 // A variant the target cannot re-introduce (a model-only bug on the
                 // kernel target) has no row; bug coverage asks only for its bugs.
                 let known = budget.target.bug_names();
@@ -375,10 +393,13 @@ mod tests {
                     complete: true,
                     verdict,
                     failure: None,
+                    lesser: Vec::new(),
                     first_failure_at: None,
                     steps: None,
                     search: None,
                     seconds: 0.0,
+                    timed_out: false,
+                    numbering: Default::default(),
                 }),
                 None => Err(CheckError::NoExecution {
                     name: "s".into(),

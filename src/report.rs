@@ -85,8 +85,9 @@ pub fn reproduce(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Fail
     }
 }
 
-/// A stateful search's figures on one line.
-pub fn search_line(s: &crate::check::stateful::SearchStats) -> String {
+/// A stateful search's figures on one line (`timed_out`: the check ran out of
+/// `--max-seconds`).
+pub fn search_line(s: &crate::check::stateful::SearchStats, timed_out: bool) -> String {
     format!(
         "search {}: {} states, {} transitions, {} executions ({} cut at known states), depth {}, {} hang states, {:.2} s, {:.0} states/s",
         if s.complete {
@@ -95,6 +96,8 @@ pub fn search_line(s: &crate::check::stateful::SearchStats) -> String {
             format!("INCOMPLETE (stopped at max-states {})", s.max_states)
         } else if s.hangs > 0 {
             "stopped at the first hang (--all-hangs searches on)".to_owned()
+        } else if timed_out {
+            "INCOMPLETE (stopped at --max-seconds)".to_owned()
         } else {
             "stopped at the first failure".to_owned()
         },
@@ -109,44 +112,37 @@ pub fn search_line(s: &crate::check::stateful::SearchStats) -> String {
     )
 }
 
-/// A failure as text: what broke, the warnings, the timeline, how to replay.
-pub fn counterexample(
-    scenario: &str,
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Where an execution number stands: `of 12` unsharded; in a shard, the numbers are
+/// the whole budget's, so say how many this shard ran.
+fn execution_of(report: &CheckReport) -> String {
+    if report.numbering.sharded() {
+        format!(
+            "(numbered over all shards; shard {}/{} ran {})",
+            report.numbering.shard.index,
+            report.numbering.shard.count,
+            plural(report.schedules, "execution", "executions")
+        )
+    } else {
+        format!("of {}", report.schedules)
+    }
+}
+
+/// One failure's evidence, indented: what broke, the warnings, the timeline, how to
+/// reproduce it.
+/// A lesser failure without a schedule is reproduced by rerunning the whole check,
+/// which goes on to the worse one: say where it passes.
+fn evidence(
+    out: &mut String,
     path: Option<&Path>,
     bugs: Bugs,
     report: &CheckReport,
-) -> String {
-    let Some(f) = &report.failure else {
-        let mut out = format!(
-            "{scenario} [{}] {}: {} over {} {} ({})\n",
-            bugs.variant(),
-            report.checker,
-            report.verdict,
-            report.schedules,
-            if report.schedules == 1 {
-                "execution"
-            } else {
-                "executions"
-            },
-            report.settings
-        );
-        if let Some(s) = &report.search {
-            let _ = writeln!(out, "  {}", search_line(s));
-        }
-        return out;
-    };
-    let mut out = format!(
-        "{scenario} [{}] {} ({}): {} at execution {} of {}\n",
-        bugs.variant(),
-        report.checker,
-        report.settings,
-        f.verdict,
-        f.execution,
-        report.schedules
-    );
-    if let Some(s) = &report.search {
-        let _ = writeln!(out, "  {}", search_line(s));
-    }
+    f: &Failure,
+    lesser: bool,
+) {
     for d in &f.details {
         let _ = writeln!(out, "  {d}");
     }
@@ -157,8 +153,92 @@ pub fn counterexample(
     for line in timeline(&f.trace).lines() {
         let _ = writeln!(out, "  {line}");
     }
-    let _ = writeln!(out, "  reproduce: {}", reproduce(path, bugs, report, f));
+    let _ = write!(out, "  reproduce: {}", reproduce(path, bugs, report, f));
+    if lesser && f.schedule.is_none() {
+        let _ = write!(out, " (it reaches this at execution {})", f.execution);
+    }
+    let _ = writeln!(out);
+}
+
+/// A failure as text: what broke, the warnings, the timeline, how to replay; then
+/// the lesser failures found before it, each with its own evidence.
+pub fn counterexample(
+    scenario: &str,
+    path: Option<&Path>,
+    bugs: Bugs,
+    report: &CheckReport,
+) -> String {
+    let mut out = String::new();
+    match &report.failure {
+        None => {
+            let _ = writeln!(
+                out,
+                "{scenario} [{}] {}: {} over {} ({})",
+                bugs.variant(),
+                report.checker,
+                report.verdict,
+                plural(report.schedules, "execution", "executions"),
+                report.settings
+            );
+        }
+        Some(f) => {
+            let _ = writeln!(
+                out,
+                "{scenario} [{}] {} ({}): {} at execution {} {}",
+                bugs.variant(),
+                report.checker,
+                report.settings,
+                f.verdict,
+                f.execution,
+                execution_of(report)
+            );
+        }
+    }
+    if report.timed_out {
+        let states = report
+            .search
+            .map(|s| format!(", {}", plural(s.states, "state", "states")))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  stopped by --max-seconds after {:.1} s: {}{states} explored; not a proof",
+            report.seconds,
+            plural(report.schedules, "execution", "executions"),
+        );
+    }
+    if let Some(s) = &report.search {
+        let _ = writeln!(out, "  {}", search_line(s, report.timed_out));
+    }
+    if let Some(f) = &report.failure {
+        evidence(&mut out, path, bugs, report, f, false);
+    }
+    for f in &report.lesser {
+        let _ = writeln!(
+            out,
+            "  earlier, a lesser failure: {} at execution {}",
+            f.verdict, f.execution
+        );
+        let mut inner = String::new();
+        evidence(&mut inner, path, bugs, report, f, true);
+        for line in inner.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
     out
+}
+
+/// One failure as JSON: verdict, execution, details, warnings, reproduce command,
+/// schedule, trace.
+fn failure_json(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Failure) -> Value {
+    json!({
+        "verdict": f.verdict,
+        "execution": f.execution,
+        "details": f.details,
+        "warnings": f.warnings,
+        "replay": reproduce(path, bugs, report, f),
+        "schedule": f.schedule,
+        "trace": f.trace,
+    })
 }
 
 /// One check as the JSON of `run --json`'s `results` array.
@@ -168,16 +248,15 @@ pub fn result_json(
     report: &CheckReport,
     expected: Option<&str>,
 ) -> Value {
-    let counterexample = report.failure.as_ref().map(|f| {
-        json!({
-            "verdict": f.verdict,
-            "execution": f.execution,
-            "details": f.details,
-            "replay": reproduce(path, bugs, report, f),
-            "schedule": f.schedule,
-            "trace": f.trace,
-        })
-    });
+    let counterexample = report
+        .failure
+        .as_ref()
+        .map(|f| failure_json(path, bugs, report, f));
+    let lesser: Vec<Value> = report
+        .lesser
+        .iter()
+        .map(|f| failure_json(path, bugs, report, f))
+        .collect();
     json!({
         "checker": report.checker,
         "settings": report.settings,
@@ -185,6 +264,7 @@ pub fn result_json(
         "expected": expected,
         "schedules": report.schedules,
         "complete": report.complete,
+        "timed_out": report.timed_out,
         "first_failure_at": report.first_failure_at,
         "seconds": (report.seconds * 1000.0).round() / 1000.0,
         "warnings": report.failure.as_ref().map(|f| f.warnings.clone()).unwrap_or_default(),
@@ -194,5 +274,6 @@ pub fn result_json(
             v
         }),
         "counterexample": counterexample,
+        "lesser_failures": lesser,
     })
 }

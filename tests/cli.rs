@@ -496,15 +496,20 @@ fn bad_input_unknown_key() {
     bad_scenario("unknown-key", &text, &["unknown field `colour`", "line 2"]);
 }
 
-/// A fault address outside every VMA.
+/// A fault address outside every VMA: the message names the file and the line of
+/// the operation (`FILE:11: thread 2: address 0x1000 lies outside every VMA`).
 #[test]
 fn bad_input_address_outside_every_vma() {
     let text = GOOD.replace("addr = 0x7f0000001000", "addr = 0x1000");
-    bad_scenario(
-        "outside",
-        &text,
-        &["cli-good", "0x1000", "outside every VMA"],
+    let p = temp_file("outside", &text);
+    let path = p.to_str().unwrap().to_owned();
+    bad_input(
+        &["run", &path, "--checker", "pct", "--iterations", "10"],
+        &[&format!(
+            "{path}:11: thread 2: address 0x1000 lies outside every VMA"
+        )],
     );
+    let _ = std::fs::remove_file(&p);
 }
 
 /// A VMA that is not page aligned.
@@ -886,7 +891,8 @@ fn verify_rows_that_run_nothing_fail() {
 
 /// Bug coverage counts only rows that ran and caught their bug: a catalogue whose one
 /// scenario expects every bug to hang but runs no checker (`[check] checkers = []`)
-/// covers nothing, and the gate fails on it (it used to pass with 0 rows).
+/// covers nothing, and the gate, asked for coverage (`--require-zoo`), fails on it
+/// (it used to pass with 0 rows).
 #[test]
 fn verify_coverage_counts_only_rows_that_ran() {
     let dir = temp_path("coverage", "");
@@ -896,7 +902,7 @@ fn verify_coverage_counts_only_rows_that_ran() {
         text.push_str(&format!("{} = \"hang\"\n", b.name));
     }
     std::fs::write(dir.join("only.toml"), text).unwrap();
-    let o = daxlock(&["verify", "--dir", dir.to_str().unwrap()]);
+    let o = daxlock(&["verify", "--dir", dir.to_str().unwrap(), "--require-zoo"]);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(code(&o), 1, "{}", describe(&o));
     let out = stdout(&o);
@@ -958,4 +964,419 @@ fn list_counts_threads_in_english() {
     let out = stdout(&o);
     assert!(out.contains(" 1 thread "), "{out}");
     assert!(!out.contains(" 1 threads"), "{out}");
+}
+
+// ---------------------------------------------------------------------------------
+// a newcomer's first hour
+
+/// `--max-seconds`: every checker stops when its time is up, with verdict
+/// `incomplete` (exit 1), never `verified`, saying how far it got (executions, and
+/// states for stateful). Each check gets the time limit of its own.
+#[test]
+fn run_max_seconds_stops_every_checker_incomplete() {
+    // Stateful needs about 11 s here, loom at bound 6 far longer; the shuttle and
+    // real-thread budgets are out of reach.
+    let args = [
+        "run",
+        "verify/keyed-wake-shared-bucket.toml",
+        "--checker",
+        "stateful,loom,random,pct,threads",
+        "--preemption-bound",
+        "6",
+        "--iterations",
+        "100000000",
+        "--max-seconds",
+        "0.5",
+    ];
+    let start = std::time::Instant::now();
+    let o = daxlock(&[&args[..], &["--json"]].concat());
+    assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    let doc = json(&o);
+    let results = doc["results"].as_array().expect("results");
+    assert_eq!(results.len(), 5, "{doc}");
+    for r in results {
+        assert_eq!(r["verdict"], "incomplete", "{r}");
+        assert_eq!(r["timed_out"], true, "{r}");
+        assert_eq!(r["complete"], false, "{r}");
+        assert!(r["schedules"].as_u64().is_some_and(|n| n >= 1), "{r}");
+    }
+    let stateful = &results[0];
+    assert!(stateful["search"]["states"].as_u64().is_some_and(|n| n > 0));
+    // The text says how far each check got.
+    let o = daxlock(&args);
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    let out = stdout(&o);
+    assert!(!out.contains("verified"), "{out}");
+    assert_eq!(
+        out.matches("stopped by --max-seconds after").count(),
+        5,
+        "{out}"
+    );
+    assert!(out.contains("states explored; not a proof"), "{out}");
+    assert!(
+        out.contains("INCOMPLETE (stopped at --max-seconds)"),
+        "{out}"
+    );
+}
+
+/// A check that finishes within its time limit is verified as usual.
+#[test]
+fn run_max_seconds_that_suffices_verifies() {
+    let o = daxlock(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--iterations",
+        "50",
+        "--max-seconds",
+        "120",
+    ]);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    assert!(!stdout(&o).contains("max-seconds"), "{}", describe(&o));
+}
+
+/// Zero (or not a number of seconds) is bad input.
+#[test]
+fn bad_input_max_seconds_zero() {
+    for s in ["0", "0.0", "nan", "inf"] {
+        bad_input(
+            &["run", "verify/seed-sequential.toml", "--max-seconds", s],
+            &["--max-seconds", "above 0"],
+        );
+    }
+}
+
+/// A scenario without `[expect]` in a user's folder is expected to verify in the
+/// fixed build and gets rows; bug coverage is not demanded of a user's folder
+/// unless `--require-zoo`.
+#[test]
+fn verify_user_folder_expects_verified_without_zoo() {
+    let dir = temp_path("mine", "");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("good.toml"), GOOD).unwrap();
+    let d = dir.to_str().unwrap().to_owned();
+    let o = daxlock(&["verify", "--dir", &d, "--checker", "pct,stateful"]);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    let out = stdout(&o);
+    let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("cli-good ")).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    for row in rows {
+        assert!(
+            row.contains(" fixed ") && row.contains("verified   verified"),
+            "{row}"
+        );
+        assert!(row.contains(" ok "), "{row}");
+    }
+    assert!(out.contains("bug coverage not demanded"), "{out}");
+    assert!(out.contains("verify: 3 passed, 0 failed"), "{out}");
+    let o = daxlock(&["verify", "--dir", &d, "--checker", "pct", "--json"]);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    let doc = json(&o);
+    assert_eq!(doc["summary"]["ok"], true, "{doc}");
+    assert_eq!(doc["summary"]["zoo_required"], false, "{doc}");
+    assert_eq!(
+        doc["runs"][0]["results"][0]["expected"], "verified",
+        "{doc}"
+    );
+    // Asked for, coverage fails: the folder catches no bug.
+    let o = daxlock(&["verify", "--dir", &d, "--checker", "pct", "--require-zoo"]);
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    assert!(stdout(&o).contains("no row of the gate caught these bugs"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The built-in catalogue demands coverage whether `--dir` names it or not.
+#[test]
+fn verify_builtin_catalogue_demands_coverage() {
+    let o = daxlock(&[
+        "verify",
+        "--dir",
+        "./verify",
+        "--checker",
+        "pct",
+        "--iterations",
+        "1",
+        "--json",
+    ]);
+    let doc = json(&o);
+    assert_eq!(doc["summary"]["zoo_required"], true, "{doc}");
+}
+
+/// An empty folder, or one that cannot be read, is bad input with a clear line.
+#[test]
+fn verify_empty_or_missing_folder_is_bad_input() {
+    let dir = temp_path("empty", "");
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.to_str().unwrap().to_owned();
+    bad_input(
+        &["verify", "--dir", &d],
+        &[&d, "no scenario files (*.toml)"],
+    );
+    std::fs::write(dir.join("notes.txt"), "not a scenario").unwrap();
+    bad_input(&["verify", "--dir", &d], &["no scenario files"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    bad_input(
+        &["verify", "--dir", &d],
+        &["cannot read the scenario folder", &d],
+    );
+}
+
+/// Two files of one scenario name: the error names both files.
+#[test]
+fn verify_duplicate_names_name_both_files() {
+    let dir = temp_path("dup", "");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.toml"), GOOD).unwrap();
+    std::fs::write(dir.join("b.toml"), GOOD).unwrap();
+    let (a, b) = (dir.join("a.toml"), dir.join("b.toml"));
+    bad_input(
+        &["verify", "--dir", dir.to_str().unwrap()],
+        &[
+            &format!("{}:1:", b.display()),
+            "`cli-good` is already used by",
+            &a.display().to_string(),
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `name = ""` says so plainly, with the file and line.
+#[test]
+fn bad_input_empty_name() {
+    let p = temp_file("noname", &GOOD.replace("\"cli-good\"", "\"\""));
+    let path = p.to_str().unwrap().to_owned();
+    bad_input(
+        &["run", &path],
+        &[&format!("{path}:1: name must not be empty")],
+    );
+    let _ = std::fs::remove_file(&p);
+}
+
+/// An exploration that ends at a hang after an earlier, lesser failure lists that
+/// failure too (first of each kind), with its trace and a reproduce command that
+/// gives it.
+#[test]
+fn run_lists_lesser_failures_before_a_hang() {
+    let args = [
+        "run",
+        "verify/seed-concurrent.toml",
+        "--bug",
+        "misaligned-pmd",
+        "--checker",
+        "random",
+    ];
+    let o = daxlock(&[&args[..], &["--json"]].concat());
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    let doc = json(&o);
+    let r = &doc["results"][0];
+    assert_eq!(r["verdict"], "hang", "{r}");
+    let hang_at = r["counterexample"]["execution"].as_u64().unwrap();
+    let lesser = r["lesser_failures"].as_array().expect("lesser_failures");
+    assert_eq!(lesser.len(), 1, "{r}");
+    let l = &lesser[0];
+    assert_eq!(l["verdict"], "invariant", "{l}");
+    assert!(l["execution"].as_u64().unwrap() < hang_at, "{r}");
+    assert_eq!(r["first_failure_at"], l["execution"], "{r}");
+    assert!(!l["trace"].as_array().unwrap().is_empty(), "{l}");
+    assert!(!l["details"].as_array().unwrap().is_empty(), "{l}");
+    let cmd = l["replay"].as_str().expect("a reproduce command");
+    let again = paste(cmd);
+    assert_eq!(again["verdict"], "invariant", "{cmd}: {again}");
+    assert_eq!(again["counterexample"]["trace"], l["trace"], "{cmd}");
+    // The text shows it after the hang.
+    let o = daxlock(&args);
+    let out = stdout(&o);
+    let at = out
+        .find("earlier, a lesser failure: invariant at execution 1")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(out[at..].contains("has no matching PMD entry"), "{out}");
+    assert!(out[at..].contains("reproduce: daxlock replay"), "{out}");
+}
+
+/// `RUST_LOG=daxlock=debug`: every protocol line names its model thread (t1, t2),
+/// not the OS thread (`main`), executions are separated by a `--- ... execution N
+/// ---` line, and numbers are hex as in the timeline.
+#[test]
+fn rust_log_names_model_threads_and_executions() {
+    for checker in ["random", "loom", "stateful"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_daxlock"))
+            .args([
+                "run",
+                "verify/storage-misaligned.toml",
+                "--checker",
+                checker,
+                "--iterations",
+                "3",
+                "--preemption-bound",
+                "1",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("RUST_LOG", "daxlock=debug")
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 0, "{}", describe(&o));
+        let err = stderr(&o);
+        let grabs: Vec<&str> = err.lines().filter(|l| l.contains(" grab ")).collect();
+        assert!(!grabs.is_empty(), "{checker}: {err}");
+        for g in &grabs {
+            let who = g.split_whitespace().nth(1).unwrap_or_default();
+            assert!(who == "t1" || who == "t2", "{checker}: {g}");
+            assert!(g.contains("index=0x") && g.contains("key=0x"), "{g}");
+            assert!(!g.contains("mapping="), "{g}");
+        }
+        for t in ["t1", "t2"] {
+            assert!(
+                grabs.iter().any(|g| g.split_whitespace().nth(1) == Some(t)),
+                "{checker}: no {t} line in {err}"
+            );
+        }
+        let name = format!("--- storage-misaligned [fixed] {checker}: execution ");
+        assert!(err.contains(&format!("{name}1 ---")), "{checker}: {err}");
+        assert!(err.contains(&format!("{name}2 ---")), "{checker}: {err}");
+    }
+}
+
+/// Loom's exploration is not sharded: with `--shard I/N` and the default checkers,
+/// shard 0 runs loom and every other shard says it leaves loom out; an explicit
+/// `--checker loom` on another shard is bad input.
+#[test]
+fn run_shard_runs_loom_in_shard_0_only() {
+    let run = |shard: &str| {
+        daxlock(&[
+            "run",
+            "verify/seed-sequential.toml",
+            "--iterations",
+            "20",
+            "--shard",
+            shard,
+        ])
+    };
+    let o = run("0/4");
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    assert!(
+        stdout(&o).contains("[fixed] loom: verified"),
+        "{}",
+        describe(&o)
+    );
+    assert!(
+        !stderr(&o).contains("loom does not shard"),
+        "{}",
+        describe(&o)
+    );
+    for shard in ["1/4", "3/4"] {
+        let o = run(shard);
+        assert_eq!(code(&o), 0, "{}", describe(&o));
+        assert!(!stdout(&o).contains("] loom"), "{}", describe(&o));
+        assert!(
+            stdout(&o).contains("[fixed] random: verified"),
+            "{}",
+            describe(&o)
+        );
+        assert!(
+            stderr(&o).contains(&format!(
+                "loom does not shard; it runs in shard 0 only (this is shard {shard})"
+            )),
+            "{}",
+            describe(&o)
+        );
+    }
+    bad_input(
+        &[
+            "run",
+            "verify/seed-sequential.toml",
+            "--checker",
+            "loom",
+            "--shard",
+            "1/4",
+        ],
+        &["loom does not shard", "shard 0"],
+    );
+}
+
+/// Execution numbers in a shard are the whole budget's: the shard that runs the
+/// unsharded run's failing iteration reports it under the same number, and every
+/// number a shard reports is one of its own iterations.
+#[test]
+fn sharded_execution_numbers_are_global() {
+    let run = |shard: Option<&str>| {
+        let mut args = vec![
+            "run",
+            "verify/seed-concurrent.toml",
+            "--bug",
+            "misaligned-pmd",
+            "--checker",
+            "random",
+            "--iterations",
+            "200",
+            "--json",
+        ];
+        if let Some(s) = shard {
+            args.extend(["--shard", s]);
+        }
+        let o = daxlock(&args);
+        assert_eq!(code(&o), 1, "{}", describe(&o));
+        json(&o)["results"][0].clone()
+    };
+    let whole = run(None);
+    let hang_at = whole["counterexample"]["execution"].as_u64().unwrap();
+    let mut seen = false;
+    for i in 0..4u64 {
+        let r = run(Some(&format!("{i}/4")));
+        let mut numbers = vec![r["first_failure_at"].as_u64().unwrap()];
+        numbers.push(r["counterexample"]["execution"].as_u64().unwrap());
+        for l in r["lesser_failures"].as_array().unwrap() {
+            numbers.push(l["execution"].as_u64().unwrap());
+        }
+        for n in &numbers {
+            assert_eq!((n - 1) % 4, i, "shard {i}/4 reports execution {n}: {r}");
+        }
+        if (hang_at - 1) % 4 == i {
+            assert_eq!(r["counterexample"]["execution"], hang_at, "{r}");
+            assert_eq!(
+                r["counterexample"]["trace"], whole["counterexample"]["trace"],
+                "{r}"
+            );
+            seen = true;
+        }
+    }
+    assert!(seen);
+}
+
+/// `run` notes a PMD fault that can never map huge because the extent's frame is
+/// not 2 MiB aligned relative to its file offset; an aligned layout gets no note.
+#[test]
+fn run_notes_pmd_fault_over_unaligned_storage() {
+    let with_extent = |frame: &str| {
+        GOOD.replace(
+            "size_pages = 0x400",
+            &format!(
+                "size_pages = 0x400\nextents = [ {{ pgoff = 0, pages = 0x400, frame = {frame} }} ]"
+            ),
+        )
+    };
+    let p = temp_file("unaligned-frame", &with_extent("0x80001"));
+    let path = p.to_str().unwrap().to_owned();
+    let o = daxlock(&["run", &path, "--checker", "pct", "--iterations", "10"]);
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("daxlock: note: {path}: thread 1, op 1: the PMD fault at 0x7f0000000000 can never map a huge page"))
+            && err.contains("frame 0x80001"),
+        "{err}"
+    );
+    // Thread 2's fault is a PTE fault: no note.
+    assert_eq!(err.matches("note:").count(), 1, "{err}");
+    let p = temp_file("aligned-frame", &with_extent("0x80000"));
+    let o = daxlock(&[
+        "run",
+        p.to_str().unwrap(),
+        "--checker",
+        "pct",
+        "--iterations",
+        "10",
+    ]);
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    assert!(!stderr(&o).contains("note:"), "{}", describe(&o));
 }

@@ -17,7 +17,10 @@ pub use self::loom::LoomChecker;
 pub use pct::PctChecker;
 pub use random::RandomChecker;
 pub use replay::ReplayChecker;
-pub use runner::{check, check_on, check_with, CheckError, CheckReport, Checker, Failure};
+pub use runner::{
+    check, check_limited, check_on, check_with, CheckError, CheckReport, Checker, Failure, Limits,
+    Numbering,
+};
 pub use stateful::StatefulChecker;
 pub use target::{Model, Target};
 pub use threads::ThreadsChecker;

@@ -10,7 +10,7 @@
 //! that measures `k`, and every other choice is seeded by the iteration alone, so a
 //! budget shards deterministically.
 
-use super::runner::{Body, Checker, Exploration};
+use super::runner::{Body, Checker, Exploration, Numbering};
 use super::shuttle::{explore, Shard, Strategy};
 use crate::sync::Shuttle;
 use rand::seq::index::sample;
@@ -156,6 +156,13 @@ impl Checker for PctChecker {
 
     fn budget(&self) -> Option<(usize, String)> {
         Some(self.shard.budget(self.iterations))
+    }
+
+    fn numbering(&self) -> Numbering {
+        Numbering {
+            calibrations: CALIBRATIONS,
+            shard: self.shard,
+        }
     }
 
     fn explore(&self, body: Body) -> Exploration {

@@ -1,6 +1,6 @@
 //! Shuttle with uniformly random scheduling.
 
-use super::runner::{Body, Checker, Exploration};
+use super::runner::{Body, Checker, Exploration, Numbering};
 use super::shuttle::{explore, Shard, Strategy};
 use crate::sync::Shuttle;
 use rand::seq::SliceRandom;
@@ -59,6 +59,13 @@ impl Checker for RandomChecker {
 
     fn budget(&self) -> Option<(usize, String)> {
         Some(self.shard.budget(self.iterations))
+    }
+
+    fn numbering(&self) -> Numbering {
+        Numbering {
+            calibrations: 0,
+            shard: self.shard,
+        }
     }
 
     fn explore(&self, body: Body) -> Exploration {

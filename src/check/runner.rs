@@ -12,8 +12,9 @@ use super::verdict::Verdict;
 use crate::dax::{AccessResult, Bugs, MappingConfig, System};
 use crate::scenario::{FaultSize, Op, Scenario};
 use crate::sync::Backend;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Why an exploration stopped before its budget ran out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +122,11 @@ pub trait Checker {
     fn rerun_args(&self) -> Option<String> {
         Some(format!("--checker {}", self.name()))
     }
+    /// How this checker's executions are numbered across shards (identity unless
+    /// the checker runs one shard of a numbered budget).
+    fn numbering(&self) -> Numbering {
+        Numbering::default()
+    }
     /// Runs `body` over this checker's schedules.
     fn explore(&self, body: Body) -> Exploration;
     /// The replayable schedule of the execution running on this OS thread, if the
@@ -131,6 +137,36 @@ pub trait Checker {
         Self: Sized,
     {
         None
+    }
+}
+
+/// How a checker's executions map to execution numbers that mean the same in every
+/// shard: shard `I/N` of a shuttle budget runs iterations `I, I+N, ...`, after
+/// `calibrations` executions every shard repeats (PCT's). Execution `n` of this shard
+/// (1-based) is execution [`Numbering::global`]`(n)` of the whole budget, the number
+/// an unsharded run of the same budget gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Numbering {
+    /// Executions every shard runs first (not sharded).
+    pub calibrations: usize,
+    /// The shard this run takes.
+    pub shard: super::shuttle::Shard,
+}
+
+impl Numbering {
+    /// The whole budget's number of this shard's execution `local` (both 1-based).
+    pub fn global(&self, local: usize) -> usize {
+        let c = self.calibrations;
+        if local <= c || local == 0 {
+            local
+        } else {
+            c + self.shard.index + (local - c - 1) * self.shard.count + 1
+        }
+    }
+
+    /// Whether this run is one shard of several.
+    pub fn sharded(&self) -> bool {
+        self.shard.count > 1
     }
 }
 
@@ -168,6 +204,9 @@ pub struct CheckReport {
     pub verdict: Verdict,
     /// The first failure of the worst verdict, if any.
     pub failure: Option<Failure>,
+    /// The first failure of each lesser verdict, found in earlier executions than
+    /// `failure` (a hang, say, after an invariant), in execution order.
+    pub lesser: Vec<Failure>,
     /// The first execution that failed in any way (1-based), if any.
     pub first_failure_at: Option<usize>,
     /// Contended scheduling steps per execution, as PCT calibrated it (PCT only).
@@ -176,6 +215,22 @@ pub struct CheckReport {
     pub search: Option<SearchStats>,
     /// Wall time.
     pub seconds: f64,
+    /// The check stopped because it ran out of time (`--max-seconds`): it is not
+    /// complete, and its verdict is never `verified`.
+    pub timed_out: bool,
+    /// How its execution numbers read across shards (they are the whole budget's).
+    pub numbering: Numbering,
+}
+
+/// What bounds a check besides its checker's own budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Limits {
+    /// Stop at the first failing execution (benchmarks of schedules to the first
+    /// failure).
+    pub first_failure_only: bool,
+    /// Stop once this much time has passed (checked after every execution); the check
+    /// is then incomplete.
+    pub max_time: Option<Duration>,
 }
 
 /// A scenario that cannot run under a checker.
@@ -388,19 +443,37 @@ pub fn check_with<C: Checker>(
     bugs: Bugs,
     first_failure_only: bool,
 ) -> Result<CheckReport, CheckError> {
-    check_on(&Model, checker, scenario, bugs, first_failure_only)
+    check_limited(
+        checker,
+        scenario,
+        bugs,
+        Limits {
+            first_failure_only,
+            max_time: None,
+        },
+    )
+}
+
+/// [`check`] within `limits`: a time limit, or only up to the first failure.
+pub fn check_limited<C: Checker>(
+    checker: &C,
+    scenario: &Scenario,
+    bugs: Bugs,
+    limits: Limits,
+) -> Result<CheckReport, CheckError> {
+    check_on(&Model, checker, scenario, bugs, limits)
 }
 
 /// Checks of a serial target ([`Target::serial`]) run one at a time in a process.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-/// [`check_with`] on `target` (the model, or a registered one such as the kernel).
+/// [`check_limited`] on `target` (the model, or a registered one such as the kernel).
 pub fn check_on<C: Checker>(
     target: &dyn Target,
     checker: &C,
     scenario: &Scenario,
     bugs: Bugs,
-    first_failure_only: bool,
+    limits: Limits,
 ) -> Result<CheckReport, CheckError> {
     if let Err(message) = target.supports(scenario, bugs) {
         return Err(CheckError::Unsupported {
@@ -416,6 +489,10 @@ pub fn check_on<C: Checker>(
             message,
         })?;
     let _serial = target.serial().then(|| lock(&SERIAL));
+    let Limits {
+        first_failure_only,
+        max_time,
+    } = limits;
     if let Some(max) = checker.max_threads() {
         if scenario.threads.len() > max {
             return Err(CheckError::TooManyThreads {
@@ -445,12 +522,30 @@ pub fn check_on<C: Checker>(
         ..scenario.config.clone()
     });
     let threads = Arc::new(scenario.threads.clone());
+    let numbering = checker.numbering();
+    let timed_out = Arc::new(AtomicBool::new(false));
+    // Whether the time limit has passed; checked after every execution.
+    let out_of_time = {
+        let timed_out = timed_out.clone();
+        move || {
+            let over = max_time.is_some_and(|t| start.elapsed() >= t);
+            if over {
+                timed_out.store(true, Ordering::Relaxed);
+            }
+            over
+        }
+    };
+    let out_of_time2 = out_of_time.clone();
+    let started = Arc::new(AtomicUsize::new(0));
+    let label = format!("{} [{}] {}", scenario.name, bugs.variant(), checker.name());
     let body = {
         let (recorder, collector) = (recorder.clone(), collector.clone());
         let (recorder2, collector2) = (recorder.clone(), collector.clone());
         Body::new(
             move || {
                 recorder.reset();
+                let n = started.fetch_add(1, Ordering::Relaxed) + 1;
+                tracing::debug!("--- {label}: execution {} ---", numbering.global(n));
                 let outcome = execute::<C::Backend>(&maker, &config, &recorder, &threads);
                 let mut c = lock(&collector);
                 let keep = c.record(outcome, &recorder);
@@ -461,12 +556,15 @@ pub fn check_on<C: Checker>(
                 }
                 Control {
                     keep,
-                    stop: first_failure_only && c.first_failure_at.is_some(),
+                    stop: (first_failure_only && c.first_failure_at.is_some()) || out_of_time(),
                 }
             },
             move || {
                 if !recorder2.has_warning() {
-                    return Control::default();
+                    return Control {
+                        keep: false,
+                        stop: out_of_time2(),
+                    };
                 }
                 let trace = recorder2.events();
                 let mut c = lock(&collector2);
@@ -484,12 +582,14 @@ pub fn check_on<C: Checker>(
                 }
                 Control {
                     keep,
-                    stop: first_failure_only,
+                    stop: first_failure_only || out_of_time2(),
                 }
             },
         )
     };
     let exploration = checker.explore(body);
+    super::trace::forget_model_threads();
+    let timed_out = timed_out.load(Ordering::Relaxed);
     let mut c = std::mem::take(&mut *lock(&collector));
     let unscheduled = c.first.iter_mut().filter(|f| f.schedule.is_none());
     for (failure, schedule) in unscheduled.zip(exploration.kept.iter()) {
@@ -530,10 +630,27 @@ pub fn check_on<C: Checker>(
         // Whatever the checker: a check that ran nothing has no verdict.
         return Err(no_execution(format!("the check ({})", checker.settings())));
     }
+    // Execution numbers of the whole budget, not of this shard.
+    for f in &mut c.first {
+        f.execution = numbering.global(f.execution);
+    }
+    let first_failure_at = c.first_failure_at.map(|n| numbering.global(n));
     let failure = c.first.iter().max_by_key(|f| f.verdict).cloned();
+    let mut lesser: Vec<Failure> = match &failure {
+        Some(worst) => c
+            .first
+            .iter()
+            .filter(|f| f.verdict < worst.verdict && f.execution != worst.execution)
+            .cloned()
+            .collect(),
+        None => Vec::new(),
+    };
+    lesser.sort_by_key(|f| f.execution);
+    // A check stopped by its time limit did not run its whole space or budget.
     let complete = exploration
         .search
-        .map_or(exploration.complete, |s| s.complete);
+        .map_or(exploration.complete, |s| s.complete)
+        && !timed_out;
     let verdict = match &failure {
         Some(f) => f.verdict,
         // A search that stopped on its budget verifies nothing.
@@ -548,10 +665,13 @@ pub fn check_on<C: Checker>(
         complete,
         verdict,
         failure,
-        first_failure_at: c.first_failure_at,
+        lesser,
+        first_failure_at,
         steps: exploration.steps,
         search: exploration.search,
         seconds: start.elapsed().as_secs_f64(),
+        timed_out,
+        numbering,
     })
 }
 

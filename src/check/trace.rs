@@ -10,7 +10,7 @@
 use crate::dax::observe::Observer;
 pub use crate::dax::observe::Value;
 use serde::Serialize;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -152,8 +152,10 @@ impl Recorder {
         })
     }
 
-    /// Forgets the previous execution's events (of this OS thread).
+    /// Forgets the previous execution's events (of this OS thread), and tells the
+    /// live log how to name the model threads running on this OS thread.
     pub fn reset(&self) {
+        MODEL_THREAD_NAME.with(|n| n.set(Some(self.thread_name)));
         if let Some(shared) = &self.shared {
             shared.lock().unwrap_or_else(|p| p.into_inner()).clear();
             return;
@@ -186,9 +188,7 @@ impl Recorder {
     }
 
     fn push(&self, name: &'static str, fields: Vec<(&'static str, Value)>) {
-        let thread = (self.thread_name)()
-            .and_then(|n| n.strip_prefix('t').and_then(|d| d.parse().ok()))
-            .unwrap_or(0);
+        let thread = thread_number((self.thread_name)());
         let event = Event {
             thread,
             name,
@@ -208,6 +208,138 @@ impl Recorder {
     }
 }
 
+/// The model thread a backend's thread name stands for: N for `tN`, else 0 (the
+/// execution's own thread).
+fn thread_number(name: Option<String>) -> usize {
+    name.and_then(|n| n.strip_prefix('t').and_then(|d| d.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// A backend's [`Backend::thread_name`](crate::sync::Backend::thread_name).
+type ThreadNameFn = fn() -> Option<String>;
+
+thread_local! {
+    /// The backend's thread-name function of the check whose executions run on this
+    /// OS thread (loom, shuttle and stateful run every model thread of an execution
+    /// on one OS thread, so only the backend can tell them apart); set by
+    /// [`Recorder::reset`] at the start of every execution.
+    static MODEL_THREAD_NAME: Cell<Option<ThreadNameFn>> = const { Cell::new(None) };
+}
+
+/// Forgets this OS thread's backend (a check on it ended: the backend's thread names
+/// work only inside its executions).
+pub fn forget_model_threads() {
+    MODEL_THREAD_NAME.with(|n| n.set(None));
+}
+
+/// `t1`, `t2`... for the model thread emitting a log line, `main` for the execution's
+/// own thread; the OS thread's name outside any check.
+fn log_thread_name() -> String {
+    match MODEL_THREAD_NAME.with(Cell::get) {
+        Some(name) => match thread_number(name()) {
+            0 => "main".to_owned(),
+            n => format!("t{n}"),
+        },
+        None => {
+            let os = std::thread::current().name().map(str::to_owned);
+            match thread_number(os.clone()) {
+                0 => os.unwrap_or_else(|| "?".to_owned()),
+                n => format!("t{n}"),
+            }
+        }
+    }
+}
+
+/// Formats a log line as the timeline does: level, model thread, event name, then
+/// `key=value` with integers in hex (except `woken`, a count), no `mapping` id.
+struct LogLine;
+
+#[derive(Default)]
+struct LogFields {
+    event: Option<String>,
+    message: Option<String>,
+    rest: String,
+}
+
+impl tracing::field::Visit for LogFields {
+    fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+        match field.name() {
+            "mapping" => {}
+            "woken" => {
+                let _ = write!(self.rest, " woken={value}");
+            }
+            name => {
+                let _ = write!(self.rest, " {name}={value:#x}");
+            }
+        }
+    }
+
+    fn record_i64(&mut self, field: &tracing::field::Field, value: i64) {
+        match u64::try_from(value) {
+            Ok(v) => self.record_u64(field, v),
+            Err(_) => {
+                let _ = write!(self.rest, " {}={value}", field.name());
+            }
+        }
+    }
+
+    fn record_bool(&mut self, field: &tracing::field::Field, value: bool) {
+        let _ = write!(self.rest, " {}={value}", field.name());
+    }
+
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        match field.name() {
+            "event" => self.event = Some(value.to_owned()),
+            "message" => self.message = Some(value.to_owned()),
+            name => {
+                let _ = write!(self.rest, " {name}={value}");
+            }
+        }
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        match field.name() {
+            "message" => self.message = Some(format!("{value:?}")),
+            name => {
+                let _ = write!(self.rest, " {name}={value:?}");
+            }
+        }
+    }
+}
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for LogLine
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let meta = event.metadata();
+        // Only our own events are emitted inside a model execution, where the backend
+        // can name the model thread.
+        let who = if meta.target().starts_with("daxlock") {
+            log_thread_name()
+        } else {
+            std::thread::current().name().unwrap_or("?").to_owned()
+        };
+        let mut fields = LogFields::default();
+        event.record(&mut fields);
+        write!(writer, "{:>5} {who:<4}", meta.level())?;
+        if let Some(e) = &fields.event {
+            let mark = if e == "warn" { "!! " } else { "" };
+            write!(writer, " {mark}{e}")?;
+        }
+        if let Some(m) = &fields.message {
+            write!(writer, " {m}")?;
+        }
+        writeln!(writer, "{}", fields.rest)
+    }
+}
+
 /// Installs, once, a global subscriber that prints protocol events live to stderr
 /// when `RUST_LOG` is set (nothing otherwise: then `tracing` events cost nothing).
 pub fn install() {
@@ -220,9 +352,7 @@ pub fn install() {
             .with(
                 tracing_subscriber::fmt::layer()
                     .with_writer(std::io::stderr)
-                    .with_target(false)
-                    .with_thread_names(true)
-                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                    .event_format(LogLine)
                     .with_filter(EnvFilter::from_default_env()),
             )
             .try_init();
