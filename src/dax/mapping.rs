@@ -142,13 +142,14 @@ impl<B: Backend> Mapping<B> {
         }
     }
 
-    /// Reports that the protocol took `branch` to the observer (and as a `tracing`
-    /// event at TRACE level). Visits are counted, never read back by the protocol.
+    /// Reports that the protocol took `branch` to the observer (and to `tracing` at
+    /// TRACE level, with a `branch` field and no `event` field: a visit is not a
+    /// protocol event). Visits are counted, never read back by the protocol.
     pub fn visit(&self, branch: Branch) {
         if let Some(o) = &self.observer {
             o.branch(branch);
         }
-        tracing::trace!(mapping = self.id, event = "branch", branch = branch.name());
+        tracing::trace!(mapping = self.id, branch = branch.name());
     }
 
     /// Faults one access may take before it counts as making no progress.
