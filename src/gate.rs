@@ -7,7 +7,7 @@ use crate::check::{
     check_on, CheckError, CheckReport, Limits, LoomChecker, PctChecker, RandomChecker,
     StatefulChecker, ThreadsChecker, Verdict,
 };
-use crate::dax::Bugs;
+use crate::dax::{Branch, Bugs};
 use crate::scenario::Scenario;
 use crate::sync::ParkingLot;
 use std::sync::Arc;
@@ -251,11 +251,20 @@ pub struct GateRow {
     pub report: Result<CheckReport, CheckError>,
     /// What the scenario expects.
     pub expected: Verdict,
+    /// Branches the scenario requires (`[expect] visits`) that no row of its fixed
+    /// variant visited; set on the fixed variant's rows once every row has run.
+    pub unvisited: Vec<Branch>,
 }
 
 impl GateRow {
-    /// The verdict matched the expectation.
+    /// The verdict matched the expectation, and the scenario still reaches every
+    /// branch it requires.
     pub fn ok(&self) -> bool {
+        self.verdict_ok() && self.unvisited.is_empty()
+    }
+
+    /// The verdict matched the expectation.
+    pub fn verdict_ok(&self) -> bool {
         matches!(&self.report, Ok(r) if r.verdict == self.expected)
     }
 }
@@ -332,6 +341,7 @@ pub fn verify(
                     checker: kind,
                     report: run_checker(kind, s, bugs, budget),
                     expected,
+                    unvisited: Vec::new(),
                 };
                 if tx.send((i, row)).is_err() {
                     break;
@@ -344,7 +354,75 @@ pub fn verify(
             rows[i] = Some(row);
         }
     });
-    rows.into_iter().flatten().collect()
+    let mut rows: Vec<GateRow> = rows.into_iter().flatten().collect();
+    mark_unvisited(scenarios, &mut rows);
+    rows
+}
+
+/// Checks every scenario's `[expect] visits` against its fixed variant's rows: a
+/// required branch counts as reached if any row of the fixed variant (any checker)
+/// visited it in any execution; each branch no such row visited is recorded on every
+/// one of those rows, which then fail. A scenario none of whose fixed rows ran (say
+/// `verify --checker` left its checkers out, or every one could not run, which
+/// fails those rows already) claims no fixed verdict and is not checked here.
+pub fn mark_unvisited(scenarios: &[Scenario], rows: &mut [GateRow]) {
+    for s in scenarios.iter().filter(|s| !s.visits.is_empty()) {
+        let fixed = |r: &GateRow| r.scenario == s.name && r.bugs == Bugs::fixed();
+        let mut visited = crate::dax::BranchSet::EMPTY;
+        let mut ran = false;
+        for r in rows.iter().filter(|r| fixed(r)) {
+            if let Ok(report) = &r.report {
+                ran = true;
+                report
+                    .coverage
+                    .visited()
+                    .iter()
+                    .for_each(|b| visited.insert(b));
+            }
+        }
+        if !ran {
+            continue;
+        }
+        let missing: Vec<Branch> = s
+            .visits
+            .iter()
+            .copied()
+            .filter(|b| !visited.contains(*b))
+            .collect();
+        for r in rows.iter_mut().filter(|r| fixed(r)) {
+            r.unvisited.clone_from(&missing);
+        }
+    }
+}
+
+/// Scenarios that no longer reach a branch they require, with those branches, in
+/// row order.
+pub fn missed_visits(rows: &[GateRow]) -> Vec<(&str, &[Branch])> {
+    let mut out: Vec<(&str, &[Branch])> = Vec::new();
+    for r in rows.iter().filter(|r| !r.unvisited.is_empty()) {
+        if !out.iter().any(|(s, _)| *s == r.scenario) {
+            out.push((&r.scenario, &r.unvisited));
+        }
+    }
+    out
+}
+
+/// Branches that no row of the gate visited, in any scenario, variant or checker.
+pub fn unvisited_branches(rows: &[GateRow]) -> Vec<Branch> {
+    let mut visited = crate::dax::BranchSet::EMPTY;
+    for r in rows {
+        if let Ok(report) = &r.report {
+            report
+                .coverage
+                .visited()
+                .iter()
+                .for_each(|b| visited.insert(b));
+        }
+    }
+    Branch::ALL
+        .into_iter()
+        .filter(|b| !visited.contains(*b))
+        .collect()
 }
 
 /// Bugs that no row of the gate caught: the gate fails on any.
@@ -397,6 +475,7 @@ mod tests {
                     first_failure_at: None,
                     steps: None,
                     search: None,
+                    coverage: Default::default(),
                     seconds: 0.0,
                     timed_out: false,
                     numbering: Default::default(),
@@ -409,7 +488,68 @@ mod tests {
                 }),
             },
             expected,
+            unvisited: Vec::new(),
         }
+    }
+
+    /// A required branch is reached if any fixed row of the scenario (any checker)
+    /// visited it; otherwise every fixed row of the scenario fails, naming it. Bug
+    /// rows and other scenarios are untouched, and a scenario none of whose fixed
+    /// rows ran is not checked.
+    #[test]
+    fn visits_are_the_union_of_the_fixed_rows() {
+        let text = r#"name = "s"
+[file]
+size_pages = 0x400
+[[vma]]
+start = 0x7f0000000000
+end = 0x7f0000400000
+pgoff = 0
+[[thread]]
+ops = [ { op = "fault", addr = 0x7f0000000000 } ]
+[expect]
+visits = ["grab-wait", "pte-cow"]
+fixed = "verified"
+misaligned-pmd = "verified"
+"#;
+        let s = Scenario::from_toml(text, "s.toml").unwrap();
+        let bug = Bugs::fixed().with("misaligned-pmd").unwrap();
+        let visiting = |bugs: Bugs, branches: &[Branch]| {
+            let mut r = row(bugs, Verdict::Verified, Some(Verdict::Verified));
+            if let Ok(report) = &mut r.report {
+                report.coverage.add(branches.iter().copied().collect());
+            }
+            r
+        };
+        // grab-wait by one checker, pte-cow by another: reached.
+        let mut rows = vec![
+            visiting(Bugs::fixed(), &[Branch::GrabWait]),
+            visiting(Bugs::fixed(), &[Branch::PteCow]),
+        ];
+        mark_unvisited(std::slice::from_ref(&s), &mut rows);
+        assert!(rows.iter().all(GateRow::ok));
+        assert!(missed_visits(&rows).is_empty());
+        // pte-cow only by the bug's row: both fixed rows fail.
+        let mut rows = vec![
+            visiting(Bugs::fixed(), &[Branch::GrabWait]),
+            visiting(Bugs::fixed(), &[]),
+            visiting(bug, &[Branch::PteCow]),
+        ];
+        mark_unvisited(std::slice::from_ref(&s), &mut rows);
+        assert_eq!(rows[0].unvisited, [Branch::PteCow]);
+        assert_eq!(rows[1].unvisited, [Branch::PteCow]);
+        assert!(!rows[0].ok() && rows[0].verdict_ok());
+        assert!(rows[2].ok());
+        assert_eq!(missed_visits(&rows), [("s", &[Branch::PteCow][..])]);
+        assert_eq!(
+            unvisited_branches(&rows).len(),
+            Branch::COUNT - 2,
+            "grab-wait and pte-cow were visited"
+        );
+        // No fixed row ran: nothing to check.
+        let mut rows = vec![row(Bugs::fixed(), Verdict::Verified, None)];
+        mark_unvisited(std::slice::from_ref(&s), &mut rows);
+        assert!(rows[0].unvisited.is_empty());
     }
 
     /// Only a row that ran and caught its bug covers it.

@@ -41,6 +41,10 @@ enum Command {
         checker: String,
         #[command(flatten)]
         budget: BudgetArgs,
+        /// Print, per branch of the protocol, the executions of each checker that
+        /// visited it, and the branches none visited (JSON always has `coverage`).
+        #[arg(long)]
+        coverage: bool,
         /// One JSON document on stdout.
         #[arg(long)]
         json: bool,
@@ -90,11 +94,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The catalogue's scenarios and the bug names.
+    /// The catalogue's scenarios and the bug names (or, with --branches, the
+    /// protocol's branches).
     List {
         /// The catalogue directory.
         #[arg(long, default_value = "verify")]
         dir: PathBuf,
+        /// List the protocol's branches (names for `[expect] visits`) with their
+        /// meaning instead.
+        #[arg(long)]
+        branches: bool,
     },
     /// Benchmarks.
     Bench {
@@ -339,6 +348,7 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
             variant,
             checker,
             budget: b,
+            coverage,
             json,
         } => {
             let scenario = Scenario::from_path(&file)?;
@@ -373,7 +383,7 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
             for note in scenario.pmd_notes() {
                 eprintln!("daxlock: note: {note}");
             }
-            run(&scenario, bugs, &kinds, &budget, json)
+            run(&scenario, bugs, &kinds, &budget, coverage, json)
         }
         Command::Replay {
             file,
@@ -422,7 +432,11 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
             }
             Ok(r.holds())
         }
-        Command::List { dir } => {
+        Command::List { branches: true, .. } => {
+            print!("{}", report::branch_list());
+            Ok(true)
+        }
+        Command::List { dir, .. } => {
             let scenarios = load_catalogue(&dir)?;
             println!("scenarios ({}):", dir.display());
             for s in &scenarios {
@@ -512,6 +526,7 @@ fn run(
     bugs: Bugs,
     kinds: &[CheckerKind],
     budget: &Budget,
+    coverage: bool,
     json_out: bool,
 ) -> Result<bool, BadInput> {
     let path = scenario.path.as_deref();
@@ -574,6 +589,9 @@ fn run(
     } else {
         for r in &results {
             print!("{}", report::counterexample(&scenario.name, path, bugs, r));
+        }
+        if coverage {
+            print!("{}", report::coverage_table(&results));
         }
     }
     Ok(all_verified)
@@ -655,6 +673,11 @@ fn verify(
     let failed: Vec<&GateRow> = rows.iter().filter(|r| !r.ok()).collect();
     let uncovered = gate::uncovered_bugs_of(&rows, &*budget.target);
     let coverage_fails = zoo && !uncovered.is_empty();
+    let missed = gate::missed_visits(&rows);
+    let unvisited: Vec<&str> = gate::unvisited_branches(&rows)
+        .iter()
+        .map(|b| b.name())
+        .collect();
     let find = |name: &str| scenarios.iter().find(|s| s.name == name);
     if json_out {
         let mut objects = Vec::new();
@@ -675,12 +698,14 @@ fn verify(
             "runs": objects,
             "summary": {"rows": rows.len(), "unexpected": failed.len(), "lemma_holds": lemma.holds(),
                         "uncovered_bugs": uncovered, "zoo_required": zoo,
+                        "missed_visits": missed.iter().map(|(s, bs)| json!({"scenario": s, "branches": bs.iter().map(|b| b.name()).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+                        "unvisited_branches": unvisited,
                         "ok": failed.is_empty() && lemma.holds() && !coverage_fails},
         });
         println!("{doc}");
     } else {
         println!();
-        for row in &failed {
+        for row in failed.iter().filter(|r| !r.verdict_ok()) {
             let s = find(&row.scenario);
             match &row.report {
                 Ok(r) => {
@@ -698,6 +723,14 @@ fn verify(
                 Err(e) => println!("UNEXPECTED: {e}"),
             }
         }
+        for (scenario, branches) in &missed {
+            for b in branches.iter() {
+                println!(
+                    "UNEXPECTED: {scenario} no longer reaches branch {b}: [expect] visits requires it, \
+                     and no row of its fixed variant visited it, so its verdicts prove nothing about that race"
+                );
+            }
+        }
         if coverage_fails {
             println!(
                 "UNEXPECTED: no row of the gate caught these bugs: {}",
@@ -708,6 +741,16 @@ fn verify(
                 "bug coverage not demanded (not the built-in catalogue; --require-zoo demands it)"
             );
         }
+        println!(
+            "branches no scenario visits ({} of {}): {}",
+            unvisited.len(),
+            daxlock::dax::Branch::COUNT,
+            if unvisited.is_empty() {
+                "none".to_owned()
+            } else {
+                unvisited.join(", ")
+            }
+        );
         println!(
             "{} rows, {} as expected, {} unexpected; lemma {}",
             rows.len(),

@@ -2,7 +2,7 @@
 
 use crate::check::trace::timeline;
 use crate::check::{CheckReport, Failure};
-use crate::dax::Bugs;
+use crate::dax::{Branch, Bugs};
 use crate::gate::GateRow;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -36,8 +36,14 @@ pub fn table_row(row: &GateRow) -> String {
         ),
         Err(_) => ("-".into(), "error".into(), "-".into(), String::new()),
     };
+    let unvisited = if row.unvisited.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = row.unvisited.iter().map(|b| b.name()).collect();
+        format!(" (unvisited: {})", names.join(", "))
+    };
     format!(
-        "{:<28} {:<22} {:<8} {:>10} {:<10} {:<10} {:>8}  {}{}{}",
+        "{:<28} {:<22} {:<8} {:>10} {:<10} {:<10} {:>8}  {}{}{}{}",
         row.scenario,
         row.bugs.variant(),
         row.checker.as_str(),
@@ -47,8 +53,53 @@ pub fn table_row(row: &GateRow) -> String {
         seconds,
         if row.ok() { "ok" } else { "UNEXPECTED" },
         settings,
-        first
+        first,
+        unvisited
     )
+}
+
+/// The coverage table of `run --coverage`: per branch that some check visited, the
+/// executions of each check that visited it; then the branches no check visited.
+pub fn coverage_table(reports: &[CheckReport]) -> String {
+    let mut out = String::from("coverage (executions that visited each branch):\n");
+    let _ = write!(out, "  {:<28}", "branch");
+    for r in reports {
+        let _ = write!(out, " {:>10}", r.checker);
+    }
+    out.push('\n');
+    let mut never = Vec::new();
+    for b in Branch::ALL {
+        if reports.iter().all(|r| r.coverage.get(b) == 0) {
+            never.push(b.name());
+            continue;
+        }
+        let _ = write!(out, "  {:<28}", b.name());
+        for r in reports {
+            let _ = write!(out, " {:>10}", r.coverage.get(b));
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "never visited ({} of {}): {}",
+        never.len(),
+        Branch::COUNT,
+        if never.is_empty() {
+            "none".to_owned()
+        } else {
+            never.join(", ")
+        }
+    );
+    out
+}
+
+/// `daxlock list --branches`: every branch with its one-line meaning.
+pub fn branch_list() -> String {
+    let mut out = format!("branches ({}):\n", Branch::COUNT);
+    for b in Branch::ALL {
+        let _ = writeln!(out, "  {:<28} {}", b.name(), b.meaning());
+    }
+    out
 }
 
 /// `daxlock VERB FILE ARGS --bug B...`, the shape of every reproduce command.
@@ -275,5 +326,6 @@ pub fn result_json(
         }),
         "counterexample": counterexample,
         "lesser_failures": lesser,
+        "coverage": report.coverage,
     })
 }

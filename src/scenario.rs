@@ -5,6 +5,7 @@
 //! written in hex.
 
 use crate::check::verdict::Verdict;
+use crate::dax::branch::Branch;
 use crate::dax::bugs::{Bugs, UnknownBug};
 use crate::dax::units::{PAGE_SIZE, PMD_PAGES};
 use crate::dax::{Extent, FileLayout, MappingConfig, Vma};
@@ -292,6 +293,48 @@ pub struct CheckSpec {
     pub pct_depth: Option<usize>,
 }
 
+/// `[expect]`: the verdict per variant (`fixed = "verified"`, `misaligned-pmd =
+/// "hang"`), and `visits`, the branches the fixed variant must visit (see
+/// [`crate::dax::branch`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExpectSpec {
+    /// Expected verdict per variant (`fixed` or bug names joined by `+`).
+    pub verdicts: BTreeMap<String, Verdict>,
+    /// Branch names the fixed variant must visit, as written.
+    pub visits: Option<Vec<String>>,
+}
+
+/// The key of `[expect]` that lists branches rather than naming a variant.
+pub const VISITS_KEY: &str = "visits";
+
+impl<'de> Deserialize<'de> for ExpectSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ExpectSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table of variant = \"verdict\" and visits = [branch, ...]")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ExpectSpec, A::Error> {
+                let mut spec = ExpectSpec::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == VISITS_KEY {
+                        spec.visits = Some(map.next_value()?);
+                    } else {
+                        let verdict = map.next_value()?;
+                        spec.verdicts.insert(key, verdict);
+                    }
+                }
+                Ok(spec)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 /// A scenario file as written.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -310,9 +353,9 @@ pub struct ScenarioFile {
     /// The threads.
     #[serde(default)]
     pub thread: Vec<ThreadSpec>,
-    /// Expected verdict per variant (`fixed` or a bug name).
+    /// Expected verdict per variant (`fixed` or a bug name), and branch visits.
     #[serde(default)]
-    pub expect: BTreeMap<String, Verdict>,
+    pub expect: ExpectSpec,
     /// Checker settings.
     #[serde(default)]
     pub check: CheckSpec,
@@ -333,6 +376,9 @@ pub struct Scenario {
     pub threads: Vec<Vec<Op>>,
     /// Expected verdicts: (variant bugs, verdict), in file order of variants.
     pub expect: Vec<(Bugs, Verdict)>,
+    /// Branches the fixed variant must visit (`[expect] visits`): the gate fails the
+    /// scenario's fixed rows when none of them visited one.
+    pub visits: Vec<Branch>,
     /// Checker settings.
     pub check: CheckSpec,
 }
@@ -532,7 +578,7 @@ impl Scenario {
             ));
         }
         let mut expect = Vec::new();
-        for (variant, verdict) in &f.expect {
+        for (variant, verdict) in &f.expect.verdicts {
             let bugs = if variant == "fixed" {
                 Bugs::fixed()
             } else {
@@ -541,6 +587,26 @@ impl Scenario {
                     .map_err(|e| problem(Loc::Expect(variant.clone()), format!("[expect] {e}")))?
             };
             expect.push((bugs, *verdict));
+        }
+        let mut visits = Vec::new();
+        for name in f.expect.visits.iter().flatten() {
+            let b = Branch::from_name(name).ok_or_else(|| {
+                problem(
+                    Loc::Expect("visits".into()),
+                    format!(
+                        "[expect] visits: unknown branch `{name}` (see `daxlock list --branches`)"
+                    ),
+                )
+            })?;
+            if !visits.contains(&b) {
+                visits.push(b);
+            }
+        }
+        if !visits.is_empty() && !f.expect.verdicts.contains_key("fixed") {
+            return Err(problem(
+                Loc::Expect("visits".into()),
+                "[expect] visits is checked on the fixed variant: add `fixed = \"verified\"`",
+            ));
         }
         let config = MappingConfig {
             bugs: Bugs::fixed(),
@@ -579,6 +645,7 @@ impl Scenario {
             config,
             threads: f.thread.into_iter().map(|t| t.ops).collect(),
             expect,
+            visits,
             check: f.check,
         })
     }
@@ -754,6 +821,21 @@ misaligned-pmd = "hang"
         assert_eq!(s.expected(Bugs::fixed()), Some(Verdict::Verified));
         let bug = Bugs::fixed().with("misaligned-pmd").unwrap();
         assert_eq!(s.expected(bug), Some(Verdict::Hang));
+        assert!(s.visits.is_empty());
+    }
+
+    /// `[expect] visits` sits beside the verdicts: names parse to branches (in file
+    /// order, once each), and the verdicts are unchanged.
+    #[test]
+    fn parses_visits_beside_the_verdicts() {
+        let text = SEED.replace(
+            "[expect]\n",
+            "[expect]\nvisits = [\"grab-wait\", \"pmd-colour-fallback\", \"grab-wait\"]\n",
+        );
+        let s = Scenario::from_toml(&text, "seed.toml").unwrap();
+        assert_eq!(s.visits, [Branch::GrabWait, Branch::PmdColourFallback]);
+        assert_eq!(s.expect.len(), 2);
+        assert_eq!(s.expected(Bugs::fixed()), Some(Verdict::Verified));
     }
 
     fn err(text: &str) -> String {
@@ -803,6 +885,18 @@ misaligned-pmd = "hang"
             (
                 format!("{SEED}[check]\niterations = 0\n"),
                 "x.toml:18: [check] iterations must be at least 1",
+            ),
+            (
+                SEED.replace("[expect]\n", "[expect]\nvisits = [\"grab-wiat\"]\n"),
+                "x.toml: seed: [expect] visits: unknown branch `grab-wiat` (see `daxlock list --branches`)",
+            ),
+            (
+                SEED.replace("[expect]\n", "[expect]\nvisits = \"grab-wait\"\n"),
+                "line 15, column 10: invalid type: string \"grab-wait\", expected a sequence",
+            ),
+            (
+                SEED.replace("fixed = \"verified\"", "visits = [\"grab-wait\"]"),
+                "[expect] visits is checked on the fixed variant",
             ),
         ];
         for (text, want) in cases {

@@ -426,6 +426,109 @@ fn list_names_every_scenario_and_bug() {
     }
 }
 
+/// `list --branches` names every branch of the protocol with its one-line meaning,
+/// and only them.
+#[test]
+fn list_branches_names_every_branch() {
+    let o = daxlock(&["list", "--branches"]);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    let out = stdout(&o);
+    for b in daxlock::dax::Branch::ALL {
+        let line = out
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(b.name()))
+            .unwrap_or_else(|| panic!("{b} missing from:\n{out}"));
+        assert!(line.ends_with(b.meaning()), "{line}");
+    }
+    assert_eq!(
+        out.lines().count(),
+        daxlock::dax::Branch::COUNT + 1,
+        "{out}"
+    );
+    assert!(!out.contains("misaligned-pmd"), "{out}");
+}
+
+/// `run --coverage` prints, per branch some checker visited, each checker's count,
+/// then the branches none visited; seed-sequential's fault takes the colour fallback
+/// in every execution and never writes back.
+#[test]
+fn run_coverage_prints_the_table_and_the_branches_never_visited() {
+    let o = daxlock(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--checker",
+        "random,pct",
+        "--iterations",
+        "30",
+        "--coverage",
+    ]);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("coverage (executions that visited each branch):"),
+        "{out}"
+    );
+    let header = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("branch "))
+        .unwrap_or_else(|| panic!("no header in:\n{out}"));
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["branch", "random", "pct"]
+    );
+    let row = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("pmd-colour-fallback "))
+        .unwrap_or_else(|| panic!("no pmd-colour-fallback row in:\n{out}"));
+    // PCT runs four calibration executions on top of its 30.
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>(),
+        ["pmd-colour-fallback", "30", "34"]
+    );
+    let never = out
+        .lines()
+        .find(|l| l.starts_with("never visited ("))
+        .unwrap_or_else(|| panic!("no never-visited line in:\n{out}"));
+    assert!(never.contains("writeback-dirty"), "{never}");
+    assert!(!never.contains("pmd-colour-fallback"), "{never}");
+    // Without --coverage, no table.
+    let o = daxlock(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--checker",
+        "pct",
+        "--iterations",
+        "5",
+    ]);
+    assert!(!stdout(&o).contains("coverage"), "{}", describe(&o));
+}
+
+/// Every JSON result carries `coverage`: every branch by name, with the executions
+/// that visited it.
+#[test]
+fn run_json_carries_coverage() {
+    let o = daxlock(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--checker",
+        "stateful,random",
+        "--iterations",
+        "25",
+        "--json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", describe(&o));
+    let doc = json(&o);
+    for r in doc["results"].as_array().expect("results") {
+        let cov = r["coverage"].as_object().expect("a coverage object");
+        assert_eq!(cov.len(), daxlock::dax::Branch::COUNT, "{r}");
+        for b in daxlock::dax::Branch::ALL {
+            assert!(cov[b.name()].is_u64(), "{b}: {r}");
+        }
+        assert_eq!(cov["pmd-colour-fallback"], r["schedules"], "{r}");
+        assert_eq!(cov["writeback-dirty"], 0, "{r}");
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // bad input: exit 2, one line on stderr
 
@@ -487,6 +590,17 @@ fn bad_input_malformed_toml_has_line_and_column() {
     let text = "name = \"broken\"\n[file]\nsize_pages = = 3\n";
     let line = bad_scenario("malformed", text, &["line 3, column"]);
     assert!(line.contains("daxlock-cli-"), "names the file: {line}");
+}
+
+/// `[expect] visits` naming no branch is bad input pointing at `list --branches`.
+#[test]
+fn bad_input_unknown_branch_in_visits() {
+    let text = format!("{GOOD}[expect]\nfixed = \"verified\"\nvisits = [\"grab-wiat\"]\n");
+    bad_scenario(
+        "unknown-branch",
+        &text,
+        &["unknown branch `grab-wiat`", "daxlock list --branches"],
+    );
 }
 
 /// An unknown key is an error naming it.
@@ -817,13 +931,17 @@ fn verify_pct_random_exits_0() {
     for n in catalogue_names() {
         assert!(out.contains(&n), "{n} not in the gate's table:\n{out}");
     }
+    // It ends with the branches no scenario visits, then the closing line.
+    let lines: Vec<&str> = out.lines().collect();
+    let n = lines.len();
+    assert!(
+        n >= 3 && lines[n - 3].starts_with("branches no scenario visits ("),
+        "{out}"
+    );
 }
 
-/// The gate turns red: in a copy of the catalogue where seed-sequential expects
-/// misaligned-pmd to verify, `verify --checker pct` finds the hang, prints
-/// UNEXPECTED for that row and exits 1.
-#[test]
-fn verify_turns_red_on_a_wrong_expectation() {
+/// A copy of the catalogue in a fresh temp dir.
+fn catalogue_copy() -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("verify");
     let dir = temp_path("catalogue", "");
     std::fs::create_dir_all(&dir).unwrap();
@@ -833,6 +951,79 @@ fn verify_turns_red_on_a_wrong_expectation() {
             std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
         }
     }
+    dir
+}
+
+/// The gate turns red when a scenario no longer reaches a branch it requires: in a
+/// copy of the catalogue where seed-sequential (one thread, no truncate) requires
+/// `truncate-delete`, `verify --checker pct` fails seed-sequential's fixed row alone,
+/// though its verdict is as expected, says which scenario no longer reaches which
+/// branch, and exits 1; `--json` says the same in `summary.missed_visits`.
+#[test]
+fn verify_turns_red_when_a_required_branch_is_not_visited() {
+    let dir = catalogue_copy();
+    let seed = dir.join("seed-sequential.toml");
+    let text = std::fs::read_to_string(&seed).unwrap();
+    let before = "visits = [\"pmd-colour-fallback\"]";
+    assert!(text.contains(before), "{text}");
+    std::fs::write(
+        &seed,
+        text.replace(
+            before,
+            "visits = [\"pmd-colour-fallback\", \"truncate-delete\"]",
+        ),
+    )
+    .unwrap();
+    let args = ["verify", "--dir", dir.to_str().unwrap(), "--checker", "pct"];
+    let o = daxlock(&args);
+    let j = daxlock(&[&args[..], &["--json"]].concat());
+    let _ = std::fs::remove_dir_all(&dir);
+
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    let out = stdout(&o);
+    let unexpected: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.starts_with("UNEXPECTED") && l.contains("UNEXPECTED"))
+        .collect();
+    assert_eq!(unexpected.len(), 1, "{out}");
+    let row = unexpected[0];
+    assert!(
+        row.starts_with("seed-sequential ") && row.contains(" fixed "),
+        "{row}"
+    );
+    assert!(
+        row.contains("verified   verified"),
+        "verdict as expected: {row}"
+    );
+    assert!(row.contains("(unvisited: truncate-delete)"), "{row}");
+    assert!(
+        out.contains(
+            "UNEXPECTED: seed-sequential no longer reaches branch truncate-delete: [expect] visits requires it"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("UNEXPECTED: expected"), "{out}");
+    assert!(out.contains("branches no scenario visits ("), "{out}");
+    assert!(out.contains("verify: "), "{out}");
+    assert!(out.contains(", 1 failed"), "{out}");
+
+    assert_eq!(code(&j), 1, "{}", describe(&j));
+    let summary = &json(&j)["summary"];
+    assert_eq!(summary["ok"], false, "{summary}");
+    assert_eq!(summary["unexpected"], 1, "{summary}");
+    assert_eq!(
+        summary["missed_visits"],
+        serde_json::json!([{"scenario": "seed-sequential", "branches": ["truncate-delete"]}])
+    );
+    assert!(summary["unvisited_branches"].is_array(), "{summary}");
+}
+
+/// The gate turns red: in a copy of the catalogue where seed-sequential expects
+/// misaligned-pmd to verify, `verify --checker pct` finds the hang, prints
+/// UNEXPECTED for that row and exits 1.
+#[test]
+fn verify_turns_red_on_a_wrong_expectation() {
+    let dir = catalogue_copy();
     let seed = dir.join("seed-sequential.toml");
     let text = std::fs::read_to_string(&seed).unwrap();
     assert!(text.contains("misaligned-pmd = \"hang\""), "{text}");

@@ -1,6 +1,7 @@
 //! The harness: checkers that explore schedules of the protocol, one runner generic
 //! over them, verdicts and counterexample traces.
 
+pub mod coverage;
 pub mod loom;
 pub mod pct;
 pub mod random;
@@ -14,6 +15,7 @@ pub mod trace;
 pub mod verdict;
 
 pub use self::loom::LoomChecker;
+pub use coverage::Coverage;
 pub use pct::PctChecker;
 pub use random::RandomChecker;
 pub use replay::ReplayChecker;

@@ -5,6 +5,7 @@
 //! mapping, spawn the scenario's threads, run their operations, check the end
 //! state) and how its outcome becomes a verdict are written once, here.
 
+use super::coverage::Coverage;
 use super::stateful::SearchStats;
 use super::target::{Model, SystemMaker, Target};
 use super::trace::{Event, Recorder};
@@ -56,36 +57,54 @@ pub struct Control {
     pub stop: bool,
 }
 
+/// What a body's closures do with one execution; `counted` is false for a rerun of
+/// an execution already counted.
+type BodyFn = dyn Fn(bool) -> Control + Send + Sync;
+
 /// One execution body: runs one schedule's execution.
 #[derive(Clone)]
 pub struct Body {
-    run: Arc<dyn Fn() -> Control + Send + Sync>,
-    abandoned: Arc<dyn Fn() -> Control + Send + Sync>,
+    run: Arc<BodyFn>,
+    abandoned: Arc<BodyFn>,
+    counted: bool,
 }
 
 impl Body {
     /// A body that runs `run`; `abandoned` judges an execution the checker ended
-    /// before it finished.
+    /// before it finished. Both are told whether the execution counts towards the
+    /// check's branch coverage (see [`Body::recount`]).
     pub fn new(
-        run: impl Fn() -> Control + Send + Sync + 'static,
-        abandoned: impl Fn() -> Control + Send + Sync + 'static,
+        run: impl Fn(bool) -> Control + Send + Sync + 'static,
+        abandoned: impl Fn(bool) -> Control + Send + Sync + 'static,
     ) -> Self {
         Body {
             run: Arc::new(run),
             abandoned: Arc::new(abandoned),
+            counted: true,
+        }
+    }
+
+    /// The same body, for rerunning an execution the exploration already ran and
+    /// counted (the stateful checker replays its shortest hang for the trace): its
+    /// branches are not counted again.
+    pub fn recount(&self) -> Body {
+        Body {
+            counted: false,
+            ..self.clone()
         }
     }
 
     /// Runs one execution to its end.
     pub fn run(&self) -> Control {
-        (self.run)()
+        (self.run)(self.counted)
     }
 
     /// Judges the execution that just ran on this OS thread and was ended early by
     /// the checker (the stateful checker cuts executions at known states): a kernel
-    /// WARN it already fired is a finding even though the execution did not finish.
+    /// WARN it already fired is a finding even though the execution did not finish,
+    /// and the branches it visited count.
     pub fn abandoned(&self) -> Control {
-        (self.abandoned)()
+        (self.abandoned)(self.counted)
     }
 }
 
@@ -213,6 +232,9 @@ pub struct CheckReport {
     pub steps: Option<usize>,
     /// The figures of a stateful search (states, transitions, depth...).
     pub search: Option<SearchStats>,
+    /// Per branch, the executions that visited it (executions cut early and the one
+    /// stopped at a hang included).
+    pub coverage: Coverage,
     /// Wall time.
     pub seconds: f64,
     /// The check stopped because it ran out of time (`--max-seconds`): it is not
@@ -374,9 +396,19 @@ struct Collector {
     executions: usize,
     first: Vec<Failure>,
     first_failure_at: Option<usize>,
+    coverage: Coverage,
 }
 
 impl Collector {
+    /// Counts the branches the execution that just ended on this OS thread visited
+    /// (unless `counted` is false: a rerun of one already counted).
+    fn visited(&mut self, recorder: &Recorder, counted: bool) {
+        let visited = recorder.take_visited();
+        if counted {
+            self.coverage.add(visited);
+        }
+    }
+
     /// Records one finished execution; true when it is the first of its verdict.
     fn record(&mut self, outcome: ExecOutcome, recorder: &Recorder) -> bool {
         self.executions += 1;
@@ -542,12 +574,13 @@ pub fn check_on<C: Checker>(
         let (recorder, collector) = (recorder.clone(), collector.clone());
         let (recorder2, collector2) = (recorder.clone(), collector.clone());
         Body::new(
-            move || {
+            move |counted| {
                 recorder.reset();
                 let n = started.fetch_add(1, Ordering::Relaxed) + 1;
                 tracing::debug!("--- {label}: execution {} ---", numbering.global(n));
                 let outcome = execute::<C::Backend>(&maker, &config, &recorder, &threads);
                 let mut c = lock(&collector);
+                c.visited(&recorder, counted);
                 let keep = c.record(outcome, &recorder);
                 if keep {
                     if let Some(f) = c.first.last_mut() {
@@ -559,7 +592,9 @@ pub fn check_on<C: Checker>(
                     stop: (first_failure_only && c.first_failure_at.is_some()) || out_of_time(),
                 }
             },
-            move || {
+            move |counted| {
+                let mut c = lock(&collector2);
+                c.visited(&recorder2, counted);
                 if !recorder2.has_warning() {
                     return Control {
                         keep: false,
@@ -567,7 +602,6 @@ pub fn check_on<C: Checker>(
                     };
                 }
                 let trace = recorder2.events();
-                let mut c = lock(&collector2);
                 let execution = c.executions + 1;
                 let warnings = trace
                     .iter()
@@ -599,6 +633,10 @@ pub fn check_on<C: Checker>(
     match exploration.stop {
         Some(Stop::Deadlock(message)) => {
             executions += 1;
+            // The hung execution never returned to the body (loom and shuttle panic
+            // out of it): count its branches here. Where the checker already counted
+            // them (the stateful checker's abandoned hang), they were taken then.
+            c.visited(&recorder, true);
             let trace = recorder.events();
             let warnings = trace
                 .iter()
@@ -669,6 +707,7 @@ pub fn check_on<C: Checker>(
         first_failure_at,
         steps: exploration.steps,
         search: exploration.search,
+        coverage: c.coverage,
         seconds: start.elapsed().as_secs_f64(),
         timed_out,
         numbering,

@@ -693,7 +693,7 @@ impl Checker for StatefulChecker {
             // Rerun the shortest failing path so that the recorder holds its trace.
             if !replay {
                 let again = Arc::new(Shared::replay_of(&shared));
-                search(&again, &path, true, &body);
+                search(&again, &path, true, &body.recount());
             }
             exploration.stop = Some(Stop::Deadlock(message));
             exploration.stop_schedule = Some(encode_schedule(&path));

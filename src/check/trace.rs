@@ -9,6 +9,7 @@
 
 use crate::dax::observe::Observer;
 pub use crate::dax::observe::Value;
+use crate::dax::{Branch, BranchSet};
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
@@ -119,17 +120,46 @@ pub fn timeline(events: &[Event]) -> String {
 /// their own executions on their own OS thread, so one buffer per OS thread is one
 /// buffer per execution. The buffer is a thread-local tagged with the recorder it
 /// belongs to: recording an event takes no lock.
+///
+/// Beside the events, it keeps the set of branches the execution visited (one bit
+/// each, [`BranchSet`]), which the runner takes when the execution ends
+/// ([`Recorder::take_visited`]) and counts into the check's coverage.
 pub struct Recorder {
     thread_name: fn() -> Option<String>,
     id: u64,
     /// Real threads: one execution's events come from many OS threads, so they go
     /// to one shared buffer instead.
     shared: Option<Mutex<Vec<Event>>>,
+    /// Real threads: the branches of the execution running.
+    shared_visited: AtomicU64,
+}
+
+/// One OS thread's execution: whose recorder, its events, its branches.
+struct Buffer {
+    recorder: u64,
+    events: Vec<Event>,
+    visited: BranchSet,
+}
+
+impl Buffer {
+    /// This buffer, emptied first if it holds another recorder's execution.
+    fn of(&mut self, recorder: u64) -> &mut Self {
+        if self.recorder != recorder {
+            *self = Buffer {
+                recorder,
+                events: Vec::new(),
+                visited: BranchSet::EMPTY,
+            };
+        }
+        self
+    }
 }
 
 thread_local! {
-    /// The events of the execution running on this OS thread: (recorder, events).
-    static BUFFER: RefCell<(u64, Vec<Event>)> = const { RefCell::new((0, Vec::new())) };
+    /// The execution running on this OS thread.
+    static BUFFER: RefCell<Buffer> = const {
+        RefCell::new(Buffer { recorder: 0, events: Vec::new(), visited: BranchSet::EMPTY })
+    };
 }
 
 static NEXT_RECORDER: AtomicU64 = AtomicU64::new(1);
@@ -137,6 +167,15 @@ static NEXT_RECORDER: AtomicU64 = AtomicU64::new(1);
 impl Observer for Recorder {
     fn event(&self, name: &'static str, fields: Vec<(&'static str, Value)>) {
         self.push(name, fields);
+    }
+
+    fn branch(&self, branch: Branch) {
+        if self.shared.is_some() {
+            self.shared_visited
+                .fetch_or(1 << branch.index(), Ordering::Relaxed);
+            return;
+        }
+        BUFFER.with(|b| b.borrow_mut().of(self.id).visited.insert(branch));
     }
 }
 
@@ -149,22 +188,34 @@ impl Recorder {
             thread_name,
             id: NEXT_RECORDER.fetch_add(1, Ordering::Relaxed),
             shared: real_threads.then(Mutex::default),
+            shared_visited: AtomicU64::new(0),
         })
     }
 
-    /// Forgets the previous execution's events (of this OS thread), and tells the
-    /// live log how to name the model threads running on this OS thread.
+    /// Forgets the previous execution's events and branches (of this OS thread), and
+    /// tells the live log how to name the model threads running on this OS thread.
     pub fn reset(&self) {
         MODEL_THREAD_NAME.with(|n| n.set(Some(self.thread_name)));
         if let Some(shared) = &self.shared {
             shared.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            self.shared_visited.store(0, Ordering::Relaxed);
             return;
         }
         BUFFER.with(|b| {
             let mut b = b.borrow_mut();
-            b.0 = self.id;
-            b.1.clear();
+            let b = b.of(self.id);
+            b.events.clear();
+            b.visited = BranchSet::EMPTY;
         });
+    }
+
+    /// The branches visited since the last reset or take (on this OS thread), and
+    /// forgets them: an execution's branches are counted once.
+    pub fn take_visited(&self) -> BranchSet {
+        if self.shared.is_some() {
+            return BranchSet::from_bits(self.shared_visited.swap(0, Ordering::Relaxed));
+        }
+        BUFFER.with(|b| std::mem::take(&mut b.borrow_mut().of(self.id).visited))
     }
 
     fn with_events<R>(&self, f: impl FnOnce(&[Event]) -> R) -> R {
@@ -173,7 +224,11 @@ impl Recorder {
         }
         BUFFER.with(|b| {
             let b = b.borrow();
-            f(if b.0 == self.id { &b.1 } else { &[] })
+            f(if b.recorder == self.id {
+                &b.events
+            } else {
+                &[]
+            })
         })
     }
 
@@ -198,13 +253,7 @@ impl Recorder {
             shared.lock().unwrap_or_else(|p| p.into_inner()).push(event);
             return;
         }
-        BUFFER.with(|b| {
-            let mut b = b.borrow_mut();
-            if b.0 != self.id {
-                *b = (self.id, Vec::new());
-            }
-            b.1.push(event);
-        });
+        BUFFER.with(|b| b.borrow_mut().of(self.id).events.push(event));
     }
 }
 

@@ -5,6 +5,7 @@
 //! dax_writeback_mapping_range() (fsync), truncate under ext4's `i_mmap_sem`, and the
 //! block allocation and invalidation of the DAX write path (dax_iomap_actor()).
 
+use super::branch::Branch;
 use super::entry::{EntryKind, EntrySize};
 use super::file::{Block, Vma};
 use super::mapping::{dax_event, Held, Mapping};
@@ -122,6 +123,7 @@ impl<B: Backend> Mapping<B> {
             if result == FaultResult::Fallback {
                 if write && huge_ro {
                     // Kernel: __split_huge_pmd() zaps a DAX huge mapping.
+                    self.visit(Branch::SplitHugePmd);
                     B::locked(&self.pt, |pt| pt.clear_huge(addr));
                 }
                 // Kernel: ext4_dax_fault() takes i_mmap_sem again (and i_size is read
@@ -163,6 +165,7 @@ impl<B: Backend> Mapping<B> {
         let index = vma.index_of(addr);
         dax_event!(self, "pte-fault", addr = addr, index = index, write = write);
         if index >= i_size {
+            self.visit(Branch::PteBeyondEof);
             dax_event!(self, "sigbus", index = index, reason = "beyond EOF");
             return FaultResult::Sigbus { spurious: false };
         }
@@ -185,6 +188,7 @@ impl<B: Backend> Mapping<B> {
         };
         if !self.bugs.no_pagetable_recheck && B::locked(&self.pt, |pt| pt.has_huge(addr)) {
             // A racing PMD fault mapped this 2 MiB: retry the access.
+            self.visit(Branch::PteRecheckHuge);
             self.put_locked(index);
             dax_event!(
                 self,
@@ -197,6 +201,7 @@ impl<B: Backend> Mapping<B> {
         let block = early.unwrap_or_else(|| self.iomap(index, 1, write && !cow));
         if cow {
             // Copy (zeroes for a hole) into a private page; the tree is left alone.
+            self.visit(Branch::PteCow);
             self.map_pte(addr, Target::Anon, true);
         } else {
             match block {
@@ -239,22 +244,33 @@ impl<B: Backend> Mapping<B> {
             dax_event!(self, "fallback", index = fa, reason = reason);
             FaultResult::Fallback
         };
+        let fallback_at = |branch: Branch, reason: &'static str| {
+            self.visit(branch);
+            fallback(reason)
+        };
         if !self.bugs.misaligned_pmd && !pmd_colour_matches(fa, addr) {
-            return fallback("pgoff and address colours differ");
+            return fallback_at(
+                Branch::PmdColourFallback,
+                "pgoff and address colours differ",
+            );
         }
         if write && !vma.shared {
-            return fallback("write to a private mapping (COW)");
+            return fallback_at(
+                Branch::PmdPrivateWriteFallback,
+                "write to a private mapping (COW)",
+            );
         }
         if b < vma.start || b + PMD_SIZE > vma.end {
-            return fallback("PMD outside the VMA");
+            return fallback_at(Branch::PmdVmaFallback, "PMD outside the VMA");
         }
         let fb = vma.index_of(b);
         if fb >= i_size {
+            self.visit(Branch::PmdBeyondEof);
             dax_event!(self, "sigbus", index = fb, reason = "beyond EOF");
             return FaultResult::Sigbus { spurious: false };
         }
         if (fb | PG_PMD_COLOUR) >= i_size {
-            return fallback("PMD beyond EOF");
+            return fallback_at(Branch::PmdEofFallback, "PMD beyond EOF");
         }
         let early = self
             .bugs
@@ -267,6 +283,7 @@ impl<B: Backend> Mapping<B> {
             && B::locked(&self.pt, |pt| pt.has_pte_table(b) && !pt.has_huge(b))
         {
             // A racing PTE fault built a PTE table here: retry the access.
+            self.visit(Branch::PmdRecheckPteTable);
             self.put_locked(fb);
             dax_event!(self, "retry", index = fb, reason = "PTE table present");
             return FaultResult::Retry;
@@ -274,7 +291,10 @@ impl<B: Backend> Mapping<B> {
         let result = match early.unwrap_or_else(|| self.iomap(fb, PMD_PAGES, write)) {
             Block::Mapped { frame } => self.pmd_insert_mapping(held, fa, b, frame, write),
             Block::Hole => self.pmd_load_hole(held, fa, b),
-            Block::Mixed => FaultResult::Fallback,
+            Block::Mixed => {
+                self.visit(Branch::PmdIomapFallback);
+                FaultResult::Fallback
+            }
         };
         self.put_locked(fb);
         if result == FaultResult::Fallback {
@@ -293,6 +313,7 @@ impl<B: Backend> Mapping<B> {
         write: bool,
     ) -> FaultResult {
         if !pfn_is_pmd_aligned(frame) {
+            self.visit(Branch::PmdPfnFallback);
             dax_event!(self, "pfn-unaligned", frame = frame);
             return FaultResult::Fallback;
         }
@@ -321,6 +342,7 @@ impl<B: Backend> Mapping<B> {
             empty
         });
         if !mapped {
+            self.visit(Branch::PmdLoadHoleBusy);
             return FaultResult::Fallback;
         }
         dax_event!(self, "map-pmd", addr = b, target = "zero");

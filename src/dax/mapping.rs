@@ -8,6 +8,7 @@
 //! Every function takes the locks it needs itself; the comments say which kernel lock
 //! each backend lock stands for.
 
+use super::branch::Branch;
 use super::bugs::Bugs;
 use super::entry::{Entry, EntryKind, EntrySize};
 use super::file::{FileLayout, FsState, Vma};
@@ -141,6 +142,16 @@ impl<B: Backend> Mapping<B> {
         }
     }
 
+    /// Reports that the protocol took `branch` to the observer (and to `tracing` at
+    /// TRACE level, with a `branch` field and no `event` field: a visit is not a
+    /// protocol event). Visits are counted, never read back by the protocol.
+    pub fn visit(&self, branch: Branch) {
+        if let Some(o) = &self.observer {
+            o.branch(branch);
+        }
+        tracing::trace!(mapping = self.id, branch = branch.name());
+    }
+
     /// Faults one access may take before it counts as making no progress.
     pub fn fault_limit(&self) -> usize {
         self.fault_limit
@@ -166,7 +177,10 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: dax_wake_mapping_entry_waiter().
     pub fn wake(&self, index: u64, size: EntrySize, mode: WakeMode) -> usize {
         let key = self.wait_key(index, size);
-        let woken = self.waits.wake(key, mode);
+        let (woken, skipped) = self.waits.wake_keyed(key, mode);
+        if skipped > 0 {
+            self.visit(Branch::WakeSkipOtherKey);
+        }
         dax_event!(
             self,
             "wake",
@@ -179,7 +193,8 @@ impl<B: Backend> Mapping<B> {
 
     /// Waits until the entry covering `index` is unlocked (or gone), then runs `f`
     /// on the tree and that entry, under the same hold of `tree_lock`, and returns
-    /// what `f` returns. `request` is the size the caller asked for, if any.
+    /// what `f` returns. `request` is the size the caller asked for, if any; `wait`
+    /// is the caller's branch for sleeping on a locked entry.
     ///
     /// Kernel: get_unlocked_mapping_entry(), with the caller's code that runs
     /// before it drops `tree_lock` as `f`.
@@ -187,6 +202,7 @@ impl<B: Backend> Mapping<B> {
         &self,
         index: u64,
         request: Option<EntrySize>,
+        wait: Branch,
         f: impl Fn(&mut Tree, Option<(u64, Entry)>) -> R,
     ) -> R {
         enum Step<R> {
@@ -220,6 +236,7 @@ impl<B: Backend> Mapping<B> {
             match step {
                 Step::Done(r) => return r,
                 Step::Wait(key, ticket) => {
+                    self.visit(wait);
                     let ticket = ticket.unwrap_or_else(|| self.waits.prepare(key));
                     self.waits.sleep(ticket);
                     dax_event!(self, "woken", index = index, key = key.index);
@@ -252,7 +269,7 @@ impl<B: Backend> Mapping<B> {
             key = size.base(index)
         );
         loop {
-            let found = self.with_unlocked(index, Some(size), |tree, found| {
+            let found = self.with_unlocked(index, Some(size), Branch::GrabWait, |tree, found| {
                 let Some((slot, e)) = found else {
                     return Found::Nothing;
                 };
@@ -272,10 +289,11 @@ impl<B: Backend> Mapping<B> {
             });
             let downgrade = match found {
                 Found::Pte(slot, e) => {
-                    if !self.bugs.eexist_no_pass {
-                        // Kernel: put_unlocked_mapping_entry(): we may have consumed a
-                        // wakeup meant for another waiter.
-                        self.put_unlocked(index, Some(e));
+                    self.visit(Branch::GrabPteExists);
+                    // Kernel: put_unlocked_mapping_entry(): we may have consumed a
+                    // wakeup meant for another waiter.
+                    if !self.bugs.eexist_no_pass && self.put_unlocked(index, Some(e)) > 0 {
+                        self.visit(Branch::GrabPteExistsWake);
                     }
                     dax_event!(self, "grab-exists", index = index, slot = slot);
                     return Err(GrabError::PteEntryPresent);
@@ -300,7 +318,10 @@ impl<B: Backend> Mapping<B> {
                         kind = e.kind.as_str()
                     );
                     if e.kind == EntryKind::Zero {
+                        self.visit(Branch::GrabDowngradeZero);
                         self.unmap_range(slot, EntrySize::Pmd.pages());
+                    } else {
+                        self.visit(Branch::GrabDowngradeEmpty);
                     }
                     Some(slot)
                 }
@@ -328,6 +349,7 @@ impl<B: Backend> Mapping<B> {
             });
             return match inserted {
                 None => {
+                    self.visit(Branch::GrabPreloadRestart);
                     dax_event!(self, "restart", index = index);
                     continue;
                 }
@@ -343,6 +365,7 @@ impl<B: Backend> Mapping<B> {
                     Ok(Held { slot, entry })
                 }
                 Some(None) => {
+                    self.visit(Branch::GrabCollision);
                     dax_event!(self, "grab-collision", index = index, size = size.as_str());
                     Err(GrabError::Collision)
                 }
@@ -366,6 +389,7 @@ impl<B: Backend> Mapping<B> {
     ) -> Held {
         if held.entry.kind == EntryKind::Zero && kind != EntryKind::Zero {
             // Replacing a zero page with storage: unmap the zero page first.
+            self.visit(Branch::InsertOverZero);
             self.unmap_range(held.entry.size.base(pgoff), held.entry.size.pages());
         }
         B::locked(&self.tree, |tree| {
@@ -373,6 +397,7 @@ impl<B: Backend> Mapping<B> {
             if held.entry.kind.is_placeholder() {
                 let found = tree.lookup(pgoff);
                 if found != Some((held.slot, held.entry)) {
+                    self.visit(Branch::InsertWarn);
                     dax_warn!(
                         self,
                         site = "dax_insert_mapping_entry",
@@ -429,6 +454,7 @@ impl<B: Backend> Mapping<B> {
                 self.wake(index, e.size, WakeMode::One);
             }
             None => {
+                self.visit(Branch::PutNoLockedEntry);
                 dax_warn!(
                     self,
                     site = "dax_unlock_mapping_entry",
@@ -439,13 +465,12 @@ impl<B: Backend> Mapping<B> {
         }
     }
 
-    /// Passes a wakeup on for an entry we waited for but did not lock.
+    /// Passes a wakeup on for an entry we waited for but did not lock; returns how
+    /// many waiters it woke.
     ///
     /// Kernel: put_unlocked_mapping_entry().
-    pub fn put_unlocked(&self, index: u64, entry: Option<Entry>) {
-        if let Some(e) = entry {
-            self.wake(index, e.size, WakeMode::One);
-        }
+    pub fn put_unlocked(&self, index: u64, entry: Option<Entry>) -> usize {
+        entry.map_or(0, |e| self.wake(index, e.size, WakeMode::One))
     }
 
     /// Waits for the entry at `index` to be unlocked and removes it (skipping dirty
@@ -455,13 +480,24 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: __dax_invalidate_mapping_entry(), behind dax_delete_mapping_entry()
     /// (truncate) and dax_invalidate_mapping_entry_sync() (write invalidation).
     pub fn delete(&self, index: u64, truncate: bool) -> bool {
-        let (found, removed) = self.with_unlocked(index, None, |tree, found| match found {
-            Some((slot, e)) if truncate || !e.dirty => {
-                tree.remove(slot);
-                (found, true)
-            }
-            _ => (found, false),
-        });
+        let (found, removed) = self.with_unlocked(
+            index,
+            None,
+            Branch::InvalidateWait,
+            |tree, found| match found {
+                Some((slot, e)) if truncate || !e.dirty => {
+                    tree.remove(slot);
+                    (found, true)
+                }
+                _ => (found, false),
+            },
+        );
+        match (found, removed) {
+            (Some(_), false) => self.visit(Branch::InvalidateSkipDirty),
+            (_, true) if truncate => self.visit(Branch::TruncateDelete),
+            (_, true) => self.visit(Branch::InvalidateDelete),
+            (None, false) => {}
+        }
         if let (Some((slot, e)), true) = (found, removed) {
             dax_event!(
                 self,
@@ -490,17 +526,26 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: dax_writeback_one().
     pub fn writeback_one(&self, slot: u64, expected: Entry) {
         // Ok: locked for writeback; Err: what was found instead.
-        let found = self.with_unlocked(slot, None, |tree, found| match found {
-            Some((s, e))
-                if s == slot && e.size == expected.size && e.kind == expected.kind && e.dirty =>
-            {
-                tree.slot_mut(s).expect("entry just looked up").locked = true;
-                Ok(e)
-            }
-            other => Err(other),
-        });
+        let found = self.with_unlocked(
+            slot,
+            None,
+            Branch::WritebackWait,
+            |tree, found| match found {
+                Some((s, e))
+                    if s == slot
+                        && e.size == expected.size
+                        && e.kind == expected.kind
+                        && e.dirty =>
+                {
+                    tree.slot_mut(s).expect("entry just looked up").locked = true;
+                    Ok(e)
+                }
+                other => Err(other),
+            },
+        );
         match found {
             Ok(e) => {
+                self.visit(Branch::WritebackDirty);
                 dax_event!(self, "writeback", slot = slot);
                 self.write_protect_range(slot, e.size.pages());
                 B::locked(&self.tree, |t| {
@@ -510,7 +555,10 @@ impl<B: Backend> Mapping<B> {
                 });
                 self.put_locked(slot);
             }
-            Err(other) => self.put_unlocked(slot, other.map(|(_, e)| e)),
+            Err(other) => {
+                self.visit(Branch::WritebackSkip);
+                self.put_unlocked(slot, other.map(|(_, e)| e));
+            }
         }
     }
 

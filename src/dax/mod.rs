@@ -6,6 +6,7 @@
 //! conditions are `warn` events (WARN level for `tracing`): execution goes on, as in
 //! the kernel.
 
+pub mod branch;
 pub mod bugs;
 pub mod entry;
 pub mod fault;
@@ -19,6 +20,7 @@ pub mod tree;
 pub mod units;
 pub mod wait;
 
+pub use branch::{Branch, BranchSet};
 pub use bugs::{Bugs, ALL_BUGS};
 pub use entry::{Entry, EntryKind, EntrySize};
 pub use fault::{AccessResult, FaultResult};

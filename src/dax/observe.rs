@@ -7,7 +7,11 @@
 //! `tracing` event, which costs nothing unless a subscriber listens. Verdicts rest on
 //! the observer alone, so they do not depend on which `tracing` subscriber the process
 //! happens to have.
+//!
+//! Branch visits (see [`super::branch`]) go to [`Observer::branch`] alone: they are
+//! counted, not printed in timelines.
 
+use super::branch::Branch;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -60,4 +64,9 @@ impl From<String> for Value {
 pub trait Observer: Send + Sync {
     /// One event: its name (`grab`, `wait`, `warn`...) and fields.
     fn event(&self, name: &'static str, fields: Vec<(&'static str, Value)>);
+
+    /// The protocol took `branch` (see [`Branch`]). Ignored unless overridden.
+    fn branch(&self, branch: Branch) {
+        let _ = branch;
+    }
 }

@@ -79,6 +79,24 @@ pub struct WaitTicket {
     ticket: u64,
 }
 
+/// What a wake's walk of its bucket did.
+struct Walk {
+    woken: usize,
+    /// Waiters of other keys passed over: reported as a branch visit only, never read
+    /// by the protocol.
+    skipped: usize,
+}
+
+/// Hashes `woken` alone, as the wake's result was hashed before `skipped` was
+/// counted: the stateful checker folds a critical section's result into the
+/// thread's history, and `skipped` only reaches the observer, so it must not split
+/// one state in two.
+impl std::hash::Hash for Walk {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.woken.hash(h);
+    }
+}
+
 /// Locks guarding the table's buckets, bucket `b` under stripe `b % STRIPES`.
 pub const STRIPES: usize = 16;
 
@@ -183,12 +201,27 @@ impl<B: Backend> WaitTable<B> {
     /// Kernel: __wake_up() with wake_exceptional_entry_func() as the waiters' wake
     /// function (`nr_exclusive` 1 or 0).
     pub fn wake(&self, key: WaitKey, mode: WakeMode) -> usize {
+        self.wake_keyed(key, mode).0
+    }
+
+    /// [`WaitTable::wake`], also returning how many waiters of other keys the walk
+    /// passed over (it stops after the first match when waking one): `(woken,
+    /// skipped)`.
+    ///
+    /// Kernel: wake_exceptional_entry_func() returning 0 for a key that does not
+    /// match. (A woken waiter has left the kernel's list, autoremove_wake_function();
+    /// here it waits to leave, and the walk passes it without counting it.)
+    pub fn wake_keyed(&self, key: WaitKey, mode: WakeMode) -> (usize, usize) {
         let bucket = self.bucket_of(key);
         let stripe = self.stripe(bucket);
-        let woken = B::locked(&stripe.queues, |q| {
-            let mut woken = 0;
+        let Walk { woken, skipped } = B::locked(&stripe.queues, |q| {
+            let (mut woken, mut skipped) = (0, 0);
             if let Some(waiters) = q.buckets.get_mut(&bucket) {
-                for w in waiters.iter_mut().filter(|w| !w.woken && w.key == key) {
+                for w in waiters.iter_mut().filter(|w| !w.woken) {
+                    if w.key != key {
+                        skipped += 1;
+                        continue;
+                    }
                     w.woken = true;
                     woken += 1;
                     if mode == WakeMode::One {
@@ -196,7 +229,7 @@ impl<B: Backend> WaitTable<B> {
                     }
                 }
             }
-            woken
+            Walk { woken, skipped }
         });
         // The kernel's wake functions run under the wait queue's lock; here a waiter
         // is chosen (its flag set) under the lock, and the notify that makes sleepers
@@ -205,7 +238,7 @@ impl<B: Backend> WaitTable<B> {
         if woken > 0 {
             B::notify_all(&stripe.sleepers);
         }
-        woken
+        (woken, skipped)
     }
 
     /// Keys of every waiter still queued (woken or not), for end-state checks.
@@ -241,7 +274,7 @@ mod tests {
         let a1 = t.prepare(key(1));
         let b1 = t.prepare(key(2));
         let b2 = t.prepare(key(2));
-        assert_eq!(t.wake(key(2), WakeMode::One), 1);
+        assert_eq!(t.wake_keyed(key(2), WakeMode::One), (1, 1));
         // The first waiter of key 2 was chosen; key 1's waiter was skipped.
         t.sleep(b1);
         assert_eq!(t.queued(), vec![key(1), key(2)]);

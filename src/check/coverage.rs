@@ -1,0 +1,99 @@
+//! Branch coverage: per check, how many executions visited each protocol branch
+//! (see [`crate::dax::branch`]).
+//!
+//! The recorder (the mapping's observer, [`super::trace::Recorder`]) keeps one bit
+//! per branch for the execution running; the runner folds each execution's bits
+//! into the check's [`Coverage`] when the execution ends, however it ends: finished,
+//! cut early by the stateful checker, or stopped at a hang. The same code path for
+//! every checker.
+
+use crate::dax::{Branch, BranchSet};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+/// Executions that visited each branch, over one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Coverage {
+    counts: [usize; Branch::COUNT],
+}
+
+impl Default for Coverage {
+    fn default() -> Self {
+        Coverage {
+            counts: [0; Branch::COUNT],
+        }
+    }
+}
+
+impl Coverage {
+    /// Counts one execution that visited `visited`.
+    pub fn add(&mut self, visited: BranchSet) {
+        for b in visited.iter() {
+            self.counts[b.index()] += 1;
+        }
+    }
+
+    /// Adds another check's counts.
+    pub fn merge(&mut self, other: &Coverage) {
+        for (c, o) in self.counts.iter_mut().zip(other.counts) {
+            *c += o;
+        }
+    }
+
+    /// Executions that visited `b`.
+    pub fn get(&self, b: Branch) -> usize {
+        self.counts[b.index()]
+    }
+
+    /// The branches at least one execution visited.
+    pub fn visited(&self) -> BranchSet {
+        Branch::ALL
+            .into_iter()
+            .filter(|b| self.get(*b) > 0)
+            .collect()
+    }
+
+    /// Every branch with its count, in [`Branch::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Branch, usize)> + '_ {
+        Branch::ALL.into_iter().map(|b| (b, self.get(b)))
+    }
+}
+
+/// JSON: `{"grab-wait": 12, "grab-pte-exists": 0, ...}`, every branch, in
+/// [`Branch::ALL`] order.
+impl Serialize for Coverage {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(Branch::COUNT))?;
+        for (b, n) in self.iter() {
+            m.serialize_entry(b.name(), &n)?;
+        }
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_executions_per_branch() {
+        let mut c = Coverage::default();
+        c.add([Branch::GrabWait, Branch::InsertWarn].into_iter().collect());
+        c.add([Branch::GrabWait].into_iter().collect());
+        c.add(BranchSet::EMPTY);
+        assert_eq!(c.get(Branch::GrabWait), 2);
+        assert_eq!(c.get(Branch::InsertWarn), 1);
+        assert_eq!(c.get(Branch::TruncateDelete), 0);
+        let mut d = Coverage::default();
+        d.merge(&c);
+        d.merge(&c);
+        assert_eq!(d.get(Branch::GrabWait), 4);
+        assert_eq!(
+            c.visited().iter().collect::<Vec<_>>(),
+            [Branch::GrabWait, Branch::InsertWarn]
+        );
+        let json = serde_json::to_value(c).unwrap();
+        assert_eq!(json["grab-wait"], 2);
+        assert_eq!(json["truncate-delete"], 0);
+        assert_eq!(json.as_object().unwrap().len(), Branch::COUNT);
+    }
+}
