@@ -48,7 +48,13 @@ typedef long ssize_t;
 #define CONFIG_BASE_SMALL 0
 #define CONFIG_XARRAY_MULTI 1
 #define CONFIG_FS_DAX_PMD 1
-#define IS_ENABLED(x) 0
+/* IS_ENABLED(CONFIG_X): 1 when CONFIG_X is defined to 1 (include/linux/kconfig.h's trick). */
+#define __ARG_PLACEHOLDER_1 0,
+#define __take_second_arg(__ignored, val, ...) val
+#define __is_defined(x) ___is_defined(x)
+#define ___is_defined(val) ____is_defined(__ARG_PLACEHOLDER_##val)
+#define ____is_defined(arg1_or_junk) __take_second_arg(arg1_or_junk 1, 0)
+#define IS_ENABLED(option) __is_defined(option)
 #define EXPORT_SYMBOL(x)
 #define EXPORT_SYMBOL_GPL(x)
 #define fs_initcall(x)
