@@ -31,6 +31,32 @@ const WAIT_ITEMS: &[&str] = &[
     "autoremove_wake_function",
 ];
 
+/// Items some versions do not have (6.12's wait.c walks without bookmarks).
+const OPTIONAL_ITEMS: &[&str] = &[
+    // 6.1's wait.c walks with bookmarks; 6.12's does not.
+    "WAITQUEUE_WALK_BREAK_CNT",
+    "__wake_up_common_lock",
+    // fs/dax.c defines PMD_ORDER up to 6.6; later it comes from a header (the shim).
+    "PMD_ORDER",
+    // Reflinked (shared) pages: 6.1's names, then 6.12's.
+    "dax_mapping_is_cow",
+    "dax_mapping_set_cow",
+    "dax_fault_is_cow",
+    "dax_page_is_shared",
+    "dax_page_share_get",
+    "dax_page_share_put",
+];
+
+/// `wanted` less the optional items `source` lacks.
+fn present<'a>(source: &str, wanted: &[&'a str]) -> Vec<&'a str> {
+    let names: Vec<String> = extract::items(source).into_iter().map(|i| i.name).collect();
+    wanted
+        .iter()
+        .copied()
+        .filter(|w| !OPTIONAL_ITEMS.contains(w) || names.iter().any(|n| n == w))
+        .collect()
+}
+
 /// Items of fs/dax.c: the entry locking, the wait table, the fault handlers,
 /// invalidation, writeback and dax_lock_mapping_entry().
 const DAX_ITEMS: &[&str] = &[
@@ -71,6 +97,9 @@ const DAX_ITEMS: &[&str] = &[
     "for_each_mapped_pfn",
     "dax_mapping_is_cow",
     "dax_mapping_set_cow",
+    "dax_page_is_shared",
+    "dax_page_share_get",
+    "dax_page_share_put",
     "dax_associate_entry",
     "dax_disassociate_entry",
     "dax_lock_mapping_entry",
@@ -164,13 +193,14 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
     };
     write("linux/xarray.h", &xarray_h)?;
     write("xarray.c", &xarray_c)?;
-    let wait_items =
-        extract::extract(&wait, WAIT_ITEMS).map_err(|e| format!("kernel/sched/wait.c: {e}"))?;
+    let wait_items = extract::extract(&wait, &present(&wait, WAIT_ITEMS))
+        .map_err(|e| format!("kernel/sched/wait.c: {e}"))?;
     write(
         "wait_tu.c",
         &format!("#include \"mm_shim.h\"\n/* Extracted from kernel/sched/wait.c ({version}). */\n{wait_items}"),
     )?;
-    let dax_items = extract::extract(&dax, DAX_ITEMS).map_err(|e| format!("fs/dax.c: {e}"))?;
+    let dax_items =
+        extract::extract(&dax, &present(&dax, DAX_ITEMS)).map_err(|e| format!("fs/dax.c: {e}"))?;
     let mut traces = String::new();
     for t in extract::tracepoints(&dax_items) {
         let _ = writeln!(traces, "#define {t}(...) ((void)0)");
@@ -185,7 +215,13 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
         .flag("-fno-strict-aliasing")
         .flag("-std=gnu11")
         .flag("-Werror=implicit-function-declaration")
-        .warnings(false)
+        .warnings(true)
+        .extra_warnings(false)
+        .flag("-Wno-unused-variable")
+        .flag("-Wno-unused-but-set-variable")
+        .flag("-Wno-unused-function")
+        .flag("-Wno-unused-label")
+        .flag("-Wno-address")
         .opt_level(1)
         .file(gen.join("xarray.c"))
         .file(gen.join("wait_tu.c"))

@@ -888,7 +888,7 @@ misaligned-pmd = "hang"
             ),
             (
                 SEED.replace("[expect]\n", "[expect]\nvisits = [\"grab-wiat\"]\n"),
-                "x.toml: seed: [expect] visits: unknown branch `grab-wiat` (see `daxlock list --branches`)",
+                "x.toml:15: [expect] visits: unknown branch `grab-wiat` (see `daxlock list --branches`)",
             ),
             (
                 SEED.replace("[expect]\n", "[expect]\nvisits = \"grab-wait\"\n"),

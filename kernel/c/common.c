@@ -11,6 +11,7 @@
 __thread struct task_struct *daxk_current;
 spinlock_t daxk_ptl;
 struct page daxk_huge_zero_page = { .pfn = DAXK_HUGE_ZERO_PFN };
+struct folio daxk_huge_zero_folio = { .page = { .pfn = DAXK_HUGE_ZERO_PFN } };
 struct kmem_cache *radix_tree_node_cachep;
 
 /* The file: at a fixed address, because fs/dax.c hashes the xarray's address

@@ -73,6 +73,7 @@ static inline int default_wake_function(void *curr, unsigned mode, int wake_flag
 #define PMD_SIZE (1UL << PMD_SHIFT)
 #define PMD_MASK (~(PMD_SIZE - 1))
 #define PUD_SHIFT 30
+#define PMD_ORDER (PMD_SHIFT - PAGE_SHIFT)
 #define PHYS_PFN(x) ((unsigned long)((x) >> PAGE_SHIFT))
 #define PFN_PHYS(x) ((u64)(x) << PAGE_SHIFT)
 #define SZ_4K 0x1000
@@ -84,7 +85,10 @@ struct address_space;
 struct page {
 	unsigned long flags;
 	struct address_space *mapping;
-	pgoff_t index;
+	union {
+		pgoff_t index;
+		unsigned long share;
+	};
 	int refcount;
 	unsigned long pfn;
 	unsigned int gen;
@@ -102,6 +106,7 @@ static inline pfn_t page_to_pfn_t(struct page *p) { return pfn_to_pfn_t(p->pfn);
 static inline int page_ref_count(struct page *p) { return p->refcount; }
 static inline void *page_address(struct page *p) { (void)p; return NULL; }
 #define PAGE_MAPPING_DAX_COW 0x1UL
+#define PAGE_MAPPING_DAX_SHARED ((void *)0x1)
 #define DAXK_ZERO_PFN 0xfff00UL
 #define DAXK_HUGE_ZERO_PFN 0xffe00UL
 #define my_zero_pfn(addr) DAXK_ZERO_PFN
@@ -207,6 +212,9 @@ vm_fault_t daxk_finish_cow(unsigned long addr, const char *func);
 #define finish_fault(vmf) daxk_finish_cow((vmf)->address, __func__)
 extern spinlock_t daxk_ptl;
 extern struct page daxk_huge_zero_page;
+struct folio { struct page page; };
+extern struct folio daxk_huge_zero_folio;
+#define mm_get_huge_zero_folio(mm) (&daxk_huge_zero_folio)
 #define pmd_lock(mm, pmd) (spin_lock(&daxk_ptl), &daxk_ptl)
 #define mm_get_huge_zero_page(mm) (&daxk_huge_zero_page)
 #define arch_needs_pgtable_deposit() 0
@@ -285,6 +293,13 @@ static inline long dax_direct_access(struct dax_device *d, pgoff_t pgoff, long n
 static inline void dax_flush(struct dax_device *d, void *a, size_t s) { (void)d; (void)a; (void)s; }
 static inline int dax_iomap_cow_copy(loff_t pos, u64 length, size_t align, const struct iomap *src, void *daddr)
 { (void)pos; (void)length; (void)align; (void)src; (void)daddr; return 0; }
+
+/* Reflinked extents (IOMAP_F_SHARED) are not in the scenarios' file layouts: the
+ * copy-around of a shared extent is never reached (6.12's name). */
+static inline int dax_iomap_copy_around(loff_t pos, u64 length, size_t align, const struct iomap *src, void *daddr)
+{ (void)pos; (void)length; (void)align; (void)src; (void)daddr; return 0; }
+static inline const struct iomap *iomap_iter_srcmap(const struct iomap_iter *i)
+{ return i->srcmap.type != IOMAP_HOLE ? &i->srcmap : &i->iomap; }
 
 /* ---- writeback ---- */
 enum writeback_sync_modes { WB_SYNC_NONE, WB_SYNC_ALL };

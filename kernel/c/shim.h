@@ -69,6 +69,7 @@ typedef long ssize_t;
 	((type *)((char *)(ptr) - offsetof(type, member)))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
+#define BITS_TO_LONGS(n) DIV_ROUND_UP(n, BITS_PER_LONG)
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define max(a, b) ((a) > (b) ? (a) : (b))
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
@@ -94,6 +95,10 @@ typedef long ssize_t;
 #define lockdep_assert_held(l) ((void)0)
 #define lockdep_set_class_and_name(l, k, n) ((void)0)
 #define __SPIN_LOCK_UNLOCKED(name) { 0 }
+
+static inline void *ERR_PTR(long error) { return (void *)error; }
+static inline long PTR_ERR(const void *ptr) { return (long)ptr; }
+static inline bool IS_ERR(const void *ptr) { return (unsigned long)ptr >= (unsigned long)-MAX_ERRNO; }
 
 /* ---- bugs and warnings: reported to the checker ---- */
 void daxk_warn(const char *cond, const char *func, int line);
