@@ -462,6 +462,25 @@ impl Merged {
         Ok(())
     }
 
+    /// The rows grouped by scenario variant (in order of first appearance), each
+    /// group's checkers in order of first appearance: the order of the table.
+    pub fn ordered_rows(&self) -> Vec<&Row> {
+        let mut groups: Vec<(&str, &[String])> = Vec::new();
+        for r in &self.rows {
+            let key = (r.scenario.as_str(), r.bugs.as_slice());
+            if !groups.contains(&key) {
+                groups.push(key);
+            }
+        }
+        let mut rows: Vec<&Row> = self.rows.iter().collect();
+        rows.sort_by_key(|r| {
+            groups
+                .iter()
+                .position(|g| *g == (r.scenario.as_str(), r.bugs.as_slice()))
+        });
+        rows
+    }
+
     /// Rows whose merged verdict is not the expected one.
     pub fn unexpected(&self) -> usize {
         self.rows.iter().filter(|r| !r.ok()).count()
@@ -519,7 +538,8 @@ impl Merged {
             "expected",
             "seconds"
         );
-        for r in &self.rows {
+        let ordered = self.ordered_rows();
+        for r in &ordered {
             let _ = writeln!(
                 out,
                 "{:<28} {:<22} {:<8} {:>6} {:>10} {:<10} {:<10} {:>8.2}  {}",
@@ -535,7 +555,7 @@ impl Merged {
             );
         }
         let _ = writeln!(out);
-        for r in self.rows.iter().filter(|r| !r.ok()) {
+        for r in ordered.iter().filter(|r| !r.ok()) {
             let _ = writeln!(
                 out,
                 "UNEXPECTED: {} [{}] {}: {}, expected {}",
@@ -602,7 +622,7 @@ impl Merged {
     pub fn to_json(&self) -> Value {
         let mut runs: Vec<Value> = Vec::new();
         let mut at: HashMap<(&str, &[String]), usize> = HashMap::new();
-        for r in &self.rows {
+        for r in self.ordered_rows() {
             let i = *at
                 .entry((r.scenario.as_str(), r.bugs.as_slice()))
                 .or_insert_with(|| {
@@ -949,6 +969,31 @@ mod tests {
         assert!(m.ok());
         assert_eq!(m.lemma_holds, None);
         assert!(m.text().contains("merge: 1 passed, 0 failed"));
+    }
+
+    /// Rows from reports of different checkers come out grouped by scenario variant.
+    #[test]
+    fn rows_are_grouped_by_variant() {
+        let mut m = Merged::new();
+        for c in ["pct", "random"] {
+            let runs = ["a", "b"]
+                .map(|s| {
+                    run(
+                        s,
+                        &[],
+                        vec![result(c, "seed 0 shard 0/1", "verified", "verified", 1)],
+                    )
+                })
+                .to_vec();
+            m.add(&format!("{c}.json"), &verify_doc(runs, &[])).unwrap();
+        }
+        let order: Vec<String> = m
+            .ordered_rows()
+            .iter()
+            .map(|r| format!("{} {}", r.scenario, r.checker))
+            .collect();
+        assert_eq!(order, ["a pct", "a random", "b pct", "b random"]);
+        assert_eq!(m.to_json()["runs"][0]["results"][1]["checker"], "random");
     }
 
     #[test]
