@@ -273,7 +273,8 @@ impl GateRow {
 /// independent: loom and shuttle keep their state per OS thread): one for the loom
 /// jobs, the other cores for the rest. `only` restricts the checkers; loom is skipped (not failed)
 /// for scenarios with more threads than it models, unless the scenario names loom
-/// explicitly. `progress` is told each row as it finishes; the rows are returned in
+/// explicitly; in a shard other than 0 (`budget.shard`) loom is left out, as it does
+/// not shard. `progress` is told each row as it finishes; the rows are returned in
 /// catalogue order.
 pub fn verify(
     scenarios: &[Scenario],
@@ -292,6 +293,11 @@ pub fn verify(
                 && !explicit
                 && s.threads.len() > crate::check::loom::LOOM_MAX_SCENARIO_THREADS
             {
+                continue;
+            }
+            // Loom's exploration is not sharded: shard 0 runs it whole, the other
+            // shards leave it out (as `run --shard` does).
+            if kind == CheckerKind::Loom && budget.shard.index > 0 {
                 continue;
             }
             for (bugs, expected) in expectations(s) {

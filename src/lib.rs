@@ -14,6 +14,7 @@ pub mod check;
 pub mod dax;
 pub mod gate;
 pub mod lemma;
+pub mod merge;
 pub mod report;
 pub mod scenario;
 pub mod sync;

@@ -1,4 +1,4 @@
-//! The `daxlock` command: run, replay, verify, lemma, list, bench.
+//! The `daxlock` command: run, replay, verify, merge, lemma, list, bench.
 //!
 //! Exit codes: 0 verified (or every verdict as expected), 1 a failure found (or a
 //! verdict not as expected), 2 bad input.
@@ -85,6 +85,16 @@ enum Command {
         #[arg(long, default_value = "model")]
         target: String,
         /// JSON on stdout: one object per scenario × variant, and a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Merge the JSON reports of shards (`verify --json`, `run --json`) into one
+    /// table: executions summed, the worst verdict of any shard wins.
+    Merge {
+        /// The reports, one per shard (at least one).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The merged report as one JSON document on stdout.
         #[arg(long)]
         json: bool,
     },
@@ -414,7 +424,29 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
             let mut budget = budget(&b, if deep { 10 } else { 1 })?;
             budget.loom_default_bound = Some(gate::GATE_LOOM_BOUND);
             budget.target = target(&t)?;
+            let shard = budget.shard;
+            if shard.index > 0 && only.as_ref().is_none_or(|o| o.contains(&CheckerKind::Loom)) {
+                if only.as_deref() == Some(&[CheckerKind::Loom]) {
+                    return Err(BadInput(format!(
+                        "--checker loom with --shard {}/{}: loom does not shard; run it in shard 0 (or without --shard)",
+                        shard.index, shard.count
+                    )));
+                }
+                eprintln!(
+                    "daxlock: note: loom does not shard; it runs in shard 0 only (this is shard {}/{})",
+                    shard.index, shard.count
+                );
+            }
             verify(&scenarios, only.as_deref(), &budget, json, zoo)
+        }
+        Command::Merge { files, json } => {
+            let merged = daxlock::merge::merge_files(&files)?;
+            if json {
+                println!("{}", merged.to_json());
+            } else {
+                print!("{}", merged.text());
+            }
+            Ok(merged.ok())
         }
         Command::Lemma { json } => {
             let r = lemma::prove();
@@ -686,9 +718,11 @@ fn verify(
                 let results: Vec<_> = rows
                     .iter()
                     .filter(|r| r.scenario == s.name && r.bugs == bugs)
-                    .filter_map(|r| r.report.as_ref().ok())
-                    .map(|r| {
-                        report::result_json(s.path.as_deref(), bugs, r, Some(expected.as_str()))
+                    .map(|row| match &row.report {
+                        Ok(r) => {
+                            report::result_json(s.path.as_deref(), bugs, r, Some(expected.as_str()))
+                        }
+                        Err(e) => report::error_json(row.checker.as_str(), e, expected.as_str()),
                     })
                     .collect();
                 objects.push(json!({"scenario": s.name, "bugs": bugs.names(), "results": results}));

@@ -329,3 +329,17 @@ pub fn result_json(
         "coverage": report.coverage,
     })
 }
+
+/// A gate row that could not run, as a `results` entry of `verify --json`: verdict
+/// `error` and why.
+pub fn error_json(checker: &str, error: &dyn std::fmt::Display, expected: &str) -> Value {
+    json!({
+        "checker": checker,
+        "settings": null,
+        "verdict": "error",
+        "expected": expected,
+        "schedules": 0,
+        "complete": false,
+        "error": error.to_string(),
+    })
+}

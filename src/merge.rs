@@ -1,0 +1,1006 @@
+//! Merging the JSON reports of shards into one table: `daxlock merge`.
+//!
+//! Each input is a document printed by `daxlock verify --json` (`{"runs": [...],
+//! "summary": {...}}`) or `daxlock run --json` / `replay --json` (`{"scenario",
+//! "bugs", "results"}`), typically one per shard of one budget. Results are grouped
+//! by scenario × variant × checker; a merged row sums the executions (and seconds) of
+//! its parts and takes the worst verdict of any part (a hang in any shard is a hang;
+//! a part that could not run, verdict `error`, is worse than any verdict). A row
+//! whose shards do not add up to the whole split (shard 2/4 missing) and found
+//! nothing is `incomplete`, never `verified`.
+//!
+//! The expected verdict of a row must agree across inputs (else the inputs are not
+//! shards of one catalogue); a `run` document without an expectation for its variant
+//! is expected to be `verified`, as `run`'s exit code demands. The same sharded check
+//! given twice (identical settings, `shard I/N` included) would be counted twice, so
+//! it is an error.
+
+use crate::check::shuttle::Shard;
+use crate::check::Verdict;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::{self, Write as _};
+use std::path::Path;
+
+/// An input that cannot be merged: unreadable, not JSON, not a `run` or `verify`
+/// report, or not a shard of the same catalogue as the inputs before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeError {
+    /// The input at fault, as named on the command line.
+    pub file: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for MergeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file, self.message)
+    }
+}
+
+impl std::error::Error for MergeError {}
+
+/// What a check (or a merged row) concluded: a verdict, or that it could not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// It ran and reached this verdict.
+    Ran(Verdict),
+    /// It could not run (the gate's `error` rows): worse than any verdict.
+    Error,
+}
+
+impl Outcome {
+    /// `error`, or the verdict's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ran(v) => v.as_str(),
+            Outcome::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// One input's result for one row.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// The input it came from.
+    pub file: String,
+    /// The checker's settings (`depth 3 seed 0 shard 1/4`); `None` for an error row.
+    pub settings: Option<String>,
+    /// Its verdict.
+    pub outcome: Outcome,
+    /// Executions it ran.
+    pub schedules: u64,
+    /// It explored its whole budget or search space.
+    pub complete: bool,
+    /// It was stopped by `--max-seconds`.
+    pub timed_out: bool,
+    /// Seconds it took.
+    pub seconds: f64,
+    /// Its counterexample (the `counterexample` object), if it failed.
+    pub counterexample: Option<Value>,
+    /// Why it could not run, for an error row.
+    pub error: Option<String>,
+}
+
+impl Part {
+    /// The `shard I/N` in its settings, and the settings without it.
+    pub fn shard(&self) -> Option<(Shard, String)> {
+        split_shard(self.settings.as_deref()?)
+    }
+
+    /// The command that reproduces its failure, if it recorded one.
+    pub fn reproduce(&self) -> Option<&str> {
+        self.counterexample.as_ref()?.get("replay")?.as_str()
+    }
+}
+
+/// `settings` split into its `shard I/N` and the rest (`depth 3 seed 0`).
+fn split_shard(settings: &str) -> Option<(Shard, String)> {
+    let words: Vec<&str> = settings.split_whitespace().collect();
+    let at = words.iter().position(|w| *w == "shard")?;
+    let shard = words.get(at + 1)?.parse::<Shard>().ok()?;
+    let rest: Vec<&str> = words[..at]
+        .iter()
+        .chain(&words[at + 2..])
+        .copied()
+        .collect();
+    Some((shard, rest.join(" ")))
+}
+
+/// One merged row: a scenario variant under one checker, over every input.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Scenario name.
+    pub scenario: String,
+    /// The bugs re-introduced (empty: the fixed build).
+    pub bugs: Vec<String>,
+    /// Checker name.
+    pub checker: String,
+    /// What the scenario expects of this variant.
+    pub expected: Verdict,
+    /// Each input's result, in input order.
+    pub parts: Vec<Part>,
+}
+
+/// The shards seen of one split: its shard count and the indices present.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Split {
+    /// N of `shard I/N`.
+    pub count: usize,
+    /// The indices I present.
+    pub seen: BTreeSet<usize>,
+}
+
+impl Row {
+    /// `fixed`, or the bug names joined by `+`.
+    pub fn variant(&self) -> String {
+        if self.bugs.is_empty() {
+            "fixed".to_owned()
+        } else {
+            self.bugs.join("+")
+        }
+    }
+
+    /// The sharded parts grouped by their settings without the shard (one group per
+    /// seed, say).
+    pub fn splits(&self) -> BTreeMap<String, Split> {
+        let mut splits: BTreeMap<String, Split> = BTreeMap::new();
+        for (shard, rest) in self.parts.iter().filter_map(Part::shard) {
+            let s = splits.entry(rest).or_default();
+            s.count = shard.count;
+            s.seen.insert(shard.index);
+        }
+        splits
+    }
+
+    /// The shards of a split that no input holds (`depth 3 seed 0 shard 2/4`).
+    pub fn missing_shards(&self) -> Vec<String> {
+        let mut missing = Vec::new();
+        for (rest, split) in self.splits() {
+            for i in (0..split.count).filter(|i| !split.seen.contains(i)) {
+                let sep = if rest.is_empty() { "" } else { " " };
+                missing.push(format!("{rest}{sep}shard {i}/{}", split.count));
+            }
+        }
+        missing
+    }
+
+    /// The worst verdict of any part; `incomplete` instead of `verified` when shards
+    /// are missing.
+    pub fn outcome(&self) -> Outcome {
+        let worst = self
+            .parts
+            .iter()
+            .map(|p| p.outcome)
+            .max()
+            .unwrap_or(Outcome::Ran(Verdict::Incomplete));
+        if worst == Outcome::Ran(Verdict::Verified) && !self.missing_shards().is_empty() {
+            Outcome::Ran(Verdict::Incomplete)
+        } else {
+            worst
+        }
+    }
+
+    /// The first part with the worst verdict.
+    pub fn worst_part(&self) -> Option<&Part> {
+        let worst = self.parts.iter().map(|p| p.outcome).max()?;
+        self.parts.iter().find(|p| p.outcome == worst)
+    }
+
+    /// Executions over every part.
+    pub fn schedules(&self) -> u64 {
+        self.parts.iter().map(|p| p.schedules).sum()
+    }
+
+    /// Seconds over every part (machine time, not wall time).
+    pub fn seconds(&self) -> f64 {
+        self.parts.iter().map(|p| p.seconds).sum()
+    }
+
+    /// Every part explored all of its budget and no shard is missing.
+    pub fn complete(&self) -> bool {
+        self.parts.iter().all(|p| p.complete) && self.missing_shards().is_empty()
+    }
+
+    /// The merged verdict is the expected one.
+    pub fn ok(&self) -> bool {
+        self.outcome() == Outcome::Ran(self.expected)
+    }
+
+    /// `3/4`: shards present over shards in the split (summed over splits); `-` when
+    /// no part is sharded.
+    pub fn shards_label(&self) -> String {
+        let splits = self.splits();
+        if splits.is_empty() {
+            return "-".to_owned();
+        }
+        let seen: usize = splits.values().map(|s| s.seen.len()).sum();
+        let count: usize = splits.values().map(|s| s.count).sum();
+        format!("{seen}/{count}")
+    }
+}
+
+/// The merge of any number of reports.
+#[derive(Debug, Clone, Default)]
+pub struct Merged {
+    /// The inputs, in order.
+    pub files: Vec<String>,
+    /// The rows, in order of first appearance.
+    pub rows: Vec<Row>,
+    /// The colour lemma held in every `verify` report (`None`: no `verify` report).
+    pub lemma_holds: Option<bool>,
+    /// Some `verify` report demanded that every zoo bug be caught.
+    pub zoo_required: bool,
+    /// Bugs some report could re-introduce: those its summary lists uncovered and
+    /// those a single-bug row re-introduced.
+    bugs: BTreeSet<String>,
+    index: HashMap<(String, Vec<String>, String), usize>,
+}
+
+fn bad(file: &str, message: impl Into<String>) -> MergeError {
+    MergeError {
+        file: file.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The reports `daxlock merge` takes.
+const SHAPE: &str =
+    "not a daxlock report (expected what `daxlock verify --json` or `daxlock run --json` prints)";
+
+impl Merged {
+    /// Nothing merged yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads and merges the report in `path`.
+    pub fn add_file(&mut self, path: &Path) -> Result<(), MergeError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| bad(&name, e.to_string()))?;
+        self.add_text(&name, &text)
+    }
+
+    /// Merges a report's text, read from `file`.
+    pub fn add_text(&mut self, file: &str, text: &str) -> Result<(), MergeError> {
+        if text.trim().is_empty() {
+            return Err(bad(file, format!("empty: {SHAPE}")));
+        }
+        let doc: Value =
+            serde_json::from_str(text).map_err(|e| bad(file, format!("not JSON: {e}")))?;
+        self.add(file, &doc)
+    }
+
+    /// Merges one report (a `verify` or `run` document). On error nothing of it is
+    /// merged.
+    pub fn add(&mut self, file: &str, doc: &Value) -> Result<(), MergeError> {
+        let Some(obj) = doc.as_object() else {
+            return Err(bad(file, SHAPE));
+        };
+        if obj.contains_key("merged") {
+            return Err(bad(
+                file,
+                "already a merged report: merge the reports it was merged from",
+            ));
+        }
+        let mut staged = self.clone();
+        staged.files.push(file.to_owned());
+        if let Some(runs) = obj.get("runs") {
+            let runs = runs
+                .as_array()
+                .ok_or_else(|| bad(file, "`runs` is not a list"))?;
+            let summary = obj
+                .get("summary")
+                .and_then(Value::as_object)
+                .ok_or_else(|| bad(file, "no `summary` object beside `runs`"))?;
+            let flag = |key: &str| {
+                summary
+                    .get(key)
+                    .and_then(Value::as_bool)
+                    .ok_or_else(|| bad(file, format!("summary: no true/false `{key}`")))
+            };
+            let lemma = flag("lemma_holds")?;
+            staged.lemma_holds = Some(staged.lemma_holds.unwrap_or(true) && lemma);
+            staged.zoo_required |= flag("zoo_required")?;
+            let uncovered = strings(summary.get("uncovered_bugs"))
+                .ok_or_else(|| bad(file, "summary: `uncovered_bugs` is not a list of names"))?;
+            staged.bugs.extend(uncovered);
+            for (i, run) in runs.iter().enumerate() {
+                staged.add_run(file, &format!("runs[{i}]"), run, true)?;
+            }
+        } else if obj.contains_key("scenario") && obj.contains_key("results") {
+            staged.add_run(file, "", doc, false)?;
+        } else {
+            return Err(bad(file, SHAPE));
+        }
+        *self = staged;
+        Ok(())
+    }
+
+    /// One `{"scenario", "bugs", "results"}` object; `gate`: from a `verify` report
+    /// (every result states its expectation).
+    fn add_run(&mut self, file: &str, at: &str, run: &Value, gate: bool) -> Result<(), MergeError> {
+        let here = |what: &str| {
+            if at.is_empty() {
+                what.to_owned()
+            } else {
+                format!("{at}: {what}")
+            }
+        };
+        let scenario = run
+            .get("scenario")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad(file, here("no `scenario` name")))?;
+        let bugs = strings(run.get("bugs"))
+            .ok_or_else(|| bad(file, here("`bugs` is not a list of names")))?;
+        if bugs.len() == 1 {
+            self.bugs.insert(bugs[0].clone());
+        }
+        let results = run
+            .get("results")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad(file, here("`results` is not a list")))?;
+        for (j, r) in results.iter().enumerate() {
+            let at = if at.is_empty() {
+                format!("results[{j}]")
+            } else {
+                format!("{at}.results[{j}]")
+            };
+            let field = |key: &str| r.get(key).filter(|v| !v.is_null());
+            let missing = |what: &str| bad(file, format!("{at}: {what}"));
+            let checker = field("checker")
+                .and_then(Value::as_str)
+                .ok_or_else(|| missing("no `checker`"))?;
+            let outcome = match field("verdict").and_then(Value::as_str) {
+                Some("error") => Outcome::Error,
+                Some(v) => Outcome::Ran(
+                    parse_verdict(v).ok_or_else(|| missing(&format!("unknown verdict `{v}`")))?,
+                ),
+                None => return Err(missing("no `verdict`")),
+            };
+            let expected = match field("expected") {
+                Some(v) => {
+                    let s = v.as_str().unwrap_or_default();
+                    parse_verdict(s)
+                        .ok_or_else(|| missing(&format!("unknown expected verdict `{v}`")))?
+                }
+                None if gate => return Err(missing("no `expected` verdict")),
+                None => Verdict::Verified,
+            };
+            let schedules = match field("schedules") {
+                Some(v) => v
+                    .as_u64()
+                    .ok_or_else(|| missing("`schedules` is not a count"))?,
+                None if outcome == Outcome::Error => 0,
+                None => return Err(missing("no `schedules`")),
+            };
+            let settings = field("settings").and_then(Value::as_str).map(str::to_owned);
+            let part = Part {
+                file: file.to_owned(),
+                settings,
+                outcome,
+                schedules,
+                complete: field("complete").and_then(Value::as_bool).unwrap_or(false),
+                timed_out: field("timed_out").and_then(Value::as_bool).unwrap_or(false),
+                seconds: field("seconds").and_then(Value::as_f64).unwrap_or(0.0),
+                counterexample: field("counterexample").cloned(),
+                error: field("error").and_then(Value::as_str).map(str::to_owned),
+            };
+            self.push(file, scenario, &bugs, checker, expected, part)?;
+        }
+        Ok(())
+    }
+
+    fn push(
+        &mut self,
+        file: &str,
+        scenario: &str,
+        bugs: &[String],
+        checker: &str,
+        expected: Verdict,
+        part: Part,
+    ) -> Result<(), MergeError> {
+        let key = (scenario.to_owned(), bugs.to_vec(), checker.to_owned());
+        let Some(&i) = self.index.get(&key) else {
+            self.index.insert(key, self.rows.len());
+            self.rows.push(Row {
+                scenario: scenario.to_owned(),
+                bugs: bugs.to_vec(),
+                checker: checker.to_owned(),
+                expected,
+                parts: vec![part],
+            });
+            return Ok(());
+        };
+        let row = &mut self.rows[i];
+        let name = format!("{} [{}] {}", row.scenario, row.variant(), row.checker);
+        if row.expected != expected {
+            return Err(bad(
+                file,
+                format!(
+                    "{name} is expected {expected} here but {} in {}: not shards of one catalogue",
+                    row.expected, row.parts[0].file
+                ),
+            ));
+        }
+        if let Some((shard, rest)) = part.shard() {
+            for other in &row.parts {
+                let Some((s, r)) = other.shard() else {
+                    continue;
+                };
+                if r != rest {
+                    continue;
+                }
+                if s == shard {
+                    return Err(bad(
+                        file,
+                        format!(
+                            "{name} ({}) is also in {}: the same shard twice would count its executions twice",
+                            part.settings.as_deref().unwrap_or_default(),
+                            other.file
+                        ),
+                    ));
+                }
+                if s.count != shard.count {
+                    return Err(bad(
+                        file,
+                        format!(
+                            "{name}: shard {}/{} here but shard {}/{} in {}: one budget split two ways",
+                            shard.index, shard.count, s.index, s.count, other.file
+                        ),
+                    ));
+                }
+            }
+        }
+        row.parts.push(part);
+        Ok(())
+    }
+
+    /// The rows grouped by scenario variant (in order of first appearance), each
+    /// group's checkers in order of first appearance: the order of the table.
+    pub fn ordered_rows(&self) -> Vec<&Row> {
+        let mut groups: Vec<(&str, &[String])> = Vec::new();
+        for r in &self.rows {
+            let key = (r.scenario.as_str(), r.bugs.as_slice());
+            if !groups.contains(&key) {
+                groups.push(key);
+            }
+        }
+        let mut rows: Vec<&Row> = self.rows.iter().collect();
+        rows.sort_by_key(|r| {
+            groups
+                .iter()
+                .position(|g| *g == (r.scenario.as_str(), r.bugs.as_slice()))
+        });
+        rows
+    }
+
+    /// Rows whose merged verdict is not the expected one.
+    pub fn unexpected(&self) -> usize {
+        self.rows.iter().filter(|r| !r.ok()).count()
+    }
+
+    /// Bugs that no merged row caught: a bug is caught by a row that re-introduced it
+    /// alone and whose merged verdict is the failing verdict its scenario expects (as
+    /// the gate counts coverage).
+    pub fn uncovered_bugs(&self) -> Vec<String> {
+        self.bugs
+            .iter()
+            .filter(|b| {
+                !self.rows.iter().any(|r| {
+                    r.bugs.len() == 1
+                        && &r.bugs[0] == *b
+                        && r.expected != Verdict::Verified
+                        && r.ok()
+                })
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Coverage was demanded and some bug is uncovered.
+    pub fn coverage_fails(&self) -> bool {
+        self.zoo_required && !self.uncovered_bugs().is_empty()
+    }
+
+    /// Every merged row as expected, the lemma held wherever it ran, and coverage (if
+    /// demanded) complete.
+    pub fn ok(&self) -> bool {
+        self.unexpected() == 0 && self.lemma_holds != Some(false) && !self.coverage_fails()
+    }
+
+    /// The merged table, the unexpected rows with their evidence, and the summary
+    /// lines, ending `merge: P passed, F failed`.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "merged {} report{}: {}",
+            self.files.len(),
+            if self.files.len() == 1 { "" } else { "s" },
+            self.files.join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "{:<28} {:<22} {:<8} {:>6} {:>10} {:<10} {:<10} {:>8}  result",
+            "scenario",
+            "variant",
+            "checker",
+            "shards",
+            "executions",
+            "verdict",
+            "expected",
+            "seconds"
+        );
+        let ordered = self.ordered_rows();
+        for r in &ordered {
+            let _ = writeln!(
+                out,
+                "{:<28} {:<22} {:<8} {:>6} {:>10} {:<10} {:<10} {:>8.2}  {}",
+                r.scenario,
+                r.variant(),
+                r.checker,
+                r.shards_label(),
+                format!("{}{}", r.schedules(), if r.complete() { "" } else { "+" }),
+                r.outcome(),
+                r.expected,
+                r.seconds(),
+                if r.ok() { "ok" } else { "UNEXPECTED" }
+            );
+        }
+        let _ = writeln!(out);
+        for r in ordered.iter().filter(|r| !r.ok()) {
+            let _ = writeln!(
+                out,
+                "UNEXPECTED: {} [{}] {}: {}, expected {}",
+                r.scenario,
+                r.variant(),
+                r.checker,
+                r.outcome(),
+                r.expected
+            );
+            let missing = r.missing_shards();
+            if !missing.is_empty() {
+                let _ = writeln!(out, "  missing: {}", missing.join(", "));
+            }
+            for p in r
+                .parts
+                .iter()
+                .filter(|p| p.outcome != Outcome::Ran(r.expected))
+            {
+                let settings = p.settings.as_deref().unwrap_or("no settings");
+                let _ = write!(out, "  {} ({settings}): {}", p.file, p.outcome);
+                if let Some(e) = &p.error {
+                    let _ = write!(out, ": {e}");
+                }
+                if let Some(cmd) = p.reproduce() {
+                    let _ = write!(out, "; reproduce: {cmd}");
+                }
+                let _ = writeln!(out);
+            }
+        }
+        let uncovered = self.uncovered_bugs();
+        if self.coverage_fails() {
+            let _ = writeln!(
+                out,
+                "UNEXPECTED: no merged row caught these bugs: {}",
+                uncovered.join(", ")
+            );
+        } else if !self.zoo_required {
+            let _ = writeln!(out, "bug coverage not demanded by these reports");
+        }
+        let unexpected = self.unexpected();
+        let lemma = match self.lemma_holds {
+            Some(true) => "holds",
+            Some(false) => "FAILS",
+            None => "not in these reports",
+        };
+        let _ = writeln!(
+            out,
+            "{} rows, {} as expected, {unexpected} unexpected; lemma {lemma}",
+            self.rows.len(),
+            self.rows.len() - unexpected
+        );
+        let checks = self.rows.len()
+            + usize::from(self.lemma_holds.is_some())
+            + usize::from(self.zoo_required);
+        let failed = unexpected
+            + usize::from(self.lemma_holds == Some(false))
+            + usize::from(self.coverage_fails());
+        let _ = writeln!(out, "merge: {} passed, {failed} failed", checks - failed);
+        out
+    }
+
+    /// The merged report: `verify --json`'s shape (`runs`, `summary`) plus `merged`
+    /// (the inputs); each result has its parts and shards.
+    pub fn to_json(&self) -> Value {
+        let mut runs: Vec<Value> = Vec::new();
+        let mut at: HashMap<(&str, &[String]), usize> = HashMap::new();
+        for r in self.ordered_rows() {
+            let i = *at
+                .entry((r.scenario.as_str(), r.bugs.as_slice()))
+                .or_insert_with(|| {
+                    runs.push(json!({"scenario": r.scenario, "bugs": r.bugs, "results": []}));
+                    runs.len() - 1
+                });
+            let worst = r.worst_part();
+            let splits = r.splits();
+            let result = json!({
+                "checker": r.checker,
+                "verdict": r.outcome().as_str(),
+                "expected": r.expected,
+                "schedules": r.schedules(),
+                "complete": r.complete(),
+                "timed_out": r.parts.iter().any(|p| p.timed_out),
+                "seconds": (r.seconds() * 1000.0).round() / 1000.0,
+                "shards": if splits.is_empty() { Value::Null } else {
+                    json!({
+                        "seen": splits.values().map(|s| s.seen.len()).sum::<usize>(),
+                        "of": splits.values().map(|s| s.count).sum::<usize>(),
+                        "missing": r.missing_shards(),
+                    })
+                },
+                "parts": r.parts.iter().map(|p| json!({
+                    "file": p.file,
+                    "settings": p.settings,
+                    "verdict": p.outcome.as_str(),
+                    "schedules": p.schedules,
+                    "complete": p.complete,
+                    "error": p.error,
+                })).collect::<Vec<_>>(),
+                "counterexample": worst.and_then(|p| p.counterexample.clone()),
+                "counterexample_from": worst.filter(|p| p.counterexample.is_some()).map(|p| json!({
+                    "file": p.file, "settings": p.settings,
+                })),
+            });
+            if let Some(list) = runs[i]["results"].as_array_mut() {
+                list.push(result);
+            }
+        }
+        json!({
+            "merged": {"files": self.files},
+            "runs": runs,
+            "summary": {
+                "rows": self.rows.len(),
+                "unexpected": self.unexpected(),
+                "lemma_holds": self.lemma_holds,
+                "uncovered_bugs": self.uncovered_bugs(),
+                "zoo_required": self.zoo_required,
+                "ok": self.ok(),
+            },
+        })
+    }
+}
+
+fn parse_verdict(s: &str) -> Option<Verdict> {
+    Verdict::ALL.into_iter().find(|v| v.as_str() == s)
+}
+
+fn strings(v: Option<&Value>) -> Option<Vec<String>> {
+    v?.as_array()?
+        .iter()
+        .map(|s| s.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Reads and merges the reports in `paths`, in order.
+pub fn merge_files<P: AsRef<Path>>(paths: &[P]) -> Result<Merged, MergeError> {
+    let mut m = Merged::new();
+    for p in paths {
+        m.add_file(p.as_ref())?;
+    }
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A result as `run --json` and `verify --json` print it.
+    fn result(checker: &str, settings: &str, verdict: &str, expected: &str, n: u64) -> Value {
+        let counterexample = (verdict != "verified").then(|| {
+            json!({"verdict": verdict, "execution": 1,
+                   "replay": format!("daxlock replay s.toml --schedule {settings}")})
+        });
+        json!({"checker": checker, "settings": settings, "verdict": verdict,
+               "expected": expected, "schedules": n, "complete": verdict == "verified",
+               "timed_out": false, "seconds": 0.5, "counterexample": counterexample})
+    }
+
+    fn verify_doc(runs: Vec<Value>, uncovered: &[&str]) -> Value {
+        // Coverage is demanded of the reports that list a bug uncovered.
+        json!({"runs": runs, "summary": {"rows": 0, "unexpected": 0, "lemma_holds": true,
+               "uncovered_bugs": uncovered, "zoo_required": !uncovered.is_empty(), "ok": true}})
+    }
+
+    fn run(scenario: &str, bugs: &[&str], results: Vec<Value>) -> Value {
+        json!({"scenario": scenario, "bugs": bugs, "results": results})
+    }
+
+    /// Two shards of one fixed-build check: executions add up, the verdict holds, the
+    /// row is complete.
+    #[test]
+    fn shards_sum_executions() {
+        let mut m = Merged::new();
+        for i in 0..2 {
+            let r = result(
+                "pct",
+                &format!("depth 3 seed 0 shard {i}/2"),
+                "verified",
+                "verified",
+                10 + i,
+            );
+            m.add(
+                &format!("s{i}.json"),
+                &verify_doc(vec![run("a", &[], vec![r])], &[]),
+            )
+            .unwrap();
+        }
+        assert_eq!(m.rows.len(), 1);
+        let row = &m.rows[0];
+        assert_eq!(row.schedules(), 21);
+        assert_eq!(row.outcome(), Outcome::Ran(Verdict::Verified));
+        assert!(row.complete() && row.ok() && m.ok());
+        assert_eq!(row.shards_label(), "2/2");
+        assert!((row.seconds() - 1.0).abs() < 1e-9);
+        let text = m.text();
+        assert!(text.contains("merge: 2 passed, 0 failed"), "{text}");
+    }
+
+    /// The worst verdict wins: a hang in one shard is the row's verdict, as expected
+    /// of a bug variant, and covers the bug; the other shard's `verified` is not.
+    #[test]
+    fn worst_verdict_wins_and_covers() {
+        let mut m = Merged::new();
+        let rows = [("verified", 50), ("hang", 3)];
+        for (i, (v, n)) in rows.into_iter().enumerate() {
+            let r = result(
+                "stateful",
+                &format!("max-states 9 shard {i}/2"),
+                v,
+                "hang",
+                n,
+            );
+            let doc = verify_doc(vec![run("a", &["bug-x"], vec![r])], &["bug-x"]);
+            m.add(&format!("s{i}.json"), &doc).unwrap();
+        }
+        let row = &m.rows[0];
+        assert_eq!(row.outcome(), Outcome::Ran(Verdict::Hang));
+        assert_eq!(row.schedules(), 53);
+        assert_eq!(row.worst_part().unwrap().file, "s1.json");
+        assert!(m.uncovered_bugs().is_empty(), "{:?}", m.uncovered_bugs());
+        assert!(m.ok());
+        let doc = m.to_json();
+        assert_eq!(doc["summary"]["ok"], true);
+        assert_eq!(doc["runs"][0]["results"][0]["verdict"], "hang");
+        assert_eq!(
+            doc["runs"][0]["results"][0]["counterexample_from"]["file"],
+            "s1.json"
+        );
+        assert_eq!(doc["merged"]["files"][1], "s1.json");
+    }
+
+    /// A hang where `verified` is expected fails the merge and names the shard and its
+    /// replay command; an error row is worse than any verdict.
+    #[test]
+    fn unexpected_rows_fail_with_evidence() {
+        let mut m = Merged::new();
+        let a = result("random", "seed 0 shard 0/2", "verified", "verified", 5);
+        let b = result("random", "seed 0 shard 1/2", "hang", "verified", 2);
+        m.add("a.json", &verify_doc(vec![run("s", &[], vec![a])], &[]))
+            .unwrap();
+        m.add("b.json", &verify_doc(vec![run("s", &[], vec![b])], &[]))
+            .unwrap();
+        assert!(!m.ok());
+        let text = m.text();
+        assert!(
+            text.contains("UNEXPECTED: s [fixed] random: hang, expected verified"),
+            "{text}"
+        );
+        assert!(
+            text.contains("b.json (seed 0 shard 1/2): hang; reproduce: daxlock replay"),
+            "{text}"
+        );
+        assert!(text.contains("merge: 1 passed, 1 failed"), "{text}");
+
+        let err = json!({"checker": "pct", "verdict": "error", "expected": "hang",
+                         "error": "runs no execution"});
+        let hang = result("pct", "depth 3 seed 0 shard 0/2", "hang", "hang", 1);
+        let mut m = Merged::new();
+        m.add(
+            "a.json",
+            &verify_doc(vec![run("s", &["b"], vec![hang])], &[]),
+        )
+        .unwrap();
+        m.add(
+            "b.json",
+            &verify_doc(vec![run("s", &["b"], vec![err])], &[]),
+        )
+        .unwrap();
+        assert_eq!(m.rows[0].outcome(), Outcome::Error);
+        assert!(m
+            .text()
+            .contains("b.json (no settings): error: runs no execution"));
+        assert_eq!(m.uncovered_bugs(), vec!["b".to_owned()]);
+    }
+
+    /// Coverage, when a report demands it, is over the merged rows: a bug whose row
+    /// missed it in every shard fails the merge; the lemma failing anywhere fails it.
+    #[test]
+    fn coverage_and_lemma_fail_the_merge() {
+        let mut m = Merged::new();
+        for i in 0..2 {
+            let r = result("pct", &format!("seed 0 shard {i}/2"), "verified", "hang", 9);
+            let doc = verify_doc(vec![run("a", &["bug-x"], vec![r])], &["bug-x"]);
+            m.add(&format!("s{i}.json"), &doc).unwrap();
+        }
+        assert!(m.zoo_required && m.coverage_fails() && !m.ok());
+        let text = m.text();
+        assert!(
+            text.contains("no merged row caught these bugs: bug-x"),
+            "{text}"
+        );
+        assert!(text.contains("merge: 1 passed, 2 failed"), "{text}");
+
+        let mut doc = verify_doc(vec![], &[]);
+        doc["summary"]["lemma_holds"] = json!(false);
+        let mut m = Merged::new();
+        m.add("l.json", &doc).unwrap();
+        assert_eq!(m.lemma_holds, Some(false));
+        assert!(!m.ok() && m.text().contains("lemma FAILS"));
+    }
+
+    /// A split with a shard missing proves nothing: `incomplete`, and says which.
+    #[test]
+    fn missing_shards_are_incomplete() {
+        let mut m = Merged::new();
+        for i in [0, 2] {
+            let r = result(
+                "pct",
+                &format!("depth 3 seed 0 shard {i}/3"),
+                "verified",
+                "verified",
+                4,
+            );
+            m.add(
+                &format!("s{i}.json"),
+                &verify_doc(vec![run("a", &[], vec![r])], &[]),
+            )
+            .unwrap();
+        }
+        let row = &m.rows[0];
+        assert_eq!(
+            row.missing_shards(),
+            vec!["depth 3 seed 0 shard 1/3".to_owned()]
+        );
+        assert_eq!(row.outcome(), Outcome::Ran(Verdict::Incomplete));
+        assert_eq!(row.shards_label(), "2/3");
+        assert!(!row.complete() && !m.ok());
+        assert!(m.text().contains("missing: depth 3 seed 0 shard 1/3"));
+    }
+
+    /// Reports that are not shards of one budget are refused, naming the file: the
+    /// same shard twice, one budget split two ways, disagreeing expectations.
+    #[test]
+    fn inconsistent_inputs_are_errors() {
+        let doc = |settings: &str, expected: &str| {
+            verify_doc(
+                vec![run(
+                    "a",
+                    &[],
+                    vec![result("pct", settings, "verified", expected, 1)],
+                )],
+                &[],
+            )
+        };
+        let mut m = Merged::new();
+        m.add("a.json", &doc("seed 1 shard 0/2", "verified"))
+            .unwrap();
+        let e = m
+            .add("b.json", &doc("seed 1 shard 0/2", "verified"))
+            .unwrap_err();
+        assert_eq!(e.file, "b.json");
+        assert!(e.message.contains("same shard twice"), "{e}");
+        let e = m
+            .add("c.json", &doc("seed 1 shard 1/4", "verified"))
+            .unwrap_err();
+        assert!(e.message.contains("split two ways"), "{e}");
+        let e = m
+            .add("d.json", &doc("seed 1 shard 1/2", "hang"))
+            .unwrap_err();
+        assert!(e.message.contains("not shards of one catalogue"), "{e}");
+        // A refused report leaves nothing behind; another seed is another split.
+        assert_eq!(m.files, vec!["a.json".to_owned()]);
+        m.add("e.json", &doc("seed 2 shard 0/1", "verified"))
+            .unwrap();
+        assert_eq!(m.rows[0].parts.len(), 2);
+        assert_eq!(m.rows[0].shards_label(), "2/3");
+    }
+
+    /// Malformed inputs: each is refused with a reason.
+    #[test]
+    fn malformed_inputs_are_errors() {
+        let cases = [
+            ("", "empty"),
+            ("{", "not JSON"),
+            ("[1]", "not a daxlock report"),
+            ("{\"x\": 1}", "not a daxlock report"),
+            ("{\"runs\": [], \"summary\": {}}", "lemma_holds"),
+            ("{\"runs\": {}, \"summary\": {}}", "`runs` is not a list"),
+            (
+                "{\"scenario\": \"a\", \"bugs\": [], \"results\": [{\"checker\": \"pct\", \"verdict\": \"meh\", \"schedules\": 1}]}",
+                "results[0]: unknown verdict `meh`",
+            ),
+            (
+                "{\"scenario\": \"a\", \"bugs\": [], \"results\": [{\"checker\": \"pct\", \"verdict\": \"hang\"}]}",
+                "no `schedules`",
+            ),
+            ("{\"merged\": {}, \"runs\": []}", "already a merged report"),
+        ];
+        for (text, needle) in cases {
+            let e = Merged::new().add_text("x.json", text).unwrap_err();
+            assert_eq!(e.file, "x.json");
+            assert!(e.to_string().contains(needle), "{text}: {e}");
+        }
+        let e = merge_files(&["/nonexistent/daxlock.json"]).unwrap_err();
+        assert!(
+            e.to_string().starts_with("/nonexistent/daxlock.json: "),
+            "{e}"
+        );
+    }
+
+    /// A `run --json` document merges too; without an expectation it is expected to
+    /// verify. Loom, unsharded, has no shards.
+    #[test]
+    fn run_documents_merge() {
+        let mut loom = result("loom", "bound 3", "verified", "verified", 7);
+        loom["expected"] = Value::Null;
+        let doc = run("a", &[], vec![loom]);
+        let mut m = Merged::new();
+        m.add_text("r.json", &doc.to_string()).unwrap();
+        assert_eq!(m.rows[0].expected, Verdict::Verified);
+        assert_eq!(m.rows[0].shards_label(), "-");
+        assert!(m.ok());
+        assert_eq!(m.lemma_holds, None);
+        assert!(m.text().contains("merge: 1 passed, 0 failed"));
+    }
+
+    /// Rows from reports of different checkers come out grouped by scenario variant.
+    #[test]
+    fn rows_are_grouped_by_variant() {
+        let mut m = Merged::new();
+        for c in ["pct", "random"] {
+            let runs = ["a", "b"]
+                .map(|s| {
+                    run(
+                        s,
+                        &[],
+                        vec![result(c, "seed 0 shard 0/1", "verified", "verified", 1)],
+                    )
+                })
+                .to_vec();
+            m.add(&format!("{c}.json"), &verify_doc(runs, &[])).unwrap();
+        }
+        let order: Vec<String> = m
+            .ordered_rows()
+            .iter()
+            .map(|r| format!("{} {}", r.scenario, r.checker))
+            .collect();
+        assert_eq!(order, ["a pct", "a random", "b pct", "b random"]);
+        assert_eq!(m.to_json()["runs"][0]["results"][1]["checker"], "random");
+    }
+
+    #[test]
+    fn shard_is_split_out_of_settings() {
+        let (s, rest) = split_shard("max-states 2000000 jobs 2 shard 1/4").unwrap();
+        assert_eq!((s.index, s.count), (1, 4));
+        assert_eq!(rest, "max-states 2000000 jobs 2");
+        assert!(split_shard("bound 3").is_none());
+    }
+}
