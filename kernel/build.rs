@@ -275,9 +275,7 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
                 "    fn {sym}_{f}(v: *const DaxkVma, addr: u64, write: i32) -> u32;"
             );
         }
-        for f in ["fsync"] {
-            let _ = writeln!(externs, "    fn {sym}_{f}() -> i32;");
-        }
+        let _ = writeln!(externs, "    fn {sym}_fsync() -> i32;");
         for f in ["delete_entry", "invalidate_entry", "lock_unlock_entry"] {
             let _ = writeln!(externs, "    fn {sym}_{f}(index: u64) -> i32;");
         }

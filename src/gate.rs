@@ -307,6 +307,7 @@ pub fn verify(
                 if !bugs.names().iter().all(|n| known.contains(n)) {
                     continue;
                 }
+                let expected = budget.target.expected(&s.name, bugs, expected);
                 jobs.push((s, kind, bugs, expected));
             }
         }
@@ -361,7 +362,9 @@ pub fn verify(
         }
     });
     let mut rows: Vec<GateRow> = rows.into_iter().flatten().collect();
-    mark_unvisited(scenarios, &mut rows);
+    if budget.target.tracks_branches() {
+        mark_unvisited(scenarios, &mut rows);
+    }
     rows
 }
 

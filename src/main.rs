@@ -375,6 +375,9 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
             }
             let mut budget = budget(&b, 1)?;
             budget.target = target(&variant.target)?;
+            if budget.target.name() != "model" {
+                eprintln!("daxlock: target: {}", budget.target.describe());
+            }
             let shard = budget.shard;
             if shard.index > 0 && kinds.contains(&CheckerKind::Loom) {
                 // Loom's exploration is not sharded: shard 0 runs it whole.
@@ -424,6 +427,18 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
             let mut budget = budget(&b, if deep { 10 } else { 1 })?;
             budget.loom_default_bound = Some(gate::GATE_LOOM_BOUND);
             budget.target = target(&t)?;
+            // The kernel target's gate is PCT unless asked otherwise: its stateful
+            // search does not finish beyond two threads, and random misses some of
+            // its bugs (README: The kernel target).
+            let only = match (only, budget.target.name()) {
+                (None, "kernel") => {
+                    eprintln!(
+                        "daxlock: note: the kernel target's gate runs PCT (choose with --checker)"
+                    );
+                    Some(vec![CheckerKind::Pct])
+                }
+                (only, _) => only,
+            };
             let shard = budget.shard;
             if shard.index > 0 && only.as_ref().is_none_or(|o| o.contains(&CheckerKind::Loom)) {
                 if only.as_deref() == Some(&[CheckerKind::Loom]) {
@@ -562,7 +577,9 @@ fn run(
     json_out: bool,
 ) -> Result<bool, BadInput> {
     let path = scenario.path.as_deref();
-    let expected = scenario.expected(bugs);
+    let expected = scenario
+        .expected(bugs)
+        .map(|v| budget.target.expected(&scenario.name, bugs, v));
     let pb = spinner(!json_out, kinds.len() as u64);
     let mut results = Vec::new();
     let mut all_verified = true;
@@ -614,6 +631,7 @@ fn run(
     if json_out {
         let doc = json!({
             "scenario": scenario.name,
+            "target": budget.target.describe(),
             "bugs": bugs.names(),
             "results": results.iter().map(|r| report::result_json(path, bugs, r, expected.map(Verdict::as_str))).collect::<Vec<_>>(),
         });

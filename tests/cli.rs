@@ -1814,3 +1814,22 @@ fn verify_json_lists_rows_that_could_not_run() {
     }
     assert_eq!(doc["summary"]["unexpected"], results.len(), "{doc}");
 }
+
+/// An unknown `--target` is bad input naming the known ones; `kernel` in a binary
+/// without it either runs the `daxlock-kernel` binary beside it or says how to build
+/// one (never a silent run of the model).
+#[test]
+fn bad_input_unknown_target() {
+    bad_input(
+        &["run", "verify/seed-sequential.toml", "--target", "nope"],
+        &["unknown target `nope` (known: model, kernel)"],
+    );
+    let sibling =
+        std::path::Path::new(env!("CARGO_BIN_EXE_daxlock")).with_file_name("daxlock-kernel");
+    if !sibling.is_file() {
+        bad_input(
+            &["run", "verify/seed-sequential.toml", "--target", "kernel"],
+            &["cargo build --release -p daxlock-kernel"],
+        );
+    }
+}

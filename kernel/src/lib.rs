@@ -12,12 +12,14 @@
 pub mod extract;
 pub mod patches;
 #[cfg(daxk_kernel)]
-pub mod world;
+mod world;
 
 #[cfg(daxk_kernel)]
 mod kernel;
 #[cfg(daxk_kernel)]
-pub use kernel::{KernelMapping, KernelTarget, KERNEL_SRC, KERNEL_VERSION, SKIPPED, VARIANTS};
+pub use kernel::{
+    KernelMapping, KernelTarget, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION, SKIPPED, VARIANTS,
+};
 
 /// Why this build has no kernel target, if it has none.
 pub fn unavailable() -> Option<&'static str> {

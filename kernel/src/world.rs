@@ -67,7 +67,7 @@ pub type Waiters = unsafe extern "C-unwind" fn(*mut c_void, WaiterFn);
 pub type WaiterFn = extern "C" fn(*mut c_void, u64, u32, u64, c_int);
 
 /// Every queued waiter as (bucket, task id, key index, exclusive).
-pub fn waiters(walk: Waiters) -> Vec<(u64, u32, u64, bool)> {
+pub(crate) fn waiters(walk: Waiters) -> Vec<(u64, u32, u64, bool)> {
     extern "C" fn push(ctx: *mut c_void, bucket: u64, task: u32, key: u64, excl: c_int) {
         let v = unsafe { &mut *(ctx as *mut Vec<(u64, u32, u64, bool)>) };
         v.push((bucket, task, key, excl != 0));
@@ -87,7 +87,7 @@ fn waiters_hash(walk: Waiters) -> u64 {
 }
 
 /// What the hooks need of one execution, whatever its backend.
-pub trait Hooks: Send + Sync {
+pub(crate) trait Hooks: Send + Sync {
     fn spin_lock(&self, lock: *mut CSpin, func: &str);
     fn spin_unlock(&self, lock: *mut CSpin, func: &str);
     fn spin_trylock(&self, lock: *mut CSpin, func: &str) -> bool;
@@ -112,7 +112,7 @@ pub trait Hooks: Send + Sync {
 static WORLD: RwLock<Option<Arc<dyn Hooks>>> = RwLock::new(None);
 
 /// Makes `world` the one the hooks act on.
-pub fn install(world: Arc<dyn Hooks>) {
+pub(crate) fn install(world: Arc<dyn Hooks>) {
     *WORLD.write().unwrap_or_else(|p| p.into_inner()) = Some(world);
 }
 
@@ -147,7 +147,7 @@ pub const ZERO_PFN: u64 = 0xfff00;
 pub const HUGE_ZERO_PFN: u64 = 0xffe00;
 
 /// One execution's world on backend `B`.
-pub struct World<B: Backend> {
+pub(crate) struct World<B: Backend> {
     /// The model's page tables, block map, i_size and VMAs; its tree is unused.
     pub mm: Arc<Mapping<B>>,
     locks: Mutex<Vec<Arc<SpinLock<B>>>>,
@@ -421,7 +421,11 @@ impl<B: Backend> Hooks for World<B> {
     fn insert_pmd(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32 {
         // Kernel: insert_pfn_pmd() (mm/huge_memory.c) under the PMD lock.
         let base = addr & !(daxlock::dax::units::PMD_SIZE - 1);
-        let target = PteTarget::Frame(pfn);
+        let target = if pfn == HUGE_ZERO_PFN {
+            PteTarget::Zero
+        } else {
+            PteTarget::Frame(pfn)
+        };
         let warn = B::locked(self.mm.page_table_lock(), |pt| {
             if !pt.pmd_none(base) {
                 match pt.slot(base).and_then(|s| s.huge) {

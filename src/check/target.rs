@@ -34,6 +34,22 @@ pub trait Target: Send + Sync + 'static {
     fn serial(&self) -> bool {
         false
     }
+    /// What the gate expects of `scenario` with `bugs` on this target, given the
+    /// scenario's own (model) expectation: another version of the code may end a
+    /// race differently (README: model vs kernel).
+    fn expected(
+        &self,
+        _scenario: &str,
+        _bugs: Bugs,
+        model: crate::check::Verdict,
+    ) -> crate::check::Verdict {
+        model
+    }
+    /// Whether its runs report the model's protocol branches (`[expect] visits`
+    /// is checked only on targets that do).
+    fn tracks_branches(&self) -> bool {
+        true
+    }
     /// The zoo bugs it can re-introduce (the gate asks each to be caught).
     fn bug_names(&self) -> Vec<&'static str> {
         crate::dax::bugs::bug_names()
