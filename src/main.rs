@@ -793,16 +793,23 @@ fn verify(
                 "bug coverage not demanded (not the built-in catalogue; --require-zoo demands it)"
             );
         }
-        println!(
-            "branches no scenario visits ({} of {}): {}",
-            unvisited.len(),
-            daxlock::dax::Branch::COUNT,
-            if unvisited.is_empty() {
-                "none".to_owned()
-            } else {
-                unvisited.join(", ")
-            }
-        );
+        if budget.target.tracks_branches() {
+            println!(
+                "branches no scenario visits ({} of {}): {}",
+                unvisited.len(),
+                daxlock::dax::Branch::COUNT,
+                if unvisited.is_empty() {
+                    "none".to_owned()
+                } else {
+                    unvisited.join(", ")
+                }
+            );
+        } else {
+            println!(
+                "branch coverage not checked: the {} target does not report the model's branches",
+                budget.target.name()
+            );
+        }
         println!(
             "{} rows, {} as expected, {} unexpected; lemma {}",
             rows.len(),
