@@ -377,6 +377,9 @@ fn dispatch(cmd: Command) -> Result<bool, BadInput> {
             budget.target = target(&variant.target)?;
             if budget.target.name() != "model" {
                 eprintln!("daxlock: target: {}", budget.target.describe());
+                // Unbounded loom does not finish on the kernel's code even for two
+                // threads: its default is the gate's bound (README: the kernel target).
+                budget.loom_default_bound = Some(gate::GATE_LOOM_BOUND);
             }
             let shard = budget.shard;
             if shard.index > 0 && kinds.contains(&CheckerKind::Loom) {
