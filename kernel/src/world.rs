@@ -157,6 +157,9 @@ pub(crate) struct World<B: Backend> {
     memory: B::Mutex<u64>,
     /// Fingerprints the C state for the stateful checker (else not needed).
     fingerprint: bool,
+    /// The C state's fingerprint while no lock has been taken since it was computed
+    /// (C memory changes only under a lock).
+    cached: Mutex<Option<u64>>,
     waiters: Waiters,
 }
 
@@ -169,6 +172,7 @@ impl<B: Backend> World<B> {
             tasks: Mutex::new(Vec::new()),
             memory: B::mutex(0),
             fingerprint: TypeId::of::<B>() == TypeId::of::<Stateful>(),
+            cached: Mutex::new(None),
             waiters,
         }
     }
@@ -191,6 +195,23 @@ impl<B: Backend> World<B> {
         if !self.fingerprint {
             return 0;
         }
+        if let Some(h) = *self.cached.lock().unwrap_or_else(|p| p.into_inner()) {
+            return h;
+        }
+        let h = self.compute_c_state();
+        *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = Some(h);
+        h
+    }
+
+    /// Forgets the cached fingerprint: a lock was taken (its holder may write) or a
+    /// task state changed.
+    fn touched(&self) {
+        if self.fingerprint {
+            *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        }
+    }
+
+    fn compute_c_state(&self) -> u64 {
         let tasks: Vec<(u32, u32)> = self
             .tasks
             .lock()
@@ -250,23 +271,22 @@ impl<B: Backend> World<B> {
 impl<B: Backend> Hooks for World<B> {
     fn spin_lock(&self, lock: *mut CSpin, _func: &str) {
         let l = self.lock_of(lock);
-        let seen = B::wait_until(&l.held, &l.cv, |held| {
+        // The value folds into this task's history under the stateful checker: the
+        // C state it may read from here on.
+        B::wait_until(&l.held, &l.cv, |held| {
             if *held {
                 None
             } else {
                 *held = true;
-                Some(if self.fingerprint {
-                    B::locked(&self.memory, |m| *m)
-                } else {
-                    0
-                })
+                Some(self.c_state())
             }
         });
-        let _ = seen;
+        self.touched();
     }
 
     fn spin_unlock(&self, lock: *mut CSpin, _func: &str) {
         let l = self.lock_of(lock);
+        self.touched();
         let h = self.c_state();
         B::locked(&l.held, |held| {
             *held = false;
@@ -279,7 +299,9 @@ impl<B: Backend> Hooks for World<B> {
 
     fn spin_trylock(&self, lock: *mut CSpin, _func: &str) -> bool {
         let l = self.lock_of(lock);
-        B::locked(&l.held, |held| !std::mem::replace(held, true))
+        let taken = B::locked(&l.held, |held| !std::mem::replace(held, true));
+        self.touched();
+        taken
     }
 
     fn set_state(&self, state: u32) {
@@ -289,6 +311,7 @@ impl<B: Backend> Hooks for World<B> {
             .expect("set_current_state() by a task the world knows");
         B::locked(&t.state, |s| *s = state);
         unsafe { (*me).state = state };
+        self.touched();
     }
 
     fn schedule(&self, func: &str) {
@@ -302,6 +325,7 @@ impl<B: Backend> Hooks for World<B> {
         }
         B::wait_until(&t.state, &t.cv, |s| (*s == TASK_RUNNING).then_some(()));
         unsafe { (*me).state = TASK_RUNNING };
+        self.touched();
         if asleep {
             self.event("woken", vec![("in", Value::from(func.to_owned()))]);
         }
@@ -321,6 +345,7 @@ impl<B: Backend> Hooks for World<B> {
         });
         if woke {
             unsafe { (*task).state = TASK_RUNNING };
+            self.touched();
             B::notify_all(&t.cv);
             self.event(
                 "wake",
@@ -334,7 +359,10 @@ impl<B: Backend> Hooks for World<B> {
     }
 
     fn lockless(&self, _what: &str, _func: &str) {
-        B::locked(&self.memory, |m| *m);
+        // A scheduling point; under the stateful checker the reader's history
+        // folds the C state it reads (the returned value).
+        let h = self.c_state();
+        B::locked(&self.memory, |_| h);
     }
 
     fn warn(&self, cond: &str, func: &str, line: i32, bug: bool) {
