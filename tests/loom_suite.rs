@@ -152,6 +152,8 @@ loom_cases! {
     write_vs_pmd_downgrade_late_wait_registration: "write-vs-pmd-downgrade", "late-wait-registration";
     write_invalidation_outside_range_fixed: "write-invalidation-outside-range", "fixed";
     write_invalidation_outside_range_grab_after_iomap: "write-invalidation-outside-range", "grab-after-iomap";
+    invalidate_wakes_all_fixed: "invalidate-wakes-all", "fixed";
+    invalidate_wakes_all_invalidate_wake_one: "invalidate-wakes-all", "invalidate-wake-one";
 }
 
 /// The tests above cover exactly the catalogue's (scenario, variant) expectations.
