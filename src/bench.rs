@@ -206,7 +206,7 @@ pub fn stateful(
                 (
                     format!("{}{}", r.schedules, if r.complete { "" } else { "+" }),
                     r.seconds,
-                    r.settings,
+                    r.settings.to_string(),
                 )
             };
         let loom_n: f64 = loom_execs.trim_end_matches('+').parse().unwrap_or(f64::NAN);

@@ -13,53 +13,7 @@ use crate::sync::ParkingLot;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A checker by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CheckerKind {
-    /// Exhaustive, loom.
-    Loom,
-    /// Shuttle, random schedules.
-    Random,
-    /// Shuttle, PCT schedules.
-    Pct,
-    /// Real threads on parking_lot with a watchdog.
-    Threads,
-    /// Exhaustive, with states remembered: no bound needed.
-    Stateful,
-}
-
-impl CheckerKind {
-    /// The checkers the gate runs unless a scenario names others.
-    pub const GATE_DEFAULT: [CheckerKind; 4] = [
-        CheckerKind::Stateful,
-        CheckerKind::Loom,
-        CheckerKind::Random,
-        CheckerKind::Pct,
-    ];
-
-    /// Parses `stateful`, `loom`, `random`, `pct` or `threads`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "loom" => Some(CheckerKind::Loom),
-            "random" => Some(CheckerKind::Random),
-            "pct" => Some(CheckerKind::Pct),
-            "threads" => Some(CheckerKind::Threads),
-            "stateful" => Some(CheckerKind::Stateful),
-            _ => None,
-        }
-    }
-
-    /// Its name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckerKind::Loom => "loom",
-            CheckerKind::Random => "random",
-            CheckerKind::Pct => "pct",
-            CheckerKind::Threads => "threads",
-            CheckerKind::Stateful => "stateful",
-        }
-    }
-}
+pub use crate::kind::CheckerKind;
 
 /// How much to explore.
 #[derive(Debug, Clone)]
@@ -217,13 +171,17 @@ pub fn run_checker(
             bugs,
             limits,
         ),
+        CheckerKind::Replay => Err(CheckError::NeedsSchedule {
+            name: scenario.name.clone(),
+            checker: kind,
+        }),
     }
 }
 
 /// The checkers a scenario is gated with: its `[check] checkers`, else the default.
 pub fn scenario_checkers(scenario: &Scenario) -> Vec<CheckerKind> {
     match &scenario.check.checkers {
-        Some(names) => names.iter().filter_map(|n| CheckerKind::parse(n)).collect(),
+        Some(kinds) => kinds.clone(),
         None => CheckerKind::GATE_DEFAULT.to_vec(),
     }
 }
@@ -473,8 +431,8 @@ mod tests {
             checker: CheckerKind::Pct,
             report: match got {
                 Some(verdict) => Ok(CheckReport {
-                    checker: "pct",
-                    settings: String::new(),
+                    checker: CheckerKind::Pct,
+                    settings: Default::default(),
                     rerun: None,
                     schedules: 1,
                     complete: true,
@@ -492,7 +450,7 @@ mod tests {
                 None => Err(CheckError::NoExecution {
                     name: "s".into(),
                     variant: bugs.variant(),
-                    checker: "pct",
+                    checker: CheckerKind::Pct,
                     budget: "0 iterations".into(),
                 }),
             },

@@ -12,8 +12,8 @@
 use crate::dax::units::{linear_page_index, pmd_colour_matches, PAGE_SIZE, PMD_PAGES, PMD_SIZE};
 use std::time::Instant;
 
-/// What the enumeration found.
-#[derive(Debug, Clone, PartialEq)]
+/// What the enumeration found (as JSON: every figure but the counterexample).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LemmaReport {
     /// Combinations enumerated (512³).
     pub combinations: u64,
@@ -31,6 +31,7 @@ pub struct LemmaReport {
     /// check is conservative there: those faults fall back needlessly, but safely).
     pub rejected_same_range: u64,
     /// First counterexample found, if any: (vm_start, vm_pgoff, address).
+    #[serde(skip)]
     pub first_counterexample: Option<(u64, u64, u64)>,
     /// Wall time.
     pub seconds: f64,

@@ -1,10 +1,15 @@
-//! Rendering results: the gate's table, counterexamples, JSON.
+//! Rendering results as text and JSON: the gate's table and summary,
+//! counterexamples, `run`'s and `replay`'s reports, the lemma, the catalogue list.
 
-use crate::check::trace::timeline;
-use crate::check::{CheckReport, Failure};
-use crate::dax::{Branch, Bugs};
-use crate::gate::GateRow;
-use serde_json::{json, Value};
+use crate::check::stateful::SearchStats;
+use crate::check::trace::{timeline, Event};
+use crate::check::{CheckReport, CheckerKind, Failure, Settings, Target, Verdict};
+use crate::dax::{Branch, Bugs, ALL_BUGS};
+use crate::gate::{self, GateRow};
+use crate::lemma::LemmaReport;
+use crate::scenario::Scenario;
+use serde::Serialize;
+use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -19,10 +24,7 @@ pub fn table_header() -> String {
 /// One gate table line.
 pub fn table_row(row: &GateRow) -> String {
     let settings = match &row.report {
-        Ok(r) => format!(
-            "  [{}]",
-            r.settings.split(" shard").next().unwrap_or_default()
-        ),
+        Ok(r) => format!("  [{}]", r.settings.without_shard()),
         Err(_) => String::new(),
     };
     let (schedules, verdict, seconds, first) = match &row.report {
@@ -278,18 +280,78 @@ pub fn counterexample(
     out
 }
 
-/// One failure as JSON: verdict, execution, details, warnings, reproduce command,
-/// schedule, trace.
-fn failure_json(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Failure) -> Value {
-    json!({
-        "verdict": f.verdict,
-        "execution": f.execution,
-        "details": f.details,
-        "warnings": f.warnings,
-        "replay": reproduce(path, bugs, report, f),
-        "schedule": f.schedule,
-        "trace": f.trace,
-    })
+/// One failure as JSON (a `counterexample` or `lesser_failures` entry).
+#[derive(Serialize)]
+struct FailureJson<'a> {
+    verdict: Verdict,
+    execution: usize,
+    details: &'a [String],
+    warnings: &'a [String],
+    /// The command that reproduces it.
+    replay: String,
+    schedule: &'a Option<String>,
+    trace: &'a [Event],
+}
+
+impl<'a> FailureJson<'a> {
+    fn new(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &'a Failure) -> Self {
+        FailureJson {
+            verdict: f.verdict,
+            execution: f.execution,
+            details: &f.details,
+            warnings: &f.warnings,
+            replay: reproduce(path, bugs, report, f),
+            schedule: &f.schedule,
+            trace: &f.trace,
+        }
+    }
+}
+
+/// A stateful search's figures with its rate.
+#[derive(Serialize)]
+struct SearchJson {
+    #[serde(flatten)]
+    stats: SearchStats,
+    states_per_second: f64,
+}
+
+/// One check: an entry of the `results` array of `run`, `replay` and `verify`.
+#[derive(Serialize)]
+struct ResultJson<'a> {
+    checker: CheckerKind,
+    settings: &'a Settings,
+    verdict: Verdict,
+    expected: Option<Verdict>,
+    schedules: usize,
+    complete: bool,
+    timed_out: bool,
+    first_failure_at: Option<usize>,
+    /// Rounded to milliseconds.
+    seconds: f64,
+    /// The worst failure's warnings.
+    warnings: &'a [String],
+    search: Option<SearchJson>,
+    counterexample: Option<FailureJson<'a>>,
+    lesser_failures: Vec<FailureJson<'a>>,
+    coverage: &'a crate::check::Coverage,
+}
+
+/// A gate row that could not run: verdict `error` and why.
+#[derive(Serialize)]
+struct ErrorJson {
+    checker: CheckerKind,
+    settings: Option<Settings>,
+    verdict: &'static str,
+    expected: Verdict,
+    schedules: usize,
+    complete: bool,
+    error: String,
+}
+
+/// A value as JSON. Through [`Value`], so that objects' keys come out sorted, as
+/// every report has always had them.
+fn to_json(v: impl Serialize) -> Value {
+    serde_json::to_value(v).expect("reports serialize to JSON")
 }
 
 /// One check as the JSON of `run --json`'s `results` array.
@@ -297,49 +359,380 @@ pub fn result_json(
     path: Option<&Path>,
     bugs: Bugs,
     report: &CheckReport,
-    expected: Option<&str>,
+    expected: Option<Verdict>,
 ) -> Value {
-    let counterexample = report
-        .failure
-        .as_ref()
-        .map(|f| failure_json(path, bugs, report, f));
-    let lesser: Vec<Value> = report
-        .lesser
-        .iter()
-        .map(|f| failure_json(path, bugs, report, f))
-        .collect();
-    json!({
-        "checker": report.checker,
-        "settings": report.settings,
-        "verdict": report.verdict,
-        "expected": expected,
-        "schedules": report.schedules,
-        "complete": report.complete,
-        "timed_out": report.timed_out,
-        "first_failure_at": report.first_failure_at,
-        "seconds": (report.seconds * 1000.0).round() / 1000.0,
-        "warnings": report.failure.as_ref().map(|f| f.warnings.clone()).unwrap_or_default(),
-        "search": report.search.map(|s| {
-            let mut v = serde_json::to_value(s).unwrap_or_default();
-            v["states_per_second"] = json!(s.states_per_second().round());
-            v
+    to_json(ResultJson {
+        checker: report.checker,
+        settings: &report.settings,
+        verdict: report.verdict,
+        expected,
+        schedules: report.schedules,
+        complete: report.complete,
+        timed_out: report.timed_out,
+        first_failure_at: report.first_failure_at,
+        seconds: (report.seconds * 1000.0).round() / 1000.0,
+        warnings: report.failure.as_ref().map_or(&[], |f| &f.warnings),
+        search: report.search.map(|stats| SearchJson {
+            stats,
+            states_per_second: stats.states_per_second().round(),
         }),
-        "counterexample": counterexample,
-        "lesser_failures": lesser,
-        "coverage": report.coverage,
+        counterexample: report
+            .failure
+            .as_ref()
+            .map(|f| FailureJson::new(path, bugs, report, f)),
+        lesser_failures: report
+            .lesser
+            .iter()
+            .map(|f| FailureJson::new(path, bugs, report, f))
+            .collect(),
+        coverage: &report.coverage,
     })
 }
 
 /// A gate row that could not run, as a `results` entry of `verify --json`: verdict
 /// `error` and why.
-pub fn error_json(checker: &str, error: &dyn std::fmt::Display, expected: &str) -> Value {
-    json!({
-        "checker": checker,
-        "settings": null,
-        "verdict": "error",
-        "expected": expected,
-        "schedules": 0,
-        "complete": false,
-        "error": error.to_string(),
+pub fn error_json(checker: CheckerKind, error: &dyn std::fmt::Display, expected: Verdict) -> Value {
+    to_json(ErrorJson {
+        checker,
+        settings: None,
+        verdict: "error",
+        expected,
+        schedules: 0,
+        complete: false,
+        error: error.to_string(),
     })
+}
+
+/// One scenario variant's checks: `{"scenario", "bugs", "results"}`, and for `run`
+/// the target they ran on.
+#[derive(Serialize)]
+struct RunJson<'a> {
+    scenario: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<String>,
+    bugs: Vec<&'static str>,
+    results: Vec<Value>,
+}
+
+/// The document of `run --json` (with `target`, the one the checks ran on) and
+/// `replay --json` (without): one scenario variant's checks, each with what the
+/// scenario expects of the variant (on that target).
+pub fn run_json(
+    scenario: &Scenario,
+    bugs: Bugs,
+    reports: &[CheckReport],
+    target: Option<&dyn Target>,
+) -> Value {
+    let path = scenario.path.as_deref();
+    let expected = scenario
+        .expected(bugs)
+        .map(|v| target.map_or(v, |t| t.expected(&scenario.name, bugs, v)));
+    to_json(RunJson {
+        scenario: &scenario.name,
+        target: target.map(|t| t.describe()),
+        bugs: bugs.names(),
+        results: reports
+            .iter()
+            .map(|r| result_json(path, bugs, r, expected))
+            .collect(),
+    })
+}
+
+/// The text of `run` and `replay`: each check's verdict or counterexample, then
+/// with `coverage` the table of branches.
+pub fn run_text(
+    scenario: &Scenario,
+    bugs: Bugs,
+    reports: &[CheckReport],
+    coverage: bool,
+) -> String {
+    let path = scenario.path.as_deref();
+    let mut out: String = reports
+        .iter()
+        .map(|r| counterexample(&scenario.name, path, bugs, r))
+        .collect();
+    if coverage {
+        out += &coverage_table(reports);
+    }
+    out
+}
+
+/// The lemma's figures with whether it holds: `lemma --json`.
+#[derive(Serialize)]
+struct LemmaJson<'a> {
+    holds: bool,
+    #[serde(flatten)]
+    report: &'a LemmaReport,
+}
+
+/// `lemma --json`.
+pub fn lemma_json(r: &LemmaReport) -> Value {
+    to_json(LemmaJson {
+        holds: r.holds(),
+        report: r,
+    })
+}
+
+/// `lemma`, and the head of `verify`.
+pub fn lemma_text(r: &LemmaReport) -> String {
+    format!(
+        "colour lemma over {} combinations (VMA start × vm_pgoff × address colours, 512 each):\n\
+         (a) check passes exactly when FB is 2 MiB aligned: {} ({} pass, {} FB aligned, {} counterexamples)\n\
+         (b) check passes => FA and FB in the same 2 MiB range: {} ({} counterexamples)\n\
+         (c) without the check, FA and FB in different ranges (hang cases): {}\n\
+         \x20   rejected by the check although in the same range (safe fallbacks): {}\n\
+         {} in {:.2} s\n",
+        r.combinations,
+        if r.a_violations == 0 { "holds" } else { "FAILS" },
+        r.check_passes,
+        r.fb_aligned,
+        r.a_violations,
+        if r.b_violations == 0 { "holds" } else { "FAILS" },
+        r.b_violations,
+        r.hang_cases,
+        r.rejected_same_range,
+        if r.holds() { "proved" } else { "REFUTED" },
+        r.seconds
+    )
+}
+
+/// `daxlock list`: the catalogue's scenarios with their expectations, and the bugs.
+pub fn catalogue_list(dir: &Path, scenarios: &[Scenario]) -> String {
+    let mut out = format!("scenarios ({}):\n", dir.display());
+    for s in scenarios {
+        let expect: Vec<String> = s
+            .expect
+            .iter()
+            .map(|(b, v)| format!("{}={v}", b.variant()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {:<32} {} thread{}  {}",
+            s.name,
+            s.threads.len(),
+            if s.threads.len() == 1 { "" } else { "s" },
+            expect.join(" ")
+        );
+    }
+    out += "bugs:\n";
+    for b in ALL_BUGS {
+        let _ = writeln!(out, "  {:<24} {} [kernel: {}]", b.name, b.summary, b.kernel);
+    }
+    out
+}
+
+/// What `daxlock verify` found: the gate's rows and what is judged over them (the
+/// lemma, bug coverage, required branches), as text or JSON.
+pub struct Verification<'a> {
+    /// The scenarios, in catalogue order.
+    pub scenarios: &'a [Scenario],
+    /// The gate's rows, in catalogue order.
+    pub rows: &'a [GateRow],
+    /// The colour lemma.
+    pub lemma: &'a LemmaReport,
+    /// The target's bugs no row caught.
+    pub uncovered: Vec<&'static str>,
+    /// Every bug must be caught (the built-in catalogue, or `--require-zoo`).
+    pub zoo: bool,
+    /// The target the rows ran on.
+    pub target: &'a dyn Target,
+}
+
+/// A scenario that no longer reaches branches it requires.
+#[derive(Serialize)]
+struct MissedJson<'a> {
+    scenario: &'a str,
+    branches: Vec<&'static str>,
+}
+
+/// The `summary` of `verify --json`.
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    rows: usize,
+    unexpected: usize,
+    lemma_holds: bool,
+    uncovered_bugs: &'a [&'static str],
+    zoo_required: bool,
+    missed_visits: Vec<MissedJson<'a>>,
+    unvisited_branches: Vec<&'static str>,
+    ok: bool,
+}
+
+/// `verify --json`.
+#[derive(Serialize)]
+struct VerifyJson<'a> {
+    runs: Vec<Value>,
+    summary: SummaryJson<'a>,
+}
+
+impl<'a> Verification<'a> {
+    /// The verification of `rows` on `target`.
+    pub fn new(
+        scenarios: &'a [Scenario],
+        rows: &'a [GateRow],
+        lemma: &'a LemmaReport,
+        target: &'a dyn Target,
+        zoo: bool,
+    ) -> Self {
+        Verification {
+            scenarios,
+            rows,
+            lemma,
+            uncovered: gate::uncovered_bugs_of(rows, target),
+            zoo,
+            target,
+        }
+    }
+
+    /// The rows not as expected.
+    pub fn failed(&self) -> Vec<&'a GateRow> {
+        self.rows.iter().filter(|r| !r.ok()).collect()
+    }
+
+    /// Coverage is demanded and some bug is uncovered.
+    pub fn coverage_fails(&self) -> bool {
+        self.zoo && !self.uncovered.is_empty()
+    }
+
+    /// Every row as expected, the lemma holds, and coverage (if demanded) is complete.
+    pub fn ok(&self) -> bool {
+        self.failed().is_empty() && self.lemma.holds() && !self.coverage_fails()
+    }
+
+    fn unvisited(&self) -> Vec<&'static str> {
+        gate::unvisited_branches(self.rows)
+            .iter()
+            .map(|b| b.name())
+            .collect()
+    }
+
+    /// `verify --json`: one object per scenario × variant, and a summary.
+    pub fn json(&self) -> Value {
+        let mut runs = Vec::new();
+        for s in self.scenarios {
+            for (bugs, expected) in gate::expectations(s) {
+                let results = self
+                    .rows
+                    .iter()
+                    .filter(|r| r.scenario == s.name && r.bugs == bugs)
+                    .map(|row| match &row.report {
+                        Ok(r) => result_json(s.path.as_deref(), bugs, r, Some(expected)),
+                        Err(e) => error_json(row.checker, e, expected),
+                    })
+                    .collect();
+                runs.push(to_json(RunJson {
+                    scenario: &s.name,
+                    target: None,
+                    bugs: bugs.names(),
+                    results,
+                }));
+            }
+        }
+        let missed = gate::missed_visits(self.rows);
+        to_json(VerifyJson {
+            runs,
+            summary: SummaryJson {
+                rows: self.rows.len(),
+                unexpected: self.failed().len(),
+                lemma_holds: self.lemma.holds(),
+                uncovered_bugs: &self.uncovered,
+                zoo_required: self.zoo,
+                missed_visits: missed
+                    .iter()
+                    .map(|(scenario, bs)| MissedJson {
+                        scenario,
+                        branches: bs.iter().map(|b| b.name()).collect(),
+                    })
+                    .collect(),
+                unvisited_branches: self.unvisited(),
+                ok: self.ok(),
+            },
+        })
+    }
+
+    /// `verify`: the lemma, the table, each unexpected row's evidence, what is judged
+    /// over the rows, and the closing line CI reads.
+    pub fn text(&self) -> String {
+        let mut out = lemma_text(self.lemma);
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", table_header());
+        for row in self.rows {
+            let _ = writeln!(out, "{}", table_row(row));
+        }
+        let _ = writeln!(out);
+        let failed = self.failed();
+        for row in failed.iter().filter(|r| !r.verdict_ok()) {
+            let s = self.scenarios.iter().find(|s| s.name == row.scenario);
+            match &row.report {
+                Ok(r) => {
+                    let _ = writeln!(out, "UNEXPECTED: expected {}", row.expected);
+                    out += &counterexample(
+                        &row.scenario,
+                        s.and_then(|s| s.path.as_deref()),
+                        row.bugs,
+                        r,
+                    );
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "UNEXPECTED: {e}");
+                }
+            }
+        }
+        for (scenario, branches) in gate::missed_visits(self.rows) {
+            for b in branches {
+                let _ = writeln!(
+                    out,
+                    "UNEXPECTED: {scenario} no longer reaches branch {b}: [expect] visits requires it, \
+                     and no row of its fixed variant visited it, so its verdicts prove nothing about that race"
+                );
+            }
+        }
+        if self.coverage_fails() {
+            let _ = writeln!(
+                out,
+                "UNEXPECTED: no row of the gate caught these bugs: {}",
+                self.uncovered.join(", ")
+            );
+        } else if !self.zoo {
+            let _ = writeln!(
+                out,
+                "bug coverage not demanded (not the built-in catalogue; --require-zoo demands it)"
+            );
+        }
+        let unvisited = self.unvisited();
+        if self.target.tracks_branches() {
+            let _ = writeln!(
+                out,
+                "branches no scenario visits ({} of {}): {}",
+                unvisited.len(),
+                Branch::COUNT,
+                if unvisited.is_empty() {
+                    "none".to_owned()
+                } else {
+                    unvisited.join(", ")
+                }
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "branch coverage not checked: the {} target does not report the model's branches",
+                self.target.name()
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{} rows, {} as expected, {} unexpected; lemma {}",
+            self.rows.len(),
+            self.rows.len() - failed.len(),
+            failed.len(),
+            if self.lemma.holds() { "holds" } else { "FAILS" }
+        );
+        // The plain closing line CI reads: every row, the lemma and (when demanded)
+        // bug coverage.
+        let checks = self.rows.len() + 1 + usize::from(self.zoo);
+        let bad =
+            failed.len() + usize::from(!self.lemma.holds()) + usize::from(self.coverage_fails());
+        let _ = writeln!(out, "verify: {} passed, {bad} failed", checks - bad);
+        out
+    }
 }

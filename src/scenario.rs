@@ -4,14 +4,17 @@
 //! The schema is documented in the README; unknown keys are errors, integers may be
 //! written in hex.
 
-use crate::check::verdict::Verdict;
 use crate::dax::branch::Branch;
 use crate::dax::bugs::{Bugs, UnknownBug};
 use crate::dax::units::{PAGE_SIZE, PMD_PAGES};
 use crate::dax::{Extent, FileLayout, MappingConfig, Vma};
+use crate::kind::CheckerKind;
+use crate::verdict::Verdict;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+pub use crate::dax::FaultSize;
 
 /// A scenario could not be used. The message is one line, meant for stderr.
 #[derive(Debug, thiserror::Error)]
@@ -185,18 +188,6 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-/// The size a fault asks for first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum FaultSize {
-    /// Try the PMD handler first (when the 2 MiB has no page table yet), falling
-    /// back to PTE faults as the kernel does.
-    #[default]
-    Pmd,
-    /// Go straight to the PTE handler (a VMA without huge pages).
-    Pte,
-}
-
 /// One operation of a scenario thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(tag = "op", rename_all = "lowercase", deny_unknown_fields)]
@@ -278,13 +269,27 @@ pub struct ThreadSpec {
     pub ops: Vec<Op>,
 }
 
-/// `[check]`: per-scenario checker settings (all optional).
+/// `[check]` as written: per-scenario checker settings (all optional).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CheckSpec {
-    /// Checkers the gate runs this scenario under (default: loom, random, pct; loom
-    /// is skipped by the gate when the scenario has more threads than loom allows).
+    /// Checker names, as written (validated into [`CheckConfig::checkers`]).
     pub checkers: Option<Vec<String>>,
+    /// Loom preemption bound (default: none for two threads, 3 above).
+    pub preemption_bound: Option<usize>,
+    /// Shuttle iterations for the gate (default 2000).
+    pub iterations: Option<usize>,
+    /// PCT depth (default 3).
+    pub pct_depth: Option<usize>,
+}
+
+/// `[check]`, validated: per-scenario checker settings (all optional).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CheckConfig {
+    /// Checkers the gate runs this scenario under (default: stateful, loom, random,
+    /// pct; loom is skipped by the gate when the scenario has more threads than loom
+    /// models).
+    pub checkers: Option<Vec<CheckerKind>>,
     /// Loom preemption bound (default: none for two threads, 3 above).
     pub preemption_bound: Option<usize>,
     /// Shuttle iterations for the gate (default 2000).
@@ -380,14 +385,11 @@ pub struct Scenario {
     /// scenario's fixed rows when none of them visited one.
     pub visits: Vec<Branch>,
     /// Checker settings.
-    pub check: CheckSpec,
+    pub check: CheckConfig,
 }
 
 /// The most wait-table buckets a scenario may ask for (`wait_buckets`).
 pub const MAX_WAIT_BUCKETS: usize = 1 << 20;
-
-/// The checker names a scenario may list.
-pub const CHECKER_NAMES: &[&str] = &["stateful", "loom", "random", "pct", "threads"];
 
 impl Scenario {
     /// Reads and validates a scenario file.
@@ -434,210 +436,19 @@ impl Scenario {
         })
     }
 
-    /// [`Scenario::validate`], saying which part of the file is wrong.
+    /// [`Scenario::validate`], saying which part of the file is wrong: each section
+    /// in file order, then the scenario built from them.
     fn check(f: ScenarioFile) -> Result<Self, Problem> {
         if f.name.trim().is_empty() {
             return Err(problem(Loc::Top("name"), "name must not be empty"));
         }
-        if f.file.size_pages == 0 {
-            return Err(problem(
-                Loc::FileKey("size_pages"),
-                "[file] size_pages must be at least 1",
-            ));
-        }
-        for (i, e) in f.file.extents.iter().enumerate() {
-            if e.pages == 0 {
-                return Err(problem(
-                    Loc::Extent(i),
-                    format!("extent at pgoff {:#x} has no pages", e.pgoff),
-                ));
-            }
-        }
-        let mut sorted: Vec<(usize, &ExtentSpec)> = f.file.extents.iter().enumerate().collect();
-        sorted.sort_by_key(|(_, e)| e.pgoff);
-        for w in sorted.windows(2) {
-            let ((_, a), (j, b)) = (w[0], w[1]);
-            if a.pgoff + a.pages > b.pgoff {
-                return Err(problem(
-                    Loc::Extent(j),
-                    format!("extents at pgoff {:#x} and {:#x} overlap", a.pgoff, b.pgoff),
-                ));
-            }
-        }
-        if f.vma.is_empty() {
-            return Err(Problem {
-                at: None,
-                message: "at least one [[vma]] is needed".into(),
-            });
-        }
-        for (i, v) in f.vma.iter().enumerate() {
-            if v.start % PAGE_SIZE != 0 || v.end % PAGE_SIZE != 0 {
-                return Err(problem(
-                    Loc::Vma(i),
-                    format!("VMA {:#x}..{:#x} is not page aligned", v.start, v.end),
-                ));
-            }
-            if v.end <= v.start {
-                return Err(problem(
-                    Loc::Vma(i),
-                    format!("VMA end {:#x} is not above start {:#x}", v.end, v.start),
-                ));
-            }
-        }
-        for (i, a) in f.vma.iter().enumerate() {
-            for (j, b) in f.vma.iter().enumerate().skip(i + 1) {
-                if a.start < b.end && b.start < a.end {
-                    return Err(problem(
-                        Loc::Vma(j),
-                        format!("VMAs at {:#x} and {:#x} overlap", a.start, b.start),
-                    ));
-                }
-            }
-        }
-        if f.thread.is_empty() {
-            return Err(Problem {
-                at: None,
-                message: "a scenario needs at least one [[thread]]".into(),
-            });
-        }
-        for (t, th) in f.thread.iter().enumerate() {
-            if th.ops.is_empty() {
-                return Err(problem(
-                    Loc::Thread(t),
-                    format!("thread {} has no ops", t + 1),
-                ));
-            }
-            for (j, op) in th.ops.iter().enumerate() {
-                let at = Loc::Op(t, j);
-                match *op {
-                    Op::Fault { addr, .. }
-                        if !f.vma.iter().any(|v| (v.start..v.end).contains(&addr)) =>
-                    {
-                        return Err(problem(
-                            at,
-                            format!("thread {}: address {addr:#x} lies outside every VMA", t + 1),
-                        ));
-                    }
-                    Op::Write { pgoff, pages } if pgoff + pages > f.file.size_pages => {
-                        return Err(problem(at, format!(
-                            "thread {}: write of {pages:#x} pages at {pgoff:#x} goes past the end of the file ({:#x} pages)",
-                            t + 1,
-                            f.file.size_pages
-                        )));
-                    }
-                    Op::Write { pages: 0, .. } => {
-                        return Err(problem(at, format!("thread {}: write of 0 pages", t + 1)));
-                    }
-                    Op::Write { pages, .. } if pages > 4 * PMD_PAGES => {
-                        return Err(problem(
-                            at,
-                            format!(
-                                "thread {}: write of {pages:#x} pages (at most {:#x})",
-                                t + 1,
-                                4 * PMD_PAGES
-                            ),
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-        }
-        let buckets = Loc::Top("wait_buckets");
-        if f.wait_buckets == Some(0) {
-            return Err(problem(buckets, "wait_buckets must be at least 1"));
-        }
-        if let Some(n) = f.wait_buckets.filter(|&n| n > MAX_WAIT_BUCKETS) {
-            return Err(problem(buckets, format!(
-                "wait_buckets = {n:#x}: must be at most {MAX_WAIT_BUCKETS} (1 << 20; the kernel has 4096)"
-            )));
-        }
-        if let Some(cs) = &f.check.checkers {
-            for c in cs {
-                if !CHECKER_NAMES.contains(&c.as_str()) {
-                    return Err(problem(
-                        Loc::Check("checkers"),
-                        format!(
-                            "[check] unknown checker `{c}` (known: {})",
-                            CHECKER_NAMES.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
-        if f.check.pct_depth == Some(0) {
-            return Err(problem(
-                Loc::Check("pct_depth"),
-                "[check] pct_depth must be at least 1",
-            ));
-        }
-        if f.check.iterations == Some(0) {
-            // A check of no iteration verifies nothing.
-            return Err(problem(
-                Loc::Check("iterations"),
-                "[check] iterations must be at least 1",
-            ));
-        }
-        let mut expect = Vec::new();
-        for (variant, verdict) in &f.expect.verdicts {
-            let bugs = if variant == "fixed" {
-                Bugs::fixed()
-            } else {
-                let names: Vec<&str> = variant.split('+').collect();
-                Bugs::from_names(&names)
-                    .map_err(|e| problem(Loc::Expect(variant.clone()), format!("[expect] {e}")))?
-            };
-            expect.push((bugs, *verdict));
-        }
-        let mut visits = Vec::new();
-        for name in f.expect.visits.iter().flatten() {
-            let b = Branch::from_name(name).ok_or_else(|| {
-                problem(
-                    Loc::Expect("visits".into()),
-                    format!(
-                        "[expect] visits: unknown branch `{name}` (see `daxlock list --branches`)"
-                    ),
-                )
-            })?;
-            if !visits.contains(&b) {
-                visits.push(b);
-            }
-        }
-        if !visits.is_empty() && !f.expect.verdicts.contains_key("fixed") {
-            return Err(problem(
-                Loc::Expect("visits".into()),
-                "[expect] visits is checked on the fixed variant: add `fixed = \"verified\"`",
-            ));
-        }
-        let config = MappingConfig {
-            bugs: Bugs::fixed(),
-            wait_buckets: f
-                .wait_buckets
-                .unwrap_or(crate::dax::wait::DEFAULT_WAIT_BUCKETS),
-            file: FileLayout {
-                size_pages: f.file.size_pages,
-                extents: f
-                    .file
-                    .extents
-                    .iter()
-                    .map(|e| Extent {
-                        pgoff: e.pgoff,
-                        pages: e.pages,
-                        frame: e.frame,
-                    })
-                    .collect(),
-            },
-            vmas: f
-                .vma
-                .iter()
-                .map(|v| Vma {
-                    start: v.start,
-                    end: v.end,
-                    pgoff: v.pgoff,
-                    shared: v.shared,
-                })
-                .collect(),
-            fault_limit: crate::dax::fault::fault_limit(f.thread.iter().map(|t| t.ops.len()).sum()),
-        };
+        check_file(&f.file)?;
+        check_vmas(&f.vma)?;
+        check_threads(&f.thread, &f.vma, f.file.size_pages)?;
+        check_wait_buckets(f.wait_buckets)?;
+        let check = check_checks(&f.check)?;
+        let (expect, visits) = check_expect(&f.expect)?;
+        let config = mapping_config(&f);
         Ok(Scenario {
             name: f.name,
             description: f.description,
@@ -646,7 +457,7 @@ impl Scenario {
             threads: f.thread.into_iter().map(|t| t.ops).collect(),
             expect,
             visits,
-            check: f.check,
+            check,
         })
     }
 
@@ -712,6 +523,238 @@ impl Scenario {
             .find(|(b, _)| *b == bugs)
             .map(|(_, v)| *v)
     }
+}
+
+/// The mapping a checked scenario file describes (the fixed build; bugs are set per
+/// run).
+fn mapping_config(f: &ScenarioFile) -> MappingConfig {
+    MappingConfig {
+        bugs: Bugs::fixed(),
+        wait_buckets: f
+            .wait_buckets
+            .unwrap_or(crate::dax::wait::DEFAULT_WAIT_BUCKETS),
+        file: FileLayout {
+            size_pages: f.file.size_pages,
+            extents: f
+                .file
+                .extents
+                .iter()
+                .map(|e| Extent {
+                    pgoff: e.pgoff,
+                    pages: e.pages,
+                    frame: e.frame,
+                })
+                .collect(),
+        },
+        vmas: f
+            .vma
+            .iter()
+            .map(|v| Vma {
+                start: v.start,
+                end: v.end,
+                pgoff: v.pgoff,
+                shared: v.shared,
+            })
+            .collect(),
+        fault_limit: crate::dax::fault::fault_limit(f.thread.iter().map(|t| t.ops.len()).sum()),
+    }
+}
+
+/// `[file]`: a size, and extents of at least one page that do not overlap.
+fn check_file(file: &FileSpec) -> Result<(), Problem> {
+    if file.size_pages == 0 {
+        return Err(problem(
+            Loc::FileKey("size_pages"),
+            "[file] size_pages must be at least 1",
+        ));
+    }
+    for (i, e) in file.extents.iter().enumerate() {
+        if e.pages == 0 {
+            return Err(problem(
+                Loc::Extent(i),
+                format!("extent at pgoff {:#x} has no pages", e.pgoff),
+            ));
+        }
+    }
+    let mut sorted: Vec<(usize, &ExtentSpec)> = file.extents.iter().enumerate().collect();
+    sorted.sort_by_key(|(_, e)| e.pgoff);
+    for w in sorted.windows(2) {
+        let ((_, a), (j, b)) = (w[0], w[1]);
+        if a.pgoff + a.pages > b.pgoff {
+            return Err(problem(
+                Loc::Extent(j),
+                format!("extents at pgoff {:#x} and {:#x} overlap", a.pgoff, b.pgoff),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `[[vma]]`: at least one; each page aligned and not empty; none overlapping.
+fn check_vmas(vmas: &[VmaSpec]) -> Result<(), Problem> {
+    if vmas.is_empty() {
+        return Err(Problem {
+            at: None,
+            message: "at least one [[vma]] is needed".into(),
+        });
+    }
+    for (i, v) in vmas.iter().enumerate() {
+        if v.start % PAGE_SIZE != 0 || v.end % PAGE_SIZE != 0 {
+            return Err(problem(
+                Loc::Vma(i),
+                format!("VMA {:#x}..{:#x} is not page aligned", v.start, v.end),
+            ));
+        }
+        if v.end <= v.start {
+            return Err(problem(
+                Loc::Vma(i),
+                format!("VMA end {:#x} is not above start {:#x}", v.end, v.start),
+            ));
+        }
+    }
+    for (i, a) in vmas.iter().enumerate() {
+        for (j, b) in vmas.iter().enumerate().skip(i + 1) {
+            if a.start < b.end && b.start < a.end {
+                return Err(problem(
+                    Loc::Vma(j),
+                    format!("VMAs at {:#x} and {:#x} overlap", a.start, b.start),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `[[thread]]`: at least one, each with operations that fit the VMAs and the file.
+fn check_threads(threads: &[ThreadSpec], vmas: &[VmaSpec], size_pages: u64) -> Result<(), Problem> {
+    if threads.is_empty() {
+        return Err(Problem {
+            at: None,
+            message: "a scenario needs at least one [[thread]]".into(),
+        });
+    }
+    for (t, th) in threads.iter().enumerate() {
+        if th.ops.is_empty() {
+            return Err(problem(
+                Loc::Thread(t),
+                format!("thread {} has no ops", t + 1),
+            ));
+        }
+        for (j, op) in th.ops.iter().enumerate() {
+            check_op(*op, t, vmas, size_pages)
+                .map_err(|message| problem(Loc::Op(t, j), message))?;
+        }
+    }
+    Ok(())
+}
+
+/// One operation of thread `t` (0-based): a fault inside a VMA, a write of 1 to
+/// `4 * PMD_PAGES` pages inside the file.
+fn check_op(op: Op, t: usize, vmas: &[VmaSpec], size_pages: u64) -> Result<(), String> {
+    match op {
+        Op::Fault { addr, .. } if !vmas.iter().any(|v| (v.start..v.end).contains(&addr)) => Err(
+            format!("thread {}: address {addr:#x} lies outside every VMA", t + 1),
+        ),
+        Op::Write { pgoff, pages } if pgoff + pages > size_pages => Err(format!(
+            "thread {}: write of {pages:#x} pages at {pgoff:#x} goes past the end of the file ({size_pages:#x} pages)",
+            t + 1,
+        )),
+        Op::Write { pages: 0, .. } => Err(format!("thread {}: write of 0 pages", t + 1)),
+        Op::Write { pages, .. } if pages > 4 * PMD_PAGES => Err(format!(
+            "thread {}: write of {pages:#x} pages (at most {:#x})",
+            t + 1,
+            4 * PMD_PAGES
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `wait_buckets`: 1 to [`MAX_WAIT_BUCKETS`].
+fn check_wait_buckets(wait_buckets: Option<usize>) -> Result<(), Problem> {
+    let buckets = Loc::Top("wait_buckets");
+    if wait_buckets == Some(0) {
+        return Err(problem(buckets, "wait_buckets must be at least 1"));
+    }
+    if let Some(n) = wait_buckets.filter(|&n| n > MAX_WAIT_BUCKETS) {
+        return Err(problem(buckets, format!(
+            "wait_buckets = {n:#x}: must be at most {MAX_WAIT_BUCKETS} (1 << 20; the kernel has 4096)"
+        )));
+    }
+    Ok(())
+}
+
+/// `[check]`: checker names, and budgets of at least 1.
+fn check_checks(spec: &CheckSpec) -> Result<CheckConfig, Problem> {
+    let checkers = spec
+        .checkers
+        .as_ref()
+        .map(|names| {
+            names
+                .iter()
+                .map(|c| {
+                    CheckerKind::parse(c).ok_or_else(|| {
+                        problem(
+                            Loc::Check("checkers"),
+                            format!(
+                                "[check] unknown checker `{c}` (known: {})",
+                                CheckerKind::known()
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    if spec.pct_depth == Some(0) {
+        return Err(problem(
+            Loc::Check("pct_depth"),
+            "[check] pct_depth must be at least 1",
+        ));
+    }
+    if spec.iterations == Some(0) {
+        // A check of no iteration verifies nothing.
+        return Err(problem(
+            Loc::Check("iterations"),
+            "[check] iterations must be at least 1",
+        ));
+    }
+    Ok(CheckConfig {
+        checkers,
+        preemption_bound: spec.preemption_bound,
+        iterations: spec.iterations,
+        pct_depth: spec.pct_depth,
+    })
+}
+
+/// `[expect]`: the variants' verdicts, in file order, and the branches `visits`
+/// names (once each), which only a scenario that expects its fixed variant may list.
+fn check_expect(spec: &ExpectSpec) -> Result<(Vec<(Bugs, Verdict)>, Vec<Branch>), Problem> {
+    let mut expect = Vec::new();
+    for (variant, verdict) in &spec.verdicts {
+        let bugs = variant
+            .parse::<Bugs>()
+            .map_err(|e| problem(Loc::Expect(variant.clone()), format!("[expect] {e}")))?;
+        expect.push((bugs, *verdict));
+    }
+    let mut visits = Vec::new();
+    for name in spec.visits.iter().flatten() {
+        let b = Branch::from_name(name).ok_or_else(|| {
+            problem(
+                Loc::Expect(VISITS_KEY.into()),
+                format!("[expect] visits: unknown branch `{name}` (see `daxlock list --branches`)"),
+            )
+        })?;
+        if !visits.contains(&b) {
+            visits.push(b);
+        }
+    }
+    if !visits.is_empty() && !spec.verdicts.contains_key("fixed") {
+        return Err(problem(
+            Loc::Expect(VISITS_KEY.into()),
+            "[expect] visits is checked on the fixed variant: add `fixed = \"verified\"`",
+        ));
+    }
+    Ok((expect, visits))
 }
 
 /// Reads every `*.toml` under `dir`, sorted by file name. A folder that cannot be

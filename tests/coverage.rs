@@ -13,7 +13,7 @@ use daxlock::check::{
 };
 use daxlock::dax::observe::{Observer, Value};
 use daxlock::dax::units::PMD_SIZE;
-use daxlock::dax::{Branch, Bugs, Extent, Mapping, MappingConfig, Vma};
+use daxlock::dax::{Access, Branch, Bugs, Extent, FaultSize, Mapping, MappingConfig, Vma};
 use daxlock::scenario::{load_catalogue, Scenario};
 use daxlock::sync::{ParkingLot, StdSync};
 use std::path::Path;
@@ -62,7 +62,7 @@ fn seen(b: &Branches) -> Vec<Branch> {
 fn a_plain_pmd_read_visits_no_branch() {
     let (m, b) = observed(0x800, vec![], vec![vma(START, 2 * PMD_SIZE, 0, true)]);
     assert!(matches!(
-        m.access(START, false, true),
+        m.access(START, Access::Load, FaultSize::Pmd),
         daxlock::dax::AccessResult::Mapped { .. }
     ));
     assert_eq!(seen(&b), []);
@@ -78,9 +78,9 @@ fn a_pte_fault_over_a_zero_pmd_entry_downgrades_it() {
         vec![],
         vec![vma(START, PMD_SIZE, 0, true), vma(other, PMD_SIZE, 0, true)],
     );
-    m.access(START, false, true);
+    m.access(START, Access::Load, FaultSize::Pmd);
     assert_eq!(seen(&b), []);
-    m.access(other + 5 * PAGE, false, false);
+    m.access(other + 5 * PAGE, Access::Load, FaultSize::Pte);
     assert_eq!(seen(&b), [Branch::GrabDowngradeZero]);
 }
 
@@ -90,7 +90,7 @@ fn sequential_branches() {
     let aligned = || vec![vma(START, 2 * PMD_SIZE, 0, true)];
     // The seed's colours: vm_pgoff 1 against a 2 MiB-aligned start.
     let (m, b) = observed(0x800, vec![], vec![vma(START, 2 * PMD_SIZE, 1, true)]);
-    m.access(START + PMD_SIZE, false, true);
+    m.access(START + PMD_SIZE, Access::Load, FaultSize::Pmd);
     assert!(
         seen(&b).contains(&Branch::PmdColourFallback),
         "{:?}",
@@ -99,17 +99,17 @@ fn sequential_branches() {
 
     // A store to a private mapping: the PMD handler falls back, the PTE one copies.
     let (m, b) = observed(0x800, vec![], vec![vma(START, 2 * PMD_SIZE, 0, false)]);
-    m.access(START, true, true);
+    m.access(START, Access::Store, FaultSize::Pmd);
     assert_eq!(seen(&b), [Branch::PmdPrivateWriteFallback, Branch::PteCow]);
 
     // A VMA of 1 MiB holds no 2 MiB mapping.
     let (m, b) = observed(0x800, vec![], vec![vma(START, PMD_SIZE / 2, 0, true)]);
-    m.access(START, false, true);
+    m.access(START, Access::Load, FaultSize::Pmd);
     assert_eq!(seen(&b), [Branch::PmdVmaFallback]);
 
     // A file of 0x100 pages ends inside the first 2 MiB.
     let (m, b) = observed(0x100, vec![], aligned());
-    m.access(START, false, true);
+    m.access(START, Access::Load, FaultSize::Pmd);
     assert_eq!(seen(&b), [Branch::PmdEofFallback]);
 
     // Storage 2 MiB aligned in the file but not on the device.
@@ -122,7 +122,7 @@ fn sequential_branches() {
         }],
         aligned(),
     );
-    m.access(START, false, true);
+    m.access(START, Access::Load, FaultSize::Pmd);
     // The fallback leaves an empty PMD entry, which the PTE fault downgrades.
     assert_eq!(
         seen(&b),
@@ -139,7 +139,7 @@ fn sequential_branches() {
         }],
         aligned(),
     );
-    m.access(START, false, true);
+    m.access(START, Access::Load, FaultSize::Pmd);
     assert_eq!(
         seen(&b),
         [Branch::PmdIomapFallback, Branch::GrabDowngradeEmpty]
@@ -147,19 +147,19 @@ fn sequential_branches() {
 
     // A read of a hole, then a store: storage replaces the zero page.
     let (m, b) = observed(0x800, vec![], aligned());
-    m.access(START + 7 * PAGE, false, false);
-    m.access(START + 7 * PAGE, true, false);
+    m.access(START + 7 * PAGE, Access::Load, FaultSize::Pte);
+    m.access(START + 7 * PAGE, Access::Store, FaultSize::Pte);
     assert_eq!(seen(&b), [Branch::InsertOverZero]);
 
     // A store dirties the entry; fsync writes it back; truncate deletes it; a fault
     // past the new end gets SIGBUS from either handler.
     let (m, b) = observed(0x800, vec![], aligned());
-    m.access(START + PAGE, true, false);
+    m.access(START + PAGE, Access::Store, FaultSize::Pte);
     m.fsync();
     m.truncate(0);
-    m.access(START, false, false);
+    m.access(START, Access::Load, FaultSize::Pte);
     // (The first 2 MiB has a PTE table now: a PMD fault in the second one.)
-    m.access(START + PMD_SIZE, false, true);
+    m.access(START + PMD_SIZE, Access::Load, FaultSize::Pmd);
     assert_eq!(
         seen(&b),
         [
@@ -173,8 +173,8 @@ fn sequential_branches() {
     // write(2) over a dirty entry and a hole: the invalidation leaves the dirty entry
     // alone and deletes the clean zero entry.
     let (m, b) = observed(0x800, vec![], aligned());
-    m.access(START, true, false);
-    m.access(START + PAGE, false, false);
+    m.access(START, Access::Store, FaultSize::Pte);
+    m.access(START + PAGE, Access::Load, FaultSize::Pte);
     m.write(0, 3);
     assert_eq!(
         seen(&b),
@@ -184,15 +184,15 @@ fn sequential_branches() {
     // A store to the huge zero page of a shared mapping: the PMD handler maps
     // storage over it.
     let (m, b) = observed(0x800, vec![], aligned());
-    m.access(START, false, true);
-    m.access(START, true, true);
+    m.access(START, Access::Load, FaultSize::Pmd);
+    m.access(START, Access::Store, FaultSize::Pmd);
     assert_eq!(seen(&b), [Branch::InsertOverZero]);
 
     // Of a private mapping: the PMD handler falls back, the huge zero page is split,
     // the PTE grab downgrades the zero PMD entry, and the store copies.
     let (m, b) = observed(0x800, vec![], vec![vma(START, 2 * PMD_SIZE, 0, false)]);
-    m.access(START, false, true);
-    m.access(START, true, true);
+    m.access(START, Access::Load, FaultSize::Pmd);
+    m.access(START, Access::Store, FaultSize::Pmd);
     assert_eq!(
         seen(&b),
         [
@@ -208,7 +208,7 @@ fn sequential_branches() {
     // there (the PTE entry was invalidated by write(2), the table stays): it retries.
     let (m, b) = observed(0x800, vec![], aligned());
     let v = aligned()[0];
-    m.access(START + 5 * PAGE, false, false);
+    m.access(START + 5 * PAGE, Access::Load, FaultSize::Pte);
     m.write(5, 1);
     assert_eq!(seen(&b), [Branch::InvalidateDelete]);
     m.pmd_fault(&v, START, false, 0x800);
@@ -219,13 +219,13 @@ fn sequential_branches() {
     // A PMD hole fault that finds the huge zero page already mapped when it comes to
     // map it: it falls back.
     let (m, b) = observed(0x800, vec![], aligned());
-    m.access(START, false, true);
+    m.access(START, Access::Load, FaultSize::Pmd);
     m.pmd_fault(&v, START, false, 0x800);
     assert_eq!(seen(&b), [Branch::PmdLoadHoleBusy]);
     // A writeback of an entry that is no longer what fsync saw (written back, say,
     // by another fsync): nothing written.
     let (m, b) = observed(0x800, vec![], aligned());
-    m.access(START, true, false);
+    m.access(START, Access::Store, FaultSize::Pte);
     let (slot, mut e) = m.entries()[0];
     e.dirty = false;
     m.fsync();

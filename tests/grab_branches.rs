@@ -11,8 +11,8 @@
 
 use daxlock::dax::units::{PMD_PAGES, PMD_SIZE};
 use daxlock::dax::{
-    AccessResult, Bugs, Entry, EntryKind, EntrySize, Extent, GrabError, Held, Mapping,
-    MappingConfig, Vma, WaitKey, WakeMode,
+    Access, AccessResult, Bugs, Entry, EntryKind, EntrySize, Extent, FaultSize, GrabError, Held,
+    Mapping, MappingConfig, Vma, WaitKey, WakeMode,
 };
 use daxlock::sync::StdSync;
 use std::sync::mpsc;
@@ -433,7 +433,7 @@ fn pte_request_downgrades_unlocked_empty_pmd() {
 fn pte_request_downgrades_zero_pmd_and_unmaps_the_huge_zero_page() {
     let m = mapping();
     assert_eq!(
-        m.access(START, false, true),
+        m.access(START, Access::Load, FaultSize::Pmd),
         AccessResult::Mapped { faults: 1 }
     );
     assert_eq!(
@@ -483,7 +483,7 @@ fn pte_request_on_mapped_pmd_locks_it_without_downgrade() {
     }];
     let m = M::new(1, &cfg);
     assert_eq!(
-        m.access(START, false, true),
+        m.access(START, Access::Load, FaultSize::Pmd),
         AccessResult::Mapped { faults: 1 }
     );
     let mapped = entry(EntrySize::Pmd, EntryKind::Mapped { frame }, false);
@@ -671,7 +671,7 @@ fn truncate_runs_between_a_pmd_fallback_and_the_pte_fault() {
             .expect("the truncate ran between the PMD and the PTE handler");
     });
     let (result, events) = captured(Some(("pte-handler", hook)), || {
-        m.access(START + 0x5000, false, true)
+        m.access(START + 0x5000, Access::Load, FaultSize::Pmd)
     });
     assert_eq!(
         result,

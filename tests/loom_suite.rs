@@ -13,6 +13,7 @@
 #![cfg(loom)]
 
 use daxlock::check::loom::LOOM_MAX_SCENARIO_THREADS;
+use daxlock::check::settings::Bound;
 use daxlock::check::{check, CheckError, LoomChecker};
 use daxlock::dax::Bugs;
 use daxlock::gate::{self, Budget, CheckerKind};
@@ -68,7 +69,7 @@ fn loom_case(name: &str, variant: &str) {
     let r = gate::run_checker(CheckerKind::Loom, &s, bugs, &Budget::default())
         .unwrap_or_else(|e| panic!("{name} [{variant}]: {e}"));
     drop(serial);
-    assert_eq!(r.checker, "loom");
+    assert_eq!(r.checker, CheckerKind::Loom);
     assert_eq!(
         r.verdict,
         expected,
@@ -86,7 +87,9 @@ fn loom_case(name: &str, variant: &str) {
     }
     // The cross-check: where loom explored every interleaving (no bound, not cut
     // short), the stateful checker reaches the same verdict.
-    if r.settings == "unbounded" && (r.complete || r.verdict != daxlock::check::Verdict::Verified) {
+    if r.settings.bound == Some(Bound::Unbounded)
+        && (r.complete || r.verdict != daxlock::check::Verdict::Verified)
+    {
         let st = gate::run_checker(CheckerKind::Stateful, &s, bugs, &Budget::default())
             .unwrap_or_else(|e| panic!("{name} [{variant}] stateful: {e}"));
         assert_eq!(
@@ -206,7 +209,7 @@ fn loom_refuses_five_threads() {
     let want = CheckError::TooManyThreads {
         name: "five-threads".into(),
         threads: 5,
-        checker: "loom",
+        checker: CheckerKind::Loom,
         max: LOOM_MAX_SCENARIO_THREADS,
     };
     let via_gate = gate::run_checker(CheckerKind::Loom, &s, Bugs::fixed(), &Budget::default());

@@ -55,7 +55,7 @@ fn assert_verified(r: &CheckReport, name: &str) {
     );
     assert!(r.complete, "{name}: budget not exhausted");
     assert_eq!(r.schedules, ITERATIONS, "{name}: executions run");
-    assert_eq!(r.checker, "threads");
+    assert_eq!(r.checker, CheckerKind::Threads);
 }
 
 const FIXED_SCENARIOS: [&str; 2] = ["seed-concurrent", "aligned-pmd-pte"];
@@ -70,7 +70,11 @@ fn fixed_scenarios_verify_on_parking_lot() {
         assert_eq!(s.expected(Bugs::fixed()), Some(Verdict::Verified));
         let r = parking_lot(&s, Bugs::fixed(), ITERATIONS, PATIENT);
         assert_verified(&r, name);
-        assert!(r.settings.starts_with("parking_lot"), "{}", r.settings);
+        assert!(
+            r.settings.backend.as_deref() == Some("parking_lot"),
+            "{}",
+            r.settings
+        );
     }
 }
 
@@ -81,7 +85,11 @@ fn fixed_scenarios_verify_on_std() {
         let s = scenario(name);
         let r = std_threads(&s, Bugs::fixed(), ITERATIONS, PATIENT);
         assert_verified(&r, name);
-        assert!(r.settings.starts_with("std"), "{}", r.settings);
+        assert!(
+            r.settings.backend.as_deref() == Some("std"),
+            "{}",
+            r.settings
+        );
     }
 }
 

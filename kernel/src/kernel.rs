@@ -6,8 +6,8 @@ use daxlock::check::Verdict;
 use daxlock::dax::observe::Observer;
 use daxlock::dax::tree::Tree;
 use daxlock::dax::{
-    AccessResult, Bugs, Entry, EntryKind, EntrySize, FaultResult, Mapping, MappingConfig, System,
-    Vma,
+    Access, AccessResult, Bugs, Entry, EntryKind, EntrySize, FaultResult, FaultSize, Mapping,
+    MappingConfig, System, Vma,
 };
 use daxlock::scenario::{Op, Scenario};
 use daxlock::sync::Backend;
@@ -117,8 +117,18 @@ impl<B: Backend> KernelMapping<B> {
         f()
     }
 
-    fn fault(&self, vma: &Vma, addr: u64, write: bool, i_size: u64, pmd: bool) -> FaultResult {
+    /// One DAX fault through the tree's handler for `size`: dax_iomap_pte_fault() or
+    /// dax_iomap_pmd_fault().
+    fn fault(
+        &self,
+        vma: &Vma,
+        addr: u64,
+        write: bool,
+        i_size: u64,
+        size: FaultSize,
+    ) -> FaultResult {
         let index = vma.index_of(addr);
+        let pmd = size == FaultSize::Pmd;
         self.mm()
             .observe(if pmd { "pmd-fault" } else { "pte-fault" }, || {
                 vec![
@@ -206,13 +216,13 @@ impl<B: Backend> KernelMapping<B> {
 }
 
 impl<B: Backend> System<B> for KernelMapping<B> {
-    fn access(&self, addr: u64, write: bool, huge: bool) -> AccessResult {
+    fn access(&self, addr: u64, access: Access, size: FaultSize) -> AccessResult {
         self.mm().access_with(
             addr,
-            write,
-            huge,
-            |vma, addr, write, i_size| self.fault(vma, addr, write, i_size, false),
-            |vma, addr, write, i_size| self.fault(vma, addr, write, i_size, true),
+            access,
+            size,
+            |vma, addr, write, i_size| self.fault(vma, addr, write, i_size, FaultSize::Pte),
+            |vma, addr, write, i_size| self.fault(vma, addr, write, i_size, FaultSize::Pmd),
         )
     }
 

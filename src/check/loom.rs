@@ -1,13 +1,16 @@
 //! Loom: every interleaving, up to a preemption bound.
 
 use super::runner::{classify_panic, Body, Checker, Exploration, STOP_REQUESTED};
-use crate::sync::Loom;
+use super::settings::{Bound, Settings};
+use crate::kind::CheckerKind;
+use crate::sync::{Loom, LOOM_MAX_THREADS};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-/// Loom's hard cap is 5 threads including the model's main thread.
-pub const LOOM_MAX_SCENARIO_THREADS: usize = 4;
+/// The most scenario threads loom models: its cap ([`LOOM_MAX_THREADS`]) less the
+/// model's main thread.
+pub const LOOM_MAX_SCENARIO_THREADS: usize = LOOM_MAX_THREADS - 1;
 
 /// Exhaustive exploration with loom.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,14 +40,17 @@ impl LoomChecker {
 impl Checker for LoomChecker {
     type Backend = Loom;
 
-    fn name(&self) -> &'static str {
-        "loom"
+    fn name(&self) -> CheckerKind {
+        CheckerKind::Loom
     }
 
-    fn settings(&self) -> String {
-        match self.preemption_bound {
-            Some(b) => format!("bound {b}"),
-            None => "unbounded".to_owned(),
+    fn settings(&self) -> Settings {
+        Settings {
+            bound: Some(match self.preemption_bound {
+                Some(b) => Bound::At(b),
+                None => Bound::Unbounded,
+            }),
+            ..Settings::default()
         }
     }
 

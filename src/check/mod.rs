@@ -1,5 +1,5 @@
 //! The harness: checkers that explore schedules of the protocol, one runner generic
-//! over them, verdicts and counterexample traces.
+//! over them, their settings and counterexample traces.
 
 pub mod coverage;
 pub mod loom;
@@ -7,14 +7,19 @@ pub mod pct;
 pub mod random;
 pub mod replay;
 pub mod runner;
+pub mod settings;
 pub mod shuttle;
 pub mod stateful;
 pub mod target;
 pub mod threads;
 pub mod trace;
-pub mod verdict;
+
+/// Verdicts live below scenarios ([`crate::verdict`]); this path stays for callers.
+pub use crate::verdict;
 
 pub use self::loom::LoomChecker;
+pub use crate::kind::CheckerKind;
+pub use crate::verdict::Verdict;
 pub use coverage::Coverage;
 pub use pct::PctChecker;
 pub use random::RandomChecker;
@@ -23,7 +28,7 @@ pub use runner::{
     check, check_limited, check_on, check_with, CheckError, CheckReport, Checker, Failure, Limits,
     Numbering,
 };
+pub use settings::Settings;
 pub use stateful::StatefulChecker;
 pub use target::{Model, Target};
 pub use threads::ThreadsChecker;
-pub use verdict::Verdict;

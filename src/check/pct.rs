@@ -11,7 +11,9 @@
 //! budget shards deterministically.
 
 use super::runner::{Body, Checker, Exploration, Numbering};
+use super::settings::Settings;
 use super::shuttle::{explore, Shard, Strategy};
+use crate::kind::CheckerKind;
 use crate::sync::Shuttle;
 use rand::seq::index::sample;
 use rand::{Rng, SeedableRng};
@@ -136,15 +138,17 @@ pub struct PctChecker {
 impl Checker for PctChecker {
     type Backend = Shuttle;
 
-    fn name(&self) -> &'static str {
-        "pct"
+    fn name(&self) -> CheckerKind {
+        CheckerKind::Pct
     }
 
-    fn settings(&self) -> String {
-        format!(
-            "depth {} seed {} shard {}/{}",
-            self.depth, self.seed, self.shard.index, self.shard.count
-        )
+    fn settings(&self) -> Settings {
+        Settings {
+            depth: Some(self.depth),
+            seed: Some(self.seed),
+            shard: Some(self.shard),
+            ..Settings::default()
+        }
     }
 
     fn rerun_args(&self) -> Option<String> {

@@ -1,7 +1,9 @@
 //! Shuttle with uniformly random scheduling.
 
 use super::runner::{Body, Checker, Exploration, Numbering};
+use super::settings::Settings;
 use super::shuttle::{explore, Shard, Strategy};
+use crate::kind::CheckerKind;
 use crate::sync::Shuttle;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -39,15 +41,16 @@ pub struct RandomChecker {
 impl Checker for RandomChecker {
     type Backend = Shuttle;
 
-    fn name(&self) -> &'static str {
-        "random"
+    fn name(&self) -> CheckerKind {
+        CheckerKind::Random
     }
 
-    fn settings(&self) -> String {
-        format!(
-            "seed {} shard {}/{}",
-            self.seed, self.shard.index, self.shard.count
-        )
+    fn settings(&self) -> Settings {
+        Settings {
+            seed: Some(self.seed),
+            shard: Some(self.shard),
+            ..Settings::default()
+        }
     }
 
     fn rerun_args(&self) -> Option<String> {

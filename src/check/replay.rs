@@ -1,7 +1,9 @@
 //! Shuttle replay of one recorded schedule.
 
 use super::runner::{Body, Checker, Exploration};
+use super::settings::{Recorded, Settings};
 use super::shuttle::decode_schedule;
+use crate::kind::CheckerKind;
 use crate::sync::Shuttle;
 use shuttle::scheduler::Schedule;
 
@@ -26,12 +28,15 @@ impl ReplayChecker {
 impl Checker for ReplayChecker {
     type Backend = Shuttle;
 
-    fn name(&self) -> &'static str {
-        "replay"
+    fn name(&self) -> CheckerKind {
+        CheckerKind::Replay
     }
 
-    fn settings(&self) -> String {
-        "one recorded schedule".to_owned()
+    fn settings(&self) -> Settings {
+        Settings {
+            recorded: Some(Recorded::Schedule),
+            ..Settings::default()
+        }
     }
 
     fn budget(&self) -> Option<(usize, String)> {

@@ -6,13 +6,15 @@
 //! state) and how its outcome becomes a verdict are written once, here.
 
 use super::coverage::Coverage;
+use super::settings::Settings;
 use super::stateful::SearchStats;
 use super::target::{Model, SystemMaker, Target};
 use super::trace::{Event, Recorder};
-use super::verdict::Verdict;
-use crate::dax::{AccessResult, Bugs, MappingConfig, System};
-use crate::scenario::{FaultSize, Op, Scenario};
+use crate::dax::{Access, AccessResult, Bugs, MappingConfig, System};
+use crate::kind::CheckerKind;
+use crate::scenario::{Op, Scenario};
 use crate::sync::Backend;
+use crate::verdict::Verdict;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -121,10 +123,11 @@ pub const STOP_REQUESTED: &str = "daxlock: stop requested";
 pub trait Checker {
     /// The primitives the body runs on.
     type Backend: Backend;
-    /// Short name (`loom`, `random`, `pct`, `replay`, `threads`).
-    fn name(&self) -> &'static str;
+    /// Which checker it is (`loom`, `random`, `pct`, `replay`, `threads`,
+    /// `stateful`).
+    fn name(&self) -> CheckerKind;
     /// Its settings, for reports (`bound 3`, `seed 1 shard 0/1`...).
-    fn settings(&self) -> String;
+    fn settings(&self) -> Settings;
     /// The most scenario threads it can run, if limited.
     fn max_threads(&self) -> Option<usize> {
         None
@@ -209,10 +212,10 @@ pub struct Failure {
 /// The result of checking one scenario variant with one checker.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
-    /// Checker name.
-    pub checker: &'static str,
+    /// Checker.
+    pub checker: CheckerKind,
     /// Checker settings.
-    pub settings: String,
+    pub settings: Settings,
     /// The `daxlock run` arguments that rerun this check ([`Checker::rerun_args`]).
     pub rerun: Option<String>,
     /// Executions (schedules) explored.
@@ -259,14 +262,14 @@ pub struct Limits {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CheckError {
     /// More threads than the checker can model.
-    #[error("{name}: {threads} threads, but {checker} models at most {max} (5 with its main thread); use --checker pct or random")]
+    #[error("{name}: {threads} threads, but {checker} models at most {max} ({} with its main thread); use --checker pct or random", .max + 1)]
     TooManyThreads {
         /// Scenario.
         name: String,
         /// Threads it has.
         threads: usize,
         /// Checker.
-        checker: &'static str,
+        checker: CheckerKind,
         /// Its limit.
         max: usize,
     },
@@ -278,7 +281,7 @@ pub enum CheckError {
         /// Variant (`fixed` or the bugs).
         variant: String,
         /// Checker.
-        checker: &'static str,
+        checker: CheckerKind,
         /// The budget that held no execution.
         budget: String,
     },
@@ -298,16 +301,33 @@ pub enum CheckError {
         /// Why.
         message: String,
     },
+    /// The checker reruns a recorded schedule and cannot be run by name.
+    #[error("{name}: {checker} reruns one recorded schedule: use `daxlock replay --schedule`")]
+    NeedsSchedule {
+        /// Scenario.
+        name: String,
+        /// Checker.
+        checker: CheckerKind,
+    },
     /// The model panicked: a defect, reported as such.
     #[error("{name}: the model panicked under {checker}: {message}")]
     ModelPanicked {
         /// Scenario.
         name: String,
         /// Checker.
-        checker: &'static str,
+        checker: CheckerKind,
         /// The panic message.
         message: String,
     },
+}
+
+impl CheckError {
+    /// A defect of the model or harness (the model panicked), not a problem with
+    /// the scenario or the command: the command line exits 1 for it, as for a
+    /// failure found, and 2 for the rest.
+    pub fn is_defect(&self) -> bool {
+        matches!(self, CheckError::ModelPanicked { .. })
+    }
 }
 
 /// What one execution's threads reported.
@@ -325,7 +345,7 @@ fn run_ops<B: Backend>(m: &dyn System<B>, ops: &[Op]) -> ExecOutcome {
         B::checkpoint(&(i, &out));
         match *op {
             Op::Fault { addr, size, write } => {
-                match m.access(addr, write, size == FaultSize::Pmd) {
+                match m.access(addr, Access::from_write(write), size) {
                     AccessResult::Mapped { .. } => {}
                     AccessResult::Sigbus { spurious: false } => return out,
                     AccessResult::Sigbus { spurious: true } => {

@@ -79,7 +79,9 @@
 //! one shard its path hashes to, so the union of the shards covers the whole space.
 
 use super::runner::{classify_panic, Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
+use super::settings::{Recorded, Settings};
 use super::shuttle::{config, Shard};
+use crate::kind::CheckerKind;
 use crate::sync::stateful_backend::{hash128, Store, MAX_TASKS};
 use crate::sync::Stateful;
 use serde::Serialize;
@@ -597,22 +599,24 @@ fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body) {
 impl Checker for StatefulChecker {
     type Backend = Stateful;
 
-    fn name(&self) -> &'static str {
-        "stateful"
+    fn name(&self) -> CheckerKind {
+        CheckerKind::Stateful
     }
 
-    fn settings(&self) -> String {
+    fn settings(&self) -> Settings {
         if self.replay.is_some() {
-            return "one recorded path".to_owned();
+            return Settings {
+                recorded: Some(Recorded::Path),
+                ..Settings::default()
+            };
         }
-        let mut s = format!("max-states {}", self.max_states);
-        if self.all_hangs {
-            s += " all-hangs";
+        Settings {
+            max_states: Some(self.max_states),
+            all_hangs: self.all_hangs,
+            jobs: (self.jobs > 1).then_some(self.jobs),
+            shard: Some(self.shard),
+            ..Settings::default()
         }
-        if self.jobs > 1 {
-            s += &format!(" jobs {}", self.jobs);
-        }
-        s + &format!(" shard {}/{}", self.shard.index, self.shard.count)
     }
 
     fn max_threads(&self) -> Option<usize> {

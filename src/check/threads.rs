@@ -2,6 +2,8 @@
 //! report instead of a stuck process.
 
 use super::runner::{Body, Checker, Exploration, Stop};
+use super::settings::Settings;
+use crate::kind::CheckerKind;
 use crate::sync::Backend;
 use std::marker::PhantomData;
 use std::time::Duration;
@@ -38,12 +40,16 @@ impl<B> ThreadsChecker<B> {
 impl<B: Backend> Checker for ThreadsChecker<B> {
     type Backend = B;
 
-    fn name(&self) -> &'static str {
-        "threads"
+    fn name(&self) -> CheckerKind {
+        CheckerKind::Threads
     }
 
-    fn settings(&self) -> String {
-        format!("{} watchdog {} ms", B::NAME, self.watchdog.as_millis())
+    fn settings(&self) -> Settings {
+        Settings {
+            backend: Some(B::NAME.to_owned()),
+            watchdog_ms: Some(self.watchdog.as_millis()),
+            ..Settings::default()
+        }
     }
 
     fn rerun_args(&self) -> Option<String> {

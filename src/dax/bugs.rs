@@ -176,6 +176,30 @@ impl Bugs {
     }
 }
 
+/// A variant name as [`Bugs::variant`] writes it: `fixed`, or bug names joined by
+/// `+` (`misaligned-pmd`, `no-recheck+eexist-no-pass`). The one parser of variant
+/// names: scenario files' `[expect]`, `--bug`, merged reports.
+impl std::str::FromStr for Bugs {
+    type Err = UnknownBug;
+    fn from_str(variant: &str) -> Result<Self, UnknownBug> {
+        if variant == "fixed" {
+            return Ok(Self::fixed());
+        }
+        Self::from_names(&variant.split('+').collect::<Vec<_>>())
+    }
+}
+
+impl std::ops::BitOr for Bugs {
+    type Output = Bugs;
+    /// Every bug of either.
+    fn bitor(mut self, other: Bugs) -> Bugs {
+        for info in ALL_BUGS.iter().filter(|b| (b.get)(&other)) {
+            (info.set)(&mut self);
+        }
+        self
+    }
+}
+
 impl fmt::Display for Bugs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.variant())
@@ -195,6 +219,32 @@ mod tests {
         }
         assert_eq!(Bugs::fixed().variant(), "fixed");
         assert_eq!(ALL_BUGS.len(), 9);
+    }
+
+    /// A variant name reads back as the bugs that wrote it: `fixed`, one name, or
+    /// names joined by `+`; `|` joins variants.
+    #[test]
+    fn variants_parse_as_they_print() {
+        assert_eq!("fixed".parse::<Bugs>(), Ok(Bugs::fixed()));
+        let two = Bugs::fixed()
+            .with("no-recheck")
+            .unwrap()
+            .with("misaligned-pmd")
+            .unwrap();
+        assert_eq!(two.variant(), "misaligned-pmd+no-recheck");
+        assert_eq!(two.variant().parse::<Bugs>(), Ok(two));
+        assert_eq!("no-recheck+misaligned-pmd".parse::<Bugs>(), Ok(two));
+        for info in ALL_BUGS {
+            assert_eq!(info.name.parse::<Bugs>().unwrap().names(), [info.name]);
+        }
+        let one = |n: &str| n.parse::<Bugs>().unwrap();
+        assert_eq!(one("misaligned-pmd") | one("no-recheck"), two);
+        assert_eq!(one("fixed") | one("fixed"), Bugs::fixed());
+        assert_eq!(
+            "misaligned-pmd+nope".parse::<Bugs>(),
+            Err(UnknownBug("nope".into()))
+        );
+        assert!("".parse::<Bugs>().is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use super::branch::Branch;
 use super::entry::{EntryKind, EntrySize};
 use super::file::{Block, Vma};
-use super::mapping::{dax_event, Held, Mapping};
+use super::mapping::{dax_event, Held, Invalidate, Mapping};
 use super::pagetable::{Pte, Target};
 use super::units::{
     pfn_is_pmd_aligned, pmd_align_addr, pmd_colour_matches, PG_PMD_COLOUR, PMD_PAGES, PMD_SIZE,
@@ -47,6 +47,43 @@ pub enum FaultResult {
     },
 }
 
+/// What an access does: read the page, or write it (which needs a writable mapping).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// A read.
+    Load,
+    /// A write.
+    Store,
+}
+
+impl Access {
+    /// `Store` when `write`, else `Load`.
+    pub fn from_write(write: bool) -> Self {
+        if write {
+            Access::Store
+        } else {
+            Access::Load
+        }
+    }
+
+    /// Whether it writes.
+    pub fn is_store(self) -> bool {
+        self == Access::Store
+    }
+}
+
+/// The size a fault asks for first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FaultSize {
+    /// Try the PMD handler first (when the 2 MiB has no page table yet), falling
+    /// back to PTE faults as the kernel does.
+    #[default]
+    Pmd,
+    /// Go straight to the PTE handler (a VMA without huge pages).
+    Pte,
+}
+
 /// How one access (a load or store by a thread) ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccessResult {
@@ -67,18 +104,19 @@ pub enum AccessResult {
 }
 
 impl<B: Backend> Mapping<B> {
-    /// One access by a thread: fault until `addr` is mapped (writably for a store).
-    /// With `huge` false the PMD handler is never tried (a VMA without huge pages).
+    /// One access by a thread: fault until `addr` is mapped (writably for a
+    /// [`Access::Store`]). With [`FaultSize::Pte`] the PMD handler is never tried (a
+    /// VMA without huge pages).
     ///
     /// Kernel: __handle_mm_fault() picking create_huge_pmd() / wp_huge_pmd() or
     /// handle_pte_fault(), each reaching the DAX handler through ext4_dax_huge_fault()
     /// or ext4_dax_fault(), each of which holds `i_mmap_sem` for reading for its own
     /// call only.
-    pub fn access(&self, addr: u64, write: bool, huge: bool) -> AccessResult {
+    pub fn access(&self, addr: u64, access: Access, size: FaultSize) -> AccessResult {
         self.access_with(
             addr,
-            write,
-            huge,
+            access,
+            size,
             |vma, addr, write, i_size| self.pte_fault(vma, addr, write, i_size),
             |vma, addr, write, i_size| self.pmd_fault(vma, addr, write, i_size),
         )
@@ -89,14 +127,15 @@ impl<B: Backend> Mapping<B> {
     pub fn access_with(
         &self,
         addr: u64,
-        write: bool,
-        huge: bool,
+        access: Access,
+        size: FaultSize,
         pte_fault: impl Fn(&Vma, u64, bool, u64) -> FaultResult,
         pmd_fault: impl Fn(&Vma, u64, bool, u64) -> FaultResult,
     ) -> AccessResult {
         let Some(vma) = self.find_vma(addr) else {
             return AccessResult::NoVma;
         };
+        let (write, huge) = (access.is_store(), size == FaultSize::Pmd);
         for faults in 0..self.fault_limit {
             let (present, pmd_none, huge_ro) = B::locked(&self.pt, |pt| {
                 let huge_ro = pt
@@ -380,7 +419,7 @@ impl<B: Backend> Mapping<B> {
                 .collect::<Vec<_>>()
         });
         for slot in doomed {
-            self.delete(slot, true);
+            self.delete(slot, Invalidate::Truncate);
         }
         self.unmap_range(size_pages, u64::MAX - size_pages);
         B::locked(&self.fs, |fs| fs.truncate(size_pages));
@@ -406,7 +445,7 @@ impl<B: Backend> Mapping<B> {
                     .collect::<Vec<_>>()
             });
             for slot in present {
-                self.delete(slot, false);
+                self.delete(slot, Invalidate::Clean);
             }
             self.unmap_range(pgoff, pages);
         }

@@ -37,6 +37,16 @@ macro_rules! dax_warn {
 }
 pub(crate) use dax_event;
 
+/// Which entries [`Mapping::delete`] removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Invalidate {
+    /// Every entry, dirty or not. Kernel: dax_delete_mapping_entry() (truncate).
+    Truncate,
+    /// Clean entries only; a dirty one stays for writeback. Kernel:
+    /// dax_invalidate_mapping_entry_sync() (write(2) invalidation).
+    Clean,
+}
+
 /// How to build a [`Mapping`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MappingConfig {
@@ -474,12 +484,13 @@ impl<B: Backend> Mapping<B> {
     }
 
     /// Waits for the entry at `index` to be unlocked and removes it (skipping dirty
-    /// entries unless `truncate`); passes the wakeup on. Returns whether an entry was
-    /// removed.
+    /// entries unless [`Invalidate::Truncate`]); passes the wakeup on. Returns whether
+    /// an entry was removed.
     ///
     /// Kernel: __dax_invalidate_mapping_entry(), behind dax_delete_mapping_entry()
     /// (truncate) and dax_invalidate_mapping_entry_sync() (write invalidation).
-    pub fn delete(&self, index: u64, truncate: bool) -> bool {
+    pub fn delete(&self, index: u64, how: Invalidate) -> bool {
+        let truncate = how == Invalidate::Truncate;
         let (found, removed) = self.with_unlocked(
             index,
             None,

@@ -23,9 +23,9 @@ pub mod wait;
 pub use branch::{Branch, BranchSet};
 pub use bugs::{Bugs, ALL_BUGS};
 pub use entry::{Entry, EntryKind, EntrySize};
-pub use fault::{AccessResult, FaultResult};
+pub use fault::{Access, AccessResult, FaultResult, FaultSize};
 pub use file::{Block, Extent, FileLayout, Vma};
-pub use mapping::{GrabError, Held, Mapping, MappingConfig};
+pub use mapping::{GrabError, Held, Invalidate, Mapping, MappingConfig};
 pub use system::System;
 pub use wait::{WaitKey, WaitTable, WakeMode};
 

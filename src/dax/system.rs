@@ -4,15 +4,16 @@
 //! GPL crate running a Linux tree's own fs/dax.c) is another. The runner drives
 //! either through this trait, so verdicts, traces and replay are one code path.
 
-use super::fault::AccessResult;
+use super::fault::{Access, AccessResult, FaultSize};
 use super::mapping::Mapping;
 use crate::sync::Backend;
 
 /// A file with its mappings, as the scenario's threads use it.
 pub trait System<B: Backend>: Send + Sync + 'static {
-    /// A load (or store) at `addr`, faulting until it is mapped.
+    /// A load or store at `addr`, faulting until it is mapped; [`FaultSize::Pmd`]
+    /// tries the PMD handler first.
     /// Kernel: __handle_mm_fault() and the DAX fault handlers.
-    fn access(&self, addr: u64, write: bool, huge: bool) -> AccessResult;
+    fn access(&self, addr: u64, access: Access, size: FaultSize) -> AccessResult;
     /// Kernel: vfs_fsync() → dax_writeback_mapping_range().
     fn fsync(&self);
     /// Kernel: truncate(2) → truncate_pagecache() → dax_delete_mapping_entry().
@@ -26,8 +27,8 @@ pub trait System<B: Backend>: Send + Sync + 'static {
 }
 
 impl<B: Backend> System<B> for Mapping<B> {
-    fn access(&self, addr: u64, write: bool, huge: bool) -> AccessResult {
-        Mapping::access(self, addr, write, huge)
+    fn access(&self, addr: u64, access: Access, size: FaultSize) -> AccessResult {
+        Mapping::access(self, addr, access, size)
     }
     fn fsync(&self) {
         Mapping::fsync(self)

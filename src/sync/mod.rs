@@ -29,7 +29,7 @@ mod shuttle_backend;
 pub mod stateful_backend;
 mod std_backend;
 
-pub use loom_backend::Loom;
+pub use loom_backend::{Loom, LOOM_MAX_THREADS};
 pub use parking_lot_backend::ParkingLot;
 pub use shuttle_backend::Shuttle;
 pub use stateful_backend::Stateful;

@@ -1,11 +1,8 @@
 //! `daxlock-kernel`: the daxlock command line with the kernel target registered.
 //!
-//! The same front end as `daxlock` (its `src/main.rs`, compiled in again), so every
-//! command, flag and output is the same; `--target kernel` runs the Linux tree this
-//! crate was built from (`DAXLOCK_KERNEL_SRC`).
-
-#[path = "../../../src/main.rs"]
-mod daxlock_cli;
+//! The same front end as `daxlock` ([`daxlock::cli`]), so every command, flag and
+//! output is the same; `--target kernel` runs the Linux tree this crate was built
+//! from (`DAXLOCK_KERNEL_SRC`).
 
 fn main() -> std::process::ExitCode {
     if let Some(why) = daxlock_kernel::unavailable() {
@@ -18,5 +15,5 @@ fn main() -> std::process::ExitCode {
         }
     }
     daxlock_kernel::register();
-    daxlock_cli::main()
+    daxlock::cli::main()
 }
