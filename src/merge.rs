@@ -16,7 +16,8 @@
 //! it is an error.
 
 use crate::check::shuttle::Shard;
-use crate::check::Verdict;
+use crate::check::{CheckerKind, Settings, Verdict};
+use crate::dax::Bugs;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::{self, Write as _};
@@ -71,7 +72,7 @@ pub struct Part {
     /// The input it came from.
     pub file: String,
     /// The checker's settings (`depth 3 seed 0 shard 1/4`); `None` for an error row.
-    pub settings: Option<String>,
+    pub settings: Option<Settings>,
     /// Its verdict.
     pub outcome: Outcome,
     /// Executions it ran.
@@ -90,8 +91,9 @@ pub struct Part {
 
 impl Part {
     /// The `shard I/N` in its settings, and the settings without it.
-    pub fn shard(&self) -> Option<(Shard, String)> {
-        split_shard(self.settings.as_deref()?)
+    pub fn shard(&self) -> Option<(Shard, Settings)> {
+        let s = self.settings.as_ref()?;
+        Some((s.shard?, s.without_shard()))
     }
 
     /// The command that reproduces its failure, if it recorded one.
@@ -100,28 +102,15 @@ impl Part {
     }
 }
 
-/// `settings` split into its `shard I/N` and the rest (`depth 3 seed 0`).
-fn split_shard(settings: &str) -> Option<(Shard, String)> {
-    let words: Vec<&str> = settings.split_whitespace().collect();
-    let at = words.iter().position(|w| *w == "shard")?;
-    let shard = words.get(at + 1)?.parse::<Shard>().ok()?;
-    let rest: Vec<&str> = words[..at]
-        .iter()
-        .chain(&words[at + 2..])
-        .copied()
-        .collect();
-    Some((shard, rest.join(" ")))
-}
-
 /// One merged row: a scenario variant under one checker, over every input.
 #[derive(Debug, Clone)]
 pub struct Row {
     /// Scenario name.
     pub scenario: String,
-    /// The bugs re-introduced (empty: the fixed build).
-    pub bugs: Vec<String>,
-    /// Checker name.
-    pub checker: String,
+    /// The bugs re-introduced.
+    pub bugs: Bugs,
+    /// Checker.
+    pub checker: CheckerKind,
     /// What the scenario expects of this variant.
     pub expected: Verdict,
     /// Each input's result, in input order.
@@ -135,26 +124,25 @@ pub struct Split {
     pub count: usize,
     /// The indices I present.
     pub seen: BTreeSet<usize>,
+    /// The settings its shards share (all but the shard).
+    pub rest: Settings,
 }
 
 impl Row {
     /// `fixed`, or the bug names joined by `+`.
     pub fn variant(&self) -> String {
-        if self.bugs.is_empty() {
-            "fixed".to_owned()
-        } else {
-            self.bugs.join("+")
-        }
+        self.bugs.variant()
     }
 
     /// The sharded parts grouped by their settings without the shard (one group per
-    /// seed, say).
+    /// seed, say), keyed by those settings' text.
     pub fn splits(&self) -> BTreeMap<String, Split> {
         let mut splits: BTreeMap<String, Split> = BTreeMap::new();
         for (shard, rest) in self.parts.iter().filter_map(Part::shard) {
-            let s = splits.entry(rest).or_default();
+            let s = splits.entry(rest.to_string()).or_default();
             s.count = shard.count;
             s.seen.insert(shard.index);
+            s.rest = rest;
         }
         splits
     }
@@ -162,10 +150,17 @@ impl Row {
     /// The shards of a split that no input holds (`depth 3 seed 0 shard 2/4`).
     pub fn missing_shards(&self) -> Vec<String> {
         let mut missing = Vec::new();
-        for (rest, split) in self.splits() {
-            for i in (0..split.count).filter(|i| !split.seen.contains(i)) {
-                let sep = if rest.is_empty() { "" } else { " " };
-                missing.push(format!("{rest}{sep}shard {i}/{}", split.count));
+        for split in self.splits().into_values() {
+            for index in (0..split.count).filter(|i| !split.seen.contains(i)) {
+                let shard = Shard {
+                    index,
+                    count: split.count,
+                };
+                let settings = Settings {
+                    shard: Some(shard),
+                    ..split.rest.clone()
+                };
+                missing.push(settings.to_string());
             }
         }
         missing
@@ -239,8 +234,8 @@ pub struct Merged {
     pub zoo_required: bool,
     /// Bugs some report could re-introduce: those its summary lists uncovered and
     /// those a single-bug row re-introduced.
-    bugs: BTreeSet<String>,
-    index: HashMap<(String, Vec<String>, String), usize>,
+    bugs: BTreeSet<&'static str>,
+    index: HashMap<(String, Bugs, CheckerKind), usize>,
 }
 
 fn bad(file: &str, message: impl Into<String>) -> MergeError {
@@ -310,7 +305,9 @@ impl Merged {
             staged.zoo_required |= flag("zoo_required")?;
             let uncovered = strings(summary.get("uncovered_bugs"))
                 .ok_or_else(|| bad(file, "summary: `uncovered_bugs` is not a list of names"))?;
-            staged.bugs.extend(uncovered);
+            let uncovered = Bugs::from_names(&uncovered)
+                .map_err(|e| bad(file, format!("summary: `uncovered_bugs`: {e}")))?;
+            staged.bugs.extend(uncovered.names());
             for (i, run) in runs.iter().enumerate() {
                 staged.add_run(file, &format!("runs[{i}]"), run, true)?;
             }
@@ -337,10 +334,12 @@ impl Merged {
             .get("scenario")
             .and_then(Value::as_str)
             .ok_or_else(|| bad(file, here("no `scenario` name")))?;
-        let bugs = strings(run.get("bugs"))
+        let names = strings(run.get("bugs"))
             .ok_or_else(|| bad(file, here("`bugs` is not a list of names")))?;
-        if bugs.len() == 1 {
-            self.bugs.insert(bugs[0].clone());
+        let bugs =
+            Bugs::from_names(&names).map_err(|e| bad(file, here(&format!("`bugs`: {e}"))))?;
+        if let [bug] = bugs.names()[..] {
+            self.bugs.insert(bug);
         }
         let results = run
             .get("results")
@@ -356,19 +355,22 @@ impl Merged {
             let missing = |what: &str| bad(file, format!("{at}: {what}"));
             let checker = field("checker")
                 .and_then(Value::as_str)
-                .ok_or_else(|| missing("no `checker`"))?;
+                .ok_or_else(|| missing("no `checker`"))?
+                .parse::<CheckerKind>()
+                .map_err(|e| missing(&e.to_string()))?;
             let outcome = match field("verdict").and_then(Value::as_str) {
                 Some("error") => Outcome::Error,
                 Some(v) => Outcome::Ran(
-                    parse_verdict(v).ok_or_else(|| missing(&format!("unknown verdict `{v}`")))?,
+                    v.parse()
+                        .map_err(|_| missing(&format!("unknown verdict `{v}`")))?,
                 ),
                 None => return Err(missing("no `verdict`")),
             };
             let expected = match field("expected") {
                 Some(v) => {
                     let s = v.as_str().unwrap_or_default();
-                    parse_verdict(s)
-                        .ok_or_else(|| missing(&format!("unknown expected verdict `{v}`")))?
+                    s.parse()
+                        .map_err(|_| missing(&format!("unknown expected verdict `{v}`")))?
                 }
                 None if gate => return Err(missing("no `expected` verdict")),
                 None => Verdict::Verified,
@@ -380,7 +382,13 @@ impl Merged {
                 None if outcome == Outcome::Error => 0,
                 None => return Err(missing("no `schedules`")),
             };
-            let settings = field("settings").and_then(Value::as_str).map(str::to_owned);
+            let settings = match field("settings") {
+                None => None,
+                Some(v) => Some(
+                    serde_json::from_value::<Settings>(v.clone())
+                        .map_err(|e| missing(&format!("`settings`: {e}")))?,
+                ),
+            };
             let part = Part {
                 file: file.to_owned(),
                 settings,
@@ -392,7 +400,7 @@ impl Merged {
                 counterexample: field("counterexample").cloned(),
                 error: field("error").and_then(Value::as_str).map(str::to_owned),
             };
-            self.push(file, scenario, &bugs, checker, expected, part)?;
+            self.push(file, scenario, bugs, checker, expected, part)?;
         }
         Ok(())
     }
@@ -401,18 +409,18 @@ impl Merged {
         &mut self,
         file: &str,
         scenario: &str,
-        bugs: &[String],
-        checker: &str,
+        bugs: Bugs,
+        checker: CheckerKind,
         expected: Verdict,
         part: Part,
     ) -> Result<(), MergeError> {
-        let key = (scenario.to_owned(), bugs.to_vec(), checker.to_owned());
+        let key = (scenario.to_owned(), bugs, checker);
         let Some(&i) = self.index.get(&key) else {
             self.index.insert(key, self.rows.len());
             self.rows.push(Row {
                 scenario: scenario.to_owned(),
-                bugs: bugs.to_vec(),
-                checker: checker.to_owned(),
+                bugs,
+                checker,
                 expected,
                 parts: vec![part],
             });
@@ -442,7 +450,7 @@ impl Merged {
                         file,
                         format!(
                             "{name} ({}) is also in {}: the same shard twice would count its executions twice",
-                            part.settings.as_deref().unwrap_or_default(),
+                            part.settings.as_ref().map(ToString::to_string).unwrap_or_default(),
                             other.file
                         ),
                     ));
@@ -465,9 +473,9 @@ impl Merged {
     /// The rows grouped by scenario variant (in order of first appearance), each
     /// group's checkers in order of first appearance: the order of the table.
     pub fn ordered_rows(&self) -> Vec<&Row> {
-        let mut groups: Vec<(&str, &[String])> = Vec::new();
+        let mut groups: Vec<(&str, Bugs)> = Vec::new();
         for r in &self.rows {
-            let key = (r.scenario.as_str(), r.bugs.as_slice());
+            let key = (r.scenario.as_str(), r.bugs);
             if !groups.contains(&key) {
                 groups.push(key);
             }
@@ -476,7 +484,7 @@ impl Merged {
         rows.sort_by_key(|r| {
             groups
                 .iter()
-                .position(|g| *g == (r.scenario.as_str(), r.bugs.as_slice()))
+                .position(|g| *g == (r.scenario.as_str(), r.bugs))
         });
         rows
     }
@@ -489,16 +497,14 @@ impl Merged {
     /// Bugs that no merged row caught: a bug is caught by a row that re-introduced it
     /// alone and whose merged verdict is the failing verdict its scenario expects (as
     /// the gate counts coverage).
-    pub fn uncovered_bugs(&self) -> Vec<String> {
+    pub fn uncovered_bugs(&self) -> Vec<&'static str> {
         self.bugs
             .iter()
             .filter(|b| {
-                !self.rows.iter().any(|r| {
-                    r.bugs.len() == 1
-                        && &r.bugs[0] == *b
-                        && r.expected != Verdict::Verified
-                        && r.ok()
-                })
+                !self
+                    .rows
+                    .iter()
+                    .any(|r| r.bugs.names() == [**b] && r.expected != Verdict::Verified && r.ok())
             })
             .cloned()
             .collect()
@@ -574,7 +580,10 @@ impl Merged {
                 .iter()
                 .filter(|p| p.outcome != Outcome::Ran(r.expected))
             {
-                let settings = p.settings.as_deref().unwrap_or("no settings");
+                let settings = p
+                    .settings
+                    .as_ref()
+                    .map_or_else(|| "no settings".to_owned(), ToString::to_string);
                 let _ = write!(out, "  {} ({settings}): {}", p.file, p.outcome);
                 if let Some(e) = &p.error {
                     let _ = write!(out, ": {e}");
@@ -621,14 +630,12 @@ impl Merged {
     /// (the inputs); each result has its parts and shards.
     pub fn to_json(&self) -> Value {
         let mut runs: Vec<Value> = Vec::new();
-        let mut at: HashMap<(&str, &[String]), usize> = HashMap::new();
+        let mut at: HashMap<(&str, Bugs), usize> = HashMap::new();
         for r in self.ordered_rows() {
-            let i = *at
-                .entry((r.scenario.as_str(), r.bugs.as_slice()))
-                .or_insert_with(|| {
-                    runs.push(json!({"scenario": r.scenario, "bugs": r.bugs, "results": []}));
-                    runs.len() - 1
-                });
+            let i = *at.entry((r.scenario.as_str(), r.bugs)).or_insert_with(|| {
+                runs.push(json!({"scenario": r.scenario, "bugs": r.bugs.names(), "results": []}));
+                runs.len() - 1
+            });
             let worst = r.worst_part();
             let splits = r.splits();
             let result = json!({
@@ -676,10 +683,6 @@ impl Merged {
             },
         })
     }
-}
-
-fn parse_verdict(s: &str) -> Option<Verdict> {
-    Verdict::ALL.into_iter().find(|v| v.as_str() == s)
 }
 
 fn strings(v: Option<&Value>) -> Option<Vec<String>> {
@@ -767,7 +770,7 @@ mod tests {
                 "hang",
                 n,
             );
-            let doc = verify_doc(vec![run("a", &["bug-x"], vec![r])], &["bug-x"]);
+            let doc = verify_doc(vec![run("a", &["no-recheck"], vec![r])], &["no-recheck"]);
             m.add(&format!("s{i}.json"), &doc).unwrap();
         }
         let row = &m.rows[0];
@@ -815,19 +818,19 @@ mod tests {
         let mut m = Merged::new();
         m.add(
             "a.json",
-            &verify_doc(vec![run("s", &["b"], vec![hang])], &[]),
+            &verify_doc(vec![run("s", &["misaligned-pmd"], vec![hang])], &[]),
         )
         .unwrap();
         m.add(
             "b.json",
-            &verify_doc(vec![run("s", &["b"], vec![err])], &[]),
+            &verify_doc(vec![run("s", &["misaligned-pmd"], vec![err])], &[]),
         )
         .unwrap();
         assert_eq!(m.rows[0].outcome(), Outcome::Error);
         assert!(m
             .text()
             .contains("b.json (no settings): error: runs no execution"));
-        assert_eq!(m.uncovered_bugs(), vec!["b".to_owned()]);
+        assert_eq!(m.uncovered_bugs(), ["misaligned-pmd"]);
     }
 
     /// Coverage, when a report demands it, is over the merged rows: a bug whose row
@@ -837,13 +840,13 @@ mod tests {
         let mut m = Merged::new();
         for i in 0..2 {
             let r = result("pct", &format!("seed 0 shard {i}/2"), "verified", "hang", 9);
-            let doc = verify_doc(vec![run("a", &["bug-x"], vec![r])], &["bug-x"]);
+            let doc = verify_doc(vec![run("a", &["no-recheck"], vec![r])], &["no-recheck"]);
             m.add(&format!("s{i}.json"), &doc).unwrap();
         }
         assert!(m.zoo_required && m.coverage_fails() && !m.ok());
         let text = m.text();
         assert!(
-            text.contains("no merged row caught these bugs: bug-x"),
+            text.contains("no merged row caught these bugs: no-recheck"),
             "{text}"
         );
         assert!(text.contains("merge: 1 passed, 2 failed"), "{text}");
@@ -998,9 +1001,56 @@ mod tests {
 
     #[test]
     fn shard_is_split_out_of_settings() {
-        let (s, rest) = split_shard("max-states 2000000 jobs 2 shard 1/4").unwrap();
+        let part = |settings: &str| Part {
+            file: "a.json".into(),
+            settings: Some(settings.parse().unwrap()),
+            outcome: Outcome::Ran(Verdict::Verified),
+            schedules: 1,
+            complete: true,
+            timed_out: false,
+            seconds: 0.0,
+            counterexample: None,
+            error: None,
+        };
+        let (s, rest) = part("max-states 2000000 jobs 2 shard 1/4").shard().unwrap();
         assert_eq!((s.index, s.count), (1, 4));
-        assert_eq!(rest, "max-states 2000000 jobs 2");
-        assert!(split_shard("bound 3").is_none());
+        assert_eq!(rest.to_string(), "max-states 2000000 jobs 2");
+        assert!(part("bound 3").shard().is_none());
+    }
+
+    /// Names are read as the rest of daxlock reads them: a checker, bug or settings
+    /// daxlock does not know is refused, naming the result.
+    #[test]
+    fn unknown_names_are_errors() {
+        let cases = [
+            (
+                run(
+                    "a",
+                    &[],
+                    vec![result("pcx", "seed 0 shard 0/1", "verified", "verified", 1)],
+                ),
+                "results[0]: unknown checker `pcx`",
+            ),
+            (
+                run(
+                    "a",
+                    &["nope"],
+                    vec![result("pct", "seed 0 shard 0/1", "verified", "verified", 1)],
+                ),
+                "`bugs`: unknown bug `nope`",
+            ),
+            (
+                run(
+                    "a",
+                    &[],
+                    vec![result("pct", "seed 0 shard 0/0", "verified", "verified", 1)],
+                ),
+                "results[0]: `settings`: unreadable settings `seed 0 shard 0/0`",
+            ),
+        ];
+        for (doc, needle) in cases {
+            let e = Merged::new().add("x.json", &doc).unwrap_err();
+            assert!(e.message.contains(needle), "{e}");
+        }
     }
 }
