@@ -700,3 +700,104 @@ fn verify(
     }
     Ok(v.ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::target::{maker_for, register, Family};
+    use crate::check::Target;
+    use crate::dax::observe::Observer;
+    use crate::dax::{Access, AccessResult, FaultSize, MappingConfig, System};
+    use crate::sync::Backend;
+    use std::any::{Any, TypeId};
+    use std::sync::Arc;
+
+    /// A target whose every access panics: a defect of the model, not of the input.
+    #[derive(Clone)]
+    struct Broken;
+
+    impl<B: Backend> System<B> for Broken {
+        fn access(&self, addr: u64, _: Access, _: FaultSize) -> AccessResult {
+            panic!("broken model: access at {addr:#x}")
+        }
+        fn fsync(&self) {}
+        fn truncate(&self, _: u64) {}
+        fn write(&self, _: u64, _: u64) {}
+        fn fault_limit(&self) -> usize {
+            1
+        }
+        fn end_state_violations(&self) -> Vec<String> {
+            Vec::new()
+        }
+    }
+
+    impl Family for Broken {
+        fn build<B: Backend>(&self, _: &MappingConfig, _: Arc<dyn Observer>) -> Arc<dyn System<B>> {
+            Arc::new(Broken)
+        }
+    }
+
+    impl Target for Broken {
+        fn name(&self) -> &'static str {
+            "broken"
+        }
+        fn supports(&self, _: &Scenario, _: Bugs) -> Result<(), String> {
+            Ok(())
+        }
+        fn maker(&self, backend: TypeId) -> Option<Box<dyn Any>> {
+            maker_for(self, backend)
+        }
+    }
+
+    fn daxlock(args: &[&str]) -> u8 {
+        main_with(std::iter::once("daxlock").chain(args.iter().copied()))
+    }
+
+    /// A model that panics is a defect found: exit 1 (it used to be reported as bad
+    /// input, exit 2), for `run` and `replay` alike; bad input stays exit 2.
+    #[test]
+    fn a_model_panic_is_a_defect_exit_1() {
+        register(Arc::new(Broken));
+        let seed = "verify/seed-sequential.toml";
+        let run = ["run", seed, "--target", "broken", "--checker", "random"];
+        assert_eq!(daxlock(&[&run[..], &["--iterations", "1"]].concat()), 1);
+        assert_eq!(
+            daxlock(&[&run[..], &["--iterations", "1", "--json"]].concat()),
+            1
+        );
+        let replay = ["replay", seed, "--target", "broken", "--schedule", "s1:"];
+        assert_eq!(daxlock(&replay), 1);
+        assert_eq!(
+            daxlock(&["run", seed, "--target", "broken", "--checker", "nope"]),
+            2
+        );
+        assert_eq!(daxlock(&["run", seed, "--target", "nowhere"]), 2);
+    }
+
+    /// Only a model panic is a defect; every other check error is bad input.
+    #[test]
+    fn check_errors_map_to_their_exit() {
+        let panicked = CheckError::ModelPanicked {
+            name: "s".into(),
+            checker: CheckerKind::Pct,
+            message: "boom".into(),
+        };
+        assert_eq!(
+            Stop::from(panicked),
+            Stop::Defect("s: the model panicked under pct: boom".into())
+        );
+        let misfit = CheckError::ScheduleMisfit { name: "s".into() };
+        assert!(matches!(Stop::from(misfit), Stop::BadInput(_)));
+    }
+
+    /// `--bug` takes names and variant names; repeated, they add up.
+    #[test]
+    fn bug_flags_add_up() {
+        let names = |v: &[&str]| variant_bugs(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let two = names(&["misaligned-pmd", "no-recheck"]).unwrap();
+        assert_eq!(two.variant(), "misaligned-pmd+no-recheck");
+        assert_eq!(names(&["misaligned-pmd+no-recheck"]).unwrap(), two);
+        assert_eq!(names(&[]).unwrap(), Bugs::fixed());
+        assert!(names(&["nope"]).is_err());
+    }
+}
