@@ -12,7 +12,7 @@
 //! - [`scenario`]: scenario files.
 //! - [`check`]: checkers, the generic scenario runner, settings, traces.
 //! - [`gate`]: choosing checkers and budgets, the verification gate; [`lemma`],
-//!   [`bench`].
+//!   [`bench`](mod@bench).
 //! - [`report`]: text and JSON of results; [`merge`] of sharded reports.
 //! - [`cli`]: the command line (`src/main.rs` only calls [`cli::main`]).
 #![warn(missing_docs)]

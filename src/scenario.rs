@@ -726,9 +726,13 @@ fn check_checks(spec: &CheckSpec) -> Result<CheckConfig, Problem> {
     })
 }
 
+/// `[expect]`, validated: each variant's verdict, and the branches the fixed variant
+/// must visit.
+type Expectations = (Vec<(Bugs, Verdict)>, Vec<Branch>);
+
 /// `[expect]`: the variants' verdicts, in file order, and the branches `visits`
 /// names (once each), which only a scenario that expects its fixed variant may list.
-fn check_expect(spec: &ExpectSpec) -> Result<(Vec<(Bugs, Verdict)>, Vec<Branch>), Problem> {
+fn check_expect(spec: &ExpectSpec) -> Result<Expectations, Problem> {
     let mut expect = Vec::new();
     for (variant, verdict) in &spec.verdicts {
         let bugs = variant
