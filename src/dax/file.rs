@@ -196,6 +196,26 @@ impl FsState {
 mod tests {
     use super::*;
 
+    /// Truncation frees exactly the blocks at and past the new size: an extent that
+    /// straddles it keeps its first pages (a mutant computing the kept length wrongly
+    /// survived the gate, which never reads blocks past EOF).
+    #[test]
+    fn truncate_clips_a_straddling_extent() {
+        let mut fs = FsState::new(&FileLayout {
+            size_pages: 0x400,
+            extents: vec![Extent {
+                pgoff: 0x10,
+                pages: 0x100,
+                frame: 0x80000,
+            }],
+        });
+        fs.truncate(0x50);
+        assert!(fs.is_allocated(0x4f));
+        assert!(!fs.is_allocated(0x50));
+        assert!(!fs.is_allocated(0x10f));
+        assert_eq!(fs.any_allocated(0x50, 0x100), None);
+    }
+
     #[test]
     fn iomap_reports_holes_mapped_and_mixed() {
         let mut fs = FsState::new(&FileLayout {
