@@ -656,3 +656,46 @@ impl<B: Backend> Mapping<B> {
         self.vmas.iter().copied().find(|v| v.contains(addr))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dax::pagetable::{Pte, Target};
+    use crate::sync::StdSync;
+
+    /// unmap_mapping_range() of file pages one VMA maps touches only that VMA's
+    /// addresses: the VMA right after it, mapping other file pages, keeps its
+    /// mappings (a mutant that sized VMAs wrongly zapped into the next one).
+    #[test]
+    fn unmapping_a_file_range_stays_inside_each_vma() {
+        let a = Vma {
+            start: 0x7f0000000000,
+            end: 0x7f0000200000,
+            pgoff: 0,
+            shared: true,
+        };
+        let b = Vma {
+            start: 0x7f0000200000,
+            end: 0x7f0000400000,
+            pgoff: 0x1000,
+            shared: true,
+        };
+        let m = Mapping::<StdSync>::new(1, &MappingConfig::new(0x2000, vec![a, b]));
+        let pte = Pte {
+            target: Target::Zero,
+            writable: false,
+        };
+        with_page_table(&m, |pt| {
+            pt.set_pte(a.start, pte);
+            pt.set_pte(b.start, pte);
+        });
+        m.unmap_range(0, 0x400);
+        let pt = m.page_table();
+        assert_eq!(pt.lookup(a.start), None, "file page 0 is unmapped");
+        assert_eq!(pt.lookup(b.start), Some(pte), "file page 0x1000 is not");
+    }
+
+    fn with_page_table(m: &Mapping<StdSync>, f: impl Fn(&mut PageTable)) {
+        StdSync::locked(m.page_table_lock(), f);
+    }
+}
