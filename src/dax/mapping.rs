@@ -693,6 +693,9 @@ mod tests {
         let pt = m.page_table();
         assert_eq!(pt.lookup(a.start), None, "file page 0 is unmapped");
         assert_eq!(pt.lookup(b.start), Some(pte), "file page 0x1000 is not");
+        assert_eq!(m.i_size(), 0x2000);
+        m.truncate(0x100);
+        assert_eq!(m.i_size(), 0x100, "truncate sets i_size under i_mmap");
     }
 
     fn with_page_table(m: &Mapping<StdSync>, f: impl Fn(&mut PageTable)) {
