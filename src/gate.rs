@@ -431,6 +431,7 @@ mod tests {
             checker: CheckerKind::Pct,
             report: match got {
                 Some(verdict) => Ok(CheckReport {
+                    target: "model",
                     checker: CheckerKind::Pct,
                     settings: Default::default(),
                     rerun: None,

@@ -131,10 +131,15 @@ pub fn rerun_command(path: Option<&Path>, bugs: Bugs, report: &CheckReport) -> O
 /// How to reproduce a failure: the replay command for a recorded schedule, else a
 /// rerun with the same settings.
 pub fn reproduce(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Failure) -> String {
-    match &f.schedule {
-        Some(s) => replay_command(path, bugs, s),
-        None => rerun_command(path, bugs, report)
-            .unwrap_or_else(|| format!("none ({} recorded no schedule)", report.checker)),
+    let command = match &f.schedule {
+        Some(s) => Some(replay_command(path, bugs, s)),
+        None => rerun_command(path, bugs, report),
+    };
+    match command {
+        // Another target's failure reproduces on that target only.
+        Some(c) if report.target != "model" => format!("{c} --target {}", report.target),
+        Some(c) => c,
+        None => format!("none ({} recorded no schedule)", report.checker),
     }
 }
 

@@ -145,6 +145,11 @@ mod with_kernel {
         let s = scenario("bug-downgrade-wake-one");
         let b = bug("downgrade-wake-one");
         let r = run(&pct(2000), &s, b).unwrap();
+        let line = daxlock::report::reproduce(None, b, &r, r.failure.as_ref().unwrap());
+        assert!(
+            line.starts_with("daxlock replay") && line.ends_with("--target kernel"),
+            "the reproduce line names the target: {line}"
+        );
         let f = r.failure.unwrap();
         let schedule = f.schedule.expect("PCT keeps its schedule");
         let again = run(&ReplayChecker::new(&schedule).unwrap(), &s, b).unwrap();

@@ -212,6 +212,8 @@ pub struct Failure {
 /// The result of checking one scenario variant with one checker.
 #[derive(Debug, Clone)]
 pub struct CheckReport {
+    /// The target it ran on (`model`, `kernel`): a reproduce command names it.
+    pub target: &'static str,
     /// Checker.
     pub checker: CheckerKind,
     /// Checker settings.
@@ -716,6 +718,7 @@ pub fn check_on<C: Checker>(
         None => Verdict::Verified,
     };
     Ok(CheckReport {
+        target: target.name(),
         checker: checker.name(),
         settings: checker.settings(),
         rerun: checker.rerun_args(),
