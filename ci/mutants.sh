@@ -20,8 +20,7 @@ cargo mutants \
   --shard "$shard" --sharding round-robin \
   --timeout-multiplier 3 \
   --test-tool cargo \
-  -- --release --lib --test grab_branches --test observer --test coverage --test gate_catches \
-  -- --include-ignored
+  -- --release --lib --test grab_branches --test observer --test coverage --test gate_catches
 out=mutants.out
 caught=$(wc -l < "$out/caught.txt" 2>/dev/null || echo 0)
 missed=$(wc -l < "$out/missed.txt" 2>/dev/null || echo 0)
