@@ -21,7 +21,14 @@ fn the_gate_passes_under_pct_and_random() {
     let bad: Vec<String> = rows
         .iter()
         .filter(|r| !r.ok())
-        .map(|r| format!("{} [{}] {}", r.scenario, r.bugs.variant(), r.checker.as_str()))
+        .map(|r| {
+            format!(
+                "{} [{}] {}",
+                r.scenario,
+                r.bugs.variant(),
+                r.checker.as_str()
+            )
+        })
         .collect();
     assert!(bad.is_empty(), "unexpected rows: {bad:?}");
     assert!(gate::uncovered_bugs(&rows).is_empty(), "bugs no row caught");
