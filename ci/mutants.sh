@@ -3,13 +3,17 @@
 # plausible mistake; the fast tests plus the gate must notice it. Not part of
 # .ci/run (hours on 2 cores); the GitHub workflow `mutants` (manual) runs it in shards.
 #
-#   ci/mutants.sh [K/N]      run shard K of N (round-robin), default 0/1 (everything)
+#   ci/mutants.sh [K/N] [ARGS...]   run shard K of N (round-robin), default 0/1
+#                                   (everything); ARGS go to cargo-mutants, e.g.
+#                                   --in-place in a scratch clone whose target/ is
+#                                   already built (skips copying and a cold baseline)
 #
 # Output: mutants.out/ (cargo-mutants' own: caught.txt, missed.txt, timeout.txt,
 # unviable.txt, outcomes.json). The score is caught / (caught + missed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shard="${1:-0/1}"
+shift || true
 if ! command -v cargo-mutants >/dev/null 2>&1; then
   cargo install cargo-mutants --locked --version 27.1.0
 fi
@@ -20,6 +24,7 @@ cargo mutants \
   --shard "$shard" --sharding round-robin \
   --timeout-multiplier 3 \
   --test-tool cargo \
+  "$@" \
   -- --release --lib --test grab_branches --test observer --test coverage --test gate_catches
 out=mutants.out
 caught=$(wc -l < "$out/caught.txt" 2>/dev/null || echo 0)
