@@ -346,5 +346,21 @@ mod tests {
             [Branch::GrabWait, Branch::TruncateDelete]
         );
         assert!(BranchSet::EMPTY.is_empty());
+        assert!(!s.is_empty());
+        let bits = (1 << Branch::GrabWait.index()) | (1 << Branch::TruncateDelete.index());
+        assert_eq!(s.bits(), bits);
+        assert_eq!(BranchSet::from_bits(bits), s);
+    }
+
+    /// Every meaning is its own sentence, and `Display` is the name (padding honoured,
+    /// as the coverage table's columns need).
+    #[test]
+    fn meanings_are_distinct_and_display_is_the_name() {
+        let meanings: std::collections::HashSet<_> =
+            Branch::ALL.into_iter().map(Branch::meaning).collect();
+        assert_eq!(meanings.len(), Branch::COUNT);
+        assert!(meanings.iter().all(|m| m.len() > 20 && m.contains(' ')));
+        assert_eq!(Branch::GrabWait.to_string(), "grab-wait");
+        assert_eq!(format!("{:>12}|", Branch::GrabWait), "   grab-wait|");
     }
 }
