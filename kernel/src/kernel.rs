@@ -233,43 +233,43 @@ impl<B: Backend> System<B> for KernelMapping<B> {
 
     /// Kernel: ext4_setattr() under `i_mmap_sem` for writing: i_size, then
     /// truncate_pagecache() (unmap, dax_delete_mapping_entry() for each entry from
-    /// the new end, unmap again), then the filesystem frees the blocks.
+    /// the new end, unmap again), then the filesystem frees the blocks. The shape is
+    /// the model's ([`Mapping::truncate_with`]); the entries are the kernel's.
     fn truncate(&self, size_pages: u64) {
         let mm = self.mm();
-        let mut i_size = B::write(mm.i_mmap_lock());
-        mm.observe("truncate", || vec![("size", size_pages.into())]);
-        *i_size = size_pages;
-        unsafe { daxk_set_size((size_pages * 4096) as i64) };
-        mm.unmap_range(size_pages, u64::MAX - size_pages);
-        for index in self.collect(size_pages, u64::MAX) {
-            let removed = self.call(|| unsafe { (self.v.delete_entry)(index) });
-            mm.observe("delete", || {
-                vec![("index", index.into()), ("removed", (removed != 0).into())]
-            });
-        }
-        mm.unmap_range(size_pages, u64::MAX - size_pages);
-        B::locked(mm.fs_lock(), |fs| fs.truncate(size_pages));
-        drop(i_size);
+        mm.truncate_with(
+            size_pages,
+            |size| {
+                // The C inode's i_size, under the same `i_mmap_sem` (no fault runs).
+                unsafe { daxk_set_size((size * 4096) as i64) };
+                self.collect(size, u64::MAX)
+            },
+            |index| {
+                let removed = self.call(|| unsafe { (self.v.delete_entry)(index) });
+                mm.observe("delete", || {
+                    vec![("index", index.into()), ("removed", (removed != 0).into())]
+                });
+            },
+        );
     }
 
     /// Kernel: dax_iomap_rw() allocating blocks; with `IOMAP_F_NEW`,
     /// invalidate_inode_pages2_range() → dax_invalidate_mapping_entry_sync() for each
-    /// entry of the range, then unmap_mapping_range().
+    /// entry of the range, then unmap_mapping_range(). The shape is the model's
+    /// ([`Mapping::write_with`]); the entries are the kernel's.
     fn write(&self, pgoff: u64, pages: u64) {
         let mm = self.mm();
-        mm.observe("write", || {
-            vec![("index", pgoff.into()), ("pages", pages.into())]
-        });
-        let allocated = B::locked(mm.fs_lock(), |fs| fs.allocate(pgoff, pages));
-        if allocated {
-            for index in self.collect(pgoff, pgoff + pages - 1) {
+        mm.write_with(
+            pgoff,
+            pages,
+            || self.collect(pgoff, pgoff + pages - 1),
+            |index| {
                 let removed = self.call(|| unsafe { (self.v.invalidate_entry)(index) });
                 mm.observe("invalidate", || {
                     vec![("index", index.into()), ("removed", (removed != 0).into())]
                 });
-            }
-            mm.unmap_range(pgoff, pages);
-        }
+            },
+        );
     }
 
     fn fault_limit(&self) -> usize {

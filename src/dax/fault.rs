@@ -408,18 +408,38 @@ impl<B: Backend> Mapping<B> {
     /// dax_delete_mapping_entry() for each entry past the new end, unmap again), then
     /// the filesystem frees the blocks.
     pub fn truncate(&self, size_pages: u64) {
+        self.truncate_with(
+            size_pages,
+            |size| {
+                B::locked(&self.tree, |t| {
+                    t.iter()
+                        .filter(|(slot, e)| slot + e.size.pages() > size)
+                        .map(|(slot, _)| slot)
+                        .collect::<Vec<_>>()
+                })
+            },
+            |slot| {
+                self.delete(slot, Invalidate::Truncate);
+            },
+        );
+    }
+
+    /// [`Mapping::truncate`]'s shape with the entry operations passed in: under
+    /// `i_mmap_sem` for writing, set i_size, unmap, `delete` each index `doomed(size)`
+    /// lists, unmap again, free the blocks. The kernel target passes the kernel's
+    /// own lookup and dax_delete_mapping_entry().
+    pub fn truncate_with(
+        &self,
+        size_pages: u64,
+        doomed: impl FnOnce(u64) -> Vec<u64>,
+        mut delete: impl FnMut(u64),
+    ) {
         let mut i_size = B::write(&self.i_mmap);
         dax_event!(self, "truncate", size = size_pages);
         *i_size = size_pages;
         self.unmap_range(size_pages, u64::MAX - size_pages);
-        let doomed: Vec<u64> = B::locked(&self.tree, |t| {
-            t.iter()
-                .filter(|(slot, e)| slot + e.size.pages() > size_pages)
-                .map(|(slot, _)| slot)
-                .collect::<Vec<_>>()
-        });
-        for slot in doomed {
-            self.delete(slot, Invalidate::Truncate);
+        for slot in doomed(size_pages) {
+            delete(slot);
         }
         self.unmap_range(size_pages, u64::MAX - size_pages);
         B::locked(&self.fs, |fs| fs.truncate(size_pages));
@@ -434,18 +454,40 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: dax_iomap_actor() with `IOMAP_F_NEW` → invalidate_inode_pages2_range()
     /// (dax_invalidate_mapping_entry_sync() per entry, then unmap_mapping_range()).
     pub fn write(&self, pgoff: u64, pages: u64) {
+        self.write_with(
+            pgoff,
+            pages,
+            || {
+                // Kernel: the pagevec walk visits the entries present, not every index.
+                B::locked(&self.tree, |t| {
+                    t.iter()
+                        .filter(|(slot, e)| *slot < pgoff + pages && slot + e.size.pages() > pgoff)
+                        .map(|(slot, _)| slot)
+                        .collect::<Vec<_>>()
+                })
+            },
+            |slot| {
+                self.delete(slot, Invalidate::Clean);
+            },
+        );
+    }
+
+    /// [`Mapping::write`]'s shape with the entry operations passed in: allocate; if
+    /// any block was new, `invalidate` each index `present()` lists, then unmap the
+    /// range. The kernel target passes the kernel's own lookup and
+    /// dax_invalidate_mapping_entry_sync().
+    pub fn write_with(
+        &self,
+        pgoff: u64,
+        pages: u64,
+        present: impl FnOnce() -> Vec<u64>,
+        mut invalidate: impl FnMut(u64),
+    ) {
         dax_event!(self, "write", index = pgoff, pages = pages);
         let allocated = B::locked(&self.fs, |fs| fs.allocate(pgoff, pages));
         if allocated {
-            // Kernel: the pagevec walk visits the entries present, not every index.
-            let present: Vec<u64> = B::locked(&self.tree, |t| {
-                t.iter()
-                    .filter(|(slot, e)| *slot < pgoff + pages && slot + e.size.pages() > pgoff)
-                    .map(|(slot, _)| slot)
-                    .collect::<Vec<_>>()
-            });
-            for slot in present {
-                self.delete(slot, Invalidate::Clean);
+            for slot in present() {
+                invalidate(slot);
             }
             self.unmap_range(pgoff, pages);
         }
