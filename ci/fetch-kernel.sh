@@ -5,7 +5,8 @@
 #   ci/fetch-kernel.sh [6.1|6.12|5.10]     (default 6.1)
 #
 # Only the files the kernel target reads are unpacked (Makefile, fs/dax.c,
-# kernel/sched/wait.c, lib/xarray.c, include/linux/xarray.h). Nothing is stored
+# kernel/sched/wait.c, lib/xarray.c, include/linux/xarray.h, and the XArray test
+# module lib/test_xarray.c). Nothing is stored
 # in the repository; the cache is $DAXLOCK_KERNEL_CACHE (default
 # ~/.cache/daxlock-kernel). Exit 3 when the package cannot be fetched (no network,
 # no such package): callers say so and skip the kernel target.
@@ -19,8 +20,11 @@ case "$version" in
   6.12) suites="trixie-security trixie" ; base="http://deb.debian.org/debian-security http://deb.debian.org/debian" ;;
   *) echo "fetch-kernel: unknown version $version (known: 5.10, 6.1, 6.12)" >&2; exit 2 ;;
 esac
-files=(Makefile fs/dax.c kernel/sched/wait.c lib/xarray.c include/linux/xarray.h)
-if [ -f "$tree/.complete" ]; then
+files=(Makefile fs/dax.c kernel/sched/wait.c lib/xarray.c include/linux/xarray.h lib/test_xarray.c)
+complete=1
+[ -f "$tree/.complete" ] || complete=0
+for f in "${files[@]}"; do [ -f "$tree/$f" ] || complete=0; done
+if [ "$complete" = 1 ]; then
   echo "$tree"
   exit 0
 fi

@@ -225,7 +225,14 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
         .opt_level(1)
         .file(gen.join("xarray.c"))
         .file(gen.join("wait_tu.c"))
-        .file(manifest.join("c/common.c"));
+        .file(manifest.join("c/common.c"))
+        .file(manifest.join("c/xarray_selftest.c"));
+    // The kernel's own XArray tests, run against the same shims (a tree without
+    // them builds a stub that says so).
+    if src.join("lib/test_xarray.c").exists() {
+        write("test_xarray.c", &read(src, "lib/test_xarray.c")?)?;
+        build.define("DAXK_HAVE_TEST_XARRAY", None);
+    }
     let mut rust = String::new();
     let _ = writeln!(rust, "/// The kernel release the target was built from.");
     let _ = writeln!(rust, "pub const KERNEL_VERSION: &str = {version:?};");

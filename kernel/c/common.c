@@ -58,6 +58,8 @@ void *kmem_cache_alloc_lru(struct kmem_cache *c, struct list_lru *lru, gfp_t gfp
 		return NULL;
 	a->next = daxk_allocs;
 	daxk_allocs = a;
+	/* The slab constructor's part (radix_tree_node_ctor()): an empty private list. */
+	INIT_LIST_HEAD(&((struct xa_node *)(a + 1))->private_list);
 	return a + 1;
 }
 

@@ -68,6 +68,9 @@ typedef long ssize_t;
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* y a power of two, as the kernel's round_down()/round_up() require. */
+#define round_down(x, y) ((x) & ~(__typeof__(x))((y) - 1))
+#define round_up(x, y) ((((x) - 1) | (__typeof__(x))((y) - 1)) + 1)
 #define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 #define BITS_TO_LONGS(n) DIV_ROUND_UP(n, BITS_PER_LONG)
 #define min(a, b) ((a) < (b) ? (a) : (b))
@@ -142,6 +145,7 @@ static inline bool bitmap_empty(const unsigned long *src, unsigned int nbits)
 struct list_head { struct list_head *next, *prev; };
 struct rcu_head { struct rcu_head *next; void (*func)(struct rcu_head *); };
 #define LIST_HEAD_INIT(name) { &(name), &(name) }
+#define LIST_HEAD(name) struct list_head name = LIST_HEAD_INIT(name)
 static inline void INIT_LIST_HEAD(struct list_head *l) { l->next = l; l->prev = l; }
 static inline void __list_add(struct list_head *n, struct list_head *prev, struct list_head *next)
 { next->prev = n; n->next = next; n->prev = prev; prev->next = n; }
@@ -156,6 +160,9 @@ static inline int list_empty(const struct list_head *h) { return h->next == h; }
 static inline int list_empty_careful(const struct list_head *h) { return h->next == h && h->prev == h; }
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 #define list_first_entry(ptr, type, member) list_entry((ptr)->next, type, member)
+#define list_first_entry_or_null(ptr, type, member) ({ \
+	struct list_head *__head = (ptr); struct list_head *__first = READ_ONCE(__head->next); \
+	__first != __head ? list_entry(__first, type, member) : NULL; })
 #define list_next_entry(pos, member) list_entry((pos)->member.next, __typeof__(*(pos)), member)
 #define list_for_each_entry_safe_from(pos, n, head, member) \
 	for (n = list_next_entry(pos, member); &pos->member != (head); \

@@ -17,6 +17,8 @@ mod world;
 #[cfg(daxk_kernel)]
 mod kernel;
 #[cfg(daxk_kernel)]
+pub mod selftest;
+#[cfg(daxk_kernel)]
 pub use kernel::{
     KernelMapping, KernelTarget, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION, SKIPPED, VARIANTS,
 };

@@ -197,4 +197,22 @@ mod with_kernel {
             ]
         );
     }
+
+    /// The tree's own XArray test module passes against the shims the DAX code is
+    /// built with: every one of its (tens of millions of) checks holds, nothing in
+    /// lib/xarray.c WARNs, and every xa_lock is released. A shim that changed the
+    /// xarray's behaviour (the `IS_ENABLED()` that once read as 0 made
+    /// `check_multi_store` fail here) turns this red.
+    #[test]
+    fn kernel_xarray_selftest_passes_on_the_shims() {
+        let r =
+            daxlock_kernel::selftest::xarray_selftest().expect("the tree has lib/test_xarray.c");
+        eprintln!("{}: {}", daxlock_kernel::KERNEL_VERSION, r.log.trim());
+        assert!(r.run > 1_000_000, "only {} checks ran", r.run);
+        assert_eq!(r.passed, r.run, "failed checks:\n{}", r.log);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        assert_eq!(r.unbalanced_locks, 0);
+        assert!(r.passed());
+        assert!(r.log.contains("tests passed"), "{}", r.log);
+    }
 }

@@ -521,6 +521,12 @@ pub fn check_limited<C: Checker>(
 /// Checks of a serial target ([`Target::serial`]) run one at a time in a process.
 static SERIAL: Mutex<()> = Mutex::new(());
 
+/// Holds the lock that serial targets' checks run under, for work of a serial
+/// target outside a check (the kernel target's xarray self-test shares its C state).
+pub fn serial_guard() -> std::sync::MutexGuard<'static, ()> {
+    lock(&SERIAL)
+}
+
 /// [`check_limited`] on `target` (the model, or a registered one such as the kernel).
 pub fn check_on<C: Checker>(
     target: &dyn Target,

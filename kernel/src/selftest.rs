@@ -1,0 +1,154 @@
+//! The tree's own XArray test module (`lib/test_xarray.c`), run against the shims.
+//!
+//! The DAX code is only as real as the xarray under it, and the xarray is the
+//! tree's `lib/xarray.c` compiled against daxlock's header shims. A shim that
+//! quietly changes its behaviour (a config macro that reads as 0, a node allocator
+//! that skips the slab constructor's work) would change what the checkers see
+//! without failing to compile. The kernel's own test module finds such changes:
+//! it is built from the same tree, with the same shims, and run here through the
+//! same hooks (every `xa_lock` still calls into Rust), in a world of its own that
+//! counts lock balance and reports WARN/BUG.
+
+use crate::world::{self, CSpin, CTask, Hooks};
+use std::ffi::{c_char, c_int, CStr};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+extern "C-unwind" {
+    fn daxk_xarray_selftest(run: *mut u32, passed: *mut u32, log: *mut *const c_char) -> c_int;
+    fn daxk_reset_common(size: i64);
+}
+
+/// What one run of the test module found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XarraySelftest {
+    /// Checks (`XA_BUG_ON`s) evaluated.
+    pub run: u32,
+    /// Checks that held.
+    pub passed: u32,
+    /// The module's printk output: a `BUG at function:line` per failed check, then
+    /// its summary line.
+    pub log: String,
+    /// WARN_ON/BUG_ON hits inside lib/xarray.c, as "condition in function:line".
+    pub warnings: Vec<String>,
+    /// Spinlock acquisitions left unmatched by a release when the module returned.
+    pub unbalanced_locks: i64,
+}
+
+impl XarraySelftest {
+    /// Every check ran and held, with no warning and every lock released.
+    pub fn passed(&self) -> bool {
+        self.run > 0
+            && self.passed == self.run
+            && self.warnings.is_empty()
+            && self.unbalanced_locks == 0
+    }
+}
+
+/// The single-threaded world the test module runs in: locks only counted, no
+/// sleeping, no page tables (reaching those would be a bug of this harness).
+#[derive(Default)]
+struct SelftestWorld {
+    held: AtomicI64,
+    /// The task state `set_current_state()` last set (0: running).
+    state: AtomicU32,
+    warnings: Mutex<Vec<String>>,
+}
+
+impl SelftestWorld {
+    fn unexpected(&self, hook: &str) -> ! {
+        panic!("the xarray self-test reached the {hook} hook, which only fs/dax.c uses")
+    }
+}
+
+impl Hooks for SelftestWorld {
+    fn spin_lock(&self, _lock: *mut CSpin, _func: &str) {
+        self.held.fetch_add(1, Ordering::Relaxed);
+    }
+    fn spin_unlock(&self, _lock: *mut CSpin, _func: &str) {
+        self.held.fetch_sub(1, Ordering::Relaxed);
+    }
+    fn spin_trylock(&self, _lock: *mut CSpin, _func: &str) -> bool {
+        self.held.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+    fn set_state(&self, state: u32) {
+        self.state.store(state, Ordering::Relaxed);
+    }
+    /// A running task's schedule() is a yield (6.12's module yields every few
+    /// thousand lookups); a sleep would have no one to wake it.
+    fn schedule(&self, _func: &str) {
+        if self.state.load(Ordering::Relaxed) != 0 {
+            self.unexpected("schedule (to sleep)")
+        }
+    }
+    fn wake(&self, _task: *mut CTask, _mask: u32, _func: &str) -> bool {
+        self.unexpected("wake")
+    }
+    fn lockless(&self, _what: &str, _func: &str) {}
+    fn warn(&self, cond: &str, func: &str, line: i32, bug: bool) {
+        let what = if bug { "BUG" } else { "WARN" };
+        self.warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(format!("{what} {cond} in {func}:{line}"));
+    }
+    fn pmd_state(&self, _addr: u64) -> i32 {
+        self.unexpected("pmd_state")
+    }
+    fn insert_pte(&self, _addr: u64, _pfn: u64, _write: bool, _func: &str) -> u32 {
+        self.unexpected("insert_pte")
+    }
+    fn insert_pmd(&self, _addr: u64, _pfn: u64, _write: bool, _func: &str) -> u32 {
+        self.unexpected("insert_pmd")
+    }
+    fn set_huge_zero(&self, _addr: u64, _func: &str) {
+        self.unexpected("set_huge_zero")
+    }
+    fn split_huge_pmd(&self, _addr: u64, _func: &str) {
+        self.unexpected("split_huge_pmd")
+    }
+    fn unmap(&self, _first: u64, _nr: u64, _func: &str) {
+        self.unexpected("unmap")
+    }
+    fn mkclean(&self, _first: u64, _nr: u64, _func: &str) {
+        self.unexpected("mkclean")
+    }
+    fn finish_cow(&self, _addr: u64, _func: &str) -> u32 {
+        self.unexpected("finish_cow")
+    }
+    fn iomap_begin(&self, _pos: u64, _len: u64, _write: bool) -> (u64, u64, i32) {
+        self.unexpected("iomap_begin")
+    }
+}
+
+/// Runs the tree's `lib/test_xarray.c` once (about 41 million checks on 6.1, a few
+/// seconds). `Err` when the tree had no test module at build time. Holds the lock
+/// serial checks run under: the module shares the C state with the kernel target.
+pub fn xarray_selftest() -> Result<XarraySelftest, String> {
+    let _serial = daxlock::check::runner::serial_guard();
+    let hooks = Arc::new(SelftestWorld::default());
+    world::install(hooks.clone());
+    let (mut run, mut passed, mut log) = (0u32, 0u32, std::ptr::null::<c_char>());
+    let ret = unsafe { daxk_xarray_selftest(&mut run, &mut passed, &mut log) };
+    let log = if log.is_null() {
+        String::new()
+    } else {
+        unsafe { CStr::from_ptr(log) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    // Frees the module's nodes (the shims free them when the next execution starts).
+    unsafe { daxk_reset_common(0) };
+    if ret == -2 {
+        return Err(log);
+    }
+    let warnings = std::mem::take(&mut *hooks.warnings.lock().unwrap_or_else(|p| p.into_inner()));
+    Ok(XarraySelftest {
+        run,
+        passed,
+        log,
+        warnings,
+        unbalanced_locks: hooks.held.load(Ordering::Relaxed),
+    })
+}
