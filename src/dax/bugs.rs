@@ -210,6 +210,15 @@ impl fmt::Display for Bugs {
 mod tests {
     use super::*;
 
+    /// A variant prints as the gate's rows and reproduce lines name it.
+    #[test]
+    fn variants_print_by_name() {
+        assert_eq!(Bugs::fixed().to_string(), "fixed");
+        let one = Bugs::fixed().with("misaligned-pmd").expect("zoo bug");
+        assert_eq!(one.to_string(), "misaligned-pmd");
+        assert_eq!(format!("{one}"), one.variant());
+    }
+
     #[test]
     fn names_round_trip() {
         for info in ALL_BUGS {

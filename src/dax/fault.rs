@@ -504,11 +504,67 @@ fn target_name(t: Target) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::dax::pagetable::Target;
+    use crate::dax::{EntrySize, MappingConfig};
+    use crate::sync::StdSync;
+
+    /// A 2 MiB-aligned VMA over the first 2 MiB of a 2 MiB file, of either kind.
+    fn one_vma(shared: bool) -> (Vma, Mapping<StdSync>) {
+        let vma = Vma {
+            start: 0x7f0000000000,
+            end: 0x7f0000200000,
+            pgoff: 0,
+            shared,
+        };
+        (vma, Mapping::new(1, &MappingConfig::new(0x200, vec![vma])))
+    }
+
+    /// A store through a shared mapping maps the file's own storage writable; through
+    /// a private one, a private copy (do_cow_fault()). (A mutant that copied on
+    /// shared stores and wrote private ones through to the file survived the gate.)
+    #[test]
+    fn stores_write_the_file_when_shared_and_copy_when_private() {
+        for shared in [true, false] {
+            let (vma, m) = one_vma(shared);
+            let r = m.access(vma.start + 0x3000, Access::Store, FaultSize::Pte);
+            assert!(matches!(r, AccessResult::Mapped { .. }), "{r:?}");
+            let pte = m.page_table().lookup(vma.start + 0x3000).expect("mapped");
+            assert!(pte.writable);
+            if shared {
+                assert!(matches!(pte.target, Target::Frame(_)), "{pte:?}");
+            } else {
+                assert_eq!(pte.target, Target::Anon);
+            }
+        }
+    }
+
+    /// A PTE-sized access takes the PTE handler even where the PMD is empty and the
+    /// 2 MiB would fit: the tree gets a PTE entry, the page table no huge mapping.
+    #[test]
+    fn a_pte_sized_access_takes_the_pte_handler() {
+        let (vma, m) = one_vma(true);
+        let r = m.access(vma.start, Access::Load, FaultSize::Pte);
+        assert!(matches!(r, AccessResult::Mapped { faults: 1 }), "{r:?}");
+        let entries = m.entries();
+        assert_eq!(entries.len(), 1, "{entries:?}");
+        assert_eq!(entries[0].1.size, EntrySize::Pte);
+        assert!(m
+            .page_table()
+            .slot(vma.start)
+            .and_then(|s| s.huge)
+            .is_none());
+        // The same access PMD-sized takes the PMD handler.
+        let (vma, m) = one_vma(true);
+        m.access(vma.start, Access::Load, FaultSize::Pmd);
+        assert_eq!(m.entries()[0].1.size, EntrySize::Pmd);
+    }
+
     /// The no-progress limit grows with the scenario: two faults of its own, two per
     /// other operation, two spare.
     #[test]
     fn fault_limit_follows_the_scenario() {
-        assert_eq!(super::fault_limit(1), 6);
-        assert_eq!(super::fault_limit(10), 24);
+        assert_eq!(fault_limit(1), 6);
+        assert_eq!(fault_limit(10), 24);
     }
 }
