@@ -57,6 +57,11 @@ if [ -n "$best" ]; then
   fi
 fi
 if [ -z "$deb" ]; then
+  # Offline: the newest package already downloaded, if any.
+  deb=$(ls "$cache/${pkg}_"*.deb 2>/dev/null | sort -V | tail -1 || true)
+  [ -n "$deb" ] && echo "fetch-kernel: indexes unreachable; unpacking the cached $(basename "$deb")" >&2
+fi
+if [ -z "$deb" ]; then
   echo "fetch-kernel: cannot find $pkg in Debian's indexes ($suites): no network?" >&2
   exit 3
 fi
