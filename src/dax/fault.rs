@@ -505,9 +505,11 @@ fn target_name(t: Target) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dax::observe::{Observer, Value};
     use crate::dax::pagetable::Target;
     use crate::dax::{EntrySize, MappingConfig};
     use crate::sync::StdSync;
+    use std::sync::Arc;
 
     /// A 2 MiB-aligned VMA over the first 2 MiB of a 2 MiB file, of either kind.
     fn one_vma(shared: bool) -> (Vma, Mapping<StdSync>) {
@@ -537,6 +539,65 @@ mod tests {
                 assert_eq!(pte.target, Target::Anon);
             }
         }
+    }
+
+    /// Truncate deletes every entry reaching past the new end, including a PMD entry
+    /// that starts before it, and keeps the ones below it.
+    #[test]
+    fn truncate_deletes_entries_reaching_past_the_new_end() {
+        let (vma, m) = one_vma(true);
+        m.access(vma.start, Access::Load, FaultSize::Pmd);
+        assert_eq!(m.entries()[0].1.size, EntrySize::Pmd);
+        m.truncate(0x100);
+        assert!(m.entries().is_empty(), "{:?}", m.entries());
+        let (vma, m) = one_vma(true);
+        for page in [0x10, 0x100] {
+            m.access(vma.start + page * 0x1000, Access::Load, FaultSize::Pte);
+        }
+        m.truncate(0x100);
+        let left: Vec<u64> = m.entries().iter().map(|(slot, _)| *slot).collect();
+        assert_eq!(left, [0x10]);
+    }
+
+    /// write(2) that allocates invalidates the clean entries inside its range and no
+    /// others: not the page just before it, nor one further on.
+    #[test]
+    fn write_invalidates_only_entries_inside_its_range() {
+        let (vma, m) = one_vma(true);
+        for page in [4, 5, 0x20] {
+            m.access(vma.start + page * 0x1000, Access::Load, FaultSize::Pte);
+        }
+        assert_eq!(m.entries().len(), 3);
+        m.write(5, 1);
+        let left: Vec<u64> = m.entries().iter().map(|(slot, _)| *slot).collect();
+        assert_eq!(left, [4, 0x20]);
+    }
+
+    /// Timelines name what a mapping maps: `map-pte ... target=zero` for a hole.
+    #[test]
+    fn map_events_name_their_target() {
+        #[derive(Default)]
+        struct Collect(std::sync::Mutex<Vec<String>>);
+        impl Observer for Collect {
+            fn event(&self, name: &'static str, fields: Vec<(&'static str, Value)>) {
+                let fields: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                self.0
+                    .lock()
+                    .unwrap()
+                    .push(format!("{name} {}", fields.join(" ")));
+            }
+        }
+        let (vma, _) = one_vma(true);
+        let events = Arc::new(Collect::default());
+        let config = MappingConfig::new(0x200, vec![vma]);
+        let m = Mapping::<StdSync>::observed(1, &config, Some(events.clone()));
+        m.access(vma.start, Access::Load, FaultSize::Pte);
+        let log = events.0.lock().unwrap();
+        assert!(
+            log.iter()
+                .any(|e| e.starts_with("map-pte") && e.ends_with("target=zero")),
+            "{log:?}"
+        );
     }
 
     /// A PTE-sized access takes the PTE handler even where the PMD is empty and the
