@@ -723,6 +723,9 @@ mod tests {
         fn fsync(&self) {}
         fn truncate(&self, _: u64) {}
         fn write(&self, _: u64, _: u64) {}
+        fn memory_failure(&self, _: u64) -> bool {
+            false
+        }
         fn fault_limit(&self) -> usize {
             1
         }

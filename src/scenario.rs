@@ -217,6 +217,13 @@ pub enum Op {
         /// Pages written.
         pages: u64,
     },
+    /// Memory failure on file page `pgoff`: lock the entry mapping it, then unlock it
+    /// (kernel: dax_lock_mapping_entry() and dax_unlock_mapping_entry(), v4.20 on).
+    #[serde(rename = "memory-failure")]
+    MemoryFailure {
+        /// The failed file page.
+        pgoff: u64,
+    },
 }
 
 /// `[file]`.
@@ -660,6 +667,10 @@ fn check_op(op: Op, t: usize, vmas: &[VmaSpec], size_pages: u64) -> Result<(), S
             t + 1,
         )),
         Op::Write { pages: 0, .. } => Err(format!("thread {}: write of 0 pages", t + 1)),
+        Op::MemoryFailure { pgoff } if pgoff >= size_pages => Err(format!(
+            "thread {}: memory failure at page {pgoff:#x} lies past the end of the file ({size_pages:#x} pages)",
+            t + 1,
+        )),
         Op::Write { pages, .. } if pages > 4 * PMD_PAGES => Err(format!(
             "thread {}: write of {pages:#x} pages (at most {:#x})",
             t + 1,

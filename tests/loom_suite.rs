@@ -157,6 +157,8 @@ loom_cases! {
     write_invalidation_outside_range_grab_after_iomap: "write-invalidation-outside-range", "grab-after-iomap";
     invalidate_wakes_all_fixed: "invalidate-wakes-all", "fixed";
     invalidate_wakes_all_invalidate_wake_one: "invalidate-wakes-all", "invalidate-wake-one";
+    memory_failure_waits_shared_fixed: "memory-failure-waits-shared", "fixed";
+    memory_failure_waits_shared_lock_entry_exclusive_wait: "memory-failure-waits-shared", "lock-entry-exclusive-wait";
 }
 
 /// The tests above cover exactly the catalogue's (scenario, variant) expectations.

@@ -47,6 +47,14 @@ pub fn variants() -> Vec<PatchSpec> {
                 "put_unlocked_entry(&xas, entry, WAKE_NEXT);",
             )],
         },
+        PatchSpec {
+            name: "lock-entry-exclusive-wait",
+            about: "wait_entry_unlocked() (dax_lock_mapping_entry()'s wait) waits exclusively, as before 'dax: Use non-exclusive wait in wait_entry_unlocked()'",
+            edits: &[(
+                "prepare_to_wait(wq, &ewait.wait, TASK_UNINTERRUPTIBLE); xas_unlock_irq(xas);",
+                "prepare_to_wait_exclusive(wq, &ewait.wait, TASK_UNINTERRUPTIBLE); xas_unlock_irq(xas);",
+            )],
+        },
     ]
 }
 

@@ -115,11 +115,18 @@ pub enum Branch {
     /// Kernel: dax_delete_mapping_entry() from truncate_pagecache(): truncate deleted
     /// an entry past the new end of file.
     TruncateDelete,
+    /// Kernel: dax_lock_mapping_entry() (memory failure, v4.20 on) →
+    /// wait_entry_unlocked(): the entry was locked; it waited, non-exclusively, and
+    /// looked again.
+    LockEntryWait,
+    /// Kernel: dax_lock_mapping_entry() found no entry, or a zero or empty one, and
+    /// returned without locking anything (and without passing any wakeup on).
+    LockEntryNothing,
 }
 
 impl Branch {
     /// Every branch, in the order reports list them.
-    pub const ALL: [Branch; 31] = [
+    pub const ALL: [Branch; 33] = [
         Branch::GrabWait,
         Branch::GrabPteExists,
         Branch::GrabPteExistsWake,
@@ -151,6 +158,8 @@ impl Branch {
         Branch::InvalidateSkipDirty,
         Branch::InvalidateDelete,
         Branch::TruncateDelete,
+        Branch::LockEntryWait,
+        Branch::LockEntryNothing,
     ];
 
     /// How many branches there are.
@@ -195,6 +204,8 @@ impl Branch {
             Branch::InvalidateSkipDirty => "invalidate-skip-dirty",
             Branch::InvalidateDelete => "invalidate-delete",
             Branch::TruncateDelete => "truncate-delete",
+            Branch::LockEntryWait => "lock-entry-wait",
+            Branch::LockEntryNothing => "lock-entry-nothing",
         }
     }
 
@@ -248,6 +259,12 @@ impl Branch {
             Branch::InvalidateSkipDirty => "write(2)'s invalidation left a dirty entry alone",
             Branch::InvalidateDelete => "write(2)'s invalidation deleted a clean entry",
             Branch::TruncateDelete => "truncate deleted an entry past the new end of file",
+            Branch::LockEntryWait => {
+                "memory failure found the entry locked and waited (non-exclusively)"
+            }
+            Branch::LockEntryNothing => {
+                "memory failure found no entry, or a zero or empty one: locked nothing"
+            }
         }
     }
 

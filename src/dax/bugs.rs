@@ -65,6 +65,15 @@ pub struct Bugs {
     /// Kernel: fixed by "dax: Wake up all waiters after invalidating dax entry"
     /// (v5.13, a virtiofs hang).
     pub invalidate_wake_one: bool,
+    /// Memory failure's entry lock (dax_lock_mapping_entry(), v4.20 on) waits for a
+    /// locked entry as an *exclusive* waiter. Unlike a fault it may lock nothing when
+    /// woken (the entry is now a zero or empty one, or gone), and then it passes no
+    /// wakeup on: a wake-one spent on it is lost to the fault waiting behind it.
+    ///
+    /// Kernel: fixed by making wait_entry_unlocked()'s wait non-exclusive ("dax: Use
+    /// non-exclusive wait in wait_entry_unlocked()", 2019; its comment in fs/dax.c
+    /// gives this reason).
+    pub lock_entry_exclusive_wait: bool,
 }
 
 /// One named bug: its `--bug` / `[expect]` name and a one-line summary.
@@ -121,6 +130,9 @@ bug_table! {
     invalidate_wake_one, "invalidate-wake-one",
         "invalidation deletes a waited-on entry but wakes one waiter: the rest sleep forever",
         "v5.13 \"dax: Wake up all waiters after invalidating dax entry\"";
+    lock_entry_exclusive_wait, "lock-entry-exclusive-wait",
+        "memory failure's entry lock waits exclusively, then locks nothing: a wakeup is lost",
+        "2019 \"dax: Use non-exclusive wait in wait_entry_unlocked()\"";
 }
 
 /// An unknown bug name.
@@ -227,7 +239,7 @@ mod tests {
             assert_eq!(b.variant(), info.name);
         }
         assert_eq!(Bugs::fixed().variant(), "fixed");
-        assert_eq!(ALL_BUGS.len(), 9);
+        assert_eq!(ALL_BUGS.len(), 10);
     }
 
     /// A variant name reads back as the bugs that wrote it: `fixed`, one name, or

@@ -215,6 +215,29 @@ impl<B: Backend> Mapping<B> {
         wait: Branch,
         f: impl Fn(&mut Tree, Option<(u64, Entry)>) -> R,
     ) -> R {
+        self.with_unlocked_as(index, request, wait, true, f)
+    }
+
+    /// [`Mapping::with_unlocked`], waiting as an exclusive waiter or not.
+    ///
+    /// Kernel: get_unlocked_entry() waits exclusively (its caller will lock the entry
+    /// and wake the next waiter, or pass the wakeup on); wait_entry_unlocked(), for
+    /// dax_lock_mapping_entry(), does not.
+    fn with_unlocked_as<R: std::hash::Hash>(
+        &self,
+        index: u64,
+        request: Option<EntrySize>,
+        wait: Branch,
+        exclusive: bool,
+        f: impl Fn(&mut Tree, Option<(u64, Entry)>) -> R,
+    ) -> R {
+        let prepare = |key| {
+            if exclusive {
+                self.waits.prepare(key)
+            } else {
+                self.waits.prepare_shared(key)
+            }
+        };
         enum Step<R> {
             Done(R),
             Wait(WaitKey, Option<WaitTicket>),
@@ -240,14 +263,14 @@ impl<B: Backend> Mapping<B> {
                 let key = self.wait_key(index, key_size);
                 dax_event!(self, "wait", index = index, slot = slot, key = key.index);
                 // The fix: join the wait queue before tree_lock is dropped.
-                let ticket = (!self.bugs.late_wait_registration).then(|| self.waits.prepare(key));
+                let ticket = (!self.bugs.late_wait_registration).then(|| prepare(key));
                 Step::Wait(key, ticket)
             });
             match step {
                 Step::Done(r) => return r,
                 Step::Wait(key, ticket) => {
                     self.visit(wait);
-                    let ticket = ticket.unwrap_or_else(|| self.waits.prepare(key));
+                    let ticket = ticket.unwrap_or_else(|| prepare(key));
                     self.waits.sleep(ticket);
                     dax_event!(self, "woken", index = index, key = key.index);
                 }
@@ -529,6 +552,43 @@ impl<B: Backend> Mapping<B> {
             self.wake(index, e.size, mode);
         }
         removed
+    }
+
+    /// Memory failure on the file page `index`: lock the entry that maps it (waiting
+    /// while it is locked), then unlock it and wake the next waiter. An entry that is
+    /// absent, a zero page or empty has no storage to fail: nothing is locked, and
+    /// no wakeup is passed on. Returns whether an entry was locked.
+    ///
+    /// Kernel: dax_lock_mapping_entry() then dax_unlock_mapping_entry() (v4.20 on;
+    /// mf_dax_kill_procs() holds the lock while it finds the processes to signal).
+    /// Later than the v4.13 protocol, like the wake-all fixes of the zoo.
+    pub fn memory_failure(&self, index: u64) -> bool {
+        dax_event!(self, "memory-failure", index = index);
+        let exclusive = self.bugs.lock_entry_exclusive_wait;
+        let locked = self.with_unlocked_as(
+            index,
+            None,
+            Branch::LockEntryWait,
+            exclusive,
+            |tree, found| match found {
+                Some((slot, e)) if matches!(e.kind, EntryKind::Mapped { .. }) => {
+                    tree.slot_mut(slot).expect("entry just looked up").locked = true;
+                    Some(slot)
+                }
+                _ => None,
+            },
+        );
+        match locked {
+            Some(slot) => {
+                dax_event!(self, "lock-entry", index = index, slot = slot);
+                self.put_locked(index);
+                true
+            }
+            None => {
+                self.visit(Branch::LockEntryNothing);
+                false
+            }
+        }
     }
 
     /// Writes back one dirty entry: lock it, flush (write-protecting its mappings),

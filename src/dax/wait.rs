@@ -6,9 +6,11 @@
 //!
 //! Sleepers do not wait on an entry but on one bucket of a fixed table, chosen by
 //! hashing the key `(mapping, index)` (PMD indices rounded down first). Each bucket
-//! holds an ordered list of *exclusive* waiters tagged with their key. A wake names a
+//! holds an ordered list of waiters tagged with their key, exclusive (the entry-lock
+//! getters) or not (dax_lock_mapping_entry()'s waiters, v4.20 on). A wake names a
 //! key and "one" or "all": waiters of other keys are skipped and not counted; a
-//! matching waiter is marked woken and leaves the queue. A bare `notify_one` would
+//! matching waiter is marked woken and leaves the queue; "one" stops after the first
+//! matching *exclusive* waiter, waking the non-exclusive ones it passes. A bare `notify_one` would
 //! not do: it can wake a waiter of another key and lose the wakeup meant for the
 //! right one. Here every sleeper waits on the table's one condition variable, and a
 //! wake that chose somebody notifies all of them so that each rechecks its own flag;
@@ -62,6 +64,8 @@ struct Waiter {
     ticket: u64,
     key: WaitKey,
     woken: bool,
+    /// Counts against a wake-one (kernel: `WQ_FLAG_EXCLUSIVE`).
+    exclusive: bool,
 }
 
 /// Every bucket's queue, in queue order; a bucket with no waiter has no entry, so
@@ -153,6 +157,18 @@ impl<B: Backend> WaitTable<B> {
     ///
     /// Kernel: prepare_to_wait_exclusive().
     pub fn prepare(&self, key: WaitKey) -> WaitTicket {
+        self.prepare_as(key, true)
+    }
+
+    /// [`WaitTable::prepare`] as a non-exclusive waiter: every wake of its key wakes
+    /// it, and it does not use up a wake-one.
+    ///
+    /// Kernel: prepare_to_wait().
+    pub fn prepare_shared(&self, key: WaitKey) -> WaitTicket {
+        self.prepare_as(key, false)
+    }
+
+    fn prepare_as(&self, key: WaitKey, exclusive: bool) -> WaitTicket {
         let bucket = self.bucket_of(key);
         B::locked(&self.stripe(bucket).queues, |q| {
             let waiters = q.buckets.entry(bucket).or_default();
@@ -165,6 +181,7 @@ impl<B: Backend> WaitTable<B> {
                 ticket,
                 key,
                 woken: false,
+                exclusive,
             });
             WaitTicket { bucket, ticket }
         })
@@ -205,8 +222,8 @@ impl<B: Backend> WaitTable<B> {
     }
 
     /// [`WaitTable::wake`], also returning how many waiters of other keys the walk
-    /// passed over (it stops after the first match when waking one): `(woken,
-    /// skipped)`.
+    /// passed over (it stops after the first exclusive match when waking one, having
+    /// woken the non-exclusive matches before it): `(woken, skipped)`.
     ///
     /// Kernel: wake_exceptional_entry_func() returning 0 for a key that does not
     /// match. (A woken waiter has left the kernel's list, autoremove_wake_function();
@@ -224,7 +241,7 @@ impl<B: Backend> WaitTable<B> {
                     }
                     w.woken = true;
                     woken += 1;
-                    if mode == WakeMode::One {
+                    if mode == WakeMode::One && w.exclusive {
                         break;
                     }
                 }
@@ -283,6 +300,28 @@ mod tests {
         assert_eq!(t.wake(key(3), WakeMode::All), 0);
         assert_eq!(t.wake(key(1), WakeMode::All), 1);
         t.sleep(a1);
+        assert!(t.queued().is_empty());
+    }
+
+    /// A wake-one wakes the non-exclusive waiters before the first exclusive one and
+    /// stops there (kernel: __wake_up_common() counts only `WQ_FLAG_EXCLUSIVE`).
+    #[test]
+    fn wake_one_passes_non_exclusive_waiters_without_counting_them() {
+        let t = WaitTable::<StdSync>::new(1);
+        let shared = t.prepare_shared(key(4));
+        let first = t.prepare(key(4));
+        let second = t.prepare(key(4));
+        let late = t.prepare_shared(key(4));
+        assert_eq!(t.wake(key(4), WakeMode::One), 2);
+        t.sleep(shared);
+        t.sleep(first);
+        assert_eq!(t.queued(), vec![key(4), key(4)]);
+        // The second exclusive waiter stops the next walk; the shared one after it
+        // waits for the one after that.
+        assert_eq!(t.wake(key(4), WakeMode::One), 1);
+        t.sleep(second);
+        assert_eq!(t.wake(key(4), WakeMode::One), 1);
+        t.sleep(late);
         assert!(t.queued().is_empty());
     }
 
