@@ -145,6 +145,21 @@ fn sequential_branches() {
         [Branch::PmdIomapFallback, Branch::GrabDowngradeEmpty]
     );
 
+    // Two VMAs map the same first 2 MiB of the file: a PTE read through the first
+    // leaves a PTE entry that the PMD fault through the second finds (-EEXIST, PTE
+    // fallback). Nobody waits, so the wakeup passed on wakes no one.
+    let (m, b) = observed(
+        0x800,
+        vec![],
+        vec![
+            vma(START, PMD_SIZE, 0, true),
+            vma(START + PMD_SIZE, PMD_SIZE, 0, true),
+        ],
+    );
+    m.access(START, Access::Load, FaultSize::Pte);
+    m.access(START + PMD_SIZE, Access::Load, FaultSize::Pmd);
+    assert_eq!(seen(&b), [Branch::GrabPteExists]);
+
     // A read of a hole, then a store: storage replaces the zero page.
     let (m, b) = observed(0x800, vec![], aligned());
     m.access(START + 7 * PAGE, Access::Load, FaultSize::Pte);

@@ -138,6 +138,39 @@ mod with_kernel {
         }
     }
 
+    /// Memory failure through the tree's own dax_lock_mapping_entry(): verified as
+    /// the tree is; with wait_entry_unlocked() waiting exclusively, the fault's
+    /// wakeup is spent on memory failure, which finds a zero entry and locks nothing,
+    /// and the fault sleeps forever (found under PCT and the stateful search).
+    #[test]
+    fn memory_failure_exclusive_wait_loses_the_faults_wakeup() {
+        let s = scenario("memory-failure-waits-shared");
+        let fixed = run(&pct(2000), &s, Bugs::fixed()).unwrap();
+        assert_eq!(fixed.verdict, Verdict::Verified);
+        let b = bug("lock-entry-exclusive-wait");
+        let r = run(&pct(2000), &s, b).unwrap();
+        assert_eq!(r.verdict, Verdict::Hang);
+        let text: Vec<String> = r
+            .failure
+            .unwrap()
+            .trace
+            .iter()
+            .map(|e| format!("{e:?}"))
+            .collect();
+        assert!(
+            text.iter().any(|t| t.contains("lock-entry")),
+            "memory failure ran: {text:?}"
+        );
+        // Stopped at its first hang: the full search of a 3-thread scenario on C code
+        // does not finish within the state budget.
+        let first = Limits {
+            first_failure_only: true,
+            ..Limits::default()
+        };
+        let stateful = check_on(&KernelTarget, &StatefulChecker::default(), &s, b, first).unwrap();
+        assert_eq!(stateful.verdict, Verdict::Hang);
+    }
+
     /// A failing schedule replays to the same verdict and timeline, for shuttle's
     /// schedules and for the stateful search's paths.
     #[test]
@@ -193,7 +226,8 @@ mod with_kernel {
                 "fixed",
                 "misaligned-pmd",
                 "downgrade-wake-one",
-                "invalidate-wake-one"
+                "invalidate-wake-one",
+                "lock-entry-exclusive-wait"
             ]
         );
     }

@@ -216,6 +216,99 @@ mod tests {
         assert_eq!(fs.any_allocated(0x50, 0x100), None);
     }
 
+    fn layout(extents: &[(u64, u64, u64)]) -> FsState {
+        FsState::new(&FileLayout {
+            size_pages: 0x1000,
+            extents: extents
+                .iter()
+                .map(|&(pgoff, pages, frame)| Extent {
+                    pgoff,
+                    pages,
+                    frame,
+                })
+                .collect(),
+        })
+    }
+
+    /// A VMA maps exactly its own file pages, at their offset from its start.
+    #[test]
+    fn a_vma_maps_its_pages_and_no_others() {
+        let v = Vma {
+            start: 0x7f0000000000,
+            end: 0x7f0000010000,
+            pgoff: 0x100,
+            shared: true,
+        };
+        assert_eq!(v.addr_of(0x100), Some(v.start));
+        assert_eq!(v.addr_of(0x10f), Some(v.start + 0xf000));
+        assert_eq!(v.addr_of(0x110), None);
+        assert_eq!(v.addr_of(0xff), None);
+        assert_eq!(v.index_of(v.start + 0x3000), 0x103);
+    }
+
+    /// A page's frame is its extent's first frame plus its offset in the extent.
+    #[test]
+    fn frames_follow_their_extent() {
+        let fs = layout(&[(0x10, 0x20, 0x8000)]);
+        assert_eq!(fs.frame_of(0x10), Some(0x8000));
+        assert_eq!(fs.frame_of(0x2f), Some(0x801f));
+        assert_eq!(fs.frame_of(0x30), None);
+        assert_eq!(fs.frame_of(0xf), None);
+    }
+
+    /// A 2 MiB range is one mapping only when every page is allocated at
+    /// consecutive frames, across extents too; a short extent or a jump in frames
+    /// makes it mixed.
+    #[test]
+    fn a_pmd_range_maps_only_when_contiguous() {
+        let mut fs = layout(&[(0x200, 0x100, 0x80000), (0x300, 0x100, 0x80100)]);
+        assert_eq!(
+            fs.iomap(0x200, PMD_PAGES, false),
+            Block::Mapped { frame: 0x80000 }
+        );
+        let mut fs = layout(&[(0x200, 0x100, 0x80000), (0x300, 0x100, 0x90000)]);
+        assert_eq!(fs.iomap(0x200, PMD_PAGES, false), Block::Mixed);
+        let mut fs = layout(&[(0x400, 0x10, 0x80000)]);
+        assert_eq!(fs.iomap(0x400, PMD_PAGES, false), Block::Mixed);
+    }
+
+    /// Writes allocate fresh frames in order; a write of a whole 2 MiB range gets a
+    /// 2 MiB-aligned run even after single pages; pages already allocated keep theirs,
+    /// and each hole of the range gets the frame of its offset in the range.
+    #[test]
+    fn allocation_hands_out_frames_in_order_and_aligns_pmds() {
+        let mut fs = layout(&[]);
+        assert!(fs.allocate(0x200, PMD_PAGES));
+        assert_eq!(fs.frame_of(0x200), Some(ALLOC_FRAME_BASE));
+        assert!(fs.allocate(0, 1));
+        assert!(fs.allocate(5, 1));
+        assert_eq!(fs.frame_of(0), Some(ALLOC_FRAME_BASE + PMD_PAGES));
+        assert_eq!(fs.frame_of(5), Some(ALLOC_FRAME_BASE + PMD_PAGES + 1));
+        assert!(!fs.allocate(5, 1), "nothing new to allocate");
+        assert!(fs.allocate(0x400, PMD_PAGES));
+        let frame = fs.frame_of(0x400).unwrap();
+        assert_eq!(frame % PMD_PAGES, 0);
+        assert_eq!(frame, ALLOC_FRAME_BASE + 2 * PMD_PAGES);
+        assert_eq!(fs.frame_of(0x5ff), Some(frame + 0x1ff));
+
+        let mut fs = layout(&[(0x11, 1, 0x9000)]);
+        assert!(fs.allocate(0x10, 4));
+        assert_eq!(fs.frame_of(0x10), Some(ALLOC_FRAME_BASE));
+        assert_eq!(fs.frame_of(0x11), Some(0x9000));
+        assert_eq!(fs.frame_of(0x12), Some(ALLOC_FRAME_BASE + 2));
+        assert_eq!(fs.frame_of(0x13), Some(ALLOC_FRAME_BASE + 3));
+        assert_eq!(fs.frame_of(0x14), None);
+    }
+
+    /// Truncation frees an extent that starts exactly at the new size.
+    #[test]
+    fn truncate_frees_an_extent_starting_at_the_new_size() {
+        let mut fs = layout(&[(0, 0x10, 0x8000), (0x10, 0x10, 0x9000)]);
+        fs.truncate(0x10);
+        assert!(fs.is_allocated(0xf));
+        assert!(!fs.is_allocated(0x10));
+    }
+
     #[test]
     fn iomap_reports_holes_mapped_and_mixed() {
         let mut fs = FsState::new(&FileLayout {

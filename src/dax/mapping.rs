@@ -721,6 +721,7 @@ impl<B: Backend> Mapping<B> {
 mod tests {
     use super::*;
     use crate::dax::pagetable::{Pte, Target};
+    use crate::dax::{Access, AccessResult, FaultSize};
     use crate::sync::StdSync;
 
     /// unmap_mapping_range() of file pages one VMA maps touches only that VMA's
@@ -756,6 +757,99 @@ mod tests {
         assert_eq!(m.i_size(), 0x2000);
         m.truncate(0x100);
         assert_eq!(m.i_size(), 0x100, "truncate sets i_size under i_mmap");
+    }
+
+    fn vma(start: u64, pages: u64, pgoff: u64) -> Vma {
+        Vma {
+            start,
+            end: start + pages * PAGE_SIZE,
+            pgoff,
+            shared: true,
+        }
+    }
+
+    /// The accessors give back what the mapping was built with.
+    #[test]
+    fn accessors_report_the_configuration() {
+        let mut config = MappingConfig::new(0x200, vec![vma(0x7f0000000000, 0x200, 0)]);
+        config.fault_limit = 9;
+        config.bugs = Bugs::fixed().with("no-recheck").unwrap();
+        let m = Mapping::<StdSync>::new(1, &config);
+        assert_eq!(m.fault_limit(), 9);
+        assert_eq!(m.bugs(), config.bugs);
+    }
+
+    /// fsync write-protects what it wrote back: the next store faults again and
+    /// dirties the entry again (dax_mapping_entry_mkclean()).
+    #[test]
+    fn fsync_write_protects_and_the_next_store_redirties() {
+        let v = vma(0x7f0000000000, 0x200, 0);
+        let m = Mapping::<StdSync>::new(1, &MappingConfig::new(0x200, vec![v]));
+        let addr = v.start + 0x2000;
+        m.access(addr, Access::Store, FaultSize::Pte);
+        assert!(m.page_table().lookup(addr).unwrap().writable);
+        assert!(m.entries()[0].1.dirty);
+        m.fsync();
+        assert!(!m.page_table().lookup(addr).unwrap().writable);
+        assert!(!m.entries()[0].1.dirty);
+        let r = m.access(addr, Access::Store, FaultSize::Pte);
+        assert!(matches!(r, AccessResult::Mapped { faults: 1 }), "{r:?}");
+        assert!(m.entries()[0].1.dirty);
+    }
+
+    /// A file range that begins where a VMA ends has no addresses in it: unmapping it
+    /// touches nothing (and does not ask the VMA for a page it does not map).
+    #[test]
+    fn a_range_past_a_vma_has_no_addresses() {
+        let v = vma(0x7f0000000000, 0x10, 0);
+        let m = Mapping::<StdSync>::new(1, &MappingConfig::new(0x100, vec![v]));
+        let pte = Pte {
+            target: Target::Zero,
+            writable: false,
+        };
+        with_page_table(&m, |pt| pt.set_pte(v.start + 0xf000, pte));
+        m.unmap_range(0x10, 4);
+        assert_eq!(m.page_table().lookup(v.start + 0xf000), Some(pte));
+        m.write_protect_range(0x10, 4);
+        m.unmap_range(0xf, 1);
+        assert_eq!(m.page_table().lookup(v.start + 0xf000), None);
+    }
+
+    /// A huge mapping needs a PMD entry at its base: a PTE entry there of the same
+    /// kind does not do (end-state check).
+    #[test]
+    fn a_huge_mapping_over_a_pte_entry_is_a_violation() {
+        let v = vma(0x7f0000000000, 0x200, 0);
+        let m = Mapping::<StdSync>::new(1, &MappingConfig::new(0x200, vec![v]));
+        with_page_table(&m, |pt| {
+            pt.set_huge(
+                v.start,
+                Pte {
+                    target: Target::Zero,
+                    writable: false,
+                },
+            )
+        });
+        let mut tree = Tree::default();
+        let pte_entry = Entry {
+            size: EntrySize::Pte,
+            kind: EntryKind::Zero,
+            locked: false,
+            dirty: false,
+        };
+        tree.insert(0, pte_entry).unwrap();
+        let v = m.end_state_violations_of(&tree, &[], true);
+        assert!(
+            v.iter().any(|s| s.contains("has no matching PMD entry")),
+            "{v:?}"
+        );
+        let mut tree = Tree::default();
+        let pmd_entry = Entry {
+            size: EntrySize::Pmd,
+            ..pte_entry
+        };
+        tree.insert(0, pmd_entry).unwrap();
+        assert!(m.end_state_violations_of(&tree, &[], true).is_empty());
     }
 
     fn with_page_table(m: &Mapping<StdSync>, f: impl Fn(&mut PageTable)) {
