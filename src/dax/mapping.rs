@@ -776,7 +776,46 @@ mod tests {
         config.bugs = Bugs::fixed().with("no-recheck").unwrap();
         let m = Mapping::<StdSync>::new(1, &config);
         assert_eq!(m.fault_limit(), 9);
+        assert_eq!(crate::dax::System::<StdSync>::fault_limit(&m), 9);
         assert_eq!(m.bugs(), config.bugs);
+        assert_eq!(m.vmas(), config.vmas.as_slice());
+    }
+
+    /// Unmapping file pages removes exactly their mappings, from the middle of a
+    /// PTE table too.
+    #[test]
+    fn unmapping_removes_exactly_the_range() {
+        let v = vma(0x7f0000000000, 0x10, 0);
+        let m = Mapping::<StdSync>::new(1, &MappingConfig::new(0x100, vec![v]));
+        let pte = Pte {
+            target: Target::Zero,
+            writable: false,
+        };
+        with_page_table(&m, |pt| {
+            for page in [1, 2, 4, 7] {
+                pt.set_pte(v.start + page * PAGE_SIZE, pte);
+            }
+        });
+        m.unmap_range(2, 3);
+        let pt = m.page_table();
+        let mapped: Vec<u64> = (0..0x10)
+            .filter(|p| pt.lookup(v.start + p * PAGE_SIZE).is_some())
+            .collect();
+        assert_eq!(mapped, [1, 7]);
+    }
+
+    /// A huge mapping zapped leaves an empty PMD (pmd_none()): the next PMD fault
+    /// maps 2 MiB again rather than falling back to PTEs.
+    #[test]
+    fn an_unmapped_huge_page_leaves_an_empty_pmd() {
+        let v = vma(0x7f0000000000, 0x200, 0);
+        let m = Mapping::<StdSync>::new(1, &MappingConfig::new(0x200, vec![v]));
+        m.access(v.start, Access::Load, FaultSize::Pmd);
+        assert!(m.page_table().slot(v.start).and_then(|s| s.huge).is_some());
+        m.unmap_range(0, 0x200);
+        assert!(m.page_table().slot(v.start).is_some_and(|s| s.is_none()));
+        m.access(v.start, Access::Load, FaultSize::Pmd);
+        assert!(m.page_table().slot(v.start).and_then(|s| s.huge).is_some());
     }
 
     /// fsync write-protects what it wrote back: the next store faults again and
