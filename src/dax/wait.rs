@@ -303,6 +303,17 @@ mod tests {
         assert!(t.queued().is_empty());
     }
 
+    /// A table has the buckets it was made with (at least one), and keys print as
+    /// their index in hex, as timelines show them.
+    #[test]
+    fn tables_have_their_buckets_and_keys_print_in_hex() {
+        let t = WaitTable::<StdSync>::new(7);
+        assert_eq!(t.len(), 7);
+        assert!(!t.is_empty());
+        assert_eq!(WaitTable::<StdSync>::new(0).len(), 1);
+        assert_eq!(key(0x200).to_string(), "0x200");
+    }
+
     /// A wake-one wakes the non-exclusive waiters before the first exclusive one and
     /// stops there (kernel: __wake_up_common() counts only `WQ_FLAG_EXCLUSIVE`).
     #[test]
