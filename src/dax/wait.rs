@@ -312,6 +312,11 @@ mod tests {
         assert!(!t.is_empty());
         assert_eq!(WaitTable::<StdSync>::new(0).len(), 1);
         assert_eq!(key(0x200).to_string(), "0x200");
+        // The bucket hashes mapping ^ index, as the kernel's hash_long() does.
+        let big = WaitTable::<StdSync>::new(DEFAULT_WAIT_BUCKETS);
+        let k = |mapping, index| WaitKey { mapping, index };
+        assert_eq!(big.bucket_of(k(1, 1)), big.bucket_of(k(0, 0)));
+        assert_eq!(big.bucket_of(k(3, 1)), big.bucket_of(k(0, 2)));
     }
 
     /// A wake-one wakes the non-exclusive waiters before the first exclusive one and
