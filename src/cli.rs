@@ -723,9 +723,7 @@ mod tests {
         fn fsync(&self) {}
         fn truncate(&self, _: u64) {}
         fn write(&self, _: u64, _: u64) {}
-        fn memory_failure(&self, _: u64) -> bool {
-            false
-        }
+        fn memory_failure(&self, _: u64) {}
         fn fault_limit(&self) -> usize {
             1
         }

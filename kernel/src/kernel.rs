@@ -274,14 +274,13 @@ impl<B: Backend> System<B> for KernelMapping<B> {
 
     /// Kernel: mf_dax_kill_procs()'s dax_lock_mapping_entry() and
     /// dax_unlock_mapping_entry(), through the driver's entry point.
-    fn memory_failure(&self, pgoff: u64) -> bool {
+    fn memory_failure(&self, pgoff: u64) {
         let mm = self.mm();
         mm.observe("memory-failure", || vec![("index", pgoff.into())]);
         let locked = self.call(|| unsafe { (self.v.lock_unlock_entry)(pgoff) });
         mm.observe("lock-entry", || {
             vec![("index", pgoff.into()), ("locked", (locked != 0).into())]
         });
-        locked != 0
     }
 
     fn fault_limit(&self) -> usize {

@@ -367,9 +367,7 @@ fn run_ops<B: Backend>(m: &dyn System<B>, ops: &[Op]) -> ExecOutcome {
             Op::Fsync => m.fsync(),
             Op::Truncate { size_pages } => m.truncate(size_pages),
             Op::Write { pgoff, pages } => m.write(pgoff, pages),
-            Op::MemoryFailure { pgoff } => {
-                m.memory_failure(pgoff);
-            }
+            Op::MemoryFailure { pgoff } => m.memory_failure(pgoff),
         }
     }
     out

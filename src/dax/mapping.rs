@@ -854,6 +854,26 @@ mod tests {
         assert_eq!(m.page_table().lookup(v.start + 0xf000), None);
     }
 
+    /// Memory failure locks (and unlocks) only an entry with storage: a hole's zero
+    /// entry, or no entry, has nothing to lock. The entry is left unlocked.
+    #[test]
+    fn memory_failure_locks_only_storage() {
+        let v = vma(0x7f0000000000, 0x200, 0);
+        let mut config = MappingConfig::new(0x200, vec![v]);
+        config.file.extents = vec![crate::dax::file::Extent {
+            pgoff: 0,
+            pages: 0x10,
+            frame: 0x80000,
+        }];
+        let m = Mapping::<StdSync>::new(1, &config);
+        assert!(!m.memory_failure(3), "no entry");
+        m.access(v.start + 3 * PAGE_SIZE, Access::Load, FaultSize::Pte);
+        m.access(v.start + 0x20 * PAGE_SIZE, Access::Load, FaultSize::Pte);
+        assert!(m.memory_failure(3), "storage");
+        assert!(!m.memory_failure(0x20), "a zero entry");
+        assert!(m.entries().iter().all(|(_, e)| !e.locked));
+    }
+
     /// A huge mapping needs a PMD entry at its base: a PTE entry there of the same
     /// kind does not do (end-state check).
     #[test]

@@ -21,8 +21,8 @@ pub trait System<B: Backend>: Send + Sync + 'static {
     /// Kernel: write(2) → block allocation and dax_invalidate_mapping_entry_sync().
     fn write(&self, pgoff: u64, pages: u64);
     /// Kernel: memory_failure() → mf_dax_kill_procs() → dax_lock_mapping_entry() and
-    /// dax_unlock_mapping_entry(). Returns whether an entry was locked.
-    fn memory_failure(&self, pgoff: u64) -> bool;
+    /// dax_unlock_mapping_entry().
+    fn memory_failure(&self, pgoff: u64);
     /// Faults one access may take before it counts as making no progress.
     fn fault_limit(&self) -> usize;
     /// Every end-state invariant broken, as sentences; call with no thread running.
@@ -42,8 +42,8 @@ impl<B: Backend> System<B> for Mapping<B> {
     fn write(&self, pgoff: u64, pages: u64) {
         Mapping::write(self, pgoff, pages)
     }
-    fn memory_failure(&self, pgoff: u64) -> bool {
-        Mapping::memory_failure(self, pgoff)
+    fn memory_failure(&self, pgoff: u64) {
+        Mapping::memory_failure(self, pgoff);
     }
     fn fault_limit(&self) -> usize {
         Mapping::fault_limit(self)
