@@ -18,12 +18,13 @@ if ! command -v cargo-mutants >/dev/null 2>&1; then
   cargo install cargo-mutants --locked --version 27.1.0
 fi
 # The test command: the library's unit tests, the protocol-level suites, and the gate's
-# PCT and random rows (tests/gate_catches.rs), all in the release profile. The target
+# PCT and random rows (tests/gate_catches.rs), pinned state spaces (tests/state_space.rs),
+# all in the release profile. The target
 # selection goes through --cargo-arg so that cargo-mutants' build phase (`cargo test
 # --no-run`) builds exactly these targets in the same profile as the test phase; each
 # mutant is then an incremental release build (about 7 s here) and a 5 s test run.
 targets=()
-for t in --lib --test=grab_branches --test=observer --test=coverage --test=gate_catches; do
+for t in --lib --test=grab_branches --test=observer --test=coverage --test=gate_catches --test=state_space; do
   targets+=(--cargo-arg="$t")
 done
 cargo mutants \

@@ -1,0 +1,39 @@
+//! The state spaces of complete stateful searches, pinned.
+//!
+//! How many distinct states the stateful checker stores follows from the model and
+//! from what each critical section folds into its thread's history
+//! (`Backend::locked` folds the section's result). A change that leaves a result out
+//! of the fold merges states that differ, and may prune the very state that hangs;
+//! one that folds noise splits equal states. Either changes these numbers, and must
+//! update them knowingly. (Mutation testing found that no verdict of the catalogue
+//! notices either kind of change: this is the test that does.)
+
+use daxlock::check::{check, StatefulChecker, Verdict};
+use daxlock::dax::Bugs;
+use daxlock::scenario::Scenario;
+use std::path::Path;
+
+fn scenario(name: &str) -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("verify")
+        .join(format!("{name}.toml"));
+    Scenario::from_path(&path).expect("catalogue scenario")
+}
+
+/// Four complete searches of the fixed model store exactly these states and
+/// transitions.
+#[test]
+fn state_spaces_are_pinned() {
+    for (name, states, transitions) in [
+        ("memory-failure-waits-shared", 2186, 4370),
+        ("truncate-vs-fault", 4808, 11696),
+        ("eexist-starves-fsync", 7085, 15389),
+        ("bug-late-wait-registration", 229, 338),
+    ] {
+        let r = check(&StatefulChecker::default(), &scenario(name), Bugs::fixed()).unwrap();
+        assert_eq!(r.verdict, Verdict::Verified, "{name}");
+        let st = r.search.expect("stateful figures");
+        assert!(st.complete, "{name}");
+        assert_eq!((st.states, st.transitions), (states, transitions), "{name}");
+    }
+}
