@@ -600,6 +600,21 @@ mod tests {
         );
     }
 
+    /// A store where the 2 MiB already has a page table (here an empty one, left by
+    /// write(2)'s unmap) goes straight to the PTE handler: only a missing PMD, or a
+    /// read-only huge mapping under a store, takes the PMD handler.
+    #[test]
+    fn a_store_under_a_page_table_takes_the_pte_handler() {
+        let (vma, m) = one_vma(true);
+        m.access(vma.start, Access::Load, FaultSize::Pte);
+        m.write(0, 1);
+        assert!(m.entries().is_empty());
+        assert!(!m.page_table().pmd_none(vma.start));
+        let r = m.access(vma.start + 0x1000, Access::Store, FaultSize::Pmd);
+        assert!(matches!(r, AccessResult::Mapped { faults: 1 }), "{r:?}");
+        assert_eq!(m.entries()[0].1.size, EntrySize::Pte);
+    }
+
     /// A PTE-sized access takes the PTE handler even where the PMD is empty and the
     /// 2 MiB would fit: the tree gets a PTE entry, the page table no huge mapping.
     #[test]
