@@ -507,7 +507,7 @@ mod tests {
     use super::*;
     use crate::dax::observe::{Observer, Value};
     use crate::dax::pagetable::Target;
-    use crate::dax::{EntrySize, MappingConfig};
+    use crate::dax::{Bugs, EntrySize, MappingConfig};
     use crate::sync::StdSync;
     use std::sync::Arc;
 
@@ -613,6 +613,28 @@ mod tests {
         let r = m.access(vma.start + 0x1000, Access::Store, FaultSize::Pmd);
         assert!(matches!(r, AccessResult::Mapped { faults: 1 }), "{r:?}");
         assert_eq!(m.entries()[0].1.size, EntrySize::Pte);
+    }
+
+    /// With grab-after-iomap (the block looked up before the entry lock), a store to a
+    /// shared hole still allocates in that early lookup and maps storage writable: the
+    /// bug is the order, not what the lookup asks for.
+    #[test]
+    fn grab_after_iomap_still_allocates_for_a_store() {
+        let vma = Vma {
+            start: 0x7f0000000000,
+            end: 0x7f0000200000,
+            pgoff: 0,
+            shared: true,
+        };
+        let mut config = MappingConfig::new(0x200, vec![vma]);
+        config.bugs = Bugs::fixed().with("grab-after-iomap").unwrap();
+        let m = Mapping::<StdSync>::new(1, &config);
+        m.access(vma.start, Access::Store, FaultSize::Pte);
+        let pte = m.page_table().lookup(vma.start).expect("mapped");
+        assert!(
+            pte.writable && matches!(pte.target, Target::Frame(_)),
+            "{pte:?}"
+        );
     }
 
     /// A PTE-sized access takes the PTE handler even where the PMD is empty and the
