@@ -410,18 +410,22 @@ impl<B: Backend> Mapping<B> {
     pub fn truncate(&self, size_pages: u64) {
         self.truncate_with(
             size_pages,
-            |size| {
-                B::locked(&self.tree, |t| {
-                    t.iter()
-                        .filter(|(slot, e)| slot + e.size.pages() > size)
-                        .map(|(slot, _)| slot)
-                        .collect::<Vec<_>>()
-                })
-            },
+            |size| self.slots_overlapping(size, u64::MAX),
             |slot| {
                 self.delete(slot, Invalidate::Truncate);
             },
         );
+    }
+
+    /// The slots of the entries that overlap file pages `[first, end)`, in order
+    /// (kernel: the page-cache walks of truncate and invalidation).
+    fn slots_overlapping(&self, first: u64, end: u64) -> Vec<u64> {
+        B::locked(&self.tree, |t| {
+            t.iter()
+                .filter(|(slot, e)| *slot < end && slot + e.size.pages() > first)
+                .map(|(slot, _)| slot)
+                .collect::<Vec<_>>()
+        })
     }
 
     /// [`Mapping::truncate`]'s shape with the entry operations passed in: under
@@ -457,15 +461,8 @@ impl<B: Backend> Mapping<B> {
         self.write_with(
             pgoff,
             pages,
-            || {
-                // Kernel: the pagevec walk visits the entries present, not every index.
-                B::locked(&self.tree, |t| {
-                    t.iter()
-                        .filter(|(slot, e)| *slot < pgoff + pages && slot + e.size.pages() > pgoff)
-                        .map(|(slot, _)| slot)
-                        .collect::<Vec<_>>()
-                })
-            },
+            // Kernel: the pagevec walk visits the entries present, not every index.
+            || self.slots_overlapping(pgoff, pgoff + pages),
             |slot| {
                 self.delete(slot, Invalidate::Clean);
             },
