@@ -255,3 +255,23 @@ int daxk_collect(unsigned long start, unsigned long end, unsigned long *out, int
 	xas_unlock_irq(&xas);
 	return n;
 }
+
+/* Every entry carrying `mark` (PAGECACHE_TAG_DIRTY is 0, TOWRITE 2) as its first
+ * index and value, under the xarray lock: what fsync has to write back. */
+int daxk_collect_marked(unsigned int mark, unsigned long *index, unsigned long *value, int max)
+{
+	XA_STATE(xas, &daxk_mapping()->i_pages, 0);
+	void *entry;
+	int n = 0;
+
+	xas_lock_irq(&xas);
+	xas_for_each_marked(&xas, entry, ULONG_MAX, (xa_mark_t)mark) {
+		if (n < max && xa_is_value(entry)) {
+			unsigned int order = xa_get_order(xas.xa, xas.xa_index);
+			index[n] = xas.xa_index & ~((1UL << order) - 1);
+			value[n++] = xa_to_value(entry);
+		}
+	}
+	xas_unlock_irq(&xas);
+	return n;
+}

@@ -48,6 +48,7 @@ extern "C-unwind" {
     fn daxk_reset_common(size: i64);
     fn daxk_set_size(size: i64);
     fn daxk_collect(start: u64, end: u64, out: *mut u64, max: c_int) -> c_int;
+    fn daxk_collect_marked(mark: u32, index: *mut u64, value: *mut u64, max: c_int) -> c_int;
     fn daxk_entries(ctx: *mut c_void, f: EntryFn);
     fn daxk_file_is_fixed() -> c_int;
 }
@@ -56,6 +57,14 @@ type EntryFn = extern "C" fn(*mut c_void, u64, u32, u64, c_int, c_int);
 const VM_FAULT_OOM: u32 = 0x1;
 const VM_FAULT_SIGBUS: u32 = 0x2;
 const VM_FAULT_FALLBACK: u32 = 0x800;
+/// `PAGECACHE_TAG_DIRTY` (`XA_MARK_0`).
+const PAGECACHE_TAG_DIRTY: u32 = 0;
+/// The DAX entry value's bits (fs/dax.c: `DAX_SHIFT`, `DAX_PMD`, `DAX_ZERO_PAGE`,
+/// `DAX_EMPTY`; the lock bit is bit 0).
+const DAX_SHIFT: u32 = 4;
+const DAX_PMD: u64 = 2;
+const DAX_ZERO_PAGE: u64 = 4;
+const DAX_EMPTY: u64 = 8;
 
 fn variant(bugs: Bugs) -> Result<&'static Variant, String> {
     let name = bugs.variant();
@@ -172,6 +181,22 @@ impl<B: Backend> KernelMapping<B> {
         out
     }
 
+    /// Every entry with storage carrying xarray mark `mark`, as (first index, first
+    /// frame, frames), read under the xarray lock.
+    fn marked(&self, mark: u32) -> Vec<(u64, u64, u64)> {
+        let (mut index, mut value) = (vec![0u64; 1024], vec![0u64; 1024]);
+        let n = self.call(|| unsafe {
+            daxk_collect_marked(mark, index.as_mut_ptr(), value.as_mut_ptr(), 1024)
+        });
+        index
+            .into_iter()
+            .zip(value)
+            .take(n.max(0) as usize)
+            .filter(|(_, v)| v & (DAX_ZERO_PAGE | DAX_EMPTY) == 0)
+            .map(|(i, v)| (i, v >> DAX_SHIFT, if v & DAX_PMD != 0 { 512 } else { 1 }))
+            .collect()
+    }
+
     /// The tree as the model's invariants read it.
     fn tree(&self) -> Tree {
         extern "C" fn push(
@@ -226,9 +251,36 @@ impl<B: Backend> System<B> for KernelMapping<B> {
         )
     }
 
+    /// Kernel: dax_writeback_mapping_range() over the whole file. The timeline's
+    /// `fsync-done` says what it returned and which entries it left marked DIRTY
+    /// (read under the xarray lock as fsync returns).
     fn fsync(&self) {
         self.mm().observe("fsync", Vec::new);
-        self.call(|| unsafe { (self.v.fsync)() });
+        let before = self.marked(PAGECACHE_TAG_DIRTY);
+        let since = self.world.flush_count();
+        let ret = self.call(|| unsafe { (self.v.fsync)() });
+        let after = self.marked(PAGECACHE_TAG_DIRTY);
+        self.mm().observe("fsync-done", || {
+            vec![
+                ("ret", ret.to_string().into()),
+                (
+                    "left-dirty",
+                    format!("{:x?}", after.iter().map(|e| e.0).collect::<Vec<_>>()).into(),
+                ),
+            ]
+        });
+        // An entry dirty when fsync began, still dirty with the same storage when it
+        // returned 0, whose frames no flush covered meanwhile: a store made before
+        // fsync is not durable.
+        if ret == 0 {
+            for &(index, frame, pages) in before.iter().filter(|e| after.contains(e)) {
+                if !(frame..frame + pages).all(|f| self.world.flushed_since(since, f)) {
+                    self.world.violation(format!(
+                        "fsync returned 0 but left entry {index:#x} (frame {frame:#x}) dirty, never flushed"
+                    ));
+                }
+            }
+        }
     }
 
     /// Kernel: ext4_setattr() under `i_mmap_sem` for writing: i_size, then
@@ -295,7 +347,9 @@ impl<B: Backend> System<B> for KernelMapping<B> {
             .collect();
         // A dirty zero entry over a block is how this kernel leaves write(2)'s
         // invalidation (see `end_state_violations_of`): only mappings count here.
-        self.mm().end_state_violations_of(&tree, &queued, false)
+        let mut v = self.mm().end_state_violations_of(&tree, &queued, false);
+        v.extend(self.world.violations());
+        v
     }
 }
 

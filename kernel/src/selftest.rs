@@ -117,6 +117,9 @@ impl Hooks for SelftestWorld {
     fn finish_cow(&self, _addr: u64, _func: &str) -> u32 {
         self.unexpected("finish_cow")
     }
+    fn flush(&self, _addr: u64, _size: u64, _func: &str) {
+        self.unexpected("flush")
+    }
     fn iomap_begin(&self, _pos: u64, _len: u64, _write: bool) -> (u64, u64, i32) {
         self.unexpected("iomap_begin")
     }

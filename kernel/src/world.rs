@@ -104,6 +104,7 @@ pub(crate) trait Hooks: Send + Sync {
     fn unmap(&self, first: u64, nr: u64, func: &str);
     fn mkclean(&self, first: u64, nr: u64, func: &str);
     fn finish_cow(&self, addr: u64, func: &str) -> u32;
+    fn flush(&self, addr: u64, size: u64, func: &str);
     fn iomap_begin(&self, pos: u64, len: u64, write: bool) -> (u64, u64, i32);
 }
 
@@ -145,6 +146,8 @@ fn s(p: *const c_char) -> &'static str {
 pub const ZERO_PFN: u64 = 0xfff00;
 /// See [`ZERO_PFN`].
 pub const HUGE_ZERO_PFN: u64 = 0xffe00;
+/// The shim's `page_address()` of frame N is `KADDR_BASE + N * 4096` (mm_shim.h).
+const KADDR_BASE: u64 = 0x1000_0000_0000;
 
 /// One execution's world on backend `B`.
 pub(crate) struct World<B: Backend> {
@@ -161,9 +164,41 @@ pub(crate) struct World<B: Backend> {
     /// (C memory changes only under a lock).
     cached: Mutex<Option<u64>>,
     waiters: Waiters,
+    /// Every dax_flush() of this execution, in order, as (first frame, frames).
+    flushes: Mutex<Vec<(u64, u64)>>,
+    /// Violations found during the execution (reported at its end).
+    violations: Mutex<Vec<String>>,
 }
 
 impl<B: Backend> World<B> {
+    /// Records a violation the end-state check reports.
+    pub fn violation(&self, what: String) {
+        self.violations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(what);
+    }
+
+    /// The violations recorded so far.
+    pub fn violations(&self) -> Vec<String> {
+        self.violations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// How many flushes this execution has made so far.
+    pub fn flush_count(&self) -> usize {
+        self.flushes.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Whether a flush since the `since`-th covered `frame`.
+    pub fn flushed_since(&self, since: usize, frame: u64) -> bool {
+        self.flushes.lock().unwrap_or_else(|p| p.into_inner())[since..]
+            .iter()
+            .any(|&(first, n)| (first..first + n).contains(&frame))
+    }
+
     /// A world over `mm`; `waiters` lists the variant's queued waiters.
     pub fn new(mm: Arc<Mapping<B>>, waiters: Waiters) -> Self {
         World {
@@ -174,6 +209,8 @@ impl<B: Backend> World<B> {
             fingerprint: TypeId::of::<B>() == TypeId::of::<Stateful>(),
             cached: Mutex::new(None),
             waiters,
+            flushes: Mutex::new(Vec::new()),
+            violations: Mutex::new(Vec::new()),
         }
     }
 
@@ -554,6 +591,28 @@ impl<B: Backend> Hooks for World<B> {
         0
     }
 
+    fn flush(&self, addr: u64, size: u64, func: &str) {
+        // Kernel: dax_flush() of page_address(pfn_to_page(pfn)), which the shim makes
+        // KADDR_BASE + pfn * 4096.
+        let Some(frame) = addr.checked_sub(KADDR_BASE).map(|a| a >> 12) else {
+            self.warn("dax_flush() of an address no page_address() gave", func, 0, false);
+            return;
+        };
+        let pages = size.div_ceil(4096);
+        self.flushes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((frame, pages));
+        self.event(
+            "flush",
+            vec![
+                ("frame", Value::from(frame)),
+                ("pages", Value::from(pages)),
+                ("in", Value::from(func.to_owned())),
+            ],
+        );
+    }
+
     fn iomap_begin(&self, pos: u64, len: u64, write: bool) -> (u64, u64, i32) {
         const IOMAP_HOLE: i32 = 0;
         const IOMAP_MAPPED: i32 = 2;
@@ -652,6 +711,10 @@ extern "C-unwind" fn daxk_mkclean(first: u64, nr: u64, func: *const c_char) {
 #[no_mangle]
 extern "C-unwind" fn daxk_finish_cow(addr: u64, func: *const c_char) -> u32 {
     hook(|w| w.finish_cow(addr, s(func)))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_flush(addr: u64, size: u64, func: *const c_char) {
+    hook(|w| w.flush(addr, size, s(func)))
 }
 #[no_mangle]
 extern "C-unwind" fn daxk_iomap_begin(
