@@ -293,8 +293,8 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
         );
         let _ = writeln!(
             table,
-            "    Variant {{ name: {:?}, about: {:?}, pte_fault: {sym}_pte_fault, pmd_fault: {sym}_pmd_fault, fsync: {sym}_fsync, delete_entry: {sym}_delete_entry, invalidate_entry: {sym}_invalidate_entry, lock_unlock_entry: {sym}_lock_unlock_entry, reset: {sym}_reset, waiters: {sym}_waiters }},",
-            variant.name, variant.about
+            "    Variant {{ name: {:?}, about: {:?}, fix: {}, pte_fault: {sym}_pte_fault, pmd_fault: {sym}_pmd_fault, fsync: {sym}_fsync, delete_entry: {sym}_delete_entry, invalidate_entry: {sym}_invalidate_entry, lock_unlock_entry: {sym}_lock_unlock_entry, reset: {sym}_reset, waiters: {sym}_waiters }},",
+            variant.name, variant.about, variant.fix
         );
     }
     build.compile("daxk");

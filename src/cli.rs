@@ -13,7 +13,7 @@ use crate::kind::UnknownChecker;
 use crate::merge::MergeError;
 use crate::scenario::{load_catalogue, Scenario, ScenarioError};
 use crate::{bench, lemma, report};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -172,6 +172,10 @@ struct VariantArgs {
     /// own fs/dax.c, from the daxlock-kernel binary; see the README).
     #[arg(long, default_value = "model")]
     target: String,
+    /// Apply a candidate fix patch of the target (the kernel target's
+    /// `writeback-waits`; README: Findings). Shown only where a target has patches.
+    #[arg(long, value_name = "NAME")]
+    patch: Option<String>,
 }
 
 /// The target named on the command line. `kernel` in a binary without it runs the
@@ -370,7 +374,16 @@ pub fn main() -> ExitCode {
 
 /// [`main`] on `args` (the program name first), returning the exit code.
 pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
-    let cli = Cli::parse_from(args);
+    let mut command = Cli::command();
+    if !crate::check::target::any_patches() {
+        for sub in ["run", "replay"] {
+            command = command.mut_subcommand(sub, |c| c.mut_arg("patch", |a| a.hide(true)));
+        }
+    }
+    let cli = match Cli::from_arg_matches(&command.get_matches_from(args)) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     crate::check::runner::quiet_checker_panics();
     match dispatch(cli.command) {
         Ok(true) => 0,
@@ -410,6 +423,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             }
             let mut budget = budget(&b, 1)?;
             budget.target = target(&variant.target)?;
+            budget.target.select_patch(variant.patch.as_deref())?;
             if budget.target.name() != "model" {
                 eprintln!("daxlock: target: {}", budget.target.describe());
                 // Unbounded loom does not finish on the kernel's code even for two
@@ -445,6 +459,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             let scenario = Scenario::from_path(&file)?;
             let bugs = variant_bugs(&variant.bugs)?;
             let target = target(&variant.target)?;
+            target.select_patch(variant.patch.as_deref())?;
             replay(&*target, &scenario, bugs, &schedule, json)
         }
         Command::Verify {
@@ -773,6 +788,10 @@ mod tests {
             2
         );
         assert_eq!(daxlock(&["run", seed, "--target", "nowhere"]), 2);
+        // A target without patches refuses --patch: bad input.
+        let patched = ["--patch", "writeback-waits"];
+        assert_eq!(daxlock(&[&["run", seed][..], &patched].concat()), 2);
+        assert_eq!(daxlock(&[&replay[..], &patched].concat()), 2);
     }
 
     /// Only a model panic is a defect; every other check error is bad input.

@@ -28,8 +28,10 @@ pub struct DaxkVma {
 pub struct Variant {
     /// `fixed` or the bug's name.
     pub name: &'static str,
-    /// What the patch breaks.
+    /// What the patch breaks (a bug) or mends (a fix).
     pub about: &'static str,
+    /// A candidate fix (`--patch`), not a bug (`--bug`).
+    pub fix: bool,
     pte_fault: unsafe extern "C-unwind" fn(*const DaxkVma, u64, i32) -> u32,
     pmd_fault: unsafe extern "C-unwind" fn(*const DaxkVma, u64, i32) -> u32,
     fsync: unsafe extern "C-unwind" fn() -> i32,
@@ -66,30 +68,50 @@ const DAX_PMD: u64 = 2;
 const DAX_ZERO_PAGE: u64 = 4;
 const DAX_EMPTY: u64 = 8;
 
+/// The fix patch `--patch` selected for the runs of this process, if any.
+static PATCH: std::sync::Mutex<Option<&'static Variant>> = std::sync::Mutex::new(None);
+
+fn selected_patch() -> Option<&'static Variant> {
+    *PATCH.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn variant(bugs: Bugs) -> Result<&'static Variant, String> {
     let name = bugs.variant();
+    if let Some(fix) = selected_patch() {
+        if name != "fixed" {
+            return Err(format!(
+                "the kernel target applies one patch at a time: `--bug {name}` or `--patch {}`",
+                fix.name
+            ));
+        }
+        return Ok(fix);
+    }
     if bugs.names().len() > 1 {
         return Err(format!(
             "the kernel target re-introduces one bug at a time, not `{name}`"
         ));
     }
-    VARIANTS.iter().find(|v| v.name == name).ok_or_else(|| {
-        let why = SKIPPED
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, why)| format!(": its patch does not apply to {KERNEL_VERSION} ({why})"))
-            .unwrap_or_else(|| {
-                format!(
-                    ": no patch re-introduces it in the xarray-era code (kernel variants: {})",
-                    VARIANTS
-                        .iter()
-                        .map(|v| v.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            });
-        format!("no kernel variant `{name}`{why}")
-    })
+    VARIANTS
+        .iter()
+        .find(|v| v.name == name && !v.fix)
+        .ok_or_else(|| {
+            let why = SKIPPED
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, why)| format!(": its patch does not apply to {KERNEL_VERSION} ({why})"))
+                .unwrap_or_else(|| {
+                    format!(
+                        ": no patch re-introduces it in the xarray-era code (kernel variants: {})",
+                        VARIANTS
+                            .iter()
+                            .filter(|v| !v.fix)
+                            .map(|v| v.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                });
+            format!("no kernel variant `{name}`{why}")
+        })
 }
 
 /// A Linux tree's fs/dax.c with the model's page tables, block map and VMAs.
@@ -439,15 +461,45 @@ impl Target for KernelTarget {
     fn bug_names(&self) -> Vec<&'static str> {
         VARIANTS
             .iter()
+            .filter(|v| !v.fix && v.name != "fixed")
             .map(|v| v.name)
-            .filter(|n| *n != "fixed")
             .collect()
+    }
+
+    fn patch_names(&self) -> Vec<&'static str> {
+        VARIANTS.iter().filter(|v| v.fix).map(|v| v.name).collect()
+    }
+
+    fn select_patch(&self, name: Option<&str>) -> Result<(), String> {
+        let fix =
+            match name {
+                None => None,
+                Some(n) => Some(VARIANTS.iter().find(|v| v.fix && v.name == n).ok_or_else(
+                    || {
+                        let why = SKIPPED
+                            .iter()
+                            .find(|(s, _)| *s == n)
+                            .map(|(_, why)| {
+                                format!(": it does not apply to {KERNEL_VERSION} ({why})")
+                            })
+                            .unwrap_or_else(|| {
+                                format!(" (patches: {})", self.patch_names().join(", "))
+                            });
+                        format!("unknown kernel patch `{n}`{why}")
+                    },
+                )?),
+            };
+        *PATCH.lock().unwrap_or_else(|p| p.into_inner()) = fix;
+        Ok(())
     }
 
     fn describe(&self) -> String {
         let fixed = unsafe { daxk_file_is_fixed() } != 0;
         format!(
-            "kernel {KERNEL_VERSION} ({KERNEL_SRC}){}",
+            "kernel {KERNEL_VERSION} ({KERNEL_SRC}){}{}",
+            selected_patch()
+                .map(|p| format!(" with patch {}", p.name))
+                .unwrap_or_default(),
             if fixed {
                 ""
             } else {

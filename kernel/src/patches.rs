@@ -1,5 +1,5 @@
-//! The bugs the kernel target can re-introduce: small source patches applied to the
-//! extracted fs/dax.c at build time. Each names the function it patches and the
+//! The bugs the kernel target can re-introduce, and the fixes it can try: small
+//! source patches applied to the extracted fs/dax.c at build time. Each names the function it patches and the
 //! text it replaces; matching ignores differences in white space, and a patch
 //! whose text is not found exactly once is reported as not applying to that tree.
 
@@ -9,23 +9,27 @@ pub struct PatchSpec {
     /// Its name: `fixed` for the unpatched tree, else a bug name. Bugs that are the
     /// zoo's (same mistake) carry the zoo's name, so scenario expectations apply.
     pub name: &'static str,
-    /// What it breaks, one line.
+    /// What it breaks (a bug) or mends (a fix), one line.
     pub about: &'static str,
+    /// A candidate fix of the tree (selected with `--patch`), not a bug (`--bug`).
+    pub fix: bool,
     /// The replacements, in order: (old text, new text).
     pub edits: &'static [(&'static str, &'static str)],
 }
 
-/// Every variant: the unpatched tree, then one per bug.
+/// Every variant: the unpatched tree, then one per bug, then the fixes.
 pub fn variants() -> Vec<PatchSpec> {
     vec![
         PatchSpec {
             name: "fixed",
             about: "the tree as it is",
+            fix: false,
             edits: &[],
         },
         PatchSpec {
             name: "misaligned-pmd",
             about: "dax_fault_check_fallback() without its PMD colour check (the seed's v4.13 bug)",
+            fix: false,
             edits: &[(
                 "if ((vmf->pgoff & PG_PMD_COLOUR) != ((vmf->address >> PAGE_SHIFT) & PG_PMD_COLOUR)) return true;",
                 "/* daxlock: colour check removed */",
@@ -34,6 +38,7 @@ pub fn variants() -> Vec<PatchSpec> {
         PatchSpec {
             name: "downgrade-wake-one",
             about: "grab_mapping_entry() wakes one waiter, not all, after downgrading a PMD entry",
+            fix: false,
             edits: &[(
                 "dax_wake_entry(xas, entry, WAKE_ALL);",
                 "dax_wake_entry(xas, entry, WAKE_NEXT);",
@@ -42,6 +47,7 @@ pub fn variants() -> Vec<PatchSpec> {
         PatchSpec {
             name: "invalidate-wake-one",
             about: "__dax_invalidate_entry() wakes one waiter, not all, after deleting an entry (fixed in 2021, 'dax: Wake up all waiters after invalidating dax entry')",
+            fix: false,
             edits: &[(
                 "put_unlocked_entry(&xas, entry, WAKE_ALL);",
                 "put_unlocked_entry(&xas, entry, WAKE_NEXT);",
@@ -50,9 +56,19 @@ pub fn variants() -> Vec<PatchSpec> {
         PatchSpec {
             name: "lock-entry-exclusive-wait",
             about: "wait_entry_unlocked() (dax_lock_mapping_entry()'s wait) waits exclusively, as before 'dax: Use non-exclusive wait in wait_entry_unlocked()'",
+            fix: false,
             edits: &[(
                 "prepare_to_wait(wq, &ewait.wait, TASK_UNINTERRUPTIBLE); xas_unlock_irq(xas);",
                 "prepare_to_wait_exclusive(wq, &ewait.wait, TASK_UNINTERRUPTIBLE); xas_unlock_irq(xas);",
+            )],
+        },
+        PatchSpec {
+            name: "writeback-waits",
+            about: "dax_writeback_one() resets its xa_state before get_unlocked_entry(), which then waits for the locked dirty entry instead of skipping it: the candidate fix of the fsync skip (README: Findings)",
+            fix: true,
+            edits: &[(
+                "void *old_entry = entry; entry = get_unlocked_entry(xas, 0);",
+                "void *old_entry = entry;\n\t\t/* daxlock fix writeback-waits: look the entry up afresh at this index, so\n\t\t * that get_unlocked_entry() waits for it instead of looking past it. */\n\t\txas_reset(xas);\n\t\tentry = get_unlocked_entry(xas, 0);",
             )],
         },
     ]
@@ -110,6 +126,8 @@ mod tests {
         let spec = PatchSpec {
             name: "x",
             about: "",
+            fix: false,
+            fix: false,
             edits: &[("if (a &&  b) return;", "/* gone */")],
         };
         let text = "x();\n\tif (a &&\n\t    b)\n\t\treturn;\ny();\n";

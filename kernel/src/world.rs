@@ -595,7 +595,12 @@ impl<B: Backend> Hooks for World<B> {
         // Kernel: dax_flush() of page_address(pfn_to_page(pfn)), which the shim makes
         // KADDR_BASE + pfn * 4096.
         let Some(frame) = addr.checked_sub(KADDR_BASE).map(|a| a >> 12) else {
-            self.warn("dax_flush() of an address no page_address() gave", func, 0, false);
+            self.warn(
+                "dax_flush() of an address no page_address() gave",
+                func,
+                0,
+                false,
+            );
             return;
         };
         let pages = size.div_ceil(4096);

@@ -54,6 +54,21 @@ pub trait Target: Send + Sync + 'static {
     fn bug_names(&self) -> Vec<&'static str> {
         crate::dax::bugs::bug_names()
     }
+    /// The candidate fix patches it can apply (`--patch`); none by default.
+    fn patch_names(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+    /// Applies fix patch `name` to the runs that follow (`None`: the code as it
+    /// is); the error is one sentence (no such patch).
+    fn select_patch(&self, name: Option<&str>) -> Result<(), String> {
+        match name {
+            None => Ok(()),
+            Some(n) => Err(format!(
+                "the {} target has no patches (`--patch {n}`); --patch is for a target that has some (README: The kernel target)",
+                self.name()
+            )),
+        }
+    }
     /// One line on what it runs (for reports): `model (v4.13)`, `kernel 6.1.172`.
     fn describe(&self) -> String {
         self.name().to_owned()
@@ -151,6 +166,15 @@ pub fn register(target: Arc<dyn Target>) {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .push(target);
+}
+
+/// Whether some registered target has fix patches (else `--patch` is hidden).
+pub fn any_patches() -> bool {
+    REGISTERED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .any(|t| !t.patch_names().is_empty())
 }
 
 /// The target called `name`: `model`, or a registered one.
