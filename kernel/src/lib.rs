@@ -41,5 +41,5 @@ pub fn unavailable() -> Option<&'static str> {
 /// Registers the kernel target with daxlock's `--target`, when this build has one.
 pub fn register() {
     #[cfg(daxk_kernel)]
-    daxlock::check::target::register(std::sync::Arc::new(KernelTarget));
+    daxlock::check::target::register(std::sync::Arc::new(KernelTarget::default()));
 }

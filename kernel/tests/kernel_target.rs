@@ -50,7 +50,7 @@ mod with_kernel {
         s: &Scenario,
         bugs: Bugs,
     ) -> Result<CheckReport, CheckError> {
-        check_on(&KernelTarget, c, s, bugs, Limits::default())
+        check_on(&KernelTarget::default(), c, s, bugs, Limits::default())
     }
 
     /// The unpatched tree verifies the seed's scenario under loom, random, PCT, the
@@ -116,6 +116,40 @@ mod with_kernel {
         assert_eq!(r.verdict, Verdict::Invariant, "one thread suffices");
     }
 
+    /// The fsync skip (README: Findings): the unpatched tree's fsync returns 0 with
+    /// the store of its own thread unflushed when a read fault through another VMA
+    /// holds the entry lock; with `--patch writeback-waits` the complete, unbounded
+    /// stateful search verifies the scenario. The patch is one at a time, by name.
+    #[test]
+    fn fsync_skips_a_locked_dirty_entry_and_writeback_waits_fixes_it() {
+        let s = scenario("fsync-vs-read-fault");
+        let r = run(&StatefulChecker::default(), &s, Bugs::fixed()).unwrap();
+        assert_eq!(r.verdict, Verdict::Invariant);
+        let f = r.failure.unwrap();
+        assert!(
+            f.details
+                .iter()
+                .any(|d| d.contains("fsync returned 0 but left entry 0x0")),
+            "{:?}",
+            f.details
+        );
+        let patched = KernelTarget::patched("writeback-waits").unwrap();
+        let r = check_on(
+            &patched,
+            &StatefulChecker::default(),
+            &s,
+            Bugs::fixed(),
+            Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
+        assert!(r.complete && r.search.unwrap().complete);
+        let err = KernelTarget::patched("no-such-patch").err().unwrap();
+        assert!(err.contains("unknown kernel patch"), "{err}");
+        let both = daxlock::check::Target::supports(&patched, &s, bug("downgrade-wake-one"));
+        assert!(both.unwrap_err().contains("one patch at a time"));
+    }
+
     /// WAKE_ALL → WAKE_NEXT after grab_mapping_entry()'s PMD downgrade, and after
     /// __dax_invalidate_entry() (the 2021 missed wakeup), each hang.
     #[test]
@@ -167,7 +201,14 @@ mod with_kernel {
             first_failure_only: true,
             ..Limits::default()
         };
-        let stateful = check_on(&KernelTarget, &StatefulChecker::default(), &s, b, first).unwrap();
+        let stateful = check_on(
+            &KernelTarget::default(),
+            &StatefulChecker::default(),
+            &s,
+            b,
+            first,
+        )
+        .unwrap();
         assert_eq!(stateful.verdict, Verdict::Hang);
     }
 
