@@ -13,6 +13,7 @@ spinlock_t daxk_ptl;
 struct page daxk_huge_zero_page = { .pfn = DAXK_HUGE_ZERO_PFN };
 struct folio daxk_huge_zero_folio = { .page = { .pfn = DAXK_HUGE_ZERO_PFN } };
 struct kmem_cache *radix_tree_node_cachep;
+unsigned long daxk_wait_buckets;
 
 /* The file: at a fixed address, because fs/dax.c hashes the xarray's address
  * into the wait table, and the buckets two keys share must not change from one
@@ -109,9 +110,11 @@ struct page *pfn_to_page(unsigned long pfn)
 	return &daxk_huge_zero_page;
 }
 
-/* Starts a new execution: an empty file of `size` bytes, no pages, no nodes. */
-void daxk_reset_common(long long size)
+/* Starts a new execution: an empty file of `size` bytes, no pages, no nodes, a
+ * wait table of `buckets` heads (see daxk_hash_long()). */
+void daxk_reset_common(long long size, unsigned long buckets)
 {
+	daxk_wait_buckets = buckets;
 	struct daxk_file *f = daxk_file();
 	while (daxk_allocs) {
 		struct daxk_alloc *a = daxk_allocs;
@@ -128,6 +131,13 @@ void daxk_reset_common(long long size)
 	xa_init_flags(&f->mapping.i_pages, XA_FLAGS_LOCK_IRQ | XA_FLAGS_ACCOUNT);
 	spin_lock_init(&daxk_ptl);
 	daxk_current = NULL;
+}
+
+/* The wait-table head fs/dax.c's dax_entry_waitqueue() picks for key `index` of
+ * the file (its DAX_WAIT_TABLE_BITS is 12 in every tree built). */
+unsigned long daxk_wait_bucket(unsigned long index)
+{
+	return hash_long((unsigned long)&daxk_mapping()->i_pages ^ index, 12);
 }
 
 void daxk_set_size(long long size)

@@ -242,6 +242,15 @@ void daxk_lockless(const char *what, const char *func);
 /* ---- hashing (include/linux/hash.h) ---- */
 #define GOLDEN_RATIO_64 0x61C8864680B583EBull
 static inline u64 hash_64(u64 val, unsigned int bits) { return val * GOLDEN_RATIO_64 >> (64 - bits); }
-#define hash_long(val, bits) hash_64(val, bits)
+/* The wait table's hash (dax_entry_waitqueue() is its one user): the kernel's,
+ * folded onto the scenario's `wait_buckets` first heads when it asks for fewer than
+ * the table has (daxk_wait_buckets, set per execution; 0 or more: the kernel's). */
+extern unsigned long daxk_wait_buckets;
+static inline u64 daxk_hash_long(u64 val, unsigned int bits)
+{
+	u64 h = hash_64(val, bits);
+	return daxk_wait_buckets && daxk_wait_buckets < (1ULL << bits) ? h % daxk_wait_buckets : h;
+}
+#define hash_long(val, bits) daxk_hash_long(val, bits)
 
 #endif /* DAXK_SHIM_H */

@@ -47,7 +47,8 @@ use world::WaiterFn;
 include!(concat!(env!("OUT_DIR"), "/variants.rs"));
 
 extern "C-unwind" {
-    fn daxk_reset_common(size: i64);
+    fn daxk_reset_common(size: i64, buckets: u64);
+    fn daxk_wait_bucket(index: u64) -> u64;
     fn daxk_set_size(size: i64);
     fn daxk_collect(start: u64, end: u64, out: *mut u64, max: c_int) -> c_int;
     fn daxk_collect_marked(mark: u32, index: *mut u64, value: *mut u64, max: c_int) -> c_int;
@@ -130,7 +131,10 @@ impl<B: Backend> KernelMapping<B> {
             Some(observer),
         ));
         unsafe {
-            daxk_reset_common((config.file.size_pages * 4096) as i64);
+            daxk_reset_common(
+                (config.file.size_pages * 4096) as i64,
+                config.wait_buckets as u64,
+            );
             (v.reset)();
         }
         let world = Arc::new(World::new(mm, v.waiters));
@@ -372,6 +376,18 @@ impl<B: Backend> System<B> for KernelMapping<B> {
         let mut v = self.mm().end_state_violations_of(&tree, &queued, false);
         v.extend(self.world.violations());
         v
+    }
+}
+
+/// The wait-table head the tree's dax_entry_waitqueue() picks for key `index`
+/// when a scenario asks for `wait_buckets` buckets: the kernel's own hash of the
+/// mapping's (fixed) address and the index, folded onto the first `wait_buckets`
+/// of its 4096 heads when that is fewer (README: The kernel target).
+pub fn wait_bucket(index: u64, wait_buckets: usize) -> u64 {
+    let _serial = daxlock::check::runner::serial_guard();
+    unsafe {
+        daxk_reset_common(0, wait_buckets as u64);
+        daxk_wait_bucket(index)
     }
 }
 

@@ -20,7 +20,8 @@ mod kernel;
 pub mod selftest;
 #[cfg(daxk_kernel)]
 pub use kernel::{
-    KernelMapping, KernelTarget, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION, SKIPPED, VARIANTS,
+    wait_bucket, KernelMapping, KernelTarget, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION,
+    SKIPPED, VARIANTS,
 };
 
 /// Why this build has no kernel target, if it has none.

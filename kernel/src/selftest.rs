@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 extern "C-unwind" {
     fn daxk_xarray_selftest(run: *mut u32, passed: *mut u32, log: *mut *const c_char) -> c_int;
-    fn daxk_reset_common(size: i64);
+    fn daxk_reset_common(size: i64, buckets: u64);
 }
 
 /// What one run of the test module found.
@@ -142,7 +142,7 @@ pub fn xarray_selftest() -> Result<XarraySelftest, String> {
             .into_owned()
     };
     // Frees the module's nodes (the shims free them when the next execution starts).
-    unsafe { daxk_reset_common(0) };
+    unsafe { daxk_reset_common(0, 0) };
     if ret == -2 {
         return Err(log);
     }

@@ -150,6 +150,23 @@ mod with_kernel {
         assert!(both.unwrap_err().contains("one patch at a time"));
     }
 
+    /// `wait_buckets` is honoured: keys 0 and 0x200 of the file land in different
+    /// heads of the kernel's 4096 (the 487 and 2808 were another address's),
+    /// and in one head when a scenario asks for one bucket, as
+    /// `keyed-wake-shared-bucket` does; that scenario then verifies on the tree.
+    #[test]
+    fn wait_buckets_make_keys_share_a_head() {
+        use daxlock_kernel::wait_bucket;
+        assert_ne!(wait_bucket(0, 4096), wait_bucket(0x200, 4096));
+        assert!(wait_bucket(0x200, 4096) < 4096);
+        assert_eq!(wait_bucket(0, 1), 0);
+        assert_eq!(wait_bucket(0x200, 1), 0);
+        let s = scenario("keyed-wake-shared-bucket");
+        assert_eq!(s.config.wait_buckets, 1);
+        let r = run(&pct(200), &s, Bugs::fixed()).unwrap();
+        assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
+    }
+
     /// WAKE_ALL → WAKE_NEXT after grab_mapping_entry()'s PMD downgrade, and after
     /// __dax_invalidate_entry() (the 2021 missed wakeup), each hang.
     #[test]
