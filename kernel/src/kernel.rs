@@ -6,8 +6,8 @@ use daxlock::check::Verdict;
 use daxlock::dax::observe::Observer;
 use daxlock::dax::tree::Tree;
 use daxlock::dax::{
-    Access, AccessResult, Bugs, Entry, EntryKind, EntrySize, FaultResult, FaultSize, Mapping,
-    MappingConfig, System, Vma,
+    Access, AccessResult, Bugs, Entry, EntryKind, EntrySize, FaultResult, FaultSize, Harm, Mapping,
+    MappingConfig, System, Truths, Vma,
 };
 use daxlock::scenario::{Op, Scenario};
 use daxlock::sync::Backend;
@@ -226,9 +226,11 @@ impl<B: Backend> System<B> for KernelMapping<B> {
         )
     }
 
-    fn fsync(&self) {
-        self.mm().observe("fsync", Vec::new);
-        self.call(|| unsafe { (self.v.fsync)() });
+    /// Kernel: dax_writeback_mapping_range(), its postcondition checked by
+    /// [`Mapping::fsync_with`](daxlock::dax::Mapping::fsync_with).
+    fn fsync(&self) -> Vec<Harm> {
+        self.mm()
+            .fsync_with(|| self.call(|| unsafe { (self.v.fsync)() }))
     }
 
     /// Kernel: ext4_setattr() under `i_mmap_sem` for writing: i_size, then
@@ -287,15 +289,14 @@ impl<B: Backend> System<B> for KernelMapping<B> {
         self.mm().fault_limit()
     }
 
-    fn end_state_violations(&self) -> Vec<String> {
+    fn end_state_violations(&self) -> Vec<Harm> {
         let tree = self.tree();
         let queued: Vec<u64> = world::waiters(self.v.waiters)
             .into_iter()
             .map(|(_, _, key, _)| key)
             .collect();
-        // A dirty zero entry over a block is how this kernel leaves write(2)'s
-        // invalidation (see `end_state_violations_of`): only mappings count here.
-        self.mm().end_state_violations_of(&tree, &queued, false)
+        let mm = self.mm();
+        mm.end_state_violations_of(&tree, &queued, &mm.truths())
     }
 }
 
@@ -380,6 +381,14 @@ impl Target for KernelTarget {
 
     fn tracks_branches(&self) -> bool {
         false
+    }
+
+    /// As before per-tree truths: read faults are taken to dirty their entries on
+    /// every tree (6.1 does; the kernel side decides per tree).
+    fn truths(&self) -> Truths {
+        Truths {
+            read_faults_leave_entries_clean: false,
+        }
     }
 
     fn bug_names(&self) -> Vec<&'static str> {
