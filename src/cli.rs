@@ -735,14 +735,16 @@ mod tests {
         fn access(&self, addr: u64, _: Access, _: FaultSize) -> AccessResult {
             panic!("broken model: access at {addr:#x}")
         }
-        fn fsync(&self) {}
+        fn fsync(&self) -> Vec<crate::dax::Harm> {
+            Vec::new()
+        }
         fn truncate(&self, _: u64) {}
         fn write(&self, _: u64, _: u64) {}
         fn memory_failure(&self, _: u64) {}
         fn fault_limit(&self) -> usize {
             1
         }
-        fn end_state_violations(&self) -> Vec<String> {
+        fn end_state_violations(&self) -> Vec<crate::dax::Harm> {
             Vec::new()
         }
     }

@@ -7,7 +7,7 @@
 use crate::dax::branch::Branch;
 use crate::dax::bugs::{Bugs, UnknownBug};
 use crate::dax::units::{PAGE_SIZE, PMD_PAGES};
-use crate::dax::{Extent, FileLayout, MappingConfig, Vma};
+use crate::dax::{Check, Extent, FileLayout, MappingConfig, Vma};
 use crate::kind::CheckerKind;
 use crate::verdict::Verdict;
 use serde::Deserialize;
@@ -314,10 +314,15 @@ pub struct ExpectSpec {
     pub verdicts: BTreeMap<String, Verdict>,
     /// Branch names the fixed variant must visit, as written.
     pub visits: Option<Vec<String>>,
+    /// Checks forced on whatever the target's truths say, as written.
+    pub checks: Option<Vec<String>>,
 }
 
 /// The key of `[expect]` that lists branches rather than naming a variant.
 pub const VISITS_KEY: &str = "visits";
+
+/// The key of `[expect]` that forces checks on (`checks = ["read-fault-clean"]`).
+pub const CHECKS_KEY: &str = "checks";
 
 impl<'de> Deserialize<'de> for ExpectSpec {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -325,7 +330,9 @@ impl<'de> Deserialize<'de> for ExpectSpec {
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = ExpectSpec;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a table of variant = \"verdict\" and visits = [branch, ...]")
+                f.write_str(
+                    "a table of variant = \"verdict\", visits = [branch, ...] and checks = [check, ...]",
+                )
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
@@ -335,6 +342,8 @@ impl<'de> Deserialize<'de> for ExpectSpec {
                 while let Some(key) = map.next_key::<String>()? {
                     if key == VISITS_KEY {
                         spec.visits = Some(map.next_value()?);
+                    } else if key == CHECKS_KEY {
+                        spec.checks = Some(map.next_value()?);
                     } else {
                         let verdict = map.next_value()?;
                         spec.verdicts.insert(key, verdict);
@@ -391,6 +400,9 @@ pub struct Scenario {
     /// Branches the fixed variant must visit (`[expect] visits`): the gate fails the
     /// scenario's fixed rows when none of them visited one.
     pub visits: Vec<Branch>,
+    /// Checks forced on whatever the target's truths say (`[expect] checks`): a
+    /// finding row shows a version's behaviour this way.
+    pub checks: Vec<Check>,
     /// Checker settings.
     pub check: CheckConfig,
 }
@@ -455,6 +467,7 @@ impl Scenario {
         check_wait_buckets(f.wait_buckets)?;
         let check = check_checks(&f.check)?;
         let (expect, visits) = check_expect(&f.expect)?;
+        let checks = check_forced(&f.expect)?;
         let config = mapping_config(&f);
         Ok(Scenario {
             name: f.name,
@@ -464,6 +477,7 @@ impl Scenario {
             threads: f.thread.into_iter().map(|t| t.ops).collect(),
             expect,
             visits,
+            checks,
             check,
         })
     }
@@ -564,6 +578,7 @@ fn mapping_config(f: &ScenarioFile) -> MappingConfig {
             })
             .collect(),
         fault_limit: crate::dax::fault::fault_limit(f.thread.iter().map(|t| t.ops.len()).sum()),
+        truths: crate::dax::Truths::default(),
     }
 }
 
@@ -772,6 +787,27 @@ fn check_expect(spec: &ExpectSpec) -> Result<Expectations, Problem> {
     Ok((expect, visits))
 }
 
+/// `[expect] checks`: the checks a scenario forces on, once each.
+fn check_forced(spec: &ExpectSpec) -> Result<Vec<Check>, Problem> {
+    let mut checks = Vec::new();
+    for name in spec.checks.iter().flatten() {
+        let c = Check::from_name(name).ok_or_else(|| {
+            let known: Vec<&str> = Check::ALL.iter().map(|c| c.name()).collect();
+            problem(
+                Loc::Expect(CHECKS_KEY.into()),
+                format!(
+                    "[expect] checks: unknown check `{name}` (known: {})",
+                    known.join(", ")
+                ),
+            )
+        })?;
+        if !checks.contains(&c) {
+            checks.push(c);
+        }
+    }
+    Ok(checks)
+}
+
 /// Reads every `*.toml` under `dir`, sorted by file name. A folder that cannot be
 /// read or holds no `*.toml` is an error, as are two files of one scenario name.
 pub fn load_catalogue(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
@@ -955,6 +991,10 @@ misaligned-pmd = "hang"
             (
                 SEED.replace("fixed = \"verified\"", "visits = [\"grab-wait\"]"),
                 "[expect] visits is checked on the fixed variant",
+            ),
+            (
+                SEED.replace("[expect]\n", "[expect]\nchecks = [\"read-fault-dirty\"]\n"),
+                "x.toml:15: [expect] checks: unknown check `read-fault-dirty` (known: read-fault-clean)",
             ),
         ];
         for (text, want) in cases {

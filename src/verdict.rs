@@ -1,5 +1,6 @@
 //! Verdicts: what one check of one scenario concluded.
 
+use crate::dax::HarmKind;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -15,11 +16,25 @@ pub enum Verdict {
     Incomplete,
     /// A kernel WARN condition fired (execution went on), nothing worse.
     Warning,
+    /// A dirty entry covers no unflushed store and no writable mapping (a read fault
+    /// tagged it dirty, say): fsync does needless work. Checked only where the
+    /// target's truths say read faults leave entries clean, or a scenario forces it.
+    #[serde(rename = "spurious-dirty")]
+    SpuriousDirty,
     /// A fault got SIGBUS inside the file (not explained by end of file).
     Sigbus,
     /// An end-state or tree invariant broke: an entry left locked, a waiter left
     /// queued, PMD and PTE entries overlapping, page table disagreeing with the tree.
     Invariant,
+    /// A virtual page maps other storage than the block map gives its file page, or
+    /// the zero page over an allocated block: the process sees the wrong data.
+    #[serde(rename = "wrong-page")]
+    WrongPage,
+    /// fsync returned without flushing a store made before it began (or returned an
+    /// error), or a writable mapping of storage sits on a clean entry at the end (the
+    /// next fsync cannot find it).
+    #[serde(rename = "lost-write")]
+    LostWrite,
     /// A thread sleeps forever: loom's or shuttle's deadlock detection, or the
     /// real-thread watchdog.
     Hang,
@@ -27,12 +42,15 @@ pub enum Verdict {
 
 impl Verdict {
     /// Every verdict, best first.
-    pub const ALL: [Verdict; 6] = [
+    pub const ALL: [Verdict; 9] = [
         Verdict::Verified,
         Verdict::Incomplete,
         Verdict::Warning,
+        Verdict::SpuriousDirty,
         Verdict::Sigbus,
         Verdict::Invariant,
+        Verdict::WrongPage,
+        Verdict::LostWrite,
         Verdict::Hang,
     ];
 
@@ -42,9 +60,24 @@ impl Verdict {
             Verdict::Verified => "verified",
             Verdict::Incomplete => "incomplete",
             Verdict::Warning => "warning",
+            Verdict::SpuriousDirty => "spurious-dirty",
             Verdict::Sigbus => "sigbus",
             Verdict::Invariant => "invariant",
+            Verdict::WrongPage => "wrong-page",
+            Verdict::LostWrite => "lost-write",
             Verdict::Hang => "hang",
+        }
+    }
+}
+
+/// The verdict a harm of this kind gives an execution.
+impl From<HarmKind> for Verdict {
+    fn from(kind: HarmKind) -> Self {
+        match kind {
+            HarmKind::SpuriousDirty => Verdict::SpuriousDirty,
+            HarmKind::Invariant => Verdict::Invariant,
+            HarmKind::WrongPage => Verdict::WrongPage,
+            HarmKind::LostWrite => Verdict::LostWrite,
         }
     }
 }
@@ -75,5 +108,27 @@ mod tests {
         assert_eq!(Verdict::ALL.iter().max(), Some(&Verdict::Hang));
         assert!(Verdict::Warning < Verdict::Invariant);
         assert_eq!(Verdict::Sigbus.to_string(), "sigbus");
+    }
+
+    /// The new verdicts sit where their harm ranks, read back by name, and serialize
+    /// as they print.
+    #[test]
+    fn harm_verdicts_rank_and_round_trip() {
+        assert!(Verdict::Warning < Verdict::SpuriousDirty);
+        assert!(Verdict::SpuriousDirty < Verdict::Sigbus);
+        assert!(Verdict::Invariant < Verdict::WrongPage);
+        assert!(Verdict::WrongPage < Verdict::LostWrite);
+        assert!(Verdict::LostWrite < Verdict::Hang);
+        for v in Verdict::ALL {
+            assert_eq!(v.as_str().parse::<Verdict>(), Ok(v));
+            let json = serde_json::to_string(&v).unwrap();
+            assert_eq!(json, format!("\"{v}\""));
+        }
+        for k in HarmKind::ALL {
+            assert!(Verdict::ALL.contains(&Verdict::from(k)));
+        }
+        let mut kinds = HarmKind::ALL.map(Verdict::from).to_vec();
+        kinds.sort();
+        assert_eq!(kinds, HarmKind::ALL.map(Verdict::from));
     }
 }

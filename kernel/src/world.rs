@@ -164,41 +164,9 @@ pub(crate) struct World<B: Backend> {
     /// (C memory changes only under a lock).
     cached: Mutex<Option<u64>>,
     waiters: Waiters,
-    /// Every dax_flush() of this execution, in order, as (first frame, frames).
-    flushes: Mutex<Vec<(u64, u64)>>,
-    /// Violations found during the execution (reported at its end).
-    violations: Mutex<Vec<String>>,
 }
 
 impl<B: Backend> World<B> {
-    /// Records a violation the end-state check reports.
-    pub fn violation(&self, what: String) {
-        self.violations
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(what);
-    }
-
-    /// The violations recorded so far.
-    pub fn violations(&self) -> Vec<String> {
-        self.violations
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    /// How many flushes this execution has made so far.
-    pub fn flush_count(&self) -> usize {
-        self.flushes.lock().unwrap_or_else(|p| p.into_inner()).len()
-    }
-
-    /// Whether a flush since the `since`-th covered `frame`.
-    pub fn flushed_since(&self, since: usize, frame: u64) -> bool {
-        self.flushes.lock().unwrap_or_else(|p| p.into_inner())[since..]
-            .iter()
-            .any(|&(first, n)| (first..first + n).contains(&frame))
-    }
-
     /// A world over `mm`; `waiters` lists the variant's queued waiters.
     pub fn new(mm: Arc<Mapping<B>>, waiters: Waiters) -> Self {
         World {
@@ -209,8 +177,6 @@ impl<B: Backend> World<B> {
             fingerprint: TypeId::of::<B>() == TypeId::of::<Stateful>(),
             cached: Mutex::new(None),
             waiters,
-            flushes: Mutex::new(Vec::new()),
-            violations: Mutex::new(Vec::new()),
         }
     }
 
@@ -603,19 +569,7 @@ impl<B: Backend> Hooks for World<B> {
             );
             return;
         };
-        let pages = size.div_ceil(4096);
-        self.flushes
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((frame, pages));
-        self.event(
-            "flush",
-            vec![
-                ("frame", Value::from(frame)),
-                ("pages", Value::from(pages)),
-                ("in", Value::from(func.to_owned())),
-            ],
-        );
+        self.mm.record_flush(frame, size.div_ceil(4096));
     }
 
     fn iomap_begin(&self, pos: u64, len: u64, write: bool) -> (u64, u64, i32) {

@@ -10,7 +10,7 @@ use super::settings::Settings;
 use super::stateful::SearchStats;
 use super::target::{Model, SystemMaker, Target};
 use super::trace::{Event, Recorder};
-use crate::dax::{Access, AccessResult, Bugs, MappingConfig, System};
+use crate::dax::{Access, AccessResult, Bugs, Harm, HarmKind, MappingConfig, System};
 use crate::kind::CheckerKind;
 use crate::scenario::{Op, Scenario};
 use crate::sync::Backend;
@@ -332,11 +332,28 @@ impl CheckError {
     }
 }
 
-/// What one execution's threads reported.
+/// What one execution's threads reported: harms by kind, as the checks that found
+/// them classed them, and spurious SIGBUSes.
 #[derive(Debug, Default, Hash)]
 struct ExecOutcome {
-    violations: Vec<String>,
+    harms: Vec<Harm>,
     sigbus: Vec<String>,
+}
+
+impl ExecOutcome {
+    /// The worst verdict this execution earns (none for a clean one, warnings
+    /// aside), with the details of the failures of that verdict.
+    fn worst(self) -> Option<(Verdict, Vec<String>)> {
+        let mut found: Vec<(Verdict, String)> = self
+            .harms
+            .into_iter()
+            .map(|h| (Verdict::from(h.kind), h.text))
+            .chain(self.sigbus.into_iter().map(|t| (Verdict::Sigbus, t)))
+            .collect();
+        let worst = found.iter().map(|(v, _)| *v).max()?;
+        found.retain(|(v, _)| *v == worst);
+        Some((worst, found.into_iter().map(|(_, t)| t).collect()))
+    }
 }
 
 /// Runs one thread's operations; returns problems it met.
@@ -349,22 +366,31 @@ fn run_ops<B: Backend>(m: &dyn System<B>, ops: &[Op]) -> ExecOutcome {
             Op::Fault { addr, size, write } => {
                 match m.access(addr, Access::from_write(write), size) {
                     AccessResult::Mapped { .. } => {}
+                    AccessResult::WrongPage {
+                        mapped, expected, ..
+                    } => out.harms.push(Harm::new(
+                        HarmKind::WrongPage,
+                        format!(
+                            "access at {addr:#x} went through a mapping of frame {mapped:#x} where the block map gives {}",
+                            expected.map_or("a hole".to_owned(), |e| format!("frame {e:#x}"))
+                        ),
+                    )),
                     AccessResult::Sigbus { spurious: false } => return out,
                     AccessResult::Sigbus { spurious: true } => {
                         out.sigbus
                             .push(format!("SIGBUS at {addr:#x} inside the file"));
                         return out;
                     }
-                    AccessResult::NoProgress => out.violations.push(format!(
+                    AccessResult::NoProgress => out.harms.push(Harm::invariant(format!(
                         "access at {addr:#x} made no progress after {} faults",
                         m.fault_limit()
-                    )),
-                    AccessResult::NoVma => {
-                        out.violations.push(format!("no VMA contains {addr:#x}"))
-                    }
+                    ))),
+                    AccessResult::NoVma => out
+                        .harms
+                        .push(Harm::invariant(format!("no VMA contains {addr:#x}"))),
                 }
             }
-            Op::Fsync => m.fsync(),
+            Op::Fsync => out.harms.extend(m.fsync()),
             Op::Truncate { size_pages } => m.truncate(size_pages),
             Op::Write { pgoff, pages } => m.write(pgoff, pages),
             Op::MemoryFailure { pgoff } => m.memory_failure(pgoff),
@@ -403,13 +429,13 @@ fn execute<B: Backend>(
     for h in handles {
         match B::join(h) {
             Ok(o) => {
-                outcome.violations.extend(o.violations);
+                outcome.harms.extend(o.harms);
                 outcome.sigbus.extend(o.sigbus);
             }
             Err(payload) => std::panic::resume_unwind(payload),
         }
     }
-    outcome.violations.extend(m.end_state_violations());
+    outcome.harms.extend(m.end_state_violations());
     outcome
 }
 
@@ -435,7 +461,7 @@ impl Collector {
     /// Records one finished execution; true when it is the first of its verdict.
     fn record(&mut self, outcome: ExecOutcome, recorder: &Recorder) -> bool {
         self.executions += 1;
-        let clean = outcome.violations.is_empty() && outcome.sigbus.is_empty();
+        let clean = outcome.harms.is_empty() && outcome.sigbus.is_empty();
         if clean && !recorder.has_warning() {
             return false;
         }
@@ -445,10 +471,8 @@ impl Collector {
             .filter(|e| e.is_warning())
             .map(Event::warning_text)
             .collect();
-        let (verdict, details) = if !outcome.violations.is_empty() {
-            (Verdict::Invariant, outcome.violations)
-        } else if !outcome.sigbus.is_empty() {
-            (Verdict::Sigbus, outcome.sigbus)
+        let (verdict, details) = if let Some(worst) = outcome.worst() {
+            worst
         } else if !warnings.is_empty() {
             (Verdict::Warning, Vec::new())
         } else {
@@ -578,8 +602,13 @@ pub fn check_on<C: Checker>(
     let recorder = Recorder::new(C::Backend::thread_name, C::Backend::REAL_THREADS);
     super::trace::install();
     let collector = Arc::new(Mutex::new(Collector::default()));
+    let truths = scenario
+        .checks
+        .iter()
+        .fold(target.truths(), |t, c| t.forcing(*c));
     let config = Arc::new(MappingConfig {
         bugs,
+        truths,
         ..scenario.config.clone()
     });
     let threads = Arc::new(scenario.threads.clone());

@@ -69,6 +69,12 @@ pub trait Target: Send + Sync + 'static {
             )),
         }
     }
+    /// What the code it runs guarantees, which decides the end-state checks that
+    /// run on it (a scenario may force more with `[expect] checks`). Default: the
+    /// model's.
+    fn truths(&self) -> crate::dax::Truths {
+        crate::dax::Truths::default()
+    }
     /// One line on what it runs (for reports): `model (v4.13)`, `kernel 6.1.172`.
     fn describe(&self) -> String {
         self.name().to_owned()

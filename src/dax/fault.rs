@@ -8,6 +8,7 @@
 use super::branch::Branch;
 use super::entry::{EntryKind, EntrySize};
 use super::file::{Block, Vma};
+use super::harm::{Harm, HarmKind};
 use super::mapping::{dax_event, Held, Invalidate, Mapping};
 use super::pagetable::{Pte, Target};
 use super::units::{
@@ -97,6 +98,16 @@ pub enum AccessResult {
         /// Not explained by end of file.
         spurious: bool,
     },
+    /// The address is mapped, but to device frame `mapped` where the block map gives
+    /// its file page `expected` (`None`: a hole): the process sees the wrong data.
+    WrongPage {
+        /// Faults taken.
+        faults: usize,
+        /// The frame mapped.
+        mapped: u64,
+        /// The frame the block map gives (None: a hole).
+        expected: Option<u64>,
+    },
     /// [`fault_limit`] faults and still not mapped.
     NoProgress,
     /// No VMA contains the address (a SIGSEGV).
@@ -136,17 +147,42 @@ impl<B: Backend> Mapping<B> {
             return AccessResult::NoVma;
         };
         let (write, huge) = (access.is_store(), size == FaultSize::Pmd);
-        for faults in 0..self.fault_limit {
-            let (present, pmd_none, huge_ro) = B::locked(&self.pt, |pt| {
+        let mut faults = 0;
+        loop {
+            // Kernel: the MMU walks the page table; a store through a writable
+            // mapping of storage completes here (into the CPU cache).
+            let (done, pmd_none, huge_ro) = B::locked(&self.pt, |pt| {
+                let found = pt.lookup_frame(addr);
                 let huge_ro = pt
                     .slot(addr)
                     .and_then(|s| s.huge)
                     .is_some_and(|h| !h.writable);
-                (pt.lookup(addr), pt.pmd_none(addr), huge_ro)
+                let done = match found {
+                    Some((p, frame)) if !write || p.writable => {
+                        if let (Some(f), true, true) = (frame, write, vma.shared) {
+                            pt.record_store(f);
+                        }
+                        Some(frame.and_then(|f| self.wrong_frame(&vma, addr, f)))
+                    }
+                    _ => None,
+                };
+                (done, pt.pmd_none(addr), huge_ro)
             });
-            if present.is_some_and(|p| !write || p.writable) {
-                return AccessResult::Mapped { faults };
+            match done {
+                Some(None) => return AccessResult::Mapped { faults },
+                Some(Some((mapped, expected))) => {
+                    return AccessResult::WrongPage {
+                        faults,
+                        mapped,
+                        expected,
+                    }
+                }
+                None => {}
             }
+            if faults == self.fault_limit {
+                break;
+            }
+            faults += 1;
             dax_event!(self, "fault", addr = addr, write = write);
             let mut result = FaultResult::Fallback;
             if huge && (pmd_none || (write && huge_ro)) {
@@ -170,14 +206,32 @@ impl<B: Backend> Mapping<B> {
                 let i_size = B::read(&self.i_mmap);
                 result = pte_fault(&vma, addr, write, *i_size);
             }
-            match result {
-                FaultResult::Sigbus { spurious } => return AccessResult::Sigbus { spurious },
-                FaultResult::Done => return AccessResult::Mapped { faults: faults + 1 },
-                FaultResult::Retry | FaultResult::Fallback => {}
+            // Done or retry alike (kernel: VM_FAULT_NOPAGE): the access looks at the
+            // page table again, as the CPU retries the instruction.
+            if let FaultResult::Sigbus { spurious } = result {
+                return AccessResult::Sigbus { spurious };
             }
         }
         dax_event!(self, "no-progress", addr = addr);
         AccessResult::NoProgress
+    }
+
+    /// The content check of one mapped page of storage, run under the page-table
+    /// lock: `Some((mapped, expected))` when `addr` maps device frame `mapped` but the
+    /// block map gives its file page `expected` (`None`: a hole). Judged from the
+    /// block map, not the tree.
+    ///
+    /// Reading the block map under the page-table lock sees no torn state: truncate
+    /// zaps every mapping past the new end before it frees their blocks (under
+    /// `i_mmap_sem`, which faults take, so none maps them again), and write(2) only
+    /// allocates holes, so a block, once a page maps it, stays the file page's until
+    /// the mapping is gone. (A zero page over a freshly allocated block is not
+    /// checked here: write(2) allocates before it unmaps, and a read racing with the
+    /// write may see the hole's zeros; the end state checks it.)
+    fn wrong_frame(&self, vma: &Vma, addr: u64, mapped: u64) -> Option<(u64, Option<u64>)> {
+        let index = vma.index_of(addr);
+        let expected = B::locked(&self.fs, |fs| fs.frame_of(index));
+        (expected != Some(mapped)).then_some((mapped, expected))
     }
 
     /// The block for `pages` pages at `index`. Kernel: iomap_begin().
@@ -388,18 +442,83 @@ impl<B: Backend> Mapping<B> {
         FaultResult::Done
     }
 
-    /// Writes back every dirty entry.
+    /// Writes back every dirty entry, then checks fsync's postcondition (see
+    /// [`Mapping::fsync_with`]).
     ///
     /// Kernel: dax_writeback_mapping_range() (fsync / msync); it does not take
     /// `i_mmap_sem`, so it interleaves with faults.
-    pub fn fsync(&self) {
+    pub fn fsync(&self) -> Vec<Harm> {
+        self.fsync_with(|| {
+            let dirty: Vec<_> = B::locked(&self.tree, |t| {
+                t.iter().filter(|(_, e)| e.dirty).collect::<Vec<_>>()
+            });
+            for (slot, e) in dirty {
+                self.writeback_one(slot, e);
+            }
+            0
+        })
+    }
+
+    /// fsync with its writeback passed in (the model's walk, or the kernel target's
+    /// dax_writeback_mapping_range()), and its postcondition checked: `writeback`
+    /// returns 0, and every device frame holding a store not yet flushed when fsync
+    /// began has been flushed since ([`Mapping::record_flush`]), unless its block was
+    /// freed meanwhile (a truncate owes it nothing). Every failure is a
+    /// [`HarmKind::LostWrite`].
+    ///
+    /// Kernel: vfs_fsync_range() → ext4_sync_file() → dax_writeback_mapping_range();
+    /// the promise is fsync(2)'s: data written before the call is on media when it
+    /// returns 0.
+    pub fn fsync_with(&self, writeback: impl FnOnce() -> i32) -> Vec<Harm> {
         dax_event!(self, "fsync");
-        let dirty: Vec<_> = B::locked(&self.tree, |t| {
-            t.iter().filter(|(_, e)| e.dirty).collect::<Vec<_>>()
-        });
-        for (slot, e) in dirty {
-            self.writeback_one(slot, e);
+        let before = B::locked(&self.pt, |pt| pt.unflushed());
+        let ret = writeback();
+        let mut out = Vec::new();
+        if ret != 0 {
+            out.push(Harm::new(
+                HarmKind::LostWrite,
+                format!("fsync returned {ret}"),
+            ));
         }
+        if before.is_empty() {
+            return out;
+        }
+        let missed = B::locked(&self.pt, |pt| {
+            before
+                .iter()
+                .filter(|(f, g)| !pt.flushed_since(*f, *g))
+                .map(|(f, _)| *f)
+                .collect::<Vec<_>>()
+        });
+        if missed.is_empty() {
+            return out;
+        }
+        let kept = B::locked(&self.fs, |fs| {
+            missed
+                .iter()
+                .filter_map(|f| fs.index_of_frame(*f).map(|i| (*f, i)))
+                .collect::<Vec<_>>()
+        });
+        for (frame, index) in kept {
+            dax_event!(self, "lost-write", frame = frame, index = index);
+            out.push(Harm::new(
+                HarmKind::LostWrite,
+                format!(
+                    "fsync returned {ret} but the store to file page {index:#x} (frame {frame:#x}) made before it began was never flushed"
+                ),
+            ));
+        }
+        out
+    }
+
+    /// Device frames `[first_frame, first_frame + frames)` are written back from the
+    /// CPU caches: every store to them so far is durable.
+    ///
+    /// Kernel: dax_flush() → arch_wb_cache_pmem() (the kernel target's flush hook
+    /// calls this).
+    pub fn record_flush(&self, first_frame: u64, frames: u64) {
+        B::locked(&self.pt, |pt| pt.record_flush(first_frame, frames));
+        dax_event!(self, "flush", frame = first_frame, frames = frames);
     }
 
     /// Truncates the file to `size_pages`, under `i_mmap_sem` held for writing.

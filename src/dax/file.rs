@@ -106,6 +106,14 @@ impl FsState {
         (index < start + pages).then(|| frame + (index - start))
     }
 
+    /// The file page stored at device frame `frame`, if a block holds it.
+    pub fn index_of_frame(&self, frame: u64) -> Option<u64> {
+        self.extents
+            .iter()
+            .find(|(_, (pages, f))| (*f..*f + *pages).contains(&frame))
+            .map(|(start, (_, f))| start + (frame - f))
+    }
+
     /// Whether file page `index` has a block.
     pub fn is_allocated(&self, index: u64) -> bool {
         self.frame_of(index).is_some()

@@ -1,13 +1,18 @@
 //! What must hold once every thread of a scenario has finished.
 
-use super::entry::{EntryKind, EntrySize};
+use super::entry::{Entry, EntryKind, EntrySize};
+use super::file::{FsState, Vma};
+use super::harm::{Harm, HarmKind, Truths};
 use super::mapping::Mapping;
-use super::pagetable::Target;
+use super::pagetable::{Pte, Target};
+use super::units::PAGE_SIZE;
 use crate::sync::Backend;
 
 impl<B: Backend> Mapping<B> {
-    /// Every end-state invariant this mapping breaks, as sentences. Empty when all
-    /// hold. Call it only when no thread is inside the mapping. Each stands for a harm:
+    /// Every end-state check this mapping fails, each with its class of harm. Empty
+    /// when all hold. Call it only when no thread is inside the mapping.
+    ///
+    /// [`HarmKind::Invariant`], the protocol's bookkeeping, each standing for a harm:
     ///
     /// - no entry is left locked (harm: the next fault or fsync on it sleeps forever);
     ///   no waiter is left queued (harm: a thread that never returned);
@@ -20,50 +25,76 @@ impl<B: Backend> Mapping<B> {
     ///   entry or on a hole (harm: writeback cannot find a dirty page through the
     ///   tree, so an fsync loses it; a later fault maps other storage than the
     ///   process sees);
-    /// - no zero entry and no zero-page mapping covers an allocated block (harm: a
-    ///   read returns zeros over written data).
-    pub fn end_state_violations(&self) -> Vec<String> {
+    /// - where read faults leave entries clean ([`Truths`]), no zero entry covers an
+    ///   allocated block (harm: write(2)'s invalidation was lost).
+    ///
+    /// [`HarmKind::WrongPage`], judged from the block map, not the tree: each mapped
+    /// virtual page (each 4 KiB of a huge mapping) maps the frame the block map gives
+    /// its file page; the zero page only over a hole; a private copy is exempt.
+    ///
+    /// [`HarmKind::LostWrite`]: every writable mapping of storage in a shared VMA lies
+    /// on a dirty entry (else the next fsync cannot find its stores).
+    ///
+    /// [`HarmKind::SpuriousDirty`], where read faults leave entries clean: a dirty
+    /// entry covers a frame with an unflushed store or a writable mapping (a dirty
+    /// zero entry never does).
+    pub fn end_state_violations(&self) -> Vec<Harm> {
         let tree = B::lock(&self.tree).clone();
         let queued: Vec<u64> = self.waits.queued().iter().map(|k| k.index).collect();
-        self.end_state_violations_of(&tree, &queued, true)
+        self.end_state_violations_of(&tree, &queued, &self.truths)
     }
 
     /// [`Mapping::end_state_violations`] for another page tree and wait table (the
-    /// kernel target's, read out of its C state), with this mapping's file and page
-    /// tables: `queued` holds the key index of every waiter left queued.
-    ///
-    /// `zero_entry_over_block` says whether a zero entry over an allocated block is a
-    /// failure by itself. The model (v4.13) keeps read-fault entries clean, so
-    /// write(2)'s invalidation deletes them and one left behind means a lost
-    /// invalidation. Kernels from about 5.x to 6.2 tag every non-synchronous fault's
-    /// entry dirty, read faults included, so the invalidation skips a zero entry by
-    /// design: it only unmaps it, and the next fault replaces it. There the harm is a
-    /// zero page *mapped* over the block, which the page-table checks still report.
+    /// kernel target's, read out of its C state), with this mapping's file, page
+    /// tables and CPU-cache state: `queued` holds the key index of every waiter left
+    /// queued. `truths` says which guarantees the code under check makes (see
+    /// [`Truths`]): the checks of a guarantee run only where it holds.
     pub fn end_state_violations_of(
         &self,
         tree: &super::tree::Tree,
         queued: &[u64],
-        zero_entry_over_block: bool,
-    ) -> Vec<String> {
+        truths: &Truths,
+    ) -> Vec<Harm> {
         let mut out = Vec::new();
         let fs = B::lock(&self.fs).clone();
         let pt = B::lock(&self.pt).clone();
+        let bad = |out: &mut Vec<Harm>, text: String| out.push(Harm::invariant(text));
         for (slot, e) in tree.iter() {
             if e.locked {
-                out.push(format!("entry {e} at {slot:#x} left locked"));
+                bad(&mut out, format!("entry {e} at {slot:#x} left locked"));
             }
-            if zero_entry_over_block && e.kind == EntryKind::Zero {
+            let clean_reads = truths.read_faults_leave_entries_clean;
+            if clean_reads && e.kind == EntryKind::Zero {
                 if let Some(i) = fs.any_allocated(slot, e.size.pages()) {
-                    out.push(format!(
-                        "zero entry at {slot:#x} covers allocated block {i:#x}"
+                    bad(
+                        &mut out,
+                        format!("zero entry at {slot:#x} covers allocated block {i:#x}"),
+                    );
+                }
+            }
+            if clean_reads && e.dirty {
+                let needed = match e.kind {
+                    EntryKind::Mapped { frame } => {
+                        pt.any_unflushed(frame, e.size.pages())
+                            || pt.maps_writable(frame, e.size.pages())
+                    }
+                    _ => false,
+                };
+                if !needed {
+                    out.push(Harm::new(
+                        HarmKind::SpuriousDirty,
+                        format!(
+                            "dirty {} entry at {slot:#x} covers no unflushed store and no writable mapping",
+                            e.kind.as_str()
+                        ),
                     ));
                 }
             }
         }
         for index in queued {
-            out.push(format!("waiter on key {index:#x} left queued"));
+            bad(&mut out, format!("waiter on key {index:#x} left queued"));
         }
-        out.extend(tree.overlaps());
+        out.extend(tree.overlaps().into_iter().map(Harm::invariant));
         for (base, slot) in pt.slots() {
             let Some(vma) = self.find_vma(base).or_else(|| {
                 let first = slot.ptes.as_ref().and_then(|t| t.keys().next().copied());
@@ -73,10 +104,14 @@ impl<B: Backend> Mapping<B> {
             };
             if let Some(h) = slot.huge {
                 if slot.ptes.is_some() {
-                    out.push(format!("huge mapping and PTE table both at {base:#x}"));
+                    bad(
+                        &mut out,
+                        format!("huge mapping and PTE table both at {base:#x}"),
+                    );
                 }
                 let fb = vma.index_of(base);
-                let ok = match (tree.lookup(fb), h.target) {
+                let entry = tree.lookup(fb);
+                let ok = match (entry, h.target) {
                     (Some((s, e)), t) if s == fb && e.size == EntrySize::Pmd => {
                         matches!((e.kind, t), (EntryKind::Zero, Target::Zero))
                             || matches!((e.kind, t), (EntryKind::Mapped { frame }, Target::Frame(f)) if frame == f)
@@ -84,18 +119,15 @@ impl<B: Backend> Mapping<B> {
                     _ => false,
                 };
                 if !ok {
-                    out.push(format!(
-                        "huge mapping at {base:#x} (file {fb:#x}) has no matching PMD entry"
-                    ));
+                    bad(
+                        &mut out,
+                        format!(
+                            "huge mapping at {base:#x} (file {fb:#x}) has no matching PMD entry"
+                        ),
+                    );
                 }
-                if h.target == Target::Zero {
-                    if let Some(i) = (fb..fb + EntrySize::Pmd.pages()).find(|i| fs.is_allocated(*i))
-                    {
-                        out.push(format!(
-                            "huge zero page at {base:#x} covers allocated block {i:#x}"
-                        ));
-                    }
-                }
+                content(&mut out, &fs, base, fb, h.target, EntrySize::Pmd.pages());
+                durable(&mut out, &vma, base, fb, h, entry);
             }
             for (addr, p) in slot.ptes.iter().flatten() {
                 let Some(v) = self.find_vma(*addr) else {
@@ -110,7 +142,7 @@ impl<B: Backend> Mapping<B> {
                     // (write(2)'s invalidation does this, in the kernel too). Harmless
                     // while the block is a hole: reads see the hole's zeros, a store
                     // faults and maps storage, a write(2) unmaps its range. Over an
-                    // allocated block it is harm, reported just below.
+                    // allocated block it is harm, reported by the content check.
                     (Target::Zero, None) => true,
                     (Target::Frame(f), Some((s, e))) => {
                         matches!(e.kind, EntryKind::Mapped { frame } if frame + (index - s) == f)
@@ -118,17 +150,63 @@ impl<B: Backend> Mapping<B> {
                     _ => false,
                 };
                 if !ok {
-                    out.push(format!(
-                        "mapping at {addr:#x} (file {index:#x}) disagrees with the tree"
-                    ));
+                    bad(
+                        &mut out,
+                        format!("mapping at {addr:#x} (file {index:#x}) disagrees with the tree"),
+                    );
                 }
-                if p.target == Target::Zero && fs.is_allocated(index) {
-                    out.push(format!(
-                        "zero page at {addr:#x} covers allocated block {index:#x}"
-                    ));
-                }
+                content(&mut out, &fs, *addr, index, p.target, 1);
+                durable(&mut out, &v, *addr, index, *p, entry);
             }
         }
         out
+    }
+}
+
+/// The content check of one mapping of `pages` pages at `addr` (file page `index`
+/// on): storage must be the frames the block map gives those file pages, the zero
+/// page only over holes; a private copy is exempt. Judged from the block map alone.
+fn content(out: &mut Vec<Harm>, fs: &FsState, addr: u64, index: u64, target: Target, pages: u64) {
+    let wrong = match target {
+        Target::Anon => None,
+        Target::Zero => (index..index + pages)
+            .find(|i| fs.is_allocated(*i))
+            .map(|i| format!("zero page at {addr:#x} covers allocated block {i:#x}")),
+        Target::Frame(f) => (0..pages)
+            .find(|k| fs.frame_of(index + k) != Some(f + k))
+            .map(|k| {
+                let given = fs
+                    .frame_of(index + k)
+                    .map_or("a hole".to_owned(), |g| format!("frame {g:#x}"));
+                format!(
+                    "mapping at {:#x} maps frame {:#x} where the block map gives file page {:#x} {given}",
+                    addr + k * PAGE_SIZE,
+                    f + k,
+                    index + k
+                )
+            }),
+    };
+    out.extend(wrong.map(|t| Harm::new(HarmKind::WrongPage, t)));
+}
+
+/// The durability check of one mapping: a writable mapping of storage in a shared
+/// VMA must lie on a dirty entry, or the next fsync cannot find what is stored
+/// through it.
+fn durable(
+    out: &mut Vec<Harm>,
+    vma: &Vma,
+    addr: u64,
+    index: u64,
+    p: Pte,
+    entry: Option<(u64, Entry)>,
+) {
+    if !(vma.shared && p.writable && matches!(p.target, Target::Frame(_))) {
+        return;
+    }
+    if !entry.is_some_and(|(_, e)| e.dirty) {
+        out.push(Harm::new(
+            HarmKind::LostWrite,
+            format!("writable mapping at {addr:#x} (file {index:#x}) lies on no dirty entry: fsync cannot find its stores"),
+        ));
     }
 }

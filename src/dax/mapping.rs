@@ -12,6 +12,7 @@ use super::branch::Branch;
 use super::bugs::Bugs;
 use super::entry::{Entry, EntryKind, EntrySize};
 use super::file::{FileLayout, FsState, Vma};
+use super::harm::Truths;
 use super::observe::{Observer, Value};
 use super::pagetable::PageTable;
 use super::tree::Tree;
@@ -61,6 +62,9 @@ pub struct MappingConfig {
     /// Faults one access may take before it counts as making no progress (see
     /// [`fault_limit`](super::fault::fault_limit)).
     pub fault_limit: usize,
+    /// What the code under check guarantees: which end-state checks run (the
+    /// runner sets the target's, with any the scenario forces).
+    pub truths: Truths,
 }
 
 impl MappingConfig {
@@ -75,6 +79,7 @@ impl MappingConfig {
             },
             vmas,
             fault_limit: super::fault::fault_limit(1),
+            truths: Truths::default(),
         }
     }
 }
@@ -117,7 +122,9 @@ pub struct Mapping<B: Backend> {
     pub(crate) i_mmap: B::RwLock<u64>,
     pub(crate) vmas: Vec<Vma>,
     pub(crate) fault_limit: usize,
-    /// Kernel: the page tables with their page-table lock.
+    pub(crate) truths: Truths,
+    /// Kernel: the page tables with their page-table lock, and the CPU caches' state
+    /// of the frames they map.
     pub(crate) pt: B::Mutex<PageTable>,
     /// Who hears the protocol events, if anyone (see [`super::observe`]).
     observer: Option<Arc<dyn Observer>>,
@@ -141,6 +148,7 @@ impl<B: Backend> Mapping<B> {
             i_mmap: B::rwlock(config.file.size_pages),
             vmas: config.vmas.clone(),
             fault_limit: config.fault_limit,
+            truths: config.truths,
             pt: B::mutex(PageTable::default()),
         }
     }
@@ -165,6 +173,11 @@ impl<B: Backend> Mapping<B> {
     /// Faults one access may take before it counts as making no progress.
     pub fn fault_limit(&self) -> usize {
         self.fault_limit
+    }
+
+    /// What the code under check guarantees (which end-state checks run).
+    pub fn truths(&self) -> Truths {
+        self.truths
     }
 
     /// The bugs this mapping runs with.
@@ -618,7 +631,14 @@ impl<B: Backend> Mapping<B> {
             Ok(e) => {
                 self.visit(Branch::WritebackDirty);
                 dax_event!(self, "writeback", slot = slot);
-                self.write_protect_range(slot, e.size.pages());
+                // Kernel: dax_mapping_entry_mkclean(), then dax_flush(). One
+                // page-table step here: once write-protected, no store reaches the
+                // page before the flush (it faults, and waits on the entry we hold).
+                let frame = match e.kind {
+                    EntryKind::Mapped { frame } => Some(frame),
+                    _ => None,
+                };
+                self.write_protect_and_flush(slot, e.size.pages(), frame);
                 B::locked(&self.tree, |t| {
                     t.slot_mut(slot)
                         .expect("a locked entry stays in the tree")
@@ -652,6 +672,23 @@ impl<B: Backend> Mapping<B> {
         B::locked(&self.pt, |pt| {
             ranges.iter().for_each(|&(s, e)| pt.write_protect(s, e))
         });
+    }
+
+    /// [`Mapping::write_protect_range`] and, in the same page-table step, a flush of
+    /// the entry's frames from `frame` on (none for a zero entry).
+    ///
+    /// Kernel: dax_mapping_entry_mkclean() then dax_flush() in dax_writeback_one().
+    fn write_protect_and_flush(&self, first: u64, pages: u64, frame: Option<u64>) {
+        let ranges = self.va_ranges(first, pages);
+        B::locked(&self.pt, |pt| {
+            ranges.iter().for_each(|&(s, e)| pt.write_protect(s, e));
+            if let Some(f) = frame {
+                pt.record_flush(f, pages);
+            }
+        });
+        if let Some(f) = frame {
+            dax_event!(self, "flush", frame = f, frames = pages);
+        }
     }
 
     /// The virtual ranges, over every VMA, that map file pages `[first, first+pages)`.
@@ -897,9 +934,10 @@ mod tests {
             dirty: false,
         };
         tree.insert(0, pte_entry).unwrap();
-        let v = m.end_state_violations_of(&tree, &[], true);
+        let v = m.end_state_violations_of(&tree, &[], &Truths::default());
         assert!(
-            v.iter().any(|s| s.contains("has no matching PMD entry")),
+            v.iter()
+                .any(|h| h.text.contains("has no matching PMD entry")),
             "{v:?}"
         );
         let mut tree = Tree::default();
@@ -908,7 +946,9 @@ mod tests {
             ..pte_entry
         };
         tree.insert(0, pmd_entry).unwrap();
-        assert!(m.end_state_violations_of(&tree, &[], true).is_empty());
+        assert!(m
+            .end_state_violations_of(&tree, &[], &Truths::default())
+            .is_empty());
     }
 
     fn with_page_table(m: &Mapping<StdSync>, f: impl Fn(&mut PageTable)) {

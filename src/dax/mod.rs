@@ -11,6 +11,7 @@ pub mod bugs;
 pub mod entry;
 pub mod fault;
 pub mod file;
+pub mod harm;
 mod invariants;
 pub mod mapping;
 pub mod observe;
@@ -25,7 +26,9 @@ pub use bugs::{Bugs, ALL_BUGS};
 pub use entry::{Entry, EntryKind, EntrySize};
 pub use fault::{Access, AccessResult, FaultResult, FaultSize};
 pub use file::{Block, Extent, FileLayout, Vma};
+pub use harm::{Check, Harm, HarmKind, Truths};
 pub use mapping::{GrabError, Held, Invalidate, Mapping, MappingConfig};
+pub use pagetable::Install;
 pub use system::System;
 pub use wait::{WaitKey, WaitTable, WakeMode};
 

@@ -44,10 +44,39 @@ impl PmdSlot {
     }
 }
 
-/// The process's page table, by 2 MiB-aligned virtual address.
+/// The CPU caches' view of one device frame's stores: stores to it are numbered by
+/// generation, and `flushed` is the last generation written back to media.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Cached {
+    /// The generation of the latest store (0: never stored).
+    pub stored: u64,
+    /// The latest generation flushed.
+    pub flushed: u64,
+}
+
+/// What an install did. Kernel: the outcomes of insert_pfn() and insert_pfn_pmd().
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Install {
+    /// Nothing was mapped there; now the mapping is.
+    Installed,
+    /// A mkwrite of the pfn already mapped: the mapping is now writable.
+    MadeWritable,
+    /// Something is mapped there already and stays (kernel: -EBUSY from insert_pfn(),
+    /// which the DAX fault treats as `VM_FAULT_NOPAGE`: the access retries).
+    Busy,
+    /// A mkwrite found another pfn than the zero page mapped there and left it (the
+    /// kernel's `WARN_ON_ONCE(!is_zero_pfn(...))`).
+    OtherPfn,
+}
+
+/// The process's page table, by 2 MiB-aligned virtual address, with the CPU-cache
+/// state of the device frames it maps (under the same page-table lock: a store
+/// completes, and a flush happens, in one step with the mapping it goes through).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PageTable {
     slots: BTreeMap<u64, PmdSlot>,
+    /// Per device frame ever stored to, its store and flush generations.
+    cache: BTreeMap<u64, Cached>,
 }
 
 impl PageTable {
@@ -79,6 +108,122 @@ impl PageTable {
                 .as_ref()
                 .and_then(|t| t.get(&(addr & !(PAGE_SIZE - 1))).copied())
         })
+    }
+
+    /// The mapping `addr` resolves to and the device frame of `addr`'s own 4 KiB
+    /// (a huge mapping of storage maps frame `f + (addr - base) / 4 KiB` there).
+    pub fn lookup_frame(&self, addr: u64) -> Option<(Pte, Option<u64>)> {
+        let s = self.slot(addr)?;
+        if let Some(h) = s.huge {
+            let frame = match h.target {
+                Target::Frame(f) => Some(f + (addr - pmd_align_addr(addr)) / PAGE_SIZE),
+                _ => None,
+            };
+            return Some((h, frame));
+        }
+        let p = *s.ptes.as_ref()?.get(&(addr & !(PAGE_SIZE - 1)))?;
+        let frame = match p.target {
+            Target::Frame(f) => Some(f),
+            _ => None,
+        };
+        Some((p, frame))
+    }
+
+    /// A store to device frame `frame` completed (through a writable mapping): the
+    /// frame now holds data not yet flushed. A frame already dirty in the cache keeps
+    /// its generation (one flush writes back every store before it).
+    pub fn record_store(&mut self, frame: u64) {
+        let c = self.cache.entry(frame).or_default();
+        if c.stored == c.flushed {
+            c.stored += 1;
+        }
+    }
+
+    /// Frames `[first, first + frames)` are flushed: every store to them so far is on
+    /// media. Kernel: dax_flush() → arch_wb_cache_pmem().
+    pub fn record_flush(&mut self, first: u64, frames: u64) {
+        for (_, c) in self.cache.range_mut(first..first.saturating_add(frames)) {
+            c.flushed = c.stored;
+        }
+    }
+
+    /// Every frame with a store not yet flushed, with that store's generation.
+    pub fn unflushed(&self) -> Vec<(u64, u64)> {
+        self.cache
+            .iter()
+            .filter(|(_, c)| c.stored > c.flushed)
+            .map(|(f, c)| (*f, c.stored))
+            .collect()
+    }
+
+    /// Whether frame `frame`'s store of generation `generation` has been flushed.
+    pub fn flushed_since(&self, frame: u64, generation: u64) -> bool {
+        self.cache
+            .get(&frame)
+            .is_none_or(|c| c.flushed >= generation)
+    }
+
+    /// Whether any frame of `[first, first + frames)` has an unflushed store.
+    pub fn any_unflushed(&self, first: u64, frames: u64) -> bool {
+        self.cache
+            .range(first..first.saturating_add(frames))
+            .any(|(_, c)| c.stored > c.flushed)
+    }
+
+    /// Whether some mapping writable maps a frame of `[first, first + frames)`.
+    pub fn maps_writable(&self, first: u64, frames: u64) -> bool {
+        let hit = |p: &Pte, pages: u64| match p.target {
+            Target::Frame(f) => p.writable && f < first + frames && first < f + pages,
+            _ => false,
+        };
+        self.slots.values().any(|s| {
+            s.huge.is_some_and(|h| hit(&h, super::units::PMD_PAGES))
+                || s.ptes.iter().flatten().any(|(_, p)| hit(p, 1))
+        })
+    }
+
+    /// Installs a 4 KiB mapping the way insert_pfn() does: where the PTE is empty,
+    /// `pte` is installed; where one is present, only a mkwrite (`pte.writable`) of
+    /// the same target changes it (it becomes writable); anything else leaves it
+    /// ([`Install::Busy`], or [`Install::OtherPfn`] for a mkwrite over storage of
+    /// another frame). The PTE table is allocated if needed (even below a huge
+    /// mapping: the fault paths' rechecks exist to prevent that).
+    ///
+    /// Kernel: insert_pfn() (vm_insert_mixed(), vmf_insert_mixed_mkwrite()) after
+    /// pte_alloc(), under the PTE lock.
+    pub fn insert_pfn(&mut self, addr: u64, pte: Pte) -> Install {
+        let table = self
+            .slots
+            .entry(pmd_align_addr(addr))
+            .or_default()
+            .ptes
+            .get_or_insert_with(BTreeMap::new);
+        match table.get_mut(&(addr & !(PAGE_SIZE - 1))) {
+            None => {
+                table.insert(addr & !(PAGE_SIZE - 1), pte);
+                Install::Installed
+            }
+            Some(p) => mkwrite(p, pte),
+        }
+    }
+
+    /// Installs a huge mapping the way insert_pfn_pmd() does: where a huge mapping is
+    /// present, only a mkwrite of the same target changes it (it becomes writable);
+    /// otherwise `pte` is installed at the 2 MiB containing `addr`. Over a PTE table
+    /// it is installed too, as v4.13's insert_pfn_pmd() did (it sets the PMD without
+    /// looking; the fault paths' page-table rechecks exist to prevent that, and the
+    /// end-state check reports both in one 2 MiB).
+    ///
+    /// Kernel: vmf_insert_pfn_pmd() → insert_pfn_pmd(), under the PMD lock.
+    pub fn insert_pfn_pmd(&mut self, addr: u64, pte: Pte) -> Install {
+        let slot = self.slots.entry(pmd_align_addr(addr)).or_default();
+        match slot.huge.as_mut() {
+            None => {
+                slot.huge = Some(pte);
+                Install::Installed
+            }
+            Some(h) => mkwrite(h, pte),
+        }
     }
 
     /// Installs a huge mapping at the 2 MiB containing `addr`, whatever is there.
@@ -139,6 +284,23 @@ impl PageTable {
     /// Every slot, by 2 MiB-aligned address.
     pub fn slots(&self) -> impl Iterator<Item = (u64, &PmdSlot)> {
         self.slots.iter().map(|(a, s)| (*a, s))
+    }
+}
+
+/// A present mapping `p` asked to become `want`: only a mkwrite of the same target
+/// changes it. Kernel: insert_pfn()'s and insert_pfn_pmd()'s `mkwrite` branch.
+fn mkwrite(p: &mut Pte, want: Pte) -> Install {
+    if !want.writable {
+        return Install::Busy;
+    }
+    if p.target == want.target {
+        p.writable = true;
+        return Install::MadeWritable;
+    }
+    if p.target == Target::Zero {
+        Install::Busy
+    } else {
+        Install::OtherPfn
     }
 }
 

@@ -5,6 +5,7 @@
 //! either through this trait, so verdicts, traces and replay are one code path.
 
 use super::fault::{Access, AccessResult, FaultSize};
+use super::harm::Harm;
 use super::mapping::Mapping;
 use crate::sync::Backend;
 
@@ -14,8 +15,10 @@ pub trait System<B: Backend>: Send + Sync + 'static {
     /// tries the PMD handler first.
     /// Kernel: __handle_mm_fault() and the DAX fault handlers.
     fn access(&self, addr: u64, access: Access, size: FaultSize) -> AccessResult;
-    /// Kernel: vfs_fsync() → dax_writeback_mapping_range().
-    fn fsync(&self);
+    /// Kernel: vfs_fsync() → dax_writeback_mapping_range(). Returns what its
+    /// postcondition found broken (see [`Mapping::fsync_with`]); empty when fsync
+    /// kept its promise.
+    fn fsync(&self) -> Vec<Harm>;
     /// Kernel: truncate(2) → truncate_pagecache() → dax_delete_mapping_entry().
     fn truncate(&self, size_pages: u64);
     /// Kernel: write(2) → block allocation and dax_invalidate_mapping_entry_sync().
@@ -25,15 +28,16 @@ pub trait System<B: Backend>: Send + Sync + 'static {
     fn memory_failure(&self, pgoff: u64);
     /// Faults one access may take before it counts as making no progress.
     fn fault_limit(&self) -> usize;
-    /// Every end-state invariant broken, as sentences; call with no thread running.
-    fn end_state_violations(&self) -> Vec<String>;
+    /// Every end-state check failed, each with its class of harm; call with no
+    /// thread running.
+    fn end_state_violations(&self) -> Vec<Harm>;
 }
 
 impl<B: Backend> System<B> for Mapping<B> {
     fn access(&self, addr: u64, access: Access, size: FaultSize) -> AccessResult {
         Mapping::access(self, addr, access, size)
     }
-    fn fsync(&self) {
+    fn fsync(&self) -> Vec<Harm> {
         Mapping::fsync(self)
     }
     fn truncate(&self, size_pages: u64) {
@@ -48,7 +52,7 @@ impl<B: Backend> System<B> for Mapping<B> {
     fn fault_limit(&self) -> usize {
         Mapping::fault_limit(self)
     }
-    fn end_state_violations(&self) -> Vec<String> {
+    fn end_state_violations(&self) -> Vec<Harm> {
         Mapping::end_state_violations(self)
     }
 }
