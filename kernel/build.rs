@@ -180,6 +180,22 @@ fn version(makefile: &str) -> String {
     )
 }
 
+/// Whether the tree's dax_insert_entry() tags a read fault's entry clean: its
+/// `dirty = ...;` initialiser names `write` (6.12: `write && !sync`) or not (6.1:
+/// `!sync` alone, the `write &&` lost in the 2022 CoW rework). `None` when the
+/// function computes no `dirty` itself (5.x takes it from its callers).
+fn read_faults_leave_entries_clean(dax_items: &str) -> Option<bool> {
+    let insert = extract::items(dax_items)
+        .into_iter()
+        .find(|i| i.name == "dax_insert_entry")?;
+    let init = insert
+        .text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("bool dirty =") && l.ends_with(';'))?;
+    Some(init.contains("write"))
+}
+
 fn build(src: &Path, out: &Path) -> Result<(), String> {
     let version = version(&read(src, "Makefile")?);
     let dax = read(src, "fs/dax.c")?;
@@ -241,6 +257,15 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
         rust,
         "pub const KERNEL_SRC: &str = {:?};",
         src.display().to_string()
+    );
+    let clean = read_faults_leave_entries_clean(&dax_items);
+    let _ = writeln!(
+        rust,
+        "/// Whether the tree's dax_insert_entry() leaves a read fault's entry clean, read\n/// from its `dirty` initialiser at build time (`None`: not found there)."
+    );
+    let _ = writeln!(
+        rust,
+        "pub const READ_FAULTS_LEAVE_ENTRIES_CLEAN: Option<bool> = {clean:?};"
     );
     let mut table = String::new();
     let mut externs = String::new();

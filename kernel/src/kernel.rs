@@ -496,11 +496,13 @@ impl Target for KernelTarget {
         false
     }
 
-    /// As before per-tree truths: read faults are taken to dirty their entries on
-    /// every tree (6.1 does; the kernel side decides per tree).
+    /// The tree's own: whether a read fault leaves its entry clean is read from
+    /// dax_insert_entry()'s `dirty` initialiser at build time
+    /// ([`READ_FAULTS_LEAVE_ENTRIES_CLEAN`]; 6.1: dirty, 6.12: clean); a tree where
+    /// it was not found gets the model's truth.
     fn truths(&self) -> Truths {
         Truths {
-            read_faults_leave_entries_clean: false,
+            read_faults_leave_entries_clean: READ_FAULTS_LEAVE_ENTRIES_CLEAN.unwrap_or(true),
         }
     }
 

@@ -21,7 +21,7 @@ pub mod selftest;
 #[cfg(daxk_kernel)]
 pub use kernel::{
     wait_bucket, KernelMapping, KernelTarget, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION,
-    SKIPPED, VARIANTS,
+    READ_FAULTS_LEAVE_ENTRIES_CLEAN, SKIPPED, VARIANTS,
 };
 
 /// Why this build has no kernel target, if it has none.
