@@ -432,6 +432,7 @@ mod tests {
             report: match got {
                 Some(verdict) => Ok(CheckReport {
                     target: "model",
+                    patch: None,
                     checker: CheckerKind::Pct,
                     settings: Default::default(),
                     rerun: None,

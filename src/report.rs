@@ -137,7 +137,13 @@ pub fn reproduce(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Fail
     };
     match command {
         // Another target's failure reproduces on that target only.
-        Some(c) if report.target != "model" => format!("{c} --target {}", report.target),
+        Some(c) if report.target != "model" => {
+            let patch = report
+                .patch
+                .map(|p| format!(" --patch {p}"))
+                .unwrap_or_default();
+            format!("{c} --target {}{patch}", report.target)
+        }
         Some(c) => c,
         None => format!("none ({} recorded no schedule)", report.checker),
     }
@@ -741,5 +747,52 @@ impl<'a> Verification<'a> {
             failed.len() + usize::from(!self.lemma.holds()) + usize::from(self.coverage_fails());
         let _ = writeln!(out, "verify: {} passed, {bad} failed", checks - bad);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A failure on another target reproduces on that target, with the fix patch
+    /// it ran with.
+    #[test]
+    fn reproduce_names_the_target_and_its_patch() {
+        let mut report = CheckReport {
+            target: "kernel",
+            patch: Some("writeback-waits"),
+            checker: CheckerKind::Pct,
+            settings: Default::default(),
+            rerun: None,
+            schedules: 1,
+            complete: true,
+            verdict: Verdict::LostWrite,
+            failure: None,
+            lesser: Vec::new(),
+            first_failure_at: None,
+            steps: None,
+            search: None,
+            coverage: Default::default(),
+            seconds: 0.0,
+            timed_out: false,
+            numbering: Default::default(),
+        };
+        let f = Failure {
+            verdict: Verdict::LostWrite,
+            execution: 1,
+            details: Vec::new(),
+            warnings: Vec::new(),
+            trace: Vec::new(),
+            schedule: Some("s1:0".into()),
+        };
+        let path = Path::new("verify/fsync-vs-read-fault.toml");
+        let line = reproduce(Some(path), Bugs::fixed(), &report, &f);
+        assert!(
+            line.ends_with("--schedule s1:0 --target kernel --patch writeback-waits"),
+            "{line}"
+        );
+        report.patch = None;
+        let line = reproduce(Some(path), Bugs::fixed(), &report, &f);
+        assert!(line.ends_with("--schedule s1:0 --target kernel"), "{line}");
     }
 }

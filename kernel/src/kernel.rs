@@ -446,7 +446,7 @@ impl KernelTarget {
         Ok(t)
     }
 
-    fn patch(&self) -> Option<&'static Variant> {
+    fn fix(&self) -> Option<&'static Variant> {
         *self.patch.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -457,7 +457,7 @@ impl Target for KernelTarget {
     }
 
     fn supports(&self, scenario: &Scenario, bugs: Bugs) -> Result<(), String> {
-        variant(bugs, self.patch())?;
+        variant(bugs, self.fix())?;
         // Every operation has kernel code behind it; a new kind of operation must
         // say here whether it does (this match is exhaustive on purpose).
         for op in scenario.threads.iter().flatten() {
@@ -473,12 +473,7 @@ impl Target for KernelTarget {
     }
 
     fn maker(&self, backend: TypeId) -> Option<Box<dyn Any>> {
-        maker_for(
-            &KernelFamily {
-                patch: self.patch(),
-            },
-            backend,
-        )
+        maker_for(&KernelFamily { patch: self.fix() }, backend)
     }
 
     fn serial(&self) -> bool {
@@ -514,6 +509,10 @@ impl Target for KernelTarget {
             .collect()
     }
 
+    fn patch(&self) -> Option<&'static str> {
+        self.fix().map(|v| v.name)
+    }
+
     fn patch_names(&self) -> Vec<&'static str> {
         VARIANTS.iter().filter(|v| v.fix).map(|v| v.name).collect()
     }
@@ -545,7 +544,7 @@ impl Target for KernelTarget {
         let fixed = unsafe { daxk_file_is_fixed() } != 0;
         format!(
             "kernel {KERNEL_VERSION} ({KERNEL_SRC}){}{}",
-            self.patch()
+            self.fix()
                 .map(|p| format!(" with patch {}", p.name))
                 .unwrap_or_default(),
             if fixed {

@@ -69,6 +69,10 @@ pub trait Target: Send + Sync + 'static {
             )),
         }
     }
+    /// The fix patch selected for the runs that follow, if any.
+    fn patch(&self) -> Option<&'static str> {
+        None
+    }
     /// What the code it runs guarantees, which decides the end-state checks that
     /// run on it (a scenario may force more with `[expect] checks`). Default: the
     /// model's.
