@@ -15,7 +15,7 @@
 //! before returning (another task may have run meanwhile).
 
 use daxlock::dax::observe::Value;
-use daxlock::dax::pagetable::{Pte, Target as PteTarget};
+use daxlock::dax::pagetable::{Install, Pte, Target as PteTarget};
 use daxlock::dax::{Block, Mapping};
 use daxlock::sync::{Backend, Stateful};
 use std::any::TypeId;
@@ -40,6 +40,9 @@ const TASK_RUNNING: u32 = 0;
 const VM_FAULT_NOPAGE: u32 = 0x100;
 
 extern "C" {
+    /// The page-table lock: what pmd_lock() returns (mm_shim.h) and what every
+    /// page-table hook takes ([`World::under_ptl`]).
+    static mut daxk_ptl: CSpin;
     fn daxk_set_current(t: *mut CTask);
     fn daxk_get_current() -> *mut CTask;
     fn daxk_common_hash() -> u64;
@@ -164,9 +167,45 @@ pub(crate) struct World<B: Backend> {
     /// (C memory changes only under a lock).
     cached: Mutex<Option<u64>>,
     waiters: Waiters,
+    /// The task id holding the page-table lock (0: none). Only its holder sets or
+    /// reads its own id, so a plain mutex (no scheduling point) suffices.
+    ptl_owner: Mutex<u32>,
+}
+
+/// The C page-table lock.
+fn ptl() -> *mut CSpin {
+    // Only its address is taken here; the C side and the hooks lock it.
+    std::ptr::addr_of_mut!(daxk_ptl)
+}
+
+/// The id of the task running now (`current`), 0 outside one.
+fn current_id() -> u32 {
+    let me = unsafe { daxk_get_current() };
+    if me.is_null() {
+        0
+    } else {
+        unsafe { (*me).id }
+    }
 }
 
 impl<B: Backend> World<B> {
+    /// Runs `f` under the page-table lock, as mm's page-table updates run under the
+    /// PTE or PMD lock, unless the calling task holds it already (set_pmd_at() inside
+    /// dax_pmd_load_hole()'s pmd_lock() section). One lock for both: the kernel's
+    /// split PTE locks are finer, but DAX takes the PMD lock (pmd_lock()) only to
+    /// install the huge zero page, which must exclude every other update of that
+    /// 2 MiB, PTE or PMD.
+    fn under_ptl<R>(&self, func: &str, f: impl FnOnce() -> R) -> R {
+        let held = *self.ptl_owner.lock().unwrap_or_else(|p| p.into_inner()) == current_id();
+        if held {
+            return f();
+        }
+        self.spin_lock(ptl(), func);
+        let r = f();
+        self.spin_unlock(ptl(), func);
+        r
+    }
+
     /// A world over `mm`; `waiters` lists the variant's queued waiters.
     pub fn new(mm: Arc<Mapping<B>>, waiters: Waiters) -> Self {
         World {
@@ -177,6 +216,7 @@ impl<B: Backend> World<B> {
             fingerprint: TypeId::of::<B>() == TypeId::of::<Stateful>(),
             cached: Mutex::new(None),
             waiters,
+            ptl_owner: Mutex::new(0),
         }
     }
 
@@ -269,10 +309,55 @@ impl<B: Backend> World<B> {
     fn event(&self, name: &'static str, fields: Vec<(&'static str, Value)>) {
         self.mm.observe(name, || fields);
     }
+
+    /// Reports what an insert hook did: `None` is the kernel's BUG `below_huge`; a
+    /// mkwrite over another pfn is insert_pfn()'s WARN; a refused install (-EBUSY)
+    /// is a `busy` event; an install or mkwrite is the `map-pte`/`map-pmd` event.
+    fn installed(
+        &self,
+        done: Option<Install>,
+        event: &'static str,
+        addr: u64,
+        pfn: u64,
+        func: &str,
+        below_huge: &str,
+    ) {
+        match done {
+            None => self.warn(below_huge, func, 0, false),
+            Some(Install::OtherPfn) => self.warn(
+                if event == "map-pte" {
+                    "insert_pfn(): mkwrite over a PTE of another pfn"
+                } else {
+                    "insert_pfn_pmd(): mkwrite over a PMD of another pfn"
+                },
+                func,
+                0,
+                false,
+            ),
+            Some(Install::Busy) => self.event(
+                "busy",
+                vec![
+                    ("addr", Value::from(addr)),
+                    ("pfn", Value::from(pfn)),
+                    ("in", Value::from(func.to_owned())),
+                ],
+            ),
+            Some(Install::Installed | Install::MadeWritable) => self.event(
+                event,
+                vec![
+                    ("addr", Value::from(addr)),
+                    ("pfn", Value::from(pfn)),
+                    ("in", Value::from(func.to_owned())),
+                ],
+            ),
+        }
+    }
 }
 
 impl<B: Backend> Hooks for World<B> {
     fn spin_lock(&self, lock: *mut CSpin, _func: &str) {
+        // Read before the wait: another task runs meanwhile and sets `current`.
+        let me = current_id();
         let l = self.lock_of(lock);
         // The value folds into this task's history under the stateful checker: the
         // C state it may read from here on.
@@ -284,11 +369,17 @@ impl<B: Backend> Hooks for World<B> {
                 Some(self.c_state())
             }
         });
+        if std::ptr::eq(lock, ptl()) {
+            *self.ptl_owner.lock().unwrap_or_else(|p| p.into_inner()) = me;
+        }
         self.touched();
     }
 
     fn spin_unlock(&self, lock: *mut CSpin, _func: &str) {
         let l = self.lock_of(lock);
+        if std::ptr::eq(lock, ptl()) {
+            *self.ptl_owner.lock().unwrap_or_else(|p| p.into_inner()) = 0;
+        }
         self.touched();
         let h = self.c_state();
         B::locked(&l.held, |held| {
@@ -303,6 +394,9 @@ impl<B: Backend> Hooks for World<B> {
     fn spin_trylock(&self, lock: *mut CSpin, _func: &str) -> bool {
         let l = self.lock_of(lock);
         let taken = B::locked(&l.held, |held| !std::mem::replace(held, true));
+        if taken && std::ptr::eq(lock, ptl()) {
+            *self.ptl_owner.lock().unwrap_or_else(|p| p.into_inner()) = current_id();
+        }
         self.touched();
         taken
     }
@@ -394,122 +488,79 @@ impl<B: Backend> Hooks for World<B> {
     }
 
     fn insert_pte(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32 {
-        // Kernel: insert_pfn() (mm/memory.c) under the PTE lock.
+        // Kernel: insert_pfn() (mm/memory.c) under the PTE lock: mm's own rules
+        // (PageTable::insert_pfn): a present PTE stays unless this is a mkwrite of
+        // its pfn (-EBUSY, which the fault returns as VM_FAULT_NOPAGE).
         let target = if pfn == ZERO_PFN {
             PteTarget::Zero
         } else {
             PteTarget::Frame(pfn)
         };
-        let bug = B::locked(self.mm.page_table_lock(), |pt| {
-            if pt.has_huge(addr) {
-                return Some("a PTE insert below a huge PMD (get_locked_pte() BUGs)");
-            }
-            match pt.lookup(addr) {
-                Some(p) => {
-                    if write {
-                        if p.target != target {
-                            if p.target != PteTarget::Zero {
-                                return Some("insert_pfn(): mkwrite over a PTE of another pfn");
-                            }
-                        } else {
-                            pt.set_pte(
-                                addr,
-                                Pte {
-                                    target,
-                                    writable: true,
-                                },
-                            );
-                        }
-                    }
+        let pte = Pte {
+            target,
+            writable: write,
+        };
+        let done = self.under_ptl(func, || {
+            B::locked(self.mm.page_table_lock(), |pt| {
+                if pt.has_huge(addr) {
                     None
+                } else {
+                    Some(pt.insert_pfn(addr, pte))
                 }
-                None => {
-                    pt.set_pte(
-                        addr,
-                        Pte {
-                            target,
-                            writable: write,
-                        },
-                    );
-                    None
-                }
-            }
+            })
         });
-        match bug {
-            Some(b) => self.warn(b, func, 0, false),
-            None => self.event(
-                "map-pte",
-                vec![
-                    ("addr", Value::from(addr)),
-                    ("pfn", Value::from(pfn)),
-                    ("in", Value::from(func.to_owned())),
-                ],
-            ),
-        }
+        self.installed(
+            done,
+            "map-pte",
+            addr,
+            pfn,
+            func,
+            "a PTE insert below a huge PMD (get_locked_pte() BUGs)",
+        );
         VM_FAULT_NOPAGE
     }
 
     fn insert_pmd(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32 {
-        // Kernel: insert_pfn_pmd() (mm/huge_memory.c) under the PMD lock.
+        // Kernel: insert_pfn_pmd() (mm/huge_memory.c) under the PMD lock: a PMD that
+        // is not none (a huge mapping, or a PTE table) stays unless this is a mkwrite
+        // of its pfn (PageTable::insert_pfn_pmd's rules for a huge one).
         let base = addr & !(daxlock::dax::units::PMD_SIZE - 1);
         let target = if pfn == HUGE_ZERO_PFN {
             PteTarget::Zero
         } else {
             PteTarget::Frame(pfn)
         };
-        let warn = B::locked(self.mm.page_table_lock(), |pt| {
-            if !pt.pmd_none(base) {
-                match pt.slot(base).and_then(|s| s.huge) {
-                    Some(h) if write && h.target == target => {
-                        pt.set_huge(
-                            base,
-                            Pte {
-                                target,
-                                writable: true,
-                            },
-                        );
-                        None
-                    }
-                    Some(h) if write && h.target != PteTarget::Zero => {
-                        Some("insert_pfn_pmd(): mkwrite over a PMD of another pfn")
-                    }
-                    _ => None,
+        let pte = Pte {
+            target,
+            writable: write,
+        };
+        let done = self.under_ptl(func, || {
+            B::locked(self.mm.page_table_lock(), |pt| {
+                if !pt.pmd_none(base) && !pt.has_huge(base) {
+                    Some(Install::Busy)
+                } else {
+                    Some(pt.insert_pfn_pmd(base, pte))
                 }
-            } else {
-                pt.set_huge(
-                    base,
-                    Pte {
-                        target,
-                        writable: write,
-                    },
-                );
-                None
-            }
+            })
         });
-        match warn {
-            Some(w) => self.warn(w, func, 0, false),
-            None => self.event(
-                "map-pmd",
-                vec![
-                    ("addr", Value::from(base)),
-                    ("pfn", Value::from(pfn)),
-                    ("in", Value::from(func.to_owned())),
-                ],
-            ),
-        }
+        self.installed(done, "map-pmd", base, pfn, func, "");
         VM_FAULT_NOPAGE
     }
 
     fn set_huge_zero(&self, addr: u64, func: &str) {
+        // Kernel: set_pmd_at() in dax_pmd_load_hole(), which holds pmd_lock() and
+        // has seen pmd_none().
         let base = addr & !(daxlock::dax::units::PMD_SIZE - 1);
-        B::locked(self.mm.page_table_lock(), |pt| {
-            pt.set_huge(
-                base,
-                Pte {
-                    target: PteTarget::Zero,
-                    writable: false,
-                },
-            )
+        self.under_ptl(func, || {
+            B::locked(self.mm.page_table_lock(), |pt| {
+                pt.set_huge(
+                    base,
+                    Pte {
+                        target: PteTarget::Zero,
+                        writable: false,
+                    },
+                )
+            })
         });
         self.event(
             "map-pmd",
@@ -521,30 +572,36 @@ impl<B: Backend> Hooks for World<B> {
         );
     }
 
-    fn split_huge_pmd(&self, addr: u64, _func: &str) {
-        // Kernel: __split_huge_pmd() zaps a DAX huge mapping (file-backed).
-        B::locked(self.mm.page_table_lock(), |pt| pt.clear_huge(addr));
+    fn split_huge_pmd(&self, addr: u64, func: &str) {
+        // Kernel: __split_huge_pmd() zaps a DAX huge mapping (file-backed), under
+        // pmd_lock().
+        self.under_ptl(func, || {
+            B::locked(self.mm.page_table_lock(), |pt| pt.clear_huge(addr))
+        });
     }
 
     fn unmap(&self, first: u64, nr: u64, func: &str) {
-        self.mm.unmap_range(first, nr);
-        let _ = func;
+        // Kernel: unmap_mapping_pages() zaps under the page-table locks.
+        self.under_ptl(func, || self.mm.unmap_range(first, nr));
     }
 
-    fn mkclean(&self, first: u64, nr: u64, _func: &str) {
-        self.mm.write_protect_range(first, nr);
+    fn mkclean(&self, first: u64, nr: u64, func: &str) {
+        // Kernel: pfn_mkclean_range() write-protects under the page-table locks.
+        self.under_ptl(func, || self.mm.write_protect_range(first, nr));
     }
 
     fn finish_cow(&self, addr: u64, func: &str) -> u32 {
-        // Kernel: finish_fault() maps the private copy.
-        B::locked(self.mm.page_table_lock(), |pt| {
-            pt.set_pte(
-                addr,
-                Pte {
-                    target: PteTarget::Anon,
-                    writable: true,
-                },
-            )
+        // Kernel: finish_fault() maps the private copy, under the PTE lock.
+        self.under_ptl(func, || {
+            B::locked(self.mm.page_table_lock(), |pt| {
+                pt.set_pte(
+                    addr,
+                    Pte {
+                        target: PteTarget::Anon,
+                        writable: true,
+                    },
+                )
+            })
         });
         self.event(
             "map-pte",
