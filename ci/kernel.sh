@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 version="${DAXLOCK_KERNEL_VERSION:-6.1}"
 if ! src=$(bash ci/fetch-kernel.sh "$version"); then
-  echo "kernel target: SKIPPED: Debian's linux-source-$version could not be fetched (no network to deb.debian.org?)"
+  echo "kernel target: SKIPPED: Debian's linux-source-$version could not be fetched (no network to the apt mirror?)"
   exit 0
 fi
 export DAXLOCK_KERNEL_SRC="$src"

@@ -174,6 +174,9 @@ struct VariantArgs {
     target: String,
 }
 
+/// Beside the binaries: why the last `daxlock-kernel` build refused its tree.
+pub const KERNEL_BUILD_ERROR: &str = "daxlock-kernel.build-error";
+
 /// The target named on the command line. `kernel` in a binary without it runs the
 /// `daxlock-kernel` binary built beside this one, with the same arguments.
 fn target(name: &str) -> Result<std::sync::Arc<dyn crate::check::Target>, Stop> {
@@ -185,9 +188,22 @@ fn target(name: &str) -> Result<std::sync::Arc<dyn crate::check::Target>, Stop> 
             "unknown target `{name}` (known: model, kernel)"
         )));
     }
-    let sibling = std::env::current_exe()
+    let dir = std::env::current_exe()
         .ok()
-        .and_then(|p| p.parent().map(|d| d.join("daxlock-kernel")))
+        .and_then(|p| p.parent().map(std::path::Path::to_path_buf));
+    // The kernel crate's build script leaves why it refused a tree (an unknown or
+    // unsupported era) beside the binaries; a binary there is from an older build.
+    if let Some(why) = dir
+        .as_ref()
+        .and_then(|d| std::fs::read_to_string(d.join(KERNEL_BUILD_ERROR)).ok())
+    {
+        return Err(Stop::BadInput(format!(
+            "the kernel target's last build refused its tree: {}",
+            why.trim()
+        )));
+    }
+    let sibling = dir
+        .map(|d| d.join("daxlock-kernel"))
         .filter(|p| p.is_file());
     match sibling {
         Some(exe) => {

@@ -53,7 +53,6 @@ int autoremove_wake_function(struct wait_queue_entry *wq_entry, unsigned mode, i
 void prepare_to_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, int state);
 bool prepare_to_wait_exclusive(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, int state);
 void finish_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry);
-int __wake_up(struct wait_queue_head *wq_head, unsigned int mode, int nr, void *key);
 static inline int default_wake_function(void *curr, unsigned mode, int wake_flags, void *key)
 {
 	wait_queue_entry_t *w = curr;
@@ -257,6 +256,7 @@ struct iomap {
 	u16 type;
 	u16 flags;
 	struct dax_device *dax_dev;
+	struct block_device *bdev;	/* 5.15 */
 };
 struct iomap_iter {
 	struct inode *inode;
@@ -279,17 +279,6 @@ static inline u64 iomap_length(const struct iomap_iter *iter)
 enum dax_access_mode { DAX_ACCESS, DAX_RECOVERY_WRITE };
 static inline int dax_read_lock(void) { return 0; }
 static inline void dax_read_unlock(int id) { (void)id; }
-static inline long dax_direct_access(struct dax_device *d, pgoff_t pgoff, long nr_pages,
-				     enum dax_access_mode mode, void **kaddr, pfn_t *pfn)
-{
-	static char daxk_device_byte;
-	(void)d; (void)mode;
-	if (kaddr)
-		*kaddr = &daxk_device_byte;
-	if (pfn)
-		pfn->val = pgoff | PFN_DEV | PFN_MAP;
-	return nr_pages;
-}
 static inline void dax_flush(struct dax_device *d, void *a, size_t s) { (void)d; (void)a; (void)s; }
 static inline int dax_iomap_cow_copy(loff_t pos, u64 length, size_t align, const struct iomap *src, void *daddr)
 { (void)pos; (void)length; (void)align; (void)src; (void)daddr; return 0; }
@@ -307,5 +296,8 @@ struct writeback_control {
 	loff_t range_start, range_end;
 	enum writeback_sync_modes sync_mode;
 };
+
+/* ---- what differs between the eras of fs/dax.c (kernel/src/era.rs) ---- */
+#include "era.h"
 
 #endif /* DAXK_MM_SHIM_H */

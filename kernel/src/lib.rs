@@ -9,6 +9,7 @@
 //! hook into the checker's backend ([`world`]). It is a separate crate because the
 //! kernel's code is GPL-2.0-only; daxlock itself does not depend on it.
 
+pub mod era;
 pub mod extract;
 pub mod patches;
 #[cfg(daxk_kernel)]
@@ -20,7 +21,8 @@ mod kernel;
 pub mod selftest;
 #[cfg(daxk_kernel)]
 pub use kernel::{
-    KernelMapping, KernelTarget, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION, SKIPPED, VARIANTS,
+    KernelMapping, KernelTarget, ERA_EXPECTATIONS, ERA_UNREACHABLE, KERNEL_ERA,
+    KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION, SKIPPED, VARIANTS,
 };
 
 /// Why this build has no kernel target, if it has none.

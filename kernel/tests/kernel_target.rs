@@ -149,6 +149,17 @@ mod with_kernel {
         assert_eq!(fixed.verdict, Verdict::Verified);
         let b = bug("lock-entry-exclusive-wait");
         let r = run(&pct(2000), &s, b).unwrap();
+        if daxlock_kernel::KERNEL_ERA == "xarray-5.15" {
+            // 5.15's dax_lock_page() reaches only entries with storage: the hole's
+            // zero entry is never waited on, so the spent wakeup cannot be lost.
+            // The gate runs the row expecting this, and names the bug as not asked
+            // to be caught on this era.
+            assert_eq!(r.verdict, Verdict::Verified);
+            assert!(daxlock_kernel::ERA_UNREACHABLE
+                .iter()
+                .any(|(e, n, _)| *e == "xarray-5.15" && *n == "lock-entry-exclusive-wait"));
+            return;
+        }
         assert_eq!(r.verdict, Verdict::Hang);
         let text: Vec<String> = r
             .failure
