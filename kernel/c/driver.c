@@ -96,9 +96,8 @@ int DAXK(invalidate_entry)(unsigned long index)
 /* Memory failure's lock and unlock of an entry: each era's own (era.h's choice). */
 #if defined(DAXK_ERA_515)
 #include "driver_515.c"
-#elif defined(DAXK_ERA_FOLIO)
-#include "driver_folio.c"
 #else
+/* 6.0 on, folios included: dax_lock_mapping_entry(). */
 #include "driver_6.c"
 #endif
 

@@ -81,16 +81,25 @@ static inline int default_wake_function(void *curr, unsigned mode, int wake_flag
 
 /* ---- pages and pfns ---- */
 struct address_space;
+struct dev_pagemap;
+/* A struct folio overlays its head page (the folio era casts one to the other). */
+#define DAXK_PAGE_FIELDS \
+	unsigned long flags; \
+	struct address_space *mapping; \
+	union { \
+		pgoff_t index; \
+		unsigned long share; \
+	}; \
+	int refcount; \
+	unsigned long pfn; \
+	unsigned int gen; \
+	/* the folio era's compound pages: */ \
+	struct dev_pagemap *pgmap; \
+	unsigned int order;		/* of a head page */ \
+	struct page *head;		/* of a tail page */ \
+	struct list_head _deferred_list;
 struct page {
-	unsigned long flags;
-	struct address_space *mapping;
-	union {
-		pgoff_t index;
-		unsigned long share;
-	};
-	int refcount;
-	unsigned long pfn;
-	unsigned int gen;
+	DAXK_PAGE_FIELDS
 };
 typedef struct { u64 val; } pfn_t;
 #define PFN_DEV (1ULL << 62)
@@ -211,7 +220,12 @@ vm_fault_t daxk_finish_cow(unsigned long addr, const char *func);
 #define finish_fault(vmf) daxk_finish_cow((vmf)->address, __func__)
 extern spinlock_t daxk_ptl;
 extern struct page daxk_huge_zero_page;
-struct folio { struct page page; };
+struct folio {
+	union {
+		struct page page;
+		struct { DAXK_PAGE_FIELDS };
+	};
+};
 extern struct folio daxk_huge_zero_folio;
 #define mm_get_huge_zero_folio(mm) (&daxk_huge_zero_folio)
 #define pmd_lock(mm, pmd) (spin_lock(&daxk_ptl), &daxk_ptl)
@@ -267,6 +281,7 @@ struct iomap_iter {
 	struct iomap iomap;
 	struct iomap srcmap;
 	void *private;
+	int status;	/* 6.15 on: what the last iteration returned */
 	int daxk_started;
 };
 struct iomap_ops { int unused; };
