@@ -130,7 +130,10 @@ mod with_kernel {
             let trace = &r.failure.unwrap().trace;
             let text: Vec<String> = trace.iter().map(|e| format!("{e:?}")).collect();
             assert!(
-                text.iter().any(|t| t.contains("get_unlocked_entry")),
+                // get_unlocked_entry(), or get_next_unlocked_entry() in the folio era.
+                text.iter()
+                    .any(|t| t.contains("get_unlocked_entry")
+                        || t.contains("get_next_unlocked_entry")),
                 "the timeline names the kernel function that slept"
             );
             let fixed = run(&pct(2000), &s, Bugs::fixed()).unwrap();
