@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Fetches a Linux source tree for daxlock's kernel target from Debian's linux-source
-# package, caches it, and prints the tree's path (for DAXLOCK_KERNEL_SRC).
+# package, caches it, and prints the tree's path (for DAXLOCK_KERNEL_SRC). The
+# package comes from the mirrors the machine's apt sources name (no host is
+# written here).
 #
 #   ci/fetch-kernel.sh [6.1|6.12|5.10]     (default 6.1)
 #
@@ -15,11 +17,51 @@ version="${1:-6.1}"
 cache="${DAXLOCK_KERNEL_CACHE:-$HOME/.cache/daxlock-kernel}"
 tree="$cache/linux-$version"
 case "$version" in
-  5.10) suites="bullseye-security bullseye" ; base="http://deb.debian.org/debian-security http://deb.debian.org/debian" ;;
-  6.1)  suites="bookworm-security bookworm" ; base="http://deb.debian.org/debian-security http://deb.debian.org/debian" ;;
-  6.12) suites="trixie-security trixie" ; base="http://deb.debian.org/debian-security http://deb.debian.org/debian" ;;
+  5.10) codename=bullseye ;;
+  6.1)  codename=bookworm ;;
+  6.12) codename=trixie ;;
   *) echo "fetch-kernel: unknown version $version (known: 5.10, 6.1, 6.12)" >&2; exit 2 ;;
 esac
+# The mirrors are the machine's own: the archive and security URIs its apt sources
+# name (deb822 `URIs:` stanzas in /etc/apt/sources.list.d/*.sources, one-line `deb`
+# entries in /etc/apt/sources.list). A source whose suites end in -security is the
+# security mirror; any other Debian source is the archive. The suites asked for
+# are this version's (another release's suites on the same mirrors).
+apt_mirrors() {
+  local f
+  {
+    for f in /etc/apt/sources.list.d/*.sources; do
+      [ -f "$f" ] || continue
+      awk 'BEGIN{RS=""; FS="\n"} {
+        uris=""; suites=""; types=""; enabled="yes"
+        for (i = 1; i <= NF; i++) {
+          line = $i; sub(/^[ \t]+/, "", line)
+          if (line ~ /^#/) continue
+          split(line, kv, ":"); key = tolower(kv[1]); val = substr(line, length(kv[1]) + 2)
+          gsub(/^[ \t]+|[ \t]+$/, "", val)
+          if (key == "uris") uris = val; else if (key == "suites") suites = val
+          else if (key == "types") types = val; else if (key == "enabled") enabled = tolower(val)
+        }
+        if (enabled != "no" && types ~ /(^| )deb( |$)/ && uris != "")
+          { n = split(uris, u, " "); for (j = 1; j <= n; j++) print u[j], suites }
+      }' "$f"
+    done
+    [ -f /etc/apt/sources.list ] && awk '$1 == "deb" {
+        i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+        print $i, $(i + 1) }' /etc/apt/sources.list
+  } | awk '{ sub(/\/+$/, "", $1); sec = ($0 ~ /-security/) }
+      sec && security == "" { security = $1 }
+      !sec && archive == "" { archive = $1 }
+      END { print archive, security }'
+}
+read -r archive_mirror security_mirror <<<"$(apt_mirrors)" || true
+suites=""
+base=""
+if [ -n "${security_mirror:-}" ]; then suites="$codename-security"; base="$security_mirror"; fi
+if [ -n "${archive_mirror:-}" ]; then suites="$suites $codename"; base="$base $archive_mirror"; fi
+if [ -z "$base" ]; then
+  echo "fetch-kernel: no Debian mirror in the apt sources (/etc/apt/sources.list.d/*.sources, /etc/apt/sources.list); using the cache only" >&2
+fi
 files=(Makefile fs/dax.c kernel/sched/wait.c lib/xarray.c include/linux/xarray.h lib/test_xarray.c)
 complete=1
 [ -f "$tree/.complete" ] || complete=0
@@ -62,7 +104,7 @@ if [ -z "$deb" ]; then
   [ -n "$deb" ] && echo "fetch-kernel: indexes unreachable; unpacking the cached $(basename "$deb")" >&2
 fi
 if [ -z "$deb" ]; then
-  echo "fetch-kernel: cannot find $pkg in Debian's indexes ($suites): no network?" >&2
+  echo "fetch-kernel: cannot find $pkg in the apt mirrors' indexes (${suites:-no mirror}): no network?" >&2
   exit 3
 fi
 work=$(mktemp -d)

@@ -6,11 +6,18 @@
 //! the unmodified extract with one small source patch). Without the variable the
 //! crate builds with no kernel (every run says how to get one).
 
+#[path = "src/era.rs"]
+#[allow(dead_code)]
+mod era;
 #[path = "src/extract.rs"]
 #[allow(dead_code)]
 mod extract;
 #[path = "src/patches.rs"]
 mod patches;
+#[path = "src/radix_era.rs"]
+mod radix_era;
+
+use era::Era;
 
 use std::env;
 use std::fmt::Write as _;
@@ -57,82 +64,14 @@ fn present<'a>(source: &str, wanted: &[&'a str]) -> Vec<&'a str> {
         .collect()
 }
 
-/// Items of fs/dax.c: the entry locking, the wait table, the fault handlers,
-/// invalidation, writeback and dax_lock_mapping_entry().
-const DAX_ITEMS: &[&str] = &[
-    "DAX_WAIT_TABLE_BITS",
-    "DAX_WAIT_TABLE_ENTRIES",
-    "PG_PMD_COLOUR",
-    "PG_PMD_NR",
-    "PMD_ORDER",
-    "wait_table",
-    "init_dax_wait_table",
-    "DAX_SHIFT",
-    "DAX_LOCKED",
-    "DAX_PMD",
-    "DAX_ZERO_PAGE",
-    "DAX_EMPTY",
-    "dax_to_pfn",
-    "dax_make_entry",
-    "dax_is_locked",
-    "dax_entry_order",
-    "dax_is_pmd_entry",
-    "dax_is_pte_entry",
-    "dax_is_zero_entry",
-    "dax_is_empty_entry",
-    "dax_is_conflict",
-    "struct exceptional_entry_key",
-    "struct wait_exceptional_entry_queue",
-    "enum dax_wake_mode",
-    "dax_entry_waitqueue",
-    "wake_exceptional_entry_func",
-    "dax_wake_entry",
-    "get_unlocked_entry",
-    "wait_entry_unlocked",
-    "put_unlocked_entry",
-    "dax_unlock_entry",
-    "dax_lock_entry",
-    "dax_entry_size",
-    "dax_end_pfn",
-    "for_each_mapped_pfn",
-    "dax_mapping_is_cow",
-    "dax_mapping_set_cow",
-    "dax_page_is_shared",
-    "dax_page_share_get",
-    "dax_page_share_put",
-    "dax_associate_entry",
-    "dax_disassociate_entry",
-    "dax_lock_mapping_entry",
-    "dax_unlock_mapping_entry",
-    "grab_mapping_entry",
-    "__dax_invalidate_entry",
-    "dax_delete_mapping_entry",
-    "dax_invalidate_mapping_entry_sync",
-    "dax_iomap_pgoff",
-    "copy_cow_page_dax",
-    "dax_fault_is_synchronous",
-    "dax_fault_is_cow",
-    "dax_insert_entry",
-    "dax_writeback_one",
-    "dax_writeback_mapping_range",
-    "dax_iomap_direct_access",
-    "dax_load_hole",
-    "dax_pmd_load_hole",
-    "dax_fault_return",
-    "dax_fault_synchronous_pfnp",
-    "dax_fault_cow_page",
-    "dax_fault_iter",
-    "dax_iomap_pte_fault",
-    "dax_fault_check_fallback",
-    "dax_iomap_pmd_fault",
-];
-
 fn main() {
     println!("cargo:rerun-if-env-changed=DAXLOCK_KERNEL_SRC");
     println!("cargo:rerun-if-changed=c");
     println!("cargo:rerun-if-changed=shim");
     println!("cargo:rerun-if-changed=src/extract.rs");
     println!("cargo:rerun-if-changed=src/patches.rs");
+    println!("cargo:rerun-if-changed=src/era.rs");
+    println!("cargo:rerun-if-changed=src/radix_era.rs");
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     let src = env::var("DAXLOCK_KERNEL_SRC")
         .ok()
@@ -146,11 +85,31 @@ fn main() {
         return;
     };
     let src = PathBuf::from(src);
+    // Beside the binaries: the last build's refusal, which `daxlock --target
+    // kernel` reports instead of running a binary built from another tree.
+    let marker = out.ancestors().nth(3).map(|d| d.join(BUILD_ERROR_FILE));
     match build(&src, &out) {
-        Ok(()) => println!("cargo:rustc-cfg=daxk_kernel"),
-        Err(e) => panic!("daxlock-kernel: {}: {e}", src.display()),
+        Ok(()) => {
+            if let Some(m) = &marker {
+                let _ = fs::remove_file(m);
+            }
+            println!("cargo:rustc-cfg=daxk_kernel");
+        }
+        Err(e) => {
+            let sentence = format!("daxlock-kernel: {}: {e}", src.display());
+            if let Some(m) = &marker {
+                let _ = fs::write(m, format!("{sentence}\n"));
+            }
+            eprintln!("{sentence}");
+            println!("cargo::error={sentence}");
+            std::process::exit(2);
+        }
     }
 }
+
+/// The file beside the binaries that holds why the last build refused its tree
+/// (`daxlock::cli` reads it under the same name).
+const BUILD_ERROR_FILE: &str = "daxlock-kernel.build-error";
 
 fn no_kernel(why: &str) -> String {
     format!("/// Why this build has no kernel.\npub const NO_KERNEL: &str = {why:?};\n")
@@ -199,6 +158,13 @@ fn read_faults_leave_entries_clean(dax_items: &str) -> Option<bool> {
 fn build(src: &Path, out: &Path) -> Result<(), String> {
     let version = version(&read(src, "Makefile")?);
     let dax = read(src, "fs/dax.c")?;
+    let era = Era::detect(&dax)?;
+    if era == Era::RadixTree {
+        return radix_era::build(src, out);
+    }
+    if let Some(why) = era.unsupported() {
+        return Err(why.to_string());
+    }
     let wait = read(src, "kernel/sched/wait.c")?;
     let xarray_c = read(src, "lib/xarray.c")?;
     let xarray_h = read(src, "include/linux/xarray.h")?;
@@ -215,8 +181,8 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
         "wait_tu.c",
         &format!("#include \"mm_shim.h\"\n/* Extracted from kernel/sched/wait.c ({version}). */\n{wait_items}"),
     )?;
-    let dax_items =
-        extract::extract(&dax, &present(&dax, DAX_ITEMS)).map_err(|e| format!("fs/dax.c: {e}"))?;
+    let dax_items = extract::extract(&dax, &present(&dax, &era.dax_items()))
+        .map_err(|e| format!("fs/dax.c: {e}"))?;
     let mut traces = String::new();
     for t in extract::tracepoints(&dax_items) {
         let _ = writeln!(traces, "#define {t}(...) ((void)0)");
@@ -227,6 +193,7 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
         .include(manifest.join("c"))
         .include(manifest.join("shim"))
         .include(&gen)
+        .define(era.define(), None)
         .flag("-fexceptions")
         .flag("-fno-strict-aliasing")
         .flag("-std=gnu11")
@@ -252,6 +219,11 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
     let mut rust = String::new();
     let _ = writeln!(rust, "/// The kernel release the target was built from.");
     let _ = writeln!(rust, "pub const KERNEL_VERSION: &str = {version:?};");
+    let _ = writeln!(
+        rust,
+        "/// The era of fs/dax.c the tree holds (`kernel/src/era.rs`)."
+    );
+    let _ = writeln!(rust, "pub const KERNEL_ERA: &str = {:?};", era.name());
     let _ = writeln!(rust, "/// The tree it was built from.");
     let _ = writeln!(
         rust,

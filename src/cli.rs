@@ -178,6 +178,21 @@ struct VariantArgs {
     patch: Option<String>,
 }
 
+/// Beside the binaries: why the last `daxlock-kernel` build refused its tree.
+pub const KERNEL_BUILD_ERROR: &str = "daxlock-kernel.build-error";
+
+/// Why the last kernel build refused its tree, if it did: the kernel crate's build
+/// script leaves the sentence in `dir` (beside the binaries) when a tree is of an
+/// unknown or unsupported era, and a `daxlock-kernel` binary there is then from an
+/// older tree.
+pub fn kernel_build_refusal(dir: &std::path::Path) -> Option<String> {
+    let why = std::fs::read_to_string(dir.join(KERNEL_BUILD_ERROR)).ok()?;
+    Some(format!(
+        "the kernel target's last build refused its tree: {}",
+        why.trim()
+    ))
+}
+
 /// The target named on the command line. `kernel` in a binary without it runs the
 /// `daxlock-kernel` binary built beside this one, with the same arguments.
 fn target(name: &str) -> Result<std::sync::Arc<dyn crate::check::Target>, Stop> {
@@ -189,9 +204,14 @@ fn target(name: &str) -> Result<std::sync::Arc<dyn crate::check::Target>, Stop> 
             "unknown target `{name}` (known: model, kernel)"
         )));
     }
-    let sibling = std::env::current_exe()
+    let dir = std::env::current_exe()
         .ok()
-        .and_then(|p| p.parent().map(|d| d.join("daxlock-kernel")))
+        .and_then(|p| p.parent().map(std::path::Path::to_path_buf));
+    if let Some(why) = dir.as_deref().and_then(kernel_build_refusal) {
+        return Err(Stop::BadInput(why));
+    }
+    let sibling = dir
+        .map(|d| d.join("daxlock-kernel"))
         .filter(|p| p.is_file());
     match sibling {
         Some(exe) => {
@@ -726,6 +746,27 @@ mod tests {
     use crate::sync::Backend;
     use std::any::{Any, TypeId};
     use std::sync::Arc;
+
+    /// A kernel build's refusal left beside the binaries is read back as one
+    /// sentence; without it there is none.
+    #[test]
+    fn kernel_build_refusal_is_read_from_beside_the_binaries() {
+        let dir = std::env::temp_dir().join(format!("daxlock-refusal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(kernel_build_refusal(&dir), None);
+        std::fs::write(
+            dir.join(KERNEL_BUILD_ERROR),
+            "daxlock-kernel: /t: fs/dax.c is of no known era: expected ...; found none of these\n",
+        )
+        .unwrap();
+        let why = kernel_build_refusal(&dir).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(
+            why,
+            "the kernel target's last build refused its tree: daxlock-kernel: /t: fs/dax.c is of \
+             no known era: expected ...; found none of these"
+        );
+    }
 
     /// A target whose every access panics: a defect of the model, not of the input.
     #[derive(Clone)]

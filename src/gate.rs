@@ -408,6 +408,7 @@ pub fn uncovered_bugs_of(rows: &[GateRow], target: &dyn Target) -> Vec<&'static 
     crate::dax::bugs::ALL_BUGS
         .iter()
         .filter(|b| target.bug_names().contains(&b.name))
+        .filter(|b| !target.unreachable_bugs().iter().any(|(n, _)| *n == b.name))
         .filter(|b| {
             let bugs = Bugs::fixed().with(b.name).expect("catalogue bug");
             !rows.iter().any(|row| {

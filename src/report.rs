@@ -700,6 +700,9 @@ impl<'a> Verification<'a> {
                 );
             }
         }
+        for (bug, why) in self.target.unreachable_bugs() {
+            let _ = writeln!(out, "not asked to be caught on this target: {bug}: {why}");
+        }
         if self.coverage_fails() {
             let _ = writeln!(
                 out,

@@ -166,7 +166,7 @@ int iomap_iter(struct iomap_iter *iter, const struct iomap_ops *ops)
 {
 	(void)ops;
 	if (iter->daxk_started)
-		return iter->processed < 0 ? (int)iter->processed : 0;
+		return iter->processed < 0 ? (int)iter->processed : iter->status < 0 ? iter->status : 0;
 	iter->daxk_started = 1;
 	unsigned long long addr = 0, length = 0;
 	int type = IOMAP_HOLE;

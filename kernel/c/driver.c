@@ -93,18 +93,13 @@ int DAXK(invalidate_entry)(unsigned long index)
 	return dax_invalidate_mapping_entry_sync(daxk_mapping(), index);
 }
 
-/* Kernel: dax_lock_mapping_entry() then dax_unlock_mapping_entry() (memory
- * failure's way of pinning an entry). Returns whether an entry was locked. */
-int DAXK(lock_unlock_entry)(unsigned long index)
-{
-	struct page *page = NULL;
-	dax_entry_t cookie = dax_lock_mapping_entry(daxk_mapping(), index, &page);
-
-	if (!cookie)
-		return 0;
-	dax_unlock_mapping_entry(daxk_mapping(), index, cookie);
-	return cookie != ~0UL;
-}
+/* Memory failure's lock and unlock of an entry: each era's own (era.h's choice). */
+#if defined(DAXK_ERA_515)
+#include "driver_515.c"
+#else
+/* 6.0 on, folios included: dax_lock_mapping_entry(). */
+#include "driver_6.c"
+#endif
 
 /* Starts an execution: an empty wait table. */
 void DAXK(reset)(void)

@@ -53,7 +53,6 @@ int autoremove_wake_function(struct wait_queue_entry *wq_entry, unsigned mode, i
 void prepare_to_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, int state);
 bool prepare_to_wait_exclusive(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, int state);
 void finish_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry);
-int __wake_up(struct wait_queue_head *wq_head, unsigned int mode, int nr, void *key);
 static inline int default_wake_function(void *curr, unsigned mode, int wake_flags, void *key)
 {
 	wait_queue_entry_t *w = curr;
@@ -82,16 +81,25 @@ static inline int default_wake_function(void *curr, unsigned mode, int wake_flag
 
 /* ---- pages and pfns ---- */
 struct address_space;
+struct dev_pagemap;
+/* A struct folio overlays its head page (the folio era casts one to the other). */
+#define DAXK_PAGE_FIELDS \
+	unsigned long flags; \
+	struct address_space *mapping; \
+	union { \
+		pgoff_t index; \
+		unsigned long share; \
+	}; \
+	int refcount; \
+	unsigned long pfn; \
+	unsigned int gen; \
+	/* the folio era's compound pages: */ \
+	struct dev_pagemap *pgmap; \
+	unsigned int order;		/* of a head page */ \
+	struct page *head;		/* of a tail page */ \
+	struct list_head _deferred_list;
 struct page {
-	unsigned long flags;
-	struct address_space *mapping;
-	union {
-		pgoff_t index;
-		unsigned long share;
-	};
-	int refcount;
-	unsigned long pfn;
-	unsigned int gen;
+	DAXK_PAGE_FIELDS
 };
 typedef struct { u64 val; } pfn_t;
 #define PFN_DEV (1ULL << 62)
@@ -215,7 +223,12 @@ vm_fault_t daxk_finish_cow(unsigned long addr, const char *func);
 #define finish_fault(vmf) daxk_finish_cow((vmf)->address, __func__)
 extern spinlock_t daxk_ptl;
 extern struct page daxk_huge_zero_page;
-struct folio { struct page page; };
+struct folio {
+	union {
+		struct page page;
+		struct { DAXK_PAGE_FIELDS };
+	};
+};
 extern struct folio daxk_huge_zero_folio;
 #define mm_get_huge_zero_folio(mm) (&daxk_huge_zero_folio)
 #define pmd_lock(mm, pmd) (spin_lock(&daxk_ptl), &daxk_ptl)
@@ -260,6 +273,7 @@ struct iomap {
 	u16 type;
 	u16 flags;
 	struct dax_device *dax_dev;
+	struct block_device *bdev;	/* 5.15 */
 };
 struct iomap_iter {
 	struct inode *inode;
@@ -270,6 +284,7 @@ struct iomap_iter {
 	struct iomap iomap;
 	struct iomap srcmap;
 	void *private;
+	int status;	/* 6.15 on: what the last iteration returned */
 	int daxk_started;
 };
 struct iomap_ops { int unused; };
@@ -282,17 +297,6 @@ static inline u64 iomap_length(const struct iomap_iter *iter)
 enum dax_access_mode { DAX_ACCESS, DAX_RECOVERY_WRITE };
 static inline int dax_read_lock(void) { return 0; }
 static inline void dax_read_unlock(int id) { (void)id; }
-static inline long dax_direct_access(struct dax_device *d, pgoff_t pgoff, long nr_pages,
-				     enum dax_access_mode mode, void **kaddr, pfn_t *pfn)
-{
-	static char daxk_device_byte;
-	(void)d; (void)mode;
-	if (kaddr)
-		*kaddr = &daxk_device_byte;
-	if (pfn)
-		pfn->val = pgoff | PFN_DEV | PFN_MAP;
-	return nr_pages;
-}
 /* Kernel: dax_flush() writes the CPU cache lines of [a, a + s) back to the
  * device: a hook reports the frames (decoded from page_address()). */
 void daxk_flush(unsigned long addr, unsigned long size, const char *func);
@@ -313,5 +317,8 @@ struct writeback_control {
 	loff_t range_start, range_end;
 	enum writeback_sync_modes sync_mode;
 };
+
+/* ---- what differs between the eras of fs/dax.c (kernel/src/era.rs) ---- */
+#include "era.h"
 
 #endif /* DAXK_MM_SHIM_H */

@@ -216,6 +216,8 @@ struct kmem_cache;
 struct list_lru;
 extern struct kmem_cache *radix_tree_node_cachep;
 void *kmem_cache_alloc_lru(struct kmem_cache *c, struct list_lru *lru, gfp_t gfp);
+/* 5.15 and older allocate nodes without a list_lru. */
+#define kmem_cache_alloc(c, gfp) kmem_cache_alloc_lru(c, NULL, gfp)
 void kmem_cache_free(struct kmem_cache *c, void *p);
 void radix_tree_node_rcu_free(struct rcu_head *head);
 

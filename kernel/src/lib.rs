@@ -9,6 +9,7 @@
 //! hook into the checker's backend ([`world`]). It is a separate crate because the
 //! kernel's code is GPL-2.0-only; daxlock itself does not depend on it.
 
+pub mod era;
 pub mod extract;
 pub mod patches;
 #[cfg(daxk_kernel)]
@@ -20,8 +21,9 @@ mod kernel;
 pub mod selftest;
 #[cfg(daxk_kernel)]
 pub use kernel::{
-    wait_bucket, KernelMapping, KernelTarget, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION,
-    READ_FAULTS_LEAVE_ENTRIES_CLEAN, SKIPPED, VARIANTS,
+    wait_bucket, KernelMapping, KernelTarget, ERA_EXPECTATIONS, ERA_UNREACHABLE, KERNEL_ERA,
+    KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION, READ_FAULTS_LEAVE_ENTRIES_CLEAN, SKIPPED,
+    VARIANTS,
 };
 
 /// Why this build has no kernel target, if it has none.

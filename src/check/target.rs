@@ -79,6 +79,13 @@ pub trait Target: Send + Sync + 'static {
     fn truths(&self) -> crate::dax::Truths {
         crate::dax::Truths::default()
     }
+    /// Bugs it builds whose faulty code no operation can reach on this target's
+    /// code, each with why (the kernel target on an era where the path is gone).
+    /// The gate still runs their rows (expecting what the code does) and prints
+    /// each of these; it does not ask them to be caught.
+    fn unreachable_bugs(&self) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
     /// One line on what it runs (for reports): `model (v4.13)`, `kernel 6.1.172`.
     fn describe(&self) -> String {
         self.name().to_owned()

@@ -14,6 +14,20 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     }
+    // A later build that refused its tree (an unknown or unsupported era) leaves
+    // its reason beside this binary, which is then from an older tree.
+    let refused = std::env::current_exe().ok().and_then(|p| {
+        std::fs::read_to_string(p.with_file_name(daxlock::cli::KERNEL_BUILD_ERROR)).ok()
+    });
+    if let Some(why) = refused {
+        if std::env::args().any(|a| a == "kernel" || a == "--target=kernel") {
+            eprintln!(
+                "daxlock-kernel: the last build refused its tree: {}",
+                why.trim()
+            );
+            return std::process::ExitCode::from(2);
+        }
+    }
     daxlock_kernel::register();
     daxlock::cli::main()
 }
