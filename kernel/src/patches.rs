@@ -64,11 +64,14 @@ pub fn variants() -> Vec<PatchSpec> {
         },
         PatchSpec {
             name: "writeback-waits",
-            about: "dax_writeback_one() resets its xa_state before get_unlocked_entry(), which then waits for the locked dirty entry instead of skipping it: the candidate fix of the fsync skip (README: Findings)",
+            about: "dax_writeback_one() resets its xa_state before get_unlocked_entry() (7.x: get_next_unlocked_entry()), which then waits for the locked dirty entry instead of skipping it: the candidate fix of the fsync skip (README: Findings)",
             fix: true,
             edits: &[(
-                "void *old_entry = entry; entry = get_unlocked_entry(xas, 0);",
-                "void *old_entry = entry;\n\t\t/* daxlock fix writeback-waits: look the entry up afresh at this index, so\n\t\t * that get_unlocked_entry() waits for it instead of looking past it. */\n\t\txas_reset(xas);\n\t\tentry = get_unlocked_entry(xas, 0);",
+                // Only the declaration is matched: the call after it is
+                // get_unlocked_entry() before 7.x and get_next_unlocked_entry() in
+                // the folio era, and the reset goes before either.
+                "void *old_entry = entry;",
+                "void *old_entry = entry;\n\t\t/* daxlock fix writeback-waits: look the entry up afresh at this index, so\n\t\t * that the wait below waits for it instead of looking past it. */\n\t\txas_reset(xas);",
             )],
         },
     ]
