@@ -11,6 +11,11 @@
 mod extract;
 #[path = "src/patches.rs"]
 mod patches;
+// The radix-tree era (4.13): its own item lists, shims, driver and patches.
+#[path = "build_radix.rs"]
+mod build_radix;
+#[path = "src/patches_radix.rs"]
+mod patches_radix;
 
 use std::env;
 use std::fmt::Write as _;
@@ -183,6 +188,9 @@ fn version(makefile: &str) -> String {
 fn build(src: &Path, out: &Path) -> Result<(), String> {
     let version = version(&read(src, "Makefile")?);
     let dax = read(src, "fs/dax.c")?;
+    if build_radix::is_radix(src, &dax) {
+        return build_radix::build(src, out, &version, &dax);
+    }
     let wait = read(src, "kernel/sched/wait.c")?;
     let xarray_c = read(src, "lib/xarray.c")?;
     let xarray_h = read(src, "include/linux/xarray.h")?;
@@ -206,11 +214,39 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
         let _ = writeln!(traces, "#define {t}(...) ((void)0)");
     }
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
-    let mut build = cc::Build::new();
+    let mut build = c_build(&[manifest.join("c"), manifest.join("shim"), gen.clone()]);
     build
-        .include(manifest.join("c"))
-        .include(manifest.join("shim"))
-        .include(&gen)
+        .file(gen.join("xarray.c"))
+        .file(gen.join("wait_tu.c"))
+        .file(manifest.join("c/common.c"))
+        .file(manifest.join("c/xarray_selftest.c"));
+    // The kernel's own XArray tests, run against the same shims (a tree without
+    // them builds a stub that says so).
+    if src.join("lib/test_xarray.c").exists() {
+        write("test_xarray.c", &read(src, "lib/test_xarray.c")?)?;
+        build.define("DAXK_HAVE_TEST_XARRAY", None);
+    }
+    let variants = Variants::emit(
+        &mut build,
+        &gen,
+        &dax_items,
+        &traces,
+        "",
+        "driver.c",
+        &version,
+        patches::variants(),
+    )?;
+    build.compile("daxk");
+    variants.write(out, src, &version, "xarray")
+}
+
+/// A C build with the target's flags, searching `includes` in order.
+fn c_build(includes: &[PathBuf]) -> cc::Build {
+    let mut build = cc::Build::new();
+    for i in includes {
+        build.include(i);
+    }
+    build
         .flag("-fexceptions")
         .flag("-fno-strict-aliasing")
         .flag("-std=gnu11")
@@ -222,92 +258,123 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
         .flag("-Wno-unused-function")
         .flag("-Wno-unused-label")
         .flag("-Wno-address")
-        .opt_level(1)
-        .file(gen.join("xarray.c"))
-        .file(gen.join("wait_tu.c"))
-        .file(manifest.join("c/common.c"))
-        .file(manifest.join("c/xarray_selftest.c"));
-    // The kernel's own XArray tests, run against the same shims (a tree without
-    // them builds a stub that says so).
-    if src.join("lib/test_xarray.c").exists() {
-        write("test_xarray.c", &read(src, "lib/test_xarray.c")?)?;
-        build.define("DAXK_HAVE_TEST_XARRAY", None);
-    }
-    let mut rust = String::new();
-    let _ = writeln!(rust, "/// The kernel release the target was built from.");
-    let _ = writeln!(rust, "pub const KERNEL_VERSION: &str = {version:?};");
-    let _ = writeln!(rust, "/// The tree it was built from.");
-    let _ = writeln!(
-        rust,
-        "pub const KERNEL_SRC: &str = {:?};",
-        src.display().to_string()
-    );
-    let mut table = String::new();
-    let mut externs = String::new();
-    let mut skipped = String::new();
-    for variant in patches::variants() {
-        let patched = match patches::apply(&dax_items, &variant) {
-            Ok(t) => t,
-            Err(e) => {
-                let _ = writeln!(skipped, "    ({:?}, {:?}),", variant.name, e);
-                continue;
+        .opt_level(1);
+    build
+}
+
+/// The per-variant translation units and the Rust table of them.
+struct Variants {
+    table: String,
+    externs: String,
+    skipped: String,
+}
+
+impl Variants {
+    /// One translation unit per variant: `prelude` (after the renames), the
+    /// patched extract, then `driver` (a file under `c/`).
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        build: &mut cc::Build,
+        gen: &Path,
+        dax_items: &str,
+        traces: &str,
+        prelude: &str,
+        driver: &str,
+        version: &str,
+        variants: Vec<patches::PatchSpec>,
+    ) -> Result<Variants, String> {
+        let mut table = String::new();
+        let mut externs = String::new();
+        let mut skipped = String::new();
+        for variant in variants {
+            let patched = match patches::apply(dax_items, &variant) {
+                Ok(t) => t,
+                Err(e) => {
+                    let _ = writeln!(skipped, "    ({:?}, {:?}),", variant.name, e);
+                    continue;
+                }
+            };
+            let sym = format!("daxk_{}", variant.name.replace('-', "_"));
+            // The tree's global functions get the variant's prefix: each variant is
+            // linked into one binary.
+            let mut renames = String::new();
+            for item in extract::items(dax_items) {
+                let global_fn = !item.text.trim_start().starts_with("static")
+                    && !item.text.trim_start().starts_with('#')
+                    && item.text.contains('(')
+                    && !item.name.is_empty()
+                    && !item.name.contains(' ');
+                if global_fn {
+                    let _ = writeln!(renames, "#define {0} {sym}_{0}", item.name);
+                }
             }
-        };
-        let sym = format!("daxk_{}", variant.name.replace('-', "_"));
-        // The tree's global functions get the variant's prefix: each variant is
-        // linked into one binary.
-        let mut renames = String::new();
-        for item in extract::items(&dax_items) {
-            let global_fn = !item.text.trim_start().starts_with("static")
-                && !item.text.trim_start().starts_with('#')
-                && item.text.contains('(')
-                && !item.name.is_empty()
-                && !item.name.contains(' ');
-            if global_fn {
-                let _ = writeln!(renames, "#define {0} {sym}_{0}", item.name);
+            let file = format!("dax_{sym}.c");
+            fs::write(
+                gen.join(&file),
+                format!(
+                    "#include \"mm_shim.h\"\n#define DAXK_VARIANT {sym}\n{traces}{renames}{prelude}\n/* Extracted from fs/dax.c ({version}), variant {}. */\n{patched}\n#include \"{driver}\"\n",
+                    variant.name
+                ),
+            )
+            .map_err(|e| format!("{file}: {e}"))?;
+            build.file(gen.join(&file));
+            for f in ["pte_fault", "pmd_fault"] {
+                let _ = writeln!(
+                    externs,
+                    "    fn {sym}_{f}(v: *const DaxkVma, addr: u64, write: i32) -> u32;"
+                );
             }
-        }
-        let file = format!("dax_{sym}.c");
-        write(
-            &file,
-            &format!(
-                "#include \"mm_shim.h\"\n#define DAXK_VARIANT {sym}\n{traces}{renames}\n/* Extracted from fs/dax.c ({version}), variant {}. */\n{patched}\n#include \"driver.c\"\n",
-                variant.name
-            ),
-        )?;
-        build.file(gen.join(&file));
-        for f in ["pte_fault", "pmd_fault"] {
+            let _ = writeln!(externs, "    fn {sym}_fsync() -> i32;");
+            for f in ["delete_entry", "invalidate_entry", "lock_unlock_entry"] {
+                let _ = writeln!(externs, "    fn {sym}_{f}(index: u64) -> i32;");
+            }
+            let _ = writeln!(externs, "    fn {sym}_reset();");
             let _ = writeln!(
                 externs,
-                "    fn {sym}_{f}(v: *const DaxkVma, addr: u64, write: i32) -> u32;"
+                "    fn {sym}_waiters(ctx: *mut c_void, f: WaiterFn);"
+            );
+            let _ = writeln!(
+                table,
+                "    Variant {{ name: {:?}, about: {:?}, pte_fault: {sym}_pte_fault, pmd_fault: {sym}_pmd_fault, fsync: {sym}_fsync, delete_entry: {sym}_delete_entry, invalidate_entry: {sym}_invalidate_entry, lock_unlock_entry: {sym}_lock_unlock_entry, reset: {sym}_reset, waiters: {sym}_waiters }},",
+                variant.name, variant.about
             );
         }
-        let _ = writeln!(externs, "    fn {sym}_fsync() -> i32;");
-        for f in ["delete_entry", "invalidate_entry", "lock_unlock_entry"] {
-            let _ = writeln!(externs, "    fn {sym}_{f}(index: u64) -> i32;");
-        }
-        let _ = writeln!(externs, "    fn {sym}_reset();");
-        let _ = writeln!(
-            externs,
-            "    fn {sym}_waiters(ctx: *mut c_void, f: WaiterFn);"
-        );
-        let _ = writeln!(
+        Ok(Variants {
             table,
-            "    Variant {{ name: {:?}, about: {:?}, pte_fault: {sym}_pte_fault, pmd_fault: {sym}_pmd_fault, fsync: {sym}_fsync, delete_entry: {sym}_delete_entry, invalidate_entry: {sym}_invalidate_entry, lock_unlock_entry: {sym}_lock_unlock_entry, reset: {sym}_reset, waiters: {sym}_waiters }},",
-            variant.name, variant.about
-        );
+            externs,
+            skipped,
+        })
     }
-    build.compile("daxk");
-    let _ = writeln!(rust, "extern \"C-unwind\" {{\n{externs}}}");
-    let _ = writeln!(rust, "/// Every variant built: the unpatched tree first.");
-    let _ = writeln!(rust, "pub static VARIANTS: &[Variant] = &[\n{table}];");
-    let _ = writeln!(
-        rust,
-        "/// Patches that did not apply to this tree, with why."
-    );
-    let _ = writeln!(
-        rust,
-        "pub static SKIPPED: &[(&str, &str)] = &[\n{skipped}];"
-    );
-    fs::write(out.join("variants.rs"), rust).map_err(|e| e.to_string())
+
+    /// Writes `variants.rs`: the tree, its era, the variant table, the skipped patches.
+    fn write(&self, out: &Path, src: &Path, version: &str, era: &str) -> Result<(), String> {
+        let Variants {
+            table,
+            externs,
+            skipped,
+        } = self;
+        let mut rust = String::new();
+        let _ = writeln!(rust, "/// The kernel release the target was built from.");
+        let _ = writeln!(rust, "pub const KERNEL_VERSION: &str = {version:?};");
+        let _ = writeln!(rust, "/// The tree it was built from.");
+        let _ = writeln!(
+            rust,
+            "pub const KERNEL_SRC: &str = {:?};",
+            src.display().to_string()
+        );
+        let _ = writeln!(rust, "/// The tree's era: `radix-tree` (4.13) or `xarray`.");
+        let _ = writeln!(rust, "pub const KERNEL_ERA: &str = {era:?};");
+        let _ = writeln!(rust, "extern \"C-unwind\" {{\n{externs}}}");
+        let _ = writeln!(rust, "/// Every variant built: the unpatched tree first.");
+        let _ = writeln!(rust, "pub static VARIANTS: &[Variant] = &[\n{table}];");
+        let _ = writeln!(
+            rust,
+            "/// Patches that did not apply to this tree, with why."
+        );
+        let _ = writeln!(
+            rust,
+            "pub static SKIPPED: &[(&str, &str)] = &[\n{skipped}];"
+        );
+        fs::write(out.join("variants.rs"), rust).map_err(|e| e.to_string())
+    }
 }

@@ -71,7 +71,7 @@ fn variant(bugs: Bugs) -> Result<&'static Variant, String> {
             .map(|(_, why)| format!(": its patch does not apply to {KERNEL_VERSION} ({why})"))
             .unwrap_or_else(|| {
                 format!(
-                    ": no patch re-introduces it in the xarray-era code (kernel variants: {})",
+                    ": no patch re-introduces it in the {KERNEL_ERA}-era code (kernel variants: {})",
                     VARIANTS
                         .iter()
                         .map(|v| v.name)
@@ -353,11 +353,14 @@ impl Target for KernelTarget {
         // say here whether it does (this match is exhaustive on purpose).
         for op in scenario.threads.iter().flatten() {
             match op {
-                Op::Fault { .. }
-                | Op::Fsync
-                | Op::Truncate { .. }
-                | Op::Write { .. }
-                | Op::MemoryFailure { .. } => {}
+                Op::Fault { .. } | Op::Fsync | Op::Truncate { .. } | Op::Write { .. } => {}
+                // The radix era (4.13) predates dax_lock_mapping_entry() (4.20).
+                Op::MemoryFailure { .. } if KERNEL_ERA == "radix-tree" => {
+                    return Err(format!(
+                        "kernel {KERNEL_VERSION} (radix-tree era) has no dax_lock_mapping_entry() (added in 4.20): `memory-failure` cannot run on it"
+                    ))
+                }
+                Op::MemoryFailure { .. } => {}
             }
         }
         Ok(())

@@ -11,6 +11,7 @@
 
 pub mod extract;
 pub mod patches;
+pub mod patches_radix;
 #[cfg(daxk_kernel)]
 mod world;
 
@@ -20,7 +21,8 @@ mod kernel;
 pub mod selftest;
 #[cfg(daxk_kernel)]
 pub use kernel::{
-    KernelMapping, KernelTarget, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION, SKIPPED, VARIANTS,
+    KernelMapping, KernelTarget, KERNEL_ERA, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION,
+    SKIPPED, VARIANTS,
 };
 
 /// Why this build has no kernel target, if it has none.
