@@ -1,5 +1,6 @@
 //! The kernel target: scenario operations through the extracted C code.
 
+use crate::radix;
 use crate::world::{self, CTask, Waiters, World};
 use daxlock::check::target::{maker_for, Family, Target};
 use daxlock::check::Verdict;
@@ -313,8 +314,9 @@ impl Family for KernelFamily {
     }
 }
 
-/// Where the kernel's verdict differs from the scenario's (the model's), and why:
-/// (scenario, bug, kernel verdict, reason). The README's model-vs-kernel table.
+/// Where an xarray-era kernel's verdict differs from the scenario's (the model's),
+/// and why: (scenario, bug, kernel verdict, reason). The README's model-vs-kernel
+/// table.
 pub const KERNEL_EXPECTATIONS: &[(&str, &str, Verdict, &str)] = &[
     (
         "seed-sequential",
@@ -336,6 +338,16 @@ pub const KERNEL_EXPECTATIONS: &[(&str, &str, Verdict, &str)] = &[
     ),
 ];
 
+/// The expectations of this build's era: [`KERNEL_EXPECTATIONS`] for the xarray
+/// era, [`radix::RADIX_EXPECTATIONS`] for the radix-tree era.
+pub fn expectations() -> &'static [(&'static str, &'static str, Verdict, &'static str)] {
+    if KERNEL_ERA == radix::RADIX_ERA {
+        radix::RADIX_EXPECTATIONS
+    } else {
+        KERNEL_EXPECTATIONS
+    }
+}
+
 const XARRAY_MISALIGNED: &str = "v4.13 grabbed at FB but inserted at FA, so FA's entry stayed locked (a hang); the xarray code grabs, inserts and unlocks through one aligned xa_state, so nothing stays locked, but the huge mapping at a misaligned address maps file pages FB.. where FA.. belong (a wrong mapping)";
 
 /// The `kernel` target: the tree this crate was built from.
@@ -353,15 +365,15 @@ impl Target for KernelTarget {
         // say here whether it does (this match is exhaustive on purpose).
         for op in scenario.threads.iter().flatten() {
             match op {
-                Op::Fault { .. } | Op::Fsync | Op::Truncate { .. } | Op::Write { .. } => {}
-                // The radix era (4.13) predates dax_lock_mapping_entry() (4.20).
-                Op::MemoryFailure { .. } if KERNEL_ERA == "radix-tree" => {
-                    return Err(format!(
-                        "kernel {KERNEL_VERSION} (radix-tree era) has no dax_lock_mapping_entry() (added in 4.20): `memory-failure` cannot run on it"
-                    ))
-                }
-                Op::MemoryFailure { .. } => {}
+                Op::Fault { .. }
+                | Op::Fsync
+                | Op::Truncate { .. }
+                | Op::Write { .. }
+                | Op::MemoryFailure { .. } => {}
             }
+        }
+        if let Some(why) = self.cannot_run(scenario) {
+            return Err(format!("kernel {KERNEL_VERSION}: {why}"));
         }
         Ok(())
     }
@@ -374,8 +386,14 @@ impl Target for KernelTarget {
         true
     }
 
+    fn cannot_run(&self, scenario: &Scenario) -> Option<String> {
+        (KERNEL_ERA == radix::RADIX_ERA)
+            .then(|| radix::cannot_run(scenario))
+            .flatten()
+    }
+
     fn expected(&self, scenario: &str, bugs: Bugs, model: Verdict) -> Verdict {
-        KERNEL_EXPECTATIONS
+        expectations()
             .iter()
             .find(|(s, b, _, _)| *s == scenario && bugs.variant() == *b)
             .map_or(model, |(_, _, v, _)| *v)
@@ -396,7 +414,12 @@ impl Target for KernelTarget {
     fn describe(&self) -> String {
         let fixed = unsafe { daxk_file_is_fixed() } != 0;
         format!(
-            "kernel {KERNEL_VERSION} ({KERNEL_SRC}){}",
+            "kernel {KERNEL_VERSION} ({KERNEL_SRC}){}{}",
+            if KERNEL_ERA == radix::RADIX_ERA {
+                ", radix-tree era; memory-failure scenarios are left out (4.13 has no dax_lock_mapping_entry())"
+            } else {
+                ""
+            },
             if fixed {
                 ""
             } else {

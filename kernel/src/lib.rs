@@ -18,11 +18,13 @@ mod world;
 #[cfg(daxk_kernel)]
 mod kernel;
 #[cfg(daxk_kernel)]
+pub mod radix;
+#[cfg(daxk_kernel)]
 pub mod selftest;
 #[cfg(daxk_kernel)]
 pub use kernel::{
-    KernelMapping, KernelTarget, KERNEL_ERA, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION,
-    SKIPPED, VARIANTS,
+    expectations, KernelMapping, KernelTarget, KERNEL_ERA, KERNEL_EXPECTATIONS, KERNEL_SRC,
+    KERNEL_VERSION, SKIPPED, VARIANTS,
 };
 
 /// Why this build has no kernel target, if it has none.

@@ -583,10 +583,12 @@ impl<B: Backend> Hooks for World<B> {
 // ---- the radix era's hooks (4.13's write faults on a present PTE) ----
 
 impl<B: Backend> World<B> {
-    /// What maps `addr`: -1 nothing, 0 the zero page, 1 a device frame, 2 an
-    /// anonymous copy.
+    /// What a PTE at `addr` maps: -1 nothing (or a huge mapping), 0 the zero page,
+    /// 1 a device frame, 2 an anonymous copy.
     fn pte_target_of(&self, addr: u64) -> i32 {
         B::locked(self.mm.page_table_lock(), |pt| match pt.lookup(addr) {
+            // A huge mapping is the PMD fault's (dax_iomap_pte_fault() retries).
+            _ if pt.has_huge(addr) => -1,
             None => -1,
             Some(p) => match p.target {
                 PteTarget::Zero => 0,

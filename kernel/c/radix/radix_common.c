@@ -76,6 +76,9 @@ void daxk_radix_reset(struct address_space *mapping)
 		radix_tree_init();
 		initialised = 1;
 	}
+	static const struct address_space_operations daxk_aops; /* ext4_dax_aops: no ->freepage */
+
+	mapping->a_ops = &daxk_aops;
 	INIT_RADIX_TREE(&mapping->page_tree, GFP_ATOMIC | __GFP_ACCOUNT);
 	spin_lock_init(&mapping->tree_lock);
 }
