@@ -32,6 +32,12 @@ pub const RADIX_EXPECTATIONS: &[(&str, &str, Verdict, &str)] = &[
         "4.13's __dax_invalidate_mapping_entry() wakes one waiter after deleting an entry (the model's fixed build has the v5.13 fix, 'dax: Wake up all waiters after invalidating dax entry'; 4.13 is the model's `invalidate-wake-one`)",
     ),
     (
+        "bug-no-pagetable-recheck",
+        "no-pagetable-recheck",
+        Verdict::Warning,
+        "without the recheck, 4.13's PTE fault reaches vm_insert_mixed() under the huge PMD another fault just installed, where insert_pfn()'s get_locked_pte() would walk a huge PMD as a PTE table (a BUG on real hardware); the shim reports it there, a step before the model's end-state check sees the huge and PTE mappings collide",
+    ),
+    (
         "bug-grab-after-iomap",
         "fixed",
         Verdict::Invariant,
