@@ -65,6 +65,7 @@ void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 /* kmem_cache_free() and call_rcu() are common.c's (freed at the next reset). */
 
 void radix_tree_init(void);
+static unsigned long daxk_next_page;
 
 /* Starts an execution: an empty tree, no preloaded nodes (they were freed). */
 void daxk_radix_reset(struct address_space *mapping)
@@ -72,6 +73,7 @@ void daxk_radix_reset(struct address_space *mapping)
 	static int initialised;
 
 	memset(daxk_percpu, 0, sizeof(daxk_percpu));
+	daxk_next_page = 0;
 	if (!initialised) {
 		radix_tree_init();
 		initialised = 1;
@@ -83,11 +85,12 @@ void daxk_radix_reset(struct address_space *mapping)
 	spin_lock_init(&mapping->tree_lock);
 }
 
+/* The next hole page's pfn: counted from the same start in every execution, so
+ * the stateful search's fingerprints (which hash the pages in use) repeat. */
 /* A new page for the page cache (a hole page), from the memmap. */
 struct page *daxk_new_page(void)
 {
-	static unsigned long next;
-	return pfn_to_page(0x40000000UL + next++);
+	return pfn_to_page(0x40000000UL + daxk_next_page++);
 }
 
 /* Kernel: __delete_from_page_cache() for a hole page (mm/filemap.c), under
