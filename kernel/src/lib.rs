@@ -16,6 +16,8 @@ pub mod patches_radix;
 mod world;
 
 #[cfg(daxk_kernel)]
+pub mod differential;
+#[cfg(daxk_kernel)]
 mod kernel;
 #[cfg(daxk_kernel)]
 pub mod radix;
