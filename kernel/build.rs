@@ -12,10 +12,10 @@ mod extract;
 #[path = "src/patches.rs"]
 mod patches;
 // The radix-tree era (4.13): its own item lists, shims, driver and patches.
-#[path = "build_radix.rs"]
-mod build_radix;
 #[path = "src/patches_radix.rs"]
 mod patches_radix;
+#[path = "src/radix_era.rs"]
+mod radix_era;
 
 use std::env;
 use std::fmt::Write as _;
@@ -138,6 +138,8 @@ fn main() {
     println!("cargo:rerun-if-changed=shim");
     println!("cargo:rerun-if-changed=src/extract.rs");
     println!("cargo:rerun-if-changed=src/patches.rs");
+    println!("cargo:rerun-if-changed=src/radix_era.rs");
+    println!("cargo:rerun-if-changed=src/patches_radix.rs");
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     let src = env::var("DAXLOCK_KERNEL_SRC")
         .ok()
@@ -188,8 +190,8 @@ fn version(makefile: &str) -> String {
 fn build(src: &Path, out: &Path) -> Result<(), String> {
     let version = version(&read(src, "Makefile")?);
     let dax = read(src, "fs/dax.c")?;
-    if build_radix::is_radix(src, &dax) {
-        return build_radix::build(src, out, &version, &dax);
+    if radix_era::is_radix(src, &dax) {
+        return radix_era::build(src, out);
     }
     let wait = read(src, "kernel/sched/wait.c")?;
     let xarray_c = read(src, "lib/xarray.c")?;

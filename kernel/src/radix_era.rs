@@ -1,9 +1,12 @@
-//! The kernel target's build for a radix-tree era tree (4.13, the seed's own code):
-//! `fs/dax.c` with `get_unlocked_mapping_entry()`, `lib/radix-tree.c` compiled
-//! whole, `include/linux/dax.h`'s entry encoding, `kernel/sched/wait.c`'s wake
-//! functions; shims and driver under `c/radix/`. Included by `build.rs`.
+//! The radix-tree era (v4.x, the seed's own 4.13 code: `get_unlocked_mapping_entry()`,
+//! `lib/radix-tree.c`, `tree_lock`): the build of its kernel target. `fs/dax.c`'s
+//! entry locking and fault handlers, `lib/radix-tree.c` compiled whole,
+//! `include/linux/dax.h`'s entry encoding and `kernel/sched/wait.c`'s wake
+//! functions, with the shims and driver under `c/radix/` and the patches of
+//! `src/patches_radix.rs`. A build-script module (`build.rs` includes it); the
+//! crate's side of the era is `src/radix.rs`.
 
-use super::{c_build, extract, patches_radix, read, Variants};
+use super::{c_build, extract, patches_radix, read, version, Variants};
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
@@ -81,8 +84,10 @@ const DAX_ITEMS: &[&str] = &[
     "dax_iomap_pmd_fault",
 ];
 
-/// Builds the radix-era target from `src` into `out`.
-pub fn build(src: &Path, out: &Path, version: &str, dax: &str) -> Result<(), String> {
+/// Builds the radix-tree era's kernel target from `src` into `out`.
+pub fn build(src: &Path, out: &Path) -> Result<(), String> {
+    let version = &version(&read(src, "Makefile")?);
+    let dax = &read(src, "fs/dax.c")?;
     let wait = read(src, "kernel/sched/wait.c")?;
     let dax_h = read(src, "include/linux/dax.h")?;
     let gen = out.join("gen-radix");
