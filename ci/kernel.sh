@@ -18,3 +18,17 @@ cargo clippy -p daxlock-kernel --all-targets -- -D warnings
 cargo test --release -p daxlock-kernel
 cargo build --release -p daxlock-kernel
 ./target/release/daxlock-kernel verify --target kernel --checker pct
+
+# The radix-tree era: the seed's own 4.13 code, from the shared tree beside the
+# repository when it is there (README: v4.13: the seed on its own code).
+radix="${DAXLOCK_RADIX_TREE:-../shared/kernel-trees/linux-4.13.9}"
+if [ -f "$radix/fs/dax.c" ]; then
+  export DAXLOCK_KERNEL_SRC="$(cd "$radix" && pwd)"
+  echo "kernel target (radix-tree era): $DAXLOCK_KERNEL_SRC"
+  cargo clippy -p daxlock-kernel --all-targets -- -D warnings
+  cargo test --release -p daxlock-kernel
+  cargo build --release -p daxlock-kernel
+  ./target/release/daxlock-kernel verify --target kernel --checker pct
+else
+  echo "kernel target (radix-tree era): SKIPPED: no tree at $radix"
+fi

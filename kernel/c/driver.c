@@ -9,26 +9,19 @@
 /* Kernel: the ->fault handler, ext4_dax_fault() → dax_iomap_fault(PE_SIZE_PTE). */
 unsigned int DAXK(pte_fault)(const struct daxk_vma *v, unsigned long addr, int write)
 {
-	struct vm_area_struct vma;
-	struct file file;
-	struct vm_fault vmf;
-	pmd_t pmd;
+	struct daxk_fault f;
 	int err = 0;
 
-	daxk_fault_setup(&vma, &file, &vmf, &pmd, v, addr, write);
-	return dax_iomap_pte_fault(&vmf, NULL, &err, &daxk_iomap_ops);
+	return dax_iomap_pte_fault(daxk_fault_begin(&f, v, addr, write), NULL, &err,
+				   &daxk_iomap_ops);
 }
 
 /* Kernel: the ->huge_fault handler, ext4_dax_huge_fault() → dax_iomap_fault(PE_SIZE_PMD). */
 unsigned int DAXK(pmd_fault)(const struct daxk_vma *v, unsigned long addr, int write)
 {
-	struct vm_area_struct vma;
-	struct file file;
-	struct vm_fault vmf;
-	pmd_t pmd;
+	struct daxk_fault f;
 
-	daxk_fault_setup(&vma, &file, &vmf, &pmd, v, addr, write);
-	return dax_iomap_pmd_fault(&vmf, NULL, &daxk_iomap_ops);
+	return dax_iomap_pmd_fault(daxk_fault_begin(&f, v, addr, write), NULL, &daxk_iomap_ops);
 }
 
 /* Kernel: fsync → dax_writeback_mapping_range() over the whole file. */

@@ -46,6 +46,22 @@ static void daxk_fault_setup(struct vm_area_struct *vma, struct file *file,
 		vmf->cow_page = &daxk_cow_page;
 }
 
+/* A fault entry point's locals: the VMA, file, fault and PMD the handler sees. */
+struct daxk_fault {
+	struct vm_area_struct vma;
+	struct file file;
+	struct vm_fault vmf;
+	pmd_t pmd;
+};
+
+/* Sets `f` up for a fault at `addr` in `v`; returns its vm_fault. */
+static struct vm_fault *daxk_fault_begin(struct daxk_fault *f, const struct daxk_vma *v,
+					 unsigned long addr, int write)
+{
+	daxk_fault_setup(&f->vma, &f->file, &f->vmf, &f->pmd, v, addr, write);
+	return &f->vmf;
+}
+
 /* The wait table: calls fn for every queued waiter (bucket, task id, key index). */
 typedef void (*daxk_waiter_fn)(void *ctx, unsigned long bucket, unsigned int task,
 			       unsigned long key_index, int exclusive);

@@ -15,14 +15,17 @@ pub struct PatchSpec {
     pub edits: &'static [(&'static str, &'static str)],
 }
 
+/// The unpatched tree: the first variant of every era.
+pub const FIXED: PatchSpec = PatchSpec {
+    name: "fixed",
+    about: "the tree as it is",
+    edits: &[],
+};
+
 /// Every variant: the unpatched tree, then one per bug.
 pub fn variants() -> Vec<PatchSpec> {
     vec![
-        PatchSpec {
-            name: "fixed",
-            about: "the tree as it is",
-            edits: &[],
-        },
+        FIXED,
         PatchSpec {
             name: "misaligned-pmd",
             about: "dax_fault_check_fallback() without its PMD colour check (the seed's v4.13 bug)",

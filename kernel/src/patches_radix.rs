@@ -3,16 +3,12 @@
 //! xarray era. Names are the zoo's (`src/dax/bugs.rs`), so a catalogue
 //! scenario's expectations apply unchanged.
 
-use crate::patches::PatchSpec;
+use crate::patches::{PatchSpec, FIXED};
 
 /// Every radix-era variant: the unpatched tree, then one per bug.
 pub fn variants() -> Vec<PatchSpec> {
     vec![
-        PatchSpec {
-            name: "fixed",
-            about: "the tree as it is",
-            edits: &[],
-        },
+        FIXED,
         PatchSpec {
             name: "misaligned-pmd",
             about: "dax_iomap_pmd_fault() without its PMD colour check (the seed's bug, fixed in v4.13-rc7)",

@@ -13,59 +13,25 @@ fn no_kernel_tree_in_this_build() {
 }
 
 #[cfg(daxk_kernel)]
+mod support;
+
+#[cfg(daxk_kernel)]
 mod with_kernel {
+    use super::support::{assert_variants, bug, pct, radix_era, run, scenario};
     use daxlock::check::{
-        check_on, CheckError, CheckReport, Limits, LoomChecker, PctChecker, RandomChecker,
-        ReplayChecker, StatefulChecker, ThreadsChecker, Verdict,
+        check_on, CheckError, Limits, LoomChecker, RandomChecker, ReplayChecker, StatefulChecker,
+        ThreadsChecker, Verdict,
     };
     use daxlock::dax::Bugs;
-    use daxlock::scenario::Scenario;
     use daxlock::sync::ParkingLot;
     use daxlock_kernel::KernelTarget;
-    use std::path::Path;
     use std::time::Duration;
 
-    fn scenario(name: &str) -> Scenario {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../verify")
-            .join(format!("{name}.toml"));
-        Scenario::from_path(&path).expect("catalogue scenario")
-    }
-
-    /// True on an xarray-era build, any but the radix tree's (the tests below that check that era's own
-    /// code paths and patches); otherwise says why `test` is skipped. The radix-tree
-    /// era (4.13) has its own tests in `radix_era.rs`.
+    /// True on an xarray-era build, any but the radix tree's (the tests below that
+    /// check that era's own code paths and patches); otherwise says why `test` is
+    /// skipped. The radix-tree era (4.13) has its own tests in `radix_era.rs`.
     fn xarray_era(test: &str) -> bool {
-        let xarray = daxlock_kernel::KERNEL_ERA != "radix-tree";
-        if !xarray {
-            eprintln!(
-                "{test}: kernel {} is of the {} era: skipped",
-                daxlock_kernel::KERNEL_VERSION,
-                daxlock_kernel::KERNEL_ERA
-            );
-        }
-        xarray
-    }
-
-    fn bug(name: &str) -> Bugs {
-        Bugs::fixed().with(name).expect("zoo bug")
-    }
-
-    fn pct(iterations: usize) -> PctChecker {
-        PctChecker {
-            iterations,
-            depth: 3,
-            seed: 0,
-            shard: Default::default(),
-        }
-    }
-
-    fn run<C: daxlock::check::Checker>(
-        c: &C,
-        s: &Scenario,
-        bugs: Bugs,
-    ) -> Result<CheckReport, CheckError> {
-        check_on(&KernelTarget, c, s, bugs, Limits::default())
+        radix_era(false, test)
     }
 
     /// The unpatched tree verifies the seed's scenario under loom, random, PCT, the
@@ -250,22 +216,13 @@ mod with_kernel {
         if !xarray_era("every_patch_applies") {
             return;
         }
-        assert!(
-            daxlock_kernel::SKIPPED.is_empty(),
-            "{:?}",
-            daxlock_kernel::SKIPPED
-        );
-        let names: Vec<&str> = daxlock_kernel::VARIANTS.iter().map(|v| v.name).collect();
-        assert_eq!(
-            names,
-            [
-                "fixed",
-                "misaligned-pmd",
-                "downgrade-wake-one",
-                "invalidate-wake-one",
-                "lock-entry-exclusive-wait"
-            ]
-        );
+        assert_variants(&[
+            "fixed",
+            "misaligned-pmd",
+            "downgrade-wake-one",
+            "invalidate-wake-one",
+            "lock-entry-exclusive-wait",
+        ]);
     }
 
     /// The tree's own XArray test module passes against the shims the DAX code is

@@ -14,48 +14,23 @@ fn no_kernel_tree_in_this_build() {
 }
 
 #[cfg(daxk_kernel)]
+mod support;
+
+#[cfg(daxk_kernel)]
 mod with_kernel {
+    use super::support::{assert_variants, bug, pct, radix_era, run, scenario};
     use daxlock::check::target::Target;
     use daxlock::check::{
-        check_on, CheckError, CheckReport, Checker, Limits, LoomChecker, PctChecker, RandomChecker,
-        ReplayChecker, StatefulChecker, Verdict,
+        CheckError, CheckReport, LoomChecker, RandomChecker, ReplayChecker, StatefulChecker,
+        Verdict,
     };
     use daxlock::dax::Bugs;
-    use daxlock::scenario::Scenario;
-    use daxlock_kernel::radix::{RADIX_ERA, RADIX_EXPECTATIONS};
-    use daxlock_kernel::{KernelTarget, KERNEL_ERA, KERNEL_VERSION};
-    use std::path::Path;
+    use daxlock_kernel::radix::RADIX_EXPECTATIONS;
+    use daxlock_kernel::{KernelTarget, KERNEL_VERSION};
 
     /// True on a radix-era build; otherwise says why `test` is skipped.
     fn radix(test: &str) -> bool {
-        if KERNEL_ERA != RADIX_ERA {
-            eprintln!("{test}: kernel {KERNEL_VERSION} is of the {KERNEL_ERA} era: skipped");
-        }
-        KERNEL_ERA == RADIX_ERA
-    }
-
-    fn scenario(name: &str) -> Scenario {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../verify")
-            .join(format!("{name}.toml"));
-        Scenario::from_path(&path).expect("catalogue scenario")
-    }
-
-    fn bug(name: &str) -> Bugs {
-        Bugs::fixed().with(name).expect("zoo bug")
-    }
-
-    fn pct(iterations: usize) -> PctChecker {
-        PctChecker {
-            iterations,
-            depth: 3,
-            seed: 0,
-            shard: Default::default(),
-        }
-    }
-
-    fn run<C: Checker>(c: &C, s: &Scenario, bugs: Bugs) -> Result<CheckReport, CheckError> {
-        check_on(&KernelTarget, c, s, bugs, Limits::default())
+        radix_era(true, test)
     }
 
     /// The seed's splat: the WARN_ON_ONCE(ret != entry) in 4.13's
@@ -160,26 +135,17 @@ mod with_kernel {
         if !radix("radix_patches_apply_and_the_rest_are_refused") {
             return;
         }
-        assert!(
-            daxlock_kernel::SKIPPED.is_empty(),
-            "{:?}",
-            daxlock_kernel::SKIPPED
-        );
-        let names: Vec<&str> = daxlock_kernel::VARIANTS.iter().map(|v| v.name).collect();
-        assert_eq!(
-            names,
-            [
-                "fixed",
-                "misaligned-pmd",
-                "downgrade-wake-one",
-                "eexist-no-pass",
-                "wait-key-from-request",
-                "no-recheck",
-                "late-wait-registration",
-                "no-pagetable-recheck",
-                "grab-after-iomap",
-            ]
-        );
+        assert_variants(&[
+            "fixed",
+            "misaligned-pmd",
+            "downgrade-wake-one",
+            "eexist-no-pass",
+            "wait-key-from-request",
+            "no-recheck",
+            "late-wait-registration",
+            "no-pagetable-recheck",
+            "grab-after-iomap",
+        ]);
         let s = scenario("seed-concurrent");
         for b in ["invalidate-wake-one", "lock-entry-exclusive-wait"] {
             let e = run(&pct(10), &s, bug(b)).unwrap_err();

@@ -119,34 +119,27 @@ int daxk_pte_target(unsigned long addr, const char *func);
  * (wp_page_copy(), no DAX code). */
 unsigned int DAXK(pte_fault)(const struct daxk_vma *v, unsigned long addr, int write)
 {
-	struct vm_area_struct vma;
-	struct file file;
-	struct vm_fault vmf;
-	pmd_t pmd;
+	struct daxk_fault f;
+	struct vm_fault *vmf = daxk_fault_begin(&f, v, addr, write);
 
-	daxk_fault_setup(&vma, &file, &vmf, &pmd, v, addr, write);
 	if (write) {
 		int target = daxk_pte_target(addr, __func__);
 		if (target >= 0 && !v->shared)
 			return daxk_finish_cow(addr, "wp_page_copy") | VM_FAULT_NOPAGE;
 		if (target == 1)
-			return dax_pfn_mkwrite(&vmf);
+			return dax_pfn_mkwrite(vmf);
 		if (target == 2)
 			return VM_FAULT_NOPAGE;
 	}
-	return dax_iomap_pte_fault(&vmf, &daxk_iomap_ops);
+	return dax_iomap_pte_fault(vmf, &daxk_iomap_ops);
 }
 
 /* Kernel: the ->huge_fault handler, ext4_dax_huge_fault() → dax_iomap_fault(PE_SIZE_PMD). */
 unsigned int DAXK(pmd_fault)(const struct daxk_vma *v, unsigned long addr, int write)
 {
-	struct vm_area_struct vma;
-	struct file file;
-	struct vm_fault vmf;
-	pmd_t pmd;
+	struct daxk_fault f;
 
-	daxk_fault_setup(&vma, &file, &vmf, &pmd, v, addr, write);
-	return dax_iomap_pmd_fault(&vmf, &daxk_iomap_ops);
+	return dax_iomap_pmd_fault(daxk_fault_begin(&f, v, addr, write), &daxk_iomap_ops);
 }
 
 /* Kernel: fsync → dax_writeback_mapping_range() over the whole file. */
