@@ -14,6 +14,9 @@ mod era;
 mod extract;
 #[path = "src/patches.rs"]
 mod patches;
+// The radix-tree era (4.13): its own item lists, shims, driver and patches.
+#[path = "src/patches_radix.rs"]
+mod patches_radix;
 #[path = "src/radix_era.rs"]
 mod radix_era;
 
@@ -72,6 +75,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/patches.rs");
     println!("cargo:rerun-if-changed=src/era.rs");
     println!("cargo:rerun-if-changed=src/radix_era.rs");
+    println!("cargo:rerun-if-changed=src/patches_radix.rs");
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     let src = env::var("DAXLOCK_KERNEL_SRC")
         .ok()
@@ -188,12 +192,41 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
         let _ = writeln!(traces, "#define {t}(...) ((void)0)");
     }
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
-    let mut build = cc::Build::new();
+    let mut build = c_build(&[manifest.join("c"), manifest.join("shim"), gen.clone()]);
     build
-        .include(manifest.join("c"))
-        .include(manifest.join("shim"))
-        .include(&gen)
         .define(era.define(), None)
+        .file(gen.join("xarray.c"))
+        .file(gen.join("wait_tu.c"))
+        .file(manifest.join("c/common.c"))
+        .file(manifest.join("c/xarray_selftest.c"));
+    // The kernel's own XArray tests, run against the same shims (a tree without
+    // them builds a stub that says so).
+    if src.join("lib/test_xarray.c").exists() {
+        write("test_xarray.c", &read(src, "lib/test_xarray.c")?)?;
+        build.define("DAXK_HAVE_TEST_XARRAY", None);
+    }
+    let variants = Variants::emit(
+        &mut build,
+        &gen,
+        &dax_items,
+        &traces,
+        "",
+        "driver.c",
+        &version,
+        patches::variants(),
+    )?;
+    build.compile("daxk");
+    let clean = read_faults_leave_entries_clean(&dax_items);
+    variants.write(out, src, &version, era.name(), clean)
+}
+
+/// A C build with the target's flags, searching `includes` in order.
+fn c_build(includes: &[PathBuf]) -> cc::Build {
+    let mut build = cc::Build::new();
+    for i in includes {
+        build.include(i);
+    }
+    build
         .flag("-fexceptions")
         .flag("-fno-strict-aliasing")
         .flag("-std=gnu11")
@@ -205,106 +238,143 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
         .flag("-Wno-unused-function")
         .flag("-Wno-unused-label")
         .flag("-Wno-address")
-        .opt_level(1)
-        .file(gen.join("xarray.c"))
-        .file(gen.join("wait_tu.c"))
-        .file(manifest.join("c/common.c"))
-        .file(manifest.join("c/xarray_selftest.c"));
-    // The kernel's own XArray tests, run against the same shims (a tree without
-    // them builds a stub that says so).
-    if src.join("lib/test_xarray.c").exists() {
-        write("test_xarray.c", &read(src, "lib/test_xarray.c")?)?;
-        build.define("DAXK_HAVE_TEST_XARRAY", None);
-    }
-    let mut rust = String::new();
-    let _ = writeln!(rust, "/// The kernel release the target was built from.");
-    let _ = writeln!(rust, "pub const KERNEL_VERSION: &str = {version:?};");
-    let _ = writeln!(
-        rust,
-        "/// The era of fs/dax.c the tree holds (`kernel/src/era.rs`)."
-    );
-    let _ = writeln!(rust, "pub const KERNEL_ERA: &str = {:?};", era.name());
-    let _ = writeln!(rust, "/// The tree it was built from.");
-    let _ = writeln!(
-        rust,
-        "pub const KERNEL_SRC: &str = {:?};",
-        src.display().to_string()
-    );
-    let clean = read_faults_leave_entries_clean(&dax_items);
-    let _ = writeln!(
-        rust,
-        "/// Whether the tree's dax_insert_entry() leaves a read fault's entry clean, read\n/// from its `dirty` initialiser at build time (`None`: not found there)."
-    );
-    let _ = writeln!(
-        rust,
-        "pub const READ_FAULTS_LEAVE_ENTRIES_CLEAN: Option<bool> = {clean:?};"
-    );
-    let mut table = String::new();
-    let mut externs = String::new();
-    let mut skipped = String::new();
-    for variant in patches::variants() {
-        let patched = match patches::apply(&dax_items, &variant) {
-            Ok(t) => t,
-            Err(e) => {
-                let _ = writeln!(skipped, "    ({:?}, {:?}),", variant.name, e);
-                continue;
+        .opt_level(1);
+    build
+}
+
+/// The per-variant translation units and the Rust table of them.
+struct Variants {
+    table: String,
+    externs: String,
+    skipped: String,
+}
+
+impl Variants {
+    /// One translation unit per variant: `prelude` (after the renames), the
+    /// patched extract, then `driver` (a file under `c/`).
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        build: &mut cc::Build,
+        gen: &Path,
+        dax_items: &str,
+        traces: &str,
+        prelude: &str,
+        driver: &str,
+        version: &str,
+        variants: Vec<patches::PatchSpec>,
+    ) -> Result<Variants, String> {
+        let mut table = String::new();
+        let mut externs = String::new();
+        let mut skipped = String::new();
+        for variant in variants {
+            let patched = match patches::apply(dax_items, &variant) {
+                Ok(t) => t,
+                Err(e) => {
+                    let _ = writeln!(skipped, "    ({:?}, {:?}),", variant.name, e);
+                    continue;
+                }
+            };
+            let sym = format!("daxk_{}", variant.name.replace('-', "_"));
+            // The tree's global functions get the variant's prefix: each variant is
+            // linked into one binary.
+            let mut renames = String::new();
+            for item in extract::items(dax_items) {
+                let global_fn = !item.text.trim_start().starts_with("static")
+                    && !item.text.trim_start().starts_with('#')
+                    && item.text.contains('(')
+                    && !item.name.is_empty()
+                    && !item.name.contains(' ');
+                if global_fn {
+                    let _ = writeln!(renames, "#define {0} {sym}_{0}", item.name);
+                }
             }
-        };
-        let sym = format!("daxk_{}", variant.name.replace('-', "_"));
-        // The tree's global functions get the variant's prefix: each variant is
-        // linked into one binary.
-        let mut renames = String::new();
-        for item in extract::items(&dax_items) {
-            let global_fn = !item.text.trim_start().starts_with("static")
-                && !item.text.trim_start().starts_with('#')
-                && item.text.contains('(')
-                && !item.name.is_empty()
-                && !item.name.contains(' ');
-            if global_fn {
-                let _ = writeln!(renames, "#define {0} {sym}_{0}", item.name);
+            let file = format!("dax_{sym}.c");
+            fs::write(
+                gen.join(&file),
+                format!(
+                    "#include \"mm_shim.h\"\n#define DAXK_VARIANT {sym}\n{traces}{renames}{prelude}\n/* Extracted from fs/dax.c ({version}), variant {}. */\n{patched}\n#include \"{driver}\"\n",
+                    variant.name
+                ),
+            )
+            .map_err(|e| format!("{file}: {e}"))?;
+            build.file(gen.join(&file));
+            for f in ["pte_fault", "pmd_fault"] {
+                let _ = writeln!(
+                    externs,
+                    "    fn {sym}_{f}(v: *const DaxkVma, addr: u64, write: i32) -> u32;"
+                );
             }
-        }
-        let file = format!("dax_{sym}.c");
-        write(
-            &file,
-            &format!(
-                "#include \"mm_shim.h\"\n#define DAXK_VARIANT {sym}\n{traces}{renames}\n/* Extracted from fs/dax.c ({version}), variant {}. */\n{patched}\n#include \"driver.c\"\n",
-                variant.name
-            ),
-        )?;
-        build.file(gen.join(&file));
-        for f in ["pte_fault", "pmd_fault"] {
+            let _ = writeln!(externs, "    fn {sym}_fsync() -> i32;");
+            for f in ["delete_entry", "invalidate_entry", "lock_unlock_entry"] {
+                let _ = writeln!(externs, "    fn {sym}_{f}(index: u64) -> i32;");
+            }
+            let _ = writeln!(externs, "    fn {sym}_reset();");
             let _ = writeln!(
                 externs,
-                "    fn {sym}_{f}(v: *const DaxkVma, addr: u64, write: i32) -> u32;"
+                "    fn {sym}_waiters(ctx: *mut c_void, f: WaiterFn);"
+            );
+            let _ = writeln!(
+                table,
+                "    Variant {{ name: {:?}, about: {:?}, fix: {}, pte_fault: {sym}_pte_fault, pmd_fault: {sym}_pmd_fault, fsync: {sym}_fsync, delete_entry: {sym}_delete_entry, invalidate_entry: {sym}_invalidate_entry, lock_unlock_entry: {sym}_lock_unlock_entry, reset: {sym}_reset, waiters: {sym}_waiters }},",
+                variant.name, variant.about, variant.fix
             );
         }
-        let _ = writeln!(externs, "    fn {sym}_fsync() -> i32;");
-        for f in ["delete_entry", "invalidate_entry", "lock_unlock_entry"] {
-            let _ = writeln!(externs, "    fn {sym}_{f}(index: u64) -> i32;");
-        }
-        let _ = writeln!(externs, "    fn {sym}_reset();");
-        let _ = writeln!(
-            externs,
-            "    fn {sym}_waiters(ctx: *mut c_void, f: WaiterFn);"
-        );
-        let _ = writeln!(
+        Ok(Variants {
             table,
-            "    Variant {{ name: {:?}, about: {:?}, fix: {}, pte_fault: {sym}_pte_fault, pmd_fault: {sym}_pmd_fault, fsync: {sym}_fsync, delete_entry: {sym}_delete_entry, invalidate_entry: {sym}_invalidate_entry, lock_unlock_entry: {sym}_lock_unlock_entry, reset: {sym}_reset, waiters: {sym}_waiters }},",
-            variant.name, variant.about, variant.fix
-        );
+            externs,
+            skipped,
+        })
     }
-    build.compile("daxk");
-    let _ = writeln!(rust, "extern \"C-unwind\" {{\n{externs}}}");
-    let _ = writeln!(rust, "/// Every variant built: the unpatched tree first.");
-    let _ = writeln!(rust, "pub static VARIANTS: &[Variant] = &[\n{table}];");
-    let _ = writeln!(
-        rust,
-        "/// Patches that did not apply to this tree, with why."
-    );
-    let _ = writeln!(
-        rust,
-        "pub static SKIPPED: &[(&str, &str)] = &[\n{skipped}];"
-    );
-    fs::write(out.join("variants.rs"), rust).map_err(|e| e.to_string())
+
+    /// Writes `variants.rs`: the tree, its era, whether its read faults leave their
+    /// entries clean (`clean`, as [`read_faults_leave_entries_clean`] found it), the
+    /// variant table, the skipped patches.
+    fn write(
+        &self,
+        out: &Path,
+        src: &Path,
+        version: &str,
+        era: &str,
+        clean: Option<bool>,
+    ) -> Result<(), String> {
+        let Variants {
+            table,
+            externs,
+            skipped,
+        } = self;
+        let mut rust = String::new();
+        let _ = writeln!(rust, "/// The kernel release the target was built from.");
+        let _ = writeln!(rust, "pub const KERNEL_VERSION: &str = {version:?};");
+        let _ = writeln!(rust, "/// The tree it was built from.");
+        let _ = writeln!(
+            rust,
+            "pub const KERNEL_SRC: &str = {:?};",
+            src.display().to_string()
+        );
+        let _ = writeln!(
+            rust,
+            "/// The era of fs/dax.c the tree holds (`kernel/src/era.rs`)."
+        );
+        let _ = writeln!(rust, "pub const KERNEL_ERA: &str = {era:?};");
+        let _ = writeln!(
+            rust,
+            "/// Whether the tree's dax_insert_entry() leaves a read fault's entry clean, read\n/// from its `dirty` initialiser at build time (`None`: not found there)."
+        );
+        let _ = writeln!(
+            rust,
+            "pub const READ_FAULTS_LEAVE_ENTRIES_CLEAN: Option<bool> = {clean:?};"
+        );
+        let _ = writeln!(rust, "extern \"C-unwind\" {{\n{externs}}}");
+        let _ = writeln!(rust, "/// Every variant built: the unpatched tree first.");
+        let _ = writeln!(rust, "pub static VARIANTS: &[Variant] = &[\n{table}];");
+        let _ = writeln!(
+            rust,
+            "/// Patches that did not apply to this tree, with why."
+        );
+        let _ = writeln!(
+            rust,
+            "pub static SKIPPED: &[(&str, &str)] = &[\n{skipped}];"
+        );
+        fs::write(out.join("variants.rs"), rust).map_err(|e| e.to_string())
+    }
 }

@@ -12,7 +12,9 @@ __thread struct task_struct *daxk_current;
 spinlock_t daxk_ptl;
 struct page daxk_huge_zero_page = { .pfn = DAXK_HUGE_ZERO_PFN };
 struct folio daxk_huge_zero_folio = { .page = { .pfn = DAXK_HUGE_ZERO_PFN } };
+#ifndef DAXK_RADIX
 struct kmem_cache *radix_tree_node_cachep;
+#endif
 unsigned long daxk_wait_buckets;
 
 /* The file: at a fixed address, because fs/dax.c hashes the xarray's address
@@ -51,18 +53,29 @@ struct address_space *daxk_mapping(void)
 struct daxk_alloc { struct daxk_alloc *next; long pad; };
 static struct daxk_alloc *daxk_allocs;
 
-void *kmem_cache_alloc_lru(struct kmem_cache *c, struct list_lru *lru, gfp_t gfp)
+/* `size` zeroed bytes that live until the next execution starts. */
+void *daxk_alloc(size_t size)
 {
-	(void)c; (void)lru; (void)gfp;
-	struct daxk_alloc *a = calloc(1, sizeof(*a) + sizeof(struct xa_node));
+	struct daxk_alloc *a = calloc(1, sizeof(*a) + size);
 	if (!a)
 		return NULL;
 	a->next = daxk_allocs;
 	daxk_allocs = a;
-	/* The slab constructor's part (radix_tree_node_ctor()): an empty private list. */
-	INIT_LIST_HEAD(&((struct xa_node *)(a + 1))->private_list);
 	return a + 1;
 }
+
+#ifndef DAXK_RADIX
+void *kmem_cache_alloc_lru(struct kmem_cache *c, struct list_lru *lru, gfp_t gfp)
+{
+	(void)c; (void)lru; (void)gfp;
+	struct xa_node *node = daxk_alloc(sizeof(struct xa_node));
+	if (!node)
+		return NULL;
+	/* The slab constructor's part (radix_tree_node_ctor()): an empty private list. */
+	INIT_LIST_HEAD(&node->private_list);
+	return node;
+}
+#endif
 
 void kmem_cache_free(struct kmem_cache *c, void *p)
 {
@@ -70,10 +83,12 @@ void kmem_cache_free(struct kmem_cache *c, void *p)
 	(void)c; (void)p;
 }
 
+#ifndef DAXK_RADIX
 void radix_tree_node_rcu_free(struct rcu_head *head)
 {
 	(void)head;
 }
+#endif
 
 void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *))
 {
@@ -128,7 +143,11 @@ void daxk_reset_common(long long size, unsigned long buckets)
 	f->inode.i_blkbits = PAGE_SHIFT;
 	f->mapping.host = &f->inode;
 	f->file.f_mapping = &f->mapping;
+#ifdef DAXK_RADIX
+	daxk_radix_reset(&f->mapping);
+#else
 	xa_init_flags(&f->mapping.i_pages, XA_FLAGS_LOCK_IRQ | XA_FLAGS_ACCOUNT);
+#endif
 	spin_lock_init(&daxk_ptl);
 	daxk_current = NULL;
 }
@@ -145,6 +164,7 @@ void daxk_set_size(long long size)
 	daxk_file()->inode.i_size = size;
 }
 
+#ifndef DAXK_RADIX
 /* Kernel: tag_pages_for_writeback() (mm/page-writeback.c): mark every dirty entry
  * of the range TOWRITE, under the xarray lock. */
 void tag_pages_for_writeback(struct address_space *mapping, pgoff_t start, pgoff_t end)
@@ -182,11 +202,15 @@ int iomap_iter(struct iomap_iter *iter, const struct iomap_ops *ops)
 	iter->srcmap.addr = addr;
 	return 1;
 }
+#endif /* !DAXK_RADIX */
 
-/* The tree, for the end-state checks: every entry with its first index, order,
- * value and marks. Called with no thread running. */
 typedef void (*daxk_entry_fn)(void *ctx, unsigned long index, unsigned int order,
 			      unsigned long value, int dirty, int towrite);
+#ifdef DAXK_RADIX
+void daxk_entries(void *ctx, daxk_entry_fn fn);
+#else
+/* The tree, for the end-state checks: every entry with its first index, order,
+ * value and marks. Called with no thread running. */
 void daxk_entries(void *ctx, daxk_entry_fn fn)
 {
 	XA_STATE(xas, &daxk_mapping()->i_pages, 0);
@@ -201,6 +225,7 @@ void daxk_entries(void *ctx, daxk_entry_fn fn)
 		   xas_get_mark(&xas, PAGECACHE_TAG_TOWRITE));
 	}
 }
+#endif
 
 /* A fingerprint of the shared kernel state: the tree with its marks, nrpages,
  * i_size and the pages' owners (for the stateful checker). */
@@ -230,8 +255,9 @@ unsigned long long daxk_common_hash(void)
 	c.h = daxk_mix(c.h, (unsigned long long)f->inode.i_size);
 	for (unsigned long i = 0; i < daxk_nused; i++) {
 		struct page *p = daxk_used[i];
-		if (p->mapping || p->index) {
+		if (p->mapping || p->index || p->flags) {
 			c.h = daxk_mix(c.h, p->pfn);
+			c.h = daxk_mix(c.h, p->flags);
 			c.h = daxk_mix(c.h, (unsigned long long)(uintptr_t)p->mapping);
 			c.h = daxk_mix(c.h, p->index);
 		}
@@ -249,6 +275,7 @@ struct task_struct *daxk_get_current(void)
 	return daxk_current;
 }
 
+#ifndef DAXK_RADIX
 /* The first index of every entry in [start, end], under the xarray lock (the
  * page-cache walks of truncate and invalidate_inode_pages2_range()). */
 int daxk_collect(unsigned long start, unsigned long end, unsigned long *out, int max)
@@ -285,3 +312,4 @@ int daxk_collect_marked(unsigned int mark, unsigned long *index, unsigned long *
 	xas_unlock_irq(&xas);
 	return n;
 }
+#endif

@@ -4,70 +4,24 @@
  * translation unit as the extracted fs/dax.c (whose functions are static), once
  * per bug variant. DAXK(name) gives each variant its own symbols.
  */
-#define DAXK_CAT2(a, b) a##_##b
-#define DAXK_CAT(a, b) DAXK_CAT2(a, b)
-#define DAXK(name) DAXK_CAT(DAXK_VARIANT, name)
-
-struct daxk_file;
-struct address_space *daxk_mapping(void);
-static const struct iomap_ops daxk_iomap_ops;
-
-/* What Rust passes for the VMA a fault is in. */
-struct daxk_vma {
-	unsigned long start, end, pgoff;
-	int shared;
-};
-
-static void daxk_fault_setup(struct vm_area_struct *vma, struct file *file,
-			     struct vm_fault *vmf, pmd_t *pmd,
-			     const struct daxk_vma *v, unsigned long addr, int write)
-{
-	static struct page daxk_cow_page;
-	static struct mm_struct daxk_mm;
-
-	memset(vma, 0, sizeof(*vma));
-	vma->vm_start = v->start;
-	vma->vm_end = v->end;
-	vma->vm_pgoff = v->pgoff;
-	vma->vm_flags = v->shared ? VM_SHARED : 0;
-	file->f_mapping = daxk_mapping();
-	vma->vm_file = file;
-	vma->vm_mm = &daxk_mm;
-	memset(vmf, 0, sizeof(*vmf));
-	vmf->vma = vma;
-	vmf->address = addr;
-	vmf->flags = write ? FAULT_FLAG_WRITE : 0;
-	vmf->pgoff = linear_page_index(vma, addr);
-	pmd->addr = addr & PMD_MASK;
-	vmf->pmd = pmd;
-	/* Kernel: do_cow_fault() gives a private write fault a page to copy into. */
-	if (write && !v->shared)
-		vmf->cow_page = &daxk_cow_page;
-}
+#include "driver_common.h"
 
 /* Kernel: the ->fault handler, ext4_dax_fault() → dax_iomap_fault(PE_SIZE_PTE). */
 unsigned int DAXK(pte_fault)(const struct daxk_vma *v, unsigned long addr, int write)
 {
-	struct vm_area_struct vma;
-	struct file file;
-	struct vm_fault vmf;
-	pmd_t pmd;
+	struct daxk_fault f;
 	int err = 0;
 
-	daxk_fault_setup(&vma, &file, &vmf, &pmd, v, addr, write);
-	return dax_iomap_pte_fault(&vmf, NULL, &err, &daxk_iomap_ops);
+	return dax_iomap_pte_fault(daxk_fault_begin(&f, v, addr, write), NULL, &err,
+				   &daxk_iomap_ops);
 }
 
 /* Kernel: the ->huge_fault handler, ext4_dax_huge_fault() → dax_iomap_fault(PE_SIZE_PMD). */
 unsigned int DAXK(pmd_fault)(const struct daxk_vma *v, unsigned long addr, int write)
 {
-	struct vm_area_struct vma;
-	struct file file;
-	struct vm_fault vmf;
-	pmd_t pmd;
+	struct daxk_fault f;
 
-	daxk_fault_setup(&vma, &file, &vmf, &pmd, v, addr, write);
-	return dax_iomap_pmd_fault(&vmf, NULL, &daxk_iomap_ops);
+	return dax_iomap_pmd_fault(daxk_fault_begin(&f, v, addr, write), NULL, &daxk_iomap_ops);
 }
 
 /* Kernel: fsync → dax_writeback_mapping_range() over the whole file. */
@@ -105,25 +59,4 @@ int DAXK(invalidate_entry)(unsigned long index)
 void DAXK(reset)(void)
 {
 	init_dax_wait_table();
-}
-
-/* The wait table: calls fn for every queued waiter (bucket, task id, key index). */
-typedef void (*daxk_waiter_fn)(void *ctx, unsigned long bucket, unsigned int task,
-			       unsigned long key_index, int exclusive);
-void DAXK(waiters)(void *ctx, daxk_waiter_fn fn)
-{
-	for (unsigned long i = 0; i < DAX_WAIT_TABLE_ENTRIES; i++) {
-		struct wait_queue_head *wq = &wait_table[i];
-		struct wait_queue_entry *w;
-
-		if (list_empty(&wq->head))
-			continue;
-		list_for_each_entry(w, &wq->head, entry) {
-			struct wait_exceptional_entry_queue *ew =
-				container_of(w, struct wait_exceptional_entry_queue, wait);
-			struct task_struct *t = w->private;
-			fn(ctx, i, t ? t->id : 0, ew->key.entry_start,
-			   !!(w->flags & WQ_FLAG_EXCLUSIVE));
-		}
-	}
 }

@@ -22,6 +22,22 @@ static inline unsigned long daxk_device_access(pgoff_t pgoff, void **kaddr)
 #include "era_6.h"
 #elif defined(DAXK_ERA_FOLIO)
 #include "era_folio.h"
+#elif defined(DAXK_RADIX)
+/* The radix-tree era (4.13); its other shims are under c/radix/. */
+void __wake_up(struct wait_queue_head *wq_head, unsigned int mode, int nr, void *key);
+/* Kernel: dax_direct_access() (drivers/dax/super.c), 4.13: no access mode. The
+ * kernel address is page_address()'s for the frame, so that dax_writeback_one()'s
+ * dax_flush(dax_dev, kaddr, size) reports the frames it flushes. */
+static inline long dax_direct_access(struct dax_device *d, pgoff_t pgoff, long nr_pages,
+				     void **kaddr, pfn_t *pfn)
+{
+	(void)d;
+	if (kaddr)
+		*kaddr = (void *)(DAXK_KADDR_BASE + (pgoff << 12));
+	if (pfn)
+		pfn->val = pgoff | PFN_DEV | PFN_MAP;
+	return nr_pages;
+}
 #else
 #error "no DAXK_ERA_* defined: the build script names the tree's era"
 #endif

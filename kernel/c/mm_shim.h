@@ -9,7 +9,12 @@
 #define DAXK_MM_SHIM_H
 
 #include "shim.h"
+/* daxlock radix era (4.13): the tree is lib/radix-tree.c, the rest is shared. */
+#ifdef DAXK_RADIX
+#include <linux/radix-tree.h>
+#else
 #include <linux/xarray.h>
+#endif
 
 /* ---- wait queues (include/linux/wait.h) ---- */
 typedef struct wait_queue_entry wait_queue_entry_t;
@@ -51,7 +56,11 @@ int autoremove_wake_function(struct wait_queue_entry *wq_entry, unsigned mode, i
 	do { (wait)->private = current; (wait)->func = autoremove_wake_function; \
 	     INIT_LIST_HEAD(&(wait)->entry); (wait)->flags = 0; } while (0)
 void prepare_to_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, int state);
+#ifdef DAXK_RADIX
+void prepare_to_wait_exclusive(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, int state);
+#else
 bool prepare_to_wait_exclusive(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, int state);
+#endif
 void finish_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry);
 static inline int default_wake_function(void *curr, unsigned mode, int wake_flags, void *key)
 {
@@ -97,7 +106,9 @@ struct dev_pagemap;
 	struct dev_pagemap *pgmap; \
 	unsigned int order;		/* of a head page */ \
 	struct page *head;		/* of a tail page */ \
-	struct list_head _deferred_list;
+	struct list_head _deferred_list; \
+	/* the radix era's page lock (lock_page(): a hole page in the page cache): */ \
+	spinlock_t daxk_lock;
 struct page {
 	DAXK_PAGE_FIELDS
 };
@@ -138,6 +149,21 @@ struct inode {
 #define I_DIRTY_PAGES 4
 static inline void __mark_inode_dirty(struct inode *i, int f) { (void)i; (void)f; }
 static inline loff_t i_size_read(const struct inode *i) { return i->i_size; }
+#ifdef DAXK_RADIX
+struct address_space_operations { void (*freepage)(struct page *); };
+struct address_space {
+	struct inode *host;
+	struct radix_tree_root page_tree;
+	spinlock_t tree_lock;
+	unsigned long nrpages;
+	unsigned long nrexceptional;
+	const struct address_space_operations *a_ops;
+	int i_mmap;
+};
+#define PAGECACHE_TAG_DIRTY 0
+#define PAGECACHE_TAG_WRITEBACK 1
+#define PAGECACHE_TAG_TOWRITE 2
+#else
 struct address_space {
 	struct inode *host;
 	struct xarray i_pages;
@@ -148,13 +174,14 @@ struct address_space {
 #define PAGECACHE_TAG_WRITEBACK XA_MARK_1
 #define PAGECACHE_TAG_TOWRITE XA_MARK_2
 #define XA_CHECK_SCHED 4096
-static inline bool dax_mapping(struct address_space *m) { (void)m; return true; }
-static inline gfp_t mapping_gfp_mask(struct address_space *m) { (void)m; return GFP_KERNEL; }
 static inline bool mapping_empty(struct address_space *m)
 {
 	daxk_lockless("mapping_empty", __func__);
 	return xa_empty(&m->i_pages);
 }
+#endif
+static inline bool dax_mapping(struct address_space *m) { (void)m; return true; }
+static inline gfp_t mapping_gfp_mask(struct address_space *m) { (void)m; return GFP_KERNEL; }
 static inline void mapping_set_error(struct address_space *m, int e) { (void)m; (void)e; }
 static inline bool mapping_mapped(struct address_space *m) { (void)m; return true; }
 void tag_pages_for_writeback(struct address_space *mapping, pgoff_t start, pgoff_t end);
@@ -183,6 +210,9 @@ struct vm_fault {
 	unsigned long address;
 	pmd_t *pmd;
 	struct page *cow_page;
+	/* 4.13's fields (the hole page and the allocation mask). */
+	struct page *page;
+	gfp_t gfp_mask;
 };
 #define VM_FAULT_OOM 0x000001
 #define VM_FAULT_SIGBUS 0x000002
@@ -217,10 +247,24 @@ vm_fault_t daxk_finish_cow(unsigned long addr, const char *func);
 #define pmd_devmap(p) (daxk_pmd_state((p).addr, __func__) == 1)
 #define vmf_insert_mixed(vma, addr, pfn) daxk_insert_pte(addr, pfn_t_to_pfn(pfn), 0, __func__)
 #define vmf_insert_mixed_mkwrite(vma, addr, pfn) daxk_insert_pte(addr, pfn_t_to_pfn(pfn), 1, __func__)
+#ifdef DAXK_RADIX
+/* 4.13: vm_insert_mixed() returns an errno; a write upgrade is dax_pfn_mkwrite()'s. */
+#define vm_insert_mixed(vma, addr, pfn) (daxk_insert_pte(addr, pfn_t_to_pfn(pfn), 0, __func__), 0)
+#define vmf_insert_pfn_pmd(vma, addr, pmd, pfn, write) daxk_insert_pmd(addr, pfn_t_to_pfn(pfn), write, __func__)
+#define unmap_mapping_range(m, start, len, cows) \
+	daxk_unmap((unsigned long)(start) >> PAGE_SHIFT, (unsigned long)(len) >> PAGE_SHIFT, __func__)
+#else
 #define vmf_insert_pfn_pmd(vmf, pfn, write) daxk_insert_pmd((vmf)->address, pfn_t_to_pfn(pfn), write, __func__)
+#endif
 #define split_huge_pmd(vma, pmd, addr) daxk_split_huge_pmd(addr, __func__)
 #define unmap_mapping_pages(m, first, nr, cows) daxk_unmap(first, nr, __func__)
+#ifdef DAXK_RADIX
+/* 4.13 maps a hole page (a page-cache page: the model's zero page) or the COW copy. */
+#define finish_fault(vmf) ((vmf)->cow_page ? daxk_finish_cow((vmf)->address, __func__) \
+	: (daxk_insert_pte((vmf)->address, DAXK_ZERO_PFN, 0, __func__), 0))
+#else
 #define finish_fault(vmf) daxk_finish_cow((vmf)->address, __func__)
+#endif
 extern spinlock_t daxk_ptl;
 extern struct page daxk_huge_zero_page;
 struct folio {
@@ -266,8 +310,12 @@ extern struct folio daxk_huge_zero_folio;
 #define IOMAP_UNSHARE (1 << 7)
 #define IOMAP_DAX (1 << 8)
 struct dax_device;
+struct block_device;
 struct iomap {
 	u64 addr;
+	/* 4.13 names the storage by sector on a block device. */
+	u64 blkno;
+	struct block_device *bdev;
 	loff_t offset;
 	u64 length;
 	u16 type;
@@ -287,7 +335,16 @@ struct iomap_iter {
 	int status;	/* 6.15 on: what the last iteration returned */
 	int daxk_started;
 };
+#ifdef DAXK_RADIX
+/* 4.13's fault handlers call ->iomap_begin()/->iomap_end() themselves. */
+struct inode;
+struct iomap_ops {
+	int (*iomap_begin)(struct inode *inode, loff_t pos, loff_t length, unsigned flags, struct iomap *iomap);
+	int (*iomap_end)(struct inode *inode, loff_t pos, loff_t length, ssize_t written, unsigned flags, struct iomap *iomap);
+};
+#else
 struct iomap_ops { int unused; };
+#endif
 int iomap_iter(struct iomap_iter *iter, const struct iomap_ops *ops);
 static inline u64 iomap_length(const struct iomap_iter *iter)
 {

@@ -214,12 +214,15 @@ void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *));
 static inline bool gfpflags_allow_blocking(gfp_t gfp) { return gfp & GFP_KERNEL; }
 struct kmem_cache;
 struct list_lru;
-extern struct kmem_cache *radix_tree_node_cachep;
 void *kmem_cache_alloc_lru(struct kmem_cache *c, struct list_lru *lru, gfp_t gfp);
 /* 5.15 and older allocate nodes without a list_lru. */
 #define kmem_cache_alloc(c, gfp) kmem_cache_alloc_lru(c, NULL, gfp)
 void kmem_cache_free(struct kmem_cache *c, void *p);
+/* lib/radix-tree.c (4.13) keeps these two static. */
+#ifndef DAXK_RADIX
+extern struct kmem_cache *radix_tree_node_cachep;
 void radix_tree_node_rcu_free(struct rcu_head *head);
+#endif
 
 /* ---- tasks: state and sleeping are the checker's ---- */
 #define TASK_RUNNING 0x0000

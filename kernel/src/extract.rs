@@ -57,7 +57,7 @@ pub fn items(source: &str) -> Vec<Item> {
         }
         current.push_str(line);
         current.push('\n');
-        let end = line.trim_end();
+        let end = code_end(line);
         if depth == 0 && !in_comment && (end.ends_with('}') || end.ends_with(';')) {
             let text = std::mem::take(&mut current);
             out.push(Item {
@@ -67,6 +67,16 @@ pub fn items(source: &str) -> Vec<Item> {
         }
     }
     out
+}
+
+/// The line without a trailing `/* ... */` comment or white space (4.13's
+/// wait.c has `EXPORT_SYMBOL_GPL(x);\t/* For internal use only */`).
+fn code_end(line: &str) -> &str {
+    let t = line.trim_end();
+    match (t.ends_with("*/"), t.rfind("/*")) {
+        (true, Some(i)) => t[..i].trim_end(),
+        _ => t,
+    }
 }
 
 /// Scans one line: the brace depth after it, whether a block comment is still open,
@@ -223,7 +233,7 @@ static int f(int a)
 	if (a) { return '{'; }
 	return 0;
 }
-EXPORT_SYMBOL(f);
+EXPORT_SYMBOL(f);	/* a trailing comment */
 
 struct s {
 	int x;

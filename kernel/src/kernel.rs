@@ -1,5 +1,6 @@
 //! The kernel target: scenario operations through the extracted C code.
 
+use crate::radix;
 use crate::world::{self, CTask, Waiters, World};
 use daxlock::check::target::{maker_for, Family, Target};
 use daxlock::check::Verdict;
@@ -96,7 +97,7 @@ fn variant(bugs: Bugs, patch: Option<&'static Variant>) -> Result<&'static Varia
                 .map(|(_, why)| format!(": its patch does not apply to {KERNEL_VERSION} ({why})"))
                 .unwrap_or_else(|| {
                     format!(
-                        ": no patch re-introduces it in the xarray-era code (kernel variants: {})",
+                        ": no patch re-introduces it in the {KERNEL_ERA}-era code (kernel variants: {})",
                         VARIANTS
                             .iter()
                             .filter(|v| !v.fix)
@@ -397,8 +398,9 @@ impl Family for KernelFamily {
     }
 }
 
-/// Where the kernel's verdict differs from the scenario's (the model's), and why:
-/// (scenario, bug, kernel verdict, reason). The README's model-vs-kernel table.
+/// Where an xarray-era kernel's verdict differs from the scenario's (the model's),
+/// and why: (scenario, bug, kernel verdict, reason). The README's model-vs-kernel
+/// table.
 pub const KERNEL_EXPECTATIONS: &[(&str, &str, Verdict, &str)] = &[
     (
         "fsync-vs-read-fault",
@@ -428,6 +430,15 @@ pub const KERNEL_EXPECTATIONS: &[(&str, &str, Verdict, &str)] = &[
 
 /// The finding of README "Findings": the fsync skip.
 pub const FSYNC_SKIPS_LOCKED_ENTRY: &str = "dax_writeback_one() meets the entry locked by the read fault and calls get_unlocked_entry() on the xa_state xas_for_each_marked() positioned; xas_find_conflict() finds no entry after that position and returns NULL, so the entry is skipped (goto put_unlocked, return 0) with DIRTY and TOWRITE kept, neither write-protected nor flushed, and fsync returns 0 (fixed by --patch writeback-waits)";
+/// The expectations of this build's era: [`KERNEL_EXPECTATIONS`] for the xarray
+/// era, [`radix::RADIX_EXPECTATIONS`] for the radix-tree era.
+pub fn expectations() -> &'static [(&'static str, &'static str, Verdict, &'static str)] {
+    if KERNEL_ERA == radix::RADIX_ERA {
+        radix::RADIX_EXPECTATIONS
+    } else {
+        KERNEL_EXPECTATIONS
+    }
+}
 
 /// Where one era's verdict differs from the scenario's (checked before
 /// [`KERNEL_EXPECTATIONS`]): (era, scenario, bug, kernel verdict, reason).
@@ -486,6 +497,9 @@ impl Target for KernelTarget {
                 | Op::MemoryFailure { .. } => {}
             }
         }
+        if let Some(why) = self.cannot_run(scenario) {
+            return Err(format!("kernel {KERNEL_VERSION}: {why}"));
+        }
         Ok(())
     }
 
@@ -497,13 +511,19 @@ impl Target for KernelTarget {
         true
     }
 
+    fn cannot_run(&self, scenario: &Scenario) -> Option<String> {
+        (KERNEL_ERA == radix::RADIX_ERA)
+            .then(|| radix::cannot_run(scenario))
+            .flatten()
+    }
+
     fn expected(&self, scenario: &str, bugs: Bugs, model: Verdict) -> Verdict {
         let era = ERA_EXPECTATIONS
             .iter()
             .find(|(e, s, b, _, _)| *e == KERNEL_ERA && *s == scenario && bugs.variant() == *b)
             .map(|(_, _, _, v, _)| *v);
         era.or_else(|| {
-            KERNEL_EXPECTATIONS
+            expectations()
                 .iter()
                 .find(|(s, b, _, _)| *s == scenario && bugs.variant() == *b)
                 .map(|(_, _, v, _)| *v)
@@ -575,10 +595,15 @@ impl Target for KernelTarget {
     fn describe(&self) -> String {
         let fixed = unsafe { daxk_file_is_fixed() } != 0;
         format!(
-            "kernel {KERNEL_VERSION} ({KERNEL_SRC}, {KERNEL_ERA} era){}{}",
+            "kernel {KERNEL_VERSION} ({KERNEL_SRC}, {KERNEL_ERA} era){}{}{}",
             self.fix()
                 .map(|p| format!(" with patch {}", p.name))
                 .unwrap_or_default(),
+            if KERNEL_ERA == radix::RADIX_ERA {
+                "; memory-failure scenarios are left out (4.13 has no dax_lock_mapping_entry())"
+            } else {
+                ""
+            },
             if fixed {
                 ""
             } else {

@@ -12,18 +12,23 @@
 pub mod era;
 pub mod extract;
 pub mod patches;
+pub mod patches_radix;
 #[cfg(daxk_kernel)]
 mod world;
 
 #[cfg(daxk_kernel)]
+pub mod differential;
+#[cfg(daxk_kernel)]
 mod kernel;
+#[cfg(daxk_kernel)]
+pub mod radix;
 #[cfg(daxk_kernel)]
 pub mod selftest;
 #[cfg(daxk_kernel)]
 pub use kernel::{
-    wait_bucket, KernelMapping, KernelTarget, ERA_EXPECTATIONS, ERA_UNREACHABLE, KERNEL_ERA,
-    KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION, READ_FAULTS_LEAVE_ENTRIES_CLEAN, SKIPPED,
-    VARIANTS,
+    expectations, wait_bucket, KernelMapping, KernelTarget, ERA_EXPECTATIONS, ERA_UNREACHABLE,
+    KERNEL_ERA, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION, READ_FAULTS_LEAVE_ENTRIES_CLEAN,
+    SKIPPED, VARIANTS,
 };
 
 /// Why this build has no kernel target, if it has none.

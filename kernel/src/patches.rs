@@ -17,15 +17,18 @@ pub struct PatchSpec {
     pub edits: &'static [(&'static str, &'static str)],
 }
 
+/// The unpatched tree: the first variant of every era.
+pub const FIXED: PatchSpec = PatchSpec {
+    name: "fixed",
+    about: "the tree as it is",
+    fix: false,
+    edits: &[],
+};
+
 /// Every variant: the unpatched tree, then one per bug, then the fixes.
 pub fn variants() -> Vec<PatchSpec> {
     vec![
-        PatchSpec {
-            name: "fixed",
-            about: "the tree as it is",
-            fix: false,
-            edits: &[],
-        },
+        FIXED,
         PatchSpec {
             name: "misaligned-pmd",
             about: "dax_fault_check_fallback() without its PMD colour check (the seed's v4.13 bug)",

@@ -123,6 +123,12 @@ impl Hooks for SelftestWorld {
     fn iomap_begin(&self, _pos: u64, _len: u64, _write: bool) -> (u64, u64, i32) {
         self.unexpected("iomap_begin")
     }
+    fn pte_target(&self, _addr: u64) -> i32 {
+        self.unexpected("pte_target")
+    }
+    fn pte_mkwrite(&self, _addr: u64, _func: &str) {
+        self.unexpected("pte_mkwrite")
+    }
 }
 
 /// Runs the tree's `lib/test_xarray.c` once (about 41 million checks on 6.1, a few

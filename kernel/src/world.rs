@@ -109,6 +109,9 @@ pub(crate) trait Hooks: Send + Sync {
     fn finish_cow(&self, addr: u64, func: &str) -> u32;
     fn flush(&self, addr: u64, size: u64, func: &str);
     fn iomap_begin(&self, pos: u64, len: u64, write: bool) -> (u64, u64, i32);
+    // The radix era (4.13): do_wp_page()'s look at the PTE, finish_mkwrite_fault().
+    fn pte_target(&self, addr: u64) -> i32;
+    fn pte_mkwrite(&self, addr: u64, func: &str);
 }
 
 /// The execution the hooks act on (one at a time per process: see
@@ -642,6 +645,68 @@ impl<B: Backend> Hooks for World<B> {
             Block::Mixed => (0, 4096, IOMAP_HOLE),
         }
     }
+
+    fn pte_target(&self, addr: u64) -> i32 {
+        self.pte_target_of(addr)
+    }
+
+    fn pte_mkwrite(&self, addr: u64, func: &str) {
+        self.pte_mkwrite_at(addr, func)
+    }
+}
+
+// ---- the radix era's hooks (4.13's write faults on a present PTE) ----
+
+impl<B: Backend> World<B> {
+    /// What a PTE at `addr` maps: -1 nothing (or a huge mapping), 0 the zero page,
+    /// 1 a device frame, 2 an anonymous copy.
+    fn pte_target_of(&self, addr: u64) -> i32 {
+        B::locked(self.mm.page_table_lock(), |pt| match pt.lookup(addr) {
+            // A huge mapping is the PMD fault's (dax_iomap_pte_fault() retries).
+            _ if pt.has_huge(addr) => -1,
+            None => -1,
+            Some(p) => match p.target {
+                PteTarget::Zero => 0,
+                PteTarget::Frame(_) => 1,
+                PteTarget::Anon => 2,
+            },
+        })
+    }
+
+    /// Kernel: finish_mkwrite_fault(): the PTE at `addr` made writable.
+    fn pte_mkwrite_at(&self, addr: u64, func: &str) {
+        let done = B::locked(self.mm.page_table_lock(), |pt| match pt.lookup(addr) {
+            Some(p) => {
+                pt.set_pte(
+                    addr,
+                    Pte {
+                        target: p.target,
+                        writable: true,
+                    },
+                );
+                true
+            }
+            None => false,
+        });
+        if done {
+            self.event(
+                "mkwrite",
+                vec![
+                    ("addr", Value::from(addr)),
+                    ("in", Value::from(func.to_owned())),
+                ],
+            );
+        }
+    }
+}
+
+#[no_mangle]
+extern "C-unwind" fn daxk_pte_target(addr: u64, _func: *const c_char) -> c_int {
+    hook(|w| w.pte_target(addr))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_pte_mkwrite(addr: u64, func: *const c_char) {
+    hook(|w| w.pte_mkwrite(addr, s(func)))
 }
 
 // ---- the C entry points of the hooks ----

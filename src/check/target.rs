@@ -25,6 +25,12 @@ pub trait Target: Send + Sync + 'static {
     /// Whether it can run `scenario` with `bugs`; the error is one sentence (an
     /// operation it has no code for, a bug it cannot re-introduce).
     fn supports(&self, scenario: &Scenario, bugs: Bugs) -> Result<(), String>;
+    /// A scenario this target has no code for at all (the kernel target on a tree
+    /// older than an operation's kernel function), with why: the gate leaves its
+    /// rows out instead of failing them, and [`Target::describe`] says so.
+    fn cannot_run(&self, _scenario: &Scenario) -> Option<String> {
+        None
+    }
     /// The [`SystemMaker`] for the backend whose `TypeId` is `backend`, boxed; `None`
     /// for a backend it cannot run on.
     fn maker(&self, backend: TypeId) -> Option<Box<dyn Any>>;

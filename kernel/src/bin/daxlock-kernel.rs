@@ -29,5 +29,24 @@ fn main() -> std::process::ExitCode {
         }
     }
     daxlock_kernel::register();
+    // `diff`: the model against the kernel on generated scenarios.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("diff") {
+        return diff(&args[1..]);
+    }
     daxlock::cli::main()
+}
+
+#[cfg(daxk_kernel)]
+fn diff(args: &[String]) -> std::process::ExitCode {
+    daxlock_kernel::differential::main(args)
+}
+
+#[cfg(not(daxk_kernel))]
+fn diff(_args: &[String]) -> std::process::ExitCode {
+    eprintln!(
+        "daxlock-kernel: diff: built without a kernel ({}): rebuild with DAXLOCK_KERNEL_SRC=<linux source tree>",
+        daxlock_kernel::unavailable().unwrap_or("?")
+    );
+    std::process::ExitCode::from(2)
 }

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * daxlock kernel target, radix-tree era (4.13): the parts every variant shares
+ * beyond c/common.c: per-task "per-CPU" data (radix_tree_preload()'s nodes), the
+ * node allocator, the mapping's reset, the page-cache walks mm/ does for DAX
+ * (tag_pages_for_writeback(), find_get_entries_tag(), deleting a hole page), and
+ * the tree as the end-state checks read it. Written for daxlock.
+ */
+#include "mm_shim.h"
+#include "radix_protos.h"
+
+struct address_space *daxk_mapping(void);
+
+/* ---- per-CPU data, one copy per task ---- */
+#define DAXK_TASKS 64
+#define DAXK_PERCPU_VARS 4
+#define DAXK_PERCPU_BYTES 64
+static struct {
+	void *var;
+	unsigned char data[DAXK_PERCPU_BYTES];
+} daxk_percpu[DAXK_TASKS][DAXK_PERCPU_VARS];
+
+void *daxk_this_cpu_ptr(void *var, size_t size)
+{
+	unsigned int task = current ? current->id : 0;
+
+	if (task >= DAXK_TASKS || size > DAXK_PERCPU_BYTES) {
+		daxk_bug("per-task copy of a per-CPU variable out of room", __func__, __LINE__);
+		return var;
+	}
+	for (int i = 0; i < DAXK_PERCPU_VARS; i++) {
+		if (daxk_percpu[task][i].var == var)
+			return daxk_percpu[task][i].data;
+		if (!daxk_percpu[task][i].var) {
+			daxk_percpu[task][i].var = var;
+			memcpy(daxk_percpu[task][i].data, var, size);
+			return daxk_percpu[task][i].data;
+		}
+	}
+	daxk_bug("too many per-CPU variables", __func__, __LINE__);
+	return var;
+}
+
+/* ---- the node cache ---- */
+struct kmem_cache { int unused; };
+static struct kmem_cache daxk_node_cache;
+
+struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align,
+				     unsigned long flags, void (*ctor)(void *))
+{
+	(void)name; (void)size; (void)align; (void)flags; (void)ctor;
+	return &daxk_node_cache;
+}
+
+void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
+{
+	(void)c; (void)gfp;
+	struct radix_tree_node *node = daxk_alloc(sizeof(*node));
+	/* The slab constructor's part (radix_tree_node_ctor()): zeroed, an empty list. */
+	if (node)
+		INIT_LIST_HEAD(&node->private_list);
+	return node;
+}
+
+/* kmem_cache_free() and call_rcu() are common.c's (freed at the next reset). */
+
+void radix_tree_init(void);
+static unsigned long daxk_next_page;
+
+/* Starts an execution: an empty tree, no preloaded nodes (they were freed). */
+void daxk_radix_reset(struct address_space *mapping)
+{
+	static int initialised;
+
+	memset(daxk_percpu, 0, sizeof(daxk_percpu));
+	daxk_next_page = 0;
+	if (!initialised) {
+		radix_tree_init();
+		initialised = 1;
+	}
+	static const struct address_space_operations daxk_aops; /* ext4_dax_aops: no ->freepage */
+
+	mapping->a_ops = &daxk_aops;
+	INIT_RADIX_TREE(&mapping->page_tree, GFP_ATOMIC | __GFP_ACCOUNT);
+	spin_lock_init(&mapping->tree_lock);
+}
+
+/* The next hole page's pfn: counted from the same start in every execution, so
+ * the stateful search's fingerprints (which hash the pages in use) repeat. */
+/* A new page for the page cache (a hole page), from the memmap. */
+struct page *daxk_new_page(void)
+{
+	return pfn_to_page(0x40000000UL + daxk_next_page++);
+}
+
+/* Kernel: __delete_from_page_cache() for a hole page (mm/filemap.c), under
+ * tree_lock: its slot emptied, its tags cleared, the page unowned. */
+void __delete_from_page_cache(struct page *page, void *shadow)
+{
+	struct address_space *mapping = page->mapping;
+	struct radix_tree_node *node;
+	void **slot;
+
+	if (!__radix_tree_lookup(&mapping->page_tree, page->index, &node, &slot)) {
+		daxk_bug("deleting a page the tree does not hold", __func__, __LINE__);
+		return;
+	}
+	radix_tree_clear_tags(&mapping->page_tree, node, slot);
+	__radix_tree_replace(&mapping->page_tree, node, slot, shadow, NULL, NULL);
+	page->mapping = NULL;
+	mapping->nrpages--;
+}
+
+/* Kernel: tag_pages_for_writeback() (mm/page-writeback.c): every DIRTY entry in
+ * [start, end] also TOWRITE, under tree_lock. */
+void tag_pages_for_writeback(struct address_space *mapping, pgoff_t start, pgoff_t end)
+{
+	struct radix_tree_iter iter;
+	void **slot;
+
+	spin_lock_irq(&mapping->tree_lock);
+	radix_tree_for_each_tagged(slot, &mapping->page_tree, &iter, start, PAGECACHE_TAG_DIRTY) {
+		if (iter.index > end)
+			break;
+		radix_tree_iter_tag_set(&mapping->page_tree, &iter, PAGECACHE_TAG_TOWRITE);
+	}
+	spin_unlock_irq(&mapping->tree_lock);
+}
+
+/* Kernel: find_get_entries_tag() (mm/filemap.c): up to nr_entries entries tagged
+ * `tag` from `start`, read without tree_lock (RCU): a scheduling point. */
+unsigned daxk_find_get_entries_tag(struct address_space *mapping, pgoff_t start, int tag,
+				   unsigned int nr_entries, void **entries, pgoff_t *indices)
+{
+	struct radix_tree_iter iter;
+	void **slot;
+	unsigned int ret = 0;
+
+	daxk_lockless("find_get_entries_tag", __func__);
+	radix_tree_for_each_tagged(slot, &mapping->page_tree, &iter, start, tag) {
+		void *entry = radix_tree_deref_slot(slot);
+		if (!entry)
+			continue;
+		if (radix_tree_exception(entry) && radix_tree_deref_retry(entry)) {
+			slot = radix_tree_iter_retry(&iter);
+			continue;
+		}
+		indices[ret] = iter.index;
+		entries[ret] = entry;
+		if (++ret == nr_entries)
+			break;
+	}
+	return ret;
+}
+
+/* The model's encoding of an entry (bit 0 locked, 1 PMD, 2 zero, 3 empty, frame
+ * above): a DAX entry's flags and sector; a hole page is a zero PTE entry. */
+static unsigned long daxk_radix_value(void *entry)
+{
+	unsigned long e = (unsigned long)entry;
+
+	if (!radix_tree_exceptional_entry(entry)) {
+		struct page *p = entry;
+		return 4 | !!(p->flags & PG_locked);
+	}
+	unsigned long flags = (e >> RADIX_TREE_EXCEPTIONAL_SHIFT) & 0xf;
+	unsigned long sector = e >> (RADIX_TREE_EXCEPTIONAL_SHIFT + 4);
+
+	/* lock, PMD, HZP, EMPTY are the four bits above the exceptional bits. */
+	return flags | (sector >> 3) << 4;
+}
+
+typedef void (*daxk_entry_fn)(void *ctx, unsigned long index, unsigned int order,
+			      unsigned long value, int dirty, int towrite);
+/* The tree, for the end-state checks: every entry (each multi-order entry once,
+ * at the first index of the slot that holds it) with the shift of that slot, its
+ * value and tags. Called with no thread running. */
+void daxk_entries(void *ctx, daxk_entry_fn fn)
+{
+	struct radix_tree_root *root = &daxk_mapping()->page_tree;
+	struct radix_tree_iter iter;
+	void **slot;
+
+	radix_tree_for_each_slot(slot, root, &iter, 0) {
+		void *entry = radix_tree_deref_slot(slot);
+		if (!entry)
+			continue;
+		fn(ctx, iter.index, iter_shift(&iter), daxk_radix_value(entry),
+		   radix_tree_tag_get(root, iter.index, PAGECACHE_TAG_DIRTY),
+		   radix_tree_tag_get(root, iter.index, PAGECACHE_TAG_TOWRITE));
+	}
+}
+
+/* The first index of every entry in [start, end], under tree_lock (the
+ * page-cache walks of truncate and invalidate_inode_pages2_range()). */
+int daxk_collect(unsigned long start, unsigned long end, unsigned long *out, int max)
+{
+	struct address_space *mapping = daxk_mapping();
+	struct radix_tree_iter iter;
+	void **slot;
+	int n = 0;
+
+	spin_lock_irq(&mapping->tree_lock);
+	radix_tree_for_each_slot(slot, &mapping->page_tree, &iter, start) {
+		if (iter.index > end)
+			break;
+		if (radix_tree_deref_slot_protected(slot, &mapping->tree_lock) && n < max)
+			out[n++] = iter.index;
+	}
+	spin_unlock_irq(&mapping->tree_lock);
+	return n;
+}
+
+/* Every DAX entry carrying tag `mark` (PAGECACHE_TAG_DIRTY is 0, TOWRITE 2) as its
+ * first index and value (the model's encoding), under tree_lock: what fsync has to
+ * write back (the radix era's twin of common.c's). */
+int daxk_collect_marked(unsigned int mark, unsigned long *index, unsigned long *value, int max)
+{
+	struct address_space *mapping = daxk_mapping();
+	struct radix_tree_iter iter;
+	void **slot;
+	int n = 0;
+
+	spin_lock_irq(&mapping->tree_lock);
+	radix_tree_for_each_tagged(slot, &mapping->page_tree, &iter, 0, mark) {
+		void *entry = radix_tree_deref_slot_protected(slot, &mapping->tree_lock);
+
+		if (entry && radix_tree_exceptional_entry(entry) && n < max) {
+			index[n] = iter.index;
+			value[n++] = daxk_radix_value(entry);
+		}
+	}
+	spin_unlock_irq(&mapping->tree_lock);
+	return n;
+}

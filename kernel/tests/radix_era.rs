@@ -1,0 +1,230 @@
+//! The radix-tree era (4.13, the seed's own code) under every checker.
+//!
+//! Built with any tree; the assertions run only when `DAXLOCK_KERNEL_SRC` named a
+//! radix-tree era tree (`/work/shared/kernel-trees/linux-4.13.9`), and each test
+//! says so when it skips.
+
+#[cfg(not(daxk_kernel))]
+#[test]
+fn no_kernel_tree_in_this_build() {
+    eprintln!(
+        "daxlock-kernel built without a kernel tree ({}): radix-era tests skipped",
+        daxlock_kernel::unavailable().unwrap_or("?")
+    );
+}
+
+#[cfg(daxk_kernel)]
+mod support;
+
+#[cfg(daxk_kernel)]
+mod with_kernel {
+    use super::support::{assert_variants, bug, pct, radix_era, run, scenario};
+    use daxlock::check::target::Target;
+    use daxlock::check::{
+        CheckError, CheckReport, LoomChecker, RandomChecker, ReplayChecker, StatefulChecker,
+        Verdict,
+    };
+    use daxlock::dax::Bugs;
+    use daxlock_kernel::radix::RADIX_EXPECTATIONS;
+    use daxlock_kernel::{KernelTarget, KERNEL_VERSION};
+
+    /// True on a radix-era build; otherwise says why `test` is skipped.
+    fn radix(test: &str) -> bool {
+        radix_era(true, test)
+    }
+
+    /// The seed's splat: the WARN_ON_ONCE(ret != entry) in 4.13's
+    /// dax_insert_mapping_entry() (fs/dax.c:641 in the seed's report).
+    fn has_the_splat(r: &CheckReport) -> bool {
+        let f = r.failure.as_ref().expect("a failure");
+        f.warnings
+            .iter()
+            .chain(&f.details)
+            .any(|w| w.contains("dax_insert_mapping_entry()") && w.contains("ret != entry"))
+    }
+
+    /// With the colour check removed from dax_iomap_pmd_fault(), both seed
+    /// scenarios hang on 4.13's own code, with the seed's WARN, under loom, shuttle
+    /// random and PCT and the stateful search; each failure replays to the hang.
+    /// The last fault sleeps in get_unlocked_mapping_entry() on FA's entry, which
+    /// dax_insert_mapping_entry() stored (locked) at vmf->pgoff while the fault
+    /// grabbed, and later unlocked, FB's.
+    #[test]
+    fn misaligned_pmd_hangs_with_the_seeds_splat_under_every_checker() {
+        if !radix("misaligned_pmd_hangs_with_the_seeds_splat_under_every_checker") {
+            return;
+        }
+        let b = bug("misaligned-pmd");
+        for name in ["seed-sequential", "seed-concurrent"] {
+            let s = scenario(name);
+            let random = RandomChecker {
+                iterations: 100,
+                seed: 0,
+                shard: Default::default(),
+            };
+            let reports = [
+                run(&StatefulChecker::default(), &s, b).unwrap(),
+                run(&LoomChecker::for_threads(2, Some(3)), &s, b).unwrap(),
+                run(&random, &s, b).unwrap(),
+                run(&pct(100), &s, b).unwrap(),
+            ];
+            for r in &reports {
+                assert_eq!(r.verdict, Verdict::Hang, "{name} {}: {r:?}", r.checker);
+                assert!(has_the_splat(r), "{name} {}: {:?}", r.checker, r.failure);
+                let trace: Vec<String> = r
+                    .failure
+                    .as_ref()
+                    .unwrap()
+                    .trace
+                    .iter()
+                    .map(|e| format!("{e:?}"))
+                    .collect();
+                assert!(
+                    trace
+                        .iter()
+                        .any(|t| t.contains("sleep") && t.contains("get_unlocked_mapping_entry")),
+                    "{name} {}: the timeline shows the fault that sleeps forever",
+                    r.checker
+                );
+            }
+            // Replay: PCT's schedule and the stateful search's path.
+            let f = reports[3].failure.clone().unwrap();
+            let again = run(&ReplayChecker::new(&f.schedule.unwrap()).unwrap(), &s, b).unwrap();
+            assert_eq!(again.verdict, Verdict::Hang, "{name} replay");
+            assert!(has_the_splat(&again));
+            let path = reports[0].failure.clone().unwrap().schedule.unwrap();
+            let again = run(&StatefulChecker::replaying(&path).unwrap(), &s, b).unwrap();
+            assert_eq!(again.verdict, Verdict::Hang, "{name} stateful replay");
+        }
+    }
+
+    /// Unpatched 4.13 verifies both seed scenarios: the stateful search completes
+    /// (every reachable state of the C code explored, no state budget hit), and
+    /// loom, random and PCT find nothing either. Beside the test above, this is the
+    /// colour check's own verification on the code it was written for.
+    #[test]
+    fn fixed_4_13_verifies_the_seed_completely() {
+        if !radix("fixed_4_13_verifies_the_seed_completely") {
+            return;
+        }
+        for name in ["seed-sequential", "seed-concurrent"] {
+            let s = scenario(name);
+            let r = run(&StatefulChecker::default(), &s, Bugs::fixed()).unwrap();
+            assert_eq!(r.verdict, Verdict::Verified, "{name}: {:?}", r.failure);
+            let search = r.search.expect("stateful stats");
+            assert!(r.complete && search.complete, "{name}: {search:?}");
+            // One thread has one schedule; two threads have tens of thousands of
+            // states (README: how far each checker gets on 4.13).
+            if s.threads.len() > 1 {
+                assert!(search.states > 1000, "{name}: {search:?}");
+            }
+            eprintln!("{name} fixed on {KERNEL_VERSION}: {search:?}");
+            for r in [
+                run(&LoomChecker::for_threads(2, Some(3)), &s, Bugs::fixed()).unwrap(),
+                run(&pct(300), &s, Bugs::fixed()).unwrap(),
+            ] {
+                assert_eq!(r.verdict, Verdict::Verified, "{name} {}", r.checker);
+            }
+        }
+    }
+
+    /// Every zoo patch applies to 4.13; the bugs whose code 4.13 does not have
+    /// are refused with a sentence.
+    #[test]
+    fn radix_patches_apply_and_the_rest_are_refused() {
+        if !radix("radix_patches_apply_and_the_rest_are_refused") {
+            return;
+        }
+        assert_variants(&[
+            "fixed",
+            "misaligned-pmd",
+            "downgrade-wake-one",
+            "eexist-no-pass",
+            "wait-key-from-request",
+            "no-recheck",
+            "late-wait-registration",
+            "no-pagetable-recheck",
+            "grab-after-iomap",
+        ]);
+        let s = scenario("seed-concurrent");
+        for b in ["invalidate-wake-one", "lock-entry-exclusive-wait"] {
+            let e = run(&pct(10), &s, bug(b)).unwrap_err();
+            assert!(
+                matches!(&e, CheckError::Unsupported { message, .. } if message.contains("radix-tree-era")),
+                "{e}"
+            );
+        }
+    }
+
+    /// 4.13 has no dax_lock_mapping_entry(): a memory-failure scenario is refused
+    /// with a sentence and left out of the gate (not failed, not run as something
+    /// else).
+    #[test]
+    fn memory_failure_scenarios_are_left_out() {
+        if !radix("memory_failure_scenarios_are_left_out") {
+            return;
+        }
+        let s = scenario("memory-failure-waits-shared");
+        let why = KernelTarget::default().cannot_run(&s).expect("left out");
+        assert!(why.contains("dax_lock_mapping_entry()"), "{why}");
+        let e = run(&pct(10), &s, Bugs::fixed()).unwrap_err();
+        assert!(e.to_string().contains("dax_lock_mapping_entry()"), "{e}");
+        assert!(KernelTarget
+            .cannot_run(&scenario("seed-concurrent"))
+            .is_none());
+        assert!(KernelTarget::default().describe().contains("left out"));
+    }
+
+    /// The model-vs-4.13 table is exact: each difference it lists is one PCT finds
+    /// on 4.13 (so no stale row hides an agreement), with the verdict it names.
+    #[test]
+    fn every_listed_difference_is_real() {
+        if !radix("every_listed_difference_is_real") {
+            return;
+        }
+        for (name, variant, verdict, _why) in RADIX_EXPECTATIONS {
+            let s = scenario(name);
+            let b = if *variant == "fixed" {
+                Bugs::fixed()
+            } else {
+                bug(variant)
+            };
+            let model = s
+                .expect
+                .iter()
+                .find(|(x, _)| *x == b)
+                .map(|(_, v)| *v)
+                .expect("the scenario expects this variant");
+            assert_ne!(model, *verdict, "{name} [{variant}] is no difference");
+            let r = run(&pct(2000), &s, b).unwrap();
+            assert_eq!(r.verdict, *verdict, "{name} [{variant}]: {:?}", r.failure);
+        }
+    }
+
+    /// The hole-page race 4.13 has and the model cannot see (README: model vs
+    /// v4.13): the fault's find_or_create_page() hands the entry's waiters a page
+    /// before the PTE is mapped; write(2)'s invalidation leaves the page and the
+    /// fault maps it over the new block. Found by the stateful search too.
+    #[test]
+    fn hole_page_race_maps_zeroes_over_written_data() {
+        if !radix("hole_page_race_maps_zeroes_over_written_data") {
+            return;
+        }
+        let s = scenario("bug-grab-after-iomap");
+        let r = run(&StatefulChecker::default(), &s, Bugs::fixed()).unwrap();
+        assert_eq!(r.verdict, Verdict::Invariant);
+        let f = r.failure.unwrap();
+        assert!(
+            f.details
+                .iter()
+                .any(|d| d.contains("covers allocated block")),
+            "{:?}",
+            f.details
+        );
+        let trace: Vec<String> = f.trace.iter().map(|e| format!("{e:?}")).collect();
+        assert!(
+            trace.iter().any(|t| t.contains("dax_load_hole")),
+            "{trace:?}"
+        );
+    }
+}
