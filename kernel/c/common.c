@@ -156,7 +156,12 @@ void daxk_reset_common(long long size, unsigned long buckets)
  * the file (its DAX_WAIT_TABLE_BITS is 12 in every tree built). */
 unsigned long daxk_wait_bucket(unsigned long index)
 {
+#ifdef DAXK_RADIX
+	/* 4.13 hashes the address_space itself. */
+	return hash_long((unsigned long)daxk_mapping() ^ index, 12);
+#else
 	return hash_long((unsigned long)&daxk_mapping()->i_pages ^ index, 12);
+#endif
 }
 
 void daxk_set_size(long long size)

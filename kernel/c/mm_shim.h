@@ -313,7 +313,7 @@ struct dax_device;
 struct block_device;
 struct iomap {
 	u64 addr;
-	/* 4.13 names the storage by sector on a block device. */
+	/* 4.13 names the storage by sector on a block device (5.15 too: bdev). */
 	u64 blkno;
 	struct block_device *bdev;
 	loff_t offset;
@@ -321,7 +321,6 @@ struct iomap {
 	u16 type;
 	u16 flags;
 	struct dax_device *dax_dev;
-	struct block_device *bdev;	/* 5.15 */
 };
 struct iomap_iter {
 	struct inode *inode;

@@ -215,8 +215,11 @@ static inline bool gfpflags_allow_blocking(gfp_t gfp) { return gfp & GFP_KERNEL;
 struct kmem_cache;
 struct list_lru;
 void *kmem_cache_alloc_lru(struct kmem_cache *c, struct list_lru *lru, gfp_t gfp);
-/* 5.15 and older allocate nodes without a list_lru. */
+/* 5.15 allocates nodes without a list_lru (the radix-tree era has its own
+ * kmem_cache_alloc(), c/radix/radix_common.c). */
+#ifndef DAXK_RADIX
 #define kmem_cache_alloc(c, gfp) kmem_cache_alloc_lru(c, NULL, gfp)
+#endif
 void kmem_cache_free(struct kmem_cache *c, void *p);
 /* lib/radix-tree.c (4.13) keeps these two static. */
 #ifndef DAXK_RADIX
