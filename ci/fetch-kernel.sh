@@ -5,6 +5,7 @@
 # written here).
 #
 #   ci/fetch-kernel.sh [6.1|6.12|5.10]     (default 6.1)
+#   ci/fetch-kernel.sh --mirrors           (the mirrors it would use)
 #
 # Only the files the kernel target reads are unpacked (Makefile, fs/dax.c,
 # kernel/sched/wait.c, lib/xarray.c, include/linux/xarray.h, and the XArray test
@@ -13,6 +14,11 @@
 # ~/.cache/daxlock-kernel). Exit 3 when the package cannot be fetched (no network,
 # no such package): callers say so and skip the kernel target.
 set -euo pipefail
+# `--mirrors` prints the archive and security mirrors found and exits.
+# DAXLOCK_APT_ROOT (default /etc/apt) is where the apt sources are read.
+apt_root="${DAXLOCK_APT_ROOT:-/etc/apt}"
+mirrors_only=0
+if [ "${1:-}" = --mirrors ]; then mirrors_only=1; set -- 6.1; fi
 version="${1:-6.1}"
 cache="${DAXLOCK_KERNEL_CACHE:-$HOME/.cache/daxlock-kernel}"
 tree="$cache/linux-$version"
@@ -30,7 +36,7 @@ esac
 apt_mirrors() {
   local f
   {
-    for f in /etc/apt/sources.list.d/*.sources; do
+    for f in "$apt_root"/sources.list.d/*.sources; do
       [ -f "$f" ] || continue
       awk 'BEGIN{RS=""; FS="\n"} {
         uris=""; suites=""; types=""; enabled="yes"
@@ -46,15 +52,19 @@ apt_mirrors() {
           { n = split(uris, u, " "); for (j = 1; j <= n; j++) print u[j], suites }
       }' "$f"
     done
-    [ -f /etc/apt/sources.list ] && awk '$1 == "deb" {
+    [ -f "$apt_root/sources.list" ] && awk '$1 == "deb" {
         i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
-        print $i, $(i + 1) }' /etc/apt/sources.list
+        print $i, $(i + 1) }' "$apt_root/sources.list"
   } | awk '{ sub(/\/+$/, "", $1); sec = ($0 ~ /-security/) }
       sec && security == "" { security = $1 }
       !sec && archive == "" { archive = $1 }
       END { print archive, security }'
 }
 read -r archive_mirror security_mirror <<<"$(apt_mirrors)" || true
+if [ "$mirrors_only" = 1 ]; then
+  echo "${archive_mirror:-} ${security_mirror:-}"
+  exit 0
+fi
 suites=""
 base=""
 if [ -n "${security_mirror:-}" ]; then suites="$codename-security"; base="$security_mirror"; fi

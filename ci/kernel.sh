@@ -5,15 +5,15 @@
 #
 #   ci/kernel.sh
 #
-# DAXLOCK_KERNEL_VERSION lists the trees (default "6.1 5.15.85 7.1.5 4.13.9"; 4.13.9 is
-# the radix-tree era, the seed's own code):
+# DAXLOCK_KERNEL_VERSION lists the trees (default "6.1 6.12 5.15.85 7.1.5 4.13.9";
+# 4.13.9 is the radix-tree era, the seed's own code):
 # - a Debian version (6.1, 6.12) is fetched with ci/fetch-kernel.sh (cached);
 #   when the package cannot be fetched the tree is SKIPPED;
 # - any other version is a shared tree, $DAXLOCK_SHARED_TREES/linux-<version>
 #   (default ../shared/kernel-trees, beside the repository); SKIPPED when absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-versions="${DAXLOCK_KERNEL_VERSION:-6.1 5.15.85 7.1.5 4.13.9}"
+versions="${DAXLOCK_KERNEL_VERSION:-6.1 6.12 5.15.85 7.1.5 4.13.9}"
 shared="${DAXLOCK_SHARED_TREES:-../shared/kernel-trees}"
 first=1
 for version in $versions; do

@@ -80,7 +80,13 @@ fn main() {
     let src = env::var("DAXLOCK_KERNEL_SRC")
         .ok()
         .filter(|s| !s.is_empty());
+    // Beside the binaries: the last build's refusal, which `daxlock --target
+    // kernel` reports instead of running a binary built from another tree.
+    let marker = out.ancestors().nth(3).map(|d| d.join(BUILD_ERROR_FILE));
     let Some(src) = src else {
+        if let Some(m) = &marker {
+            let _ = fs::remove_file(m);
+        }
         fs::write(
             out.join("variants.rs"),
             no_kernel("DAXLOCK_KERNEL_SRC is not set"),
@@ -89,9 +95,6 @@ fn main() {
         return;
     };
     let src = PathBuf::from(src);
-    // Beside the binaries: the last build's refusal, which `daxlock --target
-    // kernel` reports instead of running a binary built from another tree.
-    let marker = out.ancestors().nth(3).map(|d| d.join(BUILD_ERROR_FILE));
     match build(&src, &out) {
         Ok(()) => {
             if let Some(m) = &marker {

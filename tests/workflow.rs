@@ -364,3 +364,60 @@ fn shard_script_leaves_the_verdict_to_the_merge() {
     assert!(text.contains("not readable"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// ci/fetch-kernel.sh names no host: it takes the archive and security mirrors
+/// from the apt sources (deb822 stanzas, skipping disabled and deb-src ones, and
+/// one-line `deb` entries with options), and no URL is written under ci/ or .ci/.
+#[test]
+fn fetch_kernel_takes_its_mirrors_from_apt_sources() {
+    let mirrors = |apt: &Path| {
+        let o = Command::new("bash")
+            .arg(root().join("ci/fetch-kernel.sh"))
+            .arg("--mirrors")
+            .env("DAXLOCK_APT_ROOT", apt)
+            .output()
+            .expect("running ci/fetch-kernel.sh");
+        assert!(o.status.success(), "{o:?}");
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let apt = temp_dir("apt");
+    std::fs::create_dir_all(apt.join("sources.list.d")).unwrap();
+    std::fs::write(
+        apt.join("sources.list.d/debian.sources"),
+        "Types: deb-src\nURIs: http://src.example/debian\nSuites: bookworm\n\n\
+         Types: deb\nURIs: http://off.example/debian\nSuites: bookworm\nEnabled: no\n\n\
+         Types: deb\n# a comment\nURIs: http://archive.example/debian/\nSuites: bookworm bookworm-updates\n\
+         Components: main\n\n\
+         Types: deb\nURIs: http://security.example/debian-security\nSuites: bookworm-security\n",
+    )
+    .unwrap();
+    assert_eq!(
+        mirrors(&apt),
+        "http://archive.example/debian http://security.example/debian-security"
+    );
+    // One-line entries only (with options), security listed first.
+    std::fs::remove_dir_all(apt.join("sources.list.d")).unwrap();
+    std::fs::write(
+        apt.join("sources.list"),
+        "# deb http://commented.example/debian bookworm main\n\
+         deb [arch=amd64 signed-by=/k.gpg] http://sec2.example/debian-security bookworm-security main\n\
+         deb http://arch2.example/debian bookworm main\n",
+    )
+    .unwrap();
+    assert_eq!(
+        mirrors(&apt),
+        "http://arch2.example/debian http://sec2.example/debian-security"
+    );
+    let _ = std::fs::remove_dir_all(&apt);
+    for dir in ["ci", ".ci"] {
+        for e in std::fs::read_dir(root().join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            assert!(
+                !text.contains("http://") && !text.contains("https://"),
+                "{} names a host",
+                p.display()
+            );
+        }
+    }
+}

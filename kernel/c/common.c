@@ -260,11 +260,15 @@ unsigned long long daxk_common_hash(void)
 	c.h = daxk_mix(c.h, (unsigned long long)f->inode.i_size);
 	for (unsigned long i = 0; i < daxk_nused; i++) {
 		struct page *p = daxk_used[i];
-		if (p->mapping || p->index || p->flags) {
+		if (p->mapping || p->index || p->flags || p->order || p->head || p->refcount != 1) {
 			c.h = daxk_mix(c.h, p->pfn);
 			c.h = daxk_mix(c.h, p->flags);
 			c.h = daxk_mix(c.h, (unsigned long long)(uintptr_t)p->mapping);
 			c.h = daxk_mix(c.h, p->index);
+			/* The folio era's compound pages and references. */
+			c.h = daxk_mix(c.h, p->order);
+			c.h = daxk_mix(c.h, p->head ? p->head->pfn : 0);
+			c.h = daxk_mix(c.h, (unsigned long long)p->refcount);
 		}
 	}
 	return c.h;

@@ -14,9 +14,12 @@ enum page_entry_size { PE_SIZE_PTE = 0, PE_SIZE_PMD, PE_SIZE_PUD };
 static inline int bdev_dax_pgoff(struct block_device *bdev, sector_t sector, size_t size,
 				 pgoff_t *pgoff)
 {
+	u64 phys_off = sector << 9;
+
 	(void)bdev;
-	*pgoff = (pgoff_t)((sector << 9) >> PAGE_SHIFT);
-	return (size % PAGE_SIZE) ? -EINVAL : 0;
+	if (pgoff)
+		*pgoff = (pgoff_t)(phys_off >> PAGE_SHIFT);
+	return (phys_off % PAGE_SIZE || size % PAGE_SIZE) ? -EINVAL : 0;
 }
 
 /* Kernel: dax_direct_access() (drivers/dax/super.c), 5.15. */

@@ -122,19 +122,19 @@ impl Era {
     /// The items of fs/dax.c the era's build extracts: the entry locking, the wait
     /// table, the fault handlers, invalidation, writeback and memory failure's lock.
     pub fn dax_items(self) -> Vec<&'static str> {
-        let mut items: Vec<&'static str> = COMMON_DAX_ITEMS.to_vec();
-        let (drop, add): (&[&str], &[&str]) = match self {
-            Era::Xarray6 | Era::RadixTree | Era::XarrayNoIter => (&[], XARRAY6_ITEMS),
-            Era::Xarray515 => (&[], XARRAY515_ITEMS),
-            Era::Folio => (FOLIO_DROPS, FOLIO_ITEMS),
+        let own: &[&[&str]] = match self {
+            Era::Xarray6 | Era::RadixTree | Era::XarrayNoIter => &[PAGE_ERA_ITEMS, XARRAY6_ITEMS],
+            Era::Xarray515 => &[PAGE_ERA_ITEMS, XARRAY515_ITEMS],
+            Era::Folio => &[FOLIO_ITEMS],
         };
-        items.retain(|i| !drop.contains(i));
-        items.extend_from_slice(add);
+        let mut items: Vec<&'static str> = COMMON_DAX_ITEMS.to_vec();
+        own.iter().for_each(|l| items.extend_from_slice(l));
         items
     }
 }
 
-/// The fs/dax.c items every xarray era with `iomap_iter()` shares.
+/// The fs/dax.c items every xarray era with `iomap_iter()` shares (extracted in
+/// source order, whatever the order here).
 const COMMON_DAX_ITEMS: &[&str] = &[
     "DAX_WAIT_TABLE_BITS",
     "DAX_WAIT_TABLE_ENTRIES",
@@ -163,19 +163,11 @@ const COMMON_DAX_ITEMS: &[&str] = &[
     "dax_entry_waitqueue",
     "wake_exceptional_entry_func",
     "dax_wake_entry",
-    "get_unlocked_entry",
     "wait_entry_unlocked",
     "put_unlocked_entry",
     "dax_unlock_entry",
     "dax_lock_entry",
     "dax_entry_size",
-    "dax_end_pfn",
-    "for_each_mapped_pfn",
-    "dax_mapping_is_cow",
-    "dax_mapping_set_cow",
-    "dax_page_is_shared",
-    "dax_page_share_get",
-    "dax_page_share_put",
     "dax_associate_entry",
     "dax_disassociate_entry",
     "grab_mapping_entry",
@@ -217,8 +209,9 @@ const XARRAY515_ITEMS: &[&str] = &[
     "dax_iomap_pfn",
 ];
 
-/// The folio era renames the wait and drops the pfn iteration.
-const FOLIO_DROPS: &[&str] = &[
+/// The eras before folios: the wait is get_unlocked_entry(), and an entry's pages
+/// are walked pfn by pfn (reflink helpers under 6.1's or 6.12's names).
+const PAGE_ERA_ITEMS: &[&str] = &[
     "get_unlocked_entry",
     "dax_end_pfn",
     "for_each_mapped_pfn",
