@@ -169,7 +169,7 @@ mod with_kernel {
         assert!(why.contains("dax_lock_mapping_entry()"), "{why}");
         let e = run(&pct(10), &s, Bugs::fixed()).unwrap_err();
         assert!(e.to_string().contains("dax_lock_mapping_entry()"), "{e}");
-        assert!(KernelTarget
+        assert!(KernelTarget::default()
             .cannot_run(&scenario("seed-concurrent"))
             .is_none());
         assert!(KernelTarget::default().describe().contains("left out"));
