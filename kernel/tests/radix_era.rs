@@ -173,6 +173,18 @@ mod with_kernel {
             .cannot_run(&scenario("seed-concurrent"))
             .is_none());
         assert!(KernelTarget.describe().contains("left out"));
+        // The gate runs no row of it on 4.13; on the model it runs its rows.
+        let pct_only = [daxlock::kind::CheckerKind::Pct];
+        let on = |target: std::sync::Arc<dyn Target>| {
+            let budget = daxlock::gate::Budget {
+                iterations: Some(5),
+                target,
+                ..Default::default()
+            };
+            daxlock::gate::verify(&[s.clone()], Some(&pct_only), &budget, |_| {}).len()
+        };
+        assert_eq!(on(std::sync::Arc::new(KernelTarget)), 0);
+        assert_eq!(on(std::sync::Arc::new(daxlock::check::Model)), 2);
     }
 
     /// The model-vs-4.13 table is exact: each difference it lists is one PCT finds
