@@ -181,7 +181,7 @@ mod with_kernel {
                 target,
                 ..Default::default()
             };
-            daxlock::gate::verify(&[s.clone()], Some(&pct_only), &budget, |_| {}).len()
+            daxlock::gate::verify(std::slice::from_ref(&s), Some(&pct_only), &budget, |_| {}).len()
         };
         assert_eq!(on(std::sync::Arc::new(KernelTarget)), 0);
         assert_eq!(on(std::sync::Arc::new(daxlock::check::Model)), 2);
