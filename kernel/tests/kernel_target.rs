@@ -107,6 +107,13 @@ mod with_kernel {
     #[test]
     fn fsync_skips_a_locked_dirty_entry_and_writeback_waits_fixes_it() {
         let s = scenario("fsync-vs-read-fault");
+        if !xarray_era("fsync_skips_a_locked_dirty_entry_and_writeback_waits_fixes_it") {
+            // 4.13's dax_writeback_one() looks the entry up by index and waits for
+            // it (get_unlocked_mapping_entry()): no skip, and no fix patch to apply.
+            let r = run(&pct(2000), &s, Bugs::fixed()).unwrap();
+            assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
+            return;
+        }
         let r = run(&StatefulChecker::default(), &s, Bugs::fixed()).unwrap();
         assert_eq!(r.verdict, Verdict::LostWrite);
         let f = r.failure.unwrap();
