@@ -26,6 +26,18 @@ pub fn cannot_run(scenario: &Scenario) -> Option<String> {
 /// verdict, why).
 pub const RADIX_EXPECTATIONS: &[(&str, &str, Verdict, &str)] = &[
     (
+        "aligned-pmd-pte",
+        "fixed",
+        Verdict::LostWrite,
+        crate::kernel::MKCLEAN_FIRST_INDEX,
+    ),
+    (
+        "aligned-pmd-pte",
+        "misaligned-pmd",
+        Verdict::LostWrite,
+        crate::kernel::MKCLEAN_FIRST_INDEX,
+    ),
+    (
         "invalidate-wakes-all",
         "fixed",
         Verdict::Hang,
