@@ -639,21 +639,25 @@ fn replay(
     schedule: &str,
     json_out: bool,
 ) -> Result<bool, Stop> {
-    let r = if schedule
-        .trim()
-        .starts_with(crate::check::stateful::SCHEDULE_PREFIX)
-    {
+    use crate::check::binding::Binding;
+    let (binding, inner) = Binding::split(schedule)?;
+    let stateful = inner.starts_with(crate::check::stateful::SCHEDULE_PREFIX);
+    let r = if stateful {
+        let checker = crate::check::StatefulChecker::replaying(schedule)?;
+        unbound(binding)?;
         crate::check::check_on(
             target,
-            &crate::check::StatefulChecker::replaying(schedule)?,
+            &checker,
             scenario,
             bugs,
             crate::check::Limits::default(),
         )?
     } else {
+        let checker = crate::check::ReplayChecker::new(schedule)?;
+        unbound(binding)?;
         crate::check::check_on(
             target,
-            &crate::check::ReplayChecker::new(schedule)?,
+            &checker,
             scenario,
             bugs,
             crate::check::Limits::default(),
@@ -661,11 +665,26 @@ fn replay(
     };
     let reports = [r];
     if json_out {
-        println!("{}", report::run_json(scenario, bugs, &reports, None));
+        let target = Some(target);
+        println!("{}", report::run_json(scenario, bugs, &reports, target));
     } else {
         print!("{}", report::run_text(scenario, bugs, &reports, false));
     }
-    Ok(reports[0].verdict == Verdict::Verified)
+    // A replay passes when its one path does not fail; it proves nothing more.
+    Ok(reports[0].failure.is_none())
+}
+
+/// A schedule without a binding (printed before bindings existed, or typed by hand)
+/// could be of any scenario or variant: refused.
+fn unbound(binding: Option<crate::check::binding::Binding>) -> Result<(), Stop> {
+    match binding {
+        Some(_) => Ok(()),
+        None => Err(Stop::BadInput(
+            "the schedule carries no binding (`@SSSSSSSS.TTTT.B:` in front, which says which scenario, \
+             variant and target it was recorded on): run the check again and replay the schedule it prints"
+                .into(),
+        )),
+    }
 }
 
 /// The gate over `scenarios`; `zoo`: fail unless every zoo bug is caught by a row.
@@ -766,7 +785,13 @@ mod tests {
             daxlock(&[&run[..], &["--iterations", "1", "--json"]].concat()),
             1
         );
-        let replay = ["replay", seed, "--target", "broken", "--schedule", "s1:"];
+        let bound = crate::check::binding::Binding::of(
+            &Broken,
+            &Scenario::from_path(seed.as_ref()).unwrap(),
+            Bugs::fixed(),
+        )
+        .bind("s1:");
+        let replay = ["replay", seed, "--target", "broken", "--schedule", &bound];
         assert_eq!(daxlock(&replay), 1);
         assert_eq!(
             daxlock(&["run", seed, "--target", "broken", "--checker", "nope"]),

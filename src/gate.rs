@@ -153,6 +153,7 @@ pub fn run_checker(
                 },
                 shard: budget.shard,
                 replay: None,
+                binding: None,
                 progress: budget.progress.clone().unwrap_or_default(),
                 first_failure_only: budget.first_failure_only,
                 all_hangs: budget.all_hangs,

@@ -229,12 +229,16 @@ pub fn counterexample(
     let mut out = String::new();
     match &report.failure {
         None => {
+            // A replay's one path passing proves nothing beyond it: not `verified`.
+            let verdict = match report.settings.recorded {
+                Some(_) => "replayed: passed".to_owned(),
+                None => report.verdict.to_string(),
+            };
             let _ = writeln!(
                 out,
-                "{scenario} [{}] {}: {} over {} ({})",
+                "{scenario} [{}] {}: {verdict} over {} ({})",
                 bugs.variant(),
                 report.checker,
-                report.verdict,
                 plural(report.schedules, "execution", "executions"),
                 report.settings
             );
@@ -329,6 +333,9 @@ struct ResultJson<'a> {
     expected: Option<Verdict>,
     schedules: usize,
     complete: bool,
+    /// A replay: `passed` (its one path did not fail; not a proof) or `reproduced`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replayed: Option<&'static str>,
     timed_out: bool,
     first_failure_at: Option<usize>,
     /// Rounded to milliseconds.
@@ -373,6 +380,13 @@ pub fn result_json(
         expected,
         schedules: report.schedules,
         complete: report.complete,
+        replayed: report.settings.recorded.map(|_| {
+            if report.failure.is_some() {
+                "reproduced"
+            } else {
+                "passed"
+            }
+        }),
         timed_out: report.timed_out,
         first_failure_at: report.first_failure_at,
         seconds: (report.seconds * 1000.0).round() / 1000.0,
