@@ -11,7 +11,7 @@ use crate::dax::bugs::{Bugs, UnknownBug};
 use crate::gate::{self, Budget};
 use crate::kind::UnknownChecker;
 use crate::merge::MergeError;
-use crate::scenario::{load_catalogue, Scenario, ScenarioError};
+use crate::scenario::{builtin_catalogue, load_catalogue, Scenario, ScenarioError, BUILTIN_DIR};
 use crate::{bench, lemma, report};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -69,8 +69,9 @@ enum Command {
     },
     /// The verification gate: every catalogue scenario × expected variant × checker.
     Verify {
-        /// The folder of scenarios (default: verify, the built-in catalogue). A
-        /// scenario without [expect] is expected to be verified in the fixed build.
+        /// A folder of scenarios to gate instead of the built-in catalogue (the
+        /// repository's verify/*.toml, compiled into the binary). A scenario without
+        /// [expect] is expected to be verified in the fixed build.
         #[arg(long)]
         dir: Option<PathBuf>,
         /// Demand that every zoo bug be caught by some scenario, as the built-in
@@ -111,9 +112,9 @@ enum Command {
     /// The catalogue's scenarios and the bug names (or, with --branches, the
     /// protocol's branches).
     List {
-        /// The catalogue directory.
-        #[arg(long, default_value = "verify")]
-        dir: PathBuf,
+        /// A folder of scenarios instead of the built-in catalogue.
+        #[arg(long)]
+        dir: Option<PathBuf>,
         /// List the protocol's branches (names for `[expect] visits`) with their
         /// meaning instead.
         #[arg(long)]
@@ -130,9 +131,9 @@ enum Command {
 enum BenchCommand {
     /// Schedules to the first failure for every bug, per checker.
     Zoo {
-        /// The catalogue directory.
-        #[arg(long, default_value = "verify")]
-        dir: PathBuf,
+        /// A folder of scenarios instead of the built-in catalogue.
+        #[arg(long)]
+        dir: Option<PathBuf>,
         /// Seeds per shuttle checker (the median is reported).
         #[arg(long, default_value_t = 21)]
         seeds: usize,
@@ -143,9 +144,9 @@ enum BenchCommand {
     /// Stateful against loom on every catalogue scenario: states, executions,
     /// seconds and their ratios.
     Stateful {
-        /// The catalogue directory.
-        #[arg(long, default_value = "verify")]
-        dir: PathBuf,
+        /// A folder of scenarios instead of the built-in catalogue.
+        #[arg(long)]
+        dir: Option<PathBuf>,
         /// Loom executions at most per scenario.
         #[arg(long, default_value_t = 2_000_000)]
         loom_cap: usize,
@@ -154,9 +155,9 @@ enum BenchCommand {
     /// random and PCT over --iterations, real threads over a tenth of them) on every
     /// catalogue scenario's fixed variant.
     Speed {
-        /// The catalogue directory.
-        #[arg(long, default_value = "verify")]
-        dir: PathBuf,
+        /// A folder of scenarios instead of the built-in catalogue.
+        #[arg(long)]
+        dir: Option<PathBuf>,
         /// Shuttle iterations per scenario (real threads run a tenth of them).
         #[arg(long, default_value_t = 2000)]
         iterations: usize,
@@ -396,7 +397,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             coverage,
             json,
         } => {
-            let scenario = Scenario::from_path(&file)?;
+            let scenario = Scenario::from_path_or_builtin(&file)?;
             let bugs = variant_bugs(&variant.bugs)?;
             let mut kinds = CheckerKind::parse_list(&checker)?;
             let max = crate::check::loom::LOOM_MAX_SCENARIO_THREADS;
@@ -442,7 +443,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             variant,
             json,
         } => {
-            let scenario = Scenario::from_path(&file)?;
+            let scenario = Scenario::from_path_or_builtin(&file)?;
             let bugs = variant_bugs(&variant.bugs)?;
             let target = target(&variant.target)?;
             replay(&*target, &scenario, bugs, &schedule, json)
@@ -456,11 +457,13 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             target: t,
             json,
         } => {
-            let builtin = PathBuf::from(BUILTIN_CATALOGUE);
-            // The built-in catalogue must catch every zoo bug; a user's folder only
-            // when asked.
-            let zoo = require_zoo || dir.as_ref().is_none_or(|d| same_dir(d, &builtin));
-            let scenarios = load_catalogue(dir.as_ref().unwrap_or(&builtin))?;
+            // The built-in catalogue (or its folder) must catch every zoo bug; a
+            // user's folder only when asked.
+            let zoo = require_zoo
+                || dir
+                    .as_ref()
+                    .is_none_or(|d| same_dir(d, std::path::Path::new(BUILTIN_DIR)));
+            let scenarios = catalogue(dir.as_deref())?;
             let only = checker
                 .as_deref()
                 .map(CheckerKind::parse_list)
@@ -518,13 +521,17 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             Ok(true)
         }
         Command::List { dir, .. } => {
-            let scenarios = load_catalogue(&dir)?;
-            print!("{}", report::catalogue_list(&dir, &scenarios));
+            let scenarios = catalogue(dir.as_deref())?;
+            let from = dir.map_or_else(
+                || format!("built-in, from {BUILTIN_DIR}/"),
+                |d| d.display().to_string(),
+            );
+            print!("{}", report::catalogue_list(&from, &scenarios));
             Ok(true)
         }
         Command::Bench { what } => match what {
             BenchCommand::Zoo { dir, seeds, cap } => {
-                let scenarios = load_catalogue(&dir)?;
+                let scenarios = catalogue(dir.as_deref())?;
                 if seeds == 0 || cap == 0 {
                     return Err(Stop::BadInput(
                         "--seeds and --cap must be at least 1".into(),
@@ -537,7 +544,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
                 if loom_cap == 0 {
                     return Err(Stop::BadInput("--loom-cap must be at least 1".into()));
                 }
-                let scenarios = load_catalogue(&dir)?;
+                let scenarios = catalogue(dir.as_deref())?;
                 print!("{}", bench::stateful(&scenarios, loom_cap)?);
                 Ok(true)
             }
@@ -545,7 +552,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
                 if iterations == 0 {
                     return Err(Stop::BadInput("--iterations must be at least 1".into()));
                 }
-                let scenarios = load_catalogue(&dir)?;
+                let scenarios = catalogue(dir.as_deref())?;
                 print!("{}", bench::speed(&scenarios, iterations)?);
                 Ok(true)
             }
@@ -553,8 +560,13 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
     }
 }
 
-/// The built-in catalogue's folder (relative to the working directory).
-const BUILTIN_CATALOGUE: &str = "verify";
+/// The scenarios of `--dir`, or the built-in catalogue.
+fn catalogue(dir: Option<&std::path::Path>) -> Result<Vec<Scenario>, ScenarioError> {
+    match dir {
+        Some(d) => load_catalogue(d),
+        None => builtin_catalogue(),
+    }
+}
 
 /// Whether two paths name the same folder.
 fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {

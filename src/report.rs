@@ -516,8 +516,8 @@ pub fn lemma_text(r: &LemmaReport) -> String {
 }
 
 /// `daxlock list`: the catalogue's scenarios with their expectations, and the bugs.
-pub fn catalogue_list(dir: &Path, scenarios: &[Scenario]) -> String {
-    let mut out = format!("scenarios ({}):\n", dir.display());
+pub fn catalogue_list(from: &str, scenarios: &[Scenario]) -> String {
+    let mut out = format!("scenarios ({from}):\n");
     for s in scenarios {
         let expect: Vec<String> = s
             .expect

@@ -880,6 +880,52 @@ fn check_expect(spec: &ExpectSpec) -> Result<Expectations, Problem> {
     Ok((expect, visits))
 }
 
+/// The built-in catalogue: `verify/*.toml` as compiled into the binary (the build
+/// script lists the folder, so a new file is picked up), `(file name, text)`, sorted
+/// by file name.
+pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
+
+/// The folder the built-in catalogue was compiled from, relative to the repository:
+/// how reports name its files (`verify/seed-sequential.toml`).
+pub const BUILTIN_DIR: &str = "verify";
+
+/// The built-in catalogue's scenarios, each with its path under [`BUILTIN_DIR`].
+pub fn builtin_catalogue() -> Result<Vec<Scenario>, ScenarioError> {
+    let scenarios = BUILTIN
+        .iter()
+        .map(|(name, text)| {
+            let path = Path::new(BUILTIN_DIR).join(name);
+            let mut s = Scenario::from_toml(text, &path.display().to_string())?;
+            s.path = Some(path);
+            Ok::<_, ScenarioError>(s)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    unique_names(&scenarios)?;
+    Ok(scenarios)
+}
+
+impl Scenario {
+    /// [`Scenario::from_path`], or, when no file is there and `path` names a built-in
+    /// scenario (`verify/seed-sequential.toml`, as reproduce lines print it, or its
+    /// name, `seed-sequential`), the built-in copy: reproduce lines work from any
+    /// folder.
+    pub fn from_path_or_builtin(path: &Path) -> Result<Self, ScenarioError> {
+        if !path.exists() {
+            let wanted = |file: &str| {
+                path == Path::new(BUILTIN_DIR).join(file)
+                    || Some(path.as_os_str()) == Path::new(file).file_stem().map(|s| s as _)
+            };
+            if let Some((file, text)) = BUILTIN.iter().find(|(file, _)| wanted(file)) {
+                let shown = Path::new(BUILTIN_DIR).join(file);
+                let mut s = Scenario::from_toml(text, &shown.display().to_string())?;
+                s.path = Some(shown);
+                return Ok(s);
+            }
+        }
+        Scenario::from_path(path)
+    }
+}
+
 /// Reads every `*.toml` under `dir`, sorted by file name. A folder that cannot be
 /// read or holds no `*.toml` is an error, as are two files of one scenario name.
 pub fn load_catalogue(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
@@ -905,8 +951,14 @@ pub fn load_catalogue(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
         .iter()
         .map(|p| Scenario::from_path(p))
         .collect::<Result<Vec<_>, _>>()?;
+    unique_names(&scenarios)?;
+    Ok(scenarios)
+}
+
+/// Two scenarios of one catalogue may not share a name.
+fn unique_names(scenarios: &[Scenario]) -> Result<(), ScenarioError> {
     let mut names: std::collections::HashMap<&str, &Scenario> = std::collections::HashMap::new();
-    for s in &scenarios {
+    for s in scenarios {
         if let Some(first) = names.insert(&s.name, s) {
             let shown = |s: &Scenario| {
                 s.path
@@ -930,7 +982,7 @@ pub fn load_catalogue(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
             });
         }
     }
-    Ok(scenarios)
+    Ok(())
 }
 
 /// toml's errors span several lines with a source excerpt; keep line, column and the
@@ -951,6 +1003,41 @@ fn one_line_toml_error(text: &str, e: &toml::de::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The embedded catalogue is exactly the folder: every `verify/*.toml`, with its
+    /// text, and nothing else; it parses.
+    #[test]
+    fn the_builtin_catalogue_is_the_folder() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(BUILTIN_DIR);
+        let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .map(|p| {
+                let name = p.file_name().unwrap().to_str().unwrap().to_owned();
+                (name, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        let embedded: Vec<(String, String)> = BUILTIN
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        assert_eq!(embedded, files);
+        let builtin = builtin_catalogue().unwrap();
+        assert_eq!(builtin.len(), files.len());
+        assert_eq!(
+            builtin[0].path.as_deref(),
+            Some(Path::new(BUILTIN_DIR).join(&files[0].0).as_path())
+        );
+        let from_folder = load_catalogue(&dir).unwrap();
+        for (a, b) in builtin.iter().zip(&from_folder) {
+            assert_eq!(
+                (&a.name, &a.config, &a.threads, &a.expect),
+                (&b.name, &b.config, &b.threads, &b.expect)
+            );
+        }
+    }
 
     const SEED: &str = r#"
 name = "seed"

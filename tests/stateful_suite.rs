@@ -43,7 +43,10 @@ fn stateful_catches_every_zoo_bug() {
             assert_eq!(r.verdict, expected, "{} [{}]", s.name, bug.name);
             let f = r.failure.as_ref().expect("evidence");
             assert!(!f.trace.is_empty(), "{} [{}]: no trace", s.name, bug.name);
-            assert!(f.schedule.as_deref().is_some_and(|s| s.starts_with('@') && s.contains(":s1:")));
+            assert!(f
+                .schedule
+                .as_deref()
+                .is_some_and(|s| s.starts_with('@') && s.contains(":s1:")));
             caught += 1;
         }
         assert!(caught > 0, "no catalogue scenario catches {}", bug.name);
