@@ -415,6 +415,82 @@ fn spinner(enabled: bool, len: u64) -> Option<ProgressBar> {
     })
 }
 
+/// The environment variable that sets the interval of plain progress lines (in
+/// seconds, decimals allowed; 0: none).
+pub const PROGRESS_ENV: &str = "DAXLOCK_PROGRESS_SECONDS";
+
+/// How often to print a plain progress line on stderr: when stderr is not a
+/// terminal (a CI log), every [`PROGRESS_ENV`] seconds, 30 by default; never on a
+/// terminal (the progress bar is drawn there).
+fn log_interval() -> Result<Option<Duration>, Stop> {
+    if std::io::stderr().is_terminal() {
+        return Ok(None);
+    }
+    match std::env::var(PROGRESS_ENV) {
+        Err(_) => Ok(Some(Duration::from_secs(30))),
+        Ok(v) => match v.trim().parse::<f64>() {
+            Ok(s) if s == 0.0 => Ok(None),
+            Ok(s) if s.is_finite() && s > 0.0 => Ok(Some(Duration::from_secs_f64(s))),
+            _ => Err(Stop::BadInput(format!(
+                "{PROGRESS_ENV}={v}: must be a number of seconds (0: no progress lines)"
+            ))),
+        },
+    }
+}
+
+/// Until dropped, a thread that every 200 ms shows `line()` as a progress bar's
+/// message and, every `log` interval, prints it as a plain line on stderr
+/// (`daxlock: progress: ...`). `None` when there is neither.
+struct Ticker {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Ticker {
+    fn start(
+        pb: Option<ProgressBar>,
+        log: Option<Duration>,
+        line: impl Fn() -> String + Send + 'static,
+    ) -> Option<Ticker> {
+        if pb.is_none() && log.is_none() {
+            return None;
+        }
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let tick = log.map_or(Duration::from_millis(200), |l| {
+                l.min(Duration::from_millis(200))
+            });
+            let mut next = log.map(|l| std::time::Instant::now() + l);
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(pb) = &pb {
+                    pb.set_message(line());
+                }
+                if let (Some(at), Some(every)) = (next, log) {
+                    if std::time::Instant::now() >= at {
+                        eprintln!("daxlock: progress: {}", line());
+                        next = Some(at + every);
+                    }
+                }
+                std::thread::sleep(tick);
+            }
+        });
+        Some(Ticker {
+            stop,
+            handle: Some(handle),
+        })
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
 /// The command line: parses the process's arguments, runs the command and returns
 /// its exit code. The `daxlock-kernel` binary calls it too, after registering the
 /// kernel target.
@@ -653,6 +729,7 @@ fn run(
     json_out: bool,
 ) -> Result<bool, Stop> {
     let pb = spinner(!json_out, kinds.len() as u64);
+    let log = log_interval()?;
     let mut results = Vec::new();
     let mut all_verified = true;
     for &kind in kinds {
@@ -665,31 +742,30 @@ fn run(
             ));
         }
         let mut budget = budget.clone();
-        let live = (kind == CheckerKind::Stateful)
-            .then(|| pb.clone())
-            .flatten()
-            .map(|pb| {
-                let progress = std::sync::Arc::new(crate::check::stateful::Progress::default());
-                budget.progress = Some(progress.clone());
-                let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-                let (name, variant, stop) = (scenario.name.clone(), bugs.variant(), done.clone());
-                let start = std::time::Instant::now();
-                std::thread::spawn(move || {
-                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        let states = progress.states.load(std::sync::atomic::Ordering::Relaxed);
-                        let rate = states as f64 / start.elapsed().as_secs_f64().max(1e-3);
-                        pb.set_message(format!(
-                            "{name} [{variant}] stateful: {states} states, {rate:.0} states/s"
-                        ));
-                        std::thread::sleep(Duration::from_millis(200));
-                    }
-                });
-                done
-            });
-        let r = gate::run_checker(kind, scenario, bugs, &budget);
-        if let Some(done) = live {
-            done.store(true, std::sync::atomic::Ordering::Relaxed);
+        let progress = std::sync::Arc::new(crate::check::stateful::Progress::default());
+        if kind == CheckerKind::Stateful {
+            budget.progress = Some(progress.clone());
         }
+        let ticker = {
+            let (name, variant) = (scenario.name.clone(), bugs.variant());
+            let start = std::time::Instant::now();
+            Ticker::start(pb.clone(), log, move || {
+                let elapsed = start.elapsed().as_secs_f64();
+                if kind != CheckerKind::Stateful {
+                    return format!("{name} [{variant}] {kind}: running, {elapsed:.1} s elapsed");
+                }
+                let states = progress.states.load(std::sync::atomic::Ordering::Relaxed);
+                let executions = progress
+                    .executions
+                    .load(std::sync::atomic::Ordering::Relaxed);
+                let rate = states as f64 / elapsed.max(1e-3);
+                format!(
+                    "{name} [{variant}] stateful: {states} states, {rate:.0} states/s, {executions} executions, {elapsed:.1} s elapsed"
+                )
+            })
+        };
+        let r = gate::run_checker(kind, scenario, bugs, &budget);
+        drop(ticker);
         let r = r?;
         if let Some(pb) = &pb {
             pb.inc(1);
@@ -777,17 +853,34 @@ fn verify(
 ) -> Result<bool, Stop> {
     let lemma = lemma::prove();
     let pb = spinner(!json_out, 0);
+    let done = std::sync::Arc::new(std::sync::Mutex::new((0usize, String::new())));
+    let ticker = {
+        let (done, start) = (done.clone(), std::time::Instant::now());
+        Ticker::start(None, log_interval()?, move || {
+            let (n, last) = done.lock().map(|d| d.clone()).unwrap_or_default();
+            format!(
+                "verify: {n} rows done, {:.1} s elapsed; last: {}",
+                start.elapsed().as_secs_f64(),
+                if last.is_empty() { "none yet" } else { &last }
+            )
+        })
+    };
     let rows = gate::verify(scenarios, only, budget, |row| {
+        let what = format!(
+            "{} [{}] {}",
+            row.scenario,
+            row.bugs.variant(),
+            row.checker.as_str()
+        );
         if let Some(pb) = &pb {
             pb.inc(1);
-            pb.set_message(format!(
-                "{} [{}] {}",
-                row.scenario,
-                row.bugs.variant(),
-                row.checker.as_str()
-            ));
+            pb.set_message(what.clone());
+        }
+        if let Ok(mut d) = done.lock() {
+            *d = (d.0 + 1, what);
         }
     });
+    drop(ticker);
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }

@@ -135,3 +135,40 @@ ops = [ { op = "fault", addr = 0x7f0000000000 } ]
     assert!(err(&o).contains("loff_t"), "{}", describe(&o));
     let _ = std::fs::remove_file(p);
 }
+
+/// Without a terminal, plain progress lines come at the interval set (states,
+/// states/s, executions, elapsed for a stateful search; rows for the gate); there
+/// were none at all. The default interval (30 s) prints none in a short run; a bad
+/// interval is exit 2.
+#[test]
+fn progress_lines_without_a_terminal() {
+    let args = [
+        "run",
+        "verify/truncate-vs-fault.toml",
+        "--checker",
+        "stateful",
+    ];
+    let o = daxlock_env(&args, &[("DAXLOCK_PROGRESS_SECONDS", "0.01")]);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let line = err(&o)
+        .lines()
+        .find(|l| l.starts_with("daxlock: progress: truncate-vs-fault [fixed] stateful: "))
+        .unwrap_or_else(|| panic!("no progress line: {}", describe(&o)))
+        .to_owned();
+    for w in [" states, ", " states/s, ", " executions, ", " s elapsed"] {
+        assert!(line.contains(w), "{line}");
+    }
+    let o = daxlock(&args);
+    assert!(!err(&o).contains("progress:"), "{}", describe(&o));
+    let o = daxlock_env(&args, &[("DAXLOCK_PROGRESS_SECONDS", "soon")]);
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+    let o = daxlock_env(
+        &["verify", "--checker", "pct", "--iterations", "1"],
+        &[("DAXLOCK_PROGRESS_SECONDS", "0.01")],
+    );
+    assert!(
+        err(&o).contains("daxlock: progress: verify: "),
+        "{}",
+        describe(&o)
+    );
+}
