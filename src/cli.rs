@@ -429,7 +429,7 @@ fn log_interval() -> Result<Option<Duration>, Stop> {
     match std::env::var(PROGRESS_ENV) {
         Err(_) => Ok(Some(Duration::from_secs(30))),
         Ok(v) => match v.trim().parse::<f64>() {
-            Ok(s) if s == 0.0 => Ok(None),
+            Ok(0.0) => Ok(None),
             Ok(s) if s.is_finite() && s > 0.0 => Ok(Some(Duration::from_secs_f64(s))),
             _ => Err(Stop::BadInput(format!(
                 "{PROGRESS_ENV}={v}: must be a number of seconds (0: no progress lines)"
