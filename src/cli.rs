@@ -777,11 +777,8 @@ fn run(
         pb.finish_and_clear();
     }
     if json_out {
-        let target = &*budget.target;
-        println!(
-            "{}",
-            report::run_json(scenario, bugs, &results, Some(target))
-        );
+        let doc = report::run_document(scenario, bugs, &results, &*budget.target, all_verified);
+        println!("{doc}");
     } else {
         print!("{}", report::run_text(scenario, bugs, &results, coverage));
     }
@@ -820,14 +817,15 @@ fn replay(
         )?
     };
     let reports = [r];
+    // A replay passes when its one path does not fail; it proves nothing more.
+    let passed = reports[0].failure.is_none();
     if json_out {
-        let target = Some(target);
-        println!("{}", report::run_json(scenario, bugs, &reports, target));
+        let doc = report::run_document(scenario, bugs, &reports, target, passed);
+        println!("{doc}");
     } else {
         print!("{}", report::run_text(scenario, bugs, &reports, false));
     }
-    // A replay passes when its one path does not fail; it proves nothing more.
-    Ok(reports[0].failure.is_none())
+    Ok(passed)
 }
 
 /// A schedule without a binding (printed before bindings existed, or typed by hand)
@@ -884,7 +882,9 @@ fn verify(
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
-    let v = report::Verification::new(scenarios, &rows, &lemma, &*budget.target, zoo);
+    let skipped = gate::skipped_rows(scenarios, only, budget);
+    let v = report::Verification::new(scenarios, &rows, &lemma, &*budget.target, zoo)
+        .with_skipped(skipped);
     if json_out {
         println!("{}", v.json());
     } else {

@@ -172,3 +172,112 @@ fn progress_lines_without_a_terminal() {
         describe(&o)
     );
 }
+
+/// A row the target cannot run is a `skipped` row with its reason, in the text and
+/// the JSON, and the summary counts it (loom on a scenario with more threads than
+/// it models used to vanish from the table). Long names widen the table's columns.
+#[test]
+fn skipped_rows_are_listed_and_counted() {
+    let dir = std::env::temp_dir().join(format!("daxlock-edges-{}-skip", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let long = "a-scenario-name-well-over-twenty-eight-characters";
+    // Five threads: more than loom models; the gate skips its loom row.
+    let text = format!(
+        r#"name = "{long}"
+[file]
+size_pages = 0x400
+[[vma]]
+start = 0x7f0000000000
+end = 0x7f0000400000
+pgoff = 0
+[[thread]]
+ops = [ {{ op = "fault", addr = 0x7f0000000000, size = "pte" }} ]
+[[thread]]
+ops = [ {{ op = "fault", addr = 0x7f0000001000, size = "pte" }} ]
+[[thread]]
+ops = [ {{ op = "fault", addr = 0x7f0000002000, size = "pte" }} ]
+[[thread]]
+ops = [ {{ op = "fault", addr = 0x7f0000003000, size = "pte" }} ]
+[[thread]]
+ops = [ {{ op = "fault", addr = 0x7f0000004000, size = "pte" }} ]
+"#
+    );
+    std::fs::write(dir.join("long.toml"), text).unwrap();
+    let d = dir.to_str().unwrap();
+    let args = [
+        "verify",
+        "--dir",
+        d,
+        "--checker",
+        "loom,pct",
+        "--iterations",
+        "5",
+    ];
+    let o = daxlock(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let text = out(&o);
+    let header = text.lines().find(|l| l.starts_with("scenario ")).unwrap();
+    let skipped = text
+        .lines()
+        .find(|l| l.contains(" loom ") && l.contains("skipped: "))
+        .unwrap_or_else(|| panic!("no skipped row: {text}"));
+    assert!(skipped.contains("more than loom models"), "{skipped}");
+    let pct = text.lines().find(|l| l.contains(" pct ")).unwrap();
+    // The columns line up: every row's checker starts where the header's does.
+    let col = header.find("checker").unwrap();
+    assert_eq!(pct.find(" pct ").map(|i| i + 1), Some(col), "{text}");
+    assert_eq!(skipped.find(" loom ").map(|i| i + 1), Some(col), "{text}");
+    assert!(
+        text.contains("1 rows, 1 as expected, 0 unexpected, 1 skipped"),
+        "{text}"
+    );
+    let o = daxlock(&[&args[..], &["--json"]].concat());
+    let doc = json(&o);
+    assert_eq!(doc["summary"]["skipped"], 1, "{doc}");
+    assert_eq!(doc["skipped"][0]["checker"], "loom", "{doc}");
+    assert_eq!(doc["skipped"][0]["verdict"], "skipped", "{doc}");
+    assert!(doc["skipped"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("loom"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every JSON report names the tool's version, the target and whether it passed at
+/// the top level, and `run`'s the scenario's path (model `verify --json` had no
+/// `target`; `run --json` no `ok`).
+#[test]
+fn json_reports_say_ok_tool_target_and_path() {
+    let tool = format!("daxlock {}", env!("CARGO_PKG_VERSION"));
+    let o = daxlock(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--checker",
+        "pct",
+        "--iterations",
+        "2",
+        "--json",
+    ]);
+    let doc = json(&o);
+    assert_eq!(doc["ok"], true, "{doc}");
+    assert_eq!(doc["tool"], tool.as_str(), "{doc}");
+    assert_eq!(doc["path"], "verify/seed-sequential.toml", "{doc}");
+    assert_eq!(doc["target"], "model (fs/dax.c v4.13)", "{doc}");
+    let o = daxlock(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--checker",
+        "pct",
+        "--bug",
+        "misaligned-pmd",
+        "--json",
+    ]);
+    assert_eq!(json(&o)["ok"], false);
+    let o = daxlock(&["verify", "--checker", "pct", "--iterations", "1", "--json"]);
+    let doc = json(&o);
+    assert_eq!(doc["tool"], tool.as_str());
+    assert_eq!(doc["target"], "model (fs/dax.c v4.13)");
+    assert_eq!(doc["ok"], doc["summary"]["ok"]);
+    assert!(doc["summary"]["unvisited_branches"].is_array(), "{doc}");
+    assert_eq!(doc["runs"][0]["path"], "verify/aligned-pmd-pte.toml");
+}
