@@ -541,7 +541,6 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             let mut budget = budget(&b, 1)?;
             budget.target = target(&variant.target)?;
             if budget.target.name() != "model" {
-                eprintln!("daxlock: target: {}", budget.target.describe());
                 // Unbounded loom does not finish on the kernel's code even for two
                 // threads: its default is the gate's bound (README: the kernel target).
                 budget.loom_default_bound = Some(gate::GATE_LOOM_BOUND);
@@ -780,6 +779,10 @@ fn run(
         let doc = report::run_document(scenario, bugs, &results, &*budget.target, all_verified);
         println!("{doc}");
     } else {
+        // Another target is named first, on stdout: an error stays one line on stderr.
+        if budget.target.name() != "model" {
+            println!("target: {}", budget.target.describe());
+        }
         print!("{}", report::run_text(scenario, bugs, &results, coverage));
     }
     Ok(all_verified)
