@@ -3,7 +3,10 @@
 //! a folder the user names.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod support;
+use support::describe;
 
 /// An empty folder of its own, outside the repository.
 fn elsewhere(tag: &str) -> PathBuf {
@@ -12,22 +15,8 @@ fn elsewhere(tag: &str) -> PathBuf {
     d
 }
 
-fn daxlock_in(dir: &PathBuf, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_daxlock"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("running daxlock")
-}
-
-fn describe(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+fn daxlock_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    support::daxlock_in(dir, args, &[])
 }
 
 /// `list` from another folder lists the built-in catalogue and the bugs (it used to

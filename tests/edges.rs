@@ -3,51 +3,11 @@
 //! lines without a terminal, skipped rows, one result-line shape, JSON with `ok`,
 //! the tool version and the target.
 
-use serde_json::Value;
-use std::process::{Command, Output};
+mod support;
+use support::{daxlock, describe, err, json, one_thread, out, temp_file};
 
-fn daxlock_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_daxlock"));
-    c.args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RUST_LOG")
-        .env_remove("DAXLOCK_PROGRESS_SECONDS");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("running daxlock")
-}
-
-fn daxlock(args: &[&str]) -> Output {
-    daxlock_env(args, &[])
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn describe(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        o.status.code(),
-        out(o),
-        err(o)
-    )
-}
-
-#[allow(dead_code)]
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", describe(o)))
-}
-
-fn temp_scenario(tag: &str, text: &str) -> std::path::PathBuf {
-    let p = std::env::temp_dir().join(format!("daxlock-edges-{}-{tag}.toml", std::process::id()));
-    std::fs::write(&p, text).unwrap();
-    p
+fn daxlock_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    support::daxlock_in(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), args, env)
 }
 
 /// The loom reproduce line keeps `--max-seconds` (it dropped it: a rerun without
@@ -118,17 +78,7 @@ fn unused_flags_are_named() {
 /// SIGBUS inside the file; both now refuse it at load, exit 2, naming loff_t.
 #[test]
 fn a_file_past_loff_t_is_bad_input() {
-    let text = r#"name = "huge"
-[file]
-size_pages = 0x10000000000000
-[[vma]]
-start = 0x7f0000000000
-end = 0x7f0000400000
-pgoff = 0
-[[thread]]
-ops = [ { op = "fault", addr = 0x7f0000000000 } ]
-"#;
-    let p = temp_scenario("huge", text);
+    let p = temp_file("huge", &one_thread("huge", "0x10000000000000"));
     let o = daxlock(&["run", p.to_str().unwrap(), "--checker", "pct"]);
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
     assert_eq!(err(&o).trim().lines().count(), 1, "{}", describe(&o));

@@ -8,25 +8,9 @@ use daxlock::check::Model;
 use daxlock::dax::Bugs;
 use daxlock::scenario::Scenario;
 use serde_json::Value;
-use std::process::{Command, Output};
 
-fn daxlock(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_daxlock"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("running daxlock")
-}
-
-fn describe(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod support;
+use support::{daxlock, describe, one_thread, temp_file};
 
 /// The schedule of the first counterexample of `run FILE --checker C --bug B --json`.
 fn schedule_of(file: &str, checker: &str, bug: &str) -> String {
@@ -144,20 +128,10 @@ fn unbound_schedules_are_refused() {
 /// execution`, `"complete": true`).
 #[test]
 fn a_passing_replay_is_not_a_proof() {
-    let text = r#"name = "one"
-[file]
-size_pages = 0x400
-[[vma]]
-start = 0x7f0000000000
-end = 0x7f0000400000
-pgoff = 0
-[[thread]]
-ops = [ { op = "fault", addr = 0x7f0000000000 } ]
-"#;
-    let path = std::env::temp_dir().join(format!("daxlock-binding-{}.toml", std::process::id()));
-    std::fs::write(&path, text).unwrap();
+    let text = one_thread("one", "0x400");
+    let path = temp_file("binding-one", &text);
     let file = path.to_str().unwrap();
-    let scenario = Scenario::from_toml(text, file).unwrap();
+    let scenario = Scenario::from_toml(&text, file).unwrap();
     // One thread: the search has no branching point, its one path is empty.
     let bound = Binding::of(&Model, &scenario, Bugs::fixed()).bind("s1:");
     let o = daxlock(&["replay", file, "--schedule", &bound, "--json"]);
