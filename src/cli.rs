@@ -472,7 +472,8 @@ impl Ticker {
                         next = Some(at + every);
                     }
                 }
-                std::thread::sleep(tick);
+                // Woken early by the drop, so that a check's end is not delayed.
+                std::thread::park_timeout(tick);
             }
         });
         Some(Ticker {
@@ -486,6 +487,7 @@ impl Drop for Ticker {
     fn drop(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         if let Some(h) = self.handle.take() {
+            h.thread().unpark();
             let _ = h.join();
         }
     }

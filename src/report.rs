@@ -505,9 +505,9 @@ struct RunJson<'a> {
     results: Vec<Value>,
 }
 
-/// The document of `run --json` (with `target`, the one the checks ran on) and
-/// `replay --json` (without): one scenario variant's checks, each with what the
-/// scenario expects of the variant (on that target).
+/// One scenario variant's checks (with `target`, when given, the one they ran on),
+/// each with what the scenario expects of the variant (on that target): the body of
+/// `run --json` and `replay --json` ([`run_document`]).
 pub fn run_json(
     scenario: &Scenario,
     bugs: Bugs,
