@@ -11,7 +11,7 @@ use crate::dax::bugs::{Bugs, UnknownBug};
 use crate::gate::{self, Budget};
 use crate::kind::UnknownChecker;
 use crate::merge::MergeError;
-use crate::scenario::{load_catalogue, Scenario, ScenarioError};
+use crate::scenario::{builtin_catalogue, load_catalogue, Scenario, ScenarioError, BUILTIN_DIR};
 use crate::{bench, lemma, report};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -69,8 +69,9 @@ enum Command {
     },
     /// The verification gate: every catalogue scenario × expected variant × checker.
     Verify {
-        /// The folder of scenarios (default: verify, the built-in catalogue). A
-        /// scenario without [expect] is expected to be verified in the fixed build.
+        /// A folder of scenarios to gate instead of the built-in catalogue (the
+        /// repository's verify/*.toml, compiled into the binary). A scenario without
+        /// [expect] is expected to be verified in the fixed build.
         #[arg(long)]
         dir: Option<PathBuf>,
         /// Demand that every zoo bug be caught by some scenario, as the built-in
@@ -111,9 +112,9 @@ enum Command {
     /// The catalogue's scenarios and the bug names (or, with --branches, the
     /// protocol's branches).
     List {
-        /// The catalogue directory.
-        #[arg(long, default_value = "verify")]
-        dir: PathBuf,
+        /// A folder of scenarios instead of the built-in catalogue.
+        #[arg(long)]
+        dir: Option<PathBuf>,
         /// List the protocol's branches (names for `[expect] visits`) with their
         /// meaning instead.
         #[arg(long)]
@@ -130,9 +131,9 @@ enum Command {
 enum BenchCommand {
     /// Schedules to the first failure for every bug, per checker.
     Zoo {
-        /// The catalogue directory.
-        #[arg(long, default_value = "verify")]
-        dir: PathBuf,
+        /// A folder of scenarios instead of the built-in catalogue.
+        #[arg(long)]
+        dir: Option<PathBuf>,
         /// Seeds per shuttle checker (the median is reported).
         #[arg(long, default_value_t = 21)]
         seeds: usize,
@@ -143,9 +144,9 @@ enum BenchCommand {
     /// Stateful against loom on every catalogue scenario: states, executions,
     /// seconds and their ratios.
     Stateful {
-        /// The catalogue directory.
-        #[arg(long, default_value = "verify")]
-        dir: PathBuf,
+        /// A folder of scenarios instead of the built-in catalogue.
+        #[arg(long)]
+        dir: Option<PathBuf>,
         /// Loom executions at most per scenario.
         #[arg(long, default_value_t = 2_000_000)]
         loom_cap: usize,
@@ -154,9 +155,9 @@ enum BenchCommand {
     /// random and PCT over --iterations, real threads over a tenth of them) on every
     /// catalogue scenario's fixed variant.
     Speed {
-        /// The catalogue directory.
-        #[arg(long, default_value = "verify")]
-        dir: PathBuf,
+        /// A folder of scenarios instead of the built-in catalogue.
+        #[arg(long)]
+        dir: Option<PathBuf>,
         /// Shuttle iterations per scenario (real threads run a tenth of them).
         #[arg(long, default_value_t = 2000)]
         iterations: usize,
@@ -235,9 +236,9 @@ struct BudgetArgs {
     /// Shuttle (or real-thread) iterations; default: the scenario's, else 2000.
     #[arg(long)]
     iterations: Option<usize>,
-    /// Base seed of shuttle runs.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// Base seed of shuttle runs (default 0).
+    #[arg(long)]
+    seed: Option<u64>,
     /// Run shard I of N of the shuttle budget (iterations I, I+N, ...).
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
@@ -247,15 +248,17 @@ struct BudgetArgs {
     /// PCT depth (default 3).
     #[arg(long)]
     depth: Option<usize>,
-    /// Real-thread watchdog in milliseconds (at least 100).
-    #[arg(long, default_value_t = 2000)]
-    watchdog_ms: u64,
-    /// Stateful: stop with verdict `incomplete` after this many distinct states.
-    #[arg(long, default_value_t = crate::check::stateful::DEFAULT_MAX_STATES)]
-    max_states: usize,
-    /// Stateful: parallel workers over one shared set of visited states.
-    #[arg(long, default_value_t = 1)]
-    jobs: usize,
+    /// Real-thread watchdog in milliseconds (at least 100; default 2000).
+    #[arg(long)]
+    watchdog_ms: Option<u64>,
+    /// Stateful: stop with verdict `incomplete` after this many distinct states
+    /// (default 2000000).
+    #[arg(long)]
+    max_states: Option<usize>,
+    /// Stateful: parallel workers over one shared set of visited states (default 1;
+    /// the kernel target runs one).
+    #[arg(long)]
+    jobs: Option<usize>,
     /// Stateful: search on after the first hang, to count hang states and report the
     /// shortest path to one.
     #[arg(long)]
@@ -322,10 +325,15 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, Stop> {
     if args.iterations == Some(0) {
         return Err(Stop::BadInput("--iterations must be at least 1".into()));
     }
-    if args.max_states == 0 {
+    let max_states = args
+        .max_states
+        .unwrap_or(crate::check::stateful::DEFAULT_MAX_STATES);
+    let jobs = args.jobs.unwrap_or(1);
+    let watchdog_ms = args.watchdog_ms.unwrap_or(2000);
+    if max_states == 0 {
         return Err(Stop::BadInput("--max-states must be at least 1".into()));
     }
-    if args.jobs == 0 {
+    if jobs == 0 {
         return Err(Stop::BadInput("--jobs must be at least 1".into()));
     }
     let max_time = match args.max_seconds {
@@ -338,28 +346,74 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, Stop> {
         }
     };
     let floor = crate::check::threads::MIN_WATCHDOG_MS;
-    if args.watchdog_ms < floor {
+    if watchdog_ms < floor {
         return Err(Stop::BadInput(format!(
             "--watchdog-ms must be at least {floor}: a shorter watchdog reports slow executions as hangs"
         )));
     }
     Ok(Budget {
         iterations: args.iterations,
-        seed: args.seed,
+        seed: args.seed.unwrap_or(0),
         shard,
         preemption_bound: args.preemption_bound,
         depth: args.depth,
         scale,
-        watchdog: Duration::from_millis(args.watchdog_ms),
+        watchdog: Duration::from_millis(watchdog_ms),
         first_failure_only: false,
-        max_states: args.max_states,
-        jobs: args.jobs,
+        max_states,
+        jobs,
         loom_default_bound: None,
         all_hangs: args.all_hangs,
         progress: None,
         target: std::sync::Arc::new(crate::check::Model),
         max_time,
     })
+}
+
+/// The flags given that none of `kinds` uses, or that `target` overrides, as one
+/// note (`None`: every flag given is used). Kernel: the kernel target is serial
+/// ([`crate::check::Target::serial`]), so its stateful search runs one job.
+fn unused_flags(args: &BudgetArgs, kinds: &[CheckerKind], serial: bool) -> Option<String> {
+    use CheckerKind::{Loom, Pct, Random, Stateful, Threads};
+    let given: [(&str, bool, &[CheckerKind]); 9] = [
+        (
+            "--iterations",
+            args.iterations.is_some(),
+            &[Random, Pct, Threads],
+        ),
+        ("--seed", args.seed.is_some(), &[Random, Pct]),
+        ("--shard", args.shard.is_some(), &[Random, Pct, Stateful]),
+        (
+            "--preemption-bound",
+            args.preemption_bound.is_some(),
+            &[Loom],
+        ),
+        ("--depth", args.depth.is_some(), &[Pct]),
+        ("--watchdog-ms", args.watchdog_ms.is_some(), &[Threads]),
+        ("--max-states", args.max_states.is_some(), &[Stateful]),
+        ("--jobs", args.jobs.is_some(), &[Stateful]),
+        ("--all-hangs", args.all_hangs, &[Stateful]),
+    ];
+    let unused: Vec<&str> = given
+        .iter()
+        .filter(|(_, on, by)| *on && !by.iter().any(|k| kinds.contains(k)))
+        .map(|(flag, _, _)| *flag)
+        .collect();
+    let mut notes = Vec::new();
+    if !unused.is_empty() {
+        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        notes.push(format!(
+            "{} not used by the checkers run ({}): ignored",
+            unused.join(", "),
+            names.join(", ")
+        ));
+    }
+    if serial && args.jobs.is_some_and(|j| j > 1) && kinds.contains(&Stateful) {
+        notes.push(
+            "--jobs: the kernel target runs one job (its C state is global to the process)".into(),
+        );
+    }
+    (!notes.is_empty()).then(|| notes.join("; "))
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal and only once the
@@ -383,6 +437,84 @@ fn spinner(enabled: bool, len: u64) -> Option<ProgressBar> {
         });
         pb
     })
+}
+
+/// The environment variable that sets the interval of plain progress lines (in
+/// seconds, decimals allowed; 0: none).
+pub const PROGRESS_ENV: &str = "DAXLOCK_PROGRESS_SECONDS";
+
+/// How often to print a plain progress line on stderr: when stderr is not a
+/// terminal (a CI log), every [`PROGRESS_ENV`] seconds, 30 by default; never on a
+/// terminal (the progress bar is drawn there).
+fn log_interval() -> Result<Option<Duration>, Stop> {
+    if std::io::stderr().is_terminal() {
+        return Ok(None);
+    }
+    match std::env::var(PROGRESS_ENV) {
+        Err(_) => Ok(Some(Duration::from_secs(30))),
+        Ok(v) => match v.trim().parse::<f64>() {
+            Ok(0.0) => Ok(None),
+            Ok(s) if s.is_finite() && s > 0.0 => Ok(Some(Duration::from_secs_f64(s))),
+            _ => Err(Stop::BadInput(format!(
+                "{PROGRESS_ENV}={v}: must be a number of seconds (0: no progress lines)"
+            ))),
+        },
+    }
+}
+
+/// Until dropped, a thread that every 200 ms shows `line()` as a progress bar's
+/// message and, every `log` interval, prints it as a plain line on stderr
+/// (`daxlock: progress: ...`). `None` when there is neither.
+struct Ticker {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Ticker {
+    fn start(
+        pb: Option<ProgressBar>,
+        log: Option<Duration>,
+        line: impl Fn() -> String + Send + 'static,
+    ) -> Option<Ticker> {
+        if pb.is_none() && log.is_none() {
+            return None;
+        }
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let tick = log.map_or(Duration::from_millis(200), |l| {
+                l.min(Duration::from_millis(200))
+            });
+            let mut next = log.map(|l| std::time::Instant::now() + l);
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(pb) = &pb {
+                    pb.set_message(line());
+                }
+                if let (Some(at), Some(every)) = (next, log) {
+                    if std::time::Instant::now() >= at {
+                        eprintln!("daxlock: progress: {}", line());
+                        next = Some(at + every);
+                    }
+                }
+                // Woken early by the drop, so that a check's end is not delayed.
+                std::thread::park_timeout(tick);
+            }
+        });
+        Some(Ticker {
+            stop,
+            handle: Some(handle),
+        })
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            h.thread().unpark();
+            let _ = h.join();
+        }
+    }
 }
 
 /// The command line: parses the process's arguments, runs the command and returns
@@ -429,7 +561,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             coverage,
             json,
         } => {
-            let scenario = Scenario::from_path(&file)?;
+            let scenario = Scenario::from_path_or_builtin(&file)?;
             let bugs = variant_bugs(&variant.bugs)?;
             let mut kinds = CheckerKind::parse_list(&checker)?;
             let max = crate::check::loom::LOOM_MAX_SCENARIO_THREADS;
@@ -445,7 +577,6 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             budget.target = target(&variant.target)?;
             budget.target.select_patch(variant.patch.as_deref())?;
             if budget.target.name() != "model" {
-                eprintln!("daxlock: target: {}", budget.target.describe());
                 // Unbounded loom does not finish on the kernel's code even for two
                 // threads: its default is the gate's bound (README: the kernel target).
                 budget.loom_default_bound = Some(gate::GATE_LOOM_BOUND);
@@ -465,6 +596,9 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
                     shard.index, shard.count
                 );
             }
+            if let Some(note) = unused_flags(&b, &kinds, budget.target.serial()) {
+                eprintln!("daxlock: note: {note}");
+            }
             for note in scenario.pmd_notes() {
                 eprintln!("daxlock: note: {note}");
             }
@@ -476,7 +610,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             variant,
             json,
         } => {
-            let scenario = Scenario::from_path(&file)?;
+            let scenario = Scenario::from_path_or_builtin(&file)?;
             let bugs = variant_bugs(&variant.bugs)?;
             let target = target(&variant.target)?;
             target.select_patch(variant.patch.as_deref())?;
@@ -491,11 +625,13 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             target: t,
             json,
         } => {
-            let builtin = PathBuf::from(BUILTIN_CATALOGUE);
-            // The built-in catalogue must catch every zoo bug; a user's folder only
-            // when asked.
-            let zoo = require_zoo || dir.as_ref().is_none_or(|d| same_dir(d, &builtin));
-            let scenarios = load_catalogue(dir.as_ref().unwrap_or(&builtin))?;
+            // The built-in catalogue (or its folder) must catch every zoo bug; a
+            // user's folder only when asked.
+            let zoo = require_zoo
+                || dir
+                    .as_ref()
+                    .is_none_or(|d| same_dir(d, std::path::Path::new(BUILTIN_DIR)));
+            let scenarios = catalogue(dir.as_deref())?;
             let only = checker
                 .as_deref()
                 .map(CheckerKind::parse_list)
@@ -528,6 +664,18 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
                     shard.index, shard.count
                 );
             }
+            let used: Vec<CheckerKind> = CheckerKind::CHOOSABLE
+                .into_iter()
+                .filter(|k| only.as_ref().is_none_or(|o| o.contains(k)))
+                .filter(|k| {
+                    scenarios
+                        .iter()
+                        .any(|s| gate::scenario_checkers(s).contains(k))
+                })
+                .collect();
+            if let Some(note) = unused_flags(&b, &used, budget.target.serial()) {
+                eprintln!("daxlock: note: {note}");
+            }
             verify(&scenarios, only.as_deref(), &budget, json, zoo)
         }
         Command::Merge { files, json } => {
@@ -553,13 +701,17 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             Ok(true)
         }
         Command::List { dir, .. } => {
-            let scenarios = load_catalogue(&dir)?;
-            print!("{}", report::catalogue_list(&dir, &scenarios));
+            let scenarios = catalogue(dir.as_deref())?;
+            let from = dir.map_or_else(
+                || format!("built-in, from {BUILTIN_DIR}/"),
+                |d| d.display().to_string(),
+            );
+            print!("{}", report::catalogue_list(&from, &scenarios));
             Ok(true)
         }
         Command::Bench { what } => match what {
             BenchCommand::Zoo { dir, seeds, cap } => {
-                let scenarios = load_catalogue(&dir)?;
+                let scenarios = catalogue(dir.as_deref())?;
                 if seeds == 0 || cap == 0 {
                     return Err(Stop::BadInput(
                         "--seeds and --cap must be at least 1".into(),
@@ -572,7 +724,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
                 if loom_cap == 0 {
                     return Err(Stop::BadInput("--loom-cap must be at least 1".into()));
                 }
-                let scenarios = load_catalogue(&dir)?;
+                let scenarios = catalogue(dir.as_deref())?;
                 print!("{}", bench::stateful(&scenarios, loom_cap)?);
                 Ok(true)
             }
@@ -580,7 +732,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
                 if iterations == 0 {
                     return Err(Stop::BadInput("--iterations must be at least 1".into()));
                 }
-                let scenarios = load_catalogue(&dir)?;
+                let scenarios = catalogue(dir.as_deref())?;
                 print!("{}", bench::speed(&scenarios, iterations)?);
                 Ok(true)
             }
@@ -588,8 +740,13 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
     }
 }
 
-/// The built-in catalogue's folder (relative to the working directory).
-const BUILTIN_CATALOGUE: &str = "verify";
+/// The scenarios of `--dir`, or the built-in catalogue.
+fn catalogue(dir: Option<&std::path::Path>) -> Result<Vec<Scenario>, ScenarioError> {
+    match dir {
+        Some(d) => load_catalogue(d),
+        None => builtin_catalogue(),
+    }
+}
 
 /// Whether two paths name the same folder.
 fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
@@ -608,6 +765,7 @@ fn run(
     json_out: bool,
 ) -> Result<bool, Stop> {
     let pb = spinner(!json_out, kinds.len() as u64);
+    let log = log_interval()?;
     let mut results = Vec::new();
     let mut all_verified = true;
     for &kind in kinds {
@@ -620,31 +778,30 @@ fn run(
             ));
         }
         let mut budget = budget.clone();
-        let live = (kind == CheckerKind::Stateful)
-            .then(|| pb.clone())
-            .flatten()
-            .map(|pb| {
-                let progress = std::sync::Arc::new(crate::check::stateful::Progress::default());
-                budget.progress = Some(progress.clone());
-                let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-                let (name, variant, stop) = (scenario.name.clone(), bugs.variant(), done.clone());
-                let start = std::time::Instant::now();
-                std::thread::spawn(move || {
-                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        let states = progress.states.load(std::sync::atomic::Ordering::Relaxed);
-                        let rate = states as f64 / start.elapsed().as_secs_f64().max(1e-3);
-                        pb.set_message(format!(
-                            "{name} [{variant}] stateful: {states} states, {rate:.0} states/s"
-                        ));
-                        std::thread::sleep(Duration::from_millis(200));
-                    }
-                });
-                done
-            });
-        let r = gate::run_checker(kind, scenario, bugs, &budget);
-        if let Some(done) = live {
-            done.store(true, std::sync::atomic::Ordering::Relaxed);
+        let progress = std::sync::Arc::new(crate::check::stateful::Progress::default());
+        if kind == CheckerKind::Stateful {
+            budget.progress = Some(progress.clone());
         }
+        let ticker = {
+            let (name, variant) = (scenario.name.clone(), bugs.variant());
+            let start = std::time::Instant::now();
+            Ticker::start(pb.clone(), log, move || {
+                let elapsed = start.elapsed().as_secs_f64();
+                if kind != CheckerKind::Stateful {
+                    return format!("{name} [{variant}] {kind}: running, {elapsed:.1} s elapsed");
+                }
+                let states = progress.states.load(std::sync::atomic::Ordering::Relaxed);
+                let executions = progress
+                    .executions
+                    .load(std::sync::atomic::Ordering::Relaxed);
+                let rate = states as f64 / elapsed.max(1e-3);
+                format!(
+                    "{name} [{variant}] stateful: {states} states, {rate:.0} states/s, {executions} executions, {elapsed:.1} s elapsed"
+                )
+            })
+        };
+        let r = gate::run_checker(kind, scenario, bugs, &budget);
+        drop(ticker);
         let r = r?;
         if let Some(pb) = &pb {
             pb.inc(1);
@@ -656,12 +813,13 @@ fn run(
         pb.finish_and_clear();
     }
     if json_out {
-        let target = &*budget.target;
-        println!(
-            "{}",
-            report::run_json(scenario, bugs, &results, Some(target))
-        );
+        let doc = report::run_document(scenario, bugs, &results, &*budget.target, all_verified);
+        println!("{doc}");
     } else {
+        // Another target is named first, on stdout: an error stays one line on stderr.
+        if budget.target.name() != "model" {
+            println!("target: {}", budget.target.describe());
+        }
         print!("{}", report::run_text(scenario, bugs, &results, coverage));
     }
     Ok(all_verified)
@@ -674,33 +832,53 @@ fn replay(
     schedule: &str,
     json_out: bool,
 ) -> Result<bool, Stop> {
-    let r = if schedule
-        .trim()
-        .starts_with(crate::check::stateful::SCHEDULE_PREFIX)
-    {
+    use crate::check::binding::Binding;
+    let (binding, inner) = Binding::split(schedule)?;
+    let stateful = inner.starts_with(crate::check::stateful::SCHEDULE_PREFIX);
+    let r = if stateful {
+        let checker = crate::check::StatefulChecker::replaying(schedule)?;
+        unbound(binding)?;
         crate::check::check_on(
             target,
-            &crate::check::StatefulChecker::replaying(schedule)?,
+            &checker,
             scenario,
             bugs,
             crate::check::Limits::default(),
         )?
     } else {
+        let checker = crate::check::ReplayChecker::new(schedule)?;
+        unbound(binding)?;
         crate::check::check_on(
             target,
-            &crate::check::ReplayChecker::new(schedule)?,
+            &checker,
             scenario,
             bugs,
             crate::check::Limits::default(),
         )?
     };
     let reports = [r];
+    // A replay passes when its one path does not fail; it proves nothing more.
+    let passed = reports[0].failure.is_none();
     if json_out {
-        println!("{}", report::run_json(scenario, bugs, &reports, None));
+        let doc = report::run_document(scenario, bugs, &reports, target, passed);
+        println!("{doc}");
     } else {
         print!("{}", report::run_text(scenario, bugs, &reports, false));
     }
-    Ok(reports[0].verdict == Verdict::Verified)
+    Ok(passed)
+}
+
+/// A schedule without a binding (printed before bindings existed, or typed by hand)
+/// could be of any scenario or variant: refused.
+fn unbound(binding: Option<crate::check::binding::Binding>) -> Result<(), Stop> {
+    match binding {
+        Some(_) => Ok(()),
+        None => Err(Stop::BadInput(
+            "the schedule carries no binding (`@SSSSSSSS.TTTT.B:` in front, which says which scenario, \
+             variant and target it was recorded on): run the check again and replay the schedule it prints"
+                .into(),
+        )),
+    }
 }
 
 /// The gate over `scenarios`; `zoo`: fail unless every zoo bug is caught by a row.
@@ -713,21 +891,40 @@ fn verify(
 ) -> Result<bool, Stop> {
     let lemma = lemma::prove();
     let pb = spinner(!json_out, 0);
+    let done = std::sync::Arc::new(std::sync::Mutex::new((0usize, String::new())));
+    let ticker = {
+        let (done, start) = (done.clone(), std::time::Instant::now());
+        Ticker::start(None, log_interval()?, move || {
+            let (n, last) = done.lock().map(|d| d.clone()).unwrap_or_default();
+            format!(
+                "verify: {n} rows done, {:.1} s elapsed; last: {}",
+                start.elapsed().as_secs_f64(),
+                if last.is_empty() { "none yet" } else { &last }
+            )
+        })
+    };
     let rows = gate::verify(scenarios, only, budget, |row| {
+        let what = format!(
+            "{} [{}] {}",
+            row.scenario,
+            row.bugs.variant(),
+            row.checker.as_str()
+        );
         if let Some(pb) = &pb {
             pb.inc(1);
-            pb.set_message(format!(
-                "{} [{}] {}",
-                row.scenario,
-                row.bugs.variant(),
-                row.checker.as_str()
-            ));
+            pb.set_message(what.clone());
+        }
+        if let Ok(mut d) = done.lock() {
+            *d = (d.0 + 1, what);
         }
     });
+    drop(ticker);
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
-    let v = report::Verification::new(scenarios, &rows, &lemma, &*budget.target, zoo);
+    let skipped = gate::skipped_rows(scenarios, only, budget);
+    let v = report::Verification::new(scenarios, &rows, &lemma, &*budget.target, zoo)
+        .with_skipped(skipped);
     if json_out {
         println!("{}", v.json());
     } else {
@@ -824,7 +1021,13 @@ mod tests {
             daxlock(&[&run[..], &["--iterations", "1", "--json"]].concat()),
             1
         );
-        let replay = ["replay", seed, "--target", "broken", "--schedule", "s1:"];
+        let bound = crate::check::binding::Binding::of(
+            &Broken,
+            &Scenario::from_path(seed.as_ref()).unwrap(),
+            Bugs::fixed(),
+        )
+        .bind("s1:");
+        let replay = ["replay", seed, "--target", "broken", "--schedule", &bound];
         assert_eq!(daxlock(&replay), 1);
         assert_eq!(
             daxlock(&["run", seed, "--target", "broken", "--checker", "nope"]),
@@ -851,6 +1054,48 @@ mod tests {
         );
         let misfit = CheckError::ScheduleMisfit { name: "s".into() };
         assert!(matches!(Stop::from(misfit), Stop::BadInput(_)));
+    }
+
+    /// Flags no checker run uses are named in one note, and `--jobs` on a serial
+    /// target (the kernel's) too; flags that are used give none.
+    #[test]
+    fn unused_flags_are_noted() {
+        let args = |extra: &[&str]| {
+            let cli = Cli::parse_from(["daxlock", "run", "f.toml"].iter().chain(extra).copied());
+            match cli.command {
+                Command::Run { budget, .. } => budget,
+                _ => unreachable!(),
+            }
+        };
+        let pct = [CheckerKind::Pct];
+        let a = args(&[
+            "--jobs",
+            "4",
+            "--all-hangs",
+            "--max-states",
+            "5",
+            "--depth",
+            "2",
+        ]);
+        assert_eq!(
+            unused_flags(&a, &pct, false).as_deref(),
+            Some("--max-states, --jobs, --all-hangs not used by the checkers run (pct): ignored")
+        );
+        assert_eq!(
+            unused_flags(&args(&["--depth", "2", "--seed", "1"]), &pct, false),
+            None
+        );
+        let stateful = [CheckerKind::Stateful];
+        assert_eq!(
+            unused_flags(&args(&["--jobs", "4"]), &stateful, false),
+            None
+        );
+        assert!(unused_flags(&args(&["--jobs", "4"]), &stateful, true)
+            .is_some_and(|n| n.starts_with("--jobs: the kernel target runs one job")));
+        assert!(
+            unused_flags(&args(&["--preemption-bound", "2"]), &stateful, false)
+                .is_some_and(|n| n.starts_with("--preemption-bound not used"))
+        );
     }
 
     /// `--bug` takes names and variant names; repeated, they add up.

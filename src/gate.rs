@@ -153,6 +153,7 @@ pub fn run_checker(
                 },
                 shard: budget.shard,
                 replay: None,
+                binding: None,
                 progress: budget.progress.clone().unwrap_or_default(),
                 first_failure_only: budget.first_failure_only,
                 all_hangs: budget.all_hangs,
@@ -227,47 +228,81 @@ impl GateRow {
     }
 }
 
-/// Runs every scenario × expected variant ([`expectations`]) × checker on worker threads (each check is
-/// independent: loom and shuttle keep their state per OS thread): one for the loom
-/// jobs, the other cores for the rest. `only` restricts the checkers; loom is skipped (not failed)
-/// for scenarios with more threads than it models, unless the scenario names loom
-/// explicitly; in a shard other than 0 (`budget.shard`) loom is left out, as it does
-/// not shard. `progress` is told each row as it finishes; the rows are returned in
-/// catalogue order.
-pub fn verify(
-    scenarios: &[Scenario],
+/// A gate row that does not run, and why: the gate lists it (text and JSON) and
+/// counts it, never drops it silently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant.
+    pub bugs: Bugs,
+    /// Checker.
+    pub checker: CheckerKind,
+    /// Why it does not run, one sentence.
+    pub reason: String,
+}
+
+/// One gate row to run: scenario, checker, variant, expected verdict.
+type Job<'a> = (&'a Scenario, CheckerKind, Bugs, Verdict);
+
+/// The gate's rows: those that run, in catalogue order, and those skipped, with why.
+/// Checkers `only` leaves out are neither (the user chose them away).
+fn plan<'a>(
+    scenarios: &'a [Scenario],
     only: Option<&[CheckerKind]>,
     budget: &Budget,
-    mut progress: impl FnMut(&GateRow),
-) -> Vec<GateRow> {
+) -> (Vec<Job<'a>>, Vec<Skipped>) {
     let mut jobs = Vec::new();
+    let mut skipped = Vec::new();
+    let known = budget.target.bug_names();
     for s in scenarios {
         let explicit = s.check.checkers.is_some();
         for kind in scenario_checkers(s) {
             if only.is_some_and(|o| !o.contains(&kind)) {
                 continue;
             }
-            if kind == CheckerKind::Loom
-                && !explicit
-                && s.threads.len() > crate::check::loom::LOOM_MAX_SCENARIO_THREADS
-            {
-                continue;
-            }
-            // Loom's exploration is not sharded: shard 0 runs it whole, the other
-            // shards leave it out (as `run --shard` does).
-            if kind == CheckerKind::Loom && budget.shard.index > 0 {
-                continue;
-            }
-            // A scenario the target has no code for (a kernel tree older than one
-            // of its operations) has no rows; the target's description says so.
-            if budget.target.cannot_run(s).is_some() {
-                continue;
-            }
+            let max = crate::check::loom::LOOM_MAX_SCENARIO_THREADS;
+            let loom_skip = if kind != CheckerKind::Loom {
+                None
+            } else if !explicit && s.threads.len() > max {
+                Some(format!(
+                    "{} threads, more than loom models ({max}); the stateful rows search them",
+                    s.threads.len()
+                ))
+            } else if budget.shard.index > 0 {
+                // Loom's exploration is not sharded: shard 0 runs it whole (as `run
+                // --shard` does).
+                Some(format!(
+                    "loom does not shard: it runs in shard 0 (this is shard {})",
+                    budget.shard
+                ))
+            } else {
+                None
+            };
             for (bugs, expected) in expectations(s) {
+                let skip = |reason: String| Skipped {
+                    scenario: s.name.clone(),
+                    bugs,
+                    checker: kind,
+                    reason,
+                };
+                if let Some(reason) = &loom_skip {
+                    skipped.push(skip(reason.clone()));
+                    continue;
+                }
+                // A scenario the target has no code for (a kernel tree older than one
+                // of its operations) does not run.
+                if let Some(why) = budget.target.cannot_run(s) {
+                    skipped.push(skip(why));
+                    continue;
+                }
                 // A variant the target cannot re-introduce (a model-only bug on the
-                // kernel target) has no row; bug coverage asks only for its bugs.
-                let known = budget.target.bug_names();
-                if !bugs.names().iter().all(|n| known.contains(n)) {
+                // kernel target) does not run; bug coverage asks only for its bugs.
+                if let Some(missing) = bugs.names().into_iter().find(|n| !known.contains(n)) {
+                    skipped.push(skip(format!(
+                        "the {} target cannot re-introduce {missing}",
+                        budget.target.name()
+                    )));
                     continue;
                 }
                 let expected = budget.target.expected(&s.name, bugs, expected);
@@ -275,6 +310,32 @@ pub fn verify(
             }
         }
     }
+    (jobs, skipped)
+}
+
+/// The rows [`verify`] skips with the same arguments, and why.
+pub fn skipped_rows(
+    scenarios: &[Scenario],
+    only: Option<&[CheckerKind]>,
+    budget: &Budget,
+) -> Vec<Skipped> {
+    plan(scenarios, only, budget).1
+}
+
+/// Runs every scenario × expected variant ([`expectations`]) × checker on worker threads (each check is
+/// independent: loom and shuttle keep their state per OS thread): one for the loom
+/// jobs, the other cores for the rest. `only` restricts the checkers; loom is skipped (not failed)
+/// for scenarios with more threads than it models, unless the scenario names loom
+/// explicitly; in a shard other than 0 (`budget.shard`) loom is left out, as it does
+/// not shard. `progress` is told each row as it finishes; the rows are returned in
+/// catalogue order; the rows it skips are [`skipped_rows`].
+pub fn verify(
+    scenarios: &[Scenario],
+    only: Option<&[CheckerKind]>,
+    budget: &Budget,
+    mut progress: impl FnMut(&GateRow),
+) -> Vec<GateRow> {
+    let (jobs, _) = plan(scenarios, only, budget);
     // Two loom runs in one process slow each other down fourfold (every execution
     // maps and unmaps its threads' stacks, and each unmap interrupts the other core):
     // one worker takes the loom jobs, one at a time, then helps with the rest; the

@@ -40,7 +40,11 @@ pub enum CheckerKind {
 /// A checker name that is not one of [`CheckerKind::CHOOSABLE`] (or `all`, where
 /// that is allowed).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown checker `{name}` (known: {known})")]
+#[error("{}", if .name.contains(',') {
+    format!("`{}`: `all` stands alone (say `all`, or a list of: {})", .name, .known)
+} else {
+    format!("unknown checker `{}` (known: {})", .name, .known)
+})]
 pub struct UnknownChecker {
     /// The name as written.
     pub name: String,
@@ -97,6 +101,12 @@ impl CheckerKind {
         if spec == "all" {
             return Ok(Self::GATE_DEFAULT.to_vec());
         }
+        if spec.split(',').any(|s| s.trim() == "all") {
+            return Err(UnknownChecker {
+                name: spec.to_owned(),
+                known: Self::known(),
+            });
+        }
         spec.split(',')
             .map(|s| {
                 Self::parse(s.trim()).ok_or_else(|| UnknownChecker {
@@ -130,6 +140,21 @@ impl fmt::Display for CheckerKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `all` inside a list is refused with a message about `all`, not as an unknown
+    /// name (`--checker all,stateful` said ``unknown checker `all` (known: ..., all)``).
+    #[test]
+    fn all_stands_alone() {
+        let e = CheckerKind::parse_list("all,stateful")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "`all,stateful`: `all` stands alone (say `all`, or a list of: stateful, loom, random, pct, threads)"
+        );
+        let e = CheckerKind::parse_list("nope").unwrap_err().to_string();
+        assert!(e.starts_with("unknown checker `nope`"), "{e}");
+    }
 
     /// Every name reads back as its kind, through `as_str`, serde, clap and FromStr;
     /// `replay` names reports only.

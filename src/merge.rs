@@ -532,9 +532,16 @@ impl Merged {
             if self.files.len() == 1 { "" } else { "s" },
             self.files.join(", ")
         );
+        let ordered = self.ordered_rows();
+        let w = crate::report::Widths::fit(
+            ordered
+                .iter()
+                .map(|r| (r.scenario.to_string(), r.variant().to_string())),
+        );
+        let (sw, vw) = (w.scenario, w.variant);
         let _ = writeln!(
             out,
-            "{:<28} {:<22} {:<8} {:>6} {:>10} {:<10} {:<10} {:>8}  result",
+            "{:<sw$} {:<vw$} {:<8} {:>6} {:>10} {:<10} {:<10} {:>8}  result",
             "scenario",
             "variant",
             "checker",
@@ -544,11 +551,10 @@ impl Merged {
             "expected",
             "seconds"
         );
-        let ordered = self.ordered_rows();
         for r in &ordered {
             let _ = writeln!(
                 out,
-                "{:<28} {:<22} {:<8} {:>6} {:>10} {:<10} {:<10} {:>8.2}  {}",
+                "{:<sw$} {:<vw$} {:<8} {:>6} {:>10} {:<10} {:<10} {:>8.2}  {}",
                 r.scenario,
                 r.variant(),
                 r.checker,

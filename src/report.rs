@@ -5,7 +5,7 @@ use crate::check::stateful::SearchStats;
 use crate::check::trace::{timeline, Event};
 use crate::check::{CheckReport, CheckerKind, Failure, Settings, Target, Verdict};
 use crate::dax::{Branch, Bugs, ALL_BUGS};
-use crate::gate::{self, GateRow};
+use crate::gate::{self, GateRow, Skipped};
 use crate::lemma::LemmaReport;
 use crate::scenario::Scenario;
 use serde::Serialize;
@@ -13,16 +13,64 @@ use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// The widths of a table's scenario and variant columns: the usual 28 and 22, or
+/// the longest name's, so that long names do not break the columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Widths {
+    /// The scenario column.
+    pub scenario: usize,
+    /// The variant column.
+    pub variant: usize,
+}
+
+impl Widths {
+    /// Widths that fit every `(scenario, variant)` of `names`.
+    pub fn fit(names: impl IntoIterator<Item = (String, String)>) -> Self {
+        names.into_iter().fold(
+            Widths {
+                scenario: 28,
+                variant: 22,
+            },
+            |w, (s, v)| Widths {
+                scenario: w.scenario.max(s.chars().count()),
+                variant: w.variant.max(v.chars().count()),
+            },
+        )
+    }
+
+    /// Widths that fit the gate's rows and skipped rows.
+    pub fn of_rows(rows: &[GateRow], skipped: &[Skipped]) -> Self {
+        Widths::fit(
+            rows.iter()
+                .map(|r| (r.scenario.clone(), r.bugs.variant()))
+                .chain(
+                    skipped
+                        .iter()
+                        .map(|r| (r.scenario.clone(), r.bugs.variant())),
+                ),
+        )
+    }
+}
+
 /// The gate table's header.
-pub fn table_header() -> String {
+pub fn table_header(w: Widths) -> String {
     format!(
-        "{:<28} {:<22} {:<8} {:>10} {:<10} {:<10} {:>8}  {}",
-        "scenario", "variant", "checker", "schedules", "verdict", "expected", "seconds", "result"
+        "{:<sw$} {:<vw$} {:<8} {:>10} {:<10} {:<10} {:>8}  {}",
+        "scenario",
+        "variant",
+        "checker",
+        "schedules",
+        "verdict",
+        "expected",
+        "seconds",
+        "result",
+        sw = w.scenario,
+        vw = w.variant
     )
 }
 
 /// One gate table line.
-pub fn table_row(row: &GateRow) -> String {
+pub fn table_row(row: &GateRow, w: Widths) -> String {
     let settings = match &row.report {
         Ok(r) => format!("  [{}]", r.settings.without_shard()),
         Err(_) => String::new(),
@@ -45,7 +93,7 @@ pub fn table_row(row: &GateRow) -> String {
         format!(" (unvisited: {})", names.join(", "))
     };
     format!(
-        "{:<28} {:<22} {:<8} {:>10} {:<10} {:<10} {:>8}  {}{}{}{}",
+        "{:<sw$} {:<vw$} {:<8} {:>10} {:<10} {:<10} {:>8}  {}{}{}{}",
         row.scenario,
         row.bugs.variant(),
         row.checker.as_str(),
@@ -56,7 +104,26 @@ pub fn table_row(row: &GateRow) -> String {
         if row.ok() { "ok" } else { "UNEXPECTED" },
         settings,
         first,
-        unvisited
+        unvisited,
+        sw = w.scenario,
+        vw = w.variant
+    )
+}
+
+/// A skipped gate row's table line: verdict `skipped` and why.
+pub fn skipped_row(row: &Skipped, w: Widths) -> String {
+    format!(
+        "{:<sw$} {:<vw$} {:<8} {:>10} {:<10} {:<10} {:>8}  skipped: {}",
+        row.scenario,
+        row.bugs.variant(),
+        row.checker.as_str(),
+        "-",
+        "skipped",
+        "-",
+        "-",
+        row.reason,
+        sw = w.scenario,
+        vw = w.variant
     )
 }
 
@@ -235,26 +302,32 @@ pub fn counterexample(
     let mut out = String::new();
     match &report.failure {
         None => {
+            // A replay's one path passing proves nothing beyond it: not `verified`.
+            let verdict = match report.settings.recorded {
+                Some(_) => "replayed: passed".to_owned(),
+                None => report.verdict.to_string(),
+            };
             let _ = writeln!(
                 out,
-                "{scenario} [{}] {}: {} over {} ({})",
+                "{scenario} [{}] {}: {verdict} over {} ({})",
                 bugs.variant(),
                 report.checker,
-                report.verdict,
                 plural(report.schedules, "execution", "executions"),
                 report.settings
             );
         }
+        // One shape for every result line: `NAME [VARIANT] CHECKER: VERDICT WHERE
+        // (SETTINGS)`.
         Some(f) => {
             let _ = writeln!(
                 out,
-                "{scenario} [{}] {} ({}): {} at execution {} {}",
+                "{scenario} [{}] {}: {} at execution {} {} ({})",
                 bugs.variant(),
                 report.checker,
-                report.settings,
                 f.verdict,
                 f.execution,
-                execution_of(report)
+                execution_of(report),
+                report.settings
             );
         }
     }
@@ -335,6 +408,9 @@ struct ResultJson<'a> {
     expected: Option<Verdict>,
     schedules: usize,
     complete: bool,
+    /// A replay: `passed` (its one path did not fail; not a proof) or `reproduced`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replayed: Option<&'static str>,
     timed_out: bool,
     first_failure_at: Option<usize>,
     /// Rounded to milliseconds.
@@ -379,6 +455,13 @@ pub fn result_json(
         expected,
         schedules: report.schedules,
         complete: report.complete,
+        replayed: report.settings.recorded.map(|_| {
+            if report.failure.is_some() {
+                "reproduced"
+            } else {
+                "passed"
+            }
+        }),
         timed_out: report.timed_out,
         first_failure_at: report.first_failure_at,
         seconds: (report.seconds * 1000.0).round() / 1000.0,
@@ -419,15 +502,18 @@ pub fn error_json(checker: CheckerKind, error: &dyn std::fmt::Display, expected:
 #[derive(Serialize)]
 struct RunJson<'a> {
     scenario: &'a str,
+    /// The scenario file, as given (a built-in one as `verify/NAME.toml`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     target: Option<String>,
     bugs: Vec<&'static str>,
     results: Vec<Value>,
 }
 
-/// The document of `run --json` (with `target`, the one the checks ran on) and
-/// `replay --json` (without): one scenario variant's checks, each with what the
-/// scenario expects of the variant (on that target).
+/// One scenario variant's checks (with `target`, when given, the one they ran on),
+/// each with what the scenario expects of the variant (on that target): the body of
+/// `run --json` and `replay --json` ([`run_document`]).
 pub fn run_json(
     scenario: &Scenario,
     bugs: Bugs,
@@ -440,6 +526,7 @@ pub fn run_json(
         .map(|v| target.map_or(v, |t| t.expected(&scenario.name, bugs, v)));
     to_json(RunJson {
         scenario: &scenario.name,
+        path: path.map(|p| p.display().to_string()),
         target: target.map(|t| t.describe()),
         bugs: bugs.names(),
         results: reports
@@ -447,6 +534,24 @@ pub fn run_json(
             .map(|r| result_json(path, bugs, r, expected))
             .collect(),
     })
+}
+
+/// The whole document of `run --json` and `replay --json`: [`run_json`] on
+/// `target`, with the verdict of the command (`ok`: every check verified; for a
+/// replay, its path did not fail) and the tool's version.
+pub fn run_document(
+    scenario: &Scenario,
+    bugs: Bugs,
+    reports: &[CheckReport],
+    target: &dyn Target,
+    ok: bool,
+) -> Value {
+    let mut doc = run_json(scenario, bugs, reports, Some(target));
+    if let Some(o) = doc.as_object_mut() {
+        o.insert("ok".into(), Value::Bool(ok));
+        o.insert("tool".into(), Value::String(tool()));
+    }
+    doc
 }
 
 /// The text of `run` and `replay`: each check's verdict or counterexample, then
@@ -508,8 +613,8 @@ pub fn lemma_text(r: &LemmaReport) -> String {
 }
 
 /// `daxlock list`: the catalogue's scenarios with their expectations, and the bugs.
-pub fn catalogue_list(dir: &Path, scenarios: &[Scenario]) -> String {
-    let mut out = format!("scenarios ({}):\n", dir.display());
+pub fn catalogue_list(from: &str, scenarios: &[Scenario]) -> String {
+    let mut out = format!("scenarios ({from}):\n");
     for s in scenarios {
         let expect: Vec<String> = s
             .expect
@@ -547,6 +652,8 @@ pub struct Verification<'a> {
     pub zoo: bool,
     /// The target the rows ran on.
     pub target: &'a dyn Target,
+    /// The rows that did not run, with why ([`Verification::with_skipped`]).
+    pub skipped: Vec<Skipped>,
 }
 
 /// A scenario that no longer reaches branches it requires.
@@ -565,15 +672,38 @@ struct SummaryJson<'a> {
     uncovered_bugs: &'a [&'static str],
     zoo_required: bool,
     missed_visits: Vec<MissedJson<'a>>,
-    unvisited_branches: Vec<&'static str>,
+    /// `null` on a target that does not report the model's branches (the text says
+    /// coverage is not checked there).
+    unvisited_branches: Option<Vec<&'static str>>,
+    /// Rows that did not run (listed in `skipped`).
+    skipped: usize,
     ok: bool,
+}
+
+/// A gate row that did not run: `verify --json`'s `skipped` entries.
+#[derive(Serialize)]
+struct SkippedJson<'a> {
+    scenario: &'a str,
+    bugs: Vec<&'static str>,
+    checker: CheckerKind,
+    verdict: &'static str,
+    reason: &'a str,
 }
 
 /// `verify --json`.
 #[derive(Serialize)]
 struct VerifyJson<'a> {
+    ok: bool,
+    tool: String,
+    target: String,
     runs: Vec<Value>,
+    skipped: Vec<SkippedJson<'a>>,
     summary: SummaryJson<'a>,
+}
+
+/// The tool and its version, as every JSON report names it: `daxlock 0.1.0`.
+pub fn tool() -> String {
+    format!("daxlock {}", env!("CARGO_PKG_VERSION"))
 }
 
 impl<'a> Verification<'a> {
@@ -592,7 +722,13 @@ impl<'a> Verification<'a> {
             uncovered: gate::uncovered_bugs_of(rows, target),
             zoo,
             target,
+            skipped: Vec::new(),
         }
+    }
+
+    /// The same verification, listing and counting `skipped` rows.
+    pub fn with_skipped(self, skipped: Vec<Skipped>) -> Self {
+        Verification { skipped, ..self }
     }
 
     /// The rows not as expected.
@@ -635,6 +771,7 @@ impl<'a> Verification<'a> {
                     .collect();
                 runs.push(to_json(RunJson {
                     scenario: &s.name,
+                    path: s.path.as_deref().map(|p| p.display().to_string()),
                     target: (self.target.name() != "model").then(|| self.target.describe()),
                     bugs: bugs.names(),
                     results,
@@ -643,7 +780,21 @@ impl<'a> Verification<'a> {
         }
         let missed = gate::missed_visits(self.rows);
         to_json(VerifyJson {
+            ok: self.ok(),
+            tool: tool(),
+            target: self.target.describe(),
             runs,
+            skipped: self
+                .skipped
+                .iter()
+                .map(|r| SkippedJson {
+                    scenario: &r.scenario,
+                    bugs: r.bugs.names(),
+                    checker: r.checker,
+                    verdict: "skipped",
+                    reason: &r.reason,
+                })
+                .collect(),
             summary: SummaryJson {
                 rows: self.rows.len(),
                 unexpected: self.failed().len(),
@@ -657,7 +808,8 @@ impl<'a> Verification<'a> {
                         branches: bs.iter().map(|b| b.name()).collect(),
                     })
                     .collect(),
-                unvisited_branches: self.unvisited(),
+                unvisited_branches: self.target.tracks_branches().then(|| self.unvisited()),
+                skipped: self.skipped.len(),
                 ok: self.ok(),
             },
         })
@@ -668,9 +820,14 @@ impl<'a> Verification<'a> {
     pub fn text(&self) -> String {
         let mut out = lemma_text(self.lemma);
         let _ = writeln!(out);
-        let _ = writeln!(out, "{}", table_header());
+        let _ = writeln!(out, "target: {}", self.target.describe());
+        let w = Widths::of_rows(self.rows, &self.skipped);
+        let _ = writeln!(out, "{}", table_header(w));
         for row in self.rows {
-            let _ = writeln!(out, "{}", table_row(row));
+            let _ = writeln!(out, "{}", table_row(row, w));
+        }
+        for row in &self.skipped {
+            let _ = writeln!(out, "{}", skipped_row(row, w));
         }
         let _ = writeln!(out);
         let failed = self.failed();
@@ -737,10 +894,11 @@ impl<'a> Verification<'a> {
         }
         let _ = writeln!(
             out,
-            "{} rows, {} as expected, {} unexpected; lemma {}",
+            "{} rows, {} as expected, {} unexpected, {} skipped; lemma {}",
             self.rows.len(),
             self.rows.len() - failed.len(),
             failed.len(),
+            self.skipped.len(),
             if self.lemma.holds() { "holds" } else { "FAILS" }
         );
         // The plain closing line CI reads: every row, the lemma and (when demanded)

@@ -6,7 +6,7 @@
 
 use crate::dax::branch::Branch;
 use crate::dax::bugs::{Bugs, UnknownBug};
-use crate::dax::units::{PAGE_SIZE, PMD_PAGES};
+use crate::dax::units::{PAGE_SHIFT, PAGE_SIZE, PMD_PAGES};
 use crate::dax::{Check, Extent, FileLayout, MappingConfig, Vma};
 use crate::kind::CheckerKind;
 use crate::verdict::Verdict;
@@ -224,6 +224,19 @@ pub enum Op {
         /// The failed file page.
         pgoff: u64,
     },
+}
+
+impl Op {
+    /// Its `op` name in a scenario file.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Fault { .. } => "fault",
+            Op::Fsync => "fsync",
+            Op::Truncate { .. } => "truncate",
+            Op::Write { .. } => "write",
+            Op::MemoryFailure { .. } => "memory-failure",
+        }
+    }
 }
 
 /// `[file]`.
@@ -461,6 +474,7 @@ impl Scenario {
         if f.name.trim().is_empty() {
             return Err(problem(Loc::Top("name"), "name must not be empty"));
         }
+        check_limits(&f)?;
         check_file(&f.file)?;
         check_vmas(&f.vma)?;
         check_threads(&f.thread, &f.vma, f.file.size_pages)?;
@@ -580,6 +594,100 @@ fn mapping_config(f: &ScenarioFile) -> MappingConfig {
         fault_limit: crate::dax::fault::fault_limit(f.thread.iter().map(|t| t.ops.len()).sum()),
         truths: crate::dax::Truths::default(),
     }
+}
+
+/// The most pages a file may have: its byte size must fit the kernel's `loff_t`, a
+/// signed 64-bit count of bytes. Kernel: `MAX_LFS_FILESIZE` (`LLONG_MAX` on 64-bit).
+pub const MAX_FILE_PAGES: u64 = (i64::MAX as u64) >> PAGE_SHIFT;
+
+/// The end of user space: every VMA lies below it. Kernel: `TASK_SIZE_MAX` of x86-64
+/// with 4-level paging, `(1 << 47) - PAGE_SIZE`.
+pub const USER_ADDR_END: u64 = (1 << 47) - PAGE_SIZE;
+
+/// The most device frames (pfns) storage may use: 52 bits of physical address.
+/// Kernel: `MAX_PHYSMEM_BITS` of x86-64 with 5-level paging.
+pub const MAX_FRAMES: u64 = 1 << (52 - PAGE_SHIFT);
+
+/// Sizes, extents and addresses the kernel can represent, on every target: a file of
+/// at most [`MAX_FILE_PAGES`] (a larger one overflows `loff_t`: the kernel target
+/// would compute a negative i_size and report SIGBUS inside the file), extents and
+/// VMAs that end inside it, VMAs below [`USER_ADDR_END`], frames below [`MAX_FRAMES`],
+/// truncates and writes that stay inside it. Checked first, so the other checks'
+/// arithmetic cannot overflow.
+fn check_limits(f: &ScenarioFile) -> Result<(), Problem> {
+    let ends_by =
+        |start: u64, len: u64, limit: u64| start.checked_add(len).is_some_and(|e| e <= limit);
+    if f.file.size_pages > MAX_FILE_PAGES {
+        return Err(problem(
+            Loc::FileKey("size_pages"),
+            format!(
+                "[file] size_pages = {:#x}: at most {MAX_FILE_PAGES:#x} (the byte size must fit the kernel's loff_t)",
+                f.file.size_pages
+            ),
+        ));
+    }
+    for (i, e) in f.file.extents.iter().enumerate() {
+        if !ends_by(e.pgoff, e.pages, MAX_FILE_PAGES) {
+            return Err(problem(
+                Loc::Extent(i),
+                format!(
+                    "extent at pgoff {:#x} of {:#x} pages ends past the largest file ({MAX_FILE_PAGES:#x} pages, loff_t)",
+                    e.pgoff, e.pages
+                ),
+            ));
+        }
+        if !ends_by(e.frame, e.pages, MAX_FRAMES) {
+            return Err(problem(
+                Loc::Extent(i),
+                format!(
+                    "extent at pgoff {:#x}: frames {:#x} + {:#x} pages end past {MAX_FRAMES:#x} (52-bit physical addresses)",
+                    e.pgoff, e.frame, e.pages
+                ),
+            ));
+        }
+    }
+    for (i, v) in f.vma.iter().enumerate() {
+        if v.end > USER_ADDR_END || v.start >= USER_ADDR_END {
+            return Err(problem(
+                Loc::Vma(i),
+                format!(
+                    "VMA {:#x}..{:#x} ends past user space ({USER_ADDR_END:#x}, 47-bit addresses)",
+                    v.start, v.end
+                ),
+            ));
+        }
+        let pages = v.end.saturating_sub(v.start) >> PAGE_SHIFT;
+        if !ends_by(v.pgoff, pages, MAX_FILE_PAGES) {
+            return Err(problem(
+                Loc::Vma(i),
+                format!(
+                    "VMA at {:#x} maps file pages {:#x} + {pages:#x}, past the largest file ({MAX_FILE_PAGES:#x} pages, loff_t)",
+                    v.start, v.pgoff
+                ),
+            ));
+        }
+    }
+    for (t, th) in f.thread.iter().enumerate() {
+        for (j, op) in th.ops.iter().enumerate() {
+            let past = match *op {
+                Op::Truncate { size_pages } => size_pages > MAX_FILE_PAGES,
+                Op::Write { pgoff, pages } => !ends_by(pgoff, pages, MAX_FILE_PAGES),
+                Op::MemoryFailure { pgoff } => pgoff >= MAX_FILE_PAGES,
+                Op::Fault { .. } | Op::Fsync => false,
+            };
+            if past {
+                return Err(problem(
+                    Loc::Op(t, j),
+                    format!(
+                        "thread {}: {} reaches past the largest file ({MAX_FILE_PAGES:#x} pages, loff_t)",
+                        t + 1,
+                        op.name()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `[file]`: a size, and extents of at least one page that do not overlap.
@@ -761,9 +869,31 @@ type Expectations = (Vec<(Bugs, Verdict)>, Vec<Branch>);
 fn check_expect(spec: &ExpectSpec) -> Result<Expectations, Problem> {
     let mut expect = Vec::new();
     for (variant, verdict) in &spec.verdicts {
+        let at = || Loc::Expect(variant.clone());
         let bugs = variant
             .parse::<Bugs>()
-            .map_err(|e| problem(Loc::Expect(variant.clone()), format!("[expect] {e}")))?;
+            .map_err(|e| problem(at(), format!("[expect] {e}")))?;
+        let names: Vec<&str> = variant.split('+').map(str::trim).collect();
+        if let Some(twice) = names
+            .iter()
+            .enumerate()
+            .find_map(|(i, n)| names[..i].contains(n).then_some(n))
+        {
+            return Err(problem(
+                at(),
+                format!("[expect] `{variant}` names `{twice}` twice"),
+            ));
+        }
+        if let Some((same, _)) = spec.verdicts.iter().find(|(v, _)| {
+            *v != variant
+                && v.parse::<Bugs>().ok() == Some(bugs)
+                && expect.iter().any(|(b, _)| *b == bugs)
+        }) {
+            return Err(problem(
+                at(),
+                format!("[expect] `{variant}` is the variant `{same}` again"),
+            ));
+        }
         expect.push((bugs, *verdict));
     }
     let mut visits = Vec::new();
@@ -808,6 +938,52 @@ fn check_forced(spec: &ExpectSpec) -> Result<Vec<Check>, Problem> {
     Ok(checks)
 }
 
+/// The built-in catalogue: `verify/*.toml` as compiled into the binary (the build
+/// script lists the folder, so a new file is picked up), `(file name, text)`, sorted
+/// by file name.
+pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
+
+/// The folder the built-in catalogue was compiled from, relative to the repository:
+/// how reports name its files (`verify/seed-sequential.toml`).
+pub const BUILTIN_DIR: &str = "verify";
+
+/// The built-in catalogue's scenarios, each with its path under [`BUILTIN_DIR`].
+pub fn builtin_catalogue() -> Result<Vec<Scenario>, ScenarioError> {
+    let scenarios = BUILTIN
+        .iter()
+        .map(|(name, text)| {
+            let path = Path::new(BUILTIN_DIR).join(name);
+            let mut s = Scenario::from_toml(text, &path.display().to_string())?;
+            s.path = Some(path);
+            Ok::<_, ScenarioError>(s)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    unique_names(&scenarios)?;
+    Ok(scenarios)
+}
+
+impl Scenario {
+    /// [`Scenario::from_path`], or, when no file is there and `path` names a built-in
+    /// scenario (`verify/seed-sequential.toml`, as reproduce lines print it, or its
+    /// name, `seed-sequential`), the built-in copy: reproduce lines work from any
+    /// folder.
+    pub fn from_path_or_builtin(path: &Path) -> Result<Self, ScenarioError> {
+        if !path.exists() {
+            let wanted = |file: &str| {
+                path == Path::new(BUILTIN_DIR).join(file)
+                    || Some(path.as_os_str()) == Path::new(file).file_stem().map(|s| s as _)
+            };
+            if let Some((file, text)) = BUILTIN.iter().find(|(file, _)| wanted(file)) {
+                let shown = Path::new(BUILTIN_DIR).join(file);
+                let mut s = Scenario::from_toml(text, &shown.display().to_string())?;
+                s.path = Some(shown);
+                return Ok(s);
+            }
+        }
+        Scenario::from_path(path)
+    }
+}
+
 /// Reads every `*.toml` under `dir`, sorted by file name. A folder that cannot be
 /// read or holds no `*.toml` is an error, as are two files of one scenario name.
 pub fn load_catalogue(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
@@ -833,8 +1009,14 @@ pub fn load_catalogue(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
         .iter()
         .map(|p| Scenario::from_path(p))
         .collect::<Result<Vec<_>, _>>()?;
+    unique_names(&scenarios)?;
+    Ok(scenarios)
+}
+
+/// Two scenarios of one catalogue may not share a name.
+fn unique_names(scenarios: &[Scenario]) -> Result<(), ScenarioError> {
     let mut names: std::collections::HashMap<&str, &Scenario> = std::collections::HashMap::new();
-    for s in &scenarios {
+    for s in scenarios {
         if let Some(first) = names.insert(&s.name, s) {
             let shown = |s: &Scenario| {
                 s.path
@@ -858,7 +1040,7 @@ pub fn load_catalogue(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
             });
         }
     }
-    Ok(scenarios)
+    Ok(())
 }
 
 /// toml's errors span several lines with a source excerpt; keep line, column and the
@@ -879,6 +1061,41 @@ fn one_line_toml_error(text: &str, e: &toml::de::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The embedded catalogue is exactly the folder: every `verify/*.toml`, with its
+    /// text, and nothing else; it parses.
+    #[test]
+    fn the_builtin_catalogue_is_the_folder() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(BUILTIN_DIR);
+        let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .map(|p| {
+                let name = p.file_name().unwrap().to_str().unwrap().to_owned();
+                (name, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        let embedded: Vec<(String, String)> = BUILTIN
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        assert_eq!(embedded, files);
+        let builtin = builtin_catalogue().unwrap();
+        assert_eq!(builtin.len(), files.len());
+        assert_eq!(
+            builtin[0].path.as_deref(),
+            Some(Path::new(BUILTIN_DIR).join(&files[0].0).as_path())
+        );
+        let from_folder = load_catalogue(&dir).unwrap();
+        for (a, b) in builtin.iter().zip(&from_folder) {
+            assert_eq!(
+                (&a.name, &a.config, &a.threads, &a.expect),
+                (&b.name, &b.config, &b.threads, &b.expect)
+            );
+        }
+    }
 
     const SEED: &str = r#"
 name = "seed"
@@ -1043,6 +1260,14 @@ misaligned-pmd = "hang"
                 "x.toml:16: [expect] unknown bug `nope`",
             ),
             (
+                SEED.replace("misaligned-pmd = \"hang\"", "\"misaligned-pmd+misaligned-pmd\" = \"hang\""),
+                "x.toml:16: [expect] `misaligned-pmd+misaligned-pmd` names `misaligned-pmd` twice",
+            ),
+            (
+                SEED.replace("misaligned-pmd = \"hang\"", "\"misaligned-pmd+no-recheck\" = \"hang\"\n\"no-recheck+misaligned-pmd\" = \"hang\""),
+                "x.toml:17: [expect] `no-recheck+misaligned-pmd` is the variant `misaligned-pmd+no-recheck` again",
+            ),
+            (
                 format!("{SEED}[check]\npct_depth = 0\n"),
                 "x.toml:18: [check] pct_depth must be at least 1",
             ),
@@ -1052,6 +1277,60 @@ misaligned-pmd = "hang"
                     "size_pages = 0x2000\nextents = [\n { pgoff = 0, pages = 0x10, frame = 0 },\n { pgoff = 0x8, pages = 0x10, frame = 0x200 },\n]",
                 ),
                 "x.toml:8: extents at pgoff 0x0 and 0x8 overlap",
+            ),
+        ];
+        for (text, want) in cases {
+            let got = err(&text);
+            assert!(got.starts_with(want), "{got:?} is not {want:?}...");
+        }
+    }
+
+    /// Sizes, extents and addresses the kernel cannot represent are refused for every
+    /// target, by one check: a file whose byte size overflows loff_t (the kernel
+    /// target reported SIGBUS inside such a file, issue 19), extents and VMAs past
+    /// it, addresses past user space, and writes whose end wraps around.
+    #[test]
+    fn sizes_past_the_kernels_limits_are_refused() {
+        let max = format!("{MAX_FILE_PAGES:#x}");
+        assert!(Scenario::from_toml(
+            &SEED.replace("size_pages = 0x2000", &format!("size_pages = {max}")),
+            "x.toml"
+        )
+        .is_ok());
+        let cases = [
+            (
+                SEED.replace("size_pages = 0x2000", "size_pages = 0x10000000000000"),
+                "x.toml:5: [file] size_pages = 0x10000000000000: at most 0x7ffffffffffff",
+            ),
+            (
+                SEED.replace(
+                    "size_pages = 0x2000",
+                    "size_pages = 0x2000\nextents = [ { pgoff = 0x7ffffffffff00, pages = 0x200, frame = 0 } ]",
+                ),
+                "x.toml:6: extent at pgoff 0x7ffffffffff00 of 0x200 pages ends past the largest file",
+            ),
+            (
+                SEED.replace(
+                    "size_pages = 0x2000",
+                    "size_pages = 0x2000\nextents = [ { pgoff = 0, pages = 0x200, frame = 0x7fffffffffffff00 } ]",
+                ),
+                "x.toml:6: extent at pgoff 0x0: frames 0x7fffffffffffff00 + 0x200 pages end past",
+            ),
+            (
+                SEED.replace("end = 0x7f7a8fc00000", "end = 0x800000000000"),
+                "x.toml:6: VMA 0x7f7a8dc00000..0x800000000000 ends past user space",
+            ),
+            (
+                SEED.replace("pgoff = 0x1\n", "pgoff = 0x7fffffffffff0\n"),
+                "x.toml:6: VMA at 0x7f7a8dc00000 maps file pages 0x7fffffffffff0",
+            ),
+            (
+                SEED.replace("size_pages = 0x100", "size_pages = 0x8000000000000"),
+                "x.toml:13: thread 2: truncate reaches past the largest file",
+            ),
+            (
+                SEED.replace("pgoff = 0, pages = 1", "pgoff = 0x7fffffffffffffff, pages = 2"),
+                "x.toml:13: thread 2: write reaches past the largest file",
             ),
         ];
         for (text, want) in cases {

@@ -871,8 +871,16 @@ fn bad_input_schedule_that_does_not_fit() {
             "s1:01",
         ],
     ];
-    for args in cases {
-        let line = bad_input(args, &["does not fit", "--bug"]);
+    // Bound schedules say what differs (the variant, with the --bug to pass; the
+    // scenario); unbound ones are refused (README: Replaying a schedule).
+    let words: [&[&str]; 4] = [
+        &["does not belong here", "variant", "--bug misaligned-pmd"],
+        &["does not belong here", "scenario"],
+        &["carries no binding"],
+        &["carries no binding"],
+    ];
+    for (args, words) in cases.into_iter().zip(words) {
+        let line = bad_input(args, words);
         assert!(!line.contains("panicked"), "{line}");
     }
 }

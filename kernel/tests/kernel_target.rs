@@ -343,6 +343,66 @@ ops = [
         );
     }
 
+    /// The binary on the kernel target (issue 19): a bug it has no patch for is a
+    /// `skipped` row of `verify` with its reason, counted (the row used to vanish,
+    /// JSON `"results": []`); `summary.unvisited_branches` is `null`, as the text
+    /// says coverage is not checked; the text names the tree; `run` of such a bug is
+    /// exit 2 with one line on stderr (the target line used to come first).
+    #[test]
+    fn the_binary_skips_rows_it_cannot_run_and_errs_in_one_line() {
+        let dir = std::env::temp_dir().join(format!("daxk-skip-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../verify/bug-grab-after-iomap.toml");
+        std::fs::copy(&file, dir.join("s.toml")).unwrap();
+        let daxk = |args: &[&str]| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_daxlock-kernel"))
+                .args(args)
+                .env_remove("RUST_LOG")
+                .output()
+                .unwrap()
+        };
+        let d = dir.to_str().unwrap();
+        let gate = [
+            "verify",
+            "--target",
+            "kernel",
+            "--dir",
+            d,
+            "--checker",
+            "pct",
+            "--iterations",
+            "1",
+        ];
+        let o = daxk(&gate);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("target: kernel "), "{text}");
+        assert!(
+            text.contains("skipped: the kernel target cannot re-introduce grab-after-iomap"),
+            "{text}"
+        );
+        assert!(text.contains(", 1 skipped;"), "{text}");
+        let o = daxk(&[&gate[..], &["--json"]].concat());
+        let json = String::from_utf8_lossy(&o.stdout);
+        assert!(json.contains("\"unvisited_branches\":null"), "{json}");
+        assert!(json.contains("\"verdict\":\"skipped\""), "{json}");
+        let f = file.to_str().unwrap();
+        let o = daxk(&[
+            "run",
+            f,
+            "--target",
+            "kernel",
+            "--checker",
+            "pct",
+            "--bug",
+            "grab-after-iomap",
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// Every patch applies to the tree the crate was built from.
     #[test]
     fn every_patch_applies() {

@@ -1,6 +1,7 @@
 //! The harness: checkers that explore schedules of the protocol, one runner generic
 //! over them, their settings and counterexample traces.
 
+pub mod binding;
 pub mod coverage;
 pub mod loom;
 pub mod pct;

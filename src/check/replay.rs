@@ -1,5 +1,6 @@
 //! Shuttle replay of one recorded schedule.
 
+use super::binding::Binding;
 use super::runner::{Body, Checker, Exploration};
 use super::settings::{Recorded, Settings};
 use super::shuttle::decode_schedule;
@@ -11,16 +12,22 @@ use shuttle::scheduler::Schedule;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplayChecker {
     schedule: Schedule,
-    /// The schedule as given, without whitespace: how its failures print it again.
+    /// The schedule as given, without its binding and whitespace: how its failures
+    /// print it again.
     text: String,
+    /// What it was recorded on, if it says.
+    binding: Option<Binding>,
 }
 
 impl ReplayChecker {
-    /// A replay of `schedule`; an error (one line) if it is not a shuttle schedule.
+    /// A replay of `schedule` (bound or not, see [`super::binding`]); an error (one
+    /// line) if it is not a shuttle schedule.
     pub fn new(schedule: &str) -> Result<Self, String> {
+        let (binding, schedule) = Binding::split(schedule)?;
         Ok(ReplayChecker {
             schedule: decode_schedule(schedule)?,
             text: schedule.split_whitespace().collect(),
+            binding,
         })
     }
 }
@@ -46,6 +53,10 @@ impl Checker for ReplayChecker {
     /// `run` cannot rerun a replay; its failures carry their schedule instead.
     fn rerun_args(&self) -> Option<String> {
         None
+    }
+
+    fn binding(&self) -> Option<Binding> {
+        self.binding
     }
 
     fn explore(&self, body: Body) -> Exploration {

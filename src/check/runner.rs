@@ -149,6 +149,11 @@ pub trait Checker {
     fn numbering(&self) -> Numbering {
         Numbering::default()
     }
+    /// For a replay of a bound schedule: what it was recorded on (the runner refuses
+    /// to replay it on anything else).
+    fn binding(&self) -> Option<super::binding::Binding> {
+        None
+    }
     /// Runs `body` over this checker's schedules.
     fn explore(&self, body: Body) -> Exploration;
     /// The replayable schedule of the execution running on this OS thread, if the
@@ -205,7 +210,8 @@ pub struct Failure {
     pub warnings: Vec<String>,
     /// The protocol events of that execution.
     pub trace: Vec<Event>,
-    /// A schedule `daxlock replay` can rerun (shuttle checkers only).
+    /// A schedule `daxlock replay` can rerun (shuttle and stateful checkers), bound
+    /// to the scenario, variant and target ([`super::binding`]).
     pub schedule: Option<String>,
 }
 
@@ -295,6 +301,14 @@ pub enum CheckError {
     ScheduleMisfit {
         /// Scenario.
         name: String,
+    },
+    /// A replayed schedule was recorded on another scenario, variant or target.
+    #[error("{name}: the schedule does not belong here: {why}")]
+    ScheduleBinding {
+        /// Scenario.
+        name: String,
+        /// What differs.
+        why: String,
     },
     /// The target cannot run this scenario or variant.
     #[error("{name}: the {target} target cannot run it: {message}")]
@@ -576,6 +590,13 @@ pub fn check_on<C: Checker>(
             target: target.name(),
             message,
         })?;
+    let binding = super::binding::Binding::of(target, scenario, bugs);
+    if let Some(why) = checker.binding().and_then(|b| b.differences(&binding)) {
+        return Err(CheckError::ScheduleBinding {
+            name: scenario.name.clone(),
+            why,
+        });
+    }
     let _serial = target.serial().then(|| lock(&SERIAL));
     let Limits {
         first_failure_only,
@@ -734,6 +755,10 @@ pub fn check_on<C: Checker>(
         f.execution = numbering.global(f.execution);
     }
     let first_failure_at = c.first_failure_at.map(|n| numbering.global(n));
+    // Every schedule reported is bound to what it was recorded on.
+    for f in &mut c.first {
+        f.schedule = f.schedule.take().map(|s| binding.bind(&s));
+    }
     let failure = c.first.iter().max_by_key(|f| f.verdict).cloned();
     let mut lesser: Vec<Failure> = match &failure {
         Some(worst) => c
@@ -745,11 +770,13 @@ pub fn check_on<C: Checker>(
         None => Vec::new(),
     };
     lesser.sort_by_key(|f| f.execution);
-    // A check stopped by its time limit did not run its whole space or budget.
+    // A check stopped by its time limit did not run its whole space or budget; a
+    // replay ran one path of a space, never the whole.
     let complete = exploration
         .search
         .map_or(exploration.complete, |s| s.complete)
-        && !timed_out;
+        && !timed_out
+        && checker.settings().recorded.is_none();
     let verdict = match &failure {
         Some(f) => f.verdict,
         // A search that stopped on its budget verifies nothing.
@@ -761,7 +788,11 @@ pub fn check_on<C: Checker>(
         patch: target.patch(),
         checker: checker.name(),
         settings: checker.settings(),
-        rerun: checker.rerun_args(),
+        // A rerun keeps the time limit: without it a loom rerun could run for hours.
+        rerun: checker.rerun_args().map(|args| match max_time {
+            Some(t) => format!("{args} --max-seconds {}", t.as_secs_f64()),
+            None => args,
+        }),
         schedules,
         complete,
         verdict,

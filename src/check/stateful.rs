@@ -180,6 +180,8 @@ pub struct StatefulChecker {
     pub shard: Shard,
     /// Rerun exactly this path instead of searching.
     pub replay: Option<Vec<usize>>,
+    /// What the replayed path was recorded on, if it says.
+    pub binding: Option<super::binding::Binding>,
     /// Live counters.
     pub progress: Arc<Progress>,
     /// Stop at the first failure (benchmarks).
@@ -197,6 +199,7 @@ impl Default for StatefulChecker {
             jobs: 1,
             shard: Shard::default(),
             replay: None,
+            binding: None,
             progress: Arc::default(),
             first_failure_only: false,
             all_hangs: false,
@@ -205,10 +208,13 @@ impl Default for StatefulChecker {
 }
 
 impl StatefulChecker {
-    /// A checker that reruns the path `schedule` (`s1:...`).
+    /// A checker that reruns the path `schedule` (`s1:...`, bound or not: see
+    /// [`super::binding`]).
     pub fn replaying(schedule: &str) -> Result<Self, String> {
+        let (binding, schedule) = super::binding::Binding::split(schedule)?;
         Ok(StatefulChecker {
             replay: Some(decode_schedule(schedule)?),
+            binding,
             ..StatefulChecker::default()
         })
     }
@@ -601,6 +607,10 @@ impl Checker for StatefulChecker {
 
     fn name(&self) -> CheckerKind {
         CheckerKind::Stateful
+    }
+
+    fn binding(&self) -> Option<super::binding::Binding> {
+        self.binding
     }
 
     fn settings(&self) -> Settings {

@@ -1,0 +1,79 @@
+//! The built-in catalogue is compiled into the binary (issue 19): `list`, `verify`,
+//! `bench` and the catalogue's reproduce lines work from any folder; `--dir` reads
+//! a folder the user names.
+
+use std::path::PathBuf;
+use std::process::Output;
+
+mod support;
+use support::describe;
+
+/// An empty folder of its own, outside the repository.
+fn elsewhere(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("daxlock-anywhere-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn daxlock_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    support::daxlock_in(dir, args, &[])
+}
+
+/// `list` from another folder lists the built-in catalogue and the bugs (it used to
+/// exit 2, `cannot read the scenario folder verify`).
+#[test]
+fn list_works_from_any_folder() {
+    let dir = elsewhere("list");
+    let o = daxlock_in(&dir, &["list"]);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.starts_with("scenarios (built-in, from verify/):"),
+        "{out}"
+    );
+    assert!(out.contains("seed-sequential"), "{out}");
+    assert!(out.contains("misaligned-pmd"), "{out}");
+    // A folder the user names is read; one that is not there is exit 2.
+    let o = daxlock_in(&dir, &["list", "--dir", "nowhere"]);
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+}
+
+/// `verify` and `bench zoo` from another folder run the built-in catalogue: a gate
+/// row for every catalogue scenario (their verdicts with one iteration do not
+/// matter here), and the zoo's table.
+#[test]
+fn verify_and_bench_work_from_any_folder() {
+    let dir = elsewhere("verify");
+    let o = daxlock_in(
+        &dir,
+        &["verify", "--checker", "pct", "--iterations", "1", "--json"],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", describe(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let runs = doc["runs"].as_array().expect("runs");
+    assert!(
+        runs.iter().any(|r| r["scenario"] == "seed-sequential"),
+        "{doc}"
+    );
+    let o = daxlock_in(&dir, &["bench", "zoo", "--seeds", "1", "--cap", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("misaligned-pmd"));
+}
+
+/// A reproduce line names `verify/FILE.toml`: from another folder it runs the
+/// built-in copy (and the scenario's name works too); a user's file that is not
+/// there is still exit 2.
+#[test]
+fn catalogue_reproduce_lines_work_from_any_folder() {
+    let dir = elsewhere("run");
+    for file in ["verify/seed-sequential.toml", "seed-sequential"] {
+        let o = daxlock_in(
+            &dir,
+            &["run", file, "--checker", "pct", "--iterations", "2"],
+        );
+        assert_eq!(o.status.code(), Some(0), "{file}: {}", describe(&o));
+        assert!(String::from_utf8_lossy(&o.stdout).starts_with("seed-sequential [fixed] pct"));
+    }
+    let o = daxlock_in(&dir, &["run", "verify/mine.toml"]);
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+}
