@@ -72,14 +72,21 @@ fn fsync_flushes_a_store_made_before_it() {
     assert!(m.page_table().unflushed().is_empty());
 }
 
-/// writeback-skip-locked: fsync meets the entry locked (a fault holds it), skips it
-/// and returns 0 with the store unflushed: fsync's postcondition reports it.
-#[test]
-fn fsync_postcondition_catches_a_skipped_locked_entry() {
+/// With writeback-skip-locked: page 0 stored to, then its entry locked (as a racing
+/// fault holds it).
+fn stored_and_locked() -> (Mapping<StdSync>, daxlock::dax::Held) {
     let bug = Bugs::fixed().with("writeback-skip-locked").unwrap();
     let (vma, m) = mapping(bug);
     m.access(vma.start, Access::Store, FaultSize::Pte);
     let held = m.grab(0, EntrySize::Pte).expect("the entry");
+    (m, held)
+}
+
+/// writeback-skip-locked: fsync meets the entry locked (a fault holds it), skips it
+/// and returns 0 with the store unflushed: fsync's postcondition reports it.
+#[test]
+fn fsync_postcondition_catches_a_skipped_locked_entry() {
+    let (m, held) = stored_and_locked();
     let harms = m.fsync();
     assert_eq!(kinds(&harms), [HarmKind::LostWrite], "{harms:?}");
     m.put_locked(held.slot);
@@ -90,10 +97,7 @@ fn fsync_postcondition_catches_a_skipped_locked_entry() {
 /// writable mapping, which is allowed). The postcondition is the only witness.
 #[test]
 fn without_the_postcondition_the_skip_is_invisible() {
-    let bug = Bugs::fixed().with("writeback-skip-locked").unwrap();
-    let (vma, m) = mapping(bug);
-    m.access(vma.start, Access::Store, FaultSize::Pte);
-    let held = m.grab(0, EntrySize::Pte).expect("the entry");
+    let (m, held) = stored_and_locked();
     let (slot, e) = m.entries()[0];
     m.writeback_one(slot, e);
     m.put_locked(held.slot);

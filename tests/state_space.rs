@@ -23,20 +23,20 @@ fn scenario(name: &str) -> Scenario {
 /// Four complete searches of the fixed model store exactly these states and
 /// transitions.
 ///
-/// Re-pinned for issue 16 (they were 2186/4370, 4808/11696, 7085/15389, 229/338): an
-/// access now looks at the page table once more after a fault that mapped (to
-/// complete its store into the CPU-cache model, and to check the frame it reaches
-/// against the block map, reading the block map inside the page-table lock), and a
-/// fault that found its PTE present leaves it as insert_pfn() does: more page-table
+/// Re-pinned for issue 16 (they were 2186/4370, 4808/11696, 7085/15389, 229/338): a
+/// store now looks at the page table once more after the fault that mapped it (to
+/// complete its store into the CPU-cache model), an access through a mapping of
+/// storage reads the block map inside the page-table lock (the content check), and a
+/// fault that finds its PTE present leaves it as insert_pfn() does: more page-table
 /// steps, so more states. Memory failure's non-exclusive waiter now joins the head of
 /// its queue (prepare_to_wait()).
 #[test]
 fn state_spaces_are_pinned() {
     for (name, states, transitions) in [
-        ("memory-failure-waits-shared", 3727, 8085),
-        ("truncate-vs-fault", 6860, 16461),
-        ("eexist-starves-fsync", 17079, 36868),
-        ("bug-late-wait-registration", 394, 599),
+        ("memory-failure-waits-shared", 2440, 4880),
+        ("truncate-vs-fault", 5643, 13409),
+        ("eexist-starves-fsync", 13792, 29909),
+        ("bug-late-wait-registration", 278, 437),
     ] {
         let r = check(&StatefulChecker::default(), &scenario(name), Bugs::fixed()).unwrap();
         assert_eq!(r.verdict, Verdict::Verified, "{name}");

@@ -197,14 +197,18 @@ impl<B: Backend> Mapping<B> {
             }
             match result {
                 FaultResult::Sigbus { spurious } => return AccessResult::Sigbus { spurious },
+                FaultResult::Done if !write => return AccessResult::Mapped { faults },
                 FaultResult::Done => {
-                    // The instruction retried: it completes through what the fault
-                    // mapped. If a racing unmap (or a busy install) left nothing
-                    // usable, the access still counts as done, as it always has
-                    // here (the retry's refault is not modelled: it would only let
-                    // two faults that undo each other's mappings, a PMD fault and
-                    // a split, livelock under an unfair schedule); its store then
-                    // completes nowhere and is not recorded.
+                    // The store retried: it completes through what the fault mapped.
+                    // If a racing unmap (or a busy install) left nothing usable, the
+                    // access still counts as done, as it always has here (the
+                    // retry's refault is not modelled: it would only let two faults
+                    // that undo each other's mappings, a PMD fault and a split,
+                    // livelock under an unfair schedule); its store then completes
+                    // nowhere and is not recorded. A load completes at once, as
+                    // before: it has nothing to record, and a wrong mapping it went
+                    // through stays for the end state's content check unless
+                    // something unmapped it.
                     let (done, _, _) = self.look(&vma, addr, write);
                     return completed(faults, done.flatten());
                 }
