@@ -350,11 +350,11 @@ impl<B: Backend> Mapping<B> {
     }
 
     /// Maps `addr` to `target` the way mm does: storage and the zero page through
-    /// insert_pfn()'s rules ([`PageTable::insert_pfn`]: a present PTE stays unless
-    /// this is a mkwrite of the same pfn), a private copy over whatever is there
-    /// (kernel: do_cow_fault() → finish_fault() on an empty PTE, or wp_page_copy()
-    /// replacing the read-only PTE a store found). The fault returns NOPAGE either
-    /// way: the access looks again.
+    /// insert_pfn()'s rules (`PageTable::insert_pfn`: a present PTE stays unless this
+    /// is a mkwrite of the same pfn), a private copy over whatever is there (kernel:
+    /// do_cow_fault() → finish_fault() on an empty PTE, or wp_page_copy() replacing
+    /// the read-only PTE a store found). The fault returns NOPAGE either way (a store
+    /// then looks at the page table once more and completes).
     ///
     /// Kernel: vm_insert_mixed() / vmf_insert_mixed_mkwrite().
     fn map_pte(&self, addr: u64, target: Target, writable: bool) {
