@@ -432,7 +432,7 @@ mod tests {
             report: match got {
                 Some(verdict) => Ok(CheckReport {
                     target: "model",
-                    patch: None,
+                    target_args: String::new(),
                     checker: CheckerKind::Pct,
                     settings: Default::default(),
                     rerun: None,

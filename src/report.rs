@@ -138,11 +138,7 @@ pub fn reproduce(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Fail
     match command {
         // Another target's failure reproduces on that target only.
         Some(c) if report.target != "model" => {
-            let patch = report
-                .patch
-                .map(|p| format!(" --patch {p}"))
-                .unwrap_or_default();
-            format!("{c} --target {}{patch}", report.target)
+            format!("{c} --target {}{}", report.target, report.target_args)
         }
         Some(c) => c,
         None => format!("none ({} recorded no schedule)", report.checker),
@@ -754,13 +750,13 @@ impl<'a> Verification<'a> {
 mod tests {
     use super::*;
 
-    /// A failure on another target reproduces on that target, with the fix patch
-    /// it ran with.
+    /// A failure on another target reproduces on that target, with the options it
+    /// ran with.
     #[test]
     fn reproduce_names_the_target_and_its_patch() {
         let mut report = CheckReport {
             target: "kernel",
-            patch: Some("writeback-waits"),
+            target_args: " --patch writeback-waits".into(),
             checker: CheckerKind::Pct,
             settings: Default::default(),
             rerun: None,
@@ -791,7 +787,7 @@ mod tests {
             line.ends_with("--schedule s1:0 --target kernel --patch writeback-waits"),
             "{line}"
         );
-        report.patch = None;
+        report.target_args.clear();
         let line = reproduce(Some(path), Bugs::fixed(), &report, &f);
         assert!(line.ends_with("--schedule s1:0 --target kernel"), "{line}");
     }

@@ -49,6 +49,7 @@ include!(concat!(env!("OUT_DIR"), "/variants.rs"));
 extern "C-unwind" {
     fn daxk_reset_common(size: i64, buckets: u64);
     fn daxk_wait_bucket(index: u64) -> u64;
+    fn daxk_fail_allocs(mask: u64);
     fn daxk_set_size(size: i64);
     fn daxk_collect(start: u64, end: u64, out: *mut u64, max: c_int) -> c_int;
     fn daxk_collect_marked(mark: u32, index: *mut u64, value: *mut u64, max: c_int) -> c_int;
@@ -118,11 +119,12 @@ pub struct KernelMapping<B: Backend> {
 impl<B: Backend> KernelMapping<B> {
     /// A fresh kernel state for one execution (the C globals are reset).
     /// With `patch`, the variant of that fix patch runs (`config.bugs` is then
-    /// `fixed`).
+    /// `fixed`); bit N-1 of `fail_allocs` makes the Nth node allocation fail.
     pub fn new(
         config: &MappingConfig,
         observer: Arc<dyn Observer>,
         patch: Option<&'static Variant>,
+        fail_allocs: u64,
     ) -> Self {
         let v = variant(config.bugs, patch).expect("checked by KernelTarget::supports");
         let mm = Arc::new(Mapping::<B>::observed(
@@ -135,6 +137,7 @@ impl<B: Backend> KernelMapping<B> {
                 (config.file.size_pages * 4096) as i64,
                 config.wait_buckets as u64,
             );
+            daxk_fail_allocs(fail_allocs);
             (v.reset)();
         }
         let world = Arc::new(World::new(mm, v.waiters));
@@ -381,10 +384,12 @@ pub fn wait_bucket(index: u64, wait_buckets: usize) -> u64 {
     }
 }
 
-/// Builds [`KernelMapping`]s (of fix patch `patch`, if any).
+/// Builds [`KernelMapping`]s (of fix patch `patch`, if any; failing the
+/// allocations of `fail_allocs`).
 #[derive(Clone, Copy, Default)]
 pub struct KernelFamily {
     patch: Option<&'static Variant>,
+    fail_allocs: u64,
 }
 
 impl Family for KernelFamily {
@@ -393,7 +398,12 @@ impl Family for KernelFamily {
         config: &MappingConfig,
         observer: Arc<dyn Observer>,
     ) -> Arc<dyn System<B>> {
-        Arc::new(KernelMapping::<B>::new(config, observer, self.patch))
+        Arc::new(KernelMapping::<B>::new(
+            config,
+            observer,
+            self.patch,
+            self.fail_allocs,
+        ))
     }
 }
 
@@ -436,6 +446,8 @@ const XARRAY_MISALIGNED: &str = "v4.13 grabbed at FB but inserted at FA, so FA's
 #[derive(Default)]
 pub struct KernelTarget {
     patch: std::sync::Mutex<Option<&'static Variant>>,
+    /// Bit N-1: the Nth node allocation of every execution fails (`--fail-alloc`).
+    fail_allocs: std::sync::atomic::AtomicU64,
 }
 
 impl KernelTarget {
@@ -448,6 +460,10 @@ impl KernelTarget {
 
     fn fix(&self) -> Option<&'static Variant> {
         *self.patch.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn fail_allocs(&self) -> u64 {
+        self.fail_allocs.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -473,7 +489,13 @@ impl Target for KernelTarget {
     }
 
     fn maker(&self, backend: TypeId) -> Option<Box<dyn Any>> {
-        maker_for(&KernelFamily { patch: self.fix() }, backend)
+        maker_for(
+            &KernelFamily {
+                patch: self.fix(),
+                fail_allocs: self.fail_allocs(),
+            },
+            backend,
+        )
     }
 
     fn serial(&self) -> bool {
@@ -509,8 +531,31 @@ impl Target for KernelTarget {
             .collect()
     }
 
-    fn patch(&self) -> Option<&'static str> {
-        self.fix().map(|v| v.name)
+    fn select_alloc_failures(&self, nths: &[u32]) -> Result<(), String> {
+        let mut mask = 0u64;
+        for &n in nths {
+            if !(1..=64).contains(&n) {
+                return Err(format!(
+                    "--fail-alloc {n}: allocations are numbered 1 to 64 within an execution"
+                ));
+            }
+            mask |= 1 << (n - 1);
+        }
+        self.fail_allocs
+            .store(mask, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn run_args(&self) -> String {
+        let mut args = String::new();
+        if let Some(v) = self.fix() {
+            args.push_str(&format!(" --patch {}", v.name));
+        }
+        let mask = self.fail_allocs();
+        for n in (0..64).filter(|n| mask >> n & 1 != 0) {
+            args.push_str(&format!(" --fail-alloc {}", n + 1));
+        }
+        args
     }
 
     fn patch_names(&self) -> Vec<&'static str> {
@@ -543,10 +588,22 @@ impl Target for KernelTarget {
     fn describe(&self) -> String {
         let fixed = unsafe { daxk_file_is_fixed() } != 0;
         format!(
-            "kernel {KERNEL_VERSION} ({KERNEL_SRC}){}{}",
+            "kernel {KERNEL_VERSION} ({KERNEL_SRC}){}{}{}",
             self.fix()
                 .map(|p| format!(" with patch {}", p.name))
                 .unwrap_or_default(),
+            if self.fail_allocs() != 0 {
+                format!(
+                    ", failing allocations{}",
+                    self.run_args()
+                        .split(" --fail-alloc ")
+                        .skip(1)
+                        .map(|n| format!(" #{}", n.trim()))
+                        .collect::<String>()
+                )
+            } else {
+                String::new()
+            },
             if fixed {
                 ""
             } else {

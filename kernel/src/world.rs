@@ -108,6 +108,7 @@ pub(crate) trait Hooks: Send + Sync {
     fn mkclean(&self, first: u64, nr: u64, func: &str);
     fn finish_cow(&self, addr: u64, func: &str) -> u32;
     fn flush(&self, addr: u64, size: u64, func: &str);
+    fn alloc_failed(&self, nth: u32, gfp: u32);
     fn iomap_begin(&self, pos: u64, len: u64, write: bool) -> (u64, u64, i32);
 }
 
@@ -629,6 +630,19 @@ impl<B: Backend> Hooks for World<B> {
         self.mm.record_flush(frame, size.div_ceil(4096));
     }
 
+    fn alloc_failed(&self, nth: u32, gfp: u32) {
+        // GFP_KERNEL is the shim's 0x1: xas_nomem()'s sleeping allocation; else the
+        // GFP_NOWAIT one under the xarray lock (xas_alloc()).
+        let how = if gfp & 1 != 0 { "kernel" } else { "nowait" };
+        self.event(
+            "alloc-fail",
+            vec![
+                ("n", Value::from(u64::from(nth))),
+                ("gfp", Value::from(how)),
+            ],
+        );
+    }
+
     fn iomap_begin(&self, pos: u64, len: u64, write: bool) -> (u64, u64, i32) {
         const IOMAP_HOLE: i32 = 0;
         const IOMAP_MAPPED: i32 = 2;
@@ -727,6 +741,10 @@ extern "C-unwind" fn daxk_mkclean(first: u64, nr: u64, func: *const c_char) {
 #[no_mangle]
 extern "C-unwind" fn daxk_finish_cow(addr: u64, func: *const c_char) -> u32 {
     hook(|w| w.finish_cow(addr, s(func)))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_alloc_failed(nth: u32, gfp: u32) {
+    hook(|w| w.alloc_failed(nth, gfp))
 }
 #[no_mangle]
 extern "C-unwind" fn daxk_flush(addr: u64, size: u64, func: *const c_char) {

@@ -167,6 +167,44 @@ mod with_kernel {
         assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
     }
 
+    /// `--fail-alloc`: failing the first node allocation (xas_alloc()'s GFP_NOWAIT
+    /// one under the xarray lock) sends grab_mapping_entry() through xas_nomem()'s
+    /// sleeping allocation and its retry, and the fault completes (the stateful
+    /// search verifies it); failing that second allocation too ends the fault with
+    /// VM_FAULT_OOM (reported as a SIGBUS inside the file), and its timeline shows
+    /// both failures in that order: the retry path is taken.
+    #[test]
+    fn allocation_failures_take_the_xas_nomem_retry() {
+        use daxlock::check::Target;
+        let s = scenario("seed-sequential");
+        let t = KernelTarget::default();
+        t.select_alloc_failures(&[1]).unwrap();
+        let lim = Limits::default;
+        let r = check_on(&t, &StatefulChecker::default(), &s, Bugs::fixed(), lim()).unwrap();
+        assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
+        assert!(r.complete);
+        t.select_alloc_failures(&[1, 2]).unwrap();
+        let r = check_on(&t, &pct(5), &s, Bugs::fixed(), lim()).unwrap();
+        assert_eq!(r.verdict, Verdict::Sigbus);
+        assert_eq!(r.target_args, " --fail-alloc 1 --fail-alloc 2");
+        let fails: Vec<String> = r
+            .failure
+            .unwrap()
+            .trace
+            .iter()
+            .filter(|e| e.name == "alloc-fail")
+            .map(|e| e.field("gfp").unwrap().to_string())
+            .collect();
+        assert_eq!(fails, ["nowait", "kernel"]);
+        assert!(t.select_alloc_failures(&[0]).is_err());
+        assert!(t.select_alloc_failures(&[65]).is_err());
+        // Without failures the same run is verified and allocates (the mask was the
+        // cause).
+        t.select_alloc_failures(&[]).unwrap();
+        let r = check_on(&t, &pct(5), &s, Bugs::fixed(), lim()).unwrap();
+        assert_eq!(r.verdict, Verdict::Verified);
+    }
+
     /// WAKE_ALL → WAKE_NEXT after grab_mapping_entry()'s PMD downgrade, and after
     /// __dax_invalidate_entry() (the 2021 missed wakeup), each hang.
     #[test]

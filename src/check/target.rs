@@ -69,9 +69,23 @@ pub trait Target: Send + Sync + 'static {
             )),
         }
     }
-    /// The fix patch selected for the runs that follow, if any.
-    fn patch(&self) -> Option<&'static str> {
-        None
+    /// Makes the `nths` allocations of every following execution fail (1-based,
+    /// counted per execution; empty: none fail); the error is one sentence (a target
+    /// with no allocator to fail, a number out of range).
+    fn select_alloc_failures(&self, nths: &[u32]) -> Result<(), String> {
+        match nths.first() {
+            None => Ok(()),
+            Some(n) => Err(format!(
+                "the {} target has no allocations to fail (`--fail-alloc {n}`); --fail-alloc is for the kernel target (README: The kernel target)",
+                self.name()
+            )),
+        }
+    }
+    /// The options the following runs were selected with (`--patch`,
+    /// `--fail-alloc`), as a reproduce command must repeat them: empty, or starting
+    /// with a space.
+    fn run_args(&self) -> String {
+        String::new()
     }
     /// What the code it runs guarantees, which decides the end-state checks that
     /// run on it (a scenario may force more with `[expect] checks`). Default: the
@@ -178,7 +192,8 @@ pub fn register(target: Arc<dyn Target>) {
         .push(target);
 }
 
-/// Whether some registered target has fix patches (else `--patch` is hidden).
+/// Whether some registered target has fix patches (else `--patch` and
+/// `--fail-alloc`, the kernel target's options, are hidden).
 pub fn any_patches() -> bool {
     REGISTERED
         .lock()
