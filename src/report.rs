@@ -607,7 +607,7 @@ impl<'a> Verification<'a> {
     }
 
     fn unvisited(&self) -> Vec<&'static str> {
-        gate::unvisited_branches(self.rows)
+        gate::unvisited_branches(self.rows, self.target.visible_branches())
             .iter()
             .map(|b| b.name())
             .collect()
@@ -712,9 +712,14 @@ impl<'a> Verification<'a> {
         if self.target.tracks_branches() {
             let _ = writeln!(
                 out,
-                "branches no scenario visits ({} of {}): {}",
+                "branches no scenario visits ({} of {}{}): {}",
                 unvisited.len(),
-                Branch::COUNT,
+                self.target.visible_branches().iter().count(),
+                if self.target.visible_branches() == crate::dax::BranchSet::all() {
+                    ""
+                } else {
+                    " this target reports"
+                },
                 if unvisited.is_empty() {
                     "none".to_owned()
                 } else {

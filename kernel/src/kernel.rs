@@ -1,6 +1,6 @@
 //! The kernel target: scenario operations through the extracted C code.
 
-use crate::world::{self, CTask, Waiters, World};
+use crate::world::{self, CTask, KOp, Waiters, World};
 use daxlock::check::target::{maker_for, Family, Target};
 use daxlock::check::Verdict;
 use daxlock::dax::observe::Observer;
@@ -9,6 +9,7 @@ use daxlock::dax::{
     Access, AccessResult, Bugs, Entry, EntryKind, EntrySize, FaultResult, FaultSize, Harm, Mapping,
     MappingConfig, System, Truths, Vma,
 };
+use daxlock::dax::{Branch, BranchSet};
 use daxlock::scenario::{Op, Scenario};
 use daxlock::sync::Backend;
 use std::any::{Any, TypeId};
@@ -150,8 +151,8 @@ impl<B: Backend> KernelMapping<B> {
     }
 
     /// Calls into C as the running model thread.
-    fn call<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _me: *mut CTask = self.world.enter();
+    fn call<R>(&self, op: KOp, f: impl FnOnce() -> R) -> R {
+        let _me: *mut CTask = self.world.enter(op);
         f()
     }
 
@@ -186,7 +187,9 @@ impl<B: Backend> KernelMapping<B> {
         } else {
             self.v.pte_fault
         };
-        let r = self.call(|| unsafe { handler(&v, addr, i32::from(write)) });
+        let r = self.call(KOp::Fault, || unsafe {
+            handler(&v, addr, i32::from(write))
+        });
         if r & VM_FAULT_SIGBUS != 0 || r & VM_FAULT_OOM != 0 {
             let spurious = index < i_size;
             self.mm().observe("sigbus", || {
@@ -205,7 +208,9 @@ impl<B: Backend> KernelMapping<B> {
     /// The first index of every entry in `[start, end]`, read under the xarray lock.
     fn collect(&self, start: u64, end: u64) -> Vec<u64> {
         let mut out = vec![0u64; 1024];
-        let n = self.call(|| unsafe { daxk_collect(start, end, out.as_mut_ptr(), 1024) });
+        let n = self.call(KOp::Other, || unsafe {
+            daxk_collect(start, end, out.as_mut_ptr(), 1024)
+        });
         out.truncate(n.max(0) as usize);
         out
     }
@@ -214,7 +219,7 @@ impl<B: Backend> KernelMapping<B> {
     /// frame, frames), read under the xarray lock.
     fn marked(&self, mark: u32) -> Vec<(u64, u64, u64)> {
         let (mut index, mut value) = (vec![0u64; 1024], vec![0u64; 1024]);
-        let n = self.call(|| unsafe {
+        let n = self.call(KOp::Other, || unsafe {
             daxk_collect_marked(mark, index.as_mut_ptr(), value.as_mut_ptr(), 1024)
         });
         index
@@ -289,7 +294,7 @@ impl<B: Backend> System<B> for KernelMapping<B> {
     fn fsync(&self) -> Vec<Harm> {
         let mut ret = 0;
         let harms = self.mm().fsync_with(|| {
-            ret = self.call(|| unsafe { (self.v.fsync)() });
+            ret = self.call(KOp::Fsync, || unsafe { (self.v.fsync)() });
             ret
         });
         let left = self.marked(PAGECACHE_TAG_DIRTY);
@@ -319,7 +324,10 @@ impl<B: Backend> System<B> for KernelMapping<B> {
                 self.collect(size, u64::MAX)
             },
             |index| {
-                let removed = self.call(|| unsafe { (self.v.delete_entry)(index) });
+                let removed = self.call(KOp::Truncate, || unsafe { (self.v.delete_entry)(index) });
+                if removed != 0 {
+                    mm.visit(Branch::TruncateDelete);
+                }
                 mm.observe("delete", || {
                     vec![("index", index.into()), ("removed", (removed != 0).into())]
                 });
@@ -338,7 +346,10 @@ impl<B: Backend> System<B> for KernelMapping<B> {
             pages,
             || self.collect(pgoff, pgoff + pages - 1),
             |index| {
-                let removed = self.call(|| unsafe { (self.v.invalidate_entry)(index) });
+                let removed = self.call(KOp::Write, || unsafe { (self.v.invalidate_entry)(index) });
+                if removed != 0 {
+                    mm.visit(Branch::InvalidateDelete);
+                }
                 mm.observe("invalidate", || {
                     vec![("index", index.into()), ("removed", (removed != 0).into())]
                 });
@@ -351,7 +362,12 @@ impl<B: Backend> System<B> for KernelMapping<B> {
     fn memory_failure(&self, pgoff: u64) {
         let mm = self.mm();
         mm.observe("memory-failure", || vec![("index", pgoff.into())]);
-        let locked = self.call(|| unsafe { (self.v.lock_unlock_entry)(pgoff) });
+        let locked = self.call(KOp::MemoryFailure, || unsafe {
+            (self.v.lock_unlock_entry)(pgoff)
+        });
+        if locked == 0 {
+            mm.visit(Branch::LockEntryNothing);
+        }
         mm.observe("lock-entry", || {
             vec![("index", pgoff.into()), ("locked", (locked != 0).into())]
         });
@@ -436,6 +452,31 @@ pub const KERNEL_EXPECTATIONS: &[(&str, &str, Verdict, &str)] = &[
     ),
 ];
 
+/// Branches a scenario's `[expect] visits` names that the tree's code cannot take
+/// there, and why: (scenario, branch, only on trees whose read faults dirty their
+/// entries, reason). The gate does not demand them on the kernel target.
+pub const KERNEL_UNVISITED: &[(&str, Branch, bool, &str)] = &[
+    ("aligned-pmd-pte", Branch::WritebackWait, false, WRITEBACK_NEVER_WAITS),
+    ("eexist-starves-fsync", Branch::WritebackWait, false, WRITEBACK_NEVER_WAITS),
+    (
+        "bug-grab-after-iomap",
+        Branch::InvalidateDelete,
+        true,
+        "the read fault's entry is tagged dirty (6.1), and write(2)'s invalidation deletes only clean entries",
+    ),
+];
+
+const WRITEBACK_NEVER_WAITS: &str = "the tree's dax_writeback_one() never sleeps on a locked entry: it skips it (README: Findings, 1); --patch writeback-waits restores the wait";
+
+/// Expectations of trees whose read faults tag their entries dirty (6.1), beside
+/// [`KERNEL_EXPECTATIONS`]: (scenario, bug, kernel verdict, reason).
+pub const READS_DIRTY_EXPECTATIONS: &[(&str, &str, Verdict, &str)] = &[(
+    "read-fault-leaves-entry-clean",
+    "fixed",
+    Verdict::SpuriousDirty,
+    "finding 2 (README: Findings): dax_insert_entry() computes dirty = !dax_fault_is_synchronous(), without 6.12's `write &&`, so every read fault tags its entry DIRTY: every read fault dirties the inode, and fsync write-protects and flushes read-only and zero-page entries",
+)];
+
 /// The finding of README "Findings": the fsync skip.
 pub const FSYNC_SKIPS_LOCKED_ENTRY: &str = "dax_writeback_one() meets the entry locked by the read fault and calls get_unlocked_entry() on the xa_state xas_for_each_marked() positioned; xas_find_conflict() finds no entry after that position and returns NULL, so the entry is skipped (goto put_unlocked, return 0) with DIRTY and TOWRITE kept, neither write-protected nor flushed, and fsync returns 0 (fixed by --patch writeback-waits)";
 
@@ -503,14 +544,25 @@ impl Target for KernelTarget {
     }
 
     fn expected(&self, scenario: &str, bugs: Bugs, model: Verdict) -> Verdict {
+        let reads_dirty = !self.truths().read_faults_leave_entries_clean;
         KERNEL_EXPECTATIONS
             .iter()
+            .chain(READS_DIRTY_EXPECTATIONS.iter().filter(|_| reads_dirty))
             .find(|(s, b, _, _)| *s == scenario && bugs.variant() == *b)
             .map_or(model, |(_, _, v, _)| *v)
     }
 
-    fn tracks_branches(&self) -> bool {
-        false
+    /// The branches the hooks see (README: The kernel target, branch coverage).
+    fn visible_branches(&self) -> BranchSet {
+        BranchSet::of(world::VISIBLE_BRANCHES)
+    }
+
+    fn demands_visit(&self, scenario: &str, branch: Branch) -> bool {
+        let reads_dirty = !self.truths().read_faults_leave_entries_clean;
+        self.visible_branches().contains(branch)
+            && !KERNEL_UNVISITED.iter().any(|&(s, b, only_reads_dirty, _)| {
+                s == scenario && b == branch && (reads_dirty || !only_reads_dirty)
+            })
     }
 
     /// The tree's own: whether a read fault leaves its entry clean is read from

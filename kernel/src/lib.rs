@@ -20,8 +20,8 @@ mod kernel;
 pub mod selftest;
 #[cfg(daxk_kernel)]
 pub use kernel::{
-    wait_bucket, KernelMapping, KernelTarget, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION,
-    READ_FAULTS_LEAVE_ENTRIES_CLEAN, SKIPPED, VARIANTS,
+    wait_bucket, KernelMapping, KernelTarget, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_UNVISITED,
+    KERNEL_VERSION, READS_DIRTY_EXPECTATIONS, READ_FAULTS_LEAVE_ENTRIES_CLEAN, SKIPPED, VARIANTS,
 };
 
 /// Why this build has no kernel target, if it has none.

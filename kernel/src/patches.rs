@@ -127,7 +127,6 @@ mod tests {
             name: "x",
             about: "",
             fix: false,
-            fix: false,
             edits: &[("if (a &&  b) return;", "/* gone */")],
         };
         let text = "x();\n\tif (a &&\n\t    b)\n\t\treturn;\ny();\n";

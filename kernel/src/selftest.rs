@@ -93,7 +93,7 @@ impl Hooks for SelftestWorld {
             .unwrap_or_else(|p| p.into_inner())
             .push(format!("{what} {cond} in {func}:{line}"));
     }
-    fn pmd_state(&self, _addr: u64) -> i32 {
+    fn pmd_state(&self, _addr: u64, _func: &str) -> i32 {
         self.unexpected("pmd_state")
     }
     fn insert_pte(&self, _addr: u64, _pfn: u64, _write: bool, _func: &str) -> u32 {

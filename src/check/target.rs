@@ -48,7 +48,19 @@ pub trait Target: Send + Sync + 'static {
     /// Whether its runs report the model's protocol branches (`[expect] visits`
     /// is checked only on targets that do).
     fn tracks_branches(&self) -> bool {
-        true
+        !self.visible_branches().is_empty()
+    }
+    /// The model branches its runs can report (`[expect] visits` is checked for
+    /// these only; default: every branch).
+    fn visible_branches(&self) -> crate::dax::BranchSet {
+        crate::dax::BranchSet::all()
+    }
+    /// Whether the gate demands that `scenario`'s fixed rows visit `branch` (its
+    /// `[expect] visits` names it): by default when the target reports it; a target
+    /// whose code cannot take that branch in that scenario says so here, with its
+    /// reason in the README.
+    fn demands_visit(&self, _scenario: &str, branch: crate::dax::Branch) -> bool {
+        self.visible_branches().contains(branch)
     }
     /// The zoo bugs it can re-introduce (the gate asks each to be caught).
     fn bug_names(&self) -> Vec<&'static str> {
