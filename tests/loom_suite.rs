@@ -159,6 +159,10 @@ loom_cases! {
     invalidate_wakes_all_invalidate_wake_one: "invalidate-wakes-all", "invalidate-wake-one";
     memory_failure_waits_shared_fixed: "memory-failure-waits-shared", "fixed";
     memory_failure_waits_shared_lock_entry_exclusive_wait: "memory-failure-waits-shared", "lock-entry-exclusive-wait";
+    fsync_vs_read_fault_fixed: "fsync-vs-read-fault", "fixed";
+    fsync_vs_read_fault_writeback_skip_locked: "fsync-vs-read-fault", "writeback-skip-locked";
+    read_fault_leaves_entry_clean_fixed: "read-fault-leaves-entry-clean", "fixed";
+    read_fault_leaves_entry_clean_read_fault_dirty: "read-fault-leaves-entry-clean", "read-fault-dirty";
 }
 
 /// The tests above cover exactly the catalogue's (scenario, variant) expectations.

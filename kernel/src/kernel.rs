@@ -458,6 +458,7 @@ pub const KERNEL_EXPECTATIONS: &[(&str, &str, Verdict, &str)] = &[
 pub const KERNEL_UNVISITED: &[(&str, Branch, bool, &str)] = &[
     ("aligned-pmd-pte", Branch::WritebackWait, false, WRITEBACK_NEVER_WAITS),
     ("eexist-starves-fsync", Branch::WritebackWait, false, WRITEBACK_NEVER_WAITS),
+    ("fsync-vs-read-fault", Branch::WritebackWait, false, WRITEBACK_NEVER_WAITS),
     (
         "bug-grab-after-iomap",
         Branch::InvalidateDelete,

@@ -74,6 +74,24 @@ pub struct Bugs {
     /// non-exclusive wait in wait_entry_unlocked()", 2019; its comment in fs/dax.c
     /// gives this reason).
     pub lock_entry_exclusive_wait: bool,
+    /// fsync's writeback skips an entry it finds locked instead of waiting for it:
+    /// the entry keeps its dirty tag, is neither write-protected nor flushed, and
+    /// fsync returns 0.
+    ///
+    /// Kernel: by our reading, 6.x's dax_writeback_one() calls get_unlocked_entry()
+    /// (7.x: get_next_unlocked_entry()) on an `xa_state` already positioned by
+    /// xas_for_each_marked() in dax_writeback_mapping_range(); xas_find_conflict()
+    /// then returns NULL for that state, so a locked entry takes `goto put_unlocked`
+    /// and is skipped with its DIRTY and TOWRITE marks kept. v4.13 (the model) waits.
+    pub writeback_skip_locked: bool,
+    /// Read faults tag their entries dirty as write faults do, so fsync writes back
+    /// and write-protects pages nobody wrote, and write(2)'s invalidation keeps a
+    /// read fault's zero entry. Not a locking bug: a later kernel's behaviour, for the
+    /// spurious-dirty check to be shown catching.
+    ///
+    /// Kernel: dax_insert_entry()'s `dirty = !dax_fault_is_synchronous()` from the
+    /// 2022 CoW rework (6.1 has it); the `write &&` came back later.
+    pub read_fault_dirty: bool,
 }
 
 /// One named bug: its `--bug` / `[expect]` name and a one-line summary.
@@ -133,6 +151,12 @@ bug_table! {
     lock_entry_exclusive_wait, "lock-entry-exclusive-wait",
         "memory failure's entry lock waits exclusively, then locks nothing: a wakeup is lost",
         "2019 \"dax: Use non-exclusive wait in wait_entry_unlocked()\"";
+    writeback_skip_locked, "writeback-skip-locked",
+        "fsync's writeback skips a locked dirty entry instead of waiting: fsync returns 0 unflushed",
+        "6.x dax_writeback_one() get_unlocked_entry() on a positioned xa_state (our reading; not fixed upstream)";
+    read_fault_dirty, "read-fault-dirty",
+        "read faults tag their entries dirty: fsync flushes and write-protects pages nobody wrote",
+        "6.1 dax_insert_entry() `dirty = !dax_fault_is_synchronous()` (2022 CoW rework; `write &&` restored later)";
 }
 
 /// An unknown bug name.
@@ -239,7 +263,7 @@ mod tests {
             assert_eq!(b.variant(), info.name);
         }
         assert_eq!(Bugs::fixed().variant(), "fixed");
-        assert_eq!(ALL_BUGS.len(), 10);
+        assert_eq!(ALL_BUGS.len(), 12);
     }
 
     /// A variant name reads back as the bugs that wrote it: `fixed`, one name, or

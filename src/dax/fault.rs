@@ -9,8 +9,8 @@ use super::branch::Branch;
 use super::entry::{EntryKind, EntrySize};
 use super::file::{Block, Vma};
 use super::harm::{Harm, HarmKind};
-use super::mapping::{dax_event, Held, Invalidate, Mapping};
-use super::pagetable::{Pte, Target};
+use super::mapping::{dax_event, dax_warn, Held, Invalidate, Mapping};
+use super::pagetable::{Install, Pte, Target};
 use super::units::{
     pfn_is_pmd_aligned, pmd_align_addr, pmd_colour_matches, PG_PMD_COLOUR, PMD_PAGES, PMD_SIZE,
 };
@@ -28,6 +28,21 @@ use crate::sync::Backend;
 /// it needs more faults than all the other operations can explain.
 pub fn fault_limit(ops: usize) -> usize {
     4 + 2 * ops
+}
+
+/// A mapping of the wrong frame: `(mapped, expected)`, `expected` `None` for a hole.
+type Wrong = Option<(u64, Option<u64>)>;
+
+/// How an access that found its mapping ends, given the content check's finding.
+fn completed(faults: usize, wrong: Wrong) -> AccessResult {
+    match wrong {
+        None => AccessResult::Mapped { faults },
+        Some((mapped, expected)) => AccessResult::WrongPage {
+            faults,
+            mapped,
+            expected,
+        },
+    }
 }
 
 /// What a DAX fault handler returns. Kernel: the `VM_FAULT_*` codes.
@@ -149,35 +164,9 @@ impl<B: Backend> Mapping<B> {
         let (write, huge) = (access.is_store(), size == FaultSize::Pmd);
         let mut faults = 0;
         loop {
-            // Kernel: the MMU walks the page table; a store through a writable
-            // mapping of storage completes here (into the CPU cache).
-            let (done, pmd_none, huge_ro) = B::locked(&self.pt, |pt| {
-                let found = pt.lookup_frame(addr);
-                let huge_ro = pt
-                    .slot(addr)
-                    .and_then(|s| s.huge)
-                    .is_some_and(|h| !h.writable);
-                let done = match found {
-                    Some((p, frame)) if !write || p.writable => {
-                        if let (Some(f), true, true) = (frame, write, vma.shared) {
-                            pt.record_store(f);
-                        }
-                        Some(frame.and_then(|f| self.wrong_frame(&vma, addr, f)))
-                    }
-                    _ => None,
-                };
-                (done, pt.pmd_none(addr), huge_ro)
-            });
-            match done {
-                Some(None) => return AccessResult::Mapped { faults },
-                Some(Some((mapped, expected))) => {
-                    return AccessResult::WrongPage {
-                        faults,
-                        mapped,
-                        expected,
-                    }
-                }
-                None => {}
+            let (done, pmd_none, huge_ro) = self.look(&vma, addr, write);
+            if let Some(wrong) = done {
+                return completed(faults, wrong);
             }
             if faults == self.fault_limit {
                 break;
@@ -206,14 +195,54 @@ impl<B: Backend> Mapping<B> {
                 let i_size = B::read(&self.i_mmap);
                 result = pte_fault(&vma, addr, write, *i_size);
             }
-            // Done or retry alike (kernel: VM_FAULT_NOPAGE): the access looks at the
-            // page table again, as the CPU retries the instruction.
-            if let FaultResult::Sigbus { spurious } = result {
-                return AccessResult::Sigbus { spurious };
+            match result {
+                FaultResult::Sigbus { spurious } => return AccessResult::Sigbus { spurious },
+                FaultResult::Done if !write => return AccessResult::Mapped { faults },
+                FaultResult::Done => {
+                    // The store retried: it completes through what the fault mapped.
+                    // If a racing unmap (or a busy install) left nothing usable, the
+                    // access still counts as done, as it always has here (the
+                    // retry's refault is not modelled: it would only let two faults
+                    // that undo each other's mappings, a PMD fault and a split,
+                    // livelock under an unfair schedule); its store then completes
+                    // nowhere and is not recorded. A load completes at once, as
+                    // before: it has nothing to record, and a wrong mapping it went
+                    // through stays for the end state's content check unless
+                    // something unmapped it.
+                    let (done, _, _) = self.look(&vma, addr, write);
+                    return completed(faults, done.flatten());
+                }
+                FaultResult::Retry | FaultResult::Fallback => {}
             }
         }
         dax_event!(self, "no-progress", addr = addr);
         AccessResult::NoProgress
+    }
+
+    /// The MMU's walk for an access at `addr` in `vma`, under the page-table lock:
+    /// `(done, pmd_none, huge_ro)`. `done` is `Some` when the mapping serves the
+    /// access, with `Some((mapped, expected))` inside when it maps the wrong frame
+    /// ([`Mapping::wrong_frame`]); a store through a writable mapping of storage in a
+    /// shared VMA completes here (into the CPU cache:
+    /// [`PageTable::record_store`](super::pagetable::PageTable::record_store)).
+    #[allow(clippy::type_complexity)]
+    fn look(&self, vma: &Vma, addr: u64, write: bool) -> (Option<Wrong>, bool, bool) {
+        B::locked(&self.pt, |pt| {
+            let huge_ro = pt
+                .slot(addr)
+                .and_then(|s| s.huge)
+                .is_some_and(|h| !h.writable);
+            let done = match pt.lookup_frame(addr) {
+                Some((p, frame)) if !write || p.writable => {
+                    if let (Some(f), true, true) = (frame, write, vma.shared) {
+                        pt.record_store(f);
+                    }
+                    Some(frame.and_then(|f| self.wrong_frame(vma, addr, f)))
+                }
+                _ => None,
+            };
+            (done, pt.pmd_none(addr), huge_ro)
+        })
     }
 
     /// The content check of one mapped page of storage, run under the page-table
@@ -304,13 +333,14 @@ impl<B: Backend> Mapping<B> {
                         index,
                         EntryKind::Mapped { frame },
                         EntrySize::Pte,
-                        write,
+                        write || self.bugs.read_fault_dirty,
                     );
                     self.map_pte(addr, Target::Frame(frame), write);
                 }
                 Block::Hole | Block::Mixed => {
                     // Kernel: dax_load_hole().
-                    self.insert(held, index, EntryKind::Zero, EntrySize::Pte, false);
+                    let dirty = self.bugs.read_fault_dirty;
+                    self.insert(held, index, EntryKind::Zero, EntrySize::Pte, dirty);
                     self.map_pte(addr, Target::Zero, false);
                 }
             }
@@ -319,9 +349,44 @@ impl<B: Backend> Mapping<B> {
         FaultResult::Done
     }
 
+    /// Maps `addr` to `target` the way mm does: storage and the zero page through
+    /// insert_pfn()'s rules ([`PageTable::insert_pfn`]: a present PTE stays unless
+    /// this is a mkwrite of the same pfn), a private copy over whatever is there
+    /// (kernel: do_cow_fault() → finish_fault() on an empty PTE, or wp_page_copy()
+    /// replacing the read-only PTE a store found). The fault returns NOPAGE either
+    /// way: the access looks again.
+    ///
+    /// Kernel: vm_insert_mixed() / vmf_insert_mixed_mkwrite().
     fn map_pte(&self, addr: u64, target: Target, writable: bool) {
-        B::locked(&self.pt, |pt| pt.set_pte(addr, Pte { target, writable }));
-        dax_event!(self, "map-pte", addr = addr, target = target_name(target));
+        let pte = Pte { target, writable };
+        let done = B::locked(&self.pt, |pt| {
+            if target == Target::Anon {
+                pt.set_pte(addr, pte);
+                Install::Installed
+            } else {
+                pt.insert_pfn(addr, pte)
+            }
+        });
+        self.installed(done, false, addr, target);
+    }
+
+    /// Reports what an install did: the mapping, or the present one it left.
+    fn installed(&self, done: Install, huge: bool, addr: u64, target: Target) {
+        match done {
+            Install::Installed | Install::MadeWritable if huge => {
+                dax_event!(self, "map-pmd", addr = addr, target = target_name(target))
+            }
+            Install::Installed | Install::MadeWritable => {
+                dax_event!(self, "map-pte", addr = addr, target = target_name(target))
+            }
+            Install::Busy => dax_event!(self, "insert-busy", addr = addr),
+            Install::OtherPfn => dax_warn!(
+                self,
+                site = "insert_pfn",
+                msg = "mkwrite over a mapping of another pfn",
+                addr = addr
+            ),
+        }
     }
 
     /// A 2 MiB fault at `addr`. Grabs and unlocks the entry at FB (the file offset of
@@ -410,19 +475,21 @@ impl<B: Backend> Mapping<B> {
             dax_event!(self, "pfn-unaligned", frame = frame);
             return FaultResult::Fallback;
         }
-        self.insert(held, fa, EntryKind::Mapped { frame }, EntrySize::Pmd, write);
+        let dirty = write || self.bugs.read_fault_dirty;
+        self.insert(held, fa, EntryKind::Mapped { frame }, EntrySize::Pmd, dirty);
         let pte = Pte {
             target: Target::Frame(frame),
             writable: write,
         };
-        B::locked(&self.pt, |pt| pt.set_huge(b, pte));
-        dax_event!(self, "map-pmd", addr = b, target = "frame");
+        let done = B::locked(&self.pt, |pt| pt.insert_pfn_pmd(b, pte));
+        self.installed(done, true, b, pte.target);
         FaultResult::Done
     }
 
     /// Kernel: dax_pmd_load_hole().
     fn pmd_load_hole(&self, held: Held, fa: u64, b: u64) -> FaultResult {
-        self.insert(held, fa, EntryKind::Zero, EntrySize::Pmd, false);
+        let dirty = self.bugs.read_fault_dirty;
+        self.insert(held, fa, EntryKind::Zero, EntrySize::Pmd, dirty);
         let zero = Pte {
             target: Target::Zero,
             writable: false,

@@ -37,6 +37,7 @@ macro_rules! dax_warn {
     }};
 }
 pub(crate) use dax_event;
+pub(crate) use dax_warn;
 
 /// Which entries [`Mapping::delete`] removes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -610,23 +611,31 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: dax_writeback_one().
     pub fn writeback_one(&self, slot: u64, expected: Entry) {
         // Ok: locked for writeback; Err: what was found instead.
-        let found = self.with_unlocked(
-            slot,
-            None,
-            Branch::WritebackWait,
-            |tree, found| match found {
-                Some((s, e))
-                    if s == slot
-                        && e.size == expected.size
-                        && e.kind == expected.kind
-                        && e.dirty =>
-                {
-                    tree.slot_mut(s).expect("entry just looked up").locked = true;
-                    Ok(e)
-                }
-                other => Err(other),
-            },
-        );
+        let lock = |tree: &mut Tree, found: Option<(u64, Entry)>| match found {
+            Some((s, e))
+                if s == slot && e.size == expected.size && e.kind == expected.kind && e.dirty =>
+            {
+                tree.slot_mut(s).expect("entry just looked up").locked = true;
+                Ok(e)
+            }
+            other => Err(other),
+        };
+        let found = if self.bugs.writeback_skip_locked {
+            // The bug: a locked entry is passed over, not waited for (and no wakeup
+            // is passed on: the kernel's put_unlocked_entry() of a NULL entry).
+            let skipped = B::locked(&self.tree, |tree| match tree.lookup(slot) {
+                Some((_, e)) if e.locked => None,
+                found => Some(lock(tree, found)),
+            });
+            let Some(found) = skipped else {
+                self.visit(Branch::WritebackSkip);
+                dax_event!(self, "writeback-skip-locked", slot = slot);
+                return;
+            };
+            found
+        } else {
+            self.with_unlocked(slot, None, Branch::WritebackWait, lock)
+        };
         match found {
             Ok(e) => {
                 self.visit(Branch::WritebackDirty);

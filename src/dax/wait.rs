@@ -161,9 +161,10 @@ impl<B: Backend> WaitTable<B> {
     }
 
     /// [`WaitTable::prepare`] as a non-exclusive waiter: every wake of its key wakes
-    /// it, and it does not use up a wake-one.
+    /// it, and it does not use up a wake-one. It joins at the head of the queue, as
+    /// the kernel's does: a wake walks it before every waiter already queued.
     ///
-    /// Kernel: prepare_to_wait().
+    /// Kernel: prepare_to_wait() (__add_wait_queue()).
     pub fn prepare_shared(&self, key: WaitKey) -> WaitTicket {
         self.prepare_as(key, false)
     }
@@ -177,12 +178,20 @@ impl<B: Backend> WaitTable<B> {
             let ticket = (0..)
                 .find(|t| waiters.iter().all(|w| w.ticket != *t))
                 .expect("a free ticket");
-            waiters.push(Waiter {
+            let w = Waiter {
                 ticket,
                 key,
                 woken: false,
                 exclusive,
-            });
+            };
+            // Kernel: prepare_to_wait_exclusive() adds at the tail
+            // (__add_wait_queue_entry_tail()), prepare_to_wait() at the head
+            // (__add_wait_queue()).
+            if exclusive {
+                waiters.push(w);
+            } else {
+                waiters.insert(0, w);
+            }
             WaitTicket { bucket, ticket }
         })
     }
@@ -327,17 +336,35 @@ mod tests {
         let shared = t.prepare_shared(key(4));
         let first = t.prepare(key(4));
         let second = t.prepare(key(4));
-        let late = t.prepare_shared(key(4));
         assert_eq!(t.wake(key(4), WakeMode::One), 2);
         t.sleep(shared);
         t.sleep(first);
-        assert_eq!(t.queued(), vec![key(4), key(4)]);
-        // The second exclusive waiter stops the next walk; the shared one after it
-        // waits for the one after that.
+        assert_eq!(t.queued(), vec![key(4)]);
         assert_eq!(t.wake(key(4), WakeMode::One), 1);
         t.sleep(second);
-        assert_eq!(t.wake(key(4), WakeMode::One), 1);
+        assert!(t.queued().is_empty());
+    }
+
+    /// A non-exclusive waiter joins at the head of the queue, an exclusive one at the
+    /// tail (kernel: prepare_to_wait() vs prepare_to_wait_exclusive()): a shared
+    /// waiter that queues after an exclusive one is still woken by the next wake-one,
+    /// with it.
+    #[test]
+    fn non_exclusive_waiters_join_at_the_head() {
+        let t = WaitTable::<StdSync>::new(1);
+        let first = t.prepare(key(4));
+        let second = t.prepare(key(4));
+        let late = t.prepare_shared(key(4));
+        assert_eq!(
+            t.wake(key(4), WakeMode::One),
+            2,
+            "the late shared waiter and `first`"
+        );
         t.sleep(late);
+        t.sleep(first);
+        assert_eq!(t.queued(), vec![key(4)]);
+        assert_eq!(t.wake(key(4), WakeMode::One), 1);
+        t.sleep(second);
         assert!(t.queued().is_empty());
     }
 
