@@ -177,6 +177,11 @@ struct VariantArgs {
     /// `writeback-waits`; README: Findings). Shown only where a target has patches.
     #[arg(long, value_name = "NAME")]
     patch: Option<String>,
+    /// Make the Nth xarray node allocation of every execution fail (repeatable;
+    /// 1 to 64): the kernel target's xas_nomem() retry and its -ENOMEM path.
+    /// Shown only where a target has patches (the kernel target).
+    #[arg(long = "fail-alloc", value_name = "N")]
+    fail_alloc: Vec<u32>,
 }
 
 /// Beside the binaries: why the last `daxlock-kernel` build refused its tree.
@@ -529,7 +534,10 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
     let mut command = Cli::command();
     if !crate::check::target::any_patches() {
         for sub in ["run", "replay"] {
-            command = command.mut_subcommand(sub, |c| c.mut_arg("patch", |a| a.hide(true)));
+            command = command.mut_subcommand(sub, |c| {
+                c.mut_arg("patch", |a| a.hide(true))
+                    .mut_arg("fail_alloc", |a| a.hide(true))
+            });
         }
     }
     let cli = match Cli::from_arg_matches(&command.get_matches_from(args)) {
@@ -576,6 +584,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             let mut budget = budget(&b, 1)?;
             budget.target = target(&variant.target)?;
             budget.target.select_patch(variant.patch.as_deref())?;
+            budget.target.select_alloc_failures(&variant.fail_alloc)?;
             if budget.target.name() != "model" {
                 // Unbounded loom does not finish on the kernel's code even for two
                 // threads: its default is the gate's bound (README: the kernel target).
@@ -614,6 +623,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             let bugs = variant_bugs(&variant.bugs)?;
             let target = target(&variant.target)?;
             target.select_patch(variant.patch.as_deref())?;
+            target.select_alloc_failures(&variant.fail_alloc)?;
             replay(&*target, &scenario, bugs, &schedule, json)
         }
         Command::Verify {
@@ -1038,6 +1048,8 @@ mod tests {
         let patched = ["--patch", "writeback-waits"];
         assert_eq!(daxlock(&[&["run", seed][..], &patched].concat()), 2);
         assert_eq!(daxlock(&[&replay[..], &patched].concat()), 2);
+        // So does a target without allocations to fail refuse --fail-alloc.
+        assert_eq!(daxlock(&["run", seed, "--fail-alloc", "1"]), 2);
     }
 
     /// Only a model panic is a defect; every other check error is bad input.

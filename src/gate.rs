@@ -7,7 +7,7 @@ use crate::check::{
     check_on, CheckError, CheckReport, Limits, LoomChecker, PctChecker, RandomChecker,
     StatefulChecker, ThreadsChecker, Verdict,
 };
-use crate::dax::{Branch, Bugs};
+use crate::dax::{Branch, BranchSet, Bugs};
 use crate::scenario::Scenario;
 use crate::sync::ParkingLot;
 use std::sync::Arc;
@@ -387,7 +387,7 @@ pub fn verify(
     });
     let mut rows: Vec<GateRow> = rows.into_iter().flatten().collect();
     if budget.target.tracks_branches() {
-        mark_unvisited(scenarios, &mut rows);
+        mark_unvisited(scenarios, &mut rows, &*budget.target);
     }
     rows
 }
@@ -398,7 +398,7 @@ pub fn verify(
 /// one of those rows, which then fail. A scenario none of whose fixed rows ran (say
 /// `verify --checker` left its checkers out, or every one could not run, which
 /// fails those rows already) claims no fixed verdict and is not checked here.
-pub fn mark_unvisited(scenarios: &[Scenario], rows: &mut [GateRow]) {
+pub fn mark_unvisited(scenarios: &[Scenario], rows: &mut [GateRow], target: &dyn Target) {
     for s in scenarios.iter().filter(|s| !s.visits.is_empty()) {
         let fixed = |r: &GateRow| r.scenario == s.name && r.bugs == Bugs::fixed();
         let mut visited = crate::dax::BranchSet::EMPTY;
@@ -420,7 +420,7 @@ pub fn mark_unvisited(scenarios: &[Scenario], rows: &mut [GateRow]) {
             .visits
             .iter()
             .copied()
-            .filter(|b| !visited.contains(*b))
+            .filter(|b| target.demands_visit(&s.name, *b) && !visited.contains(*b))
             .collect();
         for r in rows.iter_mut().filter(|r| fixed(r)) {
             r.unvisited.clone_from(&missing);
@@ -440,8 +440,9 @@ pub fn missed_visits(rows: &[GateRow]) -> Vec<(&str, &[Branch])> {
     out
 }
 
-/// Branches that no row of the gate visited, in any scenario, variant or checker.
-pub fn unvisited_branches(rows: &[GateRow]) -> Vec<Branch> {
+/// Branches of `visible` (the target's) that no row of the gate visited, in any
+/// scenario, variant or checker.
+pub fn unvisited_branches(rows: &[GateRow], visible: BranchSet) -> Vec<Branch> {
     let mut visited = crate::dax::BranchSet::EMPTY;
     for r in rows {
         if let Ok(report) = &r.report {
@@ -452,10 +453,7 @@ pub fn unvisited_branches(rows: &[GateRow]) -> Vec<Branch> {
                 .for_each(|b| visited.insert(b));
         }
     }
-    Branch::ALL
-        .into_iter()
-        .filter(|b| !visited.contains(*b))
-        .collect()
+    visible.iter().filter(|b| !visited.contains(*b)).collect()
 }
 
 /// Bugs that no row of the gate caught: the gate fails on any.
@@ -499,7 +497,7 @@ mod tests {
             report: match got {
                 Some(verdict) => Ok(CheckReport {
                     target: "model",
-                    patch: None,
+                    target_args: String::new(),
                     checker: CheckerKind::Pct,
                     settings: Default::default(),
                     rerun: None,
@@ -562,7 +560,11 @@ misaligned-pmd = "verified"
             visiting(Bugs::fixed(), &[Branch::GrabWait]),
             visiting(Bugs::fixed(), &[Branch::PteCow]),
         ];
-        mark_unvisited(std::slice::from_ref(&s), &mut rows);
+        mark_unvisited(
+            std::slice::from_ref(&s),
+            &mut rows,
+            &crate::check::target::Model,
+        );
         assert!(rows.iter().all(GateRow::ok));
         assert!(missed_visits(&rows).is_empty());
         // pte-cow only by the bug's row: both fixed rows fail.
@@ -571,20 +573,28 @@ misaligned-pmd = "verified"
             visiting(Bugs::fixed(), &[]),
             visiting(bug, &[Branch::PteCow]),
         ];
-        mark_unvisited(std::slice::from_ref(&s), &mut rows);
+        mark_unvisited(
+            std::slice::from_ref(&s),
+            &mut rows,
+            &crate::check::target::Model,
+        );
         assert_eq!(rows[0].unvisited, [Branch::PteCow]);
         assert_eq!(rows[1].unvisited, [Branch::PteCow]);
         assert!(!rows[0].ok() && rows[0].verdict_ok());
         assert!(rows[2].ok());
         assert_eq!(missed_visits(&rows), [("s", &[Branch::PteCow][..])]);
         assert_eq!(
-            unvisited_branches(&rows).len(),
+            unvisited_branches(&rows, BranchSet::all()).len(),
             Branch::COUNT - 2,
             "grab-wait and pte-cow were visited"
         );
         // No fixed row ran: nothing to check.
         let mut rows = vec![row(Bugs::fixed(), Verdict::Verified, None)];
-        mark_unvisited(std::slice::from_ref(&s), &mut rows);
+        mark_unvisited(
+            std::slice::from_ref(&s),
+            &mut rows,
+            &crate::check::target::Model,
+        );
         assert!(rows[0].unvisited.is_empty());
     }
 

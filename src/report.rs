@@ -205,11 +205,7 @@ pub fn reproduce(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Fail
     match command {
         // Another target's failure reproduces on that target only.
         Some(c) if report.target != "model" => {
-            let patch = report
-                .patch
-                .map(|p| format!(" --patch {p}"))
-                .unwrap_or_default();
-            format!("{c} --target {}{patch}", report.target)
+            format!("{c} --target {}{}", report.target, report.target_args)
         }
         Some(c) => c,
         None => format!("none ({} recorded no schedule)", report.checker),
@@ -747,7 +743,7 @@ impl<'a> Verification<'a> {
     }
 
     fn unvisited(&self) -> Vec<&'static str> {
-        gate::unvisited_branches(self.rows)
+        gate::unvisited_branches(self.rows, self.target.visible_branches())
             .iter()
             .map(|b| b.name())
             .collect()
@@ -876,9 +872,14 @@ impl<'a> Verification<'a> {
         if self.target.tracks_branches() {
             let _ = writeln!(
                 out,
-                "branches no scenario visits ({} of {}): {}",
+                "branches no scenario visits ({} of {}{}): {}",
                 unvisited.len(),
-                Branch::COUNT,
+                self.target.visible_branches().iter().count(),
+                if self.target.visible_branches() == crate::dax::BranchSet::all() {
+                    ""
+                } else {
+                    " this target reports"
+                },
                 if unvisited.is_empty() {
                     "none".to_owned()
                 } else {
@@ -915,13 +916,13 @@ impl<'a> Verification<'a> {
 mod tests {
     use super::*;
 
-    /// A failure on another target reproduces on that target, with the fix patch
-    /// it ran with.
+    /// A failure on another target reproduces on that target, with the options it
+    /// ran with.
     #[test]
     fn reproduce_names_the_target_and_its_patch() {
         let mut report = CheckReport {
             target: "kernel",
-            patch: Some("writeback-waits"),
+            target_args: " --patch writeback-waits".into(),
             checker: CheckerKind::Pct,
             settings: Default::default(),
             rerun: None,
@@ -952,7 +953,7 @@ mod tests {
             line.ends_with("--schedule s1:0 --target kernel --patch writeback-waits"),
             "{line}"
         );
-        report.patch = None;
+        report.target_args.clear();
         let line = reproduce(Some(path), Bugs::fixed(), &report, &f);
         assert!(line.ends_with("--schedule s1:0 --target kernel"), "{line}");
     }

@@ -52,6 +52,16 @@ struct address_space *daxk_mapping(void)
 /* ---- xarray nodes: freed all at once when the next execution starts ---- */
 struct daxk_alloc { struct daxk_alloc *next; long pad; };
 static struct daxk_alloc *daxk_allocs;
+/* Allocations that fail: bit N-1 set makes the Nth of an execution return NULL
+ * (--fail-alloc), which the hook reports. */
+static unsigned long long daxk_fail_mask;
+static unsigned int daxk_nalloc;
+void daxk_alloc_failed(unsigned int nth, unsigned int gfp);
+
+void daxk_fail_allocs(unsigned long long mask)
+{
+	daxk_fail_mask = mask;
+}
 
 /* `size` zeroed bytes that live until the next execution starts. */
 void *daxk_alloc(size_t size)
@@ -67,7 +77,12 @@ void *daxk_alloc(size_t size)
 #ifndef DAXK_RADIX
 void *kmem_cache_alloc_lru(struct kmem_cache *c, struct list_lru *lru, gfp_t gfp)
 {
-	(void)c; (void)lru; (void)gfp;
+	(void)c; (void)lru;
+	unsigned int nth = ++daxk_nalloc;
+	if (nth <= 64 && (daxk_fail_mask >> (nth - 1)) & 1) {
+		daxk_alloc_failed(nth, gfp);
+		return NULL;
+	}
 	struct xa_node *node = daxk_alloc(sizeof(struct xa_node));
 	if (!node)
 		return NULL;
@@ -130,6 +145,8 @@ struct page *pfn_to_page(unsigned long pfn)
 void daxk_reset_common(long long size, unsigned long buckets)
 {
 	daxk_wait_buckets = buckets;
+	daxk_fail_mask = 0;
+	daxk_nalloc = 0;
 	struct daxk_file *f = daxk_file();
 	while (daxk_allocs) {
 		struct daxk_alloc *a = daxk_allocs;
@@ -258,6 +275,9 @@ unsigned long long daxk_common_hash(void)
 	daxk_entries(&c, daxk_hash_entry);
 	c.h = daxk_mix(c.h, f->mapping.nrpages);
 	c.h = daxk_mix(c.h, (unsigned long long)f->inode.i_size);
+	/* Which allocation fails next depends on how many were made (--fail-alloc). */
+	if (daxk_fail_mask)
+		c.h = daxk_mix(c.h, daxk_nalloc);
 	for (unsigned long i = 0; i < daxk_nused; i++) {
 		struct page *p = daxk_used[i];
 		if (p->mapping || p->index || p->flags || p->order || p->head || p->refcount != 1) {

@@ -1,7 +1,7 @@
 //! The kernel target: scenario operations through the extracted C code.
 
 use crate::radix;
-use crate::world::{self, CTask, Waiters, World};
+use crate::world::{self, CTask, KOp, Waiters, World};
 use daxlock::check::target::{maker_for, Family, Target};
 use daxlock::check::Verdict;
 use daxlock::dax::observe::Observer;
@@ -10,6 +10,7 @@ use daxlock::dax::{
     Access, AccessResult, Bugs, Entry, EntryKind, EntrySize, FaultResult, FaultSize, Harm, Mapping,
     MappingConfig, System, Truths, Vma,
 };
+use daxlock::dax::{Branch, BranchSet};
 use daxlock::scenario::{Op, Scenario};
 use daxlock::sync::Backend;
 use std::any::{Any, TypeId};
@@ -50,6 +51,7 @@ include!(concat!(env!("OUT_DIR"), "/variants.rs"));
 extern "C-unwind" {
     fn daxk_reset_common(size: i64, buckets: u64);
     fn daxk_wait_bucket(index: u64) -> u64;
+    fn daxk_fail_allocs(mask: u64);
     fn daxk_set_size(size: i64);
     fn daxk_collect(start: u64, end: u64, out: *mut u64, max: c_int) -> c_int;
     fn daxk_collect_marked(mark: u32, index: *mut u64, value: *mut u64, max: c_int) -> c_int;
@@ -119,11 +121,12 @@ pub struct KernelMapping<B: Backend> {
 impl<B: Backend> KernelMapping<B> {
     /// A fresh kernel state for one execution (the C globals are reset).
     /// With `patch`, the variant of that fix patch runs (`config.bugs` is then
-    /// `fixed`).
+    /// `fixed`); bit N-1 of `fail_allocs` makes the Nth node allocation fail.
     pub fn new(
         config: &MappingConfig,
         observer: Arc<dyn Observer>,
         patch: Option<&'static Variant>,
+        fail_allocs: u64,
     ) -> Self {
         let v = variant(config.bugs, patch).expect("checked by KernelTarget::supports");
         let mm = Arc::new(Mapping::<B>::observed(
@@ -136,6 +139,7 @@ impl<B: Backend> KernelMapping<B> {
                 (config.file.size_pages * 4096) as i64,
                 config.wait_buckets as u64,
             );
+            daxk_fail_allocs(fail_allocs);
             (v.reset)();
         }
         let world = Arc::new(World::new(mm, v.waiters));
@@ -148,8 +152,8 @@ impl<B: Backend> KernelMapping<B> {
     }
 
     /// Calls into C as the running model thread.
-    fn call<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _me: *mut CTask = self.world.enter();
+    fn call<R>(&self, op: KOp, f: impl FnOnce() -> R) -> R {
+        let _me: *mut CTask = self.world.enter(op);
         f()
     }
 
@@ -184,7 +188,9 @@ impl<B: Backend> KernelMapping<B> {
         } else {
             self.v.pte_fault
         };
-        let r = self.call(|| unsafe { handler(&v, addr, i32::from(write)) });
+        let r = self.call(KOp::Fault, || unsafe {
+            handler(&v, addr, i32::from(write))
+        });
         if r & VM_FAULT_SIGBUS != 0 || r & VM_FAULT_OOM != 0 {
             let spurious = index < i_size;
             self.mm().observe("sigbus", || {
@@ -203,7 +209,9 @@ impl<B: Backend> KernelMapping<B> {
     /// The first index of every entry in `[start, end]`, read under the xarray lock.
     fn collect(&self, start: u64, end: u64) -> Vec<u64> {
         let mut out = vec![0u64; 1024];
-        let n = self.call(|| unsafe { daxk_collect(start, end, out.as_mut_ptr(), 1024) });
+        let n = self.call(KOp::Other, || unsafe {
+            daxk_collect(start, end, out.as_mut_ptr(), 1024)
+        });
         out.truncate(n.max(0) as usize);
         out
     }
@@ -212,7 +220,7 @@ impl<B: Backend> KernelMapping<B> {
     /// frame, frames), read under the xarray lock.
     fn marked(&self, mark: u32) -> Vec<(u64, u64, u64)> {
         let (mut index, mut value) = (vec![0u64; 1024], vec![0u64; 1024]);
-        let n = self.call(|| unsafe {
+        let n = self.call(KOp::Other, || unsafe {
             daxk_collect_marked(mark, index.as_mut_ptr(), value.as_mut_ptr(), 1024)
         });
         index
@@ -287,7 +295,7 @@ impl<B: Backend> System<B> for KernelMapping<B> {
     fn fsync(&self) -> Vec<Harm> {
         let mut ret = 0;
         let harms = self.mm().fsync_with(|| {
-            ret = self.call(|| unsafe { (self.v.fsync)() });
+            ret = self.call(KOp::Fsync, || unsafe { (self.v.fsync)() });
             ret
         });
         let left = self.marked(PAGECACHE_TAG_DIRTY);
@@ -317,7 +325,10 @@ impl<B: Backend> System<B> for KernelMapping<B> {
                 self.collect(size, u64::MAX)
             },
             |index| {
-                let removed = self.call(|| unsafe { (self.v.delete_entry)(index) });
+                let removed = self.call(KOp::Truncate, || unsafe { (self.v.delete_entry)(index) });
+                if removed != 0 {
+                    mm.visit(Branch::TruncateDelete);
+                }
                 mm.observe("delete", || {
                     vec![("index", index.into()), ("removed", (removed != 0).into())]
                 });
@@ -336,7 +347,10 @@ impl<B: Backend> System<B> for KernelMapping<B> {
             pages,
             || self.collect(pgoff, pgoff + pages - 1),
             |index| {
-                let removed = self.call(|| unsafe { (self.v.invalidate_entry)(index) });
+                let removed = self.call(KOp::Write, || unsafe { (self.v.invalidate_entry)(index) });
+                if removed != 0 {
+                    mm.visit(Branch::InvalidateDelete);
+                }
                 mm.observe("invalidate", || {
                     vec![("index", index.into()), ("removed", (removed != 0).into())]
                 });
@@ -349,7 +363,12 @@ impl<B: Backend> System<B> for KernelMapping<B> {
     fn memory_failure(&self, pgoff: u64) {
         let mm = self.mm();
         mm.observe("memory-failure", || vec![("index", pgoff.into())]);
-        let locked = self.call(|| unsafe { (self.v.lock_unlock_entry)(pgoff) });
+        let locked = self.call(KOp::MemoryFailure, || unsafe {
+            (self.v.lock_unlock_entry)(pgoff)
+        });
+        if locked == 0 {
+            mm.visit(Branch::LockEntryNothing);
+        }
         mm.observe("lock-entry", || {
             vec![("index", pgoff.into()), ("locked", (locked != 0).into())]
         });
@@ -382,10 +401,12 @@ pub fn wait_bucket(index: u64, wait_buckets: usize) -> u64 {
     }
 }
 
-/// Builds [`KernelMapping`]s (of fix patch `patch`, if any).
+/// Builds [`KernelMapping`]s (of fix patch `patch`, if any; failing the
+/// allocations of `fail_allocs`).
 #[derive(Clone, Copy, Default)]
 pub struct KernelFamily {
     patch: Option<&'static Variant>,
+    fail_allocs: u64,
 }
 
 impl Family for KernelFamily {
@@ -394,7 +415,12 @@ impl Family for KernelFamily {
         config: &MappingConfig,
         observer: Arc<dyn Observer>,
     ) -> Arc<dyn System<B>> {
-        Arc::new(KernelMapping::<B>::new(config, observer, self.patch))
+        Arc::new(KernelMapping::<B>::new(
+            config,
+            observer,
+            self.patch,
+            self.fail_allocs,
+        ))
     }
 }
 
@@ -427,6 +453,32 @@ pub const KERNEL_EXPECTATIONS: &[(&str, &str, Verdict, &str)] = &[
         "the xarray code asks iomap for the 2 MiB at the aligned index round_down(FA), whose storage is aligned, so the pfn check no longer falls back: the PMD maps round_down(FA)'s blocks where FB's belong, and the content check, judged from the block map, sees the wrong pages",
     ),
 ];
+
+/// Branches a scenario's `[expect] visits` names that the tree's code cannot take
+/// there, and why: (scenario, branch, only on trees whose read faults dirty their
+/// entries, reason). The gate does not demand them on the kernel target.
+pub const KERNEL_UNVISITED: &[(&str, Branch, bool, &str)] = &[
+    ("aligned-pmd-pte", Branch::WritebackWait, false, WRITEBACK_NEVER_WAITS),
+    ("eexist-starves-fsync", Branch::WritebackWait, false, WRITEBACK_NEVER_WAITS),
+    ("fsync-vs-read-fault", Branch::WritebackWait, false, WRITEBACK_NEVER_WAITS),
+    (
+        "bug-grab-after-iomap",
+        Branch::InvalidateDelete,
+        true,
+        "the read fault's entry is tagged dirty (6.1), and write(2)'s invalidation deletes only clean entries",
+    ),
+];
+
+const WRITEBACK_NEVER_WAITS: &str = "the tree's dax_writeback_one() never sleeps on a locked entry: it skips it (README: Findings, 1); --patch writeback-waits restores the wait";
+
+/// Expectations of trees whose read faults tag their entries dirty (6.1), beside
+/// [`KERNEL_EXPECTATIONS`]: (scenario, bug, kernel verdict, reason).
+pub const READS_DIRTY_EXPECTATIONS: &[(&str, &str, Verdict, &str)] = &[(
+    "read-fault-leaves-entry-clean",
+    "fixed",
+    Verdict::SpuriousDirty,
+    "finding 2 (README: Findings): dax_insert_entry() computes dirty = !dax_fault_is_synchronous(), without 6.12's `write &&`, so every read fault tags its entry DIRTY: every read fault dirties the inode, and fsync write-protects and flushes read-only and zero-page entries",
+)];
 
 /// The finding of README "Findings": the fsync skip.
 pub const FSYNC_SKIPS_LOCKED_ENTRY: &str = "dax_writeback_one() meets the entry locked by the read fault and calls get_unlocked_entry() on the xa_state xas_for_each_marked() positioned; xas_find_conflict() finds no entry after that position and returns NULL, so the entry is skipped (goto put_unlocked, return 0) with DIRTY and TOWRITE kept, neither write-protected nor flushed, and fsync returns 0 (fixed by --patch writeback-waits)";
@@ -484,6 +536,8 @@ const XARRAY_MISALIGNED: &str = "v4.13 grabbed at FB but inserted at FA, so FA's
 #[derive(Default)]
 pub struct KernelTarget {
     patch: std::sync::Mutex<Option<&'static Variant>>,
+    /// Bit N-1: the Nth node allocation of every execution fails (`--fail-alloc`).
+    fail_allocs: std::sync::atomic::AtomicU64,
 }
 
 impl KernelTarget {
@@ -496,6 +550,10 @@ impl KernelTarget {
 
     fn fix(&self) -> Option<&'static Variant> {
         *self.patch.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn fail_allocs(&self) -> u64 {
+        self.fail_allocs.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -524,7 +582,13 @@ impl Target for KernelTarget {
     }
 
     fn maker(&self, backend: TypeId) -> Option<Box<dyn Any>> {
-        maker_for(&KernelFamily { patch: self.fix() }, backend)
+        maker_for(
+            &KernelFamily {
+                patch: self.fix(),
+                fail_allocs: self.fail_allocs(),
+            },
+            backend,
+        )
     }
 
     fn serial(&self) -> bool {
@@ -538,6 +602,7 @@ impl Target for KernelTarget {
     }
 
     fn expected(&self, scenario: &str, bugs: Bugs, model: Verdict) -> Verdict {
+        let reads_dirty = !self.truths().read_faults_leave_entries_clean;
         let era = ERA_EXPECTATIONS
             .iter()
             .find(|(e, s, b, _, _)| *e == KERNEL_ERA && *s == scenario && bugs.variant() == *b)
@@ -545,6 +610,7 @@ impl Target for KernelTarget {
         era.or_else(|| {
             expectations()
                 .iter()
+                .chain(READS_DIRTY_EXPECTATIONS.iter().filter(|_| reads_dirty))
                 .find(|(s, b, _, _)| *s == scenario && bugs.variant() == *b)
                 .map(|(_, _, v, _)| *v)
         })
@@ -559,8 +625,17 @@ impl Target for KernelTarget {
             .collect()
     }
 
-    fn tracks_branches(&self) -> bool {
-        false
+    /// The branches the hooks see (README: The kernel target, branch coverage).
+    fn visible_branches(&self) -> BranchSet {
+        BranchSet::of(world::VISIBLE_BRANCHES)
+    }
+
+    fn demands_visit(&self, scenario: &str, branch: Branch) -> bool {
+        let reads_dirty = !self.truths().read_faults_leave_entries_clean;
+        self.visible_branches().contains(branch)
+            && !KERNEL_UNVISITED.iter().any(|&(s, b, only_reads_dirty, _)| {
+                s == scenario && b == branch && (reads_dirty || !only_reads_dirty)
+            })
     }
 
     /// The tree's own: whether a read fault leaves its entry clean is read from
@@ -581,8 +656,31 @@ impl Target for KernelTarget {
             .collect()
     }
 
-    fn patch(&self) -> Option<&'static str> {
-        self.fix().map(|v| v.name)
+    fn select_alloc_failures(&self, nths: &[u32]) -> Result<(), String> {
+        let mut mask = 0u64;
+        for &n in nths {
+            if !(1..=64).contains(&n) {
+                return Err(format!(
+                    "--fail-alloc {n}: allocations are numbered 1 to 64 within an execution"
+                ));
+            }
+            mask |= 1 << (n - 1);
+        }
+        self.fail_allocs
+            .store(mask, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn run_args(&self) -> String {
+        let mut args = String::new();
+        if let Some(v) = self.fix() {
+            args.push_str(&format!(" --patch {}", v.name));
+        }
+        let mask = self.fail_allocs();
+        for n in (0..64).filter(|n| mask >> n & 1 != 0) {
+            args.push_str(&format!(" --fail-alloc {}", n + 1));
+        }
+        args
     }
 
     fn patch_names(&self) -> Vec<&'static str> {
@@ -615,10 +713,22 @@ impl Target for KernelTarget {
     fn describe(&self) -> String {
         let fixed = unsafe { daxk_file_is_fixed() } != 0;
         format!(
-            "kernel {KERNEL_VERSION} ({KERNEL_SRC}, {KERNEL_ERA} era){}{}{}",
+            "kernel {KERNEL_VERSION} ({KERNEL_SRC}, {KERNEL_ERA} era){}{}{}{}",
             self.fix()
                 .map(|p| format!(" with patch {}", p.name))
                 .unwrap_or_default(),
+            if self.fail_allocs() != 0 {
+                format!(
+                    ", failing allocations{}",
+                    self.run_args()
+                        .split(" --fail-alloc ")
+                        .skip(1)
+                        .map(|n| format!(" #{}", n.trim()))
+                        .collect::<String>()
+                )
+            } else {
+                String::new()
+            },
             if KERNEL_ERA == radix::RADIX_ERA {
                 "; memory-failure scenarios are left out (4.13 has no dax_lock_mapping_entry())"
             } else {

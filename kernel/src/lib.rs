@@ -27,8 +27,8 @@ pub mod selftest;
 #[cfg(daxk_kernel)]
 pub use kernel::{
     expectations, wait_bucket, KernelMapping, KernelTarget, ERA_EXPECTATIONS, ERA_UNREACHABLE,
-    KERNEL_ERA, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_VERSION, READ_FAULTS_LEAVE_ENTRIES_CLEAN,
-    SKIPPED, VARIANTS,
+    KERNEL_ERA, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_UNVISITED, KERNEL_VERSION,
+    READS_DIRTY_EXPECTATIONS, READ_FAULTS_LEAVE_ENTRIES_CLEAN, SKIPPED, VARIANTS,
 };
 
 /// Why this build has no kernel target, if it has none.

@@ -93,7 +93,7 @@ impl Hooks for SelftestWorld {
             .unwrap_or_else(|p| p.into_inner())
             .push(format!("{what} {cond} in {func}:{line}"));
     }
-    fn pmd_state(&self, _addr: u64) -> i32 {
+    fn pmd_state(&self, _addr: u64, _func: &str) -> i32 {
         self.unexpected("pmd_state")
     }
     fn insert_pte(&self, _addr: u64, _pfn: u64, _write: bool, _func: &str) -> u32 {
@@ -120,6 +120,9 @@ impl Hooks for SelftestWorld {
     fn flush(&self, _addr: u64, _size: u64, _func: &str) {
         self.unexpected("flush")
     }
+    fn alloc_failed(&self, _nth: u32, _gfp: u32) {
+        self.unexpected("alloc_failed")
+    }
     fn iomap_begin(&self, _pos: u64, _len: u64, _write: bool) -> (u64, u64, i32) {
         self.unexpected("iomap_begin")
     }
@@ -138,6 +141,8 @@ pub fn xarray_selftest() -> Result<XarraySelftest, String> {
     let _serial = daxlock::check::runner::serial_guard();
     let hooks = Arc::new(SelftestWorld::default());
     world::install(hooks.clone());
+    // No allocation failures left from a kernel-target run (--fail-alloc).
+    unsafe { daxk_reset_common(0, 0) };
     let (mut run, mut passed, mut log) = (0u32, 0u32, std::ptr::null::<c_char>());
     let ret = unsafe { daxk_xarray_selftest(&mut run, &mut passed, &mut log) };
     let log = if log.is_null() {

@@ -16,7 +16,7 @@
 
 use daxlock::dax::observe::Value;
 use daxlock::dax::pagetable::{Install, Pte, Target as PteTarget};
-use daxlock::dax::{Block, Mapping};
+use daxlock::dax::{Block, Branch, Mapping};
 use daxlock::sync::{Backend, Stateful};
 use std::any::TypeId;
 use std::ffi::{c_char, c_int, c_void, CStr};
@@ -53,8 +53,44 @@ struct SpinLock<B: Backend> {
     cv: B::Condvar,
 }
 
+/// The scenario operation a task is in, for telling the model's branches apart
+/// at a hook (a sleep in get_unlocked_entry() is grab's, writeback's or
+/// invalidation's by the operation that called it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KOp {
+    Fault,
+    Fsync,
+    Truncate,
+    Write,
+    MemoryFailure,
+    /// Harness reads of the C state (collecting entries).
+    Other,
+}
+
+/// The model branches the hooks report ([`World::branch_at`]); the kernel target's
+/// `[expect] visits` are checked for these.
+pub(crate) const VISIBLE_BRANCHES: &[Branch] = &[
+    Branch::GrabWait,
+    Branch::GrabDowngradeZero,
+    Branch::InsertOverZero,
+    Branch::PteRecheckHuge,
+    Branch::PmdRecheckPteTable,
+    Branch::PmdLoadHoleBusy,
+    Branch::PteCow,
+    Branch::SplitHugePmd,
+    Branch::WritebackWait,
+    Branch::WritebackDirty,
+    Branch::InvalidateWait,
+    Branch::InvalidateDelete,
+    Branch::TruncateDelete,
+    Branch::LockEntryWait,
+    Branch::LockEntryNothing,
+];
+
 struct Task<B: Backend> {
     name: String,
+    /// The operation it is in (set by [`World::enter`]).
+    op: Mutex<KOp>,
     state: B::Mutex<u32>,
     cv: B::Condvar,
     c: Box<CTask>,
@@ -99,7 +135,7 @@ pub(crate) trait Hooks: Send + Sync {
     fn wake(&self, task: *mut CTask, mask: u32, func: &str) -> bool;
     fn lockless(&self, what: &str, func: &str);
     fn warn(&self, cond: &str, func: &str, line: i32, bug: bool);
-    fn pmd_state(&self, addr: u64) -> i32;
+    fn pmd_state(&self, addr: u64, func: &str) -> i32;
     fn insert_pte(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32;
     fn insert_pmd(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32;
     fn set_huge_zero(&self, addr: u64, func: &str);
@@ -108,6 +144,7 @@ pub(crate) trait Hooks: Send + Sync {
     fn mkclean(&self, first: u64, nr: u64, func: &str);
     fn finish_cow(&self, addr: u64, func: &str) -> u32;
     fn flush(&self, addr: u64, size: u64, func: &str);
+    fn alloc_failed(&self, nth: u32, gfp: u32);
     fn iomap_begin(&self, pos: u64, len: u64, write: bool) -> (u64, u64, i32);
     // The radix era (4.13): do_wp_page()'s look at the PTE, finish_mkwrite_fault().
     fn pte_target(&self, addr: u64) -> i32;
@@ -198,14 +235,31 @@ impl<B: Backend> World<B> {
     /// split PTE locks are finer, but DAX takes the PMD lock (pmd_lock()) only to
     /// install the huge zero page, which must exclude every other update of that
     /// 2 MiB, PTE or PMD.
-    fn under_ptl<R>(&self, func: &str, f: impl FnOnce() -> R) -> R {
+    fn under_ptl<R: std::hash::Hash>(&self, func: &str, f: impl Fn() -> R) -> R {
         let held = *self.ptl_owner.lock().unwrap_or_else(|p| p.into_inner()) == current_id();
         if held {
             return f();
         }
-        self.spin_lock(ptl(), func);
-        let r = f();
-        self.spin_unlock(ptl(), func);
+        // Taking the lock, updating and releasing it is one step of the checker:
+        // `f` runs while the lock is free, under the mutex its holder flag lives in,
+        // so no one takes the lock meanwhile (the same as lock, update, unlock, with
+        // two scheduling points fewer).
+        let _ = func;
+        let l = self.lock_of(ptl());
+        let waited = std::cell::Cell::new(false);
+        let r = B::wait_until(&l.held, &l.cv, |held| {
+            if *held {
+                waited.set(true);
+                None
+            } else {
+                Some(f())
+            }
+        });
+        // The unlock that let this task on woke one waiter, and this task leaves the
+        // lock free: pass the wakeup on to the next.
+        if waited.get() {
+            B::notify_one(&l.cv);
+        }
         r
     }
 
@@ -274,7 +328,7 @@ impl<B: Backend> World<B> {
 
     /// The C task of the model thread running now, made on its first call. The
     /// caller sets it as `current` before calling into C.
-    pub fn enter(&self) -> *mut CTask {
+    pub fn enter(&self, op: KOp) -> *mut CTask {
         let name = B::thread_name().unwrap_or_else(|| "main".to_owned());
         let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
         let t = match tasks.iter().find(|t| t.name == name) {
@@ -283,6 +337,7 @@ impl<B: Backend> World<B> {
                 let id = tasks.len() as u32 + 1;
                 let t = Arc::new(Task {
                     name: name.clone(),
+                    op: Mutex::new(op),
                     state: B::mutex(TASK_RUNNING),
                     cv: B::condvar(),
                     c: Box::new(CTask {
@@ -295,9 +350,50 @@ impl<B: Backend> World<B> {
                 t
             }
         };
+        *t.op.lock().unwrap_or_else(|p| p.into_inner()) = op;
         let p = &*t.c as *const CTask as *mut CTask;
         unsafe { daxk_set_current(p) };
         p
+    }
+
+    /// The operation the running task is in (read before any scheduling point:
+    /// another task sets `current` while this one waits).
+    fn op(&self) -> KOp {
+        let me = unsafe { daxk_get_current() };
+        self.task_of(me).map_or(KOp::Other, |t| {
+            *t.op.lock().unwrap_or_else(|p| p.into_inner())
+        })
+    }
+
+    /// The model branch a hook called from kernel function `func` during `op`
+    /// shows was taken, if any: the hook sites of [`VISIBLE_BRANCHES`].
+    fn branch_at(op: KOp, hook: &str, func: &str) -> Option<Branch> {
+        let wait = matches!(
+            func,
+            "get_unlocked_entry" | "get_next_unlocked_entry" | "wait_entry_unlocked_exclusive"
+        );
+        Some(match (hook, func, op) {
+            ("sleep", _, KOp::Fault) if wait => Branch::GrabWait,
+            ("sleep", _, KOp::Fsync) if wait => Branch::WritebackWait,
+            ("sleep", _, KOp::Truncate | KOp::Write) if wait => Branch::InvalidateWait,
+            ("sleep", "wait_entry_unlocked", KOp::MemoryFailure) => Branch::LockEntryWait,
+            ("unmap", "grab_mapping_entry", _) => Branch::GrabDowngradeZero,
+            ("unmap", "dax_insert_entry", _) => Branch::InsertOverZero,
+            ("flush", "dax_writeback_one", _) => Branch::WritebackDirty,
+            ("pmd-huge", "dax_iomap_pte_fault", _) => Branch::PteRecheckHuge,
+            ("pmd-table", "dax_iomap_pmd_fault", _) => Branch::PmdRecheckPteTable,
+            ("pmd-taken", "dax_pmd_load_hole", _) => Branch::PmdLoadHoleBusy,
+            ("cow", _, _) => Branch::PteCow,
+            ("split", _, _) => Branch::SplitHugePmd,
+            _ => return None,
+        })
+    }
+
+    /// Reports the branch hook `hook` at `func` shows, if any.
+    fn visit_at(&self, op: KOp, hook: &str, func: &str) {
+        if let Some(b) = Self::branch_at(op, hook, func) {
+            self.mm.visit(b);
+        }
     }
 
     fn task_of(&self, p: *mut CTask) -> Option<Arc<Task<B>>> {
@@ -419,6 +515,12 @@ impl<B: Backend> Hooks for World<B> {
         let t = self
             .task_of(me)
             .expect("schedule() by a task the world knows");
+        // Reaching schedule() in an entry wait means the entry was found locked.
+        self.visit_at(
+            *t.op.lock().unwrap_or_else(|p| p.into_inner()),
+            "sleep",
+            func,
+        );
         let asleep = B::locked(&t.state, |s| *s != TASK_RUNNING);
         if asleep {
             self.event("sleep", vec![("in", Value::from(func.to_owned()))]);
@@ -478,8 +580,9 @@ impl<B: Backend> Hooks for World<B> {
         );
     }
 
-    fn pmd_state(&self, addr: u64) -> i32 {
-        B::locked(self.mm.page_table_lock(), |pt| {
+    fn pmd_state(&self, addr: u64, func: &str) -> i32 {
+        let op = self.op();
+        let state = B::locked(self.mm.page_table_lock(), |pt| {
             if pt.has_huge(addr) {
                 1
             } else if pt.pmd_none(addr) {
@@ -487,7 +590,16 @@ impl<B: Backend> Hooks for World<B> {
             } else {
                 2
             }
-        })
+        });
+        match state {
+            1 => self.visit_at(op, "pmd-huge", func),
+            2 => self.visit_at(op, "pmd-table", func),
+            _ => {}
+        }
+        if state != 0 {
+            self.visit_at(op, "pmd-taken", func);
+        }
+        state
     }
 
     fn insert_pte(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32 {
@@ -578,13 +690,22 @@ impl<B: Backend> Hooks for World<B> {
     fn split_huge_pmd(&self, addr: u64, func: &str) {
         // Kernel: __split_huge_pmd() zaps a DAX huge mapping (file-backed), under
         // pmd_lock().
-        self.under_ptl(func, || {
-            B::locked(self.mm.page_table_lock(), |pt| pt.clear_huge(addr))
+        let op = self.op();
+        let split = self.under_ptl(func, || {
+            B::locked(self.mm.page_table_lock(), |pt| {
+                let huge = pt.has_huge(addr);
+                pt.clear_huge(addr);
+                huge
+            })
         });
+        if split {
+            self.visit_at(op, "split", func);
+        }
     }
 
     fn unmap(&self, first: u64, nr: u64, func: &str) {
         // Kernel: unmap_mapping_pages() zaps under the page-table locks.
+        self.visit_at(self.op(), "unmap", func);
         self.under_ptl(func, || self.mm.unmap_range(first, nr));
     }
 
@@ -595,6 +716,7 @@ impl<B: Backend> Hooks for World<B> {
 
     fn finish_cow(&self, addr: u64, func: &str) -> u32 {
         // Kernel: finish_fault() maps the private copy, under the PTE lock.
+        self.visit_at(self.op(), "cow", func);
         self.under_ptl(func, || {
             B::locked(self.mm.page_table_lock(), |pt| {
                 pt.set_pte(
@@ -629,7 +751,21 @@ impl<B: Backend> Hooks for World<B> {
             );
             return;
         };
+        self.visit_at(self.op(), "flush", func);
         self.mm.record_flush(frame, size.div_ceil(4096));
+    }
+
+    fn alloc_failed(&self, nth: u32, gfp: u32) {
+        // GFP_KERNEL is the shim's 0x1: xas_nomem()'s sleeping allocation; else the
+        // GFP_NOWAIT one under the xarray lock (xas_alloc()).
+        let how = if gfp & 1 != 0 { "kernel" } else { "nowait" };
+        self.event(
+            "alloc-fail",
+            vec![
+                ("n", Value::from(u64::from(nth))),
+                ("gfp", Value::from(how)),
+            ],
+        );
     }
 
     fn iomap_begin(&self, pos: u64, len: u64, write: bool) -> (u64, u64, i32) {
@@ -752,8 +888,8 @@ extern "C-unwind" fn daxk_bug(cond: *const c_char, func: *const c_char, line: c_
     hook(|w| w.warn(s(cond), s(func), line, true))
 }
 #[no_mangle]
-extern "C-unwind" fn daxk_pmd_state(addr: u64, _func: *const c_char) -> c_int {
-    hook(|w| w.pmd_state(addr))
+extern "C-unwind" fn daxk_pmd_state(addr: u64, func: *const c_char) -> c_int {
+    hook(|w| w.pmd_state(addr, s(func)))
 }
 #[no_mangle]
 extern "C-unwind" fn daxk_insert_pte(
@@ -792,6 +928,10 @@ extern "C-unwind" fn daxk_mkclean(first: u64, nr: u64, func: *const c_char) {
 #[no_mangle]
 extern "C-unwind" fn daxk_finish_cow(addr: u64, func: *const c_char) -> u32 {
     hook(|w| w.finish_cow(addr, s(func)))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_alloc_failed(nth: u32, gfp: u32) {
+    hook(|w| w.alloc_failed(nth, gfp))
 }
 #[no_mangle]
 extern "C-unwind" fn daxk_flush(addr: u64, size: u64, func: *const c_char) {

@@ -220,9 +220,9 @@ pub struct Failure {
 pub struct CheckReport {
     /// The target it ran on (`model`, `kernel`): a reproduce command names it.
     pub target: &'static str,
-    /// The target's fix patch it ran with (`--patch`), if any: a reproduce command
-    /// names it too.
-    pub patch: Option<&'static str>,
+    /// The target's options it ran with (`--patch`, `--fail-alloc`; empty or
+    /// starting with a space): a reproduce command repeats them.
+    pub target_args: String,
     /// Checker.
     pub checker: CheckerKind,
     /// Checker settings.
@@ -785,7 +785,7 @@ pub fn check_on<C: Checker>(
     };
     Ok(CheckReport {
         target: target.name(),
-        patch: target.patch(),
+        target_args: target.run_args(),
         checker: checker.name(),
         settings: checker.settings(),
         // A rerun keeps the time limit: without it a loom rerun could run for hours.

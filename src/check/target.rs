@@ -54,7 +54,19 @@ pub trait Target: Send + Sync + 'static {
     /// Whether its runs report the model's protocol branches (`[expect] visits`
     /// is checked only on targets that do).
     fn tracks_branches(&self) -> bool {
-        true
+        !self.visible_branches().is_empty()
+    }
+    /// The model branches its runs can report (`[expect] visits` is checked for
+    /// these only; default: every branch).
+    fn visible_branches(&self) -> crate::dax::BranchSet {
+        crate::dax::BranchSet::all()
+    }
+    /// Whether the gate demands that `scenario`'s fixed rows visit `branch` (its
+    /// `[expect] visits` names it): by default when the target reports it; a target
+    /// whose code cannot take that branch in that scenario says so here, with its
+    /// reason in the README.
+    fn demands_visit(&self, _scenario: &str, branch: crate::dax::Branch) -> bool {
+        self.visible_branches().contains(branch)
     }
     /// The zoo bugs it can re-introduce (the gate asks each to be caught).
     fn bug_names(&self) -> Vec<&'static str> {
@@ -75,9 +87,23 @@ pub trait Target: Send + Sync + 'static {
             )),
         }
     }
-    /// The fix patch selected for the runs that follow, if any.
-    fn patch(&self) -> Option<&'static str> {
-        None
+    /// Makes the `nths` allocations of every following execution fail (1-based,
+    /// counted per execution; empty: none fail); the error is one sentence (a target
+    /// with no allocator to fail, a number out of range).
+    fn select_alloc_failures(&self, nths: &[u32]) -> Result<(), String> {
+        match nths.first() {
+            None => Ok(()),
+            Some(n) => Err(format!(
+                "the {} target has no allocations to fail (`--fail-alloc {n}`); --fail-alloc is for the kernel target (README: The kernel target)",
+                self.name()
+            )),
+        }
+    }
+    /// The options the following runs were selected with (`--patch`,
+    /// `--fail-alloc`), as a reproduce command must repeat them: empty, or starting
+    /// with a space.
+    fn run_args(&self) -> String {
+        String::new()
     }
     /// What the code it runs guarantees, which decides the end-state checks that
     /// run on it (a scenario may force more with `[expect] checks`). Default: the
@@ -191,7 +217,8 @@ pub fn register(target: Arc<dyn Target>) {
         .push(target);
 }
 
-/// Whether some registered target has fix patches (else `--patch` is hidden).
+/// Whether some registered target has fix patches (else `--patch` and
+/// `--fail-alloc`, the kernel target's options, are hidden).
 pub fn any_patches() -> bool {
     REGISTERED
         .lock()

@@ -290,6 +290,18 @@ impl BranchSet {
     /// No branch.
     pub const EMPTY: BranchSet = BranchSet(0);
 
+    /// Every branch.
+    pub fn all() -> Self {
+        Self::of(&Branch::ALL)
+    }
+
+    /// The set of `branches`.
+    pub fn of(branches: &[Branch]) -> Self {
+        let mut s = Self::EMPTY;
+        branches.iter().for_each(|b| s.insert(*b));
+        s
+    }
+
     /// The set of one bit pattern (as [`BranchSet::bits`] returns it).
     pub const fn from_bits(bits: u64) -> Self {
         BranchSet(bits)
