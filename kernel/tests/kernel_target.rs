@@ -23,7 +23,7 @@ mod with_kernel {
         ThreadsChecker, Verdict,
     };
     use daxlock::dax::{Branch, Bugs};
-    use daxlock::scenario::Scenario;
+    use std::path::Path;
     use daxlock::sync::ParkingLot;
     use daxlock_kernel::KernelTarget;
     use std::time::Duration;
