@@ -155,7 +155,8 @@ pub fn run(opts: &DiffOptions, mut line: impl FnMut(&str)) -> Result<Vec<Disagre
         let s = Scenario::from_toml(&toml, &format!("diff-{seed}"))
             .map_err(|e| format!("generated scenario {seed} does not parse: {e}"))?;
         let (mut model, mut m_detail) = verdict(&Model, &s, opts.bugs, opts.iterations)?;
-        let (mut kernel, mut k_detail) = verdict(&KernelTarget::default(), &s, opts.bugs, opts.iterations)?;
+        let (mut kernel, mut k_detail) =
+            verdict(&KernelTarget::default(), &s, opts.bugs, opts.iterations)?;
         let mut confirmed = "";
         if model != kernel {
             // Search the side that found less again, deeper.

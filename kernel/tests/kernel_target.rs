@@ -23,9 +23,9 @@ mod with_kernel {
         ThreadsChecker, Verdict,
     };
     use daxlock::dax::{Branch, Bugs};
-    use std::path::Path;
     use daxlock::sync::ParkingLot;
     use daxlock_kernel::KernelTarget;
+    use std::path::Path;
     use std::time::Duration;
 
     /// True on an xarray-era build, any but the radix tree's (the tests below that
