@@ -626,8 +626,25 @@ impl Target for KernelTarget {
     }
 
     /// The branches the hooks see (README: The kernel target, branch coverage).
+    /// The hook sites are named after the xarray era's functions (6.x and 7.x). The
+    /// radix-tree era (4.13) names its waits and inserts otherwise and is not mapped
+    /// yet: it reports no branches, and `[expect] visits` is not checked there. 5.15's
+    /// memory failure locks through dax_lock_page(), whose wait the memory-failure
+    /// scenario never reaches (it locks only an entry with storage), so the two
+    /// lock-entry branches are not asked of it.
     fn visible_branches(&self) -> BranchSet {
-        BranchSet::of(world::VISIBLE_BRANCHES)
+        if KERNEL_ERA == radix::RADIX_ERA {
+            return BranchSet::default();
+        }
+        let seen: Vec<Branch> = world::VISIBLE_BRANCHES
+            .iter()
+            .copied()
+            .filter(|b| {
+                KERNEL_ERA != "xarray-5.15"
+                    || !matches!(b, Branch::LockEntryWait | Branch::LockEntryNothing)
+            })
+            .collect();
+        BranchSet::of(&seen)
     }
 
     fn demands_visit(&self, scenario: &str, branch: Branch) -> bool {

@@ -174,6 +174,9 @@ mod with_kernel {
     #[test]
     fn allocation_failures_take_the_xas_nomem_retry() {
         use daxlock::check::Target;
+        if !xarray_era("allocation_failures_take_the_xas_nomem_retry") {
+            return; // 4.13's radix_tree_preload() allocates through its own shim
+        }
         let s = scenario("seed-sequential");
         let t = KernelTarget::default();
         t.select_alloc_failures(&[1]).unwrap();
@@ -210,6 +213,10 @@ mod with_kernel {
     fn hooks_report_the_model_branches_they_see() {
         use daxlock::check::Target;
         let t = KernelTarget::default();
+        if !xarray_era("hooks_report_the_model_branches_they_see") {
+            assert!(!t.tracks_branches(), "4.13's hook sites are not mapped");
+            return;
+        }
         assert!(t.tracks_branches());
         let visible = t.visible_branches();
         assert!(visible.contains(Branch::GrabWait) && !visible.contains(Branch::WakeSkipOtherKey));
@@ -239,7 +246,7 @@ mod with_kernel {
         ] {
             let r = run(&pct(300), &scenario(name), Bugs::fixed()).unwrap();
             let visited = r.coverage.visited();
-            for b in want {
+            for b in want.iter().filter(|b| visible.contains(**b)) {
                 assert!(visited.contains(*b), "{name}: {} not visited", b.name());
             }
             // Only branches the hooks can see are ever reported.
@@ -257,7 +264,9 @@ mod with_kernel {
         use daxlock::check::Target;
         let s = scenario("read-fault-leaves-entry-clean");
         let r = run(&pct(20), &s, Bugs::fixed()).unwrap();
-        let clean = daxlock_kernel::READ_FAULTS_LEAVE_ENTRIES_CLEAN.expect("detected");
+        // Not found in 5.15 and 4.13 (their callers pass `dirty`, a write's only):
+        // the model's truth, clean.
+        let clean = daxlock_kernel::READ_FAULTS_LEAVE_ENTRIES_CLEAN.unwrap_or(true);
         let want = if clean {
             Verdict::Verified
         } else {
