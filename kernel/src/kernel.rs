@@ -630,8 +630,8 @@ impl Target for KernelTarget {
     /// radix-tree era (4.13) names its waits and inserts otherwise and is not mapped
     /// yet: it reports no branches, and `[expect] visits` is not checked there. 5.15's
     /// memory failure locks through dax_lock_page(), whose wait the memory-failure
-    /// scenario never reaches (it locks only an entry with storage), so the two
-    /// lock-entry branches are not asked of it.
+    /// scenario never reaches (it locks only an entry with storage), so `lock-entry-wait`
+    /// is not asked of it.
     fn visible_branches(&self) -> BranchSet {
         if KERNEL_ERA == radix::RADIX_ERA {
             return BranchSet::default();
@@ -639,10 +639,7 @@ impl Target for KernelTarget {
         let seen: Vec<Branch> = world::VISIBLE_BRANCHES
             .iter()
             .copied()
-            .filter(|b| {
-                KERNEL_ERA != "xarray-5.15"
-                    || !matches!(b, Branch::LockEntryWait | Branch::LockEntryNothing)
-            })
+            .filter(|b| KERNEL_ERA != "xarray-5.15" || *b != Branch::LockEntryWait)
             .collect();
         BranchSet::of(&seen)
     }
