@@ -52,7 +52,7 @@ pub const RADIX_EXPECTATIONS: &[(&str, &str, Verdict, &str)] = &[
     (
         "bug-grab-after-iomap",
         "fixed",
-        Verdict::Invariant,
+        Verdict::WrongPage,
         HOLE_PAGE,
     ),
 ];

@@ -224,7 +224,8 @@ mod with_kernel {
         }
         let s = scenario("bug-grab-after-iomap");
         let r = run(&StatefulChecker::default(), &s, Bugs::fixed()).unwrap();
-        assert_eq!(r.verdict, Verdict::Invariant);
+        // The content check: the zero (hole) page mapped over a written block.
+        assert_eq!(r.verdict, Verdict::WrongPage);
         let f = r.failure.unwrap();
         assert!(
             f.details
@@ -242,7 +243,7 @@ mod with_kernel {
 
     /// `daxlock-kernel diff` reports a real difference and nothing where the two
     /// agree: generated scenario 223 is the hole-page race (model verified, 4.13
-    /// invariant, confirmed by the deeper search); scenarios 0-4 agree.
+    /// wrong-page, confirmed by the deeper search); scenarios 0-4 agree.
     #[test]
     fn differential_reports_the_hole_page_race_and_only_it() {
         if !radix("differential_reports_the_hole_page_race_and_only_it") {
@@ -260,7 +261,7 @@ mod with_kernel {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(
             (found[0].model, found[0].kernel),
-            (Verdict::Verified, Verdict::Invariant)
+            (Verdict::Verified, Verdict::WrongPage)
         );
         assert!(
             found[0].detail.contains("covers allocated block"),
