@@ -470,6 +470,9 @@ ops = [
     /// exit 2 with one line on stderr (the target line used to come first).
     #[test]
     fn the_binary_skips_rows_it_cannot_run_and_errs_in_one_line() {
+        if !xarray_era("the_binary_skips_rows_it_cannot_run_and_errs_in_one_line") {
+            return; // 4.13 has a patch for grab-after-iomap: nothing to skip there
+        }
         let dir = std::env::temp_dir().join(format!("daxk-skip-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file =
