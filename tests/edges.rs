@@ -113,7 +113,9 @@ fn progress_lines_without_a_terminal() {
     let o = daxlock_env(&args, &[("DAXLOCK_PROGRESS_SECONDS", "soon")]);
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
     let o = daxlock_env(
-        &["verify", "--checker", "pct", "--iterations", "1"],
+        // Enough schedules that the rows take well over one interval on a fast,
+        // idle machine (at one iteration they can all end within 10 ms).
+        &["verify", "--checker", "pct", "--iterations", "300"],
         &[("DAXLOCK_PROGRESS_SECONDS", "0.01")],
     );
     assert!(
