@@ -166,3 +166,85 @@ pub fn xarray_selftest() -> Result<XarraySelftest, String> {
         unbalanced_locks: hooks.held.load(Ordering::Relaxed),
     })
 }
+
+extern "C-unwind" {
+    fn daxk_radix_suite(checks: *mut u64, groups: *mut u32, log: *mut *const c_char) -> c_int;
+    fn daxk_radix_suite_broken(
+        checks: *mut u64,
+        groups: *mut u32,
+        log: *mut *const c_char,
+    ) -> c_int;
+}
+
+/// What one run of the kernel's radix-tree test suite found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RadixSuite {
+    /// The suite's `assert()`s evaluated.
+    pub checks: u64,
+    /// Test groups run (`c/radix/radix_suite.c` lists them).
+    pub groups: u32,
+    /// Groups that ended in a failed check (`abort()` counts as one).
+    pub failed_groups: u32,
+    /// The suite's output: a `group` line per group, a `FAILED cond at file:line`
+    /// line per failed check.
+    pub log: String,
+    /// WARN_ON/BUG_ON hits inside lib/radix-tree.c and the suite, as "condition in
+    /// function:line".
+    pub warnings: Vec<String>,
+    /// Spinlock acquisitions left unmatched by a release when the suite returned.
+    pub unbalanced_locks: i64,
+}
+
+impl RadixSuite {
+    /// Every group ran to its end, with checks evaluated, no warning and every
+    /// lock released.
+    pub fn passed(&self) -> bool {
+        self.groups > 0
+            && self.checks > 0
+            && self.failed_groups == 0
+            && self.warnings.is_empty()
+            && self.unbalanced_locks == 0
+    }
+}
+
+/// Runs the tree's `tools/testing/radix-tree/` suite (its single-threaded part,
+/// as `c/radix/radix_suite.c` says) once against the radix-tree era's shims;
+/// `broken_shim` runs the build of it with a deliberately broken shim instead
+/// (`DAXK_SUITE_BROKEN_SHIM`: `find_next_zero_bit()` skips the first bit asked
+/// for), which must fail. `Err` when the tree had no suite at build time (every
+/// xarray-era tree). Holds the serial lock, as [`xarray_selftest`] does.
+pub fn radix_suite(broken_shim: bool) -> Result<RadixSuite, String> {
+    let _serial = daxlock::check::runner::serial_guard();
+    let hooks = Arc::new(SelftestWorld::default());
+    world::install(hooks.clone());
+    unsafe { daxk_reset_common(0, 0) };
+    let (mut checks, mut groups, mut log) = (0u64, 0u32, std::ptr::null::<c_char>());
+    let ret = unsafe {
+        if broken_shim {
+            daxk_radix_suite_broken(&mut checks, &mut groups, &mut log)
+        } else {
+            daxk_radix_suite(&mut checks, &mut groups, &mut log)
+        }
+    };
+    let log = if log.is_null() {
+        String::new()
+    } else {
+        unsafe { CStr::from_ptr(log) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    // Frees the suite's nodes and per-task preloads.
+    unsafe { daxk_reset_common(0, 0) };
+    if ret < 0 {
+        return Err(log);
+    }
+    let warnings = std::mem::take(&mut *hooks.warnings.lock().unwrap_or_else(|p| p.into_inner()));
+    Ok(RadixSuite {
+        checks,
+        groups,
+        failed_groups: ret as u32,
+        log,
+        warnings,
+        unbalanced_locks: hooks.held.load(Ordering::Relaxed),
+    })
+}

@@ -269,4 +269,44 @@ mod with_kernel {
         );
         assert!(diff(&opts(0, 5), |_| {}).unwrap().is_empty());
     }
+
+    /// The kernel's own radix-tree test suite (`tools/testing/radix-tree/`, its
+    /// single-threaded part) passes against the shims lib/radix-tree.c is built
+    /// with: every group runs to its end, no check fails, no WARN/BUG, every lock
+    /// released.
+    #[test]
+    fn kernel_radix_tree_suite_passes_on_the_shims() {
+        if !radix("kernel_radix_tree_suite_passes_on_the_shims") {
+            return;
+        }
+        let r = daxlock_kernel::selftest::radix_suite(false)
+            .expect("the tree has tools/testing/radix-tree");
+        eprintln!(
+            "{KERNEL_VERSION}: radix-tree suite: {} checks in {} groups",
+            r.checks, r.groups
+        );
+        assert_eq!(r.failed_groups, 0, "{}", r.log);
+        assert!(!r.log.contains("FAILED"), "{}", r.log);
+        assert_eq!(r.groups, 4, "{}", r.log);
+        assert!(r.checks > 100_000, "only {} checks ran", r.checks);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        assert_eq!(r.unbalanced_locks, 0);
+        assert!(r.passed());
+    }
+
+    /// The same suite fails with a deliberately broken shim: its second build has
+    /// `find_next_zero_bit()` skip the first bit asked for (`DAXK_SUITE_BROKEN_SHIM`),
+    /// and the IDA checks catch it.
+    #[test]
+    fn kernel_radix_tree_suite_catches_a_broken_shim() {
+        if !radix("kernel_radix_tree_suite_catches_a_broken_shim") {
+            return;
+        }
+        let r = daxlock_kernel::selftest::radix_suite(true)
+            .expect("the tree has tools/testing/radix-tree");
+        eprintln!("{}", r.log);
+        assert!(!r.passed(), "{r:?}");
+        assert!(r.failed_groups > 0, "{}", r.log);
+        assert!(r.log.contains("FAILED"), "{}", r.log);
+    }
 }
