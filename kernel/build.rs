@@ -128,6 +128,12 @@ fn read(src: &Path, rel: &str) -> Result<String, String> {
     fs::read_to_string(&p).map_err(|e| format!("{rel}: {e} (is this a Linux source tree?)"))
 }
 
+/// A file of the tree copied whole, after a `#line` directive naming it (`rel`),
+/// so that its warnings and diagnostics name the tree's file.
+fn whole(rel: &str, text: &str) -> String {
+    format!("{}{text}", extract::line_directive(1, rel))
+}
+
 fn version(makefile: &str) -> String {
     let field = |k: &str| {
         makefile
@@ -180,15 +186,18 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
     let write = |name: &str, text: &str| {
         fs::write(gen.join(name), text).map_err(|e| format!("{name}: {e}"))
     };
-    write("linux/xarray.h", &xarray_h)?;
-    write("xarray.c", &xarray_c)?;
-    let wait_items = extract::extract(&wait, &present(&wait, WAIT_ITEMS))
+    write(
+        "linux/xarray.h",
+        &whole("include/linux/xarray.h", &xarray_h),
+    )?;
+    write("xarray.c", &whole("lib/xarray.c", &xarray_c))?;
+    let wait_items = extract::extract(&wait, "kernel/sched/wait.c", &present(&wait, WAIT_ITEMS))
         .map_err(|e| format!("kernel/sched/wait.c: {e}"))?;
     write(
         "wait_tu.c",
         &format!("#include \"mm_shim.h\"\n/* Extracted from kernel/sched/wait.c ({version}). */\n{wait_items}"),
     )?;
-    let dax_items = extract::extract(&dax, &present(&dax, &era.dax_items()))
+    let dax_items = extract::extract(&dax, "fs/dax.c", &present(&dax, &era.dax_items()))
         .map_err(|e| format!("fs/dax.c: {e}"))?;
     let mut traces = String::new();
     for t in extract::tracepoints(&dax_items) {

@@ -117,7 +117,11 @@ pub fn apply(text: &str, spec: &PatchSpec) -> Result<String, String> {
         let start = map[hits[0]];
         let last = map[hits[0] + needle.len() - 1];
         let end = last + text[last..].chars().next().map_or(1, char::len_utf8);
-        text.replace_range(start..end, new);
+        // A replacement shorter in lines is padded with line breaks, so the lines
+        // after it keep the tree's numbers (the extract's `#line` directives).
+        let lost = text[start..end].matches('\n').count();
+        let padding = "\n".repeat(lost.saturating_sub(new.matches('\n').count()));
+        text.replace_range(start..end, &format!("{new}{padding}"));
     }
     Ok(text)
 }
@@ -126,7 +130,8 @@ pub fn apply(text: &str, spec: &PatchSpec) -> Result<String, String> {
 mod tests {
     use super::*;
 
-    /// A patch matches across line breaks and indentation, and only once.
+    /// A patch matches across line breaks and indentation, only once, and keeps
+    /// the lines after it where they were.
     #[test]
     fn matches_ignoring_white_space() {
         let spec = PatchSpec {
@@ -136,7 +141,11 @@ mod tests {
             edits: &[("if (a &&  b) return;", "/* gone */")],
         };
         let text = "x();\n\tif (a &&\n\t    b)\n\t\treturn;\ny();\n";
-        assert_eq!(apply(text, &spec).unwrap(), "x();\n\t/* gone */\ny();\n");
+        assert_eq!(
+            apply(text, &spec).unwrap(),
+            "x();\n\t/* gone */\n\n\ny();\n",
+            "padded to the lines it replaced"
+        );
         assert!(apply("nothing here", &spec)
             .unwrap_err()
             .contains("found 0 times"));

@@ -6,7 +6,7 @@
 //! `src/patches_radix.rs`. A build-script module (`build.rs` includes it); the
 //! crate's side of the era is `src/radix.rs`.
 
-use super::{c_build, extract, patches_radix, read, version, Variants};
+use super::{c_build, extract, patches_radix, read, version, whole, Variants};
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
@@ -90,21 +90,23 @@ pub fn build(src: &Path, out: &Path) -> Result<(), String> {
     let write = |name: &str, text: &str| {
         fs::write(gen.join(name), text).map_err(|e| format!("{name}: {e}"))
     };
-    write(
-        "linux/radix-tree.h",
-        &read(src, "include/linux/radix-tree.h")?,
-    )?;
-    write("linux/idr.h", &read(src, "include/linux/idr.h")?)?;
-    write("radix-tree.c", &read(src, "lib/radix-tree.c")?)?;
-    let wait_items =
-        extract::extract(&wait, WAIT_ITEMS).map_err(|e| format!("kernel/sched/wait.c: {e}"))?;
+    for (name, rel) in [
+        ("linux/radix-tree.h", "include/linux/radix-tree.h"),
+        ("linux/idr.h", "include/linux/idr.h"),
+        ("radix-tree.c", "lib/radix-tree.c"),
+    ] {
+        write(name, &whole(rel, &read(src, rel)?))?;
+    }
+    let wait_items = extract::extract(&wait, "kernel/sched/wait.c", WAIT_ITEMS)
+        .map_err(|e| format!("kernel/sched/wait.c: {e}"))?;
     write(
         "wait_tu.c",
         &format!("#include \"mm_shim.h\"\n/* Extracted from kernel/sched/wait.c ({version}). */\n{wait_items}"),
     )?;
-    let dax_h_items =
-        extract::extract(&dax_h, DAX_H_ITEMS).map_err(|e| format!("include/linux/dax.h: {e}"))?;
-    let dax_items = extract::extract(dax, DAX_ITEMS).map_err(|e| format!("fs/dax.c: {e}"))?;
+    let dax_h_items = extract::extract(&dax_h, "include/linux/dax.h", DAX_H_ITEMS)
+        .map_err(|e| format!("include/linux/dax.h: {e}"))?;
+    let dax_items =
+        extract::extract(dax, "fs/dax.c", DAX_ITEMS).map_err(|e| format!("fs/dax.c: {e}"))?;
     let mut traces = String::new();
     for t in extract::tracepoints(&dax_items) {
         let _ = writeln!(traces, "#define {t}(...) ((void)0)");
@@ -202,7 +204,7 @@ fn build_suite(
     let dir = gen.join(entry);
     fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     for (rel, name) in [("lib/radix-tree.c", "radix-tree.c"), ("lib/idr.c", "idr.c")] {
-        fs::write(dir.join(name), unstatic(&read(src, rel)?))
+        fs::write(dir.join(name), whole(rel, &unstatic(&read(src, rel)?)))
             .map_err(|e| format!("{name}: {e}"))?;
     }
     let suite = src.join(SUITE_DIR);

@@ -29,7 +29,7 @@ pub struct XarraySelftest {
     /// The module's printk output: a `BUG at function:line` per failed check, then
     /// its summary line.
     pub log: String,
-    /// WARN_ON/BUG_ON hits inside lib/xarray.c, as "condition in function:line".
+    /// WARN_ON/BUG_ON hits inside lib/xarray.c, as "condition in function() at file:line".
     pub warnings: Vec<String>,
     /// Spinlock acquisitions left unmatched by a release when the module returned.
     pub unbalanced_locks: i64,
@@ -86,12 +86,12 @@ impl Hooks for SelftestWorld {
         self.unexpected("wake")
     }
     fn lockless(&self, _what: &str, _func: &str) {}
-    fn warn(&self, cond: &str, func: &str, line: i32, bug: bool) {
+    fn warn(&self, cond: &str, func: &str, at: &str, bug: bool) {
         let what = if bug { "BUG" } else { "WARN" };
         self.warnings
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(format!("{what} {cond} in {func}:{line}"));
+            .push(format!("{what} {cond} in {func}() at {at}"));
     }
     fn pmd_state(&self, _addr: u64, _func: &str) -> i32 {
         self.unexpected("pmd_state")
@@ -189,7 +189,7 @@ pub struct RadixSuite {
     /// line per failed check.
     pub log: String,
     /// WARN_ON/BUG_ON hits inside lib/radix-tree.c and the suite, as "condition in
-    /// function:line".
+    /// function() at file:line".
     pub warnings: Vec<String>,
     /// Spinlock acquisitions left unmatched by a release when the suite returned.
     pub unbalanced_locks: i64,

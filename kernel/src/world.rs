@@ -134,7 +134,8 @@ pub(crate) trait Hooks: Send + Sync {
     fn schedule(&self, func: &str);
     fn wake(&self, task: *mut CTask, mask: u32, func: &str) -> bool;
     fn lockless(&self, what: &str, func: &str);
-    fn warn(&self, cond: &str, func: &str, line: i32, bug: bool);
+    /// A WARN_ON (or, `bug`, a BUG_ON) fired: `at` is `place()`'s `file:line`.
+    fn warn(&self, cond: &str, func: &str, at: &str, bug: bool);
     fn pmd_state(&self, addr: u64, func: &str) -> i32;
     fn insert_pte(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32;
     fn insert_pmd(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32;
@@ -422,7 +423,7 @@ impl<B: Backend> World<B> {
         below_huge: &str,
     ) {
         match done {
-            None => self.warn(below_huge, func, 0, false),
+            None => self.warn(below_huge, func, MM_SHIM, false),
             Some(Install::OtherPfn) => self.warn(
                 if event == "map-pte" {
                     "insert_pfn(): mkwrite over a PTE of another pfn"
@@ -430,7 +431,7 @@ impl<B: Backend> World<B> {
                     "insert_pfn_pmd(): mkwrite over a PMD of another pfn"
                 },
                 func,
-                0,
+                MM_SHIM,
                 false,
             ),
             Some(Install::Busy) => self.event(
@@ -567,13 +568,13 @@ impl<B: Backend> Hooks for World<B> {
         B::locked(&self.memory, |_| h);
     }
 
-    fn warn(&self, cond: &str, func: &str, line: i32, bug: bool) {
+    fn warn(&self, cond: &str, func: &str, at: &str, bug: bool) {
         self.event(
             "warn",
             vec![(
                 "kernel",
                 Value::from(format!(
-                    "{} at {func}() fs/dax.c-extract line {line}: {cond}",
+                    "{} at {func}() {at}: {cond}",
                     if bug { "BUG_ON" } else { "WARN_ON" }
                 )),
             )],
@@ -746,7 +747,7 @@ impl<B: Backend> Hooks for World<B> {
             self.warn(
                 "dax_flush() of an address no page_address() gave",
                 func,
-                0,
+                "kernel/src/world.rs (daxlock's dax_flush() hook)",
                 false,
             );
             return;
@@ -880,12 +881,38 @@ extern "C-unwind" fn daxk_lockless(what: *const c_char, func: *const c_char) {
     hook(|w| w.lockless(s(what), s(func)))
 }
 #[no_mangle]
-extern "C-unwind" fn daxk_warn(cond: *const c_char, func: *const c_char, line: c_int) {
-    hook(|w| w.warn(s(cond), s(func), line, false))
+extern "C-unwind" fn daxk_warn(
+    cond: *const c_char,
+    func: *const c_char,
+    file: *const c_char,
+    line: c_int,
+) {
+    hook(|w| w.warn(s(cond), s(func), &place(s(file), line), false))
 }
 #[no_mangle]
-extern "C-unwind" fn daxk_bug(cond: *const c_char, func: *const c_char, line: c_int) {
-    hook(|w| w.warn(s(cond), s(func), line, true))
+extern "C-unwind" fn daxk_bug(
+    cond: *const c_char,
+    func: *const c_char,
+    file: *const c_char,
+    line: c_int,
+) {
+    hook(|w| w.warn(s(cond), s(func), &place(s(file), line), true))
+}
+
+/// Where the page-table shim's own warnings fire (it stands for mm/memory.c).
+const MM_SHIM: &str = "mm/memory.c (daxlock's page-table shim)";
+
+/// Where a WARN/BUG fired, as `file:line`. Kernel code carries `#line`
+/// directives, so its `__FILE__` is the tree's path (`fs/dax.c`, `lib/xarray.c`)
+/// and its `__LINE__` the tree's line; daxlock's own C (`kernel/c/`) is named from
+/// `kernel/`, any other absolute path by its file name.
+fn place(file: &str, line: i32) -> String {
+    let file = match file.rfind("/kernel/c/") {
+        Some(i) => &file[i + 1..],
+        None if file.starts_with('/') => file.rsplit('/').next().unwrap_or(file),
+        None => file,
+    };
+    format!("{file}:{line}")
 }
 #[no_mangle]
 extern "C-unwind" fn daxk_pmd_state(addr: u64, func: *const c_char) -> c_int {

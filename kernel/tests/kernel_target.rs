@@ -569,4 +569,89 @@ ops = [
         assert!(r.passed());
         assert!(r.log.contains("tests passed"), "{}", r.log);
     }
+
+    /// Every extracted item carries a `#line` directive naming its file and line
+    /// in the tree, on every era, so a WARN/BUG (and any compiler diagnostic)
+    /// names the tree's line: in the unpatched translation unit each directive is
+    /// followed by exactly the tree's lines; in every patched one each item still
+    /// ends on the tree's line (a patch pads what it removes with line breaks).
+    #[test]
+    fn extracted_items_carry_the_trees_line_numbers() {
+        let gen = Path::new(env!("OUT_DIR")).join(if daxlock_kernel::KERNEL_ERA == "radix-tree" {
+            "gen-radix"
+        } else {
+            "gen"
+        });
+        let tree = |file: &str| -> Vec<String> {
+            std::fs::read_to_string(Path::new(daxlock_kernel::KERNEL_SRC).join(file))
+                .unwrap()
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        };
+        // (file, line, the block's lines) of every #line directive in `text`, the
+        // block without the blank lines and the build's own lines after it.
+        let blocks = |text: &str| -> Vec<(String, usize, Vec<String>)> {
+            let mut out: Vec<(String, usize, Vec<String>)> = Vec::new();
+            for l in text.lines() {
+                if let Some(rest) = l.strip_prefix("#line ") {
+                    let (n, f) = rest.split_once(' ').unwrap();
+                    out.push((
+                        f.trim_matches('"').to_owned(),
+                        n.parse().unwrap(),
+                        Vec::new(),
+                    ));
+                } else if let Some(b) = out.last_mut() {
+                    b.2.push(l.to_owned());
+                }
+            }
+            for b in &mut out {
+                // What follows the extract: the build's own lines.
+                if let Some(end) =
+                    b.2.iter()
+                        .position(|l| l.starts_with("#include \"") || l.starts_with("/* Extracted"))
+                {
+                    b.2.truncate(end);
+                }
+                while b.2.last().is_some_and(|l| l.trim().is_empty()) {
+                    b.2.pop();
+                }
+            }
+            out
+        };
+        let fixed = blocks(&std::fs::read_to_string(gen.join("dax_daxk_fixed.c")).unwrap());
+        assert!(fixed.len() > 20, "{} #line blocks", fixed.len());
+        let dax = tree("fs/dax.c");
+        let mut files = std::collections::BTreeSet::new();
+        for (file, line, lines) in &fixed {
+            files.insert(file.clone());
+            let source = if file == "fs/dax.c" {
+                dax.clone()
+            } else {
+                tree(file)
+            };
+            assert_eq!(
+                lines[..],
+                source[line - 1..line - 1 + lines.len()],
+                "{file}:{line}"
+            );
+        }
+        assert!(files.contains("fs/dax.c"), "{files:?}");
+        let mut variants = 0;
+        for e in std::fs::read_dir(&gen).unwrap() {
+            let path = e.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.starts_with("dax_daxk_") || name == "dax_daxk_fixed.c" {
+                continue;
+            }
+            variants += 1;
+            let patched = blocks(&std::fs::read_to_string(&path).unwrap());
+            assert_eq!(patched.len(), fixed.len(), "{name}");
+            for (p, f) in patched.iter().zip(&fixed) {
+                assert_eq!((&p.0, p.1, p.2.len()), (&f.0, f.1, f.2.len()), "{name}");
+                assert_eq!(p.2.last(), f.2.last(), "{name}: {}:{}", f.0, f.1);
+            }
+        }
+        assert!(variants > 0);
+    }
 }

@@ -26,7 +26,7 @@ mod with_kernel {
     };
     use daxlock::dax::Bugs;
     use daxlock_kernel::radix::RADIX_EXPECTATIONS;
-    use daxlock_kernel::{KernelTarget, KERNEL_VERSION};
+    use daxlock_kernel::{KernelTarget, KERNEL_SRC, KERNEL_VERSION};
 
     /// True on a radix-era build; otherwise says why `test` is skipped.
     fn radix(test: &str) -> bool {
@@ -34,13 +34,20 @@ mod with_kernel {
     }
 
     /// The seed's splat: the WARN_ON_ONCE(ret != entry) in 4.13's
-    /// dax_insert_mapping_entry() (fs/dax.c:641 in the seed's report).
+    /// dax_insert_mapping_entry() (fs/dax.c:641 in the seed's report, on the
+    /// 4.13-rc it was found on), named at the tree's own line: 4.13.9's fs/dax.c:609
+    /// (the extract carries `#line` directives).
     fn has_the_splat(r: &CheckReport) -> bool {
         let f = r.failure.as_ref().expect("a failure");
-        f.warnings
-            .iter()
-            .chain(&f.details)
-            .any(|w| w.contains("dax_insert_mapping_entry()") && w.contains("ret != entry"))
+        let at = "dax_insert_mapping_entry() fs/dax.c:609: ret != entry";
+        let line = std::fs::read_to_string(std::path::Path::new(KERNEL_SRC).join("fs/dax.c"))
+            .unwrap()
+            .lines()
+            .nth(608)
+            .map(str::trim)
+            .map(str::to_owned);
+        assert_eq!(line.as_deref(), Some("WARN_ON_ONCE(ret != entry);"));
+        f.warnings.iter().chain(&f.details).any(|w| w.contains(at))
     }
 
     /// With the colour check removed from dax_iomap_pmd_fault(), both seed
