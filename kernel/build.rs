@@ -182,6 +182,8 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
     let xarray_c = read(src, "lib/xarray.c")?;
     let xarray_h = read(src, "include/linux/xarray.h")?;
     let gen = out.join("gen");
+    // Nothing left from a build of another tree (its variants' files).
+    let _ = fs::remove_dir_all(&gen);
     fs::create_dir_all(gen.join("linux")).map_err(|e| e.to_string())?;
     let write = |name: &str, text: &str| {
         fs::write(gen.join(name), text).map_err(|e| format!("{name}: {e}"))

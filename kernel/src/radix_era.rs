@@ -86,6 +86,7 @@ pub fn build(src: &Path, out: &Path) -> Result<(), String> {
     let wait = read(src, "kernel/sched/wait.c")?;
     let dax_h = read(src, "include/linux/dax.h")?;
     let gen = out.join("gen-radix");
+    let _ = fs::remove_dir_all(&gen);
     fs::create_dir_all(gen.join("linux")).map_err(|e| e.to_string())?;
     let write = |name: &str, text: &str| {
         fs::write(gen.join(name), text).map_err(|e| format!("{name}: {e}"))

@@ -63,6 +63,9 @@ pub(crate) enum KOp {
     Truncate,
     Write,
     MemoryFailure,
+    /// 4.13's write fault on a read-only PTE of a device frame: dax_pfn_mkwrite()
+    /// (the model has no such path; its sleep is not grab's).
+    PfnMkwrite,
     /// Harness reads of the C state (collecting entries).
     Other,
 }
@@ -85,6 +88,29 @@ pub(crate) const VISIBLE_BRANCHES: &[Branch] = &[
     Branch::TruncateDelete,
     Branch::LockEntryWait,
     Branch::LockEntryNothing,
+];
+
+/// The model branches the hooks report on the radix-tree era (4.13): those of
+/// [`VISIBLE_BRANCHES`] less memory failure's (4.13 has no
+/// dax_lock_mapping_entry()), plus two WARNs only 4.13 has: `insert-warn`
+/// (dax_insert_mapping_entry()'s `WARN_ON_ONCE(ret != entry)`) and
+/// `put-no-locked-entry` (dax_unlock_mapping_entry()'s).
+pub(crate) const RADIX_VISIBLE_BRANCHES: &[Branch] = &[
+    Branch::GrabWait,
+    Branch::GrabDowngradeZero,
+    Branch::InsertOverZero,
+    Branch::InsertWarn,
+    Branch::PutNoLockedEntry,
+    Branch::PteRecheckHuge,
+    Branch::PmdRecheckPteTable,
+    Branch::PmdLoadHoleBusy,
+    Branch::PteCow,
+    Branch::SplitHugePmd,
+    Branch::WritebackWait,
+    Branch::WritebackDirty,
+    Branch::InvalidateWait,
+    Branch::InvalidateDelete,
+    Branch::TruncateDelete,
 ];
 
 struct Task<B: Backend> {
@@ -150,6 +176,8 @@ pub(crate) trait Hooks: Send + Sync {
     // The radix era (4.13): do_wp_page()'s look at the PTE, finish_mkwrite_fault().
     fn pte_target(&self, addr: u64) -> i32;
     fn pte_mkwrite(&self, addr: u64, func: &str);
+    /// The running fault goes on in dax_pfn_mkwrite() (the radix era's driver).
+    fn pfn_mkwrite_begins(&self) {}
 }
 
 /// The execution the hooks act on (one at a time per process: see
@@ -367,11 +395,15 @@ impl<B: Backend> World<B> {
     }
 
     /// The model branch a hook called from kernel function `func` during `op`
-    /// shows was taken, if any: the hook sites of [`VISIBLE_BRANCHES`].
+    /// shows was taken, if any: the hook sites of [`VISIBLE_BRANCHES`] and
+    /// [`RADIX_VISIBLE_BRANCHES`].
     fn branch_at(op: KOp, hook: &str, func: &str) -> Option<Branch> {
         let wait = matches!(
             func,
-            "get_unlocked_entry" | "get_next_unlocked_entry" | "wait_entry_unlocked_exclusive"
+            "get_unlocked_entry"
+                | "get_next_unlocked_entry"
+                | "wait_entry_unlocked_exclusive"
+                | "get_unlocked_mapping_entry"
         );
         Some(match (hook, func, op) {
             ("sleep", _, KOp::Fault) if wait => Branch::GrabWait,
@@ -384,7 +416,12 @@ impl<B: Backend> World<B> {
             ("pmd-huge", "dax_iomap_pte_fault", _) => Branch::PteRecheckHuge,
             ("pmd-table", "dax_iomap_pmd_fault", _) => Branch::PmdRecheckPteTable,
             ("pmd-taken", "dax_pmd_load_hole", _) => Branch::PmdLoadHoleBusy,
-            ("cow", _, _) => Branch::PteCow,
+            // 4.13's WARNs: the seed's, and an unlock of an entry not locked.
+            ("warn", "dax_insert_mapping_entry", _) => Branch::InsertWarn,
+            ("warn", "dax_unlock_mapping_entry", _) => Branch::PutNoLockedEntry,
+            // wp_page_copy() is mm's copy of a private PTE (the radix era's driver),
+            // not dax_iomap_pte_fault()'s cow_page.
+            ("cow", f, _) if f != "wp_page_copy" => Branch::PteCow,
             ("split", _, _) => Branch::SplitHugePmd,
             _ => return None,
         })
@@ -569,6 +606,7 @@ impl<B: Backend> Hooks for World<B> {
     }
 
     fn warn(&self, cond: &str, func: &str, at: &str, bug: bool) {
+        self.visit_at(self.op(), "warn", func);
         self.event(
             "warn",
             vec![(
@@ -790,6 +828,13 @@ impl<B: Backend> Hooks for World<B> {
     fn pte_mkwrite(&self, addr: u64, func: &str) {
         self.pte_mkwrite_at(addr, func)
     }
+
+    fn pfn_mkwrite_begins(&self) {
+        let me = unsafe { daxk_get_current() };
+        if let Some(t) = self.task_of(me) {
+            *t.op.lock().unwrap_or_else(|p| p.into_inner()) = KOp::PfnMkwrite;
+        }
+    }
 }
 
 // ---- the radix era's hooks (4.13's write faults on a present PTE) ----
@@ -840,6 +885,10 @@ impl<B: Backend> World<B> {
 #[no_mangle]
 extern "C-unwind" fn daxk_pte_target(addr: u64, _func: *const c_char) -> c_int {
     hook(|w| w.pte_target(addr))
+}
+#[no_mangle]
+extern "C-unwind" fn daxk_pfn_mkwrite_begins() {
+    hook(|w| w.pfn_mkwrite_begins())
 }
 #[no_mangle]
 extern "C-unwind" fn daxk_pte_mkwrite(addr: u64, func: *const c_char) {

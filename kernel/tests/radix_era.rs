@@ -316,4 +316,56 @@ mod with_kernel {
         assert!(r.failed_groups > 0, "{}", r.log);
         assert!(r.log.contains("FAILED"), "{}", r.log);
     }
+
+    /// 4.13's hook sites show 15 of the model's branches: the 15 of the xarray
+    /// eras less memory failure's two, plus its two WARNs. Chosen scenarios reach
+    /// theirs (writeback-wait too: 4.13's writeback waits for a locked entry, so
+    /// it is demanded where the xarray eras are excused), the seed's splat is
+    /// `insert-warn`, and nothing outside the visible set is ever reported.
+    #[test]
+    fn hooks_report_4_13s_branches() {
+        if !radix("hooks_report_4_13s_branches") {
+            return;
+        }
+        use daxlock::check::Target;
+        use daxlock::dax::Branch;
+        let t = KernelTarget::default();
+        let visible = t.visible_branches();
+        assert_eq!(visible.iter().count(), 15);
+        assert!(visible.contains(Branch::InsertWarn) && !visible.contains(Branch::LockEntryWait));
+        assert!(t.demands_visit("aligned-pmd-pte", Branch::WritebackWait));
+        assert!(t.demands_visit("fsync-vs-read-fault", Branch::WritebackWait));
+        for (name, variant, want) in [
+            (
+                "fsync-vs-read-fault",
+                Bugs::fixed(),
+                &[Branch::WritebackWait, Branch::WritebackDirty][..],
+            ),
+            (
+                "write-vs-pmd-downgrade",
+                Bugs::fixed(),
+                &[
+                    Branch::GrabDowngradeZero,
+                    Branch::InvalidateWait,
+                    Branch::InvalidateDelete,
+                    Branch::GrabWait,
+                ],
+            ),
+            (
+                "seed-sequential",
+                bug("misaligned-pmd"),
+                &[Branch::InsertWarn],
+            ),
+        ] {
+            let r = run(&pct(300), &scenario(name), variant).unwrap();
+            let visited = r.coverage.visited();
+            for b in want {
+                assert!(visited.contains(*b), "{name}: {} not visited", b.name());
+            }
+            assert!(visited.iter().all(|b| visible.contains(b)), "{name}");
+        }
+        // Without the misaligned PMD, the seed never reaches the WARN.
+        let r = run(&pct(300), &scenario("seed-sequential"), Bugs::fixed()).unwrap();
+        assert!(!r.coverage.visited().contains(Branch::InsertWarn));
+    }
 }

@@ -110,6 +110,9 @@ repeat:
 /* What the model's page table has at an address: -1 nothing, 0 the zero page (a
  * hole page here), 1 a device frame, 2 a private copy. */
 int daxk_pte_target(unsigned long addr, const char *func);
+/* Tells the checker the fault goes on in dax_pfn_mkwrite(): its sleep in
+ * get_unlocked_mapping_entry() is not grab_mapping_entry()'s (branch coverage). */
+void daxk_pfn_mkwrite_begins(void);
 
 /* Kernel: the PTE fault paths of __handle_mm_fault() for a DAX VMA. A fault on an
  * empty PTE is ext4_dax_fault() → dax_iomap_fault(PE_SIZE_PTE); a write to a
@@ -126,8 +129,10 @@ unsigned int DAXK(pte_fault)(const struct daxk_vma *v, unsigned long addr, int w
 		int target = daxk_pte_target(addr, __func__);
 		if (target >= 0 && !v->shared)
 			return daxk_finish_cow(addr, "wp_page_copy") | VM_FAULT_NOPAGE;
-		if (target == 1)
+		if (target == 1) {
+			daxk_pfn_mkwrite_begins();
 			return dax_pfn_mkwrite(vmf);
+		}
 		if (target == 2)
 			return VM_FAULT_NOPAGE;
 	}
