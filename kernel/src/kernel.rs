@@ -634,13 +634,14 @@ impl Target for KernelTarget {
     /// scenario never reaches (it locks only an entry with storage), so `lock-entry-wait`
     /// is not asked of it.
     fn visible_branches(&self) -> BranchSet {
-        if KERNEL_ERA == radix::RADIX_ERA {
-            return BranchSet::of(world::RADIX_VISIBLE_BRANCHES);
-        }
+        let radix = KERNEL_ERA == radix::RADIX_ERA;
         let seen: Vec<Branch> = world::VISIBLE_BRANCHES
             .iter()
             .copied()
             .filter(|b| KERNEL_ERA != "xarray-5.15" || *b != Branch::LockEntryWait)
+            // 4.13: no memory failure's entry lock; two WARNs of its own.
+            .filter(|b| !radix || !matches!(b, Branch::LockEntryWait | Branch::LockEntryNothing))
+            .chain(world::RADIX_ONLY_BRANCHES.iter().copied().filter(|_| radix))
             .collect();
         BranchSet::of(&seen)
     }

@@ -138,13 +138,40 @@ impl Hooks for SelftestWorld {
 /// seconds). `Err` when the tree had no test module at build time. Holds the lock
 /// serial checks run under: the module shares the C state with the kernel target.
 pub fn xarray_selftest() -> Result<XarraySelftest, String> {
+    let (mut run, mut passed) = (0u32, 0u32);
+    let r = in_selftest_world(|log| unsafe { daxk_xarray_selftest(&mut run, &mut passed, log) });
+    if r.ret == -2 {
+        return Err(r.log);
+    }
+    Ok(XarraySelftest {
+        run,
+        passed,
+        log: r.log,
+        warnings: r.warnings,
+        unbalanced_locks: r.unbalanced_locks,
+    })
+}
+
+/// What a test module run in a [`SelftestWorld`] returned, logged and left.
+struct SelftestRun {
+    ret: c_int,
+    log: String,
+    warnings: Vec<String>,
+    unbalanced_locks: i64,
+}
+
+/// Runs `module` (a C test module's entry point, given where to put its log) in a
+/// fresh [`SelftestWorld`], holding the serial lock checks run under (the module
+/// shares the C state with the kernel target), from a reset C state (no allocation
+/// failures left from a kernel-target run, `--fail-alloc`) and resetting it after
+/// (which frees the module's nodes and per-task preloads).
+fn in_selftest_world(module: impl FnOnce(*mut *const c_char) -> c_int) -> SelftestRun {
     let _serial = daxlock::check::runner::serial_guard();
     let hooks = Arc::new(SelftestWorld::default());
     world::install(hooks.clone());
-    // No allocation failures left from a kernel-target run (--fail-alloc).
     unsafe { daxk_reset_common(0, 0) };
-    let (mut run, mut passed, mut log) = (0u32, 0u32, std::ptr::null::<c_char>());
-    let ret = unsafe { daxk_xarray_selftest(&mut run, &mut passed, &mut log) };
+    let mut log = std::ptr::null::<c_char>();
+    let ret = module(&mut log);
     let log = if log.is_null() {
         String::new()
     } else {
@@ -152,19 +179,14 @@ pub fn xarray_selftest() -> Result<XarraySelftest, String> {
             .to_string_lossy()
             .into_owned()
     };
-    // Frees the module's nodes (the shims free them when the next execution starts).
     unsafe { daxk_reset_common(0, 0) };
-    if ret == -2 {
-        return Err(log);
-    }
     let warnings = std::mem::take(&mut *hooks.warnings.lock().unwrap_or_else(|p| p.into_inner()));
-    Ok(XarraySelftest {
-        run,
-        passed,
+    SelftestRun {
+        ret,
         log,
         warnings,
         unbalanced_locks: hooks.held.load(Ordering::Relaxed),
-    })
+    }
 }
 
 extern "C-unwind" {
@@ -214,37 +236,23 @@ impl RadixSuite {
 /// for), which must fail. `Err` when the tree had no suite at build time (every
 /// xarray-era tree). Holds the serial lock, as [`xarray_selftest`] does.
 pub fn radix_suite(broken_shim: bool) -> Result<RadixSuite, String> {
-    let _serial = daxlock::check::runner::serial_guard();
-    let hooks = Arc::new(SelftestWorld::default());
-    world::install(hooks.clone());
-    unsafe { daxk_reset_common(0, 0) };
-    let (mut checks, mut groups, mut log) = (0u64, 0u32, std::ptr::null::<c_char>());
-    let ret = unsafe {
+    let (mut checks, mut groups) = (0u64, 0u32);
+    let r = in_selftest_world(|log| unsafe {
         if broken_shim {
-            daxk_radix_suite_broken(&mut checks, &mut groups, &mut log)
+            daxk_radix_suite_broken(&mut checks, &mut groups, log)
         } else {
-            daxk_radix_suite(&mut checks, &mut groups, &mut log)
+            daxk_radix_suite(&mut checks, &mut groups, log)
         }
-    };
-    let log = if log.is_null() {
-        String::new()
-    } else {
-        unsafe { CStr::from_ptr(log) }
-            .to_string_lossy()
-            .into_owned()
-    };
-    // Frees the suite's nodes and per-task preloads.
-    unsafe { daxk_reset_common(0, 0) };
-    if ret < 0 {
-        return Err(log);
+    });
+    if r.ret < 0 {
+        return Err(r.log);
     }
-    let warnings = std::mem::take(&mut *hooks.warnings.lock().unwrap_or_else(|p| p.into_inner()));
     Ok(RadixSuite {
         checks,
         groups,
-        failed_groups: ret as u32,
-        log,
-        warnings,
-        unbalanced_locks: hooks.held.load(Ordering::Relaxed),
+        failed_groups: r.ret as u32,
+        log: r.log,
+        warnings: r.warnings,
+        unbalanced_locks: r.unbalanced_locks,
     })
 }

@@ -90,28 +90,12 @@ pub(crate) const VISIBLE_BRANCHES: &[Branch] = &[
     Branch::LockEntryNothing,
 ];
 
-/// The model branches the hooks report on the radix-tree era (4.13): those of
+/// The model branches only the radix-tree era's hooks report (4.13's WARNs):
+/// `insert-warn` (dax_insert_mapping_entry()'s `WARN_ON_ONCE(ret != entry)`) and
+/// `put-no-locked-entry` (dax_unlock_mapping_entry()'s). The era reports these and
 /// [`VISIBLE_BRANCHES`] less memory failure's (4.13 has no
-/// dax_lock_mapping_entry()), plus two WARNs only 4.13 has: `insert-warn`
-/// (dax_insert_mapping_entry()'s `WARN_ON_ONCE(ret != entry)`) and
-/// `put-no-locked-entry` (dax_unlock_mapping_entry()'s).
-pub(crate) const RADIX_VISIBLE_BRANCHES: &[Branch] = &[
-    Branch::GrabWait,
-    Branch::GrabDowngradeZero,
-    Branch::InsertOverZero,
-    Branch::InsertWarn,
-    Branch::PutNoLockedEntry,
-    Branch::PteRecheckHuge,
-    Branch::PmdRecheckPteTable,
-    Branch::PmdLoadHoleBusy,
-    Branch::PteCow,
-    Branch::SplitHugePmd,
-    Branch::WritebackWait,
-    Branch::WritebackDirty,
-    Branch::InvalidateWait,
-    Branch::InvalidateDelete,
-    Branch::TruncateDelete,
-];
+/// dax_lock_mapping_entry()).
+pub(crate) const RADIX_ONLY_BRANCHES: &[Branch] = &[Branch::InsertWarn, Branch::PutNoLockedEntry];
 
 struct Task<B: Backend> {
     name: String,
@@ -396,7 +380,7 @@ impl<B: Backend> World<B> {
 
     /// The model branch a hook called from kernel function `func` during `op`
     /// shows was taken, if any: the hook sites of [`VISIBLE_BRANCHES`] and
-    /// [`RADIX_VISIBLE_BRANCHES`].
+    /// [`RADIX_ONLY_BRANCHES`].
     fn branch_at(op: KOp, hook: &str, func: &str) -> Option<Branch> {
         let wait = matches!(
             func,
