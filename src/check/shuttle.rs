@@ -7,6 +7,7 @@
 //! iterations `I, I+N, I+2N, ...`.
 
 use super::runner::{classify_panic, Body, Exploration, Stop, SCHEDULE_MISFIT};
+use crate::sync::poison_free::Mutex;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
@@ -15,7 +16,7 @@ use shuttle_engine::scheduler::serialization::serialize_schedule;
 use shuttle_engine::scheduler::ScheduleStep;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Which part of a budget this run takes: shard `index` of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,7 +121,7 @@ struct Recorded<S> {
 
 impl<S> Recorded<S> {
     fn rec(&self) -> std::sync::MutexGuard<'_, Recording> {
-        self.rec.lock().unwrap_or_else(|p| p.into_inner())
+        self.rec.lock()
     }
 
     fn finish_previous(&mut self) {
@@ -226,7 +227,7 @@ pub fn explore<S: Strategy>(
         })
     }));
     let n = executions.load(Ordering::Relaxed);
-    let mut r = rec.lock().unwrap_or_else(|p| p.into_inner());
+    let mut r = rec.lock();
     if keep.swap(false, Ordering::Relaxed) {
         let s = encode_schedule(&r.current);
         r.kept.push(s);
