@@ -15,7 +15,7 @@
 //! before returning (another task may have run meanwhile).
 
 use daxlock::dax::observe::Value;
-use daxlock::dax::pagetable::{Install, Pte, Target as PteTarget};
+use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
 use daxlock::dax::{Block, Branch, Mapping};
 use daxlock::sync::{Backend, Stateful};
 use std::any::TypeId;

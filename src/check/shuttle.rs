@@ -107,7 +107,7 @@ struct Recording {
 }
 
 /// A shuttle scheduler over a [`Strategy`] that records every choice.
-struct Recorded<S> {
+struct RecordingScheduler<S> {
     strategy: S,
     seed: u64,
     todo: std::vec::IntoIter<Option<usize>>,
@@ -119,7 +119,7 @@ struct Recorded<S> {
     rng: Pcg64Mcg,
 }
 
-impl<S> Recorded<S> {
+impl<S> RecordingScheduler<S> {
     fn rec(&self) -> std::sync::MutexGuard<'_, Recording> {
         self.rec.lock()
     }
@@ -127,13 +127,13 @@ impl<S> Recorded<S> {
     fn finish_previous(&mut self) {
         if self.started && self.keep.swap(false, Ordering::Relaxed) {
             let mut r = self.rec();
-            let s = encode_schedule(&r.current);
+            let s = encode_shuttle_schedule(&r.current);
             r.kept.push(s);
         }
     }
 }
 
-impl<S: Strategy> Scheduler for Recorded<S> {
+impl<S: Strategy> Scheduler for RecordingScheduler<S> {
     fn new_execution(&mut self) -> Option<Schedule> {
         self.finish_previous();
         if self.calibrating {
@@ -204,7 +204,7 @@ pub fn explore<S: Strategy>(
     let todo: Vec<Option<usize>> = std::iter::repeat_n(None, strategy.calibrations())
         .chain(shard.iterations(iterations).map(Some))
         .collect();
-    let scheduler = Recorded {
+    let scheduler = RecordingScheduler {
         strategy,
         seed,
         todo: todo.into_iter(),
@@ -229,7 +229,7 @@ pub fn explore<S: Strategy>(
     let n = executions.load(Ordering::Relaxed);
     let mut r = rec.lock();
     if keep.swap(false, Ordering::Relaxed) {
-        let s = encode_schedule(&r.current);
+        let s = encode_shuttle_schedule(&r.current);
         r.kept.push(s);
     }
     let kept = std::mem::take(&mut r.kept);
@@ -245,7 +245,7 @@ pub fn explore<S: Strategy>(
         Err(payload) => Exploration {
             executions: n,
             stop: Some(classify_panic(payload.as_ref())),
-            stop_schedule: Some(encode_schedule(&r.current)),
+            stop_schedule: Some(encode_shuttle_schedule(&r.current)),
             kept,
             steps,
             ..Exploration::default()
@@ -255,18 +255,18 @@ pub fn explore<S: Strategy>(
 
 /// A schedule as one line of hex digits: shuttle's encoding, without the line breaks
 /// it puts every 76 characters (a reproduce command must paste as one line).
-pub fn encode_schedule(schedule: &Schedule) -> String {
+pub fn encode_shuttle_schedule(schedule: &Schedule) -> String {
     serialize_schedule(schedule).split_whitespace().collect()
 }
 
-/// Decodes a schedule written by [`encode_schedule`] (or by shuttle; whitespace is
+/// Decodes a schedule written by [`encode_shuttle_schedule`] (or by shuttle; whitespace is
 /// ignored), checking every field: shuttle's own decoder panics on a string too short
 /// and allocates whatever step count a string claims.
 ///
 /// The format (shuttle-engine's): the byte `0x91`, then three LEB128 varints (bits per
 /// task id, number of steps, seed), then the steps packed least significant bit
 /// first: `1` for a random value, or `0` and the task id in that many bits.
-pub fn decode_schedule(text: &str) -> Result<Schedule, String> {
+pub fn decode_shuttle_schedule(text: &str) -> Result<Schedule, String> {
     let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     if digits.is_empty() {
         return Err(
@@ -387,7 +387,7 @@ impl Scheduler for Replaying {
     }
 }
 
-/// Reruns one recorded schedule (decoded by [`decode_schedule`]; `text` is how it is
+/// Reruns one recorded schedule (decoded by [`decode_shuttle_schedule`]; `text` is how it is
 /// printed again). Kernel developers get this as `daxlock replay`. An execution that
 /// departs from the schedule, or ends before or after it, stops with
 /// [`SCHEDULE_MISFIT`]: the schedule is of another scenario or variant.
@@ -454,10 +454,10 @@ mod tests {
                     }
                 }
                 let wrapped = serialize_schedule(&s);
-                assert_eq!(decode_schedule(&wrapped).as_ref(), Ok(&s));
-                let one_line = encode_schedule(&s);
+                assert_eq!(decode_shuttle_schedule(&wrapped).as_ref(), Ok(&s));
+                let one_line = encode_shuttle_schedule(&s);
                 assert!(!one_line.contains(char::is_whitespace));
-                assert_eq!(decode_schedule(&one_line), Ok(s));
+                assert_eq!(decode_shuttle_schedule(&one_line), Ok(s));
             }
         }
         for bad in [
@@ -471,9 +471,9 @@ mod tests {
             "910100",
             "91ffffffffffffffffff01",
         ] {
-            assert!(decode_schedule(bad).is_err(), "{bad:?}");
+            assert!(decode_shuttle_schedule(bad).is_err(), "{bad:?}");
         }
         // A step count larger than the bits that follow: refused, not allocated.
-        assert!(decode_schedule("9101ffffffffffffffff0000").is_err());
+        assert!(decode_shuttle_schedule("9101ffffffffffffffff0000").is_err());
     }
 }
