@@ -5,6 +5,7 @@
 
 mod support;
 
+use serde_json::Value;
 use std::process::Command;
 use support::{
     bad_input, code, daxlock, describe, five_threads, json, paste, stderr, stdout, temp_file, GOOD,
@@ -282,27 +283,29 @@ fn rust_log_to_a_pipe_has_no_colour_codes() {
     assert!(!err.contains('\u{1b}'), "ANSI codes in: {err}");
 }
 
+/// Every checker under `--max-seconds 0.5` on a scenario none finishes in that time
+/// (stateful needs about 11 s here, loom at bound 6 far longer; the shuttle and
+/// real-thread budgets are out of reach). Each check gets the time limit of its own.
+const OUT_OF_TIME: [&str; 10] = [
+    "run",
+    "verify/keyed-wake-shared-bucket.toml",
+    "--checker",
+    "stateful,loom,random,pct,threads",
+    "--preemption-bound",
+    "6",
+    "--iterations",
+    "100000000",
+    "--max-seconds",
+    "0.5",
+];
+
 /// `--max-seconds`: every checker stops when its time is up, with verdict
-/// `incomplete` (exit 1), never `verified`, saying how far it got (executions, and
-/// states for stateful). Each check gets the time limit of its own.
+/// `incomplete` (exit 1), never `verified`, and the JSON says how far it got
+/// (executions, and states for stateful).
 #[test]
 fn run_max_seconds_stops_every_checker_incomplete() {
-    // Stateful needs about 11 s here, loom at bound 6 far longer; the shuttle and
-    // real-thread budgets are out of reach.
-    let args = [
-        "run",
-        "verify/keyed-wake-shared-bucket.toml",
-        "--checker",
-        "stateful,loom,random,pct,threads",
-        "--preemption-bound",
-        "6",
-        "--iterations",
-        "100000000",
-        "--max-seconds",
-        "0.5",
-    ];
     let start = std::time::Instant::now();
-    let o = daxlock(&[&args[..], &["--json"]].concat());
+    let o = daxlock(&[&OUT_OF_TIME[..], &["--json"]].concat());
     assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
     assert_eq!(code(&o), 1, "{}", describe(&o));
     let doc = json(&o);
@@ -316,8 +319,13 @@ fn run_max_seconds_stops_every_checker_incomplete() {
     }
     let stateful = &results[0];
     assert!(stateful["search"]["states"].as_u64().is_some_and(|n| n > 0));
-    // The text says how far each check got.
-    let o = daxlock(&args);
+}
+
+/// The text of a check stopped by `--max-seconds` says how far each check got and
+/// never says `verified`.
+#[test]
+fn run_max_seconds_text_says_how_far_each_check_got() {
+    let o = daxlock(&OUT_OF_TIME);
     assert_eq!(code(&o), 1, "{}", describe(&o));
     let out = stdout(&o);
     assert!(!out.contains("verified"), "{out}");
@@ -348,23 +356,29 @@ fn run_max_seconds_that_suffices_verifies() {
     assert!(!stdout(&o).contains("max-seconds"), "{}", describe(&o));
 }
 
+/// The random checker on the seed with misaligned-pmd: a hang at some execution,
+/// after an invariant failure at execution 1.
+const LESSER_THEN_HANG: [&str; 6] = [
+    "run",
+    "verify/seed-concurrent.toml",
+    "--bug",
+    "misaligned-pmd",
+    "--checker",
+    "random",
+];
+
+/// [`LESSER_THEN_HANG`]'s one JSON result (exit 1).
+fn lesser_then_hang() -> Value {
+    let o = daxlock(&[&LESSER_THEN_HANG[..], &["--json"]].concat());
+    assert_eq!(code(&o), 1, "{}", describe(&o));
+    json(&o)["results"][0].clone()
+}
+
 /// An exploration that ends at a hang after an earlier, lesser failure lists that
-/// failure too (first of each kind), with its trace and a reproduce command that
-/// gives it.
+/// failure too (first of each kind), with its trace and details.
 #[test]
 fn run_lists_lesser_failures_before_a_hang() {
-    let args = [
-        "run",
-        "verify/seed-concurrent.toml",
-        "--bug",
-        "misaligned-pmd",
-        "--checker",
-        "random",
-    ];
-    let o = daxlock(&[&args[..], &["--json"]].concat());
-    assert_eq!(code(&o), 1, "{}", describe(&o));
-    let doc = json(&o);
-    let r = &doc["results"][0];
+    let r = lesser_then_hang();
     assert_eq!(r["verdict"], "hang", "{r}");
     let hang_at = r["counterexample"]["execution"].as_u64().unwrap();
     let lesser = r["lesser_failures"].as_array().expect("lesser_failures");
@@ -375,12 +389,25 @@ fn run_lists_lesser_failures_before_a_hang() {
     assert_eq!(r["first_failure_at"], l["execution"], "{r}");
     assert!(!l["trace"].as_array().unwrap().is_empty(), "{l}");
     assert!(!l["details"].as_array().unwrap().is_empty(), "{l}");
+}
+
+/// A lesser failure's reproduce command, pasted, gives that failure (its verdict and
+/// its trace), not the hang.
+#[test]
+fn a_lesser_failures_reproduce_command_gives_it() {
+    let r = lesser_then_hang();
+    let l = &r["lesser_failures"][0];
     let cmd = l["replay"].as_str().expect("a reproduce command");
     let again = paste(cmd);
     assert_eq!(again["verdict"], "invariant", "{cmd}: {again}");
     assert_eq!(again["counterexample"]["trace"], l["trace"], "{cmd}");
-    // The text shows it after the hang.
-    let o = daxlock(&args);
+}
+
+/// The text shows the lesser failure after the hang, with its details and reproduce
+/// command.
+#[test]
+fn run_text_shows_the_lesser_failure_after_the_hang() {
+    let o = daxlock(&LESSER_THEN_HANG);
     let out = stdout(&o);
     let at = out
         .find("earlier, a lesser failure: invariant at execution 1")
@@ -432,22 +459,23 @@ fn rust_log_names_model_threads_and_executions() {
     }
 }
 
+/// `run` of the seed with the default checkers in shard `shard`.
+fn run_shard(shard: &str) -> std::process::Output {
+    daxlock(&[
+        "run",
+        "verify/seed-sequential.toml",
+        "--iterations",
+        "20",
+        "--shard",
+        shard,
+    ])
+}
+
 /// Loom's exploration is not sharded: with `--shard I/N` and the default checkers,
-/// shard 0 runs loom and every other shard says it leaves loom out; an explicit
-/// `--checker loom` on another shard is bad input.
+/// shard 0 runs loom, without a note.
 #[test]
-fn run_shard_runs_loom_in_shard_0_only() {
-    let run = |shard: &str| {
-        daxlock(&[
-            "run",
-            "verify/seed-sequential.toml",
-            "--iterations",
-            "20",
-            "--shard",
-            shard,
-        ])
-    };
-    let o = run("0/4");
+fn run_shard_0_runs_loom() {
+    let o = run_shard("0/4");
     assert_eq!(code(&o), 0, "{}", describe(&o));
     assert!(
         stdout(&o).contains("[fixed] loom: verified"),
@@ -459,8 +487,13 @@ fn run_shard_runs_loom_in_shard_0_only() {
         "{}",
         describe(&o)
     );
+}
+
+/// Every shard but 0 runs the sharded checkers and says it leaves loom out.
+#[test]
+fn run_other_shards_leave_loom_out() {
     for shard in ["1/4", "3/4"] {
-        let o = run(shard);
+        let o = run_shard(shard);
         assert_eq!(code(&o), 0, "{}", describe(&o));
         assert!(!stdout(&o).contains("] loom"), "{}", describe(&o));
         assert!(
@@ -476,6 +509,11 @@ fn run_shard_runs_loom_in_shard_0_only() {
             describe(&o)
         );
     }
+}
+
+/// An explicit `--checker loom` on a shard other than 0 is bad input.
+#[test]
+fn run_explicit_loom_on_another_shard_is_bad_input() {
     bad_input(
         &[
             "run",
@@ -538,18 +576,21 @@ fn sharded_execution_numbers_are_global() {
     assert!(seen);
 }
 
+/// [`GOOD`] with one extent over the whole file starting at device frame `frame`.
+fn with_extent(frame: &str) -> String {
+    GOOD.replace(
+        "size_pages = 0x400",
+        &format!(
+            "size_pages = 0x400\nextents = [ {{ pgoff = 0, pages = 0x400, frame = {frame} }} ]"
+        ),
+    )
+}
+
 /// `run` notes a PMD fault that can never map huge because the extent's frame is
-/// not 2 MiB aligned relative to its file offset; an aligned layout gets no note.
+/// not 2 MiB aligned relative to its file offset (one note: thread 2's fault is a
+/// PTE fault).
 #[test]
 fn run_notes_pmd_fault_over_unaligned_storage() {
-    let with_extent = |frame: &str| {
-        GOOD.replace(
-            "size_pages = 0x400",
-            &format!(
-                "size_pages = 0x400\nextents = [ {{ pgoff = 0, pages = 0x400, frame = {frame} }} ]"
-            ),
-        )
-    };
     let p = temp_file("unaligned-frame", &with_extent("0x80001"));
     let path = p.to_str().unwrap().to_owned();
     let o = daxlock(&["run", &path, "--checker", "pct", "--iterations", "10"]);
@@ -563,6 +604,11 @@ fn run_notes_pmd_fault_over_unaligned_storage() {
     );
     // Thread 2's fault is a PTE fault: no note.
     assert_eq!(err.matches("note:").count(), 1, "{err}");
+}
+
+/// An aligned layout gets no PMD-alignment note.
+#[test]
+fn run_gives_no_note_over_aligned_storage() {
     let p = temp_file("aligned-frame", &with_extent("0x80000"));
     let o = daxlock(&[
         "run",

@@ -198,16 +198,24 @@ fn verify_coverage_counts_only_rows_that_ran() {
     }
 }
 
+/// A fresh user folder holding one scenario without `[expect]` ([`GOOD`]); the
+/// caller removes it.
+fn user_folder(tag: &str) -> (PathBuf, String) {
+    let dir = temp_path(tag, "");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("good.toml"), GOOD).unwrap();
+    let d = dir.to_str().unwrap().to_owned();
+    (dir, d)
+}
+
 /// A scenario without `[expect]` in a user's folder is expected to verify in the
 /// fixed build and gets rows; bug coverage is not demanded of a user's folder
 /// unless `--require-zoo`.
 #[test]
 fn verify_user_folder_expects_verified_without_zoo() {
-    let dir = temp_path("mine", "");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("good.toml"), GOOD).unwrap();
-    let d = dir.to_str().unwrap().to_owned();
+    let (dir, d) = user_folder("mine");
     let o = daxlock(&["verify", "--dir", &d, "--checker", "pct,stateful"]);
+    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(code(&o), 0, "{}", describe(&o));
     let out = stdout(&o);
     let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("cli-good ")).collect();
@@ -221,7 +229,15 @@ fn verify_user_folder_expects_verified_without_zoo() {
     }
     assert!(out.contains("bug coverage not demanded"), "{out}");
     assert!(out.contains("verify: 3 passed, 0 failed"), "{out}");
+}
+
+/// The JSON of a user folder's gate: ok, zoo not required, the row expecting
+/// `verified`.
+#[test]
+fn verify_user_folder_json_does_not_require_the_zoo() {
+    let (dir, d) = user_folder("mine-json");
     let o = daxlock(&["verify", "--dir", &d, "--checker", "pct", "--json"]);
+    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(code(&o), 0, "{}", describe(&o));
     let doc = json(&o);
     assert_eq!(doc["summary"]["ok"], true, "{doc}");
@@ -230,11 +246,17 @@ fn verify_user_folder_expects_verified_without_zoo() {
         doc["runs"][0]["results"][0]["expected"], "verified",
         "{doc}"
     );
-    // Asked for, coverage fails: the folder catches no bug.
+}
+
+/// Asked for with `--require-zoo`, coverage fails on a user folder that catches no
+/// bug.
+#[test]
+fn verify_user_folder_with_require_zoo_fails() {
+    let (dir, d) = user_folder("mine-zoo");
     let o = daxlock(&["verify", "--dir", &d, "--checker", "pct", "--require-zoo"]);
+    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(code(&o), 1, "{}", describe(&o));
     assert!(stdout(&o).contains("no row of the gate caught these bugs"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The built-in catalogue demands coverage whether `--dir` names it or not.
@@ -254,9 +276,9 @@ fn verify_builtin_catalogue_demands_coverage() {
     assert_eq!(doc["summary"]["zoo_required"], true, "{doc}");
 }
 
-/// An empty folder, or one that cannot be read, is bad input with a clear line.
+/// An empty folder, or one without `*.toml` files, is bad input with a clear line.
 #[test]
-fn verify_empty_or_missing_folder_is_bad_input() {
+fn verify_empty_folder_is_bad_input() {
     let dir = temp_path("empty", "");
     std::fs::create_dir_all(&dir).unwrap();
     let d = dir.to_str().unwrap().to_owned();
@@ -267,6 +289,12 @@ fn verify_empty_or_missing_folder_is_bad_input() {
     std::fs::write(dir.join("notes.txt"), "not a scenario").unwrap();
     bad_input(&["verify", "--dir", &d], &["no scenario files"]);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A folder that cannot be read is bad input naming it.
+#[test]
+fn verify_missing_folder_is_bad_input() {
+    let d = temp_path("missing", "").to_str().unwrap().to_owned();
     bad_input(
         &["verify", "--dir", &d],
         &["cannot read the scenario folder", &d],
