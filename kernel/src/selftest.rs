@@ -10,9 +10,10 @@
 //! counts lock balance and reports WARN/BUG.
 
 use crate::world::{self, CSpin, CTask, Hooks};
+use daxlock::sync::poison_free::Mutex;
 use std::ffi::{c_char, c_int, CStr};
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 extern "C-unwind" {
     fn daxk_xarray_selftest(run: *mut u32, passed: *mut u32, log: *mut *const c_char) -> c_int;
@@ -90,7 +91,6 @@ impl Hooks for SelftestWorld {
         let what = if bug { "BUG" } else { "WARN" };
         self.warnings
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
             .push(format!("{what} {cond} in {func}:{line}"));
     }
     fn pmd_state(&self, _addr: u64, _func: &str) -> i32 {
@@ -157,7 +157,7 @@ pub fn xarray_selftest() -> Result<XarraySelftest, String> {
     if ret == -2 {
         return Err(log);
     }
-    let warnings = std::mem::take(&mut *hooks.warnings.lock().unwrap_or_else(|p| p.into_inner()));
+    let warnings = std::mem::take(&mut *hooks.warnings.lock());
     Ok(XarraySelftest {
         run,
         passed,
