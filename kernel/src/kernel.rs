@@ -536,7 +536,7 @@ const XARRAY_MISALIGNED: &str = "v4.13 grabbed at FB but inserted at FA, so FA's
 /// patch (`--patch`).
 #[derive(Default)]
 pub struct KernelTarget {
-    patch: std::sync::Mutex<Option<&'static Variant>>,
+    patch: daxlock::sync::poison_free::Mutex<Option<&'static Variant>>,
     /// Bit N-1: the Nth node allocation of every execution fails (`--fail-alloc`).
     fail_allocs: std::sync::atomic::AtomicU64,
 }
@@ -550,7 +550,7 @@ impl KernelTarget {
     }
 
     fn fix(&self) -> Option<&'static Variant> {
-        *self.patch.lock().unwrap_or_else(|p| p.into_inner())
+        *self.patch.lock()
     }
 
     fn fail_allocs(&self) -> u64 {
@@ -725,7 +725,7 @@ impl Target for KernelTarget {
                     },
                 )?),
             };
-        *self.patch.lock().unwrap_or_else(|p| p.into_inner()) = fix;
+        *self.patch.lock() = fix;
         Ok(())
     }
 

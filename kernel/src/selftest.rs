@@ -10,9 +10,10 @@
 //! counts lock balance and reports WARN/BUG.
 
 use crate::world::{self, CSpin, CTask, Hooks};
+use daxlock::sync::poison_free::Mutex;
 use std::ffi::{c_char, c_int, CStr};
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 extern "C-unwind" {
     fn daxk_xarray_selftest(run: *mut u32, passed: *mut u32, log: *mut *const c_char) -> c_int;
@@ -90,7 +91,7 @@ impl Hooks for SelftestWorld {
         let what = if bug { "BUG" } else { "WARN" };
         self.warnings
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            
             .push(format!("{what} {cond} in {func}() at {at}"));
     }
     fn pmd_state(&self, _addr: u64, _func: &str) -> i32 {
@@ -180,7 +181,7 @@ fn in_selftest_world(module: impl FnOnce(*mut *const c_char) -> c_int) -> Selfte
             .into_owned()
     };
     unsafe { daxk_reset_common(0, 0) };
-    let warnings = std::mem::take(&mut *hooks.warnings.lock().unwrap_or_else(|p| p.into_inner()));
+    let warnings = std::mem::take(&mut *hooks.warnings.lock());
     SelftestRun {
         ret,
         log,

@@ -15,12 +15,13 @@
 //! before returning (another task may have run meanwhile).
 
 use daxlock::dax::observe::Value;
-use daxlock::dax::pagetable::{Install, Pte, Target as PteTarget};
+use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
 use daxlock::dax::{Block, Branch, Mapping};
+use daxlock::sync::poison_free::{Mutex, RwLock};
 use daxlock::sync::{Backend, Stateful};
 use std::any::TypeId;
 use std::ffi::{c_char, c_int, c_void, CStr};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 
 /// The C `spinlock_t`: a lazily assigned id into the world's locks (0: none yet).
 #[repr(C)]
@@ -170,13 +171,12 @@ static WORLD: RwLock<Option<Arc<dyn Hooks>>> = RwLock::new(None);
 
 /// Makes `world` the one the hooks act on.
 pub(crate) fn install(world: Arc<dyn Hooks>) {
-    *WORLD.write().unwrap_or_else(|p| p.into_inner()) = Some(world);
+    *WORLD.write() = Some(world);
 }
 
 fn world() -> Arc<dyn Hooks> {
     WORLD
         .read()
-        .unwrap_or_else(|p| p.into_inner())
         .clone()
         .expect("a kernel hook ran outside a kernel-target execution")
 }
@@ -249,7 +249,7 @@ impl<B: Backend> World<B> {
     /// install the huge zero page, which must exclude every other update of that
     /// 2 MiB, PTE or PMD.
     fn under_ptl<R: std::hash::Hash>(&self, func: &str, f: impl Fn() -> R) -> R {
-        let held = *self.ptl_owner.lock().unwrap_or_else(|p| p.into_inner()) == current_id();
+        let held = *self.ptl_owner.lock() == current_id();
         if held {
             return f();
         }
@@ -291,7 +291,7 @@ impl<B: Backend> World<B> {
     }
 
     fn lock_of(&self, lock: *mut CSpin) -> Arc<SpinLock<B>> {
-        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        let mut locks = self.locks.lock();
         let c = unsafe { &mut *lock };
         if c.id == 0 || c.id as usize > locks.len() {
             locks.push(Arc::new(SpinLock {
@@ -308,11 +308,11 @@ impl<B: Backend> World<B> {
         if !self.fingerprint {
             return 0;
         }
-        if let Some(h) = *self.cached.lock().unwrap_or_else(|p| p.into_inner()) {
+        if let Some(h) = *self.cached.lock() {
             return h;
         }
         let h = self.compute_c_state();
-        *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = Some(h);
+        *self.cached.lock() = Some(h);
         h
     }
 
@@ -320,7 +320,7 @@ impl<B: Backend> World<B> {
     /// task state changed.
     fn touched(&self) {
         if self.fingerprint {
-            *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            *self.cached.lock() = None;
         }
     }
 
@@ -328,7 +328,6 @@ impl<B: Backend> World<B> {
         let tasks: Vec<(u32, u32)> = self
             .tasks
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
             .iter()
             .map(|t| (t.c.id, t.c.state))
             .collect();
@@ -343,7 +342,7 @@ impl<B: Backend> World<B> {
     /// caller sets it as `current` before calling into C.
     pub fn enter(&self, op: KOp) -> *mut CTask {
         let name = B::thread_name().unwrap_or_else(|| "main".to_owned());
-        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        let mut tasks = self.tasks.lock();
         let t = match tasks.iter().find(|t| t.name == name) {
             Some(t) => t.clone(),
             None => {
@@ -363,7 +362,7 @@ impl<B: Backend> World<B> {
                 t
             }
         };
-        *t.op.lock().unwrap_or_else(|p| p.into_inner()) = op;
+        *t.op.lock() = op;
         let p = &*t.c as *const CTask as *mut CTask;
         unsafe { daxk_set_current(p) };
         p
@@ -373,9 +372,7 @@ impl<B: Backend> World<B> {
     /// another task sets `current` while this one waits).
     fn op(&self) -> KOp {
         let me = unsafe { daxk_get_current() };
-        self.task_of(me).map_or(KOp::Other, |t| {
-            *t.op.lock().unwrap_or_else(|p| p.into_inner())
-        })
+        self.task_of(me).map_or(KOp::Other, |t| *t.op.lock())
     }
 
     /// The model branch a hook called from kernel function `func` during `op`
@@ -421,7 +418,6 @@ impl<B: Backend> World<B> {
     fn task_of(&self, p: *mut CTask) -> Option<Arc<Task<B>>> {
         self.tasks
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
             .iter()
             .find(|t| std::ptr::eq(&*t.c, p))
             .cloned()
@@ -491,7 +487,7 @@ impl<B: Backend> Hooks for World<B> {
             }
         });
         if std::ptr::eq(lock, ptl()) {
-            *self.ptl_owner.lock().unwrap_or_else(|p| p.into_inner()) = me;
+            *self.ptl_owner.lock() = me;
         }
         self.touched();
     }
@@ -499,7 +495,7 @@ impl<B: Backend> Hooks for World<B> {
     fn spin_unlock(&self, lock: *mut CSpin, _func: &str) {
         let l = self.lock_of(lock);
         if std::ptr::eq(lock, ptl()) {
-            *self.ptl_owner.lock().unwrap_or_else(|p| p.into_inner()) = 0;
+            *self.ptl_owner.lock() = 0;
         }
         self.touched();
         let h = self.c_state();
@@ -516,7 +512,7 @@ impl<B: Backend> Hooks for World<B> {
         let l = self.lock_of(lock);
         let taken = B::locked(&l.held, |held| !std::mem::replace(held, true));
         if taken && std::ptr::eq(lock, ptl()) {
-            *self.ptl_owner.lock().unwrap_or_else(|p| p.into_inner()) = current_id();
+            *self.ptl_owner.lock() = current_id();
         }
         self.touched();
         taken
@@ -538,11 +534,7 @@ impl<B: Backend> Hooks for World<B> {
             .task_of(me)
             .expect("schedule() by a task the world knows");
         // Reaching schedule() in an entry wait means the entry was found locked.
-        self.visit_at(
-            *t.op.lock().unwrap_or_else(|p| p.into_inner()),
-            "sleep",
-            func,
-        );
+        self.visit_at(*t.op.lock(), "sleep", func);
         let asleep = B::locked(&t.state, |s| *s != TASK_RUNNING);
         if asleep {
             self.event("sleep", vec![("in", Value::from(func.to_owned()))]);
