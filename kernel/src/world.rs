@@ -808,7 +808,7 @@ impl<B: Backend> Hooks for World<B> {
     fn pfn_mkwrite_begins(&self) {
         let me = unsafe { daxk_get_current() };
         if let Some(t) = self.task_of(me) {
-            *t.op.lock().unwrap_or_else(|p| p.into_inner()) = KOp::PfnMkwrite;
+            *t.op.lock() = KOp::PfnMkwrite;
         }
     }
 }
