@@ -70,6 +70,17 @@ fn checker_by_name<'de, D: Deserializer<'de>>(d: D) -> Result<CheckerKind, D::Er
     String::deserialize(d)?.parse().map_err(D::Error::custom)
 }
 
+/// Settings read from their text, or `null`; the error names the field.
+fn settings_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Settings>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        None => Ok(None),
+        Some(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|e| D::Error::custom(format!("`settings`: {e}"))),
+    }
+}
+
 /// Bugs as their names: `[]` for the fixed build, `["no-recheck"]`.
 mod bug_names {
     use super::*;
@@ -161,7 +172,7 @@ pub struct ResultDoc {
     #[serde(deserialize_with = "checker_by_name")]
     pub checker: CheckerKind,
     /// Its settings (`depth 3 seed 0 shard 0/1`); `null` for an error.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "settings_text")]
     pub settings: Option<Settings>,
     /// Its verdict, or `error`.
     pub verdict: Outcome,
