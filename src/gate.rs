@@ -345,41 +345,44 @@ pub fn verify(
     rest.sort_by_key(|&i| jobs[i].1 != CheckerKind::Stateful);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let rest_workers = cores.saturating_sub(1).max(1);
-    let loom_next = std::sync::atomic::AtomicUsize::new(0);
-    let rest_next = std::sync::atomic::AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::channel();
+    // Two work queues, filled before any worker starts: a worker takes jobs until
+    // its queues are empty.
+    let queue = |jobs: Vec<usize>| {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        jobs.into_iter()
+            .for_each(|i| tx.send(i).expect("the queue is open"));
+        rx
+    };
+    let (loom, rest) = (queue(loom), queue(rest));
+    let (tx, rx) = crossbeam_channel::unbounded();
     let mut rows: Vec<Option<GateRow>> = (0..jobs.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
         for w in 0..=rest_workers {
+            let queues = if w == 0 {
+                vec![loom.clone(), rest.clone()]
+            } else {
+                vec![rest.clone()]
+            };
             let (tx, jobs) = (tx.clone(), &jobs);
-            let (loom, rest, loom_next, rest_next) = (&loom, &rest, &loom_next, &rest_next);
-            scope.spawn(move || loop {
-                let take = |queue: &Vec<usize>, next: &std::sync::atomic::AtomicUsize| {
-                    queue
-                        .get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                        .copied()
-                };
-                let next = if w == 0 {
-                    take(loom, loom_next).or_else(|| take(rest, rest_next))
-                } else {
-                    take(rest, rest_next)
-                };
-                let Some(i) = next else { break };
-                let (s, kind, bugs, expected) = jobs[i];
-                let row = GateRow {
-                    scenario: s.name.clone(),
-                    bugs,
-                    checker: kind,
-                    report: run_checker(kind, s, bugs, budget),
-                    expected,
-                    unvisited: Vec::new(),
-                };
-                if tx.send((i, row)).is_err() {
-                    break;
+            scope.spawn(move || {
+                for i in queues.iter().flat_map(|q| q.try_iter()) {
+                    let (s, kind, bugs, expected) = jobs[i];
+                    let row = GateRow {
+                        scenario: s.name.clone(),
+                        bugs,
+                        checker: kind,
+                        report: run_checker(kind, s, bugs, budget),
+                        expected,
+                        unvisited: Vec::new(),
+                    };
+                    if tx.send((i, row)).is_err() {
+                        break;
+                    }
                 }
             });
         }
         drop(tx);
+        // Rows arrive as they finish; each goes to its place in catalogue order.
         for (i, row) in rx {
             progress(&row);
             rows[i] = Some(row);
@@ -596,6 +599,45 @@ misaligned-pmd = "verified"
             &crate::check::target::Model,
         );
         assert!(rows[0].unvisited.is_empty());
+    }
+
+    /// However the work queues hand the rows out (the stateful ones first, loom on
+    /// one worker), every planned row comes back once, in catalogue order, and
+    /// progress hears of each.
+    #[test]
+    fn verify_returns_every_row_in_plan_order() {
+        let scenarios: Vec<Scenario> = crate::scenario::builtin_catalogue()
+            .unwrap()
+            .into_iter()
+            .filter(|s| ["bug-no-recheck", "fsync-vs-read-fault"].contains(&s.name.as_str()))
+            .collect();
+        assert_eq!(scenarios.len(), 2);
+        let budget = Budget {
+            iterations: Some(5),
+            preemption_bound: Some(1),
+            max_states: 5000,
+            ..Budget::default()
+        };
+        let only = [
+            CheckerKind::Pct,
+            CheckerKind::Loom,
+            CheckerKind::Stateful,
+            CheckerKind::Random,
+        ];
+        let mut heard = 0;
+        let rows = verify(&scenarios, Some(&only), &budget, |_| heard += 1);
+        let (jobs, _) = plan(&scenarios, Some(&only), &budget);
+        let want: Vec<_> = jobs
+            .iter()
+            .map(|(s, k, b, _)| (s.name.as_str(), *k, *b))
+            .collect();
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| (r.scenario.as_str(), r.checker, r.bugs))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(heard, jobs.len());
+        assert!(rows.iter().all(|r| r.report.is_ok()));
     }
 
     /// Only a row that ran and caught its bug covers it.
