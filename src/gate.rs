@@ -472,19 +472,37 @@ pub fn uncovered_bugs(rows: &[GateRow]) -> Vec<&'static str> {
 
 /// [`uncovered_bugs`] among the bugs `target` can re-introduce.
 pub fn uncovered_bugs_of(rows: &[GateRow], target: &dyn Target) -> Vec<&'static str> {
-    crate::dax::bugs::ALL_BUGS
+    let candidates = crate::dax::bugs::ALL_BUGS
         .iter()
         .filter(|b| target.bug_names().contains(&b.name))
         .filter(|b| !target.unreachable_bugs().iter().any(|(n, _)| *n == b.name))
-        .filter(|b| {
-            let bugs = Bugs::fixed().with(b.name).expect("catalogue bug");
-            !rows.iter().any(|row| {
-                row.bugs == bugs
-                    && row.expected != Verdict::Verified
-                    && matches!(&row.report, Ok(r) if r.verdict == row.expected)
-            })
+        .map(|b| b.name);
+    uncaught(
+        candidates,
+        rows.iter().map(|r| (r.bugs, r.expected, r.verdict_ok())),
+    )
+}
+
+/// Of `candidates` (bug names, in the order to list them), those no row caught: the
+/// one rule of bug coverage, for the gate's rows and a merge's. Each row is given as
+/// its bugs, its expected verdict, and whether it ran and reached that verdict; a bug
+/// is caught by a row that re-introduced it alone and reached the failing verdict
+/// its scenario expects.
+pub fn uncaught(
+    candidates: impl IntoIterator<Item = &'static str>,
+    rows: impl IntoIterator<Item = (Bugs, Verdict, bool)>,
+) -> Vec<&'static str> {
+    let caught: Vec<&'static str> = rows
+        .into_iter()
+        .filter(|(_, expected, reached)| *reached && *expected != Verdict::Verified)
+        .filter_map(|(bugs, _, _)| match bugs.names()[..] {
+            [bug] => Some(bug),
+            _ => None,
         })
-        .map(|b| b.name)
+        .collect();
+    candidates
+        .into_iter()
+        .filter(|b| !caught.contains(b))
         .collect()
 }
 

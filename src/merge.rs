@@ -18,6 +18,7 @@
 use crate::check::shuttle::Shard;
 use crate::check::{CheckerKind, Settings, Verdict};
 use crate::dax::Bugs;
+use crate::report::{Line, Widths};
 pub use crate::schema::Outcome;
 use crate::schema::{from_json, to_json, FailureDoc, ResultDoc, RunDoc, VerifyDoc};
 use serde::Serialize;
@@ -185,6 +186,25 @@ impl Row {
     /// The merged verdict is the expected one.
     pub fn ok(&self) -> bool {
         self.outcome() == Outcome::Ran(self.expected)
+    }
+
+    /// Its line of the merged table.
+    pub fn line(&self) -> Line {
+        Line {
+            scenario: self.scenario.clone(),
+            variant: self.variant(),
+            checker: self.checker.to_string(),
+            shards: Some(self.shards_label()),
+            executions: format!(
+                "{}{}",
+                self.schedules(),
+                if self.complete() { "" } else { "+" }
+            ),
+            verdict: self.outcome().to_string(),
+            expected: self.expected.to_string(),
+            seconds: format!("{:.2}", self.seconds()),
+            result: if self.ok() { "ok" } else { "UNEXPECTED" }.into(),
+        }
     }
 
     /// `3/4`: shards present over shards in the split (summed over splits); `-` when
@@ -415,16 +435,10 @@ impl Merged {
     /// alone and whose merged verdict is the failing verdict its scenario expects (as
     /// the gate counts coverage).
     pub fn uncovered_bugs(&self) -> Vec<&'static str> {
-        self.bugs
-            .iter()
-            .filter(|b| {
-                !self
-                    .rows
-                    .iter()
-                    .any(|r| r.bugs.names() == [**b] && r.expected != Verdict::Verified && r.ok())
-            })
-            .cloned()
-            .collect()
+        crate::gate::uncaught(
+            self.bugs.iter().copied(),
+            self.rows.iter().map(|r| (r.bugs, r.expected, r.ok())),
+        )
     }
 
     /// Coverage was demanded and some bug is uncovered.
@@ -450,38 +464,14 @@ impl Merged {
             self.files.join(", ")
         );
         let ordered = self.ordered_rows();
-        let w = crate::report::Widths::fit(
+        let w = Widths::fit(
             ordered
                 .iter()
                 .map(|r| (r.scenario.to_string(), r.variant().to_string())),
         );
-        let (sw, vw) = (w.scenario, w.variant);
-        let _ = writeln!(
-            out,
-            "{:<sw$} {:<vw$} {:<8} {:>6} {:>10} {:<10} {:<10} {:>8}  result",
-            "scenario",
-            "variant",
-            "checker",
-            "shards",
-            "executions",
-            "verdict",
-            "expected",
-            "seconds"
-        );
+        let _ = writeln!(out, "{}", Line::header(true, "executions").render(w));
         for r in &ordered {
-            let _ = writeln!(
-                out,
-                "{:<sw$} {:<vw$} {:<8} {:>6} {:>10} {:<10} {:<10} {:>8.2}  {}",
-                r.scenario,
-                r.variant(),
-                r.checker,
-                r.shards_label(),
-                format!("{}{}", r.schedules(), if r.complete() { "" } else { "+" }),
-                r.outcome(),
-                r.expected,
-                r.seconds(),
-                if r.ok() { "ok" } else { "UNEXPECTED" }
-            );
+            let _ = writeln!(out, "{}", r.line().render(w));
         }
         let _ = writeln!(out);
         for r in ordered.iter().filter(|r| !r.ok()) {

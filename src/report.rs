@@ -56,21 +56,72 @@ impl Widths {
     }
 }
 
+/// One line of a results table, the gate's or a merge's: each column's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Scenario name.
+    pub scenario: String,
+    /// `fixed`, or the bug names joined by `+`.
+    pub variant: String,
+    /// The checker.
+    pub checker: String,
+    /// A merge's shards present over shards in the split (`2/4`, `-`); the gate's
+    /// table has no such column.
+    pub shards: Option<String>,
+    /// Executions, `+` when the budget was not explored whole.
+    pub executions: String,
+    /// The verdict.
+    pub verdict: String,
+    /// The expected verdict.
+    pub expected: String,
+    /// Seconds, two decimals.
+    pub seconds: String,
+    /// `ok`, `UNEXPECTED` or `skipped: why`, with any notes after it.
+    pub result: String,
+}
+
+impl Line {
+    /// The header line: the columns' names (`count`: the executions column's).
+    pub fn header(shards: bool, count: &str) -> Self {
+        Line {
+            scenario: "scenario".into(),
+            variant: "variant".into(),
+            checker: "checker".into(),
+            shards: shards.then(|| "shards".into()),
+            executions: count.into(),
+            verdict: "verdict".into(),
+            expected: "expected".into(),
+            seconds: "seconds".into(),
+            result: "result".into(),
+        }
+    }
+
+    /// The line in columns of widths `w`.
+    pub fn render(&self, w: Widths) -> String {
+        let shards = self
+            .shards
+            .as_ref()
+            .map(|s| format!(" {s:>6}"))
+            .unwrap_or_default();
+        format!(
+            "{:<sw$} {:<vw$} {:<8}{shards} {:>10} {:<10} {:<10} {:>8}  {}",
+            self.scenario,
+            self.variant,
+            self.checker,
+            self.executions,
+            self.verdict,
+            self.expected,
+            self.seconds,
+            self.result,
+            sw = w.scenario,
+            vw = w.variant
+        )
+    }
+}
+
 /// The gate table's header.
 pub fn table_header(w: Widths) -> String {
-    format!(
-        "{:<sw$} {:<vw$} {:<8} {:>10} {:<10} {:<10} {:>8}  {}",
-        "scenario",
-        "variant",
-        "checker",
-        "schedules",
-        "verdict",
-        "expected",
-        "seconds",
-        "result",
-        sw = w.scenario,
-        vw = w.variant
-    )
+    Line::header(false, "schedules").render(w)
 }
 
 /// One gate table line.
@@ -96,39 +147,37 @@ pub fn table_row(row: &GateRow, w: Widths) -> String {
         let names: Vec<&str> = row.unvisited.iter().map(|b| b.name()).collect();
         format!(" (unvisited: {})", names.join(", "))
     };
-    format!(
-        "{:<sw$} {:<vw$} {:<8} {:>10} {:<10} {:<10} {:>8}  {}{}{}{}",
-        row.scenario,
-        row.bugs.variant(),
-        row.checker.as_str(),
-        schedules,
+    Line {
+        scenario: row.scenario.clone(),
+        variant: row.bugs.variant(),
+        checker: row.checker.to_string(),
+        shards: None,
+        executions: schedules,
         verdict,
-        row.expected,
+        expected: row.expected.to_string(),
         seconds,
-        if row.ok() { "ok" } else { "UNEXPECTED" },
-        settings,
-        first,
-        unvisited,
-        sw = w.scenario,
-        vw = w.variant
-    )
+        result: format!(
+            "{}{settings}{first}{unvisited}",
+            if row.ok() { "ok" } else { "UNEXPECTED" }
+        ),
+    }
+    .render(w)
 }
 
 /// A skipped gate row's table line: verdict `skipped` and why.
 pub fn skipped_row(row: &Skipped, w: Widths) -> String {
-    format!(
-        "{:<sw$} {:<vw$} {:<8} {:>10} {:<10} {:<10} {:>8}  skipped: {}",
-        row.scenario,
-        row.bugs.variant(),
-        row.checker.as_str(),
-        "-",
-        "skipped",
-        "-",
-        "-",
-        row.reason,
-        sw = w.scenario,
-        vw = w.variant
-    )
+    Line {
+        scenario: row.scenario.clone(),
+        variant: row.bugs.variant(),
+        checker: row.checker.to_string(),
+        shards: None,
+        executions: "-".into(),
+        verdict: "skipped".into(),
+        expected: "-".into(),
+        seconds: "-".into(),
+        result: format!("skipped: {}", row.reason),
+    }
+    .render(w)
 }
 
 /// The coverage table of `run --coverage`: per branch that some check visited, the
