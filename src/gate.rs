@@ -197,22 +197,52 @@ pub fn expectations(scenario: &Scenario) -> Vec<(Bugs, Verdict)> {
     }
 }
 
-/// One row of the gate: one scenario variant under one checker.
-#[derive(Debug)]
-pub struct GateRow {
+/// What names a row of a results table, the gate's or a merge's: one scenario
+/// variant under one checker, with what the scenario expects of it there. A
+/// [`GateRow`] is one with its check's report; a merged row
+/// ([`crate::merge::Row`]) one with the parts of every input.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RowId {
     /// Scenario name.
     pub scenario: String,
     /// Variant (`fixed` or a bug name).
     pub bugs: Bugs,
     /// Checker.
     pub checker: CheckerKind,
+    /// What the scenario expects (on the target).
+    pub expected: Verdict,
+}
+
+impl RowId {
+    /// `scenario [variant] checker`, as messages name a row.
+    pub fn name(&self) -> String {
+        format!(
+            "{} [{}] {}",
+            self.scenario,
+            self.bugs.variant(),
+            self.checker
+        )
+    }
+}
+
+/// One row of the gate: one scenario variant under one checker, and its report.
+#[derive(Debug)]
+pub struct GateRow {
+    /// The row: scenario, variant, checker, expected verdict (its fields read
+    /// through the row: `row.scenario`).
+    pub id: RowId,
     /// What it concluded, or why it could not run.
     pub report: Result<CheckReport, CheckError>,
-    /// What the scenario expects.
-    pub expected: Verdict,
     /// Branches the scenario requires (`[expect] visits`) that no row of its fixed
     /// variant visited; set on the fixed variant's rows once every row has run.
     pub unvisited: Vec<Branch>,
+}
+
+impl std::ops::Deref for GateRow {
+    type Target = RowId;
+    fn deref(&self) -> &RowId {
+        &self.id
+    }
 }
 
 impl GateRow {
@@ -368,11 +398,13 @@ pub fn verify(
                 for i in queues.iter().flat_map(|q| q.try_iter()) {
                     let (s, kind, bugs, expected) = jobs[i];
                     let row = GateRow {
-                        scenario: s.name.clone(),
-                        bugs,
-                        checker: kind,
+                        id: RowId {
+                            scenario: s.name.clone(),
+                            bugs,
+                            checker: kind,
+                            expected,
+                        },
                         report: run_checker(kind, s, bugs, budget),
-                        expected,
                         unvisited: Vec::new(),
                     };
                     if tx.send((i, row)).is_err() {
@@ -477,25 +509,21 @@ pub fn uncovered_bugs_of(rows: &[GateRow], target: &dyn Target) -> Vec<&'static 
         .filter(|b| target.bug_names().contains(&b.name))
         .filter(|b| !target.unreachable_bugs().iter().any(|(n, _)| *n == b.name))
         .map(|b| b.name);
-    uncaught(
-        candidates,
-        rows.iter().map(|r| (r.bugs, r.expected, r.verdict_ok())),
-    )
+    uncaught(candidates, rows.iter().map(|r| (&r.id, r.verdict_ok())))
 }
 
 /// Of `candidates` (bug names, in the order to list them), those no row caught: the
-/// one rule of bug coverage, for the gate's rows and a merge's. Each row is given as
-/// its bugs, its expected verdict, and whether it ran and reached that verdict; a bug
-/// is caught by a row that re-introduced it alone and reached the failing verdict
-/// its scenario expects.
-pub fn uncaught(
+/// one rule of bug coverage, for the gate's rows and a merge's. Each row is given
+/// with whether it ran and reached its expected verdict; a bug is caught by a row
+/// that re-introduced it alone and reached the failing verdict its scenario expects.
+pub fn uncaught<'a>(
     candidates: impl IntoIterator<Item = &'static str>,
-    rows: impl IntoIterator<Item = (Bugs, Verdict, bool)>,
+    rows: impl IntoIterator<Item = (&'a RowId, bool)>,
 ) -> Vec<&'static str> {
     let caught: Vec<&'static str> = rows
         .into_iter()
-        .filter(|(_, expected, reached)| *reached && *expected != Verdict::Verified)
-        .filter_map(|(bugs, _, _)| match bugs.names()[..] {
+        .filter(|(id, reached)| *reached && id.expected != Verdict::Verified)
+        .filter_map(|(id, _)| match id.bugs.names()[..] {
             [bug] => Some(bug),
             _ => None,
         })
@@ -512,9 +540,12 @@ mod tests {
 
     fn row(bugs: Bugs, expected: Verdict, got: Option<Verdict>) -> GateRow {
         GateRow {
-            scenario: "s".into(),
-            bugs,
-            checker: CheckerKind::Pct,
+            id: RowId {
+                scenario: "s".into(),
+                bugs,
+                checker: CheckerKind::Pct,
+                expected,
+            },
             report: match got {
                 Some(verdict) => Ok(CheckReport {
                     target: "model",
@@ -542,7 +573,6 @@ mod tests {
                     budget: "0 iterations".into(),
                 }),
             },
-            expected,
             unvisited: Vec::new(),
         }
     }

@@ -18,6 +18,7 @@
 use crate::check::shuttle::Shard;
 use crate::check::{CheckerKind, Settings, Verdict};
 use crate::dax::Bugs;
+use crate::gate::RowId;
 use crate::report::{Line, Widths};
 pub use crate::schema::Outcome;
 use crate::schema::{from_json, to_json, FailureDoc, ResultDoc, RunDoc, VerifyDoc};
@@ -85,16 +86,18 @@ impl Part {
 /// One merged row: a scenario variant under one checker, over every input.
 #[derive(Debug, Clone)]
 pub struct Row {
-    /// Scenario name.
-    pub scenario: String,
-    /// The bugs re-introduced.
-    pub bugs: Bugs,
-    /// Checker.
-    pub checker: CheckerKind,
-    /// What the scenario expects of this variant.
-    pub expected: Verdict,
+    /// The row, as the gate names it (its fields read through the row:
+    /// `row.scenario`).
+    pub id: RowId,
     /// Each input's result, in input order.
     pub parts: Vec<Part>,
+}
+
+impl std::ops::Deref for Row {
+    type Target = RowId;
+    fn deref(&self) -> &RowId {
+        &self.id
+    }
 }
 
 /// The shards seen of one split: its shard count and the indices present.
@@ -355,16 +358,18 @@ impl Merged {
         let Some(&i) = self.index.get(&key) else {
             self.index.insert(key, self.rows.len());
             self.rows.push(Row {
-                scenario: scenario.to_owned(),
-                bugs,
-                checker,
-                expected,
+                id: RowId {
+                    scenario: scenario.to_owned(),
+                    bugs,
+                    checker,
+                    expected,
+                },
                 parts: vec![part],
             });
             return Ok(());
         };
         let row = &mut self.rows[i];
-        let name = format!("{} [{}] {}", row.scenario, row.variant(), row.checker);
+        let name = row.name();
         if row.expected != expected {
             return Err(bad(
                 file,
@@ -437,7 +442,7 @@ impl Merged {
     pub fn uncovered_bugs(&self) -> Vec<&'static str> {
         crate::gate::uncaught(
             self.bugs.iter().copied(),
-            self.rows.iter().map(|r| (r.bugs, r.expected, r.ok())),
+            self.rows.iter().map(|r| (&r.id, r.ok())),
         )
     }
 
