@@ -887,21 +887,7 @@ mod tests {
         let mut report = CheckReport {
             target: "kernel",
             target_args: " --patch writeback-waits".into(),
-            checker: CheckerKind::Pct,
-            settings: Default::default(),
-            rerun: None,
-            schedules: 1,
-            complete: true,
-            verdict: Verdict::LostWrite,
-            failure: None,
-            lesser: Vec::new(),
-            first_failure_at: None,
-            steps: None,
-            search: None,
-            coverage: Default::default(),
-            seconds: 0.0,
-            timed_out: false,
-            numbering: Default::default(),
+            ..CheckReport::single(CheckerKind::Pct, Verdict::LostWrite)
         };
         let f = Failure {
             verdict: Verdict::LostWrite,
