@@ -191,6 +191,40 @@ impl Row {
         self.outcome() == Outcome::Ran(self.expected)
     }
 
+    /// An unexpected row's evidence: the verdict against the expectation, the
+    /// shards missing, and each part that differs with how to reproduce it.
+    pub fn evidence(&self) -> String {
+        let mut out = format!(
+            "UNEXPECTED: {}: {}, expected {}\n",
+            self.name(),
+            self.outcome(),
+            self.expected
+        );
+        let missing = self.missing_shards();
+        if !missing.is_empty() {
+            let _ = writeln!(out, "  missing: {}", missing.join(", "));
+        }
+        let differ = self
+            .parts
+            .iter()
+            .filter(|p| p.outcome != Outcome::Ran(self.expected));
+        for p in differ {
+            let settings = p
+                .settings
+                .as_ref()
+                .map_or_else(|| "no settings".to_owned(), ToString::to_string);
+            let _ = write!(out, "  {} ({settings}): {}", p.file, p.outcome);
+            if let Some(e) = &p.error {
+                let _ = write!(out, ": {e}");
+            }
+            if let Some(cmd) = p.reproduce() {
+                let _ = write!(out, "; reproduce: {cmd}");
+            }
+            out.push('\n');
+        }
+        out
+    }
+
     /// Its line of the merged table.
     pub fn line(&self) -> Line {
         Line {
@@ -460,64 +494,31 @@ impl Merged {
     /// The merged table, the unexpected rows with their evidence, and the summary
     /// lines, ending `merge: P passed, F failed`.
     pub fn text(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "merged {} report{}: {}",
+        let mut out = format!(
+            "merged {} report{}: {}\n",
             self.files.len(),
             if self.files.len() == 1 { "" } else { "s" },
             self.files.join(", ")
         );
         let ordered = self.ordered_rows();
-        let w = Widths::fit(
-            ordered
-                .iter()
-                .map(|r| (r.scenario.to_string(), r.variant().to_string())),
-        );
-        let _ = writeln!(out, "{}", Line::header(true, "executions").render(w));
-        for r in &ordered {
-            let _ = writeln!(out, "{}", r.line().render(w));
-        }
-        let _ = writeln!(out);
+        out += &table(&ordered);
+        out.push('\n');
         for r in ordered.iter().filter(|r| !r.ok()) {
-            let _ = writeln!(
-                out,
-                "UNEXPECTED: {} [{}] {}: {}, expected {}",
-                r.scenario,
-                r.variant(),
-                r.checker,
-                r.outcome(),
-                r.expected
-            );
-            let missing = r.missing_shards();
-            if !missing.is_empty() {
-                let _ = writeln!(out, "  missing: {}", missing.join(", "));
-            }
-            for p in r
-                .parts
-                .iter()
-                .filter(|p| p.outcome != Outcome::Ran(r.expected))
-            {
-                let settings = p
-                    .settings
-                    .as_ref()
-                    .map_or_else(|| "no settings".to_owned(), ToString::to_string);
-                let _ = write!(out, "  {} ({settings}): {}", p.file, p.outcome);
-                if let Some(e) = &p.error {
-                    let _ = write!(out, ": {e}");
-                }
-                if let Some(cmd) = p.reproduce() {
-                    let _ = write!(out, "; reproduce: {cmd}");
-                }
-                let _ = writeln!(out);
-            }
+            out += &r.evidence();
         }
-        let uncovered = self.uncovered_bugs();
+        out += &self.judgement();
+        out
+    }
+
+    /// What is judged over the merged rows: bug coverage, the counts and the lemma,
+    /// and the closing line CI reads.
+    fn judgement(&self) -> String {
+        let mut out = String::new();
         if self.coverage_fails() {
             let _ = writeln!(
                 out,
                 "UNEXPECTED: no merged row caught these bugs: {}",
-                uncovered.join(", ")
+                self.uncovered_bugs().join(", ")
             );
         } else if !self.zoo_required {
             let _ = writeln!(out, "bug coverage not demanded by these reports");
@@ -688,6 +689,16 @@ struct MergedSummary {
     uncovered_bugs: Vec<&'static str>,
     zoo_required: bool,
     ok: bool,
+}
+
+/// The merged table: its header and one line per row, in columns that fit.
+fn table(rows: &[&Row]) -> String {
+    let w = Widths::fit(rows.iter().map(|r| (r.scenario.clone(), r.variant())));
+    let mut out = format!("{}\n", Line::header(true, "executions").render(w));
+    for r in rows {
+        let _ = writeln!(out, "{}", r.line().render(w));
+    }
+    out
 }
 
 /// `runs[3].results[2]`, or `results[2]` in a `run` report.

@@ -417,7 +417,7 @@ pub fn counterexample(
 /// `lesser_failures` entry).
 fn failure_doc(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Failure) -> FailureDoc {
     FailureDoc {
-        verdict: f.verdict,
+        verdict: Some(f.verdict),
         execution: f.execution,
         details: f.details.clone(),
         warnings: f.warnings.clone(),

@@ -98,8 +98,10 @@ mod bug_names {
 /// One failure's evidence: a result's `counterexample` or a `lesser_failures` entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FailureDoc {
-    /// What broke.
-    pub verdict: Verdict,
+    /// What broke (always written; read as `None` when missing, as it is only
+    /// evidence).
+    #[serde(default)]
+    pub verdict: Option<Verdict>,
     /// The execution that found it (numbered over the whole budget).
     #[serde(default)]
     pub execution: usize,
@@ -121,7 +123,7 @@ pub struct FailureDoc {
 }
 
 /// The fields of a result that ran; an error result has `error` instead.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Body {
     /// It could not run, and why.
@@ -131,6 +133,25 @@ pub enum Body {
     },
     /// It ran.
     Ran(Box<RanDoc>),
+}
+
+/// An error result by its `error`, else a result that ran, with the error of the
+/// field that does not read.
+impl<'de> Deserialize<'de> for Body {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let fields = Value::deserialize(d)?;
+        match fields.get("error").filter(|e| !e.is_null()) {
+            Some(e) => match e.as_str() {
+                Some(error) => Ok(Body::Error {
+                    error: error.to_owned(),
+                }),
+                None => Err(D::Error::custom("`error` is not a sentence")),
+            },
+            None => RanDoc::deserialize(fields)
+                .map(|r| Body::Ran(Box::new(r)))
+                .map_err(D::Error::custom),
+        }
+    }
 }
 
 /// What a check that ran reports beyond its verdict.
@@ -351,7 +372,7 @@ mod tests {
     #[test]
     fn documents_round_trip() {
         let failure = FailureDoc {
-            verdict: Verdict::Hang,
+            verdict: Some(Verdict::Hang),
             execution: 3,
             details: vec!["t1 waits".into()],
             warnings: vec!["WARN".into()],
@@ -456,6 +477,18 @@ mod tests {
         assert!(e.contains("unknown checker `pcx`"), "{e}");
         let e = from_json::<ResultDoc>(&result("pct", "meh")).unwrap_err();
         assert!(e.contains("unknown verdict `meh`"), "{e}");
+        let mut bad = result("pct", "hang");
+        bad["counterexample"] = serde_json::json!({"verdict": "meh"});
+        let e = from_json::<ResultDoc>(&bad).unwrap_err();
+        assert!(e.contains("unknown variant `meh`, expected one of"), "{e}");
+        // A counterexample is evidence: one with only a replay command reads.
+        bad["counterexample"] = serde_json::json!({"replay": "daxlock replay a.toml"});
+        let read = from_json::<ResultDoc>(&bad).unwrap();
+        let cx = read.ran().unwrap().counterexample.as_ref().unwrap();
+        assert_eq!(
+            (cx.verdict, cx.replay.as_str()),
+            (None, "daxlock replay a.toml")
+        );
         let ok = from_json::<ResultDoc>(&result("pct", "hang")).unwrap();
         assert_eq!(ok.verdict, Outcome::Ran(Verdict::Hang));
         assert!(ok.ran().is_some());
