@@ -2,7 +2,8 @@
 //!
 //! Each input is a document printed by `daxlock verify --json` (`{"runs": [...],
 //! "summary": {...}}`) or `daxlock run --json` / `replay --json` (`{"scenario",
-//! "bugs", "results"}`), typically one per shard of one budget. Results are grouped
+//! "bugs", "results"}`), typically one per shard of one budget, read through the
+//! reports' one schema ([`crate::schema`]). Results are grouped
 //! by scenario × variant × checker; a merged row sums the executions (and seconds) of
 //! its parts and takes the worst verdict of any part (a hang in any shard is a hang;
 //! a part that could not run, verdict `error`, is worse than any verdict). A row
