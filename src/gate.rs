@@ -197,22 +197,52 @@ pub fn expectations(scenario: &Scenario) -> Vec<(Bugs, Verdict)> {
     }
 }
 
-/// One row of the gate: one scenario variant under one checker.
-#[derive(Debug)]
-pub struct GateRow {
+/// What names a row of a results table, the gate's or a merge's: one scenario
+/// variant under one checker, with what the scenario expects of it there. A
+/// [`GateRow`] is one with its check's report; a merged row
+/// ([`crate::merge::Row`]) one with the parts of every input.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RowId {
     /// Scenario name.
     pub scenario: String,
     /// Variant (`fixed` or a bug name).
     pub bugs: Bugs,
     /// Checker.
     pub checker: CheckerKind,
+    /// What the scenario expects (on the target).
+    pub expected: Verdict,
+}
+
+impl RowId {
+    /// `scenario [variant] checker`, as messages name a row.
+    pub fn name(&self) -> String {
+        format!(
+            "{} [{}] {}",
+            self.scenario,
+            self.bugs.variant(),
+            self.checker
+        )
+    }
+}
+
+/// One row of the gate: one scenario variant under one checker, and its report.
+#[derive(Debug)]
+pub struct GateRow {
+    /// The row: scenario, variant, checker, expected verdict (its fields read
+    /// through the row: `row.scenario`).
+    pub id: RowId,
     /// What it concluded, or why it could not run.
     pub report: Result<CheckReport, CheckError>,
-    /// What the scenario expects.
-    pub expected: Verdict,
     /// Branches the scenario requires (`[expect] visits`) that no row of its fixed
     /// variant visited; set on the fixed variant's rows once every row has run.
     pub unvisited: Vec<Branch>,
+}
+
+impl std::ops::Deref for GateRow {
+    type Target = RowId;
+    fn deref(&self) -> &RowId {
+        &self.id
+    }
 }
 
 impl GateRow {
@@ -345,41 +375,46 @@ pub fn verify(
     rest.sort_by_key(|&i| jobs[i].1 != CheckerKind::Stateful);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let rest_workers = cores.saturating_sub(1).max(1);
-    let loom_next = std::sync::atomic::AtomicUsize::new(0);
-    let rest_next = std::sync::atomic::AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::channel();
+    // Two work queues, filled before any worker starts: a worker takes jobs until
+    // its queues are empty.
+    let queue = |jobs: Vec<usize>| {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        jobs.into_iter()
+            .for_each(|i| tx.send(i).expect("the queue is open"));
+        rx
+    };
+    let (loom, rest) = (queue(loom), queue(rest));
+    let (tx, rx) = crossbeam_channel::unbounded();
     let mut rows: Vec<Option<GateRow>> = (0..jobs.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
         for w in 0..=rest_workers {
+            let queues = if w == 0 {
+                vec![loom.clone(), rest.clone()]
+            } else {
+                vec![rest.clone()]
+            };
             let (tx, jobs) = (tx.clone(), &jobs);
-            let (loom, rest, loom_next, rest_next) = (&loom, &rest, &loom_next, &rest_next);
-            scope.spawn(move || loop {
-                let take = |queue: &Vec<usize>, next: &std::sync::atomic::AtomicUsize| {
-                    queue
-                        .get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                        .copied()
-                };
-                let next = if w == 0 {
-                    take(loom, loom_next).or_else(|| take(rest, rest_next))
-                } else {
-                    take(rest, rest_next)
-                };
-                let Some(i) = next else { break };
-                let (s, kind, bugs, expected) = jobs[i];
-                let row = GateRow {
-                    scenario: s.name.clone(),
-                    bugs,
-                    checker: kind,
-                    report: run_checker(kind, s, bugs, budget),
-                    expected,
-                    unvisited: Vec::new(),
-                };
-                if tx.send((i, row)).is_err() {
-                    break;
+            scope.spawn(move || {
+                for i in queues.iter().flat_map(|q| q.try_iter()) {
+                    let (s, kind, bugs, expected) = jobs[i];
+                    let row = GateRow {
+                        id: RowId {
+                            scenario: s.name.clone(),
+                            bugs,
+                            checker: kind,
+                            expected,
+                        },
+                        report: run_checker(kind, s, bugs, budget),
+                        unvisited: Vec::new(),
+                    };
+                    if tx.send((i, row)).is_err() {
+                        break;
+                    }
                 }
             });
         }
         drop(tx);
+        // Rows arrive as they finish; each goes to its place in catalogue order.
         for (i, row) in rx {
             progress(&row);
             rows[i] = Some(row);
@@ -469,19 +504,33 @@ pub fn uncovered_bugs(rows: &[GateRow]) -> Vec<&'static str> {
 
 /// [`uncovered_bugs`] among the bugs `target` can re-introduce.
 pub fn uncovered_bugs_of(rows: &[GateRow], target: &dyn Target) -> Vec<&'static str> {
-    crate::dax::bugs::ALL_BUGS
+    let candidates = crate::dax::bugs::ALL_BUGS
         .iter()
         .filter(|b| target.bug_names().contains(&b.name))
         .filter(|b| !target.unreachable_bugs().iter().any(|(n, _)| *n == b.name))
-        .filter(|b| {
-            let bugs = Bugs::fixed().with(b.name).expect("catalogue bug");
-            !rows.iter().any(|row| {
-                row.bugs == bugs
-                    && row.expected != Verdict::Verified
-                    && matches!(&row.report, Ok(r) if r.verdict == row.expected)
-            })
+        .map(|b| b.name);
+    uncaught(candidates, rows.iter().map(|r| (&r.id, r.verdict_ok())))
+}
+
+/// Of `candidates` (bug names, in the order to list them), those no row caught: the
+/// one rule of bug coverage, for the gate's rows and a merge's. Each row is given
+/// with whether it ran and reached its expected verdict; a bug is caught by a row
+/// that re-introduced it alone and reached the failing verdict its scenario expects.
+pub fn uncaught<'a>(
+    candidates: impl IntoIterator<Item = &'static str>,
+    rows: impl IntoIterator<Item = (&'a RowId, bool)>,
+) -> Vec<&'static str> {
+    let caught: Vec<&'static str> = rows
+        .into_iter()
+        .filter(|(id, reached)| *reached && id.expected != Verdict::Verified)
+        .filter_map(|(id, _)| match id.bugs.names()[..] {
+            [bug] => Some(bug),
+            _ => None,
         })
-        .map(|b| b.name)
+        .collect();
+    candidates
+        .into_iter()
+        .filter(|b| !caught.contains(b))
         .collect()
 }
 
@@ -491,29 +540,14 @@ mod tests {
 
     fn row(bugs: Bugs, expected: Verdict, got: Option<Verdict>) -> GateRow {
         GateRow {
-            scenario: "s".into(),
-            bugs,
-            checker: CheckerKind::Pct,
+            id: RowId {
+                scenario: "s".into(),
+                bugs,
+                checker: CheckerKind::Pct,
+                expected,
+            },
             report: match got {
-                Some(verdict) => Ok(CheckReport {
-                    target: "model",
-                    target_args: String::new(),
-                    checker: CheckerKind::Pct,
-                    settings: Default::default(),
-                    rerun: None,
-                    schedules: 1,
-                    complete: true,
-                    verdict,
-                    failure: None,
-                    lesser: Vec::new(),
-                    first_failure_at: None,
-                    steps: None,
-                    search: None,
-                    coverage: Default::default(),
-                    seconds: 0.0,
-                    timed_out: false,
-                    numbering: Default::default(),
-                }),
+                Some(verdict) => Ok(CheckReport::single(CheckerKind::Pct, verdict)),
                 None => Err(CheckError::NoExecution {
                     name: "s".into(),
                     variant: bugs.variant(),
@@ -521,7 +555,6 @@ mod tests {
                     budget: "0 iterations".into(),
                 }),
             },
-            expected,
             unvisited: Vec::new(),
         }
     }
@@ -596,6 +629,45 @@ misaligned-pmd = "verified"
             &crate::check::target::Model,
         );
         assert!(rows[0].unvisited.is_empty());
+    }
+
+    /// However the work queues hand the rows out (the stateful ones first, loom on
+    /// one worker), every planned row comes back once, in catalogue order, and
+    /// progress hears of each.
+    #[test]
+    fn verify_returns_every_row_in_plan_order() {
+        let scenarios: Vec<Scenario> = crate::scenario::builtin_catalogue()
+            .unwrap()
+            .into_iter()
+            .filter(|s| ["bug-no-recheck", "fsync-vs-read-fault"].contains(&s.name.as_str()))
+            .collect();
+        assert_eq!(scenarios.len(), 2);
+        let budget = Budget {
+            iterations: Some(5),
+            preemption_bound: Some(1),
+            max_states: 5000,
+            ..Budget::default()
+        };
+        let only = [
+            CheckerKind::Pct,
+            CheckerKind::Loom,
+            CheckerKind::Stateful,
+            CheckerKind::Random,
+        ];
+        let mut heard = 0;
+        let rows = verify(&scenarios, Some(&only), &budget, |_| heard += 1);
+        let (jobs, _) = plan(&scenarios, Some(&only), &budget);
+        let want: Vec<_> = jobs
+            .iter()
+            .map(|(s, k, b, _)| (s.name.as_str(), *k, *b))
+            .collect();
+        let got: Vec<_> = rows
+            .iter()
+            .map(|r| (r.scenario.as_str(), r.checker, r.bugs))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(heard, jobs.len());
+        assert!(rows.iter().all(|r| r.report.is_ok()));
     }
 
     /// Only a row that ran and caught its bug covers it.

@@ -13,7 +13,8 @@
 //! - [`check`]: checkers, the generic scenario runner, settings, traces.
 //! - [`gate`]: choosing checkers and budgets, the verification gate; [`lemma`],
 //!   [`bench`](mod@bench).
-//! - [`report`]: text and JSON of results; [`merge`] of sharded reports.
+//! - [`report`]: text and JSON of results; [`schema`]: the JSON reports' types,
+//!   written and read back; [`merge`] of sharded reports.
 //! - [`cli`]: the command line (`src/main.rs` only calls [`cli::main`]).
 #![warn(missing_docs)]
 
@@ -27,6 +28,7 @@ pub mod lemma;
 pub mod merge;
 pub mod report;
 pub mod scenario;
+pub mod schema;
 pub mod sync;
 pub mod verdict;
 
@@ -43,7 +45,7 @@ mod tests {
         &["scenario"],
         &["check"],
         &["gate", "lemma", "bench"],
-        &["report", "merge"],
+        &["report", "merge", "schema"],
         &["cli"],
     ];
 

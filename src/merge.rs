@@ -2,7 +2,8 @@
 //!
 //! Each input is a document printed by `daxlock verify --json` (`{"runs": [...],
 //! "summary": {...}}`) or `daxlock run --json` / `replay --json` (`{"scenario",
-//! "bugs", "results"}`), typically one per shard of one budget. Results are grouped
+//! "bugs", "results"}`), typically one per shard of one budget, read through the
+//! reports' one schema ([`crate::schema`]). Results are grouped
 //! by scenario × variant × checker; a merged row sums the executions (and seconds) of
 //! its parts and takes the worst verdict of any part (a hang in any shard is a hang;
 //! a part that could not run, verdict `error`, is worse than any verdict). A row
@@ -18,7 +19,12 @@
 use crate::check::shuttle::Shard;
 use crate::check::{CheckerKind, Settings, Verdict};
 use crate::dax::Bugs;
-use serde_json::{json, Value};
+use crate::gate::RowId;
+use crate::report::{Line, Widths};
+pub use crate::schema::Outcome;
+use crate::schema::{from_json, to_json, FailureDoc, ResultDoc, RunDoc, VerifyDoc};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::{self, Write as _};
 use std::path::Path;
@@ -41,31 +47,6 @@ impl fmt::Display for MergeError {
 
 impl std::error::Error for MergeError {}
 
-/// What a check (or a merged row) concluded: a verdict, or that it could not run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Outcome {
-    /// It ran and reached this verdict.
-    Ran(Verdict),
-    /// It could not run (the gate's `error` rows): worse than any verdict.
-    Error,
-}
-
-impl Outcome {
-    /// `error`, or the verdict's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Ran(v) => v.as_str(),
-            Outcome::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
 /// One input's result for one row.
 #[derive(Debug, Clone)]
 pub struct Part {
@@ -83,8 +64,8 @@ pub struct Part {
     pub timed_out: bool,
     /// Seconds it took.
     pub seconds: f64,
-    /// Its counterexample (the `counterexample` object), if it failed.
-    pub counterexample: Option<Value>,
+    /// Its counterexample, if it failed.
+    pub counterexample: Option<FailureDoc>,
     /// Why it could not run, for an error row.
     pub error: Option<String>,
 }
@@ -98,23 +79,26 @@ impl Part {
 
     /// The command that reproduces its failure, if it recorded one.
     pub fn reproduce(&self) -> Option<&str> {
-        self.counterexample.as_ref()?.get("replay")?.as_str()
+        let cmd = &self.counterexample.as_ref()?.replay;
+        (!cmd.is_empty()).then_some(cmd.as_str())
     }
 }
 
 /// One merged row: a scenario variant under one checker, over every input.
 #[derive(Debug, Clone)]
 pub struct Row {
-    /// Scenario name.
-    pub scenario: String,
-    /// The bugs re-introduced.
-    pub bugs: Bugs,
-    /// Checker.
-    pub checker: CheckerKind,
-    /// What the scenario expects of this variant.
-    pub expected: Verdict,
+    /// The row, as the gate names it (its fields read through the row:
+    /// `row.scenario`).
+    pub id: RowId,
     /// Each input's result, in input order.
     pub parts: Vec<Part>,
+}
+
+impl std::ops::Deref for Row {
+    type Target = RowId;
+    fn deref(&self) -> &RowId {
+        &self.id
+    }
 }
 
 /// The shards seen of one split: its shard count and the indices present.
@@ -208,6 +192,59 @@ impl Row {
         self.outcome() == Outcome::Ran(self.expected)
     }
 
+    /// An unexpected row's evidence: the verdict against the expectation, the
+    /// shards missing, and each part that differs with how to reproduce it.
+    pub fn evidence(&self) -> String {
+        let mut out = format!(
+            "UNEXPECTED: {}: {}, expected {}\n",
+            self.name(),
+            self.outcome(),
+            self.expected
+        );
+        let missing = self.missing_shards();
+        if !missing.is_empty() {
+            let _ = writeln!(out, "  missing: {}", missing.join(", "));
+        }
+        let differ = self
+            .parts
+            .iter()
+            .filter(|p| p.outcome != Outcome::Ran(self.expected));
+        for p in differ {
+            let settings = p
+                .settings
+                .as_ref()
+                .map_or_else(|| "no settings".to_owned(), ToString::to_string);
+            let _ = write!(out, "  {} ({settings}): {}", p.file, p.outcome);
+            if let Some(e) = &p.error {
+                let _ = write!(out, ": {e}");
+            }
+            if let Some(cmd) = p.reproduce() {
+                let _ = write!(out, "; reproduce: {cmd}");
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Its line of the merged table.
+    pub fn line(&self) -> Line {
+        Line {
+            scenario: self.scenario.clone(),
+            variant: self.variant(),
+            checker: self.checker.to_string(),
+            shards: Some(self.shards_label()),
+            executions: format!(
+                "{}{}",
+                self.schedules(),
+                if self.complete() { "" } else { "+" }
+            ),
+            verdict: self.outcome().to_string(),
+            expected: self.expected.to_string(),
+            seconds: format!("{:.2}", self.seconds()),
+            result: if self.ok() { "ok" } else { "UNEXPECTED" }.into(),
+        }
+    }
+
     /// `3/4`: shards present over shards in the split (summed over splits); `-` when
     /// no part is sharded.
     pub fn shards_label(&self) -> String {
@@ -287,32 +324,20 @@ impl Merged {
         let mut staged = self.clone();
         staged.files.push(file.to_owned());
         if let Some(runs) = obj.get("runs") {
-            let runs = runs
-                .as_array()
-                .ok_or_else(|| bad(file, "`runs` is not a list"))?;
-            let summary = obj
-                .get("summary")
-                .and_then(Value::as_object)
-                .ok_or_else(|| bad(file, "no `summary` object beside `runs`"))?;
-            let flag = |key: &str| {
-                summary
-                    .get(key)
-                    .and_then(Value::as_bool)
-                    .ok_or_else(|| bad(file, format!("summary: no true/false `{key}`")))
-            };
-            let lemma = flag("lemma_holds")?;
-            staged.lemma_holds = Some(staged.lemma_holds.unwrap_or(true) && lemma);
-            staged.zoo_required |= flag("zoo_required")?;
-            let uncovered = strings(summary.get("uncovered_bugs"))
-                .ok_or_else(|| bad(file, "summary: `uncovered_bugs` is not a list of names"))?;
-            let uncovered = Bugs::from_names(&uncovered)
-                .map_err(|e| bad(file, format!("summary: `uncovered_bugs`: {e}")))?;
-            staged.bugs.extend(uncovered.names());
-            for (i, run) in runs.iter().enumerate() {
+            if !runs.is_array() {
+                return Err(bad(file, "`runs` is not a list"));
+            }
+            let report: VerifyDoc = from_json(doc).map_err(|e| bad(file, locate(doc, e)))?;
+            let summary = report.summary;
+            staged.lemma_holds = Some(staged.lemma_holds.unwrap_or(true) && summary.lemma_holds);
+            staged.zoo_required |= summary.zoo_required;
+            staged.bugs.extend(summary.uncovered_bugs);
+            for (i, run) in report.runs.into_iter().enumerate() {
                 staged.add_run(file, &format!("runs[{i}]"), run, true)?;
             }
         } else if obj.contains_key("scenario") && obj.contains_key("results") {
-            staged.add_run(file, "", doc, false)?;
+            let run: RunDoc = from_json(doc).map_err(|e| bad(file, locate(doc, e)))?;
+            staged.add_run(file, "", run, false)?;
         } else {
             return Err(bad(file, SHAPE));
         }
@@ -320,87 +345,37 @@ impl Merged {
         Ok(())
     }
 
-    /// One `{"scenario", "bugs", "results"}` object; `gate`: from a `verify` report
-    /// (every result states its expectation).
-    fn add_run(&mut self, file: &str, at: &str, run: &Value, gate: bool) -> Result<(), MergeError> {
-        let here = |what: &str| {
-            if at.is_empty() {
-                what.to_owned()
-            } else {
-                format!("{at}: {what}")
-            }
-        };
-        let scenario = run
-            .get("scenario")
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad(file, here("no `scenario` name")))?;
-        let names = strings(run.get("bugs"))
-            .ok_or_else(|| bad(file, here("`bugs` is not a list of names")))?;
-        let bugs =
-            Bugs::from_names(&names).map_err(|e| bad(file, here(&format!("`bugs`: {e}"))))?;
-        if let [bug] = bugs.names()[..] {
+    /// One scenario variant's results; `gate`: from a `verify` report (every result
+    /// states its expectation). `at` names the run in the report.
+    fn add_run(&mut self, file: &str, at: &str, run: RunDoc, gate: bool) -> Result<(), MergeError> {
+        if let [bug] = run.bugs.names()[..] {
             self.bugs.insert(bug);
         }
-        let results = run
-            .get("results")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad(file, here("`results` is not a list")))?;
-        for (j, r) in results.iter().enumerate() {
-            let at = if at.is_empty() {
-                format!("results[{j}]")
-            } else {
-                format!("{at}.results[{j}]")
-            };
-            let field = |key: &str| r.get(key).filter(|v| !v.is_null());
-            let missing = |what: &str| bad(file, format!("{at}: {what}"));
-            let checker = field("checker")
-                .and_then(Value::as_str)
-                .ok_or_else(|| missing("no `checker`"))?
-                .parse::<CheckerKind>()
-                .map_err(|e| missing(&e.to_string()))?;
-            let outcome = match field("verdict").and_then(Value::as_str) {
-                Some("error") => Outcome::Error,
-                Some(v) => Outcome::Ran(
-                    v.parse()
-                        .map_err(|_| missing(&format!("unknown verdict `{v}`")))?,
-                ),
-                None => return Err(missing("no `verdict`")),
-            };
-            let expected = match field("expected") {
-                Some(v) => {
-                    let s = v.as_str().unwrap_or_default();
-                    s.parse()
-                        .map_err(|_| missing(&format!("unknown expected verdict `{v}`")))?
-                }
+        for (j, r) in run.results.into_iter().enumerate() {
+            let missing = |what: &str| bad(file, format!("{}: {what}", within(at, j)));
+            let expected = match r.expected {
+                Some(v) => v,
                 None if gate => return Err(missing("no `expected` verdict")),
                 None => Verdict::Verified,
             };
-            let schedules = match field("schedules") {
-                Some(v) => v
-                    .as_u64()
-                    .ok_or_else(|| missing("`schedules` is not a count"))?,
-                None if outcome == Outcome::Error => 0,
+            let schedules = match r.schedules {
+                Some(n) => n,
+                None if r.verdict == Outcome::Error => 0,
                 None => return Err(missing("no `schedules`")),
             };
-            let settings = match field("settings") {
-                None => None,
-                Some(v) => Some(
-                    serde_json::from_value::<Settings>(v.clone())
-                        .map_err(|e| missing(&format!("`settings`: {e}")))?,
-                ),
-            };
+            let ran = r.ran();
             let part = Part {
                 file: file.to_owned(),
-                settings,
-                outcome,
+                outcome: r.verdict,
                 schedules,
-                complete: field("complete").and_then(Value::as_bool).unwrap_or(false),
-                timed_out: field("timed_out").and_then(Value::as_bool).unwrap_or(false),
-                seconds: field("seconds").and_then(Value::as_f64).unwrap_or(0.0),
-                counterexample: field("counterexample").cloned(),
-                error: field("error").and_then(Value::as_str).map(str::to_owned),
+                complete: r.complete,
+                timed_out: ran.is_some_and(|x| x.timed_out),
+                seconds: ran.map_or(0.0, |x| x.seconds),
+                counterexample: ran.and_then(|x| x.counterexample.clone()),
+                error: r.error().map(str::to_owned),
+                settings: r.settings,
             };
-            self.push(file, scenario, bugs, checker, expected, part)?;
+            self.push(file, &run.scenario, run.bugs, r.checker, expected, part)?;
         }
         Ok(())
     }
@@ -418,16 +393,18 @@ impl Merged {
         let Some(&i) = self.index.get(&key) else {
             self.index.insert(key, self.rows.len());
             self.rows.push(Row {
-                scenario: scenario.to_owned(),
-                bugs,
-                checker,
-                expected,
+                id: RowId {
+                    scenario: scenario.to_owned(),
+                    bugs,
+                    checker,
+                    expected,
+                },
                 parts: vec![part],
             });
             return Ok(());
         };
         let row = &mut self.rows[i];
-        let name = format!("{} [{}] {}", row.scenario, row.variant(), row.checker);
+        let name = row.name();
         if row.expected != expected {
             return Err(bad(
                 file,
@@ -498,16 +475,10 @@ impl Merged {
     /// alone and whose merged verdict is the failing verdict its scenario expects (as
     /// the gate counts coverage).
     pub fn uncovered_bugs(&self) -> Vec<&'static str> {
-        self.bugs
-            .iter()
-            .filter(|b| {
-                !self
-                    .rows
-                    .iter()
-                    .any(|r| r.bugs.names() == [**b] && r.expected != Verdict::Verified && r.ok())
-            })
-            .cloned()
-            .collect()
+        crate::gate::uncaught(
+            self.bugs.iter().copied(),
+            self.rows.iter().map(|r| (&r.id, r.ok())),
+        )
     }
 
     /// Coverage was demanded and some bug is uncovered.
@@ -524,88 +495,31 @@ impl Merged {
     /// The merged table, the unexpected rows with their evidence, and the summary
     /// lines, ending `merge: P passed, F failed`.
     pub fn text(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "merged {} report{}: {}",
+        let mut out = format!(
+            "merged {} report{}: {}\n",
             self.files.len(),
             if self.files.len() == 1 { "" } else { "s" },
             self.files.join(", ")
         );
         let ordered = self.ordered_rows();
-        let w = crate::report::Widths::fit(
-            ordered
-                .iter()
-                .map(|r| (r.scenario.to_string(), r.variant().to_string())),
-        );
-        let (sw, vw) = (w.scenario, w.variant);
-        let _ = writeln!(
-            out,
-            "{:<sw$} {:<vw$} {:<8} {:>6} {:>10} {:<10} {:<10} {:>8}  result",
-            "scenario",
-            "variant",
-            "checker",
-            "shards",
-            "executions",
-            "verdict",
-            "expected",
-            "seconds"
-        );
-        for r in &ordered {
-            let _ = writeln!(
-                out,
-                "{:<sw$} {:<vw$} {:<8} {:>6} {:>10} {:<10} {:<10} {:>8.2}  {}",
-                r.scenario,
-                r.variant(),
-                r.checker,
-                r.shards_label(),
-                format!("{}{}", r.schedules(), if r.complete() { "" } else { "+" }),
-                r.outcome(),
-                r.expected,
-                r.seconds(),
-                if r.ok() { "ok" } else { "UNEXPECTED" }
-            );
-        }
-        let _ = writeln!(out);
+        out += &table(&ordered);
+        out.push('\n');
         for r in ordered.iter().filter(|r| !r.ok()) {
-            let _ = writeln!(
-                out,
-                "UNEXPECTED: {} [{}] {}: {}, expected {}",
-                r.scenario,
-                r.variant(),
-                r.checker,
-                r.outcome(),
-                r.expected
-            );
-            let missing = r.missing_shards();
-            if !missing.is_empty() {
-                let _ = writeln!(out, "  missing: {}", missing.join(", "));
-            }
-            for p in r
-                .parts
-                .iter()
-                .filter(|p| p.outcome != Outcome::Ran(r.expected))
-            {
-                let settings = p
-                    .settings
-                    .as_ref()
-                    .map_or_else(|| "no settings".to_owned(), ToString::to_string);
-                let _ = write!(out, "  {} ({settings}): {}", p.file, p.outcome);
-                if let Some(e) = &p.error {
-                    let _ = write!(out, ": {e}");
-                }
-                if let Some(cmd) = p.reproduce() {
-                    let _ = write!(out, "; reproduce: {cmd}");
-                }
-                let _ = writeln!(out);
-            }
+            out += &r.evidence();
         }
-        let uncovered = self.uncovered_bugs();
+        out += &self.judgement();
+        out
+    }
+
+    /// What is judged over the merged rows: bug coverage, the counts and the lemma,
+    /// and the closing line CI reads.
+    fn judgement(&self) -> String {
+        let mut out = String::new();
         if self.coverage_fails() {
             let _ = writeln!(
                 out,
                 "UNEXPECTED: no merged row caught these bugs: {}",
-                uncovered.join(", ")
+                self.uncovered_bugs().join(", ")
             );
         } else if !self.zoo_required {
             let _ = writeln!(out, "bug coverage not demanded by these reports");
@@ -635,67 +549,201 @@ impl Merged {
     /// The merged report: `verify --json`'s shape (`runs`, `summary`) plus `merged`
     /// (the inputs); each result has its parts and shards.
     pub fn to_json(&self) -> Value {
-        let mut runs: Vec<Value> = Vec::new();
-        let mut at: HashMap<(&str, Bugs), usize> = HashMap::new();
+        let mut runs: Vec<MergedRun> = Vec::new();
         for r in self.ordered_rows() {
-            let i = *at.entry((r.scenario.as_str(), r.bugs)).or_insert_with(|| {
-                runs.push(json!({"scenario": r.scenario, "bugs": r.bugs.names(), "results": []}));
-                runs.len() - 1
-            });
+            let i = match runs
+                .iter()
+                .position(|run| run.scenario == r.scenario && run.bugs == r.bugs.names())
+            {
+                Some(i) => i,
+                None => {
+                    runs.push(MergedRun {
+                        scenario: &r.scenario,
+                        bugs: r.bugs.names(),
+                        results: Vec::new(),
+                    });
+                    runs.len() - 1
+                }
+            };
             let worst = r.worst_part();
             let splits = r.splits();
-            let result = json!({
-                "checker": r.checker,
-                "verdict": r.outcome().as_str(),
-                "expected": r.expected,
-                "schedules": r.schedules(),
-                "complete": r.complete(),
-                "timed_out": r.parts.iter().any(|p| p.timed_out),
-                "seconds": (r.seconds() * 1000.0).round() / 1000.0,
-                "shards": if splits.is_empty() { Value::Null } else {
-                    json!({
-                        "seen": splits.values().map(|s| s.seen.len()).sum::<usize>(),
-                        "of": splits.values().map(|s| s.count).sum::<usize>(),
-                        "missing": r.missing_shards(),
+            runs[i].results.push(MergedResult {
+                checker: r.checker,
+                verdict: r.outcome(),
+                expected: r.expected,
+                schedules: r.schedules(),
+                complete: r.complete(),
+                timed_out: r.parts.iter().any(|p| p.timed_out),
+                seconds: (r.seconds() * 1000.0).round() / 1000.0,
+                shards: (!splits.is_empty()).then(|| MergedShards {
+                    seen: splits.values().map(|s| s.seen.len()).sum(),
+                    of: splits.values().map(|s| s.count).sum(),
+                    missing: r.missing_shards(),
+                }),
+                parts: r
+                    .parts
+                    .iter()
+                    .map(|p| MergedPart {
+                        file: &p.file,
+                        settings: &p.settings,
+                        verdict: p.outcome,
+                        schedules: p.schedules,
+                        complete: p.complete,
+                        error: &p.error,
                     })
-                },
-                "parts": r.parts.iter().map(|p| json!({
-                    "file": p.file,
-                    "settings": p.settings,
-                    "verdict": p.outcome.as_str(),
-                    "schedules": p.schedules,
-                    "complete": p.complete,
-                    "error": p.error,
-                })).collect::<Vec<_>>(),
-                "counterexample": worst.and_then(|p| p.counterexample.clone()),
-                "counterexample_from": worst.filter(|p| p.counterexample.is_some()).map(|p| json!({
-                    "file": p.file, "settings": p.settings,
-                })),
+                    .collect(),
+                counterexample: worst.and_then(|p| p.counterexample.as_ref()),
+                counterexample_from: worst.filter(|p| p.counterexample.is_some()).map(|p| {
+                    MergedFrom {
+                        file: &p.file,
+                        settings: &p.settings,
+                    }
+                }),
             });
-            if let Some(list) = runs[i]["results"].as_array_mut() {
-                list.push(result);
-            }
         }
-        json!({
-            "merged": {"files": self.files},
-            "runs": runs,
-            "summary": {
-                "rows": self.rows.len(),
-                "unexpected": self.unexpected(),
-                "lemma_holds": self.lemma_holds,
-                "uncovered_bugs": self.uncovered_bugs(),
-                "zoo_required": self.zoo_required,
-                "ok": self.ok(),
+        to_json(MergedDoc {
+            merged: MergedFiles { files: &self.files },
+            runs,
+            summary: MergedSummary {
+                rows: self.rows.len(),
+                unexpected: self.unexpected(),
+                lemma_holds: self.lemma_holds,
+                uncovered_bugs: self.uncovered_bugs(),
+                zoo_required: self.zoo_required,
+                ok: self.ok(),
             },
         })
     }
 }
 
-fn strings(v: Option<&Value>) -> Option<Vec<String>> {
-    v?.as_array()?
-        .iter()
-        .map(|s| s.as_str().map(str::to_owned))
-        .collect()
+/// `merge --json`: `verify --json`'s shape (`runs`, `summary`) plus `merged`. Only
+/// written: `merge` refuses a merged report as input.
+#[derive(Serialize)]
+struct MergedDoc<'a> {
+    merged: MergedFiles<'a>,
+    runs: Vec<MergedRun<'a>>,
+    summary: MergedSummary,
+}
+
+/// The inputs of a merge.
+#[derive(Serialize)]
+struct MergedFiles<'a> {
+    files: &'a [String],
+}
+
+/// One scenario variant's merged rows.
+#[derive(Serialize)]
+struct MergedRun<'a> {
+    scenario: &'a str,
+    bugs: Vec<&'static str>,
+    results: Vec<MergedResult<'a>>,
+}
+
+/// One merged row: the sums, the worst verdict, each part.
+#[derive(Serialize)]
+struct MergedResult<'a> {
+    checker: CheckerKind,
+    verdict: Outcome,
+    expected: Verdict,
+    schedules: u64,
+    complete: bool,
+    timed_out: bool,
+    seconds: f64,
+    shards: Option<MergedShards>,
+    parts: Vec<MergedPart<'a>>,
+    counterexample: Option<&'a FailureDoc>,
+    counterexample_from: Option<MergedFrom<'a>>,
+}
+
+/// Shards present and missing of a merged row.
+#[derive(Serialize)]
+struct MergedShards {
+    seen: usize,
+    of: usize,
+    missing: Vec<String>,
+}
+
+/// One input's part of a merged row.
+#[derive(Serialize)]
+struct MergedPart<'a> {
+    file: &'a str,
+    settings: &'a Option<Settings>,
+    verdict: Outcome,
+    schedules: u64,
+    complete: bool,
+    error: &'a Option<String>,
+}
+
+/// Which part the merged counterexample is from.
+#[derive(Serialize)]
+struct MergedFrom<'a> {
+    file: &'a str,
+    settings: &'a Option<Settings>,
+}
+
+/// The summary of a merge.
+#[derive(Serialize)]
+struct MergedSummary {
+    rows: usize,
+    unexpected: usize,
+    lemma_holds: Option<bool>,
+    uncovered_bugs: Vec<&'static str>,
+    zoo_required: bool,
+    ok: bool,
+}
+
+/// The merged table: its header and one line per row, in columns that fit.
+fn table(rows: &[&Row]) -> String {
+    let w = Widths::fit(rows.iter().map(|r| (r.scenario.clone(), r.variant())));
+    let mut out = format!("{}\n", Line::header(true, "executions").render(w));
+    for r in rows {
+        let _ = writeln!(out, "{}", r.line().render(w));
+    }
+    out
+}
+
+/// `runs[3].results[2]`, or `results[2]` in a `run` report.
+fn within(run: &str, result: usize) -> String {
+    if run.is_empty() {
+        format!("results[{result}]")
+    } else {
+        format!("{run}.results[{result}]")
+    }
+}
+
+/// Where in `doc` a report does not read (`error`): the first result, then run,
+/// that does not read on its own is named; else the document's error as is.
+fn locate(doc: &Value, error: String) -> String {
+    let runs: Vec<(String, &Value)> = match doc.get("runs").and_then(Value::as_array) {
+        Some(runs) => runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("runs[{i}]"), r))
+            .collect(),
+        None => vec![(String::new(), doc)],
+    };
+    for (at, run) in runs {
+        let results = run.get("results").and_then(Value::as_array);
+        for (j, r) in results.into_iter().flatten().enumerate() {
+            if let Err(e) = from_json::<ResultDoc>(r) {
+                return format!("{}: {e}", within(&at, j));
+            }
+        }
+        if let Err(e) = from_json::<RunDoc>(run) {
+            return if at.is_empty() {
+                e
+            } else {
+                format!("{at}: {e}")
+            };
+        }
+    }
+    if let Some(Err(e)) = doc
+        .get("summary")
+        .map(from_json::<crate::schema::SummaryDoc>)
+    {
+        return format!("summary: {e}");
+    }
+    error
 }
 
 /// Reads and merges the reports in `paths`, in order.
@@ -710,6 +758,7 @@ pub fn merge_files<P: AsRef<Path>>(paths: &[P]) -> Result<Merged, MergeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     /// A result as `run --json` and `verify --json` print it.
     fn result(checker: &str, settings: &str, verdict: &str, expected: &str, n: u64) -> Value {

@@ -2,12 +2,16 @@
 //! counterexamples, `run`'s and `replay`'s reports, the lemma, the catalogue list.
 
 use crate::check::stateful::SearchStats;
-use crate::check::trace::{timeline, Event};
-use crate::check::{CheckReport, CheckerKind, Failure, Settings, Target, Verdict};
+use crate::check::trace::timeline;
+use crate::check::{CheckReport, CheckerKind, Failure, Target, Verdict};
 use crate::dax::{Branch, Bugs, ALL_BUGS};
 use crate::gate::{self, GateRow, Skipped};
 use crate::lemma::LemmaReport;
 use crate::scenario::Scenario;
+use crate::schema::{
+    to_json, Body, FailureDoc, MissedDoc, Outcome, RanDoc, ResultDoc, RunDoc, SkippedDoc,
+    SummaryDoc, VerifyDoc,
+};
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -52,21 +56,72 @@ impl Widths {
     }
 }
 
+/// One line of a results table, the gate's or a merge's: each column's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Scenario name.
+    pub scenario: String,
+    /// `fixed`, or the bug names joined by `+`.
+    pub variant: String,
+    /// The checker.
+    pub checker: String,
+    /// A merge's shards present over shards in the split (`2/4`, `-`); the gate's
+    /// table has no such column.
+    pub shards: Option<String>,
+    /// Executions, `+` when the budget was not explored whole.
+    pub executions: String,
+    /// The verdict.
+    pub verdict: String,
+    /// The expected verdict.
+    pub expected: String,
+    /// Seconds, two decimals.
+    pub seconds: String,
+    /// `ok`, `UNEXPECTED` or `skipped: why`, with any notes after it.
+    pub result: String,
+}
+
+impl Line {
+    /// The header line: the columns' names (`count`: the executions column's).
+    pub fn header(shards: bool, count: &str) -> Self {
+        Line {
+            scenario: "scenario".into(),
+            variant: "variant".into(),
+            checker: "checker".into(),
+            shards: shards.then(|| "shards".into()),
+            executions: count.into(),
+            verdict: "verdict".into(),
+            expected: "expected".into(),
+            seconds: "seconds".into(),
+            result: "result".into(),
+        }
+    }
+
+    /// The line in columns of widths `w`.
+    pub fn render(&self, w: Widths) -> String {
+        let shards = self
+            .shards
+            .as_ref()
+            .map(|s| format!(" {s:>6}"))
+            .unwrap_or_default();
+        format!(
+            "{:<sw$} {:<vw$} {:<8}{shards} {:>10} {:<10} {:<10} {:>8}  {}",
+            self.scenario,
+            self.variant,
+            self.checker,
+            self.executions,
+            self.verdict,
+            self.expected,
+            self.seconds,
+            self.result,
+            sw = w.scenario,
+            vw = w.variant
+        )
+    }
+}
+
 /// The gate table's header.
 pub fn table_header(w: Widths) -> String {
-    format!(
-        "{:<sw$} {:<vw$} {:<8} {:>10} {:<10} {:<10} {:>8}  {}",
-        "scenario",
-        "variant",
-        "checker",
-        "schedules",
-        "verdict",
-        "expected",
-        "seconds",
-        "result",
-        sw = w.scenario,
-        vw = w.variant
-    )
+    Line::header(false, "schedules").render(w)
 }
 
 /// One gate table line.
@@ -92,39 +147,37 @@ pub fn table_row(row: &GateRow, w: Widths) -> String {
         let names: Vec<&str> = row.unvisited.iter().map(|b| b.name()).collect();
         format!(" (unvisited: {})", names.join(", "))
     };
-    format!(
-        "{:<sw$} {:<vw$} {:<8} {:>10} {:<10} {:<10} {:>8}  {}{}{}{}",
-        row.scenario,
-        row.bugs.variant(),
-        row.checker.as_str(),
-        schedules,
+    Line {
+        scenario: row.scenario.clone(),
+        variant: row.bugs.variant(),
+        checker: row.checker.to_string(),
+        shards: None,
+        executions: schedules,
         verdict,
-        row.expected,
+        expected: row.expected.to_string(),
         seconds,
-        if row.ok() { "ok" } else { "UNEXPECTED" },
-        settings,
-        first,
-        unvisited,
-        sw = w.scenario,
-        vw = w.variant
-    )
+        result: format!(
+            "{}{settings}{first}{unvisited}",
+            if row.ok() { "ok" } else { "UNEXPECTED" }
+        ),
+    }
+    .render(w)
 }
 
 /// A skipped gate row's table line: verdict `skipped` and why.
 pub fn skipped_row(row: &Skipped, w: Widths) -> String {
-    format!(
-        "{:<sw$} {:<vw$} {:<8} {:>10} {:<10} {:<10} {:>8}  skipped: {}",
-        row.scenario,
-        row.bugs.variant(),
-        row.checker.as_str(),
-        "-",
-        "skipped",
-        "-",
-        "-",
-        row.reason,
-        sw = w.scenario,
-        vw = w.variant
-    )
+    Line {
+        scenario: row.scenario.clone(),
+        variant: row.bugs.variant(),
+        checker: row.checker.to_string(),
+        shards: None,
+        executions: "-".into(),
+        verdict: "skipped".into(),
+        expected: "-".into(),
+        seconds: "-".into(),
+        result: format!("skipped: {}", row.reason),
+    }
+    .render(w)
 }
 
 /// The coverage table of `run --coverage`: per branch that some check visited, the
@@ -360,30 +413,17 @@ pub fn counterexample(
     out
 }
 
-/// One failure as JSON (a `counterexample` or `lesser_failures` entry).
-#[derive(Serialize)]
-struct FailureJson<'a> {
-    verdict: Verdict,
-    execution: usize,
-    details: &'a [String],
-    warnings: &'a [String],
-    /// The command that reproduces it.
-    replay: String,
-    schedule: &'a Option<String>,
-    trace: &'a [Event],
-}
-
-impl<'a> FailureJson<'a> {
-    fn new(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &'a Failure) -> Self {
-        FailureJson {
-            verdict: f.verdict,
-            execution: f.execution,
-            details: &f.details,
-            warnings: &f.warnings,
-            replay: reproduce(path, bugs, report, f),
-            schedule: &f.schedule,
-            trace: &f.trace,
-        }
+/// One failure as the schema's [`FailureDoc`] (a `counterexample` or
+/// `lesser_failures` entry).
+fn failure_doc(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Failure) -> FailureDoc {
+    FailureDoc {
+        verdict: Some(f.verdict),
+        execution: f.execution,
+        details: f.details.clone(),
+        warnings: f.warnings.clone(),
+        replay: reproduce(path, bugs, report, f),
+        schedule: f.schedule.clone(),
+        trace: f.trace.iter().map(to_json).collect(),
     }
 }
 
@@ -395,144 +435,105 @@ struct SearchJson {
     states_per_second: f64,
 }
 
-/// One check: an entry of the `results` array of `run`, `replay` and `verify`.
-#[derive(Serialize)]
-struct ResultJson<'a> {
-    checker: CheckerKind,
-    settings: &'a Settings,
-    verdict: Verdict,
-    expected: Option<Verdict>,
-    schedules: usize,
-    complete: bool,
-    /// A replay: `passed` (its one path did not fail; not a proof) or `reproduced`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    replayed: Option<&'static str>,
-    timed_out: bool,
-    first_failure_at: Option<usize>,
-    /// Rounded to milliseconds.
-    seconds: f64,
-    /// The worst failure's warnings.
-    warnings: &'a [String],
-    search: Option<SearchJson>,
-    counterexample: Option<FailureJson<'a>>,
-    lesser_failures: Vec<FailureJson<'a>>,
-    coverage: &'a crate::check::Coverage,
-}
-
-/// A gate row that could not run: verdict `error` and why.
-#[derive(Serialize)]
-struct ErrorJson {
-    checker: CheckerKind,
-    settings: Option<Settings>,
-    verdict: &'static str,
-    expected: Verdict,
-    schedules: usize,
-    complete: bool,
-    error: String,
-}
-
-/// A value as JSON. Through [`Value`], so that objects' keys come out sorted, as
-/// every report has always had them.
-fn to_json(v: impl Serialize) -> Value {
-    serde_json::to_value(v).expect("reports serialize to JSON")
-}
-
-/// One check as the JSON of `run --json`'s `results` array.
-pub fn result_json(
+/// One check as the schema's [`ResultDoc`]: an entry of the `results` array of
+/// `run`, `replay` and `verify`.
+pub fn result_doc(
     path: Option<&Path>,
     bugs: Bugs,
     report: &CheckReport,
     expected: Option<Verdict>,
-) -> Value {
-    to_json(ResultJson {
+) -> ResultDoc {
+    let replayed = report.settings.recorded.map(|_| {
+        if report.failure.is_some() {
+            "reproduced"
+        } else {
+            "passed"
+        }
+    });
+    ResultDoc {
         checker: report.checker,
-        settings: &report.settings,
-        verdict: report.verdict,
+        settings: Some(report.settings.clone()),
+        verdict: Outcome::Ran(report.verdict),
         expected,
-        schedules: report.schedules,
+        schedules: Some(report.schedules as u64),
         complete: report.complete,
-        replayed: report.settings.recorded.map(|_| {
-            if report.failure.is_some() {
-                "reproduced"
-            } else {
-                "passed"
-            }
-        }),
-        timed_out: report.timed_out,
-        first_failure_at: report.first_failure_at,
-        seconds: (report.seconds * 1000.0).round() / 1000.0,
-        warnings: report.failure.as_ref().map_or(&[], |f| &f.warnings),
-        search: report.search.map(|stats| SearchJson {
-            stats,
-            states_per_second: stats.states_per_second().round(),
-        }),
-        counterexample: report
-            .failure
-            .as_ref()
-            .map(|f| FailureJson::new(path, bugs, report, f)),
-        lesser_failures: report
-            .lesser
-            .iter()
-            .map(|f| FailureJson::new(path, bugs, report, f))
-            .collect(),
-        coverage: &report.coverage,
-    })
+        body: Body::Ran(Box::new(RanDoc {
+            replayed: replayed.map(str::to_owned),
+            timed_out: report.timed_out,
+            first_failure_at: report.first_failure_at,
+            seconds: (report.seconds * 1000.0).round() / 1000.0,
+            warnings: report
+                .failure
+                .as_ref()
+                .map_or_else(Vec::new, |f| f.warnings.clone()),
+            search: report.search.map(|stats| {
+                to_json(SearchJson {
+                    stats,
+                    states_per_second: stats.states_per_second().round(),
+                })
+            }),
+            counterexample: report
+                .failure
+                .as_ref()
+                .map(|f| failure_doc(path, bugs, report, f)),
+            lesser_failures: report
+                .lesser
+                .iter()
+                .map(|f| failure_doc(path, bugs, report, f))
+                .collect(),
+            coverage: report.coverage,
+        })),
+    }
 }
 
 /// A gate row that could not run, as a `results` entry of `verify --json`: verdict
 /// `error` and why.
-pub fn error_json(checker: CheckerKind, error: &dyn std::fmt::Display, expected: Verdict) -> Value {
-    to_json(ErrorJson {
+pub fn error_doc(
+    checker: CheckerKind,
+    error: &dyn std::fmt::Display,
+    expected: Verdict,
+) -> ResultDoc {
+    ResultDoc {
         checker,
         settings: None,
-        verdict: "error",
-        expected,
-        schedules: 0,
+        verdict: Outcome::Error,
+        expected: Some(expected),
+        schedules: Some(0),
         complete: false,
-        error: error.to_string(),
-    })
-}
-
-/// One scenario variant's checks: `{"scenario", "bugs", "results"}`, and for `run`
-/// the target they ran on.
-#[derive(Serialize)]
-struct RunJson<'a> {
-    scenario: &'a str,
-    /// The scenario file, as given (a built-in one as `verify/NAME.toml`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    target: Option<String>,
-    bugs: Vec<&'static str>,
-    results: Vec<Value>,
+        body: Body::Error {
+            error: error.to_string(),
+        },
+    }
 }
 
 /// One scenario variant's checks (with `target`, when given, the one they ran on),
 /// each with what the scenario expects of the variant (on that target): the body of
 /// `run --json` and `replay --json` ([`run_document`]).
-pub fn run_json(
+pub fn run_doc(
     scenario: &Scenario,
     bugs: Bugs,
     reports: &[CheckReport],
     target: Option<&dyn Target>,
-) -> Value {
+) -> RunDoc {
     let path = scenario.path.as_deref();
     let expected = scenario
         .expected(bugs)
         .map(|v| target.map_or(v, |t| t.expected(&scenario.name, bugs, v)));
-    to_json(RunJson {
-        scenario: &scenario.name,
+    RunDoc {
+        scenario: scenario.name.clone(),
         path: path.map(|p| p.display().to_string()),
         target: target.map(|t| t.describe()),
-        bugs: bugs.names(),
+        bugs,
         results: reports
             .iter()
-            .map(|r| result_json(path, bugs, r, expected))
+            .map(|r| result_doc(path, bugs, r, expected))
             .collect(),
-    })
+        ok: None,
+        tool: None,
+    }
 }
 
-/// The whole document of `run --json` and `replay --json`: [`run_json`] on
+/// The whole document of `run --json` and `replay --json`: [`run_doc`] on
 /// `target`, with the verdict of the command (`ok`: every check verified; for a
 /// replay, its path did not fail) and the tool's version.
 pub fn run_document(
@@ -542,12 +543,11 @@ pub fn run_document(
     target: &dyn Target,
     ok: bool,
 ) -> Value {
-    let mut doc = run_json(scenario, bugs, reports, Some(target));
-    if let Some(o) = doc.as_object_mut() {
-        o.insert("ok".into(), Value::Bool(ok));
-        o.insert("tool".into(), Value::String(tool()));
-    }
-    doc
+    to_json(RunDoc {
+        ok: Some(ok),
+        tool: Some(tool()),
+        ..run_doc(scenario, bugs, reports, Some(target))
+    })
 }
 
 /// The text of `run` and `replay`: each check's verdict or counterexample, then
@@ -652,51 +652,6 @@ pub struct Verification<'a> {
     pub skipped: Vec<Skipped>,
 }
 
-/// A scenario that no longer reaches branches it requires.
-#[derive(Serialize)]
-struct MissedJson<'a> {
-    scenario: &'a str,
-    branches: Vec<&'static str>,
-}
-
-/// The `summary` of `verify --json`.
-#[derive(Serialize)]
-struct SummaryJson<'a> {
-    rows: usize,
-    unexpected: usize,
-    lemma_holds: bool,
-    uncovered_bugs: &'a [&'static str],
-    zoo_required: bool,
-    missed_visits: Vec<MissedJson<'a>>,
-    /// `null` on a target that does not report the model's branches (the text says
-    /// coverage is not checked there).
-    unvisited_branches: Option<Vec<&'static str>>,
-    /// Rows that did not run (listed in `skipped`).
-    skipped: usize,
-    ok: bool,
-}
-
-/// A gate row that did not run: `verify --json`'s `skipped` entries.
-#[derive(Serialize)]
-struct SkippedJson<'a> {
-    scenario: &'a str,
-    bugs: Vec<&'static str>,
-    checker: CheckerKind,
-    verdict: &'static str,
-    reason: &'a str,
-}
-
-/// `verify --json`.
-#[derive(Serialize)]
-struct VerifyJson<'a> {
-    ok: bool,
-    tool: String,
-    target: String,
-    runs: Vec<Value>,
-    skipped: Vec<SkippedJson<'a>>,
-    summary: SummaryJson<'a>,
-}
-
 /// The tool and its version, as every JSON report names it: `daxlock 0.1.0`.
 pub fn tool() -> String {
     format!("daxlock {}", env!("CARGO_PKG_VERSION"))
@@ -751,6 +706,11 @@ impl<'a> Verification<'a> {
 
     /// `verify --json`: one object per scenario × variant, and a summary.
     pub fn json(&self) -> Value {
+        to_json(self.doc())
+    }
+
+    /// The document of `verify --json`.
+    pub fn doc(&self) -> VerifyDoc {
         let mut runs = Vec::new();
         for s in self.scenarios {
             for (bugs, _) in gate::expectations(s) {
@@ -761,21 +721,22 @@ impl<'a> Verification<'a> {
                     .iter()
                     .filter(|r| r.scenario == s.name && r.bugs == bugs)
                     .map(|row| match &row.report {
-                        Ok(r) => result_json(s.path.as_deref(), bugs, r, Some(row.expected)),
-                        Err(e) => error_json(row.checker, e, row.expected),
+                        Ok(r) => result_doc(s.path.as_deref(), bugs, r, Some(row.expected)),
+                        Err(e) => error_doc(row.checker, e, row.expected),
                     })
                     .collect();
-                runs.push(to_json(RunJson {
-                    scenario: &s.name,
+                runs.push(RunDoc {
+                    scenario: s.name.clone(),
                     path: s.path.as_deref().map(|p| p.display().to_string()),
                     target: (self.target.name() != "model").then(|| self.target.describe()),
-                    bugs: bugs.names(),
+                    bugs,
                     results,
-                }));
+                    ok: None,
+                    tool: None,
+                });
             }
         }
-        let missed = gate::missed_visits(self.rows);
-        to_json(VerifyJson {
+        VerifyDoc {
             ok: self.ok(),
             tool: tool(),
             target: self.target.describe(),
@@ -783,32 +744,35 @@ impl<'a> Verification<'a> {
             skipped: self
                 .skipped
                 .iter()
-                .map(|r| SkippedJson {
-                    scenario: &r.scenario,
-                    bugs: r.bugs.names(),
+                .map(|r| SkippedDoc {
+                    scenario: r.scenario.clone(),
+                    bugs: r.bugs,
                     checker: r.checker,
-                    verdict: "skipped",
-                    reason: &r.reason,
+                    verdict: "skipped".into(),
+                    reason: r.reason.clone(),
                 })
                 .collect(),
-            summary: SummaryJson {
+            summary: SummaryDoc {
                 rows: self.rows.len(),
                 unexpected: self.failed().len(),
                 lemma_holds: self.lemma.holds(),
-                uncovered_bugs: &self.uncovered,
+                uncovered_bugs: self.uncovered.clone(),
                 zoo_required: self.zoo,
-                missed_visits: missed
+                missed_visits: gate::missed_visits(self.rows)
                     .iter()
-                    .map(|(scenario, bs)| MissedJson {
-                        scenario,
-                        branches: bs.iter().map(|b| b.name()).collect(),
+                    .map(|(scenario, bs)| MissedDoc {
+                        scenario: scenario.to_string(),
+                        branches: bs.iter().map(|b| b.name().to_owned()).collect(),
                     })
                     .collect(),
-                unvisited_branches: self.target.tracks_branches().then(|| self.unvisited()),
+                unvisited_branches: self
+                    .target
+                    .tracks_branches()
+                    .then(|| self.unvisited().into_iter().map(str::to_owned).collect()),
                 skipped: self.skipped.len(),
                 ok: self.ok(),
             },
-        })
+        }
     }
 
     /// `verify`: the lemma, the table, each unexpected row's evidence, what is judged
@@ -923,21 +887,7 @@ mod tests {
         let mut report = CheckReport {
             target: "kernel",
             target_args: " --patch writeback-waits".into(),
-            checker: CheckerKind::Pct,
-            settings: Default::default(),
-            rerun: None,
-            schedules: 1,
-            complete: true,
-            verdict: Verdict::LostWrite,
-            failure: None,
-            lesser: Vec::new(),
-            first_failure_at: None,
-            steps: None,
-            search: None,
-            coverage: Default::default(),
-            seconds: 0.0,
-            timed_out: false,
-            numbering: Default::default(),
+            ..CheckReport::single(CheckerKind::Pct, Verdict::LostWrite)
         };
         let f = Failure {
             verdict: Verdict::LostWrite,

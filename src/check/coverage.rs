@@ -8,7 +8,9 @@
 //! every checker.
 
 use crate::dax::{Branch, BranchSet};
+use serde::de::{Deserialize, Deserializer, Error as _};
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use std::collections::BTreeMap;
 
 /// Executions that visited each branch, over one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +72,20 @@ impl Serialize for Coverage {
     }
 }
 
+/// Read back from its JSON (as `daxlock merge` reads reports): a branch not named
+/// counts 0; a name that is no branch is refused.
+impl<'de> Deserialize<'de> for Coverage {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut c = Coverage::default();
+        for (name, n) in BTreeMap::<String, usize>::deserialize(d)? {
+            let b = Branch::from_name(&name)
+                .ok_or_else(|| D::Error::custom(format!("`coverage`: unknown branch `{name}`")))?;
+            c.counts[b.index()] = n;
+        }
+        Ok(c)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +111,8 @@ mod tests {
         assert_eq!(json["grab-wait"], 2);
         assert_eq!(json["truncate-delete"], 0);
         assert_eq!(json.as_object().unwrap().len(), Branch::COUNT);
+        assert_eq!(serde_json::from_value::<Coverage>(json).unwrap(), c);
+        let e = serde_json::from_value::<Coverage>(serde_json::json!({"nope": 1})).unwrap_err();
+        assert!(e.to_string().contains("unknown branch `nope`"), "{e}");
     }
 }

@@ -33,3 +33,30 @@ pub use settings::Settings;
 pub use stateful::StatefulChecker;
 pub use target::{Model, Target};
 pub use threads::ThreadsChecker;
+
+impl CheckReport {
+    /// A report of one complete execution of `checker` on the model that reached
+    /// `verdict`, with nothing else found: what tests build to exercise the reports
+    /// and the gate's judgement without running a check.
+    pub fn single(checker: CheckerKind, verdict: Verdict) -> Self {
+        CheckReport {
+            target: "model",
+            target_args: String::new(),
+            checker,
+            settings: Settings::default(),
+            rerun: None,
+            schedules: 1,
+            complete: true,
+            verdict,
+            failure: None,
+            lesser: Vec::new(),
+            first_failure_at: None,
+            steps: None,
+            search: None,
+            coverage: Coverage::default(),
+            seconds: 0.0,
+            timed_out: false,
+            numbering: Default::default(),
+        }
+    }
+}
