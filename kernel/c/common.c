@@ -56,7 +56,6 @@ static struct daxk_alloc *daxk_allocs;
  * (--fail-alloc), which the hook reports. */
 static unsigned long long daxk_fail_mask;
 static unsigned int daxk_nalloc;
-void daxk_alloc_failed(unsigned int nth, unsigned int gfp);
 
 void daxk_fail_allocs(unsigned long long mask)
 {
@@ -202,8 +201,6 @@ void tag_pages_for_writeback(struct address_space *mapping, pgoff_t start, pgoff
 }
 
 /* Kernel: iomap_iter(): one mapping per fault, from the filesystem (Rust). */
-int daxk_iomap_begin(long long pos, unsigned long long len, int write,
-		     unsigned long long *addr, unsigned long long *length, int *type);
 int iomap_iter(struct iomap_iter *iter, const struct iomap_ops *ops)
 {
 	(void)ops;

@@ -1,7 +1,7 @@
 //! The kernel target: scenario operations through the extracted C code.
 
 use crate::radix;
-use crate::world::{self, CTask, KOp, Waiters, World};
+use crate::world::{self, CTask, KOp, World};
 use daxlock::check::target::{maker_for, Family, Target};
 use daxlock::check::Verdict;
 use daxlock::dax::observe::Observer;
@@ -26,26 +26,44 @@ pub struct DaxkVma {
     shared: i32,
 }
 
-/// One compiled variant: the unpatched tree or one bug patch.
-pub struct Variant {
-    /// `fixed` or the bug's name.
-    pub name: &'static str,
-    /// What the patch breaks (a bug) or mends (a fix).
-    pub about: &'static str,
-    /// A candidate fix (`--patch`), not a bug (`--bug`).
-    pub fix: bool,
-    pte_fault: unsafe extern "C-unwind" fn(*const DaxkVma, u64, i32) -> u32,
-    pmd_fault: unsafe extern "C-unwind" fn(*const DaxkVma, u64, i32) -> u32,
-    fsync: unsafe extern "C-unwind" fn() -> i32,
-    delete_entry: unsafe extern "C-unwind" fn(u64) -> i32,
-    invalidate_entry: unsafe extern "C-unwind" fn(u64) -> i32,
-    #[allow(dead_code)]
-    lock_unlock_entry: unsafe extern "C-unwind" fn(u64) -> i32,
-    reset: unsafe extern "C-unwind" fn(),
-    waiters: Waiters,
+/// `Variant`, with a field per line of [`entry_points!`].
+macro_rules! variant_struct {
+    ([] $( $(#[doc = $doc:literal])* $name:ident($($arg:ident: $kind:ident),* $(,)?) $(-> $ret:ident)?; )*) => {
+        /// One compiled variant: the unpatched tree or one bug patch.
+        pub struct Variant {
+            /// `fixed` or the bug's name.
+            pub name: &'static str,
+            /// What the patch breaks (a bug) or mends (a fix).
+            pub about: &'static str,
+            /// A candidate fix (`--patch`), not a bug (`--bug`).
+            pub fix: bool,
+            $( $(#[doc = $doc])* $name: unsafe extern "C-unwind" fn($(ffi_type!($kind)),*) $(-> ffi_type!($ret))?, )*
+        }
+    };
+}
+entry_points!(variant_struct);
+
+/// The [`Variant`] `$vname` whose entry points are the C symbols
+/// `<$sym>_<entry point>`: a row of the generated `variants.rs`,
+/// `entry_points!(variant_row, name, sym, about, fix)`.
+macro_rules! variant_row {
+    ([$vname:literal, $sym:literal, $about:literal, $fix:literal]
+     $( $(#[doc = $doc:literal])* $name:ident($($arg:ident: $kind:ident),* $(,)?) $(-> $ret:ident)?; )*) => {
+        Variant {
+            name: $vname,
+            about: $about,
+            fix: $fix,
+            $( $name: {
+                extern "C-unwind" {
+                    #[link_name = concat!($sym, "_", stringify!($name))]
+                    fn $name($($arg: ffi_type!($kind)),*) $(-> ffi_type!($ret))?;
+                }
+                $name
+            }, )*
+        }
+    };
 }
 
-use world::WaiterFn;
 include!(concat!(env!("OUT_DIR"), "/variants.rs"));
 
 extern "C-unwind" {

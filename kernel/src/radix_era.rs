@@ -6,7 +6,7 @@
 //! `src/patches_radix.rs`. A build-script module (`build.rs` includes it); the
 //! crate's side of the era is `src/radix.rs`.
 
-use super::{c_build, extract, patches_radix, read, version, Variants};
+use super::{c_build, decls, extract, patches_radix, read, version, Variants};
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
@@ -89,6 +89,7 @@ pub fn build(src: &Path, out: &Path) -> Result<(), String> {
     let write = |name: &str, text: &str| {
         fs::write(gen.join(name), text).map_err(|e| format!("{name}: {e}"))
     };
+    decls::write_headers(&gen)?;
     write(
         "linux/radix-tree.h",
         &read(src, "include/linux/radix-tree.h")?,

@@ -10,9 +10,6 @@
 static struct gendisk daxk_disk = { .disk_name = "pmem0" };
 static struct block_device daxk_bdev = { .bd_disk = &daxk_disk };
 
-int daxk_iomap_begin(long long pos, unsigned long long len, int write,
-		     unsigned long long *addr, unsigned long long *length, int *type);
-
 /* Kernel: ext4_iomap_begin(): one extent from the model's block map. */
 static int daxk_radix_iomap_begin(struct inode *inode, loff_t pos, loff_t length,
 				  unsigned flags, struct iomap *iomap)
@@ -106,10 +103,6 @@ repeat:
 	}
 	return page;
 }
-
-/* What the model's page table has at an address: -1 nothing, 0 the zero page (a
- * hole page here), 1 a device frame, 2 a private copy. */
-int daxk_pte_target(unsigned long addr, const char *func);
 
 /* Kernel: the PTE fault paths of __handle_mm_fault() for a DAX VMA. A fault on an
  * empty PTE is ext4_dax_fault() → dax_iomap_fault(PE_SIZE_PTE); a write to a
