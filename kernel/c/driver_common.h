@@ -69,6 +69,19 @@ static struct vm_fault *daxk_fault_begin(struct daxk_fault *f, const struct daxk
 	return &f->vmf;
 }
 
+#ifndef DAXK_RADIX
+/* An entry of the tree as the model sees it, read by the tree's own helpers. */
+void DAXK(decode)(void *entry, int *locked, int *pmd, int *zero, int *empty,
+		  unsigned long long *pfn)
+{
+	*locked = dax_is_locked(entry);
+	*pmd = dax_is_pmd_entry(entry);
+	*zero = dax_is_zero_entry(entry);
+	*empty = dax_is_empty_entry(entry);
+	*pfn = dax_to_pfn(entry);
+}
+#endif
+
 /* The wait table: calls fn for every queued waiter. */
 void DAXK(waiters)(void *ctx, daxk_waiter_fn fn)
 {

@@ -1,6 +1,6 @@
 //! The C ↔ Rust boundary, declared once: every hook the C code calls into Rust
-//! ([`hooks!`]) and every per-variant entry point Rust calls into C
-//! ([`entry_points!`]), each a line of a table with its parameters' kinds.
+//! (`hooks!`) and every per-variant entry point Rust calls into C
+//! (`entry_points!`), each a line of a table with its parameters' kinds.
 //!
 //! From the tables come the C prototypes (`daxk_hooks.h` and
 //! `daxk_entry_points.h`, written by the build script into the generated include
@@ -11,7 +11,7 @@
 //! (only the C side is used there).
 //!
 //! A parameter's kind names its C type, its FFI type and the type the Rust side
-//! works with ([`c_type!`], `ffi_type!`, `rust_type!`, `to_rust!`):
+//! works with (`c_type!`, `ffi_type!`, `rust_type!`, `to_rust!`):
 //!
 //! | kind | C | FFI | Rust |
 //! |---|---|---|---|
@@ -108,6 +108,11 @@ macro_rules! entry_points {
             reset();
             /// Calls `f` for every queued waiter of the wait table.
             waiters(ctx: ptr, f: waiter_fn);
+            /// What tree entry `entry` is, as the tree's own helpers read it
+            /// (dax_is_locked(), dax_is_pmd_entry(), dax_is_zero_entry(),
+            /// dax_is_empty_entry(), dax_to_pfn(); the radix era's from its bits).
+            decode(entry: ptr, locked: out_int, pmd: out_int, zero: out_int,
+                   empty: out_int, pfn: out_ullong);
         }
     };
 }

@@ -125,7 +125,7 @@ fn waiters_hash(walk: Waiters) -> u64 {
         })
 }
 
-/// The trait of the hooks (one method per line of [`hooks!`]: what the hooks need of
+/// The trait of the hooks (one method per line of `hooks!`: what the hooks need of
 /// one execution, whatever its backend) and their C entry points, `daxk_<name>`,
 /// each converting its arguments ([`crate::decls`]) and calling the world's method.
 macro_rules! hooks_trait_and_shims {

@@ -214,6 +214,29 @@ int DAXK(lock_unlock_entry)(unsigned long index)
 	return 0;
 }
 
+/* An entry of the tree as the model sees it: a DAX entry read by the tree's own
+ * helpers and bits (dax_is_*_entry(), RADIX_DAX_ENTRY_LOCK, dax_radix_sector());
+ * a hole page (a struct page, not an exceptional entry) is a zero PTE entry,
+ * locked while its page lock is held. */
+void DAXK(decode)(void *entry, int *locked, int *pmd, int *zero, int *empty,
+		  unsigned long long *pfn)
+{
+	if (!radix_tree_exceptional_entry(entry)) {
+		struct page *p = entry;
+
+		*locked = !!(p->flags & PG_locked);
+		*pmd = *empty = 0;
+		*zero = 1;
+		*pfn = 0;
+		return;
+	}
+	*locked = !!((unsigned long)entry & RADIX_DAX_ENTRY_LOCK);
+	*pmd = dax_is_pmd_entry(entry);
+	*zero = dax_is_zero_entry(entry);
+	*empty = dax_is_empty_entry(entry);
+	*pfn = dax_radix_sector(entry) >> (PAGE_SHIFT - 9);
+}
+
 /* Starts an execution: an empty wait table. */
 void DAXK(reset)(void)
 {
