@@ -300,9 +300,8 @@ static void *g(struct s *p,
     /// Each kind of item is found under its name, with its text whole.
     #[test]
     fn names_every_item() {
-        let names: Vec<String> = items(SAMPLE).into_iter().map(|i| i.name).collect();
         assert_eq!(
-            names,
+            names(SAMPLE),
             ["", "A", "f", "", "struct s", "table", "enum mode", "g"]
         );
         let f = extract(SAMPLE, &["g", "f"]).unwrap();
@@ -317,6 +316,11 @@ static void *g(struct s *p,
             extract(SAMPLE, &["f", "nope"]).unwrap_err(),
             "not found: nope"
         );
+    }
+
+    /// The names of `source`'s items.
+    fn names(source: &str) -> Vec<String> {
+        items(source).into_iter().map(|i| i.name).collect()
     }
 
     /// The names and first lines of `source`'s items.
@@ -373,26 +377,14 @@ static void *g(struct s *p,
     #[test]
     fn parentheses_are_followed() {
         let src = "static struct t x = T_INIT(a, { 1, 2 }\n\t\t, b);\nstatic const char *s = F(\"x;\",\n\t\"y\");\nint z;\n";
-        assert_eq!(
-            items(src)
-                .iter()
-                .map(|i| i.name.as_str())
-                .collect::<Vec<_>>(),
-            ["x", "s", "z"]
-        );
+        assert_eq!(names(src), ["x", "s", "z"]);
     }
 
     /// A struct or enum definition goes on past its closing brace to its `;`.
     #[test]
     fn a_struct_ends_at_its_semicolon() {
         let src = "struct s {\n\tint a;\n}\n__attribute__((packed));\nenum e { A }\n;\nint f(void)\n{\n\treturn 0;\n}\n";
-        assert_eq!(
-            items(src)
-                .iter()
-                .map(|i| i.name.as_str())
-                .collect::<Vec<_>>(),
-            ["struct s", "enum e", "f"]
-        );
+        assert_eq!(names(src), ["struct s", "enum e", "f"]);
     }
 
     /// Tracepoints are found by their calls.
