@@ -133,6 +133,12 @@ fn read(src: &Path, rel: &str) -> Result<String, String> {
     fs::read_to_string(&p).map_err(|e| format!("{rel}: {e} (is this a Linux source tree?)"))
 }
 
+/// A file of the tree copied whole, after a `#line` directive naming it (`rel`),
+/// so that its warnings and diagnostics name the tree's file.
+fn whole(rel: &str, text: &str) -> String {
+    format!("{}{text}", extract::line_directive(1, rel))
+}
+
 fn version(makefile: &str) -> String {
     let field = |k: &str| {
         makefile
@@ -181,20 +187,25 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
     let xarray_c = read(src, "lib/xarray.c")?;
     let xarray_h = read(src, "include/linux/xarray.h")?;
     let gen = out.join("gen");
+    // Nothing left from a build of another tree (its variants' files).
+    let _ = fs::remove_dir_all(&gen);
     fs::create_dir_all(gen.join("linux")).map_err(|e| e.to_string())?;
     let write = |name: &str, text: &str| {
         fs::write(gen.join(name), text).map_err(|e| format!("{name}: {e}"))
     };
     decls::write_headers(&gen)?;
-    write("linux/xarray.h", &xarray_h)?;
-    write("xarray.c", &xarray_c)?;
-    let wait_items = extract::extract(&wait, &present(&wait, WAIT_ITEMS))
+    write(
+        "linux/xarray.h",
+        &whole("include/linux/xarray.h", &xarray_h),
+    )?;
+    write("xarray.c", &whole("lib/xarray.c", &xarray_c))?;
+    let wait_items = extract::extract(&wait, "kernel/sched/wait.c", &present(&wait, WAIT_ITEMS))
         .map_err(|e| format!("kernel/sched/wait.c: {e}"))?;
     write(
         "wait_tu.c",
         &format!("#include \"mm_shim.h\"\n/* Extracted from kernel/sched/wait.c ({version}). */\n{wait_items}"),
     )?;
-    let dax_items = extract::extract(&dax, &present(&dax, &era.dax_items()))
+    let dax_items = extract::extract(&dax, "fs/dax.c", &present(&dax, &era.dax_items()))
         .map_err(|e| format!("fs/dax.c: {e}"))?;
     let mut traces = String::new();
     for t in extract::tracepoints(&dax_items) {
@@ -207,7 +218,9 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
         .file(gen.join("xarray.c"))
         .file(gen.join("wait_tu.c"))
         .file(manifest.join("c/common.c"))
-        .file(manifest.join("c/xarray_selftest.c"));
+        .file(manifest.join("c/xarray_selftest.c"))
+        // No radix-tree test suite in this era: the stub says so.
+        .file(manifest.join("c/radix/radix_suite.c"));
     // The kernel's own XArray tests, run against the same shims (a tree without
     // them builds a stub that says so).
     if src.join("lib/test_xarray.c").exists() {

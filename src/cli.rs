@@ -201,12 +201,12 @@ pub fn kernel_build_refusal(dir: &std::path::Path) -> Option<String> {
 
 /// The target named on the command line. `kernel` in a binary without it runs the
 /// `daxlock-kernel` binary built beside this one, with the same arguments.
-fn target(name: &str) -> Result<std::sync::Arc<dyn crate::check::Target>, Stop> {
+fn target(name: &str) -> Result<std::sync::Arc<dyn crate::check::Target>, NoVerdict> {
     if let Some(t) = crate::check::target::lookup(name) {
         return Ok(t);
     }
     if name != "kernel" {
-        return Err(Stop::BadInput(format!(
+        return Err(NoVerdict::BadInput(format!(
             "unknown target `{name}` (known: model, kernel)"
         )));
     }
@@ -214,7 +214,7 @@ fn target(name: &str) -> Result<std::sync::Arc<dyn crate::check::Target>, Stop> 
         .ok()
         .and_then(|p| p.parent().map(std::path::Path::to_path_buf));
     if let Some(why) = dir.as_deref().and_then(kernel_build_refusal) {
-        return Err(Stop::BadInput(why));
+        return Err(NoVerdict::BadInput(why));
     }
     let sibling = dir
         .map(|d| d.join("daxlock-kernel"))
@@ -224,10 +224,10 @@ fn target(name: &str) -> Result<std::sync::Arc<dyn crate::check::Target>, Stop> 
             let status = std::process::Command::new(&exe)
                 .args(std::env::args_os().skip(1))
                 .status()
-                .map_err(|e| Stop::BadInput(format!("{}: {e}", exe.display())))?;
+                .map_err(|e| NoVerdict::BadInput(format!("{}: {e}", exe.display())))?;
             std::process::exit(status.code().unwrap_or(2));
         }
-        None => Err(Stop::BadInput(
+        None => Err(NoVerdict::BadInput(
             "the kernel target is built apart (it compiles GPL kernel code): \
              DAXLOCK_KERNEL_SRC=<linux tree> cargo build --release -p daxlock-kernel, \
              then run this command again (README: The kernel target)"
@@ -276,7 +276,7 @@ struct BudgetArgs {
 
 /// Why a command ended without a verdict: one line on stderr.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Stop {
+enum NoVerdict {
     /// Bad input (a scenario, a flag, a schedule): exit 2.
     BadInput(String),
     /// A defect of the model or harness (the model panicked): exit 1, as a failure
@@ -284,21 +284,21 @@ enum Stop {
     Defect(String),
 }
 
-impl From<CheckError> for Stop {
+impl From<CheckError> for NoVerdict {
     fn from(e: CheckError) -> Self {
         if e.is_defect() {
-            Stop::Defect(e.to_string())
+            NoVerdict::Defect(e.to_string())
         } else {
-            Stop::BadInput(e.to_string())
+            NoVerdict::BadInput(e.to_string())
         }
     }
 }
 
 macro_rules! bad_input_from {
     ($($t:ty),*) => {$(
-        impl From<$t> for Stop {
+        impl From<$t> for NoVerdict {
             fn from(e: $t) -> Self {
-                Stop::BadInput(e.to_string())
+                NoVerdict::BadInput(e.to_string())
             }
         }
     )*};
@@ -319,16 +319,18 @@ fn variant_bugs(names: &[String]) -> Result<Bugs, UnknownBug> {
         .try_fold(Bugs::fixed(), |bugs, name| Ok(bugs | name.parse::<Bugs>()?))
 }
 
-fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, Stop> {
+fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, NoVerdict> {
     let shard = match &args.shard {
         Some(s) => s.parse::<Shard>()?,
         None => Shard::default(),
     };
     if args.depth == Some(0) {
-        return Err(Stop::BadInput("--depth must be at least 1".into()));
+        return Err(NoVerdict::BadInput("--depth must be at least 1".into()));
     }
     if args.iterations == Some(0) {
-        return Err(Stop::BadInput("--iterations must be at least 1".into()));
+        return Err(NoVerdict::BadInput(
+            "--iterations must be at least 1".into(),
+        ));
     }
     let max_states = args
         .max_states
@@ -336,23 +338,25 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, Stop> {
     let jobs = args.jobs.unwrap_or(1);
     let watchdog_ms = args.watchdog_ms.unwrap_or(2000);
     if max_states == 0 {
-        return Err(Stop::BadInput("--max-states must be at least 1".into()));
+        return Err(NoVerdict::BadInput(
+            "--max-states must be at least 1".into(),
+        ));
     }
     if jobs == 0 {
-        return Err(Stop::BadInput("--jobs must be at least 1".into()));
+        return Err(NoVerdict::BadInput("--jobs must be at least 1".into()));
     }
     let max_time = match args.max_seconds {
         None => None,
         Some(s) if s.is_finite() && s > 0.0 => Some(Duration::from_secs_f64(s)),
         Some(s) => {
-            return Err(Stop::BadInput(format!(
+            return Err(NoVerdict::BadInput(format!(
                 "--max-seconds {s}: must be a number of seconds above 0"
             )))
         }
     };
     let floor = crate::check::threads::MIN_WATCHDOG_MS;
     if watchdog_ms < floor {
-        return Err(Stop::BadInput(format!(
+        return Err(NoVerdict::BadInput(format!(
             "--watchdog-ms must be at least {floor}: a shorter watchdog reports slow executions as hangs"
         )));
     }
@@ -451,7 +455,7 @@ pub const PROGRESS_ENV: &str = "DAXLOCK_PROGRESS_SECONDS";
 /// How often to print a plain progress line on stderr: when stderr is not a
 /// terminal (a CI log), every [`PROGRESS_ENV`] seconds, 30 by default; never on a
 /// terminal (the progress bar is drawn there).
-fn log_interval() -> Result<Option<Duration>, Stop> {
+fn log_interval() -> Result<Option<Duration>, NoVerdict> {
     if std::io::stderr().is_terminal() {
         return Ok(None);
     }
@@ -460,7 +464,7 @@ fn log_interval() -> Result<Option<Duration>, Stop> {
         Ok(v) => match v.trim().parse::<f64>() {
             Ok(0.0) => Ok(None),
             Ok(s) if s.is_finite() && s > 0.0 => Ok(Some(Duration::from_secs_f64(s))),
-            _ => Err(Stop::BadInput(format!(
+            _ => Err(NoVerdict::BadInput(format!(
                 "{PROGRESS_ENV}={v}: must be a number of seconds (0: no progress lines)"
             ))),
         },
@@ -548,18 +552,18 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
     match dispatch(cli.command) {
         Ok(true) => 0,
         Ok(false) => 1,
-        Err(Stop::Defect(msg)) => {
+        Err(NoVerdict::Defect(msg)) => {
             eprintln!("daxlock: {msg}");
             1
         }
-        Err(Stop::BadInput(msg)) => {
+        Err(NoVerdict::BadInput(msg)) => {
             eprintln!("daxlock: {msg}");
             2
         }
     }
 }
 
-fn dispatch(cmd: Command) -> Result<bool, Stop> {
+fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
     match cmd {
         Command::Run {
             file,
@@ -595,7 +599,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
                 // Loom's exploration is not sharded: shard 0 runs it whole.
                 kinds.retain(|k| *k != CheckerKind::Loom);
                 if kinds.is_empty() {
-                    return Err(Stop::BadInput(format!(
+                    return Err(NoVerdict::BadInput(format!(
                         "--checker loom with --shard {}/{}: loom does not shard; run it in shard 0 (or without --shard)",
                         shard.index, shard.count
                     )));
@@ -664,7 +668,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             let shard = budget.shard;
             if shard.index > 0 && only.as_ref().is_none_or(|o| o.contains(&CheckerKind::Loom)) {
                 if only.as_deref() == Some(&[CheckerKind::Loom]) {
-                    return Err(Stop::BadInput(format!(
+                    return Err(NoVerdict::BadInput(format!(
                         "--checker loom with --shard {}/{}: loom does not shard; run it in shard 0 (or without --shard)",
                         shard.index, shard.count
                     )));
@@ -723,7 +727,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             BenchCommand::Zoo { dir, seeds, cap } => {
                 let scenarios = catalogue(dir.as_deref())?;
                 if seeds == 0 || cap == 0 {
-                    return Err(Stop::BadInput(
+                    return Err(NoVerdict::BadInput(
                         "--seeds and --cap must be at least 1".into(),
                     ));
                 }
@@ -732,7 +736,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             }
             BenchCommand::Stateful { dir, loom_cap } => {
                 if loom_cap == 0 {
-                    return Err(Stop::BadInput("--loom-cap must be at least 1".into()));
+                    return Err(NoVerdict::BadInput("--loom-cap must be at least 1".into()));
                 }
                 let scenarios = catalogue(dir.as_deref())?;
                 print!("{}", bench::stateful(&scenarios, loom_cap)?);
@@ -740,7 +744,9 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
             }
             BenchCommand::Speed { dir, iterations } => {
                 if iterations == 0 {
-                    return Err(Stop::BadInput("--iterations must be at least 1".into()));
+                    return Err(NoVerdict::BadInput(
+                        "--iterations must be at least 1".into(),
+                    ));
                 }
                 let scenarios = catalogue(dir.as_deref())?;
                 print!("{}", bench::speed(&scenarios, iterations)?);
@@ -773,7 +779,7 @@ fn run(
     budget: &Budget,
     coverage: bool,
     json_out: bool,
-) -> Result<bool, Stop> {
+) -> Result<bool, NoVerdict> {
     let pb = spinner(!json_out, kinds.len() as u64);
     let log = log_interval()?;
     let mut results = Vec::new();
@@ -841,7 +847,7 @@ fn replay(
     bugs: Bugs,
     schedule: &str,
     json_out: bool,
-) -> Result<bool, Stop> {
+) -> Result<bool, NoVerdict> {
     use crate::check::binding::Binding;
     let (binding, inner) = Binding::split(schedule)?;
     let stateful = inner.starts_with(crate::check::stateful::SCHEDULE_PREFIX);
@@ -880,10 +886,10 @@ fn replay(
 
 /// A schedule without a binding (printed before bindings existed, or typed by hand)
 /// could be of any scenario or variant: refused.
-fn unbound(binding: Option<crate::check::binding::Binding>) -> Result<(), Stop> {
+fn unbound(binding: Option<crate::check::binding::Binding>) -> Result<(), NoVerdict> {
     match binding {
         Some(_) => Ok(()),
-        None => Err(Stop::BadInput(
+        None => Err(NoVerdict::BadInput(
             "the schedule carries no binding (`@SSSSSSSS.TTTT.B:` in front, which says which scenario, \
              variant and target it was recorded on): run the check again and replay the schedule it prints"
                 .into(),
@@ -898,7 +904,7 @@ fn verify(
     budget: &Budget,
     json_out: bool,
     zoo: bool,
-) -> Result<bool, Stop> {
+) -> Result<bool, NoVerdict> {
     let lemma = lemma::prove();
     let pb = spinner(!json_out, 0);
     let done = std::sync::Arc::new(std::sync::Mutex::new((0usize, String::new())));
@@ -1061,11 +1067,11 @@ mod tests {
             message: "boom".into(),
         };
         assert_eq!(
-            Stop::from(panicked),
-            Stop::Defect("s: the model panicked under pct: boom".into())
+            NoVerdict::from(panicked),
+            NoVerdict::Defect("s: the model panicked under pct: boom".into())
         );
         let misfit = CheckError::ScheduleMisfit { name: "s".into() };
-        assert!(matches!(Stop::from(misfit), Stop::BadInput(_)));
+        assert!(matches!(NoVerdict::from(misfit), NoVerdict::BadInput(_)));
     }
 
     /// Flags no checker run uses are named in one note, and `--jobs` on a serial

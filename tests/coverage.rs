@@ -84,11 +84,14 @@ fn a_pte_fault_over_a_zero_pmd_entry_downgrades_it() {
     assert_eq!(seen(&b), [Branch::GrabDowngradeZero]);
 }
 
-/// Each sequence visits the branch it is built for.
+/// One shared VMA over the first 4 MiB of the file, 2 MiB aligned.
+fn aligned() -> Vec<Vma> {
+    vec![vma(START, 2 * PMD_SIZE, 0, true)]
+}
+
+/// The seed's colours: vm_pgoff 1 against a 2 MiB-aligned start.
 #[test]
-fn sequential_branches() {
-    let aligned = || vec![vma(START, 2 * PMD_SIZE, 0, true)];
-    // The seed's colours: vm_pgoff 1 against a 2 MiB-aligned start.
+fn a_pmd_fault_with_the_wrong_colour_falls_back() {
     let (m, b) = observed(0x800, vec![], vec![vma(START, 2 * PMD_SIZE, 1, true)]);
     m.access(START + PMD_SIZE, Access::Load, FaultSize::Pmd);
     assert!(
@@ -96,23 +99,35 @@ fn sequential_branches() {
         "{:?}",
         seen(&b)
     );
+}
 
-    // A store to a private mapping: the PMD handler falls back, the PTE one copies.
+/// A store to a private mapping: the PMD handler falls back, the PTE one copies.
+#[test]
+fn a_store_to_a_private_mapping_falls_back_and_copies() {
     let (m, b) = observed(0x800, vec![], vec![vma(START, 2 * PMD_SIZE, 0, false)]);
     m.access(START, Access::Store, FaultSize::Pmd);
     assert_eq!(seen(&b), [Branch::PmdPrivateWriteFallback, Branch::PteCow]);
+}
 
-    // A VMA of 1 MiB holds no 2 MiB mapping.
+/// A VMA of 1 MiB holds no 2 MiB mapping.
+#[test]
+fn a_pmd_fault_in_a_small_vma_falls_back() {
     let (m, b) = observed(0x800, vec![], vec![vma(START, PMD_SIZE / 2, 0, true)]);
     m.access(START, Access::Load, FaultSize::Pmd);
     assert_eq!(seen(&b), [Branch::PmdVmaFallback]);
+}
 
-    // A file of 0x100 pages ends inside the first 2 MiB.
+/// A file of 0x100 pages ends inside the first 2 MiB.
+#[test]
+fn a_pmd_fault_past_the_file_end_falls_back() {
     let (m, b) = observed(0x100, vec![], aligned());
     m.access(START, Access::Load, FaultSize::Pmd);
     assert_eq!(seen(&b), [Branch::PmdEofFallback]);
+}
 
-    // Storage 2 MiB aligned in the file but not on the device.
+/// Storage 2 MiB aligned in the file but not on the device.
+#[test]
+fn a_pmd_fault_on_unaligned_frames_falls_back() {
     let (m, b) = observed(
         0x800,
         vec![Extent {
@@ -128,8 +143,11 @@ fn sequential_branches() {
         seen(&b),
         [Branch::PmdPfnFallback, Branch::GrabDowngradeEmpty]
     );
+}
 
-    // Half the 2 MiB allocated: iomap has no single extent.
+/// Half the 2 MiB allocated: iomap has no single extent.
+#[test]
+fn a_pmd_fault_over_half_allocated_storage_falls_back() {
     let (m, b) = observed(
         0x800,
         vec![Extent {
@@ -144,10 +162,13 @@ fn sequential_branches() {
         seen(&b),
         [Branch::PmdIomapFallback, Branch::GrabDowngradeEmpty]
     );
+}
 
-    // Two VMAs map the same first 2 MiB of the file: a PTE read through the first
-    // leaves a PTE entry that the PMD fault through the second finds (-EEXIST, PTE
-    // fallback). Nobody waits, so the wakeup passed on wakes no one.
+/// Two VMAs map the same first 2 MiB of the file: a PTE read through the first
+/// leaves a PTE entry that the PMD fault through the second finds (-EEXIST, PTE
+/// fallback). Nobody waits, so the wakeup passed on wakes no one.
+#[test]
+fn a_pmd_fault_over_a_pte_entry_finds_it_exists() {
     let (m, b) = observed(
         0x800,
         vec![],
@@ -159,15 +180,21 @@ fn sequential_branches() {
     m.access(START, Access::Load, FaultSize::Pte);
     m.access(START + PMD_SIZE, Access::Load, FaultSize::Pmd);
     assert_eq!(seen(&b), [Branch::GrabPteExists]);
+}
 
-    // A read of a hole, then a store: storage replaces the zero page.
+/// A read of a hole, then a store: storage replaces the zero page.
+#[test]
+fn a_store_after_a_hole_read_maps_storage_over_the_zero_page() {
     let (m, b) = observed(0x800, vec![], aligned());
     m.access(START + 7 * PAGE, Access::Load, FaultSize::Pte);
     m.access(START + 7 * PAGE, Access::Store, FaultSize::Pte);
     assert_eq!(seen(&b), [Branch::InsertOverZero]);
+}
 
-    // A store dirties the entry; fsync writes it back; truncate deletes it; a fault
-    // past the new end gets SIGBUS from either handler.
+/// A store dirties the entry; fsync writes it back; truncate deletes it; a fault
+/// past the new end gets SIGBUS from either handler.
+#[test]
+fn fsync_writes_back_truncate_deletes_and_faults_past_the_end_fail() {
     let (m, b) = observed(0x800, vec![], aligned());
     m.access(START + PAGE, Access::Store, FaultSize::Pte);
     m.fsync();
@@ -184,9 +211,12 @@ fn sequential_branches() {
             Branch::PmdBeyondEof,
         ]
     );
+}
 
-    // write(2) over a dirty entry and a hole: the invalidation leaves the dirty entry
-    // alone and deletes the clean zero entry.
+/// write(2) over a dirty entry and a hole: the invalidation leaves the dirty entry
+/// alone and deletes the clean zero entry.
+#[test]
+fn write_invalidates_the_clean_entry_and_skips_the_dirty_one() {
     let (m, b) = observed(0x800, vec![], aligned());
     m.access(START, Access::Store, FaultSize::Pte);
     m.access(START + PAGE, Access::Load, FaultSize::Pte);
@@ -195,16 +225,23 @@ fn sequential_branches() {
         seen(&b),
         [Branch::InvalidateSkipDirty, Branch::InvalidateDelete]
     );
+}
 
-    // A store to the huge zero page of a shared mapping: the PMD handler maps
-    // storage over it.
+/// A store to the huge zero page of a shared mapping: the PMD handler maps storage
+/// over it.
+#[test]
+fn a_store_to_the_huge_zero_page_maps_storage_over_it() {
     let (m, b) = observed(0x800, vec![], aligned());
     m.access(START, Access::Load, FaultSize::Pmd);
     m.access(START, Access::Store, FaultSize::Pmd);
     assert_eq!(seen(&b), [Branch::InsertOverZero]);
+}
 
-    // Of a private mapping: the PMD handler falls back, the huge zero page is split,
-    // the PTE grab downgrades the zero PMD entry, and the store copies.
+/// A store to the huge zero page of a private mapping: the PMD handler falls back,
+/// the huge zero page is split, the PTE grab downgrades the zero PMD entry, and the
+/// store copies.
+#[test]
+fn a_private_store_to_the_huge_zero_page_splits_downgrades_and_copies() {
     let (m, b) = observed(0x800, vec![], vec![vma(START, 2 * PMD_SIZE, 0, false)]);
     m.access(START, Access::Load, FaultSize::Pmd);
     m.access(START, Access::Store, FaultSize::Pmd);
@@ -217,10 +254,15 @@ fn sequential_branches() {
             Branch::PteCow,
         ]
     );
+}
 
-    // Three that need a race, with the race's other half run first and the handler
-    // called directly. A PMD fault whose grab finds no entry although a PTE table is
-    // there (the PTE entry was invalidated by write(2), the table stays): it retries.
+// Three that need a race, with the race's other half run first and the handler
+// called directly.
+
+/// A PMD fault whose grab finds no entry although a PTE table is there (the PTE
+/// entry was invalidated by write(2), the table stays): it retries.
+#[test]
+fn a_pmd_fault_that_finds_a_pte_table_but_no_entry_retries() {
     let (m, b) = observed(0x800, vec![], aligned());
     let v = aligned()[0];
     m.access(START + 5 * PAGE, Access::Load, FaultSize::Pte);
@@ -231,14 +273,23 @@ fn sequential_branches() {
         seen(&b),
         [Branch::InvalidateDelete, Branch::PmdRecheckPteTable]
     );
-    // A PMD hole fault that finds the huge zero page already mapped when it comes to
-    // map it: it falls back.
+}
+
+/// A PMD hole fault that finds the huge zero page already mapped when it comes to
+/// map it: it falls back.
+#[test]
+fn a_pmd_hole_fault_that_finds_the_huge_zero_page_mapped_falls_back() {
     let (m, b) = observed(0x800, vec![], aligned());
+    let v = aligned()[0];
     m.access(START, Access::Load, FaultSize::Pmd);
     m.pmd_fault(&v, START, false, 0x800);
     assert_eq!(seen(&b), [Branch::PmdLoadHoleBusy]);
-    // A writeback of an entry that is no longer what fsync saw (written back, say,
-    // by another fsync): nothing written.
+}
+
+/// A writeback of an entry that is no longer what fsync saw (written back, say, by
+/// another fsync): nothing written.
+#[test]
+fn a_writeback_of_a_changed_entry_skips_it() {
     let (m, b) = observed(0x800, vec![], aligned());
     m.access(START, Access::Store, FaultSize::Pte);
     let (slot, mut e) = m.entries()[0];
@@ -246,8 +297,11 @@ fn sequential_branches() {
     m.fsync();
     m.writeback_one(slot, e);
     assert_eq!(seen(&b), [Branch::WritebackDirty, Branch::WritebackSkip]);
+}
 
-    // Unlocking what nobody holds: the WARN.
+/// Unlocking what nobody holds: the WARN.
+#[test]
+fn unlocking_an_entry_nobody_holds_warns() {
     let (m, b) = observed(0x800, vec![], aligned());
     m.put_locked(9);
     assert_eq!(seen(&b), [Branch::PutNoLockedEntry]);

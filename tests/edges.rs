@@ -4,7 +4,7 @@
 //! the tool version and the target.
 
 mod support;
-use support::{daxlock, describe, err, json, one_thread, out, temp_file};
+use support::{daxlock, describe, json, one_thread, stderr, stdout, temp_file};
 
 fn daxlock_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     support::daxlock_in(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), args, env)
@@ -25,7 +25,7 @@ fn loom_reproduce_line_keeps_max_seconds() {
         "30",
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", describe(&o));
-    let line = out(&o)
+    let line = stdout(&o)
         .lines()
         .find(|l| l.contains("reproduce:"))
         .unwrap_or_default()
@@ -55,7 +55,7 @@ fn unused_flags_are_named() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
     assert!(
-        err(&o).contains(
+        stderr(&o).contains(
             "daxlock: note: --max-states, --jobs, --all-hangs not used by the checkers run (pct): ignored"
         ),
         "{}",
@@ -69,7 +69,7 @@ fn unused_flags_are_named() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
     assert_eq!(
-        err(&o).trim(),
+        stderr(&o).trim(),
         "daxlock: `all,stateful`: `all` stands alone (say `all`, or a list of: stateful, loom, random, pct, threads)"
     );
 }
@@ -81,8 +81,8 @@ fn a_file_past_loff_t_is_bad_input() {
     let p = temp_file("huge", &one_thread("huge", "0x10000000000000"));
     let o = daxlock(&["run", p.to_str().unwrap(), "--checker", "pct"]);
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
-    assert_eq!(err(&o).trim().lines().count(), 1, "{}", describe(&o));
-    assert!(err(&o).contains("loff_t"), "{}", describe(&o));
+    assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", describe(&o));
+    assert!(stderr(&o).contains("loff_t"), "{}", describe(&o));
     let _ = std::fs::remove_file(p);
 }
 
@@ -100,7 +100,7 @@ fn progress_lines_without_a_terminal() {
     ];
     let o = daxlock_env(&args, &[("DAXLOCK_PROGRESS_SECONDS", "0.01")]);
     assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
-    let line = err(&o)
+    let line = stderr(&o)
         .lines()
         .find(|l| l.starts_with("daxlock: progress: truncate-vs-fault [fixed] stateful: "))
         .unwrap_or_else(|| panic!("no progress line: {}", describe(&o)))
@@ -109,7 +109,7 @@ fn progress_lines_without_a_terminal() {
         assert!(line.contains(w), "{line}");
     }
     let o = daxlock(&args);
-    assert!(!err(&o).contains("progress:"), "{}", describe(&o));
+    assert!(!stderr(&o).contains("progress:"), "{}", describe(&o));
     let o = daxlock_env(&args, &[("DAXLOCK_PROGRESS_SECONDS", "soon")]);
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
     let o = daxlock_env(
@@ -119,7 +119,7 @@ fn progress_lines_without_a_terminal() {
         &[("DAXLOCK_PROGRESS_SECONDS", "0.01")],
     );
     assert!(
-        err(&o).contains("daxlock: progress: verify: "),
+        stderr(&o).contains("daxlock: progress: verify: "),
         "{}",
         describe(&o)
     );
@@ -167,7 +167,7 @@ ops = [ {{ op = "fault", addr = 0x7f0000004000, size = "pte" }} ]
     ];
     let o = daxlock(&args);
     assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
-    let text = out(&o);
+    let text = stdout(&o);
     let header = text.lines().find(|l| l.starts_with("scenario ")).unwrap();
     let skipped = text
         .lines()

@@ -446,7 +446,7 @@ fn pte_request_downgrades_zero_pmd_and_unmaps_the_huge_zero_page() {
         pt.slot(START)
             .and_then(|s| s.huge)
             .map(|h| (h.target, h.writable)),
-        Some((daxlock::dax::pagetable::Target::Zero, false))
+        Some((daxlock::dax::pagetable::MapTarget::Zero, false))
     );
 
     let held = m.grab(5, EntrySize::Pte);

@@ -10,7 +10,7 @@ use daxlock::check::target::maker_for;
 use daxlock::check::{
     check, Checker, LoomChecker, Model, PctChecker, RandomChecker, StatefulChecker, Target, Verdict,
 };
-use daxlock::dax::pagetable::{Pte, Target as Maps};
+use daxlock::dax::pagetable::{MapTarget, Pte};
 use daxlock::dax::tree::Tree;
 use daxlock::dax::{
     Access, Bugs, Check, Entry, EntryKind, EntrySize, Extent, FaultSize, HarmKind, Mapping,
@@ -176,7 +176,7 @@ fn every_checker_catches_writeback_skip_locked() {
 fn a_writable_mapping_on_a_clean_entry_is_a_lost_write() {
     let (vma, m) = mapping(Bugs::fixed());
     let pte = Pte {
-        target: Maps::Frame(FRAME),
+        target: MapTarget::Frame(FRAME),
         writable: true,
     };
     StdSync::locked(m.page_table_lock(), |pt| pt.set_pte(vma.start, pte));
@@ -196,7 +196,7 @@ fn the_content_check_judges_from_the_block_map() {
     let (vma, m) = mapping(Bugs::fixed());
     let wrong = FRAME + 7;
     let pte = Pte {
-        target: Maps::Frame(wrong),
+        target: MapTarget::Frame(wrong),
         writable: false,
     };
     StdSync::locked(m.page_table_lock(), |pt| pt.set_pte(vma.start, pte));
@@ -212,7 +212,7 @@ fn the_content_check_judges_from_the_block_map() {
 fn an_access_through_a_wrong_mapping_is_reported() {
     let (vma, m) = mapping(Bugs::fixed());
     let pte = Pte {
-        target: Maps::Frame(FRAME + 7),
+        target: MapTarget::Frame(FRAME + 7),
         writable: false,
     };
     StdSync::locked(m.page_table_lock(), |pt| pt.set_pte(vma.start, pte));
@@ -234,7 +234,7 @@ fn an_access_through_a_wrong_mapping_is_reported() {
 fn a_zero_page_over_a_block_is_a_wrong_page() {
     let (vma, m) = mapping(Bugs::fixed());
     let pte = Pte {
-        target: Maps::Zero,
+        target: MapTarget::Zero,
         writable: false,
     };
     StdSync::locked(m.page_table_lock(), |pt| pt.set_pte(vma.start, pte));

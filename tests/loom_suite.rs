@@ -18,6 +18,7 @@ use daxlock::check::{check, CheckError, LoomChecker};
 use daxlock::dax::Bugs;
 use daxlock::gate::{self, Budget, CheckerKind};
 use daxlock::scenario::{load_catalogue, Scenario};
+use daxlock::sync::poison_free::Mutex;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -64,8 +65,8 @@ fn loom_case(name: &str, variant: &str) {
     }
     // One loom model at a time: two in one process slow each other down fourfold
     // (each execution maps and unmaps its model threads' stacks).
-    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let serial = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let serial = ONE_AT_A_TIME.lock();
     let r = gate::run_checker(CheckerKind::Loom, &s, bugs, &Budget::default())
         .unwrap_or_else(|e| panic!("{name} [{variant}]: {e}"));
     drop(serial);

@@ -135,7 +135,7 @@ struct page *pfn_to_page(unsigned long pfn)
 		if (p->pfn == pfn)
 			return p;
 	}
-	daxk_bug("memmap full", __func__, __LINE__);
+	daxk_bug("memmap full", __func__, __FILE__, __LINE__);
 	return &daxk_huge_zero_page;
 }
 

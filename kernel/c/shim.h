@@ -106,11 +106,13 @@ static inline long PTR_ERR(const void *ptr) { return (long)ptr; }
 static inline bool IS_ERR(const void *ptr) { return (unsigned long)ptr >= (unsigned long)-MAX_ERRNO; }
 
 /* ---- bugs and warnings: reported to the checker ---- */
-#define WARN_ON(c) ({ int __c = !!(c); if (__c) daxk_warn(#c, __func__, __LINE__); __c; })
+/* `file` and `line` are the tree's: extracted and copied kernel code carries
+ * #line directives (kernel/src/extract.rs). */
+#define WARN_ON(c) ({ int __c = !!(c); if (__c) daxk_warn(#c, __func__, __FILE__, __LINE__); __c; })
 #define WARN_ON_ONCE(c) WARN_ON(c)
 #define WARN(c, ...) WARN_ON(c)
-#define BUG_ON(c) do { if (c) daxk_bug(#c, __func__, __LINE__); } while (0)
-#define BUG() daxk_bug("BUG()", __func__, __LINE__)
+#define BUG_ON(c) do { if (c) daxk_bug(#c, __func__, __FILE__, __LINE__); } while (0)
+#define BUG() daxk_bug("BUG()", __func__, __FILE__, __LINE__)
 #define VM_BUG_ON(c) BUG_ON(c)
 #define VM_WARN_ON_ONCE(c) WARN_ON(c)
 

@@ -51,10 +51,11 @@ macro_rules! hooks {
             try_to_wake_up(p: task, state: uint, func: func) -> bool;
             /// A lockless read that decides a wakeup (waitqueue_active(), ...).
             lockless(what: text, func: func);
-            /// Kernel: WARN_ON() that fired.
-            warn(cond: text, func: func, line: int);
+            /// Kernel: WARN_ON() that fired, at the tree's `file`:`line` (kernel code
+            /// carries `#line` directives; daxlock's own C its own path).
+            warn(cond: text, func: func, file: text, line: int);
             /// Kernel: BUG_ON() that fired.
-            bug(cond: text, func: func, line: int);
+            bug(cond: text, func: func, file: text, line: int);
             /// What the PMD at `addr` holds: 0 none, 1 a huge mapping, 2 a PTE table.
             pmd_state(addr: ulong, func: func) -> int;
             /// Kernel: vmf_insert_pfn() and its mkwrite form.
@@ -83,6 +84,10 @@ macro_rules! hooks {
             pte_target(addr: ulong, func: func) -> int;
             /// The radix era (4.13): finish_mkwrite_fault().
             pte_mkwrite(addr: ulong, func: func);
+            /// The radix era (4.13): the running fault goes on in dax_pfn_mkwrite():
+            /// its sleep in get_unlocked_mapping_entry() is not grab_mapping_entry()'s
+            /// (branch coverage).
+            pfn_mkwrite_begins();
         }
     };
 }
@@ -338,8 +343,11 @@ mod tests {
              unsigned long long *addr, unsigned long long *length, int *kind);\n"
         ));
         assert!(h.contains("\nvoid daxk_alloc_failed(unsigned int nth, unsigned int gfp);\n"));
-        assert!(h.contains("/* Kernel: BUG_ON() that fired. */\nvoid daxk_bug("));
-        assert_eq!(h.matches("daxk_").count(), 22);
+        assert!(h.contains(
+            "/* Kernel: BUG_ON() that fired. */\n\
+             void daxk_bug(const char *cond, const char *func, const char *file, int line);\n"
+        ));
+        assert_eq!(h.matches("daxk_").count(), 23);
     }
 
     /// The entry points are prototyped through `DAXK()`, `void` when they take nothing.

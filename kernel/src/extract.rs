@@ -20,6 +20,8 @@ pub struct Item {
     pub name: String,
     /// Its text, as in the file.
     pub text: String,
+    /// The line of the file its text starts on (1-based).
+    pub line: usize,
 }
 
 /// Splits C source into its top-level items (comments between items dropped).
@@ -28,14 +30,20 @@ pub fn items(source: &str) -> Vec<Item> {
     let mut lines = source.lines();
     let mut current = String::new();
     let mut scan = Scanner::default();
+    // The line number of the line at hand, and of the current item's first line.
+    let mut number = 0;
+    let mut start = 0;
     while let Some(line) = lines.next() {
+        number += 1;
         if !scan.in_comment && line.trim_start().starts_with('#') {
             // A directive and its continuation lines.
             let mut text = line.to_string();
             let mut last = line;
+            let first = number;
             while last.trim_end().ends_with('\\') {
                 match lines.next() {
                     Some(l) => {
+                        number += 1;
                         text.push('\n');
                         text.push_str(l);
                         last = l;
@@ -47,9 +55,13 @@ pub fn items(source: &str) -> Vec<Item> {
                 out.push(Item {
                     name: define_name(&text),
                     text,
+                    line: first,
                 });
                 current.clear();
             } else {
+                if current.trim().is_empty() {
+                    start = first;
+                }
                 current.push_str(&text);
                 current.push('\n');
             }
@@ -60,6 +72,9 @@ pub fn items(source: &str) -> Vec<Item> {
         if was_empty && only_comment {
             continue;
         }
+        if was_empty {
+            start = number;
+        }
         current.push_str(line);
         current.push('\n');
         if std::mem::take(&mut scan.ended) {
@@ -68,6 +83,7 @@ pub fn items(source: &str) -> Vec<Item> {
             out.push(Item {
                 name: item_name(&text),
                 text,
+                line: start,
             });
         }
     }
@@ -219,14 +235,23 @@ fn item_name(text: &str) -> String {
     ident_before(head.trim_end().trim_end_matches(';').len())
 }
 
-/// The items named in `wanted`, each the first of its name, in source order.
+/// A `#line` directive: the next line is line `line` of `file` (a path in the
+/// tree, such as `fs/dax.c`), so that `__LINE__`, `__FILE__` and the compiler's
+/// diagnostics name the tree's own file and line, not the extract's.
+pub fn line_directive(line: usize, file: &str) -> String {
+    format!("#line {line} \"{file}\"\n")
+}
+
+/// The items named in `wanted`, each the first of its name, in source order,
+/// each after a [`line_directive`] naming where it starts in `file`.
 /// Errors name every wanted item the file does not have.
-pub fn extract(source: &str, wanted: &[&str]) -> Result<String, String> {
+pub fn extract(source: &str, file: &str, wanted: &[&str]) -> Result<String, String> {
     let all = items(source);
     let mut seen = BTreeSet::new();
     let mut out = String::new();
     for item in &all {
         if wanted.contains(&item.name.as_str()) && seen.insert(item.name.clone()) {
+            out.push_str(&line_directive(item.line, file));
             out.push_str(&item.text);
             if !item.text.ends_with('\n') {
                 out.push('\n');
@@ -304,16 +329,61 @@ static void *g(struct s *p,
             names(SAMPLE),
             ["", "A", "f", "", "struct s", "table", "enum mode", "g"]
         );
-        let f = extract(SAMPLE, &["g", "f"]).unwrap();
-        assert!(f.starts_with("static int f(int a)\n{"));
+        let f = extract(SAMPLE, "x.c", &["g", "f"]).unwrap();
+        assert!(f.starts_with("#line 7 \"x.c\"\nstatic int f(int a)\n{"));
+        assert!(f.contains("#line 20 \"x.c\"\nstatic void *g("));
         assert!(f.contains("return NULL;\n}\n"));
+    }
+
+    /// Each item knows the line it starts on, past comments, blank lines and a
+    /// macro's continuation lines.
+    #[test]
+    fn items_know_their_first_line() {
+        let lines: Vec<(String, usize)> = items(SAMPLE)
+            .into_iter()
+            .map(|i| (i.name, i.line))
+            .collect();
+        let at = |name: &str| lines.iter().find(|(n, _)| n == name).unwrap().1;
+        assert_eq!(
+            (
+                at("A"),
+                at("f"),
+                at("struct s"),
+                at("table"),
+                at("enum mode"),
+                at("g")
+            ),
+            (3, 7, 14, 18, 19, 20)
+        );
+    }
+
+    /// A directive inside an item (kept in it) does not move the item's first
+    /// line; the items after a multi-line macro, and after a function with one,
+    /// start on their own lines, and their `#line` directives say so.
+    #[test]
+    fn lines_survive_directives_inside_items() {
+        let src = "#define M(x) do { \\\n\tg(x); \\\n\t} while (0)\nstatic void f(void)\n{\n#ifdef X\n\tM(1);\n#endif\n}\n\n#include <y.h>\nint after;\n";
+        let lines: Vec<(String, usize)> =
+            items(src).into_iter().map(|i| (i.name, i.line)).collect();
+        assert_eq!(
+            lines,
+            [
+                ("M".to_string(), 1),
+                ("f".to_string(), 4),
+                (String::new(), 11),
+                ("after".to_string(), 12),
+            ]
+        );
+        let e = extract(src, "y.c", &["f", "after"]).unwrap();
+        assert!(e.starts_with("#line 4 \"y.c\"\nstatic void f(void)\n{\n#ifdef X\n"));
+        assert!(e.contains("#line 12 \"y.c\"\nint after;\n"));
     }
 
     /// A wanted item the file lacks is an error naming it.
     #[test]
     fn missing_items_are_named() {
         assert_eq!(
-            extract(SAMPLE, &["f", "nope"]).unwrap_err(),
+            extract(SAMPLE, "x.c", &["f", "nope"]).unwrap_err(),
             "not found: nope"
         );
     }

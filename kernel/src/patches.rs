@@ -104,6 +104,24 @@ fn collapse(text: &str) -> (String, Vec<usize>) {
     (out, map)
 }
 
+/// A `#line` directive (on a line of its own) that numbers the text from
+/// `text[at..]` on as the tree did: the line of the last directive before `at`
+/// plus the line breaks between them. `None` without a directive before `at`.
+fn resume_line(text: &str, at: usize) -> Option<String> {
+    let directive = text[..at].rfind("#line ")?;
+    let rest = &text[directive + "#line ".len()..at];
+    let (number, rest) = rest.split_once(' ')?;
+    let (file, rest) = rest.split_once('\n')?;
+    let line = number.parse::<usize>().ok()? + rest.matches('\n').count();
+    Some(format!(
+        "\n#line {line} {} {PATCH_DIRECTIVE}\n",
+        file.trim()
+    ))
+}
+
+/// Marks the `#line` directives a patch adds (after text longer than it replaced).
+pub const PATCH_DIRECTIVE: &str = "/* daxlock: after a patch */";
+
 /// Applies `spec` to the extracted text; an error says which edit did not match.
 pub fn apply(text: &str, spec: &PatchSpec) -> Result<String, String> {
     let mut text = text.to_string();
@@ -117,7 +135,19 @@ pub fn apply(text: &str, spec: &PatchSpec) -> Result<String, String> {
         let start = map[hits[0]];
         let last = map[hits[0] + needle.len() - 1];
         let end = last + text[last..].chars().next().map_or(1, char::len_utf8);
-        text.replace_range(start..end, new);
+        // The lines after the edit keep the tree's numbers (the extract's `#line`
+        // directives): a replacement shorter in lines is padded with line breaks,
+        // a longer one is followed by a directive naming the line it ended on.
+        let (lost, added) = (
+            text[start..end].matches('\n').count(),
+            new.matches('\n').count(),
+        );
+        let after = if added > lost {
+            resume_line(&text, end).unwrap_or_default()
+        } else {
+            "\n".repeat(lost - added)
+        };
+        text.replace_range(start..end, &format!("{new}{after}"));
     }
     Ok(text)
 }
@@ -126,7 +156,8 @@ pub fn apply(text: &str, spec: &PatchSpec) -> Result<String, String> {
 mod tests {
     use super::*;
 
-    /// A patch matches across line breaks and indentation, and only once.
+    /// A patch matches across line breaks and indentation, only once, and keeps
+    /// the tree's numbers for the lines after it (padded, or a `#line`).
     #[test]
     fn matches_ignoring_white_space() {
         let spec = PatchSpec {
@@ -136,10 +167,24 @@ mod tests {
             edits: &[("if (a &&  b) return;", "/* gone */")],
         };
         let text = "x();\n\tif (a &&\n\t    b)\n\t\treturn;\ny();\n";
-        assert_eq!(apply(text, &spec).unwrap(), "x();\n\t/* gone */\ny();\n");
+        assert_eq!(
+            apply(text, &spec).unwrap(),
+            "x();\n\t/* gone */\n\n\ny();\n",
+            "padded to the lines it replaced"
+        );
         assert!(apply("nothing here", &spec)
             .unwrap_err()
             .contains("found 0 times"));
+        // A longer replacement: a directive resumes the tree's numbering after it.
+        let spec = PatchSpec {
+            edits: &[("b) return;", "b)\n\t\treturn 1;")],
+            ..spec
+        };
+        let numbered = "#line 10 \"f.c\"\nx();\n\tif (a &&\n\t    b) return;\ny();\n";
+        assert_eq!(
+            apply(numbered, &spec).unwrap(),
+            format!("#line 10 \"f.c\"\nx();\n\tif (a &&\n\t    b)\n\t\treturn 1;\n#line 12 \"f.c\" {PATCH_DIRECTIVE}\n\ny();\n")
+        );
         let twice = format!("{text}{text}");
         assert!(apply(&twice, &spec).unwrap_err().contains("found 2 times"));
     }

@@ -6,11 +6,12 @@
 //! `src/patches_radix.rs`. A build-script module (`build.rs` includes it); the
 //! crate's side of the era is `src/radix.rs`.
 
-use super::{c_build, decls, extract, patches_radix, read, version, Variants};
+use super::{c_build, decls, extract, patches_radix, read, version, whole, Variants};
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// Items of 4.13's kernel/sched/wait.c the DAX code reaches.
 const WAIT_ITEMS: &[&str] = &[
@@ -85,26 +86,29 @@ pub fn build(src: &Path, out: &Path) -> Result<(), String> {
     let wait = read(src, "kernel/sched/wait.c")?;
     let dax_h = read(src, "include/linux/dax.h")?;
     let gen = out.join("gen-radix");
+    let _ = fs::remove_dir_all(&gen);
     fs::create_dir_all(gen.join("linux")).map_err(|e| e.to_string())?;
     let write = |name: &str, text: &str| {
         fs::write(gen.join(name), text).map_err(|e| format!("{name}: {e}"))
     };
     decls::write_headers(&gen)?;
-    write(
-        "linux/radix-tree.h",
-        &read(src, "include/linux/radix-tree.h")?,
-    )?;
-    write("linux/idr.h", &read(src, "include/linux/idr.h")?)?;
-    write("radix-tree.c", &read(src, "lib/radix-tree.c")?)?;
-    let wait_items =
-        extract::extract(&wait, WAIT_ITEMS).map_err(|e| format!("kernel/sched/wait.c: {e}"))?;
+    for (name, rel) in [
+        ("linux/radix-tree.h", "include/linux/radix-tree.h"),
+        ("linux/idr.h", "include/linux/idr.h"),
+        ("radix-tree.c", "lib/radix-tree.c"),
+    ] {
+        write(name, &whole(rel, &read(src, rel)?))?;
+    }
+    let wait_items = extract::extract(&wait, "kernel/sched/wait.c", WAIT_ITEMS)
+        .map_err(|e| format!("kernel/sched/wait.c: {e}"))?;
     write(
         "wait_tu.c",
         &format!("#include \"mm_shim.h\"\n/* Extracted from kernel/sched/wait.c ({version}). */\n{wait_items}"),
     )?;
-    let dax_h_items =
-        extract::extract(&dax_h, DAX_H_ITEMS).map_err(|e| format!("include/linux/dax.h: {e}"))?;
-    let dax_items = extract::extract(dax, DAX_ITEMS).map_err(|e| format!("fs/dax.c: {e}"))?;
+    let dax_h_items = extract::extract(&dax_h, "include/linux/dax.h", DAX_H_ITEMS)
+        .map_err(|e| format!("include/linux/dax.h: {e}"))?;
+    let dax_items =
+        extract::extract(dax, "fs/dax.c", DAX_ITEMS).map_err(|e| format!("fs/dax.c: {e}"))?;
     let mut traces = String::new();
     for t in extract::tracepoints(&dax_items) {
         let _ = writeln!(traces, "#define {t}(...) ((void)0)");
@@ -127,6 +131,19 @@ pub fn build(src: &Path, out: &Path) -> Result<(), String> {
         .file(manifest.join("c/radix/radix_common.c"))
         // No lib/test_xarray.c in this era: the stub says so.
         .file(manifest.join("c/xarray_selftest.c"));
+    // The kernel's own radix-tree test suite, against the same shims (a tree
+    // without it builds the stub that says so).
+    let suite = src.join(SUITE_DIR);
+    if suite.is_dir() {
+        for (entry, broken) in [
+            ("daxk_radix_suite", false),
+            ("daxk_radix_suite_broken", true),
+        ] {
+            build_suite(src, &gen, &manifest, entry, broken)?;
+        }
+    } else {
+        build.file(manifest.join("c/radix/radix_suite.c"));
+    }
     let variants = Variants::emit(
         &mut build,
         &gen,
@@ -140,4 +157,120 @@ pub fn build(src: &Path, out: &Path) -> Result<(), String> {
     build.compile("daxk");
     // 4.13 tags an entry dirty only for a write fault: the model's truth (None).
     variants.write(out, src, version, "radix-tree", None)
+}
+
+/// The kernel's radix-tree test suite, in the tree.
+const SUITE_DIR: &str = "tools/testing/radix-tree";
+
+/// The suite's files compiled as their own translation units (`c/radix/radix_suite.c`
+/// includes its main.c). Not built: regression1.c and iteration_check.c (threads
+/// over real RCU), benchmark.c (timing), linux.c (the suite's own slab: ours is
+/// what is checked).
+const SUITE_FILES: &[&str] = &[
+    "test.c",
+    "multiorder.c",
+    "tag_check.c",
+    "regression2.c",
+    "regression3.c",
+    "idr-test.c",
+];
+
+/// What the suite's Makefile does to lib/radix-tree.c and lib/idr.c so its tests
+/// can call their static functions: `static` dropped at the start of a line, the
+/// first `__always_inline ` and `inline ` of a line dropped.
+fn unstatic(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let line = line.strip_prefix("static ").unwrap_or(line);
+        let line = line
+            .replacen("__always_inline ", "", 1)
+            .replacen("inline ", "", 1);
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Builds the suite against the shims into `lib<entry>.a`: the suite's files, a
+/// private copy of radix-tree.c and idr.c ([`unstatic`]) and `c/radix/radix_suite.c`,
+/// linked into one object (`ld -r`) whose only global symbol is `entry`, so none
+/// of it clashes with the kernel target's own radix-tree.c. `broken` builds it
+/// with a deliberately broken shim (`DAXK_SUITE_BROKEN_SHIM`).
+fn build_suite(
+    src: &Path,
+    gen: &Path,
+    manifest: &Path,
+    entry: &str,
+    broken: bool,
+) -> Result<(), String> {
+    let dir = gen.join(entry);
+    fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    for (rel, name) in [("lib/radix-tree.c", "radix-tree.c"), ("lib/idr.c", "idr.c")] {
+        fs::write(dir.join(name), whole(rel, &unstatic(&read(src, rel)?)))
+            .map_err(|e| format!("{name}: {e}"))?;
+    }
+    let suite = src.join(SUITE_DIR);
+    let mut build = c_build(&[
+        manifest.join("c/radix/suite"),
+        manifest.join("c/radix"),
+        manifest.join("c"),
+        manifest.join("shim"),
+        gen.to_path_buf(),
+    ]);
+    build
+        .out_dir(dir.join("obj"))
+        .define("DAXK_RADIX", None)
+        .define("DAXK_HAVE_RADIX_SUITE", None)
+        .define("DAXK_SUITE_ENTRY", entry)
+        .define("main", "daxk_suite_unused_main")
+        .flag("-include")
+        .flag(
+            manifest
+                .join("c/radix/suite/prelude.h")
+                .display()
+                .to_string(),
+        )
+        .flag("-iquote")
+        .flag(suite.display().to_string())
+        .flag("-Wno-sign-compare")
+        .flag("-Wno-unused-parameter")
+        .flag("-Wno-missing-field-initializers")
+        .file(dir.join("radix-tree.c"))
+        .file(dir.join("idr.c"))
+        .file(manifest.join("c/radix/radix_suite.c"));
+    if broken {
+        build.define("DAXK_SUITE_BROKEN_SHIM", None);
+    }
+    for f in SUITE_FILES {
+        let path = suite.join(f);
+        println!("cargo:rerun-if-changed={}", path.display());
+        build.file(path);
+    }
+    let objects = build
+        .try_compile_intermediates()
+        .map_err(|e| format!("{SUITE_DIR}: {e}"))?;
+    let out = gen.parent().expect("gen has a parent");
+    let object = out.join(format!("{entry}.o"));
+    let run = |cmd: &mut Command| -> Result<(), String> {
+        let status = cmd.status().map_err(|e| format!("{cmd:?}: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("{cmd:?}: {status}"))
+        }
+    };
+    run(Command::new("ld")
+        .arg("-r")
+        .arg("-o")
+        .arg(&object)
+        .args(&objects))?;
+    run(Command::new("objcopy")
+        .arg(format!("--keep-global-symbol={entry}"))
+        .arg(&object))?;
+    let lib = out.join(format!("lib{entry}.a"));
+    let _ = fs::remove_file(&lib);
+    run(Command::new("ar").arg("crs").arg(&lib).arg(&object))?;
+    println!("cargo:rustc-link-search=native={}", out.display());
+    println!("cargo:rustc-link-lib=static={entry}");
+    Ok(())
 }

@@ -10,9 +10,10 @@
 //! counts lock balance and reports WARN/BUG.
 
 use crate::world::{self, CSpin, CTask, Hooks};
+use daxlock::sync::poison_free::Mutex;
 use std::ffi::{c_char, c_int, CStr};
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 extern "C-unwind" {
     fn daxk_xarray_selftest(run: *mut u32, passed: *mut u32, log: *mut *const c_char) -> c_int;
@@ -29,7 +30,7 @@ pub struct XarraySelftest {
     /// The module's printk output: a `BUG at function:line` per failed check, then
     /// its summary line.
     pub log: String,
-    /// WARN_ON/BUG_ON hits inside lib/xarray.c, as "condition in function:line".
+    /// WARN_ON/BUG_ON hits inside lib/xarray.c, as "condition in function() at file:line".
     pub warnings: Vec<String>,
     /// Spinlock acquisitions left unmatched by a release when the module returned.
     pub unbalanced_locks: i64,
@@ -57,11 +58,11 @@ struct SelftestWorld {
 
 impl SelftestWorld {
     /// A `WARN` or `BUG` (`what`) the module fired.
-    fn warning(&self, what: &str, cond: &str, func: &str, line: i32) {
+    fn warning(&self, what: &str, cond: &str, func: &str, file: &str, line: i32) {
+        let at = world::place(file, line);
         self.warnings
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(format!("{what} {cond} in {func}:{line}"));
+            .push(format!("{what} {cond} in {func}() at {at}"));
     }
 
     fn unexpected(&self, hook: &str) -> ! {
@@ -94,11 +95,11 @@ impl Hooks for SelftestWorld {
         self.unexpected("wake")
     }
     fn lockless(&self, _what: &str, _func: &str) {}
-    fn warn(&self, cond: &str, func: &str, line: i32) {
-        self.warning("WARN", cond, func, line)
+    fn warn(&self, cond: &str, func: &str, file: &str, line: i32) {
+        self.warning("WARN", cond, func, file, line)
     }
-    fn bug(&self, cond: &str, func: &str, line: i32) {
-        self.warning("BUG", cond, func, line)
+    fn bug(&self, cond: &str, func: &str, file: &str, line: i32) {
+        self.warning("BUG", cond, func, file, line)
     }
     fn pmd_state(&self, _addr: u64, _func: &str) -> i32 {
         self.unexpected("pmd_state")
@@ -147,19 +148,47 @@ impl Hooks for SelftestWorld {
     fn pte_mkwrite(&self, _addr: u64, _func: &str) {
         self.unexpected("pte_mkwrite")
     }
+    fn pfn_mkwrite_begins(&self) {}
 }
 
 /// Runs the tree's `lib/test_xarray.c` once (about 41 million checks on 6.1, a few
 /// seconds). `Err` when the tree had no test module at build time. Holds the lock
 /// serial checks run under: the module shares the C state with the kernel target.
 pub fn xarray_selftest() -> Result<XarraySelftest, String> {
+    let (mut run, mut passed) = (0u32, 0u32);
+    let r = in_selftest_world(|log| unsafe { daxk_xarray_selftest(&mut run, &mut passed, log) });
+    if r.ret == -2 {
+        return Err(r.log);
+    }
+    Ok(XarraySelftest {
+        run,
+        passed,
+        log: r.log,
+        warnings: r.warnings,
+        unbalanced_locks: r.unbalanced_locks,
+    })
+}
+
+/// What a test module run in a [`SelftestWorld`] returned, logged and left.
+struct SelftestRun {
+    ret: c_int,
+    log: String,
+    warnings: Vec<String>,
+    unbalanced_locks: i64,
+}
+
+/// Runs `module` (a C test module's entry point, given where to put its log) in a
+/// fresh [`SelftestWorld`], holding the serial lock checks run under (the module
+/// shares the C state with the kernel target), from a reset C state (no allocation
+/// failures left from a kernel-target run, `--fail-alloc`) and resetting it after
+/// (which frees the module's nodes and per-task preloads).
+fn in_selftest_world(module: impl FnOnce(*mut *const c_char) -> c_int) -> SelftestRun {
     let _serial = daxlock::check::runner::serial_guard();
     let hooks = Arc::new(SelftestWorld::default());
     world::install(hooks.clone());
-    // No allocation failures left from a kernel-target run (--fail-alloc).
     unsafe { daxk_reset_common(0, 0) };
-    let (mut run, mut passed, mut log) = (0u32, 0u32, std::ptr::null::<c_char>());
-    let ret = unsafe { daxk_xarray_selftest(&mut run, &mut passed, &mut log) };
+    let mut log = std::ptr::null::<c_char>();
+    let ret = module(&mut log);
     let log = if log.is_null() {
         String::new()
     } else {
@@ -167,17 +196,80 @@ pub fn xarray_selftest() -> Result<XarraySelftest, String> {
             .to_string_lossy()
             .into_owned()
     };
-    // Frees the module's nodes (the shims free them when the next execution starts).
     unsafe { daxk_reset_common(0, 0) };
-    if ret == -2 {
-        return Err(log);
-    }
-    let warnings = std::mem::take(&mut *hooks.warnings.lock().unwrap_or_else(|p| p.into_inner()));
-    Ok(XarraySelftest {
-        run,
-        passed,
+    let warnings = std::mem::take(&mut *hooks.warnings.lock());
+    SelftestRun {
+        ret,
         log,
         warnings,
         unbalanced_locks: hooks.held.load(Ordering::Relaxed),
+    }
+}
+
+extern "C-unwind" {
+    fn daxk_radix_suite(checks: *mut u64, groups: *mut u32, log: *mut *const c_char) -> c_int;
+    fn daxk_radix_suite_broken(
+        checks: *mut u64,
+        groups: *mut u32,
+        log: *mut *const c_char,
+    ) -> c_int;
+}
+
+/// What one run of the kernel's radix-tree test suite found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RadixSuite {
+    /// The suite's `assert()`s evaluated.
+    pub checks: u64,
+    /// Test groups run (`c/radix/radix_suite.c` lists them).
+    pub groups: u32,
+    /// Groups that ended in a failed check (`abort()` counts as one).
+    pub failed_groups: u32,
+    /// The suite's output: a `group` line per group, a `FAILED cond at file:line`
+    /// line per failed check.
+    pub log: String,
+    /// WARN_ON/BUG_ON hits inside lib/radix-tree.c and the suite, as "condition in
+    /// function() at file:line".
+    pub warnings: Vec<String>,
+    /// Spinlock acquisitions left unmatched by a release when the suite returned.
+    pub unbalanced_locks: i64,
+}
+
+impl RadixSuite {
+    /// Every group ran to its end, with checks evaluated, no warning and every
+    /// lock released.
+    pub fn passed(&self) -> bool {
+        self.groups > 0
+            && self.checks > 0
+            && self.failed_groups == 0
+            && self.warnings.is_empty()
+            && self.unbalanced_locks == 0
+    }
+}
+
+/// Runs the tree's `tools/testing/radix-tree/` suite (its single-threaded part,
+/// as `c/radix/radix_suite.c` says) once against the radix-tree era's shims;
+/// `broken_shim` runs the build of it with a deliberately broken shim instead
+/// (`DAXK_SUITE_BROKEN_SHIM`: `find_next_zero_bit()` skips the first bit asked
+/// for), which must fail. `Err` when the tree had no suite at build time (every
+/// xarray-era tree). Holds the serial lock, as [`xarray_selftest`] does.
+pub fn radix_suite(broken_shim: bool) -> Result<RadixSuite, String> {
+    let (mut checks, mut groups) = (0u64, 0u32);
+    let r = in_selftest_world(|log| unsafe {
+        if broken_shim {
+            daxk_radix_suite_broken(&mut checks, &mut groups, log)
+        } else {
+            daxk_radix_suite(&mut checks, &mut groups, log)
+        }
+    });
+    if r.ret < 0 {
+        return Err(r.log);
+    }
+    Ok(RadixSuite {
+        checks,
+        groups,
+        failed_groups: r.ret as u32,
+        log: r.log,
+        warnings: r.warnings,
+        unbalanced_locks: r.unbalanced_locks,
     })
 }

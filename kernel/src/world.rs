@@ -15,12 +15,13 @@
 //! before returning (another task may have run meanwhile).
 
 use daxlock::dax::observe::Value;
-use daxlock::dax::pagetable::{Install, Pte, Target as PteTarget};
+use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
 use daxlock::dax::{Block, Branch, Mapping};
+use daxlock::sync::poison_free::{Mutex, RwLock};
 use daxlock::sync::{Backend, Stateful};
 use std::any::TypeId;
 use std::ffi::{c_char, c_int, c_void, CStr};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 
 /// The C `spinlock_t`: a lazily assigned id into the world's locks (0: none yet).
 #[repr(C)]
@@ -63,6 +64,9 @@ pub(crate) enum KOp {
     Truncate,
     Write,
     MemoryFailure,
+    /// 4.13's write fault on a read-only PTE of a device frame: dax_pfn_mkwrite()
+    /// (the model has no such path; its sleep is not grab's).
+    PfnMkwrite,
     /// Harness reads of the C state (collecting entries).
     Other,
 }
@@ -86,6 +90,13 @@ pub(crate) const VISIBLE_BRANCHES: &[Branch] = &[
     Branch::LockEntryWait,
     Branch::LockEntryNothing,
 ];
+
+/// The model branches only the radix-tree era's hooks report (4.13's WARNs):
+/// `insert-warn` (dax_insert_mapping_entry()'s `WARN_ON_ONCE(ret != entry)`) and
+/// `put-no-locked-entry` (dax_unlock_mapping_entry()'s). The era reports these and
+/// [`VISIBLE_BRANCHES`] less memory failure's (4.13 has no
+/// dax_lock_mapping_entry()).
+pub(crate) const RADIX_ONLY_BRANCHES: &[Branch] = &[Branch::InsertWarn, Branch::PutNoLockedEntry];
 
 struct Task<B: Backend> {
     name: String,
@@ -155,13 +166,12 @@ static WORLD: RwLock<Option<Arc<dyn Hooks>>> = RwLock::new(None);
 
 /// Makes `world` the one the hooks act on.
 pub(crate) fn install(world: Arc<dyn Hooks>) {
-    *WORLD.write().unwrap_or_else(|p| p.into_inner()) = Some(world);
+    *WORLD.write() = Some(world);
 }
 
 fn world() -> Arc<dyn Hooks> {
     WORLD
         .read()
-        .unwrap_or_else(|p| p.into_inner())
         .clone()
         .expect("a kernel hook ran outside a kernel-target execution")
 }
@@ -235,7 +245,7 @@ impl<B: Backend> World<B> {
     /// install the huge zero page, which must exclude every other update of that
     /// 2 MiB, PTE or PMD.
     fn under_ptl<R: std::hash::Hash>(&self, func: &str, f: impl Fn() -> R) -> R {
-        let held = *self.ptl_owner.lock().unwrap_or_else(|p| p.into_inner()) == current_id();
+        let held = *self.ptl_owner.lock() == current_id();
         if held {
             return f();
         }
@@ -277,7 +287,7 @@ impl<B: Backend> World<B> {
     }
 
     fn lock_of(&self, lock: *mut CSpin) -> Arc<SpinLock<B>> {
-        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        let mut locks = self.locks.lock();
         let c = unsafe { &mut *lock };
         if c.id == 0 || c.id as usize > locks.len() {
             locks.push(Arc::new(SpinLock {
@@ -294,11 +304,11 @@ impl<B: Backend> World<B> {
         if !self.fingerprint {
             return 0;
         }
-        if let Some(h) = *self.cached.lock().unwrap_or_else(|p| p.into_inner()) {
+        if let Some(h) = *self.cached.lock() {
             return h;
         }
         let h = self.compute_c_state();
-        *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = Some(h);
+        *self.cached.lock() = Some(h);
         h
     }
 
@@ -306,7 +316,7 @@ impl<B: Backend> World<B> {
     /// task state changed.
     fn touched(&self) {
         if self.fingerprint {
-            *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            *self.cached.lock() = None;
         }
     }
 
@@ -314,7 +324,6 @@ impl<B: Backend> World<B> {
         let tasks: Vec<(u32, u32)> = self
             .tasks
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
             .iter()
             .map(|t| (t.c.id, t.c.state))
             .collect();
@@ -329,7 +338,7 @@ impl<B: Backend> World<B> {
     /// caller sets it as `current` before calling into C.
     pub fn enter(&self, op: KOp) -> *mut CTask {
         let name = B::thread_name().unwrap_or_else(|| "main".to_owned());
-        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        let mut tasks = self.tasks.lock();
         let t = match tasks.iter().find(|t| t.name == name) {
             Some(t) => t.clone(),
             None => {
@@ -349,7 +358,7 @@ impl<B: Backend> World<B> {
                 t
             }
         };
-        *t.op.lock().unwrap_or_else(|p| p.into_inner()) = op;
+        *t.op.lock() = op;
         let p = &*t.c as *const CTask as *mut CTask;
         unsafe { daxk_set_current(p) };
         p
@@ -359,17 +368,19 @@ impl<B: Backend> World<B> {
     /// another task sets `current` while this one waits).
     fn op(&self) -> KOp {
         let me = unsafe { daxk_get_current() };
-        self.task_of(me).map_or(KOp::Other, |t| {
-            *t.op.lock().unwrap_or_else(|p| p.into_inner())
-        })
+        self.task_of(me).map_or(KOp::Other, |t| *t.op.lock())
     }
 
     /// The model branch a hook called from kernel function `func` during `op`
-    /// shows was taken, if any: the hook sites of [`VISIBLE_BRANCHES`].
+    /// shows was taken, if any: the hook sites of [`VISIBLE_BRANCHES`] and
+    /// [`RADIX_ONLY_BRANCHES`].
     fn branch_at(op: KOp, hook: &str, func: &str) -> Option<Branch> {
         let wait = matches!(
             func,
-            "get_unlocked_entry" | "get_next_unlocked_entry" | "wait_entry_unlocked_exclusive"
+            "get_unlocked_entry"
+                | "get_next_unlocked_entry"
+                | "wait_entry_unlocked_exclusive"
+                | "get_unlocked_mapping_entry"
         );
         Some(match (hook, func, op) {
             ("sleep", _, KOp::Fault) if wait => Branch::GrabWait,
@@ -382,7 +393,12 @@ impl<B: Backend> World<B> {
             ("pmd-huge", "dax_iomap_pte_fault", _) => Branch::PteRecheckHuge,
             ("pmd-table", "dax_iomap_pmd_fault", _) => Branch::PmdRecheckPteTable,
             ("pmd-taken", "dax_pmd_load_hole", _) => Branch::PmdLoadHoleBusy,
-            ("cow", _, _) => Branch::PteCow,
+            // 4.13's WARNs: the seed's, and an unlock of an entry not locked.
+            ("warn", "dax_insert_mapping_entry", _) => Branch::InsertWarn,
+            ("warn", "dax_unlock_mapping_entry", _) => Branch::PutNoLockedEntry,
+            // wp_page_copy() is mm's copy of a private PTE (the radix era's driver),
+            // not dax_iomap_pte_fault()'s cow_page.
+            ("cow", f, _) if f != "wp_page_copy" => Branch::PteCow,
             ("split", _, _) => Branch::SplitHugePmd,
             _ => return None,
         })
@@ -395,15 +411,16 @@ impl<B: Backend> World<B> {
         }
     }
 
-    /// A kernel `WARN_ON` or `BUG_ON` (`what`) that fired: a `warn` event.
-    fn kernel_warning(&self, what: &str, cond: &str, func: &str, line: i32) {
+    /// A kernel `WARN_ON` or `BUG_ON` (`what`) that fired at `at` (`place()`'s
+    /// `file:line`, or the shim that stands for the kernel code): a `warn` event,
+    /// and the model branch the WARN's site shows, if any.
+    fn kernel_warning(&self, what: &str, cond: &str, func: &str, at: &str) {
+        self.visit_at(self.op(), "warn", func);
         self.event(
             "warn",
             vec![(
                 "kernel",
-                Value::from(format!(
-                    "{what} at {func}() fs/dax.c-extract line {line}: {cond}"
-                )),
+                Value::from(format!("{what} at {func}() {at}: {cond}")),
             )],
         );
     }
@@ -411,7 +428,6 @@ impl<B: Backend> World<B> {
     fn task_of(&self, p: *mut CTask) -> Option<Arc<Task<B>>> {
         self.tasks
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
             .iter()
             .find(|t| std::ptr::eq(&*t.c, p))
             .cloned()
@@ -434,15 +450,16 @@ impl<B: Backend> World<B> {
         below_huge: &str,
     ) {
         match done {
-            None => self.warn(below_huge, func, 0),
-            Some(Install::OtherPfn) => self.warn(
+            None => self.kernel_warning("WARN_ON", below_huge, func, MM_SHIM),
+            Some(Install::OtherPfn) => self.kernel_warning(
+                "WARN_ON",
                 if event == "map-pte" {
                     "insert_pfn(): mkwrite over a PTE of another pfn"
                 } else {
                     "insert_pfn_pmd(): mkwrite over a PMD of another pfn"
                 },
                 func,
-                0,
+                MM_SHIM,
             ),
             Some(Install::Busy) => self.event(
                 "busy",
@@ -480,7 +497,7 @@ impl<B: Backend> Hooks for World<B> {
             }
         });
         if std::ptr::eq(lock, ptl()) {
-            *self.ptl_owner.lock().unwrap_or_else(|p| p.into_inner()) = me;
+            *self.ptl_owner.lock() = me;
         }
         self.touched();
     }
@@ -488,7 +505,7 @@ impl<B: Backend> Hooks for World<B> {
     fn spin_unlock(&self, lock: *mut CSpin, _func: &str) {
         let l = self.lock_of(lock);
         if std::ptr::eq(lock, ptl()) {
-            *self.ptl_owner.lock().unwrap_or_else(|p| p.into_inner()) = 0;
+            *self.ptl_owner.lock() = 0;
         }
         self.touched();
         let h = self.c_state();
@@ -505,7 +522,7 @@ impl<B: Backend> Hooks for World<B> {
         let l = self.lock_of(lock);
         let taken = B::locked(&l.held, |held| !std::mem::replace(held, true));
         if taken && std::ptr::eq(lock, ptl()) {
-            *self.ptl_owner.lock().unwrap_or_else(|p| p.into_inner()) = current_id();
+            *self.ptl_owner.lock() = current_id();
         }
         self.touched();
         taken
@@ -527,11 +544,7 @@ impl<B: Backend> Hooks for World<B> {
             .task_of(me)
             .expect("schedule() by a task the world knows");
         // Reaching schedule() in an entry wait means the entry was found locked.
-        self.visit_at(
-            *t.op.lock().unwrap_or_else(|p| p.into_inner()),
-            "sleep",
-            func,
-        );
+        self.visit_at(*t.op.lock(), "sleep", func);
         let asleep = B::locked(&t.state, |s| *s != TASK_RUNNING);
         if asleep {
             self.event("sleep", vec![("in", Value::from(func.to_owned()))]);
@@ -578,12 +591,12 @@ impl<B: Backend> Hooks for World<B> {
         B::locked(&self.memory, |_| h);
     }
 
-    fn warn(&self, cond: &str, func: &str, line: i32) {
-        self.kernel_warning("WARN_ON", cond, func, line)
+    fn warn(&self, cond: &str, func: &str, file: &str, line: i32) {
+        self.kernel_warning("WARN_ON", cond, func, &place(file, line))
     }
 
-    fn bug(&self, cond: &str, func: &str, line: i32) {
-        self.kernel_warning("BUG_ON", cond, func, line)
+    fn bug(&self, cond: &str, func: &str, file: &str, line: i32) {
+        self.kernel_warning("BUG_ON", cond, func, &place(file, line))
     }
 
     fn pmd_state(&self, addr: u64, func: &str) -> i32 {
@@ -749,7 +762,12 @@ impl<B: Backend> Hooks for World<B> {
         // Kernel: dax_flush() of page_address(pfn_to_page(pfn)), which the shim makes
         // KADDR_BASE + pfn * 4096.
         let Some(frame) = addr.checked_sub(KADDR_BASE).map(|a| a >> 12) else {
-            self.warn("dax_flush() of an address no page_address() gave", func, 0);
+            self.kernel_warning(
+                "WARN_ON",
+                "dax_flush() of an address no page_address() gave",
+                func,
+                "kernel/src/world.rs (daxlock's dax_flush() hook)",
+            );
             return;
         };
         self.visit_at(self.op(), "flush", func);
@@ -799,6 +817,13 @@ impl<B: Backend> Hooks for World<B> {
     fn pte_mkwrite(&self, addr: u64, func: &str) {
         self.pte_mkwrite_at(addr, func)
     }
+
+    fn pfn_mkwrite_begins(&self) {
+        let me = unsafe { daxk_get_current() };
+        if let Some(t) = self.task_of(me) {
+            *t.op.lock() = KOp::PfnMkwrite;
+        }
+    }
 }
 
 // ---- the radix era's hooks (4.13's write faults on a present PTE) ----
@@ -844,4 +869,20 @@ impl<B: Backend> World<B> {
             );
         }
     }
+}
+
+/// Where the page-table shim's own warnings fire (it stands for mm/memory.c).
+const MM_SHIM: &str = "mm/memory.c (daxlock's page-table shim)";
+
+/// Where a WARN/BUG fired, as `file:line`. Kernel code carries `#line`
+/// directives, so its `__FILE__` is the tree's path (`fs/dax.c`, `lib/xarray.c`)
+/// and its `__LINE__` the tree's line; daxlock's own C (`kernel/c/`) is named from
+/// `kernel/`, any other absolute path by its file name.
+pub(crate) fn place(file: &str, line: i32) -> String {
+    let file = match file.rfind("/kernel/c/") {
+        Some(i) => &file[i + 1..],
+        None if file.starts_with('/') => file.rsplit('/').next().unwrap_or(file),
+        None => file,
+    };
+    format!("{file}:{line}")
 }

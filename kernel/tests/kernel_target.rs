@@ -214,7 +214,6 @@ mod with_kernel {
         use daxlock::check::Target;
         let t = KernelTarget::default();
         if !xarray_era("hooks_report_the_model_branches_they_see") {
-            assert!(!t.tracks_branches(), "4.13's hook sites are not mapped");
             return;
         }
         assert!(t.tracks_branches());
@@ -568,5 +567,105 @@ ops = [
         assert_eq!(r.unbalanced_locks, 0);
         assert!(r.passed());
         assert!(r.log.contains("tests passed"), "{}", r.log);
+    }
+
+    /// Every extracted item carries a `#line` directive naming its file and line
+    /// in the tree, on every era, so a WARN/BUG (and any compiler diagnostic)
+    /// names the tree's line: in the unpatched translation unit each directive is
+    /// followed by exactly the tree's lines; in every patched one each item still
+    /// ends on the tree's line (a patch pads what it removes with line breaks).
+    #[test]
+    fn extracted_items_carry_the_trees_line_numbers() {
+        let gen = Path::new(env!("OUT_DIR")).join(if daxlock_kernel::KERNEL_ERA == "radix-tree" {
+            "gen-radix"
+        } else {
+            "gen"
+        });
+        let tree = |file: &str| -> Vec<String> {
+            std::fs::read_to_string(Path::new(daxlock_kernel::KERNEL_SRC).join(file))
+                .unwrap()
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        };
+        // (file, line, the block's lines) of every #line directive in `text`, the
+        // block without the blank lines and the build's own lines after it.
+        let blocks = |text: &str| -> Vec<(String, usize, Vec<String>)> {
+            let mut out: Vec<(String, usize, Vec<String>)> = Vec::new();
+            for l in text.lines() {
+                if let Some(rest) = l.strip_prefix("#line ") {
+                    let (n, f) = rest.split_once(' ').unwrap();
+                    // `"file"`, maybe followed by a patch's comment.
+                    let file = f.split('"').nth(1).unwrap();
+                    out.push((file.to_owned(), n.parse().unwrap(), Vec::new()));
+                } else if let Some(b) = out.last_mut() {
+                    b.2.push(l.to_owned());
+                }
+            }
+            for b in &mut out {
+                // What follows the extract: the build's own lines.
+                if let Some(end) =
+                    b.2.iter()
+                        .position(|l| l.starts_with("#include \"") || l.starts_with("/* Extracted"))
+                {
+                    b.2.truncate(end);
+                }
+                while b.2.last().is_some_and(|l| l.trim().is_empty()) {
+                    b.2.pop();
+                }
+            }
+            out
+        };
+        let fixed = blocks(&std::fs::read_to_string(gen.join("dax_daxk_fixed.c")).unwrap());
+        assert!(fixed.len() > 20, "{} #line blocks", fixed.len());
+        let dax = tree("fs/dax.c");
+        let mut files = std::collections::BTreeSet::new();
+        for (file, line, lines) in &fixed {
+            files.insert(file.clone());
+            let source = if file == "fs/dax.c" {
+                dax.clone()
+            } else {
+                tree(file)
+            };
+            assert_eq!(
+                lines[..],
+                source[line - 1..line - 1 + lines.len()],
+                "{file}:{line}"
+            );
+        }
+        assert!(files.contains("fs/dax.c"), "{files:?}");
+        let mut variants = 0;
+        for v in daxlock_kernel::VARIANTS
+            .iter()
+            .filter(|v| v.name != "fixed")
+        {
+            let name = format!("dax_daxk_{}.c", v.name.replace('-', "_"));
+            let text = std::fs::read_to_string(gen.join(&name)).unwrap();
+            variants += 1;
+            let patched = blocks(&text);
+            assert!(patched.len() >= fixed.len(), "{name}");
+            // Each block that ends an item (not one a patch's directive cut short)
+            // ends on the tree's line.
+            let directives: Vec<&str> = text.lines().filter(|l| l.starts_with("#line ")).collect();
+            for (i, (file, line, lines)) in patched.iter().enumerate() {
+                let cut = directives
+                    .get(i + 1)
+                    .is_some_and(|d| d.ends_with(daxlock_kernel::patches::PATCH_DIRECTIVE));
+                if cut || lines.is_empty() {
+                    continue;
+                }
+                let source = if file == "fs/dax.c" {
+                    dax.clone()
+                } else {
+                    tree(file)
+                };
+                assert_eq!(
+                    lines.last(),
+                    source.get(line - 1 + lines.len() - 1),
+                    "{name}: the block at {file}:{line}"
+                );
+            }
+        }
+        assert!(variants > 0);
     }
 }

@@ -3,7 +3,7 @@
 use super::binding::Binding;
 use super::runner::{Body, Checker, Exploration};
 use super::settings::{Recorded, Settings};
-use super::shuttle::decode_schedule;
+use super::shuttle::decode_shuttle_schedule;
 use crate::kind::CheckerKind;
 use crate::sync::Shuttle;
 use shuttle::scheduler::Schedule;
@@ -25,7 +25,7 @@ impl ReplayChecker {
     pub fn new(schedule: &str) -> Result<Self, String> {
         let (binding, schedule) = Binding::split(schedule)?;
         Ok(ReplayChecker {
-            schedule: decode_schedule(schedule)?,
+            schedule: decode_shuttle_schedule(schedule)?,
             text: schedule.split_whitespace().collect(),
             binding,
         })

@@ -13,10 +13,11 @@ use super::trace::{Event, Recorder};
 use crate::dax::{Access, AccessResult, Bugs, Harm, HarmKind, MappingConfig, System};
 use crate::kind::CheckerKind;
 use crate::scenario::{Op, Scenario};
+use crate::sync::poison_free::Mutex;
 use crate::sync::Backend;
 use crate::verdict::Verdict;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Why an exploration stopped before its budget ran out.
@@ -566,7 +567,7 @@ static SERIAL: Mutex<()> = Mutex::new(());
 /// Holds the lock that serial targets' checks run under, for work of a serial
 /// target outside a check (the kernel target's xarray self-test shares its C state).
 pub fn serial_guard() -> std::sync::MutexGuard<'static, ()> {
-    lock(&SERIAL)
+    SERIAL.lock()
 }
 
 /// [`check_limited`] on `target` (the model, or a registered one such as the kernel).
@@ -597,7 +598,7 @@ pub fn check_on<C: Checker>(
             why,
         });
     }
-    let _serial = target.serial().then(|| lock(&SERIAL));
+    let _serial = target.serial().then(|| SERIAL.lock());
     let Limits {
         first_failure_only,
         max_time,
@@ -661,7 +662,7 @@ pub fn check_on<C: Checker>(
                 let n = started.fetch_add(1, Ordering::Relaxed) + 1;
                 tracing::debug!("--- {label}: execution {} ---", numbering.global(n));
                 let outcome = execute::<C::Backend>(&maker, &config, &recorder, &threads);
-                let mut c = lock(&collector);
+                let mut c = collector.lock();
                 c.visited(&recorder, counted);
                 let keep = c.record(outcome, &recorder);
                 if keep {
@@ -675,7 +676,7 @@ pub fn check_on<C: Checker>(
                 }
             },
             move |counted| {
-                let mut c = lock(&collector2);
+                let mut c = collector2.lock();
                 c.visited(&recorder2, counted);
                 if !recorder2.has_warning() {
                     return Control {
@@ -706,7 +707,7 @@ pub fn check_on<C: Checker>(
     let exploration = checker.explore(body);
     super::trace::forget_model_threads();
     let timed_out = timed_out.load(Ordering::Relaxed);
-    let mut c = std::mem::take(&mut *lock(&collector));
+    let mut c = std::mem::take(&mut *collector.lock());
     let unscheduled = c.first.iter_mut().filter(|f| f.schedule.is_none());
     for (failure, schedule) in unscheduled.zip(exploration.kept.iter()) {
         failure.schedule = Some(schedule.clone());
@@ -806,10 +807,6 @@ pub fn check_on<C: Checker>(
         timed_out,
         numbering,
     })
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Turns a panic payload into its message.

@@ -7,6 +7,7 @@
 //! iterations `I, I+N, I+2N, ...`.
 
 use super::runner::{classify_panic, Body, Exploration, Stop, SCHEDULE_MISFIT};
+use crate::sync::poison_free::Mutex;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
@@ -15,7 +16,7 @@ use shuttle_engine::scheduler::serialization::serialize_schedule;
 use shuttle_engine::scheduler::ScheduleStep;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Which part of a budget this run takes: shard `index` of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,7 +107,7 @@ struct Recording {
 }
 
 /// A shuttle scheduler over a [`Strategy`] that records every choice.
-struct Recorded<S> {
+struct RecordingScheduler<S> {
     strategy: S,
     seed: u64,
     todo: std::vec::IntoIter<Option<usize>>,
@@ -118,21 +119,21 @@ struct Recorded<S> {
     rng: Pcg64Mcg,
 }
 
-impl<S> Recorded<S> {
+impl<S> RecordingScheduler<S> {
     fn rec(&self) -> std::sync::MutexGuard<'_, Recording> {
-        self.rec.lock().unwrap_or_else(|p| p.into_inner())
+        self.rec.lock()
     }
 
     fn finish_previous(&mut self) {
         if self.started && self.keep.swap(false, Ordering::Relaxed) {
             let mut r = self.rec();
-            let s = encode_schedule(&r.current);
+            let s = encode_shuttle_schedule(&r.current);
             r.kept.push(s);
         }
     }
 }
 
-impl<S: Strategy> Scheduler for Recorded<S> {
+impl<S: Strategy> Scheduler for RecordingScheduler<S> {
     fn new_execution(&mut self) -> Option<Schedule> {
         self.finish_previous();
         if self.calibrating {
@@ -203,7 +204,7 @@ pub fn explore<S: Strategy>(
     let todo: Vec<Option<usize>> = std::iter::repeat_n(None, strategy.calibrations())
         .chain(shard.iterations(iterations).map(Some))
         .collect();
-    let scheduler = Recorded {
+    let scheduler = RecordingScheduler {
         strategy,
         seed,
         todo: todo.into_iter(),
@@ -226,9 +227,9 @@ pub fn explore<S: Strategy>(
         })
     }));
     let n = executions.load(Ordering::Relaxed);
-    let mut r = rec.lock().unwrap_or_else(|p| p.into_inner());
+    let mut r = rec.lock();
     if keep.swap(false, Ordering::Relaxed) {
-        let s = encode_schedule(&r.current);
+        let s = encode_shuttle_schedule(&r.current);
         r.kept.push(s);
     }
     let kept = std::mem::take(&mut r.kept);
@@ -244,7 +245,7 @@ pub fn explore<S: Strategy>(
         Err(payload) => Exploration {
             executions: n,
             stop: Some(classify_panic(payload.as_ref())),
-            stop_schedule: Some(encode_schedule(&r.current)),
+            stop_schedule: Some(encode_shuttle_schedule(&r.current)),
             kept,
             steps,
             ..Exploration::default()
@@ -254,18 +255,18 @@ pub fn explore<S: Strategy>(
 
 /// A schedule as one line of hex digits: shuttle's encoding, without the line breaks
 /// it puts every 76 characters (a reproduce command must paste as one line).
-pub fn encode_schedule(schedule: &Schedule) -> String {
+pub fn encode_shuttle_schedule(schedule: &Schedule) -> String {
     serialize_schedule(schedule).split_whitespace().collect()
 }
 
-/// Decodes a schedule written by [`encode_schedule`] (or by shuttle; whitespace is
+/// Decodes a schedule written by [`encode_shuttle_schedule`] (or by shuttle; whitespace is
 /// ignored), checking every field: shuttle's own decoder panics on a string too short
 /// and allocates whatever step count a string claims.
 ///
 /// The format (shuttle-engine's): the byte `0x91`, then three LEB128 varints (bits per
 /// task id, number of steps, seed), then the steps packed least significant bit
 /// first: `1` for a random value, or `0` and the task id in that many bits.
-pub fn decode_schedule(text: &str) -> Result<Schedule, String> {
+pub fn decode_shuttle_schedule(text: &str) -> Result<Schedule, String> {
     let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     if digits.is_empty() {
         return Err(
@@ -386,7 +387,7 @@ impl Scheduler for Replaying {
     }
 }
 
-/// Reruns one recorded schedule (decoded by [`decode_schedule`]; `text` is how it is
+/// Reruns one recorded schedule (decoded by [`decode_shuttle_schedule`]; `text` is how it is
 /// printed again). Kernel developers get this as `daxlock replay`. An execution that
 /// departs from the schedule, or ends before or after it, stops with
 /// [`SCHEDULE_MISFIT`]: the schedule is of another scenario or variant.
@@ -453,10 +454,10 @@ mod tests {
                     }
                 }
                 let wrapped = serialize_schedule(&s);
-                assert_eq!(decode_schedule(&wrapped).as_ref(), Ok(&s));
-                let one_line = encode_schedule(&s);
+                assert_eq!(decode_shuttle_schedule(&wrapped).as_ref(), Ok(&s));
+                let one_line = encode_shuttle_schedule(&s);
                 assert!(!one_line.contains(char::is_whitespace));
-                assert_eq!(decode_schedule(&one_line), Ok(s));
+                assert_eq!(decode_shuttle_schedule(&one_line), Ok(s));
             }
         }
         for bad in [
@@ -470,9 +471,9 @@ mod tests {
             "910100",
             "91ffffffffffffffffff01",
         ] {
-            assert!(decode_schedule(bad).is_err(), "{bad:?}");
+            assert!(decode_shuttle_schedule(bad).is_err(), "{bad:?}");
         }
         // A step count larger than the bits that follow: refused, not allocated.
-        assert!(decode_schedule("9101ffffffffffffffff0000").is_err());
+        assert!(decode_shuttle_schedule("9101ffffffffffffffff0000").is_err());
     }
 }

@@ -10,6 +10,7 @@
 use crate::dax::observe::Observer;
 use crate::dax::{Bugs, Mapping, MappingConfig, System};
 use crate::scenario::Scenario;
+use crate::sync::poison_free::Mutex;
 use crate::sync::{Backend, Loom, ParkingLot, Shuttle, Stateful, StdSync};
 use std::any::{Any, TypeId};
 use std::sync::Arc;
@@ -207,14 +208,11 @@ pub fn maker<B: Backend>(target: &dyn Target) -> Result<SystemMaker<B>, String> 
 
 /// Targets a front end registered besides the model (the kernel target's binary
 /// registers itself before parsing its command line).
-static REGISTERED: std::sync::Mutex<Vec<Arc<dyn Target>>> = std::sync::Mutex::new(Vec::new());
+static REGISTERED: Mutex<Vec<Arc<dyn Target>>> = Mutex::new(Vec::new());
 
 /// Makes `target` available to `--target`.
 pub fn register(target: Arc<dyn Target>) {
-    REGISTERED
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(target);
+    REGISTERED.lock().push(target);
 }
 
 /// Whether some registered target has fix patches (else `--patch` and
@@ -222,7 +220,6 @@ pub fn register(target: Arc<dyn Target>) {
 pub fn any_patches() -> bool {
     REGISTERED
         .lock()
-        .unwrap_or_else(|p| p.into_inner())
         .iter()
         .any(|t| !t.patch_names().is_empty())
 }
@@ -232,10 +229,5 @@ pub fn lookup(name: &str) -> Option<Arc<dyn Target>> {
     if name == "model" {
         return Some(Arc::new(Model));
     }
-    REGISTERED
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .find(|t| t.name() == name)
-        .cloned()
+    REGISTERED.lock().iter().find(|t| t.name() == name).cloned()
 }

@@ -10,11 +10,12 @@
 use crate::dax::observe::Observer;
 pub use crate::dax::observe::Value;
 use crate::dax::{Branch, BranchSet};
+use crate::sync::poison_free::Mutex;
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -197,7 +198,7 @@ impl Recorder {
     pub fn reset(&self) {
         MODEL_THREAD_NAME.with(|n| n.set(Some(self.thread_name)));
         if let Some(shared) = &self.shared {
-            shared.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            shared.lock().clear();
             self.shared_visited.store(0, Ordering::Relaxed);
             return;
         }
@@ -220,7 +221,7 @@ impl Recorder {
 
     fn with_events<R>(&self, f: impl FnOnce(&[Event]) -> R) -> R {
         if let Some(shared) = &self.shared {
-            return f(&shared.lock().unwrap_or_else(|p| p.into_inner()));
+            return f(&shared.lock());
         }
         BUFFER.with(|b| {
             let b = b.borrow();
@@ -250,7 +251,7 @@ impl Recorder {
             fields,
         };
         if let Some(shared) = &self.shared {
-            shared.lock().unwrap_or_else(|p| p.into_inner()).push(event);
+            shared.lock().push(event);
             return;
         }
         BUFFER.with(|b| b.borrow_mut().of(self.id).events.push(event));

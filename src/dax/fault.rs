@@ -10,7 +10,7 @@ use super::entry::{EntryKind, EntrySize};
 use super::file::{Block, Vma};
 use super::harm::{Harm, HarmKind};
 use super::mapping::{dax_event, dax_warn, Held, Invalidate, Mapping};
-use super::pagetable::{Install, Pte, Target};
+use super::pagetable::{Install, MapTarget, Pte};
 use super::units::{
     pfn_is_pmd_aligned, pmd_align_addr, pmd_colour_matches, PG_PMD_COLOUR, PMD_PAGES, PMD_SIZE,
 };
@@ -324,7 +324,7 @@ impl<B: Backend> Mapping<B> {
         if cow {
             // Copy (zeroes for a hole) into a private page; the tree is left alone.
             self.visit(Branch::PteCow);
-            self.map_pte(addr, Target::Anon, true);
+            self.map_pte(addr, MapTarget::Anon, true);
         } else {
             match block {
                 Block::Mapped { frame } => {
@@ -335,13 +335,13 @@ impl<B: Backend> Mapping<B> {
                         EntrySize::Pte,
                         write || self.bugs.read_fault_dirty,
                     );
-                    self.map_pte(addr, Target::Frame(frame), write);
+                    self.map_pte(addr, MapTarget::Frame(frame), write);
                 }
                 Block::Hole | Block::Mixed => {
                     // Kernel: dax_load_hole().
                     let dirty = self.bugs.read_fault_dirty;
                     self.insert(held, index, EntryKind::Zero, EntrySize::Pte, dirty);
-                    self.map_pte(addr, Target::Zero, false);
+                    self.map_pte(addr, MapTarget::Zero, false);
                 }
             }
         }
@@ -357,10 +357,10 @@ impl<B: Backend> Mapping<B> {
     /// then looks at the page table once more and completes).
     ///
     /// Kernel: vm_insert_mixed() / vmf_insert_mixed_mkwrite().
-    fn map_pte(&self, addr: u64, target: Target, writable: bool) {
+    fn map_pte(&self, addr: u64, target: MapTarget, writable: bool) {
         let pte = Pte { target, writable };
         let done = B::locked(&self.pt, |pt| {
-            if target == Target::Anon {
+            if target == MapTarget::Anon {
                 pt.set_pte(addr, pte);
                 Install::Installed
             } else {
@@ -371,7 +371,7 @@ impl<B: Backend> Mapping<B> {
     }
 
     /// Reports what an install did: the mapping, or the present one it left.
-    fn installed(&self, done: Install, huge: bool, addr: u64, target: Target) {
+    fn installed(&self, done: Install, huge: bool, addr: u64, target: MapTarget) {
         match done {
             Install::Installed | Install::MadeWritable if huge => {
                 dax_event!(self, "map-pmd", addr = addr, target = target_name(target))
@@ -478,7 +478,7 @@ impl<B: Backend> Mapping<B> {
         let dirty = write || self.bugs.read_fault_dirty;
         self.insert(held, fa, EntryKind::Mapped { frame }, EntrySize::Pmd, dirty);
         let pte = Pte {
-            target: Target::Frame(frame),
+            target: MapTarget::Frame(frame),
             writable: write,
         };
         let done = B::locked(&self.pt, |pt| pt.insert_pfn_pmd(b, pte));
@@ -491,7 +491,7 @@ impl<B: Backend> Mapping<B> {
         let dirty = self.bugs.read_fault_dirty;
         self.insert(held, fa, EntryKind::Zero, EntrySize::Pmd, dirty);
         let zero = Pte {
-            target: Target::Zero,
+            target: MapTarget::Zero,
             writable: false,
         };
         let mapped = B::locked(&self.pt, |pt| {
@@ -677,11 +677,11 @@ impl<B: Backend> Mapping<B> {
     }
 }
 
-fn target_name(t: Target) -> &'static str {
+fn target_name(t: MapTarget) -> &'static str {
     match t {
-        Target::Zero => "zero",
-        Target::Frame(_) => "frame",
-        Target::Anon => "anon",
+        MapTarget::Zero => "zero",
+        MapTarget::Frame(_) => "frame",
+        MapTarget::Anon => "anon",
     }
 }
 
@@ -689,7 +689,7 @@ fn target_name(t: Target) -> &'static str {
 mod tests {
     use super::*;
     use crate::dax::observe::{Observer, Value};
-    use crate::dax::pagetable::Target;
+    use crate::dax::pagetable::MapTarget;
     use crate::dax::{Bugs, EntrySize, MappingConfig};
     use crate::sync::StdSync;
     use std::sync::Arc;
@@ -717,9 +717,9 @@ mod tests {
             let pte = m.page_table().lookup(vma.start + 0x3000).expect("mapped");
             assert!(pte.writable);
             if shared {
-                assert!(matches!(pte.target, Target::Frame(_)), "{pte:?}");
+                assert!(matches!(pte.target, MapTarget::Frame(_)), "{pte:?}");
             } else {
-                assert_eq!(pte.target, Target::Anon);
+                assert_eq!(pte.target, MapTarget::Anon);
             }
         }
     }
@@ -815,7 +815,7 @@ mod tests {
         m.access(vma.start, Access::Store, FaultSize::Pte);
         let pte = m.page_table().lookup(vma.start).expect("mapped");
         assert!(
-            pte.writable && matches!(pte.target, Target::Frame(_)),
+            pte.writable && matches!(pte.target, MapTarget::Frame(_)),
             "{pte:?}"
         );
     }

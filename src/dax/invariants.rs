@@ -4,7 +4,7 @@ use super::entry::{Entry, EntryKind, EntrySize};
 use super::file::{FsState, Vma};
 use super::harm::{Harm, HarmKind, Truths};
 use super::mapping::Mapping;
-use super::pagetable::{Pte, Target};
+use super::pagetable::{MapTarget, Pte};
 use super::units::PAGE_SIZE;
 use crate::sync::Backend;
 
@@ -113,8 +113,8 @@ impl<B: Backend> Mapping<B> {
                 let entry = tree.lookup(fb);
                 let ok = match (entry, h.target) {
                     (Some((s, e)), t) if s == fb && e.size == EntrySize::Pmd => {
-                        matches!((e.kind, t), (EntryKind::Zero, Target::Zero))
-                            || matches!((e.kind, t), (EntryKind::Mapped { frame }, Target::Frame(f)) if frame == f)
+                        matches!((e.kind, t), (EntryKind::Zero, MapTarget::Zero))
+                            || matches!((e.kind, t), (EntryKind::Mapped { frame }, MapTarget::Frame(f)) if frame == f)
                     }
                     _ => false,
                 };
@@ -136,15 +136,15 @@ impl<B: Backend> Mapping<B> {
                 let index = v.index_of(*addr);
                 let entry = tree.lookup(index);
                 let ok = match (p.target, entry) {
-                    (Target::Anon, _) => true,
-                    (Target::Zero, Some((_, e))) => e.kind == EntryKind::Zero,
+                    (MapTarget::Anon, _) => true,
+                    (MapTarget::Zero, Some((_, e))) => e.kind == EntryKind::Zero,
                     // A clean zero entry was deleted while its zero page stayed mapped
                     // (write(2)'s invalidation does this, in the kernel too). Harmless
                     // while the block is a hole: reads see the hole's zeros, a store
                     // faults and maps storage, a write(2) unmaps its range. Over an
                     // allocated block it is harm, reported by the content check.
-                    (Target::Zero, None) => true,
-                    (Target::Frame(f), Some((s, e))) => {
+                    (MapTarget::Zero, None) => true,
+                    (MapTarget::Frame(f), Some((s, e))) => {
                         matches!(e.kind, EntryKind::Mapped { frame } if frame + (index - s) == f)
                     }
                     _ => false,
@@ -166,13 +166,20 @@ impl<B: Backend> Mapping<B> {
 /// The content check of one mapping of `pages` pages at `addr` (file page `index`
 /// on): storage must be the frames the block map gives those file pages, the zero
 /// page only over holes; a private copy is exempt. Judged from the block map alone.
-fn content(out: &mut Vec<Harm>, fs: &FsState, addr: u64, index: u64, target: Target, pages: u64) {
+fn content(
+    out: &mut Vec<Harm>,
+    fs: &FsState,
+    addr: u64,
+    index: u64,
+    target: MapTarget,
+    pages: u64,
+) {
     let wrong = match target {
-        Target::Anon => None,
-        Target::Zero => (index..index + pages)
+        MapTarget::Anon => None,
+        MapTarget::Zero => (index..index + pages)
             .find(|i| fs.is_allocated(*i))
             .map(|i| format!("zero page at {addr:#x} covers allocated block {i:#x}")),
-        Target::Frame(f) => (0..pages)
+        MapTarget::Frame(f) => (0..pages)
             .find(|k| fs.frame_of(index + k) != Some(f + k))
             .map(|k| {
                 let given = fs
@@ -200,7 +207,7 @@ fn durable(
     p: Pte,
     entry: Option<(u64, Entry)>,
 ) {
-    if !(vma.shared && p.writable && matches!(p.target, Target::Frame(_))) {
+    if !(vma.shared && p.writable && matches!(p.target, MapTarget::Frame(_))) {
         return;
     }
     if !entry.is_some_and(|(_, e)| e.dirty) {

@@ -766,7 +766,7 @@ impl<B: Backend> Mapping<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dax::pagetable::{Pte, Target};
+    use crate::dax::pagetable::{MapTarget, Pte};
     use crate::dax::{Access, AccessResult, FaultSize};
     use crate::sync::StdSync;
 
@@ -789,7 +789,7 @@ mod tests {
         };
         let m = Mapping::<StdSync>::new(1, &MappingConfig::new(0x2000, vec![a, b]));
         let pte = Pte {
-            target: Target::Zero,
+            target: MapTarget::Zero,
             writable: false,
         };
         with_page_table(&m, |pt| {
@@ -834,7 +834,7 @@ mod tests {
         let v = vma(0x7f0000000000, 0x10, 0);
         let m = Mapping::<StdSync>::new(1, &MappingConfig::new(0x100, vec![v]));
         let pte = Pte {
-            target: Target::Zero,
+            target: MapTarget::Zero,
             writable: false,
         };
         with_page_table(&m, |pt| {
@@ -889,7 +889,7 @@ mod tests {
         let v = vma(0x7f0000000000, 0x10, 0);
         let m = Mapping::<StdSync>::new(1, &MappingConfig::new(0x100, vec![v]));
         let pte = Pte {
-            target: Target::Zero,
+            target: MapTarget::Zero,
             writable: false,
         };
         with_page_table(&m, |pt| pt.set_pte(v.start + 0xf000, pte));
@@ -930,7 +930,7 @@ mod tests {
             pt.set_huge(
                 v.start,
                 Pte {
-                    target: Target::Zero,
+                    target: MapTarget::Zero,
                     writable: false,
                 },
             )

@@ -7,9 +7,9 @@
 use super::units::{pmd_align_addr, PAGE_SIZE, PMD_SIZE};
 use std::collections::BTreeMap;
 
-/// What one mapping points at.
+/// What one mapping points at: the zero page, a device frame, or a private copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Target {
+pub enum MapTarget {
     /// The shared zero page (or the huge zero page).
     Zero,
     /// Storage at this device frame.
@@ -22,7 +22,7 @@ pub enum Target {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Pte {
     /// What it maps.
-    pub target: Target,
+    pub target: MapTarget,
     /// Writable (else a write faults).
     pub writable: bool,
 }
@@ -116,14 +116,14 @@ impl PageTable {
         let s = self.slot(addr)?;
         if let Some(h) = s.huge {
             let frame = match h.target {
-                Target::Frame(f) => Some(f + (addr - pmd_align_addr(addr)) / PAGE_SIZE),
+                MapTarget::Frame(f) => Some(f + (addr - pmd_align_addr(addr)) / PAGE_SIZE),
                 _ => None,
             };
             return Some((h, frame));
         }
         let p = *s.ptes.as_ref()?.get(&(addr & !(PAGE_SIZE - 1)))?;
         let frame = match p.target {
-            Target::Frame(f) => Some(f),
+            MapTarget::Frame(f) => Some(f),
             _ => None,
         };
         Some((p, frame))
@@ -173,7 +173,7 @@ impl PageTable {
     /// Whether some mapping writable maps a frame of `[first, first + frames)`.
     pub fn maps_writable(&self, first: u64, frames: u64) -> bool {
         let hit = |p: &Pte, pages: u64| match p.target {
-            Target::Frame(f) => p.writable && f < first + frames && first < f + pages,
+            MapTarget::Frame(f) => p.writable && f < first + frames && first < f + pages,
             _ => false,
         };
         self.slots.values().any(|s| {
@@ -297,7 +297,7 @@ fn mkwrite(p: &mut Pte, want: Pte) -> Install {
         p.writable = true;
         return Install::MadeWritable;
     }
-    if p.target == Target::Zero {
+    if p.target == MapTarget::Zero {
         Install::Busy
     } else {
         Install::OtherPfn
@@ -317,7 +317,7 @@ mod tests {
         let a = 0x7f0000200000;
         assert!(pt.pmd_none(a));
         let z = Pte {
-            target: Target::Zero,
+            target: MapTarget::Zero,
             writable: false,
         };
         pt.set_pte(a + 0x3000, z);

@@ -18,13 +18,16 @@
 //! (tokio-rs/loom#291), so the protocol never uses it.
 //!
 //! `wait` takes the guard by value (std style); parking_lot's `wait(&mut guard)` is
-//! adapted inside its backend. Poisoning is unwrapped inside each backend.
+//! adapted inside its backend. Poisoning is ignored, in one place:
+//! [`poison_free::unpoisoned`], which also gives the harness's own std locks
+//! ([`poison_free::Mutex`], [`poison_free::RwLock`]).
 
 use std::hash::Hash;
 use std::ops::{Deref, DerefMut};
 
 mod loom_backend;
 mod parking_lot_backend;
+pub mod poison_free;
 mod shuttle_backend;
 pub mod stateful_backend;
 mod std_backend;
@@ -194,6 +197,7 @@ impl<G, const LEAK: bool> Drop for Guard<G, LEAK> {
 macro_rules! std_shaped_backend {
     ($ty:ident, $name:literal, $sync:path, $thread:path, $leak:literal, $real:literal) => {
         use std::hash::Hash;
+        use $crate::sync::poison_free::unpoisoned;
         use $crate::sync::Guard;
         use $sync as sync_mod;
         use $thread as thread_mod;
@@ -215,7 +219,7 @@ macro_rules! std_shaped_backend {
                 sync_mod::Mutex::new(value)
             }
             fn lock<T: Send + Hash>(m: &Self::Mutex<T>) -> Self::MutexGuard<'_, T> {
-                Guard::new(m.lock().unwrap_or_else(|p| p.into_inner()))
+                Guard::new(unpoisoned(m.lock()))
             }
             fn condvar() -> Self::Condvar {
                 sync_mod::Condvar::new()
@@ -224,10 +228,7 @@ macro_rules! std_shaped_backend {
                 cv: &Self::Condvar,
                 guard: Self::MutexGuard<'a, T>,
             ) -> Self::MutexGuard<'a, T> {
-                Guard::new(
-                    cv.wait(guard.into_inner())
-                        .unwrap_or_else(|p| p.into_inner()),
-                )
+                Guard::new(unpoisoned(cv.wait(guard.into_inner())))
             }
             fn notify_one(cv: &Self::Condvar) {
                 cv.notify_one()
@@ -239,10 +240,10 @@ macro_rules! std_shaped_backend {
                 sync_mod::RwLock::new(value)
             }
             fn read<T: Send + Sync + Hash>(l: &Self::RwLock<T>) -> Self::ReadGuard<'_, T> {
-                Guard::new(l.read().unwrap_or_else(|p| p.into_inner()))
+                Guard::new(unpoisoned(l.read()))
             }
             fn write<T: Send + Sync + Hash>(l: &Self::RwLock<T>) -> Self::WriteGuard<'_, T> {
-                Guard::new(l.write().unwrap_or_else(|p| p.into_inner()))
+                Guard::new(unpoisoned(l.write()))
             }
             fn spawn<F, T>(name: String, f: F) -> Self::JoinHandle<T>
             where

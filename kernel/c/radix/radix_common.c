@@ -25,7 +25,7 @@ void *daxk_this_cpu_ptr(void *var, size_t size)
 	unsigned int task = current ? current->id : 0;
 
 	if (task >= DAXK_TASKS || size > DAXK_PERCPU_BYTES) {
-		daxk_bug("per-task copy of a per-CPU variable out of room", __func__, __LINE__);
+		daxk_bug("per-task copy of a per-CPU variable out of room", __func__, __FILE__, __LINE__);
 		return var;
 	}
 	for (int i = 0; i < DAXK_PERCPU_VARS; i++) {
@@ -37,7 +37,7 @@ void *daxk_this_cpu_ptr(void *var, size_t size)
 			return daxk_percpu[task][i].data;
 		}
 	}
-	daxk_bug("too many per-CPU variables", __func__, __LINE__);
+	daxk_bug("too many per-CPU variables", __func__, __FILE__, __LINE__);
 	return var;
 }
 
@@ -102,7 +102,7 @@ void __delete_from_page_cache(struct page *page, void *shadow)
 	void **slot;
 
 	if (!__radix_tree_lookup(&mapping->page_tree, page->index, &node, &slot)) {
-		daxk_bug("deleting a page the tree does not hold", __func__, __LINE__);
+		daxk_bug("deleting a page the tree does not hold", __func__, __FILE__, __LINE__);
 		return;
 	}
 	radix_tree_clear_tags(&mapping->page_tree, node, slot);

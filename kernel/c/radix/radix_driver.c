@@ -119,8 +119,10 @@ unsigned int DAXK(pte_fault)(const struct daxk_vma *v, unsigned long addr, int w
 		int target = daxk_pte_target(addr, __func__);
 		if (target >= 0 && !v->shared)
 			return daxk_finish_cow(addr, "wp_page_copy") | VM_FAULT_NOPAGE;
-		if (target == 1)
+		if (target == 1) {
+			daxk_pfn_mkwrite_begins();
 			return dax_pfn_mkwrite(vmf);
+		}
 		if (target == 2)
 			return VM_FAULT_NOPAGE;
 	}
