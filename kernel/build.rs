@@ -6,6 +6,10 @@
 //! the unmodified extract with one small source patch). Without the variable the
 //! crate builds with no kernel (every run says how to get one).
 
+// The C side of the hook and entry-point tables (the headers both eras include).
+#[path = "src/decls.rs"]
+#[allow(dead_code, unused_macros)]
+mod decls;
 #[path = "src/era.rs"]
 #[allow(dead_code)]
 mod era;
@@ -74,6 +78,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/extract.rs");
     println!("cargo:rerun-if-changed=src/patches.rs");
     println!("cargo:rerun-if-changed=src/era.rs");
+    println!("cargo:rerun-if-changed=src/decls.rs");
     println!("cargo:rerun-if-changed=src/radix_era.rs");
     println!("cargo:rerun-if-changed=src/patches_radix.rs");
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
@@ -188,6 +193,7 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
     let write = |name: &str, text: &str| {
         fs::write(gen.join(name), text).map_err(|e| format!("{name}: {e}"))
     };
+    decls::write_headers(&gen)?;
     write(
         "linux/xarray.h",
         &whole("include/linux/xarray.h", &xarray_h),
@@ -261,7 +267,6 @@ fn c_build(includes: &[PathBuf]) -> cc::Build {
 /// The per-variant translation units and the Rust table of them.
 struct Variants {
     table: String,
-    externs: String,
     skipped: String,
 }
 
@@ -280,7 +285,6 @@ impl Variants {
         variants: Vec<patches::PatchSpec>,
     ) -> Result<Variants, String> {
         let mut table = String::new();
-        let mut externs = String::new();
         let mut skipped = String::new();
         for variant in variants {
             let patched = match patches::apply(dax_items, &variant) {
@@ -314,32 +318,13 @@ impl Variants {
             )
             .map_err(|e| format!("{file}: {e}"))?;
             build.file(gen.join(&file));
-            for f in ["pte_fault", "pmd_fault"] {
-                let _ = writeln!(
-                    externs,
-                    "    fn {sym}_{f}(v: *const DaxkVma, addr: u64, write: i32) -> u32;"
-                );
-            }
-            let _ = writeln!(externs, "    fn {sym}_fsync() -> i32;");
-            for f in ["delete_entry", "invalidate_entry", "lock_unlock_entry"] {
-                let _ = writeln!(externs, "    fn {sym}_{f}(index: u64) -> i32;");
-            }
-            let _ = writeln!(externs, "    fn {sym}_reset();");
-            let _ = writeln!(
-                externs,
-                "    fn {sym}_waiters(ctx: *mut c_void, f: WaiterFn);"
-            );
             let _ = writeln!(
                 table,
-                "    Variant {{ name: {:?}, about: {:?}, fix: {}, pte_fault: {sym}_pte_fault, pmd_fault: {sym}_pmd_fault, fsync: {sym}_fsync, delete_entry: {sym}_delete_entry, invalidate_entry: {sym}_invalidate_entry, lock_unlock_entry: {sym}_lock_unlock_entry, reset: {sym}_reset, waiters: {sym}_waiters }},",
+                "    entry_points!(variant_row, {:?}, {sym:?}, {:?}, {}),",
                 variant.name, variant.about, variant.fix
             );
         }
-        Ok(Variants {
-            table,
-            externs,
-            skipped,
-        })
+        Ok(Variants { table, skipped })
     }
 
     /// Writes `variants.rs`: the tree, its era, whether its read faults leave their
@@ -353,11 +338,7 @@ impl Variants {
         era: &str,
         clean: Option<bool>,
     ) -> Result<(), String> {
-        let Variants {
-            table,
-            externs,
-            skipped,
-        } = self;
+        let Variants { table, skipped } = self;
         let mut rust = String::new();
         let _ = writeln!(rust, "/// The kernel release the target was built from.");
         let _ = writeln!(rust, "pub const KERNEL_VERSION: &str = {version:?};");
@@ -380,7 +361,6 @@ impl Variants {
             rust,
             "pub const READ_FAULTS_LEAVE_ENTRIES_CLEAN: Option<bool> = {clean:?};"
         );
-        let _ = writeln!(rust, "extern \"C-unwind\" {{\n{externs}}}");
         let _ = writeln!(rust, "/// Every variant built: the unpatched tree first.");
         let _ = writeln!(rust, "pub static VARIANTS: &[Variant] = &[\n{table}];");
         let _ = writeln!(

@@ -56,7 +56,6 @@ static struct daxk_alloc *daxk_allocs;
  * (--fail-alloc), which the hook reports. */
 static unsigned long long daxk_fail_mask;
 static unsigned int daxk_nalloc;
-void daxk_alloc_failed(unsigned int nth, unsigned int gfp);
 
 void daxk_fail_allocs(unsigned long long mask)
 {
@@ -202,8 +201,6 @@ void tag_pages_for_writeback(struct address_space *mapping, pgoff_t start, pgoff
 }
 
 /* Kernel: iomap_iter(): one mapping per fault, from the filesystem (Rust). */
-int daxk_iomap_begin(long long pos, unsigned long long len, int write,
-		     unsigned long long *addr, unsigned long long *length, int *type);
 int iomap_iter(struct iomap_iter *iter, const struct iomap_ops *ops)
 {
 	(void)ops;
@@ -227,7 +224,7 @@ int iomap_iter(struct iomap_iter *iter, const struct iomap_ops *ops)
 #endif /* !DAXK_RADIX */
 
 typedef void (*daxk_entry_fn)(void *ctx, unsigned long index, unsigned int order,
-			      unsigned long value, int dirty, int towrite);
+			      unsigned long value, int dirty, int towrite, void *entry);
 #ifdef DAXK_RADIX
 void daxk_entries(void *ctx, daxk_entry_fn fn);
 #else
@@ -244,7 +241,7 @@ void daxk_entries(void *ctx, daxk_entry_fn fn)
 		unsigned int order = xa_get_order(xas.xa, xas.xa_index);
 		fn(ctx, xas.xa_index & ~((1UL << order) - 1), order, xa_to_value(entry),
 		   xas_get_mark(&xas, PAGECACHE_TAG_DIRTY),
-		   xas_get_mark(&xas, PAGECACHE_TAG_TOWRITE));
+		   xas_get_mark(&xas, PAGECACHE_TAG_TOWRITE), entry);
 	}
 }
 #endif
@@ -259,8 +256,9 @@ static unsigned long long daxk_mix(unsigned long long h, unsigned long long v)
 
 struct daxk_hash_ctx { unsigned long long h; };
 static void daxk_hash_entry(void *ctx, unsigned long index, unsigned int order,
-			    unsigned long value, int dirty, int towrite)
+			    unsigned long value, int dirty, int towrite, void *entry)
 {
+	(void)entry;
 	struct daxk_hash_ctx *c = ctx;
 	c->h = daxk_mix(c->h, index);
 	c->h = daxk_mix(c->h, order);
@@ -323,8 +321,8 @@ int daxk_collect(unsigned long start, unsigned long end, unsigned long *out, int
 }
 
 /* Every entry carrying `mark` (PAGECACHE_TAG_DIRTY is 0, TOWRITE 2) as its first
- * index and value, under the xarray lock: what fsync has to write back. */
-int daxk_collect_marked(unsigned int mark, unsigned long *index, unsigned long *value, int max)
+ * index and the entry itself, under the xarray lock: what fsync has to write back. */
+int daxk_collect_marked(unsigned int mark, unsigned long *index, void **value, int max)
 {
 	XA_STATE(xas, &daxk_mapping()->i_pages, 0);
 	void *entry;
@@ -335,7 +333,7 @@ int daxk_collect_marked(unsigned int mark, unsigned long *index, unsigned long *
 		if (n < max && xa_is_value(entry)) {
 			unsigned int order = xa_get_order(xas.xa, xas.xa_index);
 			index[n] = xas.xa_index & ~((1UL << order) - 1);
-			value[n++] = xa_to_value(entry);
+			value[n++] = entry;
 		}
 	}
 	xas_unlock_irq(&xas);

@@ -18,6 +18,13 @@ struct daxk_vma {
 	int shared;
 };
 
+/* The wait table: calls fn for every queued waiter (bucket, task id, key index). */
+typedef void (*daxk_waiter_fn)(void *ctx, unsigned long bucket, unsigned int task,
+			       unsigned long key_index, int exclusive);
+
+/* The entry points Rust calls, generated from kernel/src/decls.rs. */
+#include "daxk_entry_points.h"
+
 static void daxk_fault_setup(struct vm_area_struct *vma, struct file *file,
 			     struct vm_fault *vmf, pmd_t *pmd,
 			     const struct daxk_vma *v, unsigned long addr, int write)
@@ -62,9 +69,20 @@ static struct vm_fault *daxk_fault_begin(struct daxk_fault *f, const struct daxk
 	return &f->vmf;
 }
 
-/* The wait table: calls fn for every queued waiter (bucket, task id, key index). */
-typedef void (*daxk_waiter_fn)(void *ctx, unsigned long bucket, unsigned int task,
-			       unsigned long key_index, int exclusive);
+#ifndef DAXK_RADIX
+/* An entry of the tree as the model sees it, read by the tree's own helpers. */
+void DAXK(decode)(void *entry, int *locked, int *pmd, int *zero, int *empty,
+		  unsigned long long *pfn)
+{
+	*locked = dax_is_locked(entry);
+	*pmd = dax_is_pmd_entry(entry);
+	*zero = dax_is_zero_entry(entry);
+	*empty = dax_is_empty_entry(entry);
+	*pfn = dax_to_pfn(entry);
+}
+#endif
+
+/* The wait table: calls fn for every queued waiter. */
 void DAXK(waiters)(void *ctx, daxk_waiter_fn fn)
 {
 	for (unsigned long i = 0; i < DAX_WAIT_TABLE_ENTRIES; i++) {

@@ -234,14 +234,6 @@ static inline vm_fault_t vmf_error(int err) { return err == -ENOMEM ? VM_FAULT_O
 static inline unsigned long linear_page_index(struct vm_area_struct *vma, unsigned long address)
 { return ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff; }
 /* Page-table reads and writes: the checker's page table (hooks, by address). */
-int daxk_pmd_state(unsigned long addr, const char *func); /* 0 none, 1 huge, 2 PTE table */
-vm_fault_t daxk_insert_pte(unsigned long addr, unsigned long pfn, int write, const char *func);
-vm_fault_t daxk_insert_pmd(unsigned long addr, unsigned long pfn, int write, const char *func);
-void daxk_set_huge_zero(unsigned long addr, const char *func);
-void daxk_split_huge_pmd(unsigned long addr, const char *func);
-void daxk_unmap(pgoff_t first, unsigned long nr, const char *func);
-void daxk_mkclean(pgoff_t first, unsigned long nr, const char *func);
-vm_fault_t daxk_finish_cow(unsigned long addr, const char *func);
 #define pmd_none(p) (daxk_pmd_state((p).addr, __func__) == 0)
 #define pmd_trans_huge(p) (daxk_pmd_state((p).addr, __func__) == 1)
 #define pmd_devmap(p) (daxk_pmd_state((p).addr, __func__) == 1)
@@ -355,7 +347,6 @@ static inline int dax_read_lock(void) { return 0; }
 static inline void dax_read_unlock(int id) { (void)id; }
 /* Kernel: dax_flush() writes the CPU cache lines of [a, a + s) back to the
  * device: a hook reports the frames (decoded from page_address()). */
-void daxk_flush(unsigned long addr, unsigned long size, const char *func);
 #define dax_flush(d, a, s) daxk_flush((unsigned long)(a), (s), __func__)
 static inline int dax_iomap_cow_copy(loff_t pos, u64 length, size_t align, const struct iomap *src, void *daddr)
 { (void)pos; (void)length; (void)align; (void)src; (void)daddr; return 0; }

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <stdlib.h>
 #include <limits.h>
+/* The hooks Rust implements, generated from kernel/src/decls.rs. */
+#include "daxk_hooks.h"
 
 /* ---- compiler and basic types ---- */
 typedef unsigned char u8;
@@ -106,8 +108,6 @@ static inline bool IS_ERR(const void *ptr) { return (unsigned long)ptr >= (unsig
 /* ---- bugs and warnings: reported to the checker ---- */
 /* `file` and `line` are the tree's: extracted and copied kernel code carries
  * #line directives (kernel/src/extract.rs). */
-void daxk_warn(const char *cond, const char *func, const char *file, int line);
-void daxk_bug(const char *cond, const char *func, const char *file, int line);
 #define WARN_ON(c) ({ int __c = !!(c); if (__c) daxk_warn(#c, __func__, __FILE__, __LINE__); __c; })
 #define WARN_ON_ONCE(c) WARN_ON(c)
 #define WARN(c, ...) WARN_ON(c)
@@ -175,9 +175,6 @@ static inline int list_empty_careful(const struct list_head *h) { return h->next
 
 /* ---- spinlocks: each one a lock of the checker's backend ---- */
 typedef struct spinlock { unsigned int id; } spinlock_t;
-void daxk_spin_lock(spinlock_t *lock, const char *func);
-void daxk_spin_unlock(spinlock_t *lock, const char *func);
-int daxk_spin_trylock(spinlock_t *lock, const char *func);
 #define spin_lock_init(l) ((l)->id = 0)
 #define spin_lock(l) daxk_spin_lock(l, __func__)
 #define spin_unlock(l) daxk_spin_unlock(l, __func__)
@@ -237,17 +234,12 @@ void radix_tree_node_rcu_free(struct rcu_head *head);
 struct task_struct { unsigned int __state; unsigned int id; const char *comm; };
 extern __thread struct task_struct *daxk_current;
 #define current daxk_current
-void daxk_set_state(unsigned int state, const char *func);
-void daxk_schedule(const char *func);
-int daxk_try_to_wake_up(struct task_struct *p, unsigned int state, const char *func);
 #define set_current_state(s) daxk_set_state(s, __func__)
 #define __set_current_state(s) daxk_set_state(s, __func__)
 #define schedule() daxk_schedule(__func__)
 /* Kernel: default_wake_function() in kernel/sched/core.c. */
 static inline int default_wake_function(void *curr, unsigned mode, int wake_flags, void *key);
 
-/* A lockless read that decides what happens next: a scheduling point. */
-void daxk_lockless(const char *what, const char *func);
 
 /* ---- hashing (include/linux/hash.h) ---- */
 #define GOLDEN_RATIO_64 0x61C8864680B583EBull

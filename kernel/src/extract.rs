@@ -3,9 +3,12 @@
 //!
 //! Used by the build script on the kernel tree it is pointed at; nothing of the
 //! kernel is stored in this repository. The splitter knows just enough C for the
-//! kernel's coding style: comments, strings and character literals are skipped when
-//! counting braces, a preprocessor line (with its continuations) is one item, and a
-//! top-level item ends where its braces close at a `}` or a `;`.
+//! kernel's coding style: it follows braces and parentheses, skipping comments,
+//! string and character literals; a preprocessor line (with its continuations) is
+//! one item at top level and is kept verbatim, unscanned, inside one; a top-level
+//! item ends with the line holding its `;` outside every brace and parenthesis, or
+//! the `}` closing a function body (a `{` at top level after a `)`, with no `=`
+//! before it: a struct, enum or initialiser goes on to its `;`).
 
 use std::collections::BTreeSet;
 
@@ -24,17 +27,16 @@ pub struct Item {
 /// Splits C source into its top-level items (comments between items dropped).
 pub fn items(source: &str) -> Vec<Item> {
     let mut out = Vec::new();
-    let mut lines = source.lines().peekable();
+    let mut lines = source.lines();
     let mut current = String::new();
-    let mut depth = 0i32;
-    let mut in_comment = false;
+    let mut scan = Scanner::default();
     // The line number of the line at hand, and of the current item's first line.
     let mut number = 0;
     let mut start = 0;
     while let Some(line) = lines.next() {
         number += 1;
-        let trimmed = line.trim_start();
-        if depth == 0 && !in_comment && current.trim().is_empty() && trimmed.starts_with('#') {
+        if !scan.in_comment && line.trim_start().starts_with('#') {
+            // A directive and its continuation lines.
             let mut text = line.to_string();
             let mut last = line;
             let first = number;
@@ -49,18 +51,24 @@ pub fn items(source: &str) -> Vec<Item> {
                     None => break,
                 }
             }
-            out.push(Item {
-                name: define_name(&text),
-                text,
-                line: first,
-            });
-            current.clear();
+            if current.trim().is_empty() && scan.at_top() {
+                out.push(Item {
+                    name: define_name(&text),
+                    text,
+                    line: first,
+                });
+                current.clear();
+            } else {
+                if current.trim().is_empty() {
+                    start = first;
+                }
+                current.push_str(&text);
+                current.push('\n');
+            }
             continue;
         }
-        let (d, c, only_comment) = scan(line, depth, in_comment);
         let was_empty = current.trim().is_empty();
-        depth = d;
-        in_comment = c;
+        let only_comment = scan.line(line);
         if was_empty && only_comment {
             continue;
         }
@@ -69,8 +77,8 @@ pub fn items(source: &str) -> Vec<Item> {
         }
         current.push_str(line);
         current.push('\n');
-        let end = code_end(line);
-        if depth == 0 && !in_comment && (end.ends_with('}') || end.ends_with(';')) {
+        if std::mem::take(&mut scan.ended) {
+            scan.head = Head::default();
             let text = std::mem::take(&mut current);
             out.push(Item {
                 name: item_name(&text),
@@ -82,60 +90,103 @@ pub fn items(source: &str) -> Vec<Item> {
     out
 }
 
-/// The line without a trailing `/* ... */` comment or white space (4.13's
-/// wait.c has `EXPORT_SYMBOL_GPL(x);\t/* For internal use only */`).
-fn code_end(line: &str) -> &str {
-    let t = line.trim_end();
-    match (t.ends_with("*/"), t.rfind("/*")) {
-        (true, Some(i)) => t[..i].trim_end(),
-        _ => t,
-    }
+/// What the splitter has seen of the current item's text at top level, to tell
+/// a function body from a struct, enum or initialiser.
+#[derive(Default, Clone, Copy)]
+struct Head {
+    /// The last character of code outside every brace and parenthesis.
+    last: u8,
+    /// An `=` outside every brace and parenthesis (an initialiser follows).
+    assigns: bool,
+    /// The open top-level brace is a function body.
+    body: bool,
 }
 
-/// Scans one line: the brace depth after it, whether a block comment is still open,
-/// and whether the line held nothing but comment and space.
-fn scan(line: &str, mut depth: i32, mut in_comment: bool) -> (i32, bool, bool) {
-    let b = line.as_bytes();
-    let mut i = 0;
-    let mut code = false;
-    while i < b.len() {
-        if in_comment {
-            if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                in_comment = false;
-                i += 2;
-            } else {
-                i += 1;
-            }
-            continue;
-        }
-        match b[i] {
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                in_comment = true;
-                i += 2;
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => break,
-            q @ (b'"' | b'\'') => {
-                code = true;
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
+/// The splitter's state between lines: comment, brace and parenthesis depth.
+#[derive(Default)]
+struct Scanner {
+    braces: i32,
+    parens: i32,
+    in_comment: bool,
+    head: Head,
+    /// The item ended on the line just scanned.
+    ended: bool,
+}
+
+impl Scanner {
+    /// Outside every brace, parenthesis and comment.
+    fn at_top(&self) -> bool {
+        self.braces == 0 && self.parens == 0 && !self.in_comment
+    }
+
+    /// Scans one line; returns whether it held nothing but comment and space.
+    fn line(&mut self, line: &str) -> bool {
+        let b = line.as_bytes();
+        let mut i = 0;
+        let mut code = false;
+        while i < b.len() {
+            if self.in_comment {
+                if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                    self.in_comment = false;
+                    i += 2;
+                } else {
+                    i += 1;
                 }
-                i += 1;
+                continue;
             }
-            c => {
-                if c == b'{' {
-                    depth += 1;
-                } else if c == b'}' {
-                    depth -= 1;
+            match b[i] {
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    self.in_comment = true;
+                    i += 2;
                 }
-                if !c.is_ascii_whitespace() {
+                b'/' if b.get(i + 1) == Some(&b'/') => break,
+                q @ (b'"' | b'\'') => {
                     code = true;
+                    self.code(q);
+                    i += 1;
+                    while i < b.len() && b[i] != q {
+                        i += if b[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
                 }
-                i += 1;
+                c => {
+                    if !c.is_ascii_whitespace() {
+                        code = true;
+                        self.code(c);
+                    }
+                    i += 1;
+                }
             }
+        }
+        !code
+    }
+
+    /// One character of code (a literal's opening quote stands for it).
+    fn code(&mut self, c: u8) {
+        let top = self.braces == 0 && self.parens == 0;
+        match c {
+            b'(' => self.parens += 1,
+            b')' => self.parens -= 1,
+            b'{' => {
+                if top {
+                    self.head.body = self.head.last == b')' && !self.head.assigns;
+                }
+                self.braces += 1;
+            }
+            b'}' => {
+                self.braces -= 1;
+                if self.braces == 0 && self.parens == 0 && self.head.body {
+                    self.ended = true;
+                }
+            }
+            b';' if top => self.ended = true,
+            b'=' if top => self.head.assigns = true,
+            _ => {}
+        }
+        if self.braces == 0 && self.parens == 0 {
+            self.head.last = c;
         }
     }
-    (depth, in_comment, !code)
 }
 
 fn define_name(text: &str) -> String {
@@ -274,9 +325,8 @@ static void *g(struct s *p,
     /// Each kind of item is found under its name, with its text whole.
     #[test]
     fn names_every_item() {
-        let names: Vec<String> = items(SAMPLE).into_iter().map(|i| i.name).collect();
         assert_eq!(
-            names,
+            names(SAMPLE),
             ["", "A", "f", "", "struct s", "table", "enum mode", "g"]
         );
         let f = extract(SAMPLE, "x.c", &["g", "f"]).unwrap();
@@ -307,6 +357,28 @@ static void *g(struct s *p,
         );
     }
 
+    /// A directive inside an item (kept in it) does not move the item's first
+    /// line; the items after a multi-line macro, and after a function with one,
+    /// start on their own lines, and their `#line` directives say so.
+    #[test]
+    fn lines_survive_directives_inside_items() {
+        let src = "#define M(x) do { \\\n\tg(x); \\\n\t} while (0)\nstatic void f(void)\n{\n#ifdef X\n\tM(1);\n#endif\n}\n\n#include <y.h>\nint after;\n";
+        let lines: Vec<(String, usize)> =
+            items(src).into_iter().map(|i| (i.name, i.line)).collect();
+        assert_eq!(
+            lines,
+            [
+                ("M".to_string(), 1),
+                ("f".to_string(), 4),
+                (String::new(), 11),
+                ("after".to_string(), 12),
+            ]
+        );
+        let e = extract(src, "y.c", &["f", "after"]).unwrap();
+        assert!(e.starts_with("#line 4 \"y.c\"\nstatic void f(void)\n{\n#ifdef X\n"));
+        assert!(e.contains("#line 12 \"y.c\"\nint after;\n"));
+    }
+
     /// A wanted item the file lacks is an error naming it.
     #[test]
     fn missing_items_are_named() {
@@ -314,6 +386,75 @@ static void *g(struct s *p,
             extract(SAMPLE, "x.c", &["f", "nope"]).unwrap_err(),
             "not found: nope"
         );
+    }
+
+    /// The names of `source`'s items.
+    fn names(source: &str) -> Vec<String> {
+        items(source).into_iter().map(|i| i.name).collect()
+    }
+
+    /// The names and first lines of `source`'s items.
+    fn split(source: &str) -> Vec<(String, String)> {
+        items(source)
+            .into_iter()
+            .map(|i| (i.name, i.text.lines().next().unwrap_or("").to_string()))
+            .collect()
+    }
+
+    /// A struct initialiser's `};` ends no item inside a function body.
+    #[test]
+    fn a_nested_initialiser_does_not_end_its_function() {
+        let src = "static int f(void)\n{\n\tstruct s x = {\n\t\t.a = 1,\n\t};\n\treturn x.a;\n}\nstatic int g;\n";
+        let all = items(src);
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert_eq!(all[0].name, "f");
+        assert!(all[0].text.ends_with("return x.a;\n}\n"));
+        assert_eq!(all[1].name, "g");
+    }
+
+    /// A directive inside a body is kept verbatim with its continuation lines,
+    /// whose braces and `;` do not count; at top level it is an item of its own.
+    #[test]
+    fn macro_continuations_stay_whole() {
+        let src = "#define M(x) do { \\\n\tg(x); \\\n\t} while (0)\nstatic void f(void)\n{\n#define LOCAL(x) { \\\n\tx; }}}\n\tM(1);\n}\nint after;\n";
+        assert_eq!(
+            split(src),
+            [
+                ("M".to_string(), "#define M(x) do { \\".to_string()),
+                ("f".to_string(), "static void f(void)".to_string()),
+                ("after".to_string(), "int after;".to_string()),
+            ]
+        );
+        assert!(items(src)[1].text.contains("\tM(1);\n}\n"));
+    }
+
+    /// Braces and `;` in comments count for nothing, whether the comment is a
+    /// block or a line comment, mid-line or at a line's end.
+    #[test]
+    fn comments_with_braces_are_skipped() {
+        let src = "/* { */\nstatic int f(int a, // };\n\t     int b) /* } */\n{ /* { */\n\treturn a + b; // }\n}\n/* } */ int g;\n";
+        assert_eq!(
+            split(src),
+            [
+                ("f".to_string(), "static int f(int a, // };".to_string()),
+                ("g".to_string(), "/* } */ int g;".to_string()),
+            ]
+        );
+    }
+
+    /// An item goes on while a parenthesis is open, even past a line ending in
+    /// `}` or `;` (inside a string).
+    #[test]
+    fn parentheses_are_followed() {
+        let src = "static struct t x = T_INIT(a, { 1, 2 }\n\t\t, b);\nstatic const char *s = F(\"x;\",\n\t\"y\");\nint z;\n";
+        assert_eq!(names(src), ["x", "s", "z"]);
+    }
+
+    /// A struct or enum definition goes on past its closing brace to its `;`.
+    #[test]
+    fn a_struct_ends_at_its_semicolon() {
+        let src = "struct s {\n\tint a;\n}\n__attribute__((packed));\nenum e { A }\n;\nint f(void)\n{\n\treturn 0;\n}\n";
+        assert_eq!(names(src), ["struct s", "enum e", "f"]);
     }
 
     /// Tracepoints are found by their calls.

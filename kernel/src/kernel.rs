@@ -1,7 +1,7 @@
 //! The kernel target: scenario operations through the extracted C code.
 
 use crate::radix;
-use crate::world::{self, CTask, KOp, Waiters, World};
+use crate::world::{self, CTask, KOp, World};
 use daxlock::check::target::{maker_for, Family, Target};
 use daxlock::check::Verdict;
 use daxlock::dax::observe::Observer;
@@ -26,26 +26,44 @@ pub struct DaxkVma {
     shared: i32,
 }
 
-/// One compiled variant: the unpatched tree or one bug patch.
-pub struct Variant {
-    /// `fixed` or the bug's name.
-    pub name: &'static str,
-    /// What the patch breaks (a bug) or mends (a fix).
-    pub about: &'static str,
-    /// A candidate fix (`--patch`), not a bug (`--bug`).
-    pub fix: bool,
-    pte_fault: unsafe extern "C-unwind" fn(*const DaxkVma, u64, i32) -> u32,
-    pmd_fault: unsafe extern "C-unwind" fn(*const DaxkVma, u64, i32) -> u32,
-    fsync: unsafe extern "C-unwind" fn() -> i32,
-    delete_entry: unsafe extern "C-unwind" fn(u64) -> i32,
-    invalidate_entry: unsafe extern "C-unwind" fn(u64) -> i32,
-    #[allow(dead_code)]
-    lock_unlock_entry: unsafe extern "C-unwind" fn(u64) -> i32,
-    reset: unsafe extern "C-unwind" fn(),
-    waiters: Waiters,
+/// `Variant`, with a field per line of `entry_points!`.
+macro_rules! variant_struct {
+    ([] $( $(#[doc = $doc:literal])* $name:ident($($arg:ident: $kind:ident),* $(,)?) $(-> $ret:ident)?; )*) => {
+        /// One compiled variant: the unpatched tree or one bug patch.
+        pub struct Variant {
+            /// `fixed` or the bug's name.
+            pub name: &'static str,
+            /// What the patch breaks (a bug) or mends (a fix).
+            pub about: &'static str,
+            /// A candidate fix (`--patch`), not a bug (`--bug`).
+            pub fix: bool,
+            $( $(#[doc = $doc])* $name: unsafe extern "C-unwind" fn($(ffi_type!($kind)),*) $(-> ffi_type!($ret))?, )*
+        }
+    };
+}
+entry_points!(variant_struct);
+
+/// The [`Variant`] `$vname` whose entry points are the C symbols
+/// `<$sym>_<entry point>`: a row of the generated `variants.rs`,
+/// `entry_points!(variant_row, name, sym, about, fix)`.
+macro_rules! variant_row {
+    ([$vname:literal, $sym:literal, $about:literal, $fix:literal]
+     $( $(#[doc = $doc:literal])* $name:ident($($arg:ident: $kind:ident),* $(,)?) $(-> $ret:ident)?; )*) => {
+        Variant {
+            name: $vname,
+            about: $about,
+            fix: $fix,
+            $( $name: {
+                extern "C-unwind" {
+                    #[link_name = concat!($sym, "_", stringify!($name))]
+                    fn $name($($arg: ffi_type!($kind)),*) $(-> ffi_type!($ret))?;
+                }
+                $name
+            }, )*
+        }
+    };
 }
 
-use world::WaiterFn;
 include!(concat!(env!("OUT_DIR"), "/variants.rs"));
 
 extern "C-unwind" {
@@ -54,23 +72,30 @@ extern "C-unwind" {
     fn daxk_fail_allocs(mask: u64);
     fn daxk_set_size(size: i64);
     fn daxk_collect(start: u64, end: u64, out: *mut u64, max: c_int) -> c_int;
-    fn daxk_collect_marked(mark: u32, index: *mut u64, value: *mut u64, max: c_int) -> c_int;
+    fn daxk_collect_marked(
+        mark: u32,
+        index: *mut u64,
+        entry: *mut *mut c_void,
+        max: c_int,
+    ) -> c_int;
     fn daxk_entries(ctx: *mut c_void, f: EntryFn);
     fn daxk_file_is_fixed() -> c_int;
 }
-type EntryFn = extern "C" fn(*mut c_void, u64, u32, u64, c_int, c_int);
+/// (context, first index, order, fingerprint value, dirty, towrite, entry).
+type EntryFn = extern "C" fn(*mut c_void, u64, u32, u64, c_int, c_int, *mut c_void);
 
 const VM_FAULT_OOM: u32 = 0x1;
 const VM_FAULT_SIGBUS: u32 = 0x2;
 const VM_FAULT_FALLBACK: u32 = 0x800;
 /// `PAGECACHE_TAG_DIRTY` (`XA_MARK_0`).
 const PAGECACHE_TAG_DIRTY: u32 = 0;
-/// The DAX entry value's bits (fs/dax.c: `DAX_SHIFT`, `DAX_PMD`, `DAX_ZERO_PAGE`,
-/// `DAX_EMPTY`; the lock bit is bit 0).
-const DAX_SHIFT: u32 = 4;
-const DAX_PMD: u64 = 2;
-const DAX_ZERO_PAGE: u64 = 4;
-const DAX_EMPTY: u64 = 8;
+
+/// A tree entry as the tree's own helpers read it ([`KernelMapping::decode`]).
+struct Decoded {
+    locked: bool,
+    pmd: bool,
+    kind: EntryKind,
+}
 
 /// The variant that runs `bugs`, or fix patch `patch` (one at a time).
 fn variant(bugs: Bugs, patch: Option<&'static Variant>) -> Result<&'static Variant, String> {
@@ -216,59 +241,90 @@ impl<B: Backend> KernelMapping<B> {
         out
     }
 
+    /// What tree entry `entry` is, read by the variant's `decode` entry point: the
+    /// tree's own dax_is_*() helpers (the radix era's bits differ from the xarray
+    /// eras').
+    fn decode(&self, entry: *mut c_void) -> Decoded {
+        let (mut locked, mut pmd, mut zero, mut empty, mut pfn) = (0, 0, 0, 0, 0u64);
+        unsafe {
+            (self.v.decode)(
+                entry,
+                &mut locked,
+                &mut pmd,
+                &mut zero,
+                &mut empty,
+                &mut pfn,
+            )
+        };
+        let kind = if empty != 0 {
+            EntryKind::Empty
+        } else if zero != 0 {
+            EntryKind::Zero
+        } else {
+            EntryKind::Mapped { frame: pfn }
+        };
+        Decoded {
+            locked: locked != 0,
+            pmd: pmd != 0,
+            kind,
+        }
+    }
+
     /// Every entry with storage carrying xarray mark `mark`, as (first index, first
     /// frame, frames), read under the xarray lock.
     fn marked(&self, mark: u32) -> Vec<(u64, u64, u64)> {
-        let (mut index, mut value) = (vec![0u64; 1024], vec![0u64; 1024]);
+        let mut index = vec![0u64; 1024];
+        let mut entry = vec![std::ptr::null_mut::<c_void>(); 1024];
         let n = self.call(KOp::Other, || unsafe {
-            daxk_collect_marked(mark, index.as_mut_ptr(), value.as_mut_ptr(), 1024)
+            daxk_collect_marked(mark, index.as_mut_ptr(), entry.as_mut_ptr(), 1024)
         });
         index
             .into_iter()
-            .zip(value)
+            .zip(entry)
             .take(n.max(0) as usize)
-            .filter(|(_, v)| v & (DAX_ZERO_PAGE | DAX_EMPTY) == 0)
-            .map(|(i, v)| (i, v >> DAX_SHIFT, if v & DAX_PMD != 0 { 512 } else { 1 }))
+            .filter_map(|(i, e)| match self.decode(e) {
+                Decoded {
+                    kind: EntryKind::Mapped { frame },
+                    pmd,
+                    ..
+                } => Some((i, frame, if pmd { 512 } else { 1 })),
+                _ => None,
+            })
             .collect()
     }
 
     /// The tree as the model's invariants read it.
     fn tree(&self) -> Tree {
+        /// (first index, order, entry, dirty) of every entry.
+        type Raw = Vec<(u64, u32, *mut c_void, bool)>;
         extern "C" fn push(
             ctx: *mut c_void,
             index: u64,
             order: u32,
-            value: u64,
+            _value: u64,
             dirty: c_int,
             _tw: c_int,
+            entry: *mut c_void,
         ) {
-            let v = unsafe { &mut *(ctx as *mut Vec<(u64, Entry)>) };
-            let kind = if value & 8 != 0 {
-                EntryKind::Empty
-            } else if value & 4 != 0 {
-                EntryKind::Zero
-            } else {
-                EntryKind::Mapped { frame: value >> 4 }
-            };
-            let size = if value & 2 != 0 || order > 0 {
+            let v = unsafe { &mut *(ctx as *mut Raw) };
+            v.push((index, order, entry, dirty != 0));
+        }
+        let mut entries: Raw = Vec::new();
+        unsafe { daxk_entries(&mut entries as *mut _ as *mut c_void, push) };
+        let mut tree = Tree::default();
+        for (index, order, entry, dirty) in entries {
+            let d = self.decode(entry);
+            let size = if d.pmd || order > 0 {
                 EntrySize::Pmd
             } else {
                 EntrySize::Pte
             };
-            v.push((
-                index,
-                Entry {
-                    size,
-                    kind,
-                    locked: value & 1 != 0,
-                    dirty: dirty != 0,
-                },
-            ));
-        }
-        let mut entries: Vec<(u64, Entry)> = Vec::new();
-        unsafe { daxk_entries(&mut entries as *mut _ as *mut c_void, push) };
-        let mut tree = Tree::default();
-        for (index, e) in entries {
+            let e = Entry {
+                size,
+                kind: d.kind,
+                locked: d.locked,
+                dirty,
+            };
             let _ = tree.insert(index, e);
         }
         tree

@@ -9,6 +9,9 @@
 //! hook into the checker's backend ([`world`]). It is a separate crate because the
 //! kernel's code is GPL-2.0-only; daxlock itself does not depend on it.
 
+#[macro_use]
+#[allow(unused_macros)]
+pub mod decls;
 pub mod era;
 pub mod extract;
 pub mod patches;

@@ -6,7 +6,7 @@
 //! `src/patches_radix.rs`. A build-script module (`build.rs` includes it); the
 //! crate's side of the era is `src/radix.rs`.
 
-use super::{c_build, extract, patches_radix, read, version, whole, Variants};
+use super::{c_build, decls, extract, patches_radix, read, version, whole, Variants};
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
@@ -91,6 +91,7 @@ pub fn build(src: &Path, out: &Path) -> Result<(), String> {
     let write = |name: &str, text: &str| {
         fs::write(gen.join(name), text).map_err(|e| format!("{name}: {e}"))
     };
+    decls::write_headers(&gen)?;
     for (name, rel) in [
         ("linux/radix-tree.h", "include/linux/radix-tree.h"),
         ("linux/idr.h", "include/linux/idr.h"),

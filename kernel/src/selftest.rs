@@ -57,6 +57,14 @@ struct SelftestWorld {
 }
 
 impl SelftestWorld {
+    /// A `WARN` or `BUG` (`what`) the module fired.
+    fn warning(&self, what: &str, cond: &str, func: &str, file: &str, line: i32) {
+        let at = world::place(file, line);
+        self.warnings
+            .lock()
+            .push(format!("{what} {cond} in {func}() at {at}"));
+    }
+
     fn unexpected(&self, hook: &str) -> ! {
         panic!("the xarray self-test reached the {hook} hook, which only fs/dax.c uses")
     }
@@ -73,7 +81,7 @@ impl Hooks for SelftestWorld {
         self.held.fetch_add(1, Ordering::Relaxed);
         true
     }
-    fn set_state(&self, state: u32) {
+    fn set_state(&self, state: u32, _func: &str) {
         self.state.store(state, Ordering::Relaxed);
     }
     /// A running task's schedule() is a yield (6.12's module yields every few
@@ -83,16 +91,15 @@ impl Hooks for SelftestWorld {
             self.unexpected("schedule (to sleep)")
         }
     }
-    fn wake(&self, _task: *mut CTask, _mask: u32, _func: &str) -> bool {
+    fn try_to_wake_up(&self, _task: *mut CTask, _mask: u32, _func: &str) -> bool {
         self.unexpected("wake")
     }
     fn lockless(&self, _what: &str, _func: &str) {}
-    fn warn(&self, cond: &str, func: &str, at: &str, bug: bool) {
-        let what = if bug { "BUG" } else { "WARN" };
-        self.warnings
-            .lock()
-            
-            .push(format!("{what} {cond} in {func}() at {at}"));
+    fn warn(&self, cond: &str, func: &str, file: &str, line: i32) {
+        self.warning("WARN", cond, func, file, line)
+    }
+    fn bug(&self, cond: &str, func: &str, file: &str, line: i32) {
+        self.warning("BUG", cond, func, file, line)
     }
     fn pmd_state(&self, _addr: u64, _func: &str) -> i32 {
         self.unexpected("pmd_state")
@@ -124,15 +131,24 @@ impl Hooks for SelftestWorld {
     fn alloc_failed(&self, _nth: u32, _gfp: u32) {
         self.unexpected("alloc_failed")
     }
-    fn iomap_begin(&self, _pos: u64, _len: u64, _write: bool) -> (u64, u64, i32) {
+    fn iomap_begin(
+        &self,
+        _pos: i64,
+        _len: u64,
+        _write: bool,
+        _addr: &mut u64,
+        _length: &mut u64,
+        _kind: &mut c_int,
+    ) -> c_int {
         self.unexpected("iomap_begin")
     }
-    fn pte_target(&self, _addr: u64) -> i32 {
+    fn pte_target(&self, _addr: u64, _func: &str) -> i32 {
         self.unexpected("pte_target")
     }
     fn pte_mkwrite(&self, _addr: u64, _func: &str) {
         self.unexpected("pte_mkwrite")
     }
+    fn pfn_mkwrite_begins(&self) {}
 }
 
 /// Runs the tree's `lib/test_xarray.c` once (about 41 million checks on 6.1, a few

@@ -136,34 +136,29 @@ fn waiters_hash(walk: Waiters) -> u64 {
         })
 }
 
-/// What the hooks need of one execution, whatever its backend.
-pub(crate) trait Hooks: Send + Sync {
-    fn spin_lock(&self, lock: *mut CSpin, func: &str);
-    fn spin_unlock(&self, lock: *mut CSpin, func: &str);
-    fn spin_trylock(&self, lock: *mut CSpin, func: &str) -> bool;
-    fn set_state(&self, state: u32);
-    fn schedule(&self, func: &str);
-    fn wake(&self, task: *mut CTask, mask: u32, func: &str) -> bool;
-    fn lockless(&self, what: &str, func: &str);
-    /// A WARN_ON (or, `bug`, a BUG_ON) fired: `at` is `place()`'s `file:line`.
-    fn warn(&self, cond: &str, func: &str, at: &str, bug: bool);
-    fn pmd_state(&self, addr: u64, func: &str) -> i32;
-    fn insert_pte(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32;
-    fn insert_pmd(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32;
-    fn set_huge_zero(&self, addr: u64, func: &str);
-    fn split_huge_pmd(&self, addr: u64, func: &str);
-    fn unmap(&self, first: u64, nr: u64, func: &str);
-    fn mkclean(&self, first: u64, nr: u64, func: &str);
-    fn finish_cow(&self, addr: u64, func: &str) -> u32;
-    fn flush(&self, addr: u64, size: u64, func: &str);
-    fn alloc_failed(&self, nth: u32, gfp: u32);
-    fn iomap_begin(&self, pos: u64, len: u64, write: bool) -> (u64, u64, i32);
-    // The radix era (4.13): do_wp_page()'s look at the PTE, finish_mkwrite_fault().
-    fn pte_target(&self, addr: u64) -> i32;
-    fn pte_mkwrite(&self, addr: u64, func: &str);
-    /// The running fault goes on in dax_pfn_mkwrite() (the radix era's driver).
-    fn pfn_mkwrite_begins(&self) {}
+/// The trait of the hooks (one method per line of `hooks!`: what the hooks need of
+/// one execution, whatever its backend) and their C entry points, `daxk_<name>`,
+/// each converting its arguments ([`crate::decls`]) and calling the world's method.
+macro_rules! hooks_trait_and_shims {
+    ([] $( $(#[doc = $doc:literal])* $name:ident($($arg:ident: $kind:ident),* $(,)?) $(-> $ret:ident)?; )*) => {
+        /// What the hooks need of one execution, whatever its backend.
+        pub(crate) trait Hooks: Send + Sync {
+            $( $(#[doc = $doc])* fn $name(&self, $($arg: rust_type!($kind)),*) $(-> rust_type!($ret))?; )*
+        }
+
+        /// The C entry points of the hooks.
+        mod c_hooks {
+            use super::hook;
+            $(
+                #[export_name = concat!("daxk_", stringify!($name))]
+                extern "C-unwind" fn $name($($arg: ffi_type!($kind)),*) $(-> ffi_type!($ret))? {
+                    hook(|w| to_c!($($ret)?; w.$name($(to_rust!($kind, $arg)),*)))
+                }
+            )*
+        }
+    };
 }
+hooks!(hooks_trait_and_shims);
 
 /// The execution the hooks act on (one at a time per process: see
 /// `Target::serial`).
@@ -190,7 +185,8 @@ fn hook<R>(f: impl FnOnce(&dyn Hooks) -> R) -> R {
     r
 }
 
-fn s(p: *const c_char) -> &'static str {
+/// A C string the hooks get (`__func__`, a stringified condition) as a `&str`.
+pub(crate) fn c_str(p: *const c_char) -> &'static str {
     if p.is_null() {
         return "?";
     }
@@ -415,6 +411,20 @@ impl<B: Backend> World<B> {
         }
     }
 
+    /// A kernel `WARN_ON` or `BUG_ON` (`what`) that fired at `at` (`place()`'s
+    /// `file:line`, or the shim that stands for the kernel code): a `warn` event,
+    /// and the model branch the WARN's site shows, if any.
+    fn kernel_warning(&self, what: &str, cond: &str, func: &str, at: &str) {
+        self.visit_at(self.op(), "warn", func);
+        self.event(
+            "warn",
+            vec![(
+                "kernel",
+                Value::from(format!("{what} at {func}() {at}: {cond}")),
+            )],
+        );
+    }
+
     fn task_of(&self, p: *mut CTask) -> Option<Arc<Task<B>>> {
         self.tasks
             .lock()
@@ -440,8 +450,9 @@ impl<B: Backend> World<B> {
         below_huge: &str,
     ) {
         match done {
-            None => self.warn(below_huge, func, MM_SHIM, false),
-            Some(Install::OtherPfn) => self.warn(
+            None => self.kernel_warning("WARN_ON", below_huge, func, MM_SHIM),
+            Some(Install::OtherPfn) => self.kernel_warning(
+                "WARN_ON",
                 if event == "map-pte" {
                     "insert_pfn(): mkwrite over a PTE of another pfn"
                 } else {
@@ -449,7 +460,6 @@ impl<B: Backend> World<B> {
                 },
                 func,
                 MM_SHIM,
-                false,
             ),
             Some(Install::Busy) => self.event(
                 "busy",
@@ -518,7 +528,7 @@ impl<B: Backend> Hooks for World<B> {
         taken
     }
 
-    fn set_state(&self, state: u32) {
+    fn set_state(&self, state: u32, _func: &str) {
         let me = unsafe { daxk_get_current() };
         let t = self
             .task_of(me)
@@ -547,7 +557,7 @@ impl<B: Backend> Hooks for World<B> {
         }
     }
 
-    fn wake(&self, task: *mut CTask, mask: u32, func: &str) -> bool {
+    fn try_to_wake_up(&self, task: *mut CTask, mask: u32, func: &str) -> bool {
         let Some(t) = self.task_of(task) else {
             return false;
         };
@@ -581,18 +591,12 @@ impl<B: Backend> Hooks for World<B> {
         B::locked(&self.memory, |_| h);
     }
 
-    fn warn(&self, cond: &str, func: &str, at: &str, bug: bool) {
-        self.visit_at(self.op(), "warn", func);
-        self.event(
-            "warn",
-            vec![(
-                "kernel",
-                Value::from(format!(
-                    "{} at {func}() {at}: {cond}",
-                    if bug { "BUG_ON" } else { "WARN_ON" }
-                )),
-            )],
-        );
+    fn warn(&self, cond: &str, func: &str, file: &str, line: i32) {
+        self.kernel_warning("WARN_ON", cond, func, &place(file, line))
+    }
+
+    fn bug(&self, cond: &str, func: &str, file: &str, line: i32) {
+        self.kernel_warning("BUG_ON", cond, func, &place(file, line))
     }
 
     fn pmd_state(&self, addr: u64, func: &str) -> i32 {
@@ -758,11 +762,11 @@ impl<B: Backend> Hooks for World<B> {
         // Kernel: dax_flush() of page_address(pfn_to_page(pfn)), which the shim makes
         // KADDR_BASE + pfn * 4096.
         let Some(frame) = addr.checked_sub(KADDR_BASE).map(|a| a >> 12) else {
-            self.warn(
+            self.kernel_warning(
+                "WARN_ON",
                 "dax_flush() of an address no page_address() gave",
                 func,
                 "kernel/src/world.rs (daxlock's dax_flush() hook)",
-                false,
             );
             return;
         };
@@ -783,21 +787,30 @@ impl<B: Backend> Hooks for World<B> {
         );
     }
 
-    fn iomap_begin(&self, pos: u64, len: u64, write: bool) -> (u64, u64, i32) {
+    fn iomap_begin(
+        &self,
+        pos: i64,
+        len: u64,
+        write: bool,
+        addr: &mut u64,
+        length: &mut u64,
+        kind: &mut c_int,
+    ) -> c_int {
         const IOMAP_HOLE: i32 = 0;
         const IOMAP_MAPPED: i32 = 2;
-        let index = pos >> 12;
+        let index = (pos as u64) >> 12;
         let pages = (len >> 12).max(1);
-        match self.mm.iomap(index, pages, write) {
+        (*addr, *length, *kind) = match self.mm.iomap(index, pages, write) {
             Block::Hole => (0, len, IOMAP_HOLE),
             Block::Mapped { frame } => (frame << 12, len, IOMAP_MAPPED),
             // Part hole, part blocks: ext4 would map less than asked, which the PMD
             // fault takes as a fallback.
             Block::Mixed => (0, 4096, IOMAP_HOLE),
-        }
+        };
+        0
     }
 
-    fn pte_target(&self, addr: u64) -> i32 {
+    fn pte_target(&self, addr: u64, _func: &str) -> i32 {
         self.pte_target_of(addr)
     }
 
@@ -858,72 +871,6 @@ impl<B: Backend> World<B> {
     }
 }
 
-#[no_mangle]
-extern "C-unwind" fn daxk_pte_target(addr: u64, _func: *const c_char) -> c_int {
-    hook(|w| w.pte_target(addr))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_pfn_mkwrite_begins() {
-    hook(|w| w.pfn_mkwrite_begins())
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_pte_mkwrite(addr: u64, func: *const c_char) {
-    hook(|w| w.pte_mkwrite(addr, s(func)))
-}
-
-// ---- the C entry points of the hooks ----
-
-#[no_mangle]
-extern "C-unwind" fn daxk_spin_lock(lock: *mut CSpin, func: *const c_char) {
-    hook(|w| w.spin_lock(lock, s(func)))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_spin_unlock(lock: *mut CSpin, func: *const c_char) {
-    hook(|w| w.spin_unlock(lock, s(func)))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_spin_trylock(lock: *mut CSpin, func: *const c_char) -> c_int {
-    hook(|w| c_int::from(w.spin_trylock(lock, s(func))))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_set_state(state: u32, _func: *const c_char) {
-    hook(|w| w.set_state(state))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_schedule(func: *const c_char) {
-    hook(|w| w.schedule(s(func)))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_try_to_wake_up(
-    task: *mut CTask,
-    state: u32,
-    func: *const c_char,
-) -> c_int {
-    hook(|w| c_int::from(w.wake(task, state, s(func))))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_lockless(what: *const c_char, func: *const c_char) {
-    hook(|w| w.lockless(s(what), s(func)))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_warn(
-    cond: *const c_char,
-    func: *const c_char,
-    file: *const c_char,
-    line: c_int,
-) {
-    hook(|w| w.warn(s(cond), s(func), &place(s(file), line), false))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_bug(
-    cond: *const c_char,
-    func: *const c_char,
-    file: *const c_char,
-    line: c_int,
-) {
-    hook(|w| w.warn(s(cond), s(func), &place(s(file), line), true))
-}
-
 /// Where the page-table shim's own warnings fire (it stands for mm/memory.c).
 const MM_SHIM: &str = "mm/memory.c (daxlock's page-table shim)";
 
@@ -931,80 +878,11 @@ const MM_SHIM: &str = "mm/memory.c (daxlock's page-table shim)";
 /// directives, so its `__FILE__` is the tree's path (`fs/dax.c`, `lib/xarray.c`)
 /// and its `__LINE__` the tree's line; daxlock's own C (`kernel/c/`) is named from
 /// `kernel/`, any other absolute path by its file name.
-fn place(file: &str, line: i32) -> String {
+pub(crate) fn place(file: &str, line: i32) -> String {
     let file = match file.rfind("/kernel/c/") {
         Some(i) => &file[i + 1..],
         None if file.starts_with('/') => file.rsplit('/').next().unwrap_or(file),
         None => file,
     };
     format!("{file}:{line}")
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_pmd_state(addr: u64, func: *const c_char) -> c_int {
-    hook(|w| w.pmd_state(addr, s(func)))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_insert_pte(
-    addr: u64,
-    pfn: u64,
-    write: c_int,
-    func: *const c_char,
-) -> u32 {
-    hook(|w| w.insert_pte(addr, pfn, write != 0, s(func)))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_insert_pmd(
-    addr: u64,
-    pfn: u64,
-    write: c_int,
-    func: *const c_char,
-) -> u32 {
-    hook(|w| w.insert_pmd(addr, pfn, write != 0, s(func)))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_set_huge_zero(addr: u64, func: *const c_char) {
-    hook(|w| w.set_huge_zero(addr, s(func)))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_split_huge_pmd(addr: u64, func: *const c_char) {
-    hook(|w| w.split_huge_pmd(addr, s(func)))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_unmap(first: u64, nr: u64, func: *const c_char) {
-    hook(|w| w.unmap(first, nr, s(func)))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_mkclean(first: u64, nr: u64, func: *const c_char) {
-    hook(|w| w.mkclean(first, nr, s(func)))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_finish_cow(addr: u64, func: *const c_char) -> u32 {
-    hook(|w| w.finish_cow(addr, s(func)))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_alloc_failed(nth: u32, gfp: u32) {
-    hook(|w| w.alloc_failed(nth, gfp))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_flush(addr: u64, size: u64, func: *const c_char) {
-    hook(|w| w.flush(addr, size, s(func)))
-}
-#[no_mangle]
-extern "C-unwind" fn daxk_iomap_begin(
-    pos: i64,
-    len: u64,
-    write: c_int,
-    addr: *mut u64,
-    length: *mut u64,
-    kind: *mut c_int,
-) -> c_int {
-    hook(|w| {
-        let (a, l, k) = w.iomap_begin(pos as u64, len, write != 0);
-        unsafe {
-            *addr = a;
-            *length = l;
-            *kind = k;
-        }
-        0
-    })
 }

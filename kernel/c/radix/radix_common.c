@@ -153,8 +153,10 @@ unsigned daxk_find_get_entries_tag(struct address_space *mapping, pgoff_t start,
 	return ret;
 }
 
-/* The model's encoding of an entry (bit 0 locked, 1 PMD, 2 zero, 3 empty, frame
- * above): a DAX entry's flags and sector; a hole page is a zero PTE entry. */
+/* An entry as the fingerprint folds it, the same for the same entry in every run
+ * (a hole page's address need not be): a DAX entry's four flag bits and frame, a
+ * hole page as a zero PTE entry with its lock. What the entry is, Rust reads
+ * through the variant's DAXK(decode)(). */
 static unsigned long daxk_radix_value(void *entry)
 {
 	unsigned long e = (unsigned long)entry;
@@ -171,7 +173,7 @@ static unsigned long daxk_radix_value(void *entry)
 }
 
 typedef void (*daxk_entry_fn)(void *ctx, unsigned long index, unsigned int order,
-			      unsigned long value, int dirty, int towrite);
+			      unsigned long value, int dirty, int towrite, void *entry);
 /* The tree, for the end-state checks: every entry (each multi-order entry once,
  * at the first index of the slot that holds it) with the shift of that slot, its
  * value and tags. Called with no thread running. */
@@ -187,7 +189,7 @@ void daxk_entries(void *ctx, daxk_entry_fn fn)
 			continue;
 		fn(ctx, iter.index, iter_shift(&iter), daxk_radix_value(entry),
 		   radix_tree_tag_get(root, iter.index, PAGECACHE_TAG_DIRTY),
-		   radix_tree_tag_get(root, iter.index, PAGECACHE_TAG_TOWRITE));
+		   radix_tree_tag_get(root, iter.index, PAGECACHE_TAG_TOWRITE), entry);
 	}
 }
 
@@ -212,9 +214,9 @@ int daxk_collect(unsigned long start, unsigned long end, unsigned long *out, int
 }
 
 /* Every DAX entry carrying tag `mark` (PAGECACHE_TAG_DIRTY is 0, TOWRITE 2) as its
- * first index and value (the model's encoding), under tree_lock: what fsync has to
+ * first index and the entry itself, under tree_lock: what fsync has to
  * write back (the radix era's twin of common.c's). */
-int daxk_collect_marked(unsigned int mark, unsigned long *index, unsigned long *value, int max)
+int daxk_collect_marked(unsigned int mark, unsigned long *index, void **value, int max)
 {
 	struct address_space *mapping = daxk_mapping();
 	struct radix_tree_iter iter;
@@ -227,7 +229,7 @@ int daxk_collect_marked(unsigned int mark, unsigned long *index, unsigned long *
 
 		if (entry && radix_tree_exceptional_entry(entry) && n < max) {
 			index[n] = iter.index;
-			value[n++] = daxk_radix_value(entry);
+			value[n++] = entry;
 		}
 	}
 	spin_unlock_irq(&mapping->tree_lock);

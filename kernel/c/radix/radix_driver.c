@@ -10,9 +10,6 @@
 static struct gendisk daxk_disk = { .disk_name = "pmem0" };
 static struct block_device daxk_bdev = { .bd_disk = &daxk_disk };
 
-int daxk_iomap_begin(long long pos, unsigned long long len, int write,
-		     unsigned long long *addr, unsigned long long *length, int *type);
-
 /* Kernel: ext4_iomap_begin(): one extent from the model's block map. */
 static int daxk_radix_iomap_begin(struct inode *inode, loff_t pos, loff_t length,
 				  unsigned flags, struct iomap *iomap)
@@ -106,13 +103,6 @@ repeat:
 	}
 	return page;
 }
-
-/* What the model's page table has at an address: -1 nothing, 0 the zero page (a
- * hole page here), 1 a device frame, 2 a private copy. */
-int daxk_pte_target(unsigned long addr, const char *func);
-/* Tells the checker the fault goes on in dax_pfn_mkwrite(): its sleep in
- * get_unlocked_mapping_entry() is not grab_mapping_entry()'s (branch coverage). */
-void daxk_pfn_mkwrite_begins(void);
 
 /* Kernel: the PTE fault paths of __handle_mm_fault() for a DAX VMA. A fault on an
  * empty PTE is ext4_dax_fault() → dax_iomap_fault(PE_SIZE_PTE); a write to a
@@ -224,6 +214,29 @@ int DAXK(lock_unlock_entry)(unsigned long index)
 {
 	(void)index;
 	return 0;
+}
+
+/* An entry of the tree as the model sees it: a DAX entry read by the tree's own
+ * helpers and bits (dax_is_*_entry(), RADIX_DAX_ENTRY_LOCK, dax_radix_sector());
+ * a hole page (a struct page, not an exceptional entry) is a zero PTE entry,
+ * locked while its page lock is held. */
+void DAXK(decode)(void *entry, int *locked, int *pmd, int *zero, int *empty,
+		  unsigned long long *pfn)
+{
+	if (!radix_tree_exceptional_entry(entry)) {
+		struct page *p = entry;
+
+		*locked = !!(p->flags & PG_locked);
+		*pmd = *empty = 0;
+		*zero = 1;
+		*pfn = 0;
+		return;
+	}
+	*locked = !!((unsigned long)entry & RADIX_DAX_ENTRY_LOCK);
+	*pmd = dax_is_pmd_entry(entry);
+	*zero = dax_is_zero_entry(entry);
+	*empty = dax_is_empty_entry(entry);
+	*pfn = dax_radix_sector(entry) >> (PAGE_SHIFT - 9);
 }
 
 /* Starts an execution: an empty wait table. */

@@ -75,7 +75,6 @@ static void dax_mapping_entry_mkclean(struct address_space *mapping, pgoff_t ind
 }
 
 /* Kernel: finish_mkwrite_fault(): the PTE made writable (the pfn_mkwrite path). */
-void daxk_pte_mkwrite(unsigned long addr, const char *func);
 static inline void finish_mkwrite_fault(struct vm_fault *vmf)
 {
 	daxk_pte_mkwrite(vmf->address, "finish_mkwrite_fault");
