@@ -157,6 +157,7 @@ pub fn run_checker(
                 progress: budget.progress.clone().unwrap_or_default(),
                 first_failure_only: budget.first_failure_only,
                 all_hangs: budget.all_hangs,
+                fair_cycles: true,
             },
             scenario,
             bugs,

@@ -164,11 +164,14 @@ impl<B: Backend> Mapping<B> {
         let (write, huge) = (access.is_store(), size == FaultSize::Pmd);
         let mut faults = 0;
         loop {
+            // The retry hook runs at the loop's head, before the page-table look: the
+            // thread's local state here is the loop entry's plus `faults`.
+            let may_fault = B::retry(faults, self.fault_limit);
             let (done, pmd_none, huge_ro) = self.look(&vma, addr, write);
             if let Some(wrong) = done {
                 return completed(faults, wrong);
             }
-            if faults == self.fault_limit {
+            if !may_fault {
                 break;
             }
             faults += 1;
