@@ -317,8 +317,13 @@ impl Variants {
                 "    fn {sym}_waiters(ctx: *mut c_void, f: WaiterFn);"
             );
             let _ = writeln!(
+                externs,
+                "    fn {sym}_waiters_at(ctx: *mut c_void, f: WaiterFn, bucket: u64);"
+            );
+            let _ = writeln!(externs, "    fn {sym}_head_of(lock: *const c_void) -> i64;");
+            let _ = writeln!(
                 table,
-                "    Variant {{ name: {:?}, about: {:?}, fix: {}, pte_fault: {sym}_pte_fault, pmd_fault: {sym}_pmd_fault, fsync: {sym}_fsync, delete_entry: {sym}_delete_entry, invalidate_entry: {sym}_invalidate_entry, lock_unlock_entry: {sym}_lock_unlock_entry, reset: {sym}_reset, waiters: {sym}_waiters }},",
+                "    Variant {{ name: {:?}, about: {:?}, fix: {}, pte_fault: {sym}_pte_fault, pmd_fault: {sym}_pmd_fault, fsync: {sym}_fsync, delete_entry: {sym}_delete_entry, invalidate_entry: {sym}_invalidate_entry, lock_unlock_entry: {sym}_lock_unlock_entry, reset: {sym}_reset, waiters: {sym}_waiters, heads: crate::world::Heads {{ head_of: {sym}_head_of, waiters_at: {sym}_waiters_at }} }},",
                 variant.name, variant.about, variant.fix
             );
         }

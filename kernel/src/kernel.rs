@@ -43,6 +43,7 @@ pub struct Variant {
     lock_unlock_entry: unsafe extern "C-unwind" fn(u64) -> i32,
     reset: unsafe extern "C-unwind" fn(),
     waiters: Waiters,
+    heads: world::Heads,
 }
 
 use world::WaiterFn;
@@ -142,7 +143,7 @@ impl<B: Backend> KernelMapping<B> {
             daxk_fail_allocs(fail_allocs);
             (v.reset)();
         }
-        let world = Arc::new(World::new(mm, v.waiters));
+        let world = Arc::new(World::new(mm, v.heads));
         world::install(world.clone());
         KernelMapping { world, v }
     }
