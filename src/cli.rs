@@ -268,6 +268,10 @@ struct BudgetArgs {
     /// shortest path to one.
     #[arg(long)]
     all_hangs: bool,
+    /// Stateful: report the hang with the fewest scheduling decisions (implies
+    /// --all-hangs; one job; retries bounded: see the README).
+    #[arg(long)]
+    shortest: bool,
     /// Stop each check after S seconds (decimals allowed): a check stopped so is
     /// `incomplete` (exit 1) unless it already found a failure, never `verified`.
     #[arg(long, value_name = "S")]
@@ -368,7 +372,8 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, Stop> {
         max_states,
         jobs,
         loom_default_bound: None,
-        all_hangs: args.all_hangs,
+        all_hangs: args.all_hangs || args.shortest,
+        shortest: args.shortest,
         progress: None,
         target: std::sync::Arc::new(crate::check::Model),
         max_time,

@@ -302,3 +302,47 @@ ops = [ { op = "fault", addr = 0x7f7a8ee00000, size = "pmd", write = false } ]
 [[thread]]
 ops = [ { op = "fault", addr = 0x7f7a8ee00000, size = "pte", write = true } ]
 "#;
+
+/// `--shortest` reports the hang with the fewest branching points: never longer
+/// than the depth-first search's first hang, and minimal: on two zoo bugs every
+/// schedule with fewer branching points is replayed and none hangs.
+#[test]
+fn shortest_hang_is_minimal() {
+    use daxlock::check::stateful::decode_schedule;
+    let shortest = StatefulChecker {
+        shortest: true,
+        ..stateful()
+    };
+    for (name, bug) in [
+        ("seed-concurrent", "misaligned-pmd"),
+        ("bug-wait-key-from-request", "wait-key-from-request"),
+    ] {
+        let s = scenario(name);
+        let bugs = Bugs::fixed().with(bug).unwrap();
+        let path = |r: &daxlock::check::CheckReport| {
+            assert_eq!(r.verdict, Verdict::Hang, "{name}");
+            let f = r.failure.as_ref().expect("evidence");
+            decode_schedule(f.schedule.as_deref().expect("a schedule")).unwrap()
+        };
+        let dfs = path(&check(&stateful(), &s, bugs).unwrap());
+        let short = path(&check(&shortest, &s, bugs).unwrap());
+        assert!(short.len() < dfs.len(), "{name}: {short:?} vs {dfs:?}");
+        // Every schedule of fewer points over the tasks (main, watchdog, t1, t2).
+        let mut shorter: Vec<Vec<usize>> = vec![Vec::new()];
+        let mut all = shorter.clone();
+        for _ in 1..short.len() {
+            shorter = shorter
+                .iter()
+                .flat_map(|p| (0..4).map(move |t| [p.clone(), vec![t]].concat()))
+                .collect();
+            all.extend(shorter.iter().cloned());
+        }
+        for p in all {
+            let schedule = daxlock::check::stateful::encode_schedule(&p);
+            let replay = StatefulChecker::replaying(&schedule).unwrap();
+            if let Ok(r) = check(&replay, &s, bugs) {
+                assert_ne!(r.verdict, Verdict::Hang, "{name}: {schedule} hangs");
+            }
+        }
+    }
+}

@@ -246,6 +246,11 @@ pub struct StatefulChecker {
     /// cannot see every cycle); elsewhere, or when false, retry loops keep their
     /// bound as on the other checkers.
     pub fair_cycles: bool,
+    /// Report the hang with the fewest branching points: the visited set keeps the
+    /// depth each state was reached at and explores a state again when it is
+    /// reached at a smaller depth; implies `all_hangs`, one job, and bounded
+    /// retries (re-exploring a state is not Tarjan's search).
+    pub shortest: bool,
 }
 
 impl Default for StatefulChecker {
@@ -260,6 +265,7 @@ impl Default for StatefulChecker {
             first_failure_only: false,
             all_hangs: false,
             fair_cycles: true,
+            shortest: false,
         }
     }
 }
@@ -390,6 +396,8 @@ struct Shared {
     /// The search looks for weakly fair non-progress cycles (one worker, one
     /// shard, with state caching; with unbounded retries).
     fair_cycles: bool,
+    /// `--shortest`: the least depth each state was reached at (one worker).
+    depths: Mutex<Option<HashMap<u128, usize>>>,
 }
 
 #[derive(Default)]
@@ -399,6 +407,26 @@ struct Hangs {
 }
 
 impl Shared {
+    /// Inserts a fingerprint reached at branching depth `depth`; true if it is to be
+    /// explored: new, or (with `--shortest`) reached at a smaller depth than before.
+    fn insert_at(&self, fp: u128, depth: usize) -> bool {
+        let mut depths = self.depths.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(depths) = depths.as_mut() else {
+            return self.insert(fp);
+        };
+        match depths.get_mut(&fp) {
+            Some(d) if *d <= depth => false,
+            Some(d) => {
+                *d = depth;
+                true
+            }
+            None => {
+                depths.insert(fp, depth);
+                self.insert(fp)
+            }
+        }
+    }
+
     /// Inserts a fingerprint; true if it is new.
     fn insert(&self, fp: u128) -> bool {
         let shard = (fp as usize) % self.visited.len();
@@ -806,7 +834,7 @@ impl Dfs {
         let mut cycle = None;
         if shared.caching && d >= shared.split {
             let fp = Store::fingerprint(&ids);
-            let new = shared.insert(fp);
+            let new = shared.insert_at(fp, d);
             cycle = self.arrive(fp, new, &ids);
             if !new {
                 shared.cut.fetch_add(1, Ordering::Relaxed);
@@ -915,7 +943,8 @@ impl Checker for StatefulChecker {
         }
         Settings {
             max_states: Some(self.max_states),
-            all_hangs: self.all_hangs,
+            all_hangs: self.all_hangs || self.shortest,
+            shortest: self.shortest,
             jobs: (self.jobs > 1).then_some(self.jobs),
             shard: Some(self.shard),
             ..Settings::default()
@@ -932,11 +961,12 @@ impl Checker for StatefulChecker {
 
     fn explore(&self, body: Body) -> Exploration {
         let start = std::time::Instant::now();
-        let jobs = self.jobs.max(1);
+        let jobs = if self.shortest { 1 } else { self.jobs.max(1) };
         let replay = self.replay.is_some();
         // Cycles are searched for by one worker over the whole tree; elsewhere retry
         // loops keep their bound and a retry count judges progress.
-        let cycles = self.fair_cycles && !replay && jobs == 1 && self.shard.count <= 1;
+        let cycles =
+            self.fair_cycles && !self.shortest && !replay && jobs == 1 && self.shard.count <= 1;
         let make = |unbounded: bool| {
             let shared = Arc::new(Shared {
                 unbounded_retries: unbounded,
@@ -948,9 +978,12 @@ impl Checker for StatefulChecker {
                     self.shard,
                     self.split_depth(),
                     !replay,
-                    self.all_hangs && !self.first_failure_only,
+                    (self.all_hangs || self.shortest) && !self.first_failure_only,
                 )
             });
+            if self.shortest {
+                *shared.depths.lock().unwrap_or_else(|p| p.into_inner()) = Some(HashMap::new());
+            }
             shared
                 .work
                 .lock()
@@ -1060,6 +1093,7 @@ impl Shared {
             all_hangs,
             unbounded_retries: true,
             fair_cycles: false,
+            depths: Mutex::new(None),
         }
     }
 
