@@ -150,6 +150,10 @@ enum BenchCommand {
         /// Loom executions at most per scenario.
         #[arg(long, default_value_t = 2_000_000)]
         loom_cap: usize,
+        /// States at most per kernel-target search (run by the daxlock-kernel
+        /// binary, which adds the kernel's columns).
+        #[arg(long, default_value_t = 100_000)]
+        kernel_max_states: usize,
     },
     /// Executions per second of each checker (stateful, loom with the gate's bounds,
     /// random and PCT over --iterations, real threads over a tenth of them) on every
@@ -735,12 +739,21 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
                 print!("{}", bench::zoo(&scenarios, seeds, cap)?);
                 Ok(true)
             }
-            BenchCommand::Stateful { dir, loom_cap } => {
-                if loom_cap == 0 {
-                    return Err(Stop::BadInput("--loom-cap must be at least 1".into()));
+            BenchCommand::Stateful {
+                dir,
+                loom_cap,
+                kernel_max_states,
+            } => {
+                if loom_cap == 0 || kernel_max_states == 0 {
+                    return Err(Stop::BadInput(
+                        "--loom-cap and --kernel-max-states must be at least 1".into(),
+                    ));
                 }
                 let scenarios = catalogue(dir.as_deref())?;
-                print!("{}", bench::stateful(&scenarios, loom_cap)?);
+                print!(
+                    "{}",
+                    bench::stateful(&scenarios, loom_cap, kernel_max_states)?
+                );
                 Ok(true)
             }
             BenchCommand::Speed { dir, iterations } => {

@@ -26,6 +26,9 @@ use crate::sync::Backend;
 /// downgrade that unmaps what it mapped makes it fault again. Two spare faults on top
 /// keep legitimate retries from ever being a failure; a livelock still shows, since
 /// it needs more faults than all the other operations can explain.
+///
+/// The stateful checker with one job drops this bound ([`crate::sync::Backend::retry`])
+/// and judges progress by weakly fair cycles instead ([`crate::check::stateful`]).
 pub fn fault_limit(ops: usize) -> usize {
     4 + 2 * ops
 }
