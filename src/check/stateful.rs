@@ -99,7 +99,9 @@
 //!   stays runnable runs infinitely often, and no operation completes. Such a
 //!   component is reported as a hang (`livelock: ...`), with a schedule that ends
 //!   on a state it has passed before; replayed, that schedule is recognised as a
-//!   lasso. A component in which some always-runnable task never moves (a thread
+//!   lasso. (When no cycle of the component returns to a state on the search path,
+//!   the schedule ends on a state of the component off the path: its replay then
+//!   reports that it does not fit, and the search's message stands alone.) A component in which some always-runnable task never moves (a thread
 //!   retrying until another one acts, and the other one never scheduled) is a run
 //!   only an unfair scheduler makes: no failure.
 //! - Tarjan's algorithm finds every strongly connected component of the graph the
@@ -666,10 +668,18 @@ impl Dfs {
         let parent = self.levels.last_mut()?;
         let pc = parent.cycle.as_mut()?;
         pc.lowlink = pc.lowlink.min(index);
-        let from = &mut c.stack[pc.pos];
+        let pc_pos = pc.pos;
+        // Prefer a cycle back to a state on the path (a lasso a replay recognises).
+        let ancestor = self
+            .levels
+            .iter()
+            .any(|l| l.cycle.is_some_and(|lc| lc.pos == pos));
+        let from = &mut c.stack[pc_pos];
         from.inside.ran |= edge.ran;
         from.inside.disabled |= edge.disabled;
-        from.closing = Some(path);
+        if ancestor || from.closing.is_none() {
+            from.closing = Some(path);
+        }
         None
     }
 
