@@ -109,7 +109,7 @@
 //!   expanded once, every edge out of it is taken), so the check is complete: a
 //!   weakly fair non-progress cycle reachable in the scenario is reported.
 //! - An execution cut at a known state runs to its end round-robin (a fair order),
-//!   at most [`COAST_LIMIT`] choices (a fair livelock could keep it going for ever;
+//!   at most 100,000 choices (a fair livelock could keep it going for ever;
 //!   the search has judged its states already).
 //!
 //! With `--jobs N` or `--shard` the search cannot see every cycle (a cycle may cross
