@@ -71,15 +71,20 @@ fn fixed_seed_verifies_completely() {
 /// scenario verifies.
 #[test]
 fn zero_page_over_a_hole_without_an_entry_is_harmless() {
-    let s = scenario("write-invalidation-outside-range");
-    let r = check(&stateful(), &s, Bugs::fixed()).unwrap();
+    let r = verified(&scenario("write-invalidation-outside-range"));
+    assert!(r.complete);
+}
+
+/// The fixed build's stateful check of `s`, asserted `verified`.
+fn verified(s: &Scenario) -> daxlock::check::CheckReport {
+    let r = check(&stateful(), s, Bugs::fixed()).unwrap();
     assert_eq!(
         r.verdict,
         Verdict::Verified,
         "{:?}",
-        r.failure.map(|f| f.details)
+        r.failure.as_ref().map(|f| &f.details)
     );
-    assert!(r.complete);
+    r
 }
 
 /// A state budget too small for the space ends in `incomplete`, never `verified`.
@@ -276,32 +281,13 @@ proptest! {
 /// either from completing: the search verifies, completely, with no retry bound.
 #[test]
 fn pmd_read_vs_pte_write_makes_progress_under_fairness() {
-    let s = Scenario::from_toml(PMD_READ_VS_PTE_WRITE, "pmd-read-vs-pte-write").unwrap();
-    let r = check(&stateful(), &s, Bugs::fixed()).unwrap();
-    assert_eq!(
-        r.verdict,
-        Verdict::Verified,
-        "{:?}",
-        r.failure.map(|f| f.details)
-    );
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/pmd-read-vs-pte-write.toml");
+    let s = Scenario::from_path(&path).unwrap();
+    let r = verified(&s);
     let st = r.search.expect("figures");
     assert!(st.complete && st.cut > 0, "{st:?}");
 }
-
-/// The scenario of [`pmd_read_vs_pte_write_makes_progress_under_fairness`].
-const PMD_READ_VS_PTE_WRITE: &str = r#"
-name = "pmd-read-vs-pte-write"
-[file]
-size_pages = 0x2000
-[[vma]]
-start = 0x7f7a8dc00000
-end = 0x7f7a8fc00000
-pgoff = 0x1
-[[thread]]
-ops = [ { op = "fault", addr = 0x7f7a8ee00000, size = "pmd", write = false } ]
-[[thread]]
-ops = [ { op = "fault", addr = 0x7f7a8ee00000, size = "pte", write = true } ]
-"#;
 
 /// `--shortest` reports the hang with the fewest branching points: never longer
 /// than the depth-first search's first hang, and minimal: on two zoo bugs every

@@ -576,23 +576,15 @@ ops = [
     /// after the write split it; no weakly fair cycle keeps either from completing,
     /// so the complete search verifies (it used to report "made no progress after 8
     /// faults" once a retry count ran out).
-    const PMD_READ_VS_PTE_WRITE: &str = r#"
-name = "pmd-read-vs-pte-write"
-[file]
-size_pages = 0x2000
-[[vma]]
-start = 0x7f7a8dc00000
-end = 0x7f7a8fc00000
-pgoff = 0x1
-[[thread]]
-ops = [ { op = "fault", addr = 0x7f7a8ee00000, size = "pmd", write = false } ]
-[[thread]]
-ops = [ { op = "fault", addr = 0x7f7a8ee00000, size = "pte", write = true } ]
-"#;
+    fn pmd_read_vs_pte_write() -> Scenario {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/scenarios/pmd-read-vs-pte-write.toml");
+        Scenario::from_path(&path).expect("test scenario")
+    }
 
     #[test]
     fn pmd_read_vs_pte_write_makes_progress_under_fairness() {
-        let s = Scenario::from_toml(PMD_READ_VS_PTE_WRITE, "pmd-read-vs-pte-write").unwrap();
+        let s = pmd_read_vs_pte_write();
         let r = run(&StatefulChecker::default(), &s, Bugs::fixed()).unwrap();
         assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
         let st = r.search.expect("figures");
@@ -605,7 +597,7 @@ ops = [ { op = "fault", addr = 0x7f7a8ee00000, size = "pte", write = true } ]
     /// tree CI builds; on another tree the searches must still complete.
     #[test]
     fn kernel_state_spaces_are_pinned() {
-        let pmd_pte = Scenario::from_toml(PMD_READ_VS_PTE_WRITE, "pmd-read-vs-pte-write").unwrap();
+        let pmd_pte = pmd_read_vs_pte_write();
         let pinned = daxlock_kernel::KERNEL_VERSION.starts_with("6.1.");
         for (s, states, transitions) in [
             (scenario("seed-concurrent"), 2543, 5073),
