@@ -20,6 +20,7 @@ use daxlock::dax::{Block, Branch, Mapping};
 use daxlock::sync::{Backend, Stateful};
 use std::any::TypeId;
 use std::ffi::{c_char, c_int, c_void, CStr};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// The C `spinlock_t`: a lazily assigned id into the world's locks (0: none yet).
@@ -144,6 +145,24 @@ fn waiters_hash(heads: Heads, used: &[u64]) -> u64 {
         unsafe { (heads.waiters_at)(&mut h as *mut u64 as *mut c_void, push, bucket) };
     }
     h
+}
+
+/// The wait table's heads (DAX_WAIT_TABLE_ENTRIES, 4,096 in every era).
+const WAIT_TABLE_HEADS: u64 = 4096;
+
+/// [`check_used_heads`] is on.
+static CHECK_HEADS: AtomicBool = AtomicBool::new(false);
+/// Fingerprints, while the check is on, whose wait table held a waiter.
+static WAITER_FINGERPRINTS: AtomicUsize = AtomicUsize::new(0);
+
+/// A self-check of the fingerprint for tests: while `on`, every fingerprint of the C
+/// state also walks all 4,096 wait-table heads and panics if that hashes otherwise
+/// than the walk of the heads whose lock was taken (a waiter queued where
+/// [`waiters_hash`] does not look). Returns how many fingerprints since the last
+/// call saw a waiter (so a test can tell the check was not vacuous).
+pub fn check_used_heads(on: bool) -> usize {
+    CHECK_HEADS.store(on, Ordering::SeqCst);
+    WAITER_FINGERPRINTS.swap(0, Ordering::SeqCst)
 }
 
 /// What the hooks need of one execution, whatever its backend.
@@ -355,7 +374,19 @@ impl<B: Backend> World<B> {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let mut h = unsafe { daxk_common_hash() } ^ waiters_hash(self.heads, &used).rotate_left(17);
+        let queued = waiters_hash(self.heads, &used);
+        if CHECK_HEADS.load(Ordering::Relaxed) {
+            let all: Vec<u64> = (0..WAIT_TABLE_HEADS).collect();
+            assert_eq!(
+                queued,
+                waiters_hash(self.heads, &all),
+                "a waiter is queued on a wait-table head whose lock was not taken"
+            );
+            if queued != waiters_hash(self.heads, &[]) {
+                WAITER_FINGERPRINTS.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let mut h = unsafe { daxk_common_hash() } ^ queued.rotate_left(17);
         for (id, st) in tasks {
             h = h.wrapping_mul(0x100000001b3) ^ (u64::from(id) << 32 | u64::from(st));
         }
