@@ -28,7 +28,7 @@ use crate::sync::Backend;
 /// it needs more faults than all the other operations can explain.
 ///
 /// The stateful checker with one job drops this bound ([`crate::sync::Backend::retry`])
-/// and judges progress by weakly fair cycles instead ([`crate::check::stateful`]).
+/// and judges progress by closed, weakly fair cycles instead ([`crate::check::stateful`]).
 pub fn fault_limit(ops: usize) -> usize {
     4 + 2 * ops
 }
