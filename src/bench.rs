@@ -167,24 +167,30 @@ pub fn speed(
     Ok(out)
 }
 
-/// Per catalogue scenario (fixed build): the stateful checker's states, executions
-/// and seconds beside loom's executions and seconds with the gate's settings (no
-/// bound for two threads, the scenario's or 3 above), and their ratios. Loom runs
-/// are capped at `loom_cap` executions (a capped run is marked `+`).
+/// Per catalogue scenario (fixed build): the stateful checker's states, executions,
+/// seconds and states per second beside loom's executions and seconds with the
+/// gate's settings (no bound for two threads, the scenario's or 3 above), and their
+/// ratios. Loom runs are capped at `loom_cap` executions (a capped run is marked
+/// `+`). With a `kernel` target (the `daxlock-kernel` binary), the same stateful
+/// search on the kernel's own code beside it, capped at `kernel_max_states` states
+/// (an incomplete search is marked `+`).
 pub fn stateful(
     scenarios: &[Scenario],
     loom_cap: usize,
+    kernel_max_states: usize,
 ) -> Result<String, crate::check::CheckError> {
-    use crate::check::{check, LoomChecker, StatefulChecker};
+    use crate::check::{check, check_on, Limits, LoomChecker, StatefulChecker};
+    let kernel = crate::check::target::lookup("kernel");
     let mut out = String::new();
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "{:<32} {:>2} {:>9} {:>10} {:>8} {:>7} {:>11} {:>9} {:>8} {:>9} {:>8}",
+        "{:<32} {:>2} {:>9} {:>10} {:>8} {:>9} {:>7} {:>11} {:>9} {:>8} {:>9} {:>8}",
         "scenario",
         "n",
         "states",
         "st execs",
         "st s",
+        "states/s",
         "depth",
         "loom execs",
         "loom",
@@ -192,6 +198,10 @@ pub fn stateful(
         "execs x",
         "time x"
     );
+    if kernel.is_some() {
+        let _ = write!(out, " {:>10} {:>8} {:>9}", "k states", "k s", "k st/s");
+    }
+    let _ = writeln!(out);
     for s in scenarios {
         let bugs = crate::dax::Bugs::fixed();
         let st = check(&StatefulChecker::default(), s, bugs)?;
@@ -210,14 +220,15 @@ pub fn stateful(
                 )
             };
         let loom_n: f64 = loom_execs.trim_end_matches('+').parse().unwrap_or(f64::NAN);
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "{:<32} {:>2} {:>9} {:>10} {:>8.2} {:>7} {:>11} {:>9} {:>8.2} {:>9.1} {:>8.1}",
+            "{:<32} {:>2} {:>9} {:>10} {:>8.2} {:>9.0} {:>7} {:>11} {:>9} {:>8.2} {:>9.1} {:>8.1}",
             s.name,
             s.threads.len(),
             search.states,
             search.executions,
             st.seconds,
+            search.states_per_second(),
             search.max_depth,
             loom_execs,
             bound,
@@ -225,10 +236,31 @@ pub fn stateful(
             loom_n / search.executions.max(1) as f64,
             loom_s / st.seconds.max(1e-9)
         );
+        if let Some(k) = &kernel {
+            let c = StatefulChecker {
+                max_states: kernel_max_states,
+                ..StatefulChecker::default()
+            };
+            let r = check_on(&**k, &c, s, bugs, Limits::default())?;
+            let ks = r.search.unwrap_or_default();
+            let _ = write!(
+                out,
+                " {:>10} {:>8.2} {:>9.0}",
+                format!("{}{}", ks.states, if ks.complete { "" } else { "+" }),
+                r.seconds,
+                ks.states_per_second()
+            );
+        }
+        let _ = writeln!(out);
     }
     let _ = writeln!(
         out,
-        "execs x, time x: loom's executions and seconds over stateful's (loom bounded where stated)"
+        "execs x, time x: loom's executions and seconds over stateful's (loom bounded where stated){}",
+        if kernel.is_some() {
+            "; k: the stateful search on the kernel target (+: stopped at --kernel-max-states)"
+        } else {
+            ""
+        }
     );
     Ok(out)
 }

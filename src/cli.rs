@@ -150,6 +150,10 @@ enum BenchCommand {
         /// Loom executions at most per scenario.
         #[arg(long, default_value_t = 2_000_000)]
         loom_cap: usize,
+        /// States at most per kernel-target search (run by the daxlock-kernel
+        /// binary, which adds the kernel's columns).
+        #[arg(long, default_value_t = 100_000)]
+        kernel_max_states: usize,
     },
     /// Executions per second of each checker (stateful, loom with the gate's bounds,
     /// random and PCT over --iterations, real threads over a tenth of them) on every
@@ -268,6 +272,10 @@ struct BudgetArgs {
     /// shortest path to one.
     #[arg(long)]
     all_hangs: bool,
+    /// Stateful: report the hang with the fewest scheduling decisions (implies
+    /// --all-hangs; one job; retries bounded: see the README).
+    #[arg(long)]
+    shortest: bool,
     /// Stop each check after S seconds (decimals allowed): a check stopped so is
     /// `incomplete` (exit 1) unless it already found a failure, never `verified`.
     #[arg(long, value_name = "S")]
@@ -372,7 +380,8 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, NoVerdict> {
         max_states,
         jobs,
         loom_default_bound: None,
-        all_hangs: args.all_hangs,
+        all_hangs: args.all_hangs || args.shortest,
+        shortest: args.shortest,
         progress: None,
         target: std::sync::Arc::new(crate::check::Model),
         max_time,
@@ -734,12 +743,21 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
                 print!("{}", bench::zoo(&scenarios, seeds, cap)?);
                 Ok(true)
             }
-            BenchCommand::Stateful { dir, loom_cap } => {
-                if loom_cap == 0 {
-                    return Err(NoVerdict::BadInput("--loom-cap must be at least 1".into()));
+            BenchCommand::Stateful {
+                dir,
+                loom_cap,
+                kernel_max_states,
+            } => {
+                if loom_cap == 0 || kernel_max_states == 0 {
+                    return Err(NoVerdict::BadInput(
+                        "--loom-cap and --kernel-max-states must be at least 1".into(),
+                    ));
                 }
                 let scenarios = catalogue(dir.as_deref())?;
-                print!("{}", bench::stateful(&scenarios, loom_cap)?);
+                print!(
+                    "{}",
+                    bench::stateful(&scenarios, loom_cap, kernel_max_states)?
+                );
                 Ok(true)
             }
             BenchCommand::Speed { dir, iterations } => {

@@ -45,6 +45,8 @@ pub struct Budget {
     pub loom_default_bound: Option<usize>,
     /// Stateful: search on after the first hang (count hang states, shortest path).
     pub all_hangs: bool,
+    /// Stateful: the hang with the fewest scheduling decisions (depth-aware caching).
+    pub shortest: bool,
     /// Stateful: live counters for a progress bar.
     pub progress: Option<Arc<Progress>>,
     /// Where scenarios run: the model (default) or a registered target (kernel).
@@ -69,6 +71,7 @@ impl Default for Budget {
             jobs: 1,
             loom_default_bound: None,
             all_hangs: false,
+            shortest: false,
             progress: None,
             target: Arc::new(crate::check::Model),
             max_time: None,
@@ -157,6 +160,8 @@ pub fn run_checker(
                 progress: budget.progress.clone().unwrap_or_default(),
                 first_failure_only: budget.first_failure_only,
                 all_hangs: budget.all_hangs,
+                fair_cycles: true,
+                shortest: budget.shortest,
             },
             scenario,
             bugs,

@@ -82,21 +82,39 @@ void DAXK(decode)(void *entry, int *locked, int *pmd, int *zero, int *empty,
 }
 #endif
 
-/* The wait table: calls fn for every queued waiter. */
+/* The waiters queued on wait-table head i, in queue order. */
+void DAXK(waiters_at)(void *ctx, daxk_waiter_fn fn, unsigned long i)
+{
+	struct wait_queue_head *wq = &wait_table[i];
+	struct wait_queue_entry *w;
+
+	if (list_empty(&wq->head))
+		return;
+	list_for_each_entry(w, &wq->head, entry) {
+		struct wait_exceptional_entry_queue *ew =
+			container_of(w, struct wait_exceptional_entry_queue, wait);
+		struct task_struct *t = w->private;
+		fn(ctx, i, t ? t->id : 0, ew->key.entry_start,
+		   !!(w->flags & WQ_FLAG_EXCLUSIVE));
+	}
+}
+
 void DAXK(waiters)(void *ctx, daxk_waiter_fn fn)
 {
-	for (unsigned long i = 0; i < DAX_WAIT_TABLE_ENTRIES; i++) {
-		struct wait_queue_head *wq = &wait_table[i];
-		struct wait_queue_entry *w;
+	for (unsigned long i = 0; i < DAX_WAIT_TABLE_ENTRIES; i++)
+		DAXK(waiters_at)(ctx, fn, i);
+}
 
-		if (list_empty(&wq->head))
-			continue;
-		list_for_each_entry(w, &wq->head, entry) {
-			struct wait_exceptional_entry_queue *ew =
-				container_of(w, struct wait_exceptional_entry_queue, wait);
-			struct task_struct *t = w->private;
-			fn(ctx, i, t ? t->id : 0, ew->key.entry_start,
-			   !!(w->flags & WQ_FLAG_EXCLUSIVE));
-		}
-	}
+/* The wait-table head whose lock is `lock`, or -1 if it is another lock (a waiter
+ * is queued and dequeued only under its head's lock: the stateful checker walks
+ * only the heads whose lock was taken). */
+long DAXK(head_of)(const void *lock)
+{
+	const char *p = lock, *base = (const char *)wait_table;
+	unsigned long i;
+
+	if (p < base || p >= base + sizeof(wait_table))
+		return -1;
+	i = (unsigned long)(p - base) / sizeof(wait_table[0]);
+	return lock == (const void *)&wait_table[i].lock ? (long)i : -1;
 }

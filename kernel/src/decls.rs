@@ -113,6 +113,11 @@ macro_rules! entry_points {
             reset();
             /// Calls `f` for every queued waiter of the wait table.
             waiters(ctx: ptr, f: waiter_fn);
+            /// Calls `f` for every waiter queued on wait-table head `i`, in queue
+            /// order (the stateful fingerprint walks only the heads in use).
+            waiters_at(ctx: ptr, f: waiter_fn, i: ulong);
+            /// The wait-table head whose lock is `lock`, or -1 for another lock.
+            head_of(lock: cptr) -> long;
             /// What tree entry `entry` is, as the tree's own helpers read it
             /// (dax_is_locked(), dax_is_pmd_entry(), dax_is_zero_entry(),
             /// dax_is_empty_entry(), dax_to_pfn(); the radix era's from its bits).
@@ -166,6 +171,12 @@ macro_rules! c_type {
     (ptr) => {
         "void *"
     };
+    (cptr) => {
+        "const void *"
+    };
+    (long) => {
+        "long"
+    };
     (waiter_fn) => {
         "daxk_waiter_fn"
     };
@@ -194,6 +205,8 @@ macro_rules! ffi_type {
     (out_int) => { *mut std::ffi::c_int };
     (vma) => { *const $crate::kernel::DaxkVma };
     (ptr) => { *mut std::ffi::c_void };
+    (cptr) => { *const std::ffi::c_void };
+    (long) => { i64 };
     (waiter_fn) => { $crate::world::WaiterFn };
     (bool) => { std::ffi::c_int };
     (fault) => { u32 };

@@ -167,7 +167,13 @@ impl<B: Backend> KernelMapping<B> {
             daxk_fail_allocs(fail_allocs);
             (v.reset)();
         }
-        let world = Arc::new(World::new(mm, v.waiters));
+        let world = Arc::new(World::new(
+            mm,
+            world::Heads {
+                head_of: v.head_of,
+                waiters_at: v.waiters_at,
+            },
+        ));
         world::install(world.clone());
         KernelMapping { world, v }
     }

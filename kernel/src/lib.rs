@@ -18,6 +18,8 @@ pub mod patches;
 pub mod patches_radix;
 #[cfg(daxk_kernel)]
 mod world;
+#[cfg(daxk_kernel)]
+pub use world::check_used_heads;
 
 #[cfg(daxk_kernel)]
 pub mod differential;

@@ -21,6 +21,7 @@ use daxlock::sync::poison_free::{Mutex, RwLock};
 use daxlock::sync::{Backend, Stateful};
 use std::any::TypeId;
 use std::ffi::{c_char, c_int, c_void, CStr};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// The C `spinlock_t`: a lazily assigned id into the world's locks (0: none yet).
@@ -127,13 +128,52 @@ pub(crate) fn waiters(walk: Waiters) -> Vec<(u64, u32, u64, bool)> {
     v
 }
 
-fn waiters_hash(walk: Waiters) -> u64 {
-    waiters(walk)
-        .iter()
-        .fold(0xcbf29ce484222325, |h, &(b, t, k, e)| {
-            (h ^ b ^ (u64::from(t) << 48) ^ k.rotate_left(7) ^ u64::from(e))
-                .wrapping_mul(0x100000001b3)
-        })
+/// A variant's wait-table heads one at a time, for the stateful checker's
+/// fingerprint: it walks only the heads whose lock was taken in the execution.
+#[derive(Clone, Copy)]
+pub struct Heads {
+    /// The head whose lock is at this address, or -1 (another lock).
+    pub head_of: unsafe extern "C-unwind" fn(*const c_void) -> i64,
+    /// Calls back once per waiter queued on one head.
+    pub waiters_at: unsafe extern "C-unwind" fn(*mut c_void, WaiterFn, u64),
+}
+
+/// Every waiter queued on heads `used` (ascending), hashed.
+///
+/// A waiter is queued (prepare_to_wait_exclusive()) and dequeued (finish_wait(),
+/// the wake function under __wake_up()) only with its head's lock held, and the
+/// wait table is emptied at the start of every execution, so a head whose lock was
+/// never taken in the execution has no waiter: walking the others hashes every
+/// waiter there is, as a walk of all 4,096 heads would, in the same order.
+fn waiters_hash(heads: Heads, used: &[u64]) -> u64 {
+    extern "C" fn push(ctx: *mut c_void, bucket: u64, task: u32, key: u64, excl: c_int) {
+        let h = unsafe { &mut *(ctx as *mut u64) };
+        *h = (*h ^ bucket ^ (u64::from(task) << 48) ^ key.rotate_left(7) ^ excl as u64)
+            .wrapping_mul(0x100000001b3);
+    }
+    let mut h: u64 = 0xcbf29ce484222325;
+    for &bucket in used {
+        unsafe { (heads.waiters_at)(&mut h as *mut u64 as *mut c_void, push, bucket) };
+    }
+    h
+}
+
+/// The wait table's heads (DAX_WAIT_TABLE_ENTRIES, 4,096 in every era).
+const WAIT_TABLE_HEADS: u64 = 4096;
+
+/// [`check_used_heads`] is on.
+static CHECK_HEADS: AtomicBool = AtomicBool::new(false);
+/// Fingerprints, while the check is on, whose wait table held a waiter.
+static WAITER_FINGERPRINTS: AtomicUsize = AtomicUsize::new(0);
+
+/// A self-check of the fingerprint for tests: while `on`, every fingerprint of the C
+/// state also walks all 4,096 wait-table heads and panics if that hashes otherwise
+/// than the walk of the heads whose lock was taken (a waiter queued where
+/// [`waiters_hash`] does not look). Returns how many fingerprints since the last
+/// call saw a waiter (so a test can tell the check was not vacuous).
+pub fn check_used_heads(on: bool) -> usize {
+    CHECK_HEADS.store(on, Ordering::SeqCst);
+    WAITER_FINGERPRINTS.swap(0, Ordering::SeqCst)
 }
 
 /// The trait of the hooks (one method per line of `hooks!`: what the hooks need of
@@ -215,7 +255,9 @@ pub(crate) struct World<B: Backend> {
     /// The C state's fingerprint while no lock has been taken since it was computed
     /// (C memory changes only under a lock).
     cached: Mutex<Option<u64>>,
-    waiters: Waiters,
+    heads: Heads,
+    /// The wait-table heads whose lock was taken in this execution, ascending.
+    used_heads: Mutex<Vec<u64>>,
     /// The task id holding the page-table lock (0: none). Only its holder sets or
     /// reads its own id, so a plain mutex (no scheduling point) suffices.
     ptl_owner: Mutex<u32>,
@@ -273,7 +315,7 @@ impl<B: Backend> World<B> {
     }
 
     /// A world over `mm`; `waiters` lists the variant's queued waiters.
-    pub fn new(mm: Arc<Mapping<B>>, waiters: Waiters) -> Self {
+    pub fn new(mm: Arc<Mapping<B>>, heads: Heads) -> Self {
         World {
             mm,
             locks: Mutex::new(Vec::new()),
@@ -281,7 +323,8 @@ impl<B: Backend> World<B> {
             memory: B::mutex(0),
             fingerprint: TypeId::of::<B>() == TypeId::of::<Stateful>(),
             cached: Mutex::new(None),
-            waiters,
+            heads,
+            used_heads: Mutex::new(Vec::new()),
             ptl_owner: Mutex::new(0),
         }
     }
@@ -295,6 +338,13 @@ impl<B: Backend> World<B> {
                 cv: B::condvar(),
             }));
             c.id = locks.len() as u32;
+            let head = unsafe { (self.heads.head_of)(lock as *const c_void) };
+            if let Ok(head) = u64::try_from(head) {
+                let mut used = self.used_heads.lock();
+                if let Err(at) = used.binary_search(&head) {
+                    used.insert(at, head);
+                }
+            }
         }
         locks[c.id as usize - 1].clone()
     }
@@ -327,7 +377,20 @@ impl<B: Backend> World<B> {
             .iter()
             .map(|t| (t.c.id, t.c.state))
             .collect();
-        let mut h = unsafe { daxk_common_hash() } ^ waiters_hash(self.waiters).rotate_left(17);
+        let used = self.used_heads.lock().clone();
+        let queued = waiters_hash(self.heads, &used);
+        if CHECK_HEADS.load(Ordering::Relaxed) {
+            let all: Vec<u64> = (0..WAIT_TABLE_HEADS).collect();
+            assert_eq!(
+                queued,
+                waiters_hash(self.heads, &all),
+                "a waiter is queued on a wait-table head whose lock was not taken"
+            );
+            if queued != waiters_hash(self.heads, &[]) {
+                WAITER_FINGERPRINTS.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let mut h = unsafe { daxk_common_hash() } ^ queued.rotate_left(17);
         for (id, st) in tasks {
             h = h.wrapping_mul(0x100000001b3) ^ (u64::from(id) << 32 | u64::from(st));
         }

@@ -51,6 +51,8 @@ pub struct Settings {
     pub max_states: Option<usize>,
     /// Stateful: searching on after the first hang.
     pub all_hangs: bool,
+    /// Stateful: the shortest counterexample (depth-aware caching).
+    pub shortest: bool,
     /// Stateful: parallel workers (stated when above 1).
     pub jobs: Option<usize>,
     /// Shuttle: the base seed.
@@ -93,6 +95,9 @@ impl fmt::Display for Settings {
         }
         if self.all_hangs {
             words.push("all-hangs".to_owned());
+        }
+        if self.shortest {
+            words.push("shortest".to_owned());
         }
         if let Some(j) = self.jobs {
             words.push(format!("jobs {j}"));
@@ -163,6 +168,7 @@ impl std::str::FromStr for Settings {
                 "depth" => s.depth = Some(number(w, value(w)?, bad)?),
                 "max-states" => s.max_states = Some(number(w, value(w)?, bad)?),
                 "all-hangs" => s.all_hangs = true,
+                "shortest" => s.shortest = true,
                 "jobs" => s.jobs = Some(number(w, value(w)?, bad)?),
                 "seed" => s.seed = Some(number(w, value(w)?, bad)?),
                 "shard" => {
@@ -265,6 +271,15 @@ mod tests {
                     ..Settings::default()
                 },
                 "max-states 2000000 all-hangs jobs 2 shard 1/4",
+            ),
+            (
+                Settings {
+                    max_states: Some(9),
+                    all_hangs: true,
+                    shortest: true,
+                    ..Settings::default()
+                },
+                "max-states 9 all-hangs shortest",
             ),
             (
                 Settings {

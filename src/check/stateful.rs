@@ -65,6 +65,73 @@
 //! sections run unpreempted. No sleep sets or persistent sets are used: at every
 //! branching point every runnable task is tried.
 //!
+//! # Progress: closed fair cycles, not retry counts
+//!
+//! A fault that finds the page table changed under it retries (the kernel's
+//! `VM_FAULT_NOPAGE`), and so may fault any number of times. The other checkers
+//! bound the retries ([`crate::dax::fault::fault_limit`]) and report an access that
+//! runs out as making no progress. With one job and one shard this checker judges
+//! progress the way SPIN's non-progress cycles under weak fairness do instead:
+//!
+//! - **Retries close cycles.** The fault loop calls [`crate::sync::Backend::retry`]
+//!   at the top of every iteration. There the thread's whole local state is its
+//!   state at the loop's entry plus the iteration count, and the count is used for
+//!   nothing but the bound (which this checker drops) and the `faults` figure of
+//!   `AccessResult::Mapped`, which no check reads (the scenario runner discards it).
+//!   So the backend puts the thread's chain back to its value at the loop's entry:
+//!   a retry that meets the shared state the loop began with *is* the state the
+//!   loop began with, and the equal-fingerprints argument above holds unchanged
+//!   with "everything the task has computed" read as "everything but the
+//!   iteration count". The loop-entry chain is saved and restored with the other
+//!   hashes on replays; it is not itself hashed, because inside the loop the chain
+//!   determines it and outside it is overwritten before it is read.
+//! - **A point after a retry is a state** even where only one task can run, so a
+//!   thread that retries alone (nothing else can move) closes a cycle as well.
+//! - **A cycle is a livelock when it is weakly fair.** In a cycle of states no
+//!   thread completes an operation (a thread's operation index is in its chain and
+//!   only grows). The search runs Tarjan's algorithm over the states of its
+//!   depth-first search (a cut at a state on Tarjan's stack is a back edge) and
+//!   labels every edge between two branching points with the tasks that took a step
+//!   on it and the tasks not runnable at some point of it. A strongly connected
+//!   component with an edge inside it is a *fair* livelock when every task either
+//!   takes a step on an edge inside it or is not runnable somewhere inside it:
+//!   going round all of its edges for ever is then a run in which every task that
+//!   stays runnable runs infinitely often, and no operation completes.
+//! - **and closed**: no edge out of any of its states leaves it (to a state of
+//!   another component, or to an end of the execution). A weakly fair component
+//!   with a way out is a race that an adversarial scheduler can win for ever but
+//!   any scheduler that gives every enabled choice a chance (strong fairness over
+//!   the choices, or a random scheduler, almost surely) leaves: the kernel
+//!   relies on exactly that wherever a fault returns `VM_FAULT_NOPAGE` for the
+//!   instruction to be retried (README, "The stateful checker": the kernel's
+//!   PMD read ‖ 4 KiB write ping-pong in `truncate-vs-fault`). A closed
+//!   component is weakly fair as soon as it has an edge (every task runnable in
+//!   it takes its steps inside it), and no schedule at all leaves it: such a
+//!   component is reported as a hang (`livelock: ...`), with a schedule that ends
+//!   on a state it has passed before; replayed, that schedule is recognised as a
+//!   lasso. (When no cycle of the component returns to a state on the search path,
+//!   the schedule ends on a state of the component off the path: its replay then
+//!   reports that it does not fit, and the search's message stands alone.) A component in which some always-runnable task never moves (a thread
+//!   retrying until another one acts, and the other one never scheduled) is a run
+//!   only an unfair scheduler makes: no failure.
+//! - Tarjan's algorithm finds every strongly connected component of the graph the
+//!   search explores, and that graph is the reachable state graph (every state is
+//!   expanded once, every edge out of it is taken), so the check is complete: a
+//!   closed non-progress cycle reachable in the scenario is reported. An edge out of
+//!   a component is seen as it is taken: to a state already judged (off Tarjan's
+//!   stack), into a component that pops before its parent's, or to an execution's
+//!   end (a task was chosen at the state and no branching point followed). An
+//!   edge to a state on the stack stays inside (Tarjan: both are in one
+//!   component).
+//! - An execution cut at a known state runs to its end round-robin (a fair order),
+//!   at most 100,000 choices (a fair livelock could keep it going for ever;
+//!   the search has judged its states already).
+//!
+//! With `--jobs N` or `--shard` the search cannot see every cycle (a cycle may cross
+//! workers or shards), so there retry loops keep their bound, as on the other
+//! checkers, and the state counts are those of a bounded search. A replayed schedule
+//! is run with unbounded retries first and, if it does not fit, with bounded ones.
+//!
 //! # Deadlocks, counterexamples, budgets
 //!
 //! Every live thread blocked is a hang (shuttle's deadlock detection). The search
@@ -87,7 +154,7 @@ use crate::sync::Stateful;
 use serde::Serialize;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use shuttle::Runner;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -190,6 +257,17 @@ pub struct StatefulChecker {
     /// and report the shortest path to one. Without it the search stops at the
     /// first hang, as the other checkers do (no verdict is worse).
     pub all_hangs: bool,
+    /// Judge progress by fair cycles: retry loops run without a bound and a weakly
+    /// fair cycle of states that no schedule leaves, in which threads take steps and
+    /// none completes an operation, is a livelock. Only with one job and one shard (a parallel or sharded search
+    /// cannot see every cycle); elsewhere, or when false, retry loops keep their
+    /// bound as on the other checkers.
+    pub fair_cycles: bool,
+    /// Report the hang with the fewest branching points: the visited set keeps the
+    /// depth each state was reached at and explores a state again when it is
+    /// reached at a smaller depth; implies `all_hangs`, one job, and bounded
+    /// retries (re-exploring a state is not Tarjan's search).
+    pub shortest: bool,
 }
 
 impl Default for StatefulChecker {
@@ -203,6 +281,8 @@ impl Default for StatefulChecker {
             progress: Arc::default(),
             first_failure_only: false,
             all_hangs: false,
+            fair_cycles: true,
+            shortest: false,
         }
     }
 }
@@ -239,6 +319,80 @@ struct Level {
     /// The store's hashes when this point was first reached: a replay runs unhashed
     /// up to here and takes them back (None for the levels of a handed-over prefix).
     hashes: Option<Vec<u128>>,
+    /// This state's entry on the cycle search's stack (None without cycle search).
+    cycle: Option<LevelCycle>,
+}
+
+/// What the cycle search keeps of a state on the depth-first path.
+#[derive(Debug, Clone, Copy)]
+struct LevelCycle {
+    /// Position of the state's entry on [`Cycles::stack`].
+    pos: usize,
+    /// Tarjan's lowlink: the least index of a state on the stack this state reaches.
+    lowlink: usize,
+    /// The edge from the parent state into this one: tasks that ran on it and
+    /// tasks not runnable at a point inside it.
+    edge: Edge,
+}
+
+/// An edge between two branching points, as weak fairness sees it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Edge {
+    /// Tasks that took a step on it.
+    ran: u64,
+    /// Tasks not runnable at some point of it.
+    disabled: u64,
+}
+
+/// A state on Tarjan's stack.
+#[derive(Debug, Clone)]
+struct CycleEntry {
+    fp: u128,
+    index: usize,
+    /// Tasks that took a step on an edge out of this state inside its strongly
+    /// connected component, and tasks not runnable here or inside such an edge.
+    inside: Edge,
+    /// The tasks of the state (the watchdog left out), and those unfinished.
+    all: u64,
+    live: u64,
+    /// A path that closes a cycle through this state (the last one found).
+    closing: Option<Vec<usize>>,
+    /// Some edge out of this state leaves its strongly connected component (to a
+    /// state of another component, or to an end of the execution).
+    exits: bool,
+}
+
+/// Tarjan's strongly connected components over the states of one worker's
+/// depth-first search (one worker, unsharded: the only setting that searches for
+/// cycles).
+#[derive(Debug, Default)]
+struct Cycles {
+    stack: Vec<CycleEntry>,
+    on_stack: HashMap<u128, usize>,
+    next_index: usize,
+    /// Since the last branching point: tasks that ran, tasks not runnable at a
+    /// point passed without branching.
+    gap: Edge,
+    /// A task was chosen at a branching point and the execution has not reached
+    /// the next one yet: if it ends first, that edge leaves the component.
+    pending: bool,
+}
+
+/// Whether the edges `inside` of a set of states (with tasks `all`) make a weakly
+/// fair cycle: some edge at all, and every task either takes a step on one or is
+/// not runnable somewhere in the set. A strongly connected component that passes
+/// has a cycle through all of those edges and states, on which every task that is
+/// always runnable runs: a run that goes round it forever is weakly fair.
+fn weakly_fair(inside: Edge, all: u64) -> bool {
+    inside.ran != 0 && (inside.ran | inside.disabled) & all == all
+}
+
+/// Marks the state of cycle entry `pos` (if any) as having an edge out of its
+/// component.
+fn mark_exit(c: &mut Cycles, pos: Option<usize>) {
+    if let Some(pos) = pos {
+        c.stack[pos].exits = true;
+    }
 }
 
 #[derive(Default)]
@@ -268,6 +422,13 @@ struct Shared {
     misfit: AtomicBool,
     /// Go on after a hang (to count hang states and find the shortest path).
     all_hangs: bool,
+    /// Executions run retry loops without a bound ([`Store::set_fair_cycles`]).
+    unbounded_retries: bool,
+    /// The search looks for closed, weakly fair non-progress cycles (one worker, one
+    /// shard, with state caching; with unbounded retries).
+    fair_cycles: bool,
+    /// `--shortest`: the least depth each state was reached at (one worker).
+    depths: Mutex<Option<HashMap<u128, usize>>>,
 }
 
 #[derive(Default)]
@@ -277,6 +438,26 @@ struct Hangs {
 }
 
 impl Shared {
+    /// Inserts a fingerprint reached at branching depth `depth`; true if it is to be
+    /// explored: new, or (with `--shortest`) reached at a smaller depth than before.
+    fn insert_at(&self, fp: u128, depth: usize) -> bool {
+        let mut depths = self.depths.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(depths) = depths.as_mut() else {
+            return self.insert(fp);
+        };
+        match depths.get_mut(&fp) {
+            Some(d) if *d <= depth => false,
+            Some(d) => {
+                *d = depth;
+                true
+            }
+            None => {
+                depths.insert(fp, depth);
+                self.insert(fp)
+            }
+        }
+    }
+
     /// Inserts a fingerprint; true if it is new.
     fn insert(&self, fp: u128) -> bool {
         let shard = (fp as usize) % self.visited.len();
@@ -366,8 +547,39 @@ struct Dfs {
     /// task order, without fingerprints (cheaper than ending it: shuttle cannot
     /// reuse the stacks of an execution it stops).
     coasting: bool,
+    /// Task chosen last while coasting (coasting goes round the runnable tasks).
+    coast_last: usize,
+    /// Choices made while coasting this execution.
+    coast_steps: usize,
     replay: bool,
+    /// The cycle search, when this worker looks for non-progress cycles.
+    cycles: Option<Cycles>,
+    /// Fingerprints of the branching points of a replay, to recognise a schedule
+    /// that ends where it has been before (a livelock's lasso).
+    replay_fps: Vec<u128>,
 }
+
+/// The failure a closed non-progress cycle reports: the unfinished tasks `live` go
+/// round a cycle through `states` states for ever (None: a replayed lasso, whose
+/// closedness the replay does not know).
+fn livelock_message(live: u64, states: Option<usize>) -> String {
+    let names = Store::task_names(live);
+    match states {
+        Some(states) => format!(
+            "livelock: a fair cycle through {states} state(s) that no schedule leaves, in \
+             which {names} never complete(s) an operation (every runnable thread takes \
+             steps; none finishes)"
+        ),
+        None => format!(
+            "livelock: the schedule ends in a state it passed before, and {names} never \
+             complete(s) an operation on the cycle"
+        ),
+    }
+}
+
+/// The most choices a cut execution makes while coasting to its end; past it the
+/// execution is ended (a livelock can keep a fair coast going for ever).
+const COAST_LIMIT: usize = 100_000;
 
 thread_local! {
     /// The path of the execution running on this OS thread (for
@@ -377,6 +589,7 @@ thread_local! {
 
 impl Dfs {
     fn new(shared: Arc<Shared>, body: Body, prefix: &[usize], replay: bool) -> Self {
+        let cycles = (shared.fair_cycles && !replay).then(Cycles::default);
         Dfs {
             shared,
             body,
@@ -388,12 +601,17 @@ impl Dfs {
                     pos: 0,
                     end: 1,
                     hashes: None,
+                    cycle: None,
                 })
                 .collect(),
             depth: 0,
             started: false,
             abandoned: false,
             coasting: false,
+            coast_last: 0,
+            coast_steps: 0,
+            cycles,
+            replay_fps: Vec::new(),
             replay,
         }
     }
@@ -410,9 +628,108 @@ impl Dfs {
                 last.pos += 1;
                 return true;
             }
-            self.levels.pop();
+            let done = self.levels.pop().expect("a level");
+            self.leave(done);
         }
         false
+    }
+
+    /// Tarjan's step when the search leaves a state for good: a root pops its
+    /// strongly connected component and judges it; any other state passes its
+    /// lowlink and its edge from the parent (which lies inside the component) up.
+    fn leave(&mut self, level: Level) {
+        let (Some(c), Some(lc)) = (self.cycles.as_mut(), level.cycle) else {
+            return;
+        };
+        if lc.lowlink == c.stack[lc.pos].index {
+            let component: Vec<CycleEntry> = c.stack.drain(lc.pos..).collect();
+            let mut inside = Edge::default();
+            let mut closing = None;
+            let mut exits = false;
+            for e in &component {
+                c.on_stack.remove(&e.fp);
+                inside.ran |= e.inside.ran;
+                inside.disabled |= e.inside.disabled;
+                closing = closing.or_else(|| e.closing.clone());
+                exits |= e.exits;
+            }
+            // The edge from the parent into this component leaves the parent's.
+            let parent = self.levels.last().and_then(|l| l.cycle).map(|lc| lc.pos);
+            mark_exit(c, parent);
+            let root = &component[0];
+            if weakly_fair(inside, root.all) && !exits {
+                let path = closing.unwrap_or_else(|| self.path_to(self.levels.len()));
+                let message = livelock_message(root.live, Some(component.len()));
+                self.shared.record_hang(&path, message);
+            }
+        } else if let Some(parent) = self.levels.last_mut() {
+            let pc = parent
+                .cycle
+                .as_mut()
+                .expect("the parent is searched for cycles");
+            pc.lowlink = pc.lowlink.min(lc.lowlink);
+            let inside = &mut c.stack[pc.pos].inside;
+            inside.ran |= lc.edge.ran;
+            inside.disabled |= lc.edge.disabled;
+        }
+    }
+
+    /// At a new branching point with fingerprint `fp` and runnable tasks `ids`
+    /// reached from the last level: the cycle search's entry for it, or, if `fp`
+    /// is a state on the stack (a cycle closes), the edge's update of the last
+    /// level. Returns the entry for a new state.
+    fn arrive(&mut self, fp: u128, new: bool, ids: &[usize]) -> Option<LevelCycle> {
+        let c = self.cycles.as_mut()?;
+        let edge = std::mem::take(&mut c.gap);
+        c.pending = false;
+        let (all, done) = Store::task_masks();
+        if new {
+            let runnable = ids.iter().fold(0u64, |m, &t| m | 1 << t);
+            let index = c.next_index;
+            c.next_index += 1;
+            c.on_stack.insert(fp, c.stack.len());
+            c.stack.push(CycleEntry {
+                fp,
+                index,
+                inside: Edge {
+                    ran: 0,
+                    disabled: all & !runnable,
+                },
+                all,
+                live: all & !done,
+                closing: None,
+                exits: false,
+            });
+            return Some(LevelCycle {
+                pos: c.stack.len() - 1,
+                lowlink: index,
+                edge,
+            });
+        }
+        let Some(&pos) = c.on_stack.get(&fp) else {
+            // A state of a component already judged: the edge leaves this one.
+            let parent = self.levels.last().and_then(|l| l.cycle).map(|lc| lc.pos);
+            mark_exit(c, parent);
+            return None;
+        };
+        let index = c.stack[pos].index;
+        let path = PATH.with(|p| p.borrow().clone());
+        let parent = self.levels.last_mut()?;
+        let pc = parent.cycle.as_mut()?;
+        pc.lowlink = pc.lowlink.min(index);
+        let pc_pos = pc.pos;
+        // Prefer a cycle back to a state on the path (a lasso a replay recognises).
+        let ancestor = self
+            .levels
+            .iter()
+            .any(|l| l.cycle.is_some_and(|lc| lc.pos == pos));
+        let from = &mut c.stack[pc_pos];
+        from.inside.ran |= edge.ran;
+        from.inside.disabled |= edge.disabled;
+        if ancestor || from.closing.is_none() {
+            from.closing = Some(path);
+        }
+        None
     }
 
     fn new_execution(&mut self) -> Option<Schedule> {
@@ -427,12 +744,25 @@ impl Dfs {
         if self.shared.stop.load(Ordering::Relaxed) {
             return None;
         }
+        if let Some(c) = self.cycles.as_mut() {
+            if std::mem::take(&mut c.pending) {
+                // The execution ended (or hung, or was abandoned) after the last
+                // branching point: that edge leaves the component.
+                let last = self.levels.last().and_then(|l| l.cycle).map(|lc| lc.pos);
+                mark_exit(c, last);
+            }
+        }
         if self.started && (self.replay || !self.backtrack()) {
             return None;
         }
         self.started = true;
         self.depth = 0;
         self.coasting = false;
+        self.coast_steps = 0;
+        self.replay_fps.clear();
+        if let Some(c) = self.cycles.as_mut() {
+            c.gap = Edge::default();
+        }
         PATH.with(|p| p.borrow_mut().clear());
         Store::begin_execution();
         // Replay the prefix unhashed if its last point has saved hashes.
@@ -454,7 +784,21 @@ impl Dfs {
 
     fn choose(&mut self, t: usize) -> Option<TaskId> {
         PATH.with(|p| p.borrow_mut().push(t));
+        if let Some(c) = self.cycles.as_mut() {
+            c.gap.ran |= 1 << t;
+            c.pending = true;
+        }
         Some(TaskId::from(t))
+    }
+
+    /// Task `t` runs at a point that does not branch (`ids` runnable there).
+    fn gap_step(&mut self, t: usize, ids: &[usize], watchdog: Option<usize>) {
+        if let Some(c) = self.cycles.as_mut() {
+            let runnable = ids.iter().fold(0u64, |m, &i| m | 1 << i);
+            let (all, _) = Store::task_masks();
+            c.gap.ran |= 1 << t;
+            c.gap.disabled |= all & !runnable & !watchdog.map_or(0, |w| 1 << w);
+        }
     }
 
     fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>) -> Option<TaskId> {
@@ -462,6 +806,7 @@ impl Dfs {
         let mut ids: Vec<usize> = runnable.iter().map(|t| usize::from(t.id())).collect();
         if let Some(c) = current.map(usize::from) {
             if ids.contains(&c) && Store::quiet(c) {
+                self.gap_step(c, &ids, watchdog);
                 return Some(TaskId::from(c));
             }
         }
@@ -477,8 +822,27 @@ impl Dfs {
                 return self.abandon();
             }
         }
-        if ids.len() == 1 || self.coasting {
-            // Nothing to choose (or nothing left to learn): no branching point.
+        if self.coasting {
+            // Nothing left to learn: go round the runnable tasks (a fair order, so
+            // that a task retrying until another moves does not spin for ever).
+            self.coast_steps += 1;
+            if self.coast_steps > COAST_LIMIT {
+                return self.abandon();
+            }
+            let t = ids
+                .iter()
+                .copied()
+                .find(|&t| t > self.coast_last)
+                .unwrap_or(ids[0]);
+            self.coast_last = t;
+            return Some(TaskId::from(t));
+        }
+        // A task that went back to the top of a retry loop makes this a state even
+        // with one runnable task: a thread retrying alone closes a cycle.
+        let retried = (self.cycles.is_some() || self.replay) && Store::take_retried();
+        if ids.len() == 1 && !retried {
+            // Nothing to choose: no branching point.
+            self.gap_step(ids[0], &ids, watchdog);
             return Some(TaskId::from(ids[0]));
         }
         let d = self.depth;
@@ -494,6 +858,12 @@ impl Dfs {
                 }
             }
             let t = l.options[l.pos];
+            if let Some(c) = self.cycles.as_mut() {
+                c.gap = Edge::default();
+            }
+            if self.replay {
+                self.replay_fps.push(Store::fingerprint(&ids));
+            }
             if !ids.contains(&t) {
                 if self.replay {
                     // The schedule does not fit this scenario: end the execution.
@@ -507,6 +877,16 @@ impl Dfs {
             return self.choose(t);
         }
         if self.replay {
+            let fp = Store::fingerprint(&ids);
+            if self.replay_fps.contains(&fp) {
+                // The schedule ends in a state it passed before: it is a lasso, a
+                // cycle the threads can go round for ever.
+                let (all, done) = Store::task_masks();
+                let path = self.path_to(d);
+                self.shared
+                    .record_hang(&path, livelock_message(all & !done, None));
+                return self.abandon();
+            }
             // The execution wants more choices than the path has: it does not fit.
             self.shared.misfit.store(true, Ordering::Relaxed);
             return self.abandon();
@@ -519,11 +899,18 @@ impl Dfs {
                 return self.abandon();
             }
         }
-        if shared.caching && d >= shared.split && !shared.insert(Store::fingerprint(&ids)) {
-            shared.cut.fetch_add(1, Ordering::Relaxed);
-            self.coasting = true;
-            Store::set_hashing(false);
-            return Some(TaskId::from(ids[0]));
+        let mut cycle = None;
+        if shared.caching && d >= shared.split {
+            let fp = Store::fingerprint(&ids);
+            let new = shared.insert_at(fp, d);
+            cycle = self.arrive(fp, new, &ids);
+            if !new {
+                shared.cut.fetch_add(1, Ordering::Relaxed);
+                self.coasting = true;
+                self.coast_last = ids[0];
+                Store::set_hashing(false);
+                return Some(TaskId::from(ids[0]));
+            }
         }
         if shared.stop.load(Ordering::Relaxed) {
             return self.abandon();
@@ -533,6 +920,7 @@ impl Dfs {
             options: ids,
             pos: 0,
             hashes: shared.caching.then(Store::hashes),
+            cycle,
         };
         if shared.jobs > 1 {
             shared.donate(&self.path_to(d), &mut level);
@@ -582,6 +970,7 @@ fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body) {
     let b = body.clone();
     let sh = shared.clone();
     let result = catch_unwind(AssertUnwindSafe(|| {
+        Store::set_fair_cycles(sh.unbounded_retries);
         Runner::new(Handle(dfs.clone()), config()).run(move || {
             Store::start_watchdog();
             let control = b.run();
@@ -622,7 +1011,8 @@ impl Checker for StatefulChecker {
         }
         Settings {
             max_states: Some(self.max_states),
-            all_hangs: self.all_hangs,
+            all_hangs: self.all_hangs || self.shortest,
+            shortest: self.shortest,
             jobs: (self.jobs > 1).then_some(self.jobs),
             shard: Some(self.shard),
             ..Settings::default()
@@ -639,23 +1029,38 @@ impl Checker for StatefulChecker {
 
     fn explore(&self, body: Body) -> Exploration {
         let start = std::time::Instant::now();
-        let jobs = self.jobs.max(1);
-        let shared = Arc::new(Shared::new(
-            self.progress.clone(),
-            self.max_states.max(1),
-            jobs,
-            self.shard,
-            self.split_depth(),
-            self.replay.is_none(),
-            self.all_hangs && !self.first_failure_only,
-        ));
-        shared
-            .work
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .items
-            .push(self.replay.clone().unwrap_or_default());
+        let jobs = if self.shortest { 1 } else { self.jobs.max(1) };
         let replay = self.replay.is_some();
+        // Cycles are searched for by one worker over the whole tree; elsewhere retry
+        // loops keep their bound and a retry count judges progress.
+        let cycles =
+            self.fair_cycles && !self.shortest && !replay && jobs == 1 && self.shard.count <= 1;
+        let make = |unbounded: bool| {
+            let shared = Arc::new(Shared {
+                unbounded_retries: unbounded,
+                fair_cycles: cycles,
+                ..Shared::new(
+                    self.progress.clone(),
+                    self.max_states.max(1),
+                    jobs,
+                    self.shard,
+                    self.split_depth(),
+                    !replay,
+                    (self.all_hangs || self.shortest) && !self.first_failure_only,
+                )
+            });
+            if self.shortest {
+                *shared.depths.lock().unwrap_or_else(|p| p.into_inner()) = Some(HashMap::new());
+            }
+            shared
+                .work
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .items
+                .push(self.replay.clone().unwrap_or_default());
+            shared
+        };
+        let mut shared = make(cycles || (replay && self.fair_cycles));
         let worker = |shared: &Arc<Shared>, body: &Body| {
             let mut finished = false;
             while let Some(item) = shared.take(finished) {
@@ -663,7 +1068,14 @@ impl Checker for StatefulChecker {
                 finished = true;
             }
         };
-        if jobs == 1 || replay {
+        if replay {
+            worker(&shared, &body);
+            if self.fair_cycles && shared.misfit.load(Ordering::Relaxed) {
+                // A schedule of a search with bounded retries (--jobs, --shard).
+                shared = make(false);
+                worker(&shared, &body);
+            }
+        } else if jobs == 1 {
             worker(&shared, &body);
         } else {
             std::thread::scope(|scope| {
@@ -747,20 +1159,26 @@ impl Shared {
             crash: Mutex::new(None),
             misfit: AtomicBool::new(false),
             all_hangs,
+            unbounded_retries: true,
+            fair_cycles: false,
+            depths: Mutex::new(None),
         }
     }
 
     /// A fresh shared state for one replay.
     fn replay_of(s: &Shared) -> Shared {
-        Shared::new(
-            Arc::default(),
-            s.max_states,
-            1,
-            Shard::default(),
-            0,
-            false,
-            false,
-        )
+        Shared {
+            unbounded_retries: s.unbounded_retries,
+            ..Shared::new(
+                Arc::default(),
+                s.max_states,
+                1,
+                Shard::default(),
+                0,
+                false,
+                false,
+            )
+        }
     }
 }
 
@@ -776,5 +1194,211 @@ mod tests {
         assert_eq!(decode_schedule(&s).unwrap(), path);
         assert!(decode_schedule("01").is_err());
         assert!(decode_schedule("s1:0!").is_err());
+    }
+}
+
+/// Non-progress cycles on small synthetic programs: a retry loop that only an unfair
+/// scheduler keeps going verifies; one that a fair scheduler keeps going is a
+/// livelock; with bounded retries (more than one worker) the loop gives up instead.
+#[cfg(test)]
+mod cycles {
+    use super::*;
+    use crate::check::runner::Control;
+    use crate::sync::Backend;
+
+    type B = Stateful;
+
+    /// Threads that each retry until `flag` is set; `setter` sets it (if any).
+    fn spinners(spinning: usize, setter: bool) -> Body {
+        Body::new(
+            move |_| {
+                let flag = Arc::new(B::mutex(false));
+                let mut handles = Vec::new();
+                for i in 0..spinning {
+                    let flag = flag.clone();
+                    handles.push(B::spawn(format!("spin{i}"), move || {
+                        let mut n = 0;
+                        while B::retry(n, 4) {
+                            n += 1;
+                            if B::locked(&flag, |f| *f) {
+                                return true;
+                            }
+                        }
+                        false
+                    }));
+                }
+                if setter {
+                    let flag = flag.clone();
+                    handles.push(B::spawn("setter".to_owned(), move || {
+                        B::locked(&flag, |f| *f = true);
+                        true
+                    }));
+                }
+                for h in handles {
+                    let _ = B::join(h);
+                }
+                Control::default()
+            },
+            |_| Control::default(),
+        )
+    }
+
+    fn livelock(e: &Exploration) -> Option<&str> {
+        match &e.stop {
+            Some(Stop::Deadlock(m)) if m.starts_with("livelock") => Some(m),
+            _ => None,
+        }
+    }
+
+    /// A thread that retries alone for ever (nothing will ever set its flag) is a
+    /// livelock; so are two that keep each other company.
+    #[test]
+    fn a_fair_retry_cycle_is_a_livelock() {
+        for spinning in [1, 2] {
+            let e = StatefulChecker::default().explore(spinners(spinning, false));
+            let m = livelock(&e).unwrap_or_else(|| panic!("{spinning}: {:?}", e.stop));
+            assert!(m.contains("spin0"), "{m}");
+            let schedule = e.stop_schedule.expect("a schedule");
+            // The schedule is a lasso: replayed, it ends where it has been before.
+            let again = StatefulChecker::replaying(&schedule)
+                .unwrap()
+                .explore(spinners(spinning, false));
+            assert!(livelock(&again).is_some(), "{schedule}: {:?}", again.stop);
+        }
+    }
+
+    /// A thread retrying until another sets its flag spins for ever only if the
+    /// other never runs: no weakly fair cycle, so the search verifies, completely.
+    #[test]
+    fn a_retry_only_an_unfair_scheduler_repeats_verifies() {
+        for spinning in [1, 2] {
+            let e = StatefulChecker::default().explore(spinners(spinning, true));
+            assert_eq!(e.stop, None, "{spinning}");
+            let st = e.search.expect("figures");
+            assert!(st.complete && st.cut > 0, "{st:?}");
+        }
+    }
+
+    /// The model's own fault loop (`Mapping::access_with`) over a fault handler that
+    /// never maps anything: a thread retrying alone for ever, a livelock; with
+    /// bounded retries the access reports no progress after its fault limit.
+    #[test]
+    fn an_access_that_always_retries_is_a_livelock() {
+        use crate::dax::fault::{Access, AccessResult, FaultResult, FaultSize};
+        use crate::dax::Mapping;
+        use crate::dax::{MappingConfig, Vma};
+        let body = |outcome: Arc<std::sync::Mutex<Vec<AccessResult>>>| {
+            Body::new(
+                move |_| {
+                    let vma = Vma {
+                        start: 0x7f0000000000,
+                        end: 0x7f0000200000,
+                        pgoff: 0,
+                        shared: true,
+                    };
+                    let m = Arc::new(Mapping::<B>::new(1, &MappingConfig::new(0x200, vec![vma])));
+                    let h = B::spawn("t1".to_owned(), move || {
+                        m.access_with(
+                            vma.start,
+                            Access::Load,
+                            FaultSize::Pte,
+                            |_, _, _, _| FaultResult::Retry,
+                            |_, _, _, _| FaultResult::Fallback,
+                        )
+                    });
+                    let r = B::join(h).expect("no panic");
+                    outcome.lock().unwrap().push(r);
+                    Control::default()
+                },
+                |_| Control::default(),
+            )
+        };
+        let seen = Arc::default();
+        let e = StatefulChecker::default().explore(body(Arc::clone(&seen)));
+        let m = livelock(&e).unwrap_or_else(|| panic!("{:?}", e.stop));
+        assert!(m.contains("t1"), "{m}");
+        let bounded = StatefulChecker {
+            fair_cycles: false,
+            ..StatefulChecker::default()
+        };
+        let seen = Arc::default();
+        let e = bounded.explore(body(Arc::clone(&seen)));
+        assert_eq!(e.stop, None);
+        assert!(matches!(
+            seen.lock().unwrap()[..],
+            [AccessResult::NoProgress]
+        ));
+    }
+
+    /// The kernel's PMD read ‖ 4 KiB write ping-pong in miniature: `m` is the page
+    /// table (0 nothing, 1 huge, 2 PTE). The reader looks (done on anything
+    /// mapped), else maps huge, and looks again; the writer looks (done on its
+    /// PTE), splits a huge mapping, then faults: a PTE where nothing is mapped, a
+    /// retry where the huge mapping came back (`VM_FAULT_NOPAGE`). An adversary
+    /// that always lets the reader re-map between the split and the fault keeps
+    /// both going for ever, a weakly fair cycle, but the writer's fault in an
+    /// empty table leaves it: not closed, so it verifies. With `escape` off (the
+    /// writer's fault never maps) the same cycle is closed and is a livelock.
+    fn ping_pong(escape: bool) -> Body {
+        Body::new(
+            move |_| {
+                let m = Arc::new(B::mutex(0u8));
+                let m1 = m.clone();
+                let reader = B::spawn("reader".to_owned(), move || {
+                    let mut n = 0;
+                    while B::retry(n, 8) {
+                        n += 1;
+                        if B::locked(&m1, |m| *m != 0) {
+                            return true;
+                        }
+                        B::locked(&m1, |m| *m = if *m == 0 { 1 } else { *m });
+                    }
+                    false
+                });
+                let writer = B::spawn("writer".to_owned(), move || {
+                    let mut n = 0;
+                    while B::retry(n, 8) {
+                        n += 1;
+                        if B::locked(&m, |m| *m == 2) {
+                            return true;
+                        }
+                        B::locked(&m, |m| *m = if *m == 1 { 0 } else { *m });
+                        B::locked(&m, |m| *m = if *m == 0 && escape { 2 } else { *m });
+                    }
+                    false
+                });
+                let _ = B::join(reader);
+                let _ = B::join(writer);
+                Control::default()
+            },
+            |_| Control::default(),
+        )
+    }
+
+    #[test]
+    fn a_fair_cycle_with_a_way_out_verifies() {
+        let e = StatefulChecker::default().explore(ping_pong(true));
+        assert_eq!(e.stop, None);
+        let st = e.search.expect("figures");
+        assert!(st.complete && st.cut > 0, "{st:?}");
+        let e = StatefulChecker::default().explore(ping_pong(false));
+        let m = livelock(&e).unwrap_or_else(|| panic!("{:?}", e.stop));
+        assert!(
+            m.contains("writer") && m.contains("no schedule leaves"),
+            "{m}"
+        );
+    }
+
+    /// With two workers cycles are not searched for: retries keep their bound and
+    /// the loop gives up, as on the other checkers.
+    #[test]
+    fn bounded_retries_without_cycle_search() {
+        let c = StatefulChecker {
+            jobs: 2,
+            ..StatefulChecker::default()
+        };
+        let e = c.explore(spinners(1, false));
+        assert_eq!(e.stop, None);
+        assert!(e.search.expect("figures").complete);
     }
 }

@@ -26,6 +26,9 @@ use crate::sync::Backend;
 /// downgrade that unmaps what it mapped makes it fault again. Two spare faults on top
 /// keep legitimate retries from ever being a failure; a livelock still shows, since
 /// it needs more faults than all the other operations can explain.
+///
+/// The stateful checker with one job drops this bound ([`crate::sync::Backend::retry`])
+/// and judges progress by closed, weakly fair cycles instead ([`crate::check::stateful`]).
 pub fn fault_limit(ops: usize) -> usize {
     4 + 2 * ops
 }
@@ -164,11 +167,14 @@ impl<B: Backend> Mapping<B> {
         let (write, huge) = (access.is_store(), size == FaultSize::Pmd);
         let mut faults = 0;
         loop {
+            // The retry hook runs at the loop's head, before the page-table look: the
+            // thread's local state here is the loop entry's plus `faults`.
+            let may_fault = B::retry(faults, self.fault_limit);
             let (done, pmd_none, huge_ro) = self.look(&vma, addr, write);
             if let Some(wrong) = done {
                 return completed(faults, wrong);
             }
-            if faults == self.fault_limit {
+            if !may_fault {
                 break;
             }
             faults += 1;

@@ -138,6 +138,22 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// replaced by `local`); other backends do nothing. Call it only where `local`
     /// really is all of it (for example between two scenario operations).
     fn checkpoint<S: Hash + ?Sized>(_local: &S) {}
+
+    /// The top of iteration `n` (from 0) of a retry loop that gives up after `limit`
+    /// retries; whether iteration `n` may retry (when it may not, the loop ends after
+    /// the iteration's first look at shared state, as `Mapping::access_with` does).
+    ///
+    /// Call it only where the calling thread's whole local state at the top of every
+    /// iteration is its state at the loop's entry plus `n`, and `n` is used for
+    /// nothing but this bound and for figures no check reads. Every backend but the
+    /// stateful one gives up after `limit`. The stateful checker, when it judges
+    /// progress by fair cycles, runs the loop without a bound and forgets `n`: the
+    /// thread's history at the top of each iteration goes back to what it was at the
+    /// loop's entry, so a retry that meets the same shared state closes a cycle
+    /// instead of making a new state (see [`crate::check::stateful`]).
+    fn retry(n: usize, limit: usize) -> bool {
+        n < limit
+    }
 }
 
 /// A guard of a std-shaped backend. With `LEAK` set it is forgotten, not dropped,

@@ -114,6 +114,18 @@ pub struct Store {
     watchdog: Option<usize>,
     /// The main task has finished the execution's body.
     finished: bool,
+    /// Per task, its chain at the entry of the retry loop it is in (see
+    /// [`Backend::retry`]). Not hashed: inside the loop the chain determines it
+    /// (the chain is this value with what the iteration did folded in), and outside
+    /// it is stale and overwritten at the next loop's entry before it is read.
+    loop_chains: Vec<u128>,
+    /// Retry loops run without a bound and forget their iteration count: the
+    /// checker judges progress by fair cycles ([`Store::set_fair_cycles`]).
+    fair_cycles: bool,
+    /// A task went back to the top of a retry loop since the last scheduling
+    /// decision: the checker fingerprints the next point even if it has one
+    /// runnable task, so that a thread that retries alone closes a cycle too.
+    retried: bool,
     /// Keep hashes up to date. Off once the checker has cut the execution and only
     /// runs it to its end: nothing of it is fingerprinted any more.
     hashing: bool,
@@ -121,6 +133,7 @@ pub struct Store {
 
 thread_local! {
     static STORE: RefCell<Option<Store>> = const { RefCell::new(None) };
+    static FAIR_CYCLES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 const ROOT: u128 = 0x6461_786c_6f63_6b5f_7374_6174_6566_756c;
@@ -156,6 +169,9 @@ impl Store {
                 moved: vec![false],
                 watchdog: None,
                 finished: false,
+                loop_chains: vec![ROOT],
+                fair_cycles: FAIR_CYCLES.with(|c| c.get()),
+                retried: false,
                 hashing: true,
                 tasks: vec![TaskState {
                     chain: ROOT,
@@ -164,6 +180,46 @@ impl Store {
                 }],
             })
         });
+    }
+
+    /// Whether the executions begun on this OS thread from now on run retry loops
+    /// without a bound, judging progress by fair cycles (see [`Backend::retry`]).
+    pub fn set_fair_cycles(on: bool) {
+        FAIR_CYCLES.with(|c| c.set(on));
+    }
+
+    /// Whether a task went back to the top of a retry loop since the last call.
+    pub fn take_retried() -> bool {
+        Self::with(|s| std::mem::take(&mut s.retried))
+    }
+
+    /// The tasks of this execution but the watchdog, and those of them finished, as
+    /// bit sets.
+    pub fn task_masks() -> (u64, u64) {
+        Self::with(|s| {
+            let mut all = 0u64;
+            let mut done = 0u64;
+            for (i, t) in s.tasks.iter().enumerate() {
+                if Some(i) != s.watchdog {
+                    all |= 1 << i;
+                    if t.done {
+                        done |= 1 << i;
+                    }
+                }
+            }
+            (all, done)
+        })
+    }
+
+    /// The names of the tasks in bit set `mask`, comma separated.
+    pub fn task_names(mask: u64) -> String {
+        Self::with(|s| {
+            (0..s.names.len())
+                .filter(|i| mask & (1 << i) != 0)
+                .map(|i| s.names[i].clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
     }
 
     /// Ends stateful executions on this OS thread.
@@ -191,6 +247,7 @@ impl Store {
             s.joiners.push(0);
             s.names.push("watchdog".to_owned());
             s.moved.push(false);
+            s.loop_chains.push(0);
         });
         let handle = shuttle::thread::Builder::new()
             .name("daxlock-watchdog".to_owned())
@@ -209,13 +266,15 @@ impl Store {
         Self::with(|s| s.hashing = on);
     }
 
-    /// Every hash the store keeps (value hashes, task chains), to restore later.
+    /// Every hash the store keeps (value hashes, task chains, loop-entry chains),
+    /// to restore later.
     pub fn hashes() -> Vec<u128> {
         Self::with(|s| {
             s.objects
                 .iter()
                 .map(|o| o.value)
                 .chain(s.tasks.iter().map(|t| t.chain))
+                .chain(s.loop_chains.iter().copied())
                 .collect()
         })
     }
@@ -226,17 +285,15 @@ impl Store {
     pub fn restore_hashes(saved: &[u128]) {
         Self::with(|s| {
             let n = s.objects.len();
-            assert_eq!(
-                saved.len(),
-                n + s.tasks.len(),
-                "replay reached another state"
-            );
+            let k = s.tasks.len();
+            assert_eq!(saved.len(), n + 2 * k, "replay reached another state");
             for (o, v) in s.objects.iter_mut().zip(saved) {
                 o.value = *v;
             }
-            for (t, c) in s.tasks.iter_mut().zip(&saved[n..]) {
+            for (t, c) in s.tasks.iter_mut().zip(&saved[n..n + k]) {
                 t.chain = *c;
             }
+            s.loop_chains.copy_from_slice(&saved[n + k..]);
             s.hashing = true;
         });
     }
@@ -699,6 +756,7 @@ impl Backend for Stateful {
             s.joiners.push(0);
             s.names.push(name.clone());
             s.moved.push(false);
+            s.loop_chains.push(0);
             s.fold(parent, Op::Spawned, child, 0);
             child
         });
@@ -826,6 +884,27 @@ impl Backend for Stateful {
     fn checkpoint<S: Hash + ?Sized>(local: &S) {
         let me = me();
         Store::with(|s| s.tasks[me].chain = hash128(&(Op::Checkpoint, me, local)));
+    }
+
+    fn retry(n: usize, limit: usize) -> bool {
+        let me = me();
+        Store::with(|s| {
+            if !s.fair_cycles {
+                // The iteration count is part of the thread's state: its history
+                // (folded since the loop's entry) tells the iterations apart.
+                return n < limit;
+            }
+            if n == 0 {
+                s.loop_chains[me] = s.tasks[me].chain;
+            } else {
+                // The thread is where it was at the loop's entry: forget how it got
+                // back here. (Done even while unhashed: the loop-entry chain is
+                // among the hashes a replay takes back.)
+                s.tasks[me].chain = s.loop_chains[me];
+                s.retried = true;
+            }
+            true
+        })
     }
 }
 
