@@ -276,6 +276,10 @@ struct BudgetArgs {
     /// --all-hangs; one job; retries bounded: see the README).
     #[arg(long)]
     shortest: bool,
+    /// Stateful: no partial-order reduction (sleep sets; on by default with one
+    /// job, one shard and not --shortest; see the README).
+    #[arg(long)]
+    no_por: bool,
     /// Stop each check after S seconds (decimals allowed): a check stopped so is
     /// `incomplete` (exit 1) unless it already found a failure, never `verified`.
     #[arg(long, value_name = "S")]
@@ -378,6 +382,7 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, Stop> {
         loom_default_bound: None,
         all_hangs: args.all_hangs || args.shortest,
         shortest: args.shortest,
+        no_por: args.no_por,
         progress: None,
         target: std::sync::Arc::new(crate::check::Model),
         max_time,
@@ -389,7 +394,7 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, Stop> {
 /// ([`crate::check::Target::serial`]), so its stateful search runs one job.
 fn unused_flags(args: &BudgetArgs, kinds: &[CheckerKind], serial: bool) -> Option<String> {
     use CheckerKind::{Loom, Pct, Random, Stateful, Threads};
-    let given: [(&str, bool, &[CheckerKind]); 9] = [
+    let given: [(&str, bool, &[CheckerKind]); 10] = [
         (
             "--iterations",
             args.iterations.is_some(),
@@ -407,6 +412,7 @@ fn unused_flags(args: &BudgetArgs, kinds: &[CheckerKind], serial: bool) -> Optio
         ("--max-states", args.max_states.is_some(), &[Stateful]),
         ("--jobs", args.jobs.is_some(), &[Stateful]),
         ("--all-hangs", args.all_hangs, &[Stateful]),
+        ("--no-por", args.no_por, &[Stateful]),
     ];
     let unused: Vec<&str> = given
         .iter()

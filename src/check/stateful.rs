@@ -134,12 +134,12 @@ use super::runner::{classify_panic, Body, Checker, Exploration, Stop, SCHEDULE_M
 use super::settings::{Recorded, Settings};
 use super::shuttle::{config, Shard};
 use crate::kind::CheckerKind;
-use crate::sync::stateful_backend::{hash128, Store, MAX_TASKS};
+use crate::sync::stateful_backend::{hash128, Footprint, Store, MAX_TASKS};
 use crate::sync::Stateful;
 use serde::Serialize;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use shuttle::Runner;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -208,6 +208,12 @@ pub struct SearchStats {
     pub jobs: usize,
     /// Seconds searching.
     pub seconds: f64,
+    /// Whether sleep sets (partial-order reduction) pruned the search.
+    pub por: bool,
+    /// The wrapping sum of the visited states' fingerprints (equal sets of states,
+    /// equal digests): tests compare the reduced search with the full one.
+    #[serde(skip)]
+    pub digest: u128,
 }
 
 impl SearchStats {
@@ -253,6 +259,13 @@ pub struct StatefulChecker {
     /// reached at a smaller depth; implies `all_hangs`, one job, and bounded
     /// retries (re-exploring a state is not Tarjan's search).
     pub shortest: bool,
+    /// Partial-order reduction (sleep sets, see the module doc): on by default;
+    /// used with one job, one shard and not `--shortest`; `--no-por` turns it off.
+    pub por: bool,
+    /// Tests only: the reduction treats every two steps as independent (unsound),
+    /// to show that the tests comparing it with the full search can fail.
+    #[doc(hidden)]
+    pub por_blind: bool,
 }
 
 impl Default for StatefulChecker {
@@ -268,6 +281,8 @@ impl Default for StatefulChecker {
             all_hangs: false,
             fair_cycles: true,
             shortest: false,
+            por: true,
+            por_blind: false,
         }
     }
 }
@@ -306,6 +321,23 @@ struct Level {
     hashes: Option<Vec<u128>>,
     /// This state's entry on the cycle search's stack (None without cycle search).
     cycle: Option<LevelCycle>,
+    /// The sleep set on arrival (partial-order reduction; empty without it).
+    sleep: Vec<Sleeper>,
+    /// Per option, the footprint of its step from here, once taken.
+    taken: Vec<Option<Footprint>>,
+}
+
+/// A task asleep: its next step, with this footprint, was explored from an earlier
+/// state and only independent steps were taken since.
+#[derive(Debug, Clone, Copy)]
+struct Sleeper {
+    task: usize,
+    footprint: Footprint,
+}
+
+/// The tasks of a sleep set, as a bit set.
+fn sleep_mask(sleep: &[Sleeper]) -> u64 {
+    sleep.iter().fold(0, |m, s| m | 1 << s.task)
 }
 
 /// What the cycle search keeps of a state on the depth-first path.
@@ -342,6 +374,9 @@ struct CycleEntry {
     live: u64,
     /// A path that closes a cycle through this state (the last one found).
     closing: Option<Vec<usize>>,
+    /// A state expanded again (partial-order reduction): this entry stands for
+    /// the new edges out of it only, and is not the state's entry in `on_stack`.
+    reopened: bool,
 }
 
 /// Tarjan's strongly connected components over the states of one worker's
@@ -355,6 +390,32 @@ struct Cycles {
     /// Since the last branching point: tasks that ran, tasks not runnable at a
     /// point passed without branching.
     gap: Edge,
+}
+
+impl Cycles {
+    /// The entry of a known state `fp` expanded again by the partial-order
+    /// reduction: a fresh root of its own, whose edges (those of tasks asleep at
+    /// the state's first expansion) lie on no cycle (see the module doc), so its
+    /// component is itself alone and judged not fair.
+    fn reopened(&mut self, fp: u128) -> LevelCycle {
+        let (all, done) = Store::task_masks();
+        let index = self.next_index;
+        self.next_index += 1;
+        self.stack.push(CycleEntry {
+            fp,
+            index,
+            inside: Edge::default(),
+            all,
+            live: all & !done,
+            closing: None,
+            reopened: true,
+        });
+        LevelCycle {
+            pos: self.stack.len() - 1,
+            lowlink: index,
+            edge: Edge::default(),
+        }
+    }
 }
 
 /// Whether the edges `inside` of a set of states (with tasks `all`) make a weakly
@@ -374,7 +435,14 @@ struct Work {
 
 /// What the workers share.
 struct Shared {
-    visited: Vec<Mutex<HashSet<u128>>>,
+    /// Per visited state, the tasks asleep the last time it was expanded (partial-
+    /// order reduction; 0 without it): every other enabled task was explored.
+    visited: Vec<Mutex<HashMap<u128, u64>>>,
+    /// Sleep sets (partial-order reduction): one worker, one shard, not
+    /// `--shortest`.
+    por: bool,
+    /// [`StatefulChecker::por_blind`].
+    por_blind: bool,
     progress: Arc<Progress>,
     max_states: usize,
     jobs: usize,
@@ -400,6 +468,14 @@ struct Shared {
     fair_cycles: bool,
     /// `--shortest`: the least depth each state was reached at (one worker).
     depths: Mutex<Option<HashMap<u128, usize>>>,
+}
+
+/// What [`Shared::visit`] found.
+enum Visit {
+    New,
+    Known,
+    /// Known; explore these tasks (asleep at its last expansion, awake now).
+    Reopen(u64),
 }
 
 #[derive(Default)]
@@ -431,11 +507,33 @@ impl Shared {
 
     /// Inserts a fingerprint; true if it is new.
     fn insert(&self, fp: u128) -> bool {
+        matches!(self.visit(fp, 0), Visit::New)
+    }
+
+    /// Visits state `fp` arriving with the tasks `asleep` asleep (Godefroid's
+    /// sleep sets with state caching): new; known, and expanded before with no
+    /// task asleep that is awake now (cut); or known, with the tasks returned asleep
+    /// then and awake now, which are to be explored (the stored set shrinks to the
+    /// intersection).
+    fn visit(&self, fp: u128, asleep: u64) -> Visit {
         let shard = (fp as usize) % self.visited.len();
-        let new = self.visited[shard]
+        let mut visited = self.visited[shard]
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(fp);
+            .unwrap_or_else(|p| p.into_inner());
+        let visit = match visited.get_mut(&fp) {
+            None => {
+                visited.insert(fp, asleep);
+                Visit::New
+            }
+            Some(stored) if *stored & !asleep == 0 => Visit::Known,
+            Some(stored) => {
+                let woken = *stored & !asleep;
+                *stored &= asleep;
+                Visit::Reopen(woken)
+            }
+        };
+        drop(visited);
+        let new = matches!(visit, Visit::New);
         if new {
             let n = self.progress.states.fetch_add(1, Ordering::Relaxed) + 1;
             if n >= self.max_states {
@@ -443,7 +541,22 @@ impl Shared {
                 self.stop.store(true, Ordering::Relaxed);
             }
         }
-        new
+        visit
+    }
+
+    /// The wrapping sum of every visited state's fingerprint: equal sets of
+    /// states have equal digests.
+    fn digest(&self) -> u128 {
+        self.visited
+            .iter()
+            .flat_map(|v| {
+                v.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .keys()
+                    .copied()
+                    .collect::<Vec<_>>()
+            })
+            .fold(0u128, u128::wrapping_add)
     }
 
     /// Takes the next subtree to search, waiting while other workers may still hand
@@ -528,6 +641,13 @@ struct Dfs {
     /// Fingerprints of the branching points of a replay, to recognise a schedule
     /// that ends where it has been before (a livelock's lasso).
     replay_fps: Vec<u128>,
+    /// The current sleep set (partial-order reduction).
+    sleep: Vec<Sleeper>,
+    /// The task running since the last choice, and the level it was chosen at
+    /// (None at a point that does not branch).
+    stepping: Option<(usize, Option<usize>)>,
+    /// The level of the choice being made (set by `pick`).
+    chosen_level: Option<usize>,
 }
 
 /// The failure a weakly fair non-progress cycle reports: the unfinished tasks
@@ -565,6 +685,8 @@ impl Dfs {
                     end: 1,
                     hashes: None,
                     cycle: None,
+                    sleep: Vec::new(),
+                    taken: Vec::new(),
                 })
                 .collect(),
             depth: 0,
@@ -576,6 +698,9 @@ impl Dfs {
             cycles,
             replay_fps: Vec::new(),
             replay,
+            sleep: Vec::new(),
+            stepping: None,
+            chosen_level: None,
         }
     }
 
@@ -609,7 +734,9 @@ impl Dfs {
             let mut inside = Edge::default();
             let mut closing = None;
             for e in &component {
-                c.on_stack.remove(&e.fp);
+                if !e.reopened {
+                    c.on_stack.remove(&e.fp);
+                }
                 inside.ran |= e.inside.ran;
                 inside.disabled |= e.inside.disabled;
                 closing = closing.or_else(|| e.closing.clone());
@@ -655,6 +782,7 @@ impl Dfs {
                 all,
                 live: all & !done,
                 closing: None,
+                reopened: false,
             });
             return Some(LevelCycle {
                 pos: c.stack.len() - 1,
@@ -703,6 +831,9 @@ impl Dfs {
         self.coasting = false;
         self.coast_steps = 0;
         self.replay_fps.clear();
+        self.sleep.clear();
+        self.stepping = None;
+        self.chosen_level = None;
         if let Some(c) = self.cycles.as_mut() {
             c.gap = Edge::default();
         }
@@ -743,7 +874,51 @@ impl Dfs {
         }
     }
 
+    /// Shuttle asks which task runs next. With the partial-order reduction, the
+    /// step that ended here updates the sleep set (a task that ran, or whose
+    /// next step conflicts with this one, wakes) and, if it was chosen at a
+    /// branching point, is recorded there for the options tried after it.
     fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>) -> Option<TaskId> {
+        if let Some((t, level)) = self.stepping.take() {
+            let f = Store::end_step(t);
+            let blind = self.shared.por_blind;
+            self.sleep
+                .retain(|s| s.task != t && (blind || !s.footprint.conflicts(&f)));
+            if let Some(l) = level.and_then(|d| self.levels.get_mut(d)) {
+                if l.taken.len() <= l.pos {
+                    l.taken.resize(l.pos + 1, None);
+                }
+                let pos = l.pos;
+                l.taken[pos].get_or_insert(f);
+            }
+        }
+        self.chosen_level = None;
+        let choice = self.pick(runnable, current);
+        if let Some(t) = choice.filter(|_| self.shared.por && !self.coasting) {
+            let t = usize::from(t);
+            Store::begin_step(t);
+            self.stepping = Some((t, self.chosen_level.take()));
+        }
+        choice
+    }
+
+    /// The sleep set for the option at `pos` of the last level (replayed up to
+    /// here): the level's own, and every option tried before it that may not lie
+    /// on a cycle (with the cycle search; see the module doc).
+    fn sleep_at(&self, l: &Level) -> Vec<Sleeper> {
+        let mut sleep = l.sleep.clone();
+        for (i, f) in l.taken.iter().enumerate().take(l.pos) {
+            if let Some(f) = f.filter(|f| !(f.cyclic && self.cycles.is_some())) {
+                sleep.push(Sleeper {
+                    task: l.options[i],
+                    footprint: f,
+                });
+            }
+        }
+        sleep
+    }
+
+    fn pick(&mut self, runnable: &[&Task], current: Option<TaskId>) -> Option<TaskId> {
         let watchdog = Store::watchdog();
         let mut ids: Vec<usize> = runnable.iter().map(|t| usize::from(t.id())).collect();
         if let Some(c) = current.map(usize::from) {
@@ -798,7 +973,11 @@ impl Dfs {
                 if let Some(saved) = &l.hashes {
                     Store::restore_hashes(saved);
                 }
+                if self.shared.por {
+                    self.sleep = self.sleep_at(l);
+                }
             }
+            self.chosen_level = Some(d);
             let t = l.options[l.pos];
             if let Some(c) = self.cycles.as_mut() {
                 c.gap = Edge::default();
@@ -842,11 +1021,42 @@ impl Dfs {
             }
         }
         let mut cycle = None;
+        let mut options = ids.clone();
         if shared.caching && d >= shared.split {
             let fp = Store::fingerprint(&ids);
-            let new = shared.insert_at(fp, d);
-            cycle = self.arrive(fp, new, &ids);
-            if !new {
+            let enabled = ids.iter().fold(0u64, |m, &t| m | 1 << t);
+            let asleep = sleep_mask(&self.sleep) & enabled;
+            let visit = if shared.por {
+                shared.visit(fp, asleep)
+            } else if shared.insert_at(fp, d) {
+                Visit::New
+            } else {
+                Visit::Known
+            };
+            cycle = self.arrive(fp, matches!(visit, Visit::New), &ids);
+            let awake = match visit {
+                Visit::New => !asleep,
+                Visit::Known => 0,
+                Visit::Reopen(woken) => {
+                    cycle = self.cycles.as_mut().map(|c| c.reopened(fp));
+                    woken
+                }
+            };
+            options.retain(|&t| awake & 1 << t != 0);
+            if options.is_empty() {
+                if let Some(cycle) = cycle {
+                    // Every enabled task asleep: no edge out of this state is
+                    // taken here; its component is itself.
+                    self.leave(Level {
+                        options: Vec::new(),
+                        pos: 0,
+                        end: 0,
+                        hashes: None,
+                        cycle: Some(cycle),
+                        sleep: Vec::new(),
+                        taken: Vec::new(),
+                    });
+                }
                 shared.cut.fetch_add(1, Ordering::Relaxed);
                 self.coasting = true;
                 self.coast_last = ids[0];
@@ -858,17 +1068,24 @@ impl Dfs {
             return self.abandon();
         }
         let mut level = Level {
-            end: ids.len(),
-            options: ids,
+            end: options.len(),
+            options,
             pos: 0,
             hashes: shared.caching.then(Store::hashes),
             cycle,
+            sleep: if shared.por {
+                self.sleep.clone()
+            } else {
+                Vec::new()
+            },
+            taken: Vec::new(),
         };
         if shared.jobs > 1 {
             shared.donate(&self.path_to(d), &mut level);
         }
         let t = level.options[0];
         self.levels.push(level);
+        self.chosen_level = Some(d);
         self.choose(t)
     }
 }
@@ -981,6 +1198,8 @@ impl Checker for StatefulChecker {
             let shared = Arc::new(Shared {
                 unbounded_retries: unbounded,
                 fair_cycles: cycles,
+                por: self.por && !self.shortest && !replay && jobs == 1 && self.shard.count <= 1,
+                por_blind: self.por_blind,
                 ..Shared::new(
                     self.progress.clone(),
                     self.max_states.max(1),
@@ -1047,6 +1266,8 @@ impl Checker for StatefulChecker {
             max_states: self.max_states,
             jobs,
             seconds,
+            por: shared.por,
+            digest: shared.digest(),
         };
         let mut exploration = Exploration {
             executions: stats.executions,
@@ -1085,6 +1306,8 @@ impl Shared {
     ) -> Shared {
         Shared {
             visited: (0..64).map(|_| Mutex::default()).collect(),
+            por: false,
+            por_blind: false,
             progress,
             max_states,
             jobs,
@@ -1283,5 +1506,69 @@ mod cycles {
         let e = c.explore(spinners(1, false));
         assert_eq!(e.stop, None);
         assert!(e.search.expect("figures").complete);
+    }
+}
+
+/// The partial-order reduction on a small synthetic program whose states it must
+/// all reach: the comparison with the full search fails for a reduction that
+/// ignores conflicts.
+#[cfg(test)]
+mod por {
+    use super::*;
+    use crate::check::runner::Control;
+    use crate::sync::Backend;
+
+    type B = Stateful;
+
+    /// t1 writes `x`, t2 reads it, t3 takes `y` twice: t2's read conflicts with
+    /// t1's write, so after t2 reads first, t1 must wake up.
+    fn racers() -> Body {
+        Body::new(
+            |_| {
+                let x = Arc::new(B::mutex(0u8));
+                let y = Arc::new(B::mutex(0u8));
+                let (x1, x2) = (x.clone(), x.clone());
+                let h1 = B::spawn("t1".to_owned(), move || B::locked(&x1, |v| *v = 1));
+                let h2 = B::spawn("t2".to_owned(), move || {
+                    let _ = B::locked(&x2, |v| *v);
+                });
+                let h3 = B::spawn("t3".to_owned(), move || {
+                    B::locked(&y, |v| *v += 1);
+                    B::locked(&y, |v| *v += 1);
+                });
+                let _ = B::join(h1);
+                let _ = B::join(h2);
+                let _ = B::join(h3);
+                Control::default()
+            },
+            |_| Control::default(),
+        )
+    }
+
+    fn search(por: bool, blind: bool) -> SearchStats {
+        let c = StatefulChecker {
+            por,
+            por_blind: blind,
+            ..StatefulChecker::default()
+        };
+        c.explore(racers()).search.expect("figures")
+    }
+
+    #[test]
+    fn sleep_sets_reach_every_state_and_prune() {
+        let full = search(false, false);
+        let reduced = search(true, false);
+        assert!(full.complete && reduced.complete && reduced.por);
+        assert_eq!(reduced.states, full.states);
+        assert_eq!(reduced.digest, full.digest);
+        assert!(reduced.executions < full.executions, "{reduced:?} {full:?}");
+    }
+
+    #[test]
+    fn a_reduction_that_ignores_conflicts_loses_states() {
+        let full = search(false, false);
+        let blind = search(true, true);
+        assert!(blind.states < full.states, "{blind:?} {full:?}");
+        assert_ne!(blind.digest, full.digest);
     }
 }
