@@ -154,6 +154,9 @@ enum BenchCommand {
         /// binary, which adds the kernel's columns).
         #[arg(long, default_value_t = 100_000)]
         kernel_max_states: usize,
+        /// The model's searches without the partial-order reduction.
+        #[arg(long)]
+        no_por: bool,
     },
     /// Executions per second of each checker (stateful, loom with the gate's bounds,
     /// random and PCT over --iterations, real threads over a tenth of them) on every
@@ -749,6 +752,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
                 dir,
                 loom_cap,
                 kernel_max_states,
+                no_por,
             } => {
                 if loom_cap == 0 || kernel_max_states == 0 {
                     return Err(Stop::BadInput(
@@ -758,7 +762,7 @@ fn dispatch(cmd: Command) -> Result<bool, Stop> {
                 let scenarios = catalogue(dir.as_deref())?;
                 print!(
                     "{}",
-                    bench::stateful(&scenarios, loom_cap, kernel_max_states)?
+                    bench::stateful(&scenarios, loom_cap, kernel_max_states, !no_por)?
                 );
                 Ok(true)
             }

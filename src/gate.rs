@@ -165,9 +165,8 @@ pub fn run_checker(
                 all_hangs: budget.all_hangs,
                 fair_cycles: true,
                 shortest: budget.shortest,
-                // A serial target (the kernel's C globals) keeps state outside the
-                // backend's primitives, which footprints cannot see.
-                por: !budget.no_por && !budget.target.serial(),
+                // Off on serial targets too (`check::stateful::opaque_state`).
+                por: !budget.no_por,
                 por_blind: false,
             },
             scenario,

@@ -62,8 +62,67 @@
 //! and the only thing another task could have done in between with the lock was to
 //! fail to take it. So every state reachable at an acquire, every deadlock and every
 //! end state of the full interleaving space is reachable in the reduced one; critical
-//! sections run unpreempted. No sleep sets or persistent sets are used: at every
-//! branching point every runnable task is tried.
+//! sections run unpreempted.
+//!
+//! # Partial-order reduction: sleep sets with state caching
+//!
+//! On top of that, with one worker, one shard and not `--shortest`, the search
+//! prunes transitions with **sleep sets** (Godefroid 1996), and keeps them sound
+//! with state caching and with the cycle search. `--no-por` turns it off.
+//!
+//! - **Steps and footprints.** A step of task `t` runs from the point the search
+//!   chose `t` to `t`'s next scheduling point. The backend records what it touched
+//!   ([`Footprint`]): the primitives it used and those it changed (a lock's value
+//!   hash as it releases it, its holders as the step leaves them, a task blocked on
+//!   it, a condvar's queue), the tasks it woke, unblocked or joined (and itself);
+//!   creating a primitive, spawning and ending the execution are global. Two steps
+//!   conflict when one changes a primitive the other uses, they share a task, or
+//!   one is global. Two steps that do not conflict commute: each reads the same
+//!   value hashes and holders in either order (only the other's primitives
+//!   changed), so each does the same thing and the state after both is the same
+//!   (assumptions 1–3 above: a task's step is a function of its chain and what it
+//!   reads); neither enables or disables the other (blocking and waking go through
+//!   the primitives and tasks in the footprints). That is Godefroid's independence.
+//!   Primitive ids are folded to 128 bits: two primitives sharing a bit only make
+//!   more steps conflict.
+//! - **Sleep sets.** At a branching point the options tried before the current
+//!   one, with their footprints, go to sleep in the subtree of the current one,
+//!   with the branching point's own sleep set; after every step (branching or not)
+//!   a sleeper wakes (is dropped) when the step conflicts with it or is its own. At
+//!   a branching point the sleepers are not tried. A sleeper's next step is the one
+//!   recorded: only steps independent of it ran since.
+//! - **State caching.** The visited set stores with each state the tasks asleep
+//!   when it was last expanded. A state met again with a sleep set that includes
+//!   those is cut; met with fewer tasks asleep, it is expanded again for the tasks
+//!   asleep then and awake now, and the stored set becomes the intersection. This
+//!   is Godefroid's fix (Partial-Order Methods for the Verification of Concurrent
+//!   Systems, LNCS 1032, ch. 5): with it, the search visits every reachable state
+//!   (sleep sets prune transitions, never states), so every hang and every end
+//!   state is still reached. `states` is the full search's number; `transitions`
+//!   and `executions` shrink. Tests compare the two searches (the same verdicts and
+//!   the same set of states, by a digest of the visited fingerprints) on the
+//!   catalogue and on generated scenarios under every zoo bug, and show that a
+//!   reduction ignoring conflicts loses states (`por` tests here).
+//! - **Cycles (the ignoring problem).** Sleep sets drop edges, and the livelock
+//!   check needs every edge of every cycle. An edge can lie on a cycle of states
+//!   only if every task that steps on it gets its chain back to its value before
+//!   the step, which a chain does only by a retry loop's reset or a checkpoint: a
+//!   chain otherwise only grows by folds (up to collisions). So with the cycle
+//!   search on, a step is *cyclic* when its task has entered a retry loop (now or
+//!   earlier) or the step left its chain unchanged (a condition wait that found
+//!   `None`), and cyclic steps never go to sleep: every edge that may lie on a
+//!   cycle is taken at the state's first expansion, so Tarjan's search sees every
+//!   strongly connected component with all its edges. A state expanded again (see
+//!   caching) expands only non-cyclic steps, which lie on no cycle; the states they
+//!   reach cannot reach back to a state on Tarjan's stack (that would close a cycle
+//!   through such an edge), so the expansion gets a fresh root entry of its own
+//!   whose component holds no edge. The price: a thread in a fault's retry loop is
+//!   never asleep, so the reduction prunes steps of write(2), fsync, truncate and
+//!   the main thread's joins, not of faults (the README has the figures).
+//! - **Where it is off.** With `--jobs N`, `--shard` or `--shortest` (their visited
+//!   sets keep no sleep sets), on replays, and on serial targets (the kernel
+//!   target's C state lives outside the backend's primitives, where footprints
+//!   cannot see it).
 //!
 //! # Progress: weakly fair cycles, not retry counts
 //!
@@ -665,9 +724,22 @@ fn livelock_message(live: u64, states: usize) -> String {
 const COAST_LIMIT: usize = 100_000;
 
 thread_local! {
+    /// The target of the searches on this OS thread keeps state outside the
+    /// backend's primitives ([`opaque_state`]).
+    static OPAQUE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The path of the execution running on this OS thread (for
     /// [`StatefulChecker::live_schedule`]).
     static PATH: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` (a search) with the partial-order reduction barred when `opaque`: the
+/// target keeps state outside the backend's primitives (the kernel target's C
+/// memory), which step footprints cannot see, so no two steps are known to commute.
+pub(crate) fn opaque_state<R>(opaque: bool, f: impl FnOnce() -> R) -> R {
+    let old = OPAQUE.with(|o| o.replace(opaque));
+    let r = f();
+    OPAQUE.with(|o| o.set(old));
+    r
 }
 
 impl Dfs {
@@ -1198,7 +1270,12 @@ impl Checker for StatefulChecker {
             let shared = Arc::new(Shared {
                 unbounded_retries: unbounded,
                 fair_cycles: cycles,
-                por: self.por && !self.shortest && !replay && jobs == 1 && self.shard.count <= 1,
+                por: self.por
+                    && !OPAQUE.with(|o| o.get())
+                    && !self.shortest
+                    && !replay
+                    && jobs == 1
+                    && self.shard.count <= 1,
                 por_blind: self.por_blind,
                 ..Shared::new(
                     self.progress.clone(),
@@ -1562,6 +1639,17 @@ mod por {
         assert_eq!(reduced.states, full.states);
         assert_eq!(reduced.digest, full.digest);
         assert!(reduced.executions < full.executions, "{reduced:?} {full:?}");
+    }
+
+    /// A target whose state lives outside the backend (serial: the kernel's C
+    /// globals) is searched without the reduction.
+    #[test]
+    fn no_reduction_on_opaque_targets() {
+        let full = search(false, false);
+        let opaque = opaque_state(true, || search(true, false));
+        assert!(!opaque.por);
+        assert_eq!(opaque.executions, full.executions);
+        assert!(search(true, false).por);
     }
 
     #[test]
