@@ -173,11 +173,13 @@ pub fn speed(
 /// ratios. Loom runs are capped at `loom_cap` executions (a capped run is marked
 /// `+`). With a `kernel` target (the `daxlock-kernel` binary), the same stateful
 /// search on the kernel's own code beside it, capped at `kernel_max_states` states
-/// (an incomplete search is marked `+`).
+/// (an incomplete search is marked `+`). `por` false: the model's searches without
+/// the partial-order reduction (`--no-por`), for before/after tables.
 pub fn stateful(
     scenarios: &[Scenario],
     loom_cap: usize,
     kernel_max_states: usize,
+    por: bool,
 ) -> Result<String, crate::check::CheckError> {
     use crate::check::{check, check_on, Limits, LoomChecker, StatefulChecker};
     let kernel = crate::check::target::lookup("kernel");
@@ -204,7 +206,11 @@ pub fn stateful(
     let _ = writeln!(out);
     for s in scenarios {
         let bugs = crate::dax::Bugs::fixed();
-        let st = check(&StatefulChecker::default(), s, bugs)?;
+        let model = StatefulChecker {
+            por,
+            ..StatefulChecker::default()
+        };
+        let st = check(&model, s, bugs)?;
         let search = st.search.unwrap_or_default();
         let (loom_execs, loom_s, bound) =
             if s.threads.len() > crate::check::loom::LOOM_MAX_SCENARIO_THREADS {
@@ -255,7 +261,8 @@ pub fn stateful(
     }
     let _ = writeln!(
         out,
-        "execs x, time x: loom's executions and seconds over stateful's (loom bounded where stated){}",
+        "execs x, time x: loom's executions and seconds over stateful's (loom bounded where stated); partial-order reduction {}{}",
+        if por { "on" } else { "off (--no-por)" },
         if kernel.is_some() {
             "; k: the stateful search on the kernel target (+: stopped at --kernel-max-states)"
         } else {

@@ -154,6 +154,9 @@ enum BenchCommand {
         /// binary, which adds the kernel's columns).
         #[arg(long, default_value_t = 100_000)]
         kernel_max_states: usize,
+        /// The model's searches without the partial-order reduction.
+        #[arg(long)]
+        no_por: bool,
     },
     /// Executions per second of each checker (stateful, loom with the gate's bounds,
     /// random and PCT over --iterations, real threads over a tenth of them) on every
@@ -276,6 +279,10 @@ struct BudgetArgs {
     /// --all-hangs; one job; retries bounded: see the README).
     #[arg(long)]
     shortest: bool,
+    /// Stateful: no partial-order reduction (sleep sets; on by default with one
+    /// job, one shard and not --shortest; see the README).
+    #[arg(long)]
+    no_por: bool,
     /// Stop each check after S seconds (decimals allowed): a check stopped so is
     /// `incomplete` (exit 1) unless it already found a failure, never `verified`.
     #[arg(long, value_name = "S")]
@@ -382,6 +389,7 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, NoVerdict> {
         loom_default_bound: None,
         all_hangs: args.all_hangs || args.shortest,
         shortest: args.shortest,
+        no_por: args.no_por,
         progress: None,
         target: std::sync::Arc::new(crate::check::Model),
         max_time,
@@ -393,7 +401,7 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, NoVerdict> {
 /// ([`crate::check::Target::serial`]), so its stateful search runs one job.
 fn unused_flags(args: &BudgetArgs, kinds: &[CheckerKind], serial: bool) -> Option<String> {
     use CheckerKind::{Loom, Pct, Random, Stateful, Threads};
-    let given: [(&str, bool, &[CheckerKind]); 9] = [
+    let given: [(&str, bool, &[CheckerKind]); 10] = [
         (
             "--iterations",
             args.iterations.is_some(),
@@ -411,6 +419,7 @@ fn unused_flags(args: &BudgetArgs, kinds: &[CheckerKind], serial: bool) -> Optio
         ("--max-states", args.max_states.is_some(), &[Stateful]),
         ("--jobs", args.jobs.is_some(), &[Stateful]),
         ("--all-hangs", args.all_hangs, &[Stateful]),
+        ("--no-por", args.no_por, &[Stateful]),
     ];
     let unused: Vec<&str> = given
         .iter()
@@ -747,6 +756,7 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
                 dir,
                 loom_cap,
                 kernel_max_states,
+                no_por,
             } => {
                 if loom_cap == 0 || kernel_max_states == 0 {
                     return Err(NoVerdict::BadInput(
@@ -756,7 +766,7 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
                 let scenarios = catalogue(dir.as_deref())?;
                 print!(
                     "{}",
-                    bench::stateful(&scenarios, loom_cap, kernel_max_states)?
+                    bench::stateful(&scenarios, loom_cap, kernel_max_states, !no_por)?
                 );
                 Ok(true)
             }

@@ -47,6 +47,8 @@ pub struct Budget {
     pub all_hangs: bool,
     /// Stateful: the hang with the fewest scheduling decisions (depth-aware caching).
     pub shortest: bool,
+    /// Stateful: no partial-order reduction (`--no-por`).
+    pub no_por: bool,
     /// Stateful: live counters for a progress bar.
     pub progress: Option<Arc<Progress>>,
     /// Where scenarios run: the model (default) or a registered target (kernel).
@@ -72,6 +74,7 @@ impl Default for Budget {
             loom_default_bound: None,
             all_hangs: false,
             shortest: false,
+            no_por: false,
             progress: None,
             target: Arc::new(crate::check::Model),
             max_time: None,
@@ -162,6 +165,9 @@ pub fn run_checker(
                 all_hangs: budget.all_hangs,
                 fair_cycles: true,
                 shortest: budget.shortest,
+                // Off on serial targets too (`check::stateful::opaque_state`).
+                por: !budget.no_por,
+                por_blind: false,
             },
             scenario,
             bugs,

@@ -340,3 +340,102 @@ fn shortest_hang_is_minimal() {
         }
     }
 }
+
+/// The stateful search of `s` with `bugs`, searching on after hangs (so that a
+/// reduced and a full search both cover their whole space), with or without the
+/// partial-order reduction.
+fn whole_search(s: &Scenario, bugs: Bugs, por: bool, blind: bool) -> daxlock::check::CheckReport {
+    let c = StatefulChecker {
+        all_hangs: true,
+        max_states: 30_000,
+        por,
+        por_blind: blind,
+        ..stateful()
+    };
+    check(&c, s, bugs).unwrap()
+}
+
+/// Asserts that the reduced search of `s` with `bugs` agrees with the full one:
+/// the same verdict and the same set of states (count and digest), in no more
+/// executions. Returns (reduced, full) executions, or None when the full search
+/// did not finish within its budget (nothing to compare).
+fn reduction_agrees(s: &Scenario, bugs: Bugs) -> Option<(usize, usize)> {
+    let full = whole_search(s, bugs, false, false);
+    let fs = full.search.expect("figures");
+    if !fs.complete {
+        return None;
+    }
+    let red = whole_search(s, bugs, true, false);
+    let rs = red.search.expect("figures");
+    let what = format!("{} [{}]", s.name, bugs.variant());
+    assert!(rs.por && !fs.por, "{what}");
+    assert!(rs.complete, "{what}: {rs:?}");
+    assert_eq!(red.verdict, full.verdict, "{what}");
+    assert_eq!(rs.states, fs.states, "{what}");
+    assert_eq!(rs.digest, fs.digest, "{what}: another set of states");
+    assert!(rs.executions <= fs.executions, "{what}: {rs:?} vs {fs:?}");
+    Some((rs.executions, fs.executions))
+}
+
+/// Partial-order reduction (sleep sets) against the full search on every
+/// catalogue scenario whose full search (searching on after hangs) finishes in
+/// 30,000 states, under the fixed build and every bug it expects a verdict for:
+/// the same verdicts and the same states, in fewer executions overall.
+#[test]
+fn por_agrees_with_the_full_search_on_the_catalogue() {
+    let (mut red, mut full, mut compared) = (0, 0, 0);
+    for s in catalogue() {
+        let mut variants = vec![Bugs::fixed()];
+        variants.extend(
+            ALL_BUGS
+                .iter()
+                .map(|b| Bugs::fixed().with(b.name).unwrap())
+                .filter(|b| s.expected(*b).is_some_and(|v| v != Verdict::Verified)),
+        );
+        for bugs in variants {
+            if let Some((r, f)) = reduction_agrees(&s, bugs) {
+                red += r;
+                full += f;
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 15, "only {compared} rows compared");
+    assert!(red < full, "no reduction: {red} vs {full} executions");
+}
+
+/// The reduction prunes: on eexist-starves-fsync (three threads) it needs fewer
+/// executions than the full search, which with the cycle search on can sleep
+/// only the steps outside retry loops (see the README).
+#[test]
+fn por_reduces_executions() {
+    let s = scenario("eexist-starves-fsync");
+    let (red, full) = reduction_agrees(&s, Bugs::fixed()).expect("finishes");
+    assert!(red * 10 < full * 9, "{red} vs {full}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("DAXLOCK_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(8),
+        rng_seed: proptest::test_runner::RngSeed::Fixed(18),
+        ..ProptestConfig::default()
+    })]
+
+    /// On generated two- and three-thread scenarios, under the fixed build or one
+    /// zoo bug, the reduced search agrees with the full one (verdict, states).
+    #[test]
+    fn por_agrees_with_the_full_search_on_generated_scenarios(
+        threads in proptest::collection::vec(proptest::collection::vec(op(), 1..3), 2..4),
+        buckets in prop_oneof![Just(1usize), Just(4096usize)],
+        bug in 0..=ALL_BUGS.len(),
+    ) {
+        daxlock::check::runner::quiet_checker_panics();
+        let s = generated(&threads, buckets);
+        let bugs = if bug == ALL_BUGS.len() {
+            Bugs::fixed()
+        } else {
+            Bugs::fixed().with(ALL_BUGS[bug].name).unwrap()
+        };
+        reduction_agrees(&s, bugs);
+    }
+}

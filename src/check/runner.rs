@@ -704,7 +704,9 @@ pub fn check_on<C: Checker>(
             },
         )
     };
-    let exploration = checker.explore(body);
+    // A serial target (the kernel's C globals) keeps state outside the backend's
+    // primitives: the stateful search's partial-order reduction cannot see it.
+    let exploration = super::stateful::opaque_state(target.serial(), || checker.explore(body));
     super::trace::forget_model_threads();
     let timed_out = timed_out.load(Ordering::Relaxed);
     let mut c = std::mem::take(&mut *collector.lock());

@@ -62,8 +62,67 @@
 //! and the only thing another task could have done in between with the lock was to
 //! fail to take it. So every state reachable at an acquire, every deadlock and every
 //! end state of the full interleaving space is reachable in the reduced one; critical
-//! sections run unpreempted. No sleep sets or persistent sets are used: at every
-//! branching point every runnable task is tried.
+//! sections run unpreempted.
+//!
+//! # Partial-order reduction: sleep sets with state caching
+//!
+//! On top of that, with one worker, one shard and not `--shortest`, the search
+//! prunes transitions with **sleep sets** (Godefroid 1996), and keeps them sound
+//! with state caching and with the cycle search. `--no-por` turns it off.
+//!
+//! - **Steps and footprints.** A step of task `t` runs from the point the search
+//!   chose `t` to `t`'s next scheduling point. The backend records what it touched
+//!   ([`Footprint`]): the primitives it used and those it changed (a lock's value
+//!   hash as it releases it, its holders as the step leaves them, a task blocked on
+//!   it, a condvar's queue), the tasks it woke, unblocked or joined (and itself);
+//!   creating a primitive, spawning and ending the execution are global. Two steps
+//!   conflict when one changes a primitive the other uses, they share a task, or
+//!   one is global. Two steps that do not conflict commute: each reads the same
+//!   value hashes and holders in either order (only the other's primitives
+//!   changed), so each does the same thing and the state after both is the same
+//!   (assumptions 1–3 above: a task's step is a function of its chain and what it
+//!   reads); neither enables or disables the other (blocking and waking go through
+//!   the primitives and tasks in the footprints). That is Godefroid's independence.
+//!   Primitive ids are folded to 128 bits: two primitives sharing a bit only make
+//!   more steps conflict.
+//! - **Sleep sets.** At a branching point the options tried before the current
+//!   one, with their footprints, go to sleep in the subtree of the current one,
+//!   with the branching point's own sleep set; after every step (branching or not)
+//!   a sleeper wakes (is dropped) when the step conflicts with it or is its own. At
+//!   a branching point the sleepers are not tried. A sleeper's next step is the one
+//!   recorded: only steps independent of it ran since.
+//! - **State caching.** The visited set stores with each state the tasks asleep
+//!   when it was last expanded. A state met again with a sleep set that includes
+//!   those is cut; met with fewer tasks asleep, it is expanded again for the tasks
+//!   asleep then and awake now, and the stored set becomes the intersection. This
+//!   is Godefroid's fix (Partial-Order Methods for the Verification of Concurrent
+//!   Systems, LNCS 1032, ch. 5): with it, the search visits every reachable state
+//!   (sleep sets prune transitions, never states), so every hang and every end
+//!   state is still reached. `states` is the full search's number; `transitions`
+//!   and `executions` shrink. Tests compare the two searches (the same verdicts and
+//!   the same set of states, by a digest of the visited fingerprints) on the
+//!   catalogue and on generated scenarios under every zoo bug, and show that a
+//!   reduction ignoring conflicts loses states (`por` tests here).
+//! - **Cycles (the ignoring problem).** Sleep sets drop edges, and the livelock
+//!   check needs every edge of every cycle. An edge can lie on a cycle of states
+//!   only if every task that steps on it gets its chain back to its value before
+//!   the step, which a chain does only by a retry loop's reset or a checkpoint: a
+//!   chain otherwise only grows by folds (up to collisions). So with the cycle
+//!   search on, a step is *cyclic* when its task has entered a retry loop (now or
+//!   earlier) or the step left its chain unchanged (a condition wait that found
+//!   `None`), and cyclic steps never go to sleep: every edge that may lie on a
+//!   cycle is taken at the state's first expansion, so Tarjan's search sees every
+//!   strongly connected component with all its edges. A state expanded again (see
+//!   caching) expands only non-cyclic steps, which lie on no cycle; the states they
+//!   reach cannot reach back to a state on Tarjan's stack (that would close a cycle
+//!   through such an edge), so the expansion gets a fresh root entry of its own
+//!   whose component holds no edge. The price: a thread in a fault's retry loop is
+//!   never asleep, so the reduction prunes steps of write(2), fsync, truncate and
+//!   the main thread's joins, not of faults (the README has the figures).
+//! - **Where it is off.** With `--jobs N`, `--shard` or `--shortest` (their visited
+//!   sets keep no sleep sets), on replays, and on serial targets (the kernel
+//!   target's C state lives outside the backend's primitives, where footprints
+//!   cannot see it).
 //!
 //! # Progress: closed fair cycles, not retry counts
 //!
@@ -149,12 +208,12 @@ use super::runner::{classify_panic, Body, Checker, Exploration, Stop, SCHEDULE_M
 use super::settings::{Recorded, Settings};
 use super::shuttle::{config, Shard};
 use crate::kind::CheckerKind;
-use crate::sync::stateful_backend::{hash128, Store, MAX_TASKS};
+use crate::sync::stateful_backend::{hash128, Footprint, Store, MAX_TASKS};
 use crate::sync::Stateful;
 use serde::Serialize;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use shuttle::Runner;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -223,6 +282,12 @@ pub struct SearchStats {
     pub jobs: usize,
     /// Seconds searching.
     pub seconds: f64,
+    /// Whether sleep sets (partial-order reduction) pruned the search.
+    pub por: bool,
+    /// The wrapping sum of the visited states' fingerprints (equal sets of states,
+    /// equal digests): tests compare the reduced search with the full one.
+    #[serde(skip)]
+    pub digest: u128,
 }
 
 impl SearchStats {
@@ -268,6 +333,13 @@ pub struct StatefulChecker {
     /// reached at a smaller depth; implies `all_hangs`, one job, and bounded
     /// retries (re-exploring a state is not Tarjan's search).
     pub shortest: bool,
+    /// Partial-order reduction (sleep sets, see the module doc): on by default;
+    /// used with one job, one shard and not `--shortest`; `--no-por` turns it off.
+    pub por: bool,
+    /// Tests only: the reduction treats every two steps as independent (unsound),
+    /// to show that the tests comparing it with the full search can fail.
+    #[doc(hidden)]
+    pub por_blind: bool,
 }
 
 impl Default for StatefulChecker {
@@ -283,6 +355,8 @@ impl Default for StatefulChecker {
             all_hangs: false,
             fair_cycles: true,
             shortest: false,
+            por: true,
+            por_blind: false,
         }
     }
 }
@@ -321,6 +395,23 @@ struct Level {
     hashes: Option<Vec<u128>>,
     /// This state's entry on the cycle search's stack (None without cycle search).
     cycle: Option<LevelCycle>,
+    /// The sleep set on arrival (partial-order reduction; empty without it).
+    sleep: Vec<Sleeper>,
+    /// Per option, the footprint of its step from here, once taken.
+    taken: Vec<Option<Footprint>>,
+}
+
+/// A task asleep: its next step, with this footprint, was explored from an earlier
+/// state and only independent steps were taken since.
+#[derive(Debug, Clone, Copy)]
+struct Sleeper {
+    task: usize,
+    footprint: Footprint,
+}
+
+/// The tasks of a sleep set, as a bit set.
+fn sleep_mask(sleep: &[Sleeper]) -> u64 {
+    sleep.iter().fold(0, |m, s| m | 1 << s.task)
 }
 
 /// What the cycle search keeps of a state on the depth-first path.
@@ -360,6 +451,9 @@ struct CycleEntry {
     /// Some edge out of this state leaves its strongly connected component (to a
     /// state of another component, or to an end of the execution).
     exits: bool,
+    /// A state expanded again (partial-order reduction): this entry stands for
+    /// the new edges out of it only, and is not the state's entry in `on_stack`.
+    reopened: bool,
 }
 
 /// Tarjan's strongly connected components over the states of one worker's
@@ -376,6 +470,34 @@ struct Cycles {
     /// A task was chosen at a branching point and the execution has not reached
     /// the next one yet: if it ends first, that edge leaves the component.
     pending: bool,
+}
+
+impl Cycles {
+    /// The entry of a known state `fp` expanded again by the partial-order
+    /// reduction: a fresh root of its own, whose edges (those of tasks asleep at
+    /// the state's first expansion) lie on no cycle (see the module doc), so its
+    /// component is itself alone and judged not fair.
+    fn reopened(&mut self, fp: u128) -> LevelCycle {
+        let (all, done) = Store::task_masks();
+        let index = self.next_index;
+        self.next_index += 1;
+        self.stack.push(CycleEntry {
+            fp,
+            index,
+            inside: Edge::default(),
+            all,
+            live: all & !done,
+            closing: None,
+            // Its edges lie on no cycle: each leaves the component.
+            exits: true,
+            reopened: true,
+        });
+        LevelCycle {
+            pos: self.stack.len() - 1,
+            lowlink: index,
+            edge: Edge::default(),
+        }
+    }
 }
 
 /// Whether the edges `inside` of a set of states (with tasks `all`) make a weakly
@@ -403,7 +525,14 @@ struct Work {
 
 /// What the workers share.
 struct Shared {
-    visited: Vec<Mutex<HashSet<u128>>>,
+    /// Per visited state, the tasks asleep the last time it was expanded (partial-
+    /// order reduction; 0 without it): every other enabled task was explored.
+    visited: Vec<Mutex<HashMap<u128, u64>>>,
+    /// Sleep sets (partial-order reduction): one worker, one shard, not
+    /// `--shortest`.
+    por: bool,
+    /// [`StatefulChecker::por_blind`].
+    por_blind: bool,
     progress: Arc<Progress>,
     max_states: usize,
     jobs: usize,
@@ -429,6 +558,14 @@ struct Shared {
     fair_cycles: bool,
     /// `--shortest`: the least depth each state was reached at (one worker).
     depths: Mutex<Option<HashMap<u128, usize>>>,
+}
+
+/// What [`Shared::visit`] found.
+enum Visit {
+    New,
+    Known,
+    /// Known; explore these tasks (asleep at its last expansion, awake now).
+    Reopen(u64),
 }
 
 #[derive(Default)]
@@ -460,11 +597,33 @@ impl Shared {
 
     /// Inserts a fingerprint; true if it is new.
     fn insert(&self, fp: u128) -> bool {
+        matches!(self.visit(fp, 0), Visit::New)
+    }
+
+    /// Visits state `fp` arriving with the tasks `asleep` asleep (Godefroid's
+    /// sleep sets with state caching): new; known, and expanded before with no
+    /// task asleep that is awake now (cut); or known, with the tasks returned asleep
+    /// then and awake now, which are to be explored (the stored set shrinks to the
+    /// intersection).
+    fn visit(&self, fp: u128, asleep: u64) -> Visit {
         let shard = (fp as usize) % self.visited.len();
-        let new = self.visited[shard]
+        let mut visited = self.visited[shard]
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(fp);
+            .unwrap_or_else(|p| p.into_inner());
+        let visit = match visited.get_mut(&fp) {
+            None => {
+                visited.insert(fp, asleep);
+                Visit::New
+            }
+            Some(stored) if *stored & !asleep == 0 => Visit::Known,
+            Some(stored) => {
+                let woken = *stored & !asleep;
+                *stored &= asleep;
+                Visit::Reopen(woken)
+            }
+        };
+        drop(visited);
+        let new = matches!(visit, Visit::New);
         if new {
             let n = self.progress.states.fetch_add(1, Ordering::Relaxed) + 1;
             if n >= self.max_states {
@@ -472,7 +631,22 @@ impl Shared {
                 self.stop.store(true, Ordering::Relaxed);
             }
         }
-        new
+        visit
+    }
+
+    /// The wrapping sum of every visited state's fingerprint: equal sets of
+    /// states have equal digests.
+    fn digest(&self) -> u128 {
+        self.visited
+            .iter()
+            .flat_map(|v| {
+                v.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .keys()
+                    .copied()
+                    .collect::<Vec<_>>()
+            })
+            .fold(0u128, u128::wrapping_add)
     }
 
     /// Takes the next subtree to search, waiting while other workers may still hand
@@ -557,6 +731,13 @@ struct Dfs {
     /// Fingerprints of the branching points of a replay, to recognise a schedule
     /// that ends where it has been before (a livelock's lasso).
     replay_fps: Vec<u128>,
+    /// The current sleep set (partial-order reduction).
+    sleep: Vec<Sleeper>,
+    /// The task running since the last choice, and the level it was chosen at
+    /// (None at a point that does not branch).
+    stepping: Option<(usize, Option<usize>)>,
+    /// The level of the choice being made (set by `pick`).
+    chosen_level: Option<usize>,
 }
 
 /// The failure a closed non-progress cycle reports: the unfinished tasks `live` go
@@ -582,9 +763,22 @@ fn livelock_message(live: u64, states: Option<usize>) -> String {
 const COAST_LIMIT: usize = 100_000;
 
 thread_local! {
+    /// The target of the searches on this OS thread keeps state outside the
+    /// backend's primitives ([`opaque_state`]).
+    static OPAQUE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The path of the execution running on this OS thread (for
     /// [`StatefulChecker::live_schedule`]).
     static PATH: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` (a search) with the partial-order reduction barred when `opaque`: the
+/// target keeps state outside the backend's primitives (the kernel target's C
+/// memory), which step footprints cannot see, so no two steps are known to commute.
+pub(crate) fn opaque_state<R>(opaque: bool, f: impl FnOnce() -> R) -> R {
+    let old = OPAQUE.with(|o| o.replace(opaque));
+    let r = f();
+    OPAQUE.with(|o| o.set(old));
+    r
 }
 
 impl Dfs {
@@ -602,6 +796,8 @@ impl Dfs {
                     end: 1,
                     hashes: None,
                     cycle: None,
+                    sleep: Vec::new(),
+                    taken: Vec::new(),
                 })
                 .collect(),
             depth: 0,
@@ -613,6 +809,9 @@ impl Dfs {
             cycles,
             replay_fps: Vec::new(),
             replay,
+            sleep: Vec::new(),
+            stepping: None,
+            chosen_level: None,
         }
     }
 
@@ -647,7 +846,9 @@ impl Dfs {
             let mut closing = None;
             let mut exits = false;
             for e in &component {
-                c.on_stack.remove(&e.fp);
+                if !e.reopened {
+                    c.on_stack.remove(&e.fp);
+                }
                 inside.ran |= e.inside.ran;
                 inside.disabled |= e.inside.disabled;
                 closing = closing.or_else(|| e.closing.clone());
@@ -699,6 +900,7 @@ impl Dfs {
                 live: all & !done,
                 closing: None,
                 exits: false,
+                reopened: false,
             });
             return Some(LevelCycle {
                 pos: c.stack.len() - 1,
@@ -760,6 +962,9 @@ impl Dfs {
         self.coasting = false;
         self.coast_steps = 0;
         self.replay_fps.clear();
+        self.sleep.clear();
+        self.stepping = None;
+        self.chosen_level = None;
         if let Some(c) = self.cycles.as_mut() {
             c.gap = Edge::default();
         }
@@ -801,7 +1006,51 @@ impl Dfs {
         }
     }
 
+    /// Shuttle asks which task runs next. With the partial-order reduction, the
+    /// step that ended here updates the sleep set (a task that ran, or whose
+    /// next step conflicts with this one, wakes) and, if it was chosen at a
+    /// branching point, is recorded there for the options tried after it.
     fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>) -> Option<TaskId> {
+        if let Some((t, level)) = self.stepping.take() {
+            let f = Store::end_step(t);
+            let blind = self.shared.por_blind;
+            self.sleep
+                .retain(|s| s.task != t && (blind || !s.footprint.conflicts(&f)));
+            if let Some(l) = level.and_then(|d| self.levels.get_mut(d)) {
+                if l.taken.len() <= l.pos {
+                    l.taken.resize(l.pos + 1, None);
+                }
+                let pos = l.pos;
+                l.taken[pos].get_or_insert(f);
+            }
+        }
+        self.chosen_level = None;
+        let choice = self.pick(runnable, current);
+        if let Some(t) = choice.filter(|_| self.shared.por && !self.coasting) {
+            let t = usize::from(t);
+            Store::begin_step(t);
+            self.stepping = Some((t, self.chosen_level.take()));
+        }
+        choice
+    }
+
+    /// The sleep set for the option at `pos` of the last level (replayed up to
+    /// here): the level's own, and every option tried before it that may not lie
+    /// on a cycle (with the cycle search; see the module doc).
+    fn sleep_at(&self, l: &Level) -> Vec<Sleeper> {
+        let mut sleep = l.sleep.clone();
+        for (i, f) in l.taken.iter().enumerate().take(l.pos) {
+            if let Some(f) = f.filter(|f| !(f.cyclic && self.cycles.is_some())) {
+                sleep.push(Sleeper {
+                    task: l.options[i],
+                    footprint: f,
+                });
+            }
+        }
+        sleep
+    }
+
+    fn pick(&mut self, runnable: &[&Task], current: Option<TaskId>) -> Option<TaskId> {
         let watchdog = Store::watchdog();
         let mut ids: Vec<usize> = runnable.iter().map(|t| usize::from(t.id())).collect();
         if let Some(c) = current.map(usize::from) {
@@ -856,7 +1105,11 @@ impl Dfs {
                 if let Some(saved) = &l.hashes {
                     Store::restore_hashes(saved);
                 }
+                if self.shared.por {
+                    self.sleep = self.sleep_at(l);
+                }
             }
+            self.chosen_level = Some(d);
             let t = l.options[l.pos];
             if let Some(c) = self.cycles.as_mut() {
                 c.gap = Edge::default();
@@ -900,11 +1153,52 @@ impl Dfs {
             }
         }
         let mut cycle = None;
+        let mut options = ids.clone();
         if shared.caching && d >= shared.split {
             let fp = Store::fingerprint(&ids);
-            let new = shared.insert_at(fp, d);
-            cycle = self.arrive(fp, new, &ids);
-            if !new {
+            let enabled = ids.iter().fold(0u64, |m, &t| m | 1 << t);
+            let asleep = sleep_mask(&self.sleep) & enabled;
+            let visit = if shared.por {
+                shared.visit(fp, asleep)
+            } else if shared.insert_at(fp, d) {
+                Visit::New
+            } else {
+                Visit::Known
+            };
+            cycle = self.arrive(fp, matches!(visit, Visit::New), &ids);
+            let awake = match visit {
+                Visit::New => !asleep,
+                Visit::Known => 0,
+                Visit::Reopen(woken) => {
+                    cycle = self.cycles.as_mut().map(|c| c.reopened(fp));
+                    woken
+                }
+            };
+            if enabled & !awake != 0 {
+                // A task not expanded here is asleep (its step is on no cycle: the
+                // reduction's cycle rule never puts such a step to sleep, so it
+                // leaves this state's component) or, on a reopened state, was
+                // expanded at its first visit, whose entry judges those edges: either
+                // way this entry is not a closed component's.
+                if let Some(c) = self.cycles.as_mut() {
+                    mark_exit(c, cycle.as_ref().map(|lc| lc.pos));
+                }
+            }
+            options.retain(|&t| awake & 1 << t != 0);
+            if options.is_empty() {
+                if let Some(cycle) = cycle {
+                    // Every enabled task asleep: no edge out of this state is
+                    // taken here; its component is itself.
+                    self.leave(Level {
+                        options: Vec::new(),
+                        pos: 0,
+                        end: 0,
+                        hashes: None,
+                        cycle: Some(cycle),
+                        sleep: Vec::new(),
+                        taken: Vec::new(),
+                    });
+                }
                 shared.cut.fetch_add(1, Ordering::Relaxed);
                 self.coasting = true;
                 self.coast_last = ids[0];
@@ -916,17 +1210,24 @@ impl Dfs {
             return self.abandon();
         }
         let mut level = Level {
-            end: ids.len(),
-            options: ids,
+            end: options.len(),
+            options,
             pos: 0,
             hashes: shared.caching.then(Store::hashes),
             cycle,
+            sleep: if shared.por {
+                self.sleep.clone()
+            } else {
+                Vec::new()
+            },
+            taken: Vec::new(),
         };
         if shared.jobs > 1 {
             shared.donate(&self.path_to(d), &mut level);
         }
         let t = level.options[0];
         self.levels.push(level);
+        self.chosen_level = Some(d);
         self.choose(t)
     }
 }
@@ -1039,6 +1340,13 @@ impl Checker for StatefulChecker {
             let shared = Arc::new(Shared {
                 unbounded_retries: unbounded,
                 fair_cycles: cycles,
+                por: self.por
+                    && !OPAQUE.with(|o| o.get())
+                    && !self.shortest
+                    && !replay
+                    && jobs == 1
+                    && self.shard.count <= 1,
+                por_blind: self.por_blind,
                 ..Shared::new(
                     self.progress.clone(),
                     self.max_states.max(1),
@@ -1105,6 +1413,8 @@ impl Checker for StatefulChecker {
             max_states: self.max_states,
             jobs,
             seconds,
+            por: shared.por,
+            digest: shared.digest(),
         };
         let mut exploration = Exploration {
             executions: stats.executions,
@@ -1143,6 +1453,8 @@ impl Shared {
     ) -> Shared {
         Shared {
             visited: (0..64).map(|_| Mutex::default()).collect(),
+            por: false,
+            por_blind: false,
             progress,
             max_states,
             jobs,
@@ -1400,5 +1712,80 @@ mod cycles {
         let e = c.explore(spinners(1, false));
         assert_eq!(e.stop, None);
         assert!(e.search.expect("figures").complete);
+    }
+}
+
+/// The partial-order reduction on a small synthetic program whose states it must
+/// all reach: the comparison with the full search fails for a reduction that
+/// ignores conflicts.
+#[cfg(test)]
+mod por {
+    use super::*;
+    use crate::check::runner::Control;
+    use crate::sync::Backend;
+
+    type B = Stateful;
+
+    /// t1 writes `x`, t2 reads it, t3 takes `y` twice: t2's read conflicts with
+    /// t1's write, so after t2 reads first, t1 must wake up.
+    fn racers() -> Body {
+        Body::new(
+            |_| {
+                let x = Arc::new(B::mutex(0u8));
+                let y = Arc::new(B::mutex(0u8));
+                let (x1, x2) = (x.clone(), x.clone());
+                let h1 = B::spawn("t1".to_owned(), move || B::locked(&x1, |v| *v = 1));
+                let h2 = B::spawn("t2".to_owned(), move || {
+                    let _ = B::locked(&x2, |v| *v);
+                });
+                let h3 = B::spawn("t3".to_owned(), move || {
+                    B::locked(&y, |v| *v += 1);
+                    B::locked(&y, |v| *v += 1);
+                });
+                let _ = B::join(h1);
+                let _ = B::join(h2);
+                let _ = B::join(h3);
+                Control::default()
+            },
+            |_| Control::default(),
+        )
+    }
+
+    fn search(por: bool, blind: bool) -> SearchStats {
+        let c = StatefulChecker {
+            por,
+            por_blind: blind,
+            ..StatefulChecker::default()
+        };
+        c.explore(racers()).search.expect("figures")
+    }
+
+    #[test]
+    fn sleep_sets_reach_every_state_and_prune() {
+        let full = search(false, false);
+        let reduced = search(true, false);
+        assert!(full.complete && reduced.complete && reduced.por);
+        assert_eq!(reduced.states, full.states);
+        assert_eq!(reduced.digest, full.digest);
+        assert!(reduced.executions < full.executions, "{reduced:?} {full:?}");
+    }
+
+    /// A target whose state lives outside the backend (serial: the kernel's C
+    /// globals) is searched without the reduction.
+    #[test]
+    fn no_reduction_on_opaque_targets() {
+        let full = search(false, false);
+        let opaque = opaque_state(true, || search(true, false));
+        assert!(!opaque.por);
+        assert_eq!(opaque.executions, full.executions);
+        assert!(search(true, false).por);
+    }
+
+    #[test]
+    fn a_reduction_that_ignores_conflicts_loses_states() {
+        let full = search(false, false);
+        let blind = search(true, true);
+        assert!(blind.states < full.states, "{blind:?} {full:?}");
+        assert_ne!(blind.digest, full.digest);
     }
 }

@@ -75,6 +75,42 @@ pub enum Phase {
     Join(usize),
 }
 
+/// What one step of one task touched, for the checker's partial-order reduction
+/// ([`crate::check::stateful`]): a step runs from the point the checker chose the
+/// task to the task's next scheduling point.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// The primitives it used (lock, condvar), bit `id % 128`: two distinct
+    /// primitives may share a bit, which only makes steps look dependent.
+    pub objects: u128,
+    /// Those of them it changed: a lock's value or holders as the step leaves
+    /// them, a task blocked on it, a condvar's queue. Two steps that only read a
+    /// lock (take it, change nothing, release it) commute.
+    pub writes: u128,
+    /// The tasks whose state it read or changed (itself, tasks it woke or
+    /// unblocked, the task it joined, a finished task's joiners).
+    pub tasks: u64,
+    /// It created a primitive or spawned a task (ids follow creation order), or
+    /// ended the execution: dependent with every step.
+    pub global: bool,
+    /// The step may lie on a cycle of states: its task has entered a retry loop
+    /// (now or before; its history can go back to an earlier value), or the step
+    /// left its history unchanged (a condition wait that found `None`).
+    pub cyclic: bool,
+}
+
+impl Footprint {
+    /// Whether two steps may not commute: they share a primitive or a task, or one
+    /// of them is global.
+    pub fn conflicts(&self, other: &Footprint) -> bool {
+        self.global
+            || other.global
+            || self.writes & other.objects != 0
+            || self.objects & other.writes != 0
+            || self.tasks & other.tasks != 0
+    }
+}
+
 #[derive(Debug, Clone, Default, Hash)]
 struct Object {
     /// Hash of the protected value at creation or last release (locks only).
@@ -126,6 +162,13 @@ pub struct Store {
     /// decision: the checker fingerprints the next point even if it has one
     /// runnable task, so that a thread that retries alone closes a cycle too.
     retried: bool,
+    /// The footprint of the step running since [`Store::begin_step`]. Not hashed.
+    step: Footprint,
+    /// The chain of the stepping task at [`Store::begin_step`].
+    step_chain: u128,
+    /// Per task, whether it ever entered a retry loop (or restarted its chain at a
+    /// checkpoint). Not hashed: the checker's reduction reads it.
+    looper: Vec<bool>,
     /// Keep hashes up to date. Off once the checker has cut the execution and only
     /// runs it to its end: nothing of it is fingerprinted any more.
     hashing: bool,
@@ -173,6 +216,9 @@ impl Store {
                 fair_cycles: FAIR_CYCLES.with(|c| c.get()),
                 retried: false,
                 hashing: true,
+                step: Footprint::default(),
+                step_chain: ROOT,
+                looper: vec![false],
                 tasks: vec![TaskState {
                     chain: ROOT,
                     phase: Phase::Running,
@@ -186,6 +232,36 @@ impl Store {
     /// without a bound, judging progress by fair cycles (see [`Backend::retry`]).
     pub fn set_fair_cycles(on: bool) {
         FAIR_CYCLES.with(|c| c.set(on));
+    }
+
+    /// Starts the footprint of a step of `task` (the checker chose it).
+    pub fn begin_step(task: usize) {
+        Self::with(|s| {
+            s.step = Footprint {
+                tasks: 1 << task,
+                ..Footprint::default()
+            };
+            s.step_chain = s.tasks.get(task).map_or(0, |t| t.chain);
+        });
+    }
+
+    /// The footprint of the step of `task` begun at [`Store::begin_step`], which
+    /// has reached its task's next scheduling point.
+    pub fn end_step(task: usize) -> Footprint {
+        Self::with(|s| {
+            let mut f = s.step;
+            // A lock the task still holds is changed (its holders), for others.
+            for (id, o) in s.objects.iter().enumerate() {
+                if o.writer == Some(task) || o.readers & (1 << task) != 0 {
+                    f.writes |= 1 << (id % 128);
+                }
+            }
+            let t = s.tasks.get(task);
+            f.cyclic = s.looper.get(task).copied().unwrap_or(true)
+                || t.is_none_or(|t| t.chain == s.step_chain)
+                || !s.hashing;
+            f
+        })
     }
 
     /// Whether a task went back to the top of a retry loop since the last call.
@@ -248,6 +324,7 @@ impl Store {
             s.names.push("watchdog".to_owned());
             s.moved.push(false);
             s.loop_chains.push(0);
+            s.looper.push(false);
         });
         let handle = shuttle::thread::Builder::new()
             .name("daxlock-watchdog".to_owned())
@@ -300,7 +377,10 @@ impl Store {
 
     /// Marks the execution's body as finished (the watchdog may exit).
     pub fn finish_execution() {
-        Self::with(|s| s.finished = true);
+        Self::with(|s| {
+            s.finished = true;
+            s.step.global = true;
+        });
     }
 
     /// The watchdog's task id, if started.
@@ -377,7 +457,29 @@ impl Store {
         t.chain = hash128(&(t.chain, op, object, read));
     }
 
+    fn touch(&mut self, object: usize) {
+        self.step.objects |= 1 << (object % 128);
+    }
+
+    fn change(&mut self, object: usize) {
+        self.step.objects |= 1 << (object % 128);
+        self.step.writes |= 1 << (object % 128);
+    }
+
+    /// Stores `value` as lock `id`'s value hash, noting a change.
+    fn store_value(&mut self, id: usize, value: u128) {
+        if self.objects[id].value != value {
+            self.change(id);
+        }
+        self.objects[id].value = value;
+    }
+
+    fn touch_tasks(&mut self, tasks: u64) {
+        self.step.tasks |= tasks;
+    }
+
     fn new_object(&mut self, value: u128) -> usize {
+        self.step.global = true;
         self.objects.push(Object {
             value,
             ..Object::default()
@@ -387,7 +489,12 @@ impl Store {
     }
 
     fn take_blocked(&mut self, id: usize) -> u64 {
-        std::mem::take(&mut self.blocked[id])
+        let set = std::mem::take(&mut self.blocked[id]);
+        if set != 0 {
+            self.change(id);
+            self.step.tasks |= set;
+        }
+        set
     }
 }
 
@@ -452,10 +559,12 @@ fn acquire_when(id: usize, ready: impl Fn(&Object) -> bool, take: impl Fn(&mut O
     loop {
         // Some(true): taken; Some(false): not free, blocked; None: branch first.
         let got = Store::with(|s| {
+            s.touch(id);
             if !ready(&s.objects[id]) {
                 // Not enabled: block at once rather than offer a choice that could
                 // only block.
                 s.blocked[id] |= 1 << me;
+                s.change(id);
                 return Some(false);
             }
             if std::mem::take(&mut s.moved[me]) {
@@ -484,8 +593,9 @@ fn taken<G>(e: std::sync::TryLockError<G>) -> G {
 /// Releases exclusive lock `id` held by `task`: stores the value's hash, folds `op`,
 /// and returns the tasks blocked on it, to unblock.
 fn release_exclusive(s: &mut Store, task: usize, id: usize, value: u128, op: Op) -> u64 {
-    s.objects[id].value = value;
+    s.store_value(id, value);
     s.objects[id].writer = None;
+    s.touch(id);
     s.fold(task, op, id, 0);
     moved(s, task);
     s.take_blocked(id)
@@ -576,6 +686,7 @@ impl<T: Hash> Drop for ReadGuard<'_, T> {
         let id = self.lock.id;
         let blocked = Store::with(|s| {
             let me = me();
+            s.touch(id);
             s.objects[id].readers &= !(1 << me);
             s.fold(me, Op::ReadUnlock, id, 0);
             moved(s, me);
@@ -673,6 +784,7 @@ impl Backend for Stateful {
         drop(guard);
         let me = me();
         Store::with(|s| {
+            s.change(cv.id);
             s.objects[cv.id].queue.push((me, mutex.id));
             s.tasks[me].phase = Phase::CvWait {
                 cv: cv.id,
@@ -757,6 +869,8 @@ impl Backend for Stateful {
             s.names.push(name.clone());
             s.moved.push(false);
             s.loop_chains.push(0);
+            s.looper.push(false);
+            s.step.global = true;
             s.fold(parent, Op::Spawned, child, 0);
             child
         });
@@ -773,7 +887,9 @@ impl Backend for Stateful {
                     // ours happens there.
                     s.tasks[child].done = true;
                     s.tasks[child].phase = Phase::Quiet;
-                    std::mem::take(&mut s.joiners[child])
+                    let joiners = std::mem::take(&mut s.joiners[child]);
+                    s.touch_tasks(joiners);
+                    joiners
                 });
                 unblock_all(joiners);
             })
@@ -791,6 +907,7 @@ impl Backend for Stateful {
         loop {
             // Some(true): joined; Some(false): not finished, blocked; None: branch.
             let done = Store::with(|s| {
+                s.touch_tasks(1 << h.task);
                 if !s.tasks[h.task].done {
                     s.joiners[h.task] |= 1 << me;
                     return Some(false);
@@ -856,8 +973,12 @@ impl Backend for Stateful {
             let done = result.is_some();
             let seen = value_hash(&result);
             let blocked = Store::with(|s| {
-                s.objects[id].value = value;
+                s.store_value(id, value);
                 s.objects[id].writer = None;
+                s.touch(id);
+                if !done {
+                    s.change(cv.id);
+                }
                 moved(s, me);
                 if done {
                     s.fold(me, Op::Locked, id, seen);
@@ -883,7 +1004,10 @@ impl Backend for Stateful {
 
     fn checkpoint<S: Hash + ?Sized>(local: &S) {
         let me = me();
-        Store::with(|s| s.tasks[me].chain = hash128(&(Op::Checkpoint, me, local)));
+        Store::with(|s| {
+            s.looper[me] = true;
+            s.tasks[me].chain = hash128(&(Op::Checkpoint, me, local))
+        });
     }
 
     fn retry(n: usize, limit: usize) -> bool {
@@ -894,6 +1018,7 @@ impl Backend for Stateful {
                 // (folded since the loop's entry) tells the iterations apart.
                 return n < limit;
             }
+            s.looper[me] = true;
             if n == 0 {
                 s.loop_chains[me] = s.tasks[me].chain;
             } else {
@@ -912,6 +1037,7 @@ fn notify(cv: &Condvar, all: bool) {
     let me = me();
     point(me, Phase::Notify(cv.id));
     let woken = Store::with(|s| {
+        s.change(cv.id);
         s.tasks[me].phase = Phase::Running;
         s.fold(me, Op::Notify, cv.id, u128::from(all));
         moved(s, me);
@@ -923,6 +1049,7 @@ fn notify(cv: &Condvar, all: bool) {
             s.tasks[t].phase = Phase::Acquire(mutex);
             set |= 1 << t;
         }
+        s.touch_tasks(set);
         set
     });
     unblock_all(woken);
