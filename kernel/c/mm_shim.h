@@ -131,6 +131,12 @@ static inline void *page_address(struct page *p) { return (void *)(DAXK_KADDR_BA
 #define PAGE_MAPPING_DAX_SHARED ((void *)0x1)
 #define DAXK_ZERO_PFN 0xfff00UL
 #define DAXK_HUGE_ZERO_PFN 0xffe00UL
+/* The radix era's hole pages (page-cache pages over holes) come from here on. */
+#define DAXK_HOLE_PFN_BASE 0x40000000UL
+#ifdef DAXK_RADIX
+int daxk_hole_page_free(const struct page *p);
+struct page *daxk_new_page(void);
+#endif
 #define my_zero_pfn(addr) DAXK_ZERO_PFN
 #define is_zero_pfn(pfn) ((pfn) == DAXK_ZERO_PFN)
 static inline void __SetPageUptodate(struct page *p) { (void)p; }

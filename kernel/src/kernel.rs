@@ -69,6 +69,7 @@ include!(concat!(env!("OUT_DIR"), "/variants.rs"));
 extern "C-unwind" {
     fn daxk_reset_common(size: i64, buckets: u64);
     fn daxk_wait_bucket(index: u64) -> u64;
+    fn daxk_hole_page_probe(pfns: *mut u64) -> c_int;
     fn daxk_fail_allocs(mask: u64);
     fn daxk_set_size(size: i64);
     fn daxk_collect(start: u64, end: u64, out: *mut u64, max: c_int) -> c_int;
@@ -461,6 +462,21 @@ pub fn wait_bucket(index: u64, wait_buckets: usize) -> u64 {
         daxk_reset_common(0, wait_buckets as u64);
         daxk_wait_bucket(index)
     }
+}
+
+/// A probe of the radix era's hole-page allocator (the page allocator behind
+/// find_or_create_page()): the pfns of two pages made while both are held and of
+/// the page made after the second was freed, and whether the C state's
+/// fingerprint once it was free equals the one from before it was made (while it
+/// was in the page cache it differed). `None` in the xarray era (no hole pages).
+pub fn hole_page_probe() -> Option<([u64; 3], bool)> {
+    let _serial = daxlock::check::runner::serial_guard();
+    let mut pfns = [0u64; 3];
+    let r = unsafe {
+        daxk_reset_common(0, 4096);
+        daxk_hole_page_probe(pfns.as_mut_ptr())
+    };
+    (r >= 0).then_some((pfns, r == 1))
 }
 
 /// Builds [`KernelMapping`]s (of fix patch `patch`, if any; failing the

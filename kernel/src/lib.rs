@@ -31,8 +31,8 @@ pub mod radix;
 pub mod selftest;
 #[cfg(daxk_kernel)]
 pub use kernel::{
-    expectations, wait_bucket, KernelMapping, KernelTarget, ERA_EXPECTATIONS, ERA_UNREACHABLE,
-    KERNEL_ERA, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_UNVISITED, KERNEL_VERSION,
+    expectations, hole_page_probe, wait_bucket, KernelMapping, KernelTarget, ERA_EXPECTATIONS,
+    ERA_UNREACHABLE, KERNEL_ERA, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_UNVISITED, KERNEL_VERSION,
     READS_DIRTY_EXPECTATIONS, READ_FAULTS_LEAVE_ENTRIES_CLEAN, SKIPPED, VARIANTS,
 };
 

@@ -708,6 +708,21 @@ ops = [
         }
     }
 
+    /// 4.13's hole pages (find_or_create_page() over a hole) come from an allocator
+    /// that hands a freed page out again, lowest pfn first, and the fingerprint
+    /// skips a free one: a page made and freed leaves the state as if it never was,
+    /// so retries that each make a page meet again (a counter made every retry a
+    /// new state). A page still held is never handed out twice.
+    #[test]
+    fn freed_hole_pages_are_reused_and_unhashed() {
+        let Some((pfns, hash_back)) = daxlock_kernel::hole_page_probe() else {
+            return; // the xarray era maps holes to the zero page: no hole pages
+        };
+        assert_ne!(pfns[0], pfns[1], "a held page was handed out twice");
+        assert_eq!(pfns[2], pfns[1], "a freed page was not handed out again");
+        assert!(hash_back, "a freed page still shows in the fingerprint");
+    }
+
     /// The fingerprint walks only the wait-table heads whose lock was taken: on every
     /// era (4.13's radix tree included) a search in which waiters queue finds no
     /// waiter anywhere else in the table (`check_used_heads` compares each

@@ -85,12 +85,33 @@ void daxk_radix_reset(struct address_space *mapping)
 	spin_lock_init(&mapping->tree_lock);
 }
 
-/* The next hole page's pfn: counted from the same start in every execution, so
- * the stateful search's fingerprints (which hash the pages in use) repeat. */
-/* A new page for the page cache (a hole page), from the memmap. */
+/* Whether hole page `p` is free again: no task and no page cache holds it (its
+ * references all put, its mapping gone). A task holding the page has a
+ * reference (find_or_create_page() takes one before it sleeps on the page lock),
+ * and a PTE maps a hole page only while it is in the page cache. Its stale index
+ * is read by no one and cleared when it is handed out again. */
+int daxk_hole_page_free(const struct page *p)
+{
+	return p->pfn >= DAXK_HOLE_PFN_BASE && p->pfn < DAXK_HOLE_PFN_BASE + daxk_next_page &&
+	       p->refcount <= 0 && !p->mapping && !p->flags;
+}
+
+/* Kernel: the page allocator (__page_cache_alloc()): a new page for the page cache
+ * (a hole page), from the memmap. It is the lowest pfn of the hole-page range no
+ * task holds: a freed page is handed out again, so a page that was made and freed
+ * leaves the state as if it never was (the fingerprint skips free hole pages, see
+ * daxk_common_hash()), and retries that each make and free a page meet again. */
 struct page *daxk_new_page(void)
 {
-	return pfn_to_page(0x40000000UL + daxk_next_page++);
+	for (unsigned long i = 0; i < daxk_next_page; i++) {
+		struct page *p = pfn_to_page(DAXK_HOLE_PFN_BASE + i);
+		if (daxk_hole_page_free(p)) {
+			p->refcount = 1;
+			p->index = 0;
+			return p;
+		}
+	}
+	return pfn_to_page(DAXK_HOLE_PFN_BASE + daxk_next_page++);
 }
 
 /* Kernel: __delete_from_page_cache() for a hole page (mm/filemap.c), under

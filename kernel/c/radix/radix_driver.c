@@ -61,7 +61,8 @@ static int daxk_page_cache_tree_insert(struct address_space *mapping, struct pag
 
 /* Kernel: find_or_create_page() (pagecache_get_page() with FGP_LOCK | FGP_CREAT):
  * a page already at `index` is returned locked; else a new locked page is added
- * (add_to_page_cache_lru(): preload, tree_lock, insert), retrying on -EEXIST. */
+ * (add_to_page_cache_lru(): preload, tree_lock, insert), retrying on -EEXIST; a
+ * page that could not be added is put (freed). */
 static struct page *find_or_create_page(struct address_space *mapping, pgoff_t index, gfp_t gfp)
 {
 	struct page *page;
@@ -85,6 +86,7 @@ repeat:
 	err = radix_tree_maybe_preload(gfp & ~__GFP_HIGHMEM);
 	if (err) {
 		unlock_page(page);
+		put_page(page);
 		return NULL;
 	}
 	spin_lock_irq(&mapping->tree_lock);
@@ -97,6 +99,7 @@ repeat:
 		page->mapping = NULL;
 		page->index = 0;
 		unlock_page(page);
+		put_page(page); /* freed: the allocator may hand it out again */
 		if (err == -EEXIST)
 			goto repeat;
 		return NULL;
