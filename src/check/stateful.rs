@@ -204,13 +204,14 @@
 //! without state caching, and each subtree below is explored, with caching, by the
 //! one shard its path hashes to, so the union of the shards covers the whole space.
 
-use super::runner::{classify_panic, Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
+use super::checker::{Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
+use super::panic::classify_panic;
 use super::settings::{Recorded, Settings};
-use super::shuttle::{config, Shard};
+use super::shard::Shard;
+use super::shuttle::config;
 use crate::kind::CheckerKind;
 use crate::sync::stateful_backend::{hash128, Footprint, Store, MAX_TASKS};
 use crate::sync::Stateful;
-use serde::Serialize;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use shuttle::Runner;
 use std::collections::HashMap;
@@ -259,47 +260,7 @@ pub struct Progress {
     pub executions: AtomicUsize,
 }
 
-/// What a finished search reports: SPIN's and CHESS's figures.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
-pub struct SearchStats {
-    /// Distinct states explored.
-    pub states: usize,
-    /// Transitions taken (arrivals at a branching point, new state or not).
-    pub transitions: usize,
-    /// Executions started (each replays its prefix from the start).
-    pub executions: usize,
-    /// Executions cut at an already explored state.
-    pub cut: usize,
-    /// The most branching points on one path.
-    pub max_depth: usize,
-    /// Distinct hang states met.
-    pub hangs: usize,
-    /// Whether the whole space was explored (no budget or stop cut it short).
-    pub complete: bool,
-    /// The state budget.
-    pub max_states: usize,
-    /// Workers.
-    pub jobs: usize,
-    /// Seconds searching.
-    pub seconds: f64,
-    /// Whether sleep sets (partial-order reduction) pruned the search.
-    pub por: bool,
-    /// The wrapping sum of the visited states' fingerprints (equal sets of states,
-    /// equal digests): tests compare the reduced search with the full one.
-    #[serde(skip)]
-    pub digest: u128,
-}
-
-impl SearchStats {
-    /// States per second.
-    pub fn states_per_second(&self) -> f64 {
-        if self.seconds > 0.0 {
-            self.states as f64 / self.seconds
-        } else {
-            0.0
-        }
-    }
-}
+pub use super::stats::SearchStats;
 
 /// The stateful checker.
 #[derive(Debug, Clone)]
@@ -1515,7 +1476,7 @@ mod tests {
 #[cfg(test)]
 mod cycles {
     use super::*;
-    use crate::check::runner::Control;
+    use crate::check::checker::Control;
     use crate::sync::Backend;
 
     type B = Stateful;
@@ -1721,7 +1682,7 @@ mod cycles {
 #[cfg(test)]
 mod por {
     use super::*;
-    use crate::check::runner::Control;
+    use crate::check::checker::Control;
     use crate::sync::Backend;
 
     type B = Stateful;
