@@ -30,6 +30,7 @@
 
 mod store;
 
+use super::poison_free::unpoisoned;
 use super::Backend;
 use shuttle_engine::runtime::execution::ExecutionState;
 use shuttle_engine::runtime::task::TaskId;
@@ -427,7 +428,7 @@ impl Backend for Stateful {
             .spawn(move || {
                 assert_eq!(me(), child, "task ids follow spawn order");
                 let value = f();
-                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
+                *unpoisoned(slot.lock()) = Some(value);
                 let joiners = Store::with(|s| {
                     // Shuttle switches once more before the thread exits; nothing of
                     // ours happens there.
@@ -472,10 +473,7 @@ impl Backend for Stateful {
                 None => switch(),
             }
         }
-        let value = h
-            .result
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        let value = unpoisoned(h.result.lock())
             .take()
             .expect("a finished thread left its result");
         Ok(value)
