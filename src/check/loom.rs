@@ -1,6 +1,7 @@
 //! Loom: every interleaving, up to a preemption bound.
 
-use super::runner::{classify_panic, Body, Checker, Exploration, STOP_REQUESTED};
+use super::checker::{Body, Checker, Exploration, STOP_REQUESTED};
+use super::panic::classify_panic;
 use super::settings::{Bound, Settings};
 use crate::kind::CheckerKind;
 use crate::sync::{Loom, LOOM_MAX_THREADS};

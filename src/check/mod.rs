@@ -2,15 +2,21 @@
 //! over them, their settings and counterexample traces.
 
 pub mod binding;
+pub mod checker;
 pub mod coverage;
+pub mod fold;
 pub mod loom;
+pub mod panic;
 pub mod pct;
 pub mod random;
 pub mod replay;
+pub mod run;
 pub mod runner;
 pub mod settings;
+pub mod shard;
 pub mod shuttle;
 pub mod stateful;
+pub mod stats;
 pub mod target;
 pub mod threads;
 pub mod trace;

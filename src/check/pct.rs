@@ -10,7 +10,7 @@
 //! that measures `k`, and every other choice is seeded by the iteration alone, so a
 //! budget shards deterministically.
 
-use super::runner::{Body, Checker, Exploration, Numbering};
+use super::checker::{Body, Checker, Exploration, Numbering};
 use super::settings::Settings;
 use super::shuttle::{explore, Shard, Strategy};
 use crate::kind::CheckerKind;

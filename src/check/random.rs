@@ -1,6 +1,6 @@
 //! Shuttle with uniformly random scheduling.
 
-use super::runner::{Body, Checker, Exploration, Numbering};
+use super::checker::{Body, Checker, Exploration, Numbering};
 use super::settings::Settings;
 use super::shuttle::{explore, Shard, Strategy};
 use crate::kind::CheckerKind;

@@ -1,7 +1,7 @@
 //! Shuttle replay of one recorded schedule.
 
 use super::binding::Binding;
-use super::runner::{Body, Checker, Exploration};
+use super::checker::{Body, Checker, Exploration};
 use super::settings::{Recorded, Settings};
 use super::shuttle::decode_shuttle_schedule;
 use crate::kind::CheckerKind;

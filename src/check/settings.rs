@@ -5,7 +5,7 @@
 //! text and `daxlock merge` reads a shard out of a report's `settings` without
 //! taking words apart itself.
 
-use super::shuttle::Shard;
+use super::shard::Shard;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 

@@ -204,19 +204,21 @@
 //! without state caching, and each subtree below is explored, with caching, by the
 //! one shard its path hashes to, so the union of the shards covers the whole space.
 
-use super::runner::{classify_panic, Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
+use super::checker::{Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
+use super::panic::classify_panic;
 use super::settings::{Recorded, Settings};
-use super::shuttle::{config, Shard};
+use super::shard::Shard;
+use super::shuttle::config;
 use crate::kind::CheckerKind;
+use crate::sync::poison_free::{unpoisoned, Mutex};
 use crate::sync::stateful_backend::{hash128, Footprint, Store, MAX_TASKS};
 use crate::sync::Stateful;
-use serde::Serialize;
 use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
 use shuttle::Runner;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar};
 
 /// The default `--max-states`.
 pub const DEFAULT_MAX_STATES: usize = 2_000_000;
@@ -259,47 +261,7 @@ pub struct Progress {
     pub executions: AtomicUsize,
 }
 
-/// What a finished search reports: SPIN's and CHESS's figures.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
-pub struct SearchStats {
-    /// Distinct states explored.
-    pub states: usize,
-    /// Transitions taken (arrivals at a branching point, new state or not).
-    pub transitions: usize,
-    /// Executions started (each replays its prefix from the start).
-    pub executions: usize,
-    /// Executions cut at an already explored state.
-    pub cut: usize,
-    /// The most branching points on one path.
-    pub max_depth: usize,
-    /// Distinct hang states met.
-    pub hangs: usize,
-    /// Whether the whole space was explored (no budget or stop cut it short).
-    pub complete: bool,
-    /// The state budget.
-    pub max_states: usize,
-    /// Workers.
-    pub jobs: usize,
-    /// Seconds searching.
-    pub seconds: f64,
-    /// Whether sleep sets (partial-order reduction) pruned the search.
-    pub por: bool,
-    /// The wrapping sum of the visited states' fingerprints (equal sets of states,
-    /// equal digests): tests compare the reduced search with the full one.
-    #[serde(skip)]
-    pub digest: u128,
-}
-
-impl SearchStats {
-    /// States per second.
-    pub fn states_per_second(&self) -> f64 {
-        if self.seconds > 0.0 {
-            self.states as f64 / self.seconds
-        } else {
-            0.0
-        }
-    }
-}
+pub use super::stats::SearchStats;
 
 /// The stateful checker.
 #[derive(Debug, Clone)]
@@ -578,7 +540,7 @@ impl Shared {
     /// Inserts a fingerprint reached at branching depth `depth`; true if it is to be
     /// explored: new, or (with `--shortest`) reached at a smaller depth than before.
     fn insert_at(&self, fp: u128, depth: usize) -> bool {
-        let mut depths = self.depths.lock().unwrap_or_else(|p| p.into_inner());
+        let mut depths = self.depths.lock();
         let Some(depths) = depths.as_mut() else {
             return self.insert(fp);
         };
@@ -607,9 +569,7 @@ impl Shared {
     /// intersection).
     fn visit(&self, fp: u128, asleep: u64) -> Visit {
         let shard = (fp as usize) % self.visited.len();
-        let mut visited = self.visited[shard]
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut visited = self.visited[shard].lock();
         let visit = match visited.get_mut(&fp) {
             None => {
                 visited.insert(fp, asleep);
@@ -639,20 +599,14 @@ impl Shared {
     fn digest(&self) -> u128 {
         self.visited
             .iter()
-            .flat_map(|v| {
-                v.lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .keys()
-                    .copied()
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|v| v.lock().keys().copied().collect::<Vec<_>>())
             .fold(0u128, u128::wrapping_add)
     }
 
     /// Takes the next subtree to search, waiting while other workers may still hand
     /// some out; None when the search is over.
     fn take(&self, finished_one: bool) -> Option<Vec<usize>> {
-        let mut w = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        let mut w = self.work.lock();
         if finished_one {
             w.busy -= 1;
         }
@@ -669,7 +623,7 @@ impl Shared {
                 self.work_cv.notify_all();
                 return None;
             }
-            w = self.work_cv.wait(w).unwrap_or_else(|p| p.into_inner());
+            w = unpoisoned(self.work_cv.wait(w));
         }
     }
 
@@ -678,7 +632,7 @@ impl Shared {
         if self.jobs <= 1 || level.options.len() - level.pos < 2 {
             return;
         }
-        let mut w = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        let mut w = self.work.lock();
         let idle = self.jobs - w.busy;
         if idle == 0 || w.items.len() >= idle {
             return;
@@ -693,7 +647,7 @@ impl Shared {
     }
 
     fn record_hang(&self, path: &[usize], message: String) {
-        let mut h = self.hangs.lock().unwrap_or_else(|p| p.into_inner());
+        let mut h = self.hangs.lock();
         h.count += 1;
         if !self.all_hangs {
             self.stop.store(true, Ordering::Relaxed);
@@ -1237,7 +1191,7 @@ struct Handle(Arc<Mutex<Dfs>>);
 
 impl Handle {
     fn dfs(&self) -> std::sync::MutexGuard<'_, Dfs> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.0.lock()
     }
 }
 
@@ -1286,7 +1240,7 @@ fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body) {
             Stop::Crash(m) | Stop::Deadlock(m) => m,
             Stop::Requested => String::new(),
         };
-        *shared.crash.lock().unwrap_or_else(|p| p.into_inner()) = Some(message);
+        *shared.crash.lock() = Some(message);
         shared.stop.store(true, Ordering::Relaxed);
     }
     Store::end();
@@ -1358,12 +1312,11 @@ impl Checker for StatefulChecker {
                 )
             });
             if self.shortest {
-                *shared.depths.lock().unwrap_or_else(|p| p.into_inner()) = Some(HashMap::new());
+                *shared.depths.lock() = Some(HashMap::new());
             }
             shared
                 .work
                 .lock()
-                .unwrap_or_else(|p| p.into_inner())
                 .items
                 .push(self.replay.clone().unwrap_or_default());
             shared
@@ -1394,12 +1347,8 @@ impl Checker for StatefulChecker {
             });
         }
         let seconds = start.elapsed().as_secs_f64();
-        let hangs = std::mem::take(&mut *shared.hangs.lock().unwrap_or_else(|p| p.into_inner()));
-        let crash = shared
-            .crash
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let hangs = std::mem::take(&mut *shared.hangs.lock());
+        let crash = shared.crash.lock().take();
         let stopped = shared.stop.load(Ordering::Relaxed);
         let p = &self.progress;
         let mut stats = SearchStats {
@@ -1515,7 +1464,7 @@ mod tests {
 #[cfg(test)]
 mod cycles {
     use super::*;
-    use crate::check::runner::Control;
+    use crate::check::checker::Control;
     use crate::sync::Backend;
 
     type B = Stateful;
@@ -1721,7 +1670,7 @@ mod cycles {
 #[cfg(test)]
 mod por {
     use super::*;
-    use crate::check::runner::Control;
+    use crate::check::checker::Control;
     use crate::sync::Backend;
 
     type B = Stateful;

@@ -19,6 +19,15 @@ use std::sync::Arc;
 pub type SystemMaker<B> =
     Arc<dyn Fn(&MappingConfig, Arc<dyn Observer>) -> Arc<dyn System<B>> + Send + Sync>;
 
+/// The mapping id every check builds its mapping with.
+///
+/// It is part of every wait key, so it decides which keys share a wait-table bucket
+/// (and lock stripe), and with it the schedules a checker explores: it must depend on
+/// the scenario alone, never on what else ran in the process before. One constant for
+/// every scenario (a scenario has one file); traces reach their check through the
+/// mapping's observer (see [`crate::check::trace`]).
+pub const MAPPING_ID: u64 = 1;
+
 /// A target scenarios can be checked on.
 pub trait Target: Send + Sync + 'static {
     /// Its `--target` name.
@@ -174,11 +183,7 @@ impl Family for Model {
         config: &MappingConfig,
         observer: Arc<dyn Observer>,
     ) -> Arc<dyn System<B>> {
-        Arc::new(Mapping::<B>::observed(
-            super::runner::MAPPING_ID,
-            config,
-            Some(observer),
-        ))
+        Arc::new(Mapping::<B>::observed(MAPPING_ID, config, Some(observer)))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Real threads on a production backend, with a watchdog that turns a hang into a
 //! report instead of a stuck process.
 
-use super::runner::{Body, Checker, Exploration, Stop};
+use super::checker::{Body, Checker, Exploration, Stop};
 use super::settings::Settings;
 use crate::kind::CheckerKind;
 use crate::sync::Backend;
@@ -72,7 +72,7 @@ impl<B: Backend> Checker for ThreadsChecker<B> {
                 .name("scenario-main".into())
                 .spawn(move || {
                     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.run()));
-                    let _ = tx.send(r.map_err(|p| super::runner::panic_message(p.as_ref())));
+                    let _ = tx.send(r.map_err(|p| super::panic::panic_message(p.as_ref())));
                 })
                 .expect("spawning the scenario thread failed");
             match rx.recv_timeout(self.watchdog) {

@@ -1,0 +1,643 @@
+//! The stateful backend's runtime state (as loom's `rt` is to its `sync`): every
+//! primitive's value hash, holders and condvar queue, every task's phase and chain,
+//! the step footprints of the checker's reduction, and the fingerprint over them.
+//! The primitives in [`super`] drive it; the checker ([`crate::check::stateful`])
+//! reads it.
+
+use shuttle_engine::runtime::thread::switch;
+use siphasher::sip128::{Hasher128, SipHasher13};
+use std::cell::RefCell;
+use std::hash::Hash;
+
+/// The most tasks (scenario threads plus the main thread) one execution may have.
+pub const MAX_TASKS: usize = 36;
+
+/// A 128-bit hash of `value` (SipHash-1-3, fixed keys).
+pub fn hash128<T: Hash + ?Sized>(value: &T) -> u128 {
+    let mut h = SipHasher13::new_with_keys(0x6461_786c_6f63_6b21, 0x7374_6174_6566_756c);
+    value.hash(&mut h);
+    h.finish128().as_u128()
+}
+
+/// Which operation a task is in, as far as its state matters to others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Running its own code between operations, or not started yet.
+    Running,
+    /// Inside an operation whose scheduling points must not branch (none today but
+    /// shuttle's own switch before a thread exits).
+    Quiet,
+    /// At an acquire of lock `0` (mutex, read or write): runnable, or blocked on it.
+    Acquire(usize),
+    /// Queued on condvar `cv`, to reacquire mutex `mutex` once notified.
+    CvWait {
+        /// The condvar.
+        cv: usize,
+        /// The mutex it released.
+        mutex: usize,
+    },
+    /// At a notify of condvar `0`.
+    Notify(usize),
+    /// Joining task `0`.
+    Join(usize),
+}
+
+/// What one step of one task touched, for the checker's partial-order reduction
+/// ([`crate::check::stateful`]): a step runs from the point the checker chose the
+/// task to the task's next scheduling point.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// The primitives it used (lock, condvar), bit `id % 128`: two distinct
+    /// primitives may share a bit, which only makes steps look dependent.
+    pub objects: u128,
+    /// Those of them it changed: a lock's value or holders as the step leaves
+    /// them, a task blocked on it, a condvar's queue. Two steps that only read a
+    /// lock (take it, change nothing, release it) commute.
+    pub writes: u128,
+    /// The tasks whose state it read or changed (itself, tasks it woke or
+    /// unblocked, the task it joined, a finished task's joiners).
+    pub tasks: u64,
+    /// It created a primitive or spawned a task (ids follow creation order), or
+    /// ended the execution: dependent with every step.
+    pub global: bool,
+    /// The step may lie on a cycle of states: its task has entered a retry loop
+    /// (now or before; its history can go back to an earlier value), or the step
+    /// left its history unchanged (a condition wait that found `None`).
+    pub cyclic: bool,
+}
+
+impl Footprint {
+    /// Whether two steps may not commute: they share a primitive or a task, or one
+    /// of them is global.
+    pub fn conflicts(&self, other: &Footprint) -> bool {
+        self.global
+            || other.global
+            || self.writes & other.objects != 0
+            || self.objects & other.writes != 0
+            || self.tasks & other.tasks != 0
+    }
+}
+
+#[derive(Debug, Clone, Default, Hash)]
+pub(super) struct Object {
+    /// Hash of the protected value at creation or last release (locks only).
+    pub(super) value: u128,
+    /// The task holding it exclusively.
+    pub(super) writer: Option<usize>,
+    /// Tasks holding it shared, as a bit set.
+    pub(super) readers: u64,
+    /// Condvar queue: (task, mutex it will reacquire), FIFO.
+    pub(super) queue: Vec<(usize, usize)>,
+}
+
+#[derive(Debug, Clone, Hash)]
+pub(super) struct TaskState {
+    pub(super) chain: u128,
+    pub(super) phase: Phase,
+    pub(super) done: bool,
+}
+
+/// The state of one execution of the stateful checker: every primitive and task.
+#[derive(Debug, Default)]
+pub struct Store {
+    pub(super) objects: Vec<Object>,
+    /// Per object, the tasks blocked acquiring it (a bit set). Not hashed: it
+    /// follows from the tasks' phases and whether they are runnable.
+    pub(super) blocked: Vec<u64>,
+    pub(super) tasks: Vec<TaskState>,
+    /// Per task, the tasks blocked joining it (a bit set); not hashed, likewise.
+    pub(super) joiners: Vec<u64>,
+    /// Per task, its name, for deadlock reports.
+    pub(super) names: Vec<String>,
+    /// Per task, whether it released a lock (or notified) since its last
+    /// scheduling point (see [`super::point`]). Not hashed: it decides where the search
+    /// branches, not what a task does.
+    pub(super) moved: Vec<bool>,
+    /// The checker's own always-runnable task, if started (see [`Store::watchdog`]).
+    pub(super) watchdog: Option<usize>,
+    /// The main task has finished the execution's body.
+    pub(super) finished: bool,
+    /// Per task, its chain at the entry of the retry loop it is in (see
+    /// [`Backend::retry`](crate::sync::Backend::retry)). Not hashed: inside the loop
+    /// the chain determines it (the chain is this value with what the iteration did
+    /// folded in), and outside it is stale and overwritten at the next loop's entry
+    /// before it is read.
+    pub(super) loop_chains: Vec<u128>,
+    /// Retry loops run without a bound and forget their iteration count: the
+    /// checker judges progress by fair cycles ([`Store::set_fair_cycles`]).
+    pub(super) fair_cycles: bool,
+    /// A task went back to the top of a retry loop since the last scheduling
+    /// decision: the checker fingerprints the next point even if it has one
+    /// runnable task, so that a thread that retries alone closes a cycle too.
+    pub(super) retried: bool,
+    /// The footprint of the step running since [`Store::begin_step`]. Not hashed.
+    pub(super) step: Footprint,
+    /// The chain of the stepping task at [`Store::begin_step`].
+    pub(super) step_chain: u128,
+    /// Per task, whether it ever entered a retry loop (or restarted its chain at a
+    /// checkpoint). Not hashed: the checker's reduction reads it.
+    pub(super) looper: Vec<bool>,
+    /// Keep hashes up to date. Off once the checker has cut the execution and only
+    /// runs it to its end: nothing of it is fingerprinted any more.
+    pub(super) hashing: bool,
+}
+
+thread_local! {
+    pub(super) static STORE: RefCell<Option<Store>> = const { RefCell::new(None) };
+    pub(super) static FAIR_CYCLES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+pub(super) const ROOT: u128 = 0x6461_786c_6f63_6b5f_7374_6174_6566_756c;
+
+/// Operation tags folded into a task's chain.
+#[derive(Hash)]
+pub(super) enum Op {
+    Lock,
+    Unlock,
+    Read,
+    ReadUnlock,
+    Write,
+    WriteUnlock,
+    Wait,
+    Notify,
+    Spawned,
+    Child,
+    Join,
+    Locked,
+    Checkpoint,
+}
+
+impl Store {
+    /// Starts a new execution on this OS thread: one task (the main thread), no
+    /// primitives.
+    pub fn begin_execution() {
+        STORE.with(|s| {
+            *s.borrow_mut() = Some(Store {
+                objects: Vec::new(),
+                blocked: Vec::new(),
+                joiners: vec![0],
+                names: vec!["main".to_owned()],
+                moved: vec![false],
+                watchdog: None,
+                finished: false,
+                loop_chains: vec![ROOT],
+                fair_cycles: FAIR_CYCLES.with(|c| c.get()),
+                retried: false,
+                hashing: true,
+                step: Footprint::default(),
+                step_chain: ROOT,
+                looper: vec![false],
+                tasks: vec![TaskState {
+                    chain: ROOT,
+                    phase: Phase::Running,
+                    done: false,
+                }],
+            })
+        });
+    }
+
+    /// Whether the executions begun on this OS thread from now on run retry loops
+    /// without a bound, judging progress by fair cycles (see
+    /// [`Backend::retry`](crate::sync::Backend::retry)).
+    pub fn set_fair_cycles(on: bool) {
+        FAIR_CYCLES.with(|c| c.set(on));
+    }
+
+    /// Starts the footprint of a step of `task` (the checker chose it).
+    pub fn begin_step(task: usize) {
+        Self::with(|s| {
+            s.step = Footprint {
+                tasks: 1 << task,
+                ..Footprint::default()
+            };
+            s.step_chain = s.tasks.get(task).map_or(0, |t| t.chain);
+        });
+    }
+
+    /// The footprint of the step of `task` begun at [`Store::begin_step`], which
+    /// has reached its task's next scheduling point.
+    pub fn end_step(task: usize) -> Footprint {
+        Self::with(|s| {
+            let mut f = s.step;
+            // A lock the task still holds is changed (its holders), for others.
+            for (id, o) in s.objects.iter().enumerate() {
+                if o.writer == Some(task) || o.readers & (1 << task) != 0 {
+                    f.writes |= 1 << (id % 128);
+                }
+            }
+            let t = s.tasks.get(task);
+            f.cyclic = s.looper.get(task).copied().unwrap_or(true)
+                || t.is_none_or(|t| t.chain == s.step_chain)
+                || !s.hashing;
+            f
+        })
+    }
+
+    /// Whether a task went back to the top of a retry loop since the last call.
+    pub fn take_retried() -> bool {
+        Self::with(|s| std::mem::take(&mut s.retried))
+    }
+
+    /// The tasks of this execution but the watchdog, and those of them finished, as
+    /// bit sets.
+    pub fn task_masks() -> (u64, u64) {
+        Self::with(|s| {
+            let mut all = 0u64;
+            let mut done = 0u64;
+            for (i, t) in s.tasks.iter().enumerate() {
+                if Some(i) != s.watchdog {
+                    all |= 1 << i;
+                    if t.done {
+                        done |= 1 << i;
+                    }
+                }
+            }
+            (all, done)
+        })
+    }
+
+    /// The names of the tasks in bit set `mask`, comma separated.
+    pub fn task_names(mask: u64) -> String {
+        Self::with(|s| {
+            (0..s.names.len())
+                .filter(|i| mask & (1 << i) != 0)
+                .map(|i| s.names[i].clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    }
+
+    /// Ends stateful executions on this OS thread.
+    pub fn end() {
+        STORE.with(|s| *s.borrow_mut() = None);
+    }
+
+    /// Whether a stateful execution is running on this OS thread.
+    pub fn active() -> bool {
+        STORE.with(|s| s.borrow().is_some())
+    }
+
+    /// Starts the checker's watchdog task: always runnable, never chosen while a
+    /// model thread can run, so that shuttle never meets a state with nothing
+    /// runnable; the checker sees "only the watchdog is runnable" and reports the
+    /// hang itself (without a panic). Call it first in the execution's main task.
+    pub fn start_watchdog() {
+        Self::with(|s| {
+            s.watchdog = Some(s.tasks.len());
+            s.tasks.push(TaskState {
+                chain: 0,
+                phase: Phase::Quiet,
+                done: false,
+            });
+            s.joiners.push(0);
+            s.names.push("watchdog".to_owned());
+            s.moved.push(false);
+            s.loop_chains.push(0);
+            s.looper.push(false);
+        });
+        let handle = shuttle::thread::Builder::new()
+            .name("daxlock-watchdog".to_owned())
+            .spawn(|| {
+                while !Store::with(|s| s.finished) {
+                    switch();
+                }
+            })
+            .expect("spawning the watchdog");
+        drop(handle);
+    }
+
+    /// Stops (or resumes) hashing for this execution. Off while the checker replays
+    /// a prefix it has already fingerprinted, or runs a cut execution to its end.
+    pub fn set_hashing(on: bool) {
+        Self::with(|s| s.hashing = on);
+    }
+
+    /// Every hash the store keeps (value hashes, task chains, loop-entry chains),
+    /// to restore later.
+    pub fn hashes() -> Vec<u128> {
+        Self::with(|s| {
+            s.objects
+                .iter()
+                .map(|o| o.value)
+                .chain(s.tasks.iter().map(|t| t.chain))
+                .chain(s.loop_chains.iter().copied())
+                .collect()
+        })
+    }
+
+    /// Puts back hashes taken by [`Store::hashes`] at the same point of an earlier
+    /// run of the same execution (executions are deterministic: every other part of
+    /// the store is the same there) and resumes hashing.
+    pub fn restore_hashes(saved: &[u128]) {
+        Self::with(|s| {
+            let n = s.objects.len();
+            let k = s.tasks.len();
+            assert_eq!(saved.len(), n + 2 * k, "replay reached another state");
+            for (o, v) in s.objects.iter_mut().zip(saved) {
+                o.value = *v;
+            }
+            for (t, c) in s.tasks.iter_mut().zip(&saved[n..n + k]) {
+                t.chain = *c;
+            }
+            s.loop_chains.copy_from_slice(&saved[n + k..]);
+            s.hashing = true;
+        });
+    }
+
+    /// Marks the execution's body as finished (the watchdog may exit).
+    pub fn finish_execution() {
+        Self::with(|s| {
+            s.finished = true;
+            s.step.global = true;
+        });
+    }
+
+    /// The watchdog's task id, if started.
+    pub fn watchdog() -> Option<usize> {
+        Self::with(|s| s.watchdog)
+    }
+
+    /// Whether the execution's body has finished.
+    pub fn finished() -> bool {
+        Self::with(|s| s.finished)
+    }
+
+    /// What every unfinished model thread is blocked on, for a hang report.
+    pub fn deadlock_report() -> String {
+        Self::with(|s| {
+            let parts: Vec<String> = s
+                .tasks
+                .iter()
+                .enumerate()
+                .filter(|(i, t)| !t.done && Some(*i) != s.watchdog)
+                .map(|(i, t)| {
+                    let what = match t.phase {
+                        Phase::Acquire(o) => format!("acquiring lock #{o}"),
+                        Phase::CvWait { cv, .. } => format!("waiting on condvar #{cv}"),
+                        Phase::Join(j) => format!("joining {}", s.names[j]),
+                        Phase::Notify(cv) => format!("notifying condvar #{cv}"),
+                        Phase::Running | Phase::Quiet => "running".to_owned(),
+                    };
+                    format!("{} {what}", s.names[i])
+                })
+                .collect();
+            format!(
+                "deadlock: every live thread is blocked: {}",
+                parts.join(", ")
+            )
+        })
+    }
+
+    /// Whether task `task` is in an operation whose scheduling points do not branch.
+    pub fn quiet(task: usize) -> bool {
+        Self::with(|s| s.tasks.get(task).is_some_and(|t| t.phase == Phase::Quiet))
+    }
+
+    /// The fingerprint of the whole state, given which tasks are runnable: every
+    /// primitive's value hash, holders and condvar queue; every task's chain, phase,
+    /// whether it finished and whether it is runnable.
+    pub fn fingerprint(runnable: &[usize]) -> u128 {
+        let mask = runnable.iter().fold(0u64, |m, &t| m | 1 << t);
+        Self::with(|s| {
+            debug_assert!(s.hashing, "fingerprint of an execution that is not hashed");
+            let mut h = SipHasher13::new_with_keys(0x5354_4154_4546_554c, 0x6669_6e67_6572_7072);
+            s.objects.hash(&mut h);
+            s.tasks.hash(&mut h);
+            mask.hash(&mut h);
+            h.finish128().as_u128()
+        })
+    }
+
+    pub(super) fn with<R>(f: impl FnOnce(&mut Store) -> R) -> R {
+        STORE.with(|s| {
+            let mut s = s.borrow_mut();
+            let s = s
+                .as_mut()
+                .expect("the stateful backend is used outside a stateful checker run");
+            f(s)
+        })
+    }
+
+    pub(super) fn fold(&mut self, task: usize, op: Op, object: usize, read: u128) {
+        if !self.hashing {
+            return;
+        }
+        let t = &mut self.tasks[task];
+        t.chain = hash128(&(t.chain, op, object, read));
+    }
+
+    pub(super) fn touch(&mut self, object: usize) {
+        self.step.objects |= 1 << (object % 128);
+    }
+
+    pub(super) fn change(&mut self, object: usize) {
+        self.step.objects |= 1 << (object % 128);
+        self.step.writes |= 1 << (object % 128);
+    }
+
+    /// Stores `value` as lock `id`'s value hash, noting a change.
+    pub(super) fn store_value(&mut self, id: usize, value: u128) {
+        if self.objects[id].value != value {
+            self.change(id);
+        }
+        self.objects[id].value = value;
+    }
+
+    pub(super) fn touch_tasks(&mut self, tasks: u64) {
+        self.step.tasks |= tasks;
+    }
+
+    pub(super) fn new_object(&mut self, value: u128) -> usize {
+        self.step.global = true;
+        self.objects.push(Object {
+            value,
+            ..Object::default()
+        });
+        self.blocked.push(0);
+        self.objects.len() - 1
+    }
+
+    pub(super) fn take_blocked(&mut self, id: usize) -> u64 {
+        let set = std::mem::take(&mut self.blocked[id]);
+        if set != 0 {
+            self.change(id);
+            self.step.tasks |= set;
+        }
+        set
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh execution with one lock holding `value`'s hash; returns the lock.
+    fn one_lock(value: u64) -> usize {
+        Store::begin_execution();
+        Store::with(|s| s.new_object(hash128(&value)))
+    }
+
+    #[test]
+    fn equal_states_hash_equal() {
+        one_lock(7);
+        let first = Store::fingerprint(&[0]);
+        one_lock(7);
+        assert_eq!(Store::fingerprint(&[0]), first);
+        one_lock(8);
+        assert_ne!(
+            Store::fingerprint(&[0]),
+            first,
+            "another value, another state"
+        );
+        Store::end();
+    }
+
+    #[test]
+    fn runnable_tasks_are_part_of_the_fingerprint() {
+        one_lock(7);
+        assert_ne!(Store::fingerprint(&[0]), Store::fingerprint(&[]));
+        Store::end();
+    }
+
+    #[test]
+    fn a_locks_holder_changes_the_fingerprint() {
+        let id = one_lock(7);
+        let free = Store::fingerprint(&[0]);
+        Store::with(|s| s.objects[id].writer = Some(0));
+        let held = Store::fingerprint(&[0]);
+        assert_ne!(held, free);
+        Store::with(|s| {
+            s.objects[id].writer = None;
+            s.objects[id].readers = 1;
+        });
+        let shared = Store::fingerprint(&[0]);
+        assert_ne!(shared, free);
+        assert_ne!(shared, held, "shared and exclusive holders differ");
+        Store::with(|s| s.objects[id].readers = 0);
+        assert_eq!(
+            Store::fingerprint(&[0]),
+            free,
+            "released, the state is back"
+        );
+        Store::end();
+    }
+
+    #[test]
+    fn a_tasks_chain_and_phase_change_the_fingerprint() {
+        let id = one_lock(7);
+        let before = Store::fingerprint(&[0]);
+        Store::with(|s| s.fold(0, Op::Lock, id, 0));
+        let folded = Store::fingerprint(&[0]);
+        assert_ne!(folded, before);
+        Store::with(|s| s.tasks[0].phase = Phase::Acquire(id));
+        assert_ne!(Store::fingerprint(&[0]), folded);
+        Store::end();
+    }
+
+    #[test]
+    fn a_blocked_task_is_in_the_footprint_of_the_step_that_unblocks_it() {
+        let id = one_lock(7);
+        Store::with(|s| {
+            s.tasks.push(TaskState {
+                chain: ROOT,
+                phase: Phase::Acquire(id),
+                done: false,
+            });
+            s.blocked[id] |= 1 << 1;
+        });
+        Store::begin_step(0);
+        let unblocked = Store::with(|s| s.take_blocked(id));
+        assert_eq!(unblocked, 1 << 1);
+        let f = Store::end_step(0);
+        assert_eq!(
+            f.tasks,
+            1 | 1 << 1,
+            "the stepping task and the one it unblocked"
+        );
+        assert_ne!(f.writes & 1 << id, 0, "unblocking changes the lock");
+        assert!(!f.global);
+        // A step that only reads the lock touches it and changes nothing.
+        Store::begin_step(0);
+        Store::with(|s| s.touch(id));
+        let f = Store::end_step(0);
+        assert_eq!((f.objects, f.writes, f.tasks), (1 << id, 0, 1));
+        Store::end();
+    }
+
+    #[test]
+    fn a_held_lock_is_written_by_the_step_and_steps_on_it_conflict() {
+        let id = one_lock(7);
+        Store::begin_step(0);
+        Store::with(|s| {
+            s.touch(id);
+            s.objects[id].writer = Some(0);
+        });
+        let take = Store::end_step(0);
+        assert_ne!(take.writes & 1 << id, 0);
+        let read_only = Footprint {
+            objects: 1 << id,
+            tasks: 1 << 1,
+            ..Footprint::default()
+        };
+        assert!(take.conflicts(&read_only));
+        assert!(!read_only.conflicts(&Footprint {
+            objects: 1 << id,
+            tasks: 1 << 2,
+            ..Footprint::default()
+        }));
+        Store::end();
+    }
+
+    #[test]
+    fn creating_a_primitive_is_a_global_step() {
+        Store::begin_execution();
+        Store::begin_step(0);
+        Store::with(|s| s.new_object(0));
+        assert!(Store::end_step(0).global);
+        Store::end();
+    }
+
+    #[test]
+    fn hashes_restore_to_the_same_fingerprint() {
+        let id = one_lock(7);
+        let saved = Store::hashes();
+        let before = Store::fingerprint(&[0]);
+        Store::with(|s| {
+            s.store_value(id, hash128(&9u64));
+            s.fold(0, Op::Unlock, id, 0);
+        });
+        assert_ne!(Store::fingerprint(&[0]), before);
+        Store::restore_hashes(&saved);
+        assert_eq!(Store::fingerprint(&[0]), before);
+        Store::end();
+    }
+
+    #[test]
+    fn reset_clears_the_store() {
+        let id = one_lock(7);
+        let fresh = Store::fingerprint(&[0]);
+        Store::with(|s| {
+            s.objects[id].writer = Some(0);
+            s.fold(0, Op::Lock, id, 0);
+            s.finished = true;
+        });
+        assert!(Store::active());
+        Store::end();
+        assert!(!Store::active(), "ended, no execution runs on this thread");
+        one_lock(7);
+        assert!(!Store::finished());
+        assert_eq!(
+            Store::fingerprint(&[0]),
+            fresh,
+            "a new execution starts afresh"
+        );
+        Store::end();
+    }
+
+    #[test]
+    #[should_panic(expected = "outside a stateful checker run")]
+    fn the_store_refuses_use_outside_an_execution() {
+        Store::end();
+        Store::fingerprint(&[0]);
+    }
+}
