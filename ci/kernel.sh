@@ -36,6 +36,7 @@ for version in $versions; do
   # Lints once (they do not depend on the tree beyond its era's cfg).
   if [ "$first" = 1 ]; then
     cargo clippy -p daxlock-kernel --all-targets -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet -p daxlock-kernel
     first=0
   fi
   cargo test --release -p daxlock-kernel

@@ -6,8 +6,9 @@
 //! against the shims in `c/` and `shim/`, once per bug variant ([`patches`]). This
 //! crate registers a `kernel` [`daxlock::check::Target`] whose system runs each
 //! scenario operation through that C code, with every lock, sleep and wakeup a
-//! hook into the checker's backend ([`world`]). It is a separate crate because the
-//! kernel's code is GPL-2.0-only; daxlock itself does not depend on it.
+//! hook into the checker's backend (the private `world` module). It is a separate
+//! crate because the kernel's code is GPL-2.0-only; daxlock itself does not depend
+//! on it.
 
 #[macro_use]
 #[allow(unused_macros)]

@@ -169,7 +169,7 @@ static WAITER_FINGERPRINTS: AtomicUsize = AtomicUsize::new(0);
 /// A self-check of the fingerprint for tests: while `on`, every fingerprint of the C
 /// state also walks all 4,096 wait-table heads and panics if that hashes otherwise
 /// than the walk of the heads whose lock was taken (a waiter queued where
-/// [`waiters_hash`] does not look). Returns how many fingerprints since the last
+/// `waiters_hash` does not look). Returns how many fingerprints since the last
 /// call saw a waiter (so a test can tell the check was not vacuous).
 pub fn check_used_heads(on: bool) -> usize {
     CHECK_HEADS.store(on, Ordering::SeqCst);
