@@ -5,6 +5,8 @@
 //! that only the merge can judge and red on bad input. (actionlint checks the file's
 //! syntax and expressions in `.ci/run`.)
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use yaml_rust2::{Yaml, YamlLoader};
@@ -297,19 +299,6 @@ fn temp_dir(tag: &str) -> PathBuf {
     d
 }
 
-const SCENARIO: &str = r#"name = "wf-good"
-[file]
-size_pages = 0x400
-[[vma]]
-start = 0x7f0000000000
-end = 0x7f0000400000
-pgoff = 0
-[[thread]]
-ops = [ { op = "fault", addr = 0x7f0000000000 } ]
-[[thread]]
-ops = [ { op = "fault", addr = 0x7f0000001000, size = "pte" } ]
-"#;
-
 fn shard_sh(cwd: &Path, args: &[&str]) -> (i32, String) {
     let o = Command::new("bash")
         .arg(root().join("ci/shard.sh"))
@@ -334,12 +323,12 @@ fn shard_script_leaves_the_verdict_to_the_merge() {
     let dir = temp_dir("shard-sh");
     let good = dir.join("good");
     std::fs::create_dir_all(&good).unwrap();
-    std::fs::write(good.join("a.toml"), SCENARIO).unwrap();
+    std::fs::write(good.join("a.toml"), support::GOOD).unwrap();
     let red = dir.join("red");
     std::fs::create_dir_all(&red).unwrap();
     std::fs::write(
         red.join("a.toml"),
-        format!("{SCENARIO}[expect]\nfixed = \"hang\"\n"),
+        format!("{}[expect]\nfixed = \"hang\"\n", support::GOOD),
     )
     .unwrap();
     let common = ["--checker", "pct", "--iterations", "10", "--shard", "1/2"];

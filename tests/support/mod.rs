@@ -1,5 +1,5 @@
 //! Helpers shared by the end-to-end tests (the `cli_*` files, `anywhere`, `edges`,
-//! `replay_binding`): run the binary, read and describe its output, temp files, and
+//! `replay_binding`, `workflow`): run the binary, read and describe its output, temp files, and
 //! small scenarios.
 
 #![allow(dead_code)]
