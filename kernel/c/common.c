@@ -7,6 +7,7 @@
  */
 #include "mm_shim.h"
 #include <sys/mman.h>
+#include <pthread.h>
 
 __thread struct task_struct *daxk_current;
 spinlock_t daxk_ptl;
@@ -29,13 +30,22 @@ struct daxk_file {
 static struct daxk_file *daxk_the_file;
 static struct daxk_file daxk_fallback_file;
 
+/* Maps the file once. It runs under pthread_once(): the first callers can be two
+ * threads at once (a check starting on one of the gate's workers while the other
+ * prints the target's description), and a second mmap() would fail on the first's
+ * page and switch the file to the fallback under a running execution. */
+static void daxk_map_file(void)
+{
+	void *p = mmap(DAXK_FIXED_ADDR, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	daxk_the_file = (p == DAXK_FIXED_ADDR) ? p : &daxk_fallback_file;
+}
+
 struct daxk_file *daxk_file(void)
 {
-	if (!daxk_the_file) {
-		void *p = mmap(DAXK_FIXED_ADDR, 4096, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-		daxk_the_file = (p == DAXK_FIXED_ADDR) ? p : &daxk_fallback_file;
-	}
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, daxk_map_file);
 	return daxk_the_file;
 }
 
