@@ -142,9 +142,9 @@ pub fn serial_guard() -> std::sync::MutexGuard<'static, ()> {
 }
 
 /// [`check_limited`] on `target` (the model, or a registered one such as the kernel):
-/// refuses what cannot run ([`admit`]), explores the executions of one
-/// [`ExecutionBody`] with `checker`, folds a stop into the failures
-/// ([`fold_stop`]) and concludes the report ([`conclude`]).
+/// refuses what cannot run (`admit`), explores the executions of one
+/// `ExecutionBody` with `checker`, folds a stop into the failures (`fold_stop`) and
+/// concludes the report (`conclude`).
 pub fn check_on<C: Checker>(
     target: &dyn Target,
     checker: &C,
