@@ -893,17 +893,8 @@ mod tests {
         rows.insert(1, Row::of_check(id, None, Err(error)));
         assert!(rows.iter().any(|r| r.parts[0].counterexample().is_some()));
         assert!(rows.iter().any(|r| r.parts[0].error().is_some()));
-        let lemma = LemmaReport {
-            combinations: 1,
-            check_passes: 1,
-            fb_aligned: 1,
-            a_violations: 0,
-            b_violations: 0,
-            hang_cases: 0,
-            rejected_same_range: 0,
-            first_counterexample: None,
-            seconds: 0.0,
-        };
+        // A lemma that holds (no violations).
+        let lemma = LemmaReport::default();
         let v = Verification::new(&scenarios, &rows, &lemma, &crate::check::Model, false);
         let text = v.json().to_string();
         let mut m = Merged::new();
