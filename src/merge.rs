@@ -19,8 +19,8 @@
 use crate::check::{CheckerKind, Settings, Verdict};
 use crate::dax::Bugs;
 use crate::report::{table, Line};
-use crate::schema::{from_json, to_json, FailureDoc, ResultDoc, RunDoc, VerifyDoc};
 pub use crate::schema::Outcome;
+use crate::schema::{from_json, to_json, FailureDoc, ResultDoc, RunDoc, VerifyDoc};
 use crate::schema::{Part, Row, RowId};
 use serde::Serialize;
 use serde_json::Value;
