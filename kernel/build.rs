@@ -187,30 +187,15 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
     let xarray_c = read(src, "lib/xarray.c")?;
     let xarray_h = read(src, "include/linux/xarray.h")?;
     let gen = out.join("gen");
-    // Nothing left from a build of another tree (its variants' files).
-    let _ = fs::remove_dir_all(&gen);
-    fs::create_dir_all(gen.join("linux")).map_err(|e| e.to_string())?;
-    let write = |name: &str, text: &str| {
-        fs::write(gen.join(name), text).map_err(|e| format!("{name}: {e}"))
-    };
-    decls::write_headers(&gen)?;
-    write(
+    fresh_gen(&gen)?;
+    write_gen(
+        &gen,
         "linux/xarray.h",
         &whole("include/linux/xarray.h", &xarray_h),
     )?;
-    write("xarray.c", &whole("lib/xarray.c", &xarray_c))?;
-    let wait_items = extract::extract(&wait, "kernel/sched/wait.c", &present(&wait, WAIT_ITEMS))
-        .map_err(|e| format!("kernel/sched/wait.c: {e}"))?;
-    write(
-        "wait_tu.c",
-        &format!("#include \"mm_shim.h\"\n/* Extracted from kernel/sched/wait.c ({version}). */\n{wait_items}"),
-    )?;
-    let dax_items = extract::extract(&dax, "fs/dax.c", &present(&dax, &era.dax_items()))
-        .map_err(|e| format!("fs/dax.c: {e}"))?;
-    let mut traces = String::new();
-    for t in extract::tracepoints(&dax_items) {
-        let _ = writeln!(traces, "#define {t}(...) ((void)0)");
-    }
+    write_gen(&gen, "xarray.c", &whole("lib/xarray.c", &xarray_c))?;
+    write_wait(&gen, &wait, &present(&wait, WAIT_ITEMS), &version)?;
+    let (dax_items, traces) = extract_dax(&dax, &present(&dax, &era.dax_items()))?;
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
     let mut build = c_build(&[manifest.join("c"), manifest.join("shim"), gen.clone()]);
     build
@@ -224,7 +209,7 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
     // The kernel's own XArray tests, run against the same shims (a tree without
     // them builds a stub that says so).
     if src.join("lib/test_xarray.c").exists() {
-        write("test_xarray.c", &read(src, "lib/test_xarray.c")?)?;
+        write_gen(&gen, "test_xarray.c", &read(src, "lib/test_xarray.c")?)?;
         build.define("DAXK_HAVE_TEST_XARRAY", None);
     }
     let variants = Variants::emit(
@@ -240,6 +225,44 @@ fn build(src: &Path, out: &Path) -> Result<(), String> {
     build.compile("daxk");
     let clean = read_faults_leave_entries_clean(&dax_items);
     variants.write(out, src, &version, era.name(), clean)
+}
+
+/// Empties `gen`, the folder of one build's generated sources (nothing is left from
+/// a build of another tree, such as its variants' files), and writes the generated
+/// headers into it.
+fn fresh_gen(gen: &Path) -> Result<(), String> {
+    let _ = fs::remove_dir_all(gen);
+    fs::create_dir_all(gen.join("linux")).map_err(|e| e.to_string())?;
+    decls::write_headers(gen)
+}
+
+/// Writes the generated source `name` (a path under `gen`).
+fn write_gen(gen: &Path, name: &str, text: &str) -> Result<(), String> {
+    fs::write(gen.join(name), text).map_err(|e| format!("{name}: {e}"))
+}
+
+/// Extracts `items` of kernel/sched/wait.c into `wait_tu.c`, its own translation
+/// unit.
+fn write_wait(gen: &Path, wait: &str, items: &[&str], version: &str) -> Result<(), String> {
+    let wait_items = extract::extract(wait, "kernel/sched/wait.c", items)
+        .map_err(|e| format!("kernel/sched/wait.c: {e}"))?;
+    write_gen(
+        gen,
+        "wait_tu.c",
+        &format!("#include \"mm_shim.h\"\n/* Extracted from kernel/sched/wait.c ({version}). */\n{wait_items}"),
+    )
+}
+
+/// Extracts `items` of fs/dax.c; with them, a definition that stubs out each
+/// tracepoint they call.
+fn extract_dax(dax: &str, items: &[&str]) -> Result<(String, String), String> {
+    let dax_items =
+        extract::extract(dax, "fs/dax.c", items).map_err(|e| format!("fs/dax.c: {e}"))?;
+    let mut traces = String::new();
+    for t in extract::tracepoints(&dax_items) {
+        let _ = writeln!(traces, "#define {t}(...) ((void)0)");
+    }
+    Ok((dax_items, traces))
 }
 
 /// A C build with the target's flags, searching `includes` in order.

@@ -48,64 +48,9 @@ pub fn zoo(
             if expected == Verdict::Verified {
                 continue;
             }
-            let loom = if s.threads.len() <= crate::check::loom::LOOM_MAX_SCENARIO_THREADS {
-                let budget = Budget {
-                    first_failure_only: true,
-                    ..Budget::default()
-                };
-                let r = run_checker(CheckerKind::Loom, s, bugs, &budget)?;
-                (
-                    r.first_failure_at
-                        .map_or("missed".into(), |n| n.to_string()),
-                    format!("{:.2}", r.seconds),
-                )
-            } else {
-                ("-".into(), "-".into())
-            };
-            let mut firsts = [Vec::new(), Vec::new()];
-            let mut found = [0, 0];
-            let mut steps = None;
-            for seed in 0..seeds as u64 {
-                for (i, kind) in [CheckerKind::Random, CheckerKind::Pct]
-                    .into_iter()
-                    .enumerate()
-                {
-                    let budget = Budget {
-                        iterations: Some(cap),
-                        seed,
-                        first_failure_only: true,
-                        ..Budget::default()
-                    };
-                    let r = run_checker(kind, s, bugs, &budget)?;
-                    if kind == CheckerKind::Pct {
-                        steps = steps.or(r.steps);
-                    }
-                    if let Some(n) = r.first_failure_at {
-                        firsts[i].push(n);
-                        found[i] += 1;
-                    }
-                }
-            }
-            let n = s.threads.len() + 1;
-            let d = s.check.pct_depth.unwrap_or(crate::gate::DEFAULT_PCT_DEPTH);
-            let k = steps.unwrap_or(1).max(1);
-            let inverse_bound = (n as f64) * (k as f64).powi(d as i32 - 1);
-            let med = |v: &Vec<usize>| median(v.clone()).map_or("missed".into(), |m| m.to_string());
-            let _ = writeln!(
-                out,
-                "{:<24} {:<26} {:>3} {:>14} {:>8} {:>12} {:>12} {:>6} {:>5} {:>3} {:>12.0}",
-                bug.name,
-                s.name,
-                n,
-                loom.0,
-                loom.1,
-                med(&firsts[0]),
-                med(&firsts[1]),
-                format!("{}/{}", found[1], seeds),
-                k,
-                d,
-                inverse_bound
-            );
+            let loom = zoo_loom(s, bugs)?;
+            let shuttle = zoo_shuttle(s, bugs, seeds, cap)?;
+            out += &zoo_line(bug.name, s, loom, &shuttle, seeds);
         }
     }
     let _ = writeln!(
@@ -115,6 +60,104 @@ pub fn zoo(
          PCT guarantees a find within 1/bound schedules in expectation (the last column)."
     );
     Ok(out)
+}
+
+/// [`zoo`]'s loom columns for one scenario variant: executions to the first failure
+/// (`missed`) and seconds; dashes for a scenario with more threads than loom models.
+fn zoo_loom(
+    s: &Scenario,
+    bugs: crate::dax::Bugs,
+) -> Result<(String, String), crate::check::CheckError> {
+    if s.threads.len() > crate::check::loom::LOOM_MAX_SCENARIO_THREADS {
+        return Ok(("-".into(), "-".into()));
+    }
+    let budget = Budget {
+        first_failure_only: true,
+        ..Budget::default()
+    };
+    let r = run_checker(CheckerKind::Loom, s, bugs, &budget)?;
+    Ok((
+        r.first_failure_at
+            .map_or("missed".into(), |n| n.to_string()),
+        format!("{:.2}", r.seconds),
+    ))
+}
+
+/// What random and PCT found over [`zoo`]'s seeds for one scenario variant.
+struct ZooShuttle {
+    /// Per checker (random, PCT): the schedule of the first failure, per seed that
+    /// found one.
+    firsts: [Vec<usize>; 2],
+    /// Per checker: the seeds that found a failure.
+    found: [usize; 2],
+    /// Contended steps of PCT's calibration run.
+    steps: Option<usize>,
+}
+
+/// Runs random and PCT with each of `seeds` seeds, each capped at `cap` schedules
+/// and stopped at the first failure.
+fn zoo_shuttle(
+    s: &Scenario,
+    bugs: crate::dax::Bugs,
+    seeds: usize,
+    cap: usize,
+) -> Result<ZooShuttle, crate::check::CheckError> {
+    let mut z = ZooShuttle {
+        firsts: [Vec::new(), Vec::new()],
+        found: [0, 0],
+        steps: None,
+    };
+    for seed in 0..seeds as u64 {
+        for (i, kind) in [CheckerKind::Random, CheckerKind::Pct]
+            .into_iter()
+            .enumerate()
+        {
+            let budget = Budget {
+                iterations: Some(cap),
+                seed,
+                first_failure_only: true,
+                ..Budget::default()
+            };
+            let r = run_checker(kind, s, bugs, &budget)?;
+            if kind == CheckerKind::Pct {
+                z.steps = z.steps.or(r.steps);
+            }
+            if let Some(n) = r.first_failure_at {
+                z.firsts[i].push(n);
+                z.found[i] += 1;
+            }
+        }
+    }
+    Ok(z)
+}
+
+/// One line of [`zoo`]'s table, with PCT's bound 1/(n·k^(d−1)).
+fn zoo_line(
+    bug: &str,
+    s: &Scenario,
+    loom: (String, String),
+    z: &ZooShuttle,
+    seeds: usize,
+) -> String {
+    let n = s.threads.len() + 1;
+    let d = s.check.pct_depth.unwrap_or(crate::gate::DEFAULT_PCT_DEPTH);
+    let k = z.steps.unwrap_or(1).max(1);
+    let inverse_bound = (n as f64) * (k as f64).powi(d as i32 - 1);
+    let med = |v: &Vec<usize>| median(v.clone()).map_or("missed".into(), |m| m.to_string());
+    format!(
+        "{:<24} {:<26} {:>3} {:>14} {:>8} {:>12} {:>12} {:>6} {:>5} {:>3} {:>12.0}\n",
+        bug,
+        s.name,
+        n,
+        loom.0,
+        loom.1,
+        med(&z.firsts[0]),
+        med(&z.firsts[1]),
+        format!("{}/{}", z.found[1], seeds),
+        k,
+        d,
+        inverse_bound
+    )
 }
 
 /// Executions per second of each checker (stateful, loom with the gate's settings,

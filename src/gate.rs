@@ -9,6 +9,7 @@ use crate::check::{
 };
 use crate::dax::{Branch, BranchSet, Bugs};
 use crate::scenario::Scenario;
+use crate::schema::{Part, Row, RowId};
 use crate::sync::ParkingLot;
 use std::sync::Arc;
 use std::time::Duration;
@@ -208,67 +209,6 @@ pub fn expectations(scenario: &Scenario) -> Vec<(Bugs, Verdict)> {
     }
 }
 
-/// What names a row of a results table, the gate's or a merge's: one scenario
-/// variant under one checker, with what the scenario expects of it there. A
-/// [`GateRow`] is one with its check's report; a merged row
-/// ([`crate::merge::Row`]) one with the parts of every input.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RowId {
-    /// Scenario name.
-    pub scenario: String,
-    /// Variant (`fixed` or a bug name).
-    pub bugs: Bugs,
-    /// Checker.
-    pub checker: CheckerKind,
-    /// What the scenario expects (on the target).
-    pub expected: Verdict,
-}
-
-impl RowId {
-    /// `scenario [variant] checker`, as messages name a row.
-    pub fn name(&self) -> String {
-        format!(
-            "{} [{}] {}",
-            self.scenario,
-            self.bugs.variant(),
-            self.checker
-        )
-    }
-}
-
-/// One row of the gate: one scenario variant under one checker, and its report.
-#[derive(Debug)]
-pub struct GateRow {
-    /// The row: scenario, variant, checker, expected verdict (its fields read
-    /// through the row: `row.scenario`).
-    pub id: RowId,
-    /// What it concluded, or why it could not run.
-    pub report: Result<CheckReport, CheckError>,
-    /// Branches the scenario requires (`[expect] visits`) that no row of its fixed
-    /// variant visited; set on the fixed variant's rows once every row has run.
-    pub unvisited: Vec<Branch>,
-}
-
-impl std::ops::Deref for GateRow {
-    type Target = RowId;
-    fn deref(&self) -> &RowId {
-        &self.id
-    }
-}
-
-impl GateRow {
-    /// The verdict matched the expectation, and the scenario still reaches every
-    /// branch it requires.
-    pub fn ok(&self) -> bool {
-        self.verdict_ok() && self.unvisited.is_empty()
-    }
-
-    /// The verdict matched the expectation.
-    pub fn verdict_ok(&self) -> bool {
-        matches!(&self.report, Ok(r) if r.verdict == self.expected)
-    }
-}
-
 /// A gate row that does not run, and why: the gate lists it (text and JSON) and
 /// counts it, never drops it silently.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -374,29 +314,61 @@ pub fn verify(
     scenarios: &[Scenario],
     only: Option<&[CheckerKind]>,
     budget: &Budget,
-    mut progress: impl FnMut(&GateRow),
-) -> Vec<GateRow> {
+    progress: impl FnMut(&Row),
+) -> Vec<Row> {
     let (jobs, _) = plan(scenarios, only, budget);
-    // Two loom runs in one process slow each other down fourfold (every execution
-    // maps and unmaps its threads' stacks, and each unmap interrupts the other core):
-    // one worker takes the loom jobs, one at a time, then helps with the rest; the
-    // others take the rest, stateful searches (the longest) first.
+    let mut rows = run_jobs(&jobs, budget, progress);
+    if budget.target.tracks_branches() {
+        mark_unvisited(scenarios, &mut rows, &*budget.target);
+    }
+    rows
+}
+
+/// One job's row: its check, run.
+fn run_job(&(s, kind, bugs, expected): &Job<'_>, budget: &Budget) -> Row {
+    let id = RowId {
+        scenario: s.name.clone(),
+        bugs,
+        checker: kind,
+        expected,
+    };
+    Row::of_check(id, s.path.as_deref(), run_checker(kind, s, bugs, budget))
+}
+
+/// The two work queues of [`run_jobs`], filled before any worker starts (a worker
+/// takes jobs until its queues are empty): the loom jobs, and the rest, stateful
+/// searches (the longest) first.
+fn work_queues(
+    jobs: &[Job<'_>],
+) -> (
+    crossbeam_channel::Receiver<usize>,
+    crossbeam_channel::Receiver<usize>,
+) {
     let (loom, mut rest): (Vec<usize>, Vec<usize>) =
         (0..jobs.len()).partition(|&i| jobs[i].1 == CheckerKind::Loom);
     rest.sort_by_key(|&i| jobs[i].1 != CheckerKind::Stateful);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let rest_workers = cores.saturating_sub(1).max(1);
-    // Two work queues, filled before any worker starts: a worker takes jobs until
-    // its queues are empty.
     let queue = |jobs: Vec<usize>| {
         let (tx, rx) = crossbeam_channel::unbounded();
         jobs.into_iter()
             .for_each(|i| tx.send(i).expect("the queue is open"));
         rx
     };
-    let (loom, rest) = (queue(loom), queue(rest));
+    (queue(loom), queue(rest))
+}
+
+/// Runs `jobs` on worker threads and returns their rows in job order; `progress` is
+/// told each row as it finishes.
+///
+/// Two loom runs in one process slow each other down fourfold (every execution maps
+/// and unmaps its threads' stacks, and each unmap interrupts the other core): one
+/// worker takes the loom jobs, one at a time, then helps with the rest; the other
+/// cores take the rest ([`work_queues`]).
+fn run_jobs(jobs: &[Job<'_>], budget: &Budget, mut progress: impl FnMut(&Row)) -> Vec<Row> {
+    let (loom, rest) = work_queues(jobs);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let rest_workers = cores.saturating_sub(1).max(1);
     let (tx, rx) = crossbeam_channel::unbounded();
-    let mut rows: Vec<Option<GateRow>> = (0..jobs.len()).map(|_| None).collect();
+    let mut rows: Vec<Option<Row>> = (0..jobs.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
         for w in 0..=rest_workers {
             let queues = if w == 0 {
@@ -404,38 +376,23 @@ pub fn verify(
             } else {
                 vec![rest.clone()]
             };
-            let (tx, jobs) = (tx.clone(), &jobs);
+            let tx = tx.clone();
             scope.spawn(move || {
                 for i in queues.iter().flat_map(|q| q.try_iter()) {
-                    let (s, kind, bugs, expected) = jobs[i];
-                    let row = GateRow {
-                        id: RowId {
-                            scenario: s.name.clone(),
-                            bugs,
-                            checker: kind,
-                            expected,
-                        },
-                        report: run_checker(kind, s, bugs, budget),
-                        unvisited: Vec::new(),
-                    };
-                    if tx.send((i, row)).is_err() {
+                    if tx.send((i, run_job(&jobs[i], budget))).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(tx);
-        // Rows arrive as they finish; each goes to its place in catalogue order.
+        // Rows arrive as they finish; each goes to its place in job order.
         for (i, row) in rx {
             progress(&row);
             rows[i] = Some(row);
         }
     });
-    let mut rows: Vec<GateRow> = rows.into_iter().flatten().collect();
-    if budget.target.tracks_branches() {
-        mark_unvisited(scenarios, &mut rows, &*budget.target);
-    }
-    rows
+    rows.into_iter().flatten().collect()
 }
 
 /// Checks every scenario's `[expect] visits` against its fixed variant's rows: a
@@ -444,19 +401,15 @@ pub fn verify(
 /// one of those rows, which then fail. A scenario none of whose fixed rows ran (say
 /// `verify --checker` left its checkers out, or every one could not run, which
 /// fails those rows already) claims no fixed verdict and is not checked here.
-pub fn mark_unvisited(scenarios: &[Scenario], rows: &mut [GateRow], target: &dyn Target) {
+pub fn mark_unvisited(scenarios: &[Scenario], rows: &mut [Row], target: &dyn Target) {
     for s in scenarios.iter().filter(|s| !s.visits.is_empty()) {
-        let fixed = |r: &GateRow| r.scenario == s.name && r.bugs == Bugs::fixed();
+        let fixed = |r: &Row| r.scenario == s.name && r.bugs == Bugs::fixed();
         let mut visited = crate::dax::BranchSet::EMPTY;
         let mut ran = false;
         for r in rows.iter().filter(|r| fixed(r)) {
-            if let Ok(report) = &r.report {
+            for coverage in r.parts.iter().filter_map(Part::coverage) {
                 ran = true;
-                report
-                    .coverage
-                    .visited()
-                    .iter()
-                    .for_each(|b| visited.insert(b));
+                coverage.visited().iter().for_each(|b| visited.insert(b));
             }
         }
         if !ran {
@@ -476,7 +429,7 @@ pub fn mark_unvisited(scenarios: &[Scenario], rows: &mut [GateRow], target: &dyn
 
 /// Scenarios that no longer reach a branch they require, with those branches, in
 /// row order.
-pub fn missed_visits(rows: &[GateRow]) -> Vec<(&str, &[Branch])> {
+pub fn missed_visits(rows: &[Row]) -> Vec<(&str, &[Branch])> {
     let mut out: Vec<(&str, &[Branch])> = Vec::new();
     for r in rows.iter().filter(|r| !r.unvisited.is_empty()) {
         if !out.iter().any(|(s, _)| *s == r.scenario) {
@@ -488,15 +441,11 @@ pub fn missed_visits(rows: &[GateRow]) -> Vec<(&str, &[Branch])> {
 
 /// Branches of `visible` (the target's) that no row of the gate visited, in any
 /// scenario, variant or checker.
-pub fn unvisited_branches(rows: &[GateRow], visible: BranchSet) -> Vec<Branch> {
+pub fn unvisited_branches(rows: &[Row], visible: BranchSet) -> Vec<Branch> {
     let mut visited = crate::dax::BranchSet::EMPTY;
     for r in rows {
-        if let Ok(report) = &r.report {
-            report
-                .coverage
-                .visited()
-                .iter()
-                .for_each(|b| visited.insert(b));
+        for coverage in r.parts.iter().filter_map(Part::coverage) {
+            coverage.visited().iter().for_each(|b| visited.insert(b));
         }
     }
     visible.iter().filter(|b| !visited.contains(*b)).collect()
@@ -509,12 +458,12 @@ pub fn unvisited_branches(rows: &[GateRow], visible: BranchSet) -> Vec<Branch> {
 /// `[expect]` line alone covers nothing: a scenario whose checkers never ran it (say
 /// `[check] checkers = []`, or `verify --checker` leaving them out), or whose row
 /// failed, does not count.
-pub fn uncovered_bugs(rows: &[GateRow]) -> Vec<&'static str> {
+pub fn uncovered_bugs(rows: &[Row]) -> Vec<&'static str> {
     uncovered_bugs_of(rows, &crate::check::Model)
 }
 
 /// [`uncovered_bugs`] among the bugs `target` can re-introduce.
-pub fn uncovered_bugs_of(rows: &[GateRow], target: &dyn Target) -> Vec<&'static str> {
+pub fn uncovered_bugs_of(rows: &[Row], target: &dyn Target) -> Vec<&'static str> {
     let candidates = crate::dax::bugs::ALL_BUGS
         .iter()
         .filter(|b| target.bug_names().contains(&b.name))
@@ -549,25 +498,23 @@ pub fn uncaught<'a>(
 mod tests {
     use super::*;
 
-    fn row(bugs: Bugs, expected: Verdict, got: Option<Verdict>) -> GateRow {
-        GateRow {
-            id: RowId {
-                scenario: "s".into(),
-                bugs,
+    fn row(bugs: Bugs, expected: Verdict, got: Option<Verdict>) -> Row {
+        let id = RowId {
+            scenario: "s".into(),
+            bugs,
+            checker: CheckerKind::Pct,
+            expected,
+        };
+        let check = match got {
+            Some(verdict) => Ok(CheckReport::single(CheckerKind::Pct, verdict)),
+            None => Err(CheckError::NoExecution {
+                name: "s".into(),
+                variant: bugs.variant(),
                 checker: CheckerKind::Pct,
-                expected,
-            },
-            report: match got {
-                Some(verdict) => Ok(CheckReport::single(CheckerKind::Pct, verdict)),
-                None => Err(CheckError::NoExecution {
-                    name: "s".into(),
-                    variant: bugs.variant(),
-                    checker: CheckerKind::Pct,
-                    budget: "0 iterations".into(),
-                }),
-            },
-            unvisited: Vec::new(),
-        }
+                budget: "0 iterations".into(),
+            }),
+        };
+        Row::of_check(id, None, check)
     }
 
     /// A required branch is reached if any fixed row of the scenario (any checker)
@@ -594,8 +541,8 @@ misaligned-pmd = "verified"
         let bug = Bugs::fixed().with("misaligned-pmd").unwrap();
         let visiting = |bugs: Bugs, branches: &[Branch]| {
             let mut r = row(bugs, Verdict::Verified, Some(Verdict::Verified));
-            if let Ok(report) = &mut r.report {
-                report.coverage.add(branches.iter().copied().collect());
+            if let crate::schema::Body::Ran(ran) = &mut r.parts[0].result.body {
+                ran.coverage.add(branches.iter().copied().collect());
             }
             r
         };
@@ -609,7 +556,7 @@ misaligned-pmd = "verified"
             &mut rows,
             &crate::check::target::Model,
         );
-        assert!(rows.iter().all(GateRow::ok));
+        assert!(rows.iter().all(Row::ok));
         assert!(missed_visits(&rows).is_empty());
         // pte-cow only by the bug's row: both fixed rows fail.
         let mut rows = vec![
@@ -678,7 +625,7 @@ misaligned-pmd = "verified"
             .collect();
         assert_eq!(got, want);
         assert_eq!(heard, jobs.len());
-        assert!(rows.iter().all(|r| r.report.is_ok()));
+        assert!(rows.iter().all(|r| r.parts[0].error().is_none()));
     }
 
     /// Only a row that ran and caught its bug covers it.

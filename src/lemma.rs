@@ -13,7 +13,7 @@ use crate::dax::units::{linear_page_index, pmd_colour_matches, PAGE_SIZE, PMD_PA
 use std::time::Instant;
 
 /// What the enumeration found (as JSON: every figure but the counterexample).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct LemmaReport {
     /// Combinations enumerated (512³).
     pub combinations: u64,
@@ -55,17 +55,7 @@ pub fn prove_with(check: fn(u64, u64) -> bool) -> LemmaReport {
     let vm_base: u64 = 0x7f00_0000_0000;
     // A 2 MiB range of virtual space well inside every VMA enumerated.
     let fault_range = vm_base + 4 * PMD_SIZE;
-    let mut r = LemmaReport {
-        combinations: 0,
-        check_passes: 0,
-        fb_aligned: 0,
-        a_violations: 0,
-        b_violations: 0,
-        hang_cases: 0,
-        rejected_same_range: 0,
-        first_counterexample: None,
-        seconds: 0.0,
-    };
+    let mut r = LemmaReport::default();
     for s in 0..PMD_PAGES {
         let vm_start = vm_base + s * PAGE_SIZE;
         for p in 0..PMD_PAGES {

@@ -11,10 +11,12 @@
 //! - [`verdict`], [`kind`]: the names of verdicts and checkers.
 //! - [`scenario`]: scenario files.
 //! - [`check`]: checkers, the generic scenario runner, settings, traces.
-//! - [`gate`]: choosing checkers and budgets, the verification gate; [`lemma`],
-//!   [`bench`](mod@bench).
-//! - [`report`]: text and JSON of results; [`schema`]: the JSON reports' types,
-//!   written and read back; [`merge`] of sharded reports.
+//! - [`schema`]: the rows of a results table and the JSON reports' types, written
+//!   and read back.
+//! - [`gate`]: choosing checkers and budgets, the verification gate (its rows are
+//!   [`schema::Row`]s); [`lemma`], [`bench`](mod@bench).
+//! - [`report`]: text and JSON of results; [`merge`] of sharded reports (the same
+//!   rows, read back).
 //! - [`cli`]: the command line (`src/main.rs` only calls [`cli::main`]).
 #![warn(missing_docs)]
 
@@ -44,8 +46,9 @@ mod tests {
         &["verdict", "kind"],
         &["scenario"],
         &["check"],
+        &["schema"],
         &["gate", "lemma", "bench"],
-        &["report", "merge", "schema"],
+        &["report", "merge"],
         &["cli"],
     ];
 
@@ -121,7 +124,7 @@ mod tests {
         assert_eq!(crate_modules(code), ["check", "gate", "report", "dax"]);
     }
 
-    /// sync → dax → verdict, kind → scenario → check → gate → report → cli: no module
+    /// sync → dax → verdict, kind → scenario → check → schema → gate → report → cli: no module
     /// uses one of a layer above its own, and every module has a layer.
     #[test]
     fn no_layer_imports_from_above() {

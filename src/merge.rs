@@ -16,16 +16,15 @@
 //! given twice (identical settings, `shard I/N` included) would be counted twice, so
 //! it is an error.
 
-use crate::check::shuttle::Shard;
 use crate::check::{CheckerKind, Settings, Verdict};
 use crate::dax::Bugs;
-use crate::gate::RowId;
-use crate::report::{Line, Widths};
+use crate::report::{table, Line};
 pub use crate::schema::Outcome;
 use crate::schema::{from_json, to_json, FailureDoc, ResultDoc, RunDoc, VerifyDoc};
+use crate::schema::{Part, Row, RowId};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::{self, Write as _};
 use std::path::Path;
 
@@ -46,217 +45,6 @@ impl fmt::Display for MergeError {
 }
 
 impl std::error::Error for MergeError {}
-
-/// One input's result for one row.
-#[derive(Debug, Clone)]
-pub struct Part {
-    /// The input it came from.
-    pub file: String,
-    /// The checker's settings (`depth 3 seed 0 shard 1/4`); `None` for an error row.
-    pub settings: Option<Settings>,
-    /// Its verdict.
-    pub outcome: Outcome,
-    /// Executions it ran.
-    pub schedules: u64,
-    /// It explored its whole budget or search space.
-    pub complete: bool,
-    /// It was stopped by `--max-seconds`.
-    pub timed_out: bool,
-    /// Seconds it took.
-    pub seconds: f64,
-    /// Its counterexample, if it failed.
-    pub counterexample: Option<FailureDoc>,
-    /// Why it could not run, for an error row.
-    pub error: Option<String>,
-}
-
-impl Part {
-    /// The `shard I/N` in its settings, and the settings without it.
-    pub fn shard(&self) -> Option<(Shard, Settings)> {
-        let s = self.settings.as_ref()?;
-        Some((s.shard?, s.without_shard()))
-    }
-
-    /// The command that reproduces its failure, if it recorded one.
-    pub fn reproduce(&self) -> Option<&str> {
-        let cmd = &self.counterexample.as_ref()?.replay;
-        (!cmd.is_empty()).then_some(cmd.as_str())
-    }
-}
-
-/// One merged row: a scenario variant under one checker, over every input.
-#[derive(Debug, Clone)]
-pub struct Row {
-    /// The row, as the gate names it (its fields read through the row:
-    /// `row.scenario`).
-    pub id: RowId,
-    /// Each input's result, in input order.
-    pub parts: Vec<Part>,
-}
-
-impl std::ops::Deref for Row {
-    type Target = RowId;
-    fn deref(&self) -> &RowId {
-        &self.id
-    }
-}
-
-/// The shards seen of one split: its shard count and the indices present.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Split {
-    /// N of `shard I/N`.
-    pub count: usize,
-    /// The indices I present.
-    pub seen: BTreeSet<usize>,
-    /// The settings its shards share (all but the shard).
-    pub rest: Settings,
-}
-
-impl Row {
-    /// `fixed`, or the bug names joined by `+`.
-    pub fn variant(&self) -> String {
-        self.bugs.variant()
-    }
-
-    /// The sharded parts grouped by their settings without the shard (one group per
-    /// seed, say), keyed by those settings' text.
-    pub fn splits(&self) -> BTreeMap<String, Split> {
-        let mut splits: BTreeMap<String, Split> = BTreeMap::new();
-        for (shard, rest) in self.parts.iter().filter_map(Part::shard) {
-            let s = splits.entry(rest.to_string()).or_default();
-            s.count = shard.count;
-            s.seen.insert(shard.index);
-            s.rest = rest;
-        }
-        splits
-    }
-
-    /// The shards of a split that no input holds (`depth 3 seed 0 shard 2/4`).
-    pub fn missing_shards(&self) -> Vec<String> {
-        let mut missing = Vec::new();
-        for split in self.splits().into_values() {
-            for index in (0..split.count).filter(|i| !split.seen.contains(i)) {
-                let shard = Shard {
-                    index,
-                    count: split.count,
-                };
-                let settings = Settings {
-                    shard: Some(shard),
-                    ..split.rest.clone()
-                };
-                missing.push(settings.to_string());
-            }
-        }
-        missing
-    }
-
-    /// The worst verdict of any part; `incomplete` instead of `verified` when shards
-    /// are missing.
-    pub fn outcome(&self) -> Outcome {
-        let worst = self
-            .parts
-            .iter()
-            .map(|p| p.outcome)
-            .max()
-            .unwrap_or(Outcome::Ran(Verdict::Incomplete));
-        if worst == Outcome::Ran(Verdict::Verified) && !self.missing_shards().is_empty() {
-            Outcome::Ran(Verdict::Incomplete)
-        } else {
-            worst
-        }
-    }
-
-    /// The first part with the worst verdict.
-    pub fn worst_part(&self) -> Option<&Part> {
-        let worst = self.parts.iter().map(|p| p.outcome).max()?;
-        self.parts.iter().find(|p| p.outcome == worst)
-    }
-
-    /// Executions over every part.
-    pub fn schedules(&self) -> u64 {
-        self.parts.iter().map(|p| p.schedules).sum()
-    }
-
-    /// Seconds over every part (machine time, not wall time).
-    pub fn seconds(&self) -> f64 {
-        self.parts.iter().map(|p| p.seconds).sum()
-    }
-
-    /// Every part explored all of its budget and no shard is missing.
-    pub fn complete(&self) -> bool {
-        self.parts.iter().all(|p| p.complete) && self.missing_shards().is_empty()
-    }
-
-    /// The merged verdict is the expected one.
-    pub fn ok(&self) -> bool {
-        self.outcome() == Outcome::Ran(self.expected)
-    }
-
-    /// An unexpected row's evidence: the verdict against the expectation, the
-    /// shards missing, and each part that differs with how to reproduce it.
-    pub fn evidence(&self) -> String {
-        let mut out = format!(
-            "UNEXPECTED: {}: {}, expected {}\n",
-            self.name(),
-            self.outcome(),
-            self.expected
-        );
-        let missing = self.missing_shards();
-        if !missing.is_empty() {
-            let _ = writeln!(out, "  missing: {}", missing.join(", "));
-        }
-        let differ = self
-            .parts
-            .iter()
-            .filter(|p| p.outcome != Outcome::Ran(self.expected));
-        for p in differ {
-            let settings = p
-                .settings
-                .as_ref()
-                .map_or_else(|| "no settings".to_owned(), ToString::to_string);
-            let _ = write!(out, "  {} ({settings}): {}", p.file, p.outcome);
-            if let Some(e) = &p.error {
-                let _ = write!(out, ": {e}");
-            }
-            if let Some(cmd) = p.reproduce() {
-                let _ = write!(out, "; reproduce: {cmd}");
-            }
-            out.push('\n');
-        }
-        out
-    }
-
-    /// Its line of the merged table.
-    pub fn line(&self) -> Line {
-        Line {
-            scenario: self.scenario.clone(),
-            variant: self.variant(),
-            checker: self.checker.to_string(),
-            shards: Some(self.shards_label()),
-            executions: format!(
-                "{}{}",
-                self.schedules(),
-                if self.complete() { "" } else { "+" }
-            ),
-            verdict: self.outcome().to_string(),
-            expected: self.expected.to_string(),
-            seconds: format!("{:.2}", self.seconds()),
-            result: if self.ok() { "ok" } else { "UNEXPECTED" }.into(),
-        }
-    }
-
-    /// `3/4`: shards present over shards in the split (summed over splits); `-` when
-    /// no part is sharded.
-    pub fn shards_label(&self) -> String {
-        let splits = self.splits();
-        if splits.is_empty() {
-            return "-".to_owned();
-        }
-        let seen: usize = splits.values().map(|s| s.seen.len()).sum();
-        let count: usize = splits.values().map(|s| s.count).sum();
-        format!("{seen}/{count}")
-    }
-}
 
 /// The merge of any number of reports.
 #[derive(Debug, Clone, Default)]
@@ -358,53 +146,42 @@ impl Merged {
                 None if gate => return Err(missing("no `expected` verdict")),
                 None => Verdict::Verified,
             };
-            let schedules = match r.schedules {
-                Some(n) => n,
-                None if r.verdict == Outcome::Error => 0,
-                None => return Err(missing("no `schedules`")),
+            if r.schedules.is_none() && r.verdict != Outcome::Error {
+                return Err(missing("no `schedules`"));
+            }
+            let id = RowId {
+                scenario: run.scenario.clone(),
+                bugs: run.bugs,
+                checker: r.checker,
+                expected,
             };
-            let ran = r.ran();
             let part = Part {
                 file: file.to_owned(),
-                outcome: r.verdict,
-                schedules,
-                complete: r.complete,
-                timed_out: ran.is_some_and(|x| x.timed_out),
-                seconds: ran.map_or(0.0, |x| x.seconds),
-                counterexample: ran.and_then(|x| x.counterexample.clone()),
-                error: r.error().map(str::to_owned),
-                settings: r.settings,
+                result: r,
+                check: None,
             };
-            self.push(file, &run.scenario, run.bugs, r.checker, expected, part)?;
+            self.push(file, id, part)?;
         }
         Ok(())
     }
 
-    fn push(
-        &mut self,
-        file: &str,
-        scenario: &str,
-        bugs: Bugs,
-        checker: CheckerKind,
-        expected: Verdict,
-        part: Part,
-    ) -> Result<(), MergeError> {
-        let key = (scenario.to_owned(), bugs, checker);
+    /// Adds `part` to the row `id` names, a new row if none does yet; refuses a part
+    /// that disagrees with the row's expectation or repeats or re-splits one of its
+    /// shards.
+    fn push(&mut self, file: &str, id: RowId, part: Part) -> Result<(), MergeError> {
+        let key = (id.scenario.clone(), id.bugs, id.checker);
         let Some(&i) = self.index.get(&key) else {
             self.index.insert(key, self.rows.len());
             self.rows.push(Row {
-                id: RowId {
-                    scenario: scenario.to_owned(),
-                    bugs,
-                    checker,
-                    expected,
-                },
+                id,
                 parts: vec![part],
+                unvisited: Vec::new(),
             });
             return Ok(());
         };
         let row = &mut self.rows[i];
         let name = row.name();
+        let expected = id.expected;
         if row.expected != expected {
             return Err(bad(
                 file,
@@ -427,7 +204,7 @@ impl Merged {
                         file,
                         format!(
                             "{name} ({}) is also in {}: the same shard twice would count its executions twice",
-                            part.settings.as_ref().map(ToString::to_string).unwrap_or_default(),
+                            part.settings().map(ToString::to_string).unwrap_or_default(),
                             other.file
                         ),
                     ));
@@ -468,7 +245,7 @@ impl Merged {
 
     /// Rows whose merged verdict is not the expected one.
     pub fn unexpected(&self) -> usize {
-        self.rows.iter().filter(|r| !r.ok()).count()
+        self.rows.iter().filter(|r| !r.whole_ok()).count()
     }
 
     /// Bugs that no merged row caught: a bug is caught by a row that re-introduced it
@@ -477,7 +254,7 @@ impl Merged {
     pub fn uncovered_bugs(&self) -> Vec<&'static str> {
         crate::gate::uncaught(
             self.bugs.iter().copied(),
-            self.rows.iter().map(|r| (&r.id, r.ok())),
+            self.rows.iter().map(|r| (&r.id, r.whole_ok())),
         )
     }
 
@@ -502,10 +279,11 @@ impl Merged {
             self.files.join(", ")
         );
         let ordered = self.ordered_rows();
-        out += &table(&ordered);
+        let lines: Vec<Line> = ordered.iter().map(|r| Line::of_merged_row(r)).collect();
+        out += &table(&Line::header(true, "executions"), &lines);
         out.push('\n');
-        for r in ordered.iter().filter(|r| !r.ok()) {
-            out += &r.evidence();
+        for r in ordered.iter().filter(|r| !r.whole_ok()) {
+            out += &evidence(r);
         }
         out += &self.judgement();
         out
@@ -565,41 +343,7 @@ impl Merged {
                     runs.len() - 1
                 }
             };
-            let worst = r.worst_part();
-            let splits = r.splits();
-            runs[i].results.push(MergedResult {
-                checker: r.checker,
-                verdict: r.outcome(),
-                expected: r.expected,
-                schedules: r.schedules(),
-                complete: r.complete(),
-                timed_out: r.parts.iter().any(|p| p.timed_out),
-                seconds: (r.seconds() * 1000.0).round() / 1000.0,
-                shards: (!splits.is_empty()).then(|| MergedShards {
-                    seen: splits.values().map(|s| s.seen.len()).sum(),
-                    of: splits.values().map(|s| s.count).sum(),
-                    missing: r.missing_shards(),
-                }),
-                parts: r
-                    .parts
-                    .iter()
-                    .map(|p| MergedPart {
-                        file: &p.file,
-                        settings: &p.settings,
-                        verdict: p.outcome,
-                        schedules: p.schedules,
-                        complete: p.complete,
-                        error: &p.error,
-                    })
-                    .collect(),
-                counterexample: worst.and_then(|p| p.counterexample.as_ref()),
-                counterexample_from: worst.filter(|p| p.counterexample.is_some()).map(|p| {
-                    MergedFrom {
-                        file: &p.file,
-                        settings: &p.settings,
-                    }
-                }),
-            });
+            runs[i].results.push(merged_result(r));
         }
         to_json(MergedDoc {
             merged: MergedFiles { files: &self.files },
@@ -614,6 +358,79 @@ impl Merged {
             },
         })
     }
+}
+
+/// A merged row as `merge --json` writes it: the sums, the worst verdict, each
+/// part, and the worst part's counterexample.
+fn merged_result(r: &Row) -> MergedResult<'_> {
+    let worst = r.worst_part();
+    let splits = r.splits();
+    MergedResult {
+        checker: r.checker,
+        verdict: r.outcome(),
+        expected: r.expected,
+        schedules: r.schedules(),
+        complete: r.complete(),
+        timed_out: r.parts.iter().any(Part::timed_out),
+        seconds: (r.seconds() * 1000.0).round() / 1000.0,
+        shards: (!splits.is_empty()).then(|| MergedShards {
+            seen: splits.values().map(|s| s.seen.len()).sum(),
+            of: splits.values().map(|s| s.count).sum(),
+            missing: r.missing_shards(),
+        }),
+        parts: r
+            .parts
+            .iter()
+            .map(|p| MergedPart {
+                file: &p.file,
+                settings: p.settings(),
+                verdict: p.outcome(),
+                schedules: p.schedules(),
+                complete: p.complete(),
+                error: p.error(),
+            })
+            .collect(),
+        counterexample: worst.and_then(Part::counterexample),
+        counterexample_from: worst
+            .filter(|p| p.counterexample().is_some())
+            .map(|p| MergedFrom {
+                file: &p.file,
+                settings: p.settings(),
+            }),
+    }
+}
+
+/// An unexpected merged row's evidence: the verdict against the expectation, the
+/// shards missing, and each part that differs with how to reproduce it.
+fn evidence(row: &Row) -> String {
+    let mut out = format!(
+        "UNEXPECTED: {}: {}, expected {}\n",
+        row.name(),
+        row.outcome(),
+        row.expected
+    );
+    let missing = row.missing_shards();
+    if !missing.is_empty() {
+        let _ = writeln!(out, "  missing: {}", missing.join(", "));
+    }
+    let differ = row
+        .parts
+        .iter()
+        .filter(|p| p.outcome() != Outcome::Ran(row.expected));
+    for p in differ {
+        let settings = p
+            .settings()
+            .map_or_else(|| "no settings".to_owned(), ToString::to_string);
+        let _ = write!(out, "  {} ({settings}): {}", p.file, p.outcome());
+        if let Some(e) = p.error() {
+            let _ = write!(out, ": {e}");
+        }
+        if let Some(cmd) = p.reproduce() {
+            let _ = write!(out, "; reproduce: {cmd}");
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// `merge --json`: `verify --json`'s shape (`runs`, `summary`) plus `merged`. Only
@@ -667,18 +484,18 @@ struct MergedShards {
 #[derive(Serialize)]
 struct MergedPart<'a> {
     file: &'a str,
-    settings: &'a Option<Settings>,
+    settings: Option<&'a Settings>,
     verdict: Outcome,
     schedules: u64,
     complete: bool,
-    error: &'a Option<String>,
+    error: Option<&'a str>,
 }
 
 /// Which part the merged counterexample is from.
 #[derive(Serialize)]
 struct MergedFrom<'a> {
     file: &'a str,
-    settings: &'a Option<Settings>,
+    settings: Option<&'a Settings>,
 }
 
 /// The summary of a merge.
@@ -690,16 +507,6 @@ struct MergedSummary {
     uncovered_bugs: Vec<&'static str>,
     zoo_required: bool,
     ok: bool,
-}
-
-/// The merged table: its header and one line per row, in columns that fit.
-fn table(rows: &[&Row]) -> String {
-    let w = Widths::fit(rows.iter().map(|r| (r.scenario.clone(), r.variant())));
-    let mut out = format!("{}\n", Line::header(true, "executions").render(w));
-    for r in rows {
-        let _ = writeln!(out, "{}", r.line().render(w));
-    }
-    out
 }
 
 /// `runs[3].results[2]`, or `results[2]` in a `run` report.
@@ -1054,18 +861,79 @@ mod tests {
         assert_eq!(m.to_json()["runs"][0]["results"][1]["checker"], "random");
     }
 
+    /// The one row type round-trips: the gate's rows (one that verified, one that
+    /// found its bug with a counterexample, one that could not run), written by
+    /// `verify --json` and merged back, are the same rows with the same results,
+    /// judged and printed alike. The comparison sees a changed field.
+    #[test]
+    fn gate_rows_read_back_as_themselves() {
+        use crate::gate::{self, Budget};
+        use crate::lemma::LemmaReport;
+        use crate::report::Verification;
+        let scenarios: Vec<_> = crate::scenario::builtin_catalogue()
+            .unwrap()
+            .into_iter()
+            .filter(|s| ["bug-no-recheck", "fsync-vs-read-fault"].contains(&s.name.as_str()))
+            .collect();
+        let budget = Budget {
+            iterations: Some(20),
+            ..Budget::default()
+        };
+        let only = [CheckerKind::Pct, CheckerKind::Random];
+        let mut rows = gate::verify(&scenarios, Some(&only), &budget, |_| {});
+        let id = RowId {
+            checker: CheckerKind::Stateful,
+            ..rows[0].id.clone()
+        };
+        let error = crate::check::CheckError::NoExecution {
+            name: id.scenario.clone(),
+            variant: id.bugs.variant(),
+            checker: id.checker,
+            budget: "0 states".into(),
+        };
+        rows.insert(1, Row::of_check(id, None, Err(error)));
+        assert!(rows.iter().any(|r| r.parts[0].counterexample().is_some()));
+        assert!(rows.iter().any(|r| r.parts[0].error().is_some()));
+        // A lemma that holds (no violations).
+        let lemma = LemmaReport::default();
+        let v = Verification::new(&scenarios, &rows, &lemma, &crate::check::Model, false);
+        let text = v.json().to_string();
+        let mut m = Merged::new();
+        m.add_text("gate.json", &text).unwrap();
+        assert_eq!(m.rows.len(), rows.len());
+        for gate_row in &rows {
+            let read = m.rows.iter().find(|r| r.id == gate_row.id).unwrap();
+            assert_eq!(read.parts.len(), 1);
+            let (a, b) = (&gate_row.parts[0], &read.parts[0]);
+            assert_eq!((b.file.as_str(), b.check.is_none()), ("gate.json", true));
+            assert_eq!(to_json(&b.result), to_json(&a.result), "{}", read.name());
+            assert_eq!(read.whole_ok(), gate_row.ok(), "{}", read.name());
+            let (g, r) = (Line::of_gate_row(gate_row), Line::of_merged_row(read));
+            assert_eq!(
+                (&g.scenario, &g.variant, &g.checker, &g.expected),
+                (&r.scenario, &r.variant, &r.checker, &r.expected)
+            );
+            assert_eq!(g.verdict, r.verdict);
+        }
+        // A changed result reads back as a different one.
+        let mut doc: Value = serde_json::from_str(&text).unwrap();
+        doc["runs"][0]["results"][0]["schedules"] = json!(12345);
+        let mut changed = Merged::new();
+        changed.add("gate.json", &doc).unwrap();
+        let first = &changed.rows[0];
+        let gate_row = rows.iter().find(|r| r.id == first.id).unwrap();
+        assert_ne!(
+            to_json(&first.parts[0].result),
+            to_json(&gate_row.parts[0].result)
+        );
+    }
+
     #[test]
     fn shard_is_split_out_of_settings() {
         let part = |settings: &str| Part {
             file: "a.json".into(),
-            settings: Some(settings.parse().unwrap()),
-            outcome: Outcome::Ran(Verdict::Verified),
-            schedules: 1,
-            complete: true,
-            timed_out: false,
-            seconds: 0.0,
-            counterexample: None,
-            error: None,
+            result: from_json(&result("pct", settings, "verified", "verified", 1)).unwrap(),
+            check: None,
         };
         let (s, rest) = part("max-states 2000000 jobs 2 shard 1/4").shard().unwrap();
         assert_eq!((s.index, s.count), (1, 4));

@@ -1,17 +1,16 @@
 //! Rendering results as text and JSON: the gate's table and summary,
 //! counterexamples, `run`'s and `replay`'s reports, the lemma, the catalogue list.
 
-use crate::check::stateful::SearchStats;
 use crate::check::trace::timeline;
-use crate::check::{CheckReport, CheckerKind, Failure, Target, Verdict};
+use crate::check::{CheckReport, Failure, Target};
 use crate::dax::{Branch, Bugs, ALL_BUGS};
-use crate::gate::{self, GateRow, Skipped};
+use crate::gate::{self, Skipped};
 use crate::lemma::LemmaReport;
 use crate::scenario::Scenario;
 use crate::schema::{
-    to_json, Body, FailureDoc, MissedDoc, Outcome, RanDoc, ResultDoc, RunDoc, SkippedDoc,
-    SummaryDoc, VerifyDoc,
+    reproduce, result_doc, to_json, MissedDoc, Row, RunDoc, SkippedDoc, SummaryDoc, VerifyDoc,
 };
+
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -39,19 +38,6 @@ impl Widths {
                 scenario: w.scenario.max(s.chars().count()),
                 variant: w.variant.max(v.chars().count()),
             },
-        )
-    }
-
-    /// Widths that fit the gate's rows and skipped rows.
-    pub fn of_rows(rows: &[GateRow], skipped: &[Skipped]) -> Self {
-        Widths::fit(
-            rows.iter()
-                .map(|r| (r.scenario.clone(), r.bugs.variant()))
-                .chain(
-                    skipped
-                        .iter()
-                        .map(|r| (r.scenario.clone(), r.bugs.variant())),
-                ),
         )
     }
 }
@@ -117,67 +103,101 @@ impl Line {
             vw = w.variant
         )
     }
-}
 
-/// The gate table's header.
-pub fn table_header(w: Widths) -> String {
-    Line::header(false, "schedules").render(w)
-}
-
-/// One gate table line.
-pub fn table_row(row: &GateRow, w: Widths) -> String {
-    let settings = match &row.report {
-        Ok(r) => format!("  [{}]", r.settings.without_shard()),
-        Err(_) => String::new(),
-    };
-    let (schedules, verdict, seconds, first) = match &row.report {
-        Ok(r) => (
-            format!("{}{}", r.schedules, if r.complete { "" } else { "+" }),
-            r.verdict.to_string(),
-            format!("{:.2}", r.seconds),
-            r.first_failure_at
-                .map(|n| format!(" (first failure at #{n})"))
-                .unwrap_or_default(),
-        ),
-        Err(_) => ("-".into(), "error".into(), "-".into(), String::new()),
-    };
-    let unvisited = if row.unvisited.is_empty() {
-        String::new()
-    } else {
-        let names: Vec<&str> = row.unvisited.iter().map(|b| b.name()).collect();
-        format!(" (unvisited: {})", names.join(", "))
-    };
-    Line {
-        scenario: row.scenario.clone(),
-        variant: row.bugs.variant(),
-        checker: row.checker.to_string(),
-        shards: None,
-        executions: schedules,
-        verdict,
-        expected: row.expected.to_string(),
-        seconds,
-        result: format!(
-            "{}{settings}{first}{unvisited}",
-            if row.ok() { "ok" } else { "UNEXPECTED" }
-        ),
+    /// A gate row's line: its check's figures, then `ok` or `UNEXPECTED` with the
+    /// settings (without the shard), the first failure and any required branch not
+    /// visited; a check that could not run shows `error` and dashes.
+    pub fn of_gate_row(row: &Row) -> Self {
+        let ran = row
+            .parts
+            .first()
+            .and_then(|p| Some((p, p.result.ran()?, p.settings()?)));
+        let (executions, verdict, seconds, notes) = match ran {
+            Some((p, r, settings)) => (
+                format!("{}{}", p.schedules(), if p.complete() { "" } else { "+" }),
+                p.outcome().to_string(),
+                format!("{:.2}", p.seconds()),
+                format!(
+                    "  [{}]{}",
+                    settings.without_shard(),
+                    r.first_failure_at
+                        .map(|n| format!(" (first failure at #{n})"))
+                        .unwrap_or_default()
+                ),
+            ),
+            None => ("-".into(), "error".into(), "-".into(), String::new()),
+        };
+        let unvisited = if row.unvisited.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<&str> = row.unvisited.iter().map(|b| b.name()).collect();
+            format!(" (unvisited: {})", names.join(", "))
+        };
+        Line {
+            scenario: row.scenario.clone(),
+            variant: row.variant(),
+            checker: row.checker.to_string(),
+            shards: None,
+            executions,
+            verdict,
+            expected: row.expected.to_string(),
+            seconds,
+            result: format!(
+                "{}{notes}{unvisited}",
+                if row.ok() { "ok" } else { "UNEXPECTED" }
+            ),
+        }
     }
-    .render(w)
+
+    /// A merged row's line: the sums over its parts, the shards present, the
+    /// verdict of the row as a whole.
+    pub fn of_merged_row(row: &Row) -> Self {
+        Line {
+            scenario: row.scenario.clone(),
+            variant: row.variant(),
+            checker: row.checker.to_string(),
+            shards: Some(row.shards_label()),
+            executions: format!(
+                "{}{}",
+                row.schedules(),
+                if row.complete() { "" } else { "+" }
+            ),
+            verdict: row.outcome().to_string(),
+            expected: row.expected.to_string(),
+            seconds: format!("{:.2}", row.seconds()),
+            result: if row.whole_ok() { "ok" } else { "UNEXPECTED" }.into(),
+        }
+    }
+
+    /// A skipped gate row's line: verdict `skipped` and why.
+    pub fn of_skipped(row: &Skipped) -> Self {
+        Line {
+            scenario: row.scenario.clone(),
+            variant: row.bugs.variant(),
+            checker: row.checker.to_string(),
+            shards: None,
+            executions: "-".into(),
+            verdict: "skipped".into(),
+            expected: "-".into(),
+            seconds: "-".into(),
+            result: format!("skipped: {}", row.reason),
+        }
+    }
 }
 
-/// A skipped gate row's table line: verdict `skipped` and why.
-pub fn skipped_row(row: &Skipped, w: Widths) -> String {
-    Line {
-        scenario: row.scenario.clone(),
-        variant: row.bugs.variant(),
-        checker: row.checker.to_string(),
-        shards: None,
-        executions: "-".into(),
-        verdict: "skipped".into(),
-        expected: "-".into(),
-        seconds: "-".into(),
-        result: format!("skipped: {}", row.reason),
+/// A results table, the gate's or a merge's: `header` and `lines`, in columns wide
+/// enough for every line's names ([`Widths::fit`]).
+pub fn table(header: &Line, lines: &[Line]) -> String {
+    let w = Widths::fit(
+        lines
+            .iter()
+            .map(|l| (l.scenario.clone(), l.variant.clone())),
+    );
+    let mut out = format!("{}\n", header.render(w));
+    for line in lines {
+        let _ = writeln!(out, "{}", line.render(w));
     }
-    .render(w)
+    out
 }
 
 /// The coverage table of `run --coverage`: per branch that some check visited, the
@@ -222,47 +242,6 @@ pub fn branch_list() -> String {
         let _ = writeln!(out, "  {:<28} {}", b.name(), b.meaning());
     }
     out
-}
-
-/// `daxlock VERB FILE ARGS --bug B...`, the shape of every reproduce command.
-fn command(verb: &str, path: Option<&Path>, args: &str, bugs: Bugs) -> String {
-    let mut cmd = format!(
-        "daxlock {verb} {} {args}",
-        path.map_or_else(|| "SCENARIO.toml".to_owned(), |p| p.display().to_string())
-    );
-    for b in bugs.names() {
-        let _ = write!(cmd, " --bug {b}");
-    }
-    cmd
-}
-
-/// The command that replays a failure's schedule.
-pub fn replay_command(path: Option<&Path>, bugs: Bugs, schedule: &str) -> String {
-    command("replay", path, &format!("--schedule {schedule}"), bugs)
-}
-
-/// The command that reruns a check with the settings it ran with (for loom, whose
-/// exploration order is fixed, and real threads), if `run` can rerun it.
-pub fn rerun_command(path: Option<&Path>, bugs: Bugs, report: &CheckReport) -> Option<String> {
-    let args = report.rerun.as_deref()?;
-    Some(command("run", path, args, bugs))
-}
-
-/// How to reproduce a failure: the replay command for a recorded schedule, else a
-/// rerun with the same settings.
-pub fn reproduce(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Failure) -> String {
-    let command = match &f.schedule {
-        Some(s) => Some(replay_command(path, bugs, s)),
-        None => rerun_command(path, bugs, report),
-    };
-    match command {
-        // Another target's failure reproduces on that target only.
-        Some(c) if report.target != "model" => {
-            format!("{c} --target {}{}", report.target, report.target_args)
-        }
-        Some(c) => c,
-        None => format!("none ({} recorded no schedule)", report.checker),
-    }
 }
 
 /// A stateful search's figures on one line (`timed_out`: the check ran out of
@@ -413,99 +392,6 @@ pub fn counterexample(
     out
 }
 
-/// One failure as the schema's [`FailureDoc`] (a `counterexample` or
-/// `lesser_failures` entry).
-fn failure_doc(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Failure) -> FailureDoc {
-    FailureDoc {
-        verdict: Some(f.verdict),
-        execution: f.execution,
-        details: f.details.clone(),
-        warnings: f.warnings.clone(),
-        replay: reproduce(path, bugs, report, f),
-        schedule: f.schedule.clone(),
-        trace: f.trace.iter().map(to_json).collect(),
-    }
-}
-
-/// A stateful search's figures with its rate.
-#[derive(Serialize)]
-struct SearchJson {
-    #[serde(flatten)]
-    stats: SearchStats,
-    states_per_second: f64,
-}
-
-/// One check as the schema's [`ResultDoc`]: an entry of the `results` array of
-/// `run`, `replay` and `verify`.
-pub fn result_doc(
-    path: Option<&Path>,
-    bugs: Bugs,
-    report: &CheckReport,
-    expected: Option<Verdict>,
-) -> ResultDoc {
-    let replayed = report.settings.recorded.map(|_| {
-        if report.failure.is_some() {
-            "reproduced"
-        } else {
-            "passed"
-        }
-    });
-    ResultDoc {
-        checker: report.checker,
-        settings: Some(report.settings.clone()),
-        verdict: Outcome::Ran(report.verdict),
-        expected,
-        schedules: Some(report.schedules as u64),
-        complete: report.complete,
-        body: Body::Ran(Box::new(RanDoc {
-            replayed: replayed.map(str::to_owned),
-            timed_out: report.timed_out,
-            first_failure_at: report.first_failure_at,
-            seconds: (report.seconds * 1000.0).round() / 1000.0,
-            warnings: report
-                .failure
-                .as_ref()
-                .map_or_else(Vec::new, |f| f.warnings.clone()),
-            search: report.search.map(|stats| {
-                to_json(SearchJson {
-                    stats,
-                    states_per_second: stats.states_per_second().round(),
-                })
-            }),
-            counterexample: report
-                .failure
-                .as_ref()
-                .map(|f| failure_doc(path, bugs, report, f)),
-            lesser_failures: report
-                .lesser
-                .iter()
-                .map(|f| failure_doc(path, bugs, report, f))
-                .collect(),
-            coverage: report.coverage,
-        })),
-    }
-}
-
-/// A gate row that could not run, as a `results` entry of `verify --json`: verdict
-/// `error` and why.
-pub fn error_doc(
-    checker: CheckerKind,
-    error: &dyn std::fmt::Display,
-    expected: Verdict,
-) -> ResultDoc {
-    ResultDoc {
-        checker,
-        settings: None,
-        verdict: Outcome::Error,
-        expected: Some(expected),
-        schedules: Some(0),
-        complete: false,
-        body: Body::Error {
-            error: error.to_string(),
-        },
-    }
-}
-
 /// One scenario variant's checks (with `target`, when given, the one they ran on),
 /// each with what the scenario expects of the variant (on that target): the body of
 /// `run --json` and `replay --json` ([`run_document`]).
@@ -639,7 +525,7 @@ pub struct Verification<'a> {
     /// The scenarios, in catalogue order.
     pub scenarios: &'a [Scenario],
     /// The gate's rows, in catalogue order.
-    pub rows: &'a [GateRow],
+    pub rows: &'a [Row],
     /// The colour lemma.
     pub lemma: &'a LemmaReport,
     /// The target's bugs no row caught.
@@ -661,7 +547,7 @@ impl<'a> Verification<'a> {
     /// The verification of `rows` on `target`.
     pub fn new(
         scenarios: &'a [Scenario],
-        rows: &'a [GateRow],
+        rows: &'a [Row],
         lemma: &'a LemmaReport,
         target: &'a dyn Target,
         zoo: bool,
@@ -683,7 +569,7 @@ impl<'a> Verification<'a> {
     }
 
     /// The rows not as expected.
-    pub fn failed(&self) -> Vec<&'a GateRow> {
+    pub fn failed(&self) -> Vec<&'a Row> {
         self.rows.iter().filter(|r| !r.ok()).collect()
     }
 
@@ -720,10 +606,7 @@ impl<'a> Verification<'a> {
                     .rows
                     .iter()
                     .filter(|r| r.scenario == s.name && r.bugs == bugs)
-                    .map(|row| match &row.report {
-                        Ok(r) => result_doc(s.path.as_deref(), bugs, r, Some(row.expected)),
-                        Err(e) => error_doc(row.checker, e, row.expected),
-                    })
+                    .flat_map(|row| row.parts.iter().map(|p| p.result.clone()))
                     .collect();
                 runs.push(RunDoc {
                     scenario: s.name.clone(),
@@ -781,30 +664,45 @@ impl<'a> Verification<'a> {
         let mut out = lemma_text(self.lemma);
         let _ = writeln!(out);
         let _ = writeln!(out, "target: {}", self.target.describe());
-        let w = Widths::of_rows(self.rows, &self.skipped);
-        let _ = writeln!(out, "{}", table_header(w));
-        for row in self.rows {
-            let _ = writeln!(out, "{}", table_row(row, w));
-        }
-        for row in &self.skipped {
-            let _ = writeln!(out, "{}", skipped_row(row, w));
-        }
+        out += &self.table();
         let _ = writeln!(out);
-        let failed = self.failed();
-        for row in failed.iter().filter(|r| !r.verdict_ok()) {
-            let s = self.scenarios.iter().find(|s| s.name == row.scenario);
-            match &row.report {
-                Ok(r) => {
-                    let _ = writeln!(out, "UNEXPECTED: expected {}", row.expected);
-                    out += &counterexample(
-                        &row.scenario,
-                        s.and_then(|s| s.path.as_deref()),
-                        row.bugs,
-                        r,
-                    );
-                }
-                Err(e) => {
-                    let _ = writeln!(out, "UNEXPECTED: {e}");
+        out += &self.evidence();
+        out += &self.coverage_lines();
+        out += &self.closing_lines();
+        out
+    }
+
+    /// The gate's table: a line per row, then one per skipped row.
+    fn table(&self) -> String {
+        let lines: Vec<Line> = self
+            .rows
+            .iter()
+            .map(Line::of_gate_row)
+            .chain(self.skipped.iter().map(Line::of_skipped))
+            .collect();
+        table(&Line::header(false, "schedules"), &lines)
+    }
+
+    /// Each row whose verdict is not the expected one, with its counterexample or why
+    /// it could not run; then each scenario that no longer reaches a branch it
+    /// requires.
+    fn evidence(&self) -> String {
+        let mut out = String::new();
+        for row in self.failed().iter().filter(|r| !r.verdict_ok()) {
+            let path = self
+                .scenarios
+                .iter()
+                .find(|s| s.name == row.scenario)
+                .and_then(|s| s.path.as_deref());
+            for part in &row.parts {
+                match (&part.check, part.error()) {
+                    (Some(r), _) => {
+                        let _ = writeln!(out, "UNEXPECTED: expected {}", row.expected);
+                        out += &counterexample(&row.scenario, path, row.bugs, r);
+                    }
+                    (None, error) => {
+                        let _ = writeln!(out, "UNEXPECTED: {}", error.unwrap_or_default());
+                    }
                 }
             }
         }
@@ -817,6 +715,13 @@ impl<'a> Verification<'a> {
                 );
             }
         }
+        out
+    }
+
+    /// Bug coverage (the bugs not asked of this target, the uncovered ones) and branch
+    /// coverage.
+    fn coverage_lines(&self) -> String {
+        let mut out = String::new();
         for (bug, why) in self.target.unreachable_bugs() {
             let _ = writeln!(out, "not asked to be caught on this target: {bug}: {why}");
         }
@@ -857,54 +762,23 @@ impl<'a> Verification<'a> {
                 self.target.name()
             );
         }
-        let _ = writeln!(
-            out,
-            "{} rows, {} as expected, {} unexpected, {} skipped; lemma {}",
+        out
+    }
+
+    /// The counts, and the plain closing line CI reads: every row, the lemma and
+    /// (when demanded) bug coverage.
+    fn closing_lines(&self) -> String {
+        let failed = self.failed().len();
+        let mut out = format!(
+            "{} rows, {} as expected, {failed} unexpected, {} skipped; lemma {}\n",
             self.rows.len(),
-            self.rows.len() - failed.len(),
-            failed.len(),
+            self.rows.len() - failed,
             self.skipped.len(),
             if self.lemma.holds() { "holds" } else { "FAILS" }
         );
-        // The plain closing line CI reads: every row, the lemma and (when demanded)
-        // bug coverage.
         let checks = self.rows.len() + 1 + usize::from(self.zoo);
-        let bad =
-            failed.len() + usize::from(!self.lemma.holds()) + usize::from(self.coverage_fails());
+        let bad = failed + usize::from(!self.lemma.holds()) + usize::from(self.coverage_fails());
         let _ = writeln!(out, "verify: {} passed, {bad} failed", checks - bad);
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A failure on another target reproduces on that target, with the options it
-    /// ran with.
-    #[test]
-    fn reproduce_names_the_target_and_its_patch() {
-        let mut report = CheckReport {
-            target: "kernel",
-            target_args: " --patch writeback-waits".into(),
-            ..CheckReport::single(CheckerKind::Pct, Verdict::LostWrite)
-        };
-        let f = Failure {
-            verdict: Verdict::LostWrite,
-            execution: 1,
-            details: Vec::new(),
-            warnings: Vec::new(),
-            trace: Vec::new(),
-            schedule: Some("s1:0".into()),
-        };
-        let path = Path::new("verify/fsync-vs-read-fault.toml");
-        let line = reproduce(Some(path), Bugs::fixed(), &report, &f);
-        assert!(
-            line.ends_with("--schedule s1:0 --target kernel --patch writeback-waits"),
-            "{line}"
-        );
-        report.target_args.clear();
-        let line = reproduce(Some(path), Bugs::fixed(), &report, &f);
-        assert!(line.ends_with("--schedule s1:0 --target kernel"), "{line}");
     }
 }

@@ -16,6 +16,13 @@ use std::path::{Path, PathBuf};
 
 pub use crate::dax::FaultSize;
 
+mod advice;
+mod catalogue;
+mod spans;
+
+pub use catalogue::{builtin_catalogue, load_catalogue, BUILTIN, BUILTIN_DIR};
+use spans::{line_of, Loc, Spans};
+
 /// A scenario could not be used. The message is one line, meant for stderr.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
@@ -77,19 +84,6 @@ fn where_(file: &Option<String>, line: &Option<usize>, name: &str) -> String {
     }
 }
 
-/// Which part of a scenario file a semantic error is about, to find its line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Loc {
-    Top(&'static str),
-    FileKey(&'static str),
-    Extent(usize),
-    Vma(usize),
-    Thread(usize),
-    Op(usize, usize),
-    Check(&'static str),
-    Expect(String),
-}
-
 /// A semantic error before it is given its file and line.
 struct Problem {
     at: Option<Loc>,
@@ -101,91 +95,6 @@ fn problem(at: Loc, message: impl Into<String>) -> Problem {
         at: Some(at),
         message: message.into(),
     }
-}
-
-/// Where each piece of a scenario file starts, read from the same text with
-/// `toml::Spanned` (every field optional and unchecked: the real parse checks).
-#[derive(Deserialize, Default)]
-struct Spans {
-    name: Option<toml::Spanned<toml::Value>>,
-    wait_buckets: Option<toml::Spanned<toml::Value>>,
-    file: Option<toml::Spanned<FileSpans>>,
-    vma: Option<Vec<toml::Spanned<toml::Value>>>,
-    thread: Option<Vec<toml::Spanned<ThreadSpans>>>,
-    check: Option<toml::Spanned<BTreeMap<String, toml::Spanned<toml::Value>>>>,
-    expect: Option<toml::Spanned<BTreeMap<String, toml::Spanned<toml::Value>>>>,
-}
-
-#[derive(Deserialize, Default)]
-struct FileSpans {
-    size_pages: Option<toml::Spanned<toml::Value>>,
-    extents: Option<Vec<toml::Spanned<toml::Value>>>,
-}
-
-#[derive(Deserialize, Default)]
-struct ThreadSpans {
-    ops: Option<Vec<toml::Spanned<toml::Value>>>,
-}
-
-impl Spans {
-    /// The byte offset where `loc` starts in the text, if the file has it.
-    fn offset(&self, loc: &Loc) -> Option<usize> {
-        let start = |s: &toml::Spanned<toml::Value>| s.span().start;
-        match loc {
-            Loc::Top("name") => self.name.as_ref().map(start),
-            Loc::Top("wait_buckets") => self.wait_buckets.as_ref().map(start),
-            Loc::Top(_) => None,
-            Loc::FileKey(_) => {
-                let file = self.file.as_ref()?;
-                file.get_ref()
-                    .size_pages
-                    .as_ref()
-                    .map(start)
-                    .or(Some(file.span().start))
-            }
-            Loc::Extent(i) => self
-                .file
-                .as_ref()?
-                .get_ref()
-                .extents
-                .as_ref()?
-                .get(*i)
-                .map(start),
-            Loc::Vma(i) => self.vma.as_ref()?.get(*i).map(start),
-            Loc::Thread(t) => self.thread.as_ref()?.get(*t).map(|t| t.span().start),
-            Loc::Op(t, j) => {
-                let thread = self.thread.as_ref()?.get(*t)?;
-                thread
-                    .get_ref()
-                    .ops
-                    .as_ref()
-                    .and_then(|ops| ops.get(*j))
-                    .map(start)
-                    .or(Some(thread.span().start))
-            }
-            Loc::Check(key) => {
-                let check = self.check.as_ref()?;
-                check
-                    .get_ref()
-                    .get(*key)
-                    .map(start)
-                    .or(Some(check.span().start))
-            }
-            Loc::Expect(key) => {
-                let expect = self.expect.as_ref()?;
-                expect
-                    .get_ref()
-                    .get(key)
-                    .map(start)
-                    .or(Some(expect.span().start))
-            }
-        }
-    }
-}
-
-/// The 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 /// One operation of a scenario thread.
@@ -494,61 +403,6 @@ impl Scenario {
             checks,
             check,
         })
-    }
-
-    /// Notes on PMD faults that can never map a huge page because the storage under
-    /// their 2 MiB is not 2 MiB aligned: an extent whose device frame and file offset
-    /// differ modulo 512 pages (`(frame - pgoff) % 0x200 != 0`) gives every 2 MiB of
-    /// the file it backs an unaligned first frame, so dax_pmd_insert_mapping() falls
-    /// back to 4 KiB faults every time, silently. (Faults that fall back for the fix's
-    /// colour check or a 2 MiB outside the VMA are not noted.)
-    pub fn pmd_notes(&self) -> Vec<String> {
-        use crate::dax::units::{pmd_align_addr, pmd_colour_matches, PG_PMD_COLOUR, PMD_SIZE};
-        let mut notes = Vec::new();
-        for (t, ops) in self.threads.iter().enumerate() {
-            for (j, op) in ops.iter().enumerate() {
-                let Op::Fault {
-                    addr,
-                    size: FaultSize::Pmd,
-                    ..
-                } = *op
-                else {
-                    continue;
-                };
-                let Some(vma) = self.config.vmas.iter().find(|v| v.contains(addr)) else {
-                    continue;
-                };
-                let b = pmd_align_addr(addr);
-                if !pmd_colour_matches(vma.index_of(addr), addr)
-                    || b < vma.start
-                    || b + PMD_SIZE > vma.end
-                {
-                    continue;
-                }
-                let fb = vma.index_of(b);
-                let misaligned = self.config.file.extents.iter().find(|e| {
-                    e.pgoff < fb + PMD_PAGES
-                        && fb < e.pgoff + e.pages
-                        && e.frame.wrapping_sub(e.pgoff) & PG_PMD_COLOUR != 0
-                });
-                if let Some(e) = misaligned {
-                    notes.push(format!(
-                        "{}: thread {}, op {}: the PMD fault at {addr:#x} can never map a huge page: \
-                         the extent at pgoff {:#x} has frame {:#x}, not 2 MiB aligned relative to its \
-                         file offset ((frame - pgoff) % 0x200 = {:#x}), so the fault falls back to 4 KiB pages",
-                        self.path
-                            .as_ref()
-                            .map_or_else(|| self.name.clone(), |p| p.display().to_string()),
-                        t + 1,
-                        j + 1,
-                        e.pgoff,
-                        e.frame,
-                        e.frame.wrapping_sub(e.pgoff) & PG_PMD_COLOUR
-                    ));
-                }
-            }
-        }
-        notes
     }
 
     /// The expected verdict for a variant, if the scenario states one.
@@ -936,111 +790,6 @@ fn check_forced(spec: &ExpectSpec) -> Result<Vec<Check>, Problem> {
         }
     }
     Ok(checks)
-}
-
-/// The built-in catalogue: `verify/*.toml` as compiled into the binary (the build
-/// script lists the folder, so a new file is picked up), `(file name, text)`, sorted
-/// by file name.
-pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
-
-/// The folder the built-in catalogue was compiled from, relative to the repository:
-/// how reports name its files (`verify/seed-sequential.toml`).
-pub const BUILTIN_DIR: &str = "verify";
-
-/// The built-in catalogue's scenarios, each with its path under [`BUILTIN_DIR`].
-pub fn builtin_catalogue() -> Result<Vec<Scenario>, ScenarioError> {
-    let scenarios = BUILTIN
-        .iter()
-        .map(|(name, text)| {
-            let path = Path::new(BUILTIN_DIR).join(name);
-            let mut s = Scenario::from_toml(text, &path.display().to_string())?;
-            s.path = Some(path);
-            Ok::<_, ScenarioError>(s)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    unique_names(&scenarios)?;
-    Ok(scenarios)
-}
-
-impl Scenario {
-    /// [`Scenario::from_path`], or, when no file is there and `path` names a built-in
-    /// scenario (`verify/seed-sequential.toml`, as reproduce lines print it, or its
-    /// name, `seed-sequential`), the built-in copy: reproduce lines work from any
-    /// folder.
-    pub fn from_path_or_builtin(path: &Path) -> Result<Self, ScenarioError> {
-        if !path.exists() {
-            let wanted = |file: &str| {
-                path == Path::new(BUILTIN_DIR).join(file)
-                    || Some(path.as_os_str()) == Path::new(file).file_stem().map(|s| s as _)
-            };
-            if let Some((file, text)) = BUILTIN.iter().find(|(file, _)| wanted(file)) {
-                let shown = Path::new(BUILTIN_DIR).join(file);
-                let mut s = Scenario::from_toml(text, &shown.display().to_string())?;
-                s.path = Some(shown);
-                return Ok(s);
-            }
-        }
-        Scenario::from_path(path)
-    }
-}
-
-/// Reads every `*.toml` under `dir`, sorted by file name. A folder that cannot be
-/// read or holds no `*.toml` is an error, as are two files of one scenario name.
-pub fn load_catalogue(dir: &Path) -> Result<Vec<Scenario>, ScenarioError> {
-    let folder = |source| ScenarioError::Folder {
-        dir: dir.to_owned(),
-        source,
-    };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(folder)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(folder)?
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    if paths.is_empty() {
-        return Err(ScenarioError::EmptyFolder {
-            dir: dir.to_owned(),
-        });
-    }
-    paths.sort();
-    let scenarios = paths
-        .iter()
-        .map(|p| Scenario::from_path(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    unique_names(&scenarios)?;
-    Ok(scenarios)
-}
-
-/// Two scenarios of one catalogue may not share a name.
-fn unique_names(scenarios: &[Scenario]) -> Result<(), ScenarioError> {
-    let mut names: std::collections::HashMap<&str, &Scenario> = std::collections::HashMap::new();
-    for s in scenarios {
-        if let Some(first) = names.insert(&s.name, s) {
-            let shown = |s: &Scenario| {
-                s.path
-                    .as_ref()
-                    .map_or_else(|| s.name.clone(), |p| p.display().to_string())
-            };
-            let line = s.path.as_ref().and_then(|p| {
-                let text = std::fs::read_to_string(p).ok()?;
-                let spans: Spans = toml::from_str(&text).ok()?;
-                spans.offset(&Loc::Top("name")).map(|o| line_of(&text, o))
-            });
-            return Err(ScenarioError::Invalid {
-                file: Some(shown(s)),
-                line,
-                name: s.name.clone(),
-                message: format!(
-                    "scenario name `{}` is already used by {}",
-                    s.name,
-                    shown(first)
-                ),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// toml's errors span several lines with a source excerpt; keep line, column and the

@@ -3,6 +3,14 @@
 //! them) and deserialize ([`crate::merge`] reads them back). A report written and
 //! read back is equal to itself (`tests::documents_round_trip`).
 //!
+//! And the one row type of a results table, [`Row`]: the gate produces it (one
+//! [`Part`] per row, the check it ran, written through [`result_doc`]), the report
+//! writes its parts, a merge reads them back into rows (one part per input) and
+//! [`crate::report::Line`] prints both (`merge`'s
+//! `tests::gate_rows_read_back_as_themselves`). [`ResultDoc::settings`] and the
+//! other fields are the row's figures; a row's `unvisited` branches and a part's
+//! in-process [`CheckReport`] (whose typed trace the text prints) are never written.
+//!
 //! Every document goes out through [`to_json`], a [`Value`], so that objects' keys
 //! come out sorted, as reports have always had them. Reading is lenient where a
 //! field is only evidence (a missing `warnings` or `coverage` reads as empty) and
@@ -14,14 +22,19 @@
 //! `trace` (its events are written by [`crate::check::trace`]) and a stateful
 //! search's figures (`search`: the search's statistics and its rate).
 
-use crate::check::{Coverage, Settings};
-use crate::dax::Bugs;
+use crate::check::shuttle::Shard;
+use crate::check::stateful::SearchStats;
+use crate::check::{CheckError, CheckReport, Coverage, Failure, Settings};
+use crate::dax::{Branch, Bugs};
 use crate::kind::CheckerKind;
 use crate::verdict::Verdict;
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
-use std::fmt;
+use std::collections::BTreeMap;
+use std::collections::BTreeSet;
+use std::fmt::{self, Write as _};
+use std::path::Path;
 
 /// What a check (or a merged row) concluded: a verdict, or that it could not run.
 /// In JSON, `verdict`: the verdict's name or `error`.
@@ -166,8 +179,8 @@ pub struct RanDoc {
     /// The execution of the first failure.
     #[serde(default)]
     pub first_failure_at: Option<usize>,
-    /// Seconds it took, rounded to milliseconds.
-    #[serde(default)]
+    /// Seconds it took (written rounded to milliseconds).
+    #[serde(default, serialize_with = "millis")]
     pub seconds: f64,
     /// The worst failure's warnings.
     #[serde(default)]
@@ -352,6 +365,433 @@ pub struct VerifyDoc {
     pub summary: SummaryDoc,
 }
 
+/// Seconds as reports write them: rounded to milliseconds (held unrounded in
+/// memory, so that the gate's table prints the check's own time).
+fn millis<S: Serializer>(seconds: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((seconds * 1000.0).round() / 1000.0)
+}
+
+/// What names a row of a results table, the gate's or a merge's: one scenario
+/// variant under one checker, with what the scenario expects of it there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RowId {
+    /// Scenario name.
+    pub scenario: String,
+    /// Variant (`fixed` or a bug name).
+    pub bugs: Bugs,
+    /// Checker.
+    pub checker: CheckerKind,
+    /// What the scenario expects (on the target).
+    pub expected: Verdict,
+}
+
+impl RowId {
+    /// `scenario [variant] checker`, as messages name a row.
+    pub fn name(&self) -> String {
+        format!(
+            "{} [{}] {}",
+            self.scenario,
+            self.bugs.variant(),
+            self.checker
+        )
+    }
+}
+
+/// One row of a results table, the gate's and a merge's: one scenario variant under
+/// one checker ([`RowId`]) and its results. The gate's row ([`crate::gate::verify`])
+/// has one part, the check it ran; [`crate::report`] writes its part as a `results`
+/// entry; [`crate::merge`] reads those entries back, one part per input that holds
+/// the row, and prints the same rows.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The row: scenario, variant, checker, expected verdict (its fields read
+    /// through the row: `row.scenario`).
+    pub id: RowId,
+    /// Its results, in order (the gate's: its one check; a merge's: each input's).
+    pub parts: Vec<Part>,
+    /// Branches the scenario requires (`[expect] visits`) that no row of its fixed
+    /// variant visited; the gate sets it on the fixed variant's rows once every row
+    /// has run (a merge leaves it empty).
+    pub unvisited: Vec<Branch>,
+}
+
+impl std::ops::Deref for Row {
+    type Target = RowId;
+    fn deref(&self) -> &RowId {
+        &self.id
+    }
+}
+
+/// One result of a row: the `results` entry a report writes, where it came from,
+/// and, when this process ran the check, the check itself.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// The input it was read from, as named on the command line; empty for a check
+    /// this process ran.
+    pub file: String,
+    /// The result, as reports write it.
+    pub result: ResultDoc,
+    /// The check, when this process ran it: its failures with their events, which
+    /// the text's counterexamples print (`None` when read from a report or when the
+    /// check could not run).
+    pub check: Option<Box<CheckReport>>,
+}
+
+impl Part {
+    /// The part of a check this process ran (or tried to): its result as
+    /// [`result_doc`] or [`error_doc`] writes it, with `expected`; `path` and `bugs`
+    /// name the scenario file and variant in its reproduce commands.
+    pub fn of_check(
+        path: Option<&Path>,
+        bugs: Bugs,
+        checker: CheckerKind,
+        check: Result<CheckReport, CheckError>,
+        expected: Verdict,
+    ) -> Self {
+        match check {
+            Ok(report) => Part {
+                file: String::new(),
+                result: result_doc(path, bugs, &report, Some(expected)),
+                check: Some(Box::new(report)),
+            },
+            Err(e) => Part {
+                file: String::new(),
+                result: error_doc(checker, &e, expected),
+                check: None,
+            },
+        }
+    }
+
+    /// Its verdict, or `error`.
+    pub fn outcome(&self) -> Outcome {
+        self.result.verdict
+    }
+
+    /// The checker's settings (`depth 3 seed 0 shard 1/4`); `None` for an error.
+    pub fn settings(&self) -> Option<&Settings> {
+        self.result.settings.as_ref()
+    }
+
+    /// Executions it ran (`0` for an error).
+    pub fn schedules(&self) -> u64 {
+        self.result.schedules.unwrap_or(0)
+    }
+
+    /// It explored its whole budget or search space.
+    pub fn complete(&self) -> bool {
+        self.result.complete
+    }
+
+    /// It was stopped by `--max-seconds`.
+    pub fn timed_out(&self) -> bool {
+        self.result.ran().is_some_and(|r| r.timed_out)
+    }
+
+    /// Seconds it took (`0` for an error).
+    pub fn seconds(&self) -> f64 {
+        self.result.ran().map_or(0.0, |r| r.seconds)
+    }
+
+    /// Its counterexample, if it failed.
+    pub fn counterexample(&self) -> Option<&FailureDoc> {
+        self.result.ran()?.counterexample.as_ref()
+    }
+
+    /// Executions that visited each branch, if it ran.
+    pub fn coverage(&self) -> Option<&Coverage> {
+        self.result.ran().map(|r| &r.coverage)
+    }
+
+    /// Why it could not run, for an error.
+    pub fn error(&self) -> Option<&str> {
+        self.result.error()
+    }
+
+    /// The `shard I/N` in its settings, and the settings without it.
+    pub fn shard(&self) -> Option<(Shard, Settings)> {
+        let s = self.settings()?;
+        Some((s.shard?, s.without_shard()))
+    }
+
+    /// The command that reproduces its failure, if it recorded one.
+    pub fn reproduce(&self) -> Option<&str> {
+        let cmd = &self.counterexample()?.replay;
+        (!cmd.is_empty()).then_some(cmd.as_str())
+    }
+}
+
+/// The shards seen of one split: its shard count and the indices present.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Split {
+    /// N of `shard I/N`.
+    pub count: usize,
+    /// The indices I present.
+    pub seen: BTreeSet<usize>,
+    /// The settings its shards share (all but the shard).
+    pub rest: Settings,
+}
+
+impl Row {
+    /// The row of a check this process ran (or tried to): one part, nothing
+    /// unvisited yet.
+    pub fn of_check(
+        id: RowId,
+        path: Option<&Path>,
+        check: Result<CheckReport, CheckError>,
+    ) -> Self {
+        let part = Part::of_check(path, id.bugs, id.checker, check, id.expected);
+        Row {
+            id,
+            parts: vec![part],
+            unvisited: Vec::new(),
+        }
+    }
+
+    /// `fixed`, or the bug names joined by `+`.
+    pub fn variant(&self) -> String {
+        self.bugs.variant()
+    }
+
+    /// The worst outcome of any part: the gate's row's, its check's.
+    pub fn worst(&self) -> Outcome {
+        self.parts
+            .iter()
+            .map(Part::outcome)
+            .max()
+            .unwrap_or(Outcome::Ran(Verdict::Incomplete))
+    }
+
+    /// Every part reached the expected verdict (the gate's row: its check did; a
+    /// row run as one shard of a split is judged as that shard).
+    pub fn verdict_ok(&self) -> bool {
+        self.worst() == Outcome::Ran(self.expected)
+    }
+
+    /// The verdict matched the expectation, and the scenario still reaches every
+    /// branch it requires: the gate's judgement of its row.
+    pub fn ok(&self) -> bool {
+        self.verdict_ok() && self.unvisited.is_empty()
+    }
+
+    /// The sharded parts grouped by their settings without the shard (one group per
+    /// seed, say), keyed by those settings' text.
+    pub fn splits(&self) -> BTreeMap<String, Split> {
+        let mut splits: BTreeMap<String, Split> = BTreeMap::new();
+        for (shard, rest) in self.parts.iter().filter_map(Part::shard) {
+            let s = splits.entry(rest.to_string()).or_default();
+            s.count = shard.count;
+            s.seen.insert(shard.index);
+            s.rest = rest;
+        }
+        splits
+    }
+
+    /// The shards of a split that no part holds (`depth 3 seed 0 shard 2/4`).
+    pub fn missing_shards(&self) -> Vec<String> {
+        let mut missing = Vec::new();
+        for split in self.splits().into_values() {
+            for index in (0..split.count).filter(|i| !split.seen.contains(i)) {
+                let shard = Shard {
+                    index,
+                    count: split.count,
+                };
+                let settings = Settings {
+                    shard: Some(shard),
+                    ..split.rest.clone()
+                };
+                missing.push(settings.to_string());
+            }
+        }
+        missing
+    }
+
+    /// What the row concludes as a whole: the worst verdict of any part;
+    /// `incomplete` instead of `verified` when shards of a split are missing.
+    pub fn outcome(&self) -> Outcome {
+        let worst = self.worst();
+        if worst == Outcome::Ran(Verdict::Verified) && !self.missing_shards().is_empty() {
+            Outcome::Ran(Verdict::Incomplete)
+        } else {
+            worst
+        }
+    }
+
+    /// The row as a whole ([`Row::outcome`]) is as expected, and reaches every branch
+    /// it requires: a merge's judgement of its row.
+    pub fn whole_ok(&self) -> bool {
+        self.outcome() == Outcome::Ran(self.expected) && self.unvisited.is_empty()
+    }
+
+    /// The first part with the worst verdict.
+    pub fn worst_part(&self) -> Option<&Part> {
+        let worst = self.parts.iter().map(Part::outcome).max()?;
+        self.parts.iter().find(|p| p.outcome() == worst)
+    }
+
+    /// Executions over every part.
+    pub fn schedules(&self) -> u64 {
+        self.parts.iter().map(Part::schedules).sum()
+    }
+
+    /// Seconds over every part (machine time, not wall time).
+    pub fn seconds(&self) -> f64 {
+        self.parts.iter().map(Part::seconds).sum()
+    }
+
+    /// Every part explored all of its budget and no shard is missing.
+    pub fn complete(&self) -> bool {
+        self.parts.iter().all(Part::complete) && self.missing_shards().is_empty()
+    }
+
+    /// `3/4`: shards present over shards in the split (summed over splits); `-` when
+    /// no part is sharded.
+    pub fn shards_label(&self) -> String {
+        let splits = self.splits();
+        if splits.is_empty() {
+            return "-".to_owned();
+        }
+        let seen: usize = splits.values().map(|s| s.seen.len()).sum();
+        let count: usize = splits.values().map(|s| s.count).sum();
+        format!("{seen}/{count}")
+    }
+}
+
+// How a check is written as a result, and how its failures are reproduced.
+
+/// `daxlock VERB FILE ARGS --bug B...`, the shape of every reproduce command.
+fn command(verb: &str, path: Option<&Path>, args: &str, bugs: Bugs) -> String {
+    let mut cmd = format!(
+        "daxlock {verb} {} {args}",
+        path.map_or_else(|| "SCENARIO.toml".to_owned(), |p| p.display().to_string())
+    );
+    for b in bugs.names() {
+        let _ = write!(cmd, " --bug {b}");
+    }
+    cmd
+}
+
+/// The command that replays a failure's schedule.
+pub fn replay_command(path: Option<&Path>, bugs: Bugs, schedule: &str) -> String {
+    command("replay", path, &format!("--schedule {schedule}"), bugs)
+}
+
+/// The command that reruns a check with the settings it ran with (for loom, whose
+/// exploration order is fixed, and real threads), if `run` can rerun it.
+pub fn rerun_command(path: Option<&Path>, bugs: Bugs, report: &CheckReport) -> Option<String> {
+    let args = report.rerun.as_deref()?;
+    Some(command("run", path, args, bugs))
+}
+
+/// How to reproduce a failure: the replay command for a recorded schedule, else a
+/// rerun with the same settings.
+pub fn reproduce(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Failure) -> String {
+    let command = match &f.schedule {
+        Some(s) => Some(replay_command(path, bugs, s)),
+        None => rerun_command(path, bugs, report),
+    };
+    match command {
+        // Another target's failure reproduces on that target only.
+        Some(c) if report.target != "model" => {
+            format!("{c} --target {}{}", report.target, report.target_args)
+        }
+        Some(c) => c,
+        None => format!("none ({} recorded no schedule)", report.checker),
+    }
+}
+
+/// One failure as the schema's [`FailureDoc`] (a `counterexample` or
+/// `lesser_failures` entry).
+fn failure_doc(path: Option<&Path>, bugs: Bugs, report: &CheckReport, f: &Failure) -> FailureDoc {
+    FailureDoc {
+        verdict: Some(f.verdict),
+        execution: f.execution,
+        details: f.details.clone(),
+        warnings: f.warnings.clone(),
+        replay: reproduce(path, bugs, report, f),
+        schedule: f.schedule.clone(),
+        trace: f.trace.iter().map(to_json).collect(),
+    }
+}
+
+/// A stateful search's figures with its rate.
+#[derive(Serialize)]
+struct SearchJson {
+    #[serde(flatten)]
+    stats: SearchStats,
+    states_per_second: f64,
+}
+
+/// One check as the schema's [`ResultDoc`]: an entry of the `results` array of
+/// `run`, `replay` and `verify`.
+pub fn result_doc(
+    path: Option<&Path>,
+    bugs: Bugs,
+    report: &CheckReport,
+    expected: Option<Verdict>,
+) -> ResultDoc {
+    let replayed = report.settings.recorded.map(|_| {
+        if report.failure.is_some() {
+            "reproduced"
+        } else {
+            "passed"
+        }
+    });
+    ResultDoc {
+        checker: report.checker,
+        settings: Some(report.settings.clone()),
+        verdict: Outcome::Ran(report.verdict),
+        expected,
+        schedules: Some(report.schedules as u64),
+        complete: report.complete,
+        body: Body::Ran(Box::new(RanDoc {
+            replayed: replayed.map(str::to_owned),
+            timed_out: report.timed_out,
+            first_failure_at: report.first_failure_at,
+            seconds: report.seconds,
+            warnings: report
+                .failure
+                .as_ref()
+                .map_or_else(Vec::new, |f| f.warnings.clone()),
+            search: report.search.map(|stats| {
+                to_json(SearchJson {
+                    stats,
+                    states_per_second: stats.states_per_second().round(),
+                })
+            }),
+            counterexample: report
+                .failure
+                .as_ref()
+                .map(|f| failure_doc(path, bugs, report, f)),
+            lesser_failures: report
+                .lesser
+                .iter()
+                .map(|f| failure_doc(path, bugs, report, f))
+                .collect(),
+            coverage: report.coverage,
+        })),
+    }
+}
+
+/// A gate row that could not run, as a `results` entry of `verify --json`: verdict
+/// `error` and why.
+pub fn error_doc(
+    checker: CheckerKind,
+    error: &dyn std::fmt::Display,
+    expected: Verdict,
+) -> ResultDoc {
+    ResultDoc {
+        checker,
+        settings: None,
+        verdict: Outcome::Error,
+        expected: Some(expected),
+        schedules: Some(0),
+        complete: false,
+        body: Body::Error {
+            error: error.to_string(),
+        },
+    }
+}
+
 /// A document as JSON. Through [`Value`], so that objects' keys come out sorted, as
 /// every report has always had them.
 pub fn to_json(v: impl Serialize) -> Value {
@@ -497,5 +937,33 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("`bugs`: unknown bug `nope`"), "{e}");
+    }
+
+    /// A failure on another target reproduces on that target, with the options it
+    /// ran with.
+    #[test]
+    fn reproduce_names_the_target_and_its_patch() {
+        let mut report = CheckReport {
+            target: "kernel",
+            target_args: " --patch writeback-waits".into(),
+            ..CheckReport::single(CheckerKind::Pct, Verdict::LostWrite)
+        };
+        let f = Failure {
+            verdict: Verdict::LostWrite,
+            execution: 1,
+            details: Vec::new(),
+            warnings: Vec::new(),
+            trace: Vec::new(),
+            schedule: Some("s1:0".into()),
+        };
+        let path = Path::new("verify/fsync-vs-read-fault.toml");
+        let line = reproduce(Some(path), Bugs::fixed(), &report, &f);
+        assert!(
+            line.ends_with("--schedule s1:0 --target kernel --patch writeback-waits"),
+            "{line}"
+        );
+        report.target_args.clear();
+        let line = reproduce(Some(path), Bugs::fixed(), &report, &f);
+        assert!(line.ends_with("--schedule s1:0 --target kernel"), "{line}");
     }
 }

@@ -6,9 +6,11 @@
 //! `src/patches_radix.rs`. A build-script module (`build.rs` includes it); the
 //! crate's side of the era is `src/radix.rs`.
 
-use super::{c_build, decls, extract, patches_radix, read, version, whole, Variants};
+use super::{
+    c_build, extract, extract_dax, fresh_gen, patches_radix, read, version, whole, write_gen,
+    write_wait, Variants,
+};
 use std::env;
-use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -86,33 +88,18 @@ pub fn build(src: &Path, out: &Path) -> Result<(), String> {
     let wait = read(src, "kernel/sched/wait.c")?;
     let dax_h = read(src, "include/linux/dax.h")?;
     let gen = out.join("gen-radix");
-    let _ = fs::remove_dir_all(&gen);
-    fs::create_dir_all(gen.join("linux")).map_err(|e| e.to_string())?;
-    let write = |name: &str, text: &str| {
-        fs::write(gen.join(name), text).map_err(|e| format!("{name}: {e}"))
-    };
-    decls::write_headers(&gen)?;
+    fresh_gen(&gen)?;
     for (name, rel) in [
         ("linux/radix-tree.h", "include/linux/radix-tree.h"),
         ("linux/idr.h", "include/linux/idr.h"),
         ("radix-tree.c", "lib/radix-tree.c"),
     ] {
-        write(name, &whole(rel, &read(src, rel)?))?;
+        write_gen(&gen, name, &whole(rel, &read(src, rel)?))?;
     }
-    let wait_items = extract::extract(&wait, "kernel/sched/wait.c", WAIT_ITEMS)
-        .map_err(|e| format!("kernel/sched/wait.c: {e}"))?;
-    write(
-        "wait_tu.c",
-        &format!("#include \"mm_shim.h\"\n/* Extracted from kernel/sched/wait.c ({version}). */\n{wait_items}"),
-    )?;
+    write_wait(&gen, &wait, WAIT_ITEMS, version)?;
     let dax_h_items = extract::extract(&dax_h, "include/linux/dax.h", DAX_H_ITEMS)
         .map_err(|e| format!("include/linux/dax.h: {e}"))?;
-    let dax_items =
-        extract::extract(dax, "fs/dax.c", DAX_ITEMS).map_err(|e| format!("fs/dax.c: {e}"))?;
-    let mut traces = String::new();
-    for t in extract::tracepoints(&dax_items) {
-        let _ = writeln!(traces, "#define {t}(...) ((void)0)");
-    }
+    let (dax_items, traces) = extract_dax(dax, DAX_ITEMS)?;
     let prelude = format!(
         "/* Extracted from include/linux/dax.h ({version}). */\n{dax_h_items}#include \"radix/radix_protos.h\"\n"
     );

@@ -421,7 +421,7 @@ ops = [
         let s = scenario("bug-downgrade-wake-one");
         let b = bug("downgrade-wake-one");
         let r = run(&pct(2000), &s, b).unwrap();
-        let line = daxlock::report::reproduce(None, b, &r, r.failure.as_ref().unwrap());
+        let line = daxlock::schema::reproduce(None, b, &r, r.failure.as_ref().unwrap());
         assert!(
             line.starts_with("daxlock replay") && line.ends_with("--target kernel"),
             "the reproduce line names the target: {line}"

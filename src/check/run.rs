@@ -5,7 +5,8 @@
 //! mapping, spawn the scenario's threads, run their operations, check the end
 //! state) and how its outcome becomes a verdict are written once, here.
 
-use super::checker::{Body, Checker, Control, Stop, SCHEDULE_MISFIT};
+use super::binding::Binding;
+use super::checker::{Body, Checker, Control, Exploration, Numbering, Stop, SCHEDULE_MISFIT};
 use super::fold::{CheckError, CheckReport, Collector, ExecOutcome, Failure, Limits};
 use super::target::{Model, SystemMaker, Target};
 use super::trace::{Event, Recorder};
@@ -140,7 +141,10 @@ pub fn serial_guard() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock()
 }
 
-/// [`check_limited`] on `target` (the model, or a registered one such as the kernel).
+/// [`check_limited`] on `target` (the model, or a registered one such as the kernel):
+/// refuses what cannot run (`admit`), explores the executions of one
+/// `ExecutionBody` with `checker`, folds a stop into the failures (`fold_stop`) and
+/// concludes the report (`conclude`).
 pub fn check_on<C: Checker>(
     target: &dyn Target,
     checker: &C,
@@ -148,31 +152,108 @@ pub fn check_on<C: Checker>(
     bugs: Bugs,
     limits: Limits,
 ) -> Result<CheckReport, CheckError> {
-    if let Err(message) = target.supports(scenario, bugs) {
-        return Err(CheckError::Unsupported {
-            name: scenario.name.clone(),
-            target: target.name(),
-            message,
-        });
+    let (maker, binding) = admit(target, checker, scenario, bugs)?;
+    let _serial = target.serial().then(|| SERIAL.lock());
+    let recorder = Recorder::new(C::Backend::thread_name, C::Backend::REAL_THREADS);
+    super::trace::install();
+    let shared = Arc::new(ExecutionBody::new(
+        maker, target, checker, scenario, bugs, limits, &recorder,
+    ));
+    let body = {
+        let (run, abandoned) = (shared.clone(), shared.clone());
+        Body::new(
+            move |counted| run.run::<C>(counted),
+            move |counted| abandoned.abandoned::<C>(counted),
+        )
+    };
+    // A serial target (the kernel's C globals) keeps state outside the backend's
+    // primitives: the stateful search's partial-order reduction cannot see it.
+    let exploration = super::stateful::opaque_state(target.serial(), || checker.explore(body));
+    super::trace::forget_model_threads();
+    let timed_out = shared.timed_out.load(Ordering::Relaxed);
+    let mut c = std::mem::take(&mut *shared.collector.lock());
+    let unscheduled = c.first.iter_mut().filter(|f| f.schedule.is_none());
+    for (failure, schedule) in unscheduled.zip(exploration.kept.iter()) {
+        failure.schedule = Some(schedule.clone());
     }
-    let maker =
-        super::target::maker::<C::Backend>(target).map_err(|message| CheckError::Unsupported {
-            name: scenario.name.clone(),
-            target: target.name(),
-            message,
-        })?;
-    let binding = super::binding::Binding::of(target, scenario, bugs);
+    let executions = fold_stop(&mut c, &recorder, &exploration, scenario, checker)?;
+    let schedules = executions.max(exploration.executions);
+    if schedules == 0 {
+        // Whatever the checker: a check that ran nothing has no verdict.
+        return Err(no_execution(
+            scenario,
+            bugs,
+            checker,
+            format!("the check ({})", checker.settings()),
+        ));
+    }
+    let numbering = checker.numbering();
+    let found = conclude(c, &exploration, &binding, checker, timed_out);
+    Ok(CheckReport {
+        target: target.name(),
+        target_args: target.run_args(),
+        checker: checker.name(),
+        settings: checker.settings(),
+        // A rerun keeps the time limit: without it a loom rerun could run for hours.
+        rerun: checker.rerun_args().map(|args| match limits.max_time {
+            Some(t) => format!("{args} --max-seconds {}", t.as_secs_f64()),
+            None => args,
+        }),
+        schedules,
+        complete: found.complete,
+        verdict: found.verdict,
+        failure: found.failure,
+        lesser: found.lesser,
+        first_failure_at: found.first_failure_at,
+        steps: exploration.steps,
+        search: exploration.search,
+        coverage: found.coverage,
+        seconds: shared.start.elapsed().as_secs_f64(),
+        timed_out,
+        numbering,
+    })
+}
+
+/// The check of `scenario` cannot run: it ran (or would run) no execution.
+fn no_execution<C: Checker>(
+    scenario: &Scenario,
+    bugs: Bugs,
+    checker: &C,
+    budget: String,
+) -> CheckError {
+    CheckError::NoExecution {
+        name: scenario.name.clone(),
+        variant: bugs.variant(),
+        checker: checker.name(),
+        budget,
+    }
+}
+
+/// What [`check_on`] refuses before it runs anything: a scenario the target does
+/// not support or has no system for on the checker's backend, a recorded schedule
+/// bound to another scenario, variant or target, more threads than the checker
+/// models, a budget of no executions. Else the target's system maker and what
+/// schedules are bound to.
+fn admit<C: Checker>(
+    target: &dyn Target,
+    checker: &C,
+    scenario: &Scenario,
+    bugs: Bugs,
+) -> Result<(SystemMaker<C::Backend>, Binding), CheckError> {
+    let unsupported = |message| CheckError::Unsupported {
+        name: scenario.name.clone(),
+        target: target.name(),
+        message,
+    };
+    target.supports(scenario, bugs).map_err(unsupported)?;
+    let maker = super::target::maker::<C::Backend>(target).map_err(unsupported)?;
+    let binding = Binding::of(target, scenario, bugs);
     if let Some(why) = checker.binding().and_then(|b| b.differences(&binding)) {
         return Err(CheckError::ScheduleBinding {
             name: scenario.name.clone(),
             why,
         });
     }
-    let _serial = target.serial().then(|| SERIAL.lock());
-    let Limits {
-        first_failure_only,
-        max_time,
-    } = limits;
     if let Some(max) = checker.max_threads() {
         if scenario.threads.len() > max {
             return Err(CheckError::TooManyThreads {
@@ -183,124 +264,175 @@ pub fn check_on<C: Checker>(
             });
         }
     }
-    let no_execution = |budget: String| CheckError::NoExecution {
-        name: scenario.name.clone(),
-        variant: bugs.variant(),
-        checker: checker.name(),
-        budget,
-    };
-    let budget = checker.budget();
-    if let Some((0, what)) = budget {
-        return Err(no_execution(what));
+    if let Some((0, what)) = checker.budget() {
+        return Err(no_execution(scenario, bugs, checker, what));
     }
-    let start = Instant::now();
-    let recorder = Recorder::new(C::Backend::thread_name, C::Backend::REAL_THREADS);
-    super::trace::install();
-    let collector = Arc::new(Mutex::new(Collector::default()));
-    let truths = scenario
-        .checks
-        .iter()
-        .fold(target.truths(), |t, c| t.forcing(*c));
-    let config = Arc::new(MappingConfig {
-        bugs,
-        truths,
-        ..scenario.config.clone()
-    });
-    let threads = Arc::new(scenario.threads.clone());
-    let numbering = checker.numbering();
-    let timed_out = Arc::new(AtomicBool::new(false));
-    // Whether the time limit has passed; checked after every execution.
-    let out_of_time = {
-        let timed_out = timed_out.clone();
-        move || {
-            let over = max_time.is_some_and(|t| start.elapsed() >= t);
-            if over {
-                timed_out.store(true, Ordering::Relaxed);
-            }
-            over
+    Ok((maker, binding))
+}
+
+/// What every execution of one check shares: how to build and run it, where its
+/// outcome goes, and when to stop. The [`Body`] a checker explores calls
+/// [`ExecutionBody::run`] for each execution and [`ExecutionBody::abandoned`] for
+/// one the checker ended before it finished.
+struct ExecutionBody<B: Backend> {
+    maker: SystemMaker<B>,
+    config: MappingConfig,
+    threads: Vec<Vec<Op>>,
+    recorder: Arc<Recorder>,
+    collector: Mutex<Collector>,
+    /// Executions started.
+    started: AtomicUsize,
+    /// `scenario [variant] checker`, for the debug log.
+    label: String,
+    numbering: Numbering,
+    first_failure_only: bool,
+    start: Instant,
+    max_time: Option<std::time::Duration>,
+    /// The time limit has passed.
+    timed_out: AtomicBool,
+}
+
+impl<B: Backend> ExecutionBody<B> {
+    /// The executions of `checker`'s check of `scenario` with `bugs` on `target`,
+    /// within `limits`, recording into `recorder`; `maker` builds each execution's
+    /// system. The clock starts now.
+    fn new<C: Checker<Backend = B>>(
+        maker: SystemMaker<B>,
+        target: &dyn Target,
+        checker: &C,
+        scenario: &Scenario,
+        bugs: Bugs,
+        limits: Limits,
+        recorder: &Arc<Recorder>,
+    ) -> Self {
+        let truths = scenario
+            .checks
+            .iter()
+            .fold(target.truths(), |t, c| t.forcing(*c));
+        ExecutionBody {
+            maker,
+            config: MappingConfig {
+                bugs,
+                truths,
+                ..scenario.config.clone()
+            },
+            threads: scenario.threads.clone(),
+            recorder: recorder.clone(),
+            collector: Mutex::new(Collector::default()),
+            started: AtomicUsize::new(0),
+            label: format!("{} [{}] {}", scenario.name, bugs.variant(), checker.name()),
+            numbering: checker.numbering(),
+            first_failure_only: limits.first_failure_only,
+            start: Instant::now(),
+            max_time: limits.max_time,
+            timed_out: AtomicBool::new(false),
         }
-    };
-    let out_of_time2 = out_of_time.clone();
-    let started = Arc::new(AtomicUsize::new(0));
-    let label = format!("{} [{}] {}", scenario.name, bugs.variant(), checker.name());
-    let body = {
-        let (recorder, collector) = (recorder.clone(), collector.clone());
-        let (recorder2, collector2) = (recorder.clone(), collector.clone());
-        Body::new(
-            move |counted| {
-                recorder.reset();
-                let n = started.fetch_add(1, Ordering::Relaxed) + 1;
-                tracing::debug!("--- {label}: execution {} ---", numbering.global(n));
-                let outcome = execute::<C::Backend>(&maker, &config, &recorder, &threads);
-                let mut c = collector.lock();
-                c.visited(&recorder, counted);
-                let keep = c.record(outcome, &recorder);
-                if keep {
-                    if let Some(f) = c.first.last_mut() {
-                        f.schedule = C::live_schedule();
-                    }
-                }
-                Control {
-                    keep,
-                    stop: (first_failure_only && c.first_failure_at.is_some()) || out_of_time(),
-                }
-            },
-            move |counted| {
-                let mut c = collector2.lock();
-                c.visited(&recorder2, counted);
-                if !recorder2.has_warning() {
-                    return Control {
-                        keep: false,
-                        stop: out_of_time2(),
-                    };
-                }
-                let trace = recorder2.events();
-                let execution = c.executions + 1;
-                let warnings = trace
-                    .iter()
-                    .filter(|e| e.is_warning())
-                    .map(Event::warning_text)
-                    .collect();
-                let keep = c.add(Verdict::Warning, Vec::new(), warnings, trace, execution);
-                if keep {
-                    if let Some(f) = c.first.last_mut() {
-                        f.schedule = C::live_schedule();
-                    }
-                }
-                Control {
-                    keep,
-                    stop: first_failure_only || out_of_time2(),
-                }
-            },
-        )
-    };
-    // A serial target (the kernel's C globals) keeps state outside the backend's
-    // primitives: the stateful search's partial-order reduction cannot see it.
-    let exploration = super::stateful::opaque_state(target.serial(), || checker.explore(body));
-    super::trace::forget_model_threads();
-    let timed_out = timed_out.load(Ordering::Relaxed);
-    let mut c = std::mem::take(&mut *collector.lock());
-    let unscheduled = c.first.iter_mut().filter(|f| f.schedule.is_none());
-    for (failure, schedule) in unscheduled.zip(exploration.kept.iter()) {
-        failure.schedule = Some(schedule.clone());
     }
+
+    /// Whether the time limit has passed; checked after every execution.
+    fn out_of_time(&self) -> bool {
+        let over = self.max_time.is_some_and(|t| self.start.elapsed() >= t);
+        if over {
+            self.timed_out.store(true, Ordering::Relaxed);
+        }
+        over
+    }
+
+    /// One execution, folded into the collector; a new kind of failure keeps its
+    /// schedule.
+    fn run<C: Checker<Backend = B>>(&self, counted: bool) -> Control {
+        self.recorder.reset();
+        let n = self.started.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::debug!(
+            "--- {}: execution {} ---",
+            self.label,
+            self.numbering.global(n)
+        );
+        let outcome = execute::<B>(&self.maker, &self.config, &self.recorder, &self.threads);
+        let mut c = self.collector.lock();
+        c.visited(&self.recorder, counted);
+        let keep = c.record(outcome, &self.recorder);
+        if keep {
+            if let Some(f) = c.first.last_mut() {
+                f.schedule = C::live_schedule();
+            }
+        }
+        Control {
+            keep,
+            stop: (self.first_failure_only && c.first_failure_at.is_some()) || self.out_of_time(),
+        }
+    }
+
+    /// An execution the checker ended before it finished: its branches count, and a
+    /// warning it raised is a failure.
+    fn abandoned<C: Checker<Backend = B>>(&self, counted: bool) -> Control {
+        let mut c = self.collector.lock();
+        c.visited(&self.recorder, counted);
+        if !self.recorder.has_warning() {
+            return Control {
+                keep: false,
+                stop: self.out_of_time(),
+            };
+        }
+        let trace = self.recorder.events();
+        let execution = c.executions + 1;
+        let keep = c.add(
+            Verdict::Warning,
+            Vec::new(),
+            warnings(&trace),
+            trace,
+            execution,
+        );
+        if keep {
+            if let Some(f) = c.first.last_mut() {
+                f.schedule = C::live_schedule();
+            }
+        }
+        Control {
+            keep,
+            stop: self.first_failure_only || self.out_of_time(),
+        }
+    }
+}
+
+/// The warnings among an execution's events.
+fn warnings(trace: &[Event]) -> Vec<String> {
+    trace
+        .iter()
+        .filter(|e| e.is_warning())
+        .map(Event::warning_text)
+        .collect()
+}
+
+/// Folds what stopped the exploration into the collector: a hang is one more
+/// execution, with its trace and schedule; a crash is the check's error. Returns the
+/// executions run.
+fn fold_stop<C: Checker>(
+    c: &mut Collector,
+    recorder: &Recorder,
+    exploration: &Exploration,
+    scenario: &Scenario,
+    checker: &C,
+) -> Result<usize, CheckError> {
     let mut executions = c.executions;
-    match exploration.stop {
+    match &exploration.stop {
         Some(Stop::Deadlock(message)) => {
             executions += 1;
             // The hung execution never returned to the body (loom and shuttle panic
             // out of it): count its branches here. Where the checker already counted
             // them (the stateful checker's abandoned hang), they were taken then.
-            c.visited(&recorder, true);
+            c.visited(recorder, true);
             let trace = recorder.events();
-            let warnings = trace
-                .iter()
-                .filter(|e| e.is_warning())
-                .map(Event::warning_text)
-                .collect();
-            c.add(Verdict::Hang, vec![message], warnings, trace, executions);
+            let warnings = warnings(&trace);
+            c.add(
+                Verdict::Hang,
+                vec![message.clone()],
+                warnings,
+                trace,
+                executions,
+            );
             if let Some(f) = c.first.iter_mut().find(|f| f.verdict == Verdict::Hang) {
-                f.schedule = exploration.stop_schedule;
+                f.schedule.clone_from(&exploration.stop_schedule);
             }
         }
         Some(Stop::Requested) | None => {}
@@ -314,15 +446,34 @@ pub fn check_on<C: Checker>(
             return Err(CheckError::ModelPanicked {
                 name: scenario.name.clone(),
                 checker: checker.name(),
-                message,
+                message: message.clone(),
             })
         }
     }
-    let schedules = executions.max(exploration.executions);
-    if schedules == 0 {
-        // Whatever the checker: a check that ran nothing has no verdict.
-        return Err(no_execution(format!("the check ({})", checker.settings())));
-    }
+    Ok(executions)
+}
+
+/// What the collected failures conclude ([`conclude`]).
+struct Conclusion {
+    complete: bool,
+    verdict: Verdict,
+    failure: Option<Failure>,
+    lesser: Vec<Failure>,
+    first_failure_at: Option<usize>,
+    coverage: super::coverage::Coverage,
+}
+
+/// The verdict of the collected failures: execution numbers of the whole budget,
+/// schedules bound, the worst failure and the lesser ones before it, complete or
+/// not.
+fn conclude<C: Checker>(
+    mut c: Collector,
+    exploration: &Exploration,
+    binding: &Binding,
+    checker: &C,
+    timed_out: bool,
+) -> Conclusion {
+    let numbering = checker.numbering();
     // Execution numbers of the whole budget, not of this shard.
     for f in &mut c.first {
         f.execution = numbering.global(f.execution);
@@ -356,27 +507,12 @@ pub fn check_on<C: Checker>(
         None if !complete => Verdict::Incomplete,
         None => Verdict::Verified,
     };
-    Ok(CheckReport {
-        target: target.name(),
-        target_args: target.run_args(),
-        checker: checker.name(),
-        settings: checker.settings(),
-        // A rerun keeps the time limit: without it a loom rerun could run for hours.
-        rerun: checker.rerun_args().map(|args| match max_time {
-            Some(t) => format!("{args} --max-seconds {}", t.as_secs_f64()),
-            None => args,
-        }),
-        schedules,
+    Conclusion {
         complete,
         verdict,
         failure,
         lesser,
         first_failure_at,
-        steps: exploration.steps,
-        search: exploration.search,
         coverage: c.coverage,
-        seconds: start.elapsed().as_secs_f64(),
-        timed_out,
-        numbering,
-    })
+    }
 }

@@ -4,7 +4,8 @@ use super::entry::{Entry, EntryKind, EntrySize};
 use super::file::{FsState, Vma};
 use super::harm::{Harm, HarmKind, Truths};
 use super::mapping::Mapping;
-use super::pagetable::{MapTarget, Pte};
+use super::pagetable::{MapTarget, PageTable, Pte};
+use super::tree::Tree;
 use super::units::PAGE_SIZE;
 use crate::sync::Backend;
 
@@ -51,48 +52,20 @@ impl<B: Backend> Mapping<B> {
     /// [`Truths`]): the checks of a guarantee run only where it holds.
     pub fn end_state_violations_of(
         &self,
-        tree: &super::tree::Tree,
+        tree: &Tree,
         queued: &[u64],
         truths: &Truths,
     ) -> Vec<Harm> {
         let mut out = Vec::new();
         let fs = B::lock(&self.fs).clone();
         let pt = B::lock(&self.pt).clone();
-        let bad = |out: &mut Vec<Harm>, text: String| out.push(Harm::invariant(text));
         for (slot, e) in tree.iter() {
-            if e.locked {
-                bad(&mut out, format!("entry {e} at {slot:#x} left locked"));
-            }
-            let clean_reads = truths.read_faults_leave_entries_clean;
-            if clean_reads && e.kind == EntryKind::Zero {
-                if let Some(i) = fs.any_allocated(slot, e.size.pages()) {
-                    bad(
-                        &mut out,
-                        format!("zero entry at {slot:#x} covers allocated block {i:#x}"),
-                    );
-                }
-            }
-            if clean_reads && e.dirty {
-                let needed = match e.kind {
-                    EntryKind::Mapped { frame } => {
-                        pt.any_unflushed(frame, e.size.pages())
-                            || pt.maps_writable(frame, e.size.pages())
-                    }
-                    _ => false,
-                };
-                if !needed {
-                    out.push(Harm::new(
-                        HarmKind::SpuriousDirty,
-                        format!(
-                            "dirty {} entry at {slot:#x} covers no unflushed store and no writable mapping",
-                            e.kind.as_str()
-                        ),
-                    ));
-                }
-            }
+            entry_violations(&mut out, slot, e, &fs, &pt, truths);
         }
         for index in queued {
-            bad(&mut out, format!("waiter on key {index:#x} left queued"));
+            out.push(Harm::invariant(format!(
+                "waiter on key {index:#x} left queued"
+            )));
         }
         out.extend(tree.overlaps().into_iter().map(Harm::invariant));
         for (base, slot) in pt.slots() {
@@ -104,63 +77,112 @@ impl<B: Backend> Mapping<B> {
             };
             if let Some(h) = slot.huge {
                 if slot.ptes.is_some() {
-                    bad(
-                        &mut out,
-                        format!("huge mapping and PTE table both at {base:#x}"),
-                    );
+                    out.push(Harm::invariant(format!(
+                        "huge mapping and PTE table both at {base:#x}"
+                    )));
                 }
-                let fb = vma.index_of(base);
-                let entry = tree.lookup(fb);
-                let ok = match (entry, h.target) {
-                    (Some((s, e)), t) if s == fb && e.size == EntrySize::Pmd => {
-                        matches!((e.kind, t), (EntryKind::Zero, MapTarget::Zero))
-                            || matches!((e.kind, t), (EntryKind::Mapped { frame }, MapTarget::Frame(f)) if frame == f)
-                    }
-                    _ => false,
-                };
-                if !ok {
-                    bad(
-                        &mut out,
-                        format!(
-                            "huge mapping at {base:#x} (file {fb:#x}) has no matching PMD entry"
-                        ),
-                    );
-                }
-                content(&mut out, &fs, base, fb, h.target, EntrySize::Pmd.pages());
-                durable(&mut out, &vma, base, fb, h, entry);
+                huge_violations(&mut out, tree, &fs, &vma, base, h);
             }
             for (addr, p) in slot.ptes.iter().flatten() {
-                let Some(v) = self.find_vma(*addr) else {
-                    continue;
-                };
-                let index = v.index_of(*addr);
-                let entry = tree.lookup(index);
-                let ok = match (p.target, entry) {
-                    (MapTarget::Anon, _) => true,
-                    (MapTarget::Zero, Some((_, e))) => e.kind == EntryKind::Zero,
-                    // A clean zero entry was deleted while its zero page stayed mapped
-                    // (write(2)'s invalidation does this, in the kernel too). Harmless
-                    // while the block is a hole: reads see the hole's zeros, a store
-                    // faults and maps storage, a write(2) unmaps its range. Over an
-                    // allocated block it is harm, reported by the content check.
-                    (MapTarget::Zero, None) => true,
-                    (MapTarget::Frame(f), Some((s, e))) => {
-                        matches!(e.kind, EntryKind::Mapped { frame } if frame + (index - s) == f)
-                    }
-                    _ => false,
-                };
-                if !ok {
-                    bad(
-                        &mut out,
-                        format!("mapping at {addr:#x} (file {index:#x}) disagrees with the tree"),
-                    );
+                if let Some(v) = self.find_vma(*addr) {
+                    pte_violations(&mut out, tree, &fs, &v, *addr, *p);
                 }
-                content(&mut out, &fs, *addr, index, p.target, 1);
-                durable(&mut out, &v, *addr, index, *p, entry);
             }
         }
         out
     }
+}
+
+/// The end-state checks of one entry at `slot`: not left locked; where read faults
+/// leave entries clean, a zero entry covers no allocated block and a dirty entry
+/// covers an unflushed store or a writable mapping.
+fn entry_violations(
+    out: &mut Vec<Harm>,
+    slot: u64,
+    e: Entry,
+    fs: &FsState,
+    pt: &PageTable,
+    truths: &Truths,
+) {
+    if e.locked {
+        out.push(Harm::invariant(format!(
+            "entry {e} at {slot:#x} left locked"
+        )));
+    }
+    let clean_reads = truths.read_faults_leave_entries_clean;
+    if clean_reads && e.kind == EntryKind::Zero {
+        if let Some(i) = fs.any_allocated(slot, e.size.pages()) {
+            out.push(Harm::invariant(format!(
+                "zero entry at {slot:#x} covers allocated block {i:#x}"
+            )));
+        }
+    }
+    if clean_reads && e.dirty {
+        let needed = match e.kind {
+            EntryKind::Mapped { frame } => {
+                pt.any_unflushed(frame, e.size.pages()) || pt.maps_writable(frame, e.size.pages())
+            }
+            _ => false,
+        };
+        if !needed {
+            out.push(Harm::new(
+                HarmKind::SpuriousDirty,
+                format!(
+                    "dirty {} entry at {slot:#x} covers no unflushed store and no writable mapping",
+                    e.kind.as_str()
+                ),
+            ));
+        }
+    }
+}
+
+/// The end-state checks of the huge mapping `h` at `base` in `vma`: it sits on a
+/// PMD entry of its kind (and frame), maps the right storage, and is durable.
+fn huge_violations(out: &mut Vec<Harm>, tree: &Tree, fs: &FsState, vma: &Vma, base: u64, h: Pte) {
+    let fb = vma.index_of(base);
+    let entry = tree.lookup(fb);
+    let ok = match (entry, h.target) {
+        (Some((s, e)), t) if s == fb && e.size == EntrySize::Pmd => {
+            matches!((e.kind, t), (EntryKind::Zero, MapTarget::Zero))
+                || matches!((e.kind, t), (EntryKind::Mapped { frame }, MapTarget::Frame(f)) if frame == f)
+        }
+        _ => false,
+    };
+    if !ok {
+        out.push(Harm::invariant(format!(
+            "huge mapping at {base:#x} (file {fb:#x}) has no matching PMD entry"
+        )));
+    }
+    content(out, fs, base, fb, h.target, EntrySize::Pmd.pages());
+    durable(out, vma, base, fb, h, entry);
+}
+
+/// The end-state checks of the 4 KiB mapping `p` at `addr` in `vma`: it agrees with
+/// the tree, maps the right storage, and is durable.
+fn pte_violations(out: &mut Vec<Harm>, tree: &Tree, fs: &FsState, vma: &Vma, addr: u64, p: Pte) {
+    let index = vma.index_of(addr);
+    let entry = tree.lookup(index);
+    let ok = match (p.target, entry) {
+        (MapTarget::Anon, _) => true,
+        (MapTarget::Zero, Some((_, e))) => e.kind == EntryKind::Zero,
+        // A clean zero entry was deleted while its zero page stayed mapped (write(2)'s
+        // invalidation does this, in the kernel too). Harmless while the block is a
+        // hole: reads see the hole's zeros, a store faults and maps storage, a
+        // write(2) unmaps its range. Over an allocated block it is harm, reported by
+        // the content check.
+        (MapTarget::Zero, None) => true,
+        (MapTarget::Frame(f), Some((s, e))) => {
+            matches!(e.kind, EntryKind::Mapped { frame } if frame + (index - s) == f)
+        }
+        _ => false,
+    };
+    if !ok {
+        out.push(Harm::invariant(format!(
+            "mapping at {addr:#x} (file {index:#x}) disagrees with the tree"
+        )));
+    }
+    content(out, fs, addr, index, p.target, 1);
+    durable(out, vma, addr, index, p, entry);
 }
 
 /// The content check of one mapping of `pages` pages at `addr` (file page `index`

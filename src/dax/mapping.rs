@@ -131,6 +131,19 @@ pub struct Mapping<B: Backend> {
     observer: Option<Arc<dyn Observer>>,
 }
 
+/// What [`Mapping::grab`] found once the entry was unlocked.
+#[derive(Hash)]
+enum Found {
+    /// A PMD entry was wanted and a PTE entry is there.
+    Pte(u64, Entry),
+    /// Locked a usable entry.
+    Locked(Held),
+    /// An empty or zero PMD entry, now locked by us, to downgrade.
+    Downgrade(u64, Entry),
+    /// No entry: preload and insert.
+    Nothing,
+}
+
 impl<B: Backend> Mapping<B> {
     /// Builds the address space `config` describes, identified by `id`.
     pub fn new(id: u64, config: &MappingConfig) -> Self {
@@ -292,22 +305,14 @@ impl<B: Backend> Mapping<B> {
         }
     }
 
-    /// Finds or creates the entry for a fault at `index` and locks it.
+    /// Finds or creates the entry for a fault at `index` and locks it: waits for
+    /// the entry to be unlocked (`grab_find`), then takes it, gives up on
+    /// a PTE entry where a PMD one is wanted, or inserts a new empty entry (after
+    /// downgrading a placeholder PMD entry for a PTE fault), restarting if an entry
+    /// appeared meanwhile.
     ///
     /// Kernel: grab_mapping_entry().
     pub fn grab(&self, index: u64, size: EntrySize) -> Result<Held, GrabError> {
-        /// What grab found once the entry was unlocked.
-        #[derive(Hash)]
-        enum Found {
-            /// A PMD entry was wanted and a PTE entry is there.
-            Pte(u64, Entry),
-            /// Locked a usable entry.
-            Locked(Held),
-            /// An empty or zero PMD entry, now locked by us, to downgrade.
-            Downgrade(u64, Entry),
-            /// No entry: preload and insert.
-            Nothing,
-        }
         dax_event!(
             self,
             "grab",
@@ -316,35 +321,8 @@ impl<B: Backend> Mapping<B> {
             key = size.base(index)
         );
         loop {
-            let found = self.with_unlocked(index, Some(size), Branch::GrabWait, |tree, found| {
-                let Some((slot, e)) = found else {
-                    return Found::Nothing;
-                };
-                match (size, e.size) {
-                    (EntrySize::Pmd, EntrySize::Pte) => Found::Pte(slot, e),
-                    (EntrySize::Pte, EntrySize::Pmd) if e.kind.is_placeholder() => {
-                        // Keep the PMD entry ours while tree_lock is dropped.
-                        tree.slot_mut(slot).expect("entry just looked up").locked = true;
-                        Found::Downgrade(slot, e)
-                    }
-                    _ => {
-                        let held = tree.slot_mut(slot).expect("entry just looked up");
-                        held.locked = true;
-                        Found::Locked(Held { slot, entry: *held })
-                    }
-                }
-            });
-            let downgrade = match found {
-                Found::Pte(slot, e) => {
-                    self.visit(Branch::GrabPteExists);
-                    // Kernel: put_unlocked_mapping_entry(): we may have consumed a
-                    // wakeup meant for another waiter.
-                    if !self.bugs.eexist_no_pass && self.put_unlocked(index, Some(e)) > 0 {
-                        self.visit(Branch::GrabPteExistsWake);
-                    }
-                    dax_event!(self, "grab-exists", index = index, slot = slot);
-                    return Err(GrabError::PteEntryPresent);
-                }
+            let downgrade = match self.grab_find(index, size) {
+                Found::Pte(slot, e) => return Err(self.grab_pte_exists(index, slot, e)),
                 Found::Locked(held) => {
                     dax_event!(
                         self,
@@ -357,19 +335,7 @@ impl<B: Backend> Mapping<B> {
                     return Ok(held);
                 }
                 Found::Downgrade(slot, e) => {
-                    dax_event!(
-                        self,
-                        "downgrade",
-                        index = index,
-                        slot = slot,
-                        kind = e.kind.as_str()
-                    );
-                    if e.kind == EntryKind::Zero {
-                        self.visit(Branch::GrabDowngradeZero);
-                        self.unmap_range(slot, EntrySize::Pmd.pages());
-                    } else {
-                        self.visit(Branch::GrabDowngradeEmpty);
-                    }
+                    self.grab_downgrade(index, slot, e);
                     Some(slot)
                 }
                 // Kernel: radix_tree_preload() runs with tree_lock dropped.
@@ -377,28 +343,11 @@ impl<B: Backend> Mapping<B> {
             };
             dax_event!(self, "preload", index = index);
             let entry = Entry::new_locked_empty(size);
-            // None: restart (an entry appeared while tree_lock was dropped).
-            let inserted = B::locked(&self.tree, |tree| {
-                if downgrade.is_none() && !self.bugs.no_recheck && tree.lookup(index).is_some() {
-                    return None;
-                }
-                if let Some(slot) = downgrade {
-                    // The PMD entry changes identity: every waiter must look again.
-                    tree.remove(slot);
-                    let mode = if self.bugs.downgrade_wake_one {
-                        WakeMode::One
-                    } else {
-                        WakeMode::All
-                    };
-                    self.wake(slot, EntrySize::Pmd, mode);
-                }
-                Some(tree.insert(index, entry).ok())
-            });
-            return match inserted {
+            match self.grab_insert(index, entry, downgrade) {
+                // Restart: an entry appeared while tree_lock was dropped.
                 None => {
                     self.visit(Branch::GrabPreloadRestart);
                     dax_event!(self, "restart", index = index);
-                    continue;
                 }
                 Some(Some(slot)) => {
                     dax_event!(
@@ -409,15 +358,103 @@ impl<B: Backend> Mapping<B> {
                         size = size.as_str(),
                         kind = "empty"
                     );
-                    Ok(Held { slot, entry })
+                    return Ok(Held { slot, entry });
                 }
                 Some(None) => {
                     self.visit(Branch::GrabCollision);
                     dax_event!(self, "grab-collision", index = index, size = size.as_str());
-                    Err(GrabError::Collision)
+                    return Err(GrabError::Collision);
                 }
-            };
+            }
         }
+    }
+
+    /// [`Mapping::grab`]'s first step: waits until the entry at `index` is unlocked,
+    /// then, under tree_lock, locks it if it suits a fault of `size` (a placeholder
+    /// PMD entry that a PTE fault will downgrade is locked too).
+    ///
+    /// Kernel: grab_mapping_entry() up to the `pmd_downgrade` decision, with
+    /// get_unlocked_mapping_entry().
+    fn grab_find(&self, index: u64, size: EntrySize) -> Found {
+        self.with_unlocked(index, Some(size), Branch::GrabWait, |tree, found| {
+            let Some((slot, e)) = found else {
+                return Found::Nothing;
+            };
+            match (size, e.size) {
+                (EntrySize::Pmd, EntrySize::Pte) => Found::Pte(slot, e),
+                (EntrySize::Pte, EntrySize::Pmd) if e.kind.is_placeholder() => {
+                    // Keep the PMD entry ours while tree_lock is dropped.
+                    tree.slot_mut(slot).expect("entry just looked up").locked = true;
+                    Found::Downgrade(slot, e)
+                }
+                _ => {
+                    let held = tree.slot_mut(slot).expect("entry just looked up");
+                    held.locked = true;
+                    Found::Locked(Held { slot, entry: *held })
+                }
+            }
+        })
+    }
+
+    /// A PMD fault found a PTE entry: passes on a wakeup it may have consumed, and
+    /// fails.
+    ///
+    /// Kernel: grab_mapping_entry()'s `-EEXIST`, with put_unlocked_mapping_entry().
+    fn grab_pte_exists(&self, index: u64, slot: u64, e: Entry) -> GrabError {
+        self.visit(Branch::GrabPteExists);
+        // Kernel: put_unlocked_mapping_entry(): we may have consumed a wakeup meant
+        // for another waiter.
+        if !self.bugs.eexist_no_pass && self.put_unlocked(index, Some(e)) > 0 {
+            self.visit(Branch::GrabPteExistsWake);
+        }
+        dax_event!(self, "grab-exists", index = index, slot = slot);
+        GrabError::PteEntryPresent
+    }
+
+    /// A PTE fault downgrades the placeholder PMD entry it locked: a zero entry's
+    /// mappings are unmapped first (the entry itself goes in [`Mapping::grab_insert`]).
+    ///
+    /// Kernel: grab_mapping_entry()'s `pmd_downgrade`, with unmap_mapping_range().
+    fn grab_downgrade(&self, index: u64, slot: u64, e: Entry) {
+        dax_event!(
+            self,
+            "downgrade",
+            index = index,
+            slot = slot,
+            kind = e.kind.as_str()
+        );
+        if e.kind == EntryKind::Zero {
+            self.visit(Branch::GrabDowngradeZero);
+            self.unmap_range(slot, EntrySize::Pmd.pages());
+        } else {
+            self.visit(Branch::GrabDowngradeEmpty);
+        }
+    }
+
+    /// Under tree_lock: removes the downgraded PMD entry (waking its waiters) and
+    /// inserts `entry` at `index`. `None`: an entry appeared while tree_lock was
+    /// dropped (restart); `Some(None)`: the insert collided; `Some(Some(slot))`:
+    /// inserted.
+    ///
+    /// Kernel: grab_mapping_entry() after radix_tree_preload(), with
+    /// radix_tree_delete() and radix_tree_insert().
+    fn grab_insert(&self, index: u64, entry: Entry, downgrade: Option<u64>) -> Option<Option<u64>> {
+        B::locked(&self.tree, |tree| {
+            if downgrade.is_none() && !self.bugs.no_recheck && tree.lookup(index).is_some() {
+                return None;
+            }
+            if let Some(slot) = downgrade {
+                // The PMD entry changes identity: every waiter must look again.
+                tree.remove(slot);
+                let mode = if self.bugs.downgrade_wake_one {
+                    WakeMode::One
+                } else {
+                    WakeMode::All
+                };
+                self.wake(slot, EntrySize::Pmd, mode);
+            }
+            Some(tree.insert(index, entry).ok())
+        })
     }
 
     /// Replaces the held placeholder with a new locked entry of `kind` and `size`,
