@@ -113,6 +113,23 @@ pub trait Backend: Sized + Send + Sync + 'static {
         f(&mut Self::lock(m))
     }
 
+    /// A lockless read of shared state that lives outside the backend's primitives
+    /// (the kernel target's C memory), which `m` stands for: a scheduling point as
+    /// [`Backend::locked`] on `m` is, then `read` runs at once (no other thread
+    /// moves in between) and its result is returned. `read` must only read, and
+    /// its result must be all the calling thread continues with.
+    ///
+    /// The stateful checker folds `read`'s result, and nothing of `m`'s value, into
+    /// the thread's history (`locked(m, |_| all of memory)` would fold everything
+    /// the thread could have read, where it read one bit), and counts the step as a
+    /// read of `m` (it touches `m` and changes nothing), so a step that changes
+    /// what `m` stands for, and says so by storing a new value in `m`, is dependent
+    /// with it. Other backends: the same as `locked(m, |_| ())` then `read()`.
+    fn observe<T: Send + Hash, R: Hash>(m: &Self::Mutex<T>, read: impl FnOnce() -> R) -> R {
+        Self::locked(m, |_| ());
+        read()
+    }
+
     /// Waits on `cv` until `f` returns `Some` for the value of `m`, and returns it:
     /// lock, then `f`, then wait and `f` again while it returns `None`.
     ///

@@ -502,6 +502,31 @@ impl Backend for Stateful {
         result
     }
 
+    /// Why folding only the result is enough (the stateful checker's assumption 1,
+    /// a thread is a deterministic function of what it read): after the read, the
+    /// thread's future depends on its history before it (its chain) and on what
+    /// `read` returned, and on nothing else it saw, because `read`'s result is all
+    /// it continues with ([`Backend::observe`]'s contract). Whatever it reads of
+    /// the shared state later, it reads at a later scheduling point (an acquire, or
+    /// another observe), which folds that read in turn. The step is taken as an
+    /// acquire and release of `m` that leaves `m`'s value as it was: the same
+    /// scheduling point and footprint as `locked(m, |_| ())` (a read of `m`).
+    fn observe<T: Send + Hash, R: Hash>(m: &Mutex<T>, read: impl FnOnce() -> R) -> R {
+        let id = m.id;
+        let me = me();
+        acquire_when(id, free, |o, me| o.writer = Some(me));
+        // Not under `Store::with`: `read` is the caller's code.
+        let result = read();
+        let seen = value_hash(&result);
+        let blocked = Store::with(|s| {
+            s.fold(me, Op::Observe, id, seen);
+            let value = s.objects[id].value;
+            release_exclusive(s, me, id, value, Op::Unlock)
+        });
+        unblock_all(blocked);
+        result
+    }
+
     fn wait_until<T: Send + Hash, R: Hash>(
         m: &Mutex<T>,
         cv: &Condvar,
