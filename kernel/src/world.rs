@@ -281,22 +281,50 @@ pub(crate) struct World<B: Backend> {
     /// The task id holding the page-table lock (0: none). Only its holder sets or
     /// reads its own id, so a plain mutex (no scheduling point) suffices.
     ptl_owner: Mutex<u32>,
-    /// Every acquire and lockless read folds the whole C state, as before the
-    /// per-lock folds ([`World::guarded`]): set when allocations fail
-    /// (`--fail-alloc`), because the allocation count is read under the xarray
-    /// lock and changed without it, and by [`fold_whole_c_state`] (tests).
-    fold_all: bool,
+    /// What acquires and lockless reads fold: [`Folds::Whole`] when allocations
+    /// fail (`--fail-alloc`: the allocation count is read under the xarray lock and
+    /// changed without it), else what [`set_folds`] says (tests), by default
+    /// [`Folds::Narrow`].
+    folds: Folds,
 }
 
-/// [`fold_whole_c_state`] is on.
-static FOLD_ALL: AtomicBool = AtomicBool::new(false);
+/// What the stateful checker folds into a task's history at a C spin-lock acquire
+/// and at a lockless read (see [`World::guarded`] and [`Hooks::lockless`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folds {
+    /// A lockless read folds what it read, an acquire what the lock protects.
+    Narrow,
+    /// Both fold the whole C state (the fold before issue 18's narrower ones).
+    Whole,
+    /// As `Narrow`, but a lockless read folds nothing of what it read: unsound
+    /// (the reader goes on with a value its history does not hold), for tests that
+    /// show the fold matters.
+    UnfoldedReads,
+}
 
-/// For tests: while `on`, the worlds made from now on fold the whole C state at
-/// every spin-lock acquire and lockless read (the stateful checker's fold before
-/// [`Hooks::lockless`] folded only what it read and each lock what it protects), so
-/// that a test can compare the two.
-pub fn fold_whole_c_state(on: bool) {
-    FOLD_ALL.store(on, Ordering::SeqCst);
+thread_local! {
+    /// The [`Folds`] of the worlds made from now on on this OS thread ([`set_folds`]).
+    static FOLDS: std::cell::Cell<Folds> = const { std::cell::Cell::new(Folds::Narrow) };
+}
+
+/// For tests: the [`Folds`] of the worlds made from now on on this OS thread (the
+/// default is [`Folds::Narrow`]), so that a test can compare them. The stateful
+/// checker with one job runs its executions on the thread that calls it; other
+/// tests' threads keep their own setting.
+pub fn set_folds(folds: Folds) {
+    FOLDS.with(|f| f.set(folds));
+}
+
+/// What a lockless read returns to C (`value`) and what the checker folds of it.
+struct LocklessRead {
+    value: u64,
+    folded: (u64, u64),
+}
+
+impl std::hash::Hash for LocklessRead {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.folded.hash(h);
+    }
 }
 
 /// The C page-table lock.
@@ -362,7 +390,11 @@ impl<B: Backend> World<B> {
             heads,
             used_heads: Mutex::new(Vec::new()),
             ptl_owner: Mutex::new(0),
-            fold_all: fail_allocs || FOLD_ALL.load(Ordering::SeqCst),
+            folds: if fail_allocs {
+                Folds::Whole
+            } else {
+                FOLDS.with(|f| f.get())
+            },
         }
     }
 
@@ -434,12 +466,12 @@ impl<B: Backend> World<B> {
     /// Before, every acquire folded the whole C state ([`World::c_state`]): a
     /// task's history then took in every change any other task made anywhere (a
     /// waiter queued on another head, a task going to sleep), and states that
-    /// differed only there never met. With `fold_all` it still does.
+    /// differed only there never met. With [`Folds::Whole`] it still does.
     fn guarded(&self, l: &SpinLock<B>) -> u64 {
         if !self.fingerprint {
             return 0;
         }
-        if self.fold_all {
+        if self.folds == Folds::Whole {
             return self.c_state();
         }
         match l.guards {
@@ -741,10 +773,14 @@ impl<B: Backend> Hooks for World<B> {
         // with that value alone (each caller's `read` returns all of it).
         B::observe(&self.memory, || {
             let value = unsafe { read(ctx) };
-            let all = if self.fold_all { self.c_state() } else { 0 };
-            (value, all)
+            let folded = match self.folds {
+                Folds::Narrow => (value, 0),
+                Folds::Whole => (value, self.c_state()),
+                Folds::UnfoldedReads => (0, 0),
+            };
+            LocklessRead { value, folded }
         })
-        .0
+        .value
     }
 
     fn warn(&self, cond: &str, func: &str, file: &str, line: i32) {
