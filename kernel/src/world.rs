@@ -296,10 +296,6 @@ pub enum Folds {
     Narrow,
     /// Both fold the whole C state (the fold before issue 18's narrower ones).
     Whole,
-    /// As `Narrow`, but a lockless read folds nothing of what it read: unsound
-    /// (the reader goes on with a value its history does not hold), for tests that
-    /// show the fold matters.
-    UnfoldedReads,
 }
 
 thread_local! {
@@ -690,14 +686,14 @@ impl<B: Backend> Hooks for World<B> {
             *self.ptl_owner.lock() = 0;
         }
         self.touched();
-        let h = self.c_state();
-        B::locked(&l.held, |held| {
-            *held = false;
-            if self.fingerprint {
-                B::locked(&self.memory, |m| *m = h);
-            }
-        });
-        B::notify_one(&l.cv);
+        // No scheduling point under the stateful checker (a release is a left
+        // mover): the C state as the unlock leaves it goes to `memory` (what the
+        // fingerprint holds of it), then the lock is free and one waiter woken.
+        if self.fingerprint {
+            let h = self.c_state();
+            B::release(&self.memory, |m| *m = h, None);
+        }
+        B::release(&l.held, |held| *held = false, Some(&l.cv));
     }
 
     fn spin_trylock(&self, lock: *mut CSpin, _func: &str) -> bool {
@@ -776,7 +772,6 @@ impl<B: Backend> Hooks for World<B> {
             let folded = match self.folds {
                 Folds::Narrow => (value, 0),
                 Folds::Whole => (value, self.c_state()),
-                Folds::UnfoldedReads => (0, 0),
             };
             LocklessRead { value, folded }
         })

@@ -750,9 +750,8 @@ ops = [
     /// there, and its seed-concurrent alone takes tens of thousands of states.)
     /// Each is pinned twice: as searched (a lockless read folds what it read, a
     /// spin-lock acquire what the lock protects) and with every acquire and
-    /// lockless read folding the whole C state (`Folds::Whole`, the fold
-    /// before those): the gap is what the narrower folds merge, and it shows the
-    /// folds are what the search runs on.
+    /// lockless read folding the whole C state (`Folds::Whole`, the fold before
+    /// those), so a change to either fold moves a number.
     ///
     /// History: pinned at 2,543 / 10,829 / 11,496 states before issues 16 and 17;
     /// landed on them, bug-no-recheck is 18,088 and the PMD read ‖ 4 KiB write shape
@@ -762,9 +761,12 @@ ops = [
     /// states, as the model's own pins grew (tests/state_space.rs). seed-concurrent
     /// (a PMD fallback and a PTE fault on different pages, no shared page-table
     /// slot) does not move. A walk of all 4,096 wait-table heads gives the same
-    /// three counts as the walk of the heads used. Issue 18's narrower folds
-    /// (`Backend::observe` for lockless reads, `World::guarded` per lock) took
-    /// them to the first column; the whole-state fold still gives the old counts.
+    /// three counts as the walk of the heads used. Issue 18: the narrower folds
+    /// (`Backend::observe` for lockless reads, `World::guarded` per lock) took them
+    /// to 2,164 / 13,387 / 8,915 (the whole-state fold still gave 2,543 / 18,088 /
+    /// 11,810), then a C spin_unlock() stopped being a scheduling point
+    /// (`Backend::release`: a release is a left mover) and they are 833 / 1,640 /
+    /// 1,812 (970 / 1,640 / 1,826 with the whole-state fold).
     #[test]
     fn kernel_state_spaces_are_pinned() {
         if !xarray_era("kernel_state_spaces_are_pinned") {
@@ -772,10 +774,11 @@ ops = [
         }
         let pmd_pte = pmd_read_vs_pte_write();
         let pinned = daxlock_kernel::KERNEL_VERSION.starts_with("6.1.");
+        let mut moved = Vec::new();
         for (s, narrow, whole) in [
-            (scenario("seed-concurrent"), (2164, 4315), (2543, 5073)),
-            (scenario("bug-no-recheck"), (13387, 26712), (18088, 36114)),
-            (pmd_pte, (8915, 17783), (11810, 23573)),
+            (scenario("seed-concurrent"), (833, 1653), (970, 1927)),
+            (scenario("bug-no-recheck"), (1640, 3243), (1640, 3243)),
+            (pmd_pte, (1812, 3586), (1826, 3614)),
         ] {
             for (folds, pin) in [(Folds::Narrow, narrow), (Folds::Whole, whole)] {
                 daxlock_kernel::set_folds(folds);
@@ -789,47 +792,15 @@ ops = [
                     "{} ({folds:?}): {} states, {} transitions",
                     s.name, st.states, st.transitions
                 );
-                if pinned {
-                    assert_eq!((st.states, st.transitions), pin, "{} ({folds:?})", s.name);
+                if pinned && (st.states, st.transitions) != pin {
+                    moved.push(format!(
+                        "{} ({folds:?}): {:?}, pinned {pin:?}",
+                        s.name,
+                        (st.states, st.transitions)
+                    ));
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod probe_folds {
-    use super::support::{bug, run, scenario};
-    use daxlock::check::StatefulChecker;
-    use daxlock::dax::Bugs;
-    use daxlock_kernel::Folds;
-
-    #[test]
-    fn probe() {
-        for (name, b) in [
-            ("seed-concurrent", Bugs::fixed()),
-            ("bug-no-recheck", Bugs::fixed()),
-            ("write-invalidation-outside-range", Bugs::fixed()),
-            (
-                "memory-failure-waits-shared",
-                bug("lock-entry-exclusive-wait"),
-            ),
-            ("fsync-vs-read-fault", Bugs::fixed()),
-        ] {
-            for folds in [Folds::Narrow, Folds::UnfoldedReads] {
-                daxlock_kernel::set_folds(folds);
-                let c = StatefulChecker {
-                    max_states: 200_000,
-                    ..StatefulChecker::default()
-                };
-                let r = run(&c, &scenario(name), b).unwrap();
-                daxlock_kernel::set_folds(Folds::Narrow);
-                let st = r.search.expect("figures");
-                eprintln!(
-                    "PROBE {name} {folds:?}: {:?} {} states complete {}",
-                    r.verdict, st.states, st.complete
-                );
-            }
-        }
+        assert!(moved.is_empty(), "{moved:#?}");
     }
 }

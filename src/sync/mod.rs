@@ -130,6 +130,23 @@ pub trait Backend: Sized + Send + Sync + 'static {
         read()
     }
 
+    /// Releases a lock the caller built on `m` (and `cv`, if given), as the kernel
+    /// target's C spin locks are: `m` holds the lock's state and is only ever used
+    /// through [`Backend::locked`] and [`Backend::wait_until`] (never held across a
+    /// scheduling point), waiters wait on `cv`, and the caller holds the lock `m`
+    /// stands for. Runs `f` on `m`'s value, then notifies one waiter of `cv`.
+    ///
+    /// The same as `locked(m, f)` then `notify_one(cv)`. The stateful checker makes
+    /// it no scheduling point, as its own releases are none: a release is a left
+    /// mover (Lipton), since all another thread could have done with the lock in
+    /// between is fail to take it (and block, to be notified here).
+    fn release<T: Send + Hash>(m: &Self::Mutex<T>, f: impl Fn(&mut T), cv: Option<&Self::Condvar>) {
+        Self::locked(m, f);
+        if let Some(cv) = cv {
+            Self::notify_one(cv);
+        }
+    }
+
     /// Waits on `cv` until `f` returns `Some` for the value of `m`, and returns it:
     /// lock, then `f`, then wait and `f` again while it returns `None`.
     ///
