@@ -2,13 +2,16 @@
 //!
 //! Every spinlock of the C code (the xarray's `xa_lock`, each wait-queue head's
 //! lock, the page-table lock) is a lock of the checker's backend, built from one of
-//! its mutexes and condition variables; `set_current_state()`, `schedule()` and
-//! `try_to_wake_up()` act on a per-task state word under a backend mutex, so a
-//! task that sleeps blocks in the checker and a wakeup is a checker notify. Lockless
-//! reads (`waitqueue_active()`, `list_empty_careful()` in finish_wait(),
-//! `mapping_empty()`, the radix era's page-cache lookups) are a backend observe
-//! ([`daxlock::sync::Backend::observe`]): a scheduling point, then the read. Page-table and iomap hooks go to the model's page tables and
-//! block map ([`daxlock::dax::Mapping`]), which the model's invariants then check.
+//! its mutexes and condition variables, and unlocked with
+//! [`daxlock::sync::Backend::release`] (no scheduling point under the stateful
+//! checker); `set_current_state()`, `schedule()` and `try_to_wake_up()` act on a
+//! per-task state word under a backend mutex, so a task that sleeps blocks in the
+//! checker and a wakeup is a checker notify. Lockless reads (`waitqueue_active()`,
+//! `list_empty_careful()` in finish_wait(), `mapping_empty()`, the radix era's
+//! page-cache lookups) are a backend observe ([`daxlock::sync::Backend::observe`]):
+//! a scheduling point, then the read, of which the stateful checker folds only what
+//! it returned. Page-table and iomap hooks go to the model's page tables and block
+//! map ([`daxlock::dax::Mapping`]), which the model's invariants then check.
 //!
 //! The C code keeps `current` in a thread-local; loom and shuttle run every model
 //! thread on one OS thread, so each hook saves `current` on entry and restores it
@@ -132,7 +135,7 @@ unsafe impl<B: Backend> Sync for Task<B> {}
 pub type Waiters = unsafe extern "C-unwind" fn(*mut c_void, WaiterFn);
 /// The callback of [`Waiters`]: (context, bucket, task id, key index, exclusive).
 pub type WaiterFn = extern "C" fn(*mut c_void, u64, u32, u64, c_int);
-/// A lockless read of the C code ([`Hooks::lockless`]): reads through its context
+/// A lockless read of the C code (the `lockless` hook): reads through its context
 /// and returns what it read as a value that is the same for the same thing in every
 /// run (a page as its pfn, never its address).
 pub type ReadFn = unsafe extern "C-unwind" fn(*mut c_void) -> u64;
@@ -289,7 +292,7 @@ pub(crate) struct World<B: Backend> {
 }
 
 /// What the stateful checker folds into a task's history at a C spin-lock acquire
-/// and at a lockless read (see [`World::guarded`] and [`Hooks::lockless`]).
+/// and at a lockless read (`World::guarded`, the `lockless` hook).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Folds {
     /// A lockless read folds what it read, an acquire what the lock protects.
