@@ -43,11 +43,16 @@ static inline void __add_wait_queue(struct wait_queue_head *wq_head, struct wait
 { list_add(&wq_entry->entry, &wq_head->head); }
 static inline void __add_wait_queue_entry_tail(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry)
 { list_add_tail(&wq_entry->entry, &wq_head->head); }
-/* Kernel: waitqueue_active(): a lockless read that decides whether to wake. */
+/* Kernel: waitqueue_active(): a lockless read that decides whether to wake. The
+ * hook is a scheduling point, then the read; its result (all the caller goes on
+ * with) is what the stateful checker folds into the reader's history. */
+static inline unsigned long long daxk_read_waitqueue_active(void *wq_head)
+{
+	return !list_empty(&((struct wait_queue_head *)wq_head)->head);
+}
 static inline int daxk_waitqueue_active(struct wait_queue_head *wq_head, const char *func)
 {
-	daxk_lockless("waitqueue_active", func);
-	return !list_empty(&wq_head->head);
+	return (int)daxk_lockless("waitqueue_active", func, daxk_read_waitqueue_active, wq_head);
 }
 #define waitqueue_active(wq) daxk_waitqueue_active(wq, __func__)
 void init_wait_entry(struct wait_queue_entry *wq_entry, int flags);
@@ -69,9 +74,14 @@ static inline int default_wake_function(void *curr, unsigned mode, int wake_flag
 	return daxk_try_to_wake_up(w->private, mode, __func__);
 }
 /* finish_wait() reads the entry's list without the lock (list_empty_careful). */
+static inline unsigned long long daxk_read_list_empty_careful(void *entry)
+{
+	const struct list_head *h = entry;
+	return h->next == h && h->prev == h;
+}
 #undef list_empty_careful
-#define list_empty_careful(h) (daxk_lockless("list_empty_careful", __func__), \
-	((h)->next == (h) && (h)->prev == (h)))
+#define list_empty_careful(h) ((int)daxk_lockless("list_empty_careful", __func__, \
+	daxk_read_list_empty_careful, (void *)(h)))
 
 /* ---- units ---- */
 #define PAGE_SHIFT 12
@@ -180,10 +190,13 @@ struct address_space {
 #define PAGECACHE_TAG_WRITEBACK XA_MARK_1
 #define PAGECACHE_TAG_TOWRITE XA_MARK_2
 #define XA_CHECK_SCHED 4096
+static inline unsigned long long daxk_read_mapping_empty(void *m)
+{
+	return xa_empty(&((struct address_space *)m)->i_pages);
+}
 static inline bool mapping_empty(struct address_space *m)
 {
-	daxk_lockless("mapping_empty", __func__);
-	return xa_empty(&m->i_pages);
+	return daxk_lockless("mapping_empty", __func__, daxk_read_mapping_empty, m);
 }
 #endif
 static inline bool dax_mapping(struct address_space *m) { (void)m; return true; }

@@ -174,6 +174,7 @@ impl<B: Backend> KernelMapping<B> {
                 head_of: v.head_of,
                 waiters_at: v.waiters_at,
             },
+            fail_allocs != 0,
         ));
         world::install(world.clone());
         KernelMapping { world, v }

@@ -2,13 +2,16 @@
 //!
 //! Every spinlock of the C code (the xarray's `xa_lock`, each wait-queue head's
 //! lock, the page-table lock) is a lock of the checker's backend, built from one of
-//! its mutexes and condition variables; `set_current_state()`, `schedule()` and
-//! `try_to_wake_up()` act on a per-task state word under a backend mutex, so a
-//! task that sleeps blocks in the checker and a wakeup is a checker notify. Lockless
-//! reads that decide a wakeup (`waitqueue_active()`, `list_empty_careful()` in
-//! finish_wait(), `mapping_empty()`) take a backend mutex around the read: a
-//! scheduling point. Page-table and iomap hooks go to the model's page tables and
-//! block map ([`daxlock::dax::Mapping`]), which the model's invariants then check.
+//! its mutexes and condition variables, and unlocked with
+//! [`daxlock::sync::Backend::release`] (no scheduling point under the stateful
+//! checker); `set_current_state()`, `schedule()` and `try_to_wake_up()` act on a
+//! per-task state word under a backend mutex, so a task that sleeps blocks in the
+//! checker and a wakeup is a checker notify. Lockless reads (`waitqueue_active()`,
+//! `list_empty_careful()` in finish_wait(), `mapping_empty()`, the radix era's
+//! page-cache lookups) are a backend observe ([`daxlock::sync::Backend::observe`]):
+//! a scheduling point, then the read, of which the stateful checker folds only what
+//! it returned. Page-table and iomap hooks go to the model's page tables and block
+//! map ([`daxlock::dax::Mapping`]), which the model's invariants then check.
 //!
 //! The C code keeps `current` in a thread-local; loom and shuttle run every model
 //! thread on one OS thread, so each hook saves `current` on entry and restores it
@@ -53,6 +56,22 @@ extern "C" {
 struct SpinLock<B: Backend> {
     held: B::Mutex<bool>,
     cv: B::Condvar,
+    /// What the C code reads under it that the acquire must fold ([`World::guarded`]).
+    guards: Guards,
+}
+
+/// What a C spin lock protects, as far as the stateful checker's fold at its
+/// acquire is concerned (see [`World::guarded`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Guards {
+    /// A wait-table head's lock: the waiters queued on that head.
+    Head(u64),
+    /// The page-table lock: the page table, which lives in the model and is read
+    /// only through hooks that fold what they return.
+    PageTable,
+    /// Any other lock (the xarray's, 4.13's tree_lock and page locks): the C
+    /// memory but the wait table and the task states (`daxk_common_hash()`).
+    Memory,
 }
 
 /// The scenario operation a task is in, for telling the model's branches apart
@@ -116,6 +135,10 @@ unsafe impl<B: Backend> Sync for Task<B> {}
 pub type Waiters = unsafe extern "C-unwind" fn(*mut c_void, WaiterFn);
 /// The callback of [`Waiters`]: (context, bucket, task id, key index, exclusive).
 pub type WaiterFn = extern "C" fn(*mut c_void, u64, u32, u64, c_int);
+/// A lockless read of the C code (the `lockless` hook): reads through its context
+/// and returns what it read as a value that is the same for the same thing in every
+/// run (a page as its pfn, never its address).
+pub type ReadFn = unsafe extern "C-unwind" fn(*mut c_void) -> u64;
 
 /// Every queued waiter as (bucket, task id, key index, exclusive).
 pub(crate) fn waiters(walk: Waiters) -> Vec<(u64, u32, u64, bool)> {
@@ -261,6 +284,46 @@ pub(crate) struct World<B: Backend> {
     /// The task id holding the page-table lock (0: none). Only its holder sets or
     /// reads its own id, so a plain mutex (no scheduling point) suffices.
     ptl_owner: Mutex<u32>,
+    /// What acquires and lockless reads fold: [`Folds::Whole`] when allocations
+    /// fail (`--fail-alloc`: the allocation count is read under the xarray lock and
+    /// changed without it), else what [`set_folds`] says (tests), by default
+    /// [`Folds::Narrow`].
+    folds: Folds,
+}
+
+/// What the stateful checker folds into a task's history at a C spin-lock acquire
+/// and at a lockless read (`World::guarded`, the `lockless` hook).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folds {
+    /// A lockless read folds what it read, an acquire what the lock protects.
+    Narrow,
+    /// Both fold the whole C state (the fold before issue 18's narrower ones).
+    Whole,
+}
+
+thread_local! {
+    /// The [`Folds`] of the worlds made from now on on this OS thread ([`set_folds`]).
+    static FOLDS: std::cell::Cell<Folds> = const { std::cell::Cell::new(Folds::Narrow) };
+}
+
+/// For tests: the [`Folds`] of the worlds made from now on on this OS thread (the
+/// default is [`Folds::Narrow`]), so that a test can compare them. The stateful
+/// checker with one job runs its executions on the thread that calls it; other
+/// tests' threads keep their own setting.
+pub fn set_folds(folds: Folds) {
+    FOLDS.with(|f| f.set(folds));
+}
+
+/// What a lockless read returns to C (`value`) and what the checker folds of it.
+struct LocklessRead {
+    value: u64,
+    folded: (u64, u64),
+}
+
+impl std::hash::Hash for LocklessRead {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.folded.hash(h);
+    }
 }
 
 /// The C page-table lock.
@@ -315,7 +378,7 @@ impl<B: Backend> World<B> {
     }
 
     /// A world over `mm`; `waiters` lists the variant's queued waiters.
-    pub fn new(mm: Arc<Mapping<B>>, heads: Heads) -> Self {
+    pub fn new(mm: Arc<Mapping<B>>, heads: Heads, fail_allocs: bool) -> Self {
         World {
             mm,
             locks: Mutex::new(Vec::new()),
@@ -326,6 +389,11 @@ impl<B: Backend> World<B> {
             heads,
             used_heads: Mutex::new(Vec::new()),
             ptl_owner: Mutex::new(0),
+            folds: if fail_allocs {
+                Folds::Whole
+            } else {
+                FOLDS.with(|f| f.get())
+            },
         }
     }
 
@@ -333,13 +401,19 @@ impl<B: Backend> World<B> {
         let mut locks = self.locks.lock();
         let c = unsafe { &mut *lock };
         if c.id == 0 || c.id as usize > locks.len() {
+            let head = unsafe { (self.heads.head_of)(lock as *const c_void) };
+            let guards = match u64::try_from(head) {
+                Ok(head) => Guards::Head(head),
+                Err(_) if std::ptr::eq(lock, ptl()) => Guards::PageTable,
+                Err(_) => Guards::Memory,
+            };
             locks.push(Arc::new(SpinLock {
                 held: B::mutex(false),
                 cv: B::condvar(),
+                guards,
             }));
             c.id = locks.len() as u32;
-            let head = unsafe { (self.heads.head_of)(lock as *const c_void) };
-            if let Ok(head) = u64::try_from(head) {
+            if let Guards::Head(head) = guards {
                 let mut used = self.used_heads.lock();
                 if let Err(at) = used.binary_search(&head) {
                     used.insert(at, head);
@@ -360,6 +434,50 @@ impl<B: Backend> World<B> {
         let h = self.compute_c_state();
         *self.cached.lock() = Some(h);
         h
+    }
+
+    /// What the acquirer of `l` folds into its history under the stateful checker:
+    /// what the C code may read under the lock that it has not folded at another
+    /// step (0 when the backend keeps no fingerprint).
+    ///
+    /// Why this is enough (the argument of [`Backend::observe`], per lock): after
+    /// the acquire the task reads, until its next fold, only data the lock protects
+    /// (no one else changes it while the task holds the lock, so its value at the
+    /// acquire and the task's own writes determine it), data of locks it already
+    /// holds (folded at their acquires, protected likewise), its own locals, and
+    /// data it reads through a hook or a lockless read, which fold what they
+    /// return. So at each lock it folds what the lock protects:
+    ///
+    /// - a **wait-table head**: the waiters queued on it. Under a head's lock the
+    ///   C code (wait.c's queue and wake functions, the DAX wake function) reads
+    ///   only that head's list and its entries (task, key, exclusive flag), the
+    ///   waker's own key, and task states through `try_to_wake_up()`'s hook.
+    /// - the **page-table lock**: nothing. The page table is the model's; the C
+    ///   code under the lock (dax_pmd_load_hole()) reads it through `pmd_state()`
+    ///   and writes it through `set_pmd_at()`, hooks that fold what they return.
+    /// - any **other lock** (the xarray's, 4.13's tree_lock and page locks): the
+    ///   C memory but the wait table and the task states. The C code reads a wait
+    ///   list only under its head's lock or through `waitqueue_active()` and
+    ///   `list_empty_careful()` (lockless reads), and never reads a task state:
+    ///   the state word is the hook's backend mutex (`set_state()`, `schedule()`,
+    ///   `try_to_wake_up()` fold what they read of it).
+    ///
+    /// Before, every acquire folded the whole C state ([`World::c_state`]): a
+    /// task's history then took in every change any other task made anywhere (a
+    /// waiter queued on another head, a task going to sleep), and states that
+    /// differed only there never met. With [`Folds::Whole`] it still does.
+    fn guarded(&self, l: &SpinLock<B>) -> u64 {
+        if !self.fingerprint {
+            return 0;
+        }
+        if self.folds == Folds::Whole {
+            return self.c_state();
+        }
+        match l.guards {
+            Guards::Head(head) => waiters_hash(self.heads, &[head]),
+            Guards::PageTable => 0,
+            Guards::Memory => unsafe { daxk_common_hash() },
+        }
     }
 
     /// Forgets the cached fingerprint: a lock was taken (its holder may write) or a
@@ -550,13 +668,13 @@ impl<B: Backend> Hooks for World<B> {
         let me = current_id();
         let l = self.lock_of(lock);
         // The value folds into this task's history under the stateful checker: the
-        // C state it may read from here on.
+        // C state it may read from here on that no other step folds.
         B::wait_until(&l.held, &l.cv, |held| {
             if *held {
                 None
             } else {
                 *held = true;
-                Some(self.c_state())
+                Some(self.guarded(&l))
             }
         });
         if std::ptr::eq(lock, ptl()) {
@@ -571,14 +689,14 @@ impl<B: Backend> Hooks for World<B> {
             *self.ptl_owner.lock() = 0;
         }
         self.touched();
-        let h = self.c_state();
-        B::locked(&l.held, |held| {
-            *held = false;
-            if self.fingerprint {
-                B::locked(&self.memory, |m| *m = h);
-            }
-        });
-        B::notify_one(&l.cv);
+        // No scheduling point under the stateful checker (a release is a left
+        // mover): the C state as the unlock leaves it goes to `memory` (what the
+        // fingerprint holds of it), then the lock is free and one waiter woken.
+        if self.fingerprint {
+            let h = self.c_state();
+            B::release(&self.memory, |m| *m = h, None);
+        }
+        B::release(&l.held, |held| *held = false, Some(&l.cv));
     }
 
     fn spin_trylock(&self, lock: *mut CSpin, _func: &str) -> bool {
@@ -647,11 +765,20 @@ impl<B: Backend> Hooks for World<B> {
         woke
     }
 
-    fn lockless(&self, _what: &str, _func: &str) {
-        // A scheduling point; under the stateful checker the reader's history
-        // folds the C state it reads (the returned value).
-        let h = self.c_state();
-        B::locked(&self.memory, |_| h);
+    fn lockless(&self, _what: &str, _func: &str, read: ReadFn, ctx: *mut c_void) -> u64 {
+        // A scheduling point (a read of `memory`, which every unlock that changes
+        // the C state changes); under the stateful checker the reader's history
+        // folds what it read, and nothing else of the C state: the C code goes on
+        // with that value alone (each caller's `read` returns all of it).
+        B::observe(&self.memory, || {
+            let value = unsafe { read(ctx) };
+            let folded = match self.folds {
+                Folds::Narrow => (value, 0),
+                Folds::Whole => (value, self.c_state()),
+            };
+            LocklessRead { value, folded }
+        })
+        .value
     }
 
     fn warn(&self, cond: &str, func: &str, file: &str, line: i32) {

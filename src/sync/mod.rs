@@ -113,6 +113,40 @@ pub trait Backend: Sized + Send + Sync + 'static {
         f(&mut Self::lock(m))
     }
 
+    /// A lockless read of shared state that lives outside the backend's primitives
+    /// (the kernel target's C memory), which `m` stands for: a scheduling point as
+    /// [`Backend::locked`] on `m` is, then `read` runs at once (no other thread
+    /// moves in between) and its result is returned. `read` must only read, and
+    /// its result must be all the calling thread continues with.
+    ///
+    /// The stateful checker folds `read`'s result, and nothing of `m`'s value, into
+    /// the thread's history (`locked(m, |_| all of memory)` would fold everything
+    /// the thread could have read, where it read one bit), and counts the step as a
+    /// read of `m` (it touches `m` and changes nothing), so a step that changes
+    /// what `m` stands for, and says so by storing a new value in `m`, is dependent
+    /// with it. Other backends: the same as `locked(m, |_| ())` then `read()`.
+    fn observe<T: Send + Hash, R: Hash>(m: &Self::Mutex<T>, read: impl FnOnce() -> R) -> R {
+        Self::locked(m, |_| ());
+        read()
+    }
+
+    /// Releases a lock the caller built on `m` (and `cv`, if given), as the kernel
+    /// target's C spin locks are: `m` holds the lock's state and is only ever used
+    /// through [`Backend::locked`] and [`Backend::wait_until`] (never held across a
+    /// scheduling point), waiters wait on `cv`, and the caller holds the lock `m`
+    /// stands for. Runs `f` on `m`'s value, then notifies one waiter of `cv`.
+    ///
+    /// The same as `locked(m, f)` then `notify_one(cv)`. The stateful checker makes
+    /// it no scheduling point, as its own releases are none: a release is a left
+    /// mover (Lipton), since all another thread could have done with the lock in
+    /// between is fail to take it (and block, to be notified here).
+    fn release<T: Send + Hash>(m: &Self::Mutex<T>, f: impl Fn(&mut T), cv: Option<&Self::Condvar>) {
+        Self::locked(m, f);
+        if let Some(cv) = cv {
+            Self::notify_one(cv);
+        }
+    }
+
     /// Waits on `cv` until `f` returns `Some` for the value of `m`, and returns it:
     /// lock, then `f`, then wait and `f` again while it returns `None`.
     ///

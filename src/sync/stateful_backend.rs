@@ -502,6 +502,57 @@ impl Backend for Stateful {
         result
     }
 
+    /// Why folding only the result is enough (the stateful checker's assumption 1,
+    /// a thread is a deterministic function of what it read): after the read, the
+    /// thread's future depends on its history before it (its chain) and on what
+    /// `read` returned, and on nothing else it saw, because `read`'s result is all
+    /// it continues with ([`Backend::observe`]'s contract). Whatever it reads of
+    /// the shared state later, it reads at a later scheduling point (an acquire, or
+    /// another observe), which folds that read in turn. The step is taken as an
+    /// acquire and release of `m` that leaves `m`'s value as it was: the same
+    /// scheduling point and footprint as `locked(m, |_| ())` (a read of `m`).
+    fn observe<T: Send + Hash, R: Hash>(m: &Mutex<T>, read: impl FnOnce() -> R) -> R {
+        let id = m.id;
+        let me = me();
+        acquire_when(id, free, |o, me| o.writer = Some(me));
+        // Not under `Store::with`: `read` is the caller's code.
+        let result = read();
+        let seen = value_hash(&result);
+        let blocked = Store::with(|s| {
+            s.fold(me, Op::Observe, id, seen);
+            let value = s.objects[id].value;
+            release_exclusive(s, me, id, value, Op::Unlock)
+        });
+        unblock_all(blocked);
+        result
+    }
+
+    fn release<T: Send + Hash>(m: &Mutex<T>, f: impl Fn(&mut T), cv: Option<&Condvar>) {
+        let (id, me) = (m.id, me());
+        if !Store::with(|s| free(&s.objects[id])) {
+            // Not as the contract says (held across a point): take it the usual way.
+            Self::locked(m, f);
+            if let Some(cv) = cv {
+                Self::notify_one(cv);
+            }
+            return;
+        }
+        Store::with(|s| {
+            s.touch(id);
+            s.objects[id].writer = Some(me);
+        });
+        let mut g = m.inner.try_lock().unwrap_or_else(taken);
+        f(&mut g);
+        let value = value_hash(&*g);
+        drop(g);
+        let blocked = Store::with(|s| release_exclusive(s, me, id, value, Op::Unlock));
+        unblock_all(blocked);
+        if let Some(cv) = cv {
+            let woken = Store::with(|s| wake_queued(s, me, cv.id, false));
+            unblock_all(woken);
+        }
+    }
+
     fn wait_until<T: Send + Hash, R: Hash>(
         m: &Mutex<T>,
         cv: &Condvar,
@@ -581,20 +632,26 @@ fn notify(cv: &Condvar, all: bool) {
     let me = me();
     point(me, Phase::Notify(cv.id));
     let woken = Store::with(|s| {
-        s.change(cv.id);
         s.tasks[me].phase = Phase::Running;
-        s.fold(me, Op::Notify, cv.id, u128::from(all));
-        moved(s, me);
-        let queue = &mut s.objects[cv.id].queue;
-        let n = if all { queue.len() } else { queue.len().min(1) };
-        let woken: Vec<(usize, usize)> = queue.drain(..n).collect();
-        let mut set = 0u64;
-        for &(t, mutex) in &woken {
-            s.tasks[t].phase = Phase::Acquire(mutex);
-            set |= 1 << t;
-        }
-        s.touch_tasks(set);
-        set
+        wake_queued(s, me, cv.id, all)
     });
     unblock_all(woken);
+}
+
+/// Task `me` notifies condvar `cv` (one waiter, or `all`): the woken go to
+/// reacquire their mutex; returns them, to unblock.
+fn wake_queued(s: &mut Store, me: usize, cv: usize, all: bool) -> u64 {
+    s.change(cv);
+    s.fold(me, Op::Notify, cv, u128::from(all));
+    moved(s, me);
+    let queue = &mut s.objects[cv].queue;
+    let n = if all { queue.len() } else { queue.len().min(1) };
+    let woken: Vec<(usize, usize)> = queue.drain(..n).collect();
+    let mut set = 0u64;
+    for &(t, mutex) in &woken {
+        s.tasks[t].phase = Phase::Acquire(mutex);
+        set |= 1 << t;
+    }
+    s.touch_tasks(set);
+    set
 }

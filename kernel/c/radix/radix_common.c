@@ -150,14 +150,43 @@ void tag_pages_for_writeback(struct address_space *mapping, pgoff_t start, pgoff
 
 /* Kernel: find_get_entries_tag() (mm/filemap.c): up to nr_entries entries tagged
  * `tag` from `start`, read without tree_lock (RCU): a scheduling point. */
+struct daxk_tagged {
+	struct address_space *mapping;
+	pgoff_t start;
+	int tag;
+	unsigned int nr_entries;
+	void **entries;
+	pgoff_t *indices;
+	unsigned int ret;
+};
+static unsigned long long daxk_read_tagged(void *ctx);
+
 unsigned daxk_find_get_entries_tag(struct address_space *mapping, pgoff_t start, int tag,
 				   unsigned int nr_entries, void **entries, pgoff_t *indices)
 {
+	struct daxk_tagged t = { mapping, start, tag, nr_entries, entries, indices, 0 };
+
+	daxk_lockless("find_get_entries_tag", __func__, daxk_read_tagged, &t);
+	return t.ret;
+}
+
+/* The walk of daxk_find_get_entries_tag(), returned as the stateful checker folds
+ * it: a hash of the count, each index and each entry (an exceptional entry's bits,
+ * a page's pfn), which is all the caller goes on with. */
+static unsigned long long daxk_read_tagged(void *ctx)
+{
+	struct daxk_tagged *t = ctx;
+	struct address_space *mapping = t->mapping;
+	pgoff_t start = t->start;
+	int tag = t->tag;
+	unsigned int nr_entries = t->nr_entries;
+	void **entries = t->entries;
+	pgoff_t *indices = t->indices;
 	struct radix_tree_iter iter;
 	void **slot;
 	unsigned int ret = 0;
+	unsigned long long h = 0x243F6A8885A308D3ULL;
 
-	daxk_lockless("find_get_entries_tag", __func__);
 	radix_tree_for_each_tagged(slot, &mapping->page_tree, &iter, start, tag) {
 		void *entry = radix_tree_deref_slot(slot);
 		if (!entry)
@@ -168,10 +197,14 @@ unsigned daxk_find_get_entries_tag(struct address_space *mapping, pgoff_t start,
 		}
 		indices[ret] = iter.index;
 		entries[ret] = entry;
+		h = (h ^ iter.index) * 0x100000001b3ULL;
+		h = (h ^ (radix_tree_exceptional_entry(entry) ? (unsigned long)entry
+			  : ((struct page *)entry)->pfn << 2 | 1)) * 0x100000001b3ULL;
 		if (++ret == nr_entries)
 			break;
 	}
-	return ret;
+	t->ret = ret;
+	return (h ^ ret) * 0x100000001b3ULL;
 }
 
 /* An entry as the fingerprint folds it, the same for the same entry in every run

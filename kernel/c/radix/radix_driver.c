@@ -59,6 +59,27 @@ static int daxk_page_cache_tree_insert(struct address_space *mapping, struct pag
 	return 0;
 }
 
+/* find_or_create_page()'s lockless lookup (find_get_entry()) and what it goes on
+ * with: the page at `index` if there is one (not an exceptional entry), else a new
+ * page. The allocator reads the pages without a lock as well, right after the
+ * lookup with no scheduling point between, so both are one read. Returned as the
+ * stateful checker folds it: the page's pfn and whether it was found. */
+struct daxk_lookup {
+	struct address_space *mapping;
+	pgoff_t index;
+	struct page *page;
+	int found;
+};
+static unsigned long long daxk_read_lookup(void *ctx)
+{
+	struct daxk_lookup *l = ctx;
+	struct page *page = __radix_tree_lookup(&l->mapping->page_tree, l->index, NULL, NULL);
+
+	l->found = page && !radix_tree_exceptional_entry(page);
+	l->page = l->found ? page : daxk_new_page();
+	return (unsigned long long)l->page->pfn << 1 | (unsigned long long)l->found;
+}
+
 /* Kernel: find_or_create_page() (pagecache_get_page() with FGP_LOCK | FGP_CREAT):
  * a page already at `index` is returned locked; else a new locked page is added
  * (add_to_page_cache_lru(): preload, tree_lock, insert), retrying on -EEXIST; a
@@ -68,10 +89,11 @@ static struct page *find_or_create_page(struct address_space *mapping, pgoff_t i
 	struct page *page;
 	int err;
 
-repeat:
-	daxk_lockless("find_get_entry", __func__);
-	page = __radix_tree_lookup(&mapping->page_tree, index, NULL, NULL);
-	if (page && !radix_tree_exceptional_entry(page)) {
+repeat:;
+	struct daxk_lookup lookup = { mapping, index, NULL, 0 };
+	daxk_lockless("find_get_entry", __func__, daxk_read_lookup, &lookup);
+	page = lookup.page;
+	if (lookup.found) {
 		get_page(page);
 		lock_page(page);
 		if (page->mapping != mapping) {
@@ -81,7 +103,6 @@ repeat:
 		}
 		return page;
 	}
-	page = daxk_new_page();
 	lock_page(page);
 	err = radix_tree_maybe_preload(gfp & ~__GFP_HIGHMEM);
 	if (err) {

@@ -165,6 +165,7 @@ pub(super) enum Op {
     Join,
     Locked,
     Checkpoint,
+    Observe,
 }
 
 impl Store {
