@@ -566,7 +566,7 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    crate::check::runner::quiet_checker_panics();
+    crate::check::panic::quiet_checker_panics();
     match dispatch(cli.command) {
         Ok(true) => 0,
         Ok(false) => 1,

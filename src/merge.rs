@@ -17,7 +17,7 @@
 //! it is an error.
 
 use crate::check::shuttle::Shard;
-use crate::check::{CheckerKind, Settings, Verdict};
+use crate::check::{CheckerConfig, CheckerKind, Verdict};
 use crate::dax::Bugs;
 use crate::gate::RowId;
 use crate::report::{Line, Widths};
@@ -53,7 +53,7 @@ pub struct Part {
     /// The input it came from.
     pub file: String,
     /// The checker's settings (`depth 3 seed 0 shard 1/4`); `None` for an error row.
-    pub settings: Option<Settings>,
+    pub settings: Option<CheckerConfig>,
     /// Its verdict.
     pub outcome: Outcome,
     /// Executions it ran.
@@ -71,10 +71,10 @@ pub struct Part {
 }
 
 impl Part {
-    /// The `shard I/N` in its settings, and the settings without it.
-    pub fn shard(&self) -> Option<(Shard, Settings)> {
+    /// The `shard I/N` in its settings, and its settings.
+    pub fn shard(&self) -> Option<(Shard, &CheckerConfig)> {
         let s = self.settings.as_ref()?;
-        Some((s.shard?, s.without_shard()))
+        Some((s.shard()?, s))
     }
 
     /// The command that reproduces its failure, if it recorded one.
@@ -108,8 +108,8 @@ pub struct Split {
     pub count: usize,
     /// The indices I present.
     pub seen: BTreeSet<usize>,
-    /// The settings its shards share (all but the shard).
-    pub rest: Settings,
+    /// One shard's settings (its shards share all but the shard).
+    pub rest: Option<CheckerConfig>,
 }
 
 impl Row {
@@ -123,10 +123,10 @@ impl Row {
     pub fn splits(&self) -> BTreeMap<String, Split> {
         let mut splits: BTreeMap<String, Split> = BTreeMap::new();
         for (shard, rest) in self.parts.iter().filter_map(Part::shard) {
-            let s = splits.entry(rest.to_string()).or_default();
+            let s = splits.entry(rest.without_shard()).or_default();
             s.count = shard.count;
             s.seen.insert(shard.index);
-            s.rest = rest;
+            s.rest = Some(rest.clone());
         }
         splits
     }
@@ -140,11 +140,9 @@ impl Row {
                     index,
                     count: split.count,
                 };
-                let settings = Settings {
-                    shard: Some(shard),
-                    ..split.rest.clone()
-                };
-                missing.push(settings.to_string());
+                if let Some(rest) = &split.rest {
+                    missing.push(rest.with_shard(shard).to_string());
+                }
             }
         }
         missing
@@ -419,7 +417,7 @@ impl Merged {
                 let Some((s, r)) = other.shard() else {
                     continue;
                 };
-                if r != rest {
+                if r.without_shard() != rest.without_shard() {
                     continue;
                 }
                 if s == shard {
@@ -667,7 +665,7 @@ struct MergedShards {
 #[derive(Serialize)]
 struct MergedPart<'a> {
     file: &'a str,
-    settings: &'a Option<Settings>,
+    settings: &'a Option<CheckerConfig>,
     verdict: Outcome,
     schedules: u64,
     complete: bool,
@@ -678,7 +676,7 @@ struct MergedPart<'a> {
 #[derive(Serialize)]
 struct MergedFrom<'a> {
     file: &'a str,
-    settings: &'a Option<Settings>,
+    settings: &'a Option<CheckerConfig>,
 }
 
 /// The summary of a merge.
@@ -1067,9 +1065,10 @@ mod tests {
             counterexample: None,
             error: None,
         };
-        let (s, rest) = part("max-states 2000000 jobs 2 shard 1/4").shard().unwrap();
+        let sharded = part("max-states 2000000 jobs 2 shard 1/4");
+        let (s, rest) = sharded.shard().unwrap();
         assert_eq!((s.index, s.count), (1, 4));
-        assert_eq!(rest.to_string(), "max-states 2000000 jobs 2");
+        assert_eq!(rest.without_shard(), "max-states 2000000 jobs 2");
         assert!(part("bound 3").shard().is_none());
     }
 

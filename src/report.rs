@@ -352,7 +352,7 @@ pub fn counterexample(
     match &report.failure {
         None => {
             // A replay's one path passing proves nothing beyond it: not `verified`.
-            let verdict = match report.settings.recorded {
+            let verdict = match report.settings.recorded() {
                 Some(_) => "replayed: passed".to_owned(),
                 None => report.verdict.to_string(),
             };
@@ -443,7 +443,7 @@ pub fn result_doc(
     report: &CheckReport,
     expected: Option<Verdict>,
 ) -> ResultDoc {
-    let replayed = report.settings.recorded.map(|_| {
+    let replayed = report.settings.recorded().map(|_| {
         if report.failure.is_some() {
             "reproduced"
         } else {

@@ -14,7 +14,7 @@
 //! `trace` (its events are written by [`crate::check::trace`]) and a stateful
 //! search's figures (`search`: the search's statistics and its rate).
 
-use crate::check::{Coverage, Settings};
+use crate::check::{CheckerConfig, Coverage};
 use crate::dax::Bugs;
 use crate::kind::CheckerKind;
 use crate::verdict::Verdict;
@@ -71,7 +71,7 @@ fn checker_by_name<'de, D: Deserializer<'de>>(d: D) -> Result<CheckerKind, D::Er
 }
 
 /// Settings read from their text, or `null`; the error names the field.
-fn settings_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Settings>, D::Error> {
+fn settings_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CheckerConfig>, D::Error> {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
         Some(text) => text
@@ -194,7 +194,7 @@ pub struct ResultDoc {
     pub checker: CheckerKind,
     /// Its settings (`depth 3 seed 0 shard 0/1`); `null` for an error.
     #[serde(default, deserialize_with = "settings_text")]
-    pub settings: Option<Settings>,
+    pub settings: Option<CheckerConfig>,
     /// Its verdict, or `error`.
     pub verdict: Outcome,
     /// What the scenario expects of the variant (on the target); `null` in a `run`

@@ -13,8 +13,7 @@
 #![cfg(loom)]
 
 use daxlock::check::loom::LOOM_MAX_SCENARIO_THREADS;
-use daxlock::check::settings::Bound;
-use daxlock::check::{check, CheckError, LoomChecker};
+use daxlock::check::{check, CheckError, CheckerConfig, LoomChecker};
 use daxlock::dax::Bugs;
 use daxlock::gate::{self, Budget, CheckerKind};
 use daxlock::scenario::{load_catalogue, Scenario};
@@ -40,7 +39,7 @@ fn bugs_of(variant: &str) -> Bugs {
 /// Scenarios with more threads than loom models, or whose `[check] checkers` leave
 /// loom out, are reported on stderr and not run (as the gate does).
 fn loom_case(name: &str, variant: &str) {
-    daxlock::check::runner::quiet_checker_panics();
+    daxlock::check::panic::quiet_checker_panics();
     let s = catalogue()
         .into_iter()
         .find(|s| s.name == name)
@@ -88,7 +87,7 @@ fn loom_case(name: &str, variant: &str) {
     }
     // The cross-check: where loom explored every interleaving (no bound, not cut
     // short), the stateful checker reaches the same verdict.
-    if r.settings.bound == Some(Bound::Unbounded)
+    if matches!(&r.settings, CheckerConfig::Loom(l) if l.preemption_bound.is_none())
         && (r.complete || r.verdict != daxlock::check::Verdict::Verified)
     {
         let st = gate::run_checker(CheckerKind::Stateful, &s, bugs, &Budget::default())

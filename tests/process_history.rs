@@ -12,7 +12,7 @@ use daxlock::scenario::{load_catalogue, Scenario};
 use std::path::Path;
 
 fn scenario(name: &str) -> Scenario {
-    daxlock::check::runner::quiet_checker_panics();
+    daxlock::check::panic::quiet_checker_panics();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("verify");
     load_catalogue(&dir)
         .unwrap_or_else(|e| panic!("catalogue: {e}"))

@@ -24,7 +24,7 @@ fn catalogue() -> Vec<Scenario> {
 /// Runs `kind` on every (scenario, variant) it is gated for; returns a description of
 /// every row whose verdict differs from the expectation (or that could not run).
 fn run_all(kind: CheckerKind) -> (usize, Vec<String>) {
-    daxlock::check::runner::quiet_checker_panics();
+    daxlock::check::panic::quiet_checker_panics();
     let mut checked = 0;
     let mut bad = Vec::new();
     for s in catalogue() {
@@ -151,7 +151,7 @@ fn first_failure(
 /// too, for several seeds.
 #[test]
 fn pct_finds_what_random_finds() {
-    daxlock::check::runner::quiet_checker_panics();
+    daxlock::check::panic::quiet_checker_panics();
     const N: usize = 2000;
     let shape = Scenario::from_toml(PCT_SHAPE, "pct-shape").unwrap();
     let bug = daxlock::dax::Bugs::fixed()

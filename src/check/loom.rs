@@ -1,8 +1,8 @@
 //! Loom: every interleaving, up to a preemption bound.
 
 use super::checker::{Body, Checker, Exploration, STOP_REQUESTED};
+use super::config::CheckerConfig;
 use super::panic::classify_panic;
-use super::settings::{Bound, Settings};
 use crate::kind::CheckerKind;
 use crate::sync::{Loom, LOOM_MAX_THREADS};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -45,21 +45,8 @@ impl Checker for LoomChecker {
         CheckerKind::Loom
     }
 
-    fn settings(&self) -> Settings {
-        Settings {
-            bound: Some(match self.preemption_bound {
-                Some(b) => Bound::At(b),
-                None => Bound::Unbounded,
-            }),
-            ..Settings::default()
-        }
-    }
-
-    fn rerun_args(&self) -> Option<String> {
-        Some(match self.preemption_bound {
-            Some(b) => format!("--checker loom --preemption-bound {b}"),
-            None => "--checker loom".to_owned(),
-        })
+    fn config(&self) -> CheckerConfig {
+        CheckerConfig::Loom(self.clone())
     }
 
     fn max_threads(&self) -> Option<usize> {

@@ -11,7 +11,7 @@
 //! budget shards deterministically.
 
 use super::checker::{Body, Checker, Exploration, Numbering};
-use super::settings::Settings;
+use super::config::CheckerConfig;
 use super::shuttle::{explore, Shard, Strategy};
 use crate::kind::CheckerKind;
 use crate::sync::Shuttle;
@@ -142,20 +142,8 @@ impl Checker for PctChecker {
         CheckerKind::Pct
     }
 
-    fn settings(&self) -> Settings {
-        Settings {
-            depth: Some(self.depth),
-            seed: Some(self.seed),
-            shard: Some(self.shard),
-            ..Settings::default()
-        }
-    }
-
-    fn rerun_args(&self) -> Option<String> {
-        Some(format!(
-            "--checker pct --iterations {} --depth {} --seed {} --shard {}/{}",
-            self.iterations, self.depth, self.seed, self.shard.index, self.shard.count
-        ))
+    fn config(&self) -> CheckerConfig {
+        CheckerConfig::Pct(*self)
     }
 
     fn budget(&self) -> Option<(usize, String)> {

@@ -1,7 +1,7 @@
 //! Shuttle with uniformly random scheduling.
 
 use super::checker::{Body, Checker, Exploration, Numbering};
-use super::settings::Settings;
+use super::config::CheckerConfig;
 use super::shuttle::{explore, Shard, Strategy};
 use crate::kind::CheckerKind;
 use crate::sync::Shuttle;
@@ -45,19 +45,8 @@ impl Checker for RandomChecker {
         CheckerKind::Random
     }
 
-    fn settings(&self) -> Settings {
-        Settings {
-            seed: Some(self.seed),
-            shard: Some(self.shard),
-            ..Settings::default()
-        }
-    }
-
-    fn rerun_args(&self) -> Option<String> {
-        Some(format!(
-            "--checker random --iterations {} --seed {} --shard {}/{}",
-            self.iterations, self.seed, self.shard.index, self.shard.count
-        ))
+    fn config(&self) -> CheckerConfig {
+        CheckerConfig::Random(*self)
     }
 
     fn budget(&self) -> Option<(usize, String)> {

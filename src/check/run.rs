@@ -321,7 +321,7 @@ pub fn check_on<C: Checker>(
     let schedules = executions.max(exploration.executions);
     if schedules == 0 {
         // Whatever the checker: a check that ran nothing has no verdict.
-        return Err(no_execution(format!("the check ({})", checker.settings())));
+        return Err(no_execution(format!("the check ({})", checker.config())));
     }
     // Execution numbers of the whole budget, not of this shard.
     for f in &mut c.first {
@@ -349,7 +349,7 @@ pub fn check_on<C: Checker>(
         .search
         .map_or(exploration.complete, |s| s.complete)
         && !timed_out
-        && checker.settings().recorded.is_none();
+        && checker.config().recorded().is_none();
     let verdict = match &failure {
         Some(f) => f.verdict,
         // A search that stopped on its budget verifies nothing.
@@ -360,12 +360,12 @@ pub fn check_on<C: Checker>(
         target: target.name(),
         target_args: target.run_args(),
         checker: checker.name(),
-        settings: checker.settings(),
         // A rerun keeps the time limit: without it a loom rerun could run for hours.
-        rerun: checker.rerun_args().map(|args| match max_time {
+        rerun: checker.config().run_flags().map(|args| match max_time {
             Some(t) => format!("{args} --max-seconds {}", t.as_secs_f64()),
             None => args,
         }),
+        settings: checker.config(),
         schedules,
         complete,
         verdict,

@@ -205,8 +205,8 @@
 //! one shard its path hashes to, so the union of the shards covers the whole space.
 
 use super::checker::{Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
+use super::config::{CheckerConfig, Recorded};
 use super::panic::classify_panic;
-use super::settings::{Recorded, Settings};
 use super::shard::Shard;
 use super::shuttle::config;
 use crate::kind::CheckerKind;
@@ -322,6 +322,31 @@ impl Default for StatefulChecker {
         }
     }
 }
+
+/// Two checkers are equal when they search alike: their live counters are not
+/// compared.
+impl PartialEq for StatefulChecker {
+    fn eq(&self, other: &Self) -> bool {
+        let params = |c: &StatefulChecker| {
+            (
+                c.max_states,
+                c.jobs,
+                c.shard,
+                c.replay.clone(),
+                c.binding,
+                c.first_failure_only,
+                c.all_hangs,
+                c.fair_cycles,
+                c.shortest,
+                c.por,
+                c.por_blind,
+            )
+        };
+        params(self) == params(other)
+    }
+}
+
+impl Eq for StatefulChecker {}
 
 impl StatefulChecker {
     /// A checker that reruns the path `schedule` (`s1:...`, bound or not: see
@@ -1257,21 +1282,11 @@ impl Checker for StatefulChecker {
         self.binding
     }
 
-    fn settings(&self) -> Settings {
+    fn config(&self) -> CheckerConfig {
         if self.replay.is_some() {
-            return Settings {
-                recorded: Some(Recorded::Path),
-                ..Settings::default()
-            };
+            return CheckerConfig::Replay(Recorded::Path);
         }
-        Settings {
-            max_states: Some(self.max_states),
-            all_hangs: self.all_hangs || self.shortest,
-            shortest: self.shortest,
-            jobs: (self.jobs > 1).then_some(self.jobs),
-            shard: Some(self.shard),
-            ..Settings::default()
-        }
+        CheckerConfig::Stateful(self.clone())
     }
 
     fn max_threads(&self) -> Option<usize> {
