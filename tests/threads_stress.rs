@@ -3,6 +3,7 @@
 //! std through `ThreadsChecker::<StdSync>` and `check::check`), and a real hang is
 //! turned into a `Verdict::Hang` report by the watchdog instead of a stuck process.
 
+use daxlock::check::plan::Overrides;
 use daxlock::check::{check, CheckReport, CheckerConfig, ThreadsChecker, Verdict};
 use daxlock::dax::Bugs;
 use daxlock::gate::{self, Budget, CheckerKind};
@@ -27,11 +28,11 @@ fn scenario(name: &str) -> Scenario {
 }
 
 fn parking_lot(s: &Scenario, bugs: Bugs, iterations: usize, watchdog: Duration) -> CheckReport {
-    let budget = Budget {
+    let budget = Budget::with(Overrides {
         iterations: Some(iterations),
-        watchdog,
-        ..Budget::default()
-    };
+        watchdog_ms: Some(watchdog.as_millis() as u64),
+        ..Overrides::default()
+    });
     gate::run_checker(CheckerKind::Threads, s, bugs, &budget)
         .unwrap_or_else(|e| panic!("{}: {e}", s.name))
 }

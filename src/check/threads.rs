@@ -46,6 +46,15 @@ impl<B: Backend> ThreadsChecker<B> {
             backend: PhantomData,
         }
     }
+
+    /// A stress run as `config` states it (its backend must be `B`'s).
+    pub fn from_config(config: ThreadsConfig) -> Self {
+        debug_assert_eq!(config.backend, B::NAME);
+        ThreadsChecker {
+            config,
+            backend: PhantomData,
+        }
+    }
 }
 
 impl<B: Backend> Checker for ThreadsChecker<B> {
