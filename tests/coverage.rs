@@ -387,7 +387,7 @@ fn catalogue_scenarios_reach_their_races() {
 fn every_checker_counts_every_execution() {
     daxlock::check::panic::quiet_checker_panics();
     let s = catalogue("seed-sequential");
-    fn count<C: Checker>(c: &C, s: &Scenario) -> (usize, usize) {
+    fn count<C: Checker + daxlock::check::Configured>(c: &C, s: &Scenario) -> (usize, usize) {
         let r = check(c, s, Bugs::fixed()).unwrap();
         assert_eq!(r.verdict, Verdict::Verified, "{}", r.checker);
         (r.coverage.get(Branch::PmdColourFallback), r.schedules)

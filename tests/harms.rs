@@ -135,7 +135,7 @@ fn every_checker_catches_writeback_skip_locked() {
     daxlock::check::panic::quiet_checker_panics();
     let s = catalogue("fsync-vs-read-fault");
     let bug = Bugs::fixed().with("writeback-skip-locked").unwrap();
-    fn both<C: Checker>(c: &C, s: &Scenario, bug: Bugs) {
+    fn both<C: Checker + daxlock::check::Configured>(c: &C, s: &Scenario, bug: Bugs) {
         let fixed = check(c, s, Bugs::fixed()).unwrap();
         assert_eq!(fixed.verdict, Verdict::Verified, "{}", c.name());
         let r = check(c, s, bug).unwrap();

@@ -37,7 +37,7 @@ fn fingerprint(r: &CheckReport) -> String {
     )
 }
 
-fn run<C: Checker>(checker: &C, s: &Scenario, bugs: Bugs) -> String {
+fn run<C: Checker + daxlock::check::Configured>(checker: &C, s: &Scenario, bugs: Bugs) -> String {
     fingerprint(&check(checker, s, bugs).unwrap_or_else(|e| panic!("{e}")))
 }
 

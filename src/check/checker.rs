@@ -2,7 +2,6 @@
 //! reports back ([`Exploration`]); the orchestration that drives it is in
 //! [`super::run`].
 
-use super::config::CheckerConfig;
 use super::shard::Shard;
 use super::stats::SearchStats;
 use crate::kind::CheckerKind;
@@ -117,9 +116,6 @@ pub trait Checker {
     /// Which checker it is (`loom`, `random`, `pct`, `replay`, `threads`,
     /// `stateful`).
     fn name(&self) -> CheckerKind;
-    /// Its configuration: what reports state (`bound 3`, `seed 1 shard 0/1`...) and
-    /// how `run` reruns it.
-    fn config(&self) -> CheckerConfig;
     /// The most scenario threads it can run, if limited.
     fn max_threads(&self) -> Option<usize> {
         None

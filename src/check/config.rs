@@ -13,9 +13,10 @@ use super::loom::LoomChecker;
 use super::pct::PctChecker;
 use super::plan::{DEFAULT_ITERATIONS, DEFAULT_THREAD_ITERATIONS};
 use super::random::RandomChecker;
+use super::replay::ReplayChecker;
 use super::shard::Shard;
 use super::stateful::StatefulChecker;
-use super::threads::ThreadsConfig;
+use super::threads::{ThreadsChecker, ThreadsConfig};
 use crate::kind::CheckerKind;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -196,6 +197,55 @@ impl CheckerConfig {
             CheckerConfig::Replay(_) => return None,
         }
         Some(flags.join(" "))
+    }
+}
+
+/// A checker's configuration, as its report states it. Implemented here, above the
+/// checkers, for each of them: the checker files and the `Checker` trait know
+/// nothing of [`CheckerConfig`], so they form no import loop with it.
+pub trait Configured {
+    /// Its configuration: what reports state (`bound 3`, `seed 1 shard 0/1`...) and
+    /// how `run` reruns it.
+    fn config(&self) -> CheckerConfig;
+}
+
+impl Configured for LoomChecker {
+    fn config(&self) -> CheckerConfig {
+        CheckerConfig::Loom(self.clone())
+    }
+}
+
+impl Configured for RandomChecker {
+    fn config(&self) -> CheckerConfig {
+        CheckerConfig::Random(*self)
+    }
+}
+
+impl Configured for PctChecker {
+    fn config(&self) -> CheckerConfig {
+        CheckerConfig::Pct(*self)
+    }
+}
+
+impl<B: crate::sync::Backend> Configured for ThreadsChecker<B> {
+    fn config(&self) -> CheckerConfig {
+        CheckerConfig::Threads(ThreadsChecker::config(self).clone())
+    }
+}
+
+/// A search, or the replay of one path.
+impl Configured for StatefulChecker {
+    fn config(&self) -> CheckerConfig {
+        match self.replay {
+            Some(_) => CheckerConfig::Replay(Recorded::Path),
+            None => CheckerConfig::Stateful(self.clone()),
+        }
+    }
+}
+
+impl Configured for ReplayChecker {
+    fn config(&self) -> CheckerConfig {
+        CheckerConfig::Replay(Recorded::Schedule)
     }
 }
 

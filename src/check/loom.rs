@@ -1,7 +1,6 @@
 //! Loom: every interleaving, up to a preemption bound.
 
 use super::checker::{Body, Checker, Exploration, STOP_REQUESTED};
-use super::config::CheckerConfig;
 use super::panic::classify_panic;
 use crate::kind::CheckerKind;
 use crate::sync::{Loom, LOOM_MAX_THREADS};
@@ -43,10 +42,6 @@ impl Checker for LoomChecker {
 
     fn name(&self) -> CheckerKind {
         CheckerKind::Loom
-    }
-
-    fn config(&self) -> CheckerConfig {
-        CheckerConfig::Loom(self.clone())
     }
 
     fn max_threads(&self) -> Option<usize> {

@@ -28,7 +28,7 @@ pub use self::loom::LoomChecker;
 pub use crate::kind::CheckerKind;
 pub use crate::verdict::Verdict;
 pub use checker::{Checker, Numbering};
-pub use config::CheckerConfig;
+pub use config::{CheckerConfig, Configured};
 pub use coverage::Coverage;
 pub use fold::{CheckError, CheckReport, Failure, Limits};
 pub use pct::PctChecker;

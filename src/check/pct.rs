@@ -11,7 +11,6 @@
 //! budget shards deterministically.
 
 use super::checker::{Body, Checker, Exploration, Numbering};
-use super::config::CheckerConfig;
 use super::shuttle::{explore, Shard, Strategy};
 use crate::kind::CheckerKind;
 use crate::sync::Shuttle;
@@ -140,10 +139,6 @@ impl Checker for PctChecker {
 
     fn name(&self) -> CheckerKind {
         CheckerKind::Pct
-    }
-
-    fn config(&self) -> CheckerConfig {
-        CheckerConfig::Pct(*self)
     }
 
     fn budget(&self) -> Option<(usize, String)> {

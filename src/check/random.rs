@@ -1,7 +1,6 @@
 //! Shuttle with uniformly random scheduling.
 
 use super::checker::{Body, Checker, Exploration, Numbering};
-use super::config::CheckerConfig;
 use super::shuttle::{explore, Shard, Strategy};
 use crate::kind::CheckerKind;
 use crate::sync::Shuttle;
@@ -43,10 +42,6 @@ impl Checker for RandomChecker {
 
     fn name(&self) -> CheckerKind {
         CheckerKind::Random
-    }
-
-    fn config(&self) -> CheckerConfig {
-        CheckerConfig::Random(*self)
     }
 
     fn budget(&self) -> Option<(usize, String)> {

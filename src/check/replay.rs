@@ -2,7 +2,6 @@
 
 use super::binding::Binding;
 use super::checker::{Body, Checker, Exploration};
-use super::config::{CheckerConfig, Recorded};
 use super::shuttle::decode_shuttle_schedule;
 use crate::kind::CheckerKind;
 use crate::sync::Shuttle;
@@ -37,10 +36,6 @@ impl Checker for ReplayChecker {
 
     fn name(&self) -> CheckerKind {
         CheckerKind::Replay
-    }
-
-    fn config(&self) -> CheckerConfig {
-        CheckerConfig::Replay(Recorded::Schedule)
     }
 
     fn budget(&self) -> Option<(usize, String)> {

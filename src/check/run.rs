@@ -6,6 +6,7 @@
 //! state) and how its outcome becomes a verdict are written once, here.
 
 use super::checker::{Body, Checker, Control, Stop, SCHEDULE_MISFIT};
+use super::config::Configured;
 use super::fold::{CheckError, CheckReport, Collector, ExecOutcome, Failure, Limits};
 use super::target::{Model, SystemMaker, Target};
 use super::trace::{Event, Recorder};
@@ -94,7 +95,7 @@ fn execute<B: Backend>(
 }
 
 /// Checks one scenario with `bugs` re-introduced under `checker`.
-pub fn check<C: Checker>(
+pub fn check<C: Checker + Configured>(
     checker: &C,
     scenario: &Scenario,
     bugs: Bugs,
@@ -104,7 +105,7 @@ pub fn check<C: Checker>(
 
 /// [`check`], stopping at the first failing execution when `first_failure_only` (for
 /// measuring schedules to the first failure).
-pub fn check_with<C: Checker>(
+pub fn check_with<C: Checker + Configured>(
     checker: &C,
     scenario: &Scenario,
     bugs: Bugs,
@@ -122,7 +123,7 @@ pub fn check_with<C: Checker>(
 }
 
 /// [`check`] within `limits`: a time limit, or only up to the first failure.
-pub fn check_limited<C: Checker>(
+pub fn check_limited<C: Checker + Configured>(
     checker: &C,
     scenario: &Scenario,
     bugs: Bugs,
@@ -141,7 +142,7 @@ pub fn serial_guard() -> std::sync::MutexGuard<'static, ()> {
 }
 
 /// [`check_limited`] on `target` (the model, or a registered one such as the kernel).
-pub fn check_on<C: Checker>(
+pub fn check_on<C: Checker + Configured>(
     target: &dyn Target,
     checker: &C,
     scenario: &Scenario,

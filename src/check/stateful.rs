@@ -205,7 +205,6 @@
 //! one shard its path hashes to, so the union of the shards covers the whole space.
 
 use super::checker::{Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
-use super::config::{CheckerConfig, Recorded};
 use super::panic::classify_panic;
 use super::shard::Shard;
 use super::shuttle::config;
@@ -1280,13 +1279,6 @@ impl Checker for StatefulChecker {
 
     fn binding(&self) -> Option<super::binding::Binding> {
         self.binding
-    }
-
-    fn config(&self) -> CheckerConfig {
-        if self.replay.is_some() {
-            return CheckerConfig::Replay(Recorded::Path);
-        }
-        CheckerConfig::Stateful(self.clone())
     }
 
     fn max_threads(&self) -> Option<usize> {

@@ -2,7 +2,6 @@
 //! report instead of a stuck process.
 
 use super::checker::{Body, Checker, Exploration, Stop};
-use super::config::CheckerConfig;
 use crate::kind::CheckerKind;
 use crate::sync::Backend;
 use std::marker::PhantomData;
@@ -47,6 +46,11 @@ impl<B: Backend> ThreadsChecker<B> {
         }
     }
 
+    /// Its parameters.
+    pub fn config(&self) -> &ThreadsConfig {
+        &self.config
+    }
+
     /// A stress run as `config` states it (its backend must be `B`'s).
     pub fn from_config(config: ThreadsConfig) -> Self {
         debug_assert_eq!(config.backend, B::NAME);
@@ -62,10 +66,6 @@ impl<B: Backend> Checker for ThreadsChecker<B> {
 
     fn name(&self) -> CheckerKind {
         CheckerKind::Threads
-    }
-
-    fn config(&self) -> CheckerConfig {
-        CheckerConfig::Threads(self.config.clone())
     }
 
     fn budget(&self) -> Option<(usize, String)> {
