@@ -244,46 +244,16 @@ fn target(name: &str) -> Result<std::sync::Arc<dyn crate::check::Target>, NoVerd
     }
 }
 
+/// The budget flags of `run` and `verify`: the checkers' parameters
+/// ([`Overrides`], declared with their defaults in [`crate::check::plan`]), the
+/// shard and the time limit.
 #[derive(Args)]
 struct BudgetArgs {
-    /// Shuttle (or real-thread) iterations; default: the scenario's, else 2000.
-    #[arg(long)]
-    iterations: Option<usize>,
-    /// Base seed of shuttle runs (default 0).
-    #[arg(long)]
-    seed: Option<u64>,
+    #[command(flatten)]
+    overrides: Overrides,
     /// Run shard I of N of the shuttle budget (iterations I, I+N, ...).
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
-    /// Loom preemption bound (default: none for 2 threads, 3 above; LOOM_MAX_PREEMPTIONS).
-    #[arg(long)]
-    preemption_bound: Option<usize>,
-    /// PCT depth (default 3).
-    #[arg(long)]
-    depth: Option<usize>,
-    /// Real-thread watchdog in milliseconds (at least 100; default 2000).
-    #[arg(long)]
-    watchdog_ms: Option<u64>,
-    /// Stateful: stop with verdict `incomplete` after this many distinct states
-    /// (default 2000000).
-    #[arg(long)]
-    max_states: Option<usize>,
-    /// Stateful: parallel workers over one shared set of visited states (default 1;
-    /// the kernel target runs one).
-    #[arg(long)]
-    jobs: Option<usize>,
-    /// Stateful: search on after the first hang, to count hang states and report the
-    /// shortest path to one.
-    #[arg(long)]
-    all_hangs: bool,
-    /// Stateful: report the hang with the fewest scheduling decisions (implies
-    /// --all-hangs; one job; retries bounded: see the README).
-    #[arg(long)]
-    shortest: bool,
-    /// Stateful: no partial-order reduction (sleep sets; on by default with one
-    /// job, one shard and not --shortest; see the README).
-    #[arg(long)]
-    no_por: bool,
     /// Stop each check after S seconds (decimals allowed): a check stopped so is
     /// `incomplete` (exit 1) unless it already found a failure, never `verified`.
     #[arg(long, value_name = "S")]
@@ -342,22 +312,7 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, NoVerdict> {
         Some(s) => s.parse::<Shard>()?,
         None => Shard::default(),
     };
-    if args.depth == Some(0) {
-        return Err(NoVerdict::BadInput("--depth must be at least 1".into()));
-    }
-    if args.iterations == Some(0) {
-        return Err(NoVerdict::BadInput(
-            "--iterations must be at least 1".into(),
-        ));
-    }
-    if args.max_states == Some(0) {
-        return Err(NoVerdict::BadInput(
-            "--max-states must be at least 1".into(),
-        ));
-    }
-    if args.jobs == Some(0) {
-        return Err(NoVerdict::BadInput("--jobs must be at least 1".into()));
-    }
+    args.overrides.check()?;
     let max_time = match args.max_seconds {
         None => None,
         Some(s) if s.is_finite() && s > 0.0 => Some(Duration::from_secs_f64(s)),
@@ -367,29 +322,12 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, NoVerdict> {
             )))
         }
     };
-    let floor = crate::check::threads::MIN_WATCHDOG_MS;
-    if args.watchdog_ms.is_some_and(|w| w < floor) {
-        return Err(NoVerdict::BadInput(format!(
-            "--watchdog-ms must be at least {floor}: a shorter watchdog reports slow executions as hangs"
-        )));
-    }
     Ok(Budget {
         max_time,
         ..Budget::with(Overrides {
-            purpose: Purpose::Run,
-            checkers: None,
-            iterations: args.iterations,
             scale,
-            seed: args.seed,
             shard,
-            preemption_bound: args.preemption_bound,
-            depth: args.depth,
-            watchdog_ms: args.watchdog_ms,
-            max_states: args.max_states,
-            jobs: args.jobs,
-            all_hangs: args.all_hangs,
-            shortest: args.shortest,
-            no_por: args.no_por,
+            ..args.overrides.clone()
         })
     })
 }
@@ -398,32 +336,7 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, NoVerdict> {
 /// note (`None`: every flag given is used). Kernel: the kernel target is serial
 /// ([`crate::check::Target::serial`]), so its stateful search runs one job.
 fn unused_flags(args: &BudgetArgs, kinds: &[CheckerKind], serial: bool) -> Option<String> {
-    use CheckerKind::{Loom, Pct, Random, Stateful, Threads};
-    let given: [(&str, bool, &[CheckerKind]); 10] = [
-        (
-            "--iterations",
-            args.iterations.is_some(),
-            &[Random, Pct, Threads],
-        ),
-        ("--seed", args.seed.is_some(), &[Random, Pct]),
-        ("--shard", args.shard.is_some(), &[Random, Pct, Stateful]),
-        (
-            "--preemption-bound",
-            args.preemption_bound.is_some(),
-            &[Loom],
-        ),
-        ("--depth", args.depth.is_some(), &[Pct]),
-        ("--watchdog-ms", args.watchdog_ms.is_some(), &[Threads]),
-        ("--max-states", args.max_states.is_some(), &[Stateful]),
-        ("--jobs", args.jobs.is_some(), &[Stateful]),
-        ("--all-hangs", args.all_hangs, &[Stateful]),
-        ("--no-por", args.no_por, &[Stateful]),
-    ];
-    let unused: Vec<&str> = given
-        .iter()
-        .filter(|(_, on, by)| *on && !by.iter().any(|k| kinds.contains(k)))
-        .map(|(flag, _, _)| *flag)
-        .collect();
+    let unused = args.overrides.unused(args.shard.is_some(), kinds);
     let mut notes = Vec::new();
     if !unused.is_empty() {
         let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
@@ -433,7 +346,8 @@ fn unused_flags(args: &BudgetArgs, kinds: &[CheckerKind], serial: bool) -> Optio
             names.join(", ")
         ));
     }
-    if serial && args.jobs.is_some_and(|j| j > 1) && kinds.contains(&Stateful) {
+    let stateful = kinds.contains(&CheckerKind::Stateful);
+    if serial && args.overrides.jobs.is_some_and(|j| j > 1) && stateful {
         notes.push(
             "--jobs: the kernel target runs one job (its C state is global to the process)".into(),
         );

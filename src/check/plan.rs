@@ -47,44 +47,115 @@ pub enum Purpose {
 }
 
 /// What a caller states of a check; `None` (or `false`): the default, or the
-/// scenario's `[check]` value. The command line's flags of the same names.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// scenario's `[check]` value. Its flags are the command line's (`run` and `verify`
+/// flatten them in; the doc comment of each is its `--help` line), so a new parameter
+/// is declared here, beside its default ([`configure`]), its check ([`Overrides::check`])
+/// and the checkers that use it ([`Overrides::unused`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub struct Overrides {
     /// What the plan is for.
+    #[arg(skip)]
     pub purpose: Purpose,
     /// The checkers asked for (`--checker`); `None`: all ([`Purpose::Run`]) or the
     /// scenario's ([`Purpose::Gate`]). At the gate it only filters.
+    #[arg(skip)]
     pub checkers: Option<Vec<CheckerKind>>,
-    /// Shuttle and real-thread iterations (`--iterations`); shuttle's default is the
-    /// scenario's, else [`DEFAULT_ITERATIONS`]; real threads' is
-    /// [`DEFAULT_THREAD_ITERATIONS`].
+    /// Shuttle (or real-thread) iterations; default: the scenario's, else 2000.
+    #[arg(long)]
     pub iterations: Option<usize>,
     /// Multiplies shuttle and real-thread iterations (`verify --deep`: 10; 0 or 1:
     /// none).
+    #[arg(skip)]
     pub scale: usize,
-    /// The shuttle base seed (`--seed`; 0).
+    /// Base seed of shuttle runs (default 0).
+    #[arg(long)]
     pub seed: Option<u64>,
-    /// The part of a shuttle budget or stateful search to run (`--shard`; 0/1).
+    /// The part of a shuttle budget or stateful search to run (`--shard`, read by
+    /// the command line; 0/1).
+    #[arg(skip)]
     pub shard: Shard,
-    /// Loom's preemption bound (`--preemption-bound`); default: the scenario's, else
-    /// [`LoomChecker::for_threads`]'s, or [`GATE_LOOM_BOUND`] at the gate and on
-    /// other targets than the model.
+    /// Loom preemption bound (default: none for 2 threads, 3 above; LOOM_MAX_PREEMPTIONS).
+    #[arg(long)]
     pub preemption_bound: Option<usize>,
-    /// PCT's depth (`--depth`); default: the scenario's, else
-    /// [`DEFAULT_PCT_DEPTH`].
+    /// PCT depth (default 3).
+    #[arg(long)]
     pub depth: Option<usize>,
-    /// The real-thread watchdog (`--watchdog-ms`; [`DEFAULT_WATCHDOG_MS`]).
+    /// Real-thread watchdog in milliseconds (at least 100; default 2000).
+    #[arg(long)]
     pub watchdog_ms: Option<u64>,
-    /// The stateful search's most states (`--max-states`; [`DEFAULT_MAX_STATES`]).
+    /// Stateful: stop with verdict `incomplete` after this many distinct states
+    /// (default 2000000).
+    #[arg(long)]
     pub max_states: Option<usize>,
-    /// The stateful search's workers (`--jobs`; 1, and 1 on a serial target).
+    /// Stateful: parallel workers over one shared set of visited states (default 1;
+    /// the kernel target runs one).
+    #[arg(long)]
     pub jobs: Option<usize>,
-    /// Stateful: search on after the first hang (`--all-hangs`).
+    /// Stateful: search on after the first hang, to count hang states and report the
+    /// shortest path to one.
+    #[arg(long)]
     pub all_hangs: bool,
-    /// Stateful: the shortest hang (`--shortest`; implies `all_hangs`).
+    /// Stateful: report the hang with the fewest scheduling decisions (implies
+    /// --all-hangs; one job; retries bounded: see the README).
+    #[arg(long)]
     pub shortest: bool,
-    /// Stateful: no partial-order reduction (`--no-por`).
+    /// Stateful: no partial-order reduction (sleep sets; on by default with one
+    /// job, one shard and not --shortest; see the README).
+    #[arg(long)]
     pub no_por: bool,
+}
+
+impl Overrides {
+    /// Values no check can run with, as one line naming the flag.
+    pub fn check(&self) -> Result<(), String> {
+        let floor = super::threads::MIN_WATCHDOG_MS;
+        let at_least_1 = [
+            ("--depth", self.depth),
+            ("--iterations", self.iterations),
+            ("--max-states", self.max_states),
+            ("--jobs", self.jobs),
+        ];
+        if let Some((flag, _)) = at_least_1.iter().find(|(_, v)| *v == Some(0)) {
+            return Err(format!("{flag} must be at least 1"));
+        }
+        if self.watchdog_ms.is_some_and(|w| w < floor) {
+            return Err(format!(
+                "--watchdog-ms must be at least {floor}: a shorter watchdog reports slow executions as hangs"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The flags given (`shard`: `--shard` was) that none of `kinds` uses, in
+    /// `--help` order.
+    pub fn unused(&self, shard: bool, kinds: &[CheckerKind]) -> Vec<&'static str> {
+        use CheckerKind::{Loom, Pct, Random, Stateful, Threads};
+        let given: [(&str, bool, &[CheckerKind]); 10] = [
+            (
+                "--iterations",
+                self.iterations.is_some(),
+                &[Random, Pct, Threads],
+            ),
+            ("--seed", self.seed.is_some(), &[Random, Pct]),
+            ("--shard", shard, &[Random, Pct, Stateful]),
+            (
+                "--preemption-bound",
+                self.preemption_bound.is_some(),
+                &[Loom],
+            ),
+            ("--depth", self.depth.is_some(), &[Pct]),
+            ("--watchdog-ms", self.watchdog_ms.is_some(), &[Threads]),
+            ("--max-states", self.max_states.is_some(), &[Stateful]),
+            ("--jobs", self.jobs.is_some(), &[Stateful]),
+            ("--all-hangs", self.all_hangs, &[Stateful]),
+            ("--no-por", self.no_por, &[Stateful]),
+        ];
+        given
+            .iter()
+            .filter(|(_, on, by)| *on && !by.iter().any(|k| kinds.contains(k)))
+            .map(|(flag, _, _)| *flag)
+            .collect()
+    }
 }
 
 /// Why a checker chosen for a scenario does not run on it.
@@ -434,6 +505,48 @@ mod tests {
         assert_eq!(
             flags(Stateful, &plain, &o, &Model),
             "--checker stateful --max-states 9 --jobs 3 --shortest --no-por"
+        );
+    }
+
+    /// Values no check runs with are refused, naming the flag; flags none of the
+    /// checkers run uses are named.
+    #[test]
+    fn overrides_are_checked_and_their_users_known() {
+        assert_eq!(Overrides::default().check(), Ok(()));
+        let bad = |o: Overrides| o.check().unwrap_err();
+        let none = Overrides::default();
+        assert_eq!(
+            bad(Overrides {
+                depth: Some(0),
+                ..none.clone()
+            }),
+            "--depth must be at least 1"
+        );
+        assert_eq!(
+            bad(Overrides {
+                jobs: Some(0),
+                ..none.clone()
+            }),
+            "--jobs must be at least 1"
+        );
+        assert!(bad(Overrides {
+            watchdog_ms: Some(99),
+            ..none.clone()
+        })
+        .starts_with("--watchdog-ms must be at least 100"));
+        let given = Overrides {
+            depth: Some(2),
+            no_por: true,
+            preemption_bound: Some(1),
+            ..none
+        };
+        assert_eq!(
+            given.unused(true, &[CheckerKind::Loom]),
+            ["--shard", "--depth", "--no-por"]
+        );
+        assert_eq!(
+            given.unused(false, &[CheckerKind::Pct, CheckerKind::Stateful]),
+            ["--preemption-bound"]
         );
     }
 
