@@ -53,19 +53,14 @@ impl Budget {
     }
 }
 
-/// Runs one checker on one scenario variant, configured by [`plan::configure`].
+/// Runs one checker on one scenario variant, configured by [`plan::configure`] (a
+/// replay needs a schedule: an error).
 pub fn run_checker(
     kind: CheckerKind,
     scenario: &Scenario,
     bugs: Bugs,
     budget: &Budget,
 ) -> Result<CheckReport, CheckError> {
-    if kind == CheckerKind::Replay {
-        return Err(CheckError::NeedsSchedule {
-            name: scenario.name.clone(),
-            checker: kind,
-        });
-    }
     let config = plan::configure(kind, scenario, &budget.overrides, &*budget.target);
     run_config(config, scenario, bugs, budget)
 }
