@@ -1,4 +1,6 @@
-//! Choosing checkers and budgets, and the verification gate over the catalogue.
+//! Budgets (the overrides with a target and limits), running planned checks, and the
+//! verification gate over the catalogue. Which checkers run, and with what, is
+//! [`crate::check::plan`]'s.
 
 use crate::check::plan::{self, Overrides, Planned, Purpose, Skip};
 use crate::check::stateful::Progress;
