@@ -7,11 +7,11 @@
 //! states what tells one check's schedules from another's of the same budget; the
 //! budget's size (iterations) is in the report's execution count and budget line, not
 //! in it, so a configuration read from a line has the default iterations
-//! ([`super::plan`]).
+//! ([`DEFAULT_ITERATIONS`]). Every parameter's default is declared here; [`super::plan`]
+//! applies them.
 
 use super::loom::LoomChecker;
 use super::pct::PctChecker;
-use super::plan::{DEFAULT_ITERATIONS, DEFAULT_THREAD_ITERATIONS};
 use super::random::RandomChecker;
 use super::replay::ReplayChecker;
 use super::shard::Shard;
@@ -21,6 +21,25 @@ use crate::kind::CheckerKind;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::time::Duration;
+
+// The defaults of every parameter, here beside the configuration (a line read back
+// takes them for what it does not state); `plan` applies them.
+
+/// Shuttle iterations per check where neither the command line nor the scenario
+/// states them.
+pub const DEFAULT_ITERATIONS: usize = 2000;
+/// Real-thread iterations per check where the command line states none.
+pub const DEFAULT_THREAD_ITERATIONS: usize = 200;
+/// PCT's depth where neither the command line nor the scenario states it.
+pub const DEFAULT_PCT_DEPTH: usize = 3;
+/// The real-thread watchdog, in milliseconds, where the command line states none.
+pub const DEFAULT_WATCHDOG_MS: u64 = 2000;
+/// The gate's loom bound for scenarios that state none: loom is the cross-check
+/// there; the unbounded runs are the stateful rows, and the loom suite
+/// (`RUSTFLAGS="--cfg loom" cargo test --release`) runs two-thread scenarios
+/// unbounded and compares them with stateful.
+pub const GATE_LOOM_BOUND: usize = 3;
+pub use super::stateful::DEFAULT_MAX_STATES;
 
 /// What a replay reruns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,26 +1,16 @@
-//! Which checkers run on a scenario, and with what: [`plan`] owns every default and
-//! every which-checkers-run rule. `daxlock run`, the gate (`daxlock verify`), the
-//! benchmarks and the test suites all take their checkers' configurations from it.
+//! Which checkers run on a scenario, and with what: [`plan`] applies every default
+//! and owns every which-checkers-run rule. `daxlock run`, the gate (`daxlock
+//! verify`), the benchmarks and the test suites all take their checkers'
+//! configurations from it.
 //!
 //! What a caller states is an [`Overrides`] (the command line's flags, each `None`
 //! when not given); a parameter neither it nor the scenario's `[check]` states takes
-//! the default below.
+//! its default (declared beside the configuration, in [`super::config`]).
 
-/// Shuttle iterations per check where neither the command line nor the scenario
-/// states them.
-pub const DEFAULT_ITERATIONS: usize = 2000;
-/// Real-thread iterations per check where the command line states none.
-pub const DEFAULT_THREAD_ITERATIONS: usize = 200;
-/// PCT's depth where neither the command line nor the scenario states it.
-pub const DEFAULT_PCT_DEPTH: usize = 3;
-/// The real-thread watchdog, in milliseconds, where the command line states none.
-pub const DEFAULT_WATCHDOG_MS: u64 = 2000;
-/// The gate's loom bound for scenarios that state none: loom is the cross-check
-/// there; the unbounded runs are the stateful rows, and the loom suite
-/// (`RUSTFLAGS="--cfg loom" cargo test --release`) runs two-thread scenarios
-/// unbounded and compares them with stateful.
-pub const GATE_LOOM_BOUND: usize = 3;
-pub use super::stateful::DEFAULT_MAX_STATES;
+pub use super::config::{
+    DEFAULT_ITERATIONS, DEFAULT_MAX_STATES, DEFAULT_PCT_DEPTH, DEFAULT_THREAD_ITERATIONS,
+    DEFAULT_WATCHDOG_MS, GATE_LOOM_BOUND,
+};
 
 use super::config::{CheckerConfig, Recorded};
 use super::loom::{LoomChecker, LOOM_MAX_SCENARIO_THREADS};
