@@ -1,6 +1,7 @@
 //! Benchmarks that print ratios: schedules to the first failure per bug and checker
 //! (`daxlock bench zoo`), and checker throughput (`daxlock bench speed`).
 
+use crate::check::plan::{Overrides, Purpose};
 use crate::check::Verdict;
 use crate::dax::bugs::ALL_BUGS;
 use crate::gate::{run_checker, Budget, CheckerKind};
@@ -113,10 +114,12 @@ fn zoo_shuttle(
             .enumerate()
         {
             let budget = Budget {
-                iterations: Some(cap),
-                seed,
                 first_failure_only: true,
-                ..Budget::default()
+                ..Budget::with(Overrides {
+                    iterations: Some(cap),
+                    seed: Some(seed),
+                    ..Overrides::default()
+                })
             };
             let r = run_checker(kind, s, bugs, &budget)?;
             if kind == CheckerKind::Pct {
@@ -140,7 +143,10 @@ fn zoo_line(
     seeds: usize,
 ) -> String {
     let n = s.threads.len() + 1;
-    let d = s.check.pct_depth.unwrap_or(crate::gate::DEFAULT_PCT_DEPTH);
+    let d = s
+        .check
+        .pct_depth
+        .unwrap_or(crate::check::plan::DEFAULT_PCT_DEPTH);
     let k = z.steps.unwrap_or(1).max(1);
     let inverse_bound = (n as f64) * (k as f64).powi(d as i32 - 1);
     let med = |v: &Vec<usize>| median(v.clone()).map_or("missed".into(), |m| m.to_string());
@@ -186,15 +192,15 @@ pub fn speed(
             {
                 continue;
             }
-            let budget = Budget {
+            let budget = Budget::with(Overrides {
+                purpose: Purpose::Gate,
                 iterations: Some(if kind == CheckerKind::Threads {
                     (iterations / 10).max(1)
                 } else {
                     iterations
                 }),
-                loom_default_bound: Some(crate::gate::GATE_LOOM_BOUND),
-                ..Budget::default()
-            };
+                ..Overrides::default()
+            });
             let r = run_checker(kind, s, crate::dax::Bugs::fixed(), &budget)?;
             let _ = writeln!(
                 out,

@@ -5,6 +5,7 @@
 //! Exit codes: 0 verified (or every verdict as expected), 1 a failure found (or a
 //! verdict not as expected, or a defect: the model panicked), 2 bad input.
 
+use crate::check::plan::{Overrides, Purpose, Skip};
 use crate::check::shuttle::Shard;
 use crate::check::{CheckError, CheckerKind, Verdict};
 use crate::dax::bugs::{Bugs, UnknownBug};
@@ -243,46 +244,16 @@ fn target(name: &str) -> Result<std::sync::Arc<dyn crate::check::Target>, NoVerd
     }
 }
 
+/// The budget flags of `run` and `verify`: the checkers' parameters
+/// ([`Overrides`], declared with their defaults in [`crate::check::plan`]), the
+/// shard and the time limit.
 #[derive(Args)]
 struct BudgetArgs {
-    /// Shuttle (or real-thread) iterations; default: the scenario's, else 2000.
-    #[arg(long)]
-    iterations: Option<usize>,
-    /// Base seed of shuttle runs (default 0).
-    #[arg(long)]
-    seed: Option<u64>,
+    #[command(flatten)]
+    overrides: Overrides,
     /// Run shard I of N of the shuttle budget (iterations I, I+N, ...).
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
-    /// Loom preemption bound (default: none for 2 threads, 3 above; LOOM_MAX_PREEMPTIONS).
-    #[arg(long)]
-    preemption_bound: Option<usize>,
-    /// PCT depth (default 3).
-    #[arg(long)]
-    depth: Option<usize>,
-    /// Real-thread watchdog in milliseconds (at least 100; default 2000).
-    #[arg(long)]
-    watchdog_ms: Option<u64>,
-    /// Stateful: stop with verdict `incomplete` after this many distinct states
-    /// (default 2000000).
-    #[arg(long)]
-    max_states: Option<usize>,
-    /// Stateful: parallel workers over one shared set of visited states (default 1;
-    /// the kernel target runs one).
-    #[arg(long)]
-    jobs: Option<usize>,
-    /// Stateful: search on after the first hang, to count hang states and report the
-    /// shortest path to one.
-    #[arg(long)]
-    all_hangs: bool,
-    /// Stateful: report the hang with the fewest scheduling decisions (implies
-    /// --all-hangs; one job; retries bounded: see the README).
-    #[arg(long)]
-    shortest: bool,
-    /// Stateful: no partial-order reduction (sleep sets; on by default with one
-    /// job, one shard and not --shortest; see the README).
-    #[arg(long)]
-    no_por: bool,
     /// Stop each check after S seconds (decimals allowed): a check stopped so is
     /// `incomplete` (exit 1) unless it already found a failure, never `verified`.
     #[arg(long, value_name = "S")]
@@ -334,32 +305,14 @@ fn variant_bugs(names: &[String]) -> Result<Bugs, UnknownBug> {
         .try_fold(Bugs::fixed(), |bugs, name| Ok(bugs | name.parse::<Bugs>()?))
 }
 
+/// The budget the flags state: their overrides ([`crate::check::plan`] fills in the
+/// rest), checked, with the time limit.
 fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, NoVerdict> {
     let shard = match &args.shard {
         Some(s) => s.parse::<Shard>()?,
         None => Shard::default(),
     };
-    if args.depth == Some(0) {
-        return Err(NoVerdict::BadInput("--depth must be at least 1".into()));
-    }
-    if args.iterations == Some(0) {
-        return Err(NoVerdict::BadInput(
-            "--iterations must be at least 1".into(),
-        ));
-    }
-    let max_states = args
-        .max_states
-        .unwrap_or(crate::check::stateful::DEFAULT_MAX_STATES);
-    let jobs = args.jobs.unwrap_or(1);
-    let watchdog_ms = args.watchdog_ms.unwrap_or(2000);
-    if max_states == 0 {
-        return Err(NoVerdict::BadInput(
-            "--max-states must be at least 1".into(),
-        ));
-    }
-    if jobs == 0 {
-        return Err(NoVerdict::BadInput("--jobs must be at least 1".into()));
-    }
+    args.overrides.check()?;
     let max_time = match args.max_seconds {
         None => None,
         Some(s) if s.is_finite() && s > 0.0 => Some(Duration::from_secs_f64(s)),
@@ -369,30 +322,13 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, NoVerdict> {
             )))
         }
     };
-    let floor = crate::check::threads::MIN_WATCHDOG_MS;
-    if watchdog_ms < floor {
-        return Err(NoVerdict::BadInput(format!(
-            "--watchdog-ms must be at least {floor}: a shorter watchdog reports slow executions as hangs"
-        )));
-    }
     Ok(Budget {
-        iterations: args.iterations,
-        seed: args.seed.unwrap_or(0),
-        shard,
-        preemption_bound: args.preemption_bound,
-        depth: args.depth,
-        scale,
-        watchdog: Duration::from_millis(watchdog_ms),
-        first_failure_only: false,
-        max_states,
-        jobs,
-        loom_default_bound: None,
-        all_hangs: args.all_hangs || args.shortest,
-        shortest: args.shortest,
-        no_por: args.no_por,
-        progress: None,
-        target: std::sync::Arc::new(crate::check::Model),
         max_time,
+        ..Budget::with(Overrides {
+            scale,
+            shard,
+            ..args.overrides.clone()
+        })
     })
 }
 
@@ -400,32 +336,7 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, NoVerdict> {
 /// note (`None`: every flag given is used). Kernel: the kernel target is serial
 /// ([`crate::check::Target::serial`]), so its stateful search runs one job.
 fn unused_flags(args: &BudgetArgs, kinds: &[CheckerKind], serial: bool) -> Option<String> {
-    use CheckerKind::{Loom, Pct, Random, Stateful, Threads};
-    let given: [(&str, bool, &[CheckerKind]); 10] = [
-        (
-            "--iterations",
-            args.iterations.is_some(),
-            &[Random, Pct, Threads],
-        ),
-        ("--seed", args.seed.is_some(), &[Random, Pct]),
-        ("--shard", args.shard.is_some(), &[Random, Pct, Stateful]),
-        (
-            "--preemption-bound",
-            args.preemption_bound.is_some(),
-            &[Loom],
-        ),
-        ("--depth", args.depth.is_some(), &[Pct]),
-        ("--watchdog-ms", args.watchdog_ms.is_some(), &[Threads]),
-        ("--max-states", args.max_states.is_some(), &[Stateful]),
-        ("--jobs", args.jobs.is_some(), &[Stateful]),
-        ("--all-hangs", args.all_hangs, &[Stateful]),
-        ("--no-por", args.no_por, &[Stateful]),
-    ];
-    let unused: Vec<&str> = given
-        .iter()
-        .filter(|(_, on, by)| *on && !by.iter().any(|k| kinds.contains(k)))
-        .map(|(flag, _, _)| *flag)
-        .collect();
+    let unused = args.overrides.unused(args.shard.is_some(), kinds);
     let mut notes = Vec::new();
     if !unused.is_empty() {
         let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
@@ -435,7 +346,8 @@ fn unused_flags(args: &BudgetArgs, kinds: &[CheckerKind], serial: bool) -> Optio
             names.join(", ")
         ));
     }
-    if serial && args.jobs.is_some_and(|j| j > 1) && kinds.contains(&Stateful) {
+    let stateful = kinds.contains(&CheckerKind::Stateful);
+    if serial && args.overrides.jobs.is_some_and(|j| j > 1) && stateful {
         notes.push(
             "--jobs: the kernel target runs one job (its C state is global to the process)".into(),
         );
@@ -566,7 +478,7 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    crate::check::runner::quiet_checker_panics();
+    crate::check::panic::quiet_checker_panics();
     match dispatch(cli.command) {
         Ok(true) => 0,
         Ok(false) => 1,
@@ -593,47 +505,42 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
         } => {
             let scenario = Scenario::from_path_or_builtin(&file)?;
             let bugs = variant_bugs(&variant.bugs)?;
-            let mut kinds = CheckerKind::parse_list(&checker)?;
-            let max = crate::check::loom::LOOM_MAX_SCENARIO_THREADS;
-            if checker == "all" && scenario.threads.len() > max {
-                eprintln!(
-                    "daxlock: note: {} has {} threads, more than loom models ({max}); running stateful, random and pct",
-                    scenario.name,
-                    scenario.threads.len()
-                );
-                kinds.retain(|k| *k != CheckerKind::Loom);
-            }
+            let kinds = CheckerKind::parse_list(&checker)?;
             let mut budget = budget(&b, 1)?;
+            budget.overrides.checkers = (checker != "all").then_some(kinds);
             budget.target = target(&variant.target)?;
             budget.target.select_patch(variant.patch.as_deref())?;
             budget.target.select_alloc_failures(&variant.fail_alloc)?;
-            if budget.target.name() != "model" {
-                // Unbounded loom does not finish on the kernel's code even for two
-                // threads: its default is the gate's bound (README: the kernel target).
-                budget.loom_default_bound = Some(gate::GATE_LOOM_BOUND);
-            }
-            let shard = budget.shard;
-            if shard.index > 0 && kinds.contains(&CheckerKind::Loom) {
-                // Loom's exploration is not sharded: shard 0 runs it whole.
-                kinds.retain(|k| *k != CheckerKind::Loom);
-                if kinds.is_empty() {
-                    return Err(NoVerdict::BadInput(format!(
-                        "--checker loom with --shard {}/{}: loom does not shard; run it in shard 0 (or without --shard)",
-                        shard.index, shard.count
-                    )));
+            let (mut configs, mut notes) = (Vec::new(), Vec::new());
+            for planned in crate::check::plan::plan(&scenario, &budget.overrides, &*budget.target) {
+                match planned.config {
+                    Ok(c) => configs.push(c),
+                    Err(Skip::TooManyThreads { threads, max }) => notes.push(format!(
+                        "{} has {threads} threads, more than loom models ({max}); running stateful, random and pct",
+                        scenario.name,
+                    )),
+                    // Loom's exploration is not sharded: shard 0 runs it whole.
+                    Err(Skip::NotShard0(shard)) if configs.is_empty() => {
+                        return Err(NoVerdict::BadInput(format!(
+                            "--checker loom with --shard {shard}: loom does not shard; run it in shard 0 (or without --shard)",
+                        )));
+                    }
+                    Err(Skip::NotShard0(shard)) => notes.push(format!(
+                        "loom does not shard; it runs in shard 0 only (this is shard {shard})",
+                    )),
                 }
-                eprintln!(
-                    "daxlock: note: loom does not shard; it runs in shard 0 only (this is shard {}/{})",
-                    shard.index, shard.count
-                );
             }
+            for note in notes {
+                eprintln!("daxlock: note: {note}");
+            }
+            let kinds: Vec<CheckerKind> = configs.iter().map(|c| c.kind()).collect();
             if let Some(note) = unused_flags(&b, &kinds, budget.target.serial()) {
                 eprintln!("daxlock: note: {note}");
             }
             for note in scenario.pmd_notes() {
                 eprintln!("daxlock: note: {note}");
             }
-            run(&scenario, bugs, &kinds, &budget, coverage, json)
+            run(&scenario, bugs, &configs, &budget, coverage, json)
         }
         Command::Replay {
             file,
@@ -669,22 +576,17 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
                 .map(CheckerKind::parse_list)
                 .transpose()?;
             let mut budget = budget(&b, if deep { 10 } else { 1 })?;
-            budget.loom_default_bound = Some(gate::GATE_LOOM_BOUND);
+            budget.overrides.purpose = Purpose::Gate;
             budget.target = target(&t)?;
-            // The kernel target's gate is PCT unless asked otherwise: its stateful
-            // search does not finish beyond two threads, and random misses some of
-            // its bugs (README: The kernel target).
-            let only = match (only, budget.target.name()) {
-                (None, "kernel") => {
-                    eprintln!(
-                        "daxlock: note: the kernel target's gate runs PCT (choose with --checker)"
-                    );
-                    Some(vec![CheckerKind::Pct])
-                }
-                (only, _) => only,
-            };
-            let shard = budget.shard;
-            if shard.index > 0 && only.as_ref().is_none_or(|o| o.contains(&CheckerKind::Loom)) {
+            if only.is_none() && budget.target.name() == "kernel" {
+                eprintln!(
+                    "daxlock: note: the kernel target's gate runs PCT (choose with --checker)"
+                );
+            }
+            budget.overrides.checkers.clone_from(&only);
+            let shard = budget.overrides.shard;
+            let loom = only.as_ref().is_none_or(|o| o.contains(&CheckerKind::Loom));
+            if shard.index > 0 && loom && budget.target.name() != "kernel" {
                 if only.as_deref() == Some(&[CheckerKind::Loom]) {
                     return Err(NoVerdict::BadInput(format!(
                         "--checker loom with --shard {}/{}: loom does not shard; run it in shard 0 (or without --shard)",
@@ -696,19 +598,11 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
                     shard.index, shard.count
                 );
             }
-            let used: Vec<CheckerKind> = CheckerKind::CHOOSABLE
-                .into_iter()
-                .filter(|k| only.as_ref().is_none_or(|o| o.contains(k)))
-                .filter(|k| {
-                    scenarios
-                        .iter()
-                        .any(|s| gate::scenario_checkers(s).contains(k))
-                })
-                .collect();
+            let used = gate::chosen_checkers(&scenarios, &budget);
             if let Some(note) = unused_flags(&b, &used, budget.target.serial()) {
                 eprintln!("daxlock: note: {note}");
             }
-            verify(&scenarios, only.as_deref(), &budget, json, zoo)
+            verify(&scenarios, &budget, json, zoo)
         }
         Command::Merge { files, json } => {
             let merged = crate::merge::merge_files(&files)?;
@@ -803,16 +697,17 @@ fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
 fn run(
     scenario: &Scenario,
     bugs: Bugs,
-    kinds: &[CheckerKind],
+    configs: &[crate::check::CheckerConfig],
     budget: &Budget,
     coverage: bool,
     json_out: bool,
 ) -> Result<bool, NoVerdict> {
-    let pb = spinner(!json_out, kinds.len() as u64);
+    let pb = spinner(!json_out, configs.len() as u64);
     let log = log_interval()?;
     let mut results = Vec::new();
     let mut all_verified = true;
-    for &kind in kinds {
+    for config in configs {
+        let kind = config.kind();
         if let Some(pb) = &pb {
             pb.set_message(format!(
                 "{} [{}] {}",
@@ -844,7 +739,7 @@ fn run(
                 )
             })
         };
-        let r = gate::run_checker(kind, scenario, bugs, &budget);
+        let r = gate::run_config(config.clone(), scenario, bugs, &budget);
         drop(ticker);
         let r = r?;
         if let Some(pb) = &pb {
@@ -928,7 +823,6 @@ fn unbound(binding: Option<crate::check::binding::Binding>) -> Result<(), NoVerd
 /// The gate over `scenarios`; `zoo`: fail unless every zoo bug is caught by a row.
 fn verify(
     scenarios: &[Scenario],
-    only: Option<&[CheckerKind]>,
     budget: &Budget,
     json_out: bool,
     zoo: bool,
@@ -947,7 +841,7 @@ fn verify(
             )
         })
     };
-    let rows = gate::verify(scenarios, only, budget, |row| {
+    let rows = gate::verify(scenarios, budget, |row| {
         let what = format!(
             "{} [{}] {}",
             row.scenario,
@@ -966,7 +860,7 @@ fn verify(
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
-    let skipped = gate::skipped_rows(scenarios, only, budget);
+    let skipped = gate::skipped_rows(scenarios, budget);
     let v = report::Verification::new(scenarios, &rows, &lemma, &*budget.target, zoo)
         .with_skipped(skipped);
     if json_out {
@@ -1142,6 +1036,64 @@ mod tests {
             unused_flags(&args(&["--preemption-bound", "2"]), &stateful, false)
                 .is_some_and(|n| n.starts_with("--preemption-bound not used"))
         );
+    }
+
+    /// The flags a check's configuration derives
+    /// ([`crate::check::CheckerConfig::run_flags`]) rerun it: read by the command
+    /// line and planned again, they give back the same configuration, for every
+    /// checker and every parameter the flags state.
+    #[test]
+    fn run_flags_rerun_the_same_configuration() {
+        use crate::check::plan::plan;
+        let s = Scenario::from_path("verify/seed-sequential.toml".as_ref()).unwrap();
+        let stated = Overrides {
+            iterations: Some(7),
+            seed: Some(3),
+            shard: "1/3".parse().unwrap(),
+            depth: Some(2),
+            preemption_bound: Some(1),
+            watchdog_ms: Some(400),
+            max_states: Some(99),
+            jobs: Some(2),
+            all_hangs: true,
+            no_por: true,
+            ..Overrides::default()
+        };
+        let shortest = Overrides {
+            shortest: true,
+            preemption_bound: Some(2),
+            ..Overrides::default()
+        };
+        let mut checked = 0;
+        for o in [Overrides::default(), stated, shortest] {
+            let o = Overrides {
+                checkers: Some(CheckerKind::CHOOSABLE.to_vec()),
+                ..o
+            };
+            for planned in plan(&s, &o, &crate::check::Model) {
+                let Ok(config) = planned.config else { continue };
+                let flags = config.run_flags().unwrap();
+                let cli = Cli::parse_from(
+                    ["daxlock", "run", "f.toml"]
+                        .into_iter()
+                        .chain(flags.split(' ')),
+                );
+                let Command::Run {
+                    checker, budget: b, ..
+                } = cli.command
+                else {
+                    unreachable!()
+                };
+                let mut again = budget(&b, 1).unwrap().overrides;
+                again.checkers = Some(CheckerKind::parse_list(&checker).unwrap());
+                let again = plan(&s, &again, &crate::check::Model);
+                assert_eq!(again.len(), 1, "{flags}");
+                assert_eq!(again[0].config.as_ref(), Ok(&config), "{flags}");
+                checked += 1;
+            }
+        }
+        // Loom is left out of shard 1/3: 5 + 4 + 5.
+        assert_eq!(checked, 14);
     }
 
     /// `--bug` takes names and variant names; repeated, they add up.

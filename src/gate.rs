@@ -1,55 +1,30 @@
-//! Choosing checkers and budgets, and the verification gate over the catalogue.
+//! Budgets (the overrides with a target and limits), running planned checks, and the
+//! verification gate over the catalogue. Which checkers run, and with what, is
+//! [`crate::check::plan`]'s.
 
-use crate::check::shuttle::Shard;
-use crate::check::stateful::{Progress, DEFAULT_MAX_STATES};
+use crate::check::plan::{self, Overrides, Planned, Purpose, Skip};
+use crate::check::stateful::Progress;
 use crate::check::target::Target;
 use crate::check::{
-    check_on, CheckError, CheckReport, Limits, LoomChecker, PctChecker, RandomChecker,
-    StatefulChecker, ThreadsChecker, Verdict,
+    check_on, CheckError, CheckReport, CheckerConfig, Limits, ThreadsChecker, Verdict,
 };
 use crate::dax::{Branch, BranchSet, Bugs};
 use crate::scenario::Scenario;
 use crate::schema::{Part, Row, RowId};
-use crate::sync::ParkingLot;
+use crate::sync::{Backend, ParkingLot, StdSync};
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use crate::kind::CheckerKind;
 
-/// How much to explore.
+/// What to check with, beyond the checkers' parameters: where, with what limits.
 #[derive(Debug, Clone)]
 pub struct Budget {
-    /// Shuttle / real-thread iterations; `None`: the scenario's, else 2000 (shuttle)
-    /// or 200 (threads).
-    pub iterations: Option<usize>,
-    /// Base seed of shuttle runs.
-    pub seed: u64,
-    /// The part of the shuttle budget to run.
-    pub shard: Shard,
-    /// Loom preemption bound; `None`: the scenario's, else the default.
-    pub preemption_bound: Option<usize>,
-    /// PCT depth; `None`: the scenario's, else 3.
-    pub depth: Option<usize>,
-    /// Multiplies shuttle and thread iterations (the gate's `--deep`).
-    pub scale: usize,
-    /// Real-thread watchdog.
-    pub watchdog: Duration,
+    /// The parameters stated (the command line's); [`plan::configure`] fills in the
+    /// rest.
+    pub overrides: Overrides,
     /// Stop at the first failing execution (benchmarks of schedules to first failure).
     pub first_failure_only: bool,
-    /// Stateful: stop (verdict `incomplete`) after this many distinct states.
-    pub max_states: usize,
-    /// Stateful: parallel workers over one visited set.
-    pub jobs: usize,
-    /// Loom's bound where neither the command line nor the scenario states one
-    /// (`None`: loom's own default, unbounded for two threads). The gate sets
-    /// [`GATE_LOOM_BOUND`]: its exhaustive rows are the stateful ones.
-    pub loom_default_bound: Option<usize>,
-    /// Stateful: search on after the first hang (count hang states, shortest path).
-    pub all_hangs: bool,
-    /// Stateful: the hang with the fewest scheduling decisions (depth-aware caching).
-    pub shortest: bool,
-    /// Stateful: no partial-order reduction (`--no-por`).
-    pub no_por: bool,
     /// Stateful: live counters for a progress bar.
     pub progress: Option<Arc<Progress>>,
     /// Where scenarios run: the model (default) or a registered target (kernel).
@@ -62,20 +37,8 @@ pub struct Budget {
 impl Default for Budget {
     fn default() -> Self {
         Budget {
-            iterations: None,
-            seed: 0,
-            shard: Shard::default(),
-            preemption_bound: None,
-            depth: None,
-            scale: 1,
-            watchdog: Duration::from_secs(2),
+            overrides: Overrides::default(),
             first_failure_only: false,
-            max_states: DEFAULT_MAX_STATES,
-            jobs: 1,
-            loom_default_bound: None,
-            all_hangs: false,
-            shortest: false,
-            no_por: false,
             progress: None,
             target: Arc::new(crate::check::Model),
             max_time: None,
@@ -83,119 +46,68 @@ impl Default for Budget {
     }
 }
 
-/// Default shuttle iterations per check.
-pub const DEFAULT_ITERATIONS: usize = 2000;
-/// The gate's loom bound for scenarios that state none: loom is the cross-check
-/// there; the unbounded runs are the stateful rows, and the loom suite
-/// (`RUSTFLAGS="--cfg loom" cargo test --release`) runs two-thread scenarios
-/// unbounded and compares them with stateful.
-pub const GATE_LOOM_BOUND: usize = 3;
-/// Default PCT depth.
-pub const DEFAULT_PCT_DEPTH: usize = 3;
+impl Budget {
+    /// The default budget with these overrides.
+    pub fn with(overrides: Overrides) -> Self {
+        Budget {
+            overrides,
+            ..Budget::default()
+        }
+    }
+}
 
-/// Runs one checker on one scenario variant.
+/// Runs one checker on one scenario variant, configured by [`plan::configure`] (a
+/// replay needs a schedule: an error).
 pub fn run_checker(
     kind: CheckerKind,
     scenario: &Scenario,
     bugs: Bugs,
     budget: &Budget,
 ) -> Result<CheckReport, CheckError> {
-    let iterations = budget
-        .iterations
-        .or(scenario.check.iterations)
-        .unwrap_or(DEFAULT_ITERATIONS)
-        * budget.scale.max(1);
+    let config = plan::configure(kind, scenario, &budget.overrides, &*budget.target);
+    run_config(config, scenario, bugs, budget)
+}
+
+/// Runs one configured check on one scenario variant, with `budget`'s target,
+/// limits and live counters.
+pub fn run_config(
+    config: CheckerConfig,
+    scenario: &Scenario,
+    bugs: Bugs,
+    budget: &Budget,
+) -> Result<CheckReport, CheckError> {
     let limits = Limits {
         first_failure_only: budget.first_failure_only,
         max_time: budget.max_time,
     };
-    match kind {
-        CheckerKind::Loom => {
-            let bound = budget
-                .preemption_bound
-                .or(scenario.check.preemption_bound)
-                .or(budget.loom_default_bound);
-            check_on(
-                &*budget.target,
-                &LoomChecker::for_threads(scenario.threads.len(), bound),
-                scenario,
-                bugs,
-                limits,
-            )
+    let target = &*budget.target;
+    match config {
+        CheckerConfig::Loom(c) => check_on(target, &c, scenario, bugs, limits),
+        CheckerConfig::Random(c) => check_on(target, &c, scenario, bugs, limits),
+        CheckerConfig::Pct(c) => check_on(target, &c, scenario, bugs, limits),
+        CheckerConfig::Stateful(mut c) => {
+            c.progress = budget.progress.clone().unwrap_or_default();
+            c.first_failure_only = budget.first_failure_only;
+            check_on(target, &c, scenario, bugs, limits)
         }
-        CheckerKind::Random => check_on(
-            &*budget.target,
-            &RandomChecker {
-                iterations,
-                seed: budget.seed,
-                shard: budget.shard,
-            },
+        CheckerConfig::Threads(c) if c.backend == StdSync::NAME => check_on(
+            target,
+            &ThreadsChecker::<StdSync>::from_config(c),
             scenario,
             bugs,
             limits,
         ),
-        CheckerKind::Pct => check_on(
-            &*budget.target,
-            &PctChecker {
-                iterations,
-                depth: budget
-                    .depth
-                    .or(scenario.check.pct_depth)
-                    .unwrap_or(DEFAULT_PCT_DEPTH),
-                seed: budget.seed,
-                shard: budget.shard,
-            },
+        CheckerConfig::Threads(c) => check_on(
+            target,
+            &ThreadsChecker::<ParkingLot>::from_config(c),
             scenario,
             bugs,
             limits,
         ),
-        CheckerKind::Stateful => check_on(
-            &*budget.target,
-            &StatefulChecker {
-                max_states: budget.max_states,
-                jobs: if budget.target.serial() {
-                    1
-                } else {
-                    budget.jobs.max(1)
-                },
-                shard: budget.shard,
-                replay: None,
-                binding: None,
-                progress: budget.progress.clone().unwrap_or_default(),
-                first_failure_only: budget.first_failure_only,
-                all_hangs: budget.all_hangs,
-                fair_cycles: true,
-                shortest: budget.shortest,
-                // Off on serial targets too (`check::stateful::opaque_state`).
-                por: !budget.no_por,
-                por_blind: false,
-            },
-            scenario,
-            bugs,
-            limits,
-        ),
-        CheckerKind::Threads => check_on(
-            &*budget.target,
-            &ThreadsChecker::<ParkingLot>::new(
-                budget.iterations.unwrap_or(200) * budget.scale.max(1),
-                budget.watchdog,
-            ),
-            scenario,
-            bugs,
-            limits,
-        ),
-        CheckerKind::Replay => Err(CheckError::NeedsSchedule {
+        CheckerConfig::Replay(_) => Err(CheckError::NeedsSchedule {
             name: scenario.name.clone(),
-            checker: kind,
+            checker: config.kind(),
         }),
-    }
-}
-
-/// The checkers a scenario is gated with: its `[check] checkers`, else the default.
-pub fn scenario_checkers(scenario: &Scenario) -> Vec<CheckerKind> {
-    match &scenario.check.checkers {
-        Some(kinds) => kinds.clone(),
-        None => CheckerKind::GATE_DEFAULT.to_vec(),
     }
 }
 
@@ -223,43 +135,40 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// One gate row to run: scenario, checker, variant, expected verdict.
-type Job<'a> = (&'a Scenario, CheckerKind, Bugs, Verdict);
+/// One gate row to run: scenario, configuration, variant, expected verdict.
+type Job<'a> = (&'a Scenario, CheckerConfig, Bugs, Verdict);
+
+/// Why the gate does not run a checker [`plan::plan`] left out, one sentence.
+fn skip_reason(skip: Skip) -> String {
+    match skip {
+        Skip::TooManyThreads { threads, max } => format!(
+            "{threads} threads, more than loom models ({max}); the stateful rows search them"
+        ),
+        // Loom's exploration is not sharded: shard 0 runs it whole (as `run --shard`
+        // does).
+        Skip::NotShard0(shard) => {
+            format!("loom does not shard: it runs in shard 0 (this is shard {shard})")
+        }
+    }
+}
+
+/// The overrides as the gate plans with them.
+fn gate_overrides(budget: &Budget) -> Overrides {
+    Overrides {
+        purpose: Purpose::Gate,
+        ..budget.overrides.clone()
+    }
+}
 
 /// The gate's rows: those that run, in catalogue order, and those skipped, with why.
-/// Checkers `only` leaves out are neither (the user chose them away).
-fn plan<'a>(
-    scenarios: &'a [Scenario],
-    only: Option<&[CheckerKind]>,
-    budget: &Budget,
-) -> (Vec<Job<'a>>, Vec<Skipped>) {
+/// Checkers the overrides leave out are neither (the user chose them away).
+fn rows_of<'a>(scenarios: &'a [Scenario], budget: &Budget) -> (Vec<Job<'a>>, Vec<Skipped>) {
     let mut jobs = Vec::new();
     let mut skipped = Vec::new();
     let known = budget.target.bug_names();
+    let overrides = gate_overrides(budget);
     for s in scenarios {
-        let explicit = s.check.checkers.is_some();
-        for kind in scenario_checkers(s) {
-            if only.is_some_and(|o| !o.contains(&kind)) {
-                continue;
-            }
-            let max = crate::check::loom::LOOM_MAX_SCENARIO_THREADS;
-            let loom_skip = if kind != CheckerKind::Loom {
-                None
-            } else if !explicit && s.threads.len() > max {
-                Some(format!(
-                    "{} threads, more than loom models ({max}); the stateful rows search them",
-                    s.threads.len()
-                ))
-            } else if budget.shard.index > 0 {
-                // Loom's exploration is not sharded: shard 0 runs it whole (as `run
-                // --shard` does).
-                Some(format!(
-                    "loom does not shard: it runs in shard 0 (this is shard {})",
-                    budget.shard
-                ))
-            } else {
-                None
-            };
+        for Planned { kind, config } in plan::plan(s, &overrides, &*budget.target) {
             for (bugs, expected) in expectations(s) {
                 let skip = |reason: String| Skipped {
                     scenario: s.name.clone(),
@@ -267,10 +176,13 @@ fn plan<'a>(
                     checker: kind,
                     reason,
                 };
-                if let Some(reason) = &loom_skip {
-                    skipped.push(skip(reason.clone()));
-                    continue;
-                }
+                let config = match &config {
+                    Ok(c) => c.clone(),
+                    Err(why) => {
+                        skipped.push(skip(skip_reason(*why)));
+                        continue;
+                    }
+                };
                 // A scenario the target has no code for (a kernel tree older than one
                 // of its operations) does not run.
                 if let Some(why) = budget.target.cannot_run(s) {
@@ -287,36 +199,42 @@ fn plan<'a>(
                     continue;
                 }
                 let expected = budget.target.expected(&s.name, bugs, expected);
-                jobs.push((s, kind, bugs, expected));
+                jobs.push((s, config, bugs, expected));
             }
         }
     }
     (jobs, skipped)
 }
 
-/// The rows [`verify`] skips with the same arguments, and why.
-pub fn skipped_rows(
-    scenarios: &[Scenario],
-    only: Option<&[CheckerKind]>,
-    budget: &Budget,
-) -> Vec<Skipped> {
-    plan(scenarios, only, budget).1
+/// The rows [`verify`] skips with the same budget, and why.
+pub fn skipped_rows(scenarios: &[Scenario], budget: &Budget) -> Vec<Skipped> {
+    rows_of(scenarios, budget).1
+}
+
+/// The checkers the gate chooses for any of `scenarios` (run or skipped), in the
+/// order of [`CheckerKind::CHOOSABLE`].
+pub fn chosen_checkers(scenarios: &[Scenario], budget: &Budget) -> Vec<CheckerKind> {
+    let overrides = gate_overrides(budget);
+    let chosen: Vec<CheckerKind> = scenarios
+        .iter()
+        .flat_map(|s| plan::plan(s, &overrides, &*budget.target))
+        .map(|p| p.kind)
+        .collect();
+    CheckerKind::CHOOSABLE
+        .into_iter()
+        .filter(|k| chosen.contains(k))
+        .collect()
 }
 
 /// Runs every scenario × expected variant ([`expectations`]) × checker on worker threads (each check is
 /// independent: loom and shuttle keep their state per OS thread): one for the loom
-/// jobs, the other cores for the rest. `only` restricts the checkers; loom is skipped (not failed)
+/// jobs, the other cores for the rest. The overrides' checkers restrict the checkers; loom is skipped (not failed)
 /// for scenarios with more threads than it models, unless the scenario names loom
 /// explicitly; in a shard other than 0 (`budget.shard`) loom is left out, as it does
 /// not shard. `progress` is told each row as it finishes; the rows are returned in
 /// catalogue order; the rows it skips are [`skipped_rows`].
-pub fn verify(
-    scenarios: &[Scenario],
-    only: Option<&[CheckerKind]>,
-    budget: &Budget,
-    progress: impl FnMut(&Row),
-) -> Vec<Row> {
-    let (jobs, _) = plan(scenarios, only, budget);
+pub fn verify(scenarios: &[Scenario], budget: &Budget, progress: impl FnMut(&Row)) -> Vec<Row> {
+    let (jobs, _) = rows_of(scenarios, budget);
     let mut rows = run_jobs(&jobs, budget, progress);
     if budget.target.tracks_branches() {
         mark_unvisited(scenarios, &mut rows, &*budget.target);
@@ -325,14 +243,18 @@ pub fn verify(
 }
 
 /// One job's row: its check, run.
-fn run_job(&(s, kind, bugs, expected): &Job<'_>, budget: &Budget) -> Row {
+fn run_job((s, config, bugs, expected): &Job<'_>, budget: &Budget) -> Row {
     let id = RowId {
         scenario: s.name.clone(),
-        bugs,
-        checker: kind,
-        expected,
+        bugs: *bugs,
+        checker: config.kind(),
+        expected: *expected,
     };
-    Row::of_check(id, s.path.as_deref(), run_checker(kind, s, bugs, budget))
+    Row::of_check(
+        id,
+        s.path.as_deref(),
+        run_config(config.clone(), s, *bugs, budget),
+    )
 }
 
 /// The two work queues of [`run_jobs`], filled before any worker starts (a worker
@@ -345,8 +267,8 @@ fn work_queues(
     crossbeam_channel::Receiver<usize>,
 ) {
     let (loom, mut rest): (Vec<usize>, Vec<usize>) =
-        (0..jobs.len()).partition(|&i| jobs[i].1 == CheckerKind::Loom);
-    rest.sort_by_key(|&i| jobs[i].1 != CheckerKind::Stateful);
+        (0..jobs.len()).partition(|&i| jobs[i].1.kind() == CheckerKind::Loom);
+    rest.sort_by_key(|&i| jobs[i].1.kind() != CheckerKind::Stateful);
     let queue = |jobs: Vec<usize>| {
         let (tx, rx) = crossbeam_channel::unbounded();
         jobs.into_iter()
@@ -600,24 +522,24 @@ misaligned-pmd = "verified"
             .filter(|s| ["bug-no-recheck", "fsync-vs-read-fault"].contains(&s.name.as_str()))
             .collect();
         assert_eq!(scenarios.len(), 2);
-        let budget = Budget {
+        let budget = Budget::with(Overrides {
+            checkers: Some(vec![
+                CheckerKind::Pct,
+                CheckerKind::Loom,
+                CheckerKind::Stateful,
+                CheckerKind::Random,
+            ]),
             iterations: Some(5),
             preemption_bound: Some(1),
-            max_states: 5000,
-            ..Budget::default()
-        };
-        let only = [
-            CheckerKind::Pct,
-            CheckerKind::Loom,
-            CheckerKind::Stateful,
-            CheckerKind::Random,
-        ];
+            max_states: Some(5000),
+            ..Overrides::default()
+        });
         let mut heard = 0;
-        let rows = verify(&scenarios, Some(&only), &budget, |_| heard += 1);
-        let (jobs, _) = plan(&scenarios, Some(&only), &budget);
+        let rows = verify(&scenarios, &budget, |_| heard += 1);
+        let (jobs, _) = rows_of(&scenarios, &budget);
         let want: Vec<_> = jobs
             .iter()
-            .map(|(s, k, b, _)| (s.name.as_str(), *k, *b))
+            .map(|(s, c, b, _)| (s.name.as_str(), c.kind(), *b))
             .collect();
         let got: Vec<_> = rows
             .iter()

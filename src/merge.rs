@@ -16,7 +16,7 @@
 //! given twice (identical settings, `shard I/N` included) would be counted twice, so
 //! it is an error.
 
-use crate::check::{CheckerKind, Settings, Verdict};
+use crate::check::{CheckerConfig, CheckerKind, Verdict};
 use crate::dax::Bugs;
 use crate::report::{table, Line};
 pub use crate::schema::Outcome;
@@ -196,7 +196,7 @@ impl Merged {
                 let Some((s, r)) = other.shard() else {
                     continue;
                 };
-                if r != rest {
+                if r.without_shard() != rest.without_shard() {
                     continue;
                 }
                 if s == shard {
@@ -484,7 +484,7 @@ struct MergedShards {
 #[derive(Serialize)]
 struct MergedPart<'a> {
     file: &'a str,
-    settings: Option<&'a Settings>,
+    settings: Option<&'a CheckerConfig>,
     verdict: Outcome,
     schedules: u64,
     complete: bool,
@@ -495,7 +495,7 @@ struct MergedPart<'a> {
 #[derive(Serialize)]
 struct MergedFrom<'a> {
     file: &'a str,
-    settings: Option<&'a Settings>,
+    settings: Option<&'a CheckerConfig>,
 }
 
 /// The summary of a merge.
@@ -875,12 +875,12 @@ mod tests {
             .into_iter()
             .filter(|s| ["bug-no-recheck", "fsync-vs-read-fault"].contains(&s.name.as_str()))
             .collect();
-        let budget = Budget {
+        let budget = Budget::with(crate::check::plan::Overrides {
             iterations: Some(20),
-            ..Budget::default()
-        };
-        let only = [CheckerKind::Pct, CheckerKind::Random];
-        let mut rows = gate::verify(&scenarios, Some(&only), &budget, |_| {});
+            checkers: Some(vec![CheckerKind::Pct, CheckerKind::Random]),
+            ..Default::default()
+        });
+        let mut rows = gate::verify(&scenarios, &budget, |_| {});
         let id = RowId {
             checker: CheckerKind::Stateful,
             ..rows[0].id.clone()
@@ -935,9 +935,10 @@ mod tests {
             result: from_json(&result("pct", settings, "verified", "verified", 1)).unwrap(),
             check: None,
         };
-        let (s, rest) = part("max-states 2000000 jobs 2 shard 1/4").shard().unwrap();
+        let sharded = part("max-states 2000000 jobs 2 shard 1/4");
+        let (s, rest) = sharded.shard().unwrap();
         assert_eq!((s.index, s.count), (1, 4));
-        assert_eq!(rest.to_string(), "max-states 2000000 jobs 2");
+        assert_eq!(rest.without_shard(), "max-states 2000000 jobs 2");
         assert!(part("bound 3").shard().is_none());
     }
 

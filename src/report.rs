@@ -331,7 +331,7 @@ pub fn counterexample(
     match &report.failure {
         None => {
             // A replay's one path passing proves nothing beyond it: not `verified`.
-            let verdict = match report.settings.recorded {
+            let verdict = match report.settings.recorded() {
                 Some(_) => "replayed: passed".to_owned(),
                 None => report.verdict.to_string(),
             };

@@ -198,12 +198,16 @@ pub struct ThreadSpec {
     pub ops: Vec<Op>,
 }
 
-/// `[check]` as written: per-scenario checker settings (all optional).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+/// `[check]`: per-scenario checker settings (all optional), with the checkers named
+/// as `C`: as written ([`CheckSpec`], names) or validated ([`CheckConfig`], kinds).
+/// Where none is stated, [`crate::check::plan`] applies its defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CheckSpec {
-    /// Checker names, as written (validated into [`CheckConfig::checkers`]).
-    pub checkers: Option<Vec<String>>,
+pub struct CheckSection<C> {
+    /// Checkers the gate runs this scenario under (default: stateful, loom, random,
+    /// pct; loom is skipped by the gate when the scenario has more threads than loom
+    /// models).
+    pub checkers: Option<Vec<C>>,
     /// Loom preemption bound (default: none for two threads, 3 above).
     pub preemption_bound: Option<usize>,
     /// Shuttle iterations for the gate (default 2000).
@@ -212,20 +216,22 @@ pub struct CheckSpec {
     pub pct_depth: Option<usize>,
 }
 
-/// `[check]`, validated: per-scenario checker settings (all optional).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CheckConfig {
-    /// Checkers the gate runs this scenario under (default: stateful, loom, random,
-    /// pct; loom is skipped by the gate when the scenario has more threads than loom
-    /// models).
-    pub checkers: Option<Vec<CheckerKind>>,
-    /// Loom preemption bound (default: none for two threads, 3 above).
-    pub preemption_bound: Option<usize>,
-    /// Shuttle iterations for the gate (default 2000).
-    pub iterations: Option<usize>,
-    /// PCT depth (default 3).
-    pub pct_depth: Option<usize>,
+impl<C> Default for CheckSection<C> {
+    fn default() -> Self {
+        CheckSection {
+            checkers: None,
+            preemption_bound: None,
+            iterations: None,
+            pct_depth: None,
+        }
+    }
 }
+
+/// `[check]` as written: checker names.
+pub type CheckSpec = CheckSection<String>;
+
+/// `[check]`, validated: checker kinds, budgets of at least 1.
+pub type CheckConfig = CheckSection<CheckerKind>;
 
 /// `[expect]`: the verdict per variant (`fixed = "verified"`, `misaligned-pmd =
 /// "hang"`), and `visits`, the branches the fixed variant must visit (see

@@ -24,7 +24,7 @@
 
 use crate::check::shuttle::Shard;
 use crate::check::stateful::SearchStats;
-use crate::check::{CheckError, CheckReport, Coverage, Failure, Settings};
+use crate::check::{CheckError, CheckReport, CheckerConfig, Coverage, Failure};
 use crate::dax::{Branch, Bugs};
 use crate::kind::CheckerKind;
 use crate::verdict::Verdict;
@@ -84,7 +84,7 @@ fn checker_by_name<'de, D: Deserializer<'de>>(d: D) -> Result<CheckerKind, D::Er
 }
 
 /// Settings read from their text, or `null`; the error names the field.
-fn settings_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Settings>, D::Error> {
+fn settings_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<CheckerConfig>, D::Error> {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
         Some(text) => text
@@ -207,7 +207,7 @@ pub struct ResultDoc {
     pub checker: CheckerKind,
     /// Its settings (`depth 3 seed 0 shard 0/1`); `null` for an error.
     #[serde(default, deserialize_with = "settings_text")]
-    pub settings: Option<Settings>,
+    pub settings: Option<CheckerConfig>,
     /// Its verdict, or `error`.
     pub verdict: Outcome,
     /// What the scenario expects of the variant (on the target); `null` in a `run`
@@ -468,7 +468,7 @@ impl Part {
     }
 
     /// The checker's settings (`depth 3 seed 0 shard 1/4`); `None` for an error.
-    pub fn settings(&self) -> Option<&Settings> {
+    pub fn settings(&self) -> Option<&CheckerConfig> {
         self.result.settings.as_ref()
     }
 
@@ -507,10 +507,10 @@ impl Part {
         self.result.error()
     }
 
-    /// The `shard I/N` in its settings, and the settings without it.
-    pub fn shard(&self) -> Option<(Shard, Settings)> {
+    /// The `shard I/N` in its settings, and its settings.
+    pub fn shard(&self) -> Option<(Shard, &CheckerConfig)> {
         let s = self.settings()?;
-        Some((s.shard?, s.without_shard()))
+        Some((s.shard()?, s))
     }
 
     /// The command that reproduces its failure, if it recorded one.
@@ -527,8 +527,8 @@ pub struct Split {
     pub count: usize,
     /// The indices I present.
     pub seen: BTreeSet<usize>,
-    /// The settings its shards share (all but the shard).
-    pub rest: Settings,
+    /// One shard's settings (its shards share all but the shard).
+    pub rest: Option<CheckerConfig>,
 }
 
 impl Row {
@@ -578,10 +578,10 @@ impl Row {
     pub fn splits(&self) -> BTreeMap<String, Split> {
         let mut splits: BTreeMap<String, Split> = BTreeMap::new();
         for (shard, rest) in self.parts.iter().filter_map(Part::shard) {
-            let s = splits.entry(rest.to_string()).or_default();
+            let s = splits.entry(rest.without_shard()).or_default();
             s.count = shard.count;
             s.seen.insert(shard.index);
-            s.rest = rest;
+            s.rest = Some(rest.clone());
         }
         splits
     }
@@ -595,11 +595,9 @@ impl Row {
                     index,
                     count: split.count,
                 };
-                let settings = Settings {
-                    shard: Some(shard),
-                    ..split.rest.clone()
-                };
-                missing.push(settings.to_string());
+                if let Some(rest) = &split.rest {
+                    missing.push(rest.with_shard(shard).to_string());
+                }
             }
         }
         missing
@@ -729,7 +727,7 @@ pub fn result_doc(
     report: &CheckReport,
     expected: Option<Verdict>,
 ) -> ResultDoc {
-    let replayed = report.settings.recorded.map(|_| {
+    let replayed = report.settings.recorded().map(|_| {
         if report.failure.is_some() {
             "reproduced"
         } else {

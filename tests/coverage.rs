@@ -332,7 +332,7 @@ fn pct(iterations: usize) -> PctChecker {
 /// bug-no-recheck (loom, unbounded).
 #[test]
 fn catalogue_scenarios_reach_their_races() {
-    daxlock::check::runner::quiet_checker_panics();
+    daxlock::check::panic::quiet_checker_panics();
     let r = check(
         &StatefulChecker::default(),
         &catalogue("aligned-pmd-pte"),
@@ -385,9 +385,9 @@ fn catalogue_scenarios_reach_their_races() {
 /// executions, whichever checker ran them (the replay of a recorded schedule too).
 #[test]
 fn every_checker_counts_every_execution() {
-    daxlock::check::runner::quiet_checker_panics();
+    daxlock::check::panic::quiet_checker_panics();
     let s = catalogue("seed-sequential");
-    fn count<C: Checker>(c: &C, s: &Scenario) -> (usize, usize) {
+    fn count<C: Checker + daxlock::check::Configured>(c: &C, s: &Scenario) -> (usize, usize) {
         let r = check(c, s, Bugs::fixed()).unwrap();
         assert_eq!(r.verdict, Verdict::Verified, "{}", r.checker);
         (r.coverage.get(Branch::PmdColourFallback), r.schedules)
@@ -433,7 +433,7 @@ fn every_checker_counts_every_execution() {
 /// in the search, once more for its trace).
 #[test]
 fn a_hang_counts_once() {
-    daxlock::check::runner::quiet_checker_panics();
+    daxlock::check::panic::quiet_checker_panics();
     let s = catalogue("seed-sequential");
     let bug = Bugs::fixed().with("misaligned-pmd").unwrap();
     let loom = LoomChecker {

@@ -3,6 +3,7 @@
 //! fast checkers; `daxlock verify` adds stateful and loom). `ci/mutants.sh` runs it
 //! for each mutant, so a mutant of the protocol that the catalogue notices is caught.
 
+use daxlock::check::plan::Overrides;
 use daxlock::gate::{self, Budget, CheckerKind};
 use daxlock::scenario::load_catalogue;
 
@@ -11,12 +12,11 @@ use daxlock::scenario::load_catalogue;
 #[test]
 fn the_gate_passes_under_pct_and_random() {
     let scenarios = load_catalogue(std::path::Path::new("verify")).expect("catalogue");
-    let budget = Budget {
-        loom_default_bound: Some(gate::GATE_LOOM_BOUND),
-        ..Budget::default()
-    };
-    let only = [CheckerKind::Pct, CheckerKind::Random];
-    let rows = gate::verify(&scenarios, Some(&only), &budget, |_| {});
+    let budget = Budget::with(Overrides {
+        checkers: Some(vec![CheckerKind::Pct, CheckerKind::Random]),
+        ..Overrides::default()
+    });
+    let rows = gate::verify(&scenarios, &budget, |_| {});
     assert!(rows.len() > 50, "{} rows", rows.len());
     let bad: Vec<String> = rows
         .iter()

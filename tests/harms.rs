@@ -5,11 +5,11 @@
 //! passing once the check is switched off or bypassed: a check that cannot fail is a
 //! defect. One small property per test.
 
-use daxlock::check::runner::{check_on, Limits};
 use daxlock::check::target::maker_for;
 use daxlock::check::{
     check, Checker, LoomChecker, Model, PctChecker, RandomChecker, StatefulChecker, Target, Verdict,
 };
+use daxlock::check::{check_on, Limits};
 use daxlock::dax::pagetable::{MapTarget, Pte};
 use daxlock::dax::tree::Tree;
 use daxlock::dax::{
@@ -132,10 +132,10 @@ fn a_store_after_the_flush_is_not_owed() {
 /// and verifies the fixed model.
 #[test]
 fn every_checker_catches_writeback_skip_locked() {
-    daxlock::check::runner::quiet_checker_panics();
+    daxlock::check::panic::quiet_checker_panics();
     let s = catalogue("fsync-vs-read-fault");
     let bug = Bugs::fixed().with("writeback-skip-locked").unwrap();
-    fn both<C: Checker>(c: &C, s: &Scenario, bug: Bugs) {
+    fn both<C: Checker + daxlock::check::Configured>(c: &C, s: &Scenario, bug: Bugs) {
         let fixed = check(c, s, Bugs::fixed()).unwrap();
         assert_eq!(fixed.verdict, Verdict::Verified, "{}", c.name());
         let r = check(c, s, bug).unwrap();

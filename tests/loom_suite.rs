@@ -13,8 +13,8 @@
 #![cfg(loom)]
 
 use daxlock::check::loom::LOOM_MAX_SCENARIO_THREADS;
-use daxlock::check::settings::Bound;
-use daxlock::check::{check, CheckError, LoomChecker};
+use daxlock::check::plan::{plan, Overrides, Planned, Purpose};
+use daxlock::check::{check, CheckError, CheckerConfig, LoomChecker, Model};
 use daxlock::dax::Bugs;
 use daxlock::gate::{self, Budget, CheckerKind};
 use daxlock::scenario::{load_catalogue, Scenario};
@@ -40,7 +40,7 @@ fn bugs_of(variant: &str) -> Bugs {
 /// Scenarios with more threads than loom models, or whose `[check] checkers` leave
 /// loom out, are reported on stderr and not run (as the gate does).
 fn loom_case(name: &str, variant: &str) {
-    daxlock::check::runner::quiet_checker_panics();
+    daxlock::check::panic::quiet_checker_panics();
     let s = catalogue()
         .into_iter()
         .find(|s| s.name == name)
@@ -49,19 +49,27 @@ fn loom_case(name: &str, variant: &str) {
     let expected = s
         .expected(bugs)
         .unwrap_or_else(|| panic!("{name} states no expectation for `{variant}`"));
-    if s.threads.len() > LOOM_MAX_SCENARIO_THREADS {
-        eprintln!(
-            "not run: {name} has {} threads (loom models {LOOM_MAX_SCENARIO_THREADS})",
-            s.threads.len()
-        );
-        return;
-    }
-    if !gate::scenario_checkers(&s).contains(&CheckerKind::Loom) {
-        eprintln!(
-            "not run: {name} leaves loom out ([check] checkers = {:?})",
-            s.check.checkers
-        );
-        return;
+    // Whether the gate runs loom on it, by the gate's own plan.
+    let gate = Overrides {
+        purpose: Purpose::Gate,
+        checkers: Some(vec![CheckerKind::Loom]),
+        ..Overrides::default()
+    };
+    match plan(&s, &gate, &Model).pop() {
+        None => {
+            eprintln!(
+                "not run: {name} leaves loom out ([check] checkers = {:?})",
+                s.check.checkers
+            );
+            return;
+        }
+        Some(Planned {
+            config: Err(why), ..
+        }) => {
+            eprintln!("not run: {name}: {why:?}");
+            return;
+        }
+        Some(_) => {}
     }
     // One loom model at a time: two in one process slow each other down fourfold
     // (each execution maps and unmaps its model threads' stacks).
@@ -88,7 +96,7 @@ fn loom_case(name: &str, variant: &str) {
     }
     // The cross-check: where loom explored every interleaving (no bound, not cut
     // short), the stateful checker reaches the same verdict.
-    if r.settings.bound == Some(Bound::Unbounded)
+    if matches!(&r.settings, CheckerConfig::Loom(l) if l.preemption_bound.is_none())
         && (r.complete || r.verdict != daxlock::check::Verdict::Verified)
     {
         let st = gate::run_checker(CheckerKind::Stateful, &s, bugs, &Budget::default())

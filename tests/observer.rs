@@ -24,7 +24,7 @@ fn warnings_and_traces_survive_a_foreign_subscriber() {
         .with_writer(std::io::sink)
         .with_max_level(tracing::Level::TRACE)
         .init();
-    daxlock::check::runner::quiet_checker_panics();
+    daxlock::check::panic::quiet_checker_panics();
     let s = scenario("seed-sequential");
     let bug = Bugs::fixed().with("misaligned-pmd").unwrap();
     let loom = LoomChecker {

@@ -12,7 +12,7 @@ use daxlock::scenario::{load_catalogue, Scenario};
 use std::path::Path;
 
 fn scenario(name: &str) -> Scenario {
-    daxlock::check::runner::quiet_checker_panics();
+    daxlock::check::panic::quiet_checker_panics();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("verify");
     load_catalogue(&dir)
         .unwrap_or_else(|e| panic!("catalogue: {e}"))
@@ -37,7 +37,7 @@ fn fingerprint(r: &CheckReport) -> String {
     )
 }
 
-fn run<C: Checker>(checker: &C, s: &Scenario, bugs: Bugs) -> String {
+fn run<C: Checker + daxlock::check::Configured>(checker: &C, s: &Scenario, bugs: Bugs) -> String {
     fingerprint(&check(checker, s, bugs).unwrap_or_else(|e| panic!("{e}")))
 }
 

@@ -6,6 +6,7 @@
 //! Rows a scenario excludes are listed on stderr (run with `--nocapture` to see them),
 //! never dropped silently.
 
+use daxlock::check::plan::Overrides;
 use daxlock::check::Verdict;
 use daxlock::gate::{self, Budget, CheckerKind};
 use daxlock::scenario::{load_catalogue, Scenario};
@@ -24,11 +25,11 @@ fn catalogue() -> Vec<Scenario> {
 /// Runs `kind` on every (scenario, variant) it is gated for; returns a description of
 /// every row whose verdict differs from the expectation (or that could not run).
 fn run_all(kind: CheckerKind) -> (usize, Vec<String>) {
-    daxlock::check::runner::quiet_checker_panics();
+    daxlock::check::panic::quiet_checker_panics();
     let mut checked = 0;
     let mut bad = Vec::new();
     for s in catalogue() {
-        if !gate::scenario_checkers(&s).contains(&kind) {
+        if !daxlock::check::plan::scenario_checkers(&s).contains(&kind) {
             eprintln!(
                 "not run: {} under {} (its [check] checkers = {:?})",
                 s.name,
@@ -43,10 +44,10 @@ fn run_all(kind: CheckerKind) -> (usize, Vec<String>) {
             s.name
         );
         // A scenario's own iteration count wins, as in the gate.
-        let budget = Budget {
+        let budget = Budget::with(Overrides {
             iterations: s.check.iterations.is_none().then_some(ITERATIONS),
-            ..Budget::default()
-        };
+            ..Overrides::default()
+        });
         for &(bugs, expected) in &s.expect {
             checked += 1;
             match gate::run_checker(kind, &s, bugs, &budget) {
@@ -136,11 +137,13 @@ fn first_failure(
     seed: u64,
 ) -> Option<usize> {
     let budget = Budget {
-        iterations: Some(n),
-        seed,
-        depth: Some(3),
         first_failure_only: true,
-        ..Budget::default()
+        ..Budget::with(Overrides {
+            iterations: Some(n),
+            seed: Some(seed),
+            depth: Some(3),
+            ..Overrides::default()
+        })
     };
     let r = gate::run_checker(kind, s, bugs, &budget).unwrap();
     (r.verdict != Verdict::Verified).then(|| r.first_failure_at.unwrap_or(r.schedules))
@@ -151,7 +154,7 @@ fn first_failure(
 /// too, for several seeds.
 #[test]
 fn pct_finds_what_random_finds() {
-    daxlock::check::runner::quiet_checker_panics();
+    daxlock::check::panic::quiet_checker_panics();
     const N: usize = 2000;
     let shape = Scenario::from_toml(PCT_SHAPE, "pct-shape").unwrap();
     let bug = daxlock::dax::Bugs::fixed()

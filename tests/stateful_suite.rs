@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use std::path::Path;
 
 fn catalogue() -> Vec<Scenario> {
-    daxlock::check::runner::quiet_checker_panics();
+    daxlock::check::panic::quiet_checker_panics();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("verify");
     load_catalogue(&dir).unwrap_or_else(|e| panic!("catalogue: {e}"))
 }
@@ -223,7 +223,7 @@ proptest! {
         buckets in prop_oneof![Just(1usize), Just(4096usize)],
         bug in 0..=ALL_BUGS.len(),
     ) {
-        daxlock::check::runner::quiet_checker_panics();
+        daxlock::check::panic::quiet_checker_panics();
         let s = generated(&[t1, t2], buckets);
         let bugs = if bug == ALL_BUGS.len() {
             Bugs::fixed()
@@ -263,7 +263,7 @@ proptest! {
         bug in 0..ALL_BUGS.len(),
     ) {
         use daxlock::check::{PctChecker, RandomChecker};
-        daxlock::check::runner::quiet_checker_panics();
+        daxlock::check::panic::quiet_checker_panics();
         let s = generated(&[t1, t2], buckets);
         let bugs = Bugs::fixed().with(ALL_BUGS[bug].name).unwrap();
         let shard = Shard::default();
@@ -429,7 +429,7 @@ proptest! {
         buckets in prop_oneof![Just(1usize), Just(4096usize)],
         bug in 0..=ALL_BUGS.len(),
     ) {
-        daxlock::check::runner::quiet_checker_panics();
+        daxlock::check::panic::quiet_checker_panics();
         let s = generated(&threads, buckets);
         let bugs = if bug == ALL_BUGS.len() {
             Bugs::fixed()

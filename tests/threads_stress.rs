@@ -3,7 +3,8 @@
 //! std through `ThreadsChecker::<StdSync>` and `check::check`), and a real hang is
 //! turned into a `Verdict::Hang` report by the watchdog instead of a stuck process.
 
-use daxlock::check::{check, CheckReport, ThreadsChecker, Verdict};
+use daxlock::check::plan::Overrides;
+use daxlock::check::{check, CheckReport, CheckerConfig, ThreadsChecker, Verdict};
 use daxlock::dax::Bugs;
 use daxlock::gate::{self, Budget, CheckerKind};
 use daxlock::scenario::{load_catalogue, Scenario};
@@ -27,11 +28,11 @@ fn scenario(name: &str) -> Scenario {
 }
 
 fn parking_lot(s: &Scenario, bugs: Bugs, iterations: usize, watchdog: Duration) -> CheckReport {
-    let budget = Budget {
+    let budget = Budget::with(Overrides {
         iterations: Some(iterations),
-        watchdog,
-        ..Budget::default()
-    };
+        watchdog_ms: Some(watchdog.as_millis() as u64),
+        ..Overrides::default()
+    });
     gate::run_checker(CheckerKind::Threads, s, bugs, &budget)
         .unwrap_or_else(|e| panic!("{}: {e}", s.name))
 }
@@ -71,7 +72,7 @@ fn fixed_scenarios_verify_on_parking_lot() {
         let r = parking_lot(&s, Bugs::fixed(), ITERATIONS, PATIENT);
         assert_verified(&r, name);
         assert!(
-            r.settings.backend.as_deref() == Some("parking_lot"),
+            matches!(&r.settings, CheckerConfig::Threads(t) if t.backend == "parking_lot"),
             "{}",
             r.settings
         );
@@ -86,7 +87,7 @@ fn fixed_scenarios_verify_on_std() {
         let r = std_threads(&s, Bugs::fixed(), ITERATIONS, PATIENT);
         assert_verified(&r, name);
         assert!(
-            r.settings.backend.as_deref() == Some("std"),
+            matches!(&r.settings, CheckerConfig::Threads(t) if t.backend == "std"),
             "{}",
             r.settings
         );

@@ -156,7 +156,7 @@ impl<B: Backend> KernelMapping<B> {
     ) -> Self {
         let v = variant(config.bugs, patch).expect("checked by KernelTarget::supports");
         let mm = Arc::new(Mapping::<B>::observed(
-            daxlock::check::runner::MAPPING_ID,
+            daxlock::check::target::MAPPING_ID,
             config,
             Some(observer),
         ));
@@ -458,7 +458,7 @@ impl<B: Backend> System<B> for KernelMapping<B> {
 /// mapping's (fixed) address and the index, folded onto the first `wait_buckets`
 /// of its 4096 heads when that is fewer (README: The kernel target).
 pub fn wait_bucket(index: u64, wait_buckets: usize) -> u64 {
-    let _serial = daxlock::check::runner::serial_guard();
+    let _serial = daxlock::check::run::serial_guard();
     unsafe {
         daxk_reset_common(0, wait_buckets as u64);
         daxk_wait_bucket(index)
@@ -471,7 +471,7 @@ pub fn wait_bucket(index: u64, wait_buckets: usize) -> u64 {
 /// fingerprint once it was free equals the one from before it was made (while it
 /// was in the page cache it differed). `None` in the xarray era (no hole pages).
 pub fn hole_page_probe() -> Option<([u64; 3], bool)> {
-    let _serial = daxlock::check::runner::serial_guard();
+    let _serial = daxlock::check::run::serial_guard();
     let mut pfns = [0u64; 3];
     let r = unsafe {
         daxk_reset_common(0, 4096);

@@ -185,7 +185,7 @@ struct SelftestRun {
 /// failures left from a kernel-target run, `--fail-alloc`) and resetting it after
 /// (which frees the module's nodes and per-task preloads).
 fn in_selftest_world(module: impl FnOnce(*mut *const c_char) -> c_int) -> SelftestRun {
-    let _serial = daxlock::check::runner::serial_guard();
+    let _serial = daxlock::check::run::serial_guard();
     let hooks = Arc::new(SelftestWorld::default());
     world::install(hooks.clone());
     unsafe { daxk_reset_common(0, 0) };

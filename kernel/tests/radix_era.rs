@@ -181,14 +181,16 @@ mod with_kernel {
             .is_none());
         assert!(KernelTarget::default().describe().contains("left out"));
         // The gate runs no row of it on 4.13; on the model it runs its rows.
-        let pct_only = [daxlock::kind::CheckerKind::Pct];
         let on = |target: std::sync::Arc<dyn Target>| {
             let budget = daxlock::gate::Budget {
-                iterations: Some(5),
                 target,
-                ..Default::default()
+                ..daxlock::gate::Budget::with(daxlock::check::plan::Overrides {
+                    checkers: Some(vec![daxlock::kind::CheckerKind::Pct]),
+                    iterations: Some(5),
+                    ..Default::default()
+                })
             };
-            daxlock::gate::verify(std::slice::from_ref(&s), Some(&pct_only), &budget, |_| {}).len()
+            daxlock::gate::verify(std::slice::from_ref(&s), &budget, |_| {}).len()
         };
         assert_eq!(on(std::sync::Arc::new(KernelTarget::default())), 0);
         assert_eq!(on(std::sync::Arc::new(daxlock::check::Model)), 2);

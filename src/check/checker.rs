@@ -2,7 +2,6 @@
 //! reports back ([`Exploration`]); the orchestration that drives it is in
 //! [`super::run`].
 
-use super::settings::Settings;
 use super::shard::Shard;
 use super::stats::SearchStats;
 use crate::kind::CheckerKind;
@@ -117,8 +116,6 @@ pub trait Checker {
     /// Which checker it is (`loom`, `random`, `pct`, `replay`, `threads`,
     /// `stateful`).
     fn name(&self) -> CheckerKind;
-    /// Its settings, for reports (`bound 3`, `seed 1 shard 0/1`...).
-    fn settings(&self) -> Settings;
     /// The most scenario threads it can run, if limited.
     fn max_threads(&self) -> Option<usize> {
         None
@@ -128,12 +125,6 @@ pub trait Checker {
     /// whose number of executions is only known at the end.
     fn budget(&self) -> Option<(usize, String)> {
         None
-    }
-    /// The `daxlock run` arguments that rerun this check as it ran (`--checker loom
-    /// --preemption-bound 3`): how a failure without a replayable schedule is
-    /// reproduced. `None` when `run` cannot rerun it (a replay).
-    fn rerun_args(&self) -> Option<String> {
-        Some(format!("--checker {}", self.name()))
     }
     /// How this checker's executions are numbered across shards (identity unless
     /// the checker runs one shard of a numbered budget).

@@ -2,8 +2,8 @@
 //! the first failure of each kind, the branches visited.
 
 use super::checker::{Numbering, SCHEDULE_MISFIT};
+use super::config::CheckerConfig;
 use super::coverage::Coverage;
-use super::settings::Settings;
 use super::stats::SearchStats;
 use super::trace::{Event, Recorder};
 use crate::dax::Harm;
@@ -39,10 +39,10 @@ pub struct CheckReport {
     pub target_args: String,
     /// Checker.
     pub checker: CheckerKind,
-    /// Checker settings.
-    pub settings: Settings,
+    /// The checker's configuration; it prints as the report's settings line.
+    pub settings: CheckerConfig,
     /// The `daxlock run` arguments that rerun this check
-    /// ([`Checker::rerun_args`](super::checker::Checker::rerun_args)).
+    /// ([`CheckerConfig::run_flags`], with the time limit).
     pub rerun: Option<String>,
     /// Executions (schedules) explored.
     pub schedules: usize,

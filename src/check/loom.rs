@@ -2,7 +2,6 @@
 
 use super::checker::{Body, Checker, Exploration, STOP_REQUESTED};
 use super::panic::classify_panic;
-use super::settings::{Bound, Settings};
 use crate::kind::CheckerKind;
 use crate::sync::{Loom, LOOM_MAX_THREADS};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -43,23 +42,6 @@ impl Checker for LoomChecker {
 
     fn name(&self) -> CheckerKind {
         CheckerKind::Loom
-    }
-
-    fn settings(&self) -> Settings {
-        Settings {
-            bound: Some(match self.preemption_bound {
-                Some(b) => Bound::At(b),
-                None => Bound::Unbounded,
-            }),
-            ..Settings::default()
-        }
-    }
-
-    fn rerun_args(&self) -> Option<String> {
-        Some(match self.preemption_bound {
-            Some(b) => format!("--checker loom --preemption-bound {b}"),
-            None => "--checker loom".to_owned(),
-        })
     }
 
     fn max_threads(&self) -> Option<usize> {

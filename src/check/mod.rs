@@ -3,16 +3,16 @@
 
 pub mod binding;
 pub mod checker;
+pub mod config;
 pub mod coverage;
 pub mod fold;
 pub mod loom;
 pub mod panic;
 pub mod pct;
+pub mod plan;
 pub mod random;
 pub mod replay;
 pub mod run;
-pub mod runner;
-pub mod settings;
 pub mod shard;
 pub mod shuttle;
 pub mod stateful;
@@ -27,15 +27,14 @@ pub use crate::verdict;
 pub use self::loom::LoomChecker;
 pub use crate::kind::CheckerKind;
 pub use crate::verdict::Verdict;
+pub use checker::{Checker, Numbering};
+pub use config::{CheckerConfig, Configured};
 pub use coverage::Coverage;
+pub use fold::{CheckError, CheckReport, Failure, Limits};
 pub use pct::PctChecker;
 pub use random::RandomChecker;
 pub use replay::ReplayChecker;
-pub use runner::{
-    check, check_limited, check_on, check_with, CheckError, CheckReport, Checker, Failure, Limits,
-    Numbering,
-};
-pub use settings::Settings;
+pub use run::{check, check_limited, check_on, check_with};
 pub use stateful::StatefulChecker;
 pub use target::{Model, Target};
 pub use threads::ThreadsChecker;
@@ -49,7 +48,7 @@ impl CheckReport {
             target: "model",
             target_args: String::new(),
             checker,
-            settings: Settings::default(),
+            settings: plan::default_config(checker),
             rerun: None,
             schedules: 1,
             complete: true,

@@ -11,7 +11,6 @@
 //! budget shards deterministically.
 
 use super::checker::{Body, Checker, Exploration, Numbering};
-use super::settings::Settings;
 use super::shuttle::{explore, Shard, Strategy};
 use crate::kind::CheckerKind;
 use crate::sync::Shuttle;
@@ -140,22 +139,6 @@ impl Checker for PctChecker {
 
     fn name(&self) -> CheckerKind {
         CheckerKind::Pct
-    }
-
-    fn settings(&self) -> Settings {
-        Settings {
-            depth: Some(self.depth),
-            seed: Some(self.seed),
-            shard: Some(self.shard),
-            ..Settings::default()
-        }
-    }
-
-    fn rerun_args(&self) -> Option<String> {
-        Some(format!(
-            "--checker pct --iterations {} --depth {} --seed {} --shard {}/{}",
-            self.iterations, self.depth, self.seed, self.shard.index, self.shard.count
-        ))
     }
 
     fn budget(&self) -> Option<(usize, String)> {

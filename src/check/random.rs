@@ -1,7 +1,6 @@
 //! Shuttle with uniformly random scheduling.
 
 use super::checker::{Body, Checker, Exploration, Numbering};
-use super::settings::Settings;
 use super::shuttle::{explore, Shard, Strategy};
 use crate::kind::CheckerKind;
 use crate::sync::Shuttle;
@@ -43,21 +42,6 @@ impl Checker for RandomChecker {
 
     fn name(&self) -> CheckerKind {
         CheckerKind::Random
-    }
-
-    fn settings(&self) -> Settings {
-        Settings {
-            seed: Some(self.seed),
-            shard: Some(self.shard),
-            ..Settings::default()
-        }
-    }
-
-    fn rerun_args(&self) -> Option<String> {
-        Some(format!(
-            "--checker random --iterations {} --seed {} --shard {}/{}",
-            self.iterations, self.seed, self.shard.index, self.shard.count
-        ))
     }
 
     fn budget(&self) -> Option<(usize, String)> {

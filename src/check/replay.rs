@@ -2,7 +2,6 @@
 
 use super::binding::Binding;
 use super::checker::{Body, Checker, Exploration};
-use super::settings::{Recorded, Settings};
 use super::shuttle::decode_shuttle_schedule;
 use crate::kind::CheckerKind;
 use crate::sync::Shuttle;
@@ -39,20 +38,8 @@ impl Checker for ReplayChecker {
         CheckerKind::Replay
     }
 
-    fn settings(&self) -> Settings {
-        Settings {
-            recorded: Some(Recorded::Schedule),
-            ..Settings::default()
-        }
-    }
-
     fn budget(&self) -> Option<(usize, String)> {
         Some((1, "one recorded schedule".to_owned()))
-    }
-
-    /// `run` cannot rerun a replay; its failures carry their schedule instead.
-    fn rerun_args(&self) -> Option<String> {
-        None
     }
 
     fn binding(&self) -> Option<Binding> {

@@ -7,6 +7,7 @@
 
 use super::binding::Binding;
 use super::checker::{Body, Checker, Control, Exploration, Numbering, Stop, SCHEDULE_MISFIT};
+use super::config::Configured;
 use super::fold::{CheckError, CheckReport, Collector, ExecOutcome, Failure, Limits};
 use super::target::{Model, SystemMaker, Target};
 use super::trace::{Event, Recorder};
@@ -95,7 +96,7 @@ fn execute<B: Backend>(
 }
 
 /// Checks one scenario with `bugs` re-introduced under `checker`.
-pub fn check<C: Checker>(
+pub fn check<C: Checker + Configured>(
     checker: &C,
     scenario: &Scenario,
     bugs: Bugs,
@@ -105,7 +106,7 @@ pub fn check<C: Checker>(
 
 /// [`check`], stopping at the first failing execution when `first_failure_only` (for
 /// measuring schedules to the first failure).
-pub fn check_with<C: Checker>(
+pub fn check_with<C: Checker + Configured>(
     checker: &C,
     scenario: &Scenario,
     bugs: Bugs,
@@ -123,7 +124,7 @@ pub fn check_with<C: Checker>(
 }
 
 /// [`check`] within `limits`: a time limit, or only up to the first failure.
-pub fn check_limited<C: Checker>(
+pub fn check_limited<C: Checker + Configured>(
     checker: &C,
     scenario: &Scenario,
     bugs: Bugs,
@@ -145,7 +146,7 @@ pub fn serial_guard() -> std::sync::MutexGuard<'static, ()> {
 /// refuses what cannot run (`admit`), explores the executions of one
 /// `ExecutionBody` with `checker`, folds a stop into the failures (`fold_stop`) and
 /// concludes the report (`conclude`).
-pub fn check_on<C: Checker>(
+pub fn check_on<C: Checker + Configured>(
     target: &dyn Target,
     checker: &C,
     scenario: &Scenario,
@@ -184,7 +185,7 @@ pub fn check_on<C: Checker>(
             scenario,
             bugs,
             checker,
-            format!("the check ({})", checker.settings()),
+            format!("the check ({})", checker.config()),
         ));
     }
     let numbering = checker.numbering();
@@ -193,12 +194,15 @@ pub fn check_on<C: Checker>(
         target: target.name(),
         target_args: target.run_args(),
         checker: checker.name(),
-        settings: checker.settings(),
+        settings: checker.config(),
         // A rerun keeps the time limit: without it a loom rerun could run for hours.
-        rerun: checker.rerun_args().map(|args| match limits.max_time {
-            Some(t) => format!("{args} --max-seconds {}", t.as_secs_f64()),
-            None => args,
-        }),
+        rerun: checker
+            .config()
+            .run_flags()
+            .map(|args| match limits.max_time {
+                Some(t) => format!("{args} --max-seconds {}", t.as_secs_f64()),
+                None => args,
+            }),
         schedules,
         complete: found.complete,
         verdict: found.verdict,
@@ -466,7 +470,7 @@ struct Conclusion {
 /// The verdict of the collected failures: execution numbers of the whole budget,
 /// schedules bound, the worst failure and the lesser ones before it, complete or
 /// not.
-fn conclude<C: Checker>(
+fn conclude<C: Checker + Configured>(
     mut c: Collector,
     exploration: &Exploration,
     binding: &Binding,
@@ -500,7 +504,7 @@ fn conclude<C: Checker>(
         .search
         .map_or(exploration.complete, |s| s.complete)
         && !timed_out
-        && checker.settings().recorded.is_none();
+        && checker.config().recorded().is_none();
     let verdict = match &failure {
         Some(f) => f.verdict,
         // A search that stopped on its budget verifies nothing.

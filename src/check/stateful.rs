@@ -206,7 +206,6 @@
 
 use super::checker::{Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
 use super::panic::classify_panic;
-use super::settings::{Recorded, Settings};
 use super::shard::Shard;
 use super::shuttle::config;
 use crate::kind::CheckerKind;
@@ -322,6 +321,31 @@ impl Default for StatefulChecker {
         }
     }
 }
+
+/// Two checkers are equal when they search alike: their live counters are not
+/// compared.
+impl PartialEq for StatefulChecker {
+    fn eq(&self, other: &Self) -> bool {
+        let params = |c: &StatefulChecker| {
+            (
+                c.max_states,
+                c.jobs,
+                c.shard,
+                c.replay.clone(),
+                c.binding,
+                c.first_failure_only,
+                c.all_hangs,
+                c.fair_cycles,
+                c.shortest,
+                c.por,
+                c.por_blind,
+            )
+        };
+        params(self) == params(other)
+    }
+}
+
+impl Eq for StatefulChecker {}
 
 impl StatefulChecker {
     /// A checker that reruns the path `schedule` (`s1:...`, bound or not: see
@@ -1255,23 +1279,6 @@ impl Checker for StatefulChecker {
 
     fn binding(&self) -> Option<super::binding::Binding> {
         self.binding
-    }
-
-    fn settings(&self) -> Settings {
-        if self.replay.is_some() {
-            return Settings {
-                recorded: Some(Recorded::Path),
-                ..Settings::default()
-            };
-        }
-        Settings {
-            max_states: Some(self.max_states),
-            all_hangs: self.all_hangs || self.shortest,
-            shortest: self.shortest,
-            jobs: (self.jobs > 1).then_some(self.jobs),
-            shard: Some(self.shard),
-            ..Settings::default()
-        }
     }
 
     fn max_threads(&self) -> Option<usize> {

@@ -2,7 +2,6 @@
 //! report instead of a stuck process.
 
 use super::checker::{Body, Checker, Exploration, Stop};
-use super::settings::Settings;
 use crate::kind::CheckerKind;
 use crate::sync::Backend;
 use std::marker::PhantomData;
@@ -17,21 +16,46 @@ pub const MIN_WATCHDOG_MS: u64 = 100;
 /// not finish within `watchdog` is reported as a hang (its threads are abandoned,
 /// still blocked, as a hung kernel task would be). That hang is a timeout, not a
 /// proven deadlock: a slow execution looks the same.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ThreadsChecker<B> {
+    config: ThreadsConfig,
+    backend: PhantomData<B>,
+}
+
+/// A real-thread check's parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ThreadsConfig {
+    /// The backend's name ([`Backend::NAME`]: `parking_lot`, `std`).
+    pub backend: String,
     /// Executions to run.
     pub iterations: usize,
     /// How long one execution may take before it counts as hung.
     pub watchdog: Duration,
-    backend: PhantomData<B>,
 }
 
-impl<B> ThreadsChecker<B> {
+impl<B: Backend> ThreadsChecker<B> {
     /// A stress run of `iterations` executions with a `watchdog` per execution.
     pub fn new(iterations: usize, watchdog: Duration) -> Self {
         ThreadsChecker {
-            iterations,
-            watchdog,
+            config: ThreadsConfig {
+                backend: B::NAME.to_owned(),
+                iterations,
+                watchdog,
+            },
+            backend: PhantomData,
+        }
+    }
+
+    /// Its parameters.
+    pub fn config(&self) -> &ThreadsConfig {
+        &self.config
+    }
+
+    /// A stress run as `config` states it (its backend must be `B`'s).
+    pub fn from_config(config: ThreadsConfig) -> Self {
+        debug_assert_eq!(config.backend, B::NAME);
+        ThreadsChecker {
+            config,
             backend: PhantomData,
         }
     }
@@ -44,28 +68,15 @@ impl<B: Backend> Checker for ThreadsChecker<B> {
         CheckerKind::Threads
     }
 
-    fn settings(&self) -> Settings {
-        Settings {
-            backend: Some(B::NAME.to_owned()),
-            watchdog_ms: Some(self.watchdog.as_millis()),
-            ..Settings::default()
-        }
-    }
-
-    fn rerun_args(&self) -> Option<String> {
-        Some(format!(
-            "--checker threads --iterations {} --watchdog-ms {}",
-            self.iterations,
-            self.watchdog.as_millis()
+    fn budget(&self) -> Option<(usize, String)> {
+        Some((
+            self.config.iterations,
+            format!("{} iterations", self.config.iterations),
         ))
     }
 
-    fn budget(&self) -> Option<(usize, String)> {
-        Some((self.iterations, format!("{} iterations", self.iterations)))
-    }
-
     fn explore(&self, body: Body) -> Exploration {
-        for i in 0..self.iterations {
+        for i in 0..self.config.iterations {
             let (tx, rx) = crossbeam_channel::bounded(1);
             let b = body.clone();
             std::thread::Builder::new()
@@ -75,7 +86,7 @@ impl<B: Backend> Checker for ThreadsChecker<B> {
                     let _ = tx.send(r.map_err(|p| super::panic::panic_message(p.as_ref())));
                 })
                 .expect("spawning the scenario thread failed");
-            match rx.recv_timeout(self.watchdog) {
+            match rx.recv_timeout(self.config.watchdog) {
                 Ok(Ok(control)) if control.stop => {
                     return Exploration {
                         executions: i + 1,
@@ -96,7 +107,7 @@ impl<B: Backend> Checker for ThreadsChecker<B> {
                         stop: Some(Stop::Deadlock(format!(
                             "watchdog timeout: execution {} did not finish within {} ms (not a proven deadlock: a slow execution looks the same)",
                             i + 1,
-                            self.watchdog.as_millis()
+                            self.config.watchdog.as_millis()
                         ))),
                         ..Exploration::default()
                     }
@@ -104,7 +115,7 @@ impl<B: Backend> Checker for ThreadsChecker<B> {
             }
         }
         Exploration {
-            executions: self.iterations,
+            executions: self.config.iterations,
             complete: true,
             ..Exploration::default()
         }

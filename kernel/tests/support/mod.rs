@@ -31,7 +31,11 @@ pub fn pct(iterations: usize) -> PctChecker {
 }
 
 /// `s` with `bugs` under `c` on the kernel target.
-pub fn run<C: Checker>(c: &C, s: &Scenario, bugs: Bugs) -> Result<CheckReport, CheckError> {
+pub fn run<C: Checker + daxlock::check::Configured>(
+    c: &C,
+    s: &Scenario,
+    bugs: Bugs,
+) -> Result<CheckReport, CheckError> {
     check_on(&KernelTarget::default(), c, s, bugs, Limits::default())
 }
 
