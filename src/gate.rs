@@ -168,6 +168,8 @@ pub fn run_checker(
                 // Off on serial targets too (`check::stateful::opaque_state`).
                 por: !budget.no_por,
                 por_blind: false,
+                por_acyclic: false,
+                lazy_joins: false,
             },
             scenario,
             bugs,

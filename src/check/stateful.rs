@@ -302,6 +302,15 @@ pub struct StatefulChecker {
     /// to show that the tests comparing it with the full search can fail.
     #[doc(hidden)]
     pub por_blind: bool,
+    /// Tests only: the reduction takes every step to lie on no cycle of states
+    /// (unsound: a retry's steps may then sleep), to show that the tests of the
+    /// livelock check can fail.
+    #[doc(hidden)]
+    pub por_acyclic: bool,
+    /// Tests only: a join of a finished thread is a choice like any other step
+    /// instead of being taken at once (the search without that reduction).
+    #[doc(hidden)]
+    pub lazy_joins: bool,
 }
 
 impl Default for StatefulChecker {
@@ -319,6 +328,8 @@ impl Default for StatefulChecker {
             shortest: false,
             por: true,
             por_blind: false,
+            por_acyclic: false,
+            lazy_joins: false,
         }
     }
 }
@@ -495,6 +506,10 @@ struct Shared {
     por: bool,
     /// [`StatefulChecker::por_blind`].
     por_blind: bool,
+    /// [`StatefulChecker::por_acyclic`].
+    por_acyclic: bool,
+    /// [`StatefulChecker::lazy_joins`].
+    lazy_joins: bool,
     progress: Arc<Progress>,
     max_states: usize,
     jobs: usize,
@@ -994,7 +1009,8 @@ impl Dfs {
     fn sleep_at(&self, l: &Level) -> Vec<Sleeper> {
         let mut sleep = l.sleep.clone();
         for (i, f) in l.taken.iter().enumerate().take(l.pos) {
-            if let Some(f) = f.filter(|f| !(f.cyclic && self.cycles.is_some())) {
+            let acyclic = self.shared.por_acyclic;
+            if let Some(f) = f.filter(|f| !(f.cyclic && self.cycles.is_some() && !acyclic)) {
                 sleep.push(Sleeper {
                     task: l.options[i],
                     footprint: f,
@@ -1024,6 +1040,11 @@ impl Dfs {
                 self.shared.record_hang(&path, Store::deadlock_report());
                 return self.abandon();
             }
+        }
+        if let Some(t) = Store::ready_join(&ids).filter(|_| !self.shared.lazy_joins) {
+            // A join of a finished thread: taken at once, no branching point.
+            self.gap_step(t, &ids, watchdog);
+            return Some(TaskId::from(t));
         }
         if self.coasting {
             // Nothing left to learn: go round the runnable tasks (a fair order, so
@@ -1301,6 +1322,8 @@ impl Checker for StatefulChecker {
                     && jobs == 1
                     && self.shard.count <= 1,
                 por_blind: self.por_blind,
+                por_acyclic: self.por_acyclic,
+                lazy_joins: self.lazy_joins,
                 ..Shared::new(
                     self.progress.clone(),
                     self.max_states.max(1),
@@ -1404,6 +1427,8 @@ impl Shared {
             visited: (0..64).map(|_| Mutex::default()).collect(),
             por: false,
             por_blind: false,
+            por_acyclic: false,
+            lazy_joins: false,
             progress,
             max_states,
             jobs,
@@ -1430,6 +1455,7 @@ impl Shared {
     fn replay_of(s: &Shared) -> Shared {
         Shared {
             unbounded_retries: s.unbounded_retries,
+            lazy_joins: s.lazy_joins,
             ..Shared::new(
                 Arc::default(),
                 s.max_states,
@@ -1526,6 +1552,21 @@ mod cycles {
                 .explore(spinners(spinning, false));
             assert!(livelock(&again).is_some(), "{schedule}: {:?}", again.stop);
         }
+    }
+
+    /// The reduction's cycle rule is what keeps the livelock check sound: a
+    /// reduction that lets a retry loop's steps sleep (as if they lay on no
+    /// cycle) loses the livelock of two threads spinning together.
+    #[test]
+    fn a_reduction_that_lets_retries_sleep_loses_a_livelock() {
+        let e = StatefulChecker::default().explore(spinners(2, false));
+        assert!(livelock(&e).is_some(), "{:?}", e.stop);
+        let wrong = StatefulChecker {
+            por_acyclic: true,
+            ..StatefulChecker::default()
+        };
+        let e = wrong.explore(spinners(2, false));
+        assert!(livelock(&e).is_none(), "{:?}", e.stop);
     }
 
     /// A thread retrying until another sets its flag spins for ever only if the
@@ -1675,8 +1716,8 @@ mod por {
 
     type B = Stateful;
 
-    /// t1 writes `x`, t2 reads it, t3 takes `y` twice: t2's read conflicts with
-    /// t1's write, so after t2 reads first, t1 must wake up.
+    /// t1 writes `x`, t2 reads it, t3 takes `y` twice and t4 once: t2's read
+    /// conflicts with t1's write, so after t2 reads first, t1 must wake up.
     fn racers() -> Body {
         Body::new(
             |_| {
@@ -1685,15 +1726,22 @@ mod por {
                 let (x1, x2) = (x.clone(), x.clone());
                 let h1 = B::spawn("t1".to_owned(), move || B::locked(&x1, |v| *v = 1));
                 let h2 = B::spawn("t2".to_owned(), move || {
-                    let _ = B::locked(&x2, |v| *v);
+                    // What it read stays in its history: t1's write and this read
+                    // do not commute.
+                    let seen = B::locked(&x2, |v| *v);
+                    B::checkpoint(&seen);
                 });
+                let y2 = y.clone();
                 let h3 = B::spawn("t3".to_owned(), move || {
                     B::locked(&y, |v| *v += 1);
                     B::locked(&y, |v| *v += 1);
                 });
+                // Another on `y`: states after t1 and t2 have finished still branch.
+                let h4 = B::spawn("t4".to_owned(), move || B::locked(&y2, |v| *v += 1));
                 let _ = B::join(h1);
                 let _ = B::join(h2);
                 let _ = B::join(h3);
+                let _ = B::join(h4);
                 Control::default()
             },
             |_| Control::default(),
@@ -1728,6 +1776,72 @@ mod por {
         assert!(!opaque.por);
         assert_eq!(opaque.executions, full.executions);
         assert!(search(true, false).por);
+    }
+
+    /// t1 runs a retry loop once, then (a new operation: a checkpoint) takes `x`
+    /// twice; t2 takes `y` twice. Once t1 is past its checkpoint its steps lie on no
+    /// cycle, so they may sleep: the reduction prunes, and reaches the same states.
+    fn after_a_loop() -> Body {
+        Body::new(
+            |_| {
+                let x = Arc::new(B::mutex(0u8));
+                let y = Arc::new(B::mutex(0u8));
+                let h1 = B::spawn("t1".to_owned(), move || {
+                    let mut n = 0;
+                    while B::retry(n, 4) {
+                        n += 1;
+                        if B::locked(&x, |v| *v == 0) {
+                            break;
+                        }
+                    }
+                    B::checkpoint(&1u8);
+                    B::locked(&x, |v| *v += 1);
+                    B::locked(&x, |v| *v += 1);
+                });
+                let h2 = B::spawn("t2".to_owned(), move || {
+                    B::locked(&y, |v| *v += 1);
+                    B::locked(&y, |v| *v += 1);
+                });
+                let _ = B::join(h1);
+                let _ = B::join(h2);
+                Control::default()
+            },
+            |_| Control::default(),
+        )
+    }
+
+    #[test]
+    fn steps_after_a_retry_loop_may_sleep() {
+        let run = |por| {
+            let c = StatefulChecker {
+                por,
+                ..StatefulChecker::default()
+            };
+            c.explore(after_a_loop()).search.expect("figures")
+        };
+        let (full, reduced) = (run(false), run(true));
+        assert!(full.complete && reduced.complete);
+        assert_eq!((reduced.states, reduced.digest), (full.states, full.digest));
+        assert!(reduced.executions < full.executions, "{reduced:?} {full:?}");
+    }
+
+    /// A join of a finished thread is taken at once: fewer states than with joins
+    /// as choices, and the same verdicts (here: none; the catalogue comparison is
+    /// `eager_joins_agree_with_lazy_ones` in tests/stateful_suite.rs).
+    #[test]
+    fn eager_joins_take_fewer_states() {
+        let run = |lazy_joins| {
+            let c = StatefulChecker {
+                lazy_joins,
+                ..StatefulChecker::default()
+            };
+            let e = c.explore(racers());
+            assert_eq!(e.stop, None);
+            e.search.expect("figures")
+        };
+        let (lazy, eager) = (run(true), run(false));
+        assert!(lazy.complete && eager.complete);
+        assert!(eager.states < lazy.states, "{eager:?} {lazy:?}");
     }
 
     #[test]
