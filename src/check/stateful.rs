@@ -106,19 +106,54 @@
 //! - **Cycles (the ignoring problem).** Sleep sets drop edges, and the livelock
 //!   check needs every edge of every cycle. An edge can lie on a cycle of states
 //!   only if every task that steps on it gets its chain back to its value before
-//!   the step, which a chain does only by a retry loop's reset or a checkpoint: a
-//!   chain otherwise only grows by folds (up to collisions). So with the cycle
-//!   search on, a step is *cyclic* when its task has entered a retry loop (now or
-//!   earlier) or the step left its chain unchanged (a condition wait that found
-//!   `None`), and cyclic steps never go to sleep: every edge that may lie on a
-//!   cycle is taken at the state's first expansion, so Tarjan's search sees every
-//!   strongly connected component with all its edges. A state expanded again (see
-//!   caching) expands only non-cyclic steps, which lie on no cycle; the states they
-//!   reach cannot reach back to a state on Tarjan's stack (that would close a cycle
-//!   through such an edge), so the expansion gets a fresh root entry of its own
-//!   whose component holds no edge. The price: a thread in a fault's retry loop is
-//!   never asleep, so the reduction prunes steps of write(2), fsync, truncate and
-//!   the main thread's joins, not of faults (the README has the figures).
+//!   the step. A chain changes only by folds (which, up to collisions, never give
+//!   a value it had before), by a retry's reset to the chain at the entry of the
+//!   retry loop the task is in, and by a checkpoint, whose chain hashes the
+//!   task's count of checkpoints (so no checkpoint gives a chain an earlier one
+//!   gave). So take a step of task `t` from chain `c` that starts and ends
+//!   outside any retry loop (the backend's `in_loop`: set at `Backend::retry`,
+//!   cleared at the next checkpoint, which the scenario runner takes at the start
+//!   of every operation and after the last one) and changes the chain: every
+//!   later value of `t`'s chain is a fold of the chain after the step, a reset to
+//!   the entry of a loop entered after the step (such a value too), or a later
+//!   checkpoint's: never `c`. Such a step lies on no cycle. With the cycle search
+//!   on, a step is therefore *cyclic* when its task is in a retry loop at its
+//!   start or its end, or the step left its chain unchanged (a condition wait
+//!   that found `None`), and cyclic steps never go to sleep: every edge that may
+//!   lie on a cycle is taken at the state's first expansion, so Tarjan's search
+//!   sees every strongly connected component with all its edges. A state
+//!   expanded again (see caching) expands only non-cyclic steps, which lie on no
+//!   cycle; the states they reach cannot reach back to a state on Tarjan's stack
+//!   (that would close a cycle through such an edge), so the expansion gets a
+//!   fresh root entry of its own whose component holds no edge. The price: a
+//!   fault's steps inside its retry loop never sleep; write(2), fsync, truncate
+//!   and a thread's steps after its fault has returned do (before issue 18's
+//!   finer rule, a task was cyclic for good once it had entered a retry loop or
+//!   passed a checkpoint, which every scenario thread does, so only the main
+//!   thread's joins slept). The test `a_reduction_that_lets_retries_sleep_loses_a_livelock`
+//!   shows that treating every step as acyclic loses a livelock.
+//! - **Joins of finished threads are not choices.** A task standing at a join of
+//!   a thread that has finished is chosen at once, without a branching point, and
+//!   the step ends right after the join (the backend makes its next acquire,
+//!   notify or join a scheduling point, and a spawn or a creation of a primitive
+//!   too). That step reads only the finished thread's final chain and changes
+//!   only the joiner's chain and phase, which no other task reads; so it commutes
+//!   with every step another task can take, but one: a step that finishes a
+//!   thread the joiner would block on next (the joiner blocks there or joins on).
+//!   Map every state `s` to `eager(s)`, the state after the joiner's pending
+//!   joins: a step of another task `u` from `s` to `s'` is a step of `u` from
+//!   `eager(s)` with the same effect on everything but the joiner, and
+//!   `eager(s')` follows by joins alone. So every path of the full graph has a
+//!   path through eager states with the same steps of the other tasks in the same
+//!   order (the same thread-local outcomes), every end state and every deadlock
+//!   (all live tasks blocked: the joiner is blocked, so the state is eager) is
+//!   reached, and every fair cycle too: on a cycle the joiner cannot step (its
+//!   chain only grows) and its enabledness cannot change (a thread finishes once),
+//!   so a weakly fair one has it blocked throughout, is made of eager states, and
+//!   they are expanded in full. A state with a join pending has one edge out, which
+//!   lies on no cycle: it is its own component, not fair, and adds no livelock.
+//!   Test: `eager_joins_agree_with_lazy_ones` (`tests/stateful_suite.rs`: the
+//!   same verdicts as with joins as choices, on every catalogue row).
 //! - **Where it is off.** With `--jobs N`, `--shard` or `--shortest` (their visited
 //!   sets keep no sleep sets), on replays, and on serial targets (the kernel
 //!   target's C state lives outside the backend's primitives, where footprints
