@@ -377,6 +377,18 @@ fn reduction_agrees(s: &Scenario, bugs: Bugs) -> Option<(usize, usize)> {
     Some((rs.executions, fs.executions))
 }
 
+/// The fixed build and every bug `s` expects a verdict other than `verified` for.
+fn gated_variants(s: &Scenario) -> Vec<Bugs> {
+    let mut variants = vec![Bugs::fixed()];
+    variants.extend(
+        ALL_BUGS
+            .iter()
+            .map(|b| Bugs::fixed().with(b.name).unwrap())
+            .filter(|b| s.expected(*b).is_some_and(|v| v != Verdict::Verified)),
+    );
+    variants
+}
+
 /// Partial-order reduction (sleep sets) against the full search on every
 /// catalogue scenario whose full search (searching on after hangs) finishes in
 /// 30,000 states, under the fixed build and every bug it expects a verdict for:
@@ -385,14 +397,7 @@ fn reduction_agrees(s: &Scenario, bugs: Bugs) -> Option<(usize, usize)> {
 fn por_agrees_with_the_full_search_on_the_catalogue() {
     let (mut red, mut full, mut compared) = (0, 0, 0);
     for s in catalogue() {
-        let mut variants = vec![Bugs::fixed()];
-        variants.extend(
-            ALL_BUGS
-                .iter()
-                .map(|b| Bugs::fixed().with(b.name).unwrap())
-                .filter(|b| s.expected(*b).is_some_and(|v| v != Verdict::Verified)),
-        );
-        for bugs in variants {
+        for bugs in gated_variants(&s) {
             if let Some((r, f)) = reduction_agrees(&s, bugs) {
                 red += r;
                 full += f;
@@ -422,14 +427,7 @@ fn por_reduces_executions() {
 fn eager_joins_agree_with_lazy_ones() {
     let (mut eager_states, mut lazy_states, mut compared) = (0, 0, 0);
     for s in catalogue() {
-        let mut variants = vec![Bugs::fixed()];
-        variants.extend(
-            ALL_BUGS
-                .iter()
-                .map(|b| Bugs::fixed().with(b.name).unwrap())
-                .filter(|b| s.expected(*b).is_some_and(|v| v != Verdict::Verified)),
-        );
-        for bugs in variants {
+        for bugs in gated_variants(&s) {
             let search = |lazy_joins| {
                 let c = StatefulChecker {
                     all_hangs: true,

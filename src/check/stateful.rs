@@ -157,7 +157,9 @@
 //! - **Where it is off.** With `--jobs N`, `--shard` or `--shortest` (their visited
 //!   sets keep no sleep sets), on replays, and on serial targets (the kernel
 //!   target's C state lives outside the backend's primitives, where footprints
-//!   cannot see it).
+//!   cannot see it). Eager joins are not sleep sets: they hold everywhere, the
+//!   kernel target, `--jobs`, `--shard`, `--shortest` and replays included (the
+//!   joiner's step touches no C state either).
 //!
 //! # Progress: closed fair cycles, not retry counts
 //!
