@@ -1881,6 +1881,77 @@ mod por {
         assert!(eager.states < lazy.states, "{eager:?} {lazy:?}");
     }
 
+    /// Two threads wait on a condvar for a flag a third sets and notifies all; a
+    /// fourth takes another lock twice.
+    fn sleepers(broadcast: bool) -> Body {
+        Body::new(
+            move |_| {
+                let m = Arc::new(B::mutex(false));
+                let cv = Arc::new(if broadcast {
+                    B::broadcast_condvar()
+                } else {
+                    B::condvar()
+                });
+                let mut handles = Vec::new();
+                for i in 0..2 {
+                    let (m, cv) = (m.clone(), cv.clone());
+                    handles.push(B::spawn(format!("w{i}"), move || {
+                        B::wait_until(&m, &cv, |set| set.then_some(()))
+                    }));
+                }
+                handles.push(B::spawn("setter".to_owned(), move || {
+                    B::locked(&m, |set| *set = true);
+                    B::notify_all(&cv);
+                }));
+                // Busy elsewhere: the points where both sleep still branch.
+                let y = Arc::new(B::mutex(0u8));
+                handles.push(B::spawn("other".to_owned(), move || {
+                    B::locked(&y, |v| *v += 1);
+                    B::locked(&y, |v| *v += 1);
+                }));
+                for h in handles {
+                    let _ = B::join(h);
+                }
+                Control::default()
+            },
+            |_| Control::default(),
+        )
+    }
+
+    /// A condvar only ever notified all keeps its sleepers as a set: the two
+    /// orders they queue in are one state, and nothing else changes.
+    #[test]
+    fn a_broadcast_condvar_merges_queue_orders() {
+        let run = |broadcast| {
+            let e = StatefulChecker::default().explore(sleepers(broadcast));
+            assert_eq!(e.stop, None);
+            e.search.expect("figures")
+        };
+        let (fifo, set) = (run(false), run(true));
+        assert!(fifo.complete && set.complete);
+        assert!(set.states < fifo.states, "{set:?} {fifo:?}");
+    }
+
+    /// `notify_one` on a broadcast condvar (whose queue order is not kept) is
+    /// refused: the execution fails instead of waking an arbitrary sleeper.
+    #[test]
+    fn notify_one_on_a_broadcast_condvar_is_refused() {
+        let body = Body::new(
+            |_| {
+                let cv = B::broadcast_condvar();
+                B::notify_one(&cv);
+                Control::default()
+            },
+            |_| Control::default(),
+        );
+        crate::check::runner::quiet_checker_panics();
+        let e = StatefulChecker::default().explore(body);
+        match e.stop {
+            Some(Stop::Crash(m)) => assert!(m.contains("broadcast_condvar"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn a_reduction_that_ignores_conflicts_loses_states() {
         let full = search(false, false);
