@@ -106,23 +106,60 @@
 //! - **Cycles (the ignoring problem).** Sleep sets drop edges, and the livelock
 //!   check needs every edge of every cycle. An edge can lie on a cycle of states
 //!   only if every task that steps on it gets its chain back to its value before
-//!   the step, which a chain does only by a retry loop's reset or a checkpoint: a
-//!   chain otherwise only grows by folds (up to collisions). So with the cycle
-//!   search on, a step is *cyclic* when its task has entered a retry loop (now or
-//!   earlier) or the step left its chain unchanged (a condition wait that found
-//!   `None`), and cyclic steps never go to sleep: every edge that may lie on a
-//!   cycle is taken at the state's first expansion, so Tarjan's search sees every
-//!   strongly connected component with all its edges. A state expanded again (see
-//!   caching) expands only non-cyclic steps, which lie on no cycle; the states they
-//!   reach cannot reach back to a state on Tarjan's stack (that would close a cycle
-//!   through such an edge), so the expansion gets a fresh root entry of its own
-//!   whose component holds no edge. The price: a thread in a fault's retry loop is
-//!   never asleep, so the reduction prunes steps of write(2), fsync, truncate and
-//!   the main thread's joins, not of faults (the README has the figures).
+//!   the step. A chain changes only by folds (which, up to collisions, never give
+//!   a value it had before), by a retry's reset to the chain at the entry of the
+//!   retry loop the task is in, and by a checkpoint, whose chain hashes the
+//!   task's count of checkpoints (so no checkpoint gives a chain an earlier one
+//!   gave). So take a step of task `t` from chain `c` that starts and ends
+//!   outside any retry loop (the backend's `in_loop`: set at `Backend::retry`,
+//!   cleared at the next checkpoint, which the scenario runner takes at the start
+//!   of every operation and after the last one) and changes the chain: every
+//!   later value of `t`'s chain is a fold of the chain after the step, a reset to
+//!   the entry of a loop entered after the step (such a value too), or a later
+//!   checkpoint's: never `c`. Such a step lies on no cycle. With the cycle search
+//!   on, a step is therefore *cyclic* when its task is in a retry loop at its
+//!   start or its end, or the step left its chain unchanged (a condition wait
+//!   that found `None`), and cyclic steps never go to sleep: every edge that may
+//!   lie on a cycle is taken at the state's first expansion, so Tarjan's search
+//!   sees every strongly connected component with all its edges. A state
+//!   expanded again (see caching) expands only non-cyclic steps, which lie on no
+//!   cycle; the states they reach cannot reach back to a state on Tarjan's stack
+//!   (that would close a cycle through such an edge), so the expansion gets a
+//!   fresh root entry of its own whose component holds no edge. The price: a
+//!   fault's steps inside its retry loop never sleep; write(2), fsync, truncate
+//!   and a thread's steps after its fault has returned do (before issue 18's
+//!   finer rule, a task was cyclic for good once it had entered a retry loop or
+//!   passed a checkpoint, which every scenario thread does, so only the main
+//!   thread's joins slept). The test `a_reduction_that_lets_retries_sleep_loses_a_livelock`
+//!   shows that treating every step as acyclic loses a livelock.
+//! - **Joins of finished threads are not choices.** A task standing at a join of
+//!   a thread that has finished is chosen at once, without a branching point, and
+//!   the step ends right after the join (the backend makes its next acquire,
+//!   notify or join a scheduling point, and a spawn or a creation of a primitive
+//!   too). That step reads only the finished thread's final chain and changes
+//!   only the joiner's chain and phase, which no other task reads; so it commutes
+//!   with every step another task can take, but one: a step that finishes a
+//!   thread the joiner would block on next (the joiner blocks there or joins on).
+//!   Map every state `s` to `eager(s)`, the state after the joiner's pending
+//!   joins: a step of another task `u` from `s` to `s'` is a step of `u` from
+//!   `eager(s)` with the same effect on everything but the joiner, and
+//!   `eager(s')` follows by joins alone. So every path of the full graph has a
+//!   path through eager states with the same steps of the other tasks in the same
+//!   order (the same thread-local outcomes), every end state and every deadlock
+//!   (all live tasks blocked: the joiner is blocked, so the state is eager) is
+//!   reached, and every fair cycle too: on a cycle the joiner cannot step (its
+//!   chain only grows) and its enabledness cannot change (a thread finishes once),
+//!   so a weakly fair one has it blocked throughout, is made of eager states, and
+//!   they are expanded in full. A state with a join pending has one edge out, which
+//!   lies on no cycle: it is its own component, not fair, and adds no livelock.
+//!   Test: `eager_joins_agree_with_lazy_ones` (`tests/stateful_suite.rs`: the
+//!   same verdicts as with joins as choices, on every catalogue row).
 //! - **Where it is off.** With `--jobs N`, `--shard` or `--shortest` (their visited
 //!   sets keep no sleep sets), on replays, and on serial targets (the kernel
 //!   target's C state lives outside the backend's primitives, where footprints
-//!   cannot see it).
+//!   cannot see it). Eager joins are not sleep sets: they hold everywhere, the
+//!   kernel target, `--jobs`, `--shard`, `--shortest` and replays included (the
+//!   joiner's step touches no C state either).
 //!
 //! # Progress: closed fair cycles, not retry counts
 //!
@@ -301,6 +338,15 @@ pub struct StatefulChecker {
     /// to show that the tests comparing it with the full search can fail.
     #[doc(hidden)]
     pub por_blind: bool,
+    /// Tests only: the reduction takes every step to lie on no cycle of states
+    /// (unsound: a retry's steps may then sleep), to show that the tests of the
+    /// livelock check can fail.
+    #[doc(hidden)]
+    pub por_acyclic: bool,
+    /// Tests only: a join of a finished thread is a choice like any other step
+    /// instead of being taken at once (the search without that reduction).
+    #[doc(hidden)]
+    pub lazy_joins: bool,
 }
 
 impl Default for StatefulChecker {
@@ -318,6 +364,8 @@ impl Default for StatefulChecker {
             shortest: false,
             por: true,
             por_blind: false,
+            por_acyclic: false,
+            lazy_joins: false,
         }
     }
 }
@@ -519,6 +567,10 @@ struct Shared {
     por: bool,
     /// [`StatefulChecker::por_blind`].
     por_blind: bool,
+    /// [`StatefulChecker::por_acyclic`].
+    por_acyclic: bool,
+    /// [`StatefulChecker::lazy_joins`].
+    lazy_joins: bool,
     progress: Arc<Progress>,
     max_states: usize,
     jobs: usize,
@@ -1018,7 +1070,8 @@ impl Dfs {
     fn sleep_at(&self, l: &Level) -> Vec<Sleeper> {
         let mut sleep = l.sleep.clone();
         for (i, f) in l.taken.iter().enumerate().take(l.pos) {
-            if let Some(f) = f.filter(|f| !(f.cyclic && self.cycles.is_some())) {
+            let acyclic = self.shared.por_acyclic;
+            if let Some(f) = f.filter(|f| !(f.cyclic && self.cycles.is_some() && !acyclic)) {
                 sleep.push(Sleeper {
                     task: l.options[i],
                     footprint: f,
@@ -1048,6 +1101,11 @@ impl Dfs {
                 self.shared.record_hang(&path, Store::deadlock_report());
                 return self.abandon();
             }
+        }
+        if let Some(t) = Store::ready_join(&ids).filter(|_| !self.shared.lazy_joins) {
+            // A join of a finished thread: taken at once, no branching point.
+            self.gap_step(t, &ids, watchdog);
+            return Some(TaskId::from(t));
         }
         if self.coasting {
             // Nothing left to learn: go round the runnable tasks (a fair order, so
@@ -1308,6 +1366,8 @@ impl Checker for StatefulChecker {
                     && jobs == 1
                     && self.shard.count <= 1,
                 por_blind: self.por_blind,
+                por_acyclic: self.por_acyclic,
+                lazy_joins: self.lazy_joins,
                 ..Shared::new(
                     self.progress.clone(),
                     self.max_states.max(1),
@@ -1411,6 +1471,8 @@ impl Shared {
             visited: (0..64).map(|_| Mutex::default()).collect(),
             por: false,
             por_blind: false,
+            por_acyclic: false,
+            lazy_joins: false,
             progress,
             max_states,
             jobs,
@@ -1437,6 +1499,7 @@ impl Shared {
     fn replay_of(s: &Shared) -> Shared {
         Shared {
             unbounded_retries: s.unbounded_retries,
+            lazy_joins: s.lazy_joins,
             ..Shared::new(
                 Arc::default(),
                 s.max_states,
@@ -1533,6 +1596,21 @@ mod cycles {
                 .explore(spinners(spinning, false));
             assert!(livelock(&again).is_some(), "{schedule}: {:?}", again.stop);
         }
+    }
+
+    /// The reduction's cycle rule is what keeps the livelock check sound: a
+    /// reduction that lets a retry loop's steps sleep (as if they lay on no
+    /// cycle) loses the livelock of two threads spinning together.
+    #[test]
+    fn a_reduction_that_lets_retries_sleep_loses_a_livelock() {
+        let e = StatefulChecker::default().explore(spinners(2, false));
+        assert!(livelock(&e).is_some(), "{:?}", e.stop);
+        let wrong = StatefulChecker {
+            por_acyclic: true,
+            ..StatefulChecker::default()
+        };
+        let e = wrong.explore(spinners(2, false));
+        assert!(livelock(&e).is_none(), "{:?}", e.stop);
     }
 
     /// A thread retrying until another sets its flag spins for ever only if the
@@ -1682,8 +1760,8 @@ mod por {
 
     type B = Stateful;
 
-    /// t1 writes `x`, t2 reads it, t3 takes `y` twice: t2's read conflicts with
-    /// t1's write, so after t2 reads first, t1 must wake up.
+    /// t1 writes `x`, t2 reads it, t3 takes `y` twice and t4 once: t2's read
+    /// conflicts with t1's write, so after t2 reads first, t1 must wake up.
     fn racers() -> Body {
         Body::new(
             |_| {
@@ -1692,15 +1770,22 @@ mod por {
                 let (x1, x2) = (x.clone(), x.clone());
                 let h1 = B::spawn("t1".to_owned(), move || B::locked(&x1, |v| *v = 1));
                 let h2 = B::spawn("t2".to_owned(), move || {
-                    let _ = B::locked(&x2, |v| *v);
+                    // What it read stays in its history: t1's write and this read
+                    // do not commute.
+                    let seen = B::locked(&x2, |v| *v);
+                    B::checkpoint(&seen);
                 });
+                let y2 = y.clone();
                 let h3 = B::spawn("t3".to_owned(), move || {
                     B::locked(&y, |v| *v += 1);
                     B::locked(&y, |v| *v += 1);
                 });
+                // Another on `y`: states after t1 and t2 have finished still branch.
+                let h4 = B::spawn("t4".to_owned(), move || B::locked(&y2, |v| *v += 1));
                 let _ = B::join(h1);
                 let _ = B::join(h2);
                 let _ = B::join(h3);
+                let _ = B::join(h4);
                 Control::default()
             },
             |_| Control::default(),
@@ -1735,6 +1820,143 @@ mod por {
         assert!(!opaque.por);
         assert_eq!(opaque.executions, full.executions);
         assert!(search(true, false).por);
+    }
+
+    /// t1 runs a retry loop once, then (a new operation: a checkpoint) takes `x`
+    /// twice; t2 takes `y` twice. Once t1 is past its checkpoint its steps lie on no
+    /// cycle, so they may sleep: the reduction prunes, and reaches the same states.
+    fn after_a_loop() -> Body {
+        Body::new(
+            |_| {
+                let x = Arc::new(B::mutex(0u8));
+                let y = Arc::new(B::mutex(0u8));
+                let h1 = B::spawn("t1".to_owned(), move || {
+                    let mut n = 0;
+                    while B::retry(n, 4) {
+                        n += 1;
+                        if B::locked(&x, |v| *v == 0) {
+                            break;
+                        }
+                    }
+                    B::checkpoint(&1u8);
+                    B::locked(&x, |v| *v += 1);
+                    B::locked(&x, |v| *v += 1);
+                });
+                let h2 = B::spawn("t2".to_owned(), move || {
+                    B::locked(&y, |v| *v += 1);
+                    B::locked(&y, |v| *v += 1);
+                });
+                let _ = B::join(h1);
+                let _ = B::join(h2);
+                Control::default()
+            },
+            |_| Control::default(),
+        )
+    }
+
+    #[test]
+    fn steps_after_a_retry_loop_may_sleep() {
+        let run = |por| {
+            let c = StatefulChecker {
+                por,
+                ..StatefulChecker::default()
+            };
+            c.explore(after_a_loop()).search.expect("figures")
+        };
+        let (full, reduced) = (run(false), run(true));
+        assert!(full.complete && reduced.complete);
+        assert_eq!((reduced.states, reduced.digest), (full.states, full.digest));
+        assert!(reduced.executions < full.executions, "{reduced:?} {full:?}");
+    }
+
+    /// A join of a finished thread is taken at once: fewer states than with joins
+    /// as choices, and the same verdicts (here: none; the catalogue comparison is
+    /// `eager_joins_agree_with_lazy_ones` in tests/stateful_suite.rs).
+    #[test]
+    fn eager_joins_take_fewer_states() {
+        let run = |lazy_joins| {
+            let c = StatefulChecker {
+                lazy_joins,
+                ..StatefulChecker::default()
+            };
+            let e = c.explore(racers());
+            assert_eq!(e.stop, None);
+            e.search.expect("figures")
+        };
+        let (lazy, eager) = (run(true), run(false));
+        assert!(lazy.complete && eager.complete);
+        assert!(eager.states < lazy.states, "{eager:?} {lazy:?}");
+    }
+
+    /// Two threads wait on a condvar for a flag a third sets and notifies all; a
+    /// fourth takes another lock twice.
+    fn sleepers(broadcast: bool) -> Body {
+        Body::new(
+            move |_| {
+                let m = Arc::new(B::mutex(false));
+                let cv = Arc::new(if broadcast {
+                    B::broadcast_condvar()
+                } else {
+                    B::condvar()
+                });
+                let mut handles = Vec::new();
+                for i in 0..2 {
+                    let (m, cv) = (m.clone(), cv.clone());
+                    handles.push(B::spawn(format!("w{i}"), move || {
+                        B::wait_until(&m, &cv, |set| set.then_some(()))
+                    }));
+                }
+                handles.push(B::spawn("setter".to_owned(), move || {
+                    B::locked(&m, |set| *set = true);
+                    B::notify_all(&cv);
+                }));
+                // Busy elsewhere: the points where both sleep still branch.
+                let y = Arc::new(B::mutex(0u8));
+                handles.push(B::spawn("other".to_owned(), move || {
+                    B::locked(&y, |v| *v += 1);
+                    B::locked(&y, |v| *v += 1);
+                }));
+                for h in handles {
+                    let _ = B::join(h);
+                }
+                Control::default()
+            },
+            |_| Control::default(),
+        )
+    }
+
+    /// A condvar only ever notified all keeps its sleepers as a set: the two
+    /// orders they queue in are one state, and nothing else changes.
+    #[test]
+    fn a_broadcast_condvar_merges_queue_orders() {
+        let run = |broadcast| {
+            let e = StatefulChecker::default().explore(sleepers(broadcast));
+            assert_eq!(e.stop, None);
+            e.search.expect("figures")
+        };
+        let (fifo, set) = (run(false), run(true));
+        assert!(fifo.complete && set.complete);
+        assert!(set.states < fifo.states, "{set:?} {fifo:?}");
+    }
+
+    /// `notify_one` on a broadcast condvar (whose queue order is not kept) is
+    /// refused: the execution fails instead of waking an arbitrary sleeper.
+    #[test]
+    fn notify_one_on_a_broadcast_condvar_is_refused() {
+        let body = Body::new(
+            |_| {
+                let cv = B::broadcast_condvar();
+                B::notify_one(&cv);
+                Control::default()
+            },
+            |_| Control::default(),
+        );
+        crate::check::panic::quiet_checker_panics();
+        let e = StatefulChecker::default().explore(body);
+        match e.stop {
+            Some(Stop::Crash(m)) => assert!(m.contains("broadcast_condvar"), "{m}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

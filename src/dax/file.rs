@@ -4,7 +4,7 @@
 //! page or a 2 MiB range, "hole" or "mapped at this device frame" (Kernel:
 //! `iomap_begin`), allocating blocks for writes.
 
-use super::units::{linear_page_index, pmd_align_index, PAGE_SIZE, PMD_PAGES};
+use super::units::{linear_page_index, PAGE_SIZE};
 use std::collections::BTreeMap;
 
 /// A run of allocated pages: `pages` pages from file page `pgoff`, stored from device
@@ -78,13 +78,19 @@ pub enum Block {
 /// 2 MiB aligned.
 const ALLOC_FRAME_BASE: u64 = 0x4000_0000;
 
+/// Frames of one generation of allocated blocks (see [`FsState::allocate`]): more
+/// than a file has pages (`MAX_FILE_PAGES` is 2^51), and 2 MiB aligned.
+const ALLOC_SPAN: u64 = 1 << 52;
+
 /// The filesystem's view of the file: its allocated extents. Guarded by its own lock
 /// in the mapping (the filesystem's block-mapping lock).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FsState {
     /// Allocated runs: first file page to (pages, first device frame).
     extents: BTreeMap<u64, (u64, u64)>,
-    next_frame: u64,
+    /// How many truncations have freed blocks: allocations of different
+    /// generations get different frames.
+    generation: u64,
 }
 
 impl FsState {
@@ -96,7 +102,7 @@ impl FsState {
                 .iter()
                 .map(|e| (e.pgoff, (e.pages, e.frame)))
                 .collect(),
-            next_frame: ALLOC_FRAME_BASE,
+            generation: 0,
         }
     }
 
@@ -159,8 +165,19 @@ impl FsState {
         }
     }
 
-    /// Allocates every hole in `[index, index + pages)`; a whole PMD-sized range gets
-    /// one 2 MiB-aligned run of frames. Returns whether anything was allocated.
+    /// Allocates every hole in `[index, index + pages)`. Returns whether anything was
+    /// allocated.
+    ///
+    /// File page `p` gets frame `ALLOC_FRAME_BASE + generation * ALLOC_SPAN + p`: a
+    /// block's frame depends on its page and on how many truncations freed blocks
+    /// before it, not on the order writes allocate in. So two writes that allocate
+    /// in either order leave the same block map (one state for the stateful checker,
+    /// not one per order), every frame is handed out once (a page is allocated once
+    /// per generation), and a whole aligned 2 MiB range gets one 2 MiB-aligned
+    /// contiguous run. (The kernel's allocator gives whatever blocks it finds; what
+    /// the protocol and the checks read of a frame is which page's block it is, and
+    /// whether a range is contiguous, which here no longer depends on write order:
+    /// see README, "The model and fs/dax.c".)
     pub fn allocate(&mut self, index: u64, pages: u64) -> bool {
         let end = index + pages;
         let mut holes = Vec::new();
@@ -179,23 +196,24 @@ impl FsState {
         if holes.is_empty() {
             return false;
         }
-        if pages == PMD_PAGES {
-            self.next_frame = pmd_align_index(self.next_frame + PMD_PAGES - 1);
-        }
+        let first = ALLOC_FRAME_BASE.wrapping_add(self.generation.wrapping_mul(ALLOC_SPAN));
         for (start, len) in holes {
-            self.extents
-                .insert(start, (len, self.next_frame + (start - index)));
+            self.extents.insert(start, (len, first.wrapping_add(start)));
         }
-        self.next_frame += pages;
         true
     }
 
     /// Frees the blocks at and past `size_pages`. Kernel: the filesystem's block
     /// truncation (ext4_truncate()).
     pub fn truncate(&mut self, size_pages: u64) {
+        let before = self.extents.clone();
         self.extents.retain(|s, _| *s < size_pages);
         if let Some((s, (len, _))) = self.extents.range_mut(..size_pages).next_back() {
             *len = (*len).min(size_pages - *s);
+        }
+        if self.extents != before {
+            // Freed blocks: a page allocated again gets a frame never used before.
+            self.generation += 1;
         }
     }
 }
@@ -203,6 +221,34 @@ impl FsState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dax::units::PMD_PAGES;
+
+    /// Blocks get frames by page and generation, not by the order writes allocate
+    /// in: two writes in either order leave the same block map; a page allocated
+    /// again after a truncation freed it gets a frame never handed out before.
+    #[test]
+    fn frames_do_not_depend_on_the_order_of_allocation() {
+        let empty = FileLayout {
+            size_pages: 0x400,
+            extents: Vec::new(),
+        };
+        let (mut a, mut b) = (FsState::new(&empty), FsState::new(&empty));
+        assert!(a.allocate(1, 1) && a.allocate(2, 1));
+        assert!(b.allocate(2, 1) && b.allocate(1, 1));
+        assert_eq!(a, b);
+        assert_ne!(a.frame_of(1), a.frame_of(2));
+        let old = a.frame_of(2).expect("allocated");
+        a.truncate(2);
+        assert!(a.allocate(2, 1));
+        let new = a.frame_of(2).expect("allocated again");
+        assert_ne!(new, old, "a freed block's frame is not handed out again");
+        assert_eq!(a.index_of_frame(old), None);
+        // A truncation that frees nothing starts no generation.
+        let mut c = FsState::new(&empty);
+        c.truncate(0x100);
+        assert!(c.allocate(1, 1));
+        assert_eq!(c.frame_of(1), b.frame_of(1));
+    }
 
     /// Truncation frees exactly the blocks at and past the new size: an extent that
     /// straddles it keeps its first pages (a mutant computing the kept length wrongly
@@ -280,31 +326,32 @@ mod tests {
         assert_eq!(fs.iomap(0x400, PMD_PAGES, false), Block::Mixed);
     }
 
-    /// Writes allocate fresh frames in order; a write of a whole 2 MiB range gets a
-    /// 2 MiB-aligned run even after single pages; pages already allocated keep theirs,
-    /// and each hole of the range gets the frame of its offset in the range.
+    /// Writes allocate each page the frame of its offset (in the first generation,
+    /// from `ALLOC_FRAME_BASE`); a write of a whole 2 MiB range gets a 2 MiB-aligned
+    /// run even after single pages; pages already allocated keep theirs, and each
+    /// hole of the range gets the frame of its offset.
     #[test]
-    fn allocation_hands_out_frames_in_order_and_aligns_pmds() {
+    fn allocation_hands_out_frames_by_page_and_aligns_pmds() {
         let mut fs = layout(&[]);
         assert!(fs.allocate(0x200, PMD_PAGES));
-        assert_eq!(fs.frame_of(0x200), Some(ALLOC_FRAME_BASE));
+        assert_eq!(fs.frame_of(0x200), Some(ALLOC_FRAME_BASE + 0x200));
         assert!(fs.allocate(0, 1));
         assert!(fs.allocate(5, 1));
-        assert_eq!(fs.frame_of(0), Some(ALLOC_FRAME_BASE + PMD_PAGES));
-        assert_eq!(fs.frame_of(5), Some(ALLOC_FRAME_BASE + PMD_PAGES + 1));
+        assert_eq!(fs.frame_of(0), Some(ALLOC_FRAME_BASE));
+        assert_eq!(fs.frame_of(5), Some(ALLOC_FRAME_BASE + 5));
         assert!(!fs.allocate(5, 1), "nothing new to allocate");
         assert!(fs.allocate(0x400, PMD_PAGES));
         let frame = fs.frame_of(0x400).unwrap();
         assert_eq!(frame % PMD_PAGES, 0);
-        assert_eq!(frame, ALLOC_FRAME_BASE + 2 * PMD_PAGES);
+        assert_eq!(frame, ALLOC_FRAME_BASE + 0x400);
         assert_eq!(fs.frame_of(0x5ff), Some(frame + 0x1ff));
 
         let mut fs = layout(&[(0x11, 1, 0x9000)]);
         assert!(fs.allocate(0x10, 4));
-        assert_eq!(fs.frame_of(0x10), Some(ALLOC_FRAME_BASE));
+        assert_eq!(fs.frame_of(0x10), Some(ALLOC_FRAME_BASE + 0x10));
         assert_eq!(fs.frame_of(0x11), Some(0x9000));
-        assert_eq!(fs.frame_of(0x12), Some(ALLOC_FRAME_BASE + 2));
-        assert_eq!(fs.frame_of(0x13), Some(ALLOC_FRAME_BASE + 3));
+        assert_eq!(fs.frame_of(0x12), Some(ALLOC_FRAME_BASE + 0x12));
+        assert_eq!(fs.frame_of(0x13), Some(ALLOC_FRAME_BASE + 0x13));
         assert_eq!(fs.frame_of(0x14), None);
     }
 

@@ -125,7 +125,8 @@ impl<B: Backend> WaitTable<B> {
         let stripes = (0..buckets.min(STRIPES))
             .map(|_| Stripe {
                 queues: B::mutex(Queues::default()),
-                sleepers: B::condvar(),
+                // Only ever notified all: see `wake_keyed`.
+                sleepers: B::broadcast_condvar(),
             })
             .collect();
         WaitTable { buckets, stripes }

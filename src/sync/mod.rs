@@ -76,6 +76,14 @@ pub trait Backend: Sized + Send + Sync + 'static {
         cv: &Self::Condvar,
         guard: Self::MutexGuard<'a, T>,
     ) -> Self::MutexGuard<'a, T>;
+    /// Creates a condition variable that will only ever be notified with
+    /// [`Backend::notify_all`]: the order its sleepers queue in can never matter, so
+    /// the stateful checker keeps them as a set (one state where a FIFO condvar
+    /// has one per order) and refuses [`Backend::notify_one`] on it. Elsewhere the
+    /// same as [`Backend::condvar`].
+    fn broadcast_condvar() -> Self::Condvar {
+        Self::condvar()
+    }
     /// Wakes one sleeper of `cv`.
     fn notify_one(cv: &Self::Condvar);
     /// Wakes every sleeper of `cv`.

@@ -82,12 +82,38 @@ fn set_phase(task: usize, phase: Phase) {
 fn point(task: usize, phase: Phase) {
     set_phase(task, phase);
     if Store::with(|s| std::mem::take(&mut s.moved[task])) {
+        passed_point(task);
+        switch();
+    }
+}
+
+/// Notes that `task` is at a scheduling point.
+fn passed_point(task: usize) {
+    Store::with(|s| s.joined[task] = false);
+}
+
+/// Before a spawn or the creation of a primitive: a scheduling point if the task
+/// has joined a thread since its last one. The checker runs a join of a finished
+/// thread without branching (its step commutes with every other task's), and
+/// spawns and creations are global steps (their ids follow creation order), so they
+/// must not ride on it. (The scenario runner never creates anything after a join.)
+fn creation_point() {
+    let me = me();
+    if Store::with(|s| {
+        let joined = std::mem::take(&mut s.joined[me]);
+        if joined {
+            s.moved[me] = false;
+            s.tasks[me].phase = Phase::Running;
+        }
+        joined
+    }) {
         switch();
     }
 }
 
 /// Blocks the current task until another unblocks it (a scheduling point).
 fn block_here() {
+    passed_point(me());
     ExecutionState::with(|e| e.current_mut().block(false));
     switch();
     Store::with(|s| s.moved[me()] = false);
@@ -124,7 +150,10 @@ fn acquire_when(id: usize, ready: impl Fn(&Object) -> bool, take: impl Fn(&mut O
         match got {
             Some(true) => return,
             Some(false) => block_here(),
-            None => switch(),
+            None => {
+                passed_point(me);
+                switch()
+            }
         }
     }
 }
@@ -205,9 +234,11 @@ impl<T: Hash> DerefMut for MutexGuard<'_, T> {
     }
 }
 
-/// A condition variable with a FIFO queue of waiters.
+/// A condition variable with a FIFO queue of waiters (or, made by
+/// [`Backend::broadcast_condvar`], a set of them: kept sorted by task).
 pub struct Condvar {
     id: usize,
+    broadcast: bool,
 }
 
 /// A reader-writer lock whose value the store hashes at every write release.
@@ -296,6 +327,7 @@ impl Backend for Stateful {
     type JoinHandle<T: Send + 'static> = JoinHandle<T>;
 
     fn mutex<T: Send + Hash>(value: T) -> Mutex<T> {
+        creation_point();
         let id = Store::with(|s| s.new_object(hash128(&value)));
         Mutex {
             id,
@@ -317,8 +349,18 @@ impl Backend for Stateful {
     }
 
     fn condvar() -> Condvar {
+        creation_point();
         Condvar {
             id: Store::with(|s| s.new_object(0)),
+            broadcast: false,
+        }
+    }
+
+    fn broadcast_condvar() -> Condvar {
+        creation_point();
+        Condvar {
+            id: Store::with(|s| s.new_object(1)),
+            broadcast: true,
         }
     }
 
@@ -332,7 +374,7 @@ impl Backend for Stateful {
         let me = me();
         Store::with(|s| {
             s.change(cv.id);
-            s.objects[cv.id].queue.push((me, mutex.id));
+            enqueue(&mut s.objects[cv.id].queue, cv.broadcast, (me, mutex.id));
             s.tasks[me].phase = Phase::CvWait {
                 cv: cv.id,
                 mutex: mutex.id,
@@ -353,6 +395,10 @@ impl Backend for Stateful {
     }
 
     fn notify_one(cv: &Condvar) {
+        assert!(
+            !cv.broadcast,
+            "notify_one on a condvar made by broadcast_condvar (its queue order is not kept)"
+        );
         notify(cv, false);
     }
 
@@ -361,6 +407,7 @@ impl Backend for Stateful {
     }
 
     fn rwlock<T: Send + Sync + Hash>(value: T) -> RwLock<T> {
+        creation_point();
         let id = Store::with(|s| s.new_object(hash128(&value)));
         RwLock {
             id,
@@ -399,6 +446,7 @@ impl Backend for Stateful {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        creation_point();
         let parent = me();
         let child = Store::with(|s| {
             let child = s.tasks.len();
@@ -415,8 +463,10 @@ impl Backend for Stateful {
             s.joiners.push(0);
             s.names.push(name.clone());
             s.moved.push(false);
+            s.joined.push(false);
             s.loop_chains.push(0);
-            s.looper.push(false);
+            s.in_loop.push(false);
+            s.checkpoints.push(0);
             s.step.global = true;
             s.fold(parent, Op::Spawned, child, 0);
             child
@@ -465,12 +515,19 @@ impl Backend for Stateful {
                 s.tasks[me].phase = Phase::Running;
                 let chain = s.tasks[h.task].chain;
                 s.fold(me, Op::Join, h.task, chain);
+                // The join's step ends here: the task's next acquire, notify or join
+                // is a scheduling point, and so is a spawn or a creation.
+                s.moved[me] = true;
+                s.joined[me] = true;
                 Some(true)
             });
             match done {
                 Some(true) => break,
                 Some(false) => block_here(),
-                None => switch(),
+                None => {
+                    passed_point(me);
+                    switch()
+                }
             }
         }
         let value = unpoisoned(h.result.lock())
@@ -581,7 +638,7 @@ impl Backend for Stateful {
                     // Released and queued in one step, as a condvar wait does. Nothing
                     // is folded: having seen `None` (again), the task is where it was
                     // before it first looked, however many times it was woken.
-                    s.objects[cv.id].queue.push((me, id));
+                    enqueue(&mut s.objects[cv.id].queue, cv.broadcast, (me, id));
                     s.tasks[me].phase = Phase::CvWait {
                         cv: cv.id,
                         mutex: id,
@@ -600,8 +657,11 @@ impl Backend for Stateful {
     fn checkpoint<S: Hash + ?Sized>(local: &S) {
         let me = me();
         Store::with(|s| {
-            s.looper[me] = true;
-            s.tasks[me].chain = hash128(&(Op::Checkpoint, me, local))
+            // The operation (and any retry loop in it) is over; the count makes
+            // this chain one the task never had before.
+            s.in_loop[me] = false;
+            s.checkpoints[me] += 1;
+            s.tasks[me].chain = hash128(&(Op::Checkpoint, me, s.checkpoints[me], local))
         });
     }
 
@@ -613,7 +673,7 @@ impl Backend for Stateful {
                 // (folded since the loop's entry) tells the iterations apart.
                 return n < limit;
             }
-            s.looper[me] = true;
+            s.in_loop[me] = true;
             if n == 0 {
                 s.loop_chains[me] = s.tasks[me].chain;
             } else {
@@ -625,6 +685,18 @@ impl Backend for Stateful {
             }
             true
         })
+    }
+}
+
+/// Queues `waiter` on a condvar: at the tail, or, on a broadcast condvar (whose
+/// order no notify reads), in task order, so that equal sets of sleepers are equal
+/// states.
+fn enqueue(queue: &mut Vec<(usize, usize)>, broadcast: bool, waiter: (usize, usize)) {
+    if broadcast {
+        let at = queue.partition_point(|w| *w < waiter);
+        queue.insert(at, waiter);
+    } else {
+        queue.push(waiter);
     }
 }
 

@@ -60,9 +60,10 @@ pub struct Footprint {
     /// It created a primitive or spawned a task (ids follow creation order), or
     /// ended the execution: dependent with every step.
     pub global: bool,
-    /// The step may lie on a cycle of states: its task has entered a retry loop
-    /// (now or before; its history can go back to an earlier value), or the step
-    /// left its history unchanged (a condition wait that found `None`).
+    /// The step may lie on a cycle of states: its task was in a retry loop at the
+    /// step's start or end (since its last checkpoint; a retry puts its history
+    /// back to the loop entry's value), or the step left its history unchanged (a
+    /// condition wait that found `None`).
     pub cyclic: bool,
 }
 
@@ -113,6 +114,11 @@ pub struct Store {
     /// scheduling point (see [`super::point`]). Not hashed: it decides where the search
     /// branches, not what a task does.
     pub(super) moved: Vec<bool>,
+    /// Per task, whether it joined a thread since its last scheduling point: a
+    /// spawn or a creation of a primitive then takes a scheduling point first, so
+    /// that the step of a join ends before them (see [`Store::ready_join`]). Not
+    /// hashed, like `moved`.
+    pub(super) joined: Vec<bool>,
     /// The checker's own always-runnable task, if started (see [`Store::watchdog`]).
     pub(super) watchdog: Option<usize>,
     /// The main task has finished the execution's body.
@@ -134,9 +140,17 @@ pub struct Store {
     pub(super) step: Footprint,
     /// The chain of the stepping task at [`Store::begin_step`].
     pub(super) step_chain: u128,
-    /// Per task, whether it ever entered a retry loop (or restarted its chain at a
-    /// checkpoint). Not hashed: the checker's reduction reads it.
-    pub(super) looper: Vec<bool>,
+    /// Per task, whether it has entered a retry loop since its last checkpoint (a
+    /// loop's end is not signalled: the next checkpoint, the start of the thread's
+    /// next operation, ends it). Not hashed: the checker's reduction reads it.
+    pub(super) in_loop: Vec<bool>,
+    /// Per task, how many checkpoints it has passed: folded into the chain a
+    /// checkpoint starts, so that no checkpoint gives a chain an earlier one gave
+    /// (a chain never returns to a value from before a checkpoint). Deterministic,
+    /// so the same on a replay; not hashed on its own (the chain carries it).
+    pub(super) checkpoints: Vec<u64>,
+    /// The stepping task was in a retry loop at [`Store::begin_step`].
+    pub(super) step_in_loop: bool,
     /// Keep hashes up to date. Off once the checker has cut the execution and only
     /// runs it to its end: nothing of it is fingerprinted any more.
     pub(super) hashing: bool,
@@ -179,6 +193,7 @@ impl Store {
                 joiners: vec![0],
                 names: vec!["main".to_owned()],
                 moved: vec![false],
+                joined: vec![false],
                 watchdog: None,
                 finished: false,
                 loop_chains: vec![ROOT],
@@ -187,7 +202,9 @@ impl Store {
                 hashing: true,
                 step: Footprint::default(),
                 step_chain: ROOT,
-                looper: vec![false],
+                in_loop: vec![false],
+                checkpoints: vec![0],
+                step_in_loop: false,
                 tasks: vec![TaskState {
                     chain: ROOT,
                     phase: Phase::Running,
@@ -212,6 +229,7 @@ impl Store {
                 ..Footprint::default()
             };
             s.step_chain = s.tasks.get(task).map_or(0, |t| t.chain);
+            s.step_in_loop = s.in_loop.get(task).copied().unwrap_or(true);
         });
     }
 
@@ -227,7 +245,8 @@ impl Store {
                 }
             }
             let t = s.tasks.get(task);
-            f.cyclic = s.looper.get(task).copied().unwrap_or(true)
+            f.cyclic = s.step_in_loop
+                || s.in_loop.get(task).copied().unwrap_or(true)
                 || t.is_none_or(|t| t.chain == s.step_chain)
                 || !s.hashing;
             f
@@ -293,8 +312,10 @@ impl Store {
             s.joiners.push(0);
             s.names.push("watchdog".to_owned());
             s.moved.push(false);
+            s.joined.push(false);
             s.loop_chains.push(0);
-            s.looper.push(false);
+            s.in_loop.push(false);
+            s.checkpoints.push(0);
         });
         let handle = shuttle::thread::Builder::new()
             .name("daxlock-watchdog".to_owned())
@@ -386,6 +407,17 @@ impl Store {
                 "deadlock: every live thread is blocked: {}",
                 parts.join(", ")
             )
+        })
+    }
+
+    /// The first of the tasks `ids` that stands at a join of a finished task, if
+    /// any: its step commutes with every step another task can take meanwhile, and
+    /// the checker runs it without branching (see [`crate::check::stateful`]).
+    pub fn ready_join(ids: &[usize]) -> Option<usize> {
+        Self::with(|s| {
+            ids.iter().copied().find(|&t| {
+                matches!(s.tasks.get(t).map(|t| t.phase), Some(Phase::Join(j)) if s.tasks[j].done)
+            })
         })
     }
 
