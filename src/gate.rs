@@ -56,6 +56,9 @@ pub struct Budget {
     /// Stop each check after this long (verdict `incomplete` unless it found a
     /// failure); `None`: no time limit.
     pub max_time: Option<Duration>,
+    /// Stateful: a visited set shared with other processes (`--jobs N` on a serial
+    /// target: see [`StatefulChecker::shared_visited`]).
+    pub shared_visited: Option<Arc<crate::check::shared_set::SharedSet>>,
 }
 
 impl Default for Budget {
@@ -78,6 +81,7 @@ impl Default for Budget {
             progress: None,
             target: Arc::new(crate::check::Model),
             max_time: None,
+            shared_visited: None,
         }
     }
 }
@@ -168,6 +172,7 @@ pub fn run_checker(
                 // Off on serial targets too (`check::stateful::opaque_state`).
                 por: !budget.no_por,
                 por_blind: false,
+                shared_visited: budget.shared_visited.clone(),
             },
             scenario,
             bugs,

@@ -14,6 +14,7 @@ pub mod run;
 pub mod runner;
 pub mod settings;
 pub mod shard;
+pub mod shared_set;
 pub mod shuttle;
 pub mod stateful;
 pub mod stats;
