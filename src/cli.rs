@@ -976,6 +976,7 @@ fn run_processes(budget: &Budget, json_out: bool) -> Result<bool, NoVerdict> {
     let seconds = start.elapsed().as_secs_f64();
     let mut notes: Vec<String> = Vec::new();
     let mut merged = crate::merge::Merged::new();
+    // The processes' own one-line errors stand for themselves.
     let mut failed = None;
     let (mut cpu, mut busiest) = (0.0, 0.0f64);
     for (i, out) in outputs.into_iter().enumerate() {
@@ -984,7 +985,11 @@ fn run_processes(budget: &Budget, json_out: bool) -> Result<bool, NoVerdict> {
         cpu += seconds;
         busiest = busiest.max(seconds);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        for line in stderr.lines() {
+        // Their progress lines are stale by now; their notes are printed once.
+        for line in stderr
+            .lines()
+            .filter(|l| !l.starts_with("daxlock: progress:"))
+        {
             if !notes.iter().any(|n| n == line) {
                 notes.push(line.to_owned());
             }
@@ -1006,7 +1011,6 @@ fn run_processes(budget: &Budget, json_out: bool) -> Result<bool, NoVerdict> {
         }
     }
     if let Some(f) = failed {
-        // The processes' own one-line errors stand for themselves.
         return Err(f);
     }
     for n in &notes {

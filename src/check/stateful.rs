@@ -119,8 +119,8 @@
 //!   whose component holds no edge. The price: a thread in a fault's retry loop is
 //!   never asleep, so the reduction prunes steps of write(2), fsync, truncate and
 //!   the main thread's joins, not of faults (the README has the figures).
-//! - **Where it is off.** With `--jobs N`, `--shard` or `--shortest` (their visited
-//!   sets keep no sleep sets), on replays, and on serial targets (the kernel
+//! - **Where it is off.** With `--shard` or `--shortest` (their visited sets keep
+//!   no sleep sets), on replays, and on serial targets (the kernel
 //!   target's C state lives outside the backend's primitives, where footprints
 //!   cannot see it).
 //!
@@ -199,10 +199,25 @@
 //! reruns it exactly. `--max-states` stops the search with verdict `incomplete`.
 //!
 //! `--jobs N` runs N workers over one visited set: a worker that meets a branching
-//! point while another is idle hands it the other branches. `--shard I/N` splits the
+//! point while another waits (an atomic count, read without a lock) hands it the
+//! untried branches of the shallowest level of its subtree that has some. The
+//! workers keep sleep sets: the visited set stores each state's sleep set under its
+//! shard's lock, so Godefroid's fix holds whichever worker meets a state again, and
+//! a handed-over subtree starts with an empty sleep set (a subset: it only reduces
+//! less). Without the cycle search the state graph is acyclic (retries keep their
+//! bound, so histories only grow), and sleep sets with caching then reach every
+//! state. `--shard I/N` splits the
 //! tree at a fixed branching depth: the levels above it are explored by every shard
 //! without state caching, and each subtree below is explored, with caching, by the
 //! one shard its path hashes to, so the union of the shards covers the whole space.
+//!
+//! With a visited set in shared memory ([`StatefulChecker::shared_visited`]: `--jobs
+//! N` on a serial target, as N processes) the shards share their states and *claim*
+//! the subtrees below a deeper split from the same set instead of hashing their
+//! paths: every subtree is searched by exactly one process (the first to claim it),
+//! and a state one process stored is explored by that process in full, as a state
+//! on a worker's stack is with threads, so the union is one search's. The states
+//! above the split are stored too (never cut), so the counts add up.
 
 use super::checker::{Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
 use super::panic::classify_panic;
