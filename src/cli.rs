@@ -418,8 +418,14 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, NoVerdict> {
 /// The flags given that none of `kinds` uses, or that `target` overrides, as one
 /// note (`None`: every flag given is used). Kernel: the kernel target is serial
 /// ([`crate::check::Target::serial`]): `--jobs` splits a `run --checker stateful`
-/// over processes ([`run_processes`]), and elsewhere runs one job.
-fn unused_flags(args: &BudgetArgs, kinds: &[CheckerKind], serial: bool) -> Option<String> {
+/// over processes ([`run_processes`]; `processes`: this command does), and elsewhere
+/// runs one job.
+fn unused_flags(
+    args: &BudgetArgs,
+    kinds: &[CheckerKind],
+    serial: bool,
+    processes: bool,
+) -> Option<String> {
     use CheckerKind::{Loom, Pct, Random, Stateful, Threads};
     let given: [(&str, bool, &[CheckerKind]); 10] = [
         (
@@ -455,14 +461,11 @@ fn unused_flags(args: &BudgetArgs, kinds: &[CheckerKind], serial: bool) -> Optio
             names.join(", ")
         ));
     }
-    if serial
-        && args.jobs.is_some_and(|j| j > 1)
-        && kinds.contains(&Stateful)
-        && kinds != [Stateful]
-    {
+    if serial && args.jobs.is_some_and(|j| j > 1) && kinds.contains(&Stateful) && !processes {
         notes.push(
-            "--jobs: the kernel target splits only `run --checker stateful` over processes; \
-             here it runs one job (its C state is global to the process)"
+            "--jobs: the kernel target splits only `run --checker stateful` (without \
+             --shortest) over processes; here it runs one job (its C state is global to \
+             the process)"
                 .into(),
         );
     }
@@ -657,8 +660,7 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
                 // One of the processes of `--jobs N` on a serial target.
                 let set = SharedSet::open(std::path::Path::new(&path))?;
                 budget.shared_visited = Some(std::sync::Arc::new(set));
-            } else if budget.target.serial() && budget.jobs > 1 && kinds == [CheckerKind::Stateful]
-            {
+            } else if processes(&b, &kinds, &budget) {
                 if b.shard.is_some() {
                     return Err(NoVerdict::BadInput(
                         "--jobs with --shard on the kernel target: its jobs are processes that \
@@ -668,7 +670,8 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
                 }
                 return run_processes(&budget, json);
             }
-            if let Some(note) = unused_flags(&b, &kinds, budget.target.serial()) {
+            let split = processes(&b, &kinds, &budget);
+            if let Some(note) = unused_flags(&b, &kinds, budget.target.serial(), split) {
                 eprintln!("daxlock: note: {note}");
             }
             for note in scenario.pmd_notes() {
@@ -746,7 +749,7 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
                         .any(|s| gate::scenario_checkers(s).contains(k))
                 })
                 .collect();
-            if let Some(note) = unused_flags(&b, &used, budget.target.serial()) {
+            if let Some(note) = unused_flags(&b, &used, budget.target.serial(), false) {
                 eprintln!("daxlock: note: {note}");
             }
             verify(&scenarios, only.as_deref(), &budget, json, zoo)
@@ -923,6 +926,13 @@ fn run(
         print!("{}", report::run_text(scenario, bugs, &results, coverage));
     }
     Ok(all_verified)
+}
+
+/// Whether `run` splits its stateful search over processes: `--jobs` above 1 on a
+/// serial target (the kernel's), `--checker stateful` alone, not `--shortest` (a
+/// shortest path needs one process's depths).
+fn processes(args: &BudgetArgs, kinds: &[CheckerKind], budget: &Budget) -> bool {
+    budget.target.serial() && budget.jobs > 1 && kinds == [CheckerKind::Stateful] && !args.shortest
 }
 
 /// The environment variable naming the shared visited set of the processes that
@@ -1327,26 +1337,33 @@ mod tests {
             "2",
         ]);
         assert_eq!(
-            unused_flags(&a, &pct, false).as_deref(),
+            unused_flags(&a, &pct, false, false).as_deref(),
             Some("--max-states, --jobs, --all-hangs not used by the checkers run (pct): ignored")
         );
         assert_eq!(
-            unused_flags(&args(&["--depth", "2", "--seed", "1"]), &pct, false),
+            unused_flags(&args(&["--depth", "2", "--seed", "1"]), &pct, false, false),
             None
         );
         let stateful = [CheckerKind::Stateful];
         assert_eq!(
-            unused_flags(&args(&["--jobs", "4"]), &stateful, false),
+            unused_flags(&args(&["--jobs", "4"]), &stateful, false, false),
             None
         );
         // The kernel target splits a stateful-only run over processes; with other
         // checkers beside it, it runs one job and says so.
-        assert_eq!(unused_flags(&args(&["--jobs", "4"]), &stateful, true), None);
+        assert_eq!(
+            unused_flags(&args(&["--jobs", "4"]), &stateful, true, true),
+            None
+        );
         let both = [CheckerKind::Stateful, CheckerKind::Pct];
-        assert!(unused_flags(&args(&["--jobs", "4"]), &both, true)
+        assert!(
+            unused_flags(&args(&["--jobs", "4"]), &stateful, true, false)
+                .is_some_and(|n| n.starts_with("--jobs: the kernel target splits only"))
+        );
+        assert!(unused_flags(&args(&["--jobs", "4"]), &both, true, false)
             .is_some_and(|n| n.starts_with("--jobs: the kernel target splits only")));
         assert!(
-            unused_flags(&args(&["--preemption-bound", "2"]), &stateful, false)
+            unused_flags(&args(&["--preemption-bound", "2"]), &stateful, false, false)
                 .is_some_and(|n| n.starts_with("--preemption-bound not used"))
         );
     }
