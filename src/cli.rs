@@ -936,7 +936,7 @@ fn processes(args: &BudgetArgs, kinds: &[CheckerKind], budget: &Budget) -> bool 
 }
 
 /// The environment variable naming the shared visited set of the processes that
-/// `--jobs N` starts on a serial target ([`run_processes`]); set, `run` joins it.
+/// `--jobs N` starts on a serial target (`run --checker stateful --jobs N`); set, `run` joins it.
 pub const SHARED_VISITED_ENV: &str = "DAXLOCK_SHARED_VISITED";
 
 /// The most keys a shared visited set is sized for (its file is sparse: only the
