@@ -450,7 +450,8 @@ ops = [
 
     /// `run --checker stateful --jobs 2` runs two processes over one visited set in
     /// shared memory and merges their reports: the fixed tree verifies (exit 0) and
-    /// a bug fails (exit 1) with one job's verdict and details; the processes'
+    /// a bug fails (exit 1) with one job's verdict and details, on a path that
+    /// replays in one process; the processes'
     /// states add up to about one search's (bounded retries there, fair cycles in
     /// one job: not equal).
     #[test]
@@ -494,6 +495,20 @@ ops = [
         let (_, json) = cli(&["--jobs", "2", "--bug", "misaligned-pmd", "--json"]);
         let detail = &one.failure.unwrap().details[0];
         assert!(json.contains(detail.as_str()), "{detail} not in {json}");
+        // Its path replays in one process to the same failure.
+        let schedule = json
+            .split("\"schedule\":\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("no schedule in {json}"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_daxlock-kernel"))
+            .args(["replay", file, "--schedule", schedule, "--target", "kernel"])
+            .args(["--bug", "misaligned-pmd"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(text.contains(detail.as_str()), "{detail} not in {text}");
         // --shard with it is refused in one line.
         let (code, _) = cli(&["--jobs", "2", "--shard", "0/2"]);
         assert_eq!(code, Some(2));

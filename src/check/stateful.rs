@@ -1282,6 +1282,13 @@ impl Dfs {
                     });
                 }
                 shared.cut.fetch_add(1, Ordering::Relaxed);
+                if shared.global.is_some() {
+                    // The state may have been explored by another process: a failure
+                    // this execution met on its way to the end was recorded there,
+                    // with its whole path; here only the path to the cut is known,
+                    // which a replay would not fit. So end the execution here.
+                    return self.abandon();
+                }
                 self.coasting = true;
                 self.coast_last = ids[0];
                 Store::set_hashing(false);
