@@ -320,3 +320,106 @@ pub fn stateful(
     );
     Ok(out)
 }
+
+/// One stateful search's figures, the best (least) of `repeat` runs: wall seconds,
+/// CPU seconds of the busiest worker, and the search's figures of the last run.
+fn best_of(
+    checker: &crate::check::StatefulChecker,
+    s: &Scenario,
+    repeat: usize,
+) -> Result<(f64, f64, crate::check::stats::SearchStats), crate::check::CheckError> {
+    let (mut wall, mut cpu) = (f64::INFINITY, f64::INFINITY);
+    let mut last = None;
+    for _ in 0..repeat.max(1) {
+        let c = crate::check::StatefulChecker {
+            progress: Default::default(),
+            ..checker.clone()
+        };
+        let r = crate::check::check(&c, s, crate::dax::Bugs::fixed())?;
+        let search = r.search.unwrap_or_default();
+        wall = wall.min(search.seconds);
+        cpu = cpu.min(search.busiest_worker_seconds);
+        last = Some(search);
+    }
+    Ok((wall, cpu, last.unwrap_or_default()))
+}
+
+/// `--jobs N` against one job, per catalogue scenario of `threads` threads (fixed build): the same search (bounded retries, sleep sets: what `--jobs`
+/// runs) with one worker and with `jobs`, each the best of `repeat` runs. `x wall`
+/// is the ratio of their seconds; `x cores` that of one worker's CPU seconds to the
+/// busiest of the N workers' (what the wall clock would show with a core per worker:
+/// on a shared machine the wall clock also measures the other programs); `same`
+/// says both reached the same set of states (digest). The last columns: the default
+/// one-job search (fair cycles, unbounded retries) and its seconds over N jobs'.
+pub fn jobs(
+    scenarios: &[Scenario],
+    jobs: usize,
+    repeat: usize,
+    threads: usize,
+) -> Result<String, crate::check::CheckError> {
+    use crate::check::StatefulChecker;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<30} {:>2} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>5} {:>9} {:>9}",
+        "scenario",
+        "n",
+        "states",
+        "1 job s",
+        format!("{jobs} jobs s"),
+        "x wall",
+        "1 cpu s",
+        "max cpu",
+        "x cores",
+        "same",
+        "default s",
+        "x default"
+    );
+    let (mut walls, mut cores) = (Vec::new(), Vec::new());
+    for s in scenarios.iter().filter(|s| s.threads.len() == threads) {
+        let one = StatefulChecker {
+            fair_cycles: false,
+            ..StatefulChecker::default()
+        };
+        let many = StatefulChecker {
+            jobs,
+            ..one.clone()
+        };
+        let (w1, c1, s1) = best_of(&one, s, repeat)?;
+        let (wn, cn, sn) = best_of(&many, s, repeat)?;
+        let (wd, _, _) = best_of(&StatefulChecker::default(), s, 1)?;
+        let (xw, xc) = (w1 / wn.max(1e-9), c1 / cn.max(1e-9));
+        walls.push(xw);
+        cores.push(xc);
+        let _ = writeln!(
+            out,
+            "{:<30} {:>2} {:>8} {:>8.2} {:>8.2} {:>7.2} {:>8.2} {:>8.2} {:>8.2} {:>5} {:>9.2} {:>9.2}",
+            s.name,
+            s.threads.len(),
+            sn.states,
+            w1,
+            wn,
+            xw,
+            c1,
+            cn,
+            xc,
+            if s1.digest == sn.digest && s1.complete && sn.complete {
+                "yes"
+            } else {
+                "NO"
+            },
+            wd,
+            wd / wn.max(1e-9)
+        );
+    }
+    let geo = |v: &[f64]| (v.iter().map(|x| x.ln()).sum::<f64>() / v.len().max(1) as f64).exp();
+    let _ = writeln!(
+        out,
+        "geometric mean: x wall {:.2}, x cores {:.2} ({} cores here; best of {repeat} runs each; \
+         the wall clock is noisy on a shared machine)",
+        geo(&walls),
+        geo(&cores),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    Ok(out)
+}

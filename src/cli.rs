@@ -6,6 +6,7 @@
 //! verdict not as expected, or a defect: the model panicked), 2 bad input.
 
 use crate::check::plan::{Overrides, Purpose, Skip};
+use crate::check::shared_set::SharedSet;
 use crate::check::shuttle::Shard;
 use crate::check::{CheckError, CheckerKind, Verdict};
 use crate::dax::bugs::{Bugs, UnknownBug};
@@ -158,6 +159,23 @@ enum BenchCommand {
         /// The model's searches without the partial-order reduction.
         #[arg(long)]
         no_por: bool,
+    },
+    /// `--jobs N` against one job: the stateful search's seconds with one worker and
+    /// with N, best of --repeat runs each, and their ratio, on every catalogue
+    /// scenario of --threads threads (fixed build).
+    Jobs {
+        /// A folder of scenarios instead of the built-in catalogue.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Workers of the parallel search.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
+        /// Runs of each search (the best is reported).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        /// Only scenarios with this many threads.
+        #[arg(long, default_value_t = 3)]
+        threads: usize,
     },
     /// Executions per second of each checker (stateful, loom with the gate's bounds,
     /// random and PCT over --iterations, real threads over a tenth of them) on every
@@ -334,8 +352,15 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, NoVerdict> {
 
 /// The flags given that none of `kinds` uses, or that `target` overrides, as one
 /// note (`None`: every flag given is used). Kernel: the kernel target is serial
-/// ([`crate::check::Target::serial`]), so its stateful search runs one job.
-fn unused_flags(args: &BudgetArgs, kinds: &[CheckerKind], serial: bool) -> Option<String> {
+/// ([`crate::check::Target::serial`]): `--jobs` splits a `run --checker stateful`
+/// over processes ([`run_processes`]; `processes`: this command does), and elsewhere
+/// runs one job.
+fn unused_flags(
+    args: &BudgetArgs,
+    kinds: &[CheckerKind],
+    serial: bool,
+    processes: bool,
+) -> Option<String> {
     let unused = args.overrides.unused(args.shard.is_some(), kinds);
     let mut notes = Vec::new();
     if !unused.is_empty() {
@@ -347,9 +372,12 @@ fn unused_flags(args: &BudgetArgs, kinds: &[CheckerKind], serial: bool) -> Optio
         ));
     }
     let stateful = kinds.contains(&CheckerKind::Stateful);
-    if serial && args.overrides.jobs.is_some_and(|j| j > 1) && stateful {
+    if serial && args.overrides.jobs.is_some_and(|j| j > 1) && stateful && !processes {
         notes.push(
-            "--jobs: the kernel target runs one job (its C state is global to the process)".into(),
+            "--jobs: the kernel target splits only `run --checker stateful` (without \
+             --shortest) over processes; here it runs one job (its C state is global to \
+             the process)"
+                .into(),
         );
     }
     (!notes.is_empty()).then(|| notes.join("; "))
@@ -534,7 +562,22 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
                 eprintln!("daxlock: note: {note}");
             }
             let kinds: Vec<CheckerKind> = configs.iter().map(|c| c.kind()).collect();
-            if let Some(note) = unused_flags(&b, &kinds, budget.target.serial()) {
+            if let Some(path) = std::env::var_os(SHARED_VISITED_ENV) {
+                // One of the processes of `--jobs N` on a serial target.
+                let set = SharedSet::open(std::path::Path::new(&path))?;
+                budget.shared_visited = Some(std::sync::Arc::new(set));
+            } else if processes(&b, &kinds, &budget) {
+                if b.shard.is_some() {
+                    return Err(NoVerdict::BadInput(
+                        "--jobs with --shard on the kernel target: its jobs are processes that \
+                         split the search among themselves; give one or the other"
+                            .into(),
+                    ));
+                }
+                return run_processes(&budget, json);
+            }
+            let split = processes(&b, &kinds, &budget);
+            if let Some(note) = unused_flags(&b, &kinds, budget.target.serial(), split) {
                 eprintln!("daxlock: note: {note}");
             }
             for note in scenario.pmd_notes() {
@@ -599,7 +642,7 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
                 );
             }
             let used = gate::chosen_checkers(&scenarios, &budget);
-            if let Some(note) = unused_flags(&b, &used, budget.target.serial()) {
+            if let Some(note) = unused_flags(&b, &used, budget.target.serial(), false) {
                 eprintln!("daxlock: note: {note}");
             }
             verify(&scenarios, &budget, json, zoo)
@@ -662,6 +705,21 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
                     "{}",
                     bench::stateful(&scenarios, loom_cap, kernel_max_states, !no_por)?
                 );
+                Ok(true)
+            }
+            BenchCommand::Jobs {
+                dir,
+                jobs,
+                repeat,
+                threads,
+            } => {
+                if jobs < 2 || repeat == 0 {
+                    return Err(NoVerdict::BadInput(
+                        "--jobs must be at least 2 and --repeat at least 1".into(),
+                    ));
+                }
+                let scenarios = catalogue(dir.as_deref())?;
+                print!("{}", bench::jobs(&scenarios, jobs, repeat, threads)?);
                 Ok(true)
             }
             BenchCommand::Speed { dir, iterations } => {
@@ -762,6 +820,165 @@ fn run(
         print!("{}", report::run_text(scenario, bugs, &results, coverage));
     }
     Ok(all_verified)
+}
+
+/// Whether `run` splits its stateful search over processes: `--jobs` above 1 on a
+/// serial target (the kernel's), `--checker stateful` alone, not `--shortest` (a
+/// shortest path needs one process's depths).
+fn processes(args: &BudgetArgs, kinds: &[CheckerKind], budget: &Budget) -> bool {
+    budget.target.serial()
+        && budget.overrides.jobs.is_some_and(|j| j > 1)
+        && kinds == [CheckerKind::Stateful]
+        && !args.overrides.shortest
+}
+
+/// The environment variable naming the shared visited set of the processes that
+/// `--jobs N` starts on a serial target (`run --checker stateful --jobs N`); set, `run` joins it.
+pub const SHARED_VISITED_ENV: &str = "DAXLOCK_SHARED_VISITED";
+
+/// The most keys a shared visited set is sized for (its file is sparse: only the
+/// pages written take memory); a larger `--max-states` ends at it, `incomplete`.
+const SHARED_VISITED_MAX_KEYS: usize = 1 << 26;
+
+/// `run --checker stateful --jobs N` on a serial target (the kernel's C state is
+/// global to a process, so its searches cannot share one): runs this command line
+/// again as N processes, shard `i/N` each, over one visited set in shared memory
+/// (each caches its states there and claims the subtrees below the split depth as
+/// it reaches them: [`crate::check::StatefulChecker::shared_visited`]), and prints
+/// the merge of their reports (`daxlock merge`: the worst verdict of any, the
+/// executions summed), with the states of the whole search. Their notes on stderr
+/// are printed once.
+fn run_processes(budget: &Budget, json_out: bool) -> Result<bool, NoVerdict> {
+    let jobs = budget.overrides.jobs.unwrap_or(1);
+    let keys = budget
+        .overrides
+        .max_states
+        .unwrap_or(crate::check::config::DEFAULT_MAX_STATES)
+        .saturating_add(1 << 16)
+        .min(SHARED_VISITED_MAX_KEYS);
+    let set = SharedSet::create(keys)?;
+    let exe = std::env::current_exe()
+        .map_err(|e| NoVerdict::BadInput(format!("cannot find this program: {e}")))?;
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let json_given = args.iter().any(|a| a == "--json");
+    let start = std::time::Instant::now();
+    let outputs: Vec<std::io::Result<(std::process::Output, f64)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..jobs)
+            .map(|i| {
+                let mut command = std::process::Command::new(&exe);
+                command
+                    .args(&args)
+                    .arg("--shard")
+                    .arg(format!("{i}/{jobs}"))
+                    .env(SHARED_VISITED_ENV, set.path());
+                if !json_given {
+                    command.arg("--json");
+                }
+                scope.spawn(move || output_and_cpu(command))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a thread that only waits for a process"))
+            .collect()
+    });
+    let seconds = start.elapsed().as_secs_f64();
+    let mut notes: Vec<String> = Vec::new();
+    let mut merged = crate::merge::Merged::new();
+    // The processes' own one-line errors stand for themselves.
+    let mut failed = None;
+    let (mut cpu, mut busiest) = (0.0, 0.0f64);
+    for (i, out) in outputs.into_iter().enumerate() {
+        let (out, seconds) =
+            out.map_err(|e| NoVerdict::BadInput(format!("{}: {e}", exe.display())))?;
+        cpu += seconds;
+        busiest = busiest.max(seconds);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Their progress lines are stale by now; their notes are printed once.
+        for line in stderr
+            .lines()
+            .filter(|l| !l.starts_with("daxlock: progress:"))
+        {
+            if !notes.iter().any(|n| n == line) {
+                notes.push(line.to_owned());
+            }
+        }
+        let last = stderr
+            .lines()
+            .last()
+            .unwrap_or("")
+            .trim_start_matches("daxlock: ");
+        if out.status.code() == Some(2) {
+            failed.get_or_insert(NoVerdict::BadInput(last.to_owned()));
+        } else if out.stdout.is_empty() {
+            failed.get_or_insert(NoVerdict::Defect(format!("job {i}/{jobs}: {last}")));
+        } else {
+            merged.add_text(
+                &format!("job {i}/{jobs}"),
+                &String::from_utf8_lossy(&out.stdout),
+            )?;
+        }
+    }
+    if let Some(f) = failed {
+        return Err(f);
+    }
+    for n in &notes {
+        eprintln!("{n}");
+    }
+    if json_out {
+        println!("{}", merged.to_json());
+    } else {
+        println!("target: {}", budget.target.describe());
+        println!(
+            "stateful: {jobs} processes over one shared visited set: {} states, {seconds:.2} s \
+             (CPU: {cpu:.2} s in all, {busiest:.2} s the busiest process)",
+            set.states()
+        );
+        print!("{}", merged.text());
+    }
+    // As `run`: 0 when every row is verified.
+    Ok(merged
+        .rows
+        .iter()
+        .all(|r| r.outcome() == crate::merge::Outcome::Ran(Verdict::Verified)))
+}
+
+/// Runs `command` to its end with its output captured, and the CPU seconds (user
+/// and system) it took, from `wait4`'s resource usage.
+fn output_and_cpu(
+    mut command: std::process::Command,
+) -> std::io::Result<(std::process::Output, f64)> {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut stderr = child.stderr.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut err = Vec::new();
+        stderr.read_to_end(&mut err).map(|_| err)
+    });
+    child.stdout.take().expect("piped").read_to_end(&mut out)?;
+    err.append(&mut reader.join().expect("a reading thread")?);
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, whose `Child` is not waited for again.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    if pid < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Ok((
+        std::process::Output {
+            status: std::process::ExitStatus::from_raw(status),
+            stdout: out,
+            stderr: err,
+        },
+        secs(usage.ru_utime) + secs(usage.ru_stime),
+    ))
 }
 
 fn replay(
@@ -1018,22 +1235,33 @@ mod tests {
             "2",
         ]);
         assert_eq!(
-            unused_flags(&a, &pct, false).as_deref(),
+            unused_flags(&a, &pct, false, false).as_deref(),
             Some("--max-states, --jobs, --all-hangs not used by the checkers run (pct): ignored")
         );
         assert_eq!(
-            unused_flags(&args(&["--depth", "2", "--seed", "1"]), &pct, false),
+            unused_flags(&args(&["--depth", "2", "--seed", "1"]), &pct, false, false),
             None
         );
         let stateful = [CheckerKind::Stateful];
         assert_eq!(
-            unused_flags(&args(&["--jobs", "4"]), &stateful, false),
+            unused_flags(&args(&["--jobs", "4"]), &stateful, false, false),
             None
         );
-        assert!(unused_flags(&args(&["--jobs", "4"]), &stateful, true)
-            .is_some_and(|n| n.starts_with("--jobs: the kernel target runs one job")));
+        // The kernel target splits a stateful-only run over processes; with other
+        // checkers beside it, it runs one job and says so.
+        assert_eq!(
+            unused_flags(&args(&["--jobs", "4"]), &stateful, true, true),
+            None
+        );
+        let both = [CheckerKind::Stateful, CheckerKind::Pct];
         assert!(
-            unused_flags(&args(&["--preemption-bound", "2"]), &stateful, false)
+            unused_flags(&args(&["--jobs", "4"]), &stateful, true, false)
+                .is_some_and(|n| n.starts_with("--jobs: the kernel target splits only"))
+        );
+        assert!(unused_flags(&args(&["--jobs", "4"]), &both, true, false)
+            .is_some_and(|n| n.starts_with("--jobs: the kernel target splits only")));
+        assert!(
+            unused_flags(&args(&["--preemption-bound", "2"]), &stateful, false, false)
                 .is_some_and(|n| n.starts_with("--preemption-bound not used"))
         );
     }

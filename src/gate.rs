@@ -32,6 +32,9 @@ pub struct Budget {
     /// Stop each check after this long (verdict `incomplete` unless it found a
     /// failure); `None`: no time limit.
     pub max_time: Option<Duration>,
+    /// Stateful: a visited set shared with other processes (`--jobs N` on a serial
+    /// target: see [`StatefulChecker::shared_visited`]).
+    pub shared_visited: Option<Arc<crate::check::shared_set::SharedSet>>,
 }
 
 impl Default for Budget {
@@ -42,6 +45,7 @@ impl Default for Budget {
             progress: None,
             target: Arc::new(crate::check::Model),
             max_time: None,
+            shared_visited: None,
         }
     }
 }
@@ -88,6 +92,7 @@ pub fn run_config(
         CheckerConfig::Stateful(mut c) => {
             c.progress = budget.progress.clone().unwrap_or_default();
             c.first_failure_only = budget.first_failure_only;
+            c.shared_visited = budget.shared_visited.clone();
             check_on(target, &c, scenario, bugs, limits)
         }
         CheckerConfig::Threads(c) if c.backend == StdSync::NAME => check_on(

@@ -123,7 +123,90 @@ fn parallel_search_reaches_the_same_states() {
     .unwrap();
     assert_eq!(one.verdict, Verdict::Verified);
     assert_eq!(two.verdict, Verdict::Verified);
-    assert_eq!(one.search.unwrap().states, two.search.unwrap().states);
+    let (one, two) = (one.search.unwrap(), two.search.unwrap());
+    assert_eq!(one.states, two.states);
+    // The same states, not only as many; both with sleep sets.
+    assert_eq!(one.digest, two.digest);
+    assert!(one.por && two.por);
+}
+
+/// Shards over one shared visited set (what `--jobs N` runs as processes on the
+/// kernel target; here two searches in threads of one process, each with its own
+/// mapping of the set) claim the subtrees between them: together they store exactly
+/// the states of one bounded search, while the same shards without the shared set
+/// each search most of the space again (so the sum is no coincidence). On a bug the
+/// union finds its failure with the same verdict and details as one search.
+#[test]
+fn shards_over_a_shared_visited_set_split_the_search() {
+    use daxlock::check::shared_set::SharedSet;
+    use std::sync::Arc;
+    let bounded = StatefulChecker {
+        fair_cycles: false,
+        ..stateful()
+    };
+    let split = |s: &Scenario, bugs: Bugs, shared: bool| {
+        let set = Arc::new(SharedSet::create(100_000).unwrap());
+        std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..2)
+                .map(|index| {
+                    let c = StatefulChecker {
+                        shard: Shard { index, count: 2 },
+                        // Each its own counters (a clone shares them).
+                        progress: Default::default(),
+                        shared_visited: shared
+                            .then(|| Arc::new(SharedSet::open(set.path()).unwrap())),
+                        ..bounded.clone()
+                    };
+                    scope.spawn(move || check(&c, s, bugs).unwrap())
+                })
+                .collect();
+            runs.into_iter()
+                .map(|r| r.join().unwrap())
+                .collect::<Vec<_>>()
+        })
+    };
+    let s = scenario("truncate-vs-fault");
+    let one = check(&bounded, &s, Bugs::fixed()).unwrap();
+    let states = one.search.unwrap().states;
+    assert!(one.search.unwrap().complete);
+    let parts = split(&s, Bugs::fixed(), true);
+    assert!(parts.iter().all(|r| r.verdict == Verdict::Verified));
+    let sum: usize = parts.iter().map(|r| r.search.unwrap().states).sum();
+    assert_eq!(sum, states);
+    let digest = parts
+        .iter()
+        .fold(0u128, |d, r| d.wrapping_add(r.search.unwrap().digest));
+    assert_eq!(digest, one.search.unwrap().digest, "the same states");
+    let apart: usize = split(&s, Bugs::fixed(), false)
+        .iter()
+        .map(|r| r.search.unwrap().states)
+        .sum();
+    assert!(apart > states * 3 / 2, "{apart} vs {states}");
+
+    let s = scenario("bug-wait-key-from-request");
+    let bug = Bugs::fixed().with("wait-key-from-request").unwrap();
+    let one = check(&bounded, &s, bug).unwrap();
+    assert_eq!(one.verdict, Verdict::Hang);
+    let parts = split(&s, bug, true);
+    let found: Vec<_> = parts
+        .iter()
+        .filter(|r| r.verdict == Verdict::Hang)
+        .collect();
+    assert!(!found.is_empty(), "no part found the hang");
+    // The other part verified its share or was stopped by the finder.
+    assert!(parts.iter().all(|r| matches!(
+        r.verdict,
+        Verdict::Hang | Verdict::Verified | Verdict::Incomplete
+    )));
+    let kind = |d: &[String]| {
+        d.iter()
+            .map(|l| l.split(':').next().unwrap_or("").to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kind(&found[0].failure.as_ref().unwrap().details),
+        kind(&one.failure.unwrap().details)
+    );
 }
 
 /// Shards partition the tree: each shard is a real, smaller search; on the bug

@@ -448,6 +448,72 @@ ops = [
         assert_eq!(again.failure.unwrap().details, f.details);
     }
 
+    /// `run --checker stateful --jobs 2` runs two processes over one visited set in
+    /// shared memory and merges their reports: the fixed tree verifies (exit 0) and
+    /// a bug fails (exit 1) with one job's verdict and details, on a path that
+    /// replays in one process; the processes'
+    /// states add up to about one search's (bounded retries there, fair cycles in
+    /// one job: not equal).
+    #[test]
+    fn jobs_run_as_processes_with_one_jobs_verdicts() {
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../verify/seed-concurrent.toml"
+        );
+        let cli = |extra: &[&str]| {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_daxlock-kernel"))
+                .args(["run", file, "--target", "kernel", "--checker", "stateful"])
+                .args(extra)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            (out.status.code(), text)
+        };
+        // The merged table's verdict of the stateful row.
+        let merged_verdict = |text: &str| {
+            let row = text
+                .lines()
+                .find(|l| l.starts_with("seed-concurrent") && l.contains(" stateful "))
+                .unwrap_or_else(|| panic!("no merged row: {text}"));
+            row.split_whitespace().nth(5).unwrap().to_owned()
+        };
+        let (code, text) = cli(&["--jobs", "2"]);
+        assert_eq!(code, Some(0), "{text}");
+        assert!(
+            text.contains("stateful: 2 processes over one shared visited set"),
+            "{text}"
+        );
+        assert_eq!(merged_verdict(&text), "verified", "{text}");
+
+        let s = scenario("seed-concurrent");
+        let b = bug("misaligned-pmd");
+        let one = run(&StatefulChecker::default(), &s, b).unwrap();
+        assert_ne!(one.verdict, Verdict::Verified);
+        let (code, text) = cli(&["--jobs", "2", "--bug", "misaligned-pmd"]);
+        assert_eq!(code, Some(1), "{text}");
+        assert_eq!(merged_verdict(&text), one.verdict.as_str(), "{text}");
+        let (_, json) = cli(&["--jobs", "2", "--bug", "misaligned-pmd", "--json"]);
+        let detail = &one.failure.unwrap().details[0];
+        assert!(json.contains(detail.as_str()), "{detail} not in {json}");
+        // Its path replays in one process to the same failure.
+        let schedule = json
+            .split("\"schedule\":\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("no schedule in {json}"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_daxlock-kernel"))
+            .args(["replay", file, "--schedule", schedule, "--target", "kernel"])
+            .args(["--bug", "misaligned-pmd"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(text.contains(detail.as_str()), "{detail} not in {text}");
+        // --shard with it is refused in one line.
+        let (code, _) = cli(&["--jobs", "2", "--shard", "0/2"]);
+        assert_eq!(code, Some(2));
+    }
+
     /// A zoo bug with no patch for this era (its code is gone) is refused with a
     /// sentence, not run as the fixed tree.
     #[test]

@@ -14,6 +14,7 @@ pub mod random;
 pub mod replay;
 pub mod run;
 pub mod shard;
+pub mod shared_set;
 pub mod shuttle;
 pub mod stateful;
 pub mod stats;

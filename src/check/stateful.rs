@@ -154,8 +154,8 @@
 //!   lies on no cycle: it is its own component, not fair, and adds no livelock.
 //!   Test: `eager_joins_agree_with_lazy_ones` (`tests/stateful_suite.rs`: the
 //!   same verdicts as with joins as choices, on every catalogue row).
-//! - **Where it is off.** With `--jobs N`, `--shard` or `--shortest` (their visited
-//!   sets keep no sleep sets), on replays, and on serial targets (the kernel
+//! - **Where it is off.** With `--shard` or `--shortest` (their visited sets keep
+//!   no sleep sets), on replays, and on serial targets (the kernel
 //!   target's C state lives outside the backend's primitives, where footprints
 //!   cannot see it). Eager joins are not sleep sets: they hold everywhere, the
 //!   kernel target, `--jobs`, `--shard`, `--shortest` and replays included (the
@@ -236,14 +236,30 @@
 //! reruns it exactly. `--max-states` stops the search with verdict `incomplete`.
 //!
 //! `--jobs N` runs N workers over one visited set: a worker that meets a branching
-//! point while another is idle hands it the other branches. `--shard I/N` splits the
+//! point while another waits (an atomic count, read without a lock) hands it the
+//! untried branches of the shallowest level of its subtree that has some. The
+//! workers keep sleep sets: the visited set stores each state's sleep set under its
+//! shard's lock, so Godefroid's fix holds whichever worker meets a state again, and
+//! a handed-over subtree starts with an empty sleep set (a subset: it only reduces
+//! less). Without the cycle search the state graph is acyclic (retries keep their
+//! bound, so histories only grow), and sleep sets with caching then reach every
+//! state. `--shard I/N` splits the
 //! tree at a fixed branching depth: the levels above it are explored by every shard
 //! without state caching, and each subtree below is explored, with caching, by the
 //! one shard its path hashes to, so the union of the shards covers the whole space.
+//!
+//! With a visited set in shared memory ([`StatefulChecker::shared_visited`]: `--jobs
+//! N` on a serial target, as N processes) the shards share their states and *claim*
+//! the subtrees below a deeper split from the same set instead of hashing their
+//! paths: every subtree is searched by exactly one process (the first to claim it),
+//! and a state one process stored is explored by that process in full, as a state
+//! on a worker's stack is with threads, so the union is one search's. The states
+//! above the split are stored too (never cut), so the counts add up.
 
 use super::checker::{Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
 use super::panic::classify_panic;
 use super::shard::Shard;
+use super::shared_set::{Inserted, SharedSet};
 use super::shuttle::config;
 use crate::kind::CheckerKind;
 use crate::sync::poison_free::{unpoisoned, Mutex};
@@ -347,6 +363,13 @@ pub struct StatefulChecker {
     /// instead of being taken at once (the search without that reduction).
     #[doc(hidden)]
     pub lazy_joins: bool,
+    /// A visited set shared with other processes searching the same scenario (each
+    /// with its own `shard`, all of one count): states are cached in it, and the
+    /// subtrees below the split depth are *claimed* from it (the first process to
+    /// reach one searches it) instead of being dealt out by a hash of their path.
+    /// `--jobs N` on a serial target (see the module doc). No partial-order
+    /// reduction (the shared set keeps no sleep sets).
+    pub shared_visited: Option<Arc<SharedSet>>,
 }
 
 impl Default for StatefulChecker {
@@ -366,6 +389,7 @@ impl Default for StatefulChecker {
             por_blind: false,
             por_acyclic: false,
             lazy_joins: false,
+            shared_visited: None,
         }
     }
 }
@@ -412,7 +436,10 @@ impl StatefulChecker {
         if self.shard.count <= 1 {
             0
         } else {
-            3 + (usize::BITS - (self.shard.count - 1).leading_zeros()) as usize
+            // Claimed subtrees (a shared visited set) are dealt out as they are
+            // reached, so more, smaller ones balance the processes' work better.
+            let finer = if self.shared_visited.is_some() { 3 } else { 0 };
+            3 + finer + (usize::BITS - (self.shard.count - 1).leading_zeros()) as usize
         }
     }
 }
@@ -579,6 +606,14 @@ struct Shared {
     caching: bool,
     work: Mutex<Work>,
     work_cv: Condvar,
+    /// Workers waiting in [`Shared::take`] for a subtree: read without the work lock
+    /// at every branching point, so that a search with every worker busy never
+    /// takes it.
+    waiting: AtomicUsize,
+    /// The workers' CPU seconds: summed, and the most one spent.
+    cpu: Mutex<(f64, f64)>,
+    /// [`StatefulChecker::shared_visited`].
+    global: Option<Arc<SharedSet>>,
     stop: AtomicBool,
     limit_hit: AtomicBool,
     cut: AtomicUsize,
@@ -594,8 +629,9 @@ struct Shared {
     /// The search looks for closed, weakly fair non-progress cycles (one worker, one
     /// shard, with state caching; with unbounded retries).
     fair_cycles: bool,
-    /// `--shortest`: the least depth each state was reached at (one worker).
-    depths: Mutex<Option<HashMap<u128, usize>>>,
+    /// `--shortest`: the least depth each state was reached at (one worker); None
+    /// otherwise, and then never locked.
+    depths: Option<Mutex<HashMap<u128, usize>>>,
 }
 
 /// What [`Shared::visit`] found.
@@ -616,10 +652,10 @@ impl Shared {
     /// Inserts a fingerprint reached at branching depth `depth`; true if it is to be
     /// explored: new, or (with `--shortest`) reached at a smaller depth than before.
     fn insert_at(&self, fp: u128, depth: usize) -> bool {
-        let mut depths = self.depths.lock();
-        let Some(depths) = depths.as_mut() else {
+        let Some(depths) = &self.depths else {
             return self.insert(fp);
         };
+        let mut depths = depths.lock();
         match depths.get_mut(&fp) {
             Some(d) if *d <= depth => false,
             Some(d) => {
@@ -644,6 +680,28 @@ impl Shared {
     /// then and awake now, which are to be explored (the stored set shrinks to the
     /// intersection).
     fn visit(&self, fp: u128, asleep: u64) -> Visit {
+        if let Some(global) = &self.global {
+            return match global.insert(fp) {
+                Inserted::New => {
+                    // Kept here too, for this process's digest.
+                    self.visited[(fp as usize) % self.visited.len()]
+                        .lock()
+                        .insert(fp, 0);
+                    self.progress.states.fetch_add(1, Ordering::Relaxed);
+                    if global.count_state() >= self.max_states {
+                        self.limit_hit.store(true, Ordering::Relaxed);
+                        self.stop.store(true, Ordering::Relaxed);
+                    }
+                    Visit::New
+                }
+                Inserted::Known => Visit::Known,
+                Inserted::Full => {
+                    self.limit_hit.store(true, Ordering::Relaxed);
+                    self.stop.store(true, Ordering::Relaxed);
+                    Visit::Known
+                }
+            };
+        }
         let shard = (fp as usize) % self.visited.len();
         let mut visited = self.visited[shard].lock();
         let visit = match visited.get_mut(&fp) {
@@ -691,27 +749,67 @@ impl Shared {
                 self.work_cv.notify_all();
                 return None;
             }
-            if let Some(item) = w.items.pop() {
+            // The oldest item first: the shallowest, largest subtree.
+            if !w.items.is_empty() {
                 w.busy += 1;
-                return Some(item);
+                return Some(w.items.remove(0));
             }
             if w.busy == 0 {
                 self.work_cv.notify_all();
                 return None;
             }
+            self.waiting.fetch_add(1, Ordering::Relaxed);
             w = unpoisoned(self.work_cv.wait(w));
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
-    /// Hands the other branches of a level to idle workers, if any wait.
-    fn donate(&self, path: &[usize], level: &mut Level) {
-        if self.jobs <= 1 || level.options.len() - level.pos < 2 {
-            return;
+    /// Adds a worker's CPU seconds to the figures.
+    fn worker_cpu(&self, seconds: f64) {
+        let mut c = self.cpu.lock();
+        c.0 += seconds;
+        c.1 = c.1.max(seconds);
+    }
+
+    /// Whether the search is to stop: here, or (a shared visited set) in another
+    /// process, which found a failure.
+    fn stopping(&self) -> bool {
+        if self.global.as_ref().is_some_and(|g| g.stopped()) {
+            self.stop.store(true, Ordering::Relaxed);
         }
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Whether this shard takes the subtree below `path` (at the split depth): the
+    /// one its path hashes to, or, with a shared visited set, the first process to
+    /// claim it there.
+    fn takes_subtree(&self, path: &[usize]) -> bool {
+        let Some(global) = &self.global else {
+            return (hash128(&path) % self.shard.count as u128) as usize == self.shard.index;
+        };
+        match global.insert(hash128(&("claim", path))) {
+            Inserted::New => true,
+            Inserted::Known => false,
+            Inserted::Full => {
+                self.limit_hit.store(true, Ordering::Relaxed);
+                self.stop.store(true, Ordering::Relaxed);
+                false
+            }
+        }
+    }
+
+    /// Whether a worker waits for a subtree (cheap: no lock).
+    fn hungry(&self) -> bool {
+        self.jobs > 1 && self.waiting.load(Ordering::Relaxed) > 0
+    }
+
+    /// Hands the untried branches of one level (below the path `path`) to the
+    /// waiting workers, if some still wait; true if it did.
+    fn donate(&self, path: &[usize], level: &mut Level) -> bool {
         let mut w = self.work.lock();
         let idle = self.jobs - w.busy;
         if idle == 0 || w.items.len() >= idle {
-            return;
+            return false;
         }
         for &t in &level.options[level.pos + 1..level.end] {
             let mut item = path.to_vec();
@@ -720,6 +818,7 @@ impl Shared {
         }
         level.end = level.pos + 1;
         self.work_cv.notify_all();
+        true
     }
 
     fn record_hang(&self, path: &[usize], message: String) {
@@ -727,6 +826,9 @@ impl Shared {
         h.count += 1;
         if !self.all_hangs {
             self.stop.store(true, Ordering::Relaxed);
+            if let Some(g) = &self.global {
+                g.stop();
+            }
         }
         if h.shortest
             .as_ref()
@@ -768,6 +870,8 @@ struct Dfs {
     stepping: Option<(usize, Option<usize>)>,
     /// The level of the choice being made (set by `pick`).
     chosen_level: Option<usize>,
+    /// The deepest branching point this worker reached.
+    max_depth: usize,
 }
 
 /// The failure a closed non-progress cycle reports: the unfinished tasks `live` go
@@ -842,7 +946,21 @@ impl Dfs {
             sleep: Vec::new(),
             stepping: None,
             chosen_level: None,
+            max_depth: 0,
         }
+    }
+
+    /// Work sharing: hands a waiting worker the untried branches of the shallowest
+    /// level of this worker's subtree that has some (the largest subtree it can
+    /// give; the oldest levels are the ones a depth-first search reaches last).
+    fn donate(&mut self) {
+        let Some(d) =
+            (self.prefix..self.levels.len()).find(|&d| self.levels[d].pos + 1 < self.levels[d].end)
+        else {
+            return;
+        };
+        let path = self.path_to(d);
+        self.shared.donate(&path, &mut self.levels[d]);
     }
 
     fn path_to(&self, d: usize) -> Vec<usize> {
@@ -973,7 +1091,9 @@ impl Dfs {
             // The execution ended before the path did: it does not fit.
             self.shared.misfit.store(true, Ordering::Relaxed);
         }
-        if self.shared.stop.load(Ordering::Relaxed) {
+        // Another process's stop ends this one's search only once it has run an
+        // execution (a check that ran none has no verdict).
+        if self.shared.stop.load(Ordering::Relaxed) || (self.started && self.shared.stopping()) {
             return None;
         }
         if let Some(c) = self.cycles.as_mut() {
@@ -1132,9 +1252,14 @@ impl Dfs {
         }
         let d = self.depth;
         self.depth += 1;
-        self.shared
-            .max_depth
-            .fetch_max(self.depth, Ordering::Relaxed);
+        if self.depth > self.max_depth {
+            // Published only when this worker goes deeper than before: the shared
+            // counter is not written at every branching point.
+            self.max_depth = self.depth;
+            self.shared
+                .max_depth
+                .fetch_max(self.depth, Ordering::Relaxed);
+        }
         if d < self.levels.len() {
             let l = &self.levels[d];
             if d + 1 == self.levels.len() {
@@ -1182,14 +1307,17 @@ impl Dfs {
         }
         let shared = self.shared.clone();
         shared.progress.transitions.fetch_add(1, Ordering::Relaxed);
-        if shared.shard.count > 1 && d == shared.split {
-            let path = self.path_to(d);
-            if (hash128(&path) % shared.shard.count as u128) as usize != shared.shard.index {
-                return self.abandon();
-            }
+        if shared.shard.count > 1 && d == shared.split && !shared.takes_subtree(&self.path_to(d)) {
+            return self.abandon();
         }
         let mut cycle = None;
         let mut options = ids.clone();
+        if shared.global.is_some() && shared.caching && d < shared.split {
+            // Above the split every process walks the tree uncut; its states are
+            // counted too, once over all processes, so that the processes' counts
+            // add up to one search's.
+            shared.visit(Store::fingerprint(&ids), 0);
+        }
         if shared.caching && d >= shared.split {
             let fp = Store::fingerprint(&ids);
             let enabled = ids.iter().fold(0u64, |m, &t| m | 1 << t);
@@ -1236,16 +1364,23 @@ impl Dfs {
                     });
                 }
                 shared.cut.fetch_add(1, Ordering::Relaxed);
+                if shared.global.is_some() {
+                    // The state may have been explored by another process: a failure
+                    // this execution met on its way to the end was recorded there,
+                    // with its whole path; here only the path to the cut is known,
+                    // which a replay would not fit. So end the execution here.
+                    return self.abandon();
+                }
                 self.coasting = true;
                 self.coast_last = ids[0];
                 Store::set_hashing(false);
                 return Some(TaskId::from(ids[0]));
             }
         }
-        if shared.stop.load(Ordering::Relaxed) {
+        if shared.stopping() {
             return self.abandon();
         }
-        let mut level = Level {
+        let level = Level {
             end: options.len(),
             options,
             pos: 0,
@@ -1258,11 +1393,11 @@ impl Dfs {
             },
             taken: Vec::new(),
         };
-        if shared.jobs > 1 {
-            shared.donate(&self.path_to(d), &mut level);
-        }
         let t = level.options[0];
         self.levels.push(level);
+        if shared.hungry() {
+            self.donate();
+        }
         self.chosen_level = Some(d);
         self.choose(t)
     }
@@ -1360,14 +1495,16 @@ impl Checker for StatefulChecker {
                 unbounded_retries: unbounded,
                 fair_cycles: cycles,
                 por: self.por
+                    && self.shared_visited.is_none()
                     && !OPAQUE.with(|o| o.get())
                     && !self.shortest
                     && !replay
-                    && jobs == 1
                     && self.shard.count <= 1,
                 por_blind: self.por_blind,
                 por_acyclic: self.por_acyclic,
                 lazy_joins: self.lazy_joins,
+                depths: self.shortest.then(Mutex::default),
+                global: self.shared_visited.clone().filter(|_| !replay),
                 ..Shared::new(
                     self.progress.clone(),
                     self.max_states.max(1),
@@ -1378,9 +1515,6 @@ impl Checker for StatefulChecker {
                     (self.all_hangs || self.shortest) && !self.first_failure_only,
                 )
             });
-            if self.shortest {
-                *shared.depths.lock() = Some(HashMap::new());
-            }
             shared
                 .work
                 .lock()
@@ -1390,11 +1524,13 @@ impl Checker for StatefulChecker {
         };
         let mut shared = make(cycles || (replay && self.fair_cycles));
         let worker = |shared: &Arc<Shared>, body: &Body| {
+            let cpu = super::stats::thread_cpu_seconds();
             let mut finished = false;
             while let Some(item) = shared.take(finished) {
                 search(shared, &item, replay, body);
                 finished = true;
             }
+            shared.worker_cpu(super::stats::thread_cpu_seconds() - cpu);
         };
         if replay {
             worker(&shared, &body);
@@ -1418,6 +1554,7 @@ impl Checker for StatefulChecker {
         let crash = shared.crash.lock().take();
         let stopped = shared.stop.load(Ordering::Relaxed);
         let p = &self.progress;
+        let cpu = *shared.cpu.lock();
         let mut stats = SearchStats {
             states: p.states.load(Ordering::Relaxed),
             transitions: p.transitions.load(Ordering::Relaxed),
@@ -1431,6 +1568,8 @@ impl Checker for StatefulChecker {
             seconds,
             por: shared.por,
             digest: shared.digest(),
+            cpu_seconds: cpu.0,
+            busiest_worker_seconds: cpu.1,
         };
         let mut exploration = Exploration {
             executions: stats.executions,
@@ -1491,7 +1630,10 @@ impl Shared {
             all_hangs,
             unbounded_retries: true,
             fair_cycles: false,
-            depths: Mutex::new(None),
+            depths: None,
+            waiting: AtomicUsize::new(0),
+            cpu: Mutex::default(),
+            global: None,
         }
     }
 

@@ -31,6 +31,14 @@ pub struct SearchStats {
     /// equal digests): tests compare the reduced search with the full one.
     #[serde(skip)]
     pub digest: u128,
+    /// CPU seconds the workers spent searching, summed (0 where the system does not
+    /// say: [`thread_cpu_seconds`]).
+    #[serde(skip)]
+    pub cpu_seconds: f64,
+    /// CPU seconds of the worker that spent the most: with a core for each worker,
+    /// the search would take about this long (`daxlock bench jobs`).
+    #[serde(skip)]
+    pub busiest_worker_seconds: f64,
 }
 
 impl SearchStats {
@@ -42,4 +50,14 @@ impl SearchStats {
             0.0
         }
     }
+}
+
+/// CPU seconds the calling OS thread has run (Linux: `/proc/thread-self/schedstat`,
+/// in nanoseconds); 0 where it cannot be read. Benchmarks compare it with the wall
+/// clock, which on a shared machine measures the other programs too.
+pub fn thread_cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0.0, |ns| ns as f64 / 1e9)
 }

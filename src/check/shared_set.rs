@@ -1,0 +1,261 @@
+//! A set of 128-bit fingerprints in memory shared by processes: the visited set of a
+//! stateful search split over several processes (`--jobs N` on a serial target, the
+//! kernel's, whose C state is global to a process: see [`super::stateful`]).
+//!
+//! The set lives in a file (under `/dev/shm` where there is one) that every process
+//! maps with `MAP_SHARED`: a header of counters, then an open-addressing table of
+//! slots, each two 64-bit words (the fingerprint's halves, with the low bit forced on
+//! so that 0 means empty). Insertion is lock-free: a process claims an empty slot by
+//! a compare-and-swap of its first word and then stores the second; a reader that
+//! finds the first word of its key with the second not yet stored waits for it (the
+//! writer is between two stores). Forcing one bit of each half on merges fingerprints
+//! that differ only there: a collision of 126 bits instead of 128, as harmless.
+//!
+//! The table is sized for the search's state budget (twice it, plus room for the
+//! subtree claims), so it never fills before the budget ends the search; if it does
+//! anyway, [`SharedSet::insert`] says so and the search stops as at its budget.
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Words of the header: states inserted, the stop flag, the slot count, a magic.
+const HEADER: usize = 8;
+const STATES: usize = 0;
+const STOP: usize = 1;
+const SLOTS: usize = 2;
+const MAGIC: usize = 3;
+const MAGIC_VALUE: u64 = 0x6461_786c_6f63_6b31; // "daxlock1"
+
+/// What [`SharedSet::insert`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// The key was not in the set; it is now.
+    New,
+    /// Another insertion (of any process) put it there first.
+    Known,
+    /// No room left: the search must stop as at its state budget.
+    Full,
+}
+
+/// The shared set, mapped into this process.
+pub struct SharedSet {
+    words: *mut AtomicU64,
+    len: usize,
+    path: PathBuf,
+    /// The process that created the file removes it on drop.
+    owner: bool,
+}
+
+// The mapping is plain shared memory accessed only through atomics.
+unsafe impl Send for SharedSet {}
+unsafe impl Sync for SharedSet {}
+
+impl std::fmt::Debug for SharedSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharedSet({})", self.path.display())
+    }
+}
+
+impl SharedSet {
+    /// Creates a set with room for `keys` keys (at half load) in a new file in
+    /// `/dev/shm` (else the temporary directory); it is removed when this value
+    /// drops.
+    pub fn create(keys: usize) -> Result<SharedSet, String> {
+        let slots = (keys.max(1024) * 2).next_power_of_two();
+        let dir = Path::new("/dev/shm");
+        let dir = if dir.is_dir() {
+            dir.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let path = dir.join(format!(
+            "daxlock-visited-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let len = HEADER + 2 * slots;
+        file.set_len((len * 8) as u64)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let set = SharedSet::map(&file, len, path, true)?;
+        set.word(SLOTS).store(slots as u64, Ordering::Relaxed);
+        set.word(MAGIC).store(MAGIC_VALUE, Ordering::Release);
+        Ok(set)
+    }
+
+    /// Maps the set another process created at `path`.
+    pub fn open(path: &Path) -> Result<SharedSet, String> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let bytes = file
+            .metadata()
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .len() as usize;
+        if bytes < HEADER * 8 {
+            return Err(format!("{}: not a daxlock shared set", path.display()));
+        }
+        let set = SharedSet::map(&file, bytes / 8, path.to_path_buf(), false)?;
+        let slots = set.word(SLOTS).load(Ordering::Relaxed) as usize;
+        if set.word(MAGIC).load(Ordering::Acquire) != MAGIC_VALUE
+            || !slots.is_power_of_two()
+            || HEADER + 2 * slots != set.len
+        {
+            return Err(format!("{}: not a daxlock shared set", path.display()));
+        }
+        Ok(set)
+    }
+
+    fn map(file: &File, len: usize, path: PathBuf, owner: bool) -> Result<SharedSet, String> {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a fresh shared mapping of the whole file; the pointer is used
+        // only within `len` words, through atomics, until `munmap` in drop.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len * 8,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(format!(
+                "{}: mmap: {}",
+                path.display(),
+                std::io::Error::last_os_error()
+            ));
+        }
+        Ok(SharedSet {
+            words: p.cast(),
+            len,
+            path,
+            owner,
+        })
+    }
+
+    fn word(&self, i: usize) -> &AtomicU64 {
+        assert!(i < self.len);
+        // SAFETY: within the mapping, which lives as long as `self`.
+        unsafe { &*self.words.add(i) }
+    }
+
+    /// The file the set lives in (for the other processes).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Inserts `key`.
+    pub fn insert(&self, key: u128) -> Inserted {
+        let hi = (key >> 64) as u64 | 1;
+        let lo = key as u64 | 1;
+        let slots = (self.len - HEADER) / 2;
+        let mut i = (lo >> 1) as usize & (slots - 1);
+        for _ in 0..slots {
+            let first = self.word(HEADER + 2 * i);
+            let second = self.word(HEADER + 2 * i + 1);
+            let mut h = first.load(Ordering::Acquire);
+            if h == 0 {
+                match first.compare_exchange(0, hi, Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => {
+                        second.store(lo, Ordering::Release);
+                        return Inserted::New;
+                    }
+                    Err(now) => h = now,
+                }
+            }
+            if h == hi {
+                let l = loop {
+                    let l = second.load(Ordering::Acquire);
+                    if l != 0 {
+                        break l;
+                    }
+                    std::hint::spin_loop();
+                };
+                if l == lo {
+                    return Inserted::Known;
+                }
+            }
+            i = (i + 1) & (slots - 1);
+        }
+        Inserted::Full
+    }
+
+    /// Counts a new state over every process; returns the count.
+    pub fn count_state(&self) -> usize {
+        self.word(STATES).fetch_add(1, Ordering::Relaxed) as usize + 1
+    }
+
+    /// States counted over every process.
+    pub fn states(&self) -> usize {
+        self.word(STATES).load(Ordering::Relaxed) as usize
+    }
+
+    /// Asks every process's search to stop (a failure was found).
+    pub fn stop(&self) {
+        self.word(STOP).store(1, Ordering::Relaxed);
+    }
+
+    /// Whether some process asked to stop.
+    pub fn stopped(&self) -> bool {
+        self.word(STOP).load(Ordering::Relaxed) != 0
+    }
+}
+
+impl Drop for SharedSet {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `map`, not used after this.
+        unsafe {
+            libc::munmap(self.words.cast(), self.len * 8);
+        }
+        if self.owner {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys inserted through one mapping are known through another, from several
+    /// threads at once; a full table says so.
+    #[test]
+    fn two_mappings_share_their_keys() {
+        let a = SharedSet::create(1000).unwrap();
+        let b = SharedSet::open(a.path()).unwrap();
+        std::thread::scope(|s| {
+            for t in 0..2u128 {
+                let (a, b) = (&a, &b);
+                s.spawn(move || {
+                    for k in 0..500u128 {
+                        let key = (k * 2 + t) << 70 | (k * 2 + t) << 1;
+                        assert_eq!(a.insert(key), Inserted::New);
+                        assert_eq!(b.insert(key), Inserted::Known);
+                    }
+                });
+            }
+        });
+        let path = a.path().to_path_buf();
+        drop(b);
+        drop(a);
+        assert!(!path.exists(), "the creator removes the file");
+        let small = SharedSet::create(0).unwrap();
+        let slots = (small.len - HEADER) / 2;
+        for k in 0..slots as u128 {
+            assert_eq!(small.insert(k << 1), Inserted::New);
+        }
+        assert_eq!(small.insert(u128::MAX), Inserted::Full);
+        assert!(SharedSet::open(Path::new("/nonexistent/x")).is_err());
+    }
+}
