@@ -530,61 +530,7 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
             budget: b,
             coverage,
             json,
-        } => {
-            let scenario = Scenario::from_path_or_builtin(&file)?;
-            let bugs = variant_bugs(&variant.bugs)?;
-            let kinds = CheckerKind::parse_list(&checker)?;
-            let mut budget = budget(&b, 1)?;
-            budget.overrides.checkers = (checker != "all").then_some(kinds);
-            budget.target = target(&variant.target)?;
-            budget.target.select_patch(variant.patch.as_deref())?;
-            budget.target.select_alloc_failures(&variant.fail_alloc)?;
-            let (mut configs, mut notes) = (Vec::new(), Vec::new());
-            for planned in crate::check::plan::plan(&scenario, &budget.overrides, &*budget.target) {
-                match planned.config {
-                    Ok(c) => configs.push(c),
-                    Err(Skip::TooManyThreads { threads, max }) => notes.push(format!(
-                        "{} has {threads} threads, more than loom models ({max}); running stateful, random and pct",
-                        scenario.name,
-                    )),
-                    // Loom's exploration is not sharded: shard 0 runs it whole.
-                    Err(Skip::NotShard0(shard)) if configs.is_empty() => {
-                        return Err(NoVerdict::BadInput(format!(
-                            "--checker loom with --shard {shard}: loom does not shard; run it in shard 0 (or without --shard)",
-                        )));
-                    }
-                    Err(Skip::NotShard0(shard)) => notes.push(format!(
-                        "loom does not shard; it runs in shard 0 only (this is shard {shard})",
-                    )),
-                }
-            }
-            for note in notes {
-                eprintln!("daxlock: note: {note}");
-            }
-            let kinds: Vec<CheckerKind> = configs.iter().map(|c| c.kind()).collect();
-            if let Some(path) = std::env::var_os(SHARED_VISITED_ENV) {
-                // One of the processes of `--jobs N` on a serial target.
-                let set = SharedSet::open(std::path::Path::new(&path))?;
-                budget.shared_visited = Some(std::sync::Arc::new(set));
-            } else if processes(&b, &kinds, &budget) {
-                if b.shard.is_some() {
-                    return Err(NoVerdict::BadInput(
-                        "--jobs with --shard on the kernel target: its jobs are processes that \
-                         split the search among themselves; give one or the other"
-                            .into(),
-                    ));
-                }
-                return run_processes(&budget, json);
-            }
-            let split = processes(&b, &kinds, &budget);
-            if let Some(note) = unused_flags(&b, &kinds, budget.target.serial(), split) {
-                eprintln!("daxlock: note: {note}");
-            }
-            for note in scenario.pmd_notes() {
-                eprintln!("daxlock: note: {note}");
-            }
-            run(&scenario, bugs, &configs, &budget, coverage, json)
-        }
+        } => run_command(&file, &variant, &checker, &b, coverage, json),
         Command::Replay {
             file,
             schedule,
@@ -606,47 +552,7 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
             deep,
             target: t,
             json,
-        } => {
-            // The built-in catalogue (or its folder) must catch every zoo bug; a
-            // user's folder only when asked.
-            let zoo = require_zoo
-                || dir
-                    .as_ref()
-                    .is_none_or(|d| same_dir(d, std::path::Path::new(BUILTIN_DIR)));
-            let scenarios = catalogue(dir.as_deref())?;
-            let only = checker
-                .as_deref()
-                .map(CheckerKind::parse_list)
-                .transpose()?;
-            let mut budget = budget(&b, if deep { 10 } else { 1 })?;
-            budget.overrides.purpose = Purpose::Gate;
-            budget.target = target(&t)?;
-            if only.is_none() && budget.target.name() == "kernel" {
-                eprintln!(
-                    "daxlock: note: the kernel target's gate runs PCT (choose with --checker)"
-                );
-            }
-            budget.overrides.checkers.clone_from(&only);
-            let shard = budget.overrides.shard;
-            let loom = only.as_ref().is_none_or(|o| o.contains(&CheckerKind::Loom));
-            if shard.index > 0 && loom && budget.target.name() != "kernel" {
-                if only.as_deref() == Some(&[CheckerKind::Loom]) {
-                    return Err(NoVerdict::BadInput(format!(
-                        "--checker loom with --shard {}/{}: loom does not shard; run it in shard 0 (or without --shard)",
-                        shard.index, shard.count
-                    )));
-                }
-                eprintln!(
-                    "daxlock: note: loom does not shard; it runs in shard 0 only (this is shard {}/{})",
-                    shard.index, shard.count
-                );
-            }
-            let used = gate::chosen_checkers(&scenarios, &budget);
-            if let Some(note) = unused_flags(&b, &used, budget.target.serial(), false) {
-                eprintln!("daxlock: note: {note}");
-            }
-            verify(&scenarios, &budget, json, zoo)
-        }
+        } => verify_command(dir, require_zoo, checker, &b, deep, &t, json),
         Command::Merge { files, json } => {
             let merged = crate::merge::merge_files(&files)?;
             if json {
@@ -678,61 +584,180 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
             print!("{}", report::catalogue_list(&from, &scenarios));
             Ok(true)
         }
-        Command::Bench { what } => match what {
-            BenchCommand::Zoo { dir, seeds, cap } => {
-                let scenarios = catalogue(dir.as_deref())?;
-                if seeds == 0 || cap == 0 {
-                    return Err(NoVerdict::BadInput(
-                        "--seeds and --cap must be at least 1".into(),
-                    ));
-                }
-                print!("{}", bench::zoo(&scenarios, seeds, cap)?);
-                Ok(true)
+        Command::Bench { what } => bench_command(what),
+    }
+}
+
+/// `daxlock run`: one scenario under the planned checkers (or, with `--jobs N` on a
+/// serial target, as N processes over a shared visited set).
+fn run_command(
+    file: &std::path::Path,
+    variant: &VariantArgs,
+    checker: &str,
+    b: &BudgetArgs,
+    coverage: bool,
+    json: bool,
+) -> Result<bool, NoVerdict> {
+    let scenario = Scenario::from_path_or_builtin(file)?;
+    let bugs = variant_bugs(&variant.bugs)?;
+    let kinds = CheckerKind::parse_list(checker)?;
+    let mut budget = budget(b, 1)?;
+    budget.overrides.checkers = (checker != "all").then_some(kinds);
+    budget.target = target(&variant.target)?;
+    budget.target.select_patch(variant.patch.as_deref())?;
+    budget.target.select_alloc_failures(&variant.fail_alloc)?;
+    let (mut configs, mut notes) = (Vec::new(), Vec::new());
+    for planned in crate::check::plan::plan(&scenario, &budget.overrides, &*budget.target) {
+        match planned.config {
+            Ok(c) => configs.push(c),
+            Err(Skip::TooManyThreads { threads, max }) => notes.push(format!(
+                "{} has {threads} threads, more than loom models ({max}); running stateful, random and pct",
+                scenario.name,
+            )),
+            // Loom's exploration is not sharded: shard 0 runs it whole.
+            Err(Skip::NotShard0(shard)) if configs.is_empty() => {
+                return Err(NoVerdict::BadInput(format!(
+                    "--checker loom with --shard {shard}: loom does not shard; run it in shard 0 (or without --shard)",
+                )));
             }
-            BenchCommand::Stateful {
-                dir,
-                loom_cap,
-                kernel_max_states,
-                no_por,
-            } => {
-                if loom_cap == 0 || kernel_max_states == 0 {
-                    return Err(NoVerdict::BadInput(
-                        "--loom-cap and --kernel-max-states must be at least 1".into(),
-                    ));
-                }
-                let scenarios = catalogue(dir.as_deref())?;
-                print!(
-                    "{}",
-                    bench::stateful(&scenarios, loom_cap, kernel_max_states, !no_por)?
-                );
-                Ok(true)
+            Err(Skip::NotShard0(shard)) => notes.push(format!(
+                "loom does not shard; it runs in shard 0 only (this is shard {shard})",
+            )),
+        }
+    }
+    for note in notes {
+        eprintln!("daxlock: note: {note}");
+    }
+    let kinds: Vec<CheckerKind> = configs.iter().map(|c| c.kind()).collect();
+    if let Some(path) = std::env::var_os(SHARED_VISITED_ENV) {
+        // One of the processes of `--jobs N` on a serial target.
+        let set = SharedSet::open(std::path::Path::new(&path))?;
+        budget.shared_visited = Some(std::sync::Arc::new(set));
+    } else if processes(b, &kinds, &budget) {
+        if b.shard.is_some() {
+            return Err(NoVerdict::BadInput(
+                "--jobs with --shard on the kernel target: its jobs are processes that \
+                 split the search among themselves; give one or the other"
+                    .into(),
+            ));
+        }
+        return run_processes(&budget, json);
+    }
+    let split = processes(b, &kinds, &budget);
+    if let Some(note) = unused_flags(b, &kinds, budget.target.serial(), split) {
+        eprintln!("daxlock: note: {note}");
+    }
+    for note in scenario.pmd_notes() {
+        eprintln!("daxlock: note: {note}");
+    }
+    run(&scenario, bugs, &configs, &budget, coverage, json)
+}
+
+/// `daxlock verify`: the gate over a catalogue.
+fn verify_command(
+    dir: Option<PathBuf>,
+    require_zoo: bool,
+    checker: Option<String>,
+    b: &BudgetArgs,
+    deep: bool,
+    t: &str,
+    json: bool,
+) -> Result<bool, NoVerdict> {
+    // The built-in catalogue (or its folder) must catch every zoo bug; a
+    // user's folder only when asked.
+    let zoo = require_zoo
+        || dir
+            .as_ref()
+            .is_none_or(|d| same_dir(d, std::path::Path::new(BUILTIN_DIR)));
+    let scenarios = catalogue(dir.as_deref())?;
+    let only = checker
+        .as_deref()
+        .map(CheckerKind::parse_list)
+        .transpose()?;
+    let mut budget = budget(b, if deep { 10 } else { 1 })?;
+    budget.overrides.purpose = Purpose::Gate;
+    budget.target = target(t)?;
+    if only.is_none() && budget.target.name() == "kernel" {
+        eprintln!("daxlock: note: the kernel target's gate runs PCT (choose with --checker)");
+    }
+    budget.overrides.checkers.clone_from(&only);
+    let shard = budget.overrides.shard;
+    let loom = only.as_ref().is_none_or(|o| o.contains(&CheckerKind::Loom));
+    if shard.index > 0 && loom && budget.target.name() != "kernel" {
+        if only.as_deref() == Some(&[CheckerKind::Loom]) {
+            return Err(NoVerdict::BadInput(format!(
+                "--checker loom with --shard {}/{}: loom does not shard; run it in shard 0 (or without --shard)",
+                shard.index, shard.count
+            )));
+        }
+        eprintln!(
+            "daxlock: note: loom does not shard; it runs in shard 0 only (this is shard {}/{})",
+            shard.index, shard.count
+        );
+    }
+    let used = gate::chosen_checkers(&scenarios, &budget);
+    if let Some(note) = unused_flags(b, &used, budget.target.serial(), false) {
+        eprintln!("daxlock: note: {note}");
+    }
+    verify(&scenarios, &budget, json, zoo)
+}
+
+/// `daxlock bench`: the benchmarks, each after its flags are checked.
+fn bench_command(what: BenchCommand) -> Result<bool, NoVerdict> {
+    match what {
+        BenchCommand::Zoo { dir, seeds, cap } => {
+            let scenarios = catalogue(dir.as_deref())?;
+            if seeds == 0 || cap == 0 {
+                return Err(NoVerdict::BadInput(
+                    "--seeds and --cap must be at least 1".into(),
+                ));
             }
-            BenchCommand::Jobs {
-                dir,
-                jobs,
-                repeat,
-                threads,
-            } => {
-                if jobs < 2 || repeat == 0 {
-                    return Err(NoVerdict::BadInput(
-                        "--jobs must be at least 2 and --repeat at least 1".into(),
-                    ));
-                }
-                let scenarios = catalogue(dir.as_deref())?;
-                print!("{}", bench::jobs(&scenarios, jobs, repeat, threads)?);
-                Ok(true)
+            print!("{}", bench::zoo(&scenarios, seeds, cap)?);
+            Ok(true)
+        }
+        BenchCommand::Stateful {
+            dir,
+            loom_cap,
+            kernel_max_states,
+            no_por,
+        } => {
+            if loom_cap == 0 || kernel_max_states == 0 {
+                return Err(NoVerdict::BadInput(
+                    "--loom-cap and --kernel-max-states must be at least 1".into(),
+                ));
             }
-            BenchCommand::Speed { dir, iterations } => {
-                if iterations == 0 {
-                    return Err(NoVerdict::BadInput(
-                        "--iterations must be at least 1".into(),
-                    ));
-                }
-                let scenarios = catalogue(dir.as_deref())?;
-                print!("{}", bench::speed(&scenarios, iterations)?);
-                Ok(true)
+            let scenarios = catalogue(dir.as_deref())?;
+            print!(
+                "{}",
+                bench::stateful(&scenarios, loom_cap, kernel_max_states, !no_por)?
+            );
+            Ok(true)
+        }
+        BenchCommand::Jobs {
+            dir,
+            jobs,
+            repeat,
+            threads,
+        } => {
+            if jobs < 2 || repeat == 0 {
+                return Err(NoVerdict::BadInput(
+                    "--jobs must be at least 2 and --repeat at least 1".into(),
+                ));
             }
-        },
+            let scenarios = catalogue(dir.as_deref())?;
+            print!("{}", bench::jobs(&scenarios, jobs, repeat, threads)?);
+            Ok(true)
+        }
+        BenchCommand::Speed { dir, iterations } => {
+            if iterations == 0 {
+                return Err(NoVerdict::BadInput(
+                    "--iterations must be at least 1".into(),
+                ));
+            }
+            let scenarios = catalogue(dir.as_deref())?;
+            print!("{}", bench::speed(&scenarios, iterations)?);
+            Ok(true)
+        }
     }
 }
 
