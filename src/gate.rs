@@ -33,7 +33,7 @@ pub struct Budget {
     /// failure); `None`: no time limit.
     pub max_time: Option<Duration>,
     /// Stateful: a visited set shared with other processes (`--jobs N` on a serial
-    /// target: see [`StatefulChecker::shared_visited`]).
+    /// target: see [`crate::check::StatefulChecker::shared_visited`]).
     pub shared_visited: Option<Arc<crate::check::shared_set::SharedSet>>,
 }
 
