@@ -11,11 +11,24 @@
 //! (std's, loom's and shuttle's locks and condition variables all return std's
 //! `LockResult`, so the backends in [`crate::sync`] use it too).
 
-use std::sync::{LockResult, MutexGuard, PoisonError, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{
+    LockResult, MutexGuard, PoisonError, RwLockReadGuard, RwLockWriteGuard, TryLockError,
+    TryLockResult,
+};
 
 /// The guard in `result`, whether or not the lock was poisoned.
 pub fn unpoisoned<G>(result: LockResult<G>) -> G {
     result.unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The guard of a `try_lock()` (std-shaped: std's, loom's or shuttle's) that found
+/// the lock free, whether or not it was poisoned; `None` if it would block.
+pub fn untaken<G>(result: TryLockResult<G>) -> Option<G> {
+    match result {
+        Ok(guard) => Some(guard),
+        Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
 }
 
 /// A `std::sync::Mutex` whose [`lock`](Mutex::lock) ignores poisoning.
@@ -107,5 +120,17 @@ mod tests {
         poison(|| m.lock().unwrap());
         assert!(m.lock().is_err(), "std reports the poison");
         assert_eq!(*unpoisoned(m.lock()), 5);
+    }
+
+    #[test]
+    fn untaken_gives_a_free_lock_poisoned_or_not_and_none_for_a_held_one() {
+        let m = std::sync::Mutex::new(7);
+        assert_eq!(untaken(m.try_lock()).map(|g| *g), Some(7));
+        poison(|| m.lock().unwrap());
+        assert!(m.try_lock().is_err(), "std reports the poison");
+        assert_eq!(untaken(m.try_lock()).map(|g| *g), Some(7));
+        let held = untaken(m.try_lock());
+        assert!(untaken(m.try_lock()).is_none(), "a held lock would block");
+        drop(held);
     }
 }

@@ -159,11 +159,8 @@ fn acquire_when(id: usize, ready: impl Fn(&Object) -> bool, take: impl Fn(&mut O
 }
 
 /// The inner std lock of a primitive the store just gave us: never contended.
-fn taken<G>(e: std::sync::TryLockError<G>) -> G {
-    match e {
-        std::sync::TryLockError::Poisoned(p) => p.into_inner(),
-        std::sync::TryLockError::WouldBlock => unreachable!("the store says it is free"),
-    }
+fn taken<G>(result: std::sync::TryLockResult<G>) -> G {
+    crate::sync::poison_free::untaken(result).expect("the store says it is free")
 }
 
 /// Releases exclusive lock `id` held by `task`: stores the value's hash, folds `op`,
@@ -344,7 +341,7 @@ impl Backend for Stateful {
         });
         MutexGuard {
             mutex: m,
-            inner: Some(m.inner.try_lock().unwrap_or_else(taken)),
+            inner: Some(taken(m.inner.try_lock())),
         }
     }
 
@@ -390,7 +387,7 @@ impl Backend for Stateful {
         });
         MutexGuard {
             mutex,
-            inner: Some(mutex.inner.try_lock().unwrap_or_else(taken)),
+            inner: Some(taken(mutex.inner.try_lock())),
         }
     }
 
@@ -424,7 +421,7 @@ impl Backend for Stateful {
         });
         ReadGuard {
             lock: l,
-            inner: Some(l.inner.try_read().unwrap_or_else(taken)),
+            inner: Some(taken(l.inner.try_read())),
         }
     }
 
@@ -437,7 +434,7 @@ impl Backend for Stateful {
         });
         WriteGuard {
             lock: l,
-            inner: Some(l.inner.try_write().unwrap_or_else(taken)),
+            inner: Some(taken(l.inner.try_write())),
         }
     }
 
@@ -546,7 +543,7 @@ impl Backend for Stateful {
         let id = m.id;
         let me = me();
         acquire_when(id, free, |o, me| o.writer = Some(me));
-        let mut g = m.inner.try_lock().unwrap_or_else(taken);
+        let mut g = taken(m.inner.try_lock());
         let result = f(&mut g);
         let value = value_hash(&*g);
         drop(g);
@@ -598,7 +595,7 @@ impl Backend for Stateful {
             s.touch(id);
             s.objects[id].writer = Some(me);
         });
-        let mut g = m.inner.try_lock().unwrap_or_else(taken);
+        let mut g = taken(m.inner.try_lock());
         f(&mut g);
         let value = value_hash(&*g);
         drop(g);
@@ -618,7 +615,7 @@ impl Backend for Stateful {
         let (id, me) = (m.id, me());
         loop {
             acquire_when(id, free, |o, me| o.writer = Some(me));
-            let mut g = m.inner.try_lock().unwrap_or_else(taken);
+            let mut g = taken(m.inner.try_lock());
             let result = f(&mut g);
             let value = value_hash(&*g);
             drop(g);
