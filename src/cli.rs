@@ -855,6 +855,7 @@ fn processes(args: &BudgetArgs, kinds: &[CheckerKind], budget: &Budget) -> bool 
         && budget.overrides.jobs.is_some_and(|j| j > 1)
         && kinds == [CheckerKind::Stateful]
         && !args.overrides.shortest
+        && !args.overrides.fewest_preemptions
 }
 
 /// The environment variable naming the shared visited set of the processes that

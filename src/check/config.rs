@@ -147,11 +147,14 @@ impl CheckerConfig {
             )),
             CheckerConfig::Stateful(s) => {
                 w.push(format!("max-states {}", s.max_states));
-                if s.all_hangs || s.shortest {
+                if s.all_hangs || s.shortest || s.fewest_preemptions {
                     w.push("all-hangs".into());
                 }
                 if s.shortest {
                     w.push("shortest".into());
+                }
+                if s.fewest_preemptions {
+                    w.push("fewest-preemptions".into());
                 }
                 if s.jobs > 1 {
                     w.push(format!("jobs {}", s.jobs));
@@ -204,8 +207,12 @@ impl CheckerConfig {
                     flag("shard", &s.shard);
                 }
                 for (on, name) in [
-                    (s.all_hangs && !s.shortest, "--all-hangs"),
+                    (
+                        s.all_hangs && !s.shortest && !s.fewest_preemptions,
+                        "--all-hangs",
+                    ),
                     (s.shortest, "--shortest"),
+                    (s.fewest_preemptions, "--fewest-preemptions"),
                     (!s.por, "--no-por"),
                 ] {
                     if on {
@@ -342,6 +349,7 @@ impl Words {
                 }
                 "all-hangs" => "all-hangs",
                 "shortest" => "shortest",
+                "fewest-preemptions" => "fewest-preemptions",
                 "jobs" => {
                     s.jobs = Some(number(w, value(w)?)?);
                     "jobs"
@@ -386,7 +394,16 @@ impl Words {
             ("one recorded", &[]),
             ("unbounded", &[]),
             ("bound", &[]),
-            ("max-states", &["all-hangs", "shortest", "jobs", "shard"]),
+            (
+                "max-states",
+                &[
+                    "all-hangs",
+                    "shortest",
+                    "fewest-preemptions",
+                    "jobs",
+                    "shard",
+                ],
+            ),
             ("depth", &["seed", "shard"]),
             ("watchdog", &["backend"]),
             ("seed", &["shard"]),
@@ -410,8 +427,11 @@ impl Words {
             }),
             "max-states" => CheckerConfig::Stateful(StatefulChecker {
                 max_states: self.max_states.expect("read with its key"),
-                all_hangs: self.has("all-hangs") || self.has("shortest"),
+                all_hangs: self.has("all-hangs")
+                    || self.has("shortest")
+                    || self.has("fewest-preemptions"),
                 shortest: self.has("shortest"),
+                fewest_preemptions: self.has("fewest-preemptions"),
                 jobs: self.jobs.unwrap_or(1),
                 shard,
                 ..StatefulChecker::default()
@@ -604,14 +624,16 @@ mod tests {
                 1usize..10_000_000,
                 any::<bool>(),
                 any::<bool>(),
+                any::<bool>(),
                 1usize..9,
                 sh
             )
-                .prop_map(|(max_states, all, shortest, jobs, shard)| {
+                .prop_map(|(max_states, all, shortest, fewest, jobs, shard)| {
                     CheckerConfig::Stateful(StatefulChecker {
                         max_states,
-                        all_hangs: all || shortest,
+                        all_hangs: all || shortest || fewest,
                         shortest,
+                        fewest_preemptions: fewest,
                         jobs,
                         shard,
                         ..StatefulChecker::default()

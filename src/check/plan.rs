@@ -89,6 +89,11 @@ pub struct Overrides {
     /// --all-hangs; one job; retries bounded: see the README).
     #[arg(long)]
     pub shortest: bool,
+    /// Stateful: report the hang with the fewest preemptions (runs of another task
+    /// while the one that ran last could go on) instead of the fewest scheduling
+    /// decisions (like --shortest: implies --all-hangs, one job, bounded retries).
+    #[arg(long)]
+    pub fewest_preemptions: bool,
     /// Stateful: no partial-order reduction (sleep sets; on by default with one
     /// job, one shard and not --shortest; see the README).
     #[arg(long)]
@@ -120,7 +125,7 @@ impl Overrides {
     /// `--help` order.
     pub fn unused(&self, shard: bool, kinds: &[CheckerKind]) -> Vec<&'static str> {
         use CheckerKind::{Loom, Pct, Random, Stateful, Threads};
-        let given: [(&str, bool, &[CheckerKind]); 10] = [
+        let given: [(&str, bool, &[CheckerKind]); 12] = [
             (
                 "--iterations",
                 self.iterations.is_some(),
@@ -138,6 +143,8 @@ impl Overrides {
             ("--max-states", self.max_states.is_some(), &[Stateful]),
             ("--jobs", self.jobs.is_some(), &[Stateful]),
             ("--all-hangs", self.all_hangs, &[Stateful]),
+            ("--shortest", self.shortest, &[Stateful]),
+            ("--fewest-preemptions", self.fewest_preemptions, &[Stateful]),
             ("--no-por", self.no_por, &[Stateful]),
         ];
         given
@@ -289,8 +296,9 @@ pub fn configure(
                 o.jobs.unwrap_or(1).max(1)
             },
             shard: o.shard,
-            all_hangs: o.all_hangs || o.shortest,
+            all_hangs: o.all_hangs || o.shortest || o.fewest_preemptions,
             shortest: o.shortest,
+            fewest_preemptions: o.fewest_preemptions,
             // Off on serial targets too (`check::stateful::opaque_state`).
             por: !o.no_por,
             ..StatefulChecker::default()

@@ -347,6 +347,12 @@ pub struct StatefulChecker {
     /// reached at a smaller depth; implies `all_hangs`, one job, and bounded
     /// retries (re-exploring a state is not Tarjan's search).
     pub shortest: bool,
+    /// With `shortest`: report the hang with the fewest *preemptions* (a branching
+    /// point that runs another task while the one that ran last could go on)
+    /// instead of the fewest branching points. The visited set is keyed by the state
+    /// and the task that ran last (going on with it costs nothing), and keeps the
+    /// fewest preemptions each key was reached with (`--fewest-preemptions`).
+    pub fewest_preemptions: bool,
     /// Partial-order reduction (sleep sets, see the module doc): on by default;
     /// used with one job, one shard and not `--shortest`; `--no-por` turns it off.
     pub por: bool,
@@ -385,6 +391,7 @@ impl Default for StatefulChecker {
             all_hangs: false,
             fair_cycles: true,
             shortest: false,
+            fewest_preemptions: false,
             por: true,
             por_blind: false,
             por_acyclic: false,
@@ -409,6 +416,7 @@ impl PartialEq for StatefulChecker {
                 c.all_hangs,
                 c.fair_cycles,
                 c.shortest,
+                c.fewest_preemptions,
                 c.por,
                 c.por_blind,
             )
@@ -624,6 +632,9 @@ struct Shared {
     misfit: AtomicBool,
     /// Go on after a hang (to count hang states and find the shortest path).
     all_hangs: bool,
+    /// `--fewest-preemptions`: with `depths`, a state's key holds the task that ran
+    /// last and its cost is the preemptions on the way to it.
+    fewest_preemptions: bool,
     /// Executions run retry loops without a bound ([`Store::set_fair_cycles`]).
     unbounded_retries: bool,
     /// The search looks for closed, weakly fair non-progress cycles (one worker, one
@@ -645,7 +656,10 @@ enum Visit {
 #[derive(Default)]
 struct Hangs {
     count: usize,
+    /// The cheapest hang found: its path, message and cost (branching points, or
+    /// preemptions with `--fewest-preemptions`).
     shortest: Option<(Vec<usize>, String)>,
+    shortest_cost: usize,
 }
 
 impl Shared {
@@ -821,7 +835,7 @@ impl Shared {
         true
     }
 
-    fn record_hang(&self, path: &[usize], message: String) {
+    fn record_hang(&self, path: &[usize], cost: usize, message: String) {
         let mut h = self.hangs.lock();
         h.count += 1;
         if !self.all_hangs {
@@ -830,11 +844,9 @@ impl Shared {
                 g.stop();
             }
         }
-        if h.shortest
-            .as_ref()
-            .is_none_or(|(p, _)| path.len() < p.len())
-        {
+        if h.shortest.is_none() || cost < h.shortest_cost {
             h.shortest = Some((path.to_vec(), message));
+            h.shortest_cost = cost;
         }
     }
 }
@@ -863,6 +875,9 @@ struct Dfs {
     /// Fingerprints of the branching points of a replay, to recognise a schedule
     /// that ends where it has been before (a livelock's lasso).
     replay_fps: Vec<u128>,
+    /// Per branching point of the current execution: the task that ran last (if it
+    /// may go on there) and the tasks enabled, to count preemptions.
+    branch_at: Vec<(Option<usize>, u64)>,
     /// The current sleep set (partial-order reduction).
     sleep: Vec<Sleeper>,
     /// The task running since the last choice, and the level it was chosen at
@@ -942,6 +957,7 @@ impl Dfs {
             coast_steps: 0,
             cycles,
             replay_fps: Vec::new(),
+            branch_at: Vec::new(),
             replay,
             sleep: Vec::new(),
             stepping: None,
@@ -961,6 +977,20 @@ impl Dfs {
         };
         let path = self.path_to(d);
         self.shared.donate(&path, &mut self.levels[d]);
+    }
+
+    /// What `--shortest` minimises on `path` (the choices at this execution's
+    /// first branching points): its branching points, or with
+    /// `--fewest-preemptions` the points where it ran another task than the one
+    /// that ran last while that one could go on.
+    fn cost(&self, path: &[usize]) -> usize {
+        if !self.shared.fewest_preemptions {
+            return path.len();
+        }
+        path.iter()
+            .zip(&self.branch_at)
+            .filter(|(&t, &(last, enabled))| last.is_some_and(|c| c != t && enabled & 1 << c != 0))
+            .count()
     }
 
     fn path_to(&self, d: usize) -> Vec<usize> {
@@ -1009,7 +1039,8 @@ impl Dfs {
             if weakly_fair(inside, root.all) && !exits {
                 let path = closing.unwrap_or_else(|| self.path_to(self.levels.len()));
                 let message = livelock_message(root.live, Some(component.len()));
-                self.shared.record_hang(&path, message);
+                let cost = self.cost(&path);
+                self.shared.record_hang(&path, cost, message);
             }
         } else if let Some(parent) = self.levels.last_mut() {
             let pc = parent
@@ -1218,7 +1249,9 @@ impl Dfs {
                 }
                 // Every live model thread is blocked: a hang.
                 let path = PATH.with(|p| p.borrow().clone());
-                self.shared.record_hang(&path, Store::deadlock_report());
+                let cost = self.cost(&path);
+                self.shared
+                    .record_hang(&path, cost, Store::deadlock_report());
                 return self.abandon();
             }
         }
@@ -1227,6 +1260,13 @@ impl Dfs {
             self.gap_step(t, &ids, watchdog);
             return Some(TaskId::from(t));
         }
+        // A task that went back to the top of a retry loop makes this a state even
+        // with one runnable task: a thread retrying alone closes a cycle. A replay
+        // branches there only on its attempt with unbounded retries, the setting of
+        // the searches that do (one job, one shard, not --shortest); on its bounded
+        // attempt, as in those searches' schedules, it does not.
+        let retried = (self.cycles.is_some() || (self.replay && self.shared.unbounded_retries))
+            && Store::take_retried();
         if self.coasting {
             // Nothing left to learn: go round the runnable tasks (a fair order, so
             // that a task retrying until another moves does not spin for ever).
@@ -1240,11 +1280,13 @@ impl Dfs {
                 .find(|&t| t > self.coast_last)
                 .unwrap_or(ids[0]);
             self.coast_last = t;
+            if ids.len() > 1 || retried {
+                // A branching point on a replay: the path stays one, so that a hang
+                // met while coasting is recorded with a schedule that replays.
+                PATH.with(|p| p.borrow_mut().push(t));
+            }
             return Some(TaskId::from(t));
         }
-        // A task that went back to the top of a retry loop makes this a state even
-        // with one runnable task: a thread retrying alone closes a cycle.
-        let retried = (self.cycles.is_some() || self.replay) && Store::take_retried();
         if ids.len() == 1 && !retried {
             // Nothing to choose: no branching point.
             self.gap_step(ids[0], &ids, watchdog);
@@ -1252,6 +1294,12 @@ impl Dfs {
         }
         let d = self.depth;
         self.depth += 1;
+        if self.shared.fewest_preemptions {
+            let last = current.map(usize::from).filter(|c| ids.contains(c));
+            let enabled = ids.iter().fold(0u64, |m, &t| m | 1 << t);
+            self.branch_at.truncate(d);
+            self.branch_at.push((last, enabled));
+        }
         if self.depth > self.max_depth {
             // Published only when this worker goes deeper than before: the shared
             // counter is not written at every branching point.
@@ -1297,8 +1345,9 @@ impl Dfs {
                 // cycle the threads can go round for ever.
                 let (all, done) = Store::task_masks();
                 let path = self.path_to(d);
+                let cost = self.cost(&path);
                 self.shared
-                    .record_hang(&path, livelock_message(all & !done, None));
+                    .record_hang(&path, cost, livelock_message(all & !done, None));
                 return self.abandon();
             }
             // The execution wants more choices than the path has: it does not fit.
@@ -1324,6 +1373,15 @@ impl Dfs {
             let asleep = sleep_mask(&self.sleep) & enabled;
             let visit = if shared.por {
                 shared.visit(fp, asleep)
+            } else if shared.fewest_preemptions {
+                // Going on with the task that ran last is free: it is part of the key.
+                let last = self.branch_at[d].0.map_or(0, |c| c + 1);
+                let cost = self.cost(&self.path_to(d));
+                if shared.insert_at(hash128(&(fp, last)), cost) {
+                    Visit::New
+                } else {
+                    Visit::Known
+                }
             } else if shared.insert_at(fp, d) {
                 Visit::New
             } else {
@@ -1374,6 +1432,8 @@ impl Dfs {
                 self.coasting = true;
                 self.coast_last = ids[0];
                 Store::set_hashing(false);
+                // A branching point: on the path, like the coasting ones after it.
+                PATH.with(|p| p.borrow_mut().push(ids[0]));
                 return Some(TaskId::from(ids[0]));
             }
         }
@@ -1484,12 +1544,13 @@ impl Checker for StatefulChecker {
 
     fn explore(&self, body: Body) -> Exploration {
         let start = std::time::Instant::now();
-        let jobs = if self.shortest { 1 } else { self.jobs.max(1) };
+        // Either minimisation: one worker, no reduction, no cycle search.
+        let shortest = self.shortest || self.fewest_preemptions;
+        let jobs = if shortest { 1 } else { self.jobs.max(1) };
         let replay = self.replay.is_some();
         // Cycles are searched for by one worker over the whole tree; elsewhere retry
         // loops keep their bound and a retry count judges progress.
-        let cycles =
-            self.fair_cycles && !self.shortest && !replay && jobs == 1 && self.shard.count <= 1;
+        let cycles = self.fair_cycles && !shortest && !replay && jobs == 1 && self.shard.count <= 1;
         let make = |unbounded: bool| {
             let shared = Arc::new(Shared {
                 unbounded_retries: unbounded,
@@ -1497,13 +1558,15 @@ impl Checker for StatefulChecker {
                 por: self.por
                     && self.shared_visited.is_none()
                     && !OPAQUE.with(|o| o.get())
-                    && !self.shortest
+                    && !shortest
                     && !replay
                     && self.shard.count <= 1,
                 por_blind: self.por_blind,
                 por_acyclic: self.por_acyclic,
                 lazy_joins: self.lazy_joins,
-                depths: self.shortest.then(Mutex::default),
+                depths: shortest.then(Mutex::default),
+                // On a replay too: the path's preemptions are counted and reported.
+                fewest_preemptions: self.fewest_preemptions,
                 global: self.shared_visited.clone().filter(|_| !replay),
                 ..Shared::new(
                     self.progress.clone(),
@@ -1512,7 +1575,7 @@ impl Checker for StatefulChecker {
                     self.shard,
                     self.split_depth(),
                     !replay,
-                    (self.all_hangs || self.shortest) && !self.first_failure_only,
+                    (self.all_hangs || shortest) && !self.first_failure_only,
                 )
             });
             shared
@@ -1586,7 +1649,18 @@ impl Checker for StatefulChecker {
                 let again = Arc::new(Shared::replay_of(&shared));
                 search(&again, &path, true, &body.recount());
             }
-            exploration.stop = Some(Stop::Deadlock(message));
+            exploration.stop = Some(Stop::Deadlock(if self.fewest_preemptions {
+                // The deadlock's own line, then what the path costs.
+                let (first, rest) = message.split_once('\n').unwrap_or((&message, ""));
+                let n = hangs.shortest_cost;
+                let s = if n == 1 { "" } else { "s" };
+                format!(
+                    "{first} ({n} preemption{s}){}{rest}",
+                    if rest.is_empty() { "" } else { "\n" }
+                )
+            } else {
+                message
+            }));
             exploration.stop_schedule = Some(encode_schedule(&path));
         }
         stats.complete &= !shared.limit_hit.load(Ordering::Relaxed);
@@ -1607,6 +1681,7 @@ impl Shared {
         all_hangs: bool,
     ) -> Shared {
         Shared {
+            fewest_preemptions: false,
             visited: (0..64).map(|_| Mutex::default()).collect(),
             por: false,
             por_blind: false,
