@@ -993,6 +993,11 @@ impl Dfs {
             .count()
     }
 
+    /// Records a hang on `path` with what it costs ([`Dfs::cost`]).
+    fn record_hang(&self, path: &[usize], message: String) {
+        self.shared.record_hang(path, self.cost(path), message);
+    }
+
     fn path_to(&self, d: usize) -> Vec<usize> {
         self.levels[..d].iter().map(|l| l.options[l.pos]).collect()
     }
@@ -1039,8 +1044,7 @@ impl Dfs {
             if weakly_fair(inside, root.all) && !exits {
                 let path = closing.unwrap_or_else(|| self.path_to(self.levels.len()));
                 let message = livelock_message(root.live, Some(component.len()));
-                let cost = self.cost(&path);
-                self.shared.record_hang(&path, cost, message);
+                self.record_hang(&path, message);
             }
         } else if let Some(parent) = self.levels.last_mut() {
             let pc = parent
@@ -1249,9 +1253,7 @@ impl Dfs {
                 }
                 // Every live model thread is blocked: a hang.
                 let path = PATH.with(|p| p.borrow().clone());
-                let cost = self.cost(&path);
-                self.shared
-                    .record_hang(&path, cost, Store::deadlock_report());
+                self.record_hang(&path, Store::deadlock_report());
                 return self.abandon();
             }
         }
@@ -1345,9 +1347,7 @@ impl Dfs {
                 // cycle the threads can go round for ever.
                 let (all, done) = Store::task_masks();
                 let path = self.path_to(d);
-                let cost = self.cost(&path);
-                self.shared
-                    .record_hang(&path, cost, livelock_message(all & !done, None));
+                self.record_hang(&path, livelock_message(all & !done, None));
                 return self.abandon();
             }
             // The execution wants more choices than the path has: it does not fit.
@@ -1373,19 +1373,20 @@ impl Dfs {
             let asleep = sleep_mask(&self.sleep) & enabled;
             let visit = if shared.por {
                 shared.visit(fp, asleep)
-            } else if shared.fewest_preemptions {
-                // Going on with the task that ran last is free: it is part of the key.
-                let last = self.branch_at[d].0.map_or(0, |c| c + 1);
-                let cost = self.cost(&self.path_to(d));
-                if shared.insert_at(hash128(&(fp, last)), cost) {
+            } else {
+                // With --fewest-preemptions going on with the task that ran last is
+                // free, so that task is part of the key.
+                let (key, cost) = if shared.fewest_preemptions {
+                    let last = self.branch_at[d].0.map_or(0, |c| c + 1);
+                    (hash128(&(fp, last)), self.cost(&self.path_to(d)))
+                } else {
+                    (fp, d)
+                };
+                if shared.insert_at(key, cost) {
                     Visit::New
                 } else {
                     Visit::Known
                 }
-            } else if shared.insert_at(fp, d) {
-                Visit::New
-            } else {
-                Visit::Known
             };
             cycle = self.arrive(fp, matches!(visit, Visit::New), &ids);
             let awake = match visit {
