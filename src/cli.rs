@@ -629,11 +629,12 @@ fn run_command(
         eprintln!("daxlock: note: {note}");
     }
     let kinds: Vec<CheckerKind> = configs.iter().map(|c| c.kind()).collect();
+    let split = processes(b, &kinds, &budget);
     if let Some(path) = std::env::var_os(SHARED_VISITED_ENV) {
         // One of the processes of `--jobs N` on a serial target.
         let set = SharedSet::open(std::path::Path::new(&path))?;
         budget.shared_visited = Some(std::sync::Arc::new(set));
-    } else if processes(b, &kinds, &budget) {
+    } else if split {
         if b.shard.is_some() {
             return Err(NoVerdict::BadInput(
                 "--jobs with --shard on the kernel target: its jobs are processes that \
@@ -643,7 +644,6 @@ fn run_command(
         }
         return run_processes(&budget, json);
     }
-    let split = processes(b, &kinds, &budget);
     if let Some(note) = unused_flags(b, &kinds, budget.target.serial(), split) {
         eprintln!("daxlock: note: {note}");
     }
