@@ -19,12 +19,16 @@ use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Words of the header: states inserted, the stop flag, the slot count, a magic.
+/// Words of the header: states inserted, the stop flag, the slot count, a magic,
+/// the processes that finished their search, and whether one of them did not
+/// complete it.
 const HEADER: usize = 8;
 const STATES: usize = 0;
 const STOP: usize = 1;
 const SLOTS: usize = 2;
 const MAGIC: usize = 3;
+const DONE: usize = 4;
+const DIRTY: usize = 5;
 const MAGIC_VALUE: u64 = 0x6461_786c_6f63_6b31; // "daxlock1"
 
 /// What [`SharedSet::insert`] found.
@@ -210,6 +214,25 @@ impl SharedSet {
     pub fn stopped(&self) -> bool {
         self.word(STOP).load(Ordering::Relaxed) != 0
     }
+
+    /// A file beside the set for process `index` (its part of the state graph, for
+    /// the union cycle search); the creator removes every such file on drop.
+    pub fn side_file(&self, index: usize) -> PathBuf {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push(format!(".graph.{index}"));
+        PathBuf::from(name)
+    }
+
+    /// A process is done with its search (`complete`: it ran to its end); true for
+    /// the last of `count` processes to say so when every one of them completed.
+    /// A process writes its side file before it calls this.
+    pub fn finish(&self, complete: bool, count: usize) -> bool {
+        if !complete {
+            self.word(DIRTY).store(1, Ordering::SeqCst);
+        }
+        let done = self.word(DONE).fetch_add(1, Ordering::SeqCst) + 1;
+        done == count as u64 && self.word(DIRTY).load(Ordering::SeqCst) == 0
+    }
 }
 
 impl Drop for SharedSet {
@@ -220,6 +243,17 @@ impl Drop for SharedSet {
         }
         if self.owner {
             let _ = std::fs::remove_file(&self.path);
+            // Every process's side file: the name up to its index.
+            let side = self.side_file(0);
+            let side = side.to_string_lossy();
+            let prefix = &side[..side.len() - 1];
+            if let Some(Ok(entries)) = self.path.parent().map(std::fs::read_dir) {
+                for e in entries.flatten() {
+                    if e.path().to_string_lossy().starts_with(prefix) {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                }
+            }
         }
     }
 }

@@ -272,6 +272,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar};
 
+mod union;
+
 /// The default `--max-states`.
 pub const DEFAULT_MAX_STATES: usize = 2_000_000;
 
@@ -338,10 +340,20 @@ pub struct StatefulChecker {
     pub all_hangs: bool,
     /// Judge progress by fair cycles: retry loops run without a bound and a weakly
     /// fair cycle of states that no schedule leaves, in which threads take steps and
-    /// none completes an operation, is a livelock. Only with one job and one shard (a parallel or sharded search
-    /// cannot see every cycle); elsewhere, or when false, retry loops keep their
-    /// bound as on the other checkers.
+    /// none completes an operation, is a livelock. One job searches for them as it
+    /// goes; N jobs (threads, or processes over a shared visited set) record the
+    /// edges they explore and search the union when done. Only `--shard` without a
+    /// shared set (whose shards never meet), `--shortest` and `--fewest-preemptions`
+    /// keep the retry bound of the other checkers, as does false.
     pub fair_cycles: bool,
+    /// Tests only: one job searches for cycles in the graph it recorded, when done,
+    /// as N jobs do, instead of as it goes (to compare the two searches).
+    #[doc(hidden)]
+    pub union_one_job: bool,
+    /// Tests only: N jobs run with unbounded retries but never search the union of
+    /// their graphs for cycles (unsound: to show that the tests can fail).
+    #[doc(hidden)]
+    pub union_blind: bool,
     /// Report the hang with the fewest branching points: the visited set keeps the
     /// depth each state was reached at and explores a state again when it is
     /// reached at a smaller depth; implies `all_hangs`, one job, and bounded
@@ -390,6 +402,8 @@ impl Default for StatefulChecker {
             first_failure_only: false,
             all_hangs: false,
             fair_cycles: true,
+            union_one_job: false,
+            union_blind: false,
             shortest: false,
             fewest_preemptions: false,
             por: true,
@@ -414,7 +428,7 @@ impl PartialEq for StatefulChecker {
                 c.binding,
                 c.first_failure_only,
                 c.all_hangs,
-                c.fair_cycles,
+                (c.fair_cycles, c.union_one_job, c.union_blind),
                 c.shortest,
                 c.fewest_preemptions,
                 c.por,
@@ -468,6 +482,9 @@ struct Level {
     sleep: Vec<Sleeper>,
     /// Per option, the footprint of its step from here, once taken.
     taken: Vec<Option<Footprint>>,
+    /// This state's fingerprint, where the search took it (the source of the
+    /// edges the union cycle search records from here).
+    fp: Option<u128>,
 }
 
 /// A task asleep: its next step, with this footprint, was explored from an earlier
@@ -533,12 +550,6 @@ struct Cycles {
     stack: Vec<CycleEntry>,
     on_stack: HashMap<u128, usize>,
     next_index: usize,
-    /// Since the last branching point: tasks that ran, tasks not runnable at a
-    /// point passed without branching.
-    gap: Edge,
-    /// A task was chosen at a branching point and the execution has not reached
-    /// the next one yet: if it ends first, that edge leaves the component.
-    pending: bool,
 }
 
 impl Cycles {
@@ -576,6 +587,14 @@ impl Cycles {
 /// always runnable runs: a run that goes round it forever is weakly fair.
 fn weakly_fair(inside: Edge, all: u64) -> bool {
     inside.ran != 0 && (inside.ran | inside.disabled) & all == all
+}
+
+/// Whether a strongly connected component whose edges inside are labelled `inside`,
+/// with tasks `all`, is a livelock: weakly fair, and closed (no edge out of it:
+/// `exits` false). The judgement of both cycle searches, one worker's
+/// ([`Dfs::leave`]) and the union of N workers' ([`union::Graph::livelock`]).
+fn closed_fair(inside: Edge, all: u64, exits: bool) -> bool {
+    weakly_fair(inside, all) && !exits
 }
 
 /// Marks the state of cycle entry `pos` (if any) as having an edge out of its
@@ -640,6 +659,12 @@ struct Shared {
     /// The search looks for closed, weakly fair non-progress cycles (one worker, one
     /// shard, with state caching; with unbounded retries).
     fair_cycles: bool,
+    /// The workers record the graph they explore, and the union is searched for
+    /// those cycles when the search is done (N workers, or processes over a shared
+    /// visited set; with unbounded retries).
+    union_cycles: bool,
+    /// The union of the workers' graphs, merged as each subtree is done.
+    graph: Mutex<union::Graph>,
     /// `--shortest`: the least depth each state was reached at (one worker); None
     /// otherwise, and then never locked.
     depths: Option<Mutex<HashMap<u128, usize>>>,
@@ -870,8 +895,18 @@ struct Dfs {
     /// Choices made while coasting this execution.
     coast_steps: usize,
     replay: bool,
-    /// The cycle search, when this worker looks for non-progress cycles.
+    /// The cycle search, when this worker looks for non-progress cycles on its
+    /// own (one worker).
     cycles: Option<Cycles>,
+    /// The part of the state graph this worker explores, when the cycles are
+    /// searched for in the union of every worker's (N workers, or processes).
+    log: Option<union::Graph>,
+    /// Since the last branching point: tasks that ran, tasks not runnable at a
+    /// point passed without branching (either cycle search).
+    gap: Edge,
+    /// A task was chosen at a branching point and the execution has not reached
+    /// the next one yet: if it ends first, that edge leaves the component.
+    pending: bool,
     /// Fingerprints of the branching points of a replay, to recognise a schedule
     /// that ends where it has been before (a livelock's lasso).
     replay_fps: Vec<u128>,
@@ -893,7 +928,11 @@ struct Dfs {
 /// round a cycle through `states` states for ever (None: a replayed lasso, whose
 /// closedness the replay does not know).
 fn livelock_message(live: u64, states: Option<usize>) -> String {
-    let names = Store::task_names(live);
+    livelock_message_of(&Store::task_names(live), states)
+}
+
+/// [`livelock_message`] with the tasks' names given.
+fn livelock_message_of(names: &str, states: Option<usize>) -> String {
     match states {
         Some(states) => format!(
             "livelock: a fair cycle through {states} state(s) that no schedule leaves, in \
@@ -933,6 +972,7 @@ pub(crate) fn opaque_state<R>(opaque: bool, f: impl FnOnce() -> R) -> R {
 impl Dfs {
     fn new(shared: Arc<Shared>, body: Body, prefix: &[usize], replay: bool) -> Self {
         let cycles = (shared.fair_cycles && !replay).then(Cycles::default);
+        let log = (shared.union_cycles && !replay).then(union::Graph::default);
         Dfs {
             shared,
             body,
@@ -947,6 +987,7 @@ impl Dfs {
                     cycle: None,
                     sleep: Vec::new(),
                     taken: Vec::new(),
+                    fp: None,
                 })
                 .collect(),
             depth: 0,
@@ -956,6 +997,9 @@ impl Dfs {
             coast_last: 0,
             coast_steps: 0,
             cycles,
+            log,
+            gap: Edge::default(),
+            pending: false,
             replay_fps: Vec::new(),
             branch_at: Vec::new(),
             replay,
@@ -963,6 +1007,40 @@ impl Dfs {
             stepping: None,
             chosen_level: None,
             max_depth: 0,
+        }
+    }
+
+    /// Whether this worker judges progress by cycles (on its own or in the union):
+    /// retries are then branching points and a retry's steps never sleep.
+    fn judges_cycles(&self) -> bool {
+        self.cycles.is_some() || self.log.is_some()
+    }
+
+    /// The union cycle search's record of arriving at branching point `fp`: the
+    /// edge from the last level (or, at the first point, the root).
+    fn log_arrival(&mut self, fp: u128) {
+        let Some(log) = self.log.as_mut() else {
+            return;
+        };
+        let edge = std::mem::take(&mut self.gap);
+        self.pending = false;
+        match self.levels.last() {
+            Some(l) => {
+                if let Some(from) = l.fp {
+                    log.step(from, l.options[l.pos], Some(fp), edge);
+                }
+            }
+            None => log.root(fp),
+        }
+    }
+
+    /// The union cycle search's record of a state this worker reached first.
+    fn log_state(&mut self, fp: u128, ids: &[usize], pruned: bool) {
+        if let Some(log) = self.log.as_mut() {
+            let (all, done) = Store::task_masks();
+            let runnable = ids.iter().fold(0u64, |m, &t| m | 1 << t);
+            log.state(fp, all, done, runnable, pruned);
+            log.name_tasks(all, |t| Store::task_names(1 << t));
         }
     }
 
@@ -1041,7 +1119,7 @@ impl Dfs {
             let parent = self.levels.last().and_then(|l| l.cycle).map(|lc| lc.pos);
             mark_exit(c, parent);
             let root = &component[0];
-            if weakly_fair(inside, root.all) && !exits {
+            if closed_fair(inside, root.all, exits) {
                 let path = closing.unwrap_or_else(|| self.path_to(self.levels.len()));
                 let message = livelock_message(root.live, Some(component.len()));
                 self.record_hang(&path, message);
@@ -1063,9 +1141,10 @@ impl Dfs {
     /// is a state on the stack (a cycle closes), the edge's update of the last
     /// level. Returns the entry for a new state.
     fn arrive(&mut self, fp: u128, new: bool, ids: &[usize]) -> Option<LevelCycle> {
+        self.cycles.as_ref()?;
+        let edge = std::mem::take(&mut self.gap);
+        self.pending = false;
         let c = self.cycles.as_mut()?;
-        let edge = std::mem::take(&mut c.gap);
-        c.pending = false;
         let (all, done) = Store::task_masks();
         if new {
             let runnable = ids.iter().fold(0u64, |m, &t| m | 1 << t);
@@ -1131,12 +1210,18 @@ impl Dfs {
         if self.shared.stop.load(Ordering::Relaxed) || (self.started && self.shared.stopping()) {
             return None;
         }
-        if let Some(c) = self.cycles.as_mut() {
-            if std::mem::take(&mut c.pending) {
-                // The execution ended (or hung, or was abandoned) after the last
-                // branching point: that edge leaves the component.
+        if std::mem::take(&mut self.pending) {
+            // The execution ended (or hung, or was abandoned) after the last
+            // branching point: that edge leaves the component.
+            let gap = std::mem::take(&mut self.gap);
+            if let Some(c) = self.cycles.as_mut() {
                 let last = self.levels.last().and_then(|l| l.cycle).map(|lc| lc.pos);
                 mark_exit(c, last);
+            }
+            if let (Some(log), Some(l)) = (self.log.as_mut(), self.levels.last()) {
+                if let Some(from) = l.fp {
+                    log.step(from, l.options[l.pos], None, gap);
+                }
             }
         }
         if self.started && (self.replay || !self.backtrack()) {
@@ -1150,9 +1235,7 @@ impl Dfs {
         self.sleep.clear();
         self.stepping = None;
         self.chosen_level = None;
-        if let Some(c) = self.cycles.as_mut() {
-            c.gap = Edge::default();
-        }
+        self.gap = Edge::default();
         PATH.with(|p| p.borrow_mut().clear());
         Store::begin_execution();
         // Replay the prefix unhashed if its last point has saved hashes.
@@ -1174,20 +1257,20 @@ impl Dfs {
 
     fn choose(&mut self, t: usize) -> Option<TaskId> {
         PATH.with(|p| p.borrow_mut().push(t));
-        if let Some(c) = self.cycles.as_mut() {
-            c.gap.ran |= 1 << t;
-            c.pending = true;
+        if self.judges_cycles() {
+            self.gap.ran |= 1 << t;
+            self.pending = true;
         }
         Some(TaskId::from(t))
     }
 
     /// Task `t` runs at a point that does not branch (`ids` runnable there).
     fn gap_step(&mut self, t: usize, ids: &[usize], watchdog: Option<usize>) {
-        if let Some(c) = self.cycles.as_mut() {
+        if self.judges_cycles() {
             let runnable = ids.iter().fold(0u64, |m, &i| m | 1 << i);
             let (all, _) = Store::task_masks();
-            c.gap.ran |= 1 << t;
-            c.gap.disabled |= all & !runnable & !watchdog.map_or(0, |w| 1 << w);
+            self.gap.ran |= 1 << t;
+            self.gap.disabled |= all & !runnable & !watchdog.map_or(0, |w| 1 << w);
         }
     }
 
@@ -1226,7 +1309,7 @@ impl Dfs {
         let mut sleep = l.sleep.clone();
         for (i, f) in l.taken.iter().enumerate().take(l.pos) {
             let acyclic = self.shared.por_acyclic;
-            if let Some(f) = f.filter(|f| !(f.cyclic && self.cycles.is_some() && !acyclic)) {
+            if let Some(f) = f.filter(|f| !(f.cyclic && self.judges_cycles() && !acyclic)) {
                 sleep.push(Sleeper {
                     task: l.options[i],
                     footprint: f,
@@ -1267,7 +1350,7 @@ impl Dfs {
         // branches there only on its attempt with unbounded retries, the setting of
         // the searches that do (one job, one shard, not --shortest); on its bounded
         // attempt, as in those searches' schedules, it does not.
-        let retried = (self.cycles.is_some() || (self.replay && self.shared.unbounded_retries))
+        let retried = (self.judges_cycles() || (self.replay && self.shared.unbounded_retries))
             && Store::take_retried();
         if self.coasting {
             // Nothing left to learn: go round the runnable tasks (a fair order, so
@@ -1322,8 +1405,11 @@ impl Dfs {
             }
             self.chosen_level = Some(d);
             let t = l.options[l.pos];
-            if let Some(c) = self.cycles.as_mut() {
-                c.gap = Edge::default();
+            self.gap = Edge::default();
+            if self.log.is_some() && d + 1 == self.levels.len() && l.fp.is_none() {
+                // The last level of a handed-over prefix: its state is the source
+                // of the edges this worker takes from it (hashes are on here).
+                self.levels[d].fp = Some(Store::fingerprint(&ids));
             }
             if self.replay {
                 self.replay_fps.push(Store::fingerprint(&ids));
@@ -1356,6 +1442,13 @@ impl Dfs {
         }
         let shared = self.shared.clone();
         shared.progress.transitions.fetch_add(1, Ordering::Relaxed);
+        // The state, wherever the search takes it: below the split, and above it
+        // with a shared visited set (the union cycle search records every edge).
+        let here = (shared.caching && (d >= shared.split || shared.global.is_some()))
+            .then(|| Store::fingerprint(&ids));
+        if let Some(fp) = here {
+            self.log_arrival(fp);
+        }
         if shared.shard.count > 1 && d == shared.split && !shared.takes_subtree(&self.path_to(d)) {
             return self.abandon();
         }
@@ -1365,10 +1458,13 @@ impl Dfs {
             // Above the split every process walks the tree uncut; its states are
             // counted too, once over all processes, so that the processes' counts
             // add up to one search's.
-            shared.visit(Store::fingerprint(&ids), 0);
+            let fp = here.expect("taken above the split with a shared set");
+            if matches!(shared.visit(fp, 0), Visit::New) {
+                self.log_state(fp, &ids, false);
+            }
         }
         if shared.caching && d >= shared.split {
-            let fp = Store::fingerprint(&ids);
+            let fp = here.expect("taken below the split");
             let enabled = ids.iter().fold(0u64, |m, &t| m | 1 << t);
             let asleep = sleep_mask(&self.sleep) & enabled;
             let visit = if shared.por {
@@ -1397,6 +1493,11 @@ impl Dfs {
                     woken
                 }
             };
+            if matches!(visit, Visit::New) {
+                // A task asleep at its first expansion: its step lies on no cycle,
+                // an edge out of this state's component (as `mark_exit` below).
+                self.log_state(fp, &ids, enabled & !awake != 0);
+            }
             if enabled & !awake != 0 {
                 // A task not expanded here is asleep (its step is on no cycle: the
                 // reduction's cycle rule never puts such a step to sleep, so it
@@ -1420,6 +1521,7 @@ impl Dfs {
                         cycle: Some(cycle),
                         sleep: Vec::new(),
                         taken: Vec::new(),
+                        fp: None,
                     });
                 }
                 shared.cut.fetch_add(1, Ordering::Relaxed);
@@ -1453,6 +1555,7 @@ impl Dfs {
                 Vec::new()
             },
             taken: Vec::new(),
+            fp: here,
         };
         let t = level.options[0];
         self.levels.push(level);
@@ -1521,6 +1624,9 @@ fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body) {
         *shared.crash.lock() = Some(message);
         shared.stop.store(true, Ordering::Relaxed);
     }
+    if let Some(log) = dfs.lock().log.take() {
+        shared.graph.lock().merge(log);
+    }
     Store::end();
 }
 
@@ -1549,13 +1655,21 @@ impl Checker for StatefulChecker {
         let shortest = self.shortest || self.fewest_preemptions;
         let jobs = if shortest { 1 } else { self.jobs.max(1) };
         let replay = self.replay.is_some();
-        // Cycles are searched for by one worker over the whole tree; elsewhere retry
-        // loops keep their bound and a retry count judges progress.
-        let cycles = self.fair_cycles && !shortest && !replay && jobs == 1 && self.shard.count <= 1;
+        // Cycles are searched for by one worker over the whole tree as it goes, or by
+        // N workers (or processes sharing a visited set) in the union of the graphs
+        // they explored; elsewhere (shards that never meet) retry loops keep their
+        // bound and a retry count judges progress.
+        let judged = self.fair_cycles
+            && !shortest
+            && !replay
+            && (self.shard.count <= 1 || self.shared_visited.is_some());
+        let cycles = judged && jobs == 1 && self.shard.count <= 1 && !self.union_one_job;
+        let union = judged && !cycles;
         let make = |unbounded: bool| {
             let shared = Arc::new(Shared {
                 unbounded_retries: unbounded,
                 fair_cycles: cycles,
+                union_cycles: union,
                 por: self.por
                     && self.shared_visited.is_none()
                     && !OPAQUE.with(|o| o.get())
@@ -1586,7 +1700,7 @@ impl Checker for StatefulChecker {
                 .push(self.replay.clone().unwrap_or_default());
             shared
         };
-        let mut shared = make(cycles || (replay && self.fair_cycles));
+        let mut shared = make(judged || (replay && self.fair_cycles));
         let worker = |shared: &Arc<Shared>, body: &Body| {
             let cpu = super::stats::thread_cpu_seconds();
             let mut finished = false;
@@ -1612,6 +1726,9 @@ impl Checker for StatefulChecker {
                     scope.spawn(move || worker(shared, body));
                 }
             });
+        }
+        if union && !self.union_blind {
+            self.judge_union(&shared);
         }
         let seconds = start.elapsed().as_secs_f64();
         let hangs = std::mem::take(&mut *shared.hangs.lock());
@@ -1671,6 +1788,50 @@ impl Checker for StatefulChecker {
     }
 }
 
+impl StatefulChecker {
+    /// The union cycle search, once every worker is done: this search's graph, or
+    /// with a shared visited set, every process's (the last process to finish
+    /// reads the others' from their files), searched for a closed fair cycle,
+    /// reported as a hang. Only a search that ran to its end (every process's) is
+    /// judged: a partial graph may lack a component's ways out.
+    fn judge_union(&self, shared: &Shared) {
+        let graph = std::mem::take(&mut *shared.graph.lock());
+        let clean = !shared.stop.load(Ordering::Relaxed)
+            && !shared.limit_hit.load(Ordering::Relaxed)
+            && shared.crash.lock().is_none();
+        let graph = match &shared.global {
+            None => clean.then_some(graph),
+            Some(global) => {
+                let own = global.side_file(self.shard.index);
+                let written = graph.write(&own);
+                if let Err(e) = &written {
+                    *shared.crash.lock() = Some(format!("{}: {e}", own.display()));
+                }
+                if !global.finish(clean && written.is_ok(), self.shard.count) {
+                    return;
+                }
+                // The last process to finish, with every process's search complete.
+                let mut union = union::Graph::default();
+                for i in 0..self.shard.count {
+                    let path = global.side_file(i);
+                    match union::Graph::read(&path) {
+                        Ok(g) => union.merge(g),
+                        Err(e) => {
+                            *shared.crash.lock() = Some(format!("{}: {e}", path.display()));
+                            return;
+                        }
+                    }
+                    let _ = std::fs::remove_file(&path);
+                }
+                Some(union)
+            }
+        };
+        if let Some((path, message)) = graph.and_then(|g| g.livelock()) {
+            shared.record_hang(&path, path.len(), message);
+        }
+    }
+}
+
 impl Shared {
     fn new(
         progress: Arc<Progress>,
@@ -1706,6 +1867,8 @@ impl Shared {
             all_hangs,
             unbounded_retries: true,
             fair_cycles: false,
+            union_cycles: false,
+            graph: Mutex::default(),
             depths: None,
             waiting: AtomicUsize::new(0),
             cpu: Mutex::default(),
@@ -1792,6 +1955,29 @@ mod cycles {
         )
     }
 
+    /// The searches that judge progress by fair cycles: one job as it goes, one job
+    /// over the graph it recorded (the union search's code on one part), and two
+    /// jobs over the union of theirs.
+    fn searches() -> [(&'static str, StatefulChecker); 3] {
+        [
+            ("one job", StatefulChecker::default()),
+            (
+                "one job, recorded graph",
+                StatefulChecker {
+                    union_one_job: true,
+                    ..StatefulChecker::default()
+                },
+            ),
+            (
+                "two jobs",
+                StatefulChecker {
+                    jobs: 2,
+                    ..StatefulChecker::default()
+                },
+            ),
+        ]
+    }
+
     fn livelock(e: &Exploration) -> Option<&str> {
         match &e.stop {
             Some(Stop::Deadlock(m)) if m.starts_with("livelock") => Some(m),
@@ -1803,16 +1989,23 @@ mod cycles {
     /// livelock; so are two that keep each other company.
     #[test]
     fn a_fair_retry_cycle_is_a_livelock() {
-        for spinning in [1, 2] {
-            let e = StatefulChecker::default().explore(spinners(spinning, false));
-            let m = livelock(&e).unwrap_or_else(|| panic!("{spinning}: {:?}", e.stop));
-            assert!(m.contains("spin0"), "{m}");
-            let schedule = e.stop_schedule.expect("a schedule");
-            // The schedule is a lasso: replayed, it ends where it has been before.
-            let again = StatefulChecker::replaying(&schedule)
-                .unwrap()
-                .explore(spinners(spinning, false));
-            assert!(livelock(&again).is_some(), "{schedule}: {:?}", again.stop);
+        for (name, c) in searches() {
+            for spinning in [1, 2] {
+                let e = c.clone().explore(spinners(spinning, false));
+                let m = livelock(&e)
+                    .unwrap_or_else(|| panic!("{name}, {spinning}: {:?}", e.stop));
+                assert!(m.contains("spin0"), "{name}: {m}");
+                let schedule = e.stop_schedule.expect("a schedule");
+                // The schedule is a lasso: replayed, it ends where it has been before.
+                let again = StatefulChecker::replaying(&schedule)
+                    .unwrap()
+                    .explore(spinners(spinning, false));
+                assert!(
+                    livelock(&again).is_some(),
+                    "{name}: {schedule}: {:?}",
+                    again.stop
+                );
+            }
         }
     }
 
@@ -1835,11 +2028,13 @@ mod cycles {
     /// other never runs: no weakly fair cycle, so the search verifies, completely.
     #[test]
     fn a_retry_only_an_unfair_scheduler_repeats_verifies() {
-        for spinning in [1, 2] {
-            let e = StatefulChecker::default().explore(spinners(spinning, true));
-            assert_eq!(e.stop, None, "{spinning}");
-            let st = e.search.expect("figures");
-            assert!(st.complete && st.cut > 0, "{st:?}");
+        for (name, c) in searches() {
+            for spinning in [1, 2] {
+                let e = c.clone().explore(spinners(spinning, true));
+                assert_eq!(e.stop, None, "{name}, {spinning}");
+                let st = e.search.expect("figures");
+                assert!(st.complete && st.cut > 0, "{name}: {st:?}");
+            }
         }
     }
 
@@ -1877,10 +2072,12 @@ mod cycles {
                 |_| Control::default(),
             )
         };
-        let seen = Arc::default();
-        let e = StatefulChecker::default().explore(body(Arc::clone(&seen)));
-        let m = livelock(&e).unwrap_or_else(|| panic!("{:?}", e.stop));
-        assert!(m.contains("t1"), "{m}");
+        for (name, c) in searches() {
+            let seen = Arc::default();
+            let e = c.explore(body(Arc::clone(&seen)));
+            let m = livelock(&e).unwrap_or_else(|| panic!("{name}: {:?}", e.stop));
+            assert!(m.contains("t1"), "{name}: {m}");
+        }
         let bounded = StatefulChecker {
             fair_cycles: false,
             ..StatefulChecker::default()
@@ -1941,24 +2138,48 @@ mod cycles {
 
     #[test]
     fn a_fair_cycle_with_a_way_out_verifies() {
-        let e = StatefulChecker::default().explore(ping_pong(true));
-        assert_eq!(e.stop, None);
-        let st = e.search.expect("figures");
-        assert!(st.complete && st.cut > 0, "{st:?}");
-        let e = StatefulChecker::default().explore(ping_pong(false));
-        let m = livelock(&e).unwrap_or_else(|| panic!("{:?}", e.stop));
-        assert!(
-            m.contains("writer") && m.contains("no schedule leaves"),
-            "{m}"
-        );
+        let mut states = Vec::new();
+        for (name, c) in searches() {
+            let e = c.clone().explore(ping_pong(true));
+            assert_eq!(e.stop, None, "{name}");
+            let st = e.search.expect("figures");
+            assert!(st.complete && st.cut > 0, "{name}: {st:?}");
+            states.push((st.states, st.digest));
+            let e = c.explore(ping_pong(false));
+            let m = livelock(&e).unwrap_or_else(|| panic!("{name}: {:?}", e.stop));
+            assert!(
+                m.contains("writer") && m.contains("no schedule leaves"),
+                "{name}: {m}"
+            );
+        }
+        // Every search reaches the same states.
+        assert!(states.windows(2).all(|w| w[0] == w[1]), "{states:?}");
     }
 
-    /// With two workers cycles are not searched for: retries keep their bound and
-    /// the loop gives up, as on the other checkers.
+    /// The union search is what finds a livelock with two jobs: without it (the
+    /// same unbounded retries, no search of the union) the spinning threads' cycle
+    /// is lost and the search verifies.
+    #[test]
+    fn two_jobs_without_the_union_search_lose_a_livelock() {
+        let blind = StatefulChecker {
+            jobs: 2,
+            union_blind: true,
+            ..StatefulChecker::default()
+        };
+        for spinning in [1, 2] {
+            let e = blind.clone().explore(spinners(spinning, false));
+            assert_eq!(e.stop, None, "{spinning}");
+            assert!(e.search.expect("figures").complete);
+        }
+    }
+
+    /// Shards that never meet (`--shard` without a shared visited set) cannot see
+    /// every cycle: retries keep their bound and the loop gives up, as on the other
+    /// checkers.
     #[test]
     fn bounded_retries_without_cycle_search() {
         let c = StatefulChecker {
-            jobs: 2,
+            shard: Shard { index: 0, count: 2 },
             ..StatefulChecker::default()
         };
         let e = c.explore(spinners(1, false));

@@ -1,0 +1,392 @@
+//! Closed fair cycles over the union of several searches' state graphs: the fair-
+//! cycle check of `--jobs N` (threads on the model, processes over a shared visited
+//! set on a serial target).
+//!
+//! One worker finds strongly connected components as its depth-first search goes
+//! (Tarjan's algorithm on the search's own stack, [`super::Cycles`]). With N workers
+//! a cycle may run through states that different workers expanded, so no worker's
+//! stack sees it. Instead every worker records the graph it explores ([`Graph`]):
+//! per edge between two branching points, its source and target fingerprints (or an
+//! end of the execution), the task chosen at the source and the same label the one-
+//! worker search keeps ([`Edge`]: tasks that ran on it, tasks not runnable somewhere
+//! on it); per state it was the first to reach, its tasks, those unfinished, those
+//! not runnable there, and whether a task asleep there was left unexpanded (the
+//! partial-order reduction; that step lies on no cycle, so the state has an edge out
+//! of its component, as the one-worker search marks it). When the whole search is
+//! done, [`Graph::livelock`] runs Tarjan's algorithm (iterative) over the union and
+//! judges each component by the one-worker rule ([`super::closed_fair`]): weakly fair
+//! and closed.
+//!
+//! Why the union is the one-worker graph: every state is expanded once, by the worker
+//! whose visit found it new (or again, for the tasks a reopened visit wakes), and
+//! every edge taken is recorded by the worker that took it; the union of the
+//! recorded edges is the set of edges the one-worker search takes (the same sleep-set
+//! rule: a step that may lie on a cycle never sleeps), so it has the same components,
+//! with the same labels and the same ways out. The check runs only when the search
+//! finished without a stop (a budget or a failure met first): a component of a
+//! partial graph may look closed for want of its exits.
+//!
+//! The counterexample is a lasso: the shortest path (breadth first, in a fixed order)
+//! from the first branching point to a state of the component, then the shortest
+//! cycle inside the component back to that state. `daxlock replay` recognises it (the
+//! schedule ends on a state it passed before).
+use super::{closed_fair, livelock_message_of, Edge};
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+/// An edge between two branching points.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    from: u128,
+    /// None: the execution ended (or hung) before another branching point.
+    to: Option<u128>,
+    /// The task chosen at `from`.
+    task: u8,
+    label: Edge,
+}
+
+/// What the check needs of a state.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    /// The tasks (the watchdog left out), those unfinished, and those not runnable.
+    all: u64,
+    live: u64,
+    disabled: u64,
+    /// A task asleep here was not expanded: an edge out of the component.
+    pruned: bool,
+}
+
+/// The part of the state graph one search recorded.
+#[derive(Debug, Default)]
+pub(super) struct Graph {
+    root: Option<u128>,
+    steps: Vec<Step>,
+    nodes: HashMap<u128, Node>,
+    /// The tasks' names, by task number (the same in every execution: tasks are
+    /// numbered in spawn order, which the scenario fixes).
+    names: Vec<String>,
+}
+
+const MAGIC: &[u8; 8] = b"dxgraph1";
+
+impl Graph {
+    /// The first branching point of every execution.
+    pub(super) fn root(&mut self, fp: u128) {
+        self.root = Some(fp);
+    }
+
+    /// A state this search reached first: its tasks `all`, of which `done` finished
+    /// and `runnable` may run; `pruned` when a task asleep there was not expanded.
+    pub(super) fn state(&mut self, fp: u128, all: u64, done: u64, runnable: u64, pruned: bool) {
+        let node = self.nodes.entry(fp).or_insert(Node {
+            all,
+            live: all & !done,
+            disabled: all & !runnable,
+            pruned: false,
+        });
+        node.pruned |= pruned;
+    }
+
+    /// Names the tasks of `all` not named yet.
+    pub(super) fn name_tasks(&mut self, all: u64, name: impl Fn(usize) -> String) {
+        let tasks = (u64::BITS - all.leading_zeros()) as usize;
+        while self.names.len() < tasks {
+            let t = self.names.len();
+            self.names.push(name(t));
+        }
+    }
+
+    /// An edge from `from`, where `task` was chosen, to `to` (None: an end).
+    pub(super) fn step(&mut self, from: u128, task: usize, to: Option<u128>, label: Edge) {
+        self.steps.push(Step {
+            from,
+            to,
+            task: task as u8,
+            label,
+        });
+    }
+
+    /// Adds another search's graph to this one.
+    pub(super) fn merge(&mut self, other: Graph) {
+        self.root = self.root.or(other.root);
+        self.steps.extend(other.steps);
+        for (fp, n) in other.nodes {
+            let node = self.nodes.entry(fp).or_insert(n);
+            node.pruned |= n.pruned;
+        }
+        if other.names.len() > self.names.len() {
+            self.names = other.names;
+        }
+    }
+
+    /// Writes the graph to `path` (a process's part, for the one that judges).
+    pub(super) fn write(&self, path: &Path) -> std::io::Result<()> {
+        let mut w = BufWriter::new(std::fs::File::create(path)?);
+        w.write_all(MAGIC)?;
+        w.write_all(&self.root.map_or([0; 17], |r| {
+            let mut b = [1; 17];
+            b[1..].copy_from_slice(&r.to_le_bytes());
+            b
+        }))?;
+        w.write_all(&(self.names.len() as u64).to_le_bytes())?;
+        for name in &self.names {
+            w.write_all(&(name.len() as u64).to_le_bytes())?;
+            w.write_all(name.as_bytes())?;
+        }
+        w.write_all(&(self.nodes.len() as u64).to_le_bytes())?;
+        for (fp, n) in &self.nodes {
+            w.write_all(&fp.to_le_bytes())?;
+            for x in [n.all, n.live, n.disabled, n.pruned as u64] {
+                w.write_all(&x.to_le_bytes())?;
+            }
+        }
+        w.write_all(&(self.steps.len() as u64).to_le_bytes())?;
+        for s in &self.steps {
+            w.write_all(&s.from.to_le_bytes())?;
+            w.write_all(&[s.to.is_some() as u8, s.task])?;
+            w.write_all(&s.to.unwrap_or(0).to_le_bytes())?;
+            w.write_all(&s.label.ran.to_le_bytes())?;
+            w.write_all(&s.label.disabled.to_le_bytes())?;
+        }
+        w.flush()
+    }
+
+    /// Reads a graph [`Graph::write`] wrote.
+    pub(super) fn read(path: &Path) -> std::io::Result<Graph> {
+        let mut r = BufReader::new(std::fs::File::open(path)?);
+        let mut magic = [0; 8];
+        r.read_exact(&mut magic)?;
+        if &magic != MAGIC {
+            return Err(std::io::Error::other("not a daxlock state graph"));
+        }
+        let mut g = Graph::default();
+        let mut flag = [0u8; 2];
+        r.read_exact(&mut flag[..1])?;
+        let root = u128_of(&mut r)?;
+        g.root = (flag[0] == 1).then_some(root);
+        for _ in 0..u64_of(&mut r)? {
+            let mut name = vec![0; u64_of(&mut r)? as usize];
+            r.read_exact(&mut name)?;
+            g.names.push(String::from_utf8_lossy(&name).into_owned());
+        }
+        for _ in 0..u64_of(&mut r)? {
+            let fp = u128_of(&mut r)?;
+            let (all, live, disabled, pruned) =
+                (u64_of(&mut r)?, u64_of(&mut r)?, u64_of(&mut r)?, u64_of(&mut r)?);
+            g.nodes.insert(
+                fp,
+                Node {
+                    all,
+                    live,
+                    disabled,
+                    pruned: pruned != 0,
+                },
+            );
+        }
+        for _ in 0..u64_of(&mut r)? {
+            let from = u128_of(&mut r)?;
+            r.read_exact(&mut flag)?;
+            let to = u128_of(&mut r)?;
+            let (ran, disabled) = (u64_of(&mut r)?, u64_of(&mut r)?);
+            g.steps.push(Step {
+                from,
+                to: (flag[0] == 1).then_some(to),
+                task: flag[1],
+                label: Edge { ran, disabled },
+            });
+        }
+        Ok(g)
+    }
+
+    /// The first closed, weakly fair non-progress cycle of the graph, if any: a
+    /// schedule that reaches it and goes round it once (a lasso), and the message.
+    pub(super) fn livelock(&self) -> Option<(Vec<usize>, String)> {
+        // A fixed order (the workers' parts arrive in any order): states sorted by
+        // fingerprint, edges by source, task and target.
+        let mut fps: Vec<u128> = self.nodes.keys().copied().collect();
+        fps.extend(self.steps.iter().flat_map(|s| [Some(s.from), s.to]).flatten());
+        fps.sort_unstable();
+        fps.dedup();
+        let index: HashMap<u128, usize> = fps.iter().enumerate().map(|(i, &f)| (f, i)).collect();
+        let n = fps.len();
+        let mut steps: Vec<(usize, u8, Option<usize>, Edge)> = self
+            .steps
+            .iter()
+            .map(|s| (index[&s.from], s.task, s.to.map(|t| index[&t]), s.label))
+            .collect();
+        steps.sort_unstable_by_key(|s| (s.0, s.1, s.2));
+        let mut start = vec![0; n + 1];
+        for s in &steps {
+            start[s.0 + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let comp = components(n, &start, &steps);
+        let ncomp = comp.iter().max().map_or(0, |m| m + 1);
+        // Per component: its states, the label of its inside, and whether it has a
+        // way out.
+        let mut inside = vec![Edge::default(); ncomp];
+        let mut exits = vec![false; ncomp];
+        let mut size = vec![0usize; ncomp];
+        for (i, &fp) in fps.iter().enumerate() {
+            let c = comp[i];
+            size[c] += 1;
+            match self.nodes.get(&fp) {
+                Some(node) => {
+                    inside[c].disabled |= node.disabled;
+                    exits[c] |= node.pruned;
+                }
+                // Never reached as a state by any search: judge nothing here.
+                None => exits[c] = true,
+            }
+        }
+        for &(from, _, to, label) in &steps {
+            let c = comp[from];
+            match to {
+                Some(to) if comp[to] == c => {
+                    inside[c].ran |= label.ran;
+                    inside[c].disabled |= label.disabled;
+                }
+                _ => exits[c] = true,
+            }
+        }
+        let mut member = vec![usize::MAX; ncomp];
+        for i in (0..n).rev() {
+            member[comp[i]] = i;
+        }
+        let bad = (0..ncomp).find(|&c| {
+            let all = self.nodes.get(&fps[member[c]]).map_or(0, |n| n.all);
+            closed_fair(inside[c], all, exits[c])
+        })?;
+        let member = member[bad];
+        let live = self.nodes[&fps[member]].live;
+        let names: Vec<&str> = (0..self.names.len())
+            .filter(|&t| live & 1 << t != 0)
+            .map(|t| self.names[t].as_str())
+            .collect();
+        let message = livelock_message_of(&names.join(", "), Some(size[bad]));
+        // The lasso: to the component, then round it.
+        let root = self.root.map(|r| index[&r]);
+        let (entry, mut path) = match root {
+            Some(root) => bfs(&start, &steps, root, |i| comp[i] == bad, |_| true)?,
+            None => (member, Vec::new()),
+        };
+        let first: Vec<_> = steps[start[entry]..start[entry + 1]]
+            .iter()
+            .filter(|s| s.2.is_some_and(|t| comp[t] == bad))
+            .collect();
+        let &&(_, task, to, _) = first.first()?;
+        let to = to?;
+        path.push(task as usize);
+        if to != entry {
+            let (_, back) = bfs(&start, &steps, to, |i| i == entry, |i| comp[i] == bad)?;
+            path.extend(back);
+        }
+        Some((path, message))
+    }
+}
+
+/// Breadth first from `from` along edges into states `within` allows, to the first
+/// state `goal` accepts: that state and the tasks chosen on the way.
+fn bfs(
+    start: &[usize],
+    steps: &[(usize, u8, Option<usize>, Edge)],
+    from: usize,
+    goal: impl Fn(usize) -> bool,
+    within: impl Fn(usize) -> bool,
+) -> Option<(usize, Vec<usize>)> {
+    let mut came: HashMap<usize, (usize, u8)> = HashMap::new();
+    let mut queue = VecDeque::from([from]);
+    let mut seen = std::collections::HashSet::from([from]);
+    while let Some(v) = queue.pop_front() {
+        if goal(v) {
+            let mut path = Vec::new();
+            let mut at = v;
+            while at != from {
+                let (prev, task) = came[&at];
+                path.push(task as usize);
+                at = prev;
+            }
+            path.reverse();
+            return Some((v, path));
+        }
+        for &(_, task, to, _) in &steps[start[v]..start[v + 1]] {
+            if let Some(w) = to.filter(|&w| within(w) && seen.insert(w)) {
+                came.insert(w, (v, task));
+                queue.push_back(w);
+            }
+        }
+    }
+    None
+}
+
+/// Tarjan's strongly connected components, iterative (the graph may be millions of
+/// states deep): the component of each state, numbered in the order they complete.
+fn components(n: usize, start: &[usize], steps: &[(usize, u8, Option<usize>, Edge)]) -> Vec<usize> {
+    const NONE: usize = usize::MAX;
+    let mut index = vec![NONE; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut comp = vec![NONE; n];
+    let mut stack = Vec::new();
+    let mut call: Vec<(usize, usize)> = Vec::new();
+    let (mut next, mut ncomp) = (0, 0);
+    for s in 0..n {
+        if index[s] != NONE {
+            continue;
+        }
+        let mut enter = Some(s);
+        loop {
+            if let Some(v) = enter.take() {
+                index[v] = next;
+                low[v] = next;
+                next += 1;
+                stack.push(v);
+                on_stack[v] = true;
+                call.push((v, start[v]));
+            }
+            let Some(&(v, i)) = call.last() else { break };
+            if i < start[v + 1] {
+                call.last_mut().expect("a frame").1 += 1;
+                if let Some(w) = steps[i].2 {
+                    if index[w] == NONE {
+                        enter = Some(w);
+                    } else if on_stack[w] {
+                        low[v] = low[v].min(index[w]);
+                    }
+                }
+                continue;
+            }
+            call.pop();
+            if let Some(&(u, _)) = call.last() {
+                low[u] = low[u].min(low[v]);
+            }
+            if low[v] == index[v] {
+                loop {
+                    let w = stack.pop().expect("Tarjan's stack");
+                    on_stack[w] = false;
+                    comp[w] = ncomp;
+                    if w == v {
+                        break;
+                    }
+                }
+                ncomp += 1;
+            }
+        }
+    }
+    comp
+}
+
+fn u64_of(r: &mut impl Read) -> std::io::Result<u64> {
+    let mut b = [0; 8];
+    r.read_exact(&mut b)?;
+    Ok(u64::from_le_bytes(b))
+}
+
+fn u128_of(r: &mut impl Read) -> std::io::Result<u128> {
+    let mut b = [0; 16];
+    r.read_exact(&mut b)?;
+    Ok(u128::from_le_bytes(b))
+}
