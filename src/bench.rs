@@ -344,13 +344,14 @@ fn best_of(
     Ok((wall, cpu, last.unwrap_or_default()))
 }
 
-/// `--jobs N` against one job, per catalogue scenario of `threads` threads (fixed build): the same search (bounded retries, sleep sets: what `--jobs`
-/// runs) with one worker and with `jobs`, each the best of `repeat` runs. `x wall`
-/// is the ratio of their seconds; `x cores` that of one worker's CPU seconds to the
-/// busiest of the N workers' (what the wall clock would show with a core per worker:
-/// on a shared machine the wall clock also measures the other programs); `same`
-/// says both reached the same set of states (digest). The last columns: the default
-/// one-job search (fair cycles, unbounded retries) and its seconds over N jobs'.
+/// `--jobs N` against one job, per catalogue scenario of `threads` threads (fixed
+/// build): the default search (fair cycles: unbounded retries, sleep sets; one
+/// worker finds cycles as it goes, N in the union of their graphs when done) with
+/// one worker and with `jobs`, each the best of `repeat` runs. `x wall` is the
+/// ratio of their seconds; `x cores` that of one worker's CPU seconds to the
+/// busiest of the N workers' (what the wall clock would show with a core per
+/// worker: on a shared machine the wall clock also measures the other programs);
+/// `same` says both reached the same set of states (digest) and verdict.
 pub fn jobs(
     scenarios: &[Scenario],
     jobs: usize,
@@ -361,7 +362,7 @@ pub fn jobs(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<30} {:>2} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>5} {:>9} {:>9}",
+        "{:<30} {:>2} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>5}",
         "scenario",
         "n",
         "states",
@@ -372,28 +373,22 @@ pub fn jobs(
         "max cpu",
         "x cores",
         "same",
-        "default s",
-        "x default"
     );
     let (mut walls, mut cores) = (Vec::new(), Vec::new());
     for s in scenarios.iter().filter(|s| s.threads.len() == threads) {
-        let one = StatefulChecker {
-            fair_cycles: false,
-            ..StatefulChecker::default()
-        };
+        let one = StatefulChecker::default();
         let many = StatefulChecker {
             jobs,
             ..one.clone()
         };
         let (w1, c1, s1) = best_of(&one, s, repeat)?;
         let (wn, cn, sn) = best_of(&many, s, repeat)?;
-        let (wd, _, _) = best_of(&StatefulChecker::default(), s, 1)?;
         let (xw, xc) = (w1 / wn.max(1e-9), c1 / cn.max(1e-9));
         walls.push(xw);
         cores.push(xc);
         let _ = writeln!(
             out,
-            "{:<30} {:>2} {:>8} {:>8.2} {:>8.2} {:>7.2} {:>8.2} {:>8.2} {:>8.2} {:>5} {:>9.2} {:>9.2}",
+            "{:<30} {:>2} {:>8} {:>8.2} {:>8.2} {:>7.2} {:>8.2} {:>8.2} {:>8.2} {:>5}",
             s.name,
             s.threads.len(),
             sn.states,
@@ -403,13 +398,11 @@ pub fn jobs(
             c1,
             cn,
             xc,
-            if s1.digest == sn.digest && s1.complete && sn.complete {
+            if s1.digest == sn.digest && s1.complete == sn.complete && s1.hangs == sn.hangs {
                 "yes"
             } else {
                 "NO"
             },
-            wd,
-            wd / wn.max(1e-9)
         );
     }
     let geo = |v: &[f64]| (v.iter().map(|x| x.ln()).sum::<f64>() / v.len().max(1) as f64).exp();

@@ -1992,8 +1992,7 @@ mod cycles {
         for (name, c) in searches() {
             for spinning in [1, 2] {
                 let e = c.clone().explore(spinners(spinning, false));
-                let m = livelock(&e)
-                    .unwrap_or_else(|| panic!("{name}, {spinning}: {:?}", e.stop));
+                let m = livelock(&e).unwrap_or_else(|| panic!("{name}, {spinning}: {:?}", e.stop));
                 assert!(m.contains("spin0"), "{name}: {m}");
                 let schedule = e.stop_schedule.expect("a schedule");
                 // The schedule is a lasso: replayed, it ends where it has been before.
@@ -2171,6 +2170,53 @@ mod cycles {
             assert_eq!(e.stop, None, "{spinning}");
             assert!(e.search.expect("figures").complete);
         }
+    }
+
+    /// Processes over a shared visited set (`--jobs N` on a serial target; here two
+    /// searches in threads, each with its own mapping of the set): the last to
+    /// finish reads the others' graphs and finds the livelock of threads spinning
+    /// for ever; with a setter, both verify and together store one job's states.
+    #[test]
+    fn processes_over_a_shared_set_find_livelocks_in_the_union() {
+        use crate::check::shared_set::SharedSet;
+        let split = |setter: bool| {
+            let set = SharedSet::create(100_000).unwrap();
+            let runs: Vec<Exploration> = std::thread::scope(|scope| {
+                let runs: Vec<_> = (0..2)
+                    .map(|index| {
+                        let c = StatefulChecker {
+                            shard: Shard { index, count: 2 },
+                            shared_visited: Some(Arc::new(SharedSet::open(set.path()).unwrap())),
+                            ..StatefulChecker::default()
+                        };
+                        scope.spawn(move || c.explore(spinners(2, setter)))
+                    })
+                    .collect();
+                runs.into_iter().map(|r| r.join().unwrap()).collect()
+            });
+            let side = set.side_file(0);
+            drop(set);
+            assert!(!side.exists(), "the creator removes the side files");
+            runs
+        };
+        let runs = split(false);
+        let found: Vec<_> = runs.iter().filter_map(livelock).collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "{:?}",
+            runs.iter().map(|r| &r.stop).collect::<Vec<_>>()
+        );
+        assert!(
+            found[0].contains("spin0") && found[0].contains("spin1"),
+            "{}",
+            found[0]
+        );
+        let one = StatefulChecker::default().explore(spinners(2, true));
+        let runs = split(true);
+        assert!(runs.iter().all(|r| r.stop.is_none()));
+        let states: usize = runs.iter().map(|r| r.search.unwrap().states).sum();
+        assert_eq!(states, one.search.unwrap().states);
     }
 
     /// Shards that never meet (`--shard` without a shared visited set) cannot see

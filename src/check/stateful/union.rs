@@ -172,8 +172,12 @@ impl Graph {
         }
         for _ in 0..u64_of(&mut r)? {
             let fp = u128_of(&mut r)?;
-            let (all, live, disabled, pruned) =
-                (u64_of(&mut r)?, u64_of(&mut r)?, u64_of(&mut r)?, u64_of(&mut r)?);
+            let (all, live, disabled, pruned) = (
+                u64_of(&mut r)?,
+                u64_of(&mut r)?,
+                u64_of(&mut r)?,
+                u64_of(&mut r)?,
+            );
             g.nodes.insert(
                 fp,
                 Node {
@@ -205,7 +209,12 @@ impl Graph {
         // A fixed order (the workers' parts arrive in any order): states sorted by
         // fingerprint, edges by source, task and target.
         let mut fps: Vec<u128> = self.nodes.keys().copied().collect();
-        fps.extend(self.steps.iter().flat_map(|s| [Some(s.from), s.to]).flatten());
+        fps.extend(
+            self.steps
+                .iter()
+                .flat_map(|s| [Some(s.from), s.to])
+                .flatten(),
+        );
         fps.sort_unstable();
         fps.dedup();
         let index: HashMap<u128, usize> = fps.iter().enumerate().map(|(i, &f)| (f, i)).collect();
