@@ -451,9 +451,8 @@ ops = [
     /// `run --checker stateful --jobs 2` runs two processes over one visited set in
     /// shared memory and merges their reports: the fixed tree verifies (exit 0) and
     /// a bug fails (exit 1) with one job's verdict and details, on a path that
-    /// replays in one process; the processes'
-    /// states add up to about one search's (bounded retries there, fair cycles in
-    /// one job: not equal).
+    /// replays in one process; the processes' states add up to one search's (both
+    /// judge progress by fair cycles, with unbounded retries).
     #[test]
     fn jobs_run_as_processes_with_one_jobs_verdicts() {
         let file = concat!(
@@ -484,6 +483,13 @@ ops = [
             "{text}"
         );
         assert_eq!(merged_verdict(&text), "verified", "{text}");
+        let one = run(
+            &StatefulChecker::default(),
+            &scenario("seed-concurrent"),
+            Bugs::fixed(),
+        )
+        .unwrap();
+        assert_eq!(shared_states(&text), one.search.unwrap().states, "{text}");
 
         let s = scenario("seed-concurrent");
         let b = bug("misaligned-pmd");
@@ -512,6 +518,41 @@ ops = [
         // --shard with it is refused in one line.
         let (code, _) = cli(&["--jobs", "2", "--shard", "0/2"]);
         assert_eq!(code, Some(2));
+    }
+
+    /// The states of `run --jobs N`'s first line (`stateful: N processes over one
+    /// shared visited set: S states, ...`).
+    fn shared_states(text: &str) -> usize {
+        text.split("shared visited set: ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no state count in {text}"))
+    }
+
+    /// `--jobs 2` as processes judges progress as one job does (unbounded retries,
+    /// closed fair cycles over the union of the processes' graphs): on the PMD read
+    /// ‖ 4 KiB write ping-pong (a weakly fair cycle with a way out) it verifies with
+    /// exactly one job's states.
+    #[test]
+    fn jobs_as_processes_judge_fair_cycles_like_one_job() {
+        if !xarray_era("jobs_as_processes_judge_fair_cycles_like_one_job") {
+            return;
+        }
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/scenarios/pmd-read-vs-pte-write-huge.toml");
+        let s = Scenario::from_path(&file).expect("test scenario");
+        let one = run(&StatefulChecker::default(), &s, Bugs::fixed()).unwrap();
+        assert_eq!(one.verdict, Verdict::Verified);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_daxlock-kernel"))
+            .arg("run")
+            .arg(&file)
+            .args(["--target", "kernel", "--checker", "stateful", "--jobs", "2"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        assert_eq!(shared_states(&text), one.search.unwrap().states, "{text}");
     }
 
     /// A zoo bug with no patch for this era (its code is gone) is refused with a
