@@ -223,10 +223,17 @@
 //!   at most 100,000 choices (a fair livelock could keep it going for ever;
 //!   the search has judged its states already).
 //!
-//! With `--jobs N` or `--shard` the search cannot see every cycle (a cycle may cross
-//! workers or shards), so there retry loops keep their bound, as on the other
-//! checkers, and the state counts are those of a bounded search. A replayed schedule
-//! is run with unbounded retries first and, if it does not fit, with bounded ones.
+//! With `--jobs N` (threads, or processes over a shared visited set) a cycle may run
+//! through states different workers expanded, so no worker's stack sees it. There
+//! every worker records the edges it takes, with the same labels, and the states it
+//! reached first; when the whole search is done, Tarjan's algorithm runs over the
+//! union and judges each component by the same rule (weakly fair and closed;
+//! `union`'s module doc argues that the union is the one-worker graph). Retries
+//! are unbounded there too, so the states are one job's. Only `--shard` without a
+//! shared set (shards that never meet), `--shortest` and `--fewest-preemptions`
+//! keep the retry bound of the other checkers, with the state counts of a bounded
+//! search. A replayed schedule is run with unbounded retries first and, if it does
+//! not fit, with bounded ones.
 //!
 //! # Deadlocks, counterexamples, budgets
 //!
@@ -241,9 +248,14 @@
 //! workers keep sleep sets: the visited set stores each state's sleep set under its
 //! shard's lock, so Godefroid's fix holds whichever worker meets a state again, and
 //! a handed-over subtree starts with an empty sleep set (a subset: it only reduces
-//! less). Without the cycle search the state graph is acyclic (retries keep their
-//! bound, so histories only grow), and sleep sets with caching then reach every
-//! state. `--shard I/N` splits the
+//! less). With unbounded retries the state graph has cycles, as with one worker:
+//! the same cycle rule keeps every step that may lie on a cycle awake, so every
+//! edge of a cycle is taken at its state's first expansion, by whichever worker
+//! made it; a state that worker stored with a sleep set is expanded in full for the
+//! tasks outside it (it finishes its subtree or hands parts of it over), which is
+//! all Godefroid's fix asks of a state another worker meets again, whatever the
+//! order the workers go in. Tests compare the states (count and digest) and
+//! verdicts with one job's on the catalogue. `--shard I/N` splits the
 //! tree at a fixed branching depth: the levels above it are explored by every shard
 //! without state caching, and each subtree below is explored, with caching, by the
 //! one shard its path hashes to, so the union of the shards covers the whole space.

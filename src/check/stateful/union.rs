@@ -27,9 +27,18 @@
 //! partial graph may look closed for want of its exits.
 //!
 //! The counterexample is a lasso: the shortest path (breadth first, in a fixed order)
-//! from the first branching point to a state of the component, then the shortest
-//! cycle inside the component back to that state. `daxlock replay` recognises it (the
-//! schedule ends on a state it passed before).
+//! from the first branching point to a state of the component, then its first edge
+//! inside the component and the shortest way back inside it to that state. `daxlock
+//! replay` recognises it (the schedule ends on a state it passed before). Unlike one
+//! worker, which stops at the first closed component as it pops, N workers find it
+//! only once the whole space is searched; and the union is kept in memory (about 80
+//! bytes a transition and 60 a state, on top of the visited set).
+//!
+//! With processes, each writes its part to a file beside the shared set
+//! ([`crate::check::shared_set::SharedSet::side_file`]) and says it is done
+//! ([`crate::check::shared_set::SharedSet::finish`]); the last one to finish, when
+//! every one completed, reads all the parts and judges the union, reporting a
+//! livelock as its own hang (the parent's merge shows the worst verdict).
 use super::{closed_fair, livelock_message_of, Edge};
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufReader, BufWriter, Read, Write};
