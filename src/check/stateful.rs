@@ -1740,7 +1740,14 @@ impl Checker for StatefulChecker {
             });
         }
         if union && !self.union_blind {
+            // After the workers, on this thread: its CPU counts as a worker's would
+            // (the busiest worker's too, since it comes after them).
+            let cpu = super::stats::thread_cpu_seconds();
             self.judge_union(&shared);
+            let judged = super::stats::thread_cpu_seconds() - cpu;
+            let mut c = shared.cpu.lock();
+            c.0 += judged;
+            c.1 += judged;
         }
         let seconds = start.elapsed().as_secs_f64();
         let hangs = std::mem::take(&mut *shared.hangs.lock());
