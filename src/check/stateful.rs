@@ -1360,7 +1360,7 @@ impl Dfs {
         // A task that went back to the top of a retry loop makes this a state even
         // with one runnable task: a thread retrying alone closes a cycle. A replay
         // branches there only on its attempt with unbounded retries, the setting of
-        // the searches that do (one job, one shard, not --shortest); on its bounded
+        // the searches that do (one job or --jobs, not --shortest); on its bounded
         // attempt, as in those searches' schedules, it does not.
         let retried = (self.judges_cycles() || (self.replay && self.shared.unbounded_retries))
             && Store::take_retried();
@@ -1725,7 +1725,7 @@ impl Checker for StatefulChecker {
         if replay {
             worker(&shared, &body);
             if self.fair_cycles && shared.misfit.load(Ordering::Relaxed) {
-                // A schedule of a search with bounded retries (--jobs, --shard).
+                // A schedule of a search with bounded retries (--shard, --shortest).
                 shared = make(false);
                 worker(&shared, &body);
             }
@@ -1930,7 +1930,8 @@ mod tests {
 
 /// Non-progress cycles on small synthetic programs: a retry loop that only an unfair
 /// scheduler keeps going verifies; one that a fair scheduler keeps going is a
-/// livelock; with bounded retries (more than one worker) the loop gives up instead.
+/// livelock (with one worker, and with two over the union of their graphs); with
+/// bounded retries (shards that never meet) the loop gives up instead.
 #[cfg(test)]
 mod cycles {
     use super::*;
