@@ -1224,7 +1224,11 @@ impl Dfs {
         let choice = self.pick(runnable, current);
         if let Some(t) = choice.filter(|_| self.shared.por && !self.coasting) {
             let t = usize::from(t);
-            Store::begin_step(t);
+            // A step at no branching point with no task asleep: nothing reads its
+            // footprint (no sleeper to wake, no level to record it at), so a
+            // target's external state need not be probed for it.
+            let read = self.chosen_level.is_some() || !self.sleep.is_empty();
+            Store::begin_step_probed(t, read);
             self.stepping = Some((t, self.chosen_level.take()));
         }
         choice

@@ -254,6 +254,15 @@ impl Store {
 
     /// Starts the footprint of a step of `task` (the checker chose it).
     pub fn begin_step(task: usize) {
+        Self::begin_step_probed(task, true);
+    }
+
+    /// [`Store::begin_step`], probing the external state (if a target declared
+    /// one) only when `probe`: the checker passes false for a step whose footprint
+    /// it will not read (a step at no branching point while no task is asleep), to
+    /// save the probe's cost; such a step's footprint then leaves the external state
+    /// out.
+    pub fn begin_step_probed(task: usize, probe: bool) {
         Self::with(|s| {
             s.step = Footprint {
                 tasks: 1 << task,
@@ -261,8 +270,9 @@ impl Store {
             };
             s.step_chain = s.tasks.get(task).map_or(0, |t| t.chain);
             s.step_in_loop = s.in_loop.get(task).copied().unwrap_or(true);
-            s.step_probe = match s.external.as_mut() {
-                Some(e) if s.hashing => Some(e.at_point.take().unwrap_or_else(|| (e.probe)())),
+            let at_point = s.external.as_mut().and_then(|e| e.at_point.take());
+            s.step_probe = match s.external.as_ref() {
+                Some(e) if s.hashing && probe => Some(at_point.unwrap_or_else(|| (e.probe)())),
                 _ => None,
             };
         });
