@@ -61,12 +61,12 @@ mod with_kernel {
             .collect()
     }
 
-    /// The search of `s` with `bugs` on after hangs, to at most [`budget`] states,
+    /// The search of `s` with `bugs` on after hangs, to at most `budget` states,
     /// reduced or not.
-    fn search(s: &Scenario, bugs: Bugs, por: bool) -> CheckReport {
+    fn search(s: &Scenario, bugs: Bugs, por: bool, budget: usize) -> CheckReport {
         let c = StatefulChecker {
             all_hangs: true,
-            max_states: budget(),
+            max_states: budget,
             por,
             ..StatefulChecker::default()
         };
@@ -84,13 +84,13 @@ mod with_kernel {
     /// The full and the reduced search of `s` with `bugs`, if the full one
     /// finishes: whether they found the same verdict and the same set of states
     /// (number and digest), and their executions.
-    fn compare(s: &Scenario, bugs: Bugs) -> Option<Compared> {
-        let full = search(s, bugs, false);
+    fn compare(s: &Scenario, bugs: Bugs, budget: usize) -> Option<Compared> {
+        let full = search(s, bugs, false, budget);
         let fs = full.search.expect("figures");
         if !fs.complete {
             return None;
         }
-        let red = search(s, bugs, true);
+        let red = search(s, bugs, true, budget);
         let rs = red.search.expect("figures");
         let what = format!("{} [{}]", s.name, bugs.variant());
         assert!(
@@ -122,7 +122,9 @@ mod with_kernel {
         Store::external_steps();
         for s in catalogue() {
             for bugs in kernel_rows(&s) {
-                let Some(c) = compare(&s, bugs) else { continue };
+                let Some(c) = compare(&s, bugs, budget()) else {
+                    continue;
+                };
                 assert!(c.same, "{}: the reduced search differs", c.what);
                 assert!(c.reduced <= c.full, "{}: more executions", c.what);
                 reduced += c.reduced;
@@ -158,10 +160,10 @@ mod with_kernel {
         }
         let s = super::support::scenario("memory-failure-waits-shared");
         let bugs = Bugs::fixed().with("lock-entry-exclusive-wait").unwrap();
-        let sound = compare(&s, bugs).expect("the full search finishes");
+        let sound = compare(&s, bugs, 40_000).expect("the full search finishes");
         assert!(sound.same, "{}: the sound reduction differs", sound.what);
         daxlock_kernel::set_blind_footprints(true);
-        let blind = std::panic::catch_unwind(|| compare(&s, bugs));
+        let blind = std::panic::catch_unwind(|| compare(&s, bugs, 40_000));
         daxlock_kernel::set_blind_footprints(false);
         let blind = blind.expect("the searches ran").expect("it finishes");
         assert!(
