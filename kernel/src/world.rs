@@ -44,7 +44,9 @@
 //! read (its history, the chain, stands for its C locals as for its Rust ones). A
 //! C step reads C memory (i) under a C lock it holds: data that lock protects
 //! (the kernel code's own discipline: it reads and writes protected data only
-//! under the lock), (ii) in a lockless read's callback, or (iii) its own stack.
+//! under the lock; the inode's i_size is written by truncate under the model's
+//! `i_mmap_sem`, a backend rwlock every fault holds shared, so those conflict on
+//! it), (ii) in a lockless read's callback, or (iii) its own stack.
 //! Suppose `b` changes no C memory from a state `s` (its probe hash is the same
 //! after it). Then `a` reads the same C memory after `b` as before it. If `a` does
 //! not change it either, nothing of C memory differs in either order. If `a`
@@ -64,8 +66,8 @@
 //! what it writes, so there is none. With the checker's own argument for the
 //! primitives (the module doc of `daxlock::check::stateful`) that makes the
 //! footprints sound for Godefroid's independence, and the sleep sets reach every
-//! state of the full search; `kernel/tests/kernel_por.rs` compares the two on the
-//! catalogue (same verdicts, states and digest) and shows that leaving the C
+//! state of the full search; the tests in `kernel/tests/por/mod.rs` compare the two on the
+//! catalogue (same verdicts, states and digest) and show that leaving the C
 //! memory out ([`set_blind_footprints`]) loses states. The probe is the hash the
 //! fingerprint uses, so a 64-bit collision of it would hide a write, as it would
 //! merge two states.

@@ -15,6 +15,10 @@ fn no_kernel_tree_in_this_build() {
 #[cfg(daxk_kernel)]
 mod support;
 
+// Sleep sets on the kernel target.
+#[cfg(daxk_kernel)]
+mod por;
+
 #[cfg(daxk_kernel)]
 mod with_kernel {
     use super::support::{assert_variants, bug, pct, radix_era, run, scenario};
@@ -852,7 +856,7 @@ ops = [
             for (folds, pin) in [(Folds::Narrow, narrow), (Folds::Whole, whole)] {
                 daxlock_kernel::set_folds(folds);
                 // The full search's transitions (the reduction's are below the
-                // full ones: `kernel_por.rs`).
+                // full ones: `por/mod.rs`).
                 let full = StatefulChecker {
                     por: false,
                     ..StatefulChecker::default()
