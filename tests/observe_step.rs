@@ -85,8 +85,9 @@ fn program(read: Read, hang_when: Option<u64>) -> Body {
     )
 }
 
-/// The memory lives outside the backend, as the kernel's C state does: searched
-/// without the partial-order reduction (which cannot see it), as the kernel target is.
+/// The memory lives outside the backend, as the kernel's C state does, and is not
+/// declared to it (`Backend::external_state`, which the kernel target uses): searched
+/// without the partial-order reduction, which cannot see it.
 fn search(read: Read, hang_when: Option<u64>) -> (SearchStats, Option<Stop>) {
     let checker = StatefulChecker {
         por: false,

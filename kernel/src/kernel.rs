@@ -177,6 +177,7 @@ impl<B: Backend> KernelMapping<B> {
             fail_allocs != 0,
         ));
         world::install(world.clone());
+        World::declare_c_memory(&world);
         KernelMapping { world, v }
     }
 
@@ -673,6 +674,12 @@ impl Target for KernelTarget {
 
     fn serial(&self) -> bool {
         true
+    }
+
+    /// Its C memory is declared to the stateful backend (`World::declare_c_memory`):
+    /// the partial-order reduction sees it.
+    fn opaque_state(&self) -> bool {
+        false
     }
 
     fn cannot_run(&self, scenario: &Scenario) -> Option<String> {

@@ -16,6 +16,61 @@
 //! The C code keeps `current` in a thread-local; loom and shuttle run every model
 //! thread on one OS thread, so each hook saves `current` on entry and restores it
 //! before returning (another task may have run meanwhile).
+//!
+//! # Footprints of C steps (the stateful checker's sleep sets)
+//!
+//! The stateful checker's partial-order reduction (`daxlock::check::stateful`,
+//! *Partial-order reduction*) takes two steps of two threads to commute when their
+//! footprints (the backend primitives each used and changed) do not conflict. A C
+//! step also reads and writes C memory, which is no backend primitive. The world
+//! makes its `memory` mutex stand for **all of the C memory** (the tree with its
+//! marks and nodes, the pages, i_size, the wait queues, the C task states: what
+//! [`World::compute_c_state`] hashes) and puts it in the footprints
+//! ([`World::declare_c_memory`]):
+//!
+//! - **writes**: a step after which the C memory hashes otherwise than before it
+//!   changed it, whatever it wrote with, under which lock or none: the checker
+//!   probes the hash at the start and the end of every step it records
+//!   ([`Backend::external_state`]) and counts such a step as a write of `memory`.
+//!   (Every C unlock also stores the hash in `memory`, which the fingerprint holds:
+//!   a write of `memory` when it changed, a read when not.)
+//! - **reads**: a lockless read (`lockless`, a [`Backend::observe`] of `memory`);
+//!   the acquire of a lock whose fold is part of the C memory (a lock of
+//!   [`Guards::Memory`], the xarray's, and with [`Folds::Whole`] every lock;
+//!   [`Backend::reads_external`]); every unlock (above).
+//!
+//! Why two steps `a` (thread t) and `b` (thread u) whose footprints do not conflict
+//! commute, C memory included. Each thread is a deterministic function of what it
+//! read (its history, the chain, stands for its C locals as for its Rust ones). A
+//! C step reads C memory (i) under a C lock it holds: data that lock protects
+//! (the kernel code's own discipline: it reads and writes protected data only
+//! under the lock; the inode's i_size is written by truncate under the model's
+//! `i_mmap_sem`, a backend rwlock every fault holds shared, so those conflict on
+//! it), (ii) in a lockless read's callback, or (iii) its own stack.
+//! Suppose `b` changes no C memory from a state `s` (its probe hash is the same
+//! after it). Then `a` reads the same C memory after `b` as before it. If `a` does
+//! not change it either, nothing of C memory differs in either order. If `a`
+//! changes it, `a` writes `memory`, so `b` neither reads it through a lockless read
+//! nor takes a Memory lock nor unlocks anything (each touches `memory`): `b` reads
+//! no C memory at all but data of a lock t cannot hold meanwhile (a wait-table
+//! head's list, under that head's lock: t would have to take the head lock, a
+//! conflict on its backend mutex), so `b` does the same after `a`, and its writes,
+//! which left the hash unchanged from `s`, are to data only its own locks protect,
+//! which `a` does not write. Steps that both change the C memory both write
+//! `memory` and conflict. The residue is a write *without* a lock that stores a
+//! value the memory already holds, which the hash cannot see, done by a step that
+//! reads nothing of `memory`: in the compiled code every C write outside a lock is
+//! a read-modify-write (a reference count, the allocation count of
+//! `--fail-alloc`) or inside a lockless read's callback (4.13's hole-page
+//! allocation in its page-cache lookup), and a read-modify-write always changes
+//! what it writes, so there is none. With the checker's own argument for the
+//! primitives (the module doc of `daxlock::check::stateful`) that makes the
+//! footprints sound for Godefroid's independence, and the sleep sets reach every
+//! state of the full search; the tests in `kernel/tests/por/mod.rs` compare the two on the
+//! catalogue (same verdicts, states and digest) and show that leaving the C
+//! memory out ([`set_blind_footprints`]) loses states. The probe is the hash the
+//! fingerprint uses, so a 64-bit collision of it would hide a write, as it would
+//! merge two states.
 
 use daxlock::dax::observe::Value;
 use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
@@ -284,6 +339,9 @@ pub(crate) struct World<B: Backend> {
     /// The task id holding the page-table lock (0: none). Only its holder sets or
     /// reads its own id, so a plain mutex (no scheduling point) suffices.
     ptl_owner: Mutex<u32>,
+    /// The C memory is in the stateful checker's step footprints
+    /// ([`World::declare_c_memory`]; off only in tests, [`set_blind_footprints`]).
+    c_footprints: bool,
     /// What acquires and lockless reads fold: [`Folds::Whole`] when allocations
     /// fail (`--fail-alloc`: the allocation count is read under the xarray lock and
     /// changed without it), else what [`set_folds`] says (tests), by default
@@ -304,6 +362,19 @@ pub enum Folds {
 thread_local! {
     /// The [`Folds`] of the worlds made from now on on this OS thread ([`set_folds`]).
     static FOLDS: std::cell::Cell<Folds> = const { std::cell::Cell::new(Folds::Narrow) };
+    /// Whether the worlds made from now on on this OS thread put the C memory in the
+    /// stateful checker's step footprints ([`set_blind_footprints`]).
+    static C_FOOTPRINTS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// For tests only: while `blind`, the worlds made on this OS thread leave the C
+/// memory out of the stateful checker's step footprints (no probe, no read at a
+/// lock's acquire), while the partial-order reduction stays on: an unsound
+/// reduction, to show that the tests comparing the reduced search with the full
+/// one can fail on the kernel target.
+#[doc(hidden)]
+pub fn set_blind_footprints(blind: bool) {
+    C_FOOTPRINTS.with(|f| f.set(!blind));
 }
 
 /// For tests: the [`Folds`] of the worlds made from now on on this OS thread (the
@@ -389,12 +460,29 @@ impl<B: Backend> World<B> {
             heads,
             used_heads: Mutex::new(Vec::new()),
             ptl_owner: Mutex::new(0),
+            c_footprints: TypeId::of::<B>() == TypeId::of::<Stateful>()
+                && C_FOOTPRINTS.with(|f| f.get()),
             folds: if fail_allocs {
                 Folds::Whole
             } else {
                 FOLDS.with(|f| f.get())
             },
         }
+    }
+
+    /// Declares the C memory to the stateful checker (for its partial-order
+    /// reduction): `memory` stands for it, and [`World::compute_c_state`] hashes all
+    /// of it. Call it once the world is shared, before the execution's threads run.
+    /// See the module doc, *Footprints of C steps*.
+    pub fn declare_c_memory(world: &Arc<Self>) {
+        if !world.c_footprints {
+            return;
+        }
+        let w = Arc::downgrade(world);
+        B::external_state(
+            &world.memory,
+            Box::new(move || w.upgrade().map_or(0, |w| u128::from(w.compute_c_state()))),
+        );
     }
 
     fn lock_of(&self, lock: *mut CSpin) -> Arc<SpinLock<B>> {
@@ -477,6 +565,16 @@ impl<B: Backend> World<B> {
             Guards::Head(head) => waiters_hash(self.heads, &[head]),
             Guards::PageTable => 0,
             Guards::Memory => unsafe { daxk_common_hash() },
+        }
+    }
+
+    /// Tells the stateful checker's reduction that the step taking `l` reads the C
+    /// memory (`memory` stands for it: see [`World::declare_c_memory`]) when what
+    /// the acquire folds ([`World::guarded`]) is part of it: a lock of
+    /// [`Guards::Memory`], or any lock with [`Folds::Whole`].
+    fn reads_c_memory(&self, l: &SpinLock<B>) {
+        if self.c_footprints && (l.guards == Guards::Memory || self.folds == Folds::Whole) {
+            B::reads_external(&self.memory);
         }
     }
 
@@ -680,6 +778,7 @@ impl<B: Backend> Hooks for World<B> {
         if std::ptr::eq(lock, ptl()) {
             *self.ptl_owner.lock() = me;
         }
+        self.reads_c_memory(&l);
         self.touched();
     }
 
@@ -704,6 +803,9 @@ impl<B: Backend> Hooks for World<B> {
         let taken = B::locked(&l.held, |held| !std::mem::replace(held, true));
         if taken && std::ptr::eq(lock, ptl()) {
             *self.ptl_owner.lock() = current_id();
+        }
+        if taken {
+            self.reads_c_memory(&l);
         }
         self.touched();
         taken

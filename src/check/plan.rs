@@ -299,7 +299,7 @@ pub fn configure(
             all_hangs: o.all_hangs || o.shortest || o.fewest_preemptions,
             shortest: o.shortest,
             fewest_preemptions: o.fewest_preemptions,
-            // Off on serial targets too (`check::stateful::opaque_state`).
+            // Off on targets with undeclared state (`Target::opaque_state`).
             por: !o.no_por,
             ..StatefulChecker::default()
         }),

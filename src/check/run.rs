@@ -177,9 +177,10 @@ pub fn check_on<C: Checker + Configured>(
             move |counted| abandoned.abandoned::<C>(counted),
         )
     };
-    // A serial target (the kernel's C globals) keeps state outside the backend's
-    // primitives: the stateful search's partial-order reduction cannot see it.
-    let exploration = super::stateful::opaque_state(target.serial(), || checker.explore(body));
+    // A target that keeps state outside the backend's primitives without declaring
+    // it: the stateful search's partial-order reduction cannot see it.
+    let exploration =
+        super::stateful::opaque_state(target.opaque_state(), || checker.explore(body));
     super::trace::forget_model_threads();
     let timed_out = shared.timed_out.load(Ordering::Relaxed);
     let mut c = std::mem::take(&mut *shared.collector.lock());

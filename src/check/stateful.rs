@@ -154,12 +154,22 @@
 //!   lies on no cycle: it is its own component, not fair, and adds no livelock.
 //!   Test: `eager_joins_agree_with_lazy_ones` (`tests/stateful_suite.rs`: the
 //!   same verdicts as with joins as choices, on every catalogue row).
+//! - **State outside the primitives.** A target whose threads share memory that
+//!   is no backend primitive (the kernel target's C memory) declares it
+//!   ([`crate::sync::Backend::external_state`]): a mutex of its own stands for all
+//!   of it, with a probe that hashes it. The search probes it at the start and end
+//!   of every step it records, and a step after which it hashes otherwise is a
+//!   write of that mutex; steps that read it say so (a lockless read is an
+//!   observe of the mutex; others call [`crate::sync::Backend::reads_external`]).
+//!   The argument that such footprints are sound is the target's (the kernel
+//!   target's: the module doc of its `world`).
 //! - **Where it is off.** With `--shard` or `--shortest` (their visited sets keep
-//!   no sleep sets), on replays, and on serial targets (the kernel
-//!   target's C state lives outside the backend's primitives, where footprints
-//!   cannot see it). Eager joins are not sleep sets: they hold everywhere, the
-//!   kernel target, `--jobs`, `--shard`, `--shortest` and replays included (the
-//!   joiner's step touches no C state either).
+//!   no sleep sets), on replays, with a visited set shared between processes, and
+//!   on targets that keep state outside the primitives without declaring it
+//!   ([`crate::check::target::Target::opaque_state`]). Eager joins are not sleep
+//!   sets: they hold everywhere, the kernel target, `--jobs`, `--shard`,
+//!   `--shortest` and replays included (the joiner's step touches no C state
+//!   either).
 //!
 //! # Progress: closed fair cycles, not retry counts
 //!
@@ -972,8 +982,9 @@ thread_local! {
 }
 
 /// Runs `f` (a search) with the partial-order reduction barred when `opaque`: the
-/// target keeps state outside the backend's primitives (the kernel target's C
-/// memory), which step footprints cannot see, so no two steps are known to commute.
+/// target keeps state outside the backend's primitives that it has not declared
+/// ([`crate::check::target::Target::opaque_state`]), which step footprints cannot
+/// see, so no two steps are known to commute.
 pub(crate) fn opaque_state<R>(opaque: bool, f: impl FnOnce() -> R) -> R {
     let old = OPAQUE.with(|o| o.replace(opaque));
     let r = f();
@@ -1308,7 +1319,11 @@ impl Dfs {
         let choice = self.pick(runnable, current);
         if let Some(t) = choice.filter(|_| self.shared.por && !self.coasting) {
             let t = usize::from(t);
-            Store::begin_step(t);
+            // A step at no branching point with no task asleep: nothing reads its
+            // footprint (no sleeper to wake, no level to record it at), so a
+            // target's external state need not be probed for it.
+            let read = self.chosen_level.is_some() || !self.sleep.is_empty();
+            Store::begin_step_probed(t, read);
             self.stepping = Some((t, self.chosen_level.take()));
         }
         choice
@@ -2316,8 +2331,8 @@ mod por {
         assert!(reduced.executions < full.executions, "{reduced:?} {full:?}");
     }
 
-    /// A target whose state lives outside the backend (serial: the kernel's C
-    /// globals) is searched without the reduction.
+    /// A target whose state lives outside the backend undeclared
+    /// (`Target::opaque_state`) is searched without the reduction.
     #[test]
     fn no_reduction_on_opaque_targets() {
         let full = search(false, false);

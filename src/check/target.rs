@@ -50,6 +50,13 @@ pub trait Target: Send + Sync + 'static {
     fn serial(&self) -> bool {
         false
     }
+    /// True when its threads share state that the stateful backend's step
+    /// footprints cannot see (outside the backend's primitives, and not declared
+    /// with [`crate::sync::Backend::external_state`]): the stateful search then runs
+    /// without its partial-order reduction. By default a serial target's.
+    fn opaque_state(&self) -> bool {
+        self.serial()
+    }
     /// What the gate expects of `scenario` with `bugs` on this target, given the
     /// scenario's own (model) expectation: another version of the code may end a
     /// race differently (README: model vs kernel).

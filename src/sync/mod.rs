@@ -138,6 +138,26 @@ pub trait Backend: Sized + Send + Sync + 'static {
         read()
     }
 
+    /// Declares that `m` stands for shared state that lives outside the backend's
+    /// primitives (the kernel target's C memory), and that `probe` hashes all of it,
+    /// for the execution running on this OS thread. Other backends ignore it.
+    ///
+    /// The stateful checker calls `probe` at the start and the end of every step
+    /// its partial-order reduction records (between two scheduling points of one
+    /// thread, while it hashes) and takes a step after which `probe` returns
+    /// another value as a write of `m`: whatever the step wrote that state with,
+    /// under a lock or without one, it is then dependent with every step that
+    /// reads `m` ([`Backend::observe`], [`Backend::reads_external`]) or stores a
+    /// value in it. `probe` runs inside the checker: it must not use the backend.
+    fn external_state<T: Send + Hash>(_m: &Self::Mutex<T>, _probe: Box<dyn Fn() -> u128>) {}
+
+    /// Tells the stateful checker that the calling thread's current step reads the
+    /// state `m` stands for (declared with [`Backend::external_state`]) other than
+    /// through [`Backend::observe`]: for example what a lock it just took protects.
+    /// No scheduling point; the step is then dependent with every step that
+    /// changes that state. Other backends ignore it.
+    fn reads_external<T: Send + Hash>(_m: &Self::Mutex<T>) {}
+
     /// Releases a lock the caller built on `m` (and `cv`, if given), as the kernel
     /// target's C spin locks are: `m` holds the lock's state and is only ever used
     /// through [`Backend::locked`] and [`Backend::wait_until`] (never held across a

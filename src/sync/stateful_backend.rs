@@ -581,6 +581,14 @@ impl Backend for Stateful {
         result
     }
 
+    fn external_state<T: Send + Hash>(m: &Mutex<T>, probe: Box<dyn Fn() -> u128>) {
+        Store::with(|s| s.set_external(m.id, probe));
+    }
+
+    fn reads_external<T: Send + Hash>(m: &Mutex<T>) {
+        Store::with(|s| s.touch(m.id));
+    }
+
     fn release<T: Send + Hash>(m: &Mutex<T>, f: impl Fn(&mut T), cv: Option<&Condvar>) {
         let (id, me) = (m.id, me());
         if !Store::with(|s| free(&s.objects[id])) {

@@ -154,6 +154,35 @@ pub struct Store {
     /// Keep hashes up to date. Off once the checker has cut the execution and only
     /// runs it to its end: nothing of it is fingerprinted any more.
     pub(super) hashing: bool,
+    /// State outside the primitives that a target declared
+    /// ([`Backend::external_state`](crate::sync::Backend::external_state)). Not
+    /// hashed: the object it names holds what the fingerprint keeps of it.
+    pub(super) external: Option<External>,
+    /// The external state's probe at [`Store::begin_step`], while hashing.
+    pub(super) step_probe: Option<u128>,
+}
+
+/// Shared state outside the primitives: the object that stands for it and a hash
+/// of all of it.
+pub(super) struct External {
+    /// The object whose footprint bit stands for the state.
+    id: usize,
+    probe: Box<dyn Fn() -> u128>,
+    /// The probe's value at the scheduling point the last step ended at, which is
+    /// where the next step begins (the checker begins it right after).
+    at_point: Option<u128>,
+}
+
+impl std::fmt::Debug for External {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "External(#{})", self.id)
+    }
+}
+
+thread_local! {
+    /// Over the executions on this OS thread: steps whose external state was probed,
+    /// and those that changed it ([`Store::external_steps`]).
+    static EXTERNAL_STEPS: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
 }
 
 thread_local! {
@@ -205,6 +234,8 @@ impl Store {
                 in_loop: vec![false],
                 checkpoints: vec![0],
                 step_in_loop: false,
+                external: None,
+                step_probe: None,
                 tasks: vec![TaskState {
                     chain: ROOT,
                     phase: Phase::Running,
@@ -223,6 +254,15 @@ impl Store {
 
     /// Starts the footprint of a step of `task` (the checker chose it).
     pub fn begin_step(task: usize) {
+        Self::begin_step_probed(task, true);
+    }
+
+    /// [`Store::begin_step`], probing the external state (if a target declared
+    /// one) only when `probe`: the checker passes false for a step whose footprint
+    /// it will not read (a step at no branching point while no task is asleep), to
+    /// save the probe's cost; such a step's footprint then leaves the external state
+    /// out.
+    pub fn begin_step_probed(task: usize, probe: bool) {
         Self::with(|s| {
             s.step = Footprint {
                 tasks: 1 << task,
@@ -230,6 +270,11 @@ impl Store {
             };
             s.step_chain = s.tasks.get(task).map_or(0, |t| t.chain);
             s.step_in_loop = s.in_loop.get(task).copied().unwrap_or(true);
+            let at_point = s.external.as_mut().and_then(|e| e.at_point.take());
+            s.step_probe = match s.external.as_ref() {
+                Some(e) if s.hashing && probe => Some(at_point.unwrap_or_else(|| (e.probe)())),
+                _ => None,
+            };
         });
     }
 
@@ -244,6 +289,20 @@ impl Store {
                     f.writes |= 1 << (id % 128);
                 }
             }
+            // A step after which the external state hashes otherwise changed it.
+            if let (Some(before), Some(e)) = (s.step_probe.take(), s.external.as_mut()) {
+                let now = (e.probe)();
+                e.at_point = Some(now);
+                let changed = usize::from(now != before);
+                EXTERNAL_STEPS.with(|c| {
+                    let (steps, n) = c.get();
+                    c.set((steps + 1, n + changed));
+                });
+                if changed == 1 {
+                    f.objects |= 1 << (e.id % 128);
+                    f.writes |= 1 << (e.id % 128);
+                }
+            }
             let t = s.tasks.get(task);
             f.cyclic = s.step_in_loop
                 || s.in_loop.get(task).copied().unwrap_or(true)
@@ -251,6 +310,12 @@ impl Store {
                 || !s.hashing;
             f
         })
+    }
+
+    /// Over the executions on this OS thread since the last call: how many steps
+    /// had their external state probed, and how many of them changed it (tests).
+    pub fn external_steps() -> (usize, usize) {
+        EXTERNAL_STEPS.with(|c| c.take())
     }
 
     /// Whether a task went back to the top of a retry loop since the last call.
@@ -459,6 +524,16 @@ impl Store {
         t.chain = hash128(&(t.chain, op, object, read));
     }
 
+    /// Declares state outside the primitives that object `id` stands for
+    /// ([`Backend::external_state`](crate::sync::Backend::external_state)).
+    pub(super) fn set_external(&mut self, id: usize, probe: Box<dyn Fn() -> u128>) {
+        self.external = Some(External {
+            id,
+            probe,
+            at_point: None,
+        });
+    }
+
     pub(super) fn touch(&mut self, object: usize) {
         self.step.objects |= 1 << (object % 128);
     }
@@ -618,6 +693,32 @@ mod tests {
             tasks: 1 << 2,
             ..Footprint::default()
         }));
+        Store::end();
+    }
+
+    #[test]
+    fn a_step_that_changes_external_state_writes_its_object() {
+        use std::cell::Cell;
+        use std::rc::Rc;
+        let id = one_lock(7);
+        let state = Rc::new(Cell::new(0u128));
+        let probe = state.clone();
+        Store::with(|s| s.set_external(id, Box::new(move || probe.get())));
+        Store::external_steps();
+        Store::begin_step(0);
+        assert_eq!(Store::end_step(0).writes, 0, "nothing changed");
+        Store::begin_step(0);
+        state.set(1);
+        let f = Store::end_step(0);
+        assert_ne!(f.writes & 1 << id, 0, "changed: a write of its object");
+        assert_ne!(f.objects & 1 << id, 0);
+        assert_eq!(Store::external_steps(), (2, 1));
+        // Unhashed (a replayed prefix): not probed.
+        Store::set_hashing(false);
+        Store::begin_step(0);
+        state.set(2);
+        assert_eq!(Store::end_step(0).writes, 0);
+        assert_eq!(Store::external_steps(), (0, 0));
         Store::end();
     }
 
