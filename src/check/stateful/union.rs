@@ -31,8 +31,9 @@
 //! inside the component and the shortest way back inside it to that state. `daxlock
 //! replay` recognises it (the schedule ends on a state it passed before). Unlike one
 //! worker, which stops at the first closed component as it pops, N workers find it
-//! only once the whole space is searched; and the union is kept in memory (about 80
-//! bytes a transition and 60 a state, on top of the visited set).
+//! only once the whole space is searched; and the union is kept in memory (64 bytes a
+//! recorded transition and about 64 a state, on top of the visited set, and 32 more
+//! a transition while it is judged).
 //!
 //! With processes, each writes its part to a file beside the shared set
 //! ([`crate::check::shared_set::SharedSet::side_file`]) and says it is done
