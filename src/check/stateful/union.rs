@@ -31,8 +31,9 @@
 //! inside the component and the shortest way back inside it to that state. `daxlock
 //! replay` recognises it (the schedule ends on a state it passed before). Unlike one
 //! worker, which stops at the first closed component as it pops, N workers find it
-//! only once the whole space is searched; and the union is kept in memory (about 80
-//! bytes a transition and 60 a state, on top of the visited set).
+//! only once the whole space is searched; and the union is kept in memory (64 bytes a
+//! recorded transition and about 64 a state, on top of the visited set, and 32 more
+//! a transition while it is judged).
 //!
 //! With processes, each writes its part to a file beside the shared set
 //! ([`crate::check::shared_set::SharedSet::side_file`]) and says it is done
@@ -48,11 +49,37 @@ use std::path::Path;
 #[derive(Debug, Clone, Copy)]
 struct Step {
     from: u128,
-    /// None: the execution ended (or hung) before another branching point.
-    to: Option<u128>,
+    /// Unused when `end`.
+    to: u128,
+    label: Edge,
     /// The task chosen at `from`.
     task: u8,
+    /// The execution ended (or hung) before another branching point.
+    end: bool,
+}
+
+impl Step {
+    fn target(&self) -> Option<u128> {
+        (!self.end).then_some(self.to)
+    }
+}
+
+/// An edge of the union, between state numbers (`END`: an end of the execution).
+#[derive(Debug, Clone, Copy)]
+struct Arc {
+    from: u32,
+    to: u32,
+    task: u8,
     label: Edge,
+}
+
+const END: u32 = u32::MAX;
+
+impl Arc {
+    /// The target state's number; None for an end.
+    fn target(&self) -> Option<usize> {
+        (self.to != END).then_some(self.to as usize)
+    }
 }
 
 /// What the check needs of a state.
@@ -110,7 +137,8 @@ impl Graph {
     pub(super) fn step(&mut self, from: u128, task: usize, to: Option<u128>, label: Edge) {
         self.steps.push(Step {
             from,
-            to,
+            to: to.unwrap_or(0),
+            end: to.is_none(),
             task: task as u8,
             label,
         });
@@ -153,8 +181,8 @@ impl Graph {
         w.write_all(&(self.steps.len() as u64).to_le_bytes())?;
         for s in &self.steps {
             w.write_all(&s.from.to_le_bytes())?;
-            w.write_all(&[s.to.is_some() as u8, s.task])?;
-            w.write_all(&s.to.unwrap_or(0).to_le_bytes())?;
+            w.write_all(&[!s.end as u8, s.task])?;
+            w.write_all(&s.to.to_le_bytes())?;
             w.write_all(&s.label.ran.to_le_bytes())?;
             w.write_all(&s.label.disabled.to_le_bytes())?;
         }
@@ -204,7 +232,8 @@ impl Graph {
             let (ran, disabled) = (u64_of(&mut r)?, u64_of(&mut r)?);
             g.steps.push(Step {
                 from,
-                to: (flag[0] == 1).then_some(to),
+                to,
+                end: flag[0] != 1,
                 task: flag[1],
                 label: Edge { ran, disabled },
             });
@@ -217,26 +246,33 @@ impl Graph {
     pub(super) fn livelock(&self) -> Option<(Vec<usize>, String)> {
         // A fixed order (the workers' parts arrive in any order): states sorted by
         // fingerprint, edges by source, task and target.
+        // (Memory: the states' fingerprints once, and 32 bytes an edge.)
         let mut fps: Vec<u128> = self.nodes.keys().copied().collect();
         fps.extend(
             self.steps
                 .iter()
-                .flat_map(|s| [Some(s.from), s.to])
-                .flatten(),
+                .flat_map(|s| [Some(s.from), s.target()])
+                .flatten()
+                .filter(|f| !self.nodes.contains_key(f)),
         );
         fps.sort_unstable();
         fps.dedup();
-        let index: HashMap<u128, usize> = fps.iter().enumerate().map(|(i, &f)| (f, i)).collect();
+        let index = |f: u128| fps.binary_search(&f).expect("a state of the graph");
         let n = fps.len();
-        let mut steps: Vec<(usize, u8, Option<usize>, Edge)> = self
+        let mut steps: Vec<Arc> = self
             .steps
             .iter()
-            .map(|s| (index[&s.from], s.task, s.to.map(|t| index[&t]), s.label))
+            .map(|s| Arc {
+                from: index(s.from) as u32,
+                to: s.target().map_or(END, |t| index(t) as u32),
+                task: s.task,
+                label: s.label,
+            })
             .collect();
-        steps.sort_unstable_by_key(|s| (s.0, s.1, s.2));
+        steps.sort_unstable_by_key(|s| (s.from, s.task, s.to));
         let mut start = vec![0; n + 1];
         for s in &steps {
-            start[s.0 + 1] += 1;
+            start[s.from as usize + 1] += 1;
         }
         for i in 0..n {
             start[i + 1] += start[i];
@@ -260,9 +296,10 @@ impl Graph {
                 None => exits[c] = true,
             }
         }
-        for &(from, _, to, label) in &steps {
-            let c = comp[from];
-            match to {
+        for a in &steps {
+            let c = comp[a.from as usize];
+            let label = a.label;
+            match a.target() {
                 Some(to) if comp[to] == c => {
                     inside[c].ran |= label.ran;
                     inside[c].disabled |= label.disabled;
@@ -286,18 +323,16 @@ impl Graph {
             .collect();
         let message = livelock_message_of(&names.join(", "), Some(size[bad]));
         // The lasso: to the component, then round it.
-        let root = self.root.map(|r| index[&r]);
+        let root = self.root.map(index);
         let (entry, mut path) = match root {
             Some(root) => bfs(&start, &steps, root, |i| comp[i] == bad, |_| true)?,
             None => (member, Vec::new()),
         };
-        let first: Vec<_> = steps[start[entry]..start[entry + 1]]
+        let first = steps[start[entry]..start[entry + 1]]
             .iter()
-            .filter(|s| s.2.is_some_and(|t| comp[t] == bad))
-            .collect();
-        let &&(_, task, to, _) = first.first()?;
-        let to = to?;
-        path.push(task as usize);
+            .find(|a| a.target().is_some_and(|t| comp[t] == bad))?;
+        let to = first.target()?;
+        path.push(first.task as usize);
         if to != entry {
             let (_, back) = bfs(&start, &steps, to, |i| i == entry, |i| comp[i] == bad)?;
             path.extend(back);
@@ -310,7 +345,7 @@ impl Graph {
 /// state `goal` accepts: that state and the tasks chosen on the way.
 fn bfs(
     start: &[usize],
-    steps: &[(usize, u8, Option<usize>, Edge)],
+    steps: &[Arc],
     from: usize,
     goal: impl Fn(usize) -> bool,
     within: impl Fn(usize) -> bool,
@@ -330,9 +365,9 @@ fn bfs(
             path.reverse();
             return Some((v, path));
         }
-        for &(_, task, to, _) in &steps[start[v]..start[v + 1]] {
-            if let Some(w) = to.filter(|&w| within(w) && seen.insert(w)) {
-                came.insert(w, (v, task));
+        for a in &steps[start[v]..start[v + 1]] {
+            if let Some(w) = a.target().filter(|&w| within(w) && seen.insert(w)) {
+                came.insert(w, (v, a.task));
                 queue.push_back(w);
             }
         }
@@ -342,7 +377,7 @@ fn bfs(
 
 /// Tarjan's strongly connected components, iterative (the graph may be millions of
 /// states deep): the component of each state, numbered in the order they complete.
-fn components(n: usize, start: &[usize], steps: &[(usize, u8, Option<usize>, Edge)]) -> Vec<usize> {
+fn components(n: usize, start: &[usize], steps: &[Arc]) -> Vec<usize> {
     const NONE: usize = usize::MAX;
     let mut index = vec![NONE; n];
     let mut low = vec![0; n];
@@ -368,7 +403,7 @@ fn components(n: usize, start: &[usize], steps: &[(usize, u8, Option<usize>, Edg
             let Some(&(v, i)) = call.last() else { break };
             if i < start[v + 1] {
                 call.last_mut().expect("a frame").1 += 1;
-                if let Some(w) = steps[i].2 {
+                if let Some(w) = steps[i].target() {
                     if index[w] == NONE {
                         enter = Some(w);
                     } else if on_stack[w] {
