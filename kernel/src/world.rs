@@ -70,7 +70,10 @@
 //! catalogue (same verdicts, states and digest) and show that leaving the C
 //! memory out ([`set_blind_footprints`]) loses states. The probe is the hash the
 //! fingerprint uses, so a 64-bit collision of it would hide a write, as it would
-//! merge two states.
+//! merge two states. It reuses its last hash while no C code has run since
+//! ([`C_RUNS`]: counted at every call into C, every hook's return to C, the
+//! harness's write of i_size, and the hooks' own writes of a C task's state), since
+//! C memory changes only then.
 
 use daxlock::dax::observe::Value;
 use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
