@@ -188,6 +188,7 @@ impl<B: Backend> KernelMapping<B> {
     /// Calls into C as the running model thread.
     fn call<R>(&self, op: KOp, f: impl FnOnce() -> R) -> R {
         let _me: *mut CTask = self.world.enter(op);
+        world::c_runs();
         f()
     }
 
@@ -386,6 +387,7 @@ impl<B: Backend> System<B> for KernelMapping<B> {
             size_pages,
             |size| {
                 // The C inode's i_size, under the same `i_mmap_sem` (no fault runs).
+                world::c_runs();
                 unsafe { daxk_set_size((size * 4096) as i64) };
                 self.collect(size, u64::MAX)
             },

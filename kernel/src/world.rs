@@ -70,7 +70,10 @@
 //! catalogue (same verdicts, states and digest) and show that leaving the C
 //! memory out ([`set_blind_footprints`]) loses states. The probe is the hash the
 //! fingerprint uses, so a 64-bit collision of it would hide a write, as it would
-//! merge two states.
+//! merge two states. It reuses its last hash while no C code has run since
+//! ([`C_RUNS`]: counted at every call into C, every hook's return to C, the
+//! harness's write of i_size, and the hooks' own writes of a C task's state), since
+//! C memory changes only then.
 
 use daxlock::dax::observe::Value;
 use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
@@ -300,7 +303,20 @@ fn hook<R>(f: impl FnOnce(&dyn Hooks) -> R) -> R {
     let w = world();
     let r = f(&*w);
     unsafe { daxk_set_current(me) };
+    // Back to C, which may write its memory.
+    c_runs();
     r
+}
+
+/// Counts the times C code starts or resumes running (a call into C, a hook's
+/// return) or the harness writes C memory: while it stays the same, the C memory
+/// does, so the probe of the stateful checker's footprints reuses its last hash
+/// ([`World::declare_c_memory`]).
+static C_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+/// C code is about to run (or the harness to write C memory): see [`C_RUNS`].
+pub(crate) fn c_runs() {
+    C_RUNS.fetch_add(1, Ordering::Relaxed);
 }
 
 /// A C string the hooks get (`__func__`, a stringified condition) as a `&str`.
@@ -479,9 +495,19 @@ impl<B: Backend> World<B> {
             return;
         }
         let w = Arc::downgrade(world);
+        // The hash at the last probe, and C_RUNS then: no C ran since, no change.
+        let last = std::cell::Cell::new(None::<(usize, u64)>);
         B::external_state(
             &world.memory,
-            Box::new(move || w.upgrade().map_or(0, |w| u128::from(w.compute_c_state()))),
+            Box::new(move || {
+                let runs = C_RUNS.load(Ordering::Relaxed);
+                let h = match last.get() {
+                    Some((r, h)) if r == runs => h,
+                    _ => w.upgrade().map_or(0, |w| w.compute_c_state()),
+                };
+                last.set(Some((runs, h)));
+                u128::from(h)
+            }),
         );
     }
 
@@ -818,6 +844,7 @@ impl<B: Backend> Hooks for World<B> {
             .expect("set_current_state() by a task the world knows");
         B::locked(&t.state, |s| *s = state);
         unsafe { (*me).state = state };
+        c_runs();
         self.touched();
     }
 
@@ -834,6 +861,7 @@ impl<B: Backend> Hooks for World<B> {
         }
         B::wait_until(&t.state, &t.cv, |s| (*s == TASK_RUNNING).then_some(()));
         unsafe { (*me).state = TASK_RUNNING };
+        c_runs();
         self.touched();
         if asleep {
             self.event("woken", vec![("in", Value::from(func.to_owned()))]);
@@ -854,6 +882,7 @@ impl<B: Backend> Hooks for World<B> {
         });
         if woke {
             unsafe { (*task).state = TASK_RUNNING };
+            c_runs();
             self.touched();
             B::notify_all(&t.cv);
             self.event(
