@@ -93,6 +93,11 @@ macro_rules! hooks {
             /// its sleep in get_unlocked_mapping_entry() is not grab_mapping_entry()'s
             /// (branch coverage).
             pfn_mkwrite_begins();
+            /// Entry to a wait-queue call of fs/dax.c's (__wake_up(),
+            /// prepare_to_wait_exclusive(), finish_wait(): `c/scopes.h`).
+            scope_begin();
+            /// Return from the call `scope_begin` entered.
+            scope_end();
         }
     };
 }

@@ -21,6 +21,7 @@ use daxlock::dax::observe::Value;
 use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
 use daxlock::dax::{Block, Branch, Mapping};
 use daxlock::sync::poison_free::{Mutex, RwLock};
+use daxlock::sync::stateful_backend as explain;
 use daxlock::sync::{Backend, Stateful};
 use std::any::TypeId;
 use std::ffi::{c_char, c_int, c_void, CStr};
@@ -51,6 +52,34 @@ extern "C" {
     fn daxk_set_current(t: *mut CTask);
     fn daxk_get_current() -> *mut CTask;
     fn daxk_common_hash() -> u64;
+    fn daxk_entries(
+        ctx: *mut c_void,
+        f: extern "C" fn(*mut c_void, u64, u32, u64, c_int, c_int, *mut c_void),
+    );
+}
+
+/// The C tree as text (index, order, value, marks of every entry), for the
+/// stateful checker's debug aid ([`daxlock::sync::stateful_backend::note`]).
+fn describe_tree() -> String {
+    extern "C" fn push(
+        ctx: *mut c_void,
+        index: u64,
+        order: u32,
+        value: u64,
+        dirty: c_int,
+        towrite: c_int,
+        _e: *mut c_void,
+    ) {
+        let s = unsafe { &mut *(ctx as *mut String) };
+        s.push_str(&format!(
+            " {index}/{order}={value:#x}{}{}",
+            if dirty != 0 { "D" } else { "" },
+            if towrite != 0 { "W" } else { "" }
+        ));
+    }
+    let mut s = String::from("tree:");
+    unsafe { daxk_entries(&mut s as *mut String as *mut c_void, push) };
+    s
 }
 
 struct SpinLock<B: Backend> {
@@ -62,7 +91,7 @@ struct SpinLock<B: Backend> {
 
 /// What a C spin lock protects, as far as the stateful checker's fold at its
 /// acquire is concerned (see [`World::guarded`]).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Guards {
     /// A wait-table head's lock: the waiters queued on that head.
     Head(u64),
@@ -159,6 +188,17 @@ pub struct Heads {
     pub head_of: unsafe extern "C-unwind" fn(*const c_void) -> i64,
     /// Calls back once per waiter queued on one head.
     pub waiters_at: unsafe extern "C-unwind" fn(*mut c_void, WaiterFn, u64),
+}
+
+/// The waiters queued on head `bucket` as (task id, key index, exclusive).
+fn waiters_of(heads: Heads, bucket: u64) -> Vec<(u32, u64, bool)> {
+    extern "C" fn push(ctx: *mut c_void, _bucket: u64, task: u32, key: u64, excl: c_int) {
+        let v = unsafe { &mut *(ctx as *mut Vec<(u32, u64, bool)>) };
+        v.push((task, key, excl != 0));
+    }
+    let mut v: Vec<(u32, u64, bool)> = Vec::new();
+    unsafe { (heads.waiters_at)(&mut v as *mut _ as *mut c_void, push, bucket) };
+    v
 }
 
 /// Every waiter queued on heads `used` (ascending), hashed.
@@ -379,12 +419,17 @@ impl<B: Backend> World<B> {
 
     /// A world over `mm`; `waiters` lists the variant's queued waiters.
     pub fn new(mm: Arc<Mapping<B>>, heads: Heads, fail_allocs: bool) -> Self {
+        let fingerprint = TypeId::of::<B>() == TypeId::of::<Stateful>();
+        let memory = B::mutex(0);
+        if fingerprint {
+            explain::label_last("C memory (lockless reads)");
+        }
         World {
             mm,
             locks: Mutex::new(Vec::new()),
             tasks: Mutex::new(Vec::new()),
-            memory: B::mutex(0),
-            fingerprint: TypeId::of::<B>() == TypeId::of::<Stateful>(),
+            memory,
+            fingerprint,
             cached: Mutex::new(None),
             heads,
             used_heads: Mutex::new(Vec::new()),
@@ -407,8 +452,12 @@ impl<B: Backend> World<B> {
                 Err(_) if std::ptr::eq(lock, ptl()) => Guards::PageTable,
                 Err(_) => Guards::Memory,
             };
+            let held = B::mutex(false);
+            if self.fingerprint {
+                explain::label_last(&format!("spinlock {guards:?}"));
+            }
             locks.push(Arc::new(SpinLock {
-                held: B::mutex(false),
+                held,
                 cv: B::condvar(),
                 guards,
             }));
@@ -474,9 +523,21 @@ impl<B: Backend> World<B> {
             return self.c_state();
         }
         match l.guards {
-            Guards::Head(head) => waiters_hash(self.heads, &[head]),
+            Guards::Head(head) => {
+                if explain::explaining() {
+                    let w = waiters_of(self.heads, head);
+                    explain::note(|| format!("head {head} waiters {w:?}"));
+                }
+                waiters_hash(self.heads, &[head])
+            }
             Guards::PageTable => 0,
-            Guards::Memory => unsafe { daxk_common_hash() },
+            Guards::Memory => {
+                if explain::explaining() {
+                    let tree = describe_tree();
+                    explain::note(|| tree);
+                }
+                unsafe { daxk_common_hash() }
+            }
         }
     }
 
@@ -524,10 +585,14 @@ impl<B: Backend> World<B> {
             Some(t) => t.clone(),
             None => {
                 let id = tasks.len() as u32 + 1;
+                let state = B::mutex(TASK_RUNNING);
+                if self.fingerprint {
+                    explain::label_last(&format!("task state {name}"));
+                }
                 let t = Arc::new(Task {
                     name: name.clone(),
                     op: Mutex::new(op),
-                    state: B::mutex(TASK_RUNNING),
+                    state,
                     cv: B::condvar(),
                     c: Box::new(CTask {
                         state: TASK_RUNNING,
@@ -663,7 +728,10 @@ impl<B: Backend> World<B> {
 }
 
 impl<B: Backend> Hooks for World<B> {
-    fn spin_lock(&self, lock: *mut CSpin, _func: &str) {
+    fn spin_lock(&self, lock: *mut CSpin, func: &str) {
+        if self.fingerprint {
+            explain::note(|| format!("spin_lock in {func}"));
+        }
         // Read before the wait: another task runs meanwhile and sets `current`.
         let me = current_id();
         let l = self.lock_of(lock);
@@ -726,11 +794,24 @@ impl<B: Backend> Hooks for World<B> {
             .expect("schedule() by a task the world knows");
         // Reaching schedule() in an entry wait means the entry was found locked.
         self.visit_at(*t.op.lock(), "sleep", func);
-        let asleep = B::locked(&t.state, |s| *s != TASK_RUNNING);
-        if asleep {
-            self.event("sleep", vec![("in", Value::from(func.to_owned()))]);
-        }
-        B::wait_until(&t.state, &t.cv, |s| (*s == TASK_RUNNING).then_some(()));
+        // One step, not two: whether the task found itself woken already (a waker
+        // ran between its set_current_state() and here) is seen inside the wait,
+        // which folds only that it returned. schedule() returns nothing to the C
+        // code and leaves the task running either way, so whether it slept is not
+        // part of its state (only the trace's `sleep`/`woken` events show it); a
+        // separate read of it would fold it into the task's history, and states
+        // that differ in it alone would never merge.
+        let slept = std::cell::Cell::new(None::<bool>);
+        B::wait_until(&t.state, &t.cv, |s| {
+            if slept.get().is_none() {
+                slept.set(Some(*s != TASK_RUNNING));
+                if *s != TASK_RUNNING {
+                    self.event("sleep", vec![("in", Value::from(func.to_owned()))]);
+                }
+            }
+            (*s == TASK_RUNNING).then_some(())
+        });
+        let asleep = slept.get() == Some(true);
         unsafe { (*me).state = TASK_RUNNING };
         self.touched();
         if asleep {
@@ -742,6 +823,10 @@ impl<B: Backend> Hooks for World<B> {
         let Some(t) = self.task_of(task) else {
             return false;
         };
+        if self.fingerprint {
+            let by = func.to_owned();
+            explain::note(|| format!("wake of {} by {by}", t.name));
+        }
         let woke = B::locked(&t.state, |s| {
             if *s & mask != 0 {
                 *s = TASK_RUNNING;
@@ -772,6 +857,9 @@ impl<B: Backend> Hooks for World<B> {
         // with that value alone (each caller's `read` returns all of it).
         B::observe(&self.memory, || {
             let value = unsafe { read(ctx) };
+            if self.fingerprint {
+                explain::note(|| format!("lockless {_what} in {_func}: {value:#x}"));
+            }
             let folded = match self.folds {
                 Folds::Narrow => (value, 0),
                 Folds::Whole => (value, self.c_state()),
@@ -1006,6 +1094,20 @@ impl<B: Backend> Hooks for World<B> {
 
     fn pte_mkwrite(&self, addr: u64, func: &str) {
         self.pte_mkwrite_at(addr, func)
+    }
+
+    /// See `kernel/c/scopes.h`: the wait-queue calls fs/dax.c makes leave nothing
+    /// of what they read in the caller's locals.
+    fn scope_begin(&self) {
+        if self.folds == Folds::Narrow {
+            B::scope_begin();
+        }
+    }
+
+    fn scope_end(&self) {
+        if self.folds == Folds::Narrow {
+            B::scope_end(&());
+        }
     }
 
     fn pfn_mkwrite_begins(&self) {
