@@ -52,6 +52,10 @@ extern "C" {
     fn daxk_set_current(t: *mut CTask);
     fn daxk_get_current() -> *mut CTask;
     fn daxk_common_hash() -> u64;
+}
+
+extern "C-unwind" {
+    /// The tree's entries (declared as `kernel.rs` declares it).
     fn daxk_entries(
         ctx: *mut c_void,
         f: extern "C" fn(*mut c_void, u64, u32, u64, c_int, c_int, *mut c_void),
@@ -335,9 +339,12 @@ pub(crate) struct World<B: Backend> {
 /// and at a lockless read (`World::guarded`, the `lockless` hook).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Folds {
-    /// A lockless read folds what it read, an acquire what the lock protects.
+    /// A lockless read folds what it read, an acquire what the lock protects, and
+    /// fs/dax.c's wait-queue calls are scopes (`kernel/c/scopes.h`): once one
+    /// returns, what it read is forgotten.
     Narrow,
-    /// Both fold the whole C state (the fold before issue 18's narrower ones).
+    /// Both fold the whole C state and no call is a scope (the folds before issue
+    /// 18's narrower ones).
     Whole,
 }
 
@@ -1096,14 +1103,22 @@ impl<B: Backend> Hooks for World<B> {
         self.pte_mkwrite_at(addr, func)
     }
 
-    /// See `kernel/c/scopes.h`: the wait-queue calls fs/dax.c makes leave nothing
-    /// of what they read in the caller's locals.
+    /// Kernel: entry to __wake_up(), prepare_to_wait_exclusive() or finish_wait()
+    /// from fs/dax.c (`kernel/c/scopes.h`, which argues why each call leaves
+    /// nothing of what it read in the caller's locals and fs/dax.c uses none of
+    /// their results): a [`Backend::scope_begin`], so that at the call's return
+    /// the task's history goes back to what it was here (`()` folded). What the
+    /// call read (the head's waiters at its lock, whether a wake found its task
+    /// asleep, whether finish_wait() found the entry still queued) changed only
+    /// the C state, which the state holds through `memory` and the locks' values.
+    /// [`Folds::Whole`] keeps the whole history, for comparison.
     fn scope_begin(&self) {
         if self.folds == Folds::Narrow {
             B::scope_begin();
         }
     }
 
+    /// Kernel: the return of the call [`Hooks::scope_begin`] entered.
     fn scope_end(&self) {
         if self.folds == Folds::Narrow {
             B::scope_end(&());
