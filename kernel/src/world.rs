@@ -322,6 +322,9 @@ pub(crate) struct World<B: Backend> {
     /// The C state's fingerprint while no lock has been taken since it was computed
     /// (C memory changes only under a lock).
     cached: Mutex<Option<u64>>,
+    /// `daxk_common_hash()` likewise: an acquire of the xarray lock right after an
+    /// unlock (which fingerprinted the C state) folds it without a second walk.
+    cached_common: Mutex<Option<u64>>,
     heads: Heads,
     /// The wait-table heads whose lock was taken in this execution, ascending.
     used_heads: Mutex<Vec<u64>>,
@@ -438,6 +441,7 @@ impl<B: Backend> World<B> {
             memory,
             fingerprint,
             cached: Mutex::new(None),
+            cached_common: Mutex::new(None),
             heads,
             used_heads: Mutex::new(Vec::new()),
             ptl_owner: Mutex::new(0),
@@ -543,7 +547,7 @@ impl<B: Backend> World<B> {
                     let tree = describe_tree();
                     explain::note(|| tree);
                 }
-                unsafe { daxk_common_hash() }
+                self.common()
             }
         }
     }
@@ -553,7 +557,19 @@ impl<B: Backend> World<B> {
     fn touched(&self) {
         if self.fingerprint {
             *self.cached.lock() = None;
+            *self.cached_common.lock() = None;
         }
+    }
+
+    /// `daxk_common_hash()`, walked again only after a lock was taken or a task
+    /// state changed since the last walk ([`World::touched`]).
+    fn common(&self) -> u64 {
+        if let Some(h) = *self.cached_common.lock() {
+            return h;
+        }
+        let h = unsafe { daxk_common_hash() };
+        *self.cached_common.lock() = Some(h);
+        h
     }
 
     fn compute_c_state(&self) -> u64 {
@@ -576,7 +592,7 @@ impl<B: Backend> World<B> {
                 WAITER_FINGERPRINTS.fetch_add(1, Ordering::Relaxed);
             }
         }
-        let mut h = unsafe { daxk_common_hash() } ^ queued.rotate_left(17);
+        let mut h = self.common() ^ queued.rotate_left(17);
         for (id, st) in tasks {
             h = h.wrapping_mul(0x100000001b3) ^ (u64::from(id) << 32 | u64::from(st));
         }
