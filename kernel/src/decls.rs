@@ -379,7 +379,8 @@ mod tests {
             "\nunsigned long long daxk_lockless(const char *what, const char *func, \
              daxk_read_fn read, void *ctx);\n"
         ));
-        assert_eq!(h.matches("daxk_").count(), 25);
+        assert!(h.contains("\nvoid daxk_scope_begin(void);\n"));
+        assert_eq!(h.matches("daxk_").count(), 27);
     }
 
     /// The entry points are prototyped through `DAXK()`, `void` when they take nothing.
