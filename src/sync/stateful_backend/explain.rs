@@ -29,6 +29,9 @@ use std::collections::HashMap;
 /// the client's description of what was read ([`note`]), if any.
 type Input = (&'static str, usize, u128, Option<std::rc::Rc<str>>);
 
+/// Per task, its history and its scopes' opening lengths, as saved with the hashes.
+type Saved = (Vec<Vec<Input>>, Vec<Vec<usize>>);
+
 #[derive(Default)]
 struct Trace {
     /// Per primitive of the running execution: its type (or client label).
@@ -40,7 +43,7 @@ struct Trace {
     /// Per task: the history lengths at the openings of the scopes it is in.
     scope_len: Vec<Vec<usize>>,
     /// Histories saved with [`super::Store::hashes`], by the hash of what was saved.
-    saved: HashMap<u128, (Vec<Vec<Input>>, Vec<Vec<usize>>)>,
+    saved: HashMap<u128, Saved>,
     /// Per shape, the first state recorded with it.
     first: HashMap<u128, State>,
     /// Counts of differing parts.
