@@ -694,6 +694,20 @@ mod tests {
         Store::end();
     }
 
+    /// A replay runs with hashing off and puts the hashes back where it branches:
+    /// the chains saved at the opening of the scopes still open there are among
+    /// them (else a scope closed after the restore would fold a stale chain).
+    #[test]
+    fn open_scopes_are_saved_and_restored_with_the_hashes() {
+        one_lock(7);
+        Store::with(|s| s.scopes[0].push(hash128(&1u8)));
+        let saved = Store::hashes();
+        Store::with(|s| s.scopes[0][0] = 0);
+        Store::restore_hashes(&saved);
+        assert_eq!(Store::with(|s| s.scopes[0].clone()), vec![hash128(&1u8)]);
+        Store::end();
+    }
+
     #[test]
     fn reset_clears_the_store() {
         let id = one_lock(7);
