@@ -93,6 +93,11 @@ macro_rules! hooks {
             /// its sleep in get_unlocked_mapping_entry() is not grab_mapping_entry()'s
             /// (branch coverage).
             pfn_mkwrite_begins();
+            /// Entry to a wait-queue call of fs/dax.c's (__wake_up(),
+            /// prepare_to_wait_exclusive(), finish_wait(): `c/scopes.h`).
+            scope_begin();
+            /// Return from the call `scope_begin` entered.
+            scope_end();
         }
     };
 }
@@ -374,7 +379,8 @@ mod tests {
             "\nunsigned long long daxk_lockless(const char *what, const char *func, \
              daxk_read_fn read, void *ctx);\n"
         ));
-        assert_eq!(h.matches("daxk_").count(), 25);
+        assert!(h.contains("\nvoid daxk_scope_begin(void);\n"));
+        assert_eq!(h.matches("daxk_").count(), 27);
     }
 
     /// The entry points are prototyped through `DAXK()`, `void` when they take nothing.

@@ -151,6 +151,8 @@ impl Hooks for SelftestWorld {
         self.unexpected("pte_mkwrite")
     }
     fn pfn_mkwrite_begins(&self) {}
+    fn scope_begin(&self) {}
+    fn scope_end(&self) {}
 }
 
 /// Runs the tree's `lib/test_xarray.c` once (about 41 million checks on 6.1, a few

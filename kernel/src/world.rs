@@ -79,6 +79,7 @@ use daxlock::dax::observe::Value;
 use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
 use daxlock::dax::{Block, Branch, Mapping};
 use daxlock::sync::poison_free::{Mutex, RwLock};
+use daxlock::sync::stateful_backend as explain;
 use daxlock::sync::{Backend, Stateful};
 use std::any::TypeId;
 use std::ffi::{c_char, c_int, c_void, CStr};
@@ -111,6 +112,38 @@ extern "C" {
     fn daxk_common_hash() -> u64;
 }
 
+extern "C-unwind" {
+    /// The tree's entries (declared as `kernel.rs` declares it).
+    fn daxk_entries(
+        ctx: *mut c_void,
+        f: extern "C" fn(*mut c_void, u64, u32, u64, c_int, c_int, *mut c_void),
+    );
+}
+
+/// The C tree as text (index, order, value, marks of every entry), for the
+/// stateful checker's debug aid ([`daxlock::sync::stateful_backend::note`]).
+fn describe_tree() -> String {
+    extern "C" fn push(
+        ctx: *mut c_void,
+        index: u64,
+        order: u32,
+        value: u64,
+        dirty: c_int,
+        towrite: c_int,
+        _e: *mut c_void,
+    ) {
+        let s = unsafe { &mut *(ctx as *mut String) };
+        s.push_str(&format!(
+            " {index}/{order}={value:#x}{}{}",
+            if dirty != 0 { "D" } else { "" },
+            if towrite != 0 { "W" } else { "" }
+        ));
+    }
+    let mut s = String::from("tree:");
+    unsafe { daxk_entries(&mut s as *mut String as *mut c_void, push) };
+    s
+}
+
 struct SpinLock<B: Backend> {
     held: B::Mutex<bool>,
     cv: B::Condvar,
@@ -120,7 +153,7 @@ struct SpinLock<B: Backend> {
 
 /// What a C spin lock protects, as far as the stateful checker's fold at its
 /// acquire is concerned (see [`World::guarded`]).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Guards {
     /// A wait-table head's lock: the waiters queued on that head.
     Head(u64),
@@ -217,6 +250,17 @@ pub struct Heads {
     pub head_of: unsafe extern "C-unwind" fn(*const c_void) -> i64,
     /// Calls back once per waiter queued on one head.
     pub waiters_at: unsafe extern "C-unwind" fn(*mut c_void, WaiterFn, u64),
+}
+
+/// The waiters queued on head `bucket` as (task id, key index, exclusive).
+fn waiters_of(heads: Heads, bucket: u64) -> Vec<(u32, u64, bool)> {
+    extern "C" fn push(ctx: *mut c_void, _bucket: u64, task: u32, key: u64, excl: c_int) {
+        let v = unsafe { &mut *(ctx as *mut Vec<(u32, u64, bool)>) };
+        v.push((task, key, excl != 0));
+    }
+    let mut v: Vec<(u32, u64, bool)> = Vec::new();
+    unsafe { (heads.waiters_at)(&mut v as *mut _ as *mut c_void, push, bucket) };
+    v
 }
 
 /// Every waiter queued on heads `used` (ascending), hashed.
@@ -349,6 +393,9 @@ pub(crate) struct World<B: Backend> {
     /// The C state's fingerprint while no lock has been taken since it was computed
     /// (C memory changes only under a lock).
     cached: Mutex<Option<u64>>,
+    /// `daxk_common_hash()` likewise: an acquire of the xarray lock right after an
+    /// unlock (which fingerprinted the C state) folds it without a second walk.
+    cached_common: Mutex<Option<u64>>,
     heads: Heads,
     /// The wait-table heads whose lock was taken in this execution, ascending.
     used_heads: Mutex<Vec<u64>>,
@@ -369,9 +416,12 @@ pub(crate) struct World<B: Backend> {
 /// and at a lockless read (`World::guarded`, the `lockless` hook).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Folds {
-    /// A lockless read folds what it read, an acquire what the lock protects.
+    /// A lockless read folds what it read, an acquire what the lock protects, and
+    /// fs/dax.c's wait-queue calls are scopes (`kernel/c/scopes.h`): once one
+    /// returns, what it read is forgotten.
     Narrow,
-    /// Both fold the whole C state (the fold before issue 18's narrower ones).
+    /// Both fold the whole C state and no call is a scope (the folds before issue
+    /// 18's narrower ones).
     Whole,
 }
 
@@ -466,13 +516,19 @@ impl<B: Backend> World<B> {
 
     /// A world over `mm`; `waiters` lists the variant's queued waiters.
     pub fn new(mm: Arc<Mapping<B>>, heads: Heads, fail_allocs: bool) -> Self {
+        let fingerprint = TypeId::of::<B>() == TypeId::of::<Stateful>();
+        let memory = B::mutex(0);
+        if fingerprint {
+            explain::label_last("C memory (lockless reads)");
+        }
         World {
             mm,
             locks: Mutex::new(Vec::new()),
             tasks: Mutex::new(Vec::new()),
-            memory: B::mutex(0),
-            fingerprint: TypeId::of::<B>() == TypeId::of::<Stateful>(),
+            memory,
+            fingerprint,
             cached: Mutex::new(None),
+            cached_common: Mutex::new(None),
             heads,
             used_heads: Mutex::new(Vec::new()),
             ptl_owner: Mutex::new(0),
@@ -521,8 +577,12 @@ impl<B: Backend> World<B> {
                 Err(_) if std::ptr::eq(lock, ptl()) => Guards::PageTable,
                 Err(_) => Guards::Memory,
             };
+            let held = B::mutex(false);
+            if self.fingerprint {
+                explain::label_last(&format!("spinlock {guards:?}"));
+            }
             locks.push(Arc::new(SpinLock {
-                held: B::mutex(false),
+                held,
                 cv: B::condvar(),
                 guards,
             }));
@@ -588,9 +648,21 @@ impl<B: Backend> World<B> {
             return self.c_state();
         }
         match l.guards {
-            Guards::Head(head) => waiters_hash(self.heads, &[head]),
+            Guards::Head(head) => {
+                if explain::explaining() {
+                    let w = waiters_of(self.heads, head);
+                    explain::note(|| format!("head {head} waiters {w:?}"));
+                }
+                waiters_hash(self.heads, &[head])
+            }
             Guards::PageTable => 0,
-            Guards::Memory => unsafe { daxk_common_hash() },
+            Guards::Memory => {
+                if explain::explaining() {
+                    let tree = describe_tree();
+                    explain::note(|| tree);
+                }
+                self.common()
+            }
         }
     }
 
@@ -609,7 +681,19 @@ impl<B: Backend> World<B> {
     fn touched(&self) {
         if self.fingerprint {
             *self.cached.lock() = None;
+            *self.cached_common.lock() = None;
         }
+    }
+
+    /// `daxk_common_hash()`, walked again only after a lock was taken or a task
+    /// state changed since the last walk ([`World::touched`]).
+    fn common(&self) -> u64 {
+        if let Some(h) = *self.cached_common.lock() {
+            return h;
+        }
+        let h = unsafe { daxk_common_hash() };
+        *self.cached_common.lock() = Some(h);
+        h
     }
 
     fn compute_c_state(&self) -> u64 {
@@ -632,7 +716,7 @@ impl<B: Backend> World<B> {
                 WAITER_FINGERPRINTS.fetch_add(1, Ordering::Relaxed);
             }
         }
-        let mut h = unsafe { daxk_common_hash() } ^ queued.rotate_left(17);
+        let mut h = self.common() ^ queued.rotate_left(17);
         for (id, st) in tasks {
             h = h.wrapping_mul(0x100000001b3) ^ (u64::from(id) << 32 | u64::from(st));
         }
@@ -648,10 +732,14 @@ impl<B: Backend> World<B> {
             Some(t) => t.clone(),
             None => {
                 let id = tasks.len() as u32 + 1;
+                let state = B::mutex(TASK_RUNNING);
+                if self.fingerprint {
+                    explain::label_last(&format!("task state {name}"));
+                }
                 let t = Arc::new(Task {
                     name: name.clone(),
                     op: Mutex::new(op),
-                    state: B::mutex(TASK_RUNNING),
+                    state,
                     cv: B::condvar(),
                     c: Box::new(CTask {
                         state: TASK_RUNNING,
@@ -787,7 +875,10 @@ impl<B: Backend> World<B> {
 }
 
 impl<B: Backend> Hooks for World<B> {
-    fn spin_lock(&self, lock: *mut CSpin, _func: &str) {
+    fn spin_lock(&self, lock: *mut CSpin, func: &str) {
+        if self.fingerprint {
+            explain::note(|| format!("spin_lock in {func}"));
+        }
         // Read before the wait: another task runs meanwhile and sets `current`.
         let me = current_id();
         let l = self.lock_of(lock);
@@ -855,11 +946,24 @@ impl<B: Backend> Hooks for World<B> {
             .expect("schedule() by a task the world knows");
         // Reaching schedule() in an entry wait means the entry was found locked.
         self.visit_at(*t.op.lock(), "sleep", func);
-        let asleep = B::locked(&t.state, |s| *s != TASK_RUNNING);
-        if asleep {
-            self.event("sleep", vec![("in", Value::from(func.to_owned()))]);
-        }
-        B::wait_until(&t.state, &t.cv, |s| (*s == TASK_RUNNING).then_some(()));
+        // One step, not two: whether the task found itself woken already (a waker
+        // ran between its set_current_state() and here) is seen inside the wait,
+        // which folds only that it returned. schedule() returns nothing to the C
+        // code and leaves the task running either way, so whether it slept is not
+        // part of its state (only the trace's `sleep`/`woken` events show it); a
+        // separate read of it would fold it into the task's history, and states
+        // that differ in it alone would never merge.
+        let slept = std::cell::Cell::new(None::<bool>);
+        B::wait_until(&t.state, &t.cv, |s| {
+            if slept.get().is_none() {
+                slept.set(Some(*s != TASK_RUNNING));
+                if *s != TASK_RUNNING {
+                    self.event("sleep", vec![("in", Value::from(func.to_owned()))]);
+                }
+            }
+            (*s == TASK_RUNNING).then_some(())
+        });
+        let asleep = slept.get() == Some(true);
         unsafe { (*me).state = TASK_RUNNING };
         c_runs();
         self.touched();
@@ -872,6 +976,10 @@ impl<B: Backend> Hooks for World<B> {
         let Some(t) = self.task_of(task) else {
             return false;
         };
+        if self.fingerprint {
+            let by = func.to_owned();
+            explain::note(|| format!("wake of {} by {by}", t.name));
+        }
         let woke = B::locked(&t.state, |s| {
             if *s & mask != 0 {
                 *s = TASK_RUNNING;
@@ -903,6 +1011,9 @@ impl<B: Backend> Hooks for World<B> {
         // with that value alone (each caller's `read` returns all of it).
         B::observe(&self.memory, || {
             let value = unsafe { read(ctx) };
+            if self.fingerprint {
+                explain::note(|| format!("lockless {_what} in {_func}: {value:#x}"));
+            }
             let folded = match self.folds {
                 Folds::Narrow => (value, 0),
                 Folds::Whole => (value, self.c_state()),
@@ -1137,6 +1248,28 @@ impl<B: Backend> Hooks for World<B> {
 
     fn pte_mkwrite(&self, addr: u64, func: &str) {
         self.pte_mkwrite_at(addr, func)
+    }
+
+    /// Kernel: entry to __wake_up(), prepare_to_wait_exclusive() or finish_wait()
+    /// from fs/dax.c (`kernel/c/scopes.h`, which argues why each call leaves
+    /// nothing of what it read in the caller's locals and fs/dax.c uses none of
+    /// their results): a [`Backend::scope_begin`], so that at the call's return
+    /// the task's history goes back to what it was here (`()` folded). What the
+    /// call read (the head's waiters at its lock, whether a wake found its task
+    /// asleep, whether finish_wait() found the entry still queued) changed only
+    /// the C state, which the state holds through `memory` and the locks' values.
+    /// [`Folds::Whole`] keeps the whole history, for comparison.
+    fn scope_begin(&self) {
+        if self.folds == Folds::Narrow {
+            B::scope_begin();
+        }
+    }
+
+    /// Kernel: the return of the call [`Hooks::scope_begin`] entered.
+    fn scope_end(&self) {
+        if self.folds == Folds::Narrow {
+            B::scope_end(&());
+        }
     }
 
     fn pfn_mkwrite_begins(&self) {

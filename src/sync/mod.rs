@@ -216,6 +216,21 @@ pub trait Backend: Sized + Send + Sync + 'static {
     fn retry(n: usize, limit: usize) -> bool {
         n < limit
     }
+
+    /// Opens a scope around a call whose effect on the calling thread's local
+    /// state does not depend on what the call read (only the matching
+    /// [`Backend::scope_end`]'s `result` does): e.g. a call that returns nothing
+    /// the caller uses and changes its locals the same way whatever it met. Scopes
+    /// nest. Other backends do nothing.
+    fn scope_begin() {}
+
+    /// Closes the scope opened last ([`Backend::scope_begin`]). The stateful
+    /// checker replaces the thread's history by its history at the scope's opening
+    /// with `result` folded in: what the call read inside changed shared state,
+    /// which the state holds anyway, and left the thread's locals as a function of
+    /// what they were at the opening and of `result`. Scheduling points inside the
+    /// scope keep the whole history (the thread is still in the call there).
+    fn scope_end<S: Hash + ?Sized>(_result: &S) {}
 }
 
 /// A guard of a std-shaped backend. With `LEAK` set it is forgotten, not dropped,

@@ -28,7 +28,9 @@
 //! Outside a stateful execution every primitive panics, as loom's and shuttle's do
 //! outside their runners.
 
+mod explain;
 mod store;
+pub use explain::{explaining, label_last, note};
 
 use super::poison_free::unpoisoned;
 use super::Backend;
@@ -52,6 +54,24 @@ fn value_hash<T: Hash + ?Sized>(value: &T) -> u128 {
     } else {
         0
     }
+}
+
+/// The last path segment of `T`'s name (and of its generic arguments').
+fn short_type<T: ?Sized>() -> String {
+    let full = std::any::type_name::<T>();
+    let mut out = String::new();
+    let mut word = String::new();
+    for c in full.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+        } else {
+            out.push_str(word.rsplit("::").next().unwrap_or(""));
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(word.rsplit("::").next().unwrap_or(""));
+    out
 }
 
 fn me() -> usize {
@@ -326,6 +346,7 @@ impl Backend for Stateful {
     fn mutex<T: Send + Hash>(value: T) -> Mutex<T> {
         creation_point();
         let id = Store::with(|s| s.new_object(hash128(&value)));
+        explain::created(&format!("Mutex<{}>", short_type::<T>()));
         Mutex {
             id,
             inner: StdMutex::new(value),
@@ -347,16 +368,20 @@ impl Backend for Stateful {
 
     fn condvar() -> Condvar {
         creation_point();
+        let id = Store::with(|s| s.new_object(0));
+        explain::created("Condvar");
         Condvar {
-            id: Store::with(|s| s.new_object(0)),
+            id,
             broadcast: false,
         }
     }
 
     fn broadcast_condvar() -> Condvar {
         creation_point();
+        let id = Store::with(|s| s.new_object(1));
+        explain::created("Condvar (broadcast)");
         Condvar {
-            id: Store::with(|s| s.new_object(1)),
+            id,
             broadcast: true,
         }
     }
@@ -406,6 +431,7 @@ impl Backend for Stateful {
     fn rwlock<T: Send + Sync + Hash>(value: T) -> RwLock<T> {
         creation_point();
         let id = Store::with(|s| s.new_object(hash128(&value)));
+        explain::created(&format!("RwLock<{}>", short_type::<T>()));
         RwLock {
             id,
             inner: StdRwLock::new(value),
@@ -464,6 +490,8 @@ impl Backend for Stateful {
             s.loop_chains.push(0);
             s.in_loop.push(false);
             s.checkpoints.push(0);
+            s.scopes.push(Vec::new());
+            explain::task_created();
             s.step.global = true;
             s.fold(parent, Op::Spawned, child, 0);
             child
@@ -666,8 +694,33 @@ impl Backend for Stateful {
             // this chain one the task never had before.
             s.in_loop[me] = false;
             s.checkpoints[me] += 1;
+            s.scopes[me].clear();
             s.tasks[me].chain = hash128(&(Op::Checkpoint, me, s.checkpoints[me], local))
         });
+        explain::checkpoint(me);
+    }
+
+    fn scope_begin() {
+        let me = me();
+        // Kept even while unhashed: a replay puts the opening chains back with
+        // the other hashes (`Store::restore_hashes`).
+        Store::with(|s| {
+            let chain = s.tasks[me].chain;
+            s.scopes[me].push(chain);
+        });
+        explain::scope_begin(me);
+    }
+
+    fn scope_end<S: Hash + ?Sized>(result: &S) {
+        let me = me();
+        let hashing = Store::with(|s| {
+            let opened = s.scopes[me].pop().expect("scope_end without a scope_begin");
+            if s.hashing {
+                s.tasks[me].chain = hash128(&(opened, Op::Scope, result));
+            }
+            s.hashing
+        });
+        explain::scope_end(me, hashing);
     }
 
     fn retry(n: usize, limit: usize) -> bool {
@@ -679,6 +732,7 @@ impl Backend for Stateful {
                 return n < limit;
             }
             s.in_loop[me] = true;
+            explain::retry(me, n == 0);
             if n == 0 {
                 s.loop_chains[me] = s.tasks[me].chain;
             } else {

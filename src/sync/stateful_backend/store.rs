@@ -149,6 +149,11 @@ pub struct Store {
     /// (a chain never returns to a value from before a checkpoint). Deterministic,
     /// so the same on a replay; not hashed on its own (the chain carries it).
     pub(super) checkpoints: Vec<u64>,
+    /// Per task, its chain at the opening of each scope it is in, innermost last
+    /// ([`Backend::scope_begin`](crate::sync::Backend::scope_begin)). Not hashed:
+    /// inside a scope the chain determines it, like `loop_chains`; saved and put
+    /// back with the other hashes on a replay.
+    pub(super) scopes: Vec<Vec<u128>>,
     /// The stepping task was in a retry loop at [`Store::begin_step`].
     pub(super) step_in_loop: bool,
     /// Keep hashes up to date. Off once the checker has cut the execution and only
@@ -209,12 +214,37 @@ pub(super) enum Op {
     Locked,
     Checkpoint,
     Observe,
+    Scope,
+}
+
+impl Op {
+    /// The operation's name, for [`super::explain`].
+    pub(super) fn name(&self) -> &'static str {
+        match self {
+            Op::Lock => "Lock",
+            Op::Unlock => "Unlock",
+            Op::Read => "Read",
+            Op::ReadUnlock => "ReadUnlock",
+            Op::Write => "Write",
+            Op::WriteUnlock => "WriteUnlock",
+            Op::Wait => "Wait",
+            Op::Notify => "Notify",
+            Op::Spawned => "Spawned",
+            Op::Child => "Child",
+            Op::Join => "Join",
+            Op::Locked => "Locked",
+            Op::Checkpoint => "Checkpoint",
+            Op::Observe => "Observe",
+            Op::Scope => "Scope",
+        }
+    }
 }
 
 impl Store {
     /// Starts a new execution on this OS thread: one task (the main thread), no
     /// primitives.
     pub fn begin_execution() {
+        super::explain::begin_execution();
         STORE.with(|s| {
             *s.borrow_mut() = Some(Store {
                 objects: Vec::new(),
@@ -233,6 +263,7 @@ impl Store {
                 step_chain: ROOT,
                 in_loop: vec![false],
                 checkpoints: vec![0],
+                scopes: vec![Vec::new()],
                 step_in_loop: false,
                 external: None,
                 step_probe: None,
@@ -354,6 +385,7 @@ impl Store {
 
     /// Ends stateful executions on this OS thread.
     pub fn end() {
+        super::explain::report();
         STORE.with(|s| *s.borrow_mut() = None);
     }
 
@@ -376,11 +408,13 @@ impl Store {
             });
             s.joiners.push(0);
             s.names.push("watchdog".to_owned());
+            super::explain::task_created();
             s.moved.push(false);
             s.joined.push(false);
             s.loop_chains.push(0);
             s.in_loop.push(false);
             s.checkpoints.push(0);
+            s.scopes.push(Vec::new());
         });
         let handle = shuttle::thread::Builder::new()
             .name("daxlock-watchdog".to_owned())
@@ -399,17 +433,20 @@ impl Store {
         Self::with(|s| s.hashing = on);
     }
 
-    /// Every hash the store keeps (value hashes, task chains, loop-entry chains),
-    /// to restore later.
+    /// Every hash the store keeps (value hashes, task chains, loop-entry chains,
+    /// scope-opening chains), to restore later.
     pub fn hashes() -> Vec<u128> {
-        Self::with(|s| {
+        let saved: Vec<u128> = Self::with(|s| {
             s.objects
                 .iter()
                 .map(|o| o.value)
                 .chain(s.tasks.iter().map(|t| t.chain))
                 .chain(s.loop_chains.iter().copied())
+                .chain(s.scopes.iter().flatten().copied())
                 .collect()
-        })
+        });
+        super::explain::saved(&saved);
+        saved
     }
 
     /// Puts back hashes taken by [`Store::hashes`] at the same point of an earlier
@@ -419,16 +456,25 @@ impl Store {
         Self::with(|s| {
             let n = s.objects.len();
             let k = s.tasks.len();
-            assert_eq!(saved.len(), n + 2 * k, "replay reached another state");
+            let open: usize = s.scopes.iter().map(Vec::len).sum();
+            assert_eq!(
+                saved.len(),
+                n + 2 * k + open,
+                "replay reached another state"
+            );
             for (o, v) in s.objects.iter_mut().zip(saved) {
                 o.value = *v;
             }
             for (t, c) in s.tasks.iter_mut().zip(&saved[n..n + k]) {
                 t.chain = *c;
             }
-            s.loop_chains.copy_from_slice(&saved[n + k..]);
+            s.loop_chains.copy_from_slice(&saved[n + k..n + 2 * k]);
+            for (v, c) in s.scopes.iter_mut().flatten().zip(&saved[n + 2 * k..]) {
+                *v = *c;
+            }
             s.hashing = true;
         });
+        super::explain::restored(saved);
     }
 
     /// Marks the execution's body as finished (the watchdog may exit).
@@ -502,7 +548,9 @@ impl Store {
             s.objects.hash(&mut h);
             s.tasks.hash(&mut h);
             mask.hash(&mut h);
-            h.finish128().as_u128()
+            let fp = h.finish128().as_u128();
+            super::explain::fingerprint(fp, mask, &s.objects, &s.tasks, &s.names);
+            fp
         })
     }
 
@@ -520,6 +568,7 @@ impl Store {
         if !self.hashing {
             return;
         }
+        super::explain::folded(task, &op, object, read);
         let t = &mut self.tasks[task];
         t.chain = hash128(&(t.chain, op, object, read));
     }
@@ -743,6 +792,20 @@ mod tests {
         assert_ne!(Store::fingerprint(&[0]), before);
         Store::restore_hashes(&saved);
         assert_eq!(Store::fingerprint(&[0]), before);
+        Store::end();
+    }
+
+    /// A replay runs with hashing off and puts the hashes back where it branches:
+    /// the chains saved at the opening of the scopes still open there are among
+    /// them (else a scope closed after the restore would fold a stale chain).
+    #[test]
+    fn open_scopes_are_saved_and_restored_with_the_hashes() {
+        one_lock(7);
+        Store::with(|s| s.scopes[0].push(hash128(&1u8)));
+        let saved = Store::hashes();
+        Store::with(|s| s.scopes[0][0] = 0);
+        Store::restore_hashes(&saved);
+        assert_eq!(Store::with(|s| s.scopes[0].clone()), vec![hash128(&1u8)]);
         Store::end();
     }
 

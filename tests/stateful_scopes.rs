@@ -1,0 +1,133 @@
+//! `Backend::scope_begin`/`scope_end` under the stateful checker: a call whose
+//! effect on the caller's locals does not depend on what it read (the kernel
+//! target's wait-queue calls, `kernel/c/scopes.h`) is forgotten at its return but
+//! for its result, which merges states that differ only in what the call met; and
+//! the merge is sound only because the caller goes on with nothing but the
+//! result: a caller that keeps what it read inside the scope has one history for
+//! two different reads, and the search merges states that differ.
+
+use daxlock::check::checker::{Body, Checker, Control, Stop};
+use daxlock::check::stats::SearchStats;
+use daxlock::check::StatefulChecker;
+use daxlock::sync::{Backend, Stateful};
+use std::sync::Arc;
+
+type B = Stateful;
+
+/// How the caller wraps its read of `x`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Call {
+    /// No scope: the read stays in the caller's history.
+    Plain,
+    /// A scope whose result is what the caller goes on with (the read's outcome).
+    Scoped,
+    /// A scope returning nothing while the caller goes on with what it read: the
+    /// contract broken.
+    Leaky,
+}
+
+/// `w` sets `x` to 1, `z` sets `y` to 1 and then takes a lock of its own twice (so
+/// that the states after the others' steps are branching points). The caller, in
+/// one call, reads `x` and `y` (two steps: the call has a scheduling point inside),
+/// keeps `x == 1` (and nothing else, for [`Call::Scoped`]), looks at whether `z`
+/// has finished and, having seen `hang_when` while it has not, waits for ever (a
+/// hang).
+fn program(call: Call, hang_when: Option<bool>) -> Body {
+    Body::new(
+        move |_| {
+            // Every primitive made up front: ids follow creation order.
+            let x = Arc::new(B::mutex(0u8));
+            let y = Arc::new(B::mutex(0u8));
+            let own = Arc::new(B::mutex(0u8));
+            let (never, cv) = (Arc::new(B::mutex(())), Arc::new(B::condvar()));
+            let (xw, own_c, yz) = (x.clone(), own.clone(), y.clone());
+            let caller = move || {
+                if call != Call::Plain {
+                    B::scope_begin();
+                }
+                let seen = B::locked(&x, |v| *v);
+                // Read and dropped: what the call met that its result leaves out.
+                let _ = B::locked(&y, |v| *v);
+                let one = seen == 1;
+                match call {
+                    Call::Plain => {}
+                    Call::Scoped => B::scope_end(&one),
+                    Call::Leaky => B::scope_end(&()),
+                }
+                // A scheduling point after the call: the merge shows there.
+                let z_done = B::locked(&own_c, |o| *o) == 2;
+                if hang_when == Some(one) && !z_done {
+                    B::wait_until(&never, &cv, |_| None::<()>);
+                }
+            };
+            let z = move || {
+                B::locked(&yz, |v| *v = 1);
+                B::locked(&own, |o| *o += 1);
+                B::locked(&own, |o| *o += 1);
+            };
+            let handles = [
+                B::spawn("w".to_owned(), move || B::locked(&xw, |v| *v = 1)),
+                B::spawn("z".to_owned(), z),
+                B::spawn("caller".to_owned(), caller),
+            ];
+            for h in handles {
+                let _ = B::join(h);
+            }
+            Control::default()
+        },
+        |_| Control::default(),
+    )
+}
+
+fn search(call: Call, hang_when: Option<bool>, por: bool) -> (SearchStats, Option<Stop>) {
+    let checker = StatefulChecker {
+        por,
+        ..StatefulChecker::default()
+    };
+    let e = checker.explore(program(call, hang_when));
+    (e.search.expect("figures"), e.stop)
+}
+
+/// With the scope, the caller's history after the call holds only its result:
+/// fewer states than without, and both hangs are still found.
+#[test]
+fn a_scope_forgets_what_the_call_read_but_its_result() {
+    for por in [false, true] {
+        let (plain, stop) = search(Call::Plain, None, por);
+        assert!(stop.is_none() && plain.complete, "{stop:?}");
+        let (scoped, stop) = search(Call::Scoped, None, por);
+        assert!(stop.is_none() && scoped.complete, "{stop:?}");
+        // The same result reached by reading 0 or 1 of another order of `y`'s
+        // steps: one state after the call with the scope.
+        assert!(
+            scoped.states < plain.states,
+            "por {por}: scoped {} states, plain {}",
+            scoped.states,
+            plain.states
+        );
+        for seen in [false, true] {
+            for call in [Call::Plain, Call::Scoped] {
+                let (_, stop) = search(call, Some(seen), por);
+                assert!(
+                    matches!(&stop, Some(Stop::Deadlock(m)) if m.contains("caller")),
+                    "{call:?}, por {por}, hang when it saw {seen}: {stop:?}"
+                );
+            }
+        }
+    }
+}
+
+/// A scope whose result leaves out what the caller goes on with merges states
+/// that differ in what the caller does next: fewer states than the sound scope.
+#[test]
+fn a_scope_that_drops_what_the_caller_keeps_merges_states_that_differ() {
+    let (scoped, _) = search(Call::Scoped, None, false);
+    let (leaky, _) = search(Call::Leaky, None, false);
+    assert!(scoped.complete && leaky.complete);
+    assert!(
+        leaky.states < scoped.states,
+        "leaky {} states, scoped {}",
+        leaky.states,
+        scoped.states
+    );
+}
