@@ -83,6 +83,16 @@ fn point(task: usize, phase: Phase) {
     set_phase(task, phase);
     if Store::with(|s| std::mem::take(&mut s.moved[task])) {
         passed_point(task);
+        switch_unless_alone(task);
+    }
+}
+
+/// Shuttle's switch at a scheduling point of `task`, left out when no other task
+/// can ever run again in this execution ([`Store::alone`]): the checker could only
+/// choose `task` there, without a branching point, so the switch decides nothing
+/// (it is the main thread's end-state checks after its last join, mostly).
+fn switch_unless_alone(task: usize) {
+    if !Store::with(|s| s.alone(task)) {
         switch();
     }
 }
@@ -107,7 +117,7 @@ fn creation_point() {
         }
         joined
     }) {
-        switch();
+        switch_unless_alone(me);
     }
 }
 
@@ -152,7 +162,7 @@ fn acquire_when(id: usize, ready: impl Fn(&Object) -> bool, take: impl Fn(&mut O
             Some(false) => block_here(),
             None => {
                 passed_point(me);
-                switch()
+                switch_unless_alone(me)
             }
         }
     }
@@ -523,7 +533,7 @@ impl Backend for Stateful {
                 Some(false) => block_here(),
                 None => {
                     passed_point(me);
-                    switch()
+                    switch_unless_alone(me)
                 }
             }
         }

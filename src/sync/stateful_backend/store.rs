@@ -459,6 +459,20 @@ impl Store {
         t.chain = hash128(&(t.chain, op, object, read));
     }
 
+    /// Whether `task` is the only task that can ever run again in this execution:
+    /// every other task (the watchdog left out) has finished, so nothing can wake
+    /// or spawn one, and no retry has to be fingerprinted (see `retried`). Its
+    /// scheduling points then need no switch: the checker would choose it, with no
+    /// branching point, and learn nothing (see [`super::switch_unless_alone`]).
+    pub(super) fn alone(&self, task: usize) -> bool {
+        !self.retried
+            && self
+                .tasks
+                .iter()
+                .enumerate()
+                .all(|(i, t)| i == task || t.done || Some(i) == self.watchdog)
+    }
+
     pub(super) fn touch(&mut self, object: usize) {
         self.step.objects |= 1 << (object % 128);
     }
