@@ -887,6 +887,8 @@ struct Dfs {
     chosen_level: Option<usize>,
     /// The deepest branching point this worker reached.
     max_depth: usize,
+    /// [`Dfs::pick`]'s buffer of runnable tasks.
+    ids: Vec<usize>,
 }
 
 /// The failure a closed non-progress cycle reports: the unfinished tasks `live` go
@@ -963,6 +965,7 @@ impl Dfs {
             stepping: None,
             chosen_level: None,
             max_depth: 0,
+            ids: Vec::new(),
         }
     }
 
@@ -1211,7 +1214,11 @@ impl Dfs {
         }
         self.chosen_level = None;
         let choice = self.pick(runnable, current);
-        if let Some(t) = choice.filter(|_| self.shared.por && !self.coasting) {
+        // Steps on the replayed prefix (below the last level) need no footprint:
+        // the sleep set is empty there, and their levels have theirs from the
+        // execution that first took them.
+        let past_prefix = self.depth >= self.levels.len();
+        if let Some(t) = choice.filter(|_| self.shared.por && !self.coasting && past_prefix) {
             let t = usize::from(t);
             Store::begin_step(t);
             self.stepping = Some((t, self.chosen_level.take()));
@@ -1237,8 +1244,18 @@ impl Dfs {
     }
 
     fn pick(&mut self, runnable: &[&Task], current: Option<TaskId>) -> Option<TaskId> {
+        // The runnable tasks, in a buffer kept across calls (no allocation per point).
+        let mut ids = std::mem::take(&mut self.ids);
+        ids.clear();
+        ids.extend(runnable.iter().map(|t| usize::from(t.id())));
+        let choice = self.pick_in(&mut ids, current);
+        self.ids = ids;
+        choice
+    }
+
+    /// [`Dfs::pick`] among the runnable tasks `ids`.
+    fn pick_in(&mut self, ids: &mut Vec<usize>, current: Option<TaskId>) -> Option<TaskId> {
         let watchdog = Store::watchdog();
-        let mut ids: Vec<usize> = runnable.iter().map(|t| usize::from(t.id())).collect();
         if let Some(c) = current.map(usize::from) {
             if ids.contains(&c) && Store::quiet(c) {
                 self.gap_step(c, &ids, watchdog);

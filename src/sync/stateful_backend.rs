@@ -45,7 +45,14 @@ use store::{Object, Op, TaskState};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Stateful;
 
-/// [`hash128`] of a value, or nothing once the execution is no longer hashed.
+/// A new object holding `value` (its [`value_hash`]).
+fn new_object_of<T: Hash>(value: &T) -> usize {
+    let v = value_hash(value);
+    Store::with(|s| s.new_object(v))
+}
+
+/// [`hash128`] of a value, or nothing once the execution is no longer hashed (the
+/// replay of a prefix takes the hashes saved at its end back).
 fn value_hash<T: Hash + ?Sized>(value: &T) -> u128 {
     if Store::with(|s| s.hashing) {
         hash128(value)
@@ -335,7 +342,7 @@ impl Backend for Stateful {
 
     fn mutex<T: Send + Hash>(value: T) -> Mutex<T> {
         creation_point();
-        let id = Store::with(|s| s.new_object(hash128(&value)));
+        let id = new_object_of(&value);
         Mutex {
             id,
             inner: StdMutex::new(value),
@@ -415,7 +422,7 @@ impl Backend for Stateful {
 
     fn rwlock<T: Send + Sync + Hash>(value: T) -> RwLock<T> {
         creation_point();
-        let id = Store::with(|s| s.new_object(hash128(&value)));
+        let id = new_object_of(&value);
         RwLock {
             id,
             inner: StdRwLock::new(value),
@@ -469,6 +476,7 @@ impl Backend for Stateful {
             });
             s.joiners.push(0);
             s.names.push(name.clone());
+            s.numbers.push(super::thread_number_of(Some(&name)));
             s.moved.push(false);
             s.joined.push(false);
             s.loop_chains.push(0);
@@ -545,6 +553,10 @@ impl Backend for Stateful {
 
     fn thread_name() -> Option<String> {
         shuttle::thread::current().name().map(str::to_owned)
+    }
+
+    fn thread_number() -> usize {
+        Store::with(|s| s.numbers[me()])
     }
 
     fn yield_now() {}

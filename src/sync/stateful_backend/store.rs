@@ -110,6 +110,8 @@ pub struct Store {
     pub(super) joiners: Vec<u64>,
     /// Per task, its name, for deadlock reports.
     pub(super) names: Vec<String>,
+    /// Per task, its model thread number (`tN`: N; else 0), for the recorder.
+    pub(super) numbers: Vec<usize>,
     /// Per task, whether it released a lock (or notified) since its last
     /// scheduling point (see [`super::point`]). Not hashed: it decides where the search
     /// branches, not what a task does.
@@ -187,31 +189,46 @@ impl Store {
     /// primitives.
     pub fn begin_execution() {
         STORE.with(|s| {
-            *s.borrow_mut() = Some(Store {
-                objects: Vec::new(),
-                blocked: Vec::new(),
-                joiners: vec![0],
-                names: vec!["main".to_owned()],
-                moved: vec![false],
-                joined: vec![false],
+            let mut s = s.borrow_mut();
+            // The last execution's vectors, emptied: their capacity is kept, so an
+            // execution allocates nothing here once the first has grown them.
+            let mut store = s.take().unwrap_or_default();
+            store.objects.clear();
+            store.blocked.clear();
+            store.joiners.clear();
+            store.joiners.push(0);
+            store.names.clear();
+            store.names.push("main".to_owned());
+            store.numbers.clear();
+            store.numbers.push(0);
+            store.moved.clear();
+            store.moved.push(false);
+            store.joined.clear();
+            store.joined.push(false);
+            store.loop_chains.clear();
+            store.loop_chains.push(ROOT);
+            store.in_loop.clear();
+            store.in_loop.push(false);
+            store.checkpoints.clear();
+            store.checkpoints.push(0);
+            store.tasks.clear();
+            store.tasks.push(TaskState {
+                chain: ROOT,
+                phase: Phase::Running,
+                done: false,
+            });
+            *s = Some(Store {
                 watchdog: None,
                 finished: false,
-                loop_chains: vec![ROOT],
                 fair_cycles: FAIR_CYCLES.with(|c| c.get()),
                 retried: false,
                 hashing: true,
                 step: Footprint::default(),
                 step_chain: ROOT,
-                in_loop: vec![false],
-                checkpoints: vec![0],
                 step_in_loop: false,
-                tasks: vec![TaskState {
-                    chain: ROOT,
-                    phase: Phase::Running,
-                    done: false,
-                }],
-            })
-        });
+                ..store
+            });
+        })
     }
 
     /// Whether the executions begun on this OS thread from now on run retry loops
@@ -311,6 +328,7 @@ impl Store {
             });
             s.joiners.push(0);
             s.names.push("watchdog".to_owned());
+            s.numbers.push(0);
             s.moved.push(false);
             s.joined.push(false);
             s.loop_chains.push(0);
