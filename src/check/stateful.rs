@@ -1501,7 +1501,11 @@ impl Scheduler for Handle {
         current: Option<TaskId>,
         _yielding: bool,
     ) -> Option<TaskId> {
-        self.dfs().next_task(runnable, current)
+        let choice = self.dfs().next_task(runnable, current);
+        if let Some(t) = choice {
+            Store::set_running(usize::from(t));
+        }
+        choice
     }
 
     fn next_u64(&mut self) -> u64 {

@@ -61,8 +61,12 @@ fn value_hash<T: Hash + ?Sized>(value: &T) -> u128 {
     }
 }
 
+/// The running task: the one the checker chose last ([`Store::set_running`]).
+/// Shuttle runs a task only when its scheduler chose it, so this is shuttle's
+/// `ExecutionState::me()` without its lookups (the backend asks it several times per
+/// operation); [`block_here`] checks the two agree.
 fn me() -> usize {
-    usize::from(ExecutionState::me())
+    Store::running()
 }
 
 fn unblock_all(mut set: u64) {
@@ -130,6 +134,11 @@ fn creation_point() {
 
 /// Blocks the current task until another unblocks it (a scheduling point).
 fn block_here() {
+    assert_eq!(
+        me(),
+        usize::from(ExecutionState::me()),
+        "the running task is the one the checker chose"
+    );
     passed_point(me());
     ExecutionState::with(|e| e.current_mut().block(false));
     switch();
