@@ -1258,7 +1258,7 @@ impl Dfs {
         let watchdog = Store::watchdog();
         if let Some(c) = current.map(usize::from) {
             if ids.contains(&c) && Store::quiet(c) {
-                self.gap_step(c, &ids, watchdog);
+                self.gap_step(c, ids, watchdog);
                 return Some(TaskId::from(c));
             }
         }
@@ -1274,9 +1274,9 @@ impl Dfs {
                 return self.abandon();
             }
         }
-        if let Some(t) = Store::ready_join(&ids).filter(|_| !self.shared.lazy_joins) {
+        if let Some(t) = Store::ready_join(ids).filter(|_| !self.shared.lazy_joins) {
             // A join of a finished thread: taken at once, no branching point.
-            self.gap_step(t, &ids, watchdog);
+            self.gap_step(t, ids, watchdog);
             return Some(TaskId::from(t));
         }
         // A task that went back to the top of a retry loop makes this a state even
@@ -1308,7 +1308,7 @@ impl Dfs {
         }
         if ids.len() == 1 && !retried {
             // Nothing to choose: no branching point.
-            self.gap_step(ids[0], &ids, watchdog);
+            self.gap_step(ids[0], ids, watchdog);
             return Some(TaskId::from(ids[0]));
         }
         let d = self.depth;
@@ -1343,7 +1343,7 @@ impl Dfs {
                 c.gap = Edge::default();
             }
             if self.replay {
-                self.replay_fps.push(Store::fingerprint(&ids));
+                self.replay_fps.push(Store::fingerprint(ids));
             }
             if !ids.contains(&t) {
                 if self.replay {
@@ -1358,7 +1358,7 @@ impl Dfs {
             return self.choose(t);
         }
         if self.replay {
-            let fp = Store::fingerprint(&ids);
+            let fp = Store::fingerprint(ids);
             if self.replay_fps.contains(&fp) {
                 // The schedule ends in a state it passed before: it is a lasso, a
                 // cycle the threads can go round for ever.
@@ -1382,10 +1382,10 @@ impl Dfs {
             // Above the split every process walks the tree uncut; its states are
             // counted too, once over all processes, so that the processes' counts
             // add up to one search's.
-            shared.visit(Store::fingerprint(&ids), 0);
+            shared.visit(Store::fingerprint(ids), 0);
         }
         if shared.caching && d >= shared.split {
-            let fp = Store::fingerprint(&ids);
+            let fp = Store::fingerprint(ids);
             let enabled = ids.iter().fold(0u64, |m, &t| m | 1 << t);
             let asleep = sleep_mask(&self.sleep) & enabled;
             let visit = if shared.por {
@@ -1405,7 +1405,7 @@ impl Dfs {
                     Visit::Known
                 }
             };
-            cycle = self.arrive(fp, matches!(visit, Visit::New), &ids);
+            cycle = self.arrive(fp, matches!(visit, Visit::New), ids);
             let awake = match visit {
                 Visit::New => !asleep,
                 Visit::Known => 0,
