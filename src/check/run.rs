@@ -165,7 +165,7 @@ pub fn check_on<C: Checker + Configured>(
 ) -> Result<CheckReport, CheckError> {
     let (maker, binding) = admit(target, checker, scenario, bugs)?;
     let _serial = target.serial().then(|| SERIAL.lock());
-    let recorder = Recorder::new(C::Backend::thread_name, C::Backend::REAL_THREADS);
+    let recorder = Recorder::new::<C::Backend>();
     super::trace::install();
     let shared = Arc::new(ExecutionBody::new(
         maker, target, checker, scenario, bugs, limits, &recorder,

@@ -944,6 +944,8 @@ struct Dfs {
     chosen_level: Option<usize>,
     /// The deepest branching point this worker reached.
     max_depth: usize,
+    /// [`Dfs::pick`]'s buffer of runnable tasks.
+    ids: Vec<usize>,
 }
 
 /// The failure a closed non-progress cycle reports: the unfinished tasks `live` go
@@ -1030,6 +1032,7 @@ impl Dfs {
             stepping: None,
             chosen_level: None,
             max_depth: 0,
+            ids: Vec::new(),
         }
     }
 
@@ -1317,7 +1320,11 @@ impl Dfs {
         }
         self.chosen_level = None;
         let choice = self.pick(runnable, current);
-        if let Some(t) = choice.filter(|_| self.shared.por && !self.coasting) {
+        // Steps on the replayed prefix (below the last level) need no footprint:
+        // the sleep set is empty there, and their levels have theirs from the
+        // execution that first took them.
+        let past_prefix = self.depth >= self.levels.len();
+        if let Some(t) = choice.filter(|_| self.shared.por && !self.coasting && past_prefix) {
             let t = usize::from(t);
             // A step at no branching point with no task asleep: nothing reads its
             // footprint (no sleeper to wake, no level to record it at), so a
@@ -1347,11 +1354,21 @@ impl Dfs {
     }
 
     fn pick(&mut self, runnable: &[&Task], current: Option<TaskId>) -> Option<TaskId> {
+        // The runnable tasks, in a buffer kept across calls (no allocation per point).
+        let mut ids = std::mem::take(&mut self.ids);
+        ids.clear();
+        ids.extend(runnable.iter().map(|t| usize::from(t.id())));
+        let choice = self.pick_in(&mut ids, current);
+        self.ids = ids;
+        choice
+    }
+
+    /// [`Dfs::pick`] among the runnable tasks `ids`.
+    fn pick_in(&mut self, ids: &mut Vec<usize>, current: Option<TaskId>) -> Option<TaskId> {
         let watchdog = Store::watchdog();
-        let mut ids: Vec<usize> = runnable.iter().map(|t| usize::from(t.id())).collect();
         if let Some(c) = current.map(usize::from) {
             if ids.contains(&c) && Store::quiet(c) {
-                self.gap_step(c, &ids, watchdog);
+                self.gap_step(c, ids, watchdog);
                 return Some(TaskId::from(c));
             }
         }
@@ -1367,9 +1384,9 @@ impl Dfs {
                 return self.abandon();
             }
         }
-        if let Some(t) = Store::ready_join(&ids).filter(|_| !self.shared.lazy_joins) {
+        if let Some(t) = Store::ready_join(ids).filter(|_| !self.shared.lazy_joins) {
             // A join of a finished thread: taken at once, no branching point.
-            self.gap_step(t, &ids, watchdog);
+            self.gap_step(t, ids, watchdog);
             return Some(TaskId::from(t));
         }
         // A task that went back to the top of a retry loop makes this a state even
@@ -1401,7 +1418,7 @@ impl Dfs {
         }
         if ids.len() == 1 && !retried {
             // Nothing to choose: no branching point.
-            self.gap_step(ids[0], &ids, watchdog);
+            self.gap_step(ids[0], ids, watchdog);
             return Some(TaskId::from(ids[0]));
         }
         let d = self.depth;
@@ -1436,10 +1453,10 @@ impl Dfs {
             if self.log.is_some() && d + 1 == self.levels.len() && l.fp.is_none() {
                 // The last level of a handed-over prefix: its state is the source
                 // of the edges this worker takes from it (hashes are on here).
-                self.levels[d].fp = Some(Store::fingerprint(&ids));
+                self.levels[d].fp = Some(Store::fingerprint(ids));
             }
             if self.replay {
-                self.replay_fps.push(Store::fingerprint(&ids));
+                self.replay_fps.push(Store::fingerprint(ids));
             }
             if !ids.contains(&t) {
                 if self.replay {
@@ -1454,7 +1471,7 @@ impl Dfs {
             return self.choose(t);
         }
         if self.replay {
-            let fp = Store::fingerprint(&ids);
+            let fp = Store::fingerprint(ids);
             if self.replay_fps.contains(&fp) {
                 // The schedule ends in a state it passed before: it is a lasso, a
                 // cycle the threads can go round for ever.
@@ -1472,7 +1489,7 @@ impl Dfs {
         // The state, wherever the search takes it: below the split, and above it
         // with a shared visited set (the union cycle search records every edge).
         let here = (shared.caching && (d >= shared.split || shared.global.is_some()))
-            .then(|| Store::fingerprint(&ids));
+            .then(|| Store::fingerprint(ids));
         if let Some(fp) = here {
             self.log_arrival(fp);
         }
@@ -1487,7 +1504,7 @@ impl Dfs {
             // add up to one search's.
             let fp = here.expect("taken above the split with a shared set");
             if matches!(shared.visit(fp, 0), Visit::New) {
-                self.log_state(fp, &ids, false);
+                self.log_state(fp, ids, false);
             }
         }
         if shared.caching && d >= shared.split {
@@ -1511,7 +1528,7 @@ impl Dfs {
                     Visit::Known
                 }
             };
-            cycle = self.arrive(fp, matches!(visit, Visit::New), &ids);
+            cycle = self.arrive(fp, matches!(visit, Visit::New), ids);
             let awake = match visit {
                 Visit::New => !asleep,
                 Visit::Known => 0,
@@ -1523,7 +1540,7 @@ impl Dfs {
             if matches!(visit, Visit::New) {
                 // A task asleep at its first expansion: its step lies on no cycle,
                 // an edge out of this state's component (as `mark_exit` below).
-                self.log_state(fp, &ids, enabled & !awake != 0);
+                self.log_state(fp, ids, enabled & !awake != 0);
             }
             if enabled & !awake != 0 {
                 // A task not expanded here is asleep (its step is on no cycle: the
@@ -1614,7 +1631,11 @@ impl Scheduler for Handle {
         current: Option<TaskId>,
         _yielding: bool,
     ) -> Option<TaskId> {
-        self.dfs().next_task(runnable, current)
+        let choice = self.dfs().next_task(runnable, current);
+        if let Some(t) = choice {
+            Store::set_running(usize::from(t));
+        }
+        choice
     }
 
     fn next_u64(&mut self) -> u64 {

@@ -127,6 +127,8 @@ pub fn timeline(events: &[Event]) -> String {
 /// ([`Recorder::take_visited`]) and counts into the check's coverage.
 pub struct Recorder {
     thread_name: fn() -> Option<String>,
+    /// The backend's [`Backend::thread_number`](crate::sync::Backend::thread_number).
+    thread_number: fn() -> usize,
     id: u64,
     /// Real threads: one execution's events come from many OS threads, so they go
     /// to one shared buffer instead.
@@ -181,14 +183,16 @@ impl Observer for Recorder {
 }
 
 impl Recorder {
-    /// A recorder that asks `thread_name` (the backend's) who emitted each event;
-    /// `real_threads` when the backend runs model threads on OS threads of their own.
-    pub fn new(thread_name: fn() -> Option<String>, real_threads: bool) -> Arc<Self> {
+    /// A recorder that asks backend `B` which model thread emitted each event
+    /// ([`Backend::thread_number`](crate::sync::Backend::thread_number)); with one
+    /// shared buffer when `B` runs model threads on OS threads of their own.
+    pub fn new<B: crate::sync::Backend>() -> Arc<Self> {
         install();
         Arc::new(Recorder {
-            thread_name,
+            thread_name: B::thread_name,
+            thread_number: B::thread_number,
             id: NEXT_RECORDER.fetch_add(1, Ordering::Relaxed),
-            shared: real_threads.then(Mutex::default),
+            shared: B::REAL_THREADS.then(Mutex::default),
             shared_visited: AtomicU64::new(0),
         })
     }
@@ -244,7 +248,7 @@ impl Recorder {
     }
 
     fn push(&self, name: &'static str, fields: Vec<(&'static str, Value)>) {
-        let thread = thread_number((self.thread_name)());
+        let thread = (self.thread_number)();
         let event = Event {
             thread,
             name,
@@ -261,8 +265,7 @@ impl Recorder {
 /// The model thread a backend's thread name stands for: N for `tN`, else 0 (the
 /// execution's own thread).
 fn thread_number(name: Option<String>) -> usize {
-    name.and_then(|n| n.strip_prefix('t').and_then(|d| d.parse().ok()))
-        .unwrap_or(0)
+    crate::sync::thread_number_of(name.as_deref())
 }
 
 /// A backend's [`Backend::thread_name`](crate::sync::Backend::thread_name).

@@ -198,11 +198,12 @@ fn content(
 ) {
     let wrong = match target {
         MapTarget::Anon => None,
-        MapTarget::Zero => (index..index + pages)
-            .find(|i| fs.is_allocated(*i))
+        MapTarget::Zero => fs
+            .first_in_runs(index, pages, |_, frame| frame.is_some())
             .map(|i| format!("zero page at {addr:#x} covers allocated block {i:#x}")),
-        MapTarget::Frame(f) => (0..pages)
-            .find(|k| fs.frame_of(index + k) != Some(f + k))
+        MapTarget::Frame(f) => fs
+            .first_in_runs(index, pages, |p, frame| frame != Some(f + (p - index)))
+            .map(|p| p - index)
             .map(|k| {
                 let given = fs
                     .frame_of(index + k)

@@ -38,6 +38,13 @@ pub use shuttle_backend::Shuttle;
 pub use stateful_backend::Stateful;
 pub use std_backend::StdSync;
 
+/// The model thread number a thread name stands for: N for `tN`, 0 for any other
+/// name or none (the execution's own thread).
+pub fn thread_number_of(name: Option<&str>) -> usize {
+    name.and_then(|n| n.strip_prefix('t').and_then(|d| d.parse().ok()))
+        .unwrap_or(0)
+}
+
 /// A family of synchronization primitives and a way to spawn threads.
 ///
 /// Every method is an associated function so the protocol can be written once as
@@ -105,6 +112,12 @@ pub trait Backend: Sized + Send + Sync + 'static {
     fn join<T: Send + 'static>(h: Self::JoinHandle<T>) -> std::thread::Result<T>;
     /// The name given to the current thread at spawn, if any.
     fn thread_name() -> Option<String>;
+    /// The current thread's model thread number: N for a thread named `tN`, 0
+    /// otherwise ([`thread_number_of`] its name). The recorder asks it at every
+    /// protocol event; a backend may answer without building the name.
+    fn thread_number() -> usize {
+        thread_number_of(Self::thread_name().as_deref())
+    }
     /// A scheduling point with no other effect.
     fn yield_now();
 

@@ -47,7 +47,14 @@ use store::{Object, Op, TaskState};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Stateful;
 
-/// [`hash128`] of a value, or nothing once the execution is no longer hashed.
+/// A new object holding `value` (its [`value_hash`]).
+fn new_object_of<T: Hash>(value: &T) -> usize {
+    let v = value_hash(value);
+    Store::with(|s| s.new_object(v))
+}
+
+/// [`hash128`] of a value, or nothing once the execution is no longer hashed (the
+/// replay of a prefix takes the hashes saved at its end back).
 fn value_hash<T: Hash + ?Sized>(value: &T) -> u128 {
     if Store::with(|s| s.hashing) {
         hash128(value)
@@ -74,8 +81,12 @@ fn short_type<T: ?Sized>() -> String {
     out
 }
 
+/// The running task: the one the checker chose last ([`Store::set_running`]).
+/// Shuttle runs a task only when its scheduler chose it, so this is shuttle's
+/// `ExecutionState::me()` without its lookups (the backend asks it several times per
+/// operation); [`block_here`] checks the two agree.
 fn me() -> usize {
-    usize::from(ExecutionState::me())
+    Store::running()
 }
 
 fn unblock_all(mut set: u64) {
@@ -103,6 +114,16 @@ fn point(task: usize, phase: Phase) {
     set_phase(task, phase);
     if Store::with(|s| std::mem::take(&mut s.moved[task])) {
         passed_point(task);
+        switch_unless_alone(task);
+    }
+}
+
+/// Shuttle's switch at a scheduling point of `task`, left out when no other task
+/// can ever run again in this execution ([`Store::alone`]): the checker could only
+/// choose `task` there, without a branching point, so the switch decides nothing
+/// (it is the main thread's end-state checks after its last join, mostly).
+fn switch_unless_alone(task: usize) {
+    if !Store::with(|s| s.alone(task)) {
         switch();
     }
 }
@@ -127,12 +148,17 @@ fn creation_point() {
         }
         joined
     }) {
-        switch();
+        switch_unless_alone(me);
     }
 }
 
 /// Blocks the current task until another unblocks it (a scheduling point).
 fn block_here() {
+    assert_eq!(
+        me(),
+        usize::from(ExecutionState::me()),
+        "the running task is the one the checker chose"
+    );
     passed_point(me());
     ExecutionState::with(|e| e.current_mut().block(false));
     switch();
@@ -172,7 +198,7 @@ fn acquire_when(id: usize, ready: impl Fn(&Object) -> bool, take: impl Fn(&mut O
             Some(false) => block_here(),
             None => {
                 passed_point(me);
-                switch()
+                switch_unless_alone(me)
             }
         }
     }
@@ -345,7 +371,7 @@ impl Backend for Stateful {
 
     fn mutex<T: Send + Hash>(value: T) -> Mutex<T> {
         creation_point();
-        let id = Store::with(|s| s.new_object(hash128(&value)));
+        let id = new_object_of(&value);
         explain::created(&format!("Mutex<{}>", short_type::<T>()));
         Mutex {
             id,
@@ -430,7 +456,7 @@ impl Backend for Stateful {
 
     fn rwlock<T: Send + Sync + Hash>(value: T) -> RwLock<T> {
         creation_point();
-        let id = Store::with(|s| s.new_object(hash128(&value)));
+        let id = new_object_of(&value);
         explain::created(&format!("RwLock<{}>", short_type::<T>()));
         RwLock {
             id,
@@ -485,6 +511,7 @@ impl Backend for Stateful {
             });
             s.joiners.push(0);
             s.names.push(name.clone());
+            s.numbers.push(super::thread_number_of(Some(&name)));
             s.moved.push(false);
             s.joined.push(false);
             s.loop_chains.push(0);
@@ -551,7 +578,7 @@ impl Backend for Stateful {
                 Some(false) => block_here(),
                 None => {
                     passed_point(me);
-                    switch()
+                    switch_unless_alone(me)
                 }
             }
         }
@@ -563,6 +590,10 @@ impl Backend for Stateful {
 
     fn thread_name() -> Option<String> {
         shuttle::thread::current().name().map(str::to_owned)
+    }
+
+    fn thread_number() -> usize {
+        Store::with(|s| s.numbers[me()])
     }
 
     fn yield_now() {}
