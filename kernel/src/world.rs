@@ -532,8 +532,7 @@ impl<B: Backend> World<B> {
             heads,
             used_heads: Mutex::new(Vec::new()),
             ptl_owner: Mutex::new(0),
-            c_footprints: TypeId::of::<B>() == TypeId::of::<Stateful>()
-                && C_FOOTPRINTS.with(|f| f.get()),
+            c_footprints: fingerprint && C_FOOTPRINTS.with(|f| f.get()),
             folds: if fail_allocs {
                 Folds::Whole
             } else {
