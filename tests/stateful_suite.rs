@@ -714,3 +714,62 @@ proptest! {
         reduction_agrees(&s, bugs);
     }
 }
+
+/// Shards that never meet and `--shortest` judge progress by fair cycles as one job
+/// does (each over the graph it recorded), with unbounded retries: on every
+/// catalogue scenario × the fixed build and every bug it expects a verdict for,
+/// whose one-job search (searching on after hangs) finishes in 30,000 states,
+/// `--shortest` gives the same verdict and stores the same states (count and
+/// digest), and three shards, each complete and storing no more states than one
+/// job, give one job's verdict as their worst (what `daxlock merge` reports).
+#[test]
+fn shards_and_shortest_agree_with_one_job_on_the_catalogue() {
+    let mut compared = 0;
+    for s in catalogue() {
+        for bugs in gated_variants(&s) {
+            let search = |c: StatefulChecker| {
+                let c = StatefulChecker {
+                    all_hangs: true,
+                    max_states: 30_000,
+                    progress: Default::default(),
+                    ..c
+                };
+                check(&c, &s, bugs).unwrap()
+            };
+            let one = search(stateful());
+            let os = one.search.expect("figures");
+            if !os.complete {
+                continue;
+            }
+            let what = format!("{} [{}]", s.name, bugs.variant());
+            let short = search(StatefulChecker {
+                shortest: true,
+                ..stateful()
+            });
+            let st = short.search.expect("figures");
+            assert!(st.complete, "{what}, shortest");
+            assert_eq!(short.verdict, one.verdict, "{what}, shortest");
+            assert_eq!(
+                (st.states, st.digest),
+                (os.states, os.digest),
+                "{what}, shortest"
+            );
+            let mut worst = Verdict::Verified;
+            for index in 0..3 {
+                let part = search(StatefulChecker {
+                    shard: Shard { index, count: 3 },
+                    ..stateful()
+                });
+                let ps = part.search.expect("figures");
+                assert!(ps.complete, "{what}, shard {index}/3");
+                assert!(ps.states <= os.states, "{what}, shard {index}/3");
+                if part.verdict != Verdict::Verified {
+                    worst = part.verdict;
+                }
+            }
+            assert_eq!(worst, one.verdict, "{what}, 3 shards");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 15, "only {compared} rows compared");
+}

@@ -1,6 +1,9 @@
 //! Closed fair cycles over the union of several searches' state graphs: the fair-
 //! cycle check of `--jobs N` (threads on the model, processes over a shared visited
-//! set on a serial target).
+//! set on a serial target), and over one search's recorded graph where it cannot
+//! judge as it goes: a shard that meets no other (its own graph is enough, see the
+//! parent module's doc), `--shortest` and `--fewest-preemptions` (which explore a
+//! state again).
 //!
 //! One worker finds strongly connected components as its depth-first search goes
 //! (Tarjan's algorithm on the search's own stack, [`super::Cycles`]). With N workers
