@@ -559,6 +559,58 @@ ops = [
         assert_eq!(shared_states(&text), one.search.unwrap().states, "{text}");
     }
 
+    /// `--shard I/N` without a shared set judges progress by fair cycles too, each
+    /// shard over its own graph: two shards of the ping-pong, run apart with
+    /// `--json` and merged by `daxlock merge`, verify (`2/2`, exit 0); with the
+    /// retry bound each shard used to report "made no progress after 8 faults".
+    #[test]
+    fn shards_merged_verify_the_ping_pong() {
+        if !xarray_era("shards_merged_verify_the_ping_pong") {
+            return;
+        }
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/scenarios/pmd-read-vs-pte-write-huge.toml");
+        let dir = std::env::temp_dir().join(format!("daxk-shards-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let daxk = |args: &[&str]| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_daxlock-kernel"))
+                .args(args)
+                .env_remove("RUST_LOG")
+                .output()
+                .unwrap()
+        };
+        let reports: Vec<String> = (0..2)
+            .map(|i| {
+                let shard = format!("{i}/2");
+                let out = daxk(&[
+                    "run",
+                    file.to_str().unwrap(),
+                    "--target",
+                    "kernel",
+                    "--checker",
+                    "stateful",
+                    "--shard",
+                    &shard,
+                    "--json",
+                ]);
+                let json = String::from_utf8_lossy(&out.stdout).into_owned();
+                assert_eq!(out.status.code(), Some(0), "shard {shard}: {json}");
+                let path = dir.join(format!("shard-{i}.json"));
+                std::fs::write(&path, json).unwrap();
+                path.to_str().unwrap().to_owned()
+            })
+            .collect();
+        let out = daxk(&["merge", &reports[0], &reports[1]]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        let row = text
+            .lines()
+            .find(|l| l.contains(" stateful "))
+            .unwrap_or_else(|| panic!("no stateful row in {text}"));
+        assert!(row.contains(" 2/2 ") && row.contains("verified"), "{row}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// A zoo bug with no patch for this era (its code is gone) is refused with a
     /// sentence, not run as the fixed tree.
     #[test]
