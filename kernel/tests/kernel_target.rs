@@ -534,6 +534,22 @@ ops = [
             .unwrap_or_else(|| panic!("no state count in {text}"))
     }
 
+    /// The aligned PMD read ‖ 4 KiB write shape (`pmd-read-vs-pte-write-huge.toml`),
+    /// a weakly fair ping-pong with a way out on the kernel target.
+    fn ping_pong_file() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/scenarios/pmd-read-vs-pte-write-huge.toml")
+    }
+
+    /// The `daxlock-kernel` binary run with `args` (`RUST_LOG` unset).
+    fn daxk(args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_daxlock-kernel"))
+            .args(args)
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap()
+    }
+
     /// `--jobs 2` as processes judges progress as one job does (unbounded retries,
     /// closed fair cycles over the union of the processes' graphs): on the PMD read
     /// ‖ 4 KiB write ping-pong (a weakly fair cycle with a way out) it verifies with
@@ -543,8 +559,7 @@ ops = [
         if !xarray_era("jobs_as_processes_judge_fair_cycles_like_one_job") {
             return;
         }
-        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/scenarios/pmd-read-vs-pte-write-huge.toml");
+        let file = ping_pong_file();
         let s = Scenario::from_path(&file).expect("test scenario");
         let one = run(&StatefulChecker::default(), &s, Bugs::fixed()).unwrap();
         assert_eq!(one.verdict, Verdict::Verified);
@@ -568,17 +583,9 @@ ops = [
         if !xarray_era("shards_merged_verify_the_ping_pong") {
             return;
         }
-        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/scenarios/pmd-read-vs-pte-write-huge.toml");
+        let file = ping_pong_file();
         let dir = std::env::temp_dir().join(format!("daxk-shards-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let daxk = |args: &[&str]| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_daxlock-kernel"))
-                .args(args)
-                .env_remove("RUST_LOG")
-                .output()
-                .unwrap()
-        };
         let reports: Vec<String> = (0..2)
             .map(|i| {
                 let shard = format!("{i}/2");
@@ -641,13 +648,6 @@ ops = [
         let file =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../verify/bug-grab-after-iomap.toml");
         std::fs::copy(&file, dir.join("s.toml")).unwrap();
-        let daxk = |args: &[&str]| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_daxlock-kernel"))
-                .args(args)
-                .env_remove("RUST_LOG")
-                .output()
-                .unwrap()
-        };
         let d = dir.to_str().unwrap();
         let gate = [
             "verify",
@@ -867,8 +867,7 @@ ops = [
         if !xarray_era("pmd_read_vs_pte_write_makes_progress_under_fairness") {
             return;
         }
-        let huge = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/scenarios/pmd-read-vs-pte-write-huge.toml");
+        let huge = ping_pong_file();
         let huge = Scenario::from_path(&huge).expect("test scenario");
         let searches = [
             StatefulChecker::default(),
