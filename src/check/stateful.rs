@@ -165,8 +165,9 @@
 //!   target's: the module doc of its `world`).
 //! - **Where it is off.** With `--shard` or `--shortest` (their visited sets keep
 //!   no sleep sets; with `--shard` a state reached in two shards' parts is
-//!   expanded in full by each, which the cycle judgement of a shard relies on), on replays, with a visited set shared between processes, and
-//!   on targets that keep state outside the primitives without declaring it
+//!   expanded in full by each, which the cycle judgement of a shard relies on),
+//!   on replays, with a visited set shared between processes, and on targets
+//!   that keep state outside the primitives without declaring it
 //!   ([`crate::check::target::Target::opaque_state`]). Eager joins are not sleep
 //!   sets: they hold everywhere, the kernel target, `--jobs`, `--shard`,
 //!   `--shortest` and replays included (the joiner's step touches no C state
@@ -1815,23 +1816,7 @@ impl Checker for StatefulChecker {
             // (the busiest worker's too, since it comes after them).
             let cpu = super::stats::thread_cpu_seconds();
             if let Some((path, message)) = self.judge_union(&shared) {
-                let cost = if self.fewest_preemptions {
-                    // The lasso's preemptions, counted on a replay of it.
-                    let again = Arc::new(Shared {
-                        fewest_preemptions: true,
-                        ..Shared::replay_of(&shared)
-                    });
-                    search(&again, &path, true, &body.recount());
-                    let counted = again.hangs.lock().shortest.is_some();
-                    let cost = again.hangs.lock().shortest_cost;
-                    if counted {
-                        cost
-                    } else {
-                        path.len()
-                    }
-                } else {
-                    path.len()
-                };
+                let cost = self.lasso_cost(&shared, &path, &body);
                 shared.record_hang(&path, cost, message);
             }
             let judged = super::stats::thread_cpu_seconds() - cpu;
@@ -1898,6 +1883,26 @@ impl Checker for StatefulChecker {
 }
 
 impl StatefulChecker {
+    /// What a livelock's lasso `path` costs, to compare it with the hangs found:
+    /// its branching points, or with `--fewest-preemptions` its preemptions,
+    /// counted on a replay of it (if the replay does not close the lasso, its
+    /// branching points, which bound its preemptions).
+    fn lasso_cost(&self, shared: &Shared, path: &[usize], body: &Body) -> usize {
+        if !self.fewest_preemptions {
+            return path.len();
+        }
+        let again = Arc::new(Shared {
+            fewest_preemptions: true,
+            ..Shared::replay_of(shared)
+        });
+        search(&again, path, true, &body.recount());
+        let hangs = again.hangs.lock();
+        match hangs.shortest {
+            Some(_) => hangs.shortest_cost,
+            None => path.len(),
+        }
+    }
+
     /// The union cycle search, once every worker is done: this search's graph, or
     /// with a shared visited set, every process's (the last process to finish
     /// reads the others' from their files), searched for a closed fair cycle: its
@@ -2155,6 +2160,21 @@ mod cycles {
                     "{name}: {schedule}: {:?}",
                     again.stop
                 );
+                if c[0].fewest_preemptions {
+                    // The lasso's preemptions, as a counting replay counts them.
+                    let counted = StatefulChecker {
+                        fewest_preemptions: true,
+                        ..StatefulChecker::replaying(schedule).unwrap()
+                    }
+                    .explore(spinners(spinning, false));
+                    let n = |m: &str| {
+                        let before = m.split(" preemption").next().unwrap_or("");
+                        before.rsplit('(').next().map(str::to_owned)
+                    };
+                    let m2 = livelock(&counted).expect("a livelock");
+                    assert!(m.contains(" preemption"), "{m}");
+                    assert_eq!(n(m), n(m2), "{m} vs {m2}");
+                }
             }
         }
     }
