@@ -14,11 +14,11 @@ use super::entry::{Entry, EntryKind, EntrySize};
 use super::file::{FileLayout, FsState, Vma};
 use super::harm::Truths;
 use super::observe::{Observer, Value};
-use super::pagetable::PageTable;
-use super::tree::Tree;
+use super::pagetable::{ranges_parts, PageTable};
+use super::tree::{entry_parts, Tree};
 use super::units::PAGE_SIZE;
 use super::wait::{WaitKey, WaitTable, WaitTicket, WakeMode, DEFAULT_WAIT_BUCKETS};
-use crate::sync::Backend;
+use crate::sync::{Backend, Parts};
 use std::sync::Arc;
 
 /// Emits one protocol event to the mapping's observer and to `tracing` (DEBUG).
@@ -277,8 +277,10 @@ impl<B: Backend> Mapping<B> {
                 }
             }
         }
+        // `f` changes at most the entry it is given: the parts `index` looks up.
+        let parts = entry_parts(index);
         loop {
-            let step = B::locked(&self.tree, |tree| {
+            let step = B::locked_part(&self.tree, parts, parts, |tree| {
                 let (slot, entry) = match tree.lookup(index) {
                     Some((slot, e)) if e.locked => (slot, e),
                     other => return Step::Done(f(tree, other)),
@@ -439,7 +441,13 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: grab_mapping_entry() after radix_tree_preload(), with
     /// radix_tree_delete() and radix_tree_insert().
     fn grab_insert(&self, index: u64, entry: Entry, downgrade: Option<u64>) -> Option<Option<u64>> {
-        B::locked(&self.tree, |tree| {
+        // A PMD insert looks at its whole 2 MiB; a PTE insert at its slot and the
+        // PMD slot over it (where the downgraded entry is).
+        let parts = match entry.size {
+            EntrySize::Pmd => Parts::ALL,
+            EntrySize::Pte => entry_parts(index),
+        };
+        B::locked_part(&self.tree, parts, parts, |tree| {
             if downgrade.is_none() && !self.bugs.no_recheck && tree.lookup(index).is_some() {
                 return None;
             }
@@ -476,7 +484,8 @@ impl<B: Backend> Mapping<B> {
             self.visit(Branch::InsertOverZero);
             self.unmap_range(held.entry.size.base(pgoff), held.entry.size.pages());
         }
-        B::locked(&self.tree, |tree| {
+        let parts = entry_parts(pgoff);
+        B::locked_part(&self.tree, parts, parts, |tree| {
             let mut result = held;
             if held.entry.kind.is_placeholder() {
                 let found = tree.lookup(pgoff);
@@ -525,7 +534,8 @@ impl<B: Backend> Mapping<B> {
     ///
     /// Kernel: put_locked_mapping_entry() = dax_unlock_mapping_entry().
     pub fn put_locked(&self, index: u64) {
-        let unlocked = B::locked(&self.tree, |tree| match tree.lookup(index) {
+        let parts = entry_parts(index);
+        let unlocked = B::locked_part(&self.tree, parts, parts, |tree| match tree.lookup(index) {
             Some((slot, e)) if e.locked => {
                 tree.slot_mut(slot).expect("entry just looked up").locked = false;
                 Some((slot, e))
@@ -685,7 +695,8 @@ impl<B: Backend> Mapping<B> {
                     _ => None,
                 };
                 self.write_protect_and_flush(slot, e.size.pages(), frame);
-                B::locked(&self.tree, |t| {
+                let parts = entry_parts(slot);
+                B::locked_part(&self.tree, parts, parts, |t| {
                     t.slot_mut(slot)
                         .expect("a locked entry stays in the tree")
                         .dirty = false;
@@ -704,7 +715,8 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: unmap_mapping_range().
     pub fn unmap_range(&self, first: u64, pages: u64) {
         let ranges = self.va_ranges(first, pages);
-        B::locked(&self.pt, |pt| {
+        let parts = ranges_parts(&ranges);
+        B::locked_part(&self.pt, parts, parts, |pt| {
             ranges.iter().for_each(|&(s, e)| pt.zap(s, e))
         });
         dax_event!(self, "unmap", first = first, pages = pages);
@@ -715,7 +727,8 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: dax_mapping_entry_mkclean().
     pub fn write_protect_range(&self, first: u64, pages: u64) {
         let ranges = self.va_ranges(first, pages);
-        B::locked(&self.pt, |pt| {
+        let parts = ranges_parts(&ranges);
+        B::locked_part(&self.pt, parts, parts, |pt| {
             ranges.iter().for_each(|&(s, e)| pt.write_protect(s, e))
         });
     }
@@ -726,7 +739,9 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: dax_mapping_entry_mkclean() then dax_flush() in dax_writeback_one().
     fn write_protect_and_flush(&self, first: u64, pages: u64, frame: Option<u64>) {
         let ranges = self.va_ranges(first, pages);
-        B::locked(&self.pt, |pt| {
+        // The flush records into the frames' cache state.
+        let parts = ranges_parts(&ranges).with(Parts::SIDE);
+        B::locked_part(&self.pt, parts, parts, |pt| {
             ranges.iter().for_each(|&(s, e)| pt.write_protect(s, e));
             if let Some(f) = frame {
                 pt.record_flush(f, pages);

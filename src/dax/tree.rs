@@ -5,8 +5,29 @@
 //! at its 2 MiB-aligned base and found by any index it covers.
 
 use super::entry::{Entry, EntrySize};
-use super::units::pmd_align_index;
+use super::units::{pmd_align_index, PMD_PAGES};
+use crate::sync::Parts;
 use std::collections::BTreeMap;
+
+/// The parts of a tree ([`Parts`], by slot) that [`Tree::lookup`]`(index)` reads:
+/// slot `index`, and the 2 MiB-aligned slot where a PMD entry covering it sits. A
+/// closure that looks `index` up and changes at most the entry it found touches
+/// only these (the stateful checker's footprint: [`crate::sync::Backend::locked_part`]).
+pub fn entry_parts(index: u64) -> Parts {
+    Parts::page(index).with(Parts::page(pmd_align_index(index)))
+}
+
+/// The parts of a tree holding the entries that overlap indices `[first, end)`:
+/// their slots, and the 2 MiB-aligned slots of PMD entries that may cover them
+/// (every part for a long range).
+pub fn range_parts(first: u64, end: u64) -> Parts {
+    let pages = end.saturating_sub(first);
+    if pages >= 63 {
+        return Parts::ALL;
+    }
+    let bases = (pmd_align_index(first)..end).step_by(PMD_PAGES as usize);
+    bases.fold(Parts::pages(first, pages), |p, b| p.with(Parts::page(b)))
+}
 
 /// An insert found the range occupied. Kernel: `-EEXIST` from radix_tree_insert().
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

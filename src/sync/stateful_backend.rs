@@ -33,7 +33,7 @@ mod store;
 pub use explain::{explaining, label_last, note};
 
 use super::poison_free::unpoisoned;
-use super::Backend;
+use super::{Backend, Parts};
 use shuttle_engine::runtime::execution::ExecutionState;
 use shuttle_engine::runtime::task::TaskId;
 use shuttle_engine::runtime::thread::switch;
@@ -173,12 +173,26 @@ fn moved(s: &mut Store, task: usize) {
 /// Blocks the current task until `ready` holds (checked with the store held), then
 /// runs `take` on it. The caller has already passed the scheduling point.
 fn acquire_when(id: usize, ready: impl Fn(&Object) -> bool, take: impl Fn(&mut Object, usize)) {
+    acquire_as(id, true, ready, take);
+}
+
+/// [`acquire_when`]; `whole`: the step uses the whole lock (false: the caller notes
+/// the parts it uses, [`Backend::locked_part`]; a lock found held is still a
+/// whole use).
+fn acquire_as(
+    id: usize,
+    whole: bool,
+    ready: impl Fn(&Object) -> bool,
+    take: impl Fn(&mut Object, usize),
+) {
     let me = me();
     set_phase(me, Phase::Acquire(id));
     loop {
         // Some(true): taken; Some(false): not free, blocked; None: branch first.
         let got = Store::with(|s| {
-            s.touch(id);
+            if whole {
+                s.touch(id);
+            }
             if !ready(&s.objects[id]) {
                 // Not enabled: block at once rather than offer a choice that could
                 // only block.
@@ -610,6 +624,39 @@ impl Backend for Stateful {
         let blocked = Store::with(|s| {
             s.fold(me, Op::Locked, id, seen);
             release_exclusive(s, me, id, value, Op::Unlock)
+        });
+        unblock_all(blocked);
+        result
+    }
+
+    /// The step is [`Backend::locked`]'s, but its footprint on `m` is the parts
+    /// `reads` (read) and, if `m`'s value hashes otherwise after `f`, `writes`
+    /// (changed), instead of the whole lock ([`Store::touch_part`]). The value
+    /// hash stored at the release is the whole value's, as `locked` stores.
+    fn locked_part<T: Send + Hash, R: Hash>(
+        m: &Mutex<T>,
+        reads: Parts,
+        writes: Parts,
+        f: impl Fn(&mut T) -> R,
+    ) -> R {
+        let id = m.id;
+        let me = me();
+        acquire_as(id, false, free, |o, me| o.writer = Some(me));
+        let mut g = taken(m.inner.try_lock());
+        let result = f(&mut g);
+        let value = value_hash(&*g);
+        drop(g);
+        let seen = value_hash(&result);
+        let blocked = Store::with(|s| {
+            let changed = s.objects[id].value != value;
+            s.objects[id].value = value;
+            s.objects[id].writer = None;
+            let written = if changed { writes.bits() } else { 0 };
+            s.touch_part(id, reads.bits(), written);
+            s.fold(me, Op::Locked, id, seen);
+            s.fold(me, Op::Unlock, id, 0);
+            moved(s, me);
+            s.take_blocked(id)
         });
         unblock_all(blocked);
         result
