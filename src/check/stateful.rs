@@ -85,6 +85,19 @@
 //!   the primitives and tasks in the footprints). That is Godefroid's independence.
 //!   Primitive ids are folded to 128 bits: two primitives sharing a bit only make
 //!   more steps conflict.
+//! - **Parts of a lock.** A step that uses a lock through
+//!   [`crate::sync::Backend::locked_part`] records, instead of the whole lock, the
+//!   parts it read and (if the value's hash changed) the parts it may have
+//!   changed. Two such uses of one lock conflict when one changed a part the other
+//!   read or changed; a part use and a whole use conflict when either changed the
+//!   lock. The closure's contract (it reads only its read parts, changes only its
+//!   write parts) gives the commutation: each closure computes the same result and
+//!   the same changes from the same parts in either order, so each task folds the
+//!   same result, and the value after both is the same, so the hash stored at the
+//!   release (the whole value's, as `locked` stores) is too. Holders and blocking
+//!   are as for a whole use (the lock is free before and after such a step, since
+//!   the closure runs between two scheduling points). Test
+//!   `a_part_key_that_leaves_out_a_write_loses_states` shows a wrong key caught.
 //! - **Sleep sets.** At a branching point the options tried before the current
 //!   one, with their footprints, go to sleep in the subtree of the current one,
 //!   with the branching point's own sleep set; after every step (branching or not)

@@ -235,6 +235,10 @@ impl<B: Backend> Mapping<B> {
     ///
     /// Kernel: get_unlocked_mapping_entry(), with the caller's code that runs
     /// before it drops `tree_lock` as `f`.
+    ///
+    /// `f` may change the entry it is given and nothing else of the tree: the
+    /// stateful checker takes the step as touching only the slots `index` looks
+    /// up ([`entry_parts`], [`Backend::locked_part`]).
     pub fn with_unlocked<R: std::hash::Hash>(
         &self,
         index: u64,
