@@ -15,7 +15,7 @@ use super::file::{FileLayout, FsState, Vma};
 use super::harm::Truths;
 use super::observe::{Observer, Value};
 use super::pagetable::{ranges_parts, PageTable};
-use super::tree::{entry_parts, Tree};
+use super::tree::{entry_parts, entry_write_parts, Tree};
 use super::units::PAGE_SIZE;
 use super::wait::{WaitKey, WaitTable, WaitTicket, WakeMode, DEFAULT_WAIT_BUCKETS};
 use crate::sync::{Backend, Parts};
@@ -281,10 +281,11 @@ impl<B: Backend> Mapping<B> {
                 }
             }
         }
-        // `f` changes at most the entry it is given: the parts `index` looks up.
-        let parts = entry_parts(index);
+        // `f` changes at most the entry it is given (it may remove it): the parts
+        // `index` looks up.
+        let (reads, writes) = (entry_parts(index), entry_write_parts(index));
         loop {
-            let step = B::locked_part(&self.tree, parts, parts, |tree| {
+            let step = B::locked_part(&self.tree, reads, writes, |tree| {
                 let (slot, entry) = match tree.lookup(index) {
                     Some((slot, e)) if e.locked => (slot, e),
                     other => return Step::Done(f(tree, other)),
@@ -446,10 +447,11 @@ impl<B: Backend> Mapping<B> {
     /// radix_tree_delete() and radix_tree_insert().
     fn grab_insert(&self, index: u64, entry: Entry, downgrade: Option<u64>) -> Option<Option<u64>> {
         // A PMD insert looks at its whole 2 MiB; a PTE insert at its slot and the
-        // PMD slot over it (where the downgraded entry is).
+        // PMD slot over it (where the downgraded entry is, found at `index`'s
+        // lookup: see entry_write_parts).
         let parts = match entry.size {
             EntrySize::Pmd => Parts::ALL,
-            EntrySize::Pte => entry_parts(index),
+            EntrySize::Pte => entry_write_parts(index),
         };
         B::locked_part(&self.tree, parts, parts, |tree| {
             if downgrade.is_none() && !self.bugs.no_recheck && tree.lookup(index).is_some() {
@@ -488,7 +490,11 @@ impl<B: Backend> Mapping<B> {
             self.visit(Branch::InsertOverZero);
             self.unmap_range(held.entry.size.base(pgoff), held.entry.size.pages());
         }
-        let parts = entry_parts(pgoff);
+        // It may store an entry of `size` at the slot `pgoff` looks up.
+        let parts = match size {
+            EntrySize::Pmd => Parts::ALL,
+            EntrySize::Pte => entry_write_parts(pgoff),
+        };
         B::locked_part(&self.tree, parts, parts, |tree| {
             let mut result = held;
             if held.entry.kind.is_placeholder() {

@@ -17,9 +17,26 @@ pub fn entry_parts(index: u64) -> Parts {
     Parts::page(index).with(Parts::page(pmd_align_index(index)))
 }
 
+/// The parts a closure may change when it stores or removes an entry at the slot
+/// that `index` looks up ([`entry_parts`]): those, and every part when `index` is
+/// not 2 MiB-aligned. An entry of PMD size at an unaligned slot (a state the
+/// fault's `InsertWarn` path can make under some bugs) covers indices whose walks
+/// ([`range_parts`]) do not read that slot, so storing or removing one changes
+/// what those walks find. Changing an entry in place (its lock or dirty bit) moves
+/// no walk: [`entry_parts`] is enough there.
+pub fn entry_write_parts(index: u64) -> Parts {
+    if index == pmd_align_index(index) {
+        entry_parts(index)
+    } else {
+        Parts::ALL
+    }
+}
+
 /// The parts of a tree holding the entries that overlap indices `[first, end)`:
 /// their slots, and the 2 MiB-aligned slots of PMD entries that may cover them
-/// (every part for a long range).
+/// (every part for a long range). A PMD-size entry at an unaligned slot before
+/// `first` is read too; the steps that store or remove one change every part
+/// ([`entry_write_parts`]).
 pub fn range_parts(first: u64, end: u64) -> Parts {
     let pages = end.saturating_sub(first);
     if pages >= 63 {
