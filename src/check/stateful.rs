@@ -2314,6 +2314,14 @@ mod por {
 
     type B = Stateful;
 
+    /// Joins the threads, in order; the body's control.
+    fn join_all<const N: usize>(handles: [<B as Backend>::JoinHandle<()>; N]) -> Control {
+        for h in handles {
+            let _ = B::join(h);
+        }
+        Control::default()
+    }
+
     /// t1 writes `x`, t2 reads it, t3 takes `y` twice and t4 once: t2's read
     /// conflicts with t1's write, so after t2 reads first, t1 must wake up.
     fn racers() -> Body {
@@ -2336,11 +2344,7 @@ mod por {
                 });
                 // Another on `y`: states after t1 and t2 have finished still branch.
                 let h4 = B::spawn("t4".to_owned(), move || B::locked(&y2, |v| *v += 1));
-                let _ = B::join(h1);
-                let _ = B::join(h2);
-                let _ = B::join(h3);
-                let _ = B::join(h4);
-                Control::default()
+                join_all([h1, h2, h3, h4])
             },
             |_| Control::default(),
         )
@@ -2544,11 +2548,7 @@ mod por {
                     first(&m3);
                 });
                 let h4 = B::spawn("t4".to_owned(), move || first(&m4));
-                let _ = B::join(h1);
-                let _ = B::join(h2);
-                let _ = B::join(h3);
-                let _ = B::join(h4);
-                Control::default()
+                join_all([h1, h2, h3, h4])
             },
             |_| Control::default(),
         )

@@ -226,9 +226,19 @@ fn taken<G>(result: std::sync::TryLockResult<G>) -> G {
 /// Releases exclusive lock `id` held by `task`: stores the value's hash, folds `op`,
 /// and returns the tasks blocked on it, to unblock.
 fn release_exclusive(s: &mut Store, task: usize, id: usize, value: u128, op: Op) -> u64 {
-    s.store_value(id, value);
+    release_as(s, task, id, value, op, true)
+}
+
+/// [`release_exclusive`]; `whole`: the step uses the whole lock (false: the caller
+/// noted the parts it used, [`Backend::locked_part`]).
+fn release_as(s: &mut Store, task: usize, id: usize, value: u128, op: Op, whole: bool) -> u64 {
+    if whole {
+        s.store_value(id, value);
+        s.touch(id);
+    } else {
+        s.objects[id].value = value;
+    }
     s.objects[id].writer = None;
-    s.touch(id);
     s.fold(task, op, id, 0);
     moved(s, task);
     s.take_blocked(id)
@@ -613,20 +623,7 @@ impl Backend for Stateful {
     fn yield_now() {}
 
     fn locked<T: Send + Hash, R: Hash>(m: &Mutex<T>, f: impl Fn(&mut T) -> R) -> R {
-        let id = m.id;
-        let me = me();
-        acquire_when(id, free, |o, me| o.writer = Some(me));
-        let mut g = taken(m.inner.try_lock());
-        let result = f(&mut g);
-        let value = value_hash(&*g);
-        drop(g);
-        let seen = value_hash(&result);
-        let blocked = Store::with(|s| {
-            s.fold(me, Op::Locked, id, seen);
-            release_exclusive(s, me, id, value, Op::Unlock)
-        });
-        unblock_all(blocked);
-        result
+        locked_in(m, None, f)
     }
 
     /// The step is [`Backend::locked`]'s, but its footprint on `m` is the parts
@@ -639,27 +636,7 @@ impl Backend for Stateful {
         writes: Parts,
         f: impl Fn(&mut T) -> R,
     ) -> R {
-        let id = m.id;
-        let me = me();
-        acquire_as(id, false, free, |o, me| o.writer = Some(me));
-        let mut g = taken(m.inner.try_lock());
-        let result = f(&mut g);
-        let value = value_hash(&*g);
-        drop(g);
-        let seen = value_hash(&result);
-        let blocked = Store::with(|s| {
-            let changed = s.objects[id].value != value;
-            s.objects[id].value = value;
-            s.objects[id].writer = None;
-            let written = if changed { writes.bits() } else { 0 };
-            s.touch_part(id, reads.bits(), written);
-            s.fold(me, Op::Locked, id, seen);
-            s.fold(me, Op::Unlock, id, 0);
-            moved(s, me);
-            s.take_blocked(id)
-        });
-        unblock_all(blocked);
-        result
+        locked_in(m, Some((reads, writes)), f)
     }
 
     /// Why folding only the result is enough (the stateful checker's assumption 1,
@@ -823,6 +800,38 @@ impl Backend for Stateful {
             true
         })
     }
+}
+
+/// [`Backend::locked`] on the stateful backend, with the footprint of the whole lock
+/// (`parts` None) or of the parts it reads and (if the value's hash changed) writes
+/// ([`Backend::locked_part`]). The same folds either way.
+fn locked_in<T: Send + Hash, R: Hash>(
+    m: &Mutex<T>,
+    parts: Option<(Parts, Parts)>,
+    f: impl Fn(&mut T) -> R,
+) -> R {
+    let id = m.id;
+    let me = me();
+    acquire_as(id, parts.is_none(), free, |o, me| o.writer = Some(me));
+    let mut g = taken(m.inner.try_lock());
+    let result = f(&mut g);
+    let value = value_hash(&*g);
+    drop(g);
+    let seen = value_hash(&result);
+    let blocked = Store::with(|s| {
+        if let Some((reads, writes)) = parts {
+            let written = if s.objects[id].value != value {
+                writes.bits()
+            } else {
+                0
+            };
+            s.touch_part(id, reads.bits(), written);
+        }
+        s.fold(me, Op::Locked, id, seen);
+        release_as(s, me, id, value, Op::Unlock, parts.is_none())
+    });
+    unblock_all(blocked);
+    result
 }
 
 /// Queues `waiter` on a condvar: at the tail, or, on a broadcast condvar (whose
