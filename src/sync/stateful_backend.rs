@@ -628,7 +628,7 @@ impl Backend for Stateful {
 
     /// The step is [`Backend::locked`]'s, but its footprint on `m` is the parts
     /// `reads` (read) and, if `m`'s value hashes otherwise after `f`, `writes`
-    /// (changed), instead of the whole lock ([`Store::touch_part`]). The value
+    /// (changed), instead of the whole lock (`Store::touch_part`). The value
     /// hash stored at the release is the whole value's, as `locked` stores.
     fn locked_part<T: Send + Hash, R: Hash>(
         m: &Mutex<T>,
