@@ -11,10 +11,11 @@ use super::file::{Block, Vma};
 use super::harm::{Harm, HarmKind};
 use super::mapping::{dax_event, dax_warn, Held, Invalidate, Mapping};
 use super::pagetable::{Install, MapTarget, Pte};
+use super::tree::range_parts;
 use super::units::{
     pfn_is_pmd_aligned, pmd_align_addr, pmd_colour_matches, PG_PMD_COLOUR, PMD_PAGES, PMD_SIZE,
 };
-use crate::sync::Backend;
+use crate::sync::{Backend, Parts};
 
 /// How many faults one access may take, in a scenario of `ops` operations in all,
 /// before it is reported as making no progress: `4 + 2 * ops`.
@@ -612,7 +613,8 @@ impl<B: Backend> Mapping<B> {
     /// The slots of the entries that overlap file pages `[first, end)`, in order
     /// (kernel: the page-cache walks of truncate and invalidation).
     fn slots_overlapping(&self, first: u64, end: u64) -> Vec<u64> {
-        B::locked(&self.tree, |t| {
+        let parts = range_parts(first, end);
+        B::locked_part(&self.tree, parts, Parts::NONE, |t| {
             t.iter()
                 .filter(|(slot, e)| *slot < end && slot + e.size.pages() > first)
                 .map(|(slot, _)| slot)
@@ -673,7 +675,13 @@ impl<B: Backend> Mapping<B> {
         mut invalidate: impl FnMut(u64),
     ) {
         dax_event!(self, "write", index = pgoff, pages = pages);
-        let allocated = B::locked(&self.fs, |fs| fs.allocate(pgoff, pages));
+        // Allocation reads the pages' blocks and the map's generation, and changes
+        // only those pages' blocks (a block's frame depends on its page alone).
+        let pages_parts = Parts::pages(pgoff, pages);
+        let allocated =
+            B::locked_part(&self.fs, pages_parts.with(Parts::SIDE), pages_parts, |fs| {
+                fs.allocate(pgoff, pages)
+            });
         if allocated {
             for slot in present() {
                 invalidate(slot);

@@ -14,11 +14,11 @@ use super::entry::{Entry, EntryKind, EntrySize};
 use super::file::{FileLayout, FsState, Vma};
 use super::harm::Truths;
 use super::observe::{Observer, Value};
-use super::pagetable::PageTable;
-use super::tree::Tree;
+use super::pagetable::{ranges_parts, PageTable};
+use super::tree::{entry_parts, entry_write_parts, Tree};
 use super::units::PAGE_SIZE;
 use super::wait::{WaitKey, WaitTable, WaitTicket, WakeMode, DEFAULT_WAIT_BUCKETS};
-use crate::sync::Backend;
+use crate::sync::{Backend, Parts};
 use std::sync::Arc;
 
 /// Emits one protocol event to the mapping's observer and to `tracing` (DEBUG).
@@ -235,6 +235,10 @@ impl<B: Backend> Mapping<B> {
     ///
     /// Kernel: get_unlocked_mapping_entry(), with the caller's code that runs
     /// before it drops `tree_lock` as `f`.
+    ///
+    /// `f` may change the entry it is given and nothing else of the tree: the
+    /// stateful checker takes the step as touching only the slots `index` looks
+    /// up ([`entry_parts`], [`Backend::locked_part`]).
     pub fn with_unlocked<R: std::hash::Hash>(
         &self,
         index: u64,
@@ -277,8 +281,11 @@ impl<B: Backend> Mapping<B> {
                 }
             }
         }
+        // `f` changes at most the entry it is given (it may remove it): the parts
+        // `index` looks up.
+        let (reads, writes) = (entry_parts(index), entry_write_parts(index));
         loop {
-            let step = B::locked(&self.tree, |tree| {
+            let step = B::locked_part(&self.tree, reads, writes, |tree| {
                 let (slot, entry) = match tree.lookup(index) {
                     Some((slot, e)) if e.locked => (slot, e),
                     other => return Step::Done(f(tree, other)),
@@ -439,7 +446,14 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: grab_mapping_entry() after radix_tree_preload(), with
     /// radix_tree_delete() and radix_tree_insert().
     fn grab_insert(&self, index: u64, entry: Entry, downgrade: Option<u64>) -> Option<Option<u64>> {
-        B::locked(&self.tree, |tree| {
+        // A PMD insert looks at its whole 2 MiB; a PTE insert at its slot and the
+        // PMD slot over it (where the downgraded entry is, found at `index`'s
+        // lookup: see entry_write_parts).
+        let parts = match entry.size {
+            EntrySize::Pmd => Parts::ALL,
+            EntrySize::Pte => entry_write_parts(index),
+        };
+        B::locked_part(&self.tree, parts, parts, |tree| {
             if downgrade.is_none() && !self.bugs.no_recheck && tree.lookup(index).is_some() {
                 return None;
             }
@@ -476,7 +490,12 @@ impl<B: Backend> Mapping<B> {
             self.visit(Branch::InsertOverZero);
             self.unmap_range(held.entry.size.base(pgoff), held.entry.size.pages());
         }
-        B::locked(&self.tree, |tree| {
+        // It may store an entry of `size` at the slot `pgoff` looks up.
+        let parts = match size {
+            EntrySize::Pmd => Parts::ALL,
+            EntrySize::Pte => entry_write_parts(pgoff),
+        };
+        B::locked_part(&self.tree, parts, parts, |tree| {
             let mut result = held;
             if held.entry.kind.is_placeholder() {
                 let found = tree.lookup(pgoff);
@@ -525,7 +544,8 @@ impl<B: Backend> Mapping<B> {
     ///
     /// Kernel: put_locked_mapping_entry() = dax_unlock_mapping_entry().
     pub fn put_locked(&self, index: u64) {
-        let unlocked = B::locked(&self.tree, |tree| match tree.lookup(index) {
+        let parts = entry_parts(index);
+        let unlocked = B::locked_part(&self.tree, parts, parts, |tree| match tree.lookup(index) {
             Some((slot, e)) if e.locked => {
                 tree.slot_mut(slot).expect("entry just looked up").locked = false;
                 Some((slot, e))
@@ -685,7 +705,8 @@ impl<B: Backend> Mapping<B> {
                     _ => None,
                 };
                 self.write_protect_and_flush(slot, e.size.pages(), frame);
-                B::locked(&self.tree, |t| {
+                let parts = entry_parts(slot);
+                B::locked_part(&self.tree, parts, parts, |t| {
                     t.slot_mut(slot)
                         .expect("a locked entry stays in the tree")
                         .dirty = false;
@@ -704,7 +725,8 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: unmap_mapping_range().
     pub fn unmap_range(&self, first: u64, pages: u64) {
         let ranges = self.va_ranges(first, pages);
-        B::locked(&self.pt, |pt| {
+        let parts = ranges_parts(&ranges);
+        B::locked_part(&self.pt, parts, parts, |pt| {
             ranges.iter().for_each(|&(s, e)| pt.zap(s, e))
         });
         dax_event!(self, "unmap", first = first, pages = pages);
@@ -715,7 +737,8 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: dax_mapping_entry_mkclean().
     pub fn write_protect_range(&self, first: u64, pages: u64) {
         let ranges = self.va_ranges(first, pages);
-        B::locked(&self.pt, |pt| {
+        let parts = ranges_parts(&ranges);
+        B::locked_part(&self.pt, parts, parts, |pt| {
             ranges.iter().for_each(|&(s, e)| pt.write_protect(s, e))
         });
     }
@@ -726,7 +749,9 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: dax_mapping_entry_mkclean() then dax_flush() in dax_writeback_one().
     fn write_protect_and_flush(&self, first: u64, pages: u64, frame: Option<u64>) {
         let ranges = self.va_ranges(first, pages);
-        B::locked(&self.pt, |pt| {
+        // The flush records into the frames' cache state.
+        let parts = ranges_parts(&ranges).with(Parts::SIDE);
+        B::locked_part(&self.pt, parts, parts, |pt| {
             ranges.iter().for_each(|&(s, e)| pt.write_protect(s, e));
             if let Some(f) = frame {
                 pt.record_flush(f, pages);

@@ -5,7 +5,30 @@
 //! with the page-table lock (`pmd_lock()` / `pte_offset_map_lock()`; one lock here).
 
 use super::units::{pmd_align_addr, PAGE_SIZE, PMD_SIZE};
+use crate::sync::Parts;
 use std::collections::BTreeMap;
+
+/// [`va_parts`] of every range.
+pub fn ranges_parts(ranges: &[(u64, u64)]) -> Parts {
+    ranges
+        .iter()
+        .fold(Parts::NONE, |p, &(s, e)| p.with(va_parts(s, e)))
+}
+
+/// The parts of a page table ([`Parts`], by virtual page) that [`PageTable::zap`]
+/// and [`PageTable::write_protect`] of `[start, end)` read and change: the 4 KiB
+/// mappings inside it and the huge mapping (at its 2 MiB-aligned address) of every
+/// 2 MiB it meets; the frames' cache state ([`Parts::SIDE`]) is not among them.
+pub fn va_parts(start: u64, end: u64) -> Parts {
+    let pages = end.saturating_sub(start) / PAGE_SIZE;
+    if pages >= 63 {
+        return Parts::pages(0, pages);
+    }
+    let bases = (pmd_align_addr(start)..end).step_by(PMD_SIZE as usize);
+    bases.fold(Parts::pages(start / PAGE_SIZE, pages), |p, b| {
+        p.with(Parts::page(b / PAGE_SIZE))
+    })
+}
 
 /// What one mapping points at: the zero page, a device frame, or a private copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -5,8 +5,46 @@
 //! at its 2 MiB-aligned base and found by any index it covers.
 
 use super::entry::{Entry, EntrySize};
-use super::units::pmd_align_index;
+use super::units::{pmd_align_index, PMD_PAGES};
+use crate::sync::Parts;
 use std::collections::BTreeMap;
+
+/// The parts of a tree ([`Parts`], by slot) that [`Tree::lookup`]`(index)` reads:
+/// slot `index`, and the 2 MiB-aligned slot where a PMD entry covering it sits. A
+/// closure that looks `index` up and changes at most the entry it found touches
+/// only these (the stateful checker's footprint: [`crate::sync::Backend::locked_part`]).
+pub fn entry_parts(index: u64) -> Parts {
+    Parts::page(index).with(Parts::page(pmd_align_index(index)))
+}
+
+/// The parts a closure may change when it stores or removes an entry at the slot
+/// that `index` looks up ([`entry_parts`]): those, and every part when `index` is
+/// not 2 MiB-aligned. An entry of PMD size at an unaligned slot (a state the
+/// fault's `InsertWarn` path can make under some bugs) covers indices whose walks
+/// ([`range_parts`]) do not read that slot, so storing or removing one changes
+/// what those walks find. Changing an entry in place (its lock or dirty bit) moves
+/// no walk: [`entry_parts`] is enough there.
+pub fn entry_write_parts(index: u64) -> Parts {
+    if index == pmd_align_index(index) {
+        entry_parts(index)
+    } else {
+        Parts::ALL
+    }
+}
+
+/// The parts of a tree holding the entries that overlap indices `[first, end)`:
+/// their slots, and the 2 MiB-aligned slots of PMD entries that may cover them
+/// (every part for a long range). A PMD-size entry at an unaligned slot before
+/// `first` is read too; the steps that store or remove one change every part
+/// ([`entry_write_parts`]).
+pub fn range_parts(first: u64, end: u64) -> Parts {
+    let pages = end.saturating_sub(first);
+    if pages >= 63 {
+        return Parts::ALL;
+    }
+    let bases = (pmd_align_index(first)..end).step_by(PMD_PAGES as usize);
+    bases.fold(Parts::pages(first, pages), |p, b| p.with(Parts::page(b)))
+}
 
 /// An insert found the range occupied. Kernel: `-EEXIST` from radix_tree_insert().
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -33,7 +33,7 @@ mod store;
 pub use explain::{explaining, label_last, note};
 
 use super::poison_free::unpoisoned;
-use super::Backend;
+use super::{Backend, Parts};
 use shuttle_engine::runtime::execution::ExecutionState;
 use shuttle_engine::runtime::task::TaskId;
 use shuttle_engine::runtime::thread::switch;
@@ -173,12 +173,26 @@ fn moved(s: &mut Store, task: usize) {
 /// Blocks the current task until `ready` holds (checked with the store held), then
 /// runs `take` on it. The caller has already passed the scheduling point.
 fn acquire_when(id: usize, ready: impl Fn(&Object) -> bool, take: impl Fn(&mut Object, usize)) {
+    acquire_as(id, true, ready, take);
+}
+
+/// [`acquire_when`]; `whole`: the step uses the whole lock (false: the caller notes
+/// the parts it uses, [`Backend::locked_part`]; a lock found held is still a
+/// whole use).
+fn acquire_as(
+    id: usize,
+    whole: bool,
+    ready: impl Fn(&Object) -> bool,
+    take: impl Fn(&mut Object, usize),
+) {
     let me = me();
     set_phase(me, Phase::Acquire(id));
     loop {
         // Some(true): taken; Some(false): not free, blocked; None: branch first.
         let got = Store::with(|s| {
-            s.touch(id);
+            if whole {
+                s.touch(id);
+            }
             if !ready(&s.objects[id]) {
                 // Not enabled: block at once rather than offer a choice that could
                 // only block.
@@ -212,9 +226,19 @@ fn taken<G>(result: std::sync::TryLockResult<G>) -> G {
 /// Releases exclusive lock `id` held by `task`: stores the value's hash, folds `op`,
 /// and returns the tasks blocked on it, to unblock.
 fn release_exclusive(s: &mut Store, task: usize, id: usize, value: u128, op: Op) -> u64 {
-    s.store_value(id, value);
+    release_as(s, task, id, value, op, true)
+}
+
+/// [`release_exclusive`]; `whole`: the step uses the whole lock (false: the caller
+/// noted the parts it used, [`Backend::locked_part`]).
+fn release_as(s: &mut Store, task: usize, id: usize, value: u128, op: Op, whole: bool) -> u64 {
+    if whole {
+        s.store_value(id, value);
+        s.touch(id);
+    } else {
+        s.objects[id].value = value;
+    }
     s.objects[id].writer = None;
-    s.touch(id);
     s.fold(task, op, id, 0);
     moved(s, task);
     s.take_blocked(id)
@@ -599,20 +623,20 @@ impl Backend for Stateful {
     fn yield_now() {}
 
     fn locked<T: Send + Hash, R: Hash>(m: &Mutex<T>, f: impl Fn(&mut T) -> R) -> R {
-        let id = m.id;
-        let me = me();
-        acquire_when(id, free, |o, me| o.writer = Some(me));
-        let mut g = taken(m.inner.try_lock());
-        let result = f(&mut g);
-        let value = value_hash(&*g);
-        drop(g);
-        let seen = value_hash(&result);
-        let blocked = Store::with(|s| {
-            s.fold(me, Op::Locked, id, seen);
-            release_exclusive(s, me, id, value, Op::Unlock)
-        });
-        unblock_all(blocked);
-        result
+        locked_in(m, None, f)
+    }
+
+    /// The step is [`Backend::locked`]'s, but its footprint on `m` is the parts
+    /// `reads` (read) and, if `m`'s value hashes otherwise after `f`, `writes`
+    /// (changed), instead of the whole lock (`Store::touch_part`). The value
+    /// hash stored at the release is the whole value's, as `locked` stores.
+    fn locked_part<T: Send + Hash, R: Hash>(
+        m: &Mutex<T>,
+        reads: Parts,
+        writes: Parts,
+        f: impl Fn(&mut T) -> R,
+    ) -> R {
+        locked_in(m, Some((reads, writes)), f)
     }
 
     /// Why folding only the result is enough (the stateful checker's assumption 1,
@@ -776,6 +800,38 @@ impl Backend for Stateful {
             true
         })
     }
+}
+
+/// [`Backend::locked`] on the stateful backend, with the footprint of the whole lock
+/// (`parts` None) or of the parts it reads and (if the value's hash changed) writes
+/// ([`Backend::locked_part`]). The same folds either way.
+fn locked_in<T: Send + Hash, R: Hash>(
+    m: &Mutex<T>,
+    parts: Option<(Parts, Parts)>,
+    f: impl Fn(&mut T) -> R,
+) -> R {
+    let id = m.id;
+    let me = me();
+    acquire_as(id, parts.is_none(), free, |o, me| o.writer = Some(me));
+    let mut g = taken(m.inner.try_lock());
+    let result = f(&mut g);
+    let value = value_hash(&*g);
+    drop(g);
+    let seen = value_hash(&result);
+    let blocked = Store::with(|s| {
+        if let Some((reads, writes)) = parts {
+            let written = if s.objects[id].value != value {
+                writes.bits()
+            } else {
+                0
+            };
+            s.touch_part(id, reads.bits(), written);
+        }
+        s.fold(me, Op::Locked, id, seen);
+        release_as(s, me, id, value, Op::Unlock, parts.is_none())
+    });
+    unblock_all(blocked);
+    result
 }
 
 /// Queues `waiter` on a condvar: at the tail, or, on a broadcast condvar (whose

@@ -65,6 +65,40 @@ pub struct Footprint {
     /// back to the loop entry's value), or the step left its history unchanged (a
     /// condition wait that found `None`).
     pub cyclic: bool,
+    /// Locks it used only in part ([`Backend::locked_part`](crate::sync::Backend::locked_part)),
+    /// with the parts it read and those it changed; an unused slot has object bit
+    /// 0 and no parts. A lock that does not fit here is taken as used whole.
+    pub parts: [PartUse; PART_SLOTS],
+}
+
+/// How many locks one step may use in part before the rest count as used whole.
+pub const PART_SLOTS: usize = 3;
+
+/// A lock used in part by a step ([`Footprint::parts`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PartUse {
+    /// The lock's bit (`1 << (id % 128)`), 0 for an unused slot.
+    pub object: u128,
+    /// The parts read ([`crate::sync::Parts::bits`]).
+    pub read: u64,
+    /// The parts changed.
+    pub written: u64,
+}
+
+impl PartUse {
+    /// Whether this use of a lock and another step's may not commute: a use of
+    /// the same lock where one changes a part the other reads or changes.
+    fn meets(&self, other: &PartUse) -> bool {
+        self.object != 0
+            && self.object == other.object
+            && (self.written & (other.read | other.written) != 0 || other.written & self.read != 0)
+    }
+
+    /// Whether this use meets a use of whole locks: `objects` used, `writes`
+    /// changed.
+    fn meets_whole(&self, objects: u128, writes: u128) -> bool {
+        self.object & writes != 0 || (self.written != 0 && self.object & objects != 0)
+    }
 }
 
 impl Footprint {
@@ -76,6 +110,13 @@ impl Footprint {
             || self.writes & other.objects != 0
             || self.objects & other.writes != 0
             || self.tasks & other.tasks != 0
+            || self.parts.iter().any(|p| {
+                p.meets_whole(other.objects, other.writes) || other.parts.iter().any(|q| p.meets(q))
+            })
+            || other
+                .parts
+                .iter()
+                .any(|q| q.meets_whole(self.objects, self.writes))
     }
 }
 
@@ -678,6 +719,29 @@ impl Store {
         self.step.writes |= 1 << (object % 128);
     }
 
+    /// Notes that the step read parts `read` of lock `object` and changed parts
+    /// `written` ([`Backend::locked_part`](crate::sync::Backend::locked_part)); a
+    /// step that uses more locks in part than [`PART_SLOTS`] uses the rest whole.
+    pub(super) fn touch_part(&mut self, object: usize, read: u64, written: u64) {
+        let bit = 1u128 << (object % 128);
+        let slot = self
+            .step
+            .parts
+            .iter()
+            .position(|p| p.object == bit)
+            .or_else(|| self.step.parts.iter().position(|p| p.object == 0));
+        match slot {
+            Some(i) => {
+                let p = &mut self.step.parts[i];
+                p.object = bit;
+                p.read |= read | written;
+                p.written |= written;
+            }
+            None if written != 0 => self.change(object),
+            None => self.touch(object),
+        }
+    }
+
     /// Stores `value` as lock `id`'s value hash, noting a change.
     pub(super) fn store_value(&mut self, id: usize, value: u128) {
         if self.objects[id].value != value {
@@ -828,6 +892,43 @@ mod tests {
             tasks: 1 << 2,
             ..Footprint::default()
         }));
+        Store::end();
+    }
+
+    /// Uses of a lock in part: disjoint parts commute, a part written meets the
+    /// same part read, any part meets a whole write (and a part written a whole
+    /// read), and a step past [`PART_SLOTS`] locks in part uses the rest whole.
+    #[test]
+    fn parts_of_one_lock_conflict_only_where_they_meet() {
+        let id = one_lock(1);
+        let step = |task: usize, read: u64, written: u64| {
+            Store::begin_step(task);
+            Store::with(|s| s.touch_part(id, read, written));
+            Store::end_step(task)
+        };
+        let write0 = step(0, 0b01, 0b01);
+        let read1 = step(1, 0b10, 0);
+        let read0 = step(2, 0b01, 0);
+        assert!(!write0.conflicts(&read1) && !read1.conflicts(&write0));
+        assert!(write0.conflicts(&read0) && read0.conflicts(&write0));
+        assert!(!read0.conflicts(&read1), "reads commute");
+        let whole = |task: usize, write: bool| Footprint {
+            objects: 1 << id,
+            writes: if write { 1 << id } else { 0 },
+            tasks: 1 << task,
+            ..Footprint::default()
+        };
+        assert!(read1.conflicts(&whole(3, true)) && whole(3, true).conflicts(&read1));
+        assert!(!read1.conflicts(&whole(3, false)));
+        assert!(write0.conflicts(&whole(3, false)) && whole(3, false).conflicts(&write0));
+        Store::begin_step(0);
+        Store::with(|s| {
+            for i in 0..=PART_SLOTS {
+                let other = s.new_object(0);
+                s.touch_part(other, 1, 0);
+                assert_eq!(s.step.objects & 1 << other != 0, i == PART_SLOTS, "{i}");
+            }
+        });
         Store::end();
     }
 
