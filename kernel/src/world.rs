@@ -73,7 +73,12 @@
 //! merge two states. It reuses its last hash while no C code has run since
 //! ([`C_RUNS`]: counted at every call into C, every hook's return to C, the
 //! harness's write of i_size, and the hooks' own writes of a C task's state), since
-//! C memory changes only then.
+//! C memory changes only then; every other cache of a C-state hash keeps the same
+//! rule ([`RunsCache`]).
+//!
+//! The xarray lock's acquire no longer folds the whole tree into its taker's
+//! history: each xarray call folds what it returned (see [`World::guarded`]). Its
+//! footprint is unchanged: the acquire still reads `memory`.
 
 use daxlock::dax::observe::Value;
 use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
@@ -717,6 +722,45 @@ impl<B: Backend> World<B> {
     ///   `list_empty_careful()` (lockless reads), and never reads a task state:
     ///   the state word is the hook's backend mutex (`set_state()`, `schedule()`,
     ///   `try_to_wake_up()` fold what they read of it).
+    ///
+    /// With [`Folds::Narrow`] the xarray lock (xarray eras) folds less at its
+    /// acquire, `daxk_acquire_hash()`: i_size, and in the 5.15 era the pages; the
+    /// rest of what a section reads is folded where it is read. The reads under
+    /// the xarray lock, and where each is folded:
+    ///
+    /// - **entries and marks**, read only through the xarray API. Every call
+    ///   fs/dax.c (and the driver compiled with it, and daxlock's page-cache
+    ///   walks in `common.c`) makes that hands back something (xas_load,
+    ///   xas_store's old entry, xas_find_conflict, xas_get_mark, xas_find,
+    ///   xas_next_entry, xas_find_marked, xas_next_marked) folds, at its return,
+    ///   what it returned and the xa_state's index and error after it
+    ///   (`kernel/c/xa_folds.h`, the `xa_read` hook). Inside such a call the
+    ///   xarray reads nodes, slots, marks and counts, but the caller goes on with
+    ///   the result alone; the node the xa_state is left pointing into is the
+    ///   tree's shape, which no fold ever covered (the whole-state fold hashes
+    ///   entries, never nodes: a call's result is a function of the entries and
+    ///   marks and of the xa_state's index). xas_set_mark() and xas_clear_mark()
+    ///   return nothing: what they read decides only what they write.
+    /// - **nrpages**: fs/dax.c only adds to it and subtracts from it (5.15.85,
+    ///   6.1, 6.12, 7.1.5), a read that decides only the write.
+    /// - **page and folio fields**: after 5.15, dax_associate_entry(),
+    ///   dax_disassociate_entry() and their helpers read them to decide what they
+    ///   write and whether a WARN fires (the WARN is an event of that instant),
+    ///   and leave the caller's locals as they were; dax_busy_page() and
+    ///   dax_lock_page()/dax_lock_folio(), which hand a page or its index on, are
+    ///   reached from no entry point. In 5.15 memory failure's dax_lock_page()
+    ///   reads page->mapping and page->index under the lock into its locals, so
+    ///   the acquire folds the pages there.
+    /// - **i_size**: read outside the lock by the faults, under the model's
+    ///   `i_mmap_sem`, whose value is i_size; folded at the acquire all the same.
+    /// - **the allocation count** (`--fail-alloc`): such runs use [`Folds::Whole`].
+    ///
+    /// A read that decides only a write leaves nothing in the task's locals, and
+    /// what it wrote is C memory, which the fingerprint holds (the hash `memory`
+    /// keeps, taken at the last unlock, and the writes since, made by lock holders
+    /// whose histories fold what decided them). The radix era (4.13) has no
+    /// wrapped calls and folds the whole tree at its locks. [`Folds::Acquire`]
+    /// folds the whole tree at the xarray lock's acquire, as before.
     ///
     /// Before, every acquire folded the whole C state ([`World::c_state`]): a
     /// task's history then took in every change any other task made anywhere (a
