@@ -485,7 +485,7 @@ pub enum Folds {
     /// A lockless read folds what it read; an acquire what the lock protects, but
     /// for the xarray's lock, whose acquire folds only the pages and i_size: each
     /// xarray call under it folds what it returned (`kernel/c/xa_folds.h`,
-    /// [`World::guarded`]); fs/dax.c's wait-queue calls are scopes
+    /// `World::guarded`); fs/dax.c's wait-queue calls are scopes
     /// (`kernel/c/scopes.h`): once one returns, what it read is forgotten.
     Narrow,
     /// As [`Folds::Narrow`], but the xarray lock's acquire folds the whole tree
