@@ -209,6 +209,17 @@ unsigned long daxk_wait_bucket(unsigned long index)
 #endif
 }
 
+/* The lock of the file's tree (the xarray's xa_lock; the radix era's
+ * tree_lock), for the world to make its checker lock first (World::new). */
+spinlock_t *daxk_tree_lock(void)
+{
+#ifdef DAXK_RADIX
+	return &daxk_mapping()->tree_lock;
+#else
+	return &daxk_mapping()->i_pages.xa_lock;
+#endif
+}
+
 void daxk_set_size(long long size)
 {
 	daxk_file()->inode.i_size = size;

@@ -116,7 +116,12 @@ extern "C" {
     fn daxk_get_current() -> *mut CTask;
     fn daxk_common_hash() -> u64;
     fn daxk_acquire_hash() -> u64;
+    fn daxk_tree_lock() -> *mut CSpin;
 }
+
+/// The scenario threads (`t1`, `t2`, ...) whose C tasks a world makes when it is
+/// made ([`World::new`]): the catalogue's scenarios have at most five.
+const EARLY_TASKS: u32 = 8;
 
 extern "C-unwind" {
     /// The tree's entries (declared as `kernel.rs` declares it).
@@ -620,7 +625,7 @@ impl<B: Backend> World<B> {
         if fingerprint {
             explain::label_last("C memory (lockless reads)");
         }
-        World {
+        let world = World {
             mm,
             locks: Mutex::new(Vec::new()),
             tasks: Mutex::new(Vec::new()),
@@ -640,7 +645,20 @@ impl<B: Backend> World<B> {
                     .with(|f| f.get())
                     .unwrap_or_else(|| *DEFAULT_FOLDS.read())
             },
+        };
+        // The checker's primitives are numbered in the order they are made, and
+        // the state holds them in that order: made on first use, the tree's lock,
+        // the page-table lock and the tasks' state words would be numbered by
+        // whichever thread got there first, and states that differ only in that
+        // would never meet. So these are made here, in one order; only the
+        // wait-table heads' locks (and a thread beyond `EARLY_TASKS`, or main's)
+        // are still made on first use.
+        world.lock_of(unsafe { daxk_tree_lock() });
+        world.lock_of(ptl());
+        for n in 1..=EARLY_TASKS {
+            world.new_task(format!("t{n}"), KOp::Other);
         }
+        world
     }
 
     /// Declares the C memory to the stateful checker (for its partial-order
@@ -846,34 +864,35 @@ impl<B: Backend> World<B> {
     /// caller sets it as `current` before calling into C.
     pub fn enter(&self, op: KOp) -> *mut CTask {
         let name = B::thread_name().unwrap_or_else(|| "main".to_owned());
-        let mut tasks = self.tasks.lock();
-        let t = match tasks.iter().find(|t| t.name == name) {
-            Some(t) => t.clone(),
-            None => {
-                let id = tasks.len() as u32 + 1;
-                let state = B::mutex(TASK_RUNNING);
-                if self.fingerprint {
-                    explain::label_last(&format!("task state {name}"));
-                }
-                let t = Arc::new(Task {
-                    name: name.clone(),
-                    op: Mutex::new(op),
-                    state,
-                    cv: B::condvar(),
-                    c: Box::new(CTask {
-                        state: TASK_RUNNING,
-                        id,
-                        comm: std::ptr::null(),
-                    }),
-                });
-                tasks.push(t.clone());
-                t
-            }
-        };
+        let found = self.tasks.lock().iter().find(|t| t.name == name).cloned();
+        let t = found.unwrap_or_else(|| self.new_task(name, op));
         *t.op.lock() = op;
         let p = &*t.c as *const CTask as *mut CTask;
         unsafe { daxk_set_current(p) };
         p
+    }
+
+    /// A C task for the model thread named `name` (its id the next number).
+    fn new_task(&self, name: String, op: KOp) -> Arc<Task<B>> {
+        let mut tasks = self.tasks.lock();
+        let id = tasks.len() as u32 + 1;
+        let state = B::mutex(TASK_RUNNING);
+        if self.fingerprint {
+            explain::label_last(&format!("task state {name}"));
+        }
+        let t = Arc::new(Task {
+            name,
+            op: Mutex::new(op),
+            state,
+            cv: B::condvar(),
+            c: Box::new(CTask {
+                state: TASK_RUNNING,
+                id,
+                comm: std::ptr::null(),
+            }),
+        });
+        tasks.push(t.clone());
+        t
     }
 
     /// The operation the running task is in (read before any scheduling point:
