@@ -488,7 +488,7 @@ pub(crate) struct World<B: Backend> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Folds {
     /// A lockless read folds what it read; an acquire what the lock protects, but
-    /// for the xarray's lock, whose acquire folds only the pages and i_size: each
+    /// for the xarray's lock, whose acquire folds only i_size (and 5.15's pages): each
     /// xarray call under it folds what it returned (`kernel/c/xa_folds.h`,
     /// `World::guarded`); fs/dax.c's wait-queue calls are scopes
     /// (`kernel/c/scopes.h`): once one returns, what it read is forgotten.
