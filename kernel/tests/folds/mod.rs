@@ -80,3 +80,58 @@ fn narrow_folds_agree_with_the_whole_fold_on_the_kernel_catalogue() {
     eprintln!("{compared} rows compared");
     assert!(compared >= 5, "only {compared} rows compared");
 }
+
+/// `DAXLOCK_KERNEL_FOLDS` chooses the folds of a `daxlock-kernel` run: in the
+/// xarray eras `acquire` and `whole` store more states than `narrow` on
+/// `seed-concurrent` (so the variable is read); a value it does not know is a
+/// one-line error, exit 2.
+#[test]
+fn the_folds_variable_is_read_and_checked() {
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../verify/seed-concurrent.toml"
+    );
+    let run = |folds: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_daxlock-kernel"))
+            .args([
+                "run",
+                scenario,
+                "--target",
+                "kernel",
+                "--checker",
+                "stateful",
+            ])
+            .env("DAXLOCK_KERNEL_FOLDS", folds)
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap()
+    };
+    let states = |folds: &str| {
+        let o = run(folds);
+        assert!(o.status.success(), "{folds}: {o:?}");
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        let line = text
+            .lines()
+            .find(|l| l.contains("search complete:"))
+            .unwrap_or_else(|| panic!("{folds}: {text}"))
+            .to_owned();
+        let n: usize = line
+            .split("search complete: ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.replace(',', "").parse().ok())
+            .unwrap_or_else(|| panic!("{line}"));
+        n
+    };
+    // The radix era folds the whole tree at its locks under every value.
+    if KERNEL_ERA != "radix-tree" {
+        let narrow = states("narrow");
+        assert!(states("acquire") > narrow);
+        assert!(states("whole") > narrow);
+    }
+    let o = run("sideways");
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("DAXLOCK_KERNEL_FOLDS"), "{err}");
+}
