@@ -335,7 +335,7 @@ impl Variants {
             fs::write(
                 gen.join(&file),
                 format!(
-                    "#include \"mm_shim.h\"\n#define DAXK_VARIANT {sym}\n{traces}{renames}{prelude}\n#include \"scopes.h\"\n/* Extracted from fs/dax.c ({version}), variant {}. */\n{patched}\n#include \"{driver}\"\n",
+                    "#include \"mm_shim.h\"\n#define DAXK_VARIANT {sym}\n{traces}{renames}{prelude}\n#include \"scopes.h\"\n#include \"xa_folds.h\"\n/* Extracted from fs/dax.c ({version}), variant {}. */\n{patched}\n#include \"{driver}\"\n",
                     variant.name
                 ),
             )

@@ -209,6 +209,17 @@ unsigned long daxk_wait_bucket(unsigned long index)
 #endif
 }
 
+/* The lock of the file's tree (the xarray's xa_lock; the radix era's
+ * tree_lock), for the world to make its checker lock first (World::new). */
+spinlock_t *daxk_tree_lock(void)
+{
+#ifdef DAXK_RADIX
+	return &daxk_mapping()->tree_lock;
+#else
+	return &daxk_mapping()->i_pages.xa_lock;
+#endif
+}
+
 void daxk_set_size(long long size)
 {
 	daxk_file()->inode.i_size = size;
@@ -306,21 +317,13 @@ static void daxk_hash_entry(void *ctx, unsigned long index, unsigned int order,
 	c->h = daxk_mix(c->h, (dirty << 1) | towrite);
 }
 
-unsigned long long daxk_common_hash(void)
+/* The pages as a set: a sum of per-page hashes, so that the order in which an
+ * execution first touched them (daxk_used[]) is not part of the state. A page's
+ * hash is kept with a copy of the fields it hashed (daxk_snap[]) and computed
+ * again only when one of them differs: every page is still looked at, but a PMD
+ * entry's 512 pages cost a comparison each, not seven mixes. */
+static unsigned long long daxk_pages_hash(void)
 {
-	struct daxk_hash_ctx c = { 0x243F6A8885A308D3ULL };
-	struct daxk_file *f = daxk_file();
-	daxk_entries(&c, daxk_hash_entry);
-	c.h = daxk_mix(c.h, f->mapping.nrpages);
-	c.h = daxk_mix(c.h, (unsigned long long)f->inode.i_size);
-	/* Which allocation fails next depends on how many were made (--fail-alloc). */
-	if (daxk_fail_mask)
-		c.h = daxk_mix(c.h, daxk_nalloc);
-	/* The pages as a set: a sum of per-page hashes, so that the order in which
-	 * an execution first touched them (daxk_used[]) is not part of the state.
-	 * A page's hash is kept with a copy of the fields it hashed (daxk_snap[]) and
-	 * computed again only when one of them differs: every page is still looked
-	 * at, but a PMD entry's 512 pages cost a comparison each, not seven mixes. */
 	for (unsigned long i = 0; i < daxk_nused; i++) {
 		struct page *p = daxk_used[i];
 		struct daxk_page_snap now = {
@@ -352,9 +355,49 @@ unsigned long long daxk_common_hash(void)
 	}
 	if (daxk_nsnap < daxk_nused)
 		daxk_nsnap = daxk_nused;
-	unsigned long long pages = daxk_pages_sum;
-	c.h = daxk_mix(c.h, pages);
+	return daxk_pages_sum;
+}
+
+unsigned long long daxk_common_hash(void)
+{
+	struct daxk_hash_ctx c = { 0x243F6A8885A308D3ULL };
+	struct daxk_file *f = daxk_file();
+	daxk_entries(&c, daxk_hash_entry);
+	c.h = daxk_mix(c.h, f->mapping.nrpages);
+	c.h = daxk_mix(c.h, (unsigned long long)f->inode.i_size);
+	/* Which allocation fails next depends on how many were made (--fail-alloc). */
+	if (daxk_fail_mask)
+		c.h = daxk_mix(c.h, daxk_nalloc);
+	c.h = daxk_mix(c.h, daxk_pages_hash());
 	return c.h;
+}
+
+/* What the acquirer of the xarray lock folds besides what each xarray call
+ * returns (kernel/c/xa_folds.h; World::guarded in kernel/src/world.rs): i_size,
+ * and in the 5.15 era the pages, whose mapping and index memory failure's
+ * dax_lock_page() reads under the lock into its locals. Not the tree, whose
+ * every read the wrapped calls fold; not nrpages, which fs/dax.c only adds to
+ * and subtracts from; not, after 5.15, the pages: fs/dax.c's reads of their
+ * fields under the lock (dax_associate_entry(), dax_disassociate_entry() and
+ * their helpers) decide only what those functions write and whether a WARN
+ * fires, and leave the caller's locals as they were (6.1, 6.12, 7.1.5 read;
+ * dax_busy_page(), whose result is a page, is reached from no entry point).
+ * The radix era (no wrapped calls) folds daxk_common_hash(). */
+unsigned long long daxk_acquire_hash(void)
+{
+#ifdef DAXK_RADIX
+	return daxk_common_hash();
+#else
+	unsigned long long h = daxk_mix(0x13198A2E03707344ULL,
+					(unsigned long long)daxk_file()->inode.i_size);
+	/* Which allocation fails next depends on how many were made (--fail-alloc). */
+	if (daxk_fail_mask)
+		h = daxk_mix(h, daxk_nalloc);
+#ifdef DAXK_ERA_515
+	h = daxk_mix(h, daxk_pages_hash());
+#endif
+	return h;
+#endif
 }
 
 /* A probe of the radix era's hole-page allocator, for the tests (after a reset):
@@ -394,6 +437,15 @@ struct task_struct *daxk_get_current(void)
 	return daxk_current;
 }
 
+/* The walks below run under the xarray lock in a task, and the harness goes on
+ * with what they collect: each folds what it hands back (daxk_xa_read(), as
+ * kernel/c/xa_folds.h's wrappers do for fs/dax.c's calls), and nothing else of
+ * what it walked past. The walks above (the fingerprint's, the end-state
+ * checks', and tag_pages_for_writeback()'s, which returns nothing and decides
+ * only which marks it sets) fold nothing. */
+#define DAXK_XA_NO_WRAPPERS
+#include "xa_folds.h"
+
 #ifndef DAXK_RADIX
 /* The first index of every entry in [start, end], under the xarray lock (the
  * page-cache walks of truncate and invalidate_inode_pages2_range()). */
@@ -405,8 +457,10 @@ int daxk_collect(unsigned long start, unsigned long end, unsigned long *out, int
 
 	xas_lock_irq(&xas);
 	xas_for_each(&xas, entry, end) {
-		if (n < max)
+		if (n < max) {
+			daxk_xa_read(DAXK_XA_FIND, 0, xas.xa_index, 0);
 			out[n++] = xas.xa_index;
+		}
 	}
 	xas_unlock_irq(&xas);
 	return n;
@@ -424,6 +478,8 @@ int daxk_collect_marked(unsigned int mark, unsigned long *index, void **value, i
 	xas_for_each_marked(&xas, entry, ULONG_MAX, (xa_mark_t)mark) {
 		if (n < max && xa_is_value(entry)) {
 			unsigned int order = xa_get_order(xas.xa, xas.xa_index);
+			daxk_xa_read(DAXK_XA_ORDER, daxk_xa_canon(entry) ^ ((u64)order << 56),
+				     xas.xa_index, 0);
 			index[n] = xas.xa_index & ~((1UL << order) - 1);
 			value[n++] = entry;
 		}

@@ -98,6 +98,11 @@ macro_rules! hooks {
             scope_begin();
             /// Return from the call `scope_begin` entered.
             scope_end();
+            /// An xarray call of fs/dax.c's (or of daxlock's own walks under the
+            /// xarray lock) returned: which call, what it returned (an entry as a
+            /// value that is the same in every run, a mark), the xa_state's index
+            /// and error after it (`c/xa_folds.h`).
+            xa_read(call: uint, value: ullong, index: ulong, err: long);
         }
     };
 }
@@ -380,7 +385,7 @@ mod tests {
              daxk_read_fn read, void *ctx);\n"
         ));
         assert!(h.contains("\nvoid daxk_scope_begin(void);\n"));
-        assert_eq!(h.matches("daxk_").count(), 27);
+        assert_eq!(h.matches("daxk_").count(), 28);
     }
 
     /// The entry points are prototyped through `DAXK()`, `void` when they take nothing.

@@ -446,6 +446,7 @@ impl<B: Backend> System<B> for KernelMapping<B> {
     }
 
     fn end_state_violations(&self) -> Vec<Harm> {
+        world::record_end_state();
         let tree = self.tree();
         let queued: Vec<u64> = world::waiters(self.v.waiters)
             .into_iter()

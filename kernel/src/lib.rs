@@ -20,7 +20,9 @@ pub mod patches_radix;
 #[cfg(daxk_kernel)]
 mod world;
 #[cfg(daxk_kernel)]
-pub use world::{check_used_heads, set_blind_footprints, set_folds, Folds};
+pub use world::{
+    check_used_heads, end_states, folds_from_env, set_blind_footprints, set_folds, Folds,
+};
 
 #[cfg(daxk_kernel)]
 pub mod differential;

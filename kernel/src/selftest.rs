@@ -153,6 +153,7 @@ impl Hooks for SelftestWorld {
     fn pfn_mkwrite_begins(&self) {}
     fn scope_begin(&self) {}
     fn scope_end(&self) {}
+    fn xa_read(&self, _call: u32, _value: u64, _index: u64, _err: i64) {}
 }
 
 /// Runs the tree's `lib/test_xarray.c` once (about 41 million checks on 6.1, a few

@@ -73,7 +73,12 @@
 //! merge two states. It reuses its last hash while no C code has run since
 //! ([`C_RUNS`]: counted at every call into C, every hook's return to C, the
 //! harness's write of i_size, and the hooks' own writes of a C task's state), since
-//! C memory changes only then.
+//! C memory changes only then; every other cache of a C-state hash keeps the same
+//! rule ([`RunsCache`]).
+//!
+//! The xarray lock's acquire no longer folds the whole tree into its taker's
+//! history: each xarray call folds what it returned (see [`World::guarded`]). Its
+//! footprint is unchanged: the acquire still reads `memory`.
 
 use daxlock::dax::observe::Value;
 use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
@@ -110,7 +115,13 @@ extern "C" {
     fn daxk_set_current(t: *mut CTask);
     fn daxk_get_current() -> *mut CTask;
     fn daxk_common_hash() -> u64;
+    fn daxk_acquire_hash() -> u64;
+    fn daxk_tree_lock() -> *mut CSpin;
 }
+
+/// The scenario threads (`t1`, `t2`, ...) whose C tasks a world makes when it is
+/// made ([`World::new`]): the catalogue's scenarios have at most five.
+const EARLY_TASKS: u32 = 8;
 
 extern "C-unwind" {
     /// The tree's entries (declared as `kernel.rs` declares it).
@@ -301,6 +312,42 @@ pub fn check_used_heads(on: bool) -> usize {
     WAITER_FINGERPRINTS.swap(0, Ordering::SeqCst)
 }
 
+thread_local! {
+    /// The C states executions ended in on this OS thread, while [`end_states`]
+    /// is on (tests only).
+    static END_STATES: std::cell::RefCell<Option<std::collections::BTreeSet<u64>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A self-check for tests: while `on`, every execution that runs to its end
+/// (its end-state checks) adds the hash of the C state it ended in
+/// (`daxk_common_hash()`: the tree with its marks, nrpages, i_size, the pages) to
+/// a set. Returns the set gathered since the last call. A complete search visits
+/// every reachable state, so two complete searches of one row that differ only
+/// in what they fold into histories gather the same set, unless one of them
+/// merged states that differ (an unsound fold loses the end states only the
+/// lost ones lead to).
+pub fn end_states(on: bool) -> Vec<u64> {
+    END_STATES.with(|set| {
+        let mut set = set.borrow_mut();
+        let was = set.take().unwrap_or_default();
+        if on {
+            *set = Some(Default::default());
+        }
+        was.into_iter().collect()
+    })
+}
+
+/// Adds the C state to [`end_states`]'s set while it is on (on this OS thread:
+/// the stateful checker with one job runs its executions on its caller's).
+pub(crate) fn record_end_state() {
+    END_STATES.with(|set| {
+        if let Some(set) = set.borrow_mut().as_mut() {
+            set.insert(unsafe { daxk_common_hash() });
+        }
+    })
+}
+
 /// The trait of the hooks (one method per line of `hooks!`: what the hooks need of
 /// one execution, whatever its backend) and their C entry points, `daxk_<name>`,
 /// each converting its arguments ([`crate::decls`]) and calling the world's method.
@@ -363,6 +410,30 @@ pub(crate) fn c_runs() {
     C_RUNS.fetch_add(1, Ordering::Relaxed);
 }
 
+/// A hash of C memory, kept while no C code has run since it was computed
+/// ([`C_RUNS`] the same): C memory changes only while C code runs (or the
+/// harness writes it, which counts as a run). The one invalidation rule of every
+/// cache of the C state (the fingerprint's, the acquire folds', the footprint
+/// probe's): a cache dropped only at lock and task-state hooks could outlive a
+/// write C made between two hooks.
+#[derive(Default)]
+struct RunsCache(Mutex<Option<(usize, u64)>>);
+
+impl RunsCache {
+    /// The hash kept, or `compute()`'s (then kept).
+    fn get(&self, compute: impl FnOnce() -> u64) -> u64 {
+        let runs = C_RUNS.load(Ordering::Relaxed);
+        if let Some((r, h)) = *self.0.lock() {
+            if r == runs {
+                return h;
+            }
+        }
+        let h = compute();
+        *self.0.lock() = Some((runs, h));
+        h
+    }
+}
+
 /// A C string the hooks get (`__func__`, a stringified condition) as a `&str`.
 pub(crate) fn c_str(p: *const c_char) -> &'static str {
     if p.is_null() {
@@ -390,12 +461,12 @@ pub(crate) struct World<B: Backend> {
     memory: B::Mutex<u64>,
     /// Fingerprints the C state for the stateful checker (else not needed).
     fingerprint: bool,
-    /// The C state's fingerprint while no lock has been taken since it was computed
-    /// (C memory changes only under a lock).
-    cached: Mutex<Option<u64>>,
-    /// `daxk_common_hash()` likewise: an acquire of the xarray lock right after an
-    /// unlock (which fingerprinted the C state) folds it without a second walk.
-    cached_common: Mutex<Option<u64>>,
+    /// The C state's fingerprint ([`World::compute_c_state`]), `daxk_common_hash()`
+    /// and `daxk_acquire_hash()`, each kept while no C code has run since it was
+    /// computed ([`RunsCache`]).
+    cached: RunsCache,
+    cached_common: RunsCache,
+    cached_acquire: RunsCache,
     heads: Heads,
     /// The wait-table heads whose lock was taken in this execution, ascending.
     used_heads: Mutex<Vec<u64>>,
@@ -416,18 +487,25 @@ pub(crate) struct World<B: Backend> {
 /// and at a lockless read (`World::guarded`, the `lockless` hook).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Folds {
-    /// A lockless read folds what it read, an acquire what the lock protects, and
-    /// fs/dax.c's wait-queue calls are scopes (`kernel/c/scopes.h`): once one
-    /// returns, what it read is forgotten.
+    /// A lockless read folds what it read; an acquire what the lock protects, but
+    /// for the xarray's lock, whose acquire folds only i_size (and 5.15's pages): each
+    /// xarray call under it folds what it returned (`kernel/c/xa_folds.h`,
+    /// `World::guarded`); fs/dax.c's wait-queue calls are scopes
+    /// (`kernel/c/scopes.h`): once one returns, what it read is forgotten.
     Narrow,
-    /// Both fold the whole C state and no call is a scope (the folds before issue
-    /// 18's narrower ones).
+    /// As [`Folds::Narrow`], but the xarray lock's acquire folds the whole tree
+    /// (with nrpages, i_size, the pages) and the xarray calls fold nothing: the
+    /// fold before issue 18's per-read one (for comparison and benchmarks).
+    Acquire,
+    /// Every acquire and lockless read folds the whole C state and no call is a
+    /// scope (the folds before issue 18's narrower ones).
     Whole,
 }
 
 thread_local! {
-    /// The [`Folds`] of the worlds made from now on on this OS thread ([`set_folds`]).
-    static FOLDS: std::cell::Cell<Folds> = const { std::cell::Cell::new(Folds::Narrow) };
+    /// The [`Folds`] of the worlds made from now on on this OS thread ([`set_folds`];
+    /// none set: the process's, [`DEFAULT_FOLDS`]).
+    static FOLDS: std::cell::Cell<Option<Folds>> = const { std::cell::Cell::new(None) };
     /// Whether the worlds made from now on on this OS thread put the C memory in the
     /// stateful checker's step footprints ([`set_blind_footprints`]).
     static C_FOOTPRINTS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
@@ -448,7 +526,33 @@ pub fn set_blind_footprints(blind: bool) {
 /// checker with one job runs its executions on the thread that calls it; other
 /// tests' threads keep their own setting.
 pub fn set_folds(folds: Folds) {
-    FOLDS.with(|f| f.set(folds));
+    FOLDS.with(|f| f.set(Some(folds)));
+}
+
+/// The [`Folds`] of the worlds made on threads that set none ([`set_folds`]):
+/// [`Folds::Narrow`] unless `DAXLOCK_KERNEL_FOLDS` says otherwise
+/// ([`folds_from_env`]).
+static DEFAULT_FOLDS: RwLock<Folds> = RwLock::new(Folds::Narrow);
+
+/// Reads `DAXLOCK_KERNEL_FOLDS` (`narrow`, `acquire` or `whole`; unset: `narrow`)
+/// into the process's default [`Folds`], for benchmarks that compare the folds
+/// on the command line (`daxlock-kernel` calls it first). An unknown value is an
+/// error, and leaves the default as it was.
+pub fn folds_from_env() -> Result<(), String> {
+    let Ok(v) = std::env::var("DAXLOCK_KERNEL_FOLDS") else {
+        return Ok(());
+    };
+    *DEFAULT_FOLDS.write() = match v.as_str() {
+        "narrow" => Folds::Narrow,
+        "acquire" => Folds::Acquire,
+        "whole" => Folds::Whole,
+        _ => {
+            return Err(format!(
+                "DAXLOCK_KERNEL_FOLDS={v:?}: expected narrow, acquire or whole"
+            ))
+        }
+    };
+    Ok(())
 }
 
 /// What a lockless read returns to C (`value`) and what the checker folds of it.
@@ -521,14 +625,15 @@ impl<B: Backend> World<B> {
         if fingerprint {
             explain::label_last("C memory (lockless reads)");
         }
-        World {
+        let world = World {
             mm,
             locks: Mutex::new(Vec::new()),
             tasks: Mutex::new(Vec::new()),
             memory,
             fingerprint,
-            cached: Mutex::new(None),
-            cached_common: Mutex::new(None),
+            cached: RunsCache::default(),
+            cached_common: RunsCache::default(),
+            cached_acquire: RunsCache::default(),
             heads,
             used_heads: Mutex::new(Vec::new()),
             ptl_owner: Mutex::new(0),
@@ -536,9 +641,24 @@ impl<B: Backend> World<B> {
             folds: if fail_allocs {
                 Folds::Whole
             } else {
-                FOLDS.with(|f| f.get())
+                FOLDS
+                    .with(|f| f.get())
+                    .unwrap_or_else(|| *DEFAULT_FOLDS.read())
             },
+        };
+        // The checker's primitives are numbered in the order they are made, and
+        // the state holds them in that order: made on first use, the tree's lock,
+        // the page-table lock and the tasks' state words would be numbered by
+        // whichever thread got there first, and states that differ only in that
+        // would never meet. So these are made here, in one order; only the
+        // wait-table heads' locks (and a thread beyond `EARLY_TASKS`, or main's)
+        // are still made on first use.
+        world.lock_of(unsafe { daxk_tree_lock() });
+        world.lock_of(ptl());
+        for n in 1..=EARLY_TASKS {
+            world.new_task(format!("t{n}"), KOp::Other);
         }
+        world
     }
 
     /// Declares the C memory to the stateful checker (for its partial-order
@@ -550,19 +670,10 @@ impl<B: Backend> World<B> {
             return;
         }
         let w = Arc::downgrade(world);
-        // The hash at the last probe, and C_RUNS then: no C ran since, no change.
-        let last = std::cell::Cell::new(None::<(usize, u64)>);
+        // The fingerprint's own cache: no C ran since it was computed, no change.
         B::external_state(
             &world.memory,
-            Box::new(move || {
-                let runs = C_RUNS.load(Ordering::Relaxed);
-                let h = match last.get() {
-                    Some((r, h)) if r == runs => h,
-                    _ => w.upgrade().map_or(0, |w| w.compute_c_state()),
-                };
-                last.set(Some((runs, h)));
-                u128::from(h)
-            }),
+            Box::new(move || u128::from(w.upgrade().map_or(0, |w| w.c_state()))),
         );
     }
 
@@ -601,12 +712,7 @@ impl<B: Backend> World<B> {
         if !self.fingerprint {
             return 0;
         }
-        if let Some(h) = *self.cached.lock() {
-            return h;
-        }
-        let h = self.compute_c_state();
-        *self.cached.lock() = Some(h);
-        h
+        self.cached.get(|| self.compute_c_state())
     }
 
     /// What the acquirer of `l` folds into its history under the stateful checker:
@@ -635,6 +741,45 @@ impl<B: Backend> World<B> {
     ///   the state word is the hook's backend mutex (`set_state()`, `schedule()`,
     ///   `try_to_wake_up()` fold what they read of it).
     ///
+    /// With [`Folds::Narrow`] the xarray lock (xarray eras) folds less at its
+    /// acquire, `daxk_acquire_hash()`: i_size, and in the 5.15 era the pages; the
+    /// rest of what a section reads is folded where it is read. The reads under
+    /// the xarray lock, and where each is folded:
+    ///
+    /// - **entries and marks**, read only through the xarray API. Every call
+    ///   fs/dax.c (and the driver compiled with it, and daxlock's page-cache
+    ///   walks in `common.c`) makes that hands back something (xas_load,
+    ///   xas_store's old entry, xas_find_conflict, xas_get_mark, xas_find,
+    ///   xas_next_entry, xas_find_marked, xas_next_marked) folds, at its return,
+    ///   what it returned and the xa_state's index and error after it
+    ///   (`kernel/c/xa_folds.h`, the `xa_read` hook). Inside such a call the
+    ///   xarray reads nodes, slots, marks and counts, but the caller goes on with
+    ///   the result alone; the node the xa_state is left pointing into is the
+    ///   tree's shape, which no fold ever covered (the whole-state fold hashes
+    ///   entries, never nodes: a call's result is a function of the entries and
+    ///   marks and of the xa_state's index). xas_set_mark() and xas_clear_mark()
+    ///   return nothing: what they read decides only what they write.
+    /// - **nrpages**: fs/dax.c only adds to it and subtracts from it (5.15.85,
+    ///   6.1, 6.12, 7.1.5), a read that decides only the write.
+    /// - **page and folio fields**: after 5.15, dax_associate_entry(),
+    ///   dax_disassociate_entry() and their helpers read them to decide what they
+    ///   write and whether a WARN fires (the WARN is an event of that instant),
+    ///   and leave the caller's locals as they were; dax_busy_page() and
+    ///   dax_lock_page()/dax_lock_folio(), which hand a page or its index on, are
+    ///   reached from no entry point. In 5.15 memory failure's dax_lock_page()
+    ///   reads page->mapping and page->index under the lock into its locals, so
+    ///   the acquire folds the pages there.
+    /// - **i_size**: read outside the lock by the faults, under the model's
+    ///   `i_mmap_sem`, whose value is i_size; folded at the acquire all the same.
+    /// - **the allocation count** (`--fail-alloc`): such runs use [`Folds::Whole`].
+    ///
+    /// A read that decides only a write leaves nothing in the task's locals, and
+    /// what it wrote is C memory, which the fingerprint holds (the hash `memory`
+    /// keeps, taken at the last unlock, and the writes since, made by lock holders
+    /// whose histories fold what decided them). The radix era (4.13) has no
+    /// wrapped calls and folds the whole tree at its locks. [`Folds::Acquire`]
+    /// folds the whole tree at the xarray lock's acquire, as before.
+    ///
     /// Before, every acquire folded the whole C state ([`World::c_state`]): a
     /// task's history then took in every change any other task made anywhere (a
     /// waiter queued on another head, a task going to sleep), and states that
@@ -660,7 +805,10 @@ impl<B: Backend> World<B> {
                     let tree = describe_tree();
                     explain::note(|| tree);
                 }
-                self.common()
+                match self.folds {
+                    Folds::Acquire => self.common(),
+                    _ => self.acquire_hash(),
+                }
             }
         }
     }
@@ -675,24 +823,14 @@ impl<B: Backend> World<B> {
         }
     }
 
-    /// Forgets the cached fingerprint: a lock was taken (its holder may write) or a
-    /// task state changed.
-    fn touched(&self) {
-        if self.fingerprint {
-            *self.cached.lock() = None;
-            *self.cached_common.lock() = None;
-        }
+    /// `daxk_common_hash()`, walked again only after C code ran ([`RunsCache`]).
+    fn common(&self) -> u64 {
+        self.cached_common.get(|| unsafe { daxk_common_hash() })
     }
 
-    /// `daxk_common_hash()`, walked again only after a lock was taken or a task
-    /// state changed since the last walk ([`World::touched`]).
-    fn common(&self) -> u64 {
-        if let Some(h) = *self.cached_common.lock() {
-            return h;
-        }
-        let h = unsafe { daxk_common_hash() };
-        *self.cached_common.lock() = Some(h);
-        h
+    /// `daxk_acquire_hash()` (the pages and i_size), likewise.
+    fn acquire_hash(&self) -> u64 {
+        self.cached_acquire.get(|| unsafe { daxk_acquire_hash() })
     }
 
     fn compute_c_state(&self) -> u64 {
@@ -726,34 +864,35 @@ impl<B: Backend> World<B> {
     /// caller sets it as `current` before calling into C.
     pub fn enter(&self, op: KOp) -> *mut CTask {
         let name = B::thread_name().unwrap_or_else(|| "main".to_owned());
-        let mut tasks = self.tasks.lock();
-        let t = match tasks.iter().find(|t| t.name == name) {
-            Some(t) => t.clone(),
-            None => {
-                let id = tasks.len() as u32 + 1;
-                let state = B::mutex(TASK_RUNNING);
-                if self.fingerprint {
-                    explain::label_last(&format!("task state {name}"));
-                }
-                let t = Arc::new(Task {
-                    name: name.clone(),
-                    op: Mutex::new(op),
-                    state,
-                    cv: B::condvar(),
-                    c: Box::new(CTask {
-                        state: TASK_RUNNING,
-                        id,
-                        comm: std::ptr::null(),
-                    }),
-                });
-                tasks.push(t.clone());
-                t
-            }
-        };
+        let found = self.tasks.lock().iter().find(|t| t.name == name).cloned();
+        let t = found.unwrap_or_else(|| self.new_task(name, op));
         *t.op.lock() = op;
         let p = &*t.c as *const CTask as *mut CTask;
         unsafe { daxk_set_current(p) };
         p
+    }
+
+    /// A C task for the model thread named `name` (its id the next number).
+    fn new_task(&self, name: String, op: KOp) -> Arc<Task<B>> {
+        let mut tasks = self.tasks.lock();
+        let id = tasks.len() as u32 + 1;
+        let state = B::mutex(TASK_RUNNING);
+        if self.fingerprint {
+            explain::label_last(&format!("task state {name}"));
+        }
+        let t = Arc::new(Task {
+            name,
+            op: Mutex::new(op),
+            state,
+            cv: B::condvar(),
+            c: Box::new(CTask {
+                state: TASK_RUNNING,
+                id,
+                comm: std::ptr::null(),
+            }),
+        });
+        tasks.push(t.clone());
+        t
     }
 
     /// The operation the running task is in (read before any scheduling point:
@@ -895,7 +1034,6 @@ impl<B: Backend> Hooks for World<B> {
             *self.ptl_owner.lock() = me;
         }
         self.reads_c_memory(&l);
-        self.touched();
     }
 
     fn spin_unlock(&self, lock: *mut CSpin, _func: &str) {
@@ -903,7 +1041,6 @@ impl<B: Backend> Hooks for World<B> {
         if std::ptr::eq(lock, ptl()) {
             *self.ptl_owner.lock() = 0;
         }
-        self.touched();
         // No scheduling point under the stateful checker (a release is a left
         // mover): the C state as the unlock leaves it goes to `memory` (what the
         // fingerprint holds of it), then the lock is free and one waiter woken.
@@ -923,7 +1060,6 @@ impl<B: Backend> Hooks for World<B> {
         if taken {
             self.reads_c_memory(&l);
         }
-        self.touched();
         taken
     }
 
@@ -935,7 +1071,6 @@ impl<B: Backend> Hooks for World<B> {
         B::locked(&t.state, |s| *s = state);
         unsafe { (*me).state = state };
         c_runs();
-        self.touched();
     }
 
     fn schedule(&self, func: &str) {
@@ -965,7 +1100,6 @@ impl<B: Backend> Hooks for World<B> {
         let asleep = slept.get() == Some(true);
         unsafe { (*me).state = TASK_RUNNING };
         c_runs();
-        self.touched();
         if asleep {
             self.event("woken", vec![("in", Value::from(func.to_owned()))]);
         }
@@ -990,7 +1124,6 @@ impl<B: Backend> Hooks for World<B> {
         if woke {
             unsafe { (*task).state = TASK_RUNNING };
             c_runs();
-            self.touched();
             B::notify_all(&t.cv);
             self.event(
                 "wake",
@@ -1014,8 +1147,8 @@ impl<B: Backend> Hooks for World<B> {
                 explain::note(|| format!("lockless {_what} in {_func}: {value:#x}"));
             }
             let folded = match self.folds {
-                Folds::Narrow => (value, 0),
                 Folds::Whole => (value, self.c_state()),
+                _ => (value, 0),
             };
             LocklessRead { value, folded }
         })
@@ -1259,15 +1392,30 @@ impl<B: Backend> Hooks for World<B> {
     /// the C state, which the state holds through `memory` and the locks' values.
     /// [`Folds::Whole`] keeps the whole history, for comparison.
     fn scope_begin(&self) {
-        if self.folds == Folds::Narrow {
+        if self.folds != Folds::Whole {
             B::scope_begin();
         }
     }
 
     /// Kernel: the return of the call [`Hooks::scope_begin`] entered.
     fn scope_end(&self) {
-        if self.folds == Folds::Narrow {
+        if self.folds != Folds::Whole {
             B::scope_end(&());
+        }
+    }
+
+    /// Kernel: the return of an xarray call under the xarray lock
+    /// (`kernel/c/xa_folds.h`): with [`Folds::Narrow`] the stateful checker folds
+    /// what it returned into the task's history, with no scheduling point (a scope
+    /// around the call whose result is what it returned: the call changes the
+    /// caller's locals as a function of that alone; see [`World::guarded`]).
+    fn xa_read(&self, call: u32, value: u64, index: u64, err: i64) {
+        if self.fingerprint && self.folds == Folds::Narrow {
+            if explain::explaining() {
+                explain::note(|| format!("xarray call {call} at {index}: {value:#x} ({err})"));
+            }
+            B::scope_begin();
+            B::scope_end(&(call, value, index, err));
         }
     }
 

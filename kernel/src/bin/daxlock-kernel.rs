@@ -28,6 +28,11 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     }
+    #[cfg(daxk_kernel)]
+    if let Err(why) = daxlock_kernel::folds_from_env() {
+        eprintln!("daxlock-kernel: {why}");
+        return std::process::ExitCode::from(2);
+    }
     daxlock_kernel::register();
     // `diff`: the model against the kernel on generated scenarios.
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -24,14 +24,14 @@ fn budget() -> usize {
     }
 }
 
-fn catalogue() -> Vec<Scenario> {
+pub(crate) fn catalogue() -> Vec<Scenario> {
     load_catalogue(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../verify"))
         .expect("the catalogue loads")
 }
 
 /// The fixed build and every zoo bug `s` expects a verdict other than
 /// `verified` for that this tree has a variant of: the kernel gate's rows.
-fn kernel_rows(s: &Scenario) -> Vec<Bugs> {
+pub(crate) fn kernel_rows(s: &Scenario) -> Vec<Bugs> {
     let target = KernelTarget::default();
     let bugs = ALL_BUGS
         .iter()

@@ -1,0 +1,137 @@
+//! What the stateful checker folds into a task's history on the kernel target
+//! (`World::guarded`, `kernel/c/xa_folds.h`): the narrow folds against the whole
+//! C state's. A module of `kernel_target.rs`
+//! (built only with a kernel tree).
+
+use super::por::{catalogue, kernel_rows};
+use super::support::run;
+use daxlock::check::{CheckReport, StatefulChecker, Verdict};
+use daxlock::dax::bugs::Bugs;
+use daxlock::scenario::Scenario;
+use daxlock_kernel::{end_states, set_folds, Folds, KERNEL_ERA};
+
+/// The whole-fold searches compared stop here (the narrow ones get the same
+/// budget; they store fewer states).
+const BUDGET: usize = 5_000;
+
+/// The full search (no reduction: the folds alone differ) of `s` with `bugs`
+/// under `folds`, on after hangs, to at most [`BUDGET`] states, with the C
+/// states its executions ended in ([`end_states`]).
+fn search(s: &Scenario, bugs: Bugs, folds: Folds) -> (CheckReport, Vec<u64>) {
+    let c = StatefulChecker {
+        all_hangs: true,
+        max_states: BUDGET,
+        por: false,
+        ..StatefulChecker::default()
+    };
+    set_folds(folds);
+    end_states(true);
+    let r = std::panic::catch_unwind(|| run(&c, s, bugs));
+    let ends = end_states(false);
+    set_folds(Folds::Narrow);
+    (r.expect("the search ran").unwrap(), ends)
+}
+
+/// The verdict, the C states executions ended in and, when the search
+/// finished, its state count.
+fn outcome((r, ends): (CheckReport, Vec<u64>)) -> (Verdict, Vec<u64>, Option<usize>) {
+    let st = r.search.expect("figures");
+    (r.verdict, ends, st.complete.then_some(st.states))
+}
+
+/// Every kernel catalogue row whose search with the whole C state folded at
+/// every acquire (`Folds::Whole`) finishes in [`BUDGET`] states: the narrow
+/// folds (the xarray calls' per read, `Folds::Narrow`; and the tree at the
+/// xarray lock's acquire, `Folds::Acquire`) finish too, in no more states, with
+/// the same verdict, and their executions end in the same set of C states
+/// ([`end_states`]). (A fold of too little is caught by the pinned state
+/// counts, `kernel_state_spaces_are_pinned`, not here: with the xarray calls'
+/// folds switched off no verdict changed and no end state was lost on these
+/// rows, whose executions end in one to three C states.)
+#[test]
+fn narrow_folds_agree_with_the_whole_fold_on_the_kernel_catalogue() {
+    if KERNEL_ERA == "radix-tree" {
+        eprintln!("narrow folds: the radix era folds the whole tree at its lock; skipped");
+        return;
+    }
+    let mut compared = 0;
+    for s in catalogue() {
+        for bugs in kernel_rows(&s) {
+            let (verdict, ends, whole) = outcome(search(&s, bugs, Folds::Whole));
+            let Some(whole) = whole else {
+                continue;
+            };
+            let what = format!("{} [{}]", s.name, bugs.variant());
+            for folds in [Folds::Narrow, Folds::Acquire] {
+                let (v, e, states) = outcome(search(&s, bugs, folds));
+                eprintln!(
+                    "{what}: {folds:?} {v:?} {states:?} states, {} end states; Whole {verdict:?} {whole} states, {} end states",
+                    e.len(),
+                    ends.len()
+                );
+                assert_eq!(v, verdict, "{what}: {folds:?} gives another verdict");
+                let states = states.unwrap_or_else(|| panic!("{what}: {folds:?} unfinished"));
+                assert!(states <= whole, "{what}: {folds:?} stores more states");
+                assert_eq!(e, ends, "{what}: {folds:?} ends in other C states");
+            }
+            compared += 1;
+        }
+    }
+    eprintln!("{compared} rows compared");
+    assert!(compared >= 5, "only {compared} rows compared");
+}
+
+/// `DAXLOCK_KERNEL_FOLDS` chooses the folds of a `daxlock-kernel` run: in the
+/// xarray eras `acquire` and `whole` store more states than `narrow` on
+/// `seed-concurrent` (so the variable is read); a value it does not know is a
+/// one-line error, exit 2.
+#[test]
+fn the_folds_variable_is_read_and_checked() {
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../verify/seed-concurrent.toml"
+    );
+    let run = |folds: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_daxlock-kernel"))
+            .args([
+                "run",
+                scenario,
+                "--target",
+                "kernel",
+                "--checker",
+                "stateful",
+            ])
+            .env("DAXLOCK_KERNEL_FOLDS", folds)
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap()
+    };
+    let states = |folds: &str| {
+        let o = run(folds);
+        assert!(o.status.success(), "{folds}: {o:?}");
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        let line = text
+            .lines()
+            .find(|l| l.contains("search complete:"))
+            .unwrap_or_else(|| panic!("{folds}: {text}"))
+            .to_owned();
+        let n: usize = line
+            .split("search complete: ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.replace(',', "").parse().ok())
+            .unwrap_or_else(|| panic!("{line}"));
+        n
+    };
+    // The radix era folds the whole tree at its locks under every value.
+    if KERNEL_ERA != "radix-tree" {
+        let narrow = states("narrow");
+        assert!(states("acquire") > narrow);
+        assert!(states("whole") > narrow);
+    }
+    let o = run("sideways");
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("DAXLOCK_KERNEL_FOLDS"), "{err}");
+}
