@@ -13,6 +13,17 @@
 //! it returned. Page-table and iomap hooks go to the model's page tables and block
 //! map ([`daxlock::dax::Mapping`]), which the model's invariants then check.
 //!
+//! A page-table hook folds what it returns to the C code and nothing else: the
+//! PMD questions (`pmd_none()`, `pmd_trans_huge()`, `pmd_devmap()`) each fold
+//! their one answer, not what the PMD holds (none and a PTE table are the same
+//! answer to `pmd_trans_huge()`); what an insert did (installed, refused, over a
+//! huge mapping) and whether a split found a huge mapping go to the trace and the
+//! branch visits only, as [`Unhashed`] values: the C code goes on with
+//! VM_FAULT_NOPAGE, or nothing, whatever they were. Events are no state: a WARN
+//! among them is judged on the execution that raised it, whether it runs to its
+//! end or is cut at a known state (the runner's `abandoned`); visits only count
+//! branches.
+//!
 //! The C code keeps `current` in a thread-local; loom and shuttle run every model
 //! thread on one OS thread, so each hook saves `current` on entry and restores it
 //! before returning (another task may have run meanwhile).
@@ -80,7 +91,7 @@ use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
 use daxlock::dax::{Block, Branch, Mapping};
 use daxlock::sync::poison_free::{Mutex, RwLock};
 use daxlock::sync::stateful_backend as explain;
-use daxlock::sync::{Backend, Stateful};
+use daxlock::sync::{Backend, Stateful, Unhashed};
 use std::any::TypeId;
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -626,7 +637,7 @@ impl<B: Backend> World<B> {
     ///   only that head's list and its entries (task, key, exclusive flag), the
     ///   waker's own key, and task states through `try_to_wake_up()`'s hook.
     /// - the **page-table lock**: nothing. The page table is the model's; the C
-    ///   code under the lock (dax_pmd_load_hole()) reads it through `pmd_state()`
+    ///   code under the lock (dax_pmd_load_hole()) reads it through `pmd_is()`
     ///   and writes it through `set_pmd_at()`, hooks that fold what they return.
     /// - any **other lock** (the xarray's, 4.13's tree_lock and page locks): the
     ///   C memory but the wait table and the task states. The C code reads a wait
@@ -1030,16 +1041,21 @@ impl<B: Backend> Hooks for World<B> {
         self.kernel_warning("BUG_ON", cond, func, &place(file, line))
     }
 
-    fn pmd_state(&self, addr: u64, func: &str) -> i32 {
+    fn pmd_is(&self, addr: u64, huge: bool, func: &str) -> bool {
         let op = self.op();
-        let state = B::locked(self.mm.page_table_lock(), |pt| {
-            if pt.has_huge(addr) {
+        // The C code goes on with the answer to its question alone (pmd_none() is
+        // the same for a huge mapping and a PTE table, pmd_trans_huge() for none
+        // and a table), so that is what the task folds; what the PMD holds goes to
+        // the branch visits only ([`Unhashed`]).
+        let (answer, Unhashed(state)) = B::locked(self.mm.page_table_lock(), |pt| {
+            let state = if pt.has_huge(addr) {
                 1
             } else if pt.pmd_none(addr) {
                 0
             } else {
                 2
-            }
+            };
+            (state == i32::from(huge), Unhashed(state))
         });
         match state {
             1 => self.visit_at(op, "pmd-huge", func),
@@ -1049,7 +1065,7 @@ impl<B: Backend> Hooks for World<B> {
         if state != 0 {
             self.visit_at(op, "pmd-taken", func);
         }
-        state
+        answer
     }
 
     fn insert_pte(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32 {
@@ -1065,13 +1081,15 @@ impl<B: Backend> Hooks for World<B> {
             target,
             writable: write,
         };
-        let done = self.under_ptl(func, || {
+        // What the insert did goes to the trace only: the C code goes on with
+        // VM_FAULT_NOPAGE whatever it was ([`Unhashed`]).
+        let Unhashed(done) = self.under_ptl(func, || {
             B::locked(self.mm.page_table_lock(), |pt| {
-                if pt.has_huge(addr) {
+                Unhashed(if pt.has_huge(addr) {
                     None
                 } else {
                     Some(pt.insert_pfn(addr, pte))
-                }
+                })
             })
         });
         self.installed(
@@ -1099,13 +1117,14 @@ impl<B: Backend> Hooks for World<B> {
             target,
             writable: write,
         };
-        let done = self.under_ptl(func, || {
+        // As insert_pte(): the result goes to the trace only ([`Unhashed`]).
+        let Unhashed(done) = self.under_ptl(func, || {
             B::locked(self.mm.page_table_lock(), |pt| {
-                if !pt.pmd_none(base) && !pt.has_huge(base) {
+                Unhashed(if !pt.pmd_none(base) && !pt.has_huge(base) {
                     Some(Install::Busy)
                 } else {
                     Some(pt.insert_pfn_pmd(base, pte))
-                }
+                })
             })
         });
         self.installed(done, "map-pmd", base, pfn, func, "");
@@ -1141,11 +1160,13 @@ impl<B: Backend> Hooks for World<B> {
         // Kernel: __split_huge_pmd() zaps a DAX huge mapping (file-backed), under
         // pmd_lock().
         let op = self.op();
-        let split = self.under_ptl(func, || {
+        // Whether there was a huge mapping to zap is a branch visit only: the C
+        // function returns nothing ([`Unhashed`]).
+        let Unhashed(split) = self.under_ptl(func, || {
             B::locked(self.mm.page_table_lock(), |pt| {
                 let huge = pt.has_huge(addr);
                 pt.clear_huge(addr);
-                huge
+                Unhashed(huge)
             })
         });
         if split {
