@@ -730,7 +730,16 @@ ops = [
             }
             out
         };
-        let fixed = blocks(&std::fs::read_to_string(gen.join("dax_daxk_fixed.c")).unwrap());
+        let fixed_text = std::fs::read_to_string(gen.join("dax_daxk_fixed.c")).unwrap();
+        // The xarray eras' dax_wake_entry() is a scope (build.rs,
+        // SCOPED_DAX_FUNCTIONS): a tree whose extract lost it would lose it quietly.
+        assert_eq!(
+            fixed_text.contains("DAXK_SCOPED_CALL(dax_wake_entry("),
+            daxlock_kernel::KERNEL_ERA != "radix-tree",
+            "dax_wake_entry() scoped in {}",
+            daxlock_kernel::KERNEL_ERA
+        );
+        let fixed = blocks(&fixed_text);
         assert!(fixed.len() > 20, "{} #line blocks", fixed.len());
         let dax = tree("fs/dax.c");
         let mut files = std::collections::BTreeSet::new();
