@@ -532,7 +532,7 @@ impl<B: Backend> World<B> {
         if fingerprint {
             explain::label_last("C memory (lockless reads)");
         }
-        World {
+        let w = World {
             mm,
             locks: Mutex::new(Vec::new()),
             tasks: Mutex::new(Vec::new()),
@@ -549,7 +549,18 @@ impl<B: Backend> World<B> {
             } else {
                 FOLDS.with(|f| f.get())
             },
-        }
+        };
+        // The page-table lock (a static C lock) is made now, not at its first use:
+        // the fingerprint holds the primitives in the order they were made, and
+        // made at first use, the lock came before or after a wait-table head's
+        // according as the first page-table update or the first wait came first,
+        // which told apart states that differ in nothing else. (A renaming of
+        // primitives carries nothing of the state: this merges no two states that
+        // differ. The other locks, the heads and the task states are still made at
+        // first use: their order can still tell apart states that differ in
+        // nothing else.)
+        w.lock_of(ptl());
+        w
     }
 
     /// Declares the C memory to the stateful checker (for its partial-order
