@@ -525,8 +525,10 @@ impl<B: Backend> World<B> {
         r
     }
 
-    /// A world over `mm`; `waiters` lists the variant's queued waiters.
-    pub fn new(mm: Arc<Mapping<B>>, heads: Heads, fail_allocs: bool) -> Self {
+    /// A world over `mm`; `waiters` lists the variant's queued waiters; `threads`
+    /// the scenario's threads (`t1` to `tN`, 0 if not known), whose C tasks it
+    /// makes up front.
+    pub fn new(mm: Arc<Mapping<B>>, heads: Heads, fail_allocs: bool, threads: usize) -> Self {
         let fingerprint = TypeId::of::<B>() == TypeId::of::<Stateful>();
         let memory = B::mutex(0);
         if fingerprint {
@@ -556,10 +558,14 @@ impl<B: Backend> World<B> {
         // according as the first page-table update or the first wait came first,
         // which told apart states that differ in nothing else. (A renaming of
         // primitives carries nothing of the state: this merges no two states that
-        // differ. The other locks, the heads and the task states are still made at
-        // first use: their order can still tell apart states that differ in
-        // nothing else.)
+        // differ.) Likewise the scenario threads' C tasks (their state words), in
+        // thread order, so a task's id is N for `tN` whichever thread first calls
+        // into C. The other locks and the wait-table heads are still made at first
+        // use: their order can still tell apart states that differ in nothing else.
         w.lock_of(ptl());
+        for n in 1..=threads {
+            w.task_named(&format!("t{n}"));
+        }
         w
     }
 
@@ -748,8 +754,18 @@ impl<B: Backend> World<B> {
     /// caller sets it as `current` before calling into C.
     pub fn enter(&self, op: KOp) -> *mut CTask {
         let name = B::thread_name().unwrap_or_else(|| "main".to_owned());
+        let t = self.task_named(&name);
+        *t.op.lock() = op;
+        let p = &*t.c as *const CTask as *mut CTask;
+        unsafe { daxk_set_current(p) };
+        p
+    }
+
+    /// The C task of the thread named `name`, made (running, in no operation yet)
+    /// if it has none.
+    fn task_named(&self, name: &str) -> Arc<Task<B>> {
         let mut tasks = self.tasks.lock();
-        let t = match tasks.iter().find(|t| t.name == name) {
+        match tasks.iter().find(|t| t.name == name) {
             Some(t) => t.clone(),
             None => {
                 let id = tasks.len() as u32 + 1;
@@ -758,8 +774,8 @@ impl<B: Backend> World<B> {
                     explain::label_last(&format!("task state {name}"));
                 }
                 let t = Arc::new(Task {
-                    name: name.clone(),
-                    op: Mutex::new(op),
+                    name: name.to_owned(),
+                    op: Mutex::new(KOp::Other),
                     state,
                     cv: B::condvar(),
                     c: Box::new(CTask {
@@ -771,11 +787,7 @@ impl<B: Backend> World<B> {
                 tasks.push(t.clone());
                 t
             }
-        };
-        *t.op.lock() = op;
-        let p = &*t.c as *const CTask as *mut CTask;
-        unsafe { daxk_set_current(p) };
-        p
+        }
     }
 
     /// The operation the running task is in (read before any scheduling point:

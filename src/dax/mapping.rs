@@ -66,6 +66,9 @@ pub struct MappingConfig {
     /// What the code under check guarantees: which end-state checks run (the
     /// runner sets the target's, with any the scenario forces).
     pub truths: Truths,
+    /// The scenario's threads (`t1` to `tN`; 0 when not known). The model does not
+    /// use it; the kernel target makes a C task for each up front.
+    pub threads: usize,
 }
 
 impl MappingConfig {
@@ -81,6 +84,7 @@ impl MappingConfig {
             vmas,
             fault_limit: super::fault::fault_limit(1),
             truths: Truths::default(),
+            threads: 0,
         }
     }
 }
