@@ -287,6 +287,41 @@ fn c_build(includes: &[PathBuf]) -> cc::Build {
     build
 }
 
+/// fs/dax.c's own functions whose calls are scopes of the stateful checker
+/// (`c/scopes.h` argues each): the calls after the definition are wrapped. A tree
+/// without the definition gets no such scope: 4.13's radix era, whose waker
+/// (dax_wake_mapping_entry_waiter()) is a global function its callers precede.
+const SCOPED_DAX_FUNCTIONS: &[&str] = &["dax_wake_entry"];
+
+/// `text` (an fs/dax.c extract) with a line after the definition of each of
+/// [`SCOPED_DAX_FUNCTIONS`] that makes every later call of it a scope
+/// (`DAXK_SCOPED_CALL`, `c/scopes.h`). A function-like macro defined after the
+/// definition leaves the definition alone and catches every caller, which fs/dax.c
+/// defines after its callee; the macro's own name is not expanded again inside its
+/// body, so the inner call is the tree's function.
+fn scoped(text: &str) -> Result<String, String> {
+    let mut out = text.to_owned();
+    for name in SCOPED_DAX_FUNCTIONS {
+        let Some(item) = extract::items(&out)
+            .into_iter()
+            .find(|i| i.name == *name && i.text.contains('{'))
+        else {
+            continue;
+        };
+        let at = out
+            .find(&item.text)
+            .ok_or_else(|| format!("{name}: its text not found"))?
+            + item.text.len();
+        out.insert_str(
+            at,
+            &format!(
+                "\n/* daxlock: every call of {name}() below is a scope (c/scopes.h). */\n#define {name}(...) DAXK_SCOPED_CALL({name}(__VA_ARGS__))\n"
+            ),
+        );
+    }
+    Ok(out)
+}
+
 /// The per-variant translation units and the Rust table of them.
 struct Variants {
     table: String,
@@ -310,7 +345,7 @@ impl Variants {
         let mut table = String::new();
         let mut skipped = String::new();
         for variant in variants {
-            let patched = match patches::apply(dax_items, &variant) {
+            let patched = match patches::apply(dax_items, &variant).and_then(|t| scoped(&t)) {
                 Ok(t) => t,
                 Err(e) => {
                     let _ = writeln!(skipped, "    ({:?}, {:?}),", variant.name, e);

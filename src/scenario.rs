@@ -453,6 +453,7 @@ fn mapping_config(f: &ScenarioFile) -> MappingConfig {
             .collect(),
         fault_limit: crate::dax::fault::fault_limit(f.thread.iter().map(|t| t.ops.len()).sum()),
         truths: crate::dax::Truths::default(),
+        threads: f.thread.len(),
     }
 }
 

@@ -253,9 +253,9 @@ static inline vm_fault_t vmf_error(int err) { return err == -ENOMEM ? VM_FAULT_O
 static inline unsigned long linear_page_index(struct vm_area_struct *vma, unsigned long address)
 { return ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff; }
 /* Page-table reads and writes: the checker's page table (hooks, by address). */
-#define pmd_none(p) (daxk_pmd_state((p).addr, __func__) == 0)
-#define pmd_trans_huge(p) (daxk_pmd_state((p).addr, __func__) == 1)
-#define pmd_devmap(p) (daxk_pmd_state((p).addr, __func__) == 1)
+#define pmd_none(p) daxk_pmd_is((p).addr, 0, __func__)
+#define pmd_trans_huge(p) daxk_pmd_is((p).addr, 1, __func__)
+#define pmd_devmap(p) daxk_pmd_is((p).addr, 1, __func__)
 #define vmf_insert_mixed(vma, addr, pfn) daxk_insert_pte(addr, pfn_t_to_pfn(pfn), 0, __func__)
 #define vmf_insert_mixed_mkwrite(vma, addr, pfn) daxk_insert_pte(addr, pfn_t_to_pfn(pfn), 1, __func__)
 #ifdef DAXK_RADIX

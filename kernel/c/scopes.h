@@ -16,11 +16,24 @@
  * caller's state: the checker forgets it (see World::scope_end in
  * kernel/src/world.rs).
  *
+ * fs/dax.c's own dax_wake_entry() is a scope too (the build script defines
+ * dax_wake_entry(...) as DAXK_SCOPED_CALL(dax_wake_entry(...)) right after its
+ * definition, so every call of it, and no other code, is wrapped): it returns
+ * nothing, reads the caller's xa_state (the array and index, for the key and the
+ * head) without writing it, and writes only its own locals (the key, the head);
+ * what it reads besides, waitqueue_active()'s answer, decides only whether
+ * __wake_up() runs, whose effects are on shared state (the queue, the woken tasks'
+ * states). So after it returns, the caller's locals are what they were before,
+ * whether it found waiters or not, and the checker forgets the lockless read.
+ *
  * A macro's own name is not expanded again inside its body: the inner calls are
  * the tree's functions.
  */
 #ifndef DAXK_SCOPES_H
 #define DAXK_SCOPES_H
+
+/* A call, as one expression, in a scope: its value (void) dropped. */
+#define DAXK_SCOPED_CALL(call) (daxk_scope_begin(), (void)(call), daxk_scope_end())
 
 #define __wake_up(...) \
 	(daxk_scope_begin(), (void)__wake_up(__VA_ARGS__), daxk_scope_end())

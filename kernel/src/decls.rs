@@ -61,8 +61,10 @@ macro_rules! hooks {
             warn(cond: text, func: func, file: text, line: int);
             /// Kernel: BUG_ON() that fired.
             bug(cond: text, func: func, file: text, line: int);
-            /// What the PMD at `addr` holds: 0 none, 1 a huge mapping, 2 a PTE table.
-            pmd_state(addr: ulong, func: func) -> int;
+            /// Kernel: pmd_none() (`huge` 0) or pmd_trans_huge()/pmd_devmap()
+            /// (`huge` 1) of the PMD at `addr`: whether it holds nothing, or a huge
+            /// mapping (the one answer the C code asked for).
+            pmd_is(addr: ulong, huge: flag, func: func) -> bool;
             /// Kernel: vmf_insert_pfn() and its mkwrite form.
             insert_pte(addr: ulong, pfn: ulong, write: flag, func: func) -> fault;
             /// Kernel: vmf_insert_pfn_pmd().

@@ -175,6 +175,7 @@ impl<B: Backend> KernelMapping<B> {
                 waiters_at: v.waiters_at,
             },
             fail_allocs != 0,
+            config.threads,
         ));
         world::install(world.clone());
         World::declare_c_memory(&world);

@@ -103,8 +103,8 @@ impl Hooks for SelftestWorld {
     fn bug(&self, cond: &str, func: &str, file: &str, line: i32) {
         self.warning("BUG", cond, func, file, line)
     }
-    fn pmd_state(&self, _addr: u64, _func: &str) -> i32 {
-        self.unexpected("pmd_state")
+    fn pmd_is(&self, _addr: u64, _huge: bool, _func: &str) -> bool {
+        self.unexpected("pmd_is")
     }
     fn insert_pte(&self, _addr: u64, _pfn: u64, _write: bool, _func: &str) -> u32 {
         self.unexpected("insert_pte")

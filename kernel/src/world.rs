@@ -13,6 +13,17 @@
 //! it returned. Page-table and iomap hooks go to the model's page tables and block
 //! map ([`daxlock::dax::Mapping`]), which the model's invariants then check.
 //!
+//! A page-table hook folds what it returns to the C code and nothing else: the
+//! PMD questions (`pmd_none()`, `pmd_trans_huge()`, `pmd_devmap()`) each fold
+//! their one answer, not what the PMD holds (none and a PTE table are the same
+//! answer to `pmd_trans_huge()`); what an insert did (installed, refused, over a
+//! huge mapping) and whether a split found a huge mapping go to the trace and the
+//! branch visits only, as [`Unhashed`] values: the C code goes on with
+//! VM_FAULT_NOPAGE, or nothing, whatever they were. Events are no state: a WARN
+//! among them is judged on the execution that raised it, whether it runs to its
+//! end or is cut at a known state (the runner's `abandoned`); visits only count
+//! branches.
+//!
 //! The C code keeps `current` in a thread-local; loom and shuttle run every model
 //! thread on one OS thread, so each hook saves `current` on entry and restores it
 //! before returning (another task may have run meanwhile).
@@ -85,7 +96,7 @@ use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
 use daxlock::dax::{Block, Branch, Mapping};
 use daxlock::sync::poison_free::{Mutex, RwLock};
 use daxlock::sync::stateful_backend as explain;
-use daxlock::sync::{Backend, Stateful};
+use daxlock::sync::{Backend, Stateful, Unhashed};
 use std::any::TypeId;
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -118,10 +129,6 @@ extern "C" {
     fn daxk_acquire_hash() -> u64;
     fn daxk_tree_lock() -> *mut CSpin;
 }
-
-/// The scenario threads (`t1`, `t2`, ...) whose C tasks a world makes when it is
-/// made ([`World::new`]): the catalogue's scenarios have at most five.
-const EARLY_TASKS: u32 = 8;
 
 extern "C-unwind" {
     /// The tree's entries (declared as `kernel.rs` declares it).
@@ -618,8 +625,10 @@ impl<B: Backend> World<B> {
         r
     }
 
-    /// A world over `mm`; `waiters` lists the variant's queued waiters.
-    pub fn new(mm: Arc<Mapping<B>>, heads: Heads, fail_allocs: bool) -> Self {
+    /// A world over `mm`; `waiters` lists the variant's queued waiters; `threads`
+    /// the scenario's threads (`t1` to `tN`, 0 if not known), whose C tasks it
+    /// makes up front.
+    pub fn new(mm: Arc<Mapping<B>>, heads: Heads, fail_allocs: bool, threads: usize) -> Self {
         let fingerprint = TypeId::of::<B>() == TypeId::of::<Stateful>();
         let memory = B::mutex(0);
         if fingerprint {
@@ -649,14 +658,20 @@ impl<B: Backend> World<B> {
         // The checker's primitives are numbered in the order they are made, and
         // the state holds them in that order: made on first use, the tree's lock,
         // the page-table lock and the tasks' state words would be numbered by
-        // whichever thread got there first, and states that differ only in that
-        // would never meet. So these are made here, in one order; only the
-        // wait-table heads' locks (and a thread beyond `EARLY_TASKS`, or main's)
-        // are still made on first use.
+        // whichever thread got there first (the page-table lock before or after a
+        // wait-table head's, according as the first page-table update or the first
+        // wait came first), and states that differ only in that would never meet.
+        // A renaming of primitives carries nothing of the state, so this merges no
+        // two states that differ. So these are made here, in one order: the tree's
+        // lock, the page-table lock, then the scenario threads' C tasks in thread
+        // order (`tN` gets id N whichever thread first calls into C). Only the
+        // wait-table heads' locks (and 4.13's page locks, and main's task) are
+        // still made on first use: their order can still tell apart states that
+        // differ in nothing else.
         world.lock_of(unsafe { daxk_tree_lock() });
         world.lock_of(ptl());
-        for n in 1..=EARLY_TASKS {
-            world.new_task(format!("t{n}"), KOp::Other);
+        for n in 1..=threads {
+            world.task_named(&format!("t{n}"));
         }
         world
     }
@@ -732,7 +747,7 @@ impl<B: Backend> World<B> {
     ///   only that head's list and its entries (task, key, exclusive flag), the
     ///   waker's own key, and task states through `try_to_wake_up()`'s hook.
     /// - the **page-table lock**: nothing. The page table is the model's; the C
-    ///   code under the lock (dax_pmd_load_hole()) reads it through `pmd_state()`
+    ///   code under the lock (dax_pmd_load_hole()) reads it through `pmd_is()`
     ///   and writes it through `set_pmd_at()`, hooks that fold what they return.
     /// - any **other lock** (the xarray's, 4.13's tree_lock and page locks): the
     ///   C memory but the wait table and the task states. The C code reads a wait
@@ -864,35 +879,40 @@ impl<B: Backend> World<B> {
     /// caller sets it as `current` before calling into C.
     pub fn enter(&self, op: KOp) -> *mut CTask {
         let name = B::thread_name().unwrap_or_else(|| "main".to_owned());
-        let found = self.tasks.lock().iter().find(|t| t.name == name).cloned();
-        let t = found.unwrap_or_else(|| self.new_task(name, op));
+        let t = self.task_named(&name);
         *t.op.lock() = op;
         let p = &*t.c as *const CTask as *mut CTask;
         unsafe { daxk_set_current(p) };
         p
     }
 
-    /// A C task for the model thread named `name` (its id the next number).
-    fn new_task(&self, name: String, op: KOp) -> Arc<Task<B>> {
+    /// The C task of the thread named `name`, made (running, in no operation yet)
+    /// if it has none.
+    fn task_named(&self, name: &str) -> Arc<Task<B>> {
         let mut tasks = self.tasks.lock();
-        let id = tasks.len() as u32 + 1;
-        let state = B::mutex(TASK_RUNNING);
-        if self.fingerprint {
-            explain::label_last(&format!("task state {name}"));
+        match tasks.iter().find(|t| t.name == name) {
+            Some(t) => t.clone(),
+            None => {
+                let id = tasks.len() as u32 + 1;
+                let state = B::mutex(TASK_RUNNING);
+                if self.fingerprint {
+                    explain::label_last(&format!("task state {name}"));
+                }
+                let t = Arc::new(Task {
+                    name: name.to_owned(),
+                    op: Mutex::new(KOp::Other),
+                    state,
+                    cv: B::condvar(),
+                    c: Box::new(CTask {
+                        state: TASK_RUNNING,
+                        id,
+                        comm: std::ptr::null(),
+                    }),
+                });
+                tasks.push(t.clone());
+                t
+            }
         }
-        let t = Arc::new(Task {
-            name,
-            op: Mutex::new(op),
-            state,
-            cv: B::condvar(),
-            c: Box::new(CTask {
-                state: TASK_RUNNING,
-                id,
-                comm: std::ptr::null(),
-            }),
-        });
-        tasks.push(t.clone());
-        t
     }
 
     /// The operation the running task is in (read before any scheduling point:
@@ -1163,16 +1183,21 @@ impl<B: Backend> Hooks for World<B> {
         self.kernel_warning("BUG_ON", cond, func, &place(file, line))
     }
 
-    fn pmd_state(&self, addr: u64, func: &str) -> i32 {
+    fn pmd_is(&self, addr: u64, huge: bool, func: &str) -> bool {
         let op = self.op();
-        let state = B::locked(self.mm.page_table_lock(), |pt| {
-            if pt.has_huge(addr) {
+        // The C code goes on with the answer to its question alone (pmd_none() is
+        // the same for a huge mapping and a PTE table, pmd_trans_huge() for none
+        // and a table), so that is what the task folds; what the PMD holds goes to
+        // the branch visits only ([`Unhashed`]).
+        let (answer, Unhashed(state)) = B::locked(self.mm.page_table_lock(), |pt| {
+            let state = if pt.has_huge(addr) {
                 1
             } else if pt.pmd_none(addr) {
                 0
             } else {
                 2
-            }
+            };
+            (state == i32::from(huge), Unhashed(state))
         });
         match state {
             1 => self.visit_at(op, "pmd-huge", func),
@@ -1182,7 +1207,7 @@ impl<B: Backend> Hooks for World<B> {
         if state != 0 {
             self.visit_at(op, "pmd-taken", func);
         }
-        state
+        answer
     }
 
     fn insert_pte(&self, addr: u64, pfn: u64, write: bool, func: &str) -> u32 {
@@ -1198,13 +1223,15 @@ impl<B: Backend> Hooks for World<B> {
             target,
             writable: write,
         };
-        let done = self.under_ptl(func, || {
+        // What the insert did goes to the trace only: the C code goes on with
+        // VM_FAULT_NOPAGE whatever it was ([`Unhashed`]).
+        let Unhashed(done) = self.under_ptl(func, || {
             B::locked(self.mm.page_table_lock(), |pt| {
-                if pt.has_huge(addr) {
+                Unhashed(if pt.has_huge(addr) {
                     None
                 } else {
                     Some(pt.insert_pfn(addr, pte))
-                }
+                })
             })
         });
         self.installed(
@@ -1232,13 +1259,14 @@ impl<B: Backend> Hooks for World<B> {
             target,
             writable: write,
         };
-        let done = self.under_ptl(func, || {
+        // As insert_pte(): the result goes to the trace only ([`Unhashed`]).
+        let Unhashed(done) = self.under_ptl(func, || {
             B::locked(self.mm.page_table_lock(), |pt| {
-                if !pt.pmd_none(base) && !pt.has_huge(base) {
+                Unhashed(if !pt.pmd_none(base) && !pt.has_huge(base) {
                     Some(Install::Busy)
                 } else {
                     Some(pt.insert_pfn_pmd(base, pte))
-                }
+                })
             })
         });
         self.installed(done, "map-pmd", base, pfn, func, "");
@@ -1274,11 +1302,13 @@ impl<B: Backend> Hooks for World<B> {
         // Kernel: __split_huge_pmd() zaps a DAX huge mapping (file-backed), under
         // pmd_lock().
         let op = self.op();
-        let split = self.under_ptl(func, || {
+        // Whether there was a huge mapping to zap is a branch visit only: the C
+        // function returns nothing ([`Unhashed`]).
+        let Unhashed(split) = self.under_ptl(func, || {
             B::locked(self.mm.page_table_lock(), |pt| {
                 let huge = pt.has_huge(addr);
                 pt.clear_huge(addr);
-                huge
+                Unhashed(huge)
             })
         });
         if split {

@@ -771,11 +771,13 @@ ops = [
                 }
             }
             for b in &mut out {
-                // What follows the extract: the build's own lines.
-                if let Some(end) =
-                    b.2.iter()
-                        .position(|l| l.starts_with("#include \"") || l.starts_with("/* Extracted"))
-                {
+                // What follows the extract, or an item the build makes a scope:
+                // the build's own lines.
+                if let Some(end) = b.2.iter().position(|l| {
+                    l.starts_with("#include \"")
+                        || l.starts_with("/* Extracted")
+                        || l.starts_with("/* daxlock: ")
+                }) {
                     b.2.truncate(end);
                 }
                 while b.2.last().is_some_and(|l| l.trim().is_empty()) {
@@ -784,7 +786,16 @@ ops = [
             }
             out
         };
-        let fixed = blocks(&std::fs::read_to_string(gen.join("dax_daxk_fixed.c")).unwrap());
+        let fixed_text = std::fs::read_to_string(gen.join("dax_daxk_fixed.c")).unwrap();
+        // The xarray eras' dax_wake_entry() is a scope (build.rs,
+        // SCOPED_DAX_FUNCTIONS): a tree whose extract lost it would lose it quietly.
+        assert_eq!(
+            fixed_text.contains("DAXK_SCOPED_CALL(dax_wake_entry("),
+            daxlock_kernel::KERNEL_ERA != "radix-tree",
+            "dax_wake_entry() scoped in {}",
+            daxlock_kernel::KERNEL_ERA
+        );
+        let fixed = blocks(&fixed_text);
         assert!(fixed.len() > 20, "{} #line blocks", fixed.len());
         let dax = tree("fs/dax.c");
         let mut files = std::collections::BTreeSet::new();
@@ -973,22 +984,29 @@ ops = [
     /// and finish_wait() read is forgotten at their return; not with the
     /// whole-state fold): 714 / 500 / 608 (832 / 683 / 813 with the whole-state
     /// fold, which has the schedule() change but no scopes). seed-concurrent has
-    /// no wait and does not move. Then (issue 18, fourth session) the xarray
-    /// lock's acquire stopped folding the whole tree: each xarray call fs/dax.c
-    /// makes folds what it returned (`kernel/c/xa_folds.h`), and the acquire only
-    /// i_size (and 5.15's pages): 224 / 500 / 608. seed-concurrent's two faults
-    /// on different pages no longer take in each other's entry; the other two
-    /// touch one entry and do not move. The fold before, [`Folds::Acquire`], is
-    /// pinned too (714 / 500 / 608, unchanged). The caches of the C state's hash
-    /// now keep one rule (kept while no C code has run, `RunsCache`): the
-    /// whole-state fold, which read a hash cached since the last lock or
-    /// task-state hook (stale when C wrote between two hooks), gives 808 / 683 /
-    /// 807 (was 832 / 683 / 813). Then the world made the tree's lock, the
-    /// page-table lock and the scenario threads' C tasks when it is made
-    /// (`World::new`), in one order, instead of on first use (the checker numbers
-    /// its primitives in the order they are made, so states that differed only in
-    /// which thread first took a lock never met): 134 / 464 / 475 (Acquire 379 /
-    /// 464 / 475, Whole 379 / 631 / 642).
+    /// no wait and does not move. Then (issue 18, fourth session; two helpers'
+    /// branches, merged) the xarray lock's acquire stopped folding the whole
+    /// tree: each xarray call fs/dax.c makes folds what it returned
+    /// (`kernel/c/xa_folds.h`), and the acquire only i_size (and 5.15's pages).
+    /// The fold before, [`Folds::Acquire`], is pinned too. The caches of the C
+    /// state's hash now keep one rule (kept while no C code has run,
+    /// `RunsCache`): the whole-state fold, which read a hash cached since the last
+    /// lock or task-state hook (stale when C wrote between two hooks), moved from
+    /// 832 / 683 / 813 to 808 / 683 / 807. A fourth row,
+    /// `bug-wait-key-from-request` (a PMD fault and a 4 KiB fault that waits on
+    /// its entry), is pinned because the three others do not move under the wait
+    /// side's changes: fs/dax.c's dax_wake_entry() a scope too (its
+    /// waitqueue_active() read forgotten at its return); the page-table hooks
+    /// folding only what they return to C (`pmd_none()`/`pmd_trans_huge()` one
+    /// answer each, not the PMD's three states; an insert's outcome and a split's
+    /// finding `Unhashed`). Then the world made the tree's lock, the page-table
+    /// lock and the scenario threads' C tasks (in thread order) when it is made
+    /// (`World::new`), instead of on first use (the checker numbers its
+    /// primitives in the order they are made, so states that differed only in
+    /// which thread first took a lock or called into C never met). Each branch
+    /// alone gave: the xarray fold 134 / 464 / 475 (Acquire 379 / 464 / 475, Whole
+    /// 379 / 631 / 642); the wait side 379 / 464 / 475 / 1,907 (Whole 379 / 631 /
+    /// 642 / 4,472). Both together are the figures below.
     #[test]
     fn kernel_state_spaces_are_pinned() {
         if !xarray_era("kernel_state_spaces_are_pinned") {
@@ -1011,6 +1029,12 @@ ops = [
                 (631, 1249),
             ),
             (pmd_pte, (475, 937), (475, 937), (642, 1271)),
+            (
+                scenario("bug-wait-key-from-request"),
+                (1907, 3793),
+                (1907, 3793),
+                (4472, 8923),
+            ),
         ] {
             for (folds, pin) in [
                 (Folds::Narrow, narrow),

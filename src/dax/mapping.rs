@@ -50,7 +50,7 @@ pub enum Invalidate {
 }
 
 /// How to build a [`Mapping`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct MappingConfig {
     /// Bugs re-introduced (default: none).
     pub bugs: Bugs,
@@ -66,6 +66,26 @@ pub struct MappingConfig {
     /// What the code under check guarantees: which end-state checks run (the
     /// runner sets the target's, with any the scenario forces).
     pub truths: Truths,
+    /// The scenario's threads (`t1` to `tN`; 0 when not known). The model does not
+    /// use it; the kernel target makes a C task for each up front.
+    pub threads: usize,
+}
+
+/// The derived form but `threads`: schedules name the scenario they were recorded
+/// on by a hash of this text and the scenario's threads (`check::binding`), so
+/// the field, which the threads determine, is left out and the schedules recorded
+/// before it existed still replay.
+impl std::fmt::Debug for MappingConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappingConfig")
+            .field("bugs", &self.bugs)
+            .field("wait_buckets", &self.wait_buckets)
+            .field("file", &self.file)
+            .field("vmas", &self.vmas)
+            .field("fault_limit", &self.fault_limit)
+            .field("truths", &self.truths)
+            .finish()
+    }
 }
 
 impl MappingConfig {
@@ -81,6 +101,7 @@ impl MappingConfig {
             vmas,
             fault_limit: super::fault::fault_limit(1),
             truths: Truths::default(),
+            threads: 0,
         }
     }
 }

@@ -86,6 +86,22 @@ pub fn thread_number_of(name: Option<&str>) -> usize {
         .unwrap_or(0)
 }
 
+/// A value carried out of a critical section ([`Backend::locked`],
+/// [`Backend::wait_until`]) that hashes as nothing, so the stateful checker folds
+/// nothing of it into the thread's history.
+///
+/// Only for what the thread uses for reports alone (trace events, branch visits),
+/// never for what it does next: its history must still determine its future. The
+/// kernel target wraps the page-table hooks' results that the C code never sees
+/// (`kernel/src/world.rs`); `tests/stateful_scopes.rs` shows that a value the
+/// thread goes on with, wrapped, merges states that differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unhashed<T>(pub T);
+
+impl<T> Hash for Unhashed<T> {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
 /// A family of synchronization primitives and a way to spawn threads.
 ///
 /// Every method is an associated function so the protocol can be written once as

@@ -131,9 +131,13 @@ fn por_agrees_with_the_full_search_on_the_kernel_catalogue() {
 /// reduced search loses states: the comparison above can fail. On 6.1,
 /// `memory-failure-waits-shared` under `lock-entry-exclusive-wait` (a waiter
 /// queued exclusively, woken by an unlock that another thread's lockless
-/// `waitqueue_active()` races with) reaches 19,451 of the full search's 19,464
-/// states; over the whole catalogue it is the first row that loses any.
-/// Asserted on the trees it was measured on (6.1, 6.12); elsewhere skipped.
+/// `waitqueue_active()` races with) reached 19,451 of the full search's 19,464
+/// states; over the whole catalogue it was the first row that lost any. Since
+/// the page-table lock is made with the world (fewer states), that row loses
+/// none on 6.1 and the fixed row of the same scenario does (7,741 of 7,749 then,
+/// the only row of the catalogue that did): the test asserts that at least one
+/// of the two rows loses states. Asserted on the trees it was measured on (6.1, 6.12);
+/// elsewhere skipped.
 #[test]
 fn blind_footprints_lose_states_on_the_kernel() {
     if !(KERNEL_VERSION.starts_with("6.1.") || KERNEL_VERSION.starts_with("6.12.")) {
@@ -141,16 +145,24 @@ fn blind_footprints_lose_states_on_the_kernel() {
         return;
     }
     let s = super::support::scenario("memory-failure-waits-shared");
-    let bugs = Bugs::fixed().with("lock-entry-exclusive-wait").unwrap();
-    let sound = compare(&s, bugs, 40_000).expect("the full search finishes");
-    assert!(sound.same, "{}: the sound reduction differs", sound.what);
-    daxlock_kernel::set_blind_footprints(true);
-    let blind = std::panic::catch_unwind(|| compare(&s, bugs, 40_000));
-    daxlock_kernel::set_blind_footprints(false);
-    let blind = blind.expect("the searches ran").expect("it finishes");
+    let mut lost = Vec::new();
+    for bugs in [
+        Bugs::fixed(),
+        Bugs::fixed().with("lock-entry-exclusive-wait").unwrap(),
+    ] {
+        let sound = compare(&s, bugs, 40_000).expect("the full search finishes");
+        assert!(sound.same, "{}: the sound reduction differs", sound.what);
+        daxlock_kernel::set_blind_footprints(true);
+        let blind = std::panic::catch_unwind(|| compare(&s, bugs, 40_000));
+        daxlock_kernel::set_blind_footprints(false);
+        let blind = blind.expect("the searches ran").expect("it finishes");
+        if !blind.same {
+            lost.push(blind.what);
+        }
+    }
     assert!(
-        !blind.same,
-        "{}: a reduction blind to the C memory lost nothing",
-        blind.what
+        !lost.is_empty(),
+        "{}: a reduction blind to the C memory lost nothing on either row",
+        s.name
     );
 }

@@ -138,6 +138,16 @@ pub(super) fn task_created() {
     });
 }
 
+/// `task` made a fold that is not hashed (the replay of a prefix): the
+/// description [`note`] gave for it is dropped, not given to a later fold.
+pub(super) fn unfolded(task: usize) {
+    with(|t| {
+        if t.pending.as_ref().is_some_and(|p| p.0 == task) {
+            t.pending = None;
+        }
+    });
+}
+
 /// `task` folded `op` on `object`, having read `read`.
 pub(super) fn folded(task: usize, op: &Op, object: usize, read: u128) {
     with(|t| {

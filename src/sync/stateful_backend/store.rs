@@ -679,6 +679,8 @@ impl Store {
 
     pub(super) fn fold(&mut self, task: usize, op: Op, object: usize, read: u128) {
         if !self.hashing {
+            // The debug aid's description was of this fold, not of a later one.
+            super::explain::unfolded(task);
             return;
         }
         super::explain::folded(task, &op, object, read);
