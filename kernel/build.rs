@@ -326,6 +326,9 @@ fn scoped(text: &str) -> Result<String, String> {
 struct Variants {
     table: String,
     skipped: String,
+    /// Rows `(name, read faults leave entries clean)`, as
+    /// [`read_faults_leave_entries_clean`] finds each variant's patched text.
+    reads_clean: String,
 }
 
 impl Variants {
@@ -344,6 +347,7 @@ impl Variants {
     ) -> Result<Variants, String> {
         let mut table = String::new();
         let mut skipped = String::new();
+        let mut reads_clean = String::new();
         for variant in variants {
             let patched = match patches::apply(dax_items, &variant).and_then(|t| scoped(&t)) {
                 Ok(t) => t,
@@ -381,8 +385,18 @@ impl Variants {
                 "    entry_points!(variant_row, {:?}, {sym:?}, {:?}, {}),",
                 variant.name, variant.about, variant.fix
             );
+            let _ = writeln!(
+                reads_clean,
+                "    ({:?}, {:?}),",
+                variant.name,
+                read_faults_leave_entries_clean(&patched)
+            );
         }
-        Ok(Variants { table, skipped })
+        Ok(Variants {
+            table,
+            skipped,
+            reads_clean,
+        })
     }
 
     /// Writes `variants.rs`: the tree, its era, whether its read faults leave their
@@ -396,7 +410,11 @@ impl Variants {
         era: &str,
         clean: Option<bool>,
     ) -> Result<(), String> {
-        let Variants { table, skipped } = self;
+        let Variants {
+            table,
+            skipped,
+            reads_clean,
+        } = self;
         let mut rust = String::new();
         let _ = writeln!(rust, "/// The kernel release the target was built from.");
         let _ = writeln!(rust, "pub const KERNEL_VERSION: &str = {version:?};");
@@ -428,6 +446,14 @@ impl Variants {
         let _ = writeln!(
             rust,
             "pub static SKIPPED: &[(&str, &str)] = &[\n{skipped}];"
+        );
+        let _ = writeln!(
+            rust,
+            "/// Each variant's own READ_FAULTS_LEAVE_ENTRIES_CLEAN, read from its patched text\n/// (a fix patch may change it: `clean-reads`)."
+        );
+        let _ = writeln!(
+            rust,
+            "pub static VARIANT_READS_CLEAN: &[(&str, Option<bool>)] = &[\n{reads_clean}];"
         );
         fs::write(out.join("variants.rs"), rust).map_err(|e| e.to_string())
     }

@@ -170,6 +170,8 @@ loom_cases! {
     memory_failure_waits_shared_lock_entry_exclusive_wait: "memory-failure-waits-shared", "lock-entry-exclusive-wait";
     fsync_vs_read_fault_fixed: "fsync-vs-read-fault", "fixed";
     fsync_vs_read_fault_writeback_skip_locked: "fsync-vs-read-fault", "writeback-skip-locked";
+    fsync_vs_pmd_fault_fixed: "fsync-vs-pmd-fault", "fixed";
+    fsync_vs_pmd_fault_writeback_skip_locked: "fsync-vs-pmd-fault", "writeback-skip-locked";
     read_fault_leaves_entry_clean_fixed: "read-fault-leaves-entry-clean", "fixed";
     read_fault_leaves_entry_clean_read_fault_dirty: "read-fault-leaves-entry-clean", "read-fault-dirty";
 }

@@ -519,6 +519,24 @@ pub const KERNEL_EXPECTATIONS: &[(&str, &str, Verdict, &str)] = &[
         FSYNC_SKIPS_LOCKED_ENTRY,
     ),
     (
+        "fsync-vs-pmd-fault",
+        "fixed",
+        Verdict::LostWrite,
+        FSYNC_SKIPS_LOCKED_PMD_ENTRY,
+    ),
+    (
+        "aligned-pmd-pte",
+        "fixed",
+        Verdict::LostWrite,
+        FSYNC_SKIPS_LOCKED_PMD_ENTRY,
+    ),
+    (
+        "aligned-pmd-pte",
+        "misaligned-pmd",
+        Verdict::LostWrite,
+        FSYNC_SKIPS_LOCKED_PMD_ENTRY,
+    ),
+    (
         "seed-sequential",
         "misaligned-pmd",
         Verdict::Invariant,
@@ -546,6 +564,7 @@ pub const KERNEL_UNVISITED: &[(&str, Branch, bool, &str)] = &[
     ("aligned-pmd-pte", Branch::WritebackWait, false, WRITEBACK_NEVER_WAITS),
     ("eexist-starves-fsync", Branch::WritebackWait, false, WRITEBACK_NEVER_WAITS),
     ("fsync-vs-read-fault", Branch::WritebackWait, false, WRITEBACK_NEVER_WAITS),
+    ("fsync-vs-pmd-fault", Branch::WritebackWait, false, WRITEBACK_NEVER_WAITS),
     (
         "bug-grab-after-iomap",
         Branch::InvalidateDelete,
@@ -567,6 +586,8 @@ pub const READS_DIRTY_EXPECTATIONS: &[(&str, &str, Verdict, &str)] = &[(
 
 /// The finding of README "Findings": the fsync skip.
 pub const FSYNC_SKIPS_LOCKED_ENTRY: &str = "dax_writeback_one() meets the entry locked by the read fault and calls get_unlocked_entry() on the xa_state xas_for_each_marked() positioned; xas_find_conflict() finds no entry after that position and returns NULL, so the entry is skipped (goto put_unlocked, return 0) with DIRTY and TOWRITE kept, neither write-protected nor flushed, and fsync returns 0 (fixed by --patch writeback-waits)";
+/// The finding of README "Findings", 1, on a PMD entry.
+pub const FSYNC_SKIPS_LOCKED_PMD_ENTRY: &str = "the fsync skip (README: Findings, 1) on a PMD entry: a 4 KiB fault holds the dirty PMD entry at index 0 locked (grab_mapping_entry() at order 0 returns the PMD entry that covers its index and locks it) while dax_writeback_one() reaches it; the walk left the xa_state on the node holding the multi-order entry, whose shift is above the order-0 state's, and xas_find_conflict() returns NULL there at once, so the whole 2 MiB is skipped with DIRTY and TOWRITE kept and fsync returns 0 (fixed by --patch writeback-waits; on 6.1 by --patch writeback-waits-clean-reads)";
 /// The expectations of this build's era: [`KERNEL_EXPECTATIONS`] for the xarray
 /// era, [`radix::RADIX_EXPECTATIONS`] for the radix-tree era.
 pub fn expectations() -> &'static [(&'static str, &'static str, Verdict, &'static str)] {
@@ -751,9 +772,20 @@ impl Target for KernelTarget {
     /// dax_insert_entry()'s `dirty` initialiser at build time
     /// ([`READ_FAULTS_LEAVE_ENTRIES_CLEAN`]; 6.1: dirty, 6.12: clean); a tree where
     /// it was not found gets the model's truth.
+    ///
+    /// A fix patch may change it (`clean-reads`): the selected fix's own patched text
+    /// decides then ([`VARIANT_READS_CLEAN`]).
     fn truths(&self) -> Truths {
+        let fix = self.fix().and_then(|v| {
+            VARIANT_READS_CLEAN
+                .iter()
+                .find(|(name, _)| *name == v.name)
+                .and_then(|(_, clean)| *clean)
+        });
         Truths {
-            read_faults_leave_entries_clean: READ_FAULTS_LEAVE_ENTRIES_CLEAN.unwrap_or(true),
+            read_faults_leave_entries_clean: fix
+                .or(READ_FAULTS_LEAVE_ENTRIES_CLEAN)
+                .unwrap_or(true),
         }
     }
 

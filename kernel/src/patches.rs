@@ -69,16 +69,42 @@ pub fn variants() -> Vec<PatchSpec> {
             name: "writeback-waits",
             about: "dax_writeback_one() resets its xa_state before get_unlocked_entry() (7.x: get_next_unlocked_entry()), which then waits for the locked dirty entry instead of skipping it: the candidate fix of the fsync skip (README: Findings)",
             fix: true,
-            edits: &[(
-                // Only the declaration is matched: the call after it is
-                // get_unlocked_entry() before 7.x and get_next_unlocked_entry() in
-                // the folio era, and the reset goes before either.
-                "void *old_entry = entry;",
-                "void *old_entry = entry;\n\t\t/* daxlock fix writeback-waits: look the entry up afresh at this index, so\n\t\t * that the wait below waits for it instead of looking past it. */\n\t\txas_reset(xas);",
-            )],
+            edits: &[WRITEBACK_WAITS],
+        },
+        PatchSpec {
+            name: "clean-reads",
+            about: "dax_insert_entry() tags an entry dirty on write faults only, as 6.12 does (`write &&`): the fix of 6.1's read faults that tag their entries dirty (README: Findings, 2)",
+            fix: true,
+            edits: &[CLEAN_READS],
+        },
+        PatchSpec {
+            name: "writeback-waits-clean-reads",
+            about: "writeback-waits and clean-reads together: 6.1's whole fix of the fsync skip (with writeback-waits alone, 6.1's dirty zero-page entries reach dax_writeback_one()'s WARN_ON_ONCE and fsync returns -EIO; README: Findings, 1)",
+            fix: true,
+            edits: &[WRITEBACK_WAITS, CLEAN_READS],
         },
     ]
 }
+
+/// `writeback-waits`' one edit: reset the xa_state before dax_writeback_one() waits.
+/// Only the declaration is matched: the call after it is get_unlocked_entry() before
+/// 7.x and get_next_unlocked_entry() in the folio era, and the reset goes before
+/// either.
+const WRITEBACK_WAITS: (&str, &str) = (
+    "void *old_entry = entry;",
+    "void *old_entry = entry;\n\t\t/* daxlock fix writeback-waits: look the entry up afresh at this index, so\n\t\t * that the wait below waits for it instead of looking past it. */\n\t\txas_reset(xas);",
+);
+
+/// `clean-reads`' one edit: 6.1's dax_insert_entry() dirties on every fault that is
+/// not synchronous; only a write fault should. Written the way 6.12 has it (a
+/// `write` of the iterator's flags), so the build's detection of the tree's truth
+/// (`read_faults_leave_entries_clean()` in build.rs) reads the patched variant as
+/// clean. Trees that already have the `write &&` (6.12, 7.x) or pass `dirty` from
+/// their callers (5.15) do not match it.
+const CLEAN_READS: (&str, &str) = (
+    "bool dirty = !dax_fault_is_synchronous(iter, vmf->vma);",
+    "/* daxlock fix clean-reads: only a write fault dirties its entry. */\n\tconst bool write = iter->flags & IOMAP_WRITE;\n\tbool dirty = write && !dax_fault_is_synchronous(iter, vmf->vma);",
+);
 
 /// `text` with white space collapsed to single spaces, and for each byte of the
 /// result the byte offset in `text` it came from.

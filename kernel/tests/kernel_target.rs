@@ -157,6 +157,107 @@ mod with_kernel {
         assert!(both.unwrap_err().contains("one patch at a time"));
     }
 
+    /// The fix patch that mends the fsync skip on this tree: 6.1's dirty read faults
+    /// need `clean-reads` with it (README: Findings, 1).
+    fn writeback_fix() -> &'static str {
+        if daxlock_kernel::READ_FAULTS_LEAVE_ENTRIES_CLEAN == Some(false) {
+            "writeback-waits-clean-reads"
+        } else {
+            "writeback-waits"
+        }
+    }
+
+    /// `s` under `c` on the tree with fix patch `patch`.
+    fn run_patched<C: daxlock::check::Checker + daxlock::check::Configured>(
+        patch: &str,
+        c: &C,
+        s: &Scenario,
+    ) -> daxlock::check::CheckReport {
+        let patched = KernelTarget::patched(patch).unwrap();
+        check_on(&patched, c, s, Bugs::fixed(), Limits::default()).unwrap()
+    }
+
+    /// Finding 1 on a PMD entry: a 4 KiB read fault holds the dirty PMD entry while
+    /// fsync's walk reaches it, and `xas_find_conflict()` on the walk's state (a node
+    /// above the 4 KiB state's level) returns NULL at once: the whole 2 MiB is
+    /// skipped and fsync returns 0. The tree's fix verifies, complete, and its
+    /// writeback waits.
+    #[test]
+    fn fsync_skips_a_locked_pmd_entry_and_the_fix_waits_for_it() {
+        let s = scenario("fsync-vs-pmd-fault");
+        if !xarray_era("fsync_skips_a_locked_pmd_entry_and_the_fix_waits_for_it") {
+            let r = run(&pct(2000), &s, Bugs::fixed()).unwrap();
+            assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
+            return;
+        }
+        let r = run(&StatefulChecker::default(), &s, Bugs::fixed()).unwrap();
+        assert_eq!(r.verdict, Verdict::LostWrite);
+        assert!(!r.coverage.visited().contains(Branch::WritebackWait));
+        let f = r.failure.unwrap();
+        assert!(
+            f.details.iter().any(|d| d.contains(
+                "fsync returned 0 but the store to file page 0x0 (frame 0x80000) made before it began was never flushed"
+            )),
+            "{:?}",
+            f.details
+        );
+        // PCT at the gate's depth finds it too (the gate's row).
+        assert_eq!(
+            run(&pct(2000), &s, Bugs::fixed()).unwrap().verdict,
+            Verdict::LostWrite
+        );
+        let r = run_patched(writeback_fix(), &StatefulChecker::default(), &s);
+        assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
+        assert!(r.complete && r.search.unwrap().complete);
+        assert!(r.coverage.visited().contains(Branch::WritebackWait));
+    }
+
+    /// Why 6.1 needs `clean-reads` beside `writeback-waits`: its read faults tag
+    /// zero-page entries dirty, so once writeback waits for a locked entry it can
+    /// wait for a zero-page one, and then fails it (`WARN_ON_ONCE(... ||
+    /// dax_is_zero_entry(entry))`, fsync returns -EIO) though nothing was written.
+    /// Where read faults leave entries clean `writeback-waits` alone verifies; the
+    /// unpatched tree verifies everywhere (it skips the entry, which owes nothing).
+    #[test]
+    fn the_writeback_fix_on_dirty_zero_entries() {
+        if !xarray_era("the_writeback_fix_on_dirty_zero_entries") {
+            return;
+        }
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/scenarios/fsync-vs-hole-read.toml");
+        let s = Scenario::from_path(&path).unwrap();
+        let stateful = StatefulChecker::default();
+        let r = run(&stateful, &s, Bugs::fixed()).unwrap();
+        assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
+        let r = run_patched("writeback-waits", &stateful, &s);
+        if daxlock_kernel::READ_FAULTS_LEAVE_ENTRIES_CLEAN == Some(false) {
+            assert_eq!(r.verdict, Verdict::LostWrite);
+            let f = r.failure.unwrap();
+            assert!(
+                f.details.iter().any(|d| d == "fsync returned -5"),
+                "{:?}",
+                f.details
+            );
+            // The kernel's WARN_ON_ONCE, in the failure's record.
+            let text = format!("{f:?}");
+            assert!(text.contains("dax_is_zero_entry(entry)"), "{text}");
+            // With clean-reads the zero-page entry is never dirty: nothing to wait for.
+            let r = run_patched("writeback-waits-clean-reads", &stateful, &s);
+            assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
+            assert!(r.search.unwrap().complete);
+            // clean-reads alone mends finding 2 (the build reads the patched variant's
+            // truth: read faults leave entries clean, so spurious-dirty is checked).
+            let r = run_patched(
+                "clean-reads",
+                &stateful,
+                &scenario("read-fault-leaves-entry-clean"),
+            );
+            assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
+        } else {
+            assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
+        }
+    }
+
     /// `wait_buckets` is honoured: keys 0 and 0x200 of the file land in different
     /// heads of the kernel's 4096 (the 487 and 2808 were another address's),
     /// and in one head when a scenario asks for one bucket, as
@@ -706,14 +807,26 @@ ops = [
         if !xarray_era("every_patch_applies") {
             return;
         }
-        assert_variants(&[
+        let mut names = vec![
             "fixed",
             "misaligned-pmd",
             "downgrade-wake-one",
             "invalidate-wake-one",
             "lock-entry-exclusive-wait",
             "writeback-waits",
-        ]);
+        ];
+        // `clean-reads` mends 6.1's `dirty` initialiser; trees that have 6.12's
+        // (or pass `dirty` from their callers, 5.15) have nothing for it to match.
+        let clean = ["clean-reads", "writeback-waits-clean-reads"];
+        if daxlock_kernel::READ_FAULTS_LEAVE_ENTRIES_CLEAN == Some(false) {
+            names.extend(clean);
+            assert_variants(&names);
+        } else {
+            let built: Vec<&str> = daxlock_kernel::VARIANTS.iter().map(|v| v.name).collect();
+            assert_eq!(built, names);
+            let skipped: Vec<&str> = daxlock_kernel::SKIPPED.iter().map(|(n, _)| *n).collect();
+            assert_eq!(skipped, clean);
+        }
     }
 
     /// The tree's own XArray test module passes against the shims the DAX code is
