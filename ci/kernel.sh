@@ -21,6 +21,7 @@ first=1
 stateful_rows="seed-sequential seed-concurrent storage-misaligned bug-grab-after-iomap
   bug-no-pagetable-recheck bug-no-recheck bug-late-wait-registration
   bug-wait-key-from-request write-invalidation-outside-range fsync-vs-read-fault
+  fsync-vs-pmd-fault
   read-fault-leaves-entry-clean memory-failure-waits-shared
   private-pmd-write-vs-pte-fsync truncate-vs-fault eexist-starves-fsync
   write-vs-pmd-downgrade"
