@@ -37,6 +37,7 @@ pub use kernel::{
     expectations, hole_page_probe, wait_bucket, KernelMapping, KernelTarget, ERA_EXPECTATIONS,
     ERA_UNREACHABLE, KERNEL_ERA, KERNEL_EXPECTATIONS, KERNEL_SRC, KERNEL_UNVISITED, KERNEL_VERSION,
     READS_DIRTY_EXPECTATIONS, READ_FAULTS_LEAVE_ENTRIES_CLEAN, SKIPPED, VARIANTS,
+    VARIANT_READS_CLEAN,
 };
 
 /// Why this build has no kernel target, if it has none.

@@ -110,23 +110,23 @@ mod with_kernel {
         assert_eq!(r.verdict, Verdict::Invariant, "one thread suffices");
     }
 
-    /// The fsync skip (README: Findings): the unpatched tree's fsync returns 0 with
-    /// the store of its own thread unflushed when a read fault through another VMA
-    /// holds the entry lock; with `--patch writeback-waits` the complete, unbounded
-    /// stateful search verifies the scenario. The patch is one at a time, by name.
-    #[test]
-    fn fsync_skips_a_locked_dirty_entry_and_writeback_waits_fixes_it() {
-        let s = scenario("fsync-vs-read-fault");
-        if !xarray_era("fsync_skips_a_locked_dirty_entry_and_writeback_waits_fixes_it") {
-            // 4.13's dax_writeback_one() looks the entry up by index and waits for
-            // it (get_unlocked_mapping_entry()): no skip, and no fix patch to apply.
+    /// The fsync skip on catalogue scenario `name` (README: Findings, 1): the
+    /// unpatched tree's fsync returns 0 with the store to page 0 (frame 0x80000)
+    /// unflushed, and no execution of its writeback sleeps on the locked entry; with
+    /// fix patch `fix` the complete, unbounded stateful search verifies it, and the
+    /// patched writeback waits (the hook of its sleep sees it). Returns the patched
+    /// target, or None on the radix-tree era, where the scenario verifies as it is
+    /// (4.13's dax_writeback_one() looks the entry up by index and waits for it:
+    /// no skip, and no fix patch to apply).
+    fn skips_then_fix_verifies(name: &str, fix: &str) -> Option<(Scenario, KernelTarget)> {
+        let s = scenario(name);
+        if !xarray_era(name) {
             let r = run(&pct(2000), &s, Bugs::fixed()).unwrap();
             assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
-            return;
+            return None;
         }
         let r = run(&StatefulChecker::default(), &s, Bugs::fixed()).unwrap();
-        assert_eq!(r.verdict, Verdict::LostWrite);
-        // No execution of the tree's writeback sleeps on the locked entry.
+        assert_eq!(r.verdict, Verdict::LostWrite, "{name}");
         assert!(!r.coverage.visited().contains(Branch::WritebackWait));
         let f = r.failure.unwrap();
         assert!(
@@ -136,7 +136,7 @@ mod with_kernel {
             "{:?}",
             f.details
         );
-        let patched = KernelTarget::patched("writeback-waits").unwrap();
+        let patched = KernelTarget::patched(fix).unwrap();
         let r = check_on(
             &patched,
             &StatefulChecker::default(),
@@ -145,12 +145,22 @@ mod with_kernel {
             Limits::default(),
         )
         .unwrap();
-        assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
+        assert_eq!(r.verdict, Verdict::Verified, "{name}: {:?}", r.failure);
         assert!(r.complete && r.search.unwrap().complete);
-        // The patched writeback waits for it (the hook of its sleep sees it).
         let visited = r.coverage.visited();
         assert!(visited.contains(Branch::WritebackWait));
         assert!(visited.contains(Branch::WritebackDirty));
+        Some((s, patched))
+    }
+
+    /// The fsync skip on a 4 KiB entry a read fault through another VMA holds; the
+    /// patch is one at a time, by name.
+    #[test]
+    fn fsync_skips_a_locked_dirty_entry_and_writeback_waits_fixes_it() {
+        let Some((s, patched)) = skips_then_fix_verifies("fsync-vs-read-fault", "writeback-waits")
+        else {
+            return;
+        };
         let err = KernelTarget::patched("no-such-patch").err().unwrap();
         assert!(err.contains("unknown kernel patch"), "{err}");
         let both = daxlock::check::Target::supports(&patched, &s, bug("downgrade-wake-one"));
@@ -181,35 +191,16 @@ mod with_kernel {
     /// fsync's walk reaches it, and `xas_find_conflict()` on the walk's state (a node
     /// above the 4 KiB state's level) returns NULL at once: the whole 2 MiB is
     /// skipped and fsync returns 0. The tree's fix verifies, complete, and its
-    /// writeback waits.
+    /// writeback waits; PCT at the gate's depth finds the skip too (the gate's row).
     #[test]
     fn fsync_skips_a_locked_pmd_entry_and_the_fix_waits_for_it() {
-        let s = scenario("fsync-vs-pmd-fault");
-        if !xarray_era("fsync_skips_a_locked_pmd_entry_and_the_fix_waits_for_it") {
-            let r = run(&pct(2000), &s, Bugs::fixed()).unwrap();
-            assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
+        let Some((s, _)) = skips_then_fix_verifies("fsync-vs-pmd-fault", writeback_fix()) else {
             return;
-        }
-        let r = run(&StatefulChecker::default(), &s, Bugs::fixed()).unwrap();
-        assert_eq!(r.verdict, Verdict::LostWrite);
-        assert!(!r.coverage.visited().contains(Branch::WritebackWait));
-        let f = r.failure.unwrap();
-        assert!(
-            f.details.iter().any(|d| d.contains(
-                "fsync returned 0 but the store to file page 0x0 (frame 0x80000) made before it began was never flushed"
-            )),
-            "{:?}",
-            f.details
-        );
-        // PCT at the gate's depth finds it too (the gate's row).
+        };
         assert_eq!(
             run(&pct(2000), &s, Bugs::fixed()).unwrap().verdict,
             Verdict::LostWrite
         );
-        let r = run_patched(writeback_fix(), &StatefulChecker::default(), &s);
-        assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
-        assert!(r.complete && r.search.unwrap().complete);
-        assert!(r.coverage.visited().contains(Branch::WritebackWait));
     }
 
     /// Why 6.1 needs `clean-reads` beside `writeback-waits`: its read faults tag
