@@ -382,22 +382,25 @@ unsigned long long daxk_common_hash(void)
  * their helpers) decide only what those functions write and whether a WARN
  * fires, and leave the caller's locals as they were (6.1, 6.12, 7.1.5 read;
  * dax_busy_page(), whose result is a page, is reached from no entry point).
- * The radix era (no wrapped calls) folds daxk_common_hash(). */
+ *
+ * The radix era (4.13) folds i_size and the pages at each of its locks (the
+ * tree_lock and a hole page's lock): each radix-tree call under tree_lock folds
+ * what it returned (c/radix/radix_folds.h), but the hole pages' fields
+ * (mapping, index, flags, the reference count) are read under the page lock and
+ * under tree_lock into locals (dax_insert_mapping_entry()'s hole fill hands the
+ * page to __delete_from_page_cache(), which reads its index; grab_mapping_entry()
+ * and find_or_create_page() compare page->mapping after lock_page()). */
 unsigned long long daxk_acquire_hash(void)
 {
-#ifdef DAXK_RADIX
-	return daxk_common_hash();
-#else
 	unsigned long long h = daxk_mix(0x13198A2E03707344ULL,
 					(unsigned long long)daxk_file()->inode.i_size);
 	/* Which allocation fails next depends on how many were made (--fail-alloc). */
 	if (daxk_fail_mask)
 		h = daxk_mix(h, daxk_nalloc);
-#ifdef DAXK_ERA_515
+#if defined(DAXK_ERA_515) || defined(DAXK_RADIX)
 	h = daxk_mix(h, daxk_pages_hash());
 #endif
 	return h;
-#endif
 }
 
 /* A probe of the radix era's hole-page allocator, for the tests (after a reset):

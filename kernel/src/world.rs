@@ -87,9 +87,10 @@
 //! C memory changes only then; every other cache of a C-state hash keeps the same
 //! rule ([`RunsCache`]).
 //!
-//! The xarray lock's acquire no longer folds the whole tree into its taker's
-//! history: each xarray call folds what it returned (see [`World::guarded`]). Its
-//! footprint is unchanged: the acquire still reads `memory`.
+//! The xarray lock's acquire (and the radix era's `tree_lock`'s) no longer folds
+//! the whole tree into its taker's history: each xarray (radix-tree) call folds
+//! what it returned (see [`World::guarded`]). Its footprint is unchanged: the
+//! acquire still reads `memory`.
 
 use daxlock::dax::observe::Value;
 use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
@@ -497,12 +498,17 @@ pub enum Folds {
     /// A lockless read folds what it read; an acquire what the lock protects, but
     /// for the xarray's lock, whose acquire folds only i_size (and 5.15's pages): each
     /// xarray call under it folds what it returned (`kernel/c/xa_folds.h`,
-    /// `World::guarded`); fs/dax.c's wait-queue calls are scopes
-    /// (`kernel/c/scopes.h`): once one returns, what it read is forgotten.
+    /// `World::guarded`); in the radix era (4.13) `tree_lock` and the page locks
+    /// fold i_size and the pages, and each radix-tree call under `tree_lock` what
+    /// it returned (`kernel/c/radix/radix_folds.h`); fs/dax.c's wait-queue calls
+    /// and its waker (dax_wake_entry(), 4.13's dax_wake_mapping_entry_waiter())
+    /// are scopes (`kernel/c/scopes.h`): once one returns, what it read is
+    /// forgotten.
     Narrow,
-    /// As [`Folds::Narrow`], but the xarray lock's acquire folds the whole tree
-    /// (with nrpages, i_size, the pages) and the xarray calls fold nothing: the
-    /// fold before issue 18's per-read one (for comparison and benchmarks).
+    /// As [`Folds::Narrow`], but the xarray lock's acquire (4.13's tree_lock's
+    /// and page locks') folds the whole tree (with nrpages, i_size, the pages)
+    /// and the xarray (radix-tree) calls fold nothing: the fold before issue 18's
+    /// per-read one (for comparison and benchmarks).
     Acquire,
     /// Every acquire and lockless read folds the whole C state and no call is a
     /// scope (the folds before issue 18's narrower ones).
@@ -791,9 +797,43 @@ impl<B: Backend> World<B> {
     /// A read that decides only a write leaves nothing in the task's locals, and
     /// what it wrote is C memory, which the fingerprint holds (the hash `memory`
     /// keeps, taken at the last unlock, and the writes since, made by lock holders
-    /// whose histories fold what decided them). The radix era (4.13) has no
-    /// wrapped calls and folds the whole tree at its locks. [`Folds::Acquire`]
-    /// folds the whole tree at the xarray lock's acquire, as before.
+    /// whose histories fold what decided them). [`Folds::Acquire`] folds the
+    /// whole tree at the xarray lock's acquire, as before.
+    ///
+    /// The radix era (4.13) likewise, with its own calls: with [`Folds::Narrow`]
+    /// its locks (`tree_lock`, and a hole page's lock) fold `daxk_acquire_hash()`,
+    /// which there is i_size and the pages. The reads under `tree_lock`, and where
+    /// each is folded:
+    ///
+    /// - **entries and tags**, read only through lib/radix-tree.c. Every call
+    ///   fs/dax.c and the driver compiled with it make that hands back something
+    ///   the caller goes on with (`__radix_tree_lookup()`'s entry,
+    ///   `radix_tree_deref_slot_protected()`'s, `__radix_tree_insert()`'s and
+    ///   `__radix_tree_create()`'s error, `radix_tree_tag_get()`'s answer) folds
+    ///   it at its return, canonically (a DAX entry as itself, a hole page as its
+    ///   pfn, an internal entry as a marker: `kernel/c/radix/radix_folds.h`), as do
+    ///   daxlock's own walks under the lock (`daxk_collect()`,
+    ///   `daxk_collect_marked()`). The node and slot `__radix_tree_lookup()` hands
+    ///   back are the tree's shape, which no fold covers (as above); what the
+    ///   caller later reads through the slot it reads with
+    ///   `radix_tree_deref_slot_protected()`, which folds it. The calls whose
+    ///   result fs/dax.c drops or that return nothing (`radix_tree_delete()`,
+    ///   `radix_tree_tag_set()`/`_clear()`, `radix_tree_replace_slot()`,
+    ///   `__radix_tree_replace()`) read only to decide what they write, as do
+    ///   `tag_pages_for_writeback()` and `__delete_from_page_cache()`'s lookup.
+    /// - **nrpages and nrexceptional**: only added to and subtracted from under
+    ///   the lock. dax_writeback_mapping_range() reads nrexceptional without the
+    ///   lock and acts on it in the same step.
+    /// - **the hole pages' fields** (mapping, index, flags, the reference count):
+    ///   read into locals under the page lock (`page->mapping != mapping` after
+    ///   lock_page()) and under `tree_lock` (`__delete_from_page_cache()` of the
+    ///   hole fill reads the page's index): folded at every acquire, as the pages.
+    /// - **i_size**: as above.
+    /// - **radix_tree_preload()'s nodes**: per task (`daxk_this_cpu_ptr()`), the
+    ///   task's own locals.
+    ///
+    /// [`Folds::Acquire`] folds the whole tree at each of those acquires instead
+    /// and the calls nothing: the radix era's fold before.
     ///
     /// Before, every acquire folded the whole C state ([`World::c_state`]): a
     /// task's history then took in every change any other task made anywhere (a

@@ -8,7 +8,7 @@ use super::support::run;
 use daxlock::check::{CheckReport, StatefulChecker, Verdict};
 use daxlock::dax::bugs::Bugs;
 use daxlock::scenario::Scenario;
-use daxlock_kernel::{end_states, set_folds, Folds, KERNEL_ERA};
+use daxlock_kernel::{end_states, set_folds, Folds};
 
 /// The whole-fold searches compared stop here (the narrow ones get the same
 /// budget; they store fewer states).
@@ -41,8 +41,9 @@ fn outcome((r, ends): (CheckReport, Vec<u64>)) -> (Verdict, Vec<u64>, Option<usi
 
 /// Every kernel catalogue row whose search with the whole C state folded at
 /// every acquire (`Folds::Whole`) finishes in [`BUDGET`] states: the narrow
-/// folds (the xarray calls' per read, `Folds::Narrow`; and the tree at the
-/// xarray lock's acquire, `Folds::Acquire`) finish too, in no more states, with
+/// folds (the xarray calls' per read, or in the radix era (4.13) the radix-tree
+/// calls', `Folds::Narrow`; and the tree at the xarray lock's or tree_lock's
+/// acquire, `Folds::Acquire`) finish too, in no more states, with
 /// the same verdict, and their executions end in the same set of C states
 /// ([`end_states`]). (A fold of too little is caught by the pinned state
 /// counts, `kernel_state_spaces_are_pinned`, not here: with the xarray calls'
@@ -50,10 +51,6 @@ fn outcome((r, ends): (CheckReport, Vec<u64>)) -> (Verdict, Vec<u64>, Option<usi
 /// rows, whose executions end in one to three C states.)
 #[test]
 fn narrow_folds_agree_with_the_whole_fold_on_the_kernel_catalogue() {
-    if KERNEL_ERA == "radix-tree" {
-        eprintln!("narrow folds: the radix era folds the whole tree at its lock; skipped");
-        return;
-    }
     let mut compared = 0;
     for s in catalogue() {
         for bugs in kernel_rows(&s) {
@@ -81,8 +78,8 @@ fn narrow_folds_agree_with_the_whole_fold_on_the_kernel_catalogue() {
     assert!(compared >= 5, "only {compared} rows compared");
 }
 
-/// `DAXLOCK_KERNEL_FOLDS` chooses the folds of a `daxlock-kernel` run: in the
-/// xarray eras `acquire` and `whole` store more states than `narrow` on
+/// `DAXLOCK_KERNEL_FOLDS` chooses the folds of a `daxlock-kernel` run: in every
+/// era `acquire` and `whole` store more states than `narrow` on
 /// `seed-concurrent` (so the variable is read); a value it does not know is a
 /// one-line error, exit 2.
 #[test]
@@ -123,12 +120,9 @@ fn the_folds_variable_is_read_and_checked() {
             .unwrap_or_else(|| panic!("{line}"));
         n
     };
-    // The radix era folds the whole tree at its locks under every value.
-    if KERNEL_ERA != "radix-tree" {
-        let narrow = states("narrow");
-        assert!(states("acquire") > narrow);
-        assert!(states("whole") > narrow);
-    }
+    let narrow = states("narrow");
+    assert!(states("acquire") > narrow);
+    assert!(states("whole") > narrow);
     let o = run("sideways");
     assert_eq!(o.status.code(), Some(2), "{o:?}");
     let err = String::from_utf8_lossy(&o.stderr);
