@@ -513,6 +513,12 @@ pub enum Folds {
     /// Every acquire and lockless read folds the whole C state and no call is a
     /// scope (the folds before issue 18's narrower ones).
     Whole,
+    /// For tests only: as [`Folds::Narrow`], but the xarray (radix-tree) calls
+    /// fold nothing, and the acquire still folds only i_size (and the pages where
+    /// [`Folds::Narrow`] does): a fold of too little, to show that the tests can
+    /// catch one (`kernel/tests/folds/mod.rs`; not selectable by
+    /// `DAXLOCK_KERNEL_FOLDS`).
+    Blind,
 }
 
 thread_local! {

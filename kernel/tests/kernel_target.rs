@@ -952,8 +952,8 @@ ops = [
     /// model's): C state that goes unhashed merges states that differ and changes
     /// these numbers, as does state hashed that should not be. Pinned for the 6.1
     /// tree CI builds; on another xarray-era tree the searches must still complete.
-    /// (4.13's radix era is left out: its unpatched tree is not the fixed protocol
-    /// there, and its seed-concurrent alone takes tens of thousands of states.)
+    /// (4.13's radix era has its own: `radix_state_spaces_are_pinned` in
+    /// `radix_era.rs`.)
     /// Each is pinned three times: as searched (a lockless read folds what it
     /// read, a spin-lock acquire what the lock protects, an xarray call what it
     /// returned: `Folds::Narrow`), with the xarray lock's acquire folding the
