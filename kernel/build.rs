@@ -347,7 +347,12 @@ fn scoped(text: &str, sym: &str) -> Result<String, String> {
             } else {
                 begin
             };
-            out.insert_str(at, &format!("#undef {macro_name}\n"));
+            out.insert_str(
+                at,
+                &format!(
+                    "/* daxlock: not over the definition of {name}(). */\n#undef {macro_name}\n"
+                ),
+            );
             out.insert_str(0, define.trim_start());
         }
     }
