@@ -383,13 +383,12 @@ unsigned long long daxk_common_hash(void)
  * fires, and leave the caller's locals as they were (6.1, 6.12, 7.1.5 read;
  * dax_busy_page(), whose result is a page, is reached from no entry point).
  *
- * The radix era (4.13) folds i_size and the pages at each of its locks (the
- * tree_lock and a hole page's lock): each radix-tree call under tree_lock folds
- * what it returned (c/radix/radix_folds.h), but the hole pages' fields
- * (mapping, index, flags, the reference count) are read under the page lock and
- * under tree_lock into locals (dax_insert_mapping_entry()'s hole fill hands the
- * page to __delete_from_page_cache(), which reads its index; grab_mapping_entry()
- * and find_or_create_page() compare page->mapping after lock_page()). */
+ * The radix era (4.13) likewise folds i_size alone at its tree_lock: each
+ * radix-tree call under it folds what it returned (c/radix/radix_folds.h), and
+ * the hole pages' fields are read there only to decide writes (get_page()'s
+ * count; __delete_from_page_cache() of a page the task holds locked, whose
+ * mapping and index no one else changes meanwhile). Its page locks fold the pages
+ * (daxk_other_lock_hash()). */
 unsigned long long daxk_acquire_hash(void)
 {
 	unsigned long long h = daxk_mix(0x13198A2E03707344ULL,
@@ -397,10 +396,24 @@ unsigned long long daxk_acquire_hash(void)
 	/* Which allocation fails next depends on how many were made (--fail-alloc). */
 	if (daxk_fail_mask)
 		h = daxk_mix(h, daxk_nalloc);
-#if defined(DAXK_ERA_515) || defined(DAXK_RADIX)
+#ifdef DAXK_ERA_515
 	h = daxk_mix(h, daxk_pages_hash());
 #endif
 	return h;
+}
+
+/* What the acquirer of any other lock but a wait-table head's and the page
+ * table's folds (World::guarded): in the radix era a hole page's lock, after
+ * which fs/dax.c reads page->mapping into a branch (grab_mapping_entry()'s and
+ * find_or_create_page()'s "page got truncated?"), so i_size and the pages; the
+ * xarray eras take no such lock, and fold there what the tree's lock does. */
+unsigned long long daxk_other_lock_hash(void)
+{
+#ifdef DAXK_RADIX
+	return daxk_mix(daxk_acquire_hash(), daxk_pages_hash());
+#else
+	return daxk_acquire_hash();
+#endif
 }
 
 /* A probe of the radix era's hole-page allocator, for the tests (after a reset):

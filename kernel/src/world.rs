@@ -47,7 +47,8 @@
 //!   a write of `memory` when it changed, a read when not.)
 //! - **reads**: a lockless read (`lockless`, a [`Backend::observe`] of `memory`);
 //!   the acquire of a lock whose fold is part of the C memory (a lock of
-//!   [`Guards::Memory`], the xarray's, and with [`Folds::Whole`] every lock;
+//!   [`Guards::Memory`] or [`Guards::Pages`]: the tree's and 4.13's page locks,
+//!   and with [`Folds::Whole`] every lock;
 //!   [`Backend::reads_external`]); every unlock (above).
 //!
 //! Why two steps `a` (thread t) and `b` (thread u) whose footprints do not conflict
@@ -128,6 +129,7 @@ extern "C" {
     fn daxk_get_current() -> *mut CTask;
     fn daxk_common_hash() -> u64;
     fn daxk_acquire_hash() -> u64;
+    fn daxk_other_lock_hash() -> u64;
     fn daxk_tree_lock() -> *mut CSpin;
 }
 
@@ -179,9 +181,13 @@ enum Guards {
     /// The page-table lock: the page table, which lives in the model and is read
     /// only through hooks that fold what they return.
     PageTable,
-    /// Any other lock (the xarray's, 4.13's tree_lock and page locks): the C
-    /// memory but the wait table and the task states (`daxk_common_hash()`).
+    /// The tree's lock (the xarray's, 4.13's tree_lock): the C memory but the
+    /// wait table and the task states (`daxk_common_hash()`).
     Memory,
+    /// Any other lock (4.13's hole-page locks; the xarray eras take none): as
+    /// [`Guards::Memory`], but with [`Folds::Narrow`] its acquire folds
+    /// `daxk_other_lock_hash()` (the pages, with i_size).
+    Pages,
 }
 
 /// The scenario operation a task is in, for telling the model's branches apart
@@ -475,6 +481,7 @@ pub(crate) struct World<B: Backend> {
     cached: RunsCache,
     cached_common: RunsCache,
     cached_acquire: RunsCache,
+    cached_other: RunsCache,
     heads: Heads,
     /// The wait-table heads whose lock was taken in this execution, ascending.
     used_heads: Mutex<Vec<u64>>,
@@ -655,6 +662,7 @@ impl<B: Backend> World<B> {
             cached: RunsCache::default(),
             cached_common: RunsCache::default(),
             cached_acquire: RunsCache::default(),
+            cached_other: RunsCache::default(),
             heads,
             used_heads: Mutex::new(Vec::new()),
             ptl_owner: Mutex::new(0),
@@ -712,7 +720,8 @@ impl<B: Backend> World<B> {
             let guards = match u64::try_from(head) {
                 Ok(head) => Guards::Head(head),
                 Err(_) if std::ptr::eq(lock, ptl()) => Guards::PageTable,
-                Err(_) => Guards::Memory,
+                Err(_) if std::ptr::eq(lock, unsafe { daxk_tree_lock() }) => Guards::Memory,
+                Err(_) => Guards::Pages,
             };
             let held = B::mutex(false);
             if self.fingerprint {
@@ -807,9 +816,9 @@ impl<B: Backend> World<B> {
     /// whole tree at the xarray lock's acquire, as before.
     ///
     /// The radix era (4.13) likewise, with its own calls: with [`Folds::Narrow`]
-    /// its locks (`tree_lock`, and a hole page's lock) fold `daxk_acquire_hash()`,
-    /// which there is i_size and the pages. The reads under `tree_lock`, and where
-    /// each is folded:
+    /// its `tree_lock` folds `daxk_acquire_hash()`, i_size alone, and a hole page's
+    /// lock ([`Guards::Pages`]) `daxk_other_lock_hash()`, i_size and the pages. The
+    /// reads under `tree_lock`, and where each is folded:
     ///
     /// - **entries and tags**, read only through lib/radix-tree.c. Every call
     ///   fs/dax.c and the driver compiled with it make that hands back something
@@ -831,9 +840,13 @@ impl<B: Backend> World<B> {
     ///   the lock. dax_writeback_mapping_range() reads nrexceptional without the
     ///   lock and acts on it in the same step.
     /// - **the hole pages' fields** (mapping, index, flags, the reference count):
-    ///   read into locals under the page lock (`page->mapping != mapping` after
-    ///   lock_page()) and under `tree_lock` (`__delete_from_page_cache()` of the
-    ///   hole fill reads the page's index): folded at every acquire, as the pages.
+    ///   under `tree_lock` read only to decide writes (`get_page()`'s count;
+    ///   `__delete_from_page_cache()` of a page the task holds locked, whose mapping
+    ///   and index no one else changes meanwhile: they are written only under the
+    ///   page's lock). Read into a branch only under the page's lock
+    ///   (`page->mapping != mapping` after lock_page() in grab_mapping_entry() and
+    ///   find_or_create_page()), whose acquire folds the pages. The allocator's
+    ///   reads of them run in a lockless read, which folds what it returns.
     /// - **i_size**: as above.
     /// - **radix_tree_preload()'s nodes**: per task (`daxk_this_cpu_ptr()`), the
     ///   task's own locals.
@@ -861,13 +874,14 @@ impl<B: Backend> World<B> {
                 waiters_hash(self.heads, &[head])
             }
             Guards::PageTable => 0,
-            Guards::Memory => {
+            Guards::Memory | Guards::Pages => {
                 if explain::explaining() {
                     let tree = describe_tree();
                     explain::note(|| tree);
                 }
-                match self.folds {
-                    Folds::Acquire => self.common(),
+                match (self.folds, l.guards) {
+                    (Folds::Acquire, _) => self.common(),
+                    (_, Guards::Pages) => self.other_lock_hash(),
                     _ => self.acquire_hash(),
                 }
             }
@@ -877,9 +891,10 @@ impl<B: Backend> World<B> {
     /// Tells the stateful checker's reduction that the step taking `l` reads the C
     /// memory (`memory` stands for it: see [`World::declare_c_memory`]) when what
     /// the acquire folds ([`World::guarded`]) is part of it: a lock of
-    /// [`Guards::Memory`], or any lock with [`Folds::Whole`].
+    /// [`Guards::Memory`] or [`Guards::Pages`], or any lock with [`Folds::Whole`].
     fn reads_c_memory(&self, l: &SpinLock<B>) {
-        if self.c_footprints && (l.guards == Guards::Memory || self.folds == Folds::Whole) {
+        let memory = matches!(l.guards, Guards::Memory | Guards::Pages);
+        if self.c_footprints && (memory || self.folds == Folds::Whole) {
             B::reads_external(&self.memory);
         }
     }
@@ -889,9 +904,14 @@ impl<B: Backend> World<B> {
         self.cached_common.get(|| unsafe { daxk_common_hash() })
     }
 
-    /// `daxk_acquire_hash()` (the pages and i_size), likewise.
+    /// `daxk_acquire_hash()` (i_size, and 5.15's pages), likewise.
     fn acquire_hash(&self) -> u64 {
         self.cached_acquire.get(|| unsafe { daxk_acquire_hash() })
+    }
+
+    /// `daxk_other_lock_hash()` (i_size and the pages in the radix era), likewise.
+    fn other_lock_hash(&self) -> u64 {
+        self.cached_other.get(|| unsafe { daxk_other_lock_hash() })
     }
 
     fn compute_c_state(&self) -> u64 {

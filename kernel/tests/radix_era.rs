@@ -424,7 +424,7 @@ mod with_kernel {
     /// (row, (states, transitions) narrow, acquire, whole) on 4.13.9's fixed build.
     type Pin = (usize, usize);
     const RADIX_PINS: &[(&str, Pin, Pin, Pin)] = &[
-        ("seed-concurrent", (756, 1499), (1666, 3319), (2956, 5899)),
+        ("seed-concurrent", (362, 711), (1666, 3319), (2956, 5899)),
         (
             "bug-no-pagetable-recheck",
             (339, 660),
