@@ -288,18 +288,32 @@ fn c_build(includes: &[PathBuf]) -> cc::Build {
 }
 
 /// fs/dax.c's own functions whose calls are scopes of the stateful checker
-/// (`c/scopes.h` argues each): the calls after the definition are wrapped. A tree
-/// without the definition gets no such scope: 4.13's radix era, whose waker
-/// (dax_wake_mapping_entry_waiter()) is a global function its callers precede.
-const SCOPED_DAX_FUNCTIONS: &[&str] = &["dax_wake_entry"];
+/// (`c/scopes.h` argues each): every call of them is wrapped. Each tree has one of
+/// them: dax_wake_entry() in the xarray eras, dax_wake_mapping_entry_waiter() in
+/// 4.13's radix era (a global function, defined after most of its callers); a
+/// name the tree does not define is skipped.
+const SCOPED_DAX_FUNCTIONS: &[&str] = &["dax_wake_entry", "dax_wake_mapping_entry_waiter"];
 
-/// `text` (an fs/dax.c extract) with a line after the definition of each of
-/// [`SCOPED_DAX_FUNCTIONS`] that makes every later call of it a scope
-/// (`DAXK_SCOPED_CALL`, `c/scopes.h`). A function-like macro defined after the
-/// definition leaves the definition alone and catches every caller, which fs/dax.c
-/// defines after its callee; the macro's own name is not expanded again inside its
-/// body, so the inner call is the tree's function.
-fn scoped(text: &str) -> Result<String, String> {
+/// Whether extracted item `item` is a global function (its name gets the
+/// variant's prefix: [`Variants::emit`]'s renames).
+fn global_fn(item: &extract::Item) -> bool {
+    !item.text.trim_start().starts_with("static")
+        && !item.text.trim_start().starts_with('#')
+        && item.text.contains('(')
+        && !item.name.is_empty()
+        && !item.name.contains(' ')
+}
+
+/// `text` (an fs/dax.c extract of variant `sym`) with every call of each of
+/// [`SCOPED_DAX_FUNCTIONS`] it defines made a scope (`DAXK_SCOPED_CALL`,
+/// `c/scopes.h`): a function-like macro of the function's name (for a global
+/// function, the variant's name for it, to which the renames map it), defined
+/// after the definition and, when a call comes before it, at the start of the
+/// text too, with an `#undef` before the definition (placed before the
+/// definition's `#line` directive, so the tree's line numbers stay). A macro's
+/// own name is not expanded again inside its body, so the inner call is the
+/// tree's function.
+fn scoped(text: &str, sym: &str) -> Result<String, String> {
     let mut out = text.to_owned();
     for name in SCOPED_DAX_FUNCTIONS {
         let Some(item) = extract::items(&out)
@@ -308,16 +322,39 @@ fn scoped(text: &str) -> Result<String, String> {
         else {
             continue;
         };
-        let at = out
+        let macro_name = if global_fn(&item) {
+            format!("{sym}_{name}")
+        } else {
+            name.to_string()
+        };
+        let begin = out
             .find(&item.text)
-            .ok_or_else(|| format!("{name}: its text not found"))?
-            + item.text.len();
-        out.insert_str(
-            at,
-            &format!(
-                "\n/* daxlock: every call of {name}() below is a scope (c/scopes.h). */\n#define {name}(...) DAXK_SCOPED_CALL({name}(__VA_ARGS__))\n"
-            ),
+            .ok_or_else(|| format!("{name}: its text not found"))?;
+        let end = begin + item.text.len();
+        let define = format!(
+            "\n/* daxlock: every call of {name}() is a scope (c/scopes.h). */\n#define {macro_name}(...) DAXK_SCOPED_CALL({macro_name}(__VA_ARGS__))\n"
         );
+        out.insert_str(end, &define);
+        let called_before = out[..begin].contains(&format!("{name}("));
+        if called_before {
+            // Before the definition's `#line` directive, if it has one.
+            let line_start = out[..begin]
+                .trim_end_matches('\n')
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let at = if out[line_start..begin].starts_with("#line") {
+                line_start
+            } else {
+                begin
+            };
+            out.insert_str(
+                at,
+                &format!(
+                    "/* daxlock: not over the definition of {name}(). */\n#undef {macro_name}\n"
+                ),
+            );
+            out.insert_str(0, define.trim_start());
+        }
     }
     Ok(out)
 }
@@ -349,24 +386,19 @@ impl Variants {
         let mut skipped = String::new();
         let mut reads_clean = String::new();
         for variant in variants {
-            let patched = match patches::apply(dax_items, &variant).and_then(|t| scoped(&t)) {
+            let sym = format!("daxk_{}", variant.name.replace('-', "_"));
+            let patched = match patches::apply(dax_items, &variant).and_then(|t| scoped(&t, &sym)) {
                 Ok(t) => t,
                 Err(e) => {
                     let _ = writeln!(skipped, "    ({:?}, {:?}),", variant.name, e);
                     continue;
                 }
             };
-            let sym = format!("daxk_{}", variant.name.replace('-', "_"));
             // The tree's global functions get the variant's prefix: each variant is
             // linked into one binary.
             let mut renames = String::new();
             for item in extract::items(dax_items) {
-                let global_fn = !item.text.trim_start().starts_with("static")
-                    && !item.text.trim_start().starts_with('#')
-                    && item.text.contains('(')
-                    && !item.name.is_empty()
-                    && !item.name.contains(' ');
-                if global_fn {
+                if global_fn(&item) {
                     let _ = writeln!(renames, "#define {0} {sym}_{0}", item.name);
                 }
             }

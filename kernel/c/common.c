@@ -382,12 +382,15 @@ unsigned long long daxk_common_hash(void)
  * their helpers) decide only what those functions write and whether a WARN
  * fires, and leave the caller's locals as they were (6.1, 6.12, 7.1.5 read;
  * dax_busy_page(), whose result is a page, is reached from no entry point).
- * The radix era (no wrapped calls) folds daxk_common_hash(). */
+ *
+ * The radix era (4.13) likewise folds i_size alone at its tree_lock: each
+ * radix-tree call under it folds what it returned (c/radix/radix_folds.h), and
+ * the hole pages' fields are read there only to decide writes (get_page()'s
+ * count; __delete_from_page_cache() of a page the task holds locked, whose
+ * mapping and index no one else changes meanwhile). Its page locks fold the pages
+ * (daxk_other_lock_hash()). */
 unsigned long long daxk_acquire_hash(void)
 {
-#ifdef DAXK_RADIX
-	return daxk_common_hash();
-#else
 	unsigned long long h = daxk_mix(0x13198A2E03707344ULL,
 					(unsigned long long)daxk_file()->inode.i_size);
 	/* Which allocation fails next depends on how many were made (--fail-alloc). */
@@ -397,6 +400,19 @@ unsigned long long daxk_acquire_hash(void)
 	h = daxk_mix(h, daxk_pages_hash());
 #endif
 	return h;
+}
+
+/* What the acquirer of any other lock but a wait-table head's and the page
+ * table's folds (World::guarded): in the radix era a hole page's lock, after
+ * which fs/dax.c reads page->mapping into a branch (grab_mapping_entry()'s and
+ * find_or_create_page()'s "page got truncated?"), so i_size and the pages; the
+ * xarray eras take no such lock, and fold there what the tree's lock does. */
+unsigned long long daxk_other_lock_hash(void)
+{
+#ifdef DAXK_RADIX
+	return daxk_mix(daxk_acquire_hash(), daxk_pages_hash());
+#else
+	return daxk_acquire_hash();
 #endif
 }
 

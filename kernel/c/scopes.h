@@ -16,15 +16,23 @@
  * caller's state: the checker forgets it (see World::scope_end in
  * kernel/src/world.rs).
  *
- * fs/dax.c's own dax_wake_entry() is a scope too (the build script defines
- * dax_wake_entry(...) as DAXK_SCOPED_CALL(dax_wake_entry(...)) right after its
- * definition, so every call of it, and no other code, is wrapped): it returns
- * nothing, reads the caller's xa_state (the array and index, for the key and the
- * head) without writing it, and writes only its own locals (the key, the head);
- * what it reads besides, waitqueue_active()'s answer, decides only whether
- * __wake_up() runs, whose effects are on shared state (the queue, the woken tasks'
- * states). So after it returns, the caller's locals are what they were before,
- * whether it found waiters or not, and the checker forgets the lockless read.
+ * fs/dax.c's own dax_wake_entry() is a scope too (the build script,
+ * kernel/build.rs's scoped(), defines dax_wake_entry(...) as
+ * DAXK_SCOPED_CALL(dax_wake_entry(...)) around its definition, so every call
+ * of it, and no other code, is wrapped): it returns nothing, reads the caller's
+ * xa_state (the array and index, for the key and the head) without writing it,
+ * and writes only its own locals (the key, the head); what it reads besides,
+ * waitqueue_active()'s answer, decides only whether __wake_up() runs, whose
+ * effects are on shared state (the queue, the woken tasks' states). So after it
+ * returns, the caller's locals are what they were before, whether it found
+ * waiters or not, and the checker forgets the lockless read. 4.13's waker,
+ * dax_wake_mapping_entry_waiter(mapping, index, entry, wake_all), is one by the
+ * same argument: it returns nothing, computes the key and head from its
+ * arguments (the entry only for whether it is a PMD), writes only them, and
+ * what waitqueue_active() answers decides only whether __wake_up() runs. It is
+ * a global function most of whose callers come before its definition, so the
+ * macro (of the variant's name for it) is defined at the start of the extract
+ * too, and undefined over the definition.
  *
  * A macro's own name is not expanded again inside its body: the inner calls are
  * the tree's functions.

@@ -101,7 +101,7 @@ pub fn build(src: &Path, out: &Path) -> Result<(), String> {
         .map_err(|e| format!("include/linux/dax.h: {e}"))?;
     let (dax_items, traces) = extract_dax(dax, DAX_ITEMS)?;
     let prelude = format!(
-        "/* Extracted from include/linux/dax.h ({version}). */\n{dax_h_items}#include \"radix/radix_protos.h\"\n"
+        "/* Extracted from include/linux/dax.h ({version}). */\n{dax_h_items}#include \"radix/radix_protos.h\"\n#include \"radix/radix_folds.h\"\n"
     );
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
     let mut build = c_build(&[

@@ -47,7 +47,8 @@
 //!   a write of `memory` when it changed, a read when not.)
 //! - **reads**: a lockless read (`lockless`, a [`Backend::observe`] of `memory`);
 //!   the acquire of a lock whose fold is part of the C memory (a lock of
-//!   [`Guards::Memory`], the xarray's, and with [`Folds::Whole`] every lock;
+//!   [`Guards::Memory`] or [`Guards::Pages`]: the tree's and 4.13's page locks,
+//!   and with [`Folds::Whole`] every lock;
 //!   [`Backend::reads_external`]); every unlock (above).
 //!
 //! Why two steps `a` (thread t) and `b` (thread u) whose footprints do not conflict
@@ -87,9 +88,10 @@
 //! C memory changes only then; every other cache of a C-state hash keeps the same
 //! rule ([`RunsCache`]).
 //!
-//! The xarray lock's acquire no longer folds the whole tree into its taker's
-//! history: each xarray call folds what it returned (see [`World::guarded`]). Its
-//! footprint is unchanged: the acquire still reads `memory`.
+//! The xarray lock's acquire (and the radix era's `tree_lock`'s) no longer folds
+//! the whole tree into its taker's history: each xarray (radix-tree) call folds
+//! what it returned (see [`World::guarded`]). Its footprint is unchanged: the
+//! acquire still reads `memory`.
 
 use daxlock::dax::observe::Value;
 use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
@@ -127,6 +129,7 @@ extern "C" {
     fn daxk_get_current() -> *mut CTask;
     fn daxk_common_hash() -> u64;
     fn daxk_acquire_hash() -> u64;
+    fn daxk_other_lock_hash() -> u64;
     fn daxk_tree_lock() -> *mut CSpin;
 }
 
@@ -178,9 +181,13 @@ enum Guards {
     /// The page-table lock: the page table, which lives in the model and is read
     /// only through hooks that fold what they return.
     PageTable,
-    /// Any other lock (the xarray's, 4.13's tree_lock and page locks): the C
-    /// memory but the wait table and the task states (`daxk_common_hash()`).
+    /// The tree's lock (the xarray's, 4.13's tree_lock): the C memory but the
+    /// wait table and the task states (`daxk_common_hash()`).
     Memory,
+    /// Any other lock (4.13's hole-page locks; the xarray eras take none): as
+    /// [`Guards::Memory`], but with [`Folds::Narrow`] its acquire folds
+    /// `daxk_other_lock_hash()` (the pages, with i_size).
+    Pages,
 }
 
 /// The scenario operation a task is in, for telling the model's branches apart
@@ -474,6 +481,7 @@ pub(crate) struct World<B: Backend> {
     cached: RunsCache,
     cached_common: RunsCache,
     cached_acquire: RunsCache,
+    cached_other: RunsCache,
     heads: Heads,
     /// The wait-table heads whose lock was taken in this execution, ascending.
     used_heads: Mutex<Vec<u64>>,
@@ -497,16 +505,27 @@ pub enum Folds {
     /// A lockless read folds what it read; an acquire what the lock protects, but
     /// for the xarray's lock, whose acquire folds only i_size (and 5.15's pages): each
     /// xarray call under it folds what it returned (`kernel/c/xa_folds.h`,
-    /// `World::guarded`); fs/dax.c's wait-queue calls are scopes
-    /// (`kernel/c/scopes.h`): once one returns, what it read is forgotten.
+    /// `World::guarded`); in the radix era (4.13) `tree_lock` and the page locks
+    /// fold i_size and the pages, and each radix-tree call under `tree_lock` what
+    /// it returned (`kernel/c/radix/radix_folds.h`); fs/dax.c's wait-queue calls
+    /// and its waker (dax_wake_entry(), 4.13's dax_wake_mapping_entry_waiter())
+    /// are scopes (`kernel/c/scopes.h`): once one returns, what it read is
+    /// forgotten.
     Narrow,
-    /// As [`Folds::Narrow`], but the xarray lock's acquire folds the whole tree
-    /// (with nrpages, i_size, the pages) and the xarray calls fold nothing: the
-    /// fold before issue 18's per-read one (for comparison and benchmarks).
+    /// As [`Folds::Narrow`], but the xarray lock's acquire (4.13's tree_lock's
+    /// and page locks') folds the whole tree (with nrpages, i_size, the pages)
+    /// and the xarray (radix-tree) calls fold nothing: the fold before issue 18's
+    /// per-read one (for comparison and benchmarks).
     Acquire,
     /// Every acquire and lockless read folds the whole C state and no call is a
     /// scope (the folds before issue 18's narrower ones).
     Whole,
+    /// For tests only: as [`Folds::Narrow`], but the xarray (radix-tree) calls
+    /// fold nothing, and the acquire still folds only i_size (and the pages where
+    /// [`Folds::Narrow`] does): a fold of too little, to show that the tests can
+    /// catch one (`kernel/tests/folds/mod.rs`; not selectable by
+    /// `DAXLOCK_KERNEL_FOLDS`).
+    Blind,
 }
 
 thread_local! {
@@ -643,6 +662,7 @@ impl<B: Backend> World<B> {
             cached: RunsCache::default(),
             cached_common: RunsCache::default(),
             cached_acquire: RunsCache::default(),
+            cached_other: RunsCache::default(),
             heads,
             used_heads: Mutex::new(Vec::new()),
             ptl_owner: Mutex::new(0),
@@ -700,7 +720,8 @@ impl<B: Backend> World<B> {
             let guards = match u64::try_from(head) {
                 Ok(head) => Guards::Head(head),
                 Err(_) if std::ptr::eq(lock, ptl()) => Guards::PageTable,
-                Err(_) => Guards::Memory,
+                Err(_) if std::ptr::eq(lock, unsafe { daxk_tree_lock() }) => Guards::Memory,
+                Err(_) => Guards::Pages,
             };
             let held = B::mutex(false);
             if self.fingerprint {
@@ -791,9 +812,47 @@ impl<B: Backend> World<B> {
     /// A read that decides only a write leaves nothing in the task's locals, and
     /// what it wrote is C memory, which the fingerprint holds (the hash `memory`
     /// keeps, taken at the last unlock, and the writes since, made by lock holders
-    /// whose histories fold what decided them). The radix era (4.13) has no
-    /// wrapped calls and folds the whole tree at its locks. [`Folds::Acquire`]
-    /// folds the whole tree at the xarray lock's acquire, as before.
+    /// whose histories fold what decided them). [`Folds::Acquire`] folds the
+    /// whole tree at the xarray lock's acquire, as before.
+    ///
+    /// The radix era (4.13) likewise, with its own calls: with [`Folds::Narrow`]
+    /// its `tree_lock` folds `daxk_acquire_hash()`, i_size alone, and a hole page's
+    /// lock ([`Guards::Pages`]) `daxk_other_lock_hash()`, i_size and the pages. The
+    /// reads under `tree_lock`, and where each is folded:
+    ///
+    /// - **entries and tags**, read only through lib/radix-tree.c. Every call
+    ///   fs/dax.c and the driver compiled with it make that hands back something
+    ///   the caller goes on with (`__radix_tree_lookup()`'s entry,
+    ///   `radix_tree_deref_slot_protected()`'s, `__radix_tree_insert()`'s and
+    ///   `__radix_tree_create()`'s error, `radix_tree_tag_get()`'s answer) folds
+    ///   it at its return, canonically (a DAX entry as itself, a hole page as its
+    ///   pfn, an internal entry as a marker: `kernel/c/radix/radix_folds.h`), as do
+    ///   daxlock's own walks under the lock (`daxk_collect()`,
+    ///   `daxk_collect_marked()`). The node and slot `__radix_tree_lookup()` hands
+    ///   back are the tree's shape, which no fold covers (as above); what the
+    ///   caller later reads through the slot it reads with
+    ///   `radix_tree_deref_slot_protected()`, which folds it. The calls whose
+    ///   result fs/dax.c drops or that return nothing (`radix_tree_delete()`,
+    ///   `radix_tree_tag_set()`/`_clear()`, `radix_tree_replace_slot()`,
+    ///   `__radix_tree_replace()`) read only to decide what they write, as do
+    ///   `tag_pages_for_writeback()` and `__delete_from_page_cache()`'s lookup.
+    /// - **nrpages and nrexceptional**: only added to and subtracted from under
+    ///   the lock. dax_writeback_mapping_range() reads nrexceptional without the
+    ///   lock and acts on it in the same step.
+    /// - **the hole pages' fields** (mapping, index, flags, the reference count):
+    ///   under `tree_lock` read only to decide writes (`get_page()`'s count;
+    ///   `__delete_from_page_cache()` of a page the task holds locked, whose mapping
+    ///   and index no one else changes meanwhile: they are written only under the
+    ///   page's lock). Read into a branch only under the page's lock
+    ///   (`page->mapping != mapping` after lock_page() in grab_mapping_entry() and
+    ///   find_or_create_page()), whose acquire folds the pages. The allocator's
+    ///   reads of them run in a lockless read, which folds what it returns.
+    /// - **i_size**: as above.
+    /// - **radix_tree_preload()'s nodes**: per task (`daxk_this_cpu_ptr()`), the
+    ///   task's own locals.
+    ///
+    /// [`Folds::Acquire`] folds the whole tree at each of those acquires instead
+    /// and the calls nothing: the radix era's fold before.
     ///
     /// Before, every acquire folded the whole C state ([`World::c_state`]): a
     /// task's history then took in every change any other task made anywhere (a
@@ -815,13 +874,14 @@ impl<B: Backend> World<B> {
                 waiters_hash(self.heads, &[head])
             }
             Guards::PageTable => 0,
-            Guards::Memory => {
+            Guards::Memory | Guards::Pages => {
                 if explain::explaining() {
                     let tree = describe_tree();
                     explain::note(|| tree);
                 }
-                match self.folds {
-                    Folds::Acquire => self.common(),
+                match (self.folds, l.guards) {
+                    (Folds::Acquire, _) => self.common(),
+                    (_, Guards::Pages) => self.other_lock_hash(),
                     _ => self.acquire_hash(),
                 }
             }
@@ -831,9 +891,10 @@ impl<B: Backend> World<B> {
     /// Tells the stateful checker's reduction that the step taking `l` reads the C
     /// memory (`memory` stands for it: see [`World::declare_c_memory`]) when what
     /// the acquire folds ([`World::guarded`]) is part of it: a lock of
-    /// [`Guards::Memory`], or any lock with [`Folds::Whole`].
+    /// [`Guards::Memory`] or [`Guards::Pages`], or any lock with [`Folds::Whole`].
     fn reads_c_memory(&self, l: &SpinLock<B>) {
-        if self.c_footprints && (l.guards == Guards::Memory || self.folds == Folds::Whole) {
+        let memory = matches!(l.guards, Guards::Memory | Guards::Pages);
+        if self.c_footprints && (memory || self.folds == Folds::Whole) {
             B::reads_external(&self.memory);
         }
     }
@@ -843,9 +904,14 @@ impl<B: Backend> World<B> {
         self.cached_common.get(|| unsafe { daxk_common_hash() })
     }
 
-    /// `daxk_acquire_hash()` (the pages and i_size), likewise.
+    /// `daxk_acquire_hash()` (i_size, and 5.15's pages), likewise.
     fn acquire_hash(&self) -> u64 {
         self.cached_acquire.get(|| unsafe { daxk_acquire_hash() })
+    }
+
+    /// `daxk_other_lock_hash()` (i_size and the pages in the radix era), likewise.
+    fn other_lock_hash(&self) -> u64 {
+        self.cached_other.get(|| unsafe { daxk_other_lock_hash() })
     }
 
     fn compute_c_state(&self) -> u64 {

@@ -891,13 +891,26 @@ ops = [
             out
         };
         let fixed_text = std::fs::read_to_string(gen.join("dax_daxk_fixed.c")).unwrap();
-        // The xarray eras' dax_wake_entry() is a scope (build.rs,
-        // SCOPED_DAX_FUNCTIONS): a tree whose extract lost it would lose it quietly.
-        assert_eq!(
-            fixed_text.contains("DAXK_SCOPED_CALL(dax_wake_entry("),
-            daxlock_kernel::KERNEL_ERA != "radix-tree",
-            "dax_wake_entry() scoped in {}",
+        // The xarray eras' dax_wake_entry() and 4.13's
+        // dax_wake_mapping_entry_waiter() (its variant's name for it) are scopes
+        // (build.rs, SCOPED_DAX_FUNCTIONS): a tree whose extract lost one would lose
+        // it quietly. 4.13's callers come before the definition: the macro is
+        // defined at the start too, and undefined over the definition.
+        let radix = daxlock_kernel::KERNEL_ERA == "radix-tree";
+        let waker = if radix {
+            "daxk_fixed_dax_wake_mapping_entry_waiter"
+        } else {
+            "dax_wake_entry"
+        };
+        assert!(
+            fixed_text.contains(&format!("DAXK_SCOPED_CALL({waker}(")),
+            "{waker}() scoped in {}",
             daxlock_kernel::KERNEL_ERA
+        );
+        assert_eq!(
+            fixed_text.contains(&format!("#undef {waker}")),
+            radix,
+            "{waker}() undefined over its definition"
         );
         let fixed = blocks(&fixed_text);
         assert!(fixed.len() > 20, "{} #line blocks", fixed.len());
@@ -1056,8 +1069,8 @@ ops = [
     /// model's): C state that goes unhashed merges states that differ and changes
     /// these numbers, as does state hashed that should not be. Pinned for the 6.1
     /// tree CI builds; on another xarray-era tree the searches must still complete.
-    /// (4.13's radix era is left out: its unpatched tree is not the fixed protocol
-    /// there, and its seed-concurrent alone takes tens of thousands of states.)
+    /// (4.13's radix era has its own: `radix_state_spaces_are_pinned` in
+    /// `radix_era.rs`.)
     /// Each is pinned three times: as searched (a lockless read folds what it
     /// read, a spin-lock acquire what the lock protects, an xarray call what it
     /// returned: `Folds::Narrow`), with the xarray lock's acquire folding the

@@ -8,6 +8,10 @@
  */
 #include "mm_shim.h"
 #include "radix_protos.h"
+/* The harness's walks below fold what they hand back by hand (daxk_xa_read());
+ * the other walks and lookups here fold nothing: see daxk_collect(). */
+#define DAXK_RADIX_NO_WRAPPERS
+#include "radix_folds.h"
 
 struct address_space *daxk_mapping(void);
 
@@ -248,7 +252,17 @@ void daxk_entries(void *ctx, daxk_entry_fn fn)
 }
 
 /* The first index of every entry in [start, end], under tree_lock (the
- * page-cache walks of truncate and invalidate_inode_pages2_range()). */
+ * page-cache walks of truncate and invalidate_inode_pages2_range()).
+ *
+ * This walk and daxk_collect_marked() run under tree_lock in a task, and the
+ * harness goes on with what they collect: each folds what it hands back
+ * (daxk_xa_read(), as c/radix/radix_folds.h's wrappers do for fs/dax.c's calls),
+ * and nothing else of what it walked past. The other walks and lookups in this
+ * file fold nothing: daxk_entries() runs with no thread running (the end-state
+ * checks, the fingerprint); tag_pages_for_writeback() returns nothing and decides
+ * only which tags it sets; __delete_from_page_cache()'s lookup decides only what
+ * it writes (and a BUG, an event of that instant); daxk_read_tagged() runs in a
+ * lockless read, which folds what it returns. */
 int daxk_collect(unsigned long start, unsigned long end, unsigned long *out, int max)
 {
 	struct address_space *mapping = daxk_mapping();
@@ -260,8 +274,10 @@ int daxk_collect(unsigned long start, unsigned long end, unsigned long *out, int
 	radix_tree_for_each_slot(slot, &mapping->page_tree, &iter, start) {
 		if (iter.index > end)
 			break;
-		if (radix_tree_deref_slot_protected(slot, &mapping->tree_lock) && n < max)
+		if (radix_tree_deref_slot_protected(slot, &mapping->tree_lock) && n < max) {
+			daxk_xa_read(DAXK_RADIX_ORDER, 0, iter.index, 0);
 			out[n++] = iter.index;
+		}
 	}
 	spin_unlock_irq(&mapping->tree_lock);
 	return n;
@@ -282,6 +298,9 @@ int daxk_collect_marked(unsigned int mark, unsigned long *index, void **value, i
 		void *entry = radix_tree_deref_slot_protected(slot, &mapping->tree_lock);
 
 		if (entry && radix_tree_exceptional_entry(entry) && n < max) {
+			daxk_xa_read(DAXK_RADIX_ORDER,
+				     daxk_radix_canon(entry) ^ ((u64)iter_shift(&iter) << 56),
+				     iter.index, 0);
 			index[n] = iter.index;
 			value[n++] = entry;
 		}

@@ -9,6 +9,7 @@ use daxlock::check::{CheckReport, StatefulChecker, Verdict};
 use daxlock::dax::bugs::Bugs;
 use daxlock::scenario::Scenario;
 use daxlock_kernel::{end_states, set_folds, Folds, KERNEL_ERA};
+use std::path::Path;
 
 /// The whole-fold searches compared stop here (the narrow ones get the same
 /// budget; they store fewer states).
@@ -18,9 +19,14 @@ const BUDGET: usize = 5_000;
 /// under `folds`, on after hangs, to at most [`BUDGET`] states, with the C
 /// states its executions ended in ([`end_states`]).
 fn search(s: &Scenario, bugs: Bugs, folds: Folds) -> (CheckReport, Vec<u64>) {
+    search_as(s, bugs, folds, BUDGET)
+}
+
+/// [`search`] to at most `budget` states.
+fn search_as(s: &Scenario, bugs: Bugs, folds: Folds, budget: usize) -> (CheckReport, Vec<u64>) {
     let c = StatefulChecker {
         all_hangs: true,
-        max_states: BUDGET,
+        max_states: budget,
         por: false,
         ..StatefulChecker::default()
     };
@@ -41,8 +47,9 @@ fn outcome((r, ends): (CheckReport, Vec<u64>)) -> (Verdict, Vec<u64>, Option<usi
 
 /// Every kernel catalogue row whose search with the whole C state folded at
 /// every acquire (`Folds::Whole`) finishes in [`BUDGET`] states: the narrow
-/// folds (the xarray calls' per read, `Folds::Narrow`; and the tree at the
-/// xarray lock's acquire, `Folds::Acquire`) finish too, in no more states, with
+/// folds (the xarray calls' per read, or in the radix era (4.13) the radix-tree
+/// calls', `Folds::Narrow`; and the tree at the xarray lock's or tree_lock's
+/// acquire, `Folds::Acquire`) finish too, in no more states, with
 /// the same verdict, and their executions end in the same set of C states
 /// ([`end_states`]). (A fold of too little is caught by the pinned state
 /// counts, `kernel_state_spaces_are_pinned`, not here: with the xarray calls'
@@ -50,10 +57,6 @@ fn outcome((r, ends): (CheckReport, Vec<u64>)) -> (Verdict, Vec<u64>, Option<usi
 /// rows, whose executions end in one to three C states.)
 #[test]
 fn narrow_folds_agree_with_the_whole_fold_on_the_kernel_catalogue() {
-    if KERNEL_ERA == "radix-tree" {
-        eprintln!("narrow folds: the radix era folds the whole tree at its lock; skipped");
-        return;
-    }
     let mut compared = 0;
     for s in catalogue() {
         for bugs in kernel_rows(&s) {
@@ -81,8 +84,8 @@ fn narrow_folds_agree_with_the_whole_fold_on_the_kernel_catalogue() {
     assert!(compared >= 5, "only {compared} rows compared");
 }
 
-/// `DAXLOCK_KERNEL_FOLDS` chooses the folds of a `daxlock-kernel` run: in the
-/// xarray eras `acquire` and `whole` store more states than `narrow` on
+/// `DAXLOCK_KERNEL_FOLDS` chooses the folds of a `daxlock-kernel` run: in every
+/// era `acquire` and `whole` store more states than `narrow` on
 /// `seed-concurrent` (so the variable is read); a value it does not know is a
 /// one-line error, exit 2.
 #[test]
@@ -123,15 +126,75 @@ fn the_folds_variable_is_read_and_checked() {
             .unwrap_or_else(|| panic!("{line}"));
         n
     };
-    // The radix era folds the whole tree at its locks under every value.
-    if KERNEL_ERA != "radix-tree" {
-        let narrow = states("narrow");
-        assert!(states("acquire") > narrow);
-        assert!(states("whole") > narrow);
-    }
+    let narrow = states("narrow");
+    assert!(states("acquire") > narrow);
+    assert!(states("whole") > narrow);
     let o = run("sideways");
     assert_eq!(o.status.code(), Some(2), "{o:?}");
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("DAXLOCK_KERNEL_FOLDS"), "{err}");
+}
+
+/// The scenario built to need the fold of a call's result
+/// (`tests/scenarios/collect-vs-fault.toml`): write(2) collects the entries of its
+/// range under the tree's lock (`daxk_collect()`), then invalidates each, across
+/// scheduling points, with nothing written in between; whether a racing fault's
+/// entry is in the list depends on the order, and the write's next step does not.
+/// With the calls' folds switched off (`Folds::Blind`, tests only) the search
+/// merges the two orders and stores fewer states. On 4.13.9 it then misses the
+/// hang of `late-wait-registration` (the write's wait on the fault's locked entry,
+/// which only the order that collected the entry makes, sleeps forever), which the
+/// search with the folds finds: a fold of too little loses a bug. On the fixed build
+/// (and on 6.1, which has no such variant) the outcomes agree: the verdict, the C end
+/// states and the branches visited.
+#[test]
+fn without_the_calls_folds_the_collection_orders_merge_and_a_hang_is_lost() {
+    let s = Scenario::from_path(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/scenarios/collect-vs-fault.toml"
+    )))
+    .expect("the test scenario");
+    let rows = kernel_rows(&s);
+    let mut lost = 0;
+    for bugs in &rows {
+        let what = format!("{} [{}]", s.name, bugs.variant());
+        let (narrow, narrow_visits) = with_visits(search_as(&s, *bugs, Folds::Narrow, 50_000));
+        let (blind, blind_visits) = with_visits(search_as(&s, *bugs, Folds::Blind, 50_000));
+        let (nv, ne, ns) = outcome(narrow);
+        let (bv, be, bs) = outcome(blind);
+        eprintln!("{what}: Narrow {nv:?} {ns:?} states, Blind {bv:?} {bs:?} states");
+        let (ns, bs) = (ns.expect("narrow complete"), bs.expect("blind complete"));
+        assert_eq!(
+            Some(nv),
+            s.expected(*bugs),
+            "{what}: the narrow folds' verdict"
+        );
+        assert!(bs < ns, "{what}: the fold of the collection merged nothing");
+        if nv == Verdict::Hang {
+            assert_ne!(bv, Verdict::Hang, "{what}: the hang was not lost");
+            lost += 1;
+            continue;
+        }
+        assert_eq!(bv, nv, "{what}: verdict");
+        assert_eq!(be, ne, "{what}: C end states");
+        assert_eq!(blind_visits, narrow_visits, "{what}: branches visited");
+        assert!(
+            narrow_visits.contains(&"invalidate-wait"),
+            "{what}: {narrow_visits:?}"
+        );
+    }
+    if KERNEL_ERA == "radix-tree" {
+        assert_eq!(
+            lost, 1,
+            "late-wait-registration's hang lost without the folds"
+        );
+    }
+    assert!(!rows.is_empty());
+}
+
+/// The branches a search's executions visited, beside its report and end states.
+fn with_visits(r: (CheckReport, Vec<u64>)) -> ((CheckReport, Vec<u64>), Vec<&'static str>) {
+    let visited = r.0.coverage.visited().iter().map(|b| b.name()).collect();
+    (r, visited)
 }

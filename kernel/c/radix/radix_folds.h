@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * daxlock kernel target, radix-tree era (4.13): the twin of c/xa_folds.h. Every
+ * radix-tree call 4.13's fs/dax.c (and the driver compiled with it) makes under
+ * mapping->tree_lock that hands it something it goes on with, wrapped so that,
+ * at the call's return, what the call returned goes to the daxk_xa_read() hook
+ * (Rust: World::xa_read in kernel/src/world.rs), which folds it into the task's
+ * history for the stateful checker. Written for daxlock.
+ *
+ * The calls wrapped, and what each folds (canonically: the same for the same
+ * thing in every run, see daxk_radix_canon()):
+ *
+ * - __radix_tree_lookup(): the entry it returned and the index asked. The node
+ *   and slot it hands back through its pointers are the tree's shape (where
+ *   the entry lives), which no fold covers (the whole-state fold hashes the
+ *   entries and tags, never the nodes): whatever the caller reads through the
+ *   slot later is read by radix_tree_deref_slot_protected(), which folds it.
+ * - radix_tree_deref_slot_protected(): the entry in the slot.
+ * - __radix_tree_insert() and __radix_tree_create(): the error (0, or -EEXIST
+ *   when an entry is in the way), with the index.
+ * - radix_tree_tag_get(): the answer, with the index and the tag.
+ *
+ * Not wrapped: radix_tree_replace_slot() and __radix_tree_replace() return
+ * nothing; radix_tree_delete(), radix_tree_tag_set() and radix_tree_tag_clear()
+ * return the item, which fs/dax.c drops. What those read inside (the old entry,
+ * the node's counts, the tags above the slot) decides only what they write,
+ * which the fingerprint holds. radix_tree_exceptional_entry() and the
+ * dax_is_*_entry() helpers are functions of a value already folded.
+ * radix_tree_preload() reads and fills the caller's own per-task node pool
+ * (c/radix/radix_common.c), which is its locals.
+ *
+ * Included into each variant's translation unit after the prelude (so it wraps
+ * fs/dax.c's calls and the driver's). A macro's own name is not expanded again
+ * inside its body: the inner calls are lib/radix-tree.c's.
+ */
+#ifndef DAXK_RADIX_FOLDS_H
+#define DAXK_RADIX_FOLDS_H
+
+/* Which call folded (part of the fold; numbered apart from the xarray's). */
+enum daxk_radix_call {
+	DAXK_RADIX_LOOKUP = 0x41,
+	DAXK_RADIX_DEREF,
+	DAXK_RADIX_INSERT,
+	DAXK_RADIX_CREATE,
+	DAXK_RADIX_TAG_GET,
+	/* An entry with its order (daxlock's own walks in radix_common.c). */
+	DAXK_RADIX_ORDER,
+};
+
+/* What stands for an internal node or sibling entry (its address is not state). */
+#define DAXK_RADIX_NODE 0x6e6f6465ULL
+
+/* An entry as the same value in every run: NULL as 0, an exceptional (DAX)
+ * entry as itself (its flags and sector), a hole page (a struct page) as its
+ * pfn shifted left twice (its low two bits clear, where an exceptional entry
+ * has bit 1 set), an internal entry as one marker. */
+static inline unsigned long long daxk_radix_canon(void *e)
+{
+	if (!e)
+		return 0;
+	if (radix_tree_is_internal_node(e))
+		return DAXK_RADIX_NODE;
+	if (radix_tree_exceptional_entry(e))
+		return (unsigned long long)(uintptr_t)e;
+	return (unsigned long long)((struct page *)e)->pfn << 2;
+}
+
+/* Folds entry `e` that call `call` at `index` returned; returns `e`. */
+static inline void *daxk_radix_fold(unsigned int call, unsigned long index, void *e)
+{
+	daxk_xa_read(call, daxk_radix_canon(e), index, 0);
+	return e;
+}
+
+/* Folds error `err` that call `call` at `index` returned; returns `err`. */
+static inline int daxk_radix_fold_err(unsigned int call, unsigned long index, int err)
+{
+	daxk_xa_read(call, 0, index, err);
+	return err;
+}
+
+#ifndef DAXK_RADIX_NO_WRAPPERS
+#define __radix_tree_lookup(root, index, nodep, slotp) ({ \
+	unsigned long __daxk_i = (index); \
+	daxk_radix_fold(DAXK_RADIX_LOOKUP, __daxk_i, \
+			__radix_tree_lookup(root, __daxk_i, nodep, slotp)); })
+#define radix_tree_deref_slot_protected(slot, lock) \
+	daxk_radix_fold(DAXK_RADIX_DEREF, 0, radix_tree_deref_slot_protected(slot, lock))
+#define __radix_tree_insert(root, index, order, item) ({ \
+	unsigned long __daxk_i = (index); \
+	daxk_radix_fold_err(DAXK_RADIX_INSERT, __daxk_i, \
+			    __radix_tree_insert(root, __daxk_i, order, item)); })
+#define __radix_tree_create(root, index, order, nodep, slotp) ({ \
+	unsigned long __daxk_i = (index); \
+	daxk_radix_fold_err(DAXK_RADIX_CREATE, __daxk_i, \
+			    __radix_tree_create(root, __daxk_i, order, nodep, slotp)); })
+#define radix_tree_tag_get(root, index, tag) ({ \
+	unsigned long __daxk_i = (index); \
+	unsigned int __daxk_t = (tag); \
+	int __daxk_r = radix_tree_tag_get(root, __daxk_i, __daxk_t); \
+	daxk_xa_read(DAXK_RADIX_TAG_GET, (unsigned long long)__daxk_r << 8 | __daxk_t, \
+		     __daxk_i, 0); \
+	__daxk_r; })
+#endif /* !DAXK_RADIX_NO_WRAPPERS */
+
+#endif
