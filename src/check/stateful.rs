@@ -446,6 +446,11 @@ pub struct StatefulChecker {
     /// instead of being taken at once (the search without that reduction).
     #[doc(hidden)]
     pub lazy_joins: bool,
+    /// Tests only: an execution cut at a known state checks its end state too
+    /// (the search without that saving; see the module doc, *End states of cut
+    /// executions*).
+    #[doc(hidden)]
+    pub check_cut_ends: bool,
     /// A visited set shared with other processes searching the same scenario (each
     /// with its own `shard`, all of one count): states are cached in it, and the
     /// subtrees below the split depth are *claimed* from it (the first process to
@@ -475,6 +480,7 @@ impl Default for StatefulChecker {
             por_blind: false,
             por_acyclic: false,
             lazy_joins: false,
+            check_cut_ends: false,
             shared_visited: None,
         }
     }
@@ -690,6 +696,8 @@ struct Shared {
     por_acyclic: bool,
     /// [`StatefulChecker::lazy_joins`].
     lazy_joins: bool,
+    /// [`StatefulChecker::check_cut_ends`].
+    check_cut_ends: bool,
     progress: Arc<Progress>,
     max_states: usize,
     jobs: usize,
@@ -1628,7 +1636,7 @@ impl Dfs {
                 }
                 self.coasting = true;
                 self.coast_last = ids[0];
-                Store::set_hashing(false);
+                Store::cut(!shared.check_cut_ends);
                 // A branching point: on the path, like the coasting ones after it.
                 PATH.with(|p| p.borrow_mut().push(ids[0]));
                 return Some(TaskId::from(ids[0]));
@@ -1776,6 +1784,7 @@ impl Checker for StatefulChecker {
                 por_blind: self.por_blind,
                 por_acyclic: self.por_acyclic,
                 lazy_joins: self.lazy_joins,
+                check_cut_ends: self.check_cut_ends,
                 depths: shortest.then(Mutex::default),
                 // On a replay too: the path's preemptions are counted and reported.
                 fewest_preemptions: self.fewest_preemptions,
@@ -1974,6 +1983,7 @@ impl Shared {
             por_blind: false,
             por_acyclic: false,
             lazy_joins: false,
+            check_cut_ends: false,
             progress,
             max_states,
             jobs,

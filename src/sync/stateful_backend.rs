@@ -622,6 +622,10 @@ impl Backend for Stateful {
 
     fn yield_now() {}
 
+    fn end_state_known() -> bool {
+        Store::end_state_known()
+    }
+
     fn locked<T: Send + Hash, R: Hash>(m: &Mutex<T>, f: impl Fn(&mut T) -> R) -> R {
         locked_in(m, None, f)
     }

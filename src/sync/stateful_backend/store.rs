@@ -204,6 +204,9 @@ pub struct Store {
     /// Keep hashes up to date. Off once the checker has cut the execution and only
     /// runs it to its end: nothing of it is fingerprinted any more.
     pub(super) hashing: bool,
+    /// The checker cut the execution at a known state and it runs on to its end:
+    /// its end state need not be checked ([`Store::cut`]). Not hashed.
+    pub(super) cut: bool,
     /// State outside the primitives that a target declared
     /// ([`Backend::external_state`](crate::sync::Backend::external_state)). Not
     /// hashed: the object it names holds what the fingerprint keeps of it.
@@ -330,6 +333,7 @@ impl Store {
                 fair_cycles: FAIR_CYCLES.with(|c| c.get()),
                 retried: false,
                 hashing: true,
+                cut: false,
                 step: Footprint::default(),
                 step_chain: ROOT,
                 step_in_loop: false,
@@ -507,6 +511,21 @@ impl Store {
     /// a prefix it has already fingerprinted, or runs a cut execution to its end.
     pub fn set_hashing(on: bool) {
         Self::with(|s| s.hashing = on);
+    }
+
+    /// The checker cut the execution at a state it has explored: hashing stops for
+    /// the rest of it, and with `skip_end` its end state is not checked
+    /// ([`Backend::end_state_known`](crate::sync::Backend::end_state_known)).
+    pub fn cut(skip_end: bool) {
+        Self::with(|s| {
+            s.hashing = false;
+            s.cut = skip_end;
+        });
+    }
+
+    /// Whether the execution was cut with its end check skipped ([`Store::cut`]).
+    pub fn end_state_known() -> bool {
+        Self::with(|s| s.cut)
     }
 
     /// Every hash the store keeps (value hashes, task chains, loop-entry chains,
