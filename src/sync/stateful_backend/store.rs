@@ -12,6 +12,10 @@ use std::hash::{Hash, Hasher};
 /// The most tasks (scenario threads plus the main thread) one execution may have.
 pub const MAX_TASKS: usize = 36;
 
+/// The most primitives one execution may create (object ids share a word with other
+/// fields in [`Store::fingerprint`]'s encoding: 24 bits each).
+pub const MAX_OBJECTS: usize = 1 << 24;
+
 /// A 128-bit hash of `value` (SipHash-1-3, fixed keys).
 pub fn hash128<T: Hash + ?Sized>(value: &T) -> u128 {
     let mut h = SipHasher13::new_with_keys(0x6461_786c_6f63_6b21, 0x7374_6174_6566_756c);
@@ -648,16 +652,21 @@ impl Store {
             let mut b = std::mem::take(&mut s.encoded);
             b.clear();
             let mut word = |w: u64| b.extend_from_slice(&w.to_le_bytes());
+            // Small fields share a word, each in bits of its own: tasks (holders,
+            // queued waiters) are below MAX_TASKS (36 < 2^6), so a readers set fits
+            // 36 bits; object ids are below MAX_OBJECTS (2^24, `new_object`); a queue
+            // holds at most MAX_TASKS waiters.
             word(s.objects.len() as u64);
             for o in &s.objects {
                 word(o.value as u64);
                 word((o.value >> 64) as u64);
-                word(o.writer.map_or(0, |w| w as u64 + 1));
-                word(o.readers);
-                word(o.queue.len() as u64);
+                word(
+                    o.readers
+                        | o.writer.map_or(0, |w| w as u64 + 1) << 40
+                        | (o.queue.len() as u64) << 48,
+                );
                 for &(t, m) in &o.queue {
-                    word(t as u64);
-                    word(m as u64);
+                    word(t as u64 | (m as u64) << 8);
                 }
             }
             word(s.tasks.len() as u64);
@@ -672,9 +681,7 @@ impl Store {
                     Phase::Notify(cv) => (4, cv, 0),
                     Phase::Join(j) => (5, j, 0),
                 };
-                word(tag | u64::from(t.done) << 8);
-                word(a as u64);
-                word(c as u64);
+                word(tag | u64::from(t.done) << 8 | (a as u64) << 16 | (c as u64) << 40);
             }
             word(mask);
             let mut h = SipHasher13::new_with_keys(0x5354_4154_4546_554c, 0x6669_6e67_6572_7072);
@@ -776,6 +783,10 @@ impl Store {
     }
 
     pub(super) fn new_object(&mut self, value: u128) -> usize {
+        assert!(
+            self.objects.len() < MAX_OBJECTS,
+            "the stateful checker keeps at most {MAX_OBJECTS} primitives per execution"
+        );
         self.step.global = true;
         self.objects.push(Object {
             value,
