@@ -314,12 +314,12 @@ fn cut_executions_skip_end_checks_and_agree() {
                     check(&c, &s, bugs).unwrap()
                 };
                 let checked = search(true);
-                let cs = checked.search.clone().expect("figures");
+                let cs = checked.search.expect("figures");
                 if !cs.complete {
                     continue;
                 }
                 let skipped = search(false);
-                let ss = skipped.search.clone().expect("figures");
+                let ss = skipped.search.expect("figures");
                 let what = format!("{} [{}] all_hangs={all_hangs}", s.name, bugs.variant());
                 assert!(ss.complete, "{what}");
                 assert_eq!(skipped.verdict, checked.verdict, "{what}");
