@@ -861,6 +861,48 @@ mod tests {
         Store::end();
     }
 
+    /// The fields that share a word in the fingerprint's encoding stay apart: a
+    /// condvar's waiters and the mutexes they will take, their order, and a phase's
+    /// kind and the objects it names.
+    #[test]
+    fn fields_that_share_a_word_are_told_apart() {
+        let id = one_lock(7);
+        let cv = Store::with(|s| s.new_object(0));
+        let mut seen = std::collections::HashSet::new();
+        for queue in [
+            vec![],
+            vec![(0, id)],
+            vec![(0, cv)],
+            vec![(1, id)],
+            vec![(0, id), (1, id)],
+            vec![(1, id), (0, id)],
+        ] {
+            Store::with(|s| s.objects[cv].queue = queue.clone());
+            assert!(seen.insert(Store::fingerprint(&[0])), "queue {queue:?}");
+        }
+        Store::with(|s| s.objects[cv].queue.clear());
+        for phase in [
+            Phase::Acquire(id),
+            Phase::Acquire(cv),
+            Phase::Notify(id),
+            Phase::Join(id),
+            Phase::CvWait { cv, mutex: id },
+            Phase::CvWait { cv: id, mutex: cv },
+        ] {
+            for done in [false, true] {
+                Store::with(|s| {
+                    s.tasks[0].phase = phase;
+                    s.tasks[0].done = done;
+                });
+                assert!(
+                    seen.insert(Store::fingerprint(&[0])),
+                    "{phase:?} done={done}"
+                );
+            }
+        }
+        Store::end();
+    }
+
     #[test]
     fn a_tasks_chain_and_phase_change_the_fingerprint() {
         let id = one_lock(7);
