@@ -416,3 +416,173 @@ pub fn jobs(
     );
     Ok(out)
 }
+
+/// Runs `command` to its end with its output captured, and the CPU seconds (user
+/// and system) it took, from `wait4`'s resource usage.
+pub fn output_and_cpu(
+    mut command: std::process::Command,
+) -> std::io::Result<(std::process::Output, f64)> {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut stderr = child.stderr.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut err = Vec::new();
+        stderr.read_to_end(&mut err).map(|_| err)
+    });
+    child.stdout.take().expect("piped").read_to_end(&mut out)?;
+    err.append(&mut reader.join().expect("a reading thread")?);
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, whose `Child` is not waited for again.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    if pid < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Ok((
+        std::process::Output {
+            status: std::process::ExitStatus::from_raw(status),
+            stdout: out,
+            stderr: err,
+        },
+        secs(usage.ru_utime) + secs(usage.ru_stime),
+    ))
+}
+
+/// One `daxlock run S --checker stateful` of `binary` (fixed build, the default
+/// search): its states and executions (from the `search complete:` line) and the
+/// child's CPU seconds.
+fn stateful_child(binary: &std::path::Path, path: &str) -> Result<(usize, usize, f64), String> {
+    let mut command = std::process::Command::new(binary);
+    command.args(["run", path, "--checker", "stateful"]);
+    let (out, cpu) = output_and_cpu(command).map_err(|e| format!("{}: {e}", binary.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("search complete: "))
+        .ok_or_else(|| {
+            format!(
+                "{} run {path}: no `search complete:` line",
+                binary.display()
+            )
+        })?;
+    let count = |unit: &str| {
+        line.split(", ")
+            .find_map(|part| part.split_once(' ').filter(|(_, u)| u.starts_with(unit)))
+            .and_then(|(n, _)| n.parse().ok())
+            .ok_or_else(|| format!("{} run {path}: no {unit} in `{line}`", binary.display()))
+    };
+    Ok((count("states")?, count("executions")?, cpu))
+}
+
+/// `daxlock bench throughput`: per scenario of two threads or more, the stateful
+/// search (fixed build, one job, the defaults) run as a child process of this
+/// binary and, with `baseline`, of that one, interleaved, each the least CPU of
+/// `repeat` runs: states, executions, CPU seconds, states per CPU second and
+/// microseconds of CPU per execution, and the ratio of the CPU seconds. CPU
+/// seconds, not the wall clock: on a shared machine the wall clock measures the
+/// other programs too. A child's CPU includes its start (a few milliseconds).
+pub fn throughput(
+    scenarios: &[Scenario],
+    baseline: Option<&std::path::Path>,
+    repeat: usize,
+) -> Result<String, String> {
+    let me = std::env::current_exe().map_err(|e| format!("this binary: {e}"))?;
+    let mut binaries = vec![me.as_path()];
+    binaries.extend(baseline);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "{:<32} {:>2} {:>8} {:>8} {:>7} {:>9} {:>6}",
+        "scenario", "n", "states", "execs", "cpu s", "states/s", "us/ex"
+    );
+    if baseline.is_some() {
+        let _ = write!(
+            out,
+            " {:>8} {:>7} {:>9} {:>6} {:>6}",
+            "b execs", "b cpu s", "b st/s", "b us/ex", "x cpu"
+        );
+    }
+    out.push('\n');
+    let (mut total, mut total_base) = ((0usize, 0.0f64), (0usize, 0.0f64));
+    for s in scenarios.iter().filter(|s| s.threads.len() >= 2) {
+        let path = s
+            .path
+            .as_ref()
+            .ok_or_else(|| format!("{}: a scenario without a file", s.name))?
+            .display()
+            .to_string();
+        let mut best: Vec<Option<(usize, usize, f64)>> = vec![None; binaries.len()];
+        for _ in 0..repeat {
+            for (b, binary) in binaries.iter().enumerate() {
+                let run = stateful_child(binary, &path)?;
+                if best[b].is_none_or(|x| run.2 < x.2) {
+                    best[b] = Some(run);
+                }
+            }
+        }
+        let (states, execs, cpu) = best[0].expect("one run at least");
+        total = (total.0 + states, total.1 + cpu);
+        let rate = |states: usize, cpu: f64| states as f64 / cpu.max(1e-9);
+        let per_ex = |execs: usize, cpu: f64| cpu * 1e6 / execs.max(1) as f64;
+        let _ = write!(
+            out,
+            "{:<32} {:>2} {:>8} {:>8} {:>7.2} {:>9.0} {:>6.1}",
+            s.name,
+            s.threads.len(),
+            states,
+            execs,
+            cpu,
+            rate(states, cpu),
+            per_ex(execs, cpu)
+        );
+        if let Some((b_states, b_execs, b_cpu)) = best.get(1).copied().flatten() {
+            if b_states != states {
+                return Err(format!(
+                    "{}: {states} states here but {b_states} with the baseline",
+                    s.name
+                ));
+            }
+            total_base = (total_base.0 + b_states, total_base.1 + b_cpu);
+            let _ = write!(
+                out,
+                " {:>8} {:>7.2} {:>9.0} {:>6.1} {:>6.2}",
+                b_execs,
+                b_cpu,
+                rate(b_states, b_cpu),
+                per_ex(b_execs, b_cpu),
+                b_cpu / cpu.max(1e-9)
+            );
+        }
+        out.push('\n');
+    }
+    let _ = write!(
+        out,
+        "all: {} states in {:.2} CPU s, {:.0} states per CPU second",
+        total.0,
+        total.1,
+        total.0 as f64 / total.1.max(1e-9)
+    );
+    if baseline.is_some() {
+        let _ = write!(
+            out,
+            "; baseline {:.2} CPU s, {:.0} states per CPU second ({:.2}x the CPU)",
+            total_base.1,
+            total_base.0 as f64 / total_base.1.max(1e-9),
+            total_base.1 / total.1.max(1e-9)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n(CPU seconds of each `daxlock run --checker stateful` child, the least of {repeat}; \
+         {} cores here)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    Ok(out)
+}

@@ -177,6 +177,22 @@ enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         threads: usize,
     },
+    /// The stateful search's CPU seconds and states per CPU second on every
+    /// catalogue scenario of two threads or more (fixed build, one job), each search
+    /// run as a `daxlock run` child process (best of --repeat); with --baseline,
+    /// beside another daxlock binary's (run interleaved with this one's) and the
+    /// ratio.
+    Throughput {
+        /// A folder of scenarios instead of the built-in catalogue.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Another daxlock binary (an older build) to measure beside this one.
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+        /// Runs of each search per binary (the least CPU is reported).
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
+    },
     /// Executions per second of each checker (stateful, loom with the gate's bounds,
     /// random and PCT over --iterations, real threads over a tenth of them) on every
     /// catalogue scenario's fixed variant.
@@ -748,6 +764,26 @@ fn bench_command(what: BenchCommand) -> Result<bool, NoVerdict> {
             print!("{}", bench::jobs(&scenarios, jobs, repeat, threads)?);
             Ok(true)
         }
+        BenchCommand::Throughput {
+            dir,
+            baseline,
+            repeat,
+        } => {
+            if repeat == 0 {
+                return Err(NoVerdict::BadInput("--repeat must be at least 1".into()));
+            }
+            if let Some(b) = baseline.as_deref().filter(|b| !b.is_file()) {
+                return Err(NoVerdict::BadInput(format!(
+                    "--baseline {}: no such file",
+                    b.display()
+                )));
+            }
+            let scenarios = catalogue(dir.as_deref())?;
+            let out = bench::throughput(&scenarios, baseline.as_deref(), repeat)
+                .map_err(NoVerdict::BadInput)?;
+            print!("{out}");
+            Ok(true)
+        }
         BenchCommand::Speed { dir, iterations } => {
             if iterations == 0 {
                 return Err(NoVerdict::BadInput(
@@ -900,7 +936,7 @@ fn run_processes(budget: &Budget, json_out: bool) -> Result<bool, NoVerdict> {
                 if !json_given {
                     command.arg("--json");
                 }
-                scope.spawn(move || output_and_cpu(command))
+                scope.spawn(move || bench::output_and_cpu(command))
             })
             .collect();
         handles
@@ -967,44 +1003,6 @@ fn run_processes(budget: &Budget, json_out: bool) -> Result<bool, NoVerdict> {
         .rows
         .iter()
         .all(|r| r.outcome() == crate::merge::Outcome::Ran(Verdict::Verified)))
-}
-
-/// Runs `command` to its end with its output captured, and the CPU seconds (user
-/// and system) it took, from `wait4`'s resource usage.
-fn output_and_cpu(
-    mut command: std::process::Command,
-) -> std::io::Result<(std::process::Output, f64)> {
-    use std::io::Read;
-    use std::os::unix::process::ExitStatusExt;
-    let mut child = command
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()?;
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut stderr = child.stderr.take().expect("piped");
-    let reader = std::thread::spawn(move || {
-        let mut err = Vec::new();
-        stderr.read_to_end(&mut err).map(|_| err)
-    });
-    child.stdout.take().expect("piped").read_to_end(&mut out)?;
-    err.append(&mut reader.join().expect("a reading thread")?);
-    let mut status = 0;
-    // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child, whose `Child` is not waited for again.
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    if pid < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    Ok((
-        std::process::Output {
-            status: std::process::ExitStatus::from_raw(status),
-            stdout: out,
-            stderr: err,
-        },
-        secs(usage.ru_utime) + secs(usage.ru_stime),
-    ))
 }
 
 fn replay(

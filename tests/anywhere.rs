@@ -77,3 +77,41 @@ fn catalogue_reproduce_lines_work_from_any_folder() {
     let o = daxlock_in(&dir, &["run", "verify/mine.toml"]);
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
 }
+
+/// `bench throughput` from another folder, on the built-in catalogue's
+/// `seed-concurrent` (copied into a folder of its own) beside the same binary as
+/// the baseline: one row, the same states on both sides (a difference is an
+/// error), each side's CPU seconds and the ratio.
+#[test]
+fn bench_throughput_measures_a_baseline_beside_this_binary() {
+    let dir = elsewhere("throughput");
+    let scenarios = dir.join("scenarios");
+    std::fs::create_dir_all(&scenarios).unwrap();
+    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("verify/seed-concurrent.toml");
+    std::fs::copy(&source, scenarios.join("seed-concurrent.toml")).unwrap();
+    let o = daxlock_in(
+        &dir,
+        &[
+            "bench",
+            "throughput",
+            "--dir",
+            "scenarios",
+            "--baseline",
+            env!("CARGO_BIN_EXE_daxlock"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("seed-concurrent"))
+        .unwrap_or_else(|| panic!("{out}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    // scenario, n, states, execs, cpu s, states/s, us/ex, then the baseline's
+    // execs, cpu s, states/s, us/ex and the ratio.
+    assert_eq!(cells.len(), 12, "{row}");
+    assert_eq!(cells[1], "2", "{row}");
+    assert!(cells[2].parse::<usize>().is_ok_and(|n| n > 0), "{row}");
+    assert_eq!(cells[3], cells[7], "{row}");
+    assert!(out.contains("baseline"), "{out}");
+}

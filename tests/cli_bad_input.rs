@@ -325,6 +325,14 @@ fn bad_input_bench_zero_budgets() {
         &["bench", "speed", "--iterations", "0"],
         &["--iterations must be at least 1"],
     );
+    bad_input(
+        &["bench", "throughput", "--repeat", "0"],
+        &["--repeat must be at least 1"],
+    );
+    bad_input(
+        &["bench", "throughput", "--baseline", "/nonexistent/daxlock"],
+        &["--baseline /nonexistent/daxlock: no such file"],
+    );
 }
 
 /// Zero (or not a number of seconds) is bad input.

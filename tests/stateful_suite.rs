@@ -287,6 +287,68 @@ fn op() -> impl Strategy<Value = (u8, u64, bool)> {
     )
 }
 
+/// Every catalogue scenario × the fixed build and every bug it expects a verdict
+/// for, whose search finishes in 30,000 states: an execution cut at a known state
+/// that skips its end-state checks (the default) gives the same verdict and the
+/// same failures as one that checks them, with the same states, both when the
+/// search stops at the first failure (the gate's way) and when it goes on, and the
+/// verdict the scenario expects. (With the end-state checks skipped in every
+/// execution, `end_state_known` always true, this fails: e.g.
+/// `bug-grab-after-iomap [grab-after-iomap]` and `bug-no-pagetable-recheck
+/// [no-pagetable-recheck]` then verify.)
+#[test]
+fn cut_executions_skip_end_checks_and_agree() {
+    let mut compared = 0;
+    for s in catalogue() {
+        for bugs in gated_variants(&s) {
+            for all_hangs in [false, true] {
+                let search = |check_cut_ends| {
+                    let c = StatefulChecker {
+                        all_hangs,
+                        max_states: 30_000,
+                        check_cut_ends,
+                        ..stateful()
+                    };
+                    check(&c, &s, bugs).unwrap()
+                };
+                let checked = search(true);
+                let cs = checked.search.expect("figures");
+                if !cs.complete {
+                    continue;
+                }
+                let skipped = search(false);
+                let ss = skipped.search.expect("figures");
+                let what = format!("{} [{}] all_hangs={all_hangs}", s.name, bugs.variant());
+                assert!(ss.complete, "{what}");
+                assert_eq!(skipped.verdict, checked.verdict, "{what}");
+                // And the verdict the scenario expects (a complete search gives it):
+                // a skip that reached uncut executions would lose it.
+                if let Some(expected) = s.expected(bugs) {
+                    assert_eq!(skipped.verdict, expected, "{what}: expected");
+                }
+                let kinds = |r: &daxlock::check::CheckReport| {
+                    let mut k: Vec<String> = r
+                        .failure
+                        .iter()
+                        .chain(&r.lesser)
+                        .flat_map(|f| &f.details)
+                        .map(|d| d.split(':').next().unwrap_or("").to_owned())
+                        .collect();
+                    k.sort();
+                    k.dedup();
+                    k
+                };
+                assert_eq!(kinds(&skipped), kinds(&checked), "{what}");
+                if all_hangs {
+                    assert_eq!((ss.states, ss.digest), (cs.states, cs.digest), "{what}");
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 30, "only {compared} rows compared");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("DAXLOCK_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(6),

@@ -319,6 +319,30 @@
 //! and a state one process stored is explored by that process in full, as a state
 //! on a worker's stack is with threads, so the union is one search's. The states
 //! above the split are stored too (never cut), so the counts add up.
+//!
+//! # End states of cut executions
+//!
+//! An execution that reaches a state explored before is *cut*: it runs on to its
+//! end unhashed (coasting), because shuttle reuses the stacks of a finished
+//! execution and not of a stopped one. Its end-state checks are skipped
+//! ([`crate::sync::Backend::end_state_known`]; `check_cut_ends`, for tests, keeps
+//! them). That loses no end state of a complete search. An end state `e` is
+//! determined by the last branching state `s` before it and the task `t` chosen
+//! there (what follows is forced). `s` is reachable, so the search expands it in
+//! an execution that is not cut at `s`; there `t` is either taken, and that
+//! execution (or one after it, choosing `t` at `s`) runs on from `s` without another
+//! branching point to `e` uncut and checks it, or `t` is asleep, and the sleep set
+//! theorem (every reachable state is reached; the end state is a state with no
+//! successors) gives another path to `e` whose last step is taken at an expansion,
+//! so again by an uncut execution. The same holds with `--jobs N` (a state another
+//! worker stored is expanded by that worker), shards (a state at the split another
+//! shard takes is searched by that shard) and the shared visited set (whose cut
+//! executions end at once). Only a search stopped early (`--max-states`, the first
+//! hang without `--all-hangs`) may miss an end-state failure a cut execution would
+//! have met, as it may miss any failure beyond where it stopped. What is saved is
+//! the end-state checks of nine executions in ten: they lock every wait-table
+//! stripe, the tree, the file and the page table (8% of `truncate-vs-fault`'s
+//! instructions).
 
 use super::checker::{Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
 use super::panic::classify_panic;
@@ -446,6 +470,11 @@ pub struct StatefulChecker {
     /// instead of being taken at once (the search without that reduction).
     #[doc(hidden)]
     pub lazy_joins: bool,
+    /// Tests only: an execution cut at a known state checks its end state too
+    /// (the search without that saving; see the module doc, *End states of cut
+    /// executions*).
+    #[doc(hidden)]
+    pub check_cut_ends: bool,
     /// A visited set shared with other processes searching the same scenario (each
     /// with its own `shard`, all of one count): states are cached in it, and the
     /// subtrees below the split depth are *claimed* from it (the first process to
@@ -475,6 +504,7 @@ impl Default for StatefulChecker {
             por_blind: false,
             por_acyclic: false,
             lazy_joins: false,
+            check_cut_ends: false,
             shared_visited: None,
         }
     }
@@ -690,6 +720,8 @@ struct Shared {
     por_acyclic: bool,
     /// [`StatefulChecker::lazy_joins`].
     lazy_joins: bool,
+    /// [`StatefulChecker::check_cut_ends`].
+    check_cut_ends: bool,
     progress: Arc<Progress>,
     max_states: usize,
     jobs: usize,
@@ -1628,7 +1660,7 @@ impl Dfs {
                 }
                 self.coasting = true;
                 self.coast_last = ids[0];
-                Store::set_hashing(false);
+                Store::cut(!shared.check_cut_ends);
                 // A branching point: on the path, like the coasting ones after it.
                 PATH.with(|p| p.borrow_mut().push(ids[0]));
                 return Some(TaskId::from(ids[0]));
@@ -1776,6 +1808,7 @@ impl Checker for StatefulChecker {
                 por_blind: self.por_blind,
                 por_acyclic: self.por_acyclic,
                 lazy_joins: self.lazy_joins,
+                check_cut_ends: self.check_cut_ends,
                 depths: shortest.then(Mutex::default),
                 // On a replay too: the path's preemptions are counted and reported.
                 fewest_preemptions: self.fewest_preemptions,
@@ -1974,6 +2007,7 @@ impl Shared {
             por_blind: false,
             por_acyclic: false,
             lazy_joins: false,
+            check_cut_ends: false,
             progress,
             max_states,
             jobs,

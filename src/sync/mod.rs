@@ -178,6 +178,16 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// A scheduling point with no other effect.
     fn yield_now();
 
+    /// Whether the running execution's end state need not be checked: the
+    /// stateful checker cut it at a state it had explored before and only runs it
+    /// to its end, so every end state it can reach is reached, and checked, by an
+    /// execution of a complete search that was not cut (see
+    /// [`crate::check::stateful`], *End states of cut executions*). False on every
+    /// other backend.
+    fn end_state_known() -> bool {
+        false
+    }
+
     /// Runs `f` on the value of `m` with `m` locked and returns `f`'s result: the
     /// same as `f(&mut *Self::lock(m))`.
     ///

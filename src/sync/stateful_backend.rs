@@ -396,7 +396,7 @@ impl Backend for Stateful {
     fn mutex<T: Send + Hash>(value: T) -> Mutex<T> {
         creation_point();
         let id = new_object_of(&value);
-        explain::created(&format!("Mutex<{}>", short_type::<T>()));
+        explain::created(|| format!("Mutex<{}>", short_type::<T>()));
         Mutex {
             id,
             inner: StdMutex::new(value),
@@ -419,7 +419,7 @@ impl Backend for Stateful {
     fn condvar() -> Condvar {
         creation_point();
         let id = Store::with(|s| s.new_object(0));
-        explain::created("Condvar");
+        explain::created(|| "Condvar".to_owned());
         Condvar {
             id,
             broadcast: false,
@@ -429,7 +429,7 @@ impl Backend for Stateful {
     fn broadcast_condvar() -> Condvar {
         creation_point();
         let id = Store::with(|s| s.new_object(1));
-        explain::created("Condvar (broadcast)");
+        explain::created(|| "Condvar (broadcast)".to_owned());
         Condvar {
             id,
             broadcast: true,
@@ -481,7 +481,7 @@ impl Backend for Stateful {
     fn rwlock<T: Send + Sync + Hash>(value: T) -> RwLock<T> {
         creation_point();
         let id = new_object_of(&value);
-        explain::created(&format!("RwLock<{}>", short_type::<T>()));
+        explain::created(|| format!("RwLock<{}>", short_type::<T>()));
         RwLock {
             id,
             inner: StdRwLock::new(value),
@@ -621,6 +621,10 @@ impl Backend for Stateful {
     }
 
     fn yield_now() {}
+
+    fn end_state_known() -> bool {
+        Store::end_state_known()
+    }
 
     fn locked<T: Send + Hash, R: Hash>(m: &Mutex<T>, f: impl Fn(&mut T) -> R) -> R {
         locked_in(m, None, f)

@@ -84,6 +84,51 @@ fn narrow_folds_agree_with_the_whole_fold_on_the_kernel_catalogue() {
     assert!(compared >= 5, "only {compared} rows compared");
 }
 
+/// An execution the stateful checker cuts at a known state skips its end-state
+/// checks (`Backend::end_state_known`): every end state it could reach is reached
+/// by an execution that was not cut. On every kernel catalogue row whose search
+/// (reduced, the default) finishes in [`BUDGET`] states, the C states that the
+/// checked executions end in ([`end_states`], recorded by the end-state checks)
+/// are the same set as when every execution checks its end state
+/// (`check_cut_ends`), and the verdict is the same. (With the skip applied to
+/// every execution the recorded set is empty and this fails.)
+#[test]
+fn cut_executions_skip_end_checks_and_lose_no_end_state() {
+    let search = |s: &Scenario, bugs: Bugs, check_cut_ends: bool| {
+        let c = StatefulChecker {
+            all_hangs: true,
+            max_states: BUDGET,
+            check_cut_ends,
+            ..StatefulChecker::default()
+        };
+        end_states(true);
+        let r = std::panic::catch_unwind(|| run(&c, s, bugs));
+        let ends = end_states(false);
+        outcome((r.expect("the search ran").unwrap(), ends))
+    };
+    let mut compared = 0;
+    for s in catalogue() {
+        for bugs in kernel_rows(&s) {
+            let (verdict, ends, states) = search(&s, bugs, true);
+            if states.is_none() {
+                continue;
+            }
+            let what = format!("{} [{}]", s.name, bugs.variant());
+            let (v, e, st) = search(&s, bugs, false);
+            assert_eq!(v, verdict, "{what}: another verdict");
+            assert_eq!(st, states, "{what}: other states");
+            assert!(!ends.is_empty(), "{what}: no end state checked");
+            assert_eq!(
+                e, ends,
+                "{what}: skipping cut executions' end checks lost an end state"
+            );
+            compared += 1;
+        }
+    }
+    eprintln!("{compared} rows compared");
+    assert!(compared >= 5, "only {compared} rows compared");
+}
+
 /// `DAXLOCK_KERNEL_FOLDS` chooses the folds of a `daxlock-kernel` run: in every
 /// era `acquire` and `whole` store more states than `narrow` on
 /// `seed-concurrent` (so the variable is read); a value it does not know is a

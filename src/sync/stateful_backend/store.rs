@@ -12,6 +12,10 @@ use std::hash::{Hash, Hasher};
 /// The most tasks (scenario threads plus the main thread) one execution may have.
 pub const MAX_TASKS: usize = 36;
 
+/// The most primitives one execution may create (object ids share a word with other
+/// fields in [`Store::fingerprint`]'s encoding: 24 bits each).
+pub const MAX_OBJECTS: usize = 1 << 24;
+
 /// A 128-bit hash of `value` (SipHash-1-3, fixed keys).
 pub fn hash128<T: Hash + ?Sized>(value: &T) -> u128 {
     let mut h = SipHasher13::new_with_keys(0x6461_786c_6f63_6b21, 0x7374_6174_6566_756c);
@@ -204,6 +208,9 @@ pub struct Store {
     /// Keep hashes up to date. Off once the checker has cut the execution and only
     /// runs it to its end: nothing of it is fingerprinted any more.
     pub(super) hashing: bool,
+    /// The checker cut the execution at a known state and it runs on to its end:
+    /// its end state need not be checked ([`Store::cut`]). Not hashed.
+    pub(super) cut: bool,
     /// State outside the primitives that a target declared
     /// ([`Backend::external_state`](crate::sync::Backend::external_state)). Not
     /// hashed: the object it names holds what the fingerprint keeps of it.
@@ -330,6 +337,7 @@ impl Store {
                 fair_cycles: FAIR_CYCLES.with(|c| c.get()),
                 retried: false,
                 hashing: true,
+                cut: false,
                 step: Footprint::default(),
                 step_chain: ROOT,
                 step_in_loop: false,
@@ -509,6 +517,21 @@ impl Store {
         Self::with(|s| s.hashing = on);
     }
 
+    /// The checker cut the execution at a state it has explored: hashing stops for
+    /// the rest of it, and with `skip_end` its end state is not checked
+    /// ([`Backend::end_state_known`](crate::sync::Backend::end_state_known)).
+    pub fn cut(skip_end: bool) {
+        Self::with(|s| {
+            s.hashing = false;
+            s.cut = skip_end;
+        });
+    }
+
+    /// Whether the execution was cut with its end check skipped ([`Store::cut`]).
+    pub fn end_state_known() -> bool {
+        Self::with(|s| s.cut)
+    }
+
     /// Every hash the store keeps (value hashes, task chains, loop-entry chains,
     /// scope-opening chains), to restore later.
     pub fn hashes() -> Vec<u128> {
@@ -629,16 +652,21 @@ impl Store {
             let mut b = std::mem::take(&mut s.encoded);
             b.clear();
             let mut word = |w: u64| b.extend_from_slice(&w.to_le_bytes());
+            // Small fields share a word, each in bits of its own: tasks (holders,
+            // queued waiters) are below MAX_TASKS (36 < 2^6), so a readers set fits
+            // 36 bits; object ids are below MAX_OBJECTS (2^24, `new_object`); a queue
+            // holds at most MAX_TASKS waiters.
             word(s.objects.len() as u64);
             for o in &s.objects {
                 word(o.value as u64);
                 word((o.value >> 64) as u64);
-                word(o.writer.map_or(0, |w| w as u64 + 1));
-                word(o.readers);
-                word(o.queue.len() as u64);
+                word(
+                    o.readers
+                        | o.writer.map_or(0, |w| w as u64 + 1) << 40
+                        | (o.queue.len() as u64) << 48,
+                );
                 for &(t, m) in &o.queue {
-                    word(t as u64);
-                    word(m as u64);
+                    word(t as u64 | (m as u64) << 8);
                 }
             }
             word(s.tasks.len() as u64);
@@ -653,9 +681,7 @@ impl Store {
                     Phase::Notify(cv) => (4, cv, 0),
                     Phase::Join(j) => (5, j, 0),
                 };
-                word(tag | u64::from(t.done) << 8);
-                word(a as u64);
-                word(c as u64);
+                word(tag | u64::from(t.done) << 8 | (a as u64) << 16 | (c as u64) << 40);
             }
             word(mask);
             let mut h = SipHasher13::new_with_keys(0x5354_4154_4546_554c, 0x6669_6e67_6572_7072);
@@ -757,6 +783,10 @@ impl Store {
     }
 
     pub(super) fn new_object(&mut self, value: u128) -> usize {
+        assert!(
+            self.objects.len() < MAX_OBJECTS,
+            "the stateful checker keeps at most {MAX_OBJECTS} primitives per execution"
+        );
         self.step.global = true;
         self.objects.push(Object {
             value,
@@ -828,6 +858,48 @@ mod tests {
             free,
             "released, the state is back"
         );
+        Store::end();
+    }
+
+    /// The fields that share a word in the fingerprint's encoding stay apart: a
+    /// condvar's waiters and the mutexes they will take, their order, and a phase's
+    /// kind and the objects it names.
+    #[test]
+    fn fields_that_share_a_word_are_told_apart() {
+        let id = one_lock(7);
+        let cv = Store::with(|s| s.new_object(0));
+        let mut seen = std::collections::HashSet::new();
+        for queue in [
+            vec![],
+            vec![(0, id)],
+            vec![(0, cv)],
+            vec![(1, id)],
+            vec![(0, id), (1, id)],
+            vec![(1, id), (0, id)],
+        ] {
+            Store::with(|s| s.objects[cv].queue = queue.clone());
+            assert!(seen.insert(Store::fingerprint(&[0])), "queue {queue:?}");
+        }
+        Store::with(|s| s.objects[cv].queue.clear());
+        for phase in [
+            Phase::Acquire(id),
+            Phase::Acquire(cv),
+            Phase::Notify(id),
+            Phase::Join(id),
+            Phase::CvWait { cv, mutex: id },
+            Phase::CvWait { cv: id, mutex: cv },
+        ] {
+            for done in [false, true] {
+                Store::with(|s| {
+                    s.tasks[0].phase = phase;
+                    s.tasks[0].done = done;
+                });
+                assert!(
+                    seen.insert(Store::fingerprint(&[0])),
+                    "{phase:?} done={done}"
+                );
+            }
+        }
         Store::end();
     }
 
