@@ -23,7 +23,7 @@ stateful_rows="seed-sequential seed-concurrent storage-misaligned bug-grab-after
   bug-wait-key-from-request write-invalidation-outside-range fsync-vs-read-fault
   read-fault-leaves-entry-clean memory-failure-waits-shared
   private-pmd-write-vs-pte-fsync truncate-vs-fault eexist-starves-fsync
-  write-vs-pmd-downgrade"
+  write-vs-pmd-downgrade bug-downgrade-wake-one"
 for version in $versions; do
   case "$version" in
     5.10|6.1|6.12)
