@@ -68,7 +68,7 @@ fn completed(faults: usize, wrong: Wrong) -> AccessResult {
 }
 
 /// What a DAX fault handler returns. Kernel: the `VM_FAULT_*` codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FaultResult {
     /// A mapping was installed. Kernel: `VM_FAULT_NOPAGE` after a successful insert.
     Done,
@@ -189,11 +189,24 @@ impl<B: Backend> Mapping<B> {
             // The retry hook runs at the loop's head, before the page-table look: the
             // thread's local state here is the loop entry's plus `faults`.
             let may_fault = B::retry(faults, self.fault_limit);
+            // The dispatch, from the look up to the PTE handler's call, is a scope
+            // of the stateful checker (`Backend::scope_begin`): what it read (the
+            // look's answer, the PMD handler's path when it fell back, whether a
+            // huge mapping was split) decides only which steps it takes, and when
+            // it goes on to the PTE handler its locals are what they were at the
+            // loop's top (`result` is `Fallback`, `split` is used up, `faults` is
+            // the retry hook's), so the scope ends there with nothing folded.
+            // Where it ends otherwise, it folds what the thread goes on with.
+            B::scope_begin();
             let (split, try_pmd) = match self.look(&vma, addr, write, huge) {
-                Look::Done(wrong) => return completed(faults, wrong),
+                Look::Done(wrong) => {
+                    B::scope_end(&wrong);
+                    return completed(faults, wrong);
+                }
                 Look::Fault { split, try_pmd } => (split, try_pmd),
             };
             if !may_fault {
+                B::scope_end(&());
                 break;
             }
             faults += 1;
@@ -215,10 +228,13 @@ impl<B: Backend> Mapping<B> {
                     self.visit(Branch::SplitHugePmd);
                     B::locked(&self.pt, |pt| pt.clear_huge(addr));
                 }
+                B::scope_end(&());
                 // Kernel: ext4_dax_fault() takes i_mmap_sem again (and i_size is read
                 // afresh): a truncate can run between a PMD fallback and this.
                 let i_size = B::read(&self.i_mmap);
                 result = pte_fault(&vma, addr, write, *i_size);
+            } else {
+                B::scope_end(&result);
             }
             match result {
                 FaultResult::Sigbus { spurious } => return AccessResult::Sigbus { spurious },
