@@ -24,14 +24,15 @@ stateful_rows="seed-sequential seed-concurrent storage-misaligned bug-grab-after
   fsync-vs-pmd-fault
   read-fault-leaves-entry-clean memory-failure-waits-shared
   private-pmd-write-vs-pte-fsync truncate-vs-fault eexist-starves-fsync
-  write-vs-pmd-downgrade"
+  write-vs-pmd-downgrade bug-downgrade-wake-one"
 # The rows the kernel gate also searches with the stateful checker on 4.13.9 (the
 # radix era, since its tree_lock folds per call): the scenarios whose every row
 # completes there in seconds (README, "Kernel stateful over the catalogue").
 stateful_rows_radix="seed-sequential seed-concurrent storage-misaligned
   bug-grab-after-iomap bug-no-pagetable-recheck bug-no-recheck bug-late-wait-registration
   bug-wait-key-from-request write-invalidation-outside-range fsync-vs-read-fault
-  read-fault-leaves-entry-clean private-pmd-write-vs-pte-fsync truncate-vs-fault"
+  fsync-vs-pmd-fault read-fault-leaves-entry-clean private-pmd-write-vs-pte-fsync
+  truncate-vs-fault"
 # The stateful gate over the catalogue rows named in $1.
 stateful_gate() {
   local dir

@@ -67,7 +67,7 @@ fn entry(kind: EntryKind, dirty: bool) -> Entry {
 fn fsync_flushes_a_store_made_before_it() {
     let (vma, m) = mapping(Bugs::fixed());
     m.access(vma.start, Access::Store, FaultSize::Pte);
-    assert_eq!(m.page_table().unflushed(), [(FRAME, 1)]);
+    assert_eq!(m.page_table().unflushed(), [FRAME]);
     assert!(m.fsync().is_empty());
     assert!(m.page_table().unflushed().is_empty());
 }
@@ -102,7 +102,7 @@ fn without_the_postcondition_the_skip_is_invisible() {
     m.writeback_one(slot, e);
     m.put_locked(held.slot);
     assert!(m.end_state_violations().is_empty());
-    assert_eq!(m.page_table().unflushed(), [(FRAME, 1)], "still unflushed");
+    assert_eq!(m.page_table().unflushed(), [FRAME], "still unflushed");
 }
 
 /// A non-zero return from the writeback is a lost write by itself.
@@ -114,7 +114,7 @@ fn fsync_returning_an_error_is_a_lost_write() {
 }
 
 /// A store flushed and then stored again after fsync began is not owed by that
-/// fsync: only generations before it count.
+/// fsync: only stores made before it began count.
 #[test]
 fn a_store_after_the_flush_is_not_owed() {
     let (vma, m) = mapping(Bugs::fixed());
@@ -125,7 +125,7 @@ fn a_store_after_the_flush_is_not_owed() {
         0
     });
     assert!(harms.is_empty(), "{harms:?}");
-    assert_eq!(m.page_table().unflushed(), [(FRAME, 2)]);
+    assert_eq!(m.page_table().unflushed(), [FRAME]);
 }
 
 /// Every checker catches writeback-skip-locked on the fsync scenario as lost-write,

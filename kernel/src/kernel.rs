@@ -193,6 +193,12 @@ impl<B: Backend> KernelMapping<B> {
         f()
     }
 
+    /// [`KernelMapping::call`] of one of the tree's entry points, which returns
+    /// only an integer: a scope of the stateful checker ([`World::entry_point`]).
+    fn call_entry<R: std::hash::Hash>(&self, op: KOp, f: impl FnOnce() -> R) -> R {
+        self.world.entry_point(|| self.call(op, f))
+    }
+
     /// One DAX fault through the tree's handler for `size`: dax_iomap_pte_fault() or
     /// dax_iomap_pmd_fault().
     fn fault(
@@ -224,7 +230,7 @@ impl<B: Backend> KernelMapping<B> {
         } else {
             self.v.pte_fault
         };
-        let r = self.call(KOp::Fault, || unsafe {
+        let r = self.call_entry(KOp::Fault, || unsafe {
             handler(&v, addr, i32::from(write))
         });
         if r & VM_FAULT_SIGBUS != 0 || r & VM_FAULT_OOM != 0 {
@@ -362,7 +368,7 @@ impl<B: Backend> System<B> for KernelMapping<B> {
     fn fsync(&self) -> Vec<Harm> {
         let mut ret = 0;
         let harms = self.mm().fsync_with(|| {
-            ret = self.call(KOp::Fsync, || unsafe { (self.v.fsync)() });
+            ret = self.call_entry(KOp::Fsync, || unsafe { (self.v.fsync)() });
             ret
         });
         let left = self.marked(PAGECACHE_TAG_DIRTY);
@@ -393,7 +399,8 @@ impl<B: Backend> System<B> for KernelMapping<B> {
                 self.collect(size, u64::MAX)
             },
             |index| {
-                let removed = self.call(KOp::Truncate, || unsafe { (self.v.delete_entry)(index) });
+                let removed =
+                    self.call_entry(KOp::Truncate, || unsafe { (self.v.delete_entry)(index) });
                 if removed != 0 {
                     mm.visit(Branch::TruncateDelete);
                 }
@@ -415,7 +422,8 @@ impl<B: Backend> System<B> for KernelMapping<B> {
             pages,
             || self.collect(pgoff, pgoff + pages - 1),
             |index| {
-                let removed = self.call(KOp::Write, || unsafe { (self.v.invalidate_entry)(index) });
+                let removed =
+                    self.call_entry(KOp::Write, || unsafe { (self.v.invalidate_entry)(index) });
                 if removed != 0 {
                     mm.visit(Branch::InvalidateDelete);
                 }
@@ -431,7 +439,7 @@ impl<B: Backend> System<B> for KernelMapping<B> {
     fn memory_failure(&self, pgoff: u64) {
         let mm = self.mm();
         mm.observe("memory-failure", || vec![("index", pgoff.into())]);
-        let locked = self.call(KOp::MemoryFailure, || unsafe {
+        let locked = self.call_entry(KOp::MemoryFailure, || unsafe {
             (self.v.lock_unlock_entry)(pgoff)
         });
         if locked == 0 {

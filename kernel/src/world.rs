@@ -610,6 +610,33 @@ fn current_id() -> u32 {
 }
 
 impl<B: Backend> World<B> {
+    /// Runs `call`, a call into one of the tree's entry points (a fault handler,
+    /// the writeback, an entry's delete, invalidate or lock), as a scope of the
+    /// stateful checker whose result is what it returned ([`Backend::scope_begin`],
+    /// [`Backend::scope_end`]): at its return the task's history is what it was at
+    /// the call with only the return value folded, however the call got there (it
+    /// slept or not, found the entry locked or not, retried its xarray walk...).
+    ///
+    /// Why that is enough: the entry points take their arguments by value (the
+    /// `DaxkVma` they read is the caller's, unchanged), return one integer, and
+    /// write nothing of the caller's; everything else they did is in the C state
+    /// (the xarray, the C memory, the wait-table heads and the tasks' states),
+    /// which the state holds, and in the model's page table and block map, which
+    /// the state holds whole. Their own locals, which are what the history stood
+    /// for while they ran, are gone at the return. `call` must be such a call and
+    /// return such a value (a caller that reads a buffer the call filled is not
+    /// one: `daxk_collect()`'s callers are not scoped). [`Folds::Whole`] keeps the
+    /// whole history, for comparison.
+    pub(crate) fn entry_point<R: std::hash::Hash>(&self, call: impl FnOnce() -> R) -> R {
+        if self.folds == Folds::Whole {
+            return call();
+        }
+        B::scope_begin();
+        let r = call();
+        B::scope_end(&r);
+        r
+    }
+
     /// Runs `f` under the page-table lock, as mm's page-table updates run under the
     /// PTE or PMD lock, unless the calling task holds it already (set_pmd_at() inside
     /// dax_pmd_load_hole()'s pmd_lock() section). One lock for both: the kernel's

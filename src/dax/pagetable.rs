@@ -6,7 +6,7 @@
 
 use super::units::{pmd_align_addr, PAGE_SIZE, PMD_SIZE};
 use crate::sync::Parts;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// [`va_parts`] of every range.
 pub fn ranges_parts(ranges: &[(u64, u64)]) -> Parts {
@@ -67,16 +67,6 @@ impl PmdSlot {
     }
 }
 
-/// The CPU caches' view of one device frame's stores: stores to it are numbered by
-/// generation, and `flushed` is the last generation written back to media.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Cached {
-    /// The generation of the latest store (0: never stored).
-    pub stored: u64,
-    /// The latest generation flushed.
-    pub flushed: u64,
-}
-
 /// What an install did. Kernel: the outcomes of insert_pfn() and insert_pfn_pmd().
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Install {
@@ -95,11 +85,24 @@ pub enum Install {
 /// The process's page table, by 2 MiB-aligned virtual address, with the CPU-cache
 /// state of the device frames it maps (under the same page-table lock: a store
 /// completes, and a flush happens, in one step with the mapping it goes through).
+///
+/// The cache state is kept as what any later step can tell apart, and nothing more,
+/// so that equal futures are equal values (the stateful checker hashes this value
+/// whole, and two values that differ only in how they were reached are two states):
+/// which frames hold a store not yet flushed, and, for each fsync under way, which
+/// of the frames that did when it began have not been flushed since. That is fsync's
+/// postcondition kept in the shared state instead of in the fsync's own memory
+/// ([`PageTable::fsync_begins`], [`PageTable::fsync_ends`]); a record of numbered
+/// store and flush generations, as this was before, told apart a frame stored and
+/// flushed once from one stored and flushed twice, which nothing can see.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PageTable {
     slots: BTreeMap<u64, PmdSlot>,
-    /// Per device frame ever stored to, its store and flush generations.
-    cache: BTreeMap<u64, Cached>,
+    /// Device frames with a store not yet flushed.
+    dirty: BTreeSet<u64>,
+    /// Per fsync under way (by its caller's model thread number), the frames that
+    /// held an unflushed store when it began and have not been flushed since.
+    owed: BTreeMap<usize, BTreeSet<u64>>,
 }
 
 impl PageTable {
@@ -153,44 +156,60 @@ impl PageTable {
     }
 
     /// A store to device frame `frame` completed (through a writable mapping): the
-    /// frame now holds data not yet flushed. A frame already dirty in the cache keeps
-    /// its generation (one flush writes back every store before it).
+    /// frame now holds data not yet flushed.
     pub fn record_store(&mut self, frame: u64) {
-        let c = self.cache.entry(frame).or_default();
-        if c.stored == c.flushed {
-            c.stored += 1;
-        }
+        self.dirty.insert(frame);
     }
 
     /// Frames `[first, first + frames)` are flushed: every store to them so far is on
-    /// media. Kernel: dax_flush() → arch_wb_cache_pmem().
+    /// media, and no fsync under way owes them any more. Kernel: dax_flush() →
+    /// arch_wb_cache_pmem().
     pub fn record_flush(&mut self, first: u64, frames: u64) {
-        for (_, c) in self.cache.range_mut(first..first.saturating_add(frames)) {
-            c.flushed = c.stored;
+        let range = first..first.saturating_add(frames);
+        let flushed: Vec<u64> = self.dirty.range(range.clone()).copied().collect();
+        flushed.iter().for_each(|f| {
+            self.dirty.remove(f);
+        });
+        for owed in self.owed.values_mut() {
+            owed.retain(|f| !range.contains(f));
         }
+        // An fsync that is owed nothing is as one that began with nothing unflushed.
+        self.owed.retain(|_, o| !o.is_empty());
     }
 
-    /// Every frame with a store not yet flushed, with that store's generation.
-    pub fn unflushed(&self) -> Vec<(u64, u64)> {
-        self.cache
-            .iter()
-            .filter(|(_, c)| c.stored > c.flushed)
-            .map(|(f, c)| (*f, c.stored))
-            .collect()
+    /// Every frame with a store not yet flushed.
+    pub fn unflushed(&self) -> Vec<u64> {
+        self.dirty.iter().copied().collect()
     }
 
-    /// Whether frame `frame`'s store of generation `generation` has been flushed.
-    pub fn flushed_since(&self, frame: u64, generation: u64) -> bool {
-        self.cache
-            .get(&frame)
-            .is_none_or(|c| c.flushed >= generation)
+    /// An fsync by `caller` (a model thread number) begins: it owes a flush of every
+    /// frame that now holds an unflushed store. One fsync per caller at a time (a
+    /// thread runs its operations in order; the scenario's threads are numbered
+    /// apart). Returns whether it owes anything.
+    pub fn fsync_begins(&mut self, caller: usize) -> bool {
+        if self.dirty.is_empty() {
+            self.owed.remove(&caller);
+            return false;
+        }
+        self.owed.insert(caller, self.dirty.clone());
+        true
+    }
+
+    /// The fsync by `caller` ends: the frames it was owed that no flush reached since
+    /// it began ([`PageTable::fsync_begins`]), in frame order; it owes nothing after.
+    pub fn fsync_ends(&mut self, caller: usize) -> Vec<u64> {
+        self.owed
+            .remove(&caller)
+            .map(|o| o.into_iter().collect())
+            .unwrap_or_default()
     }
 
     /// Whether any frame of `[first, first + frames)` has an unflushed store.
     pub fn any_unflushed(&self, first: u64, frames: u64) -> bool {
-        self.cache
+        self.dirty
             .range(first..first.saturating_add(frames))
-            .any(|(_, c)| c.stored > c.flushed)
+            .next()
+            .is_some()
     }
 
     /// Whether some mapping writable maps a frame of `[first, first + frames)`.
