@@ -117,7 +117,17 @@ fn cut_executions_skip_end_checks_and_lose_no_end_state() {
             let (v, e, st) = search(&s, bugs, false);
             assert_eq!(v, verdict, "{what}: another verdict");
             assert_eq!(st, states, "{what}: other states");
-            assert!(!ends.is_empty(), "{what}: no end state checked");
+            if ends.is_empty() {
+                // Every execution hangs before it ends (4.13's seed-sequential with
+                // misaligned-pmd: its one thread sleeps on the entry it left locked):
+                // no end state to lose, and the search with every end checked
+                // recorded none either.
+                assert!(
+                    e.is_empty() && verdict == Verdict::Hang,
+                    "{what}: no end state checked"
+                );
+                continue;
+            }
             assert_eq!(
                 e, ends,
                 "{what}: skipping cut executions' end checks lost an end state"
