@@ -67,7 +67,16 @@ impl Event {
             .filter(|(k, _)| *k != "site" && *k != "msg")
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        format!("{site}: {msg} ({})", rest.join(" "))
+        let head = [site, msg]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(": ");
+        match (head.is_empty(), rest.is_empty()) {
+            (_, true) => head,
+            (true, false) => rest.join(" "),
+            (false, false) => format!("{head} ({})", rest.join(" ")),
+        }
     }
 }
 
@@ -410,4 +419,40 @@ pub fn install() {
             )
             .try_init();
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warn(fields: Vec<(&'static str, Value)>) -> Event {
+        Event {
+            thread: 1,
+            name: "warn",
+            fields,
+        }
+    }
+
+    /// A WARN's line names what it has: the model's site, message and extra fields
+    /// as before; the kernel target's one `kernel` field without an empty site and
+    /// message in front of it (it printed `WARN :  (kernel=...)`).
+    #[test]
+    fn a_warning_line_names_only_the_fields_it_has() {
+        let model = warn(vec![
+            ("site", Value::from("insert".to_owned())),
+            ("msg", Value::from("entry mismatch".to_owned())),
+            ("index", Value::from("0x10".to_owned())),
+        ]);
+        assert_eq!(model.warning_text(), "insert: entry mismatch (index=0x10)");
+        let bare = warn(vec![
+            ("site", Value::from("insert".to_owned())),
+            ("msg", Value::from("entry mismatch".to_owned())),
+        ]);
+        assert_eq!(bare.warning_text(), "insert: entry mismatch");
+        let kernel = warn(vec![(
+            "kernel",
+            Value::from("WARN_ON at f() fs/dax.c:1: c".to_owned()),
+        )]);
+        assert_eq!(kernel.warning_text(), "kernel=WARN_ON at f() fs/dax.c:1: c");
+    }
 }
