@@ -167,10 +167,16 @@ mod with_kernel {
         assert!(both.unwrap_err().contains("one patch at a time"));
     }
 
+    /// Whether this tree's read faults tag their entries dirty (6.1; finding 2), as
+    /// the build read it.
+    fn reads_dirty() -> bool {
+        daxlock_kernel::READ_FAULTS_LEAVE_ENTRIES_CLEAN == Some(false)
+    }
+
     /// The fix patch that mends the fsync skip on this tree: 6.1's dirty read faults
     /// need `clean-reads` with it (README: Findings, 1).
     fn writeback_fix() -> &'static str {
-        if daxlock_kernel::READ_FAULTS_LEAVE_ENTRIES_CLEAN == Some(false) {
+        if reads_dirty() {
             "writeback-waits-clean-reads"
         } else {
             "writeback-waits"
@@ -221,7 +227,7 @@ mod with_kernel {
         let r = run(&stateful, &s, Bugs::fixed()).unwrap();
         assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
         let r = run_patched("writeback-waits", &stateful, &s);
-        if daxlock_kernel::READ_FAULTS_LEAVE_ENTRIES_CLEAN == Some(false) {
+        if reads_dirty() {
             assert_eq!(r.verdict, Verdict::LostWrite);
             let f = r.failure.unwrap();
             assert!(
@@ -809,7 +815,7 @@ ops = [
         // `clean-reads` mends 6.1's `dirty` initialiser; trees that have 6.12's
         // (or pass `dirty` from their callers, 5.15) have nothing for it to match.
         let clean = ["clean-reads", "writeback-waits-clean-reads"];
-        if daxlock_kernel::READ_FAULTS_LEAVE_ENTRIES_CLEAN == Some(false) {
+        if reads_dirty() {
             names.extend(clean);
             assert_variants(&names);
         } else {
