@@ -7,7 +7,7 @@
 use crate::dax::branch::Branch;
 use crate::dax::bugs::{Bugs, UnknownBug};
 use crate::dax::units::{PAGE_SHIFT, PAGE_SIZE, PMD_PAGES};
-use crate::dax::{Check, Extent, FileLayout, MappingConfig, Vma};
+use crate::dax::{Check, Extent, FileLayout, Filesystem, MappingConfig, Vma};
 use crate::kind::CheckerKind;
 use crate::verdict::Verdict;
 use serde::Deserialize;
@@ -157,6 +157,11 @@ pub struct FileSpec {
     /// Allocated extents; the rest is holes.
     #[serde(default)]
     pub extents: Vec<ExtentSpec>,
+    /// The filesystem whose per-inode locks the operations take: `"none"` (the
+    /// default: fs/dax.c with the mmap lock only), `"ext4"` or `"xfs"` (write(2) and
+    /// truncate also hold the inode's `i_rwsem`).
+    #[serde(default)]
+    pub fs: Filesystem,
 }
 
 /// One extent of `[file]`.
@@ -454,6 +459,7 @@ fn mapping_config(f: &ScenarioFile) -> MappingConfig {
         fault_limit: crate::dax::fault::fault_limit(f.thread.iter().map(|t| t.ops.len()).sum()),
         truths: crate::dax::Truths::default(),
         threads: f.thread.len(),
+        fs: f.file.fs,
     }
 }
 

@@ -662,7 +662,8 @@ impl<B: Backend> Mapping<B> {
         dax_event!(self, "flush", frame = first_frame, frames = frames);
     }
 
-    /// Truncates the file to `size_pages`, under `i_mmap_sem` held for writing.
+    /// Truncates the file to `size_pages`, under `i_mmap_sem` held for writing (and
+    /// the inode's `i_rwsem` when the filesystem has one: [`Mapping::inode_lock`]).
     ///
     /// Kernel: ext4_setattr() → truncate_setsize() → truncate_pagecache() (unmap,
     /// dax_delete_mapping_entry() for each entry past the new end, unmap again), then
@@ -699,6 +700,11 @@ impl<B: Backend> Mapping<B> {
         doomed: impl FnOnce(u64) -> Vec<u64>,
         mut delete: impl FnMut(u64),
     ) {
+        // Kernel: do_truncate() holds the inode's i_rwsem around notify_change() →
+        // ext4_setattr() / xfs_vn_setattr(), which take the mmap lock for writing
+        // around the truncation (ext4 4.13: `i_mmap_sem`; 5.15 on:
+        // filemap_invalidate_lock(); XFS: `XFS_MMAPLOCK_EXCL`).
+        let inode = self.inode_lock();
         let mut i_size = B::write(&self.i_mmap);
         dax_event!(self, "truncate", size = size_pages);
         *i_size = size_pages;
@@ -709,6 +715,7 @@ impl<B: Backend> Mapping<B> {
         self.unmap_range(size_pages, u64::MAX - size_pages);
         B::locked(&self.fs, |fs| fs.truncate(size_pages));
         drop(i_size);
+        drop(inode);
     }
 
     /// A write(2) of `pages` pages at `pgoff` (inside i_size; the model does not
@@ -741,6 +748,10 @@ impl<B: Backend> Mapping<B> {
         present: impl FnOnce() -> Vec<u64>,
         mut invalidate: impl FnMut(u64),
     ) {
+        // Kernel: ext4_dax_write_iter() holds inode_lock() around dax_iomap_rw();
+        // xfs_file_dax_write() holds `XFS_IOLOCK_EXCL` (the same i_rwsem). Under
+        // `Filesystem::None` there is no such lock and write(2)s of one file overlap.
+        let _inode = self.inode_lock();
         dax_event!(self, "write", index = pgoff, pages = pages);
         // Allocation reads the pages' blocks and the map's generation, and changes
         // only those pages' blocks (a block's frame depends on its page alone).

@@ -28,6 +28,48 @@ pub struct FileLayout {
     pub extents: Vec<Extent>,
 }
 
+/// The filesystem that calls fs/dax.c, as far as its per-inode locks go
+/// (`[file] fs` in a scenario; README: The filesystem's locks).
+///
+/// Every variant keeps the mmap lock the model has always taken (ext4's
+/// `i_mmap_sem`, 5.15 on `mapping->invalidate_lock`; XFS's `XFS_MMAPLOCK`): faults
+/// hold it shared around each DAX handler call, truncate exclusive. `Ext4` and
+/// `Xfs` add the inode's `i_rwsem`, held exclusive by write(2) around its whole
+/// dax_iomap_rw() and by truncate around its whole truncation. fsync and memory
+/// failure take neither. For the model's five operations the two filesystems take
+/// the same locks in the same places; both names are accepted so that a scenario
+/// says which one it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Filesystem {
+    /// fs/dax.c with no `i_rwsem` around it (the default: what every scenario
+    /// meant before the key existed).
+    #[default]
+    None,
+    /// ext4. Kernel: ext4_dax_write_iter() takes inode_lock(); do_truncate() holds
+    /// it around ext4_setattr().
+    Ext4,
+    /// XFS. Kernel: xfs_file_dax_write() takes `XFS_IOLOCK_EXCL` (the inode's
+    /// i_rwsem); do_truncate() holds it around xfs_vn_setattr().
+    Xfs,
+}
+
+impl Filesystem {
+    /// Its name in a scenario file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Filesystem::None => "none",
+            Filesystem::Ext4 => "ext4",
+            Filesystem::Xfs => "xfs",
+        }
+    }
+
+    /// Whether write(2) and truncate hold the inode's `i_rwsem` exclusive.
+    pub fn takes_i_rwsem(self) -> bool {
+        self != Filesystem::None
+    }
+}
+
 /// One mapping of the file into the address space (`struct vm_area_struct`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Vma {

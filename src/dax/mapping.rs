@@ -11,7 +11,7 @@
 use super::branch::Branch;
 use super::bugs::Bugs;
 use super::entry::{Entry, EntryKind, EntrySize};
-use super::file::{FileLayout, FsState, Vma};
+use super::file::{FileLayout, Filesystem, FsState, Vma};
 use super::harm::Truths;
 use super::observe::{Observer, Value};
 use super::pagetable::{ranges_parts, PageTable};
@@ -69,22 +69,29 @@ pub struct MappingConfig {
     /// The scenario's threads (`t1` to `tN`; 0 when not known). The model does not
     /// use it; the kernel target makes a C task for each up front.
     pub threads: usize,
+    /// The filesystem whose per-inode locks the operations take (default:
+    /// [`Filesystem::None`], fs/dax.c with the mmap lock only).
+    pub fs: Filesystem,
 }
 
 /// The derived form but `threads`: schedules name the scenario they were recorded
 /// on by a hash of this text and the scenario's threads (`check::binding`), so
 /// the field, which the threads determine, is left out and the schedules recorded
-/// before it existed still replay.
+/// before it existed still replay. `fs` is printed only when it is not the default,
+/// so that the schedules recorded before it existed still replay too.
 impl std::fmt::Debug for MappingConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MappingConfig")
-            .field("bugs", &self.bugs)
+        let mut d = f.debug_struct("MappingConfig");
+        d.field("bugs", &self.bugs)
             .field("wait_buckets", &self.wait_buckets)
             .field("file", &self.file)
             .field("vmas", &self.vmas)
             .field("fault_limit", &self.fault_limit)
-            .field("truths", &self.truths)
-            .finish()
+            .field("truths", &self.truths);
+        if self.fs != Filesystem::None {
+            d.field("fs", &self.fs);
+        }
+        d.finish()
     }
 }
 
@@ -102,6 +109,7 @@ impl MappingConfig {
             fault_limit: super::fault::fault_limit(1),
             truths: Truths::default(),
             threads: 0,
+            fs: Filesystem::None,
         }
     }
 }
@@ -126,7 +134,9 @@ pub enum GrabError {
 
 /// A DAX file, its page tree and wait table, and the one process mapping it.
 ///
-/// Locks, in the order they nest: `i_mmap` (the filesystem's mmap lock, faults read,
+/// Locks, in the order they nest: `i_rwsem` (the inode's lock, write(2) and
+/// truncate hold it exclusive; only under [`Filesystem::Ext4`] or
+/// [`Filesystem::Xfs`]), `i_mmap` (the filesystem's mmap lock, faults read,
 /// truncate writes), then `tree` (`tree_lock`), `pt` (the page-table lock) and `fs`
 /// (the filesystem's block-mapping lock) are leaves; wait-table buckets nest inside
 /// `tree`.
@@ -142,6 +152,11 @@ pub struct Mapping<B: Backend> {
     /// Kernel: ext4's `i_mmap_sem` (faults read, truncate writes), holding i_size in
     /// pages: only truncate changes it, under the lock held for writing.
     pub(crate) i_mmap: B::RwLock<u64>,
+    /// Kernel: the inode's `i_rwsem` (inode_lock(); XFS's `XFS_IOLOCK`), which
+    /// write(2) and truncate hold exclusive; `None` under [`Filesystem::None`] (no
+    /// lock is made, so such a run's steps and states are what they were before
+    /// the filesystem's locks existed).
+    pub(crate) i_rwsem: Option<B::RwLock<()>>,
     pub(crate) vmas: Vec<Vma>,
     pub(crate) fault_limit: usize,
     pub(crate) truths: Truths,
@@ -181,6 +196,7 @@ impl<B: Backend> Mapping<B> {
             waits: WaitTable::new(config.wait_buckets),
             fs: B::mutex(FsState::new(&config.file)),
             i_mmap: B::rwlock(config.file.size_pages),
+            i_rwsem: config.fs.takes_i_rwsem().then(|| B::rwlock(())),
             vmas: config.vmas.clone(),
             fault_limit: config.fault_limit,
             truths: config.truths,
@@ -813,6 +829,15 @@ impl<B: Backend> Mapping<B> {
     /// ext4's `i_mmap_sem` with i_size in pages.
     pub fn i_mmap_lock(&self) -> &B::RwLock<u64> {
         &self.i_mmap
+    }
+
+    /// Takes the inode's `i_rwsem` exclusive, when the filesystem has one
+    /// ([`Filesystem::takes_i_rwsem`]); the lock is held until the guard drops.
+    ///
+    /// Kernel: inode_lock() (ext4_dax_write_iter(), do_truncate()); XFS's
+    /// xfs_ilock(`XFS_IOLOCK_EXCL`) in xfs_file_dax_write().
+    pub fn inode_lock(&self) -> Option<B::WriteGuard<'_, ()>> {
+        self.i_rwsem.as_ref().map(|l| B::write(l))
     }
 
     /// The scenario's VMAs.

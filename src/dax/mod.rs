@@ -25,7 +25,7 @@ pub use branch::{Branch, BranchSet};
 pub use bugs::{Bugs, ALL_BUGS};
 pub use entry::{Entry, EntryKind, EntrySize};
 pub use fault::{Access, AccessResult, FaultResult, FaultSize};
-pub use file::{Block, Extent, FileLayout, Vma};
+pub use file::{Block, Extent, FileLayout, Filesystem, Vma};
 pub use harm::{Check, Harm, HarmKind, Truths};
 pub use mapping::{GrabError, Held, Invalidate, Mapping, MappingConfig};
 pub use pagetable::Install;
