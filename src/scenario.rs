@@ -416,6 +416,13 @@ impl Scenario {
         })
     }
 
+    /// The same scenario under filesystem `fs`'s locks (`[file] fs`; README: The
+    /// filesystem's locks): what a file with `fs = "..."` added would be.
+    pub fn on_filesystem(mut self, fs: Filesystem) -> Self {
+        self.config.fs = fs;
+        self
+    }
+
     /// The expected verdict for a variant, if the scenario states one.
     pub fn expected(&self, bugs: Bugs) -> Option<Verdict> {
         self.expect
