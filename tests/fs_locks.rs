@@ -22,11 +22,11 @@ fn bug(name: &str) -> Bugs {
     Bugs::from_names(&[name]).expect("bug name")
 }
 
-/// PCT at depth 3, 300 schedules.
+/// PCT at depth 4 (the fault-waiter scenario's `pct_depth`), 300 schedules.
 fn pct() -> PctChecker {
     PctChecker {
         iterations: 300,
-        depth: 3,
+        depth: 4,
         seed: 0,
         shard: Default::default(),
     }

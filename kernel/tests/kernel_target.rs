@@ -1208,4 +1208,52 @@ ops = [
         }
         assert!(moved.is_empty(), "{moved:#?}");
     }
+
+    /// The filesystem's locks on the kernel target (README: The filesystem's
+    /// locks): the harness's write(2) and truncate take the same backend `i_rwsem`
+    /// as the model's, around the tree's own calls. Under ext4's locks
+    /// `invalidate-wakes-all` (whose hang needs two write(2)s asleep at once)
+    /// verifies, complete, with the wake-one bug where the tree can carry it (and
+    /// on 4.13.9, whose own code wakes one, unpatched); the fault-waiter variant
+    /// still hangs under the bug; finding 1's fsync skip is still reached on the
+    /// xarray trees (fsync takes no inode lock), and 4.13.9 still waits.
+    #[test]
+    fn the_filesystems_locks_on_the_kernel_target() {
+        use daxlock::dax::Filesystem;
+        let target = KernelTarget::default();
+        let iwa = scenario("invalidate-wakes-all").on_filesystem(Filesystem::Ext4);
+        let wake_one = bug("invalidate-wake-one");
+        for bugs in [Bugs::fixed(), wake_one] {
+            if daxlock::check::Target::supports(&target, &iwa, bugs).is_err() {
+                continue;
+            }
+            let r = run(&StatefulChecker::default(), &iwa, bugs).unwrap();
+            assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
+            assert!(r.search.unwrap().complete);
+        }
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/scenarios/invalidate-wakes-fault-waiters.toml");
+        let waiters = Scenario::from_path(&path).unwrap();
+        // 4.13.9's own code wakes one: its fixed tree is the bug.
+        let hanging = if daxlock_kernel::KERNEL_ERA == "radix-tree" {
+            Bugs::fixed()
+        } else {
+            wake_one
+        };
+        // The scenario's PCT depth, 4 (at depth 3 PCT misses it on 6.1).
+        let deep = daxlock::check::PctChecker {
+            depth: 4,
+            ..pct(2000)
+        };
+        let r = run(&deep, &waiters, hanging).unwrap();
+        assert_eq!(r.verdict, Verdict::Hang, "{:?}", r.failure);
+        let fsync = scenario("fsync-vs-read-fault").on_filesystem(Filesystem::Ext4);
+        let r = run(&StatefulChecker::default(), &fsync, Bugs::fixed()).unwrap();
+        let skips = if xarray_era("fsync-vs-read-fault under ext4") {
+            Verdict::LostWrite
+        } else {
+            Verdict::Verified
+        };
+        assert_eq!(r.verdict, skips, "{:?}", r.failure);
+    }
 }
