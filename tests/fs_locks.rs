@@ -100,10 +100,9 @@ fn fsync_races_stay_and_truncate_vs_fault_verifies_under_ext4() {
 }
 
 /// `fs = "none"` is the default: written out, it is the scenario without the key,
-/// state for state, and the five-thread writer scenario under ext4 is its own
-/// file, whose expectation (the wake-one bug unreachable) the search confirms.
+/// and the two bind recorded schedules alike; ext4 is told apart.
 #[test]
-fn none_is_the_default_and_the_five_thread_file_says_ext4() {
+fn none_is_the_default() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("verify/truncate-vs-fault.toml");
     let text = std::fs::read_to_string(path).unwrap();
     let plain = Scenario::from_toml(&text, "plain").unwrap();
@@ -121,9 +120,25 @@ fn none_is_the_default_and_the_five_thread_file_says_ext4() {
     );
     let ext4 = plain.clone().on_filesystem(Filesystem::Ext4);
     assert!(format!("{:?}", ext4.config).contains("Ext4"));
+}
+
+/// Issue 18's five-thread target: `invalidate-wakes-all-5` under ext4's locks (five
+/// threads in one 2 MiB) completes, and every expectation of its file holds, bugs
+/// caught by the same complete search included. (Its seconds are in the README,
+/// not asserted here.)
+#[test]
+fn five_threads_in_one_pmd_complete_under_ext4() {
     let five = load("tests/scenarios", "invalidate-wakes-all-5-ext4");
     assert_eq!(five.config.fs, Filesystem::Ext4);
     assert_eq!(five.threads.len(), 5);
+    assert!(five.expect.len() >= 4, "{:?}", five.expect);
+    for (bugs, want) in five.expect.clone() {
+        let r = check(&StatefulChecker::default(), &five, bugs).unwrap();
+        assert_eq!(r.verdict, want, "[{}] {:?}", bugs.variant(), r.failure);
+        if want == Verdict::Verified {
+            assert!(r.search.unwrap().complete, "[{}]", bugs.variant());
+        }
+    }
 }
 
 /// A filesystem the model does not know is refused in one line, exit 2.
