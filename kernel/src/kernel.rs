@@ -387,7 +387,9 @@ impl<B: Backend> System<B> for KernelMapping<B> {
     /// Kernel: ext4_setattr() under `i_mmap_sem` for writing: i_size, then
     /// truncate_pagecache() (unmap, dax_delete_mapping_entry() for each entry from
     /// the new end, unmap again), then the filesystem frees the blocks. The shape is
-    /// the model's ([`Mapping::truncate_with`]); the entries are the kernel's.
+    /// the model's ([`Mapping::truncate_with`]); the entries are the kernel's. Under
+    /// `[file] fs = "ext4"` or `"xfs"` the shape also holds the inode's `i_rwsem`
+    /// (do_truncate()'s inode_lock()), a backend lock, around the tree's calls.
     fn truncate(&self, size_pages: u64) {
         let mm = self.mm();
         mm.truncate_with(
@@ -414,7 +416,10 @@ impl<B: Backend> System<B> for KernelMapping<B> {
     /// Kernel: dax_iomap_rw() allocating blocks; with `IOMAP_F_NEW`,
     /// invalidate_inode_pages2_range() → dax_invalidate_mapping_entry_sync() for each
     /// entry of the range, then unmap_mapping_range(). The shape is the model's
-    /// ([`Mapping::write_with`]); the entries are the kernel's.
+    /// ([`Mapping::write_with`]); the entries are the kernel's. Under `[file] fs =
+    /// "ext4"` or `"xfs"` the shape holds the inode's `i_rwsem` (ext4_dax_write_iter()'s
+    /// inode_lock(), xfs_file_dax_write()'s `XFS_IOLOCK_EXCL`), a backend lock, around
+    /// the whole write, the tree's calls included.
     fn write(&self, pgoff: u64, pages: u64) {
         let mm = self.mm();
         mm.write_with(
