@@ -294,6 +294,18 @@ fn c_build(includes: &[PathBuf]) -> cc::Build {
 /// name the tree does not define is skipped.
 const SCOPED_DAX_FUNCTIONS: &[&str] = &["dax_wake_entry", "dax_wake_mapping_entry_waiter"];
 
+/// fs/dax.c's waits for an unlocked entry, each `(xa_state, ...)` returning an
+/// entry: every call of them is a scope whose result is the entry it returned and
+/// the xa_state it left, canonically (`DAXK_ENTRY_SCOPE`, `c/xa_folds.h`, which
+/// argues it). get_unlocked_entry() in 5.15 to 6.12; get_next_unlocked_entry() and
+/// wait_entry_unlocked_exclusive() in 7.1; a name the tree does not define is
+/// skipped (4.13's radix era has none of them).
+const ENTRY_SCOPED_DAX_FUNCTIONS: &[&str] = &[
+    "get_unlocked_entry",
+    "get_next_unlocked_entry",
+    "wait_entry_unlocked_exclusive",
+];
+
 /// Whether extracted item `item` is a global function (its name gets the
 /// variant's prefix: [`Variants::emit`]'s renames).
 fn global_fn(item: &extract::Item) -> bool {
@@ -306,7 +318,8 @@ fn global_fn(item: &extract::Item) -> bool {
 
 /// `text` (an fs/dax.c extract of variant `sym`) with every call of each of
 /// [`SCOPED_DAX_FUNCTIONS`] it defines made a scope (`DAXK_SCOPED_CALL`,
-/// `c/scopes.h`): a function-like macro of the function's name (for a global
+/// `c/scopes.h`), and of each of [`ENTRY_SCOPED_DAX_FUNCTIONS`] a scope whose
+/// result is the entry it returned (`DAXK_ENTRY_SCOPE`, `c/xa_folds.h`): a function-like macro of the function's name (for a global
 /// function, the variant's name for it, to which the renames map it), defined
 /// after the definition and, when a call comes before it, at the start of the
 /// text too, with an `#undef` before the definition (placed before the
@@ -315,7 +328,11 @@ fn global_fn(item: &extract::Item) -> bool {
 /// tree's function.
 fn scoped(text: &str, sym: &str) -> Result<String, String> {
     let mut out = text.to_owned();
-    for name in SCOPED_DAX_FUNCTIONS {
+    let calls = SCOPED_DAX_FUNCTIONS
+        .iter()
+        .map(|n| (*n, false))
+        .chain(ENTRY_SCOPED_DAX_FUNCTIONS.iter().map(|n| (*n, true)));
+    for (name, entry) in calls {
         let Some(item) = extract::items(&out)
             .into_iter()
             .find(|i| i.name == *name && i.text.contains('{'))
@@ -331,9 +348,15 @@ fn scoped(text: &str, sym: &str) -> Result<String, String> {
             .find(&item.text)
             .ok_or_else(|| format!("{name}: its text not found"))?;
         let end = begin + item.text.len();
-        let define = format!(
-            "\n/* daxlock: every call of {name}() is a scope (c/scopes.h). */\n#define {macro_name}(...) DAXK_SCOPED_CALL({macro_name}(__VA_ARGS__))\n"
-        );
+        let define = if entry {
+            format!(
+                "\n/* daxlock: every call of {name}() is a scope (c/xa_folds.h). */\n#define {macro_name}(xas, ...) DAXK_ENTRY_SCOPE(xas, {macro_name}(__daxk_sx, __VA_ARGS__))\n"
+            )
+        } else {
+            format!(
+                "\n/* daxlock: every call of {name}() is a scope (c/scopes.h). */\n#define {macro_name}(...) DAXK_SCOPED_CALL({macro_name}(__VA_ARGS__))\n"
+            )
+        };
         out.insert_str(end, &define);
         let called_before = out[..begin].contains(&format!("{name}("));
         if called_before {

@@ -199,3 +199,81 @@ fn an_unhashed_value_the_thread_keeps_merges_states_that_differ() {
         "unhashed {unhashed} states, folded {folded}: nothing was merged"
     );
 }
+
+/// What the looping caller folds at the top of its loop ([`Backend::scope_again`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Top {
+    /// Nothing: each round stays in the history until the scope ends.
+    Plain,
+    /// Whether it has seen `x` at 0, which it goes on with.
+    Sound,
+}
+
+/// `w` sets `x` to 1. The caller, in one scope, reads `x` in a loop until it is
+/// 1, remembering whether it ever saw 0; after the loop it waits for ever if it
+/// did and `hang` is set (a hang only a schedule that runs it before `w` reaches).
+fn looping(top: Top, hang: bool) -> Body {
+    Body::new(
+        move |_| {
+            let x = Arc::new(B::mutex(0u8));
+            let (never, cv) = (Arc::new(B::mutex(())), Arc::new(B::condvar()));
+            let xw = x.clone();
+            let caller = move || {
+                B::scope_begin();
+                let mut saw_zero = false;
+                loop {
+                    match top {
+                        Top::Plain => {}
+                        Top::Sound => B::scope_again(&saw_zero),
+                    }
+                    if B::locked(&x, |v| *v) == 1 {
+                        break;
+                    }
+                    saw_zero = true;
+                }
+                B::scope_end(&saw_zero);
+                if hang && saw_zero {
+                    B::wait_until(&never, &cv, |_| None::<()>);
+                }
+            };
+            let handles = [
+                B::spawn("w".to_owned(), move || B::locked(&xw, |v| *v = 1)),
+                B::spawn("caller".to_owned(), caller),
+            ];
+            for h in handles {
+                let _ = B::join(h);
+            }
+            Control::default()
+        },
+        |_| Control::default(),
+    )
+}
+
+fn search_loop(top: Top, hang: bool) -> (SearchStats, Option<Stop>) {
+    let checker = StatefulChecker {
+        max_states: 2_000,
+        por: false,
+        ..StatefulChecker::default()
+    };
+    let e = checker.explore(looping(top, hang));
+    (e.search.expect("figures"), e.stop)
+}
+
+/// The kernel target's wait for an unlocked entry (`kernel/c/xa_folds.h`) goes
+/// back to its opening at the top of its loop with what it goes on with folded:
+/// its rounds leave nothing else behind, so a loop that rereads until another
+/// thread writes closes a cycle and the search completes, where without it every
+/// round is a new history and the search runs into its bound; and the hang that
+/// only a round that saw 0 leads to is found.
+#[test]
+fn a_loop_top_forgets_the_rounds_but_what_it_folds() {
+    let (plain, _) = search_loop(Top::Plain, false);
+    assert!(!plain.complete, "plain: {} states", plain.states);
+    let (sound, stop) = search_loop(Top::Sound, false);
+    assert!(stop.is_none() && sound.complete, "{stop:?}");
+    let (_, stop) = search_loop(Top::Sound, true);
+    assert!(
+        matches!(&stop, Some(Stop::Deadlock(m)) if m.contains("caller")),
+        "{stop:?}"
+    );
+}

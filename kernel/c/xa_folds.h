@@ -65,15 +65,69 @@ static inline void *daxk_xa_fold(unsigned int call, const struct xa_state *xas, 
 	return e;
 }
 
+/*
+ * The waits for an unlocked entry (get_unlocked_entry() in 5.15 to 6.12,
+ * get_next_unlocked_entry() and wait_entry_unlocked_exclusive() in 7.1), called
+ * with the xarray lock held and returning with it held: every call of them is a
+ * scope of the stateful checker (the build script, kernel/build.rs's scoped(),
+ * defines each name as DAXK_ENTRY_SCOPE around its calls). Inside one, each
+ * xas_find_conflict() or xas_load() is the top of the wait's loop
+ * (daxk_entry_scope_top(): the task's history goes back to the wait's opening,
+ * with whether the xa_state is reset folded), and at the return the history is
+ * the opening's with the entry returned, the index, and whether the last walk
+ * started from a reset xa_state folded (World::entry_scope_end). So a task that
+ * slept in the wait, once or several times, woken by whichever waker, and a task
+ * that found the entry unlocked at once, have the same history once the call
+ * returns the same entry from a walk that started alike: the loop's sleeps (the
+ * queue, the wakeups, finish_wait()'s look) are forgotten.
+ *
+ * Why that is sound. Such a call takes the caller's xa_state and an order or an
+ * entry by value, returns one entry, and writes nothing of the caller's but the
+ * xa_state: the walk moves it, and a sleep resets it (xas_reset()) so that the
+ * next walk starts from the root. Its locals (the wait entry and its key, the
+ * head) are gone at the return; the wait entry is off every queue by then
+ * (finish_wait()), and the task is running. Everything else it did is C state
+ * (the queues, the task states, the tree), which the fingerprint holds. At the
+ * top of the loop the live locals are the arguments and the xa_state: the wait
+ * entry's key and head are written before they are read in each round, and its
+ * one field that differs after a first round (the exclusive flag) is set again
+ * before the entry is queued. The xa_state is folded as every wrapped walk
+ * folds it (kernel/c/xa_folds.h's wrappers: the index and the error, never the
+ * node, whose place is the tree's shape), plus what a sleep changes of it,
+ * which the wrappers never needed: whether the walk starts from a reset
+ * xa_state or from where the caller's left it (the writeback's walk hands its
+ * xa_state on in place, and finding 1 is that difference).
+
+ */
+/* Which state a wait's walk starts from (World::entry_scope_top). */
+#define DAXK_WALK_RESET 1ULL
+#define DAXK_WALK_IN_PLACE 2ULL
+
+/* A call of a wait for an unlocked entry (above) on xa_state `xas`, as one
+ * expression whose value is the entry; `call` names the xa_state __daxk_sx. */
+#define DAXK_ENTRY_SCOPE(xas, call) ({ \
+	struct xa_state *__daxk_sx = (xas); \
+	daxk_entry_scope_begin(); \
+	void *__daxk_se = (call); \
+	daxk_entry_scope_end(daxk_xa_canon(__daxk_se), __daxk_sx->xa_index); \
+	__daxk_se; })
+
+/* The top of a wait's loop, if the task is in a wait: an xarray walk or load
+ * about to run on `xas`. */
+#define DAXK_WALK_TOP(xas) \
+	daxk_entry_scope_top((xas)->xa_node == XAS_RESTART ? DAXK_WALK_RESET : DAXK_WALK_IN_PLACE)
+
 #ifndef DAXK_XA_NO_WRAPPERS
 #define xas_load(xas) ({ \
 	struct xa_state *__daxk_x = (xas); \
+	DAXK_WALK_TOP(__daxk_x); \
 	daxk_xa_fold(DAXK_XA_LOAD, __daxk_x, xas_load(__daxk_x)); })
 #define xas_store(xas, entry) ({ \
 	struct xa_state *__daxk_x = (xas); \
 	daxk_xa_fold(DAXK_XA_STORE, __daxk_x, xas_store(__daxk_x, entry)); })
 #define xas_find_conflict(xas) ({ \
 	struct xa_state *__daxk_x = (xas); \
+	DAXK_WALK_TOP(__daxk_x); \
 	daxk_xa_fold(DAXK_XA_FIND_CONFLICT, __daxk_x, xas_find_conflict(__daxk_x)); })
 #define xas_find(xas, max) ({ \
 	struct xa_state *__daxk_x = (xas); \

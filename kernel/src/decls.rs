@@ -100,6 +100,17 @@ macro_rules! hooks {
             scope_begin();
             /// Return from the call `scope_begin` entered.
             scope_end();
+            /// Entry to a wait for an unlocked entry (get_unlocked_entry() and its
+            /// kin, `c/xa_folds.h`): a scope, ended by `entry_scope_end`.
+            entry_scope_begin();
+            /// An xarray walk or load (`xas_find_conflict()`, `xas_load()`) is about
+            /// to run, from a reset xa_state (`from` 1) or from where the xa_state
+            /// is (2): inside a wait for an unlocked entry, the top of its loop.
+            entry_scope_top(from: ullong);
+            /// Return from a wait for an unlocked entry that `entry_scope_begin`
+            /// entered: the entry it returned (as `xa_read` gives one) and the
+            /// xa_state's index.
+            entry_scope_end(value: ullong, index: ulong);
             /// An xarray call of fs/dax.c's (or of daxlock's own walks under the
             /// xarray lock) returned: which call, what it returned (an entry as a
             /// value that is the same in every run, a mark), the xa_state's index
@@ -387,7 +398,7 @@ mod tests {
              daxk_read_fn read, void *ctx);\n"
         ));
         assert!(h.contains("\nvoid daxk_scope_begin(void);\n"));
-        assert_eq!(h.matches("daxk_").count(), 28);
+        assert_eq!(h.matches("daxk_").count(), 31);
     }
 
     /// The entry points are prototyped through `DAXK()`, `void` when they take nothing.

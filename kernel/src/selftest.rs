@@ -153,6 +153,9 @@ impl Hooks for SelftestWorld {
     fn pfn_mkwrite_begins(&self) {}
     fn scope_begin(&self) {}
     fn scope_end(&self) {}
+    fn entry_scope_begin(&self) {}
+    fn entry_scope_top(&self, _from: u64) {}
+    fn entry_scope_end(&self, _value: u64, _index: u64) {}
     fn xa_read(&self, _call: u32, _value: u64, _index: u64, _err: i64) {}
 }
 

@@ -241,6 +241,12 @@ struct Task<B: Backend> {
     state: B::Mutex<u32>,
     cv: B::Condvar,
     c: Box<CTask>,
+    /// Whether it is in a wait for an unlocked entry ([`Hooks::entry_scope_begin`]):
+    /// its history says so, so this is no state of its own.
+    in_wait: AtomicBool,
+    /// In such a wait, where its last walk started ([`Hooks::entry_scope_top`]:
+    /// 1 a reset xa_state, 2 in place; 0 none yet): the history says so too.
+    walk_from: std::sync::atomic::AtomicU64,
 }
 
 // The C task is only touched by its own thread and by wakers under `state`.
@@ -633,6 +639,13 @@ impl<B: Backend> World<B> {
         }
         B::scope_begin();
         let r = call();
+        if explain::explaining() {
+            use std::hash::Hasher;
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            r.hash(&mut h);
+            let h = h.finish();
+            explain::note(|| format!("entry point returned (hash {h:#x})"));
+        }
         B::scope_end(&r);
         r
     }
@@ -1001,6 +1014,8 @@ impl<B: Backend> World<B> {
                         id,
                         comm: std::ptr::null(),
                     }),
+                    in_wait: AtomicBool::new(false),
+                    walk_from: std::sync::atomic::AtomicU64::new(0),
                 });
                 tasks.push(t.clone());
                 t
@@ -1524,6 +1539,63 @@ impl<B: Backend> Hooks for World<B> {
     fn scope_end(&self) {
         if self.folds != Folds::Whole {
             B::scope_end(&());
+        }
+    }
+
+    /// Kernel: the entry to get_unlocked_entry() (or 7.1's
+    /// get_next_unlocked_entry(), wait_entry_unlocked_exclusive()): a scope
+    /// (`c/xa_folds.h` argues it), within which the task's xarray walks and loads
+    /// are the tops of the wait's loop ([`Hooks::entry_scope_top`]).
+    fn entry_scope_begin(&self) {
+        if let Some(t) = self.task_of(unsafe { daxk_get_current() }) {
+            t.in_wait.store(true, Ordering::Relaxed);
+            t.walk_from.store(0, Ordering::Relaxed);
+        }
+        if self.folds != Folds::Whole {
+            B::scope_begin();
+        }
+    }
+
+    /// Kernel: an xarray walk or load about to run, from a reset xa_state
+    /// (`from` 1) or from where the xa_state is (2). Inside a wait for an unlocked
+    /// entry it is the top of the wait's loop (`xas_find_conflict()` in
+    /// get_unlocked_entry(), `xas_load()` at the end of 7.1's
+    /// wait_entry_unlocked_exclusive()), where what the task goes on with is the
+    /// call's arguments and the xa_state: its history goes back to the wait's
+    /// opening with `from` folded ([`Backend::scope_again`]), however many times
+    /// it went round (`c/xa_folds.h`). Not with [`Folds::Whole`] (no scope).
+    fn entry_scope_top(&self, from: u64) {
+        if self.folds == Folds::Whole {
+            return;
+        }
+        let Some(t) = self.task_of(unsafe { daxk_get_current() }) else {
+            return;
+        };
+        if !t.in_wait.load(Ordering::Relaxed) {
+            return;
+        }
+        t.walk_from.store(from, Ordering::Relaxed);
+        if explain::explaining() {
+            explain::note(|| format!("wait loop top, walk from {from}"));
+        }
+        B::scope_again(&from);
+    }
+
+    /// Kernel: the return of the wait [`Hooks::entry_scope_begin`] entered: the
+    /// scope's result is the entry it returned, the xa_state's index and where its
+    /// last walk started (reset, in place, or no walk: 0): sleeps inside, however
+    /// many, are forgotten.
+    fn entry_scope_end(&self, value: u64, index: u64) {
+        let from = self.task_of(unsafe { daxk_get_current() }).map_or(0, |t| {
+            t.in_wait.store(false, Ordering::Relaxed);
+            t.walk_from.load(Ordering::Relaxed)
+        });
+        if explain::explaining() {
+            explain::note(|| format!("wait returned {value:#x} at {index:#x}, walk from {from}"));
+        }
+        match self.folds {
+            Folds::Whole => {}
+            _ => B::scope_end(&(value, index, from)),
         }
     }
 

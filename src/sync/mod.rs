@@ -335,6 +335,15 @@ pub trait Backend: Sized + Send + Sync + 'static {
     /// what they were at the opening and of `result`. Scheduling points inside the
     /// scope keep the whole history (the thread is still in the call there).
     fn scope_end<S: Hash + ?Sized>(_result: &S) {}
+
+    /// The thread is back at the top of a loop that runs inside the scope it
+    /// opened last ([`Backend::scope_begin`]), and its locals there are a function
+    /// of what they were at the opening and of `result`: the stateful checker
+    /// replaces its history by the history at the opening with `result` folded, as
+    /// [`Backend::scope_end`] would, and the scope stays open. So the loop's
+    /// iterations, however many ran, leave nothing behind but `result`. Other
+    /// backends do nothing.
+    fn scope_again<S: Hash + ?Sized>(_result: &S) {}
 }
 
 /// A guard of a std-shaped backend. With `LEAK` set it is forgotten, not dropped,

@@ -779,7 +779,19 @@ impl Backend for Stateful {
             }
             s.hashing
         });
-        explain::scope_end(me, hashing);
+        explain::scope_end(me, hashing, || hash128(result));
+    }
+
+    fn scope_again<S: Hash + ?Sized>(result: &S) {
+        let me = me();
+        let hashing = Store::with(|s| {
+            let opened = *s.scopes[me].last().expect("scope_again outside a scope");
+            if s.hashing {
+                s.tasks[me].chain = hash128(&(opened, Op::Scope, result));
+            }
+            s.hashing
+        });
+        explain::scope_again(me, hashing, || hash128(result));
     }
 
     fn retry(n: usize, limit: usize) -> bool {

@@ -150,10 +150,15 @@ pub(super) fn unfolded(task: usize) {
     });
 }
 
+/// The description [`note`] gave for `task`'s next fold, taken.
+fn take_note(t: &mut Trace, task: usize) -> Option<std::rc::Rc<str>> {
+    t.pending.take().filter(|p| p.0 == task).map(|p| p.1)
+}
+
 /// `task` folded `op` on `object`, having read `read`.
 pub(super) fn folded(task: usize, op: &Op, object: usize, read: u128) {
     with(|t| {
-        let note = t.pending.take().filter(|p| p.0 == task).map(|p| p.1);
+        let note = take_note(t, task);
         if let Some(h) = t.history.get_mut(task) {
             h.push((op.name(), object, read, note));
         }
@@ -190,12 +195,27 @@ pub(super) fn scope_begin(task: usize) {
 
 /// `task` closed the scope it opened last: while hashing, its history since the
 /// opening is replaced by one `Scope` input.
-pub(super) fn scope_end(task: usize, hashing: bool) {
+pub(super) fn scope_end(task: usize, hashing: bool, result: impl FnOnce() -> u128) {
     with(|t| {
         let n = t.scope_len[task].pop().unwrap_or(0);
         if hashing {
             t.history[task].truncate(n);
-            t.history[task].push(("Scope", 0, 0, None));
+            let note = take_note(t, task);
+            t.history[task].push(("Scope", 0, result(), note));
+        }
+    });
+}
+
+/// `task` is back at the top of a loop inside the scope it opened last: while
+/// hashing, its history since the opening is replaced by one `Scope` input, and
+/// the scope stays open.
+pub(super) fn scope_again(task: usize, hashing: bool, result: impl FnOnce() -> u128) {
+    with(|t| {
+        let n = t.scope_len[task].last().copied().unwrap_or(0);
+        if hashing {
+            t.history[task].truncate(n);
+            let note = take_note(t, task);
+            t.history[task].push(("Scope", 0, result(), note));
         }
     });
 }
