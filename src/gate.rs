@@ -204,11 +204,28 @@ fn rows_of<'a>(scenarios: &'a [Scenario], budget: &Budget) -> (Vec<Job<'a>>, Vec
                     continue;
                 }
                 let expected = budget.target.expected(&s.name, bugs, expected);
-                jobs.push((s, config, bugs, expected));
+                jobs.push((s, search_on(s, config, bugs, expected), bugs, expected));
             }
         }
     }
     (jobs, skipped)
+}
+
+/// A stateful row whose coverage the gate judges ([`mark_unvisited`]: the fixed
+/// variant of a scenario with `[expect] visits`) and whose expected verdict is a
+/// hang searches on after the first hang (`--all-hangs`), so that its visits are
+/// judged over the whole space: a hang is the one failure that stops the search
+/// (every other failure is counted and searched past, `SearchStats::failing`).
+fn search_on(s: &Scenario, config: CheckerConfig, bugs: Bugs, expected: Verdict) -> CheckerConfig {
+    match config {
+        CheckerConfig::Stateful(mut c)
+            if bugs == Bugs::fixed() && expected == Verdict::Hang && !s.visits.is_empty() =>
+        {
+            c.all_hangs = true;
+            CheckerConfig::Stateful(c)
+        }
+        config => config,
+    }
 }
 
 /// The rows [`verify`] skips with the same budget, and why.
@@ -553,6 +570,52 @@ misaligned-pmd = "verified"
         assert_eq!(got, want);
         assert_eq!(heard, jobs.len());
         assert!(rows.iter().all(|r| r.parts[0].error().is_none()));
+    }
+
+    /// A fixed stateful row expected to hang on a scenario with visits searches on
+    /// after the first hang; without visits, or another verdict, it stops there
+    /// (`a_failing_row_is_searched_to_the_end`, tests/stateful_suite.rs, shows what
+    /// stopping misses).
+    #[test]
+    fn a_fixed_hang_row_with_visits_searches_on() {
+        let text = |visits: &str| {
+            format!(
+                r#"name = "s"
+[file]
+size_pages = 0x400
+[[vma]]
+start = 0x7f0000000000
+end = 0x7f0000400000
+pgoff = 0
+[[thread]]
+ops = [ {{ op = "fault", addr = 0x7f0000000000 }} ]
+[expect]
+{visits}
+fixed = "hang"
+misaligned-pmd = "hang"
+"#
+            )
+        };
+        let budget = Budget::with(Overrides {
+            checkers: Some(vec![CheckerKind::Stateful]),
+            ..Overrides::default()
+        });
+        let all_hangs = |visits: &str| -> Vec<(Bugs, bool)> {
+            let s = Scenario::from_toml(&text(visits), "s.toml").unwrap();
+            let (jobs, _) = rows_of(std::slice::from_ref(&s), &budget);
+            jobs.iter()
+                .map(|(_, c, b, _)| match c {
+                    CheckerConfig::Stateful(c) => (*b, c.all_hangs),
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        let bug = Bugs::fixed().with("misaligned-pmd").unwrap();
+        assert_eq!(
+            all_hangs(r#"visits = ["grab-wait"]"#),
+            [(Bugs::fixed(), true), (bug, false)]
+        );
+        assert_eq!(all_hangs(""), [(Bugs::fixed(), false), (bug, false)]);
     }
 
     /// Only a row that ran and caught its bug covers it.
