@@ -461,13 +461,10 @@ mod tests {
         Row::of_check(id, None, check)
     }
 
-    /// A required branch is reached if any fixed row of the scenario (any checker)
-    /// visited it; otherwise every fixed row of the scenario fails, naming it. Bug
-    /// rows and other scenarios are untouched, and a scenario none of whose fixed
-    /// rows ran is not checked.
-    #[test]
-    fn visits_are_the_union_of_the_fixed_rows() {
-        let text = r#"name = "s"
+    /// A one-fault scenario `s` with this `[expect]` table.
+    fn one_fault(expect: &str) -> Scenario {
+        let text = format!(
+            r#"name = "s"
 [file]
 size_pages = 0x400
 [[vma]]
@@ -475,13 +472,25 @@ start = 0x7f0000000000
 end = 0x7f0000400000
 pgoff = 0
 [[thread]]
-ops = [ { op = "fault", addr = 0x7f0000000000 } ]
+ops = [ {{ op = "fault", addr = 0x7f0000000000 }} ]
 [expect]
-visits = ["grab-wait", "pte-cow"]
+{expect}
+"#
+        );
+        Scenario::from_toml(&text, "s.toml").unwrap()
+    }
+
+    /// A required branch is reached if any fixed row of the scenario (any checker)
+    /// visited it; otherwise every fixed row of the scenario fails, naming it. Bug
+    /// rows and other scenarios are untouched, and a scenario none of whose fixed
+    /// rows ran is not checked.
+    #[test]
+    fn visits_are_the_union_of_the_fixed_rows() {
+        let s = one_fault(
+            r#"visits = ["grab-wait", "pte-cow"]
 fixed = "verified"
-misaligned-pmd = "verified"
-"#;
-        let s = Scenario::from_toml(text, "s.toml").unwrap();
+misaligned-pmd = "verified""#,
+        );
         let bug = Bugs::fixed().with("misaligned-pmd").unwrap();
         let visiting = |bugs: Bugs, branches: &[Branch]| {
             let mut r = row(bugs, Verdict::Verified, Some(Verdict::Verified));
@@ -578,30 +587,14 @@ misaligned-pmd = "verified"
     /// stopping misses).
     #[test]
     fn a_fixed_hang_row_with_visits_searches_on() {
-        let text = |visits: &str| {
-            format!(
-                r#"name = "s"
-[file]
-size_pages = 0x400
-[[vma]]
-start = 0x7f0000000000
-end = 0x7f0000400000
-pgoff = 0
-[[thread]]
-ops = [ {{ op = "fault", addr = 0x7f0000000000 }} ]
-[expect]
-{visits}
-fixed = "hang"
-misaligned-pmd = "hang"
-"#
-            )
-        };
         let budget = Budget::with(Overrides {
             checkers: Some(vec![CheckerKind::Stateful]),
             ..Overrides::default()
         });
         let all_hangs = |visits: &str| -> Vec<(Bugs, bool)> {
-            let s = Scenario::from_toml(&text(visits), "s.toml").unwrap();
+            let s = one_fault(&format!(
+                "{visits}\nfixed = \"hang\"\nmisaligned-pmd = \"hang\""
+            ));
             let (jobs, _) = rows_of(std::slice::from_ref(&s), &budget);
             jobs.iter()
                 .map(|(_, c, b, _)| match c {
