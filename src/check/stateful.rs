@@ -322,9 +322,11 @@
 //! - **Sleep sets** prune transitions, never states (Godefroid's theorem, with
 //!   the fix for caching above); a failing end state is checked by an uncut
 //!   execution (*End states of cut executions*, below), so a complete search
-//!   reports a failure iff some reachable execution fails, and the union of the
-//!   branches its executions visit is that of the full search's uncut executions
-//!   (coverage counts cut executions' branches too).
+//!   reports a failure iff some reachable end state or step fails, whether or
+//!   not it met one before. Branch coverage is that of the executions the search
+//!   ran, cut ones included; a failure changes neither which executions run nor
+//!   what they visit (no claim is made that the reduced search visits every
+//!   branch the unreduced one does: the tests compare states and verdicts).
 //! - **`--jobs N`** and the shared visited set: every worker's executions report
 //!   to one body, so the count is the sum; the first failure is the first
 //!   recorded in time (with one job, the depth-first order's first).
