@@ -371,7 +371,11 @@
 //! paths: every subtree is searched by exactly one process (the first to claim it),
 //! and a state one process stored is explored by that process in full, as a state
 //! on a worker's stack is with threads, so the union is one search's. The states
-//! above the split are stored too (never cut), so the counts add up.
+//! above the split are stored too (never cut), so the counts add up. (All of this
+//! takes states with one fingerprint to have the same successors; where a target's
+//! fingerprint holds two states apart less than that, which one a search meets first
+//! decides what it explores, with one job or many: the README's *Counts under
+//! `--jobs 2` on the kernel target* measures one such row.)
 //!
 //! # End states of cut executions
 //!
