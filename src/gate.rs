@@ -204,11 +204,28 @@ fn rows_of<'a>(scenarios: &'a [Scenario], budget: &Budget) -> (Vec<Job<'a>>, Vec
                     continue;
                 }
                 let expected = budget.target.expected(&s.name, bugs, expected);
-                jobs.push((s, config, bugs, expected));
+                jobs.push((s, search_on(s, config, bugs, expected), bugs, expected));
             }
         }
     }
     (jobs, skipped)
+}
+
+/// A stateful row whose coverage the gate judges ([`mark_unvisited`]: the fixed
+/// variant of a scenario with `[expect] visits`) and whose expected verdict is a
+/// hang searches on after the first hang (`--all-hangs`), so that its visits are
+/// judged over the whole space: a hang is the one failure that stops the search
+/// (every other failure is counted and searched past, `SearchStats::failing`).
+fn search_on(s: &Scenario, config: CheckerConfig, bugs: Bugs, expected: Verdict) -> CheckerConfig {
+    match config {
+        CheckerConfig::Stateful(mut c)
+            if bugs == Bugs::fixed() && expected == Verdict::Hang && !s.visits.is_empty() =>
+        {
+            c.all_hangs = true;
+            CheckerConfig::Stateful(c)
+        }
+        config => config,
+    }
 }
 
 /// The rows [`verify`] skips with the same budget, and why.
@@ -444,13 +461,10 @@ mod tests {
         Row::of_check(id, None, check)
     }
 
-    /// A required branch is reached if any fixed row of the scenario (any checker)
-    /// visited it; otherwise every fixed row of the scenario fails, naming it. Bug
-    /// rows and other scenarios are untouched, and a scenario none of whose fixed
-    /// rows ran is not checked.
-    #[test]
-    fn visits_are_the_union_of_the_fixed_rows() {
-        let text = r#"name = "s"
+    /// A one-fault scenario `s` with this `[expect]` table.
+    fn one_fault(expect: &str) -> Scenario {
+        let text = format!(
+            r#"name = "s"
 [file]
 size_pages = 0x400
 [[vma]]
@@ -458,13 +472,25 @@ start = 0x7f0000000000
 end = 0x7f0000400000
 pgoff = 0
 [[thread]]
-ops = [ { op = "fault", addr = 0x7f0000000000 } ]
+ops = [ {{ op = "fault", addr = 0x7f0000000000 }} ]
 [expect]
-visits = ["grab-wait", "pte-cow"]
+{expect}
+"#
+        );
+        Scenario::from_toml(&text, "s.toml").unwrap()
+    }
+
+    /// A required branch is reached if any fixed row of the scenario (any checker)
+    /// visited it; otherwise every fixed row of the scenario fails, naming it. Bug
+    /// rows and other scenarios are untouched, and a scenario none of whose fixed
+    /// rows ran is not checked.
+    #[test]
+    fn visits_are_the_union_of_the_fixed_rows() {
+        let s = one_fault(
+            r#"visits = ["grab-wait", "pte-cow"]
 fixed = "verified"
-misaligned-pmd = "verified"
-"#;
-        let s = Scenario::from_toml(text, "s.toml").unwrap();
+misaligned-pmd = "verified""#,
+        );
         let bug = Bugs::fixed().with("misaligned-pmd").unwrap();
         let visiting = |bugs: Bugs, branches: &[Branch]| {
             let mut r = row(bugs, Verdict::Verified, Some(Verdict::Verified));
@@ -553,6 +579,36 @@ misaligned-pmd = "verified"
         assert_eq!(got, want);
         assert_eq!(heard, jobs.len());
         assert!(rows.iter().all(|r| r.parts[0].error().is_none()));
+    }
+
+    /// A fixed stateful row expected to hang on a scenario with visits searches on
+    /// after the first hang; without visits, or another verdict, it stops there
+    /// (`a_failing_row_is_searched_to_the_end`, tests/stateful_suite.rs, shows what
+    /// stopping misses).
+    #[test]
+    fn a_fixed_hang_row_with_visits_searches_on() {
+        let budget = Budget::with(Overrides {
+            checkers: Some(vec![CheckerKind::Stateful]),
+            ..Overrides::default()
+        });
+        let all_hangs = |visits: &str| -> Vec<(Bugs, bool)> {
+            let s = one_fault(&format!(
+                "{visits}\nfixed = \"hang\"\nmisaligned-pmd = \"hang\""
+            ));
+            let (jobs, _) = rows_of(std::slice::from_ref(&s), &budget);
+            jobs.iter()
+                .map(|(_, c, b, _)| match c {
+                    CheckerConfig::Stateful(c) => (*b, c.all_hangs),
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        let bug = Bugs::fixed().with("misaligned-pmd").unwrap();
+        assert_eq!(
+            all_hangs(r#"visits = ["grab-wait"]"#),
+            [(Bugs::fixed(), true), (bug, false)]
+        );
+        assert_eq!(all_hangs(""), [(Bugs::fixed(), false), (bug, false)]);
     }
 
     /// Only a row that ran and caught its bug covers it.

@@ -248,7 +248,7 @@ pub fn branch_list() -> String {
 /// `--max-seconds`).
 pub fn search_line(s: &crate::check::stateful::SearchStats, timed_out: bool) -> String {
     format!(
-        "search {}: {} states, {} transitions, {} executions ({} cut at known states), depth {}, {} hang states, {:.2} s, {:.0} states/s",
+        "search {}: {} states, {} transitions, {} executions ({} cut at known states), depth {}, {} hang states{}, {:.2} s, {:.0} states/s",
         if s.complete {
             "complete".to_owned()
         } else if s.states >= s.max_states {
@@ -266,6 +266,12 @@ pub fn search_line(s: &crate::check::stateful::SearchStats, timed_out: bool) -> 
         s.cut,
         s.max_depth,
         s.hangs,
+        // Failures other than hangs never stop the search: say how many it met.
+        if s.failing > 0 {
+            format!(", {}", plural(s.failing, "failing execution", "failing executions"))
+        } else {
+            String::new()
+        },
         s.seconds,
         s.states_per_second()
     )

@@ -4,7 +4,7 @@
 //! scenarios it agrees with unbounded loom.
 
 use daxlock::check::shuttle::Shard;
-use daxlock::check::{check, LoomChecker, StatefulChecker, Verdict};
+use daxlock::check::{check, check_with, LoomChecker, StatefulChecker, Verdict};
 use daxlock::dax::bugs::{Bugs, ALL_BUGS};
 use daxlock::scenario::{load_catalogue, Scenario};
 use proptest::prelude::*;
@@ -85,6 +85,58 @@ fn verified(s: &Scenario) -> daxlock::check::CheckReport {
         r.failure.as_ref().map(|f| &f.details)
     );
     r
+}
+
+/// A failure other than a hang never stops the search: the complete search of a
+/// failing row keeps the first failure as its counterexample (the same execution
+/// and schedule as a search stopped there), counts every failing execution it met,
+/// and reaches branches the stopped search misses (what the gate's `[expect]
+/// visits` judges over a fixed row that fails, as `aligned-pmd-pte`'s does on the
+/// kernel). A hang stops the search unless `--all-hangs`, which likewise reaches
+/// branches the first hang's stop misses.
+#[test]
+fn a_failing_row_is_searched_to_the_end() {
+    let s = scenario("fsync-vs-read-fault");
+    let bugs = Bugs::fixed().with("writeback-skip-locked").unwrap();
+    let whole = check(&stateful(), &s, bugs).unwrap();
+    let first = check_with(&stateful(), &s, bugs, true).unwrap();
+    assert_eq!(whole.verdict, Verdict::LostWrite);
+    assert_eq!(first.verdict, Verdict::LostWrite);
+    assert_eq!(whole.first_failure_at, first.first_failure_at);
+    let schedule = |r: &daxlock::check::CheckReport| r.failure.as_ref().unwrap().schedule.clone();
+    assert_eq!(schedule(&whole), schedule(&first));
+    let (ws, fs) = (whole.search.unwrap(), first.search.unwrap());
+    assert!(ws.complete && !fs.complete, "{ws:?} {fs:?}");
+    assert_eq!(fs.failing, 1, "{fs:?}");
+    assert!(ws.failing > 1, "{ws:?}");
+    let missed = |more: &daxlock::check::CheckReport, less: &daxlock::check::CheckReport| {
+        let seen = less.coverage.visited();
+        let all = more.coverage.visited();
+        assert!(seen.iter().all(|b| all.contains(b)));
+        all.iter().filter(|b| !seen.contains(*b)).count()
+    };
+    assert!(
+        missed(&whole, &first) > 0,
+        "the stopped search saw every branch"
+    );
+
+    let s = scenario("bug-eexist-no-pass");
+    let bugs = Bugs::fixed().with("eexist-no-pass").unwrap();
+    let stop = check(&stateful(), &s, bugs).unwrap();
+    let on = StatefulChecker {
+        all_hangs: true,
+        ..stateful()
+    };
+    let whole = check(&on, &s, bugs).unwrap();
+    assert_eq!(stop.verdict, Verdict::Hang);
+    assert_eq!(whole.verdict, Verdict::Hang);
+    let (ws, ss) = (whole.search.unwrap(), stop.search.unwrap());
+    assert!(ws.complete && !ss.complete, "{ws:?} {ss:?}");
+    assert!(ws.hangs > ss.hangs, "{ws:?} {ss:?}");
+    assert!(
+        missed(&whole, &stop) > 0,
+        "the first hang's stop saw every branch"
+    );
 }
 
 /// A state budget too small for the space ends in `incomplete`, never `verified`.

@@ -46,6 +46,10 @@ pub struct Control {
     pub keep: bool,
     /// Run no more executions (the caller only wanted the first failure).
     pub stop: bool,
+    /// The execution failed (any verdict but `verified`, a hang aside: a hang never
+    /// returns to the body). The stateful checker counts these
+    /// ([`super::stats::SearchStats::failing`]).
+    pub failed: bool,
 }
 
 /// What a body's closures do with one execution; `counted` is false for a rerun of

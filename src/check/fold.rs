@@ -194,6 +194,8 @@ pub(super) struct Collector {
     pub(super) executions: usize,
     pub(super) first: Vec<Failure>,
     pub(super) first_failure_at: Option<usize>,
+    /// Failing executions recorded (every one, not only the first of its verdict).
+    pub(super) failing: usize,
     pub(super) coverage: Coverage,
 }
 
@@ -239,6 +241,7 @@ impl Collector {
         execution: usize,
     ) -> bool {
         self.first_failure_at.get_or_insert(execution);
+        self.failing += 1;
         if self.first.iter().any(|f| f.verdict == verdict) {
             return false;
         }

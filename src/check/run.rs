@@ -368,6 +368,7 @@ impl<B: Backend> ExecutionBody<B> {
         let outcome = execute::<B>(&self.maker, &self.config, &self.recorder, &self.threads);
         let mut c = self.collector.lock();
         c.visited(&self.recorder, counted);
+        let before = c.failing;
         let keep = c.record(outcome, &self.recorder);
         if keep {
             if let Some(f) = c.first.last_mut() {
@@ -377,6 +378,7 @@ impl<B: Backend> ExecutionBody<B> {
         Control {
             keep,
             stop: (self.first_failure_only && c.first_failure_at.is_some()) || self.out_of_time(),
+            failed: c.failing > before,
         }
     }
 
@@ -389,6 +391,7 @@ impl<B: Backend> ExecutionBody<B> {
             return Control {
                 keep: false,
                 stop: self.out_of_time(),
+                failed: false,
             };
         }
         let trace = self.recorder.events();
@@ -408,6 +411,7 @@ impl<B: Backend> ExecutionBody<B> {
         Control {
             keep,
             stop: self.first_failure_only || self.out_of_time(),
+            failed: true,
         }
     }
 }

@@ -289,10 +289,63 @@
 //!
 //! # Deadlocks, counterexamples, budgets
 //!
-//! Every live thread blocked is a hang (shuttle's deadlock detection). The search
-//! goes on after a hang, and the counterexample is the shortest failing path it found,
-//! replayed once more at the end for its trace; `daxlock replay --schedule s1:...`
-//! reruns it exactly. `--max-states` stops the search with verdict `incomplete`.
+//! Every live thread blocked is a hang (shuttle's deadlock detection). A hang
+//! stops the search (no verdict is worse) unless `all_hangs` (`--all-hangs`), with
+//! which the search goes on, counts the hang states and reports the shortest
+//! failing path it found, replayed once more at the end for its trace; `daxlock
+//! replay --schedule s1:...` reruns it exactly. `--max-states` stops the search
+//! with verdict `incomplete`.
+//!
+//! # Searching past a failure: what "complete" means then
+//!
+//! Every other failure (a lost write, an invariant, a SIGBUS, a wrong page, a
+//! kernel WARN) is a harm an execution returns or an end-state check finds: the
+//! execution ends normally, the body records it (the first of each verdict keeps
+//! its trace and schedule, so the first failure the search met stays the
+//! counterexample) and the search goes on; only `first_failure_only` (benchmarks)
+//! stops it. That is SPIN's `-e` for these failures by default, and `--all-hangs`
+//! is it for hangs. (A panic outside the model's checks, a crash, still stops the
+//! search: it is an error of the harness, not a verdict.) Such a search is
+//! *complete* in the same sense as a verifying one, every reachable state stored
+//! and expanded, and `complete` says so:
+//!
+//! - **The failing execution is an execution like any other.** The threads'
+//!   harms are values they return, not panics, so the execution ends at the same
+//!   state it would without the check, and its last edge is an execution's end
+//!   (for the cycle search, an edge out of its component, as for any end). The
+//!   states it passed were fingerprinted and stored as they were reached; nothing
+//!   about them depends on the check's outcome.
+//! - **A hang's state has no successor** (every live task is blocked), so ending
+//!   the execution there cuts nothing below it: with `--all-hangs` the search
+//!   backtracks from a leaf, and the states it reaches are those of a search that
+//!   never checked for hangs.
+//! - **Sleep sets** prune transitions, never states (Godefroid's theorem, with
+//!   the fix for caching above); a failing end state is checked by an uncut
+//!   execution (*End states of cut executions*, below), so a complete search
+//!   reports a failure iff some reachable end state or step fails, whether or
+//!   not it met one before. Branch coverage is that of the executions the search
+//!   ran, cut ones included; a failure changes neither which executions run nor
+//!   what they visit (no claim is made that the reduced search visits every
+//!   branch the unreduced one does: the tests compare states and verdicts).
+//! - **`--jobs N`** and the shared visited set: every worker's executions report
+//!   to one body, so the count is the sum; the first failure is the first
+//!   recorded in time (with one job, the depth-first order's first).
+//! - **What is counted.** `SearchStats::failing` counts the executions that
+//!   failed a check. Cut executions skip their end checks, so a failing end state
+//!   is counted once per uncut execution that reaches it (once per last branching
+//!   state and choice taken at an expansion), not once per interleaving; hangs
+//!   are `hangs` (distinct hang states). A search stopped early (`--max-states`,
+//!   `--max-seconds`, the first hang without `--all-hangs`, `first_failure_only`)
+//!   is not complete and says which (`report::search_line`).
+//!
+//! The gate judges a scenario's `[expect] visits` over its fixed rows; a fixed
+//! row expected to fail with a lost write (the kernel's `aligned-pmd-pte`) is
+//! searched to its end already, and one expected to hang searches on
+//! (`gate::search_on` sets `all_hangs` there). Tests:
+//! `a_failing_row_is_searched_to_the_end` (tests/stateful_suite.rs: the same
+//! first failure, more failing executions and branches than a search stopped at
+//! it; the same for a hang with and without `--all-hangs`) and
+//! `a_fixed_hang_row_with_visits_searches_on` (gate).
 //!
 //! `--jobs N` runs N workers over one visited set: a worker that meets a branching
 //! point while another waits (an atomic count, read without a lock) hands it the
@@ -318,7 +371,11 @@
 //! paths: every subtree is searched by exactly one process (the first to claim it),
 //! and a state one process stored is explored by that process in full, as a state
 //! on a worker's stack is with threads, so the union is one search's. The states
-//! above the split are stored too (never cut), so the counts add up.
+//! above the split are stored too (never cut), so the counts add up. (All of this
+//! takes states with one fingerprint to have the same successors; where a target's
+//! fingerprint holds two states apart less than that, which one a search meets first
+//! decides what it explores, with one job or many: the README's *Counts under
+//! `--jobs 2` on the kernel target* measures one such row.)
 //!
 //! # End states of cut executions
 //!
@@ -741,6 +798,8 @@ struct Shared {
     stop: AtomicBool,
     limit_hit: AtomicBool,
     cut: AtomicUsize,
+    /// Executions that failed a check and returned to the body (not hangs).
+    failing: AtomicUsize,
     max_depth: AtomicUsize,
     hangs: Mutex<Hangs>,
     crash: Mutex<Option<String>>,
@@ -1300,8 +1359,14 @@ impl Dfs {
 
     fn new_execution(&mut self) -> Option<Schedule> {
         let abandoned = std::mem::take(&mut self.abandoned);
-        if abandoned && self.body.abandoned().stop {
-            self.shared.stop.store(true, Ordering::Relaxed);
+        if abandoned {
+            let control = self.body.abandoned();
+            if control.failed {
+                self.shared.failing.fetch_add(1, Ordering::Relaxed);
+            }
+            if control.stop {
+                self.shared.stop.store(true, Ordering::Relaxed);
+            }
         }
         if self.replay && self.started && !abandoned && self.depth < self.levels.len() {
             // The execution ended before the path did: it does not fit.
@@ -1741,6 +1806,9 @@ fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body) {
             Store::start_watchdog();
             let control = b.run();
             Store::finish_execution();
+            if control.failed {
+                sh.failing.fetch_add(1, Ordering::Relaxed);
+            }
             if control.stop {
                 sh.stop.store(true, Ordering::Relaxed);
             }
@@ -1883,6 +1951,7 @@ impl Checker for StatefulChecker {
             cut: shared.cut.load(Ordering::Relaxed),
             max_depth: shared.max_depth.load(Ordering::Relaxed),
             hangs: hangs.count,
+            failing: shared.failing.load(Ordering::Relaxed),
             complete: !stopped && crash.is_none() && !replay,
             max_states: self.max_states,
             jobs,
@@ -2019,6 +2088,7 @@ impl Shared {
             stop: AtomicBool::new(false),
             limit_hit: AtomicBool::new(false),
             cut: AtomicUsize::new(0),
+            failing: AtomicUsize::new(0),
             max_depth: AtomicUsize::new(0),
             hangs: Mutex::default(),
             crash: Mutex::new(None),

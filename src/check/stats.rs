@@ -17,6 +17,14 @@ pub struct SearchStats {
     pub max_depth: usize,
     /// Distinct hang states met.
     pub hangs: usize,
+    /// Executions that ran to their end (or were ended with a kernel WARN) and
+    /// failed a check: a lost write, an invariant, a SIGBUS, ... (hangs are
+    /// `hangs`). Such failures never stop the search (only `first_failure_only`
+    /// does), so a complete search counts every one its uncut executions meet; a
+    /// cut execution skips its end checks (the module doc of
+    /// [`super::stateful`], *End states of cut executions*), so this counts
+    /// failing paths to distinct (state, choice) pairs, not failing interleavings.
+    pub failing: usize,
     /// Whether the whole space was explored (no budget or stop cut it short).
     pub complete: bool,
     /// The state budget.
