@@ -541,6 +541,24 @@ thread_local! {
     /// Whether the worlds made from now on on this OS thread put the C memory in the
     /// stateful checker's step footprints ([`set_blind_footprints`]).
     static C_FOOTPRINTS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    /// See [`set_unfolded_ptl_wait`].
+    static PTL_WAIT_FOLDED: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Whether the worlds made on this OS thread fold, into a task's history, that it
+/// waited for the page-table lock ([`set_unfolded_ptl_wait`]).
+fn fold_ptl_wait() -> bool {
+    PTL_WAIT_FOLDED.with(|f| f.get())
+}
+
+/// For tests only: while `unfolded`, a task that waits for the page-table lock in
+/// `World::under_ptl` does not fold that it waited, as before the fix: a task
+/// about to look at the lock and one woken to look again (which then passes the
+/// wakeup on) are one state of the stateful checker with two futures
+/// (`kernel/tests/kernel_target.rs`, `a_ptl_wait_is_part_of_the_state`).
+#[doc(hidden)]
+pub fn set_unfolded_ptl_wait(unfolded: bool) {
+    PTL_WAIT_FOLDED.with(|f| f.set(!unfolded));
 }
 
 /// For tests only: while `blind`, the worlds made on this OS thread leave the C
@@ -667,10 +685,24 @@ impl<B: Backend> World<B> {
         // two scheduling points fewer).
         let _ = func;
         let l = self.lock_of(ptl());
+        // The whole section is a scope whose result is `f`'s: once the wakeup is
+        // passed on, what the task goes on with is `r` alone.
+        let scoped = self.folds != Folds::Whole;
+        if scoped {
+            B::scope_begin();
+        }
         let waited = std::cell::Cell::new(false);
         let r = B::wait_until(&l.held, &l.cv, |held| {
             if *held {
-                waited.set(true);
+                // Whether the task waited decides whether it passes the wakeup on
+                // (below), and the wait itself folds nothing (`Backend::wait_until`):
+                // fold it here, once (a task woken again and again stays the same
+                // state), or a task about to look at the lock for the first time and
+                // one woken to look again would be one state with two futures.
+                if !waited.replace(true) && self.fingerprint && fold_ptl_wait() {
+                    B::scope_begin();
+                    B::scope_end(&"waited for the page-table lock");
+                }
                 None
             } else {
                 Some(f())
@@ -680,6 +712,9 @@ impl<B: Backend> World<B> {
         // lock free: pass the wakeup on to the next.
         if waited.get() {
             B::notify_one(&l.cv);
+        }
+        if scoped {
+            B::scope_end(&r);
         }
         r
     }

@@ -554,6 +554,62 @@ ops = [
         assert_eq!(again.failure.unwrap().details, f.details);
     }
 
+    /// Two paths of `aligned-pmd-pte` on 6.1 reach a state in which task t2 is
+    /// about to take the page-table lock's mutex (`World::under_ptl`): on the first
+    /// it has not looked at the lock yet, on the second (t2 stepped one point
+    /// earlier) it found the lock held by t1, waited, and was woken, so once its
+    /// update is done it passes the wakeup on. Before the fix the wait folded nothing
+    /// and the two were one state of the stateful checker, whose successors by t2's
+    /// step differed (t2 going on to the tree's lock, or notifying the page-table
+    /// lock's condvar): a state cut as seen hid a future (README: *Counts under
+    /// `--jobs 2` on the kernel target*). The paths are 6.1's (elsewhere they need
+    /// not fit: skipped). Checked: equal fingerprints after the two paths imply equal
+    /// ones after each runnable task's next step; and with the fold switched off
+    /// ([`daxlock_kernel::set_unfolded_ptl_wait`]) the same comparison finds the
+    /// hole.
+    #[test]
+    fn a_ptl_wait_is_part_of_the_state() {
+        if !daxlock_kernel::KERNEL_VERSION.starts_with("6.1.") {
+            eprintln!("a_ptl_wait_is_part_of_the_state: the paths are 6.1's: skipped");
+            return;
+        }
+        let s = scenario("aligned-pmd-pte");
+        let end = |path: &str| {
+            // A path that ends before the execution does is a misfit (an error),
+            // which is what these are: they end at the state compared.
+            let r = run(
+                &StatefulChecker::replaying(path).unwrap(),
+                &s,
+                Bugs::fixed(),
+            );
+            assert!(
+                matches!(r, Err(CheckError::ScheduleMisfit { .. })),
+                "{path}"
+            );
+            daxlock::check::stateful::replay_end_fingerprint()
+                .unwrap_or_else(|| panic!("{path} ends with the execution going on"))
+        };
+        let first = "s1:002332222222222222222222333344";
+        let second = "s1:0023323222222222222222223333442";
+        // (fingerprints after the paths, [after each task's next step])
+        let compare = || {
+            let after = |t: usize| (end(&format!("{first}{t}")), end(&format!("{second}{t}")));
+            (end(first), end(second), [2, 3, 4].map(after))
+        };
+        let same_futures = |(a, b, next): (u128, u128, [(u128, u128); 3])| {
+            a != b || next.iter().all(|(x, y)| x == y)
+        };
+        let (a, b, next) = compare();
+        assert_ne!(a, b, "t2 waited on the second path only");
+        assert!(same_futures((a, b, next)));
+        daxlock_kernel::set_unfolded_ptl_wait(true);
+        let (a, b, next) = compare();
+        daxlock_kernel::set_unfolded_ptl_wait(false);
+        assert_eq!(a, b, "without the fold the two are one state");
+        assert_ne!(next[1].0, next[1].1, "whose successors by t2 differ");
+        assert!(!same_futures((a, b, next)));
+    }
+
     /// `run --checker stateful --jobs 2` runs two processes over one visited set in
     /// shared memory and merges their reports: the fixed tree verifies (exit 0) and
     /// a bug fails (exit 1) with one job's verdict and details, on a path that

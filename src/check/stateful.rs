@@ -593,6 +593,21 @@ impl PartialEq for StatefulChecker {
 
 impl Eq for StatefulChecker {}
 
+thread_local! {
+    /// The fingerprint of the state at the end of the last replayed path on this
+    /// OS thread ([`replay_end_fingerprint`]).
+    static REPLAY_END: std::cell::Cell<Option<u128>> = const { std::cell::Cell::new(None) };
+}
+
+/// The fingerprint of the state at which the last replay on this OS thread
+/// ([`StatefulChecker::replaying`], one job: the executions run on the caller's
+/// thread) reached the end of its path with the execution still going (None if
+/// none did since the last call; taken). For tests that compare the states two
+/// paths reach, e.g. that two paths to one fingerprint have the same successors.
+pub fn replay_end_fingerprint() -> Option<u128> {
+    REPLAY_END.with(|e| e.take())
+}
+
 impl StatefulChecker {
     /// A checker that reruns the path `schedule` (`s1:...`, bound or not: see
     /// [`super::binding`]).
@@ -1613,6 +1628,7 @@ impl Dfs {
         }
         if self.replay {
             let fp = Store::fingerprint(ids);
+            REPLAY_END.with(|e| e.set(Some(fp)));
             if self.replay_fps.contains(&fp) {
                 // The schedule ends in a state it passed before: it is a lasso, a
                 // cycle the threads can go round for ever.
