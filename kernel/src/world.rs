@@ -674,6 +674,19 @@ impl<B: Backend> World<B> {
     /// split PTE locks are finer, but DAX takes the PMD lock (pmd_lock()) only to
     /// install the huge zero page, which must exclude every other update of that
     /// 2 MiB, PTE or PMD.
+    ///
+    /// Under the stateful checker the section (the wait for the lock, `f`, and
+    /// passing the wakeup on) is a scope whose result is `f`'s
+    /// ([`Backend::scope_begin`]): every `f` is a page-table update of the model
+    /// that captures only values (addresses, a PTE), writes nothing of the caller's
+    /// and returns what the hook goes on with, so what `f` read to decide its
+    /// writes (the model's page table, held whole by the state) is forgotten at
+    /// the return, as the hooks' own doc says they fold only what they return.
+    /// Inside the scope, a task that found the lock held folds that once: it
+    /// decides whether the task passes the wakeup on, and the wait itself folds
+    /// nothing ([`Backend::wait_until`]), so without it a task about to look at
+    /// the lock and one woken to look again (then to notify) were one state with
+    /// two futures (README: *Counts under `--jobs 2` on the kernel target*).
     fn under_ptl<R: std::hash::Hash>(&self, func: &str, f: impl Fn() -> R) -> R {
         let held = *self.ptl_owner.lock() == current_id();
         if held {
@@ -685,8 +698,8 @@ impl<B: Backend> World<B> {
         // two scheduling points fewer).
         let _ = func;
         let l = self.lock_of(ptl());
-        // The whole section is a scope whose result is `f`'s: once the wakeup is
-        // passed on, what the task goes on with is `r` alone.
+        // The whole section is a scope whose result is `f`'s (see above): once the
+        // wakeup is passed on, what the task goes on with is `r` alone.
         let scoped = self.folds != Folds::Whole;
         if scoped {
             B::scope_begin();
