@@ -21,8 +21,8 @@ pub mod patches_radix;
 mod world;
 #[cfg(daxk_kernel)]
 pub use world::{
-    check_used_heads, end_states, folds_from_env, set_blind_footprints, set_folds,
-    set_unfolded_ptl_wait, Folds,
+    check_used_heads, end_states, entry_walks, folds_from_env, set_blind_footprints,
+    set_entry_scope_result, set_folds, set_unfolded_ptl_wait, EntryScopeResult, Folds,
 };
 
 #[cfg(daxk_kernel)]

@@ -543,6 +543,60 @@ thread_local! {
     static C_FOOTPRINTS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
     /// See [`set_unfolded_ptl_wait`].
     static PTL_WAIT_FOLDED: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    /// See [`set_entry_scope_result`].
+    static ENTRY_SCOPE_RESULT: std::cell::Cell<EntryScopeResult> =
+        const { std::cell::Cell::new(EntryScopeResult::Whole) };
+    /// See [`entry_walks`].
+    static ENTRY_WALKS: std::cell::RefCell<Option<std::collections::BTreeMap<(u64, u64), usize>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// For tests only: what a wait for an unlocked entry folds at its loop's tops and
+/// its return ([`set_entry_scope_result`]).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryScopeResult {
+    /// The entry returned, the index and where the last walk started (the fold).
+    Whole,
+    /// The entry and the index, never where a walk started (at the tops too).
+    WithoutWalkStart,
+    /// Nothing: the return goes back to the wait's opening as a call of
+    /// `kernel/c/scopes.h` does (`()` folded), and the tops fold no walk start.
+    Nothing,
+}
+
+/// A self-check for tests: while `on`, every walk at the top of a wait for an
+/// unlocked entry (`World::entry_scope_top`) counts the pair (where the wait's
+/// previous walk started, where this one starts): 0 none (the wait's first walk),
+/// 1 a reset xa_state, 2 in place. Returns the counts gathered since the last
+/// call (on this OS thread, as [`end_states`]).
+#[doc(hidden)]
+pub fn entry_walks(on: bool) -> Vec<((u64, u64), usize)> {
+    ENTRY_WALKS.with(|m| {
+        let mut m = m.borrow_mut();
+        let was = m.take().unwrap_or_default();
+        if on {
+            *m = Some(Default::default());
+        }
+        was.into_iter().collect()
+    })
+}
+
+/// Counts a walk for [`entry_walks`] while it is on.
+fn record_entry_walk(previous: u64, from: u64) {
+    ENTRY_WALKS.with(|m| {
+        if let Some(m) = m.borrow_mut().as_mut() {
+            *m.entry((previous, from)).or_default() += 1;
+        }
+    })
+}
+
+/// For tests only: the worlds made on this OS thread fold `r` of a wait for an
+/// unlocked entry (`World::entry_scope_end`): a narrower fold than the real one,
+/// to test whether a test can tell (`kernel/tests/entry_scope/mod.rs`).
+#[doc(hidden)]
+pub fn set_entry_scope_result(r: EntryScopeResult) {
+    ENTRY_SCOPE_RESULT.with(|f| f.set(r));
 }
 
 /// Whether the worlds made on this OS thread fold, into a task's history, that it
@@ -1613,20 +1667,23 @@ impl<B: Backend> Hooks for World<B> {
     /// opening with `from` folded ([`Backend::scope_again`]), however many times
     /// it went round (`c/xa_folds.h`). Not with [`Folds::Whole`] (no scope).
     fn entry_scope_top(&self, from: u64) {
-        if self.folds == Folds::Whole {
-            return;
-        }
         let Some(t) = self.task_of(unsafe { daxk_get_current() }) else {
             return;
         };
         if !t.in_wait.load(Ordering::Relaxed) {
             return;
         }
-        t.walk_from.store(from, Ordering::Relaxed);
+        record_entry_walk(t.walk_from.swap(from, Ordering::Relaxed), from);
+        if self.folds == Folds::Whole {
+            return;
+        }
         if explain::explaining() {
             explain::note(|| format!("wait loop top, walk from {from}"));
         }
-        B::scope_again(&from);
+        match ENTRY_SCOPE_RESULT.with(|f| f.get()) {
+            EntryScopeResult::Whole => B::scope_again(&from),
+            _ => B::scope_again(&()),
+        }
     }
 
     /// Kernel: the return of the wait [`Hooks::entry_scope_begin`] entered: the
@@ -1641,9 +1698,11 @@ impl<B: Backend> Hooks for World<B> {
         if explain::explaining() {
             explain::note(|| format!("wait returned {value:#x} at {index:#x}, walk from {from}"));
         }
-        match self.folds {
-            Folds::Whole => {}
-            _ => B::scope_end(&(value, index, from)),
+        match (self.folds, ENTRY_SCOPE_RESULT.with(|f| f.get())) {
+            (Folds::Whole, _) => {}
+            (_, EntryScopeResult::Whole) => B::scope_end(&(value, index, from)),
+            (_, EntryScopeResult::WithoutWalkStart) => B::scope_end(&(value, index)),
+            (_, EntryScopeResult::Nothing) => B::scope_end(&()),
         }
     }
 

@@ -23,6 +23,10 @@ mod por;
 #[cfg(daxk_kernel)]
 mod folds;
 
+// The fold of a wait for an unlocked entry against narrower ones.
+#[cfg(daxk_kernel)]
+mod entry_scope;
+
 #[cfg(daxk_kernel)]
 mod with_kernel {
     use super::support::{assert_variants, bug, pct, radix_era, run, scenario};
