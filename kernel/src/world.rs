@@ -546,6 +546,25 @@ thread_local! {
     static PTL_WAIT_FOLDED: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
     /// See [`set_no_queued_loop_top`].
     static QUEUED_LOOP_TOP: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    /// See [`set_whole_tagged_fold`].
+    static TAGGED_WHOLE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// For tests only: while `whole`, the radix era's lockless tagged walk
+/// (`daxk_find_get_entries_tag()`, fsync's `find_get_entries_tag()`) folds every
+/// bit of the entries it hands back, as before issue 18's seventh session, not
+/// only what dax_writeback_one() reads of them (`kernel/c/radix/radix_common.c`;
+/// `kernel/tests/radix_era.rs`, `fsync_folds_what_the_writeback_reads_of_its_entries`).
+#[doc(hidden)]
+pub fn set_whole_tagged_fold(whole: bool) {
+    TAGGED_WHOLE.with(|f| f.set(whole));
+}
+
+/// Kernel: none; the C side of [`set_whole_tagged_fold`] (read on the OS thread
+/// the checker runs the C code on).
+#[no_mangle]
+extern "C" fn daxk_tagged_whole() -> c_int {
+    c_int::from(TAGGED_WHOLE.with(|f| f.get()))
 }
 
 /// The radix era's second top of its wait loop (`DAXK_RADIX_QUEUED` in

@@ -388,7 +388,9 @@ mod with_kernel {
     /// tops (`kernel/c/radix/radix_folds.h`) and a hole page's lock folded whether
     /// the page is still in the mapping instead of every page (issue 18, seventh
     /// session): narrow seed-concurrent 362/711 → 284/555, bug-no-pagetable-recheck
-    /// 312/606 → 278/538 (the acquire and whole folds do not move).
+    /// 312/606 → 278/538 (the acquire and whole folds, which keep the pages at a
+    /// page lock's acquire, do not move: the page lock's fold moved them, as
+    /// `Folds::Acquire` has the wait scope too).
     #[test]
     fn radix_state_spaces_are_pinned() {
         if !radix("radix_state_spaces_are_pinned") {
@@ -480,6 +482,34 @@ mod with_kernel {
             // With sleep sets (the gate's search), to find the hang fast.
             let r = run(&StatefulChecker::default(), &scenario(name), bug(variant)).unwrap();
             assert_eq!(r.verdict, Verdict::Hang, "{name} [{variant}]");
+        }
+    }
+
+    /// fsync's lockless tagged walk (`daxk_find_get_entries_tag()`,
+    /// `kernel/c/radix/radix_common.c`) folds each entry as dax_writeback_one()
+    /// reads it (its sector, empty and zero bits), not its lock and PMD bits:
+    /// `fsync-vs-read-fault` and `fsync-vs-pmd-fault` complete with the same
+    /// verdict in fewer states than with the entries folded whole
+    /// ([`daxlock_kernel::set_whole_tagged_fold`]), so switching it off is caught.
+    #[test]
+    fn fsync_folds_what_the_writeback_reads_of_its_entries() {
+        if !radix("fsync_folds_what_the_writeback_reads_of_its_entries") {
+            return;
+        }
+        for name in ["fsync-vs-read-fault", "fsync-vs-pmd-fault"] {
+            let search = |whole: bool| {
+                daxlock_kernel::set_whole_tagged_fold(whole);
+                let r = run(&StatefulChecker::default(), &scenario(name), Bugs::fixed());
+                daxlock_kernel::set_whole_tagged_fold(false);
+                let r = r.unwrap();
+                assert_eq!(r.verdict, Verdict::Verified, "{name}");
+                let st = r.search.expect("figures");
+                assert!(st.complete, "{name}");
+                st.states
+            };
+            let (projected, whole) = (search(false), search(true));
+            eprintln!("{name}: {projected} states, {whole} with the entries folded whole");
+            assert!(projected < whole, "{name}: the projection merges nothing");
         }
     }
 
