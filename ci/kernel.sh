@@ -33,7 +33,7 @@ stateful_rows_radix="seed-sequential seed-concurrent storage-misaligned
   bug-grab-after-iomap bug-no-pagetable-recheck bug-no-recheck bug-late-wait-registration
   bug-wait-key-from-request write-invalidation-outside-range fsync-vs-read-fault
   fsync-vs-pmd-fault read-fault-leaves-entry-clean private-pmd-write-vs-pte-fsync
-  truncate-vs-fault"
+  truncate-vs-fault eexist-starves-fsync"
 # The stateful gate over the catalogue rows named in $1, with its wall time.
 # --max-seconds only guards CI: a row stopped there is `incomplete`, which fails
 # the gate. The longest rows (aligned-pmd-pte, bug-eexist-no-pass: 55-110 s alone

@@ -298,12 +298,14 @@ const SCOPED_DAX_FUNCTIONS: &[&str] = &["dax_wake_entry", "dax_wake_mapping_entr
 /// entry: every call of them is a scope whose result is the entry it returned and
 /// the xa_state it left, canonically (`DAXK_ENTRY_SCOPE`, `c/xa_folds.h`, which
 /// argues it). get_unlocked_entry() in 5.15 to 6.12; get_next_unlocked_entry() and
-/// wait_entry_unlocked_exclusive() in 7.1; a name the tree does not define is
-/// skipped (4.13's radix era has none of them).
+/// wait_entry_unlocked_exclusive() in 7.1; get_unlocked_mapping_entry() in 4.13's
+/// radix era, whose first argument is the mapping (`c/radix/radix_folds.h` has its
+/// `DAXK_ENTRY_SCOPE`); a name the tree does not define is skipped.
 const ENTRY_SCOPED_DAX_FUNCTIONS: &[&str] = &[
     "get_unlocked_entry",
     "get_next_unlocked_entry",
     "wait_entry_unlocked_exclusive",
+    "get_unlocked_mapping_entry",
 ];
 
 /// Whether extracted item `item` is a global function (its name gets the
@@ -350,7 +352,7 @@ fn scoped(text: &str, sym: &str) -> Result<String, String> {
         let end = begin + item.text.len();
         let define = if entry {
             format!(
-                "\n/* daxlock: every call of {name}() is a scope (c/xa_folds.h). */\n#define {macro_name}(xas, ...) DAXK_ENTRY_SCOPE(xas, {macro_name}(__daxk_sx, __VA_ARGS__))\n"
+                "\n/* daxlock: every call of {name}() is a scope (c/xa_folds.h, c/radix/radix_folds.h). */\n#define {macro_name}(xas, ...) DAXK_ENTRY_SCOPE(xas, {macro_name}(__daxk_sx, __VA_ARGS__))\n"
             )
         } else {
             format!(

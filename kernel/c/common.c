@@ -405,15 +405,13 @@ unsigned long long daxk_acquire_hash(void)
 /* What the acquirer of any other lock but a wait-table head's and the page
  * table's folds (World::guarded): in the radix era a hole page's lock, after
  * which fs/dax.c reads page->mapping into a branch (grab_mapping_entry()'s and
- * find_or_create_page()'s "page got truncated?"), so i_size and the pages; the
- * xarray eras take no such lock, and fold there what the tree's lock does. */
+ * find_or_create_page()'s "page got truncated?"): lock_page() folds that read
+ * itself (c/radix/radix_protos.h), so the acquire folds what the tree's lock
+ * does, i_size (it folded every page's fields before, issue 18's seventh
+ * session); the xarray eras take no such lock. */
 unsigned long long daxk_other_lock_hash(void)
 {
-#ifdef DAXK_RADIX
-	return daxk_mix(daxk_acquire_hash(), daxk_pages_hash());
-#else
 	return daxk_acquire_hash();
-#endif
 }
 
 /* A probe of the radix era's hole-page allocator, for the tests (after a reset):

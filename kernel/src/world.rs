@@ -186,7 +186,8 @@ enum Guards {
     Memory,
     /// Any other lock (4.13's hole-page locks; the xarray eras take none): as
     /// [`Guards::Memory`], but with [`Folds::Narrow`] its acquire folds
-    /// `daxk_other_lock_hash()` (the pages, with i_size).
+    /// `daxk_other_lock_hash()` (i_size: lock_page() folds what its holder reads
+    /// of the page).
     Pages,
 }
 
@@ -549,6 +550,10 @@ thread_local! {
     /// See [`entry_walks`].
     static ENTRY_WALKS: std::cell::RefCell<Option<std::collections::BTreeMap<(u64, u64), usize>>> =
         const { std::cell::RefCell::new(None) };
+    /// See [`set_no_queued_loop_top`].
+    static QUEUED_LOOP_TOP: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    /// See [`set_whole_tagged_fold`].
+    static TAGGED_WHOLE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// For tests only: what a wait for an unlocked entry folds at its loop's tops and
@@ -597,6 +602,37 @@ fn record_entry_walk(previous: u64, from: u64) {
 #[doc(hidden)]
 pub fn set_entry_scope_result(r: EntryScopeResult) {
     ENTRY_SCOPE_RESULT.with(|f| f.set(r));
+}
+
+/// For tests only: while `whole`, the radix era's lockless tagged walk
+/// (`daxk_find_get_entries_tag()`, fsync's `find_get_entries_tag()`) folds every
+/// bit of the entries it hands back, as before issue 18's seventh session, not
+/// only what dax_writeback_one() reads of them (`kernel/c/radix/radix_common.c`;
+/// `kernel/tests/radix_era.rs`, `fsync_folds_what_the_writeback_reads_of_its_entries`).
+#[doc(hidden)]
+pub fn set_whole_tagged_fold(whole: bool) {
+    TAGGED_WHOLE.with(|f| f.set(whole));
+}
+
+/// Kernel: none; the C side of [`set_whole_tagged_fold`] (read on the OS thread
+/// the checker runs the C code on).
+#[no_mangle]
+extern "C" fn daxk_tagged_whole() -> c_int {
+    c_int::from(TAGGED_WHOLE.with(|f| f.get()))
+}
+
+/// The radix era's second top of its wait loop (`DAXK_RADIX_QUEUED` in
+/// `kernel/c/radix/radix_folds.h`): the return of prepare_to_wait_exclusive()
+/// inside get_unlocked_mapping_entry(), the task queued.
+const RADIX_QUEUED_TOP: u64 = 3;
+
+/// For tests only: while `off`, the radix era's wait loop has its lookup as its
+/// one top, as before issue 18's seventh session: a task queued in
+/// get_unlocked_mapping_entry() keeps which locked entry it found until it looks
+/// again (`kernel/tests/radix_era.rs`, `the_queued_loop_top_merges_sleepers`).
+#[doc(hidden)]
+pub fn set_no_queued_loop_top(off: bool) {
+    QUEUED_LOOP_TOP.with(|f| f.set(!off));
 }
 
 /// Whether the worlds made on this OS thread fold, into a task's history, that it
@@ -958,8 +994,8 @@ impl<B: Backend> World<B> {
     /// whole tree at the xarray lock's acquire, as before.
     ///
     /// The radix era (4.13) likewise, with its own calls: with [`Folds::Narrow`]
-    /// its `tree_lock` folds `daxk_acquire_hash()`, i_size alone, and a hole page's
-    /// lock ([`Guards::Pages`]) `daxk_other_lock_hash()`, i_size and the pages. The
+    /// its `tree_lock` folds `daxk_acquire_hash()`, i_size alone, and so does a
+    /// hole page's lock ([`Guards::Pages`], `daxk_other_lock_hash()`). The
     /// reads under `tree_lock`, and where each is folded:
     ///
     /// - **entries and tags**, read only through lib/radix-tree.c. Every call
@@ -987,7 +1023,8 @@ impl<B: Backend> World<B> {
     ///   and index no one else changes meanwhile: they are written only under the
     ///   page's lock). Read into a branch only under the page's lock
     ///   (`page->mapping != mapping` after lock_page() in grab_mapping_entry() and
-    ///   find_or_create_page()), whose acquire folds the pages. The allocator's
+    ///   find_or_create_page()), which lock_page() folds itself (whether the
+    ///   page is still in the mapping, `c/radix/radix_protos.h`). The allocator's
     ///   reads of them run in a lockless read, which folds what it returns.
     /// - **i_size**: as above.
     /// - **radix_tree_preload()'s nodes**: per task (`daxk_this_cpu_ptr()`), the
@@ -1051,7 +1088,7 @@ impl<B: Backend> World<B> {
         self.cached_acquire.get(|| unsafe { daxk_acquire_hash() })
     }
 
-    /// `daxk_other_lock_hash()` (i_size and the pages in the radix era), likewise.
+    /// `daxk_other_lock_hash()` (i_size), likewise.
     fn other_lock_hash(&self) -> u64 {
         self.cached_other.get(|| unsafe { daxk_other_lock_hash() })
     }
@@ -1666,7 +1703,14 @@ impl<B: Backend> Hooks for World<B> {
     /// call's arguments and the xa_state: its history goes back to the wait's
     /// opening with `from` folded ([`Backend::scope_again`]), however many times
     /// it went round (`c/xa_folds.h`). Not with [`Folds::Whole`] (no scope).
+    /// The radix era (4.13) has two tops in get_unlocked_mapping_entry(): its
+    /// `__radix_tree_lookup()` (`from` 1: it always walks from the root) and the
+    /// return of its prepare_to_wait_exclusive() (`from` 3, the task queued;
+    /// `c/radix/radix_folds.h` argues both).
     fn entry_scope_top(&self, from: u64) {
+        if from == RADIX_QUEUED_TOP && !QUEUED_LOOP_TOP.with(|f| f.get()) {
+            return;
+        }
         let Some(t) = self.task_of(unsafe { daxk_get_current() }) else {
             return;
         };

@@ -978,17 +978,20 @@ ops = [
             radix,
             "{waker}() undefined over its definition"
         );
-        // And the xarray eras' wait for an unlocked entry (build.rs,
-        // ENTRY_SCOPED_DAX_FUNCTIONS; get_next_unlocked_entry() in 7.1).
-        if !radix {
-            assert!(
-                ["get_unlocked_entry", "get_next_unlocked_entry"]
-                    .iter()
-                    .any(|w| fixed_text.contains(&format!("DAXK_ENTRY_SCOPE(xas, {w}("))),
-                "the wait for an unlocked entry scoped in {}",
-                daxlock_kernel::KERNEL_ERA
-            );
-        }
+        // And the wait for an unlocked entry (build.rs,
+        // ENTRY_SCOPED_DAX_FUNCTIONS; get_next_unlocked_entry() in 7.1,
+        // get_unlocked_mapping_entry() in 4.13's radix era).
+        assert!(
+            [
+                "get_unlocked_entry",
+                "get_next_unlocked_entry",
+                "get_unlocked_mapping_entry"
+            ]
+            .iter()
+            .any(|w| fixed_text.contains(&format!("DAXK_ENTRY_SCOPE(xas, {w}("))),
+            "the wait for an unlocked entry scoped in {}",
+            daxlock_kernel::KERNEL_ERA
+        );
         let fixed = blocks(&fixed_text);
         assert!(fixed.len() > 20, "{} #line blocks", fixed.len());
         let dax = tree("fs/dax.c");

@@ -165,6 +165,24 @@ struct daxk_tagged {
 };
 static unsigned long long daxk_read_tagged(void *ctx);
 
+/* For tests (Rust: daxlock_kernel::set_whole_tagged_fold, per OS thread):
+ * whether the tagged walk folds its entries whole, every bit, as before. */
+int daxk_tagged_whole(void);
+
+/* A tagged entry as dax_writeback_one() reads it (daxk_read_tagged()): an
+ * exceptional entry less its lock and PMD bits (the two lowest of the four flag
+ * bits above the exceptional bits, as daxk_radix_value() below reads them). */
+static unsigned long daxk_tagged_canon(void *entry)
+{
+	unsigned long e = (unsigned long)entry;
+
+	if (!radix_tree_exceptional_entry(entry))
+		return ((struct page *)entry)->pfn << 2 | 1;
+	if (daxk_tagged_whole())
+		return e;
+	return e & ~(3UL << RADIX_TREE_EXCEPTIONAL_SHIFT);
+}
+
 unsigned daxk_find_get_entries_tag(struct address_space *mapping, pgoff_t start, int tag,
 				   unsigned int nr_entries, void **entries, pgoff_t *indices)
 {
@@ -175,8 +193,15 @@ unsigned daxk_find_get_entries_tag(struct address_space *mapping, pgoff_t start,
 }
 
 /* The walk of daxk_find_get_entries_tag(), returned as the stateful checker folds
- * it: a hash of the count, each index and each entry (an exceptional entry's bits,
- * a page's pfn), which is all the caller goes on with. */
+ * it: a hash of the count, each index and each entry as its caller reads it,
+ * which is all the caller goes on with. The caller is 4.13's
+ * dax_writeback_mapping_range(), which hands each entry to dax_writeback_one();
+ * that reads of it only whether it is exceptional (else a WARN and -EIO), its
+ * sector (dax_radix_sector(), against the entry it then finds under tree_lock)
+ * and its EMPTY and HZP bits (a WARN), and then overwrites it with what
+ * lock_slot() returns (folded by the deref it makes). So an exceptional entry
+ * folds as its sector with those two bits, not its lock and PMD bits, which
+ * the writeback never reads (daxk_tagged_canon()); a page as its pfn. */
 static unsigned long long daxk_read_tagged(void *ctx)
 {
 	struct daxk_tagged *t = ctx;
@@ -202,8 +227,7 @@ static unsigned long long daxk_read_tagged(void *ctx)
 		indices[ret] = iter.index;
 		entries[ret] = entry;
 		h = (h ^ iter.index) * 0x100000001b3ULL;
-		h = (h ^ (radix_tree_exceptional_entry(entry) ? (unsigned long)entry
-			  : ((struct page *)entry)->pfn << 2 | 1)) * 0x100000001b3ULL;
+		h = (h ^ daxk_tagged_canon(entry)) * 0x100000001b3ULL;
 		if (++ret == nr_entries)
 			break;
 	}

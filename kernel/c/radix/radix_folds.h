@@ -79,9 +79,68 @@ static inline int daxk_radix_fold_err(unsigned int call, unsigned long index, in
 	return err;
 }
 
+/*
+ * 4.13's wait for an unlocked entry, get_unlocked_mapping_entry(mapping, index,
+ * slotp), called with tree_lock held and returning with it held: every call of
+ * it is a scope of the stateful checker, as the xarray eras' waits are
+ * (c/xa_folds.h; the build script, kernel/build.rs's scoped(), defines the name
+ * as DAXK_ENTRY_SCOPE around its calls). Inside one, its __radix_tree_lookup()
+ * is the top of the wait's loop (daxk_entry_scope_top(): the task's history
+ * goes back to the wait's opening), and at the return the history is the
+ * opening's with the entry returned folded (World::entry_scope_end). So a task
+ * that slept in the wait, once or several times, woken by whichever waker, and
+ * a task that found the entry unlocked at once, have the same history once the
+ * call returns the same entry: the loop's sleeps are forgotten.
+ *
+ * Why that is sound. The call takes the mapping, the index and slotp by value,
+ * returns one entry, and writes nothing of the caller's but *slotp: the slot
+ * its last lookup found, under tree_lock, which the caller still holds, so the
+ * slot is where the tree (C state, which the fingerprint holds) keeps the
+ * index's entry, as for every __radix_tree_lookup() (above: the node and slot
+ * are the tree's shape, and what the caller reads through the slot later is
+ * folded by radix_tree_deref_slot_protected()). Its locals (the wait entry and
+ * its key, the head) are gone at the return; the wait entry is off every queue
+ * by then (finish_wait()), and the task is running. Everything else it did is C
+ * state (the queues, the task states, the tree). At the top of the loop the
+ * live locals are the arguments alone: the wait entry's key and head are
+ * written (dax_entry_waitqueue()) before they are read in each round, and its
+ * one field that differs after a first round (the exclusive flag) is set again
+ * (prepare_to_wait_exclusive()) before the entry is queued. Unlike an
+ * xa_state, the lookup always walks from the root: there is no walk start to
+ * fold (the top folds one constant, DAXK_RADIX_WALK_ROOT). The index is an
+ * argument, which the history before the call decides: the end folds 0 for it.
+ */
+#define DAXK_RADIX_WALK_ROOT 1ULL
+
+/*
+ * A second top of the same loop: the return of its prepare_to_wait_exclusive()
+ * (the wrapper below). From there to the next lookup the task unlocks, sleeps,
+ * finish_wait()s and locks again, and what it goes on with is the arguments
+ * alone once more: the entry and slot the round's lookup found are written by
+ * the next lookup before they are read; the wait entry is queued, so its key
+ * and exclusive flag are C state (the fingerprint's walk of every queued
+ * waiter); the head, wq, is read by finish_wait() only while the entry is
+ * still queued, and then it is the head the entry is queued on (C state too).
+ * So the history goes back to the wait's opening here as well (folding
+ * DAXK_RADIX_QUEUED): a task asleep, or woken and on its way back to the
+ * lookup, no longer carries which locked entry it found (a PTE or PMD entry,
+ * empty or mapped: the key it computed from that is in the queue).
+ */
+#define DAXK_RADIX_QUEUED 3ULL
+
+/* A call of get_unlocked_mapping_entry() (above) on `mapping`, as one
+ * expression whose value is the entry; `call` names the mapping __daxk_sx. */
+#define DAXK_ENTRY_SCOPE(mapping, call) ({ \
+	struct address_space *__daxk_sx = (mapping); \
+	daxk_entry_scope_begin(); \
+	void *__daxk_se = (call); \
+	daxk_entry_scope_end(daxk_radix_canon(__daxk_se), 0); \
+	__daxk_se; })
+
 #ifndef DAXK_RADIX_NO_WRAPPERS
 #define __radix_tree_lookup(root, index, nodep, slotp) ({ \
 	unsigned long __daxk_i = (index); \
+	daxk_entry_scope_top(DAXK_RADIX_WALK_ROOT); \
 	daxk_radix_fold(DAXK_RADIX_LOOKUP, __daxk_i, \
 			__radix_tree_lookup(root, __daxk_i, nodep, slotp)); })
 #define radix_tree_deref_slot_protected(slot, lock) \
@@ -101,6 +160,16 @@ static inline int daxk_radix_fold_err(unsigned int call, unsigned long index, in
 	daxk_xa_read(DAXK_RADIX_TAG_GET, (unsigned long long)__daxk_r << 8 | __daxk_t, \
 		     __daxk_i, 0); \
 	__daxk_r; })
+/* The wait-queue calls' scopes (c/scopes.h), with prepare_to_wait_exclusive()'s
+ * return the wait's second loop top (DAXK_RADIX_QUEUED, above; nothing outside
+ * a wait for an unlocked entry: World::entry_scope_top). 4.13's fs/dax.c calls
+ * it only in get_unlocked_mapping_entry(). scopes.h's guard keeps the variant's
+ * own include of it from redefining the macro. */
+#include "scopes.h"
+#undef prepare_to_wait_exclusive
+#define prepare_to_wait_exclusive(...) \
+	(daxk_scope_begin(), (void)prepare_to_wait_exclusive(__VA_ARGS__), daxk_scope_end(), \
+	 daxk_entry_scope_top(DAXK_RADIX_QUEUED))
 #endif /* !DAXK_RADIX_NO_WRAPPERS */
 
 #endif

@@ -13,11 +13,24 @@ void dax_wake_mapping_entry_waiter(struct address_space *mapping, pgoff_t index,
 
 /* ---- pages: a hole page is a page-cache page with a sleeping lock ---- */
 #define PG_locked 1UL
-/* Kernel: lock_page(): sleeps while another task holds the page. */
+/* Which read of a page folds (daxk_xa_read(); numbered apart from the radix-tree
+ * calls' DAXK_RADIX_* of radix_folds.h). */
+#define DAXK_RADIX_PAGE_LOCKED 0x51
+/* Kernel: lock_page(): sleeps while another task holds the page. What every
+ * caller reads of the page once it holds it is whether it is still in the
+ * mapping (grab_mapping_entry()'s and find_or_create_page()'s "page got
+ * truncated?", the hole-page unmap's `page->mapping == mapping`; a page is only
+ * ever in this one mapping, at the index it was found at, and its mapping and
+ * index are written only under its lock), so that is what the task folds here,
+ * with the page's pfn (the same in every run), not every page's fields (the
+ * lock's acquire folds i_size alone, daxk_other_lock_hash()). Its other
+ * fields the holder reads only to decide writes (get_page()'s count,
+ * __delete_from_page_cache()). */
 static inline void lock_page(struct page *p)
 {
 	daxk_spin_lock(&p->daxk_lock, "lock_page");
 	p->flags |= PG_locked;
+	daxk_xa_read(DAXK_RADIX_PAGE_LOCKED, p->mapping != NULL, p->pfn, 0);
 }
 static inline void unlock_page(struct page *p)
 {
