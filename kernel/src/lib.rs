@@ -22,7 +22,7 @@ mod world;
 #[cfg(daxk_kernel)]
 pub use world::{
     check_used_heads, end_states, folds_from_env, set_blind_footprints, set_folds,
-    set_unfolded_ptl_wait, Folds,
+    set_towrite_always_dead, set_unfolded_ptl_wait, Folds,
 };
 
 #[cfg(daxk_kernel)]
