@@ -1261,7 +1261,12 @@ ops = [
     /// 330 → 240, pmd-read-vs-pte-write 341 → 251, bug-wait-key-from-request 760 →
     /// 455 (2.9x the model's 156); Acquire (the scope is on every fold but Whole):
     /// bug-wait-key-from-request 1,134 → 1,120; seed-concurrent, whose threads
-    /// never wait, does not move.
+    /// never wait, does not move. The TOWRITE marks left out of the fingerprint
+    /// once every operation that is not a fault has returned (issue 18, seventh
+    /// session: `World::non_fault_op_done`) move none of the four: their threads
+    /// only fault, and no fault of theirs sets a TOWRITE mark (only a CoW fault
+    /// does); `towrite_marks_are_state_until_the_last_writeback` has that rule's
+    /// figures.
     #[test]
     fn kernel_state_spaces_are_pinned() {
         if !xarray_era("kernel_state_spaces_are_pinned") {
