@@ -466,6 +466,7 @@ fn mapping_config(f: &ScenarioFile) -> MappingConfig {
         fault_limit: crate::dax::fault::fault_limit(f.thread.iter().map(|t| t.ops.len()).sum()),
         truths: crate::dax::Truths::default(),
         threads: f.thread.len(),
+        non_faults: None,
         fs: f.file.fs,
     }
 }

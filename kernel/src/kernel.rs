@@ -176,6 +176,8 @@ impl<B: Backend> KernelMapping<B> {
             },
             fail_allocs != 0,
             config.threads,
+            // The radix era's fault path is not argued (World::non_fault_op_done).
+            config.non_faults.filter(|_| KERNEL_ERA != radix::RADIX_ERA),
         ));
         world::install(world.clone());
         World::declare_c_memory(&world);
@@ -369,6 +371,7 @@ impl<B: Backend> System<B> for KernelMapping<B> {
         let mut ret = 0;
         let harms = self.mm().fsync_with(|| {
             ret = self.call_entry(KOp::Fsync, || unsafe { (self.v.fsync)() });
+            self.world.non_fault_op_done();
             ret
         });
         let left = self.marked(PAGECACHE_TAG_DIRTY);
@@ -411,6 +414,7 @@ impl<B: Backend> System<B> for KernelMapping<B> {
                 });
             },
         );
+        self.world.non_fault_op_done();
     }
 
     /// Kernel: dax_iomap_rw() allocating blocks; with `IOMAP_F_NEW`,
@@ -437,6 +441,7 @@ impl<B: Backend> System<B> for KernelMapping<B> {
                 });
             },
         );
+        self.world.non_fault_op_done();
     }
 
     /// Kernel: mf_dax_kill_procs()'s dax_lock_mapping_entry() and
@@ -447,6 +452,7 @@ impl<B: Backend> System<B> for KernelMapping<B> {
         let locked = self.call_entry(KOp::MemoryFailure, || unsafe {
             (self.v.lock_unlock_entry)(pgoff)
         });
+        self.world.non_fault_op_done();
         if locked == 0 {
             mm.visit(Branch::LockEntryNothing);
         }

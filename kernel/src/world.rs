@@ -131,6 +131,7 @@ extern "C" {
     fn daxk_acquire_hash() -> u64;
     fn daxk_other_lock_hash() -> u64;
     fn daxk_tree_lock() -> *mut CSpin;
+    fn daxk_set_towrite_dead(dead: c_int);
 }
 
 extern "C-unwind" {
@@ -495,6 +496,9 @@ pub(crate) struct World<B: Backend> {
     /// The task id holding the page-table lock (0: none). Only its holder sets or
     /// reads its own id, so a plain mutex (no scheduling point) suffices.
     ptl_owner: Mutex<u32>,
+    /// The scenario's operations other than faults not yet returned (`None`: not
+    /// known, or the radix era): see [`World::non_fault_op_done`].
+    non_faults_left: Mutex<Option<usize>>,
     /// The C memory is in the stateful checker's step footprints
     /// ([`World::declare_c_memory`]; off only in tests, [`set_blind_footprints`]).
     c_footprints: bool,
@@ -554,6 +558,8 @@ thread_local! {
     static QUEUED_LOOP_TOP: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
     /// See [`set_whole_tagged_fold`].
     static TAGGED_WHOLE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// See [`set_towrite_always_dead`].
+    static TOWRITE_ALWAYS_DEAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// For tests only: what a wait for an unlocked entry folds at its loop's tops and
@@ -633,6 +639,17 @@ const RADIX_QUEUED_TOP: u64 = 3;
 #[doc(hidden)]
 pub fn set_no_queued_loop_top(off: bool) {
     QUEUED_LOOP_TOP.with(|f| f.set(!off));
+}
+
+/// For tests only: while `dead`, the worlds made on this OS thread leave the
+/// TOWRITE marks out of the fingerprint from the start, not only once every
+/// operation that is not a fault has returned ([`World::non_fault_op_done`]): an
+/// unsound narrowing (a writeback or write(2)'s invalidation still to run reads
+/// the marks), to show that the tests of the sound one can fail
+/// (`kernel/tests/kernel_target.rs`, `towrite_marks_are_state_until_the_last_writeback`).
+#[doc(hidden)]
+pub fn set_towrite_always_dead(dead: bool) {
+    TOWRITE_ALWAYS_DEAD.with(|f| f.set(dead));
 }
 
 /// Whether the worlds made on this OS thread fold, into a task's history, that it
@@ -825,7 +842,16 @@ impl<B: Backend> World<B> {
     /// A world over `mm`; `waiters` lists the variant's queued waiters; `threads`
     /// the scenario's threads (`t1` to `tN`, 0 if not known), whose C tasks it
     /// makes up front.
-    pub fn new(mm: Arc<Mapping<B>>, heads: Heads, fail_allocs: bool, threads: usize) -> Self {
+    ///
+    /// `non_faults` is the scenario's count of operations that are not faults
+    /// (`None`: not known, or the radix era): see [`World::non_fault_op_done`].
+    pub fn new(
+        mm: Arc<Mapping<B>>,
+        heads: Heads,
+        fail_allocs: bool,
+        threads: usize,
+        non_faults: Option<usize>,
+    ) -> Self {
         let fingerprint = TypeId::of::<B>() == TypeId::of::<Stateful>();
         let memory = B::mutex(0);
         if fingerprint {
@@ -844,6 +870,11 @@ impl<B: Backend> World<B> {
             heads,
             used_heads: Mutex::new(Vec::new()),
             ptl_owner: Mutex::new(0),
+            non_faults_left: Mutex::new(if TOWRITE_ALWAYS_DEAD.with(|f| f.get()) {
+                Some(0)
+            } else {
+                non_faults
+            }),
             c_footprints: fingerprint && C_FOOTPRINTS.with(|f| f.get()),
             folds: if fail_allocs {
                 Folds::Whole
@@ -871,7 +902,55 @@ impl<B: Backend> World<B> {
         for n in 1..=threads {
             world.task_named(&format!("t{n}"));
         }
+        world.towrite_dead_if_done();
         world
+    }
+
+    /// An operation of the scenario that is not a fault (fsync, truncate, write(2),
+    /// memory failure) has returned: once they all have, the TOWRITE marks are
+    /// dead and the fingerprint leaves them out (`daxk_set_towrite_dead()`,
+    /// `kernel/c/common.c`).
+    ///
+    /// Why that is sound. A TOWRITE mark is read only by fs/dax.c's writeback
+    /// (dax_writeback_mapping_range()'s walk over TOWRITE entries and
+    /// dax_writeback_one()'s look at the mark) and its invalidation
+    /// (__dax_invalidate_entry(), which keeps an entry that is DIRTY or TOWRITE):
+    /// in 5.15.85, 6.1, 6.12 and 7.1.5 no other line of fs/dax.c reads a mark,
+    /// and a fault only sets one (dax_insert_entry()'s DIRTY, and TOWRITE for a
+    /// CoW). Only operations that are not faults reach those functions (fsync;
+    /// write(2)'s invalidation; truncate and memory failure do not read the mark
+    /// but are counted too). The xarray's own calls return entries, never a
+    /// function of the marks, except the marked walks and `xas_get_mark()`,
+    /// which only those functions call. The harness reads DIRTY only (the
+    /// end-state checks' tree, `fsync-done`'s `left-dirty`); the driver's
+    /// tag_pages_for_writeback() runs only inside fsync. So once every such
+    /// operation has returned, no step of any thread, and no check, reads a
+    /// TOWRITE mark again: two states that differ only in TOWRITE marks have the
+    /// same futures and verdicts, and are one state. The count of returned
+    /// operations is a function of the state (each thread's place in its
+    /// operations is its history's), so the fingerprint stays one. For the
+    /// partial-order reduction's footprints (module doc): a step that changes
+    /// only a dead mark is no write of `memory`, and no later step reads it.
+    /// DIRTY stays: the end-state checks read it, and so does the next
+    /// tag_pages_for_writeback(). Not in the radix era (`None`), whose fault
+    /// path is not argued here.
+    pub(crate) fn non_fault_op_done(&self) {
+        let mut left = self.non_faults_left.lock();
+        if let Some(n) = left.as_mut() {
+            *n = n.saturating_sub(1);
+        }
+        drop(left);
+        self.towrite_dead_if_done();
+    }
+
+    /// Tells the C fingerprint that the TOWRITE marks are dead, if they are
+    /// ([`World::non_fault_op_done`]).
+    fn towrite_dead_if_done(&self) {
+        if *self.non_faults_left.lock() == Some(0) {
+            // The C memory's hash changes with no C code run: count it as one.
+            c_runs();
+            unsafe { daxk_set_towrite_dead(1) };
+        }
     }
 
     /// Declares the C memory to the stateful checker (for its partial-order

@@ -614,6 +614,47 @@ ops = [
         assert!(!same_futures((a, b, next)));
     }
 
+    /// Once every operation that is not a fault has returned, the fingerprint
+    /// leaves the TOWRITE marks out (`World::non_fault_op_done`: only the
+    /// writeback and write(2)'s invalidation read them). The narrowing must wait
+    /// for the last of them: with the marks left out from the start
+    /// ([`daxlock_kernel::set_towrite_always_dead`], unsound: the writeback's
+    /// walk still reads them) states in which fsync's walk has a TOWRITE entry
+    /// still to visit merge with states in which it has none, and the search
+    /// counts fewer states. With the sound rule the rows keep their verdicts
+    /// (`fsync-vs-read-fault` its lost write, finding 1).
+    #[test]
+    fn towrite_marks_are_state_until_the_last_writeback() {
+        if !xarray_era("towrite_marks_are_state_until_the_last_writeback") {
+            return;
+        }
+        let count = |name: &str, always_dead: bool| {
+            daxlock_kernel::set_towrite_always_dead(always_dead);
+            let r = run(&StatefulChecker::default(), &scenario(name), Bugs::fixed());
+            daxlock_kernel::set_towrite_always_dead(false);
+            let r = r.unwrap();
+            let st = r.search.expect("figures");
+            assert!(st.complete, "{name}");
+            eprintln!(
+                "{name} (always dead {always_dead}): {} states, {:?}",
+                st.states, r.verdict
+            );
+            (st.states, r.verdict)
+        };
+        for (name, verdict) in [
+            ("fsync-vs-read-fault", Verdict::LostWrite),
+            ("eexist-starves-fsync", Verdict::Verified),
+        ] {
+            let (sound, v) = count(name, false);
+            assert_eq!(v, verdict, "{name}");
+            let (narrow, _) = count(name, true);
+            assert!(
+                narrow < sound,
+                "{name}: {narrow} states with the marks always left out, {sound} with the rule"
+            );
+        }
+    }
+
     /// `run --checker stateful --jobs 2` runs two processes over one visited set in
     /// shared memory and merges their reports: the fixed tree verifies (exit 0) and
     /// a bug fails (exit 1) with one job's verdict and details, on a path that
@@ -1227,7 +1268,12 @@ ops = [
     /// 330 → 240, pmd-read-vs-pte-write 341 → 251, bug-wait-key-from-request 760 →
     /// 455 (2.9x the model's 156); Acquire (the scope is on every fold but Whole):
     /// bug-wait-key-from-request 1,134 → 1,120; seed-concurrent, whose threads
-    /// never wait, does not move.
+    /// never wait, does not move. The TOWRITE marks left out of the fingerprint
+    /// once every operation that is not a fault has returned (issue 18, seventh
+    /// session: `World::non_fault_op_done`) move none of the four: their threads
+    /// only fault, and no fault of theirs sets a TOWRITE mark (only a CoW fault
+    /// does); `towrite_marks_are_state_until_the_last_writeback` has that rule's
+    /// figures.
     #[test]
     fn kernel_state_spaces_are_pinned() {
         if !xarray_era("kernel_state_spaces_are_pinned") {

@@ -331,6 +331,16 @@ impl<B: Backend> ExecutionBody<B> {
             config: MappingConfig {
                 bugs,
                 truths,
+                // Counted from the threads this body runs, so it cannot disagree
+                // with them.
+                non_faults: Some(
+                    scenario
+                        .threads
+                        .iter()
+                        .flatten()
+                        .filter(|op| !matches!(op, Op::Fault { .. }))
+                        .count(),
+                ),
                 ..scenario.config.clone()
             },
             threads: scenario.threads.clone(),

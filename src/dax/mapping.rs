@@ -69,15 +69,21 @@ pub struct MappingConfig {
     /// The scenario's threads (`t1` to `tN`; 0 when not known). The model does not
     /// use it; the kernel target makes a C task for each up front.
     pub threads: usize,
+    /// How many of the threads' operations are not faults (fsync, truncate,
+    /// write, memory failure; `None` when not known): the runner counts them from
+    /// the threads it runs. The model does not use it; the kernel target's
+    /// fingerprint leaves out the marks only those read once they have all
+    /// returned.
+    pub non_faults: Option<usize>,
     /// The filesystem whose per-inode locks the operations take (default:
     /// [`Filesystem::None`], fs/dax.c with the mmap lock only).
     pub fs: Filesystem,
 }
 
-/// The derived form but `threads`: schedules name the scenario they were recorded
-/// on by a hash of this text and the scenario's threads (`check::binding`), so
-/// the field, which the threads determine, is left out and the schedules recorded
-/// before it existed still replay. `fs` is printed only when it is not the default,
+/// The derived form but `threads` and `non_faults`: schedules name the scenario
+/// they were recorded on by a hash of this text and the scenario's threads
+/// (`check::binding`), so the fields, which the threads determine, are left out
+/// and the schedules recorded before they existed still replay. `fs` is printed only when it is not the default,
 /// so that the schedules recorded before it existed still replay too.
 impl std::fmt::Debug for MappingConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -109,6 +115,7 @@ impl MappingConfig {
             fault_limit: super::fault::fault_limit(1),
             truths: Truths::default(),
             threads: 0,
+            non_faults: None,
             fs: Filesystem::None,
         }
     }
