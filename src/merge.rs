@@ -20,7 +20,8 @@ use crate::check::{CheckerConfig, CheckerKind, Verdict};
 use crate::dax::Bugs;
 use crate::report::{table, Line};
 pub use crate::schema::Outcome;
-use crate::schema::{from_json, to_json, FailureDoc, ResultDoc, RunDoc, VerifyDoc};
+use crate::check::stateful::SearchStats;
+use crate::schema::{from_json, to_json, Body, FailureDoc, RanDoc, ResultDoc, RunDoc, VerifyDoc};
 use crate::schema::{Part, Row, RowId};
 use serde::Serialize;
 use serde_json::Value;
@@ -551,6 +552,94 @@ fn locate(doc: &Value, error: String) -> String {
         return format!("summary: {e}");
     }
     error
+}
+
+/// The results of the processes of one stateful search split over a shared
+/// visited set (`--jobs N` on a serial target: each process reports its shard of
+/// the search) as the one search they are: the worst verdict of any, executions
+/// and states summed (each state is stored by one process), complete when every
+/// process completed its part, `seconds` the wall time, and `settings` (with its
+/// jobs) stated, so the table and the rerun line say `jobs N`. The worst part's
+/// counterexample is the counterexample; the others' are lesser failures. A part
+/// that could not run makes the whole an error.
+pub fn one_search(
+    parts: Vec<ResultDoc>,
+    settings: &CheckerConfig,
+    seconds: f64,
+    expected: Verdict,
+) -> ResultDoc {
+    let Some(worst) = parts.iter().map(|p| p.verdict).max() else {
+        return crate::schema::error_doc(settings.kind(), &"no process ran", expected);
+    };
+    if let Some(error) = parts.iter().find(|p| p.error().is_some()) {
+        return ResultDoc {
+            expected: Some(expected),
+            ..error.clone()
+        };
+    }
+    let rerun = settings.run_flags();
+    // A failure without a schedule is reproduced by a rerun: of the whole search.
+    let restate = |mut f: FailureDoc, part: &ResultDoc| {
+        let own = part.settings.as_ref().and_then(CheckerConfig::run_flags);
+        if let (None, Some(own), Some(rerun)) = (&f.schedule, own, &rerun) {
+            f.replay = f.replay.replace(&own, rerun);
+        }
+        f
+    };
+    let first = parts.iter().position(|p| p.verdict == worst).unwrap_or(0);
+    let mut ran: RanDoc = parts[first].ran().cloned().unwrap_or_default();
+    ran.seconds = seconds;
+    ran.counterexample = ran.counterexample.map(|f| restate(f, &parts[first]));
+    ran.lesser_failures = Vec::new();
+    let mut search: Option<SearchStats> = None;
+    for (i, part) in parts.iter().enumerate() {
+        let Some(r) = part.ran() else { continue };
+        ran.timed_out |= r.timed_out;
+        if i != first {
+            ran.coverage.merge(&r.coverage);
+            ran.lesser_failures
+                .extend(r.counterexample.iter().cloned().map(|f| restate(f, part)));
+        }
+        ran.lesser_failures
+            .extend(r.lesser_failures.iter().cloned().map(|f| restate(f, part)));
+        let Some(s) = r.search.as_ref().and_then(|v| from_json::<SearchStats>(v).ok()) else {
+            continue;
+        };
+        search = Some(match search {
+            None => s,
+            Some(t) => SearchStats {
+                states: t.states + s.states,
+                transitions: t.transitions + s.transitions,
+                executions: t.executions + s.executions,
+                cut: t.cut + s.cut,
+                max_depth: t.max_depth.max(s.max_depth),
+                hangs: t.hangs + s.hangs,
+                failing: t.failing + s.failing,
+                complete: t.complete && s.complete,
+                ..t
+            },
+        });
+    }
+    ran.search = search.map(|s| {
+        let s = SearchStats {
+            jobs: parts.len(),
+            seconds,
+            ..s
+        };
+        let rate = s.states_per_second().round();
+        let mut v = to_json(s);
+        v["states_per_second"] = rate.into();
+        v
+    });
+    ResultDoc {
+        checker: settings.kind(),
+        settings: Some(settings.clone()),
+        verdict: worst,
+        expected: Some(expected),
+        schedules: Some(parts.iter().filter_map(|p| p.schedules).sum()),
+        complete: parts.iter().all(|p| p.complete),
+        body: Body::Ran(Box::new(ran)),
+    }
 }
 
 /// Reads and merges the reports in `paths`, in order.
