@@ -16,11 +16,11 @@
 //! given twice (identical settings, `shard I/N` included) would be counted twice, so
 //! it is an error.
 
+use crate::check::stateful::SearchStats;
 use crate::check::{CheckerConfig, CheckerKind, Verdict};
 use crate::dax::Bugs;
 use crate::report::{table, Line};
 pub use crate::schema::Outcome;
-use crate::check::stateful::SearchStats;
 use crate::schema::{from_json, to_json, Body, FailureDoc, RanDoc, ResultDoc, RunDoc, VerifyDoc};
 use crate::schema::{Part, Row, RowId};
 use serde::Serialize;
@@ -602,7 +602,11 @@ pub fn one_search(
         }
         ran.lesser_failures
             .extend(r.lesser_failures.iter().cloned().map(|f| restate(f, part)));
-        let Some(s) = r.search.as_ref().and_then(|v| from_json::<SearchStats>(v).ok()) else {
+        let Some(s) = r
+            .search
+            .as_ref()
+            .and_then(|v| from_json::<SearchStats>(v).ok())
+        else {
             continue;
         };
         search = Some(match search {
@@ -675,6 +679,77 @@ mod tests {
 
     fn run(scenario: &str, bugs: &[&str], results: Vec<Value>) -> Value {
         json!({"scenario": scenario, "bugs": bugs, "results": results})
+    }
+
+    /// The processes of one split search make one result: the worst verdict, the
+    /// executions and states summed, complete only when every part is, the settings
+    /// with their jobs (and a rerun line saying `--jobs 2`), the other part's failure
+    /// a lesser one; a part that could not run makes it an error.
+    #[test]
+    fn processes_make_one_search() {
+        let part = |i: usize, verdict: &str, states: u64, complete: bool| {
+            let mut v = result(
+                "stateful",
+                &format!("max-states 9 shard {i}/2"),
+                verdict,
+                "hang",
+                5,
+            );
+            v["complete"] = complete.into();
+            v["search"] = json!({"states": states, "transitions": 1, "executions": 5, "cut": 1,
+                "max_depth": 3 + i, "hangs": 0, "failing": 0, "complete": complete,
+                "max_states": 9, "jobs": 1, "seconds": 1.0, "por": false});
+            if let Some(c) = v["counterexample"].as_object_mut() {
+                c.insert(
+                    "replay".into(),
+                    json!(format!(
+                        "daxlock run s.toml --checker stateful --max-states 9 --shard {i}/2"
+                    )),
+                );
+            }
+            from_json::<ResultDoc>(&v).unwrap()
+        };
+        let settings: CheckerConfig = "max-states 9 jobs 2".parse().unwrap();
+        let r = one_search(
+            vec![part(0, "verified", 4, true), part(1, "hang", 3, false)],
+            &settings,
+            2.5,
+            Verdict::Hang,
+        );
+        assert_eq!(r.verdict, Outcome::Ran(Verdict::Hang));
+        assert_eq!((r.schedules, r.complete), (Some(10), false));
+        assert_eq!(
+            r.settings
+                .as_ref()
+                .map(CheckerConfig::without_shard)
+                .as_deref(),
+            Some("max-states 9 jobs 2")
+        );
+        let ran = r.ran().unwrap();
+        let search = ran.search.as_ref().unwrap();
+        assert_eq!(
+            (search["states"].as_u64(), search["jobs"].as_u64()),
+            (Some(7), Some(2))
+        );
+        assert_eq!(search["max_depth"].as_u64(), Some(4));
+        assert_eq!(ran.seconds, 2.5);
+        let replay = &ran.counterexample.as_ref().unwrap().replay;
+        assert!(replay.ends_with("--max-states 9 --jobs 2"), "{replay}");
+        let r = one_search(
+            vec![part(0, "hang", 4, true), part(1, "hang", 3, true)],
+            &settings,
+            1.0,
+            Verdict::Hang,
+        );
+        assert_eq!(r.ran().unwrap().lesser_failures.len(), 1);
+        let error = crate::schema::error_doc(CheckerKind::Stateful, &"no tree", Verdict::Hang);
+        let r = one_search(
+            vec![part(0, "hang", 4, true), error],
+            &settings,
+            1.0,
+            Verdict::Hang,
+        );
+        assert_eq!((r.verdict, r.error()), (Outcome::Error, Some("no tree")));
     }
 
     /// Two shards of one fixed-build check: executions add up, the verdict holds, the

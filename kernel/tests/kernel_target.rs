@@ -721,7 +721,10 @@ ops = [
         assert_eq!(two.len(), one.len());
         let states = |p: &daxlock::schema::Part| {
             let search = p.result.ran().and_then(|r| r.search.clone()).unwrap();
-            (search["states"].as_u64().unwrap(), search["jobs"].as_u64().unwrap())
+            (
+                search["states"].as_u64().unwrap(),
+                search["jobs"].as_u64().unwrap(),
+            )
         };
         let mut caught = Vec::new();
         for (a, b) in one.iter().zip(&two) {
@@ -746,10 +749,12 @@ ops = [
             assert!(caught.iter().any(|c| c == v), "{v} not caught: {caught:?}");
         }
         for (jobs, says) in [("0", "--jobs must be at least 1"), ("257", "at most 256")] {
-            let out = daxk(&["verify", "--target", "kernel", "--checker", "stateful"]
-                .into_iter()
-                .chain(["--dir", dir.to_str().unwrap(), "--jobs", jobs])
-                .collect::<Vec<_>>());
+            let out = daxk(
+                &["verify", "--target", "kernel", "--checker", "stateful"]
+                    .into_iter()
+                    .chain(["--dir", dir.to_str().unwrap(), "--jobs", jobs])
+                    .collect::<Vec<_>>(),
+            );
             let err = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "--jobs {jobs}: {err}");
             assert!(err.contains(says), "--jobs {jobs}: {err}");
