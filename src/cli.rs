@@ -369,8 +369,9 @@ fn budget(args: &BudgetArgs, scale: usize) -> Result<Budget, NoVerdict> {
 /// The flags given that none of `kinds` uses, or that `target` overrides, as one
 /// note (`None`: every flag given is used). Kernel: the kernel target is serial
 /// ([`crate::check::Target::serial`]): `--jobs` splits a `run --checker stateful`
-/// over processes ([`run_processes`]; `processes`: this command does), and elsewhere
-/// runs one job.
+/// and `verify`'s stateful rows over processes ([`run_processes`],
+/// [`verify_processes`]; `processes`: this command does), and elsewhere runs one
+/// job.
 fn unused_flags(
     args: &BudgetArgs,
     kinds: &[CheckerKind],
@@ -390,9 +391,9 @@ fn unused_flags(
     let stateful = kinds.contains(&CheckerKind::Stateful);
     if serial && args.overrides.jobs.is_some_and(|j| j > 1) && stateful && !processes {
         notes.push(
-            "--jobs: the kernel target splits only `run --checker stateful` (without \
-             --shortest) over processes; here it runs one job (its C state is global to \
-             the process)"
+            "--jobs: the kernel target splits only stateful searches (`run --checker \
+             stateful`, `verify`; without --shortest) over processes; here it runs one \
+             job (its C state is global to the process)"
                 .into(),
         );
     }
@@ -712,7 +713,23 @@ fn verify_command(
         );
     }
     let used = gate::chosen_checkers(&scenarios, &budget);
-    if let Some(note) = unused_flags(b, &used, budget.target.serial(), false) {
+    let split = budget.target.serial()
+        && budget.overrides.jobs.is_some_and(|j| j > 1)
+        && used.contains(&CheckerKind::Stateful)
+        && !b.overrides.shortest
+        && !b.overrides.fewest_preemptions;
+    if split {
+        if b.shard.is_some() {
+            return Err(NoVerdict::BadInput(
+                "--jobs with --shard on the kernel target: its jobs are processes that \
+                 split each search among themselves; give one or the other"
+                    .into(),
+            ));
+        }
+        let jobs = budget.overrides.jobs.unwrap_or(1);
+        budget.processes = Some(verify_processes(t, jobs, budget.max_time));
+    }
+    if let Some(note) = unused_flags(b, &used, budget.target.serial(), split) {
         eprintln!("daxlock: note: {note}");
     }
     verify(&scenarios, &budget, json, zoo)
@@ -904,24 +921,72 @@ const SHARED_VISITED_MAX_KEYS: usize = 1 << 26;
 
 /// `run --checker stateful --jobs N` on a serial target (the kernel's C state is
 /// global to a process, so its searches cannot share one): runs this command line
-/// again as N processes, shard `i/N` each, over one visited set in shared memory
-/// (each caches its states there and claims the subtrees below the split depth as
-/// it reaches them: [`crate::check::StatefulChecker::shared_visited`]), and prints
-/// the merge of their reports (`daxlock merge`: the worst verdict of any, the
-/// executions summed), with the states of the whole search. Their notes on stderr
-/// are printed once.
+/// again as N processes ([`split_search`]), and prints the merge of their reports
+/// (`daxlock merge`: the worst verdict of any, the executions summed), with the
+/// states of the whole search. Their notes on stderr are printed once.
 fn run_processes(budget: &Budget, json_out: bool) -> Result<bool, NoVerdict> {
     let jobs = budget.overrides.jobs.unwrap_or(1);
-    let keys = budget
-        .overrides
-        .max_states
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let split = split_search(&args, jobs, budget.overrides.max_states)?;
+    let mut merged = crate::merge::Merged::new();
+    for (i, text) in split.reports.iter().enumerate() {
+        merged.add_text(&format!("job {i}/{jobs}"), text)?;
+    }
+    for n in &split.notes {
+        eprintln!("{n}");
+    }
+    if json_out {
+        println!("{}", merged.to_json());
+    } else {
+        println!("target: {}", budget.target.describe());
+        println!(
+            "stateful: {jobs} processes over one shared visited set: {} states, {:.2} s \
+             (CPU: {:.2} s in all, {:.2} s the busiest process)",
+            split.states, split.seconds, split.cpu, split.busiest
+        );
+        print!("{}", merged.text());
+    }
+    // As `run`: 0 when every row is verified.
+    Ok(merged
+        .rows
+        .iter()
+        .all(|r| r.outcome() == crate::merge::Outcome::Ran(Verdict::Verified)))
+}
+
+/// What the processes of [`split_search`] reported.
+struct Split {
+    /// Each process's `run --json` report, in shard order.
+    reports: Vec<String>,
+    /// Their lines on stderr (progress lines left out), each once.
+    notes: Vec<String>,
+    /// States in the shared visited set at the end: the whole search's.
+    states: usize,
+    /// Wall seconds.
+    seconds: f64,
+    /// CPU seconds of all the processes, and of the busiest.
+    cpu: f64,
+    busiest: f64,
+}
+
+/// Runs `run ARGS` (`args`: a `run --checker stateful` command line of this
+/// program, without the program) as `jobs` processes, shard `i/jobs` each, over one
+/// visited set in shared memory sized for `max_states` (each caches its states
+/// there and claims the subtrees below the split depth as it reaches them:
+/// [`crate::check::StatefulChecker::shared_visited`]), each printing its report as
+/// JSON. A process that fails with bad input (exit 2) or prints no report is the
+/// error.
+fn split_search(
+    args: &[OsString],
+    jobs: usize,
+    max_states: Option<usize>,
+) -> Result<Split, NoVerdict> {
+    let keys = max_states
         .unwrap_or(crate::check::config::DEFAULT_MAX_STATES)
         .saturating_add(1 << 16)
         .min(SHARED_VISITED_MAX_KEYS);
     let set = SharedSet::create(keys)?;
     let exe = std::env::current_exe()
         .map_err(|e| NoVerdict::BadInput(format!("cannot find this program: {e}")))?;
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let json_given = args.iter().any(|a| a == "--json");
     let start = std::time::Instant::now();
     let outputs: Vec<std::io::Result<(std::process::Output, f64)>> = std::thread::scope(|scope| {
@@ -929,7 +994,7 @@ fn run_processes(budget: &Budget, json_out: bool) -> Result<bool, NoVerdict> {
             .map(|i| {
                 let mut command = std::process::Command::new(&exe);
                 command
-                    .args(&args)
+                    .args(args)
                     .arg("--shard")
                     .arg(format!("{i}/{jobs}"))
                     .env(SHARED_VISITED_ENV, set.path());
@@ -945,8 +1010,7 @@ fn run_processes(budget: &Budget, json_out: bool) -> Result<bool, NoVerdict> {
             .collect()
     });
     let seconds = start.elapsed().as_secs_f64();
-    let mut notes: Vec<String> = Vec::new();
-    let mut merged = crate::merge::Merged::new();
+    let (mut reports, mut notes) = (Vec::new(), Vec::<String>::new());
     // The processes' own one-line errors stand for themselves.
     let mut failed = None;
     let (mut cpu, mut busiest) = (0.0, 0.0f64);
@@ -975,34 +1039,74 @@ fn run_processes(budget: &Budget, json_out: bool) -> Result<bool, NoVerdict> {
         } else if out.stdout.is_empty() {
             failed.get_or_insert(NoVerdict::Defect(format!("job {i}/{jobs}: {last}")));
         } else {
-            merged.add_text(
-                &format!("job {i}/{jobs}"),
-                &String::from_utf8_lossy(&out.stdout),
-            )?;
+            reports.push(String::from_utf8_lossy(&out.stdout).into_owned());
         }
     }
-    if let Some(f) = failed {
-        return Err(f);
+    match failed {
+        Some(f) => Err(f),
+        None => Ok(Split {
+            reports,
+            notes,
+            states: set.states(),
+            seconds,
+            cpu,
+            busiest,
+        }),
     }
-    for n in &notes {
-        eprintln!("{n}");
-    }
-    if json_out {
-        println!("{}", merged.to_json());
-    } else {
-        println!("target: {}", budget.target.describe());
-        println!(
-            "stateful: {jobs} processes over one shared visited set: {} states, {seconds:.2} s \
-             (CPU: {cpu:.2} s in all, {busiest:.2} s the busiest process)",
-            set.states()
-        );
-        print!("{}", merged.text());
-    }
-    // As `run`: 0 when every row is verified.
-    Ok(merged
-        .rows
-        .iter()
-        .all(|r| r.outcome() == crate::merge::Outcome::Ran(Verdict::Verified)))
+}
+
+/// `verify --jobs N` on a serial target: each stateful row runs as `run` would run
+/// it with `--jobs N` ([`split_search`]: N processes of `run` over one shared
+/// visited set, with the row's settings, variant, target and `--max-seconds`), its
+/// result the one search they make ([`crate::merge::one_search`]).
+fn verify_processes(target: &str, jobs: usize, max_time: Option<Duration>) -> gate::Processes {
+    let target = target.to_owned();
+    gate::Processes(std::sync::Arc::new(
+        move |s: &Scenario, config: &crate::check::CheckerConfig, bugs: Bugs, expected| {
+            let settings = match config {
+                crate::check::CheckerConfig::Stateful(c) => {
+                    crate::check::CheckerConfig::Stateful(crate::check::StatefulChecker {
+                        jobs,
+                        ..c.clone()
+                    })
+                }
+                other => other.clone(),
+            };
+            let file = s.path.clone().unwrap_or_else(|| PathBuf::from(&s.name));
+            let mut args: Vec<OsString> = vec!["run".into(), file.into()];
+            let flags = config.run_flags().unwrap_or_default();
+            args.extend(flags.split_whitespace().map(OsString::from));
+            args.extend(["--jobs".into(), jobs.to_string().into()]);
+            args.extend(["--target".into(), OsString::from(&target)]);
+            for b in bugs.names() {
+                args.extend(["--bug".into(), b.into()]);
+            }
+            if let Some(t) = max_time {
+                args.extend(["--max-seconds".into(), t.as_secs_f64().to_string().into()]);
+            }
+            let max_states = match config {
+                crate::check::CheckerConfig::Stateful(c) => Some(c.max_states),
+                _ => None,
+            };
+            let results = split_search(&args, jobs, max_states).and_then(|split| {
+                let mut results = Vec::new();
+                for (i, text) in split.reports.iter().enumerate() {
+                    let doc: crate::schema::RunDoc = serde_json::from_str(text)
+                        .map_err(|e| NoVerdict::Defect(format!("job {i}/{jobs}: {e}")))?;
+                    results.extend(doc.results);
+                }
+                Ok((results, split.seconds))
+            });
+            match results {
+                Ok((results, seconds)) => {
+                    crate::merge::one_search(results, &settings, seconds, expected)
+                }
+                Err(NoVerdict::BadInput(e) | NoVerdict::Defect(e)) => {
+                    crate::schema::error_doc(config.kind(), &e, expected)
+                }
+            }
+        },
+    ))
 }
 
 fn replay(
@@ -1280,10 +1384,10 @@ mod tests {
         let both = [CheckerKind::Stateful, CheckerKind::Pct];
         assert!(
             unused_flags(&args(&["--jobs", "4"]), &stateful, true, false)
-                .is_some_and(|n| n.starts_with("--jobs: the kernel target splits only"))
+                .is_some_and(|n| n.starts_with("--jobs: the kernel target splits only stateful"))
         );
         assert!(unused_flags(&args(&["--jobs", "4"]), &both, true, false)
-            .is_some_and(|n| n.starts_with("--jobs: the kernel target splits only")));
+            .is_some_and(|n| n.starts_with("--jobs: the kernel target splits only stateful")));
         assert!(
             unused_flags(&args(&["--preemption-bound", "2"]), &stateful, false, false)
                 .is_some_and(|n| n.starts_with("--preemption-bound not used"))

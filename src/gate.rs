@@ -10,7 +10,7 @@ use crate::check::{
 };
 use crate::dax::{Branch, BranchSet, Bugs};
 use crate::scenario::Scenario;
-use crate::schema::{Part, Row, RowId};
+use crate::schema::{Part, ResultDoc, Row, RowId};
 use crate::sync::{Backend, ParkingLot, StdSync};
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +35,28 @@ pub struct Budget {
     /// Stateful: a visited set shared with other processes (`--jobs N` on a serial
     /// target: see [`crate::check::StatefulChecker::shared_visited`]).
     pub shared_visited: Option<Arc<crate::check::shared_set::SharedSet>>,
+    /// Stateful, on a serial target: runs a row's search as processes over one
+    /// shared visited set (`verify --jobs N` on the kernel target; the front end
+    /// sets it, as only it can start this program again). `None`: in this process.
+    pub processes: Option<Processes>,
+}
+
+/// Runs one stateful check of a serial target as several processes over one
+/// visited set in shared memory (`--jobs N`: the kernel's C state is global to a
+/// process) and returns its result as one search's: [`verify`] runs each stateful
+/// row of such a budget through it, one row at a time.
+#[derive(Clone)]
+pub struct Processes(pub Arc<ProcessRunner>);
+
+/// What [`Processes`] calls: the scenario, the row's configuration, the variant and
+/// the verdict expected, to the row's one result.
+pub type ProcessRunner =
+    dyn Fn(&Scenario, &CheckerConfig, Bugs, Verdict) -> ResultDoc + Send + Sync;
+
+impl std::fmt::Debug for Processes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Processes")
+    }
 }
 
 impl Default for Budget {
@@ -46,6 +68,7 @@ impl Default for Budget {
             target: Arc::new(crate::check::Model),
             max_time: None,
             shared_visited: None,
+            processes: None,
         }
     }
 }
@@ -264,7 +287,8 @@ pub fn verify(scenarios: &[Scenario], budget: &Budget, progress: impl FnMut(&Row
     rows
 }
 
-/// One job's row: its check, run.
+/// One job's row: its check, run (a stateful search of a budget with
+/// [`Budget::processes`]: by those processes, one such row at a time).
 fn run_job((s, config, bugs, expected): &Job<'_>, budget: &Budget) -> Row {
     let id = RowId {
         scenario: s.name.clone(),
@@ -272,6 +296,21 @@ fn run_job((s, config, bugs, expected): &Job<'_>, budget: &Budget) -> Row {
         checker: config.kind(),
         expected: *expected,
     };
+    if let (Some(Processes(run)), CheckerConfig::Stateful(c)) = (&budget.processes, config) {
+        if !c.shortest && !c.fewest_preemptions {
+            let _one_at_a_time = crate::check::run::serial_guard();
+            let part = Part {
+                file: String::new(),
+                result: run(s, config, *bugs, *expected),
+                check: None,
+            };
+            return Row {
+                id,
+                parts: vec![part],
+                unvisited: Vec::new(),
+            };
+        }
+    }
     Row::of_check(
         id,
         s.path.as_deref(),

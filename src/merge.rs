@@ -16,11 +16,12 @@
 //! given twice (identical settings, `shard I/N` included) would be counted twice, so
 //! it is an error.
 
+use crate::check::stateful::SearchStats;
 use crate::check::{CheckerConfig, CheckerKind, Verdict};
 use crate::dax::Bugs;
 use crate::report::{table, Line};
 pub use crate::schema::Outcome;
-use crate::schema::{from_json, to_json, FailureDoc, ResultDoc, RunDoc, VerifyDoc};
+use crate::schema::{from_json, to_json, Body, FailureDoc, RanDoc, ResultDoc, RunDoc, VerifyDoc};
 use crate::schema::{Part, Row, RowId};
 use serde::Serialize;
 use serde_json::Value;
@@ -553,6 +554,98 @@ fn locate(doc: &Value, error: String) -> String {
     error
 }
 
+/// The results of the processes of one stateful search split over a shared
+/// visited set (`--jobs N` on a serial target: each process reports its shard of
+/// the search) as the one search they are: the worst verdict of any, executions
+/// and states summed (each state is stored by one process), complete when every
+/// process completed its part, `seconds` the wall time, and `settings` (with its
+/// jobs) stated, so the table and the rerun line say `jobs N`. The worst part's
+/// counterexample is the counterexample; the others' are lesser failures. A part
+/// that could not run makes the whole an error.
+pub fn one_search(
+    parts: Vec<ResultDoc>,
+    settings: &CheckerConfig,
+    seconds: f64,
+    expected: Verdict,
+) -> ResultDoc {
+    let Some(worst) = parts.iter().map(|p| p.verdict).max() else {
+        return crate::schema::error_doc(settings.kind(), &"no process ran", expected);
+    };
+    if let Some(error) = parts.iter().find(|p| p.error().is_some()) {
+        return ResultDoc {
+            expected: Some(expected),
+            ..error.clone()
+        };
+    }
+    let rerun = settings.run_flags();
+    // A failure without a schedule is reproduced by a rerun: of the whole search.
+    let restate = |mut f: FailureDoc, part: &ResultDoc| {
+        let own = part.settings.as_ref().and_then(CheckerConfig::run_flags);
+        if let (None, Some(own), Some(rerun)) = (&f.schedule, own, &rerun) {
+            f.replay = f.replay.replace(&own, rerun);
+        }
+        f
+    };
+    let first = parts.iter().position(|p| p.verdict == worst).unwrap_or(0);
+    let mut ran: RanDoc = parts[first].ran().cloned().unwrap_or_default();
+    ran.seconds = seconds;
+    ran.counterexample = ran.counterexample.map(|f| restate(f, &parts[first]));
+    ran.lesser_failures = Vec::new();
+    let mut search: Option<SearchStats> = None;
+    for (i, part) in parts.iter().enumerate() {
+        let Some(r) = part.ran() else { continue };
+        ran.timed_out |= r.timed_out;
+        if i != first {
+            ran.coverage.merge(&r.coverage);
+            ran.lesser_failures
+                .extend(r.counterexample.iter().cloned().map(|f| restate(f, part)));
+        }
+        ran.lesser_failures
+            .extend(r.lesser_failures.iter().cloned().map(|f| restate(f, part)));
+        let Some(s) = r
+            .search
+            .as_ref()
+            .and_then(|v| from_json::<SearchStats>(v).ok())
+        else {
+            continue;
+        };
+        search = Some(match search {
+            None => s,
+            Some(t) => SearchStats {
+                states: t.states + s.states,
+                transitions: t.transitions + s.transitions,
+                executions: t.executions + s.executions,
+                cut: t.cut + s.cut,
+                max_depth: t.max_depth.max(s.max_depth),
+                hangs: t.hangs + s.hangs,
+                failing: t.failing + s.failing,
+                complete: t.complete && s.complete,
+                ..t
+            },
+        });
+    }
+    ran.search = search.map(|s| {
+        let s = SearchStats {
+            jobs: parts.len(),
+            seconds,
+            ..s
+        };
+        let rate = s.states_per_second().round();
+        let mut v = to_json(s);
+        v["states_per_second"] = rate.into();
+        v
+    });
+    ResultDoc {
+        checker: settings.kind(),
+        settings: Some(settings.clone()),
+        verdict: worst,
+        expected: Some(expected),
+        schedules: Some(parts.iter().filter_map(|p| p.schedules).sum()),
+        complete: parts.iter().all(|p| p.complete),
+        body: Body::Ran(Box::new(ran)),
+    }
+}
+
 /// Reads and merges the reports in `paths`, in order.
 pub fn merge_files<P: AsRef<Path>>(paths: &[P]) -> Result<Merged, MergeError> {
     let mut m = Merged::new();
@@ -586,6 +679,77 @@ mod tests {
 
     fn run(scenario: &str, bugs: &[&str], results: Vec<Value>) -> Value {
         json!({"scenario": scenario, "bugs": bugs, "results": results})
+    }
+
+    /// The processes of one split search make one result: the worst verdict, the
+    /// executions and states summed, complete only when every part is, the settings
+    /// with their jobs (and a rerun line saying `--jobs 2`), the other part's failure
+    /// a lesser one; a part that could not run makes it an error.
+    #[test]
+    fn processes_make_one_search() {
+        let part = |i: usize, verdict: &str, states: u64, complete: bool| {
+            let mut v = result(
+                "stateful",
+                &format!("max-states 9 shard {i}/2"),
+                verdict,
+                "hang",
+                5,
+            );
+            v["complete"] = complete.into();
+            v["search"] = json!({"states": states, "transitions": 1, "executions": 5, "cut": 1,
+                "max_depth": 3 + i, "hangs": 0, "failing": 0, "complete": complete,
+                "max_states": 9, "jobs": 1, "seconds": 1.0, "por": false});
+            if let Some(c) = v["counterexample"].as_object_mut() {
+                c.insert(
+                    "replay".into(),
+                    json!(format!(
+                        "daxlock run s.toml --checker stateful --max-states 9 --shard {i}/2"
+                    )),
+                );
+            }
+            from_json::<ResultDoc>(&v).unwrap()
+        };
+        let settings: CheckerConfig = "max-states 9 jobs 2".parse().unwrap();
+        let r = one_search(
+            vec![part(0, "verified", 4, true), part(1, "hang", 3, false)],
+            &settings,
+            2.5,
+            Verdict::Hang,
+        );
+        assert_eq!(r.verdict, Outcome::Ran(Verdict::Hang));
+        assert_eq!((r.schedules, r.complete), (Some(10), false));
+        assert_eq!(
+            r.settings
+                .as_ref()
+                .map(CheckerConfig::without_shard)
+                .as_deref(),
+            Some("max-states 9 jobs 2")
+        );
+        let ran = r.ran().unwrap();
+        let search = ran.search.as_ref().unwrap();
+        assert_eq!(
+            (search["states"].as_u64(), search["jobs"].as_u64()),
+            (Some(7), Some(2))
+        );
+        assert_eq!(search["max_depth"].as_u64(), Some(4));
+        assert_eq!(ran.seconds, 2.5);
+        let replay = &ran.counterexample.as_ref().unwrap().replay;
+        assert!(replay.ends_with("--max-states 9 --jobs 2"), "{replay}");
+        let r = one_search(
+            vec![part(0, "hang", 4, true), part(1, "hang", 3, true)],
+            &settings,
+            1.0,
+            Verdict::Hang,
+        );
+        assert_eq!(r.ran().unwrap().lesser_failures.len(), 1);
+        let error = crate::schema::error_doc(CheckerKind::Stateful, &"no tree", Verdict::Hang);
+        let r = one_search(
+            vec![part(0, "hang", 4, true), error],
+            &settings,
+            1.0,
+            Verdict::Hang,
+        );
+        assert_eq!((r.verdict, r.error()), (Outcome::Error, Some("no tree")));
     }
 
     /// Two shards of one fixed-build check: executions add up, the verdict holds, the

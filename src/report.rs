@@ -706,8 +706,29 @@ impl<'a> Verification<'a> {
                         let _ = writeln!(out, "UNEXPECTED: expected {}", row.expected);
                         out += &counterexample(&row.scenario, path, row.bugs, r);
                     }
-                    (None, error) => {
-                        let _ = writeln!(out, "UNEXPECTED: {}", error.unwrap_or_default());
+                    // A result read back (a search split over processes): its
+                    // counterexample's reproduce line.
+                    (None, None) => {
+                        let _ = writeln!(out, "UNEXPECTED: expected {}", row.expected);
+                        let _ = writeln!(
+                            out,
+                            "{} [{}] {}: {} over {} ({})",
+                            row.scenario,
+                            row.variant(),
+                            row.checker,
+                            part.outcome(),
+                            plural(part.schedules() as usize, "execution", "executions"),
+                            part.settings().map(ToString::to_string).unwrap_or_default()
+                        );
+                        if let Some(f) = part.result.ran().and_then(|r| r.counterexample.as_ref()) {
+                            for d in &f.details {
+                                let _ = writeln!(out, "  {d}");
+                            }
+                            let _ = writeln!(out, "  reproduce: {}", f.replay);
+                        }
+                    }
+                    (None, Some(error)) => {
+                        let _ = writeln!(out, "UNEXPECTED: {error}");
                     }
                 }
             }

@@ -100,6 +100,9 @@ pub struct Overrides {
     pub no_por: bool,
 }
 
+/// The most workers (or processes) `--jobs` starts.
+pub const MAX_JOBS: usize = 256;
+
 impl Overrides {
     /// Values no check can run with, as one line naming the flag.
     pub fn check(&self) -> Result<(), String> {
@@ -112,6 +115,11 @@ impl Overrides {
         ];
         if let Some((flag, _)) = at_least_1.iter().find(|(_, v)| *v == Some(0)) {
             return Err(format!("{flag} must be at least 1"));
+        }
+        if let Some(j) = self.jobs.filter(|&j| j > MAX_JOBS) {
+            return Err(format!(
+                "--jobs {j}: at most {MAX_JOBS} (workers, or processes on a serial target)"
+            ));
         }
         if self.watchdog_ms.is_some_and(|w| w < floor) {
             return Err(format!(
@@ -526,6 +534,19 @@ mod tests {
                 ..none.clone()
             }),
             "--jobs must be at least 1"
+        );
+        assert!(bad(Overrides {
+            jobs: Some(MAX_JOBS + 1),
+            ..none.clone()
+        })
+        .starts_with("--jobs 257: at most 256"));
+        assert_eq!(
+            Overrides {
+                jobs: Some(MAX_JOBS),
+                ..none.clone()
+            }
+            .check(),
+            Ok(())
         );
         assert!(bad(Overrides {
             watchdog_ms: Some(99),

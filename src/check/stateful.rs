@@ -393,8 +393,9 @@
 //! successors) gives another path to `e` whose last step is taken at an expansion,
 //! so again by an uncut execution. The same holds with `--jobs N` (a state another
 //! worker stored is expanded by that worker), shards (a state at the split another
-//! shard takes is searched by that shard) and the shared visited set (whose cut
-//! executions end at once). Only a search stopped early (`--max-states`, the first
+//! shard takes is searched by that shard) and the shared visited set (a cut
+//! execution coasts as with one job: a failure it meets after the cut is recorded
+//! with the choices it made, a path that replays). Only a search stopped early (`--max-states`, the first
 //! hang without `--all-hangs`) may miss an end-state failure a cut execution would
 //! have met, as it may miss any failure beyond where it stopped. What is saved is
 //! the end-state checks of nine executions in ten: they lock every wait-table
@@ -1732,13 +1733,6 @@ impl Dfs {
                     });
                 }
                 shared.cut.fetch_add(1, Ordering::Relaxed);
-                if shared.global.is_some() {
-                    // The state may have been explored by another process: a failure
-                    // this execution met on its way to the end was recorded there,
-                    // with its whole path; here only the path to the cut is known,
-                    // which a replay would not fit. So end the execution here.
-                    return self.abandon();
-                }
                 self.coasting = true;
                 self.coast_last = ids[0];
                 Store::cut(!shared.check_cut_ends);

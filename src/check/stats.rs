@@ -1,9 +1,9 @@
 //! The figures of a stateful search ([`super::stateful`]), as checkers report them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a finished search reports: SPIN's and CHESS's figures.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct SearchStats {
     /// Distinct states explored.
     pub states: usize,
