@@ -653,11 +653,7 @@ fn run_command(
         budget.shared_visited = Some(std::sync::Arc::new(set));
     } else if split {
         if b.shard.is_some() {
-            return Err(NoVerdict::BadInput(
-                "--jobs with --shard on the kernel target: its jobs are processes that \
-                 split the search among themselves; give one or the other"
-                    .into(),
-            ));
+            return Err(jobs_with_shard("the search"));
         }
         return run_processes(&budget, json);
     }
@@ -713,18 +709,10 @@ fn verify_command(
         );
     }
     let used = gate::chosen_checkers(&scenarios, &budget);
-    let split = budget.target.serial()
-        && budget.overrides.jobs.is_some_and(|j| j > 1)
-        && used.contains(&CheckerKind::Stateful)
-        && !b.overrides.shortest
-        && !b.overrides.fewest_preemptions;
+    let split = used.contains(&CheckerKind::Stateful) && splits_searches(b, &budget);
     if split {
         if b.shard.is_some() {
-            return Err(NoVerdict::BadInput(
-                "--jobs with --shard on the kernel target: its jobs are processes that \
-                 split each search among themselves; give one or the other"
-                    .into(),
-            ));
+            return Err(jobs_with_shard("each search"));
         }
         let jobs = budget.overrides.jobs.unwrap_or(1);
         budget.processes = Some(verify_processes(t, jobs, budget.max_time));
@@ -904,11 +892,26 @@ fn run(
 /// serial target (the kernel's), `--checker stateful` alone, not `--shortest` (a
 /// shortest path needs one process's depths).
 fn processes(args: &BudgetArgs, kinds: &[CheckerKind], budget: &Budget) -> bool {
+    kinds == [CheckerKind::Stateful] && splits_searches(args, budget)
+}
+
+/// Whether `--jobs` on this budget's target splits a stateful search over
+/// processes (a serial target, more than one job, neither `--shortest` nor
+/// `--fewest-preemptions`): `run`'s [`processes`] and `verify`'s stateful rows.
+fn splits_searches(args: &BudgetArgs, budget: &Budget) -> bool {
     budget.target.serial()
         && budget.overrides.jobs.is_some_and(|j| j > 1)
-        && kinds == [CheckerKind::Stateful]
         && !args.overrides.shortest
         && !args.overrides.fewest_preemptions
+}
+
+/// `--jobs` with `--shard` where the jobs are processes that split a search
+/// (`what`: "the search" for `run`, "each search" for `verify`): bad input.
+fn jobs_with_shard(what: &str) -> NoVerdict {
+    NoVerdict::BadInput(format!(
+        "--jobs with --shard on the kernel target: its jobs are processes that \
+         split {what} among themselves; give one or the other"
+    ))
 }
 
 /// The environment variable naming the shared visited set of the processes that
@@ -1063,14 +1066,15 @@ fn verify_processes(target: &str, jobs: usize, max_time: Option<Duration>) -> ga
     let target = target.to_owned();
     gate::Processes(std::sync::Arc::new(
         move |s: &Scenario, config: &crate::check::CheckerConfig, bugs: Bugs, expected| {
-            let settings = match config {
-                crate::check::CheckerConfig::Stateful(c) => {
+            let (settings, max_states) = match config {
+                crate::check::CheckerConfig::Stateful(c) => (
                     crate::check::CheckerConfig::Stateful(crate::check::StatefulChecker {
                         jobs,
                         ..c.clone()
-                    })
-                }
-                other => other.clone(),
+                    }),
+                    Some(c.max_states),
+                ),
+                other => (other.clone(), None),
             };
             let file = s.path.clone().unwrap_or_else(|| PathBuf::from(&s.name));
             let mut args: Vec<OsString> = vec!["run".into(), file.into()];
@@ -1084,10 +1088,6 @@ fn verify_processes(target: &str, jobs: usize, max_time: Option<Duration>) -> ga
             if let Some(t) = max_time {
                 args.extend(["--max-seconds".into(), t.as_secs_f64().to_string().into()]);
             }
-            let max_states = match config {
-                crate::check::CheckerConfig::Stateful(c) => Some(c.max_states),
-                _ => None,
-            };
             let results = split_search(&args, jobs, max_states).and_then(|split| {
                 let mut results = Vec::new();
                 for (i, text) in split.reports.iter().enumerate() {
