@@ -625,15 +625,11 @@ pub fn one_search(
         });
     }
     ran.search = search.map(|s| {
-        let s = SearchStats {
+        crate::schema::search_json(SearchStats {
             jobs: parts.len(),
             seconds,
             ..s
-        };
-        let rate = s.states_per_second().round();
-        let mut v = to_json(s);
-        v["states_per_second"] = rate.into();
-        v
+        })
     });
     ResultDoc {
         checker: settings.kind(),

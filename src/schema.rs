@@ -719,6 +719,15 @@ struct SearchJson {
     states_per_second: f64,
 }
 
+/// A stateful search's figures as a report's `search` object: the figures and
+/// their rate (`states_per_second`).
+pub fn search_json(stats: SearchStats) -> Value {
+    to_json(SearchJson {
+        stats,
+        states_per_second: stats.states_per_second().round(),
+    })
+}
+
 /// One check as the schema's [`ResultDoc`]: an entry of the `results` array of
 /// `run`, `replay` and `verify`.
 pub fn result_doc(
@@ -750,12 +759,7 @@ pub fn result_doc(
                 .failure
                 .as_ref()
                 .map_or_else(Vec::new, |f| f.warnings.clone()),
-            search: report.search.map(|stats| {
-                to_json(SearchJson {
-                    stats,
-                    states_per_second: stats.states_per_second().round(),
-                })
-            }),
+            search: report.search.map(search_json),
             counterexample: report
                 .failure
                 .as_ref()
