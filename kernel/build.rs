@@ -321,7 +321,8 @@ fn global_fn(item: &extract::Item) -> bool {
 /// `text` (an fs/dax.c extract of variant `sym`) with every call of each of
 /// [`SCOPED_DAX_FUNCTIONS`] it defines made a scope (`DAXK_SCOPED_CALL`,
 /// `c/scopes.h`), and of each of [`ENTRY_SCOPED_DAX_FUNCTIONS`] a scope whose
-/// result is the entry it returned (`DAXK_ENTRY_SCOPE`, `c/xa_folds.h`): a function-like macro of the function's name (for a global
+/// result is the entry it returned (`DAXK_ENTRY_SCOPE`, `c/xa_folds.h`), and of
+/// [`GRAB_SCOPED_DAX_FUNCTION`] in the radix era (`DAXK_GRAB_SCOPE`): a function-like macro of the function's name (for a global
 /// function, the variant's name for it, to which the renames map it), defined
 /// after the definition and, when a call comes before it, at the start of the
 /// text too, with an `#undef` before the definition (placed before the
@@ -332,9 +333,10 @@ fn scoped(text: &str, sym: &str) -> Result<String, String> {
     let mut out = text.to_owned();
     let calls = SCOPED_DAX_FUNCTIONS
         .iter()
-        .map(|n| (*n, false))
-        .chain(ENTRY_SCOPED_DAX_FUNCTIONS.iter().map(|n| (*n, true)));
-    for (name, entry) in calls {
+        .map(|n| (*n, 0))
+        .chain(ENTRY_SCOPED_DAX_FUNCTIONS.iter().map(|n| (*n, 1)))
+        .chain([(GRAB_SCOPED_DAX_FUNCTION, 2)]);
+    for (name, kind) in calls {
         let Some(item) = extract::items(&out)
             .into_iter()
             .find(|i| i.name == *name && i.text.contains('{'))
@@ -350,9 +352,13 @@ fn scoped(text: &str, sym: &str) -> Result<String, String> {
             .find(&item.text)
             .ok_or_else(|| format!("{name}: its text not found"))?;
         let end = begin + item.text.len();
-        let define = if entry {
+        let define = if kind == 1 {
             format!(
                 "\n/* daxlock: every call of {name}() is a scope (c/xa_folds.h, c/radix/radix_folds.h). */\n#define {macro_name}(xas, ...) DAXK_ENTRY_SCOPE(xas, {macro_name}(__daxk_sx, __VA_ARGS__))\n"
+            )
+        } else if kind == 2 {
+            format!(
+                "\n#ifdef DAXK_RADIX\n/* daxlock: every call of {name}() is a scope (c/radix/radix_folds.h). */\n#define {macro_name}(...) DAXK_GRAB_SCOPE({macro_name}(__VA_ARGS__))\n#endif\n"
             )
         } else {
             format!(
@@ -383,6 +389,13 @@ fn scoped(text: &str, sym: &str) -> Result<String, String> {
     }
     Ok(out)
 }
+
+/// 4.13's grab_mapping_entry(mapping, index, size_flag): in the radix era every
+/// call of it is a scope whose result is the entry it returned, its `restart:`
+/// label the top of its loop (`DAXK_GRAB_SCOPE`, `c/radix/radix_folds.h`, which
+/// argues it). The macro is defined under `#ifdef DAXK_RADIX`: the xarray eras'
+/// function of that name (which takes an xa_state) is left as it is.
+const GRAB_SCOPED_DAX_FUNCTION: &str = "grab_mapping_entry";
 
 /// The per-variant translation units and the Rust table of them.
 struct Variants {

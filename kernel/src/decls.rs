@@ -111,6 +111,12 @@ macro_rules! hooks {
             /// entered: the entry it returned (as `xa_read` gives one) and the
             /// xa_state's index.
             entry_scope_end(value: ullong, index: ulong);
+            /// The radix era (4.13): entry to grab_mapping_entry(), a scope ended
+            /// by `grab_scope_end` (`c/radix/radix_folds.h`).
+            grab_scope_begin();
+            /// The radix era (4.13): return from grab_mapping_entry(): the entry
+            /// it returned (as `xa_read` gives one).
+            grab_scope_end(value: ullong);
             /// An xarray call of fs/dax.c's (or of daxlock's own walks under the
             /// xarray lock) returned: which call, what it returned (an entry as a
             /// value that is the same in every run, a mark), the xa_state's index

@@ -156,6 +156,8 @@ impl Hooks for SelftestWorld {
     fn entry_scope_begin(&self) {}
     fn entry_scope_top(&self, _from: u64) {}
     fn entry_scope_end(&self, _value: u64, _index: u64) {}
+    fn grab_scope_begin(&self) {}
+    fn grab_scope_end(&self, _value: u64) {}
     fn xa_read(&self, _call: u32, _value: u64, _index: u64, _err: i64) {}
 }
 

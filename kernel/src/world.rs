@@ -246,6 +246,9 @@ struct Task<B: Backend> {
     /// Whether it is in a wait for an unlocked entry ([`Hooks::entry_scope_begin`]):
     /// its history says so, so this is no state of its own.
     in_wait: AtomicBool,
+    /// Whether it is in the radix era's grab_mapping_entry()
+    /// ([`Hooks::grab_scope_begin`]): its history says so too.
+    in_grab: AtomicBool,
     /// In such a wait, where its last walk started ([`Hooks::entry_scope_top`]:
     /// 1 a reset xa_state, 2 in place; 0 none yet): the history says so too.
     walk_from: std::sync::atomic::AtomicU64,
@@ -554,6 +557,8 @@ thread_local! {
     /// See [`entry_walks`].
     static ENTRY_WALKS: std::cell::RefCell<Option<std::collections::BTreeMap<(u64, u64), usize>>> =
         const { std::cell::RefCell::new(None) };
+    /// See [`set_grab_scope`].
+    static GRAB_SCOPE: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
     /// See [`set_no_queued_loop_top`].
     static QUEUED_LOOP_TOP: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
     /// See [`set_whole_tagged_fold`].
@@ -631,6 +636,20 @@ extern "C" fn daxk_tagged_whole() -> c_int {
 /// `kernel/c/radix/radix_folds.h`): the return of prepare_to_wait_exclusive()
 /// inside get_unlocked_mapping_entry(), the task queued.
 const RADIX_QUEUED_TOP: u64 = 3;
+
+/// The top of the radix era's grab_mapping_entry() loop, its `restart:` label
+/// (`DAXK_RADIX_RESTART`, `c/radix/radix_folds.h`).
+const RADIX_RESTART_TOP: u64 = 4;
+
+/// For tests only: while `on` (the default), the radix era's
+/// grab_mapping_entry() is a scope whose result is the entry it returned, with
+/// its `restart:` label a loop top (`c/radix/radix_folds.h`); while not, no scope,
+/// as before issue 18's eighth session (`kernel/tests/radix_era.rs`,
+/// `the_grab_scope_merges_restarts`). Read on this OS thread at each hook.
+#[doc(hidden)]
+pub fn set_grab_scope(on: bool) {
+    GRAB_SCOPE.with(|f| f.set(on));
+}
 
 /// For tests only: while `off`, the radix era's wait loop has its lookup as its
 /// one top, as before issue 18's seventh session: a task queued in
@@ -1233,6 +1252,7 @@ impl<B: Backend> World<B> {
                         comm: std::ptr::null(),
                     }),
                     in_wait: AtomicBool::new(false),
+                    in_grab: AtomicBool::new(false),
                     walk_from: std::sync::atomic::AtomicU64::new(0),
                 });
                 tasks.push(t.clone());
@@ -1793,6 +1813,21 @@ impl<B: Backend> Hooks for World<B> {
         let Some(t) = self.task_of(unsafe { daxk_get_current() }) else {
             return;
         };
+        if from == RADIX_RESTART_TOP {
+            // grab_mapping_entry()'s `restart:`, outside its wait.
+            if !GRAB_SCOPE.with(|f| f.get())
+                || !t.in_grab.load(Ordering::Relaxed)
+                || t.in_wait.load(Ordering::Relaxed)
+                || self.folds == Folds::Whole
+            {
+                return;
+            }
+            if explain::explaining() {
+                explain::note(|| "grab_mapping_entry restart".to_owned());
+            }
+            B::scope_again(&from);
+            return;
+        }
         if !t.in_wait.load(Ordering::Relaxed) {
             return;
         }
@@ -1827,6 +1862,39 @@ impl<B: Backend> Hooks for World<B> {
             (_, EntryScopeResult::WithoutWalkStart) => B::scope_end(&(value, index)),
             (_, EntryScopeResult::Nothing) => B::scope_end(&()),
         }
+    }
+
+    /// Kernel: the entry to the radix era's grab_mapping_entry(): a scope
+    /// (`c/radix/radix_folds.h` argues it) whose loop top is its `restart:`
+    /// label ([`Hooks::entry_scope_top`] with `DAXK_RADIX_RESTART`).
+    fn grab_scope_begin(&self) {
+        if !GRAB_SCOPE.with(|f| f.get()) {
+            return;
+        }
+        if let Some(t) = self.task_of(unsafe { daxk_get_current() }) {
+            t.in_grab.store(true, Ordering::Relaxed);
+        }
+        if self.folds != Folds::Whole {
+            B::scope_begin();
+        }
+    }
+
+    /// Kernel: the return of grab_mapping_entry(): the scope's result is the
+    /// entry it returned (canonically), however often it restarted.
+    fn grab_scope_end(&self, value: u64) {
+        if !GRAB_SCOPE.with(|f| f.get()) {
+            return;
+        }
+        if let Some(t) = self.task_of(unsafe { daxk_get_current() }) {
+            t.in_grab.store(false, Ordering::Relaxed);
+        }
+        if self.folds == Folds::Whole {
+            return;
+        }
+        if explain::explaining() {
+            explain::note(|| format!("grab returned {value:#x}"));
+        }
+        B::scope_end(&value);
     }
 
     /// Kernel: the return of an xarray call under the xarray lock

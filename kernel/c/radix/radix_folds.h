@@ -128,10 +128,56 @@ static inline int daxk_radix_fold_err(unsigned int call, unsigned long index, in
  */
 #define DAXK_RADIX_QUEUED 3ULL
 
+/*
+ * 4.13's grab_mapping_entry(mapping, index, size_flag) is a scope too (the build
+ * script's scoped() wraps its calls in DAXK_GRAB_SCOPE, radix era only): at its
+ * return the task's history is the opening's with the entry it returned folded,
+ * canonically (daxk_radix_canon(): a locked DAX entry, a locked hole page as its
+ * pfn, or an ERR_PTR() as itself). Its `restart:` label is the top of its loop
+ * (DAXK_RADIX_RESTART: the history goes back to the opening), marked where the
+ * code goes on from the label, the call of get_unlocked_mapping_entry() right
+ * after the label's spin_lock_irq() (DAXK_ENTRY_SCOPE below; World::entry_scope_top
+ * takes it only inside grab_mapping_entry() and outside its wait). So a fault
+ * that restarted (the lookup after radix_tree_preload() found an entry another
+ * task inserted meanwhile, or the hole page it locked was truncated) and one
+ * that went straight on have the same history once grab returns the same entry.
+ *
+ * Why that is sound. The call takes the mapping, the index and size_flag by
+ * value and writes nothing of its caller's: what the caller goes on with is the
+ * entry returned. Its locals (entry, slot, pmd_downgrade, err) are gone at the
+ * return. Everything else it did is C state, which the fingerprint holds: the
+ * tree (the entry it locked or inserted, the one it deleted), the queues it woke,
+ * tree_lock (released on every return), the hole page's lock and count (a page
+ * returned is locked, its reference taken), mapping->nrexceptional. The task's
+ * own node pool (radix_tree_preload(), per task in c/radix/radix_common.c) is
+ * left full or partly used, which decides nothing: the allocator never fails
+ * but with --fail-alloc, whose count of allocations the fingerprint holds. At
+ * the restart top the live locals are the arguments alone: pmd_downgrade is
+ * false on both ways back to the label (it is set only when the wait returned
+ * an entry, and the lookup that restarts runs only when it returned none; the
+ * truncated hole page is a page, not a PMD entry), and entry and slot are
+ * written by the wait before they are read. tree_lock is held there (taken by
+ * the label's spin_lock_irq(): its holder is C state); what the acquire folded
+ * is read into no local. The top folds one constant: the label is the one
+ * place grab goes back to.
+ */
+#define DAXK_RADIX_RESTART 4ULL
+
+/* A call of grab_mapping_entry() (above), as one expression whose value is the
+ * entry. */
+#define DAXK_GRAB_SCOPE(call) ({ \
+	daxk_grab_scope_begin(); \
+	void *__daxk_ge = (call); \
+	daxk_grab_scope_end(daxk_radix_canon(__daxk_ge)); \
+	__daxk_ge; })
+
 /* A call of get_unlocked_mapping_entry() (above) on `mapping`, as one
- * expression whose value is the entry; `call` names the mapping __daxk_sx. */
+ * expression whose value is the entry; `call` names the mapping __daxk_sx.
+ * Inside grab_mapping_entry() the call is where its `restart:` label goes on
+ * (DAXK_RADIX_RESTART: a top of grab's loop; elsewhere nothing). */
 #define DAXK_ENTRY_SCOPE(mapping, call) ({ \
 	struct address_space *__daxk_sx = (mapping); \
+	daxk_entry_scope_top(DAXK_RADIX_RESTART); \
 	daxk_entry_scope_begin(); \
 	void *__daxk_se = (call); \
 	daxk_entry_scope_end(daxk_radix_canon(__daxk_se), 0); \
