@@ -358,7 +358,7 @@ fn scoped(text: &str, sym: &str) -> Result<String, String> {
             )
         } else if kind == 2 {
             format!(
-                "\n#ifdef DAXK_RADIX\n/* daxlock: every call of {name}() is a scope (c/radix/radix_folds.h). */\n#define {macro_name}(...) DAXK_GRAB_SCOPE({macro_name}(__VA_ARGS__))\n#endif\n"
+                "\n/* daxlock: in the radix era every call of {name}() is a scope (c/radix/radix_folds.h). */\n#ifdef DAXK_RADIX\n#define {macro_name}(...) DAXK_GRAB_SCOPE({macro_name}(__VA_ARGS__))\n#endif\n"
             )
         } else {
             format!(

@@ -1113,6 +1113,13 @@ ops = [
             "the wait for an unlocked entry scoped in {}",
             daxlock_kernel::KERNEL_ERA
         );
+        // And 4.13's grab_mapping_entry() (build.rs, GRAB_SCOPED_DAX_FUNCTION; the
+        // macro is defined under `#ifdef DAXK_RADIX` in every era).
+        assert!(
+            fixed_text.contains("DAXK_GRAB_SCOPE(grab_mapping_entry("),
+            "grab_mapping_entry() scoped in {}",
+            daxlock_kernel::KERNEL_ERA
+        );
         let fixed = blocks(&fixed_text);
         assert!(fixed.len() > 20, "{} #line blocks", fixed.len());
         let dax = tree("fs/dax.c");

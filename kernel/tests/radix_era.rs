@@ -456,41 +456,58 @@ mod with_kernel {
         if !radix("the_queued_loop_top_merges_sleepers") {
             return;
         }
-        let search = |name: &str, bugs: Bugs, off: bool| {
-            daxlock_kernel::set_no_queued_loop_top(off);
-            // A checker per search: a checker's figures add up over its searches.
-            let full = StatefulChecker {
-                por: false,
-                ..StatefulChecker::default()
+        fold_merges_states(
+            "the queued top",
+            &["bug-wait-key-from-request", "bug-late-wait-registration"],
+            |on| daxlock_kernel::set_no_queued_loop_top(!on),
+        );
+        bugs_still_fail(&[
+            (
+                "bug-wait-key-from-request",
+                "wait-key-from-request",
+                Verdict::Hang,
+            ),
+            (
+                "bug-late-wait-registration",
+                "late-wait-registration",
+                Verdict::Hang,
+            ),
+            ("eexist-starves-fsync", "eexist-no-pass", Verdict::Hang),
+        ]);
+    }
+
+    /// Full searches (no sleep sets) of the fixed `rows` with a fold on and off
+    /// (`switch`, left on): each completes verified both ways, in fewer states
+    /// with the fold. A checker per search: a checker's figures add up over the
+    /// searches it runs.
+    fn fold_merges_states(fold: &str, rows: &[&str], switch: fn(bool)) {
+        for name in rows {
+            let search = |on: bool| {
+                switch(on);
+                let full = StatefulChecker {
+                    por: false,
+                    ..StatefulChecker::default()
+                };
+                let r = run(&full, &scenario(name), Bugs::fixed());
+                switch(true);
+                let r = r.unwrap();
+                assert_eq!(r.verdict, Verdict::Verified, "{name} ({fold}: {on})");
+                let st = r.search.expect("figures");
+                assert!(st.complete, "{name} ({fold}: {on})");
+                st.states
             };
-            let r = run(&full, &scenario(name), bugs);
-            daxlock_kernel::set_no_queued_loop_top(false);
-            r.unwrap()
-        };
-        for name in ["bug-wait-key-from-request", "bug-late-wait-registration"] {
-            let with = search(name, Bugs::fixed(), false);
-            let without = search(name, Bugs::fixed(), true);
-            let (w, wo) = (
-                with.search.expect("figures"),
-                without.search.expect("figures"),
-            );
-            eprintln!(
-                "{name}: {} states with the queued top, {} without",
-                w.states, wo.states
-            );
-            assert_eq!(with.verdict, Verdict::Verified, "{name}");
-            assert_eq!(without.verdict, Verdict::Verified, "{name}");
-            assert!(w.complete && wo.complete, "{name}");
-            assert!(w.states < wo.states, "{name}: the top merges nothing");
+            let (with, without) = (search(true), search(false));
+            eprintln!("{name}: {with} states with {fold}, {without} without");
+            assert!(with < without, "{name}: {fold} merges nothing");
         }
-        for (name, variant) in [
-            ("bug-wait-key-from-request", "wait-key-from-request"),
-            ("bug-late-wait-registration", "late-wait-registration"),
-            ("eexist-starves-fsync", "eexist-no-pass"),
-        ] {
-            // With sleep sets (the gate's search), to find the hang fast.
+    }
+
+    /// Each (row, bug, verdict) fails as said, searched with sleep sets (the
+    /// gate's search, to find the failure fast).
+    fn bugs_still_fail(rows: &[(&str, &str, Verdict)]) {
+        for (name, variant, want) in rows {
             let r = run(&StatefulChecker::default(), &scenario(name), bug(variant)).unwrap();
-            assert_eq!(r.verdict, Verdict::Hang, "{name} [{variant}]");
+            assert_eq!(r.verdict, *want, "{name} [{variant}]");
         }
     }
 
@@ -528,56 +545,27 @@ mod with_kernel {
     /// sleep, or after a restart). Full searches (no sleep sets) with it and with it
     /// switched off ([`daxlock_kernel::set_grab_scope`]): the fixed rows complete
     /// with the same verdict in fewer states with it (so switching it off is
-    /// caught), and the bug rows still fail. (Each search gets a checker of its
-    /// own: a checker's figures add up over the searches it runs.)
+    /// caught), and the bug rows still fail as their `[expect]` says.
     #[test]
     fn the_grab_scope_merges_restarts() {
         if !radix("the_grab_scope_merges_restarts") {
             return;
         }
-        let search = |name: &str, bugs: Bugs, on: bool| {
-            daxlock_kernel::set_grab_scope(on);
-            let full = StatefulChecker {
-                por: false,
-                ..StatefulChecker::default()
-            };
-            let r = run(&full, &scenario(name), bugs);
-            daxlock_kernel::set_grab_scope(true);
-            r.unwrap()
-        };
-        for name in GRAB_ROWS {
-            let with = search(name, Bugs::fixed(), true);
-            let without = search(name, Bugs::fixed(), false);
-            let (w, wo) = (
-                with.search.expect("figures"),
-                without.search.expect("figures"),
-            );
-            eprintln!(
-                "{name}: {} states with grab a scope, {} without",
-                w.states, wo.states
-            );
-            assert_eq!(with.verdict, Verdict::Verified, "{name}");
-            assert_eq!(without.verdict, Verdict::Verified, "{name}");
-            assert!(w.complete && wo.complete, "{name}");
-            assert!(w.states < wo.states, "{name}: the scope merges nothing");
-        }
-        for (name, variant) in [
-            ("bug-no-recheck", "no-recheck"),
-            ("eexist-starves-fsync", "eexist-no-pass"),
-            ("bug-eexist-no-pass", "eexist-no-pass"),
-        ] {
-            // With sleep sets (the gate's search), to find the failure fast.
-            let r = run(&StatefulChecker::default(), &scenario(name), bug(variant)).unwrap();
-            assert_ne!(r.verdict, Verdict::Verified, "{name} [{variant}]");
-        }
+        fold_merges_states(
+            "grab a scope",
+            &[
+                "bug-no-pagetable-recheck",
+                "bug-no-recheck",
+                "private-pmd-write-vs-pte-fsync",
+            ],
+            daxlock_kernel::set_grab_scope,
+        );
+        bugs_still_fail(&[
+            ("bug-no-recheck", "no-recheck", Verdict::Sigbus),
+            ("eexist-starves-fsync", "eexist-no-pass", Verdict::Hang),
+            ("bug-eexist-no-pass", "eexist-no-pass", Verdict::Hang),
+        ]);
     }
-
-    /// The rows [`the_grab_scope_merges_restarts`] searches in full.
-    const GRAB_ROWS: [&str; 3] = [
-        "bug-no-pagetable-recheck",
-        "bug-no-recheck",
-        "private-pmd-write-vs-pte-fsync",
-    ];
 
     /// (row, (states, transitions) narrow, acquire, whole) on 4.13.9's fixed build.
     type Pin = (usize, usize);
