@@ -460,6 +460,7 @@ mod with_kernel {
             "the queued top",
             &["bug-wait-key-from-request", "bug-late-wait-registration"],
             |on| daxlock_kernel::set_no_queued_loop_top(!on),
+            false,
         );
         bugs_still_fail(&[
             (
@@ -476,16 +477,16 @@ mod with_kernel {
         ]);
     }
 
-    /// Full searches (no sleep sets) of the fixed `rows` with a fold on and off
-    /// (`switch`, left on): each completes verified both ways, in fewer states
-    /// with the fold. A checker per search: a checker's figures add up over the
-    /// searches it runs.
-    fn fold_merges_states(fold: &str, rows: &[&str], switch: fn(bool)) {
+    /// Searches (full, or with sleep sets if `por`) of the fixed `rows` with a
+    /// fold on and off (`switch`, left on): each completes verified both ways, in
+    /// fewer states with the fold. A checker per search: a checker's figures add up
+    /// over the searches it runs.
+    fn fold_merges_states(fold: &str, rows: &[&str], switch: fn(bool), por: bool) {
         for name in rows {
             let search = |on: bool| {
                 switch(on);
                 let full = StatefulChecker {
-                    por: false,
+                    por,
                     ..StatefulChecker::default()
                 };
                 let r = run(&full, &scenario(name), Bugs::fixed());
@@ -522,21 +523,12 @@ mod with_kernel {
         if !radix("fsync_folds_what_the_writeback_reads_of_its_entries") {
             return;
         }
-        for name in ["fsync-vs-read-fault", "fsync-vs-pmd-fault"] {
-            let search = |whole: bool| {
-                daxlock_kernel::set_whole_tagged_fold(whole);
-                let r = run(&StatefulChecker::default(), &scenario(name), Bugs::fixed());
-                daxlock_kernel::set_whole_tagged_fold(false);
-                let r = r.unwrap();
-                assert_eq!(r.verdict, Verdict::Verified, "{name}");
-                let st = r.search.expect("figures");
-                assert!(st.complete, "{name}");
-                st.states
-            };
-            let (projected, whole) = (search(false), search(true));
-            eprintln!("{name}: {projected} states, {whole} with the entries folded whole");
-            assert!(projected < whole, "{name}: the projection merges nothing");
-        }
+        fold_merges_states(
+            "the projection",
+            &["fsync-vs-read-fault", "fsync-vs-pmd-fault"],
+            |on| daxlock_kernel::set_whole_tagged_fold(!on),
+            true,
+        );
     }
 
     /// grab_mapping_entry() a scope with its `restart:` label a loop top (issue 18,
@@ -559,6 +551,7 @@ mod with_kernel {
                 "private-pmd-write-vs-pte-fsync",
             ],
             daxlock_kernel::set_grab_scope,
+            false,
         );
         bugs_still_fail(&[
             ("bug-no-recheck", "no-recheck", Verdict::Sigbus),
