@@ -406,13 +406,11 @@ use super::checker::{Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
 use super::panic::classify_panic;
 use super::shard::Shard;
 use super::shared_set::{Inserted, SharedSet};
-use super::shuttle::config;
 use crate::kind::CheckerKind;
 use crate::sync::poison_free::{unpoisoned, Mutex};
+use crate::sync::stateful_backend::runtime::{self, Scheduler};
 use crate::sync::stateful_backend::{hash128, Footprint, Store, MAX_TASKS};
 use crate::sync::Stateful;
-use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
-use shuttle::Runner;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -1373,7 +1371,7 @@ impl Dfs {
         None
     }
 
-    fn new_execution(&mut self) -> Option<Schedule> {
+    fn new_execution(&mut self) -> bool {
         let abandoned = std::mem::take(&mut self.abandoned);
         if abandoned {
             let control = self.body.abandoned();
@@ -1391,7 +1389,7 @@ impl Dfs {
         // Another process's stop ends this one's search only once it has run an
         // execution (a check that ran none has no verdict).
         if self.shared.stop.load(Ordering::Relaxed) || (self.started && self.shared.stopping()) {
-            return None;
+            return false;
         }
         if std::mem::take(&mut self.pending) {
             // The execution ended (or hung, or was abandoned) after the last
@@ -1408,7 +1406,7 @@ impl Dfs {
             }
         }
         if self.started && (self.replay || !self.backtrack()) {
-            return None;
+            return false;
         }
         self.started = true;
         self.depth = 0;
@@ -1429,22 +1427,22 @@ impl Dfs {
             .progress
             .executions
             .fetch_add(1, Ordering::Relaxed);
-        Some(Schedule::new(0))
+        true
     }
 
     /// Ends the current execution early.
-    fn abandon(&mut self) -> Option<TaskId> {
+    fn abandon(&mut self) -> Option<usize> {
         self.abandoned = true;
         None
     }
 
-    fn choose(&mut self, t: usize) -> Option<TaskId> {
+    fn choose(&mut self, t: usize) -> Option<usize> {
         PATH.with(|p| p.borrow_mut().push(t));
         if self.judges_cycles() {
             self.gap.ran |= 1 << t;
             self.pending = true;
         }
-        Some(TaskId::from(t))
+        Some(t)
     }
 
     /// Task `t` runs at a point that does not branch (`ids` runnable there).
@@ -1457,11 +1455,11 @@ impl Dfs {
         }
     }
 
-    /// Shuttle asks which task runs next. With the partial-order reduction, the
+    /// The runtime asks which task runs next. With the partial-order reduction, the
     /// step that ended here updates the sleep set (a task that ran, or whose
     /// next step conflicts with this one, wakes) and, if it was chosen at a
     /// branching point, is recorded there for the options tried after it.
-    fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>) -> Option<TaskId> {
+    fn next_task(&mut self, runnable: &[usize], current: Option<usize>) -> Option<usize> {
         if let Some((t, level)) = self.stepping.take() {
             let f = Store::end_step(t);
             let blind = self.shared.por_blind;
@@ -1482,7 +1480,6 @@ impl Dfs {
         // execution that first took them.
         let past_prefix = self.depth >= self.levels.len();
         if let Some(t) = choice.filter(|_| self.shared.por && !self.coasting && past_prefix) {
-            let t = usize::from(t);
             // A step at no branching point with no task asleep: nothing reads its
             // footprint (no sleeper to wake, no level to record it at), so a
             // target's external state need not be probed for it.
@@ -1510,30 +1507,30 @@ impl Dfs {
         sleep
     }
 
-    fn pick(&mut self, runnable: &[&Task], current: Option<TaskId>) -> Option<TaskId> {
+    fn pick(&mut self, runnable: &[usize], current: Option<usize>) -> Option<usize> {
         // The runnable tasks, in a buffer kept across calls (no allocation per point).
         let mut ids = std::mem::take(&mut self.ids);
         ids.clear();
-        ids.extend(runnable.iter().map(|t| usize::from(t.id())));
+        ids.extend_from_slice(runnable);
         let choice = self.pick_in(&mut ids, current);
         self.ids = ids;
         choice
     }
 
     /// [`Dfs::pick`] among the runnable tasks `ids`.
-    fn pick_in(&mut self, ids: &mut Vec<usize>, current: Option<TaskId>) -> Option<TaskId> {
+    fn pick_in(&mut self, ids: &mut Vec<usize>, current: Option<usize>) -> Option<usize> {
         let watchdog = Store::watchdog();
-        if let Some(c) = current.map(usize::from) {
+        if let Some(c) = current {
             if ids.contains(&c) && Store::quiet(c) {
                 self.gap_step(c, ids, watchdog);
-                return Some(TaskId::from(c));
+                return Some(c);
             }
         }
         if let Some(w) = watchdog {
             ids.retain(|&t| t != w);
             if ids.is_empty() {
                 if Store::finished() {
-                    return Some(TaskId::from(w));
+                    return Some(w);
                 }
                 // Every live model thread is blocked: a hang.
                 let path = PATH.with(|p| p.borrow().clone());
@@ -1544,7 +1541,7 @@ impl Dfs {
         if let Some(t) = Store::ready_join(ids).filter(|_| !self.shared.lazy_joins) {
             // A join of a finished thread: taken at once, no branching point.
             self.gap_step(t, ids, watchdog);
-            return Some(TaskId::from(t));
+            return Some(t);
         }
         // A task that went back to the top of a retry loop makes this a state even
         // with one runnable task: a thread retrying alone closes a cycle. A replay
@@ -1571,17 +1568,17 @@ impl Dfs {
                 // met while coasting is recorded with a schedule that replays.
                 PATH.with(|p| p.borrow_mut().push(t));
             }
-            return Some(TaskId::from(t));
+            return Some(t);
         }
         if ids.len() == 1 && !retried {
             // Nothing to choose: no branching point.
             self.gap_step(ids[0], ids, watchdog);
-            return Some(TaskId::from(ids[0]));
+            return Some(ids[0]);
         }
         let d = self.depth;
         self.depth += 1;
         if self.shared.fewest_preemptions {
-            let last = current.map(usize::from).filter(|c| ids.contains(c));
+            let last = current.filter(|c| ids.contains(c));
             let enabled = ids.iter().fold(0u64, |m, &t| m | 1 << t);
             self.branch_at.truncate(d);
             self.branch_at.push((last, enabled));
@@ -1738,7 +1735,7 @@ impl Dfs {
                 Store::cut(!shared.check_cut_ends);
                 // A branching point: on the path, like the coasting ones after it.
                 PATH.with(|p| p.borrow_mut().push(ids[0]));
-                return Some(TaskId::from(ids[0]));
+                return Some(ids[0]);
             }
         }
         if shared.stopping() {
@@ -1768,51 +1765,29 @@ impl Dfs {
     }
 }
 
-/// Shuttle's handle on a worker's search.
-struct Handle(Arc<Mutex<Dfs>>);
-
-impl Handle {
-    fn dfs(&self) -> std::sync::MutexGuard<'_, Dfs> {
-        self.0.lock()
-    }
-}
-
-impl Scheduler for Handle {
-    fn new_execution(&mut self) -> Option<Schedule> {
-        self.dfs().new_execution()
+/// The runtime's handle on a worker's search.
+impl Scheduler for Dfs {
+    fn new_execution(&mut self) -> bool {
+        Dfs::new_execution(self)
     }
 
-    fn next_task(
-        &mut self,
-        runnable: &[&Task],
-        current: Option<TaskId>,
-        _yielding: bool,
-    ) -> Option<TaskId> {
-        let choice = self.dfs().next_task(runnable, current);
+    fn next_task(&mut self, runnable: &[usize], current: Option<usize>) -> Option<usize> {
+        let choice = Dfs::next_task(self, runnable, current);
         if let Some(t) = choice {
-            Store::set_running(usize::from(t));
+            Store::set_running(t);
         }
         choice
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        0
     }
 }
 
 /// Searches the subtree below `prefix` (or replays it).
 fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body) {
-    let dfs = Arc::new(Mutex::new(Dfs::new(
-        shared.clone(),
-        body.clone(),
-        prefix,
-        replay,
-    )));
+    let mut dfs = Dfs::new(shared.clone(), body.clone(), prefix, replay);
     let b = body.clone();
     let sh = shared.clone();
     let result = catch_unwind(AssertUnwindSafe(|| {
         Store::set_fair_cycles(sh.unbounded_retries);
-        Runner::new(Handle(dfs.clone()), config()).run(move || {
+        runtime::run(&mut dfs, move || {
             Store::start_watchdog();
             let control = b.run();
             Store::finish_execution();
@@ -1832,7 +1807,7 @@ fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body) {
         *shared.crash.lock() = Some(message);
         shared.stop.store(true, Ordering::Relaxed);
     }
-    if let Some(log) = dfs.lock().log.take() {
+    if let Some(log) = dfs.log.take() {
         shared.graph.lock().merge(log);
     }
     Store::end();
