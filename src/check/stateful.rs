@@ -4,8 +4,9 @@
 //! Loom is stateless: two interleavings that reach the same state are both continued
 //! to the end, which is why it needs a preemption bound beyond two small threads.
 //! This checker runs the same protocol code on [`crate::sync::Stateful`], primitives
-//! of our own on shuttle's continuation engine, and drives it through shuttle's
-//! `Scheduler` trait: at every scheduling point that branches it computes a 128-bit
+//! of our own on a runtime of our own
+//! ([`crate::sync::stateful_backend::runtime`]: coroutines on pooled stacks), and
+//! drives it through that runtime's `Scheduler` trait: at every scheduling point that branches it computes a 128-bit
 //! fingerprint of the state and ends the execution (the scheduler returns no task) if
 //! that state was explored before. Executions are replayed from the start (a
 //! continuation cannot be copied), so a branch costs its prefix again; state caching
@@ -43,15 +44,15 @@
 //! task has computed (its position in its code and every local variable), because
 //! all it ever read is folded into it. A free lock's value is the one its stored hash
 //! stands for; a held lock's current value is the value at its acquire (the stored
-//! hash) transformed by the holder, whose chain determines it. Shuttle's own state
+//! hash) transformed by the holder, whose chain determines it. The runtime's state
 //! (which task blocks on what) follows from the phases and runnable flags, since all
 //! blocking is done by these primitives. So two states with equal fingerprints (and
 //! no 128-bit collision) are the same state, and have the same futures: exploring one
 //! is exploring both. A verdict found in one future is found in the other.
 //!
 //! The fingerprint is taken only at scheduling points where every task sits at a
-//! well-defined place: before an operation, blocked in one, or finished. Shuttle's
-//! own switch before a thread exits is passed without branching.
+//! well-defined place: before an operation, blocked in one, or finished. The main
+//! thread's switch before it exits is passed without branching.
 //!
 //! # Reduction
 //!
@@ -289,7 +290,7 @@
 //!
 //! # Deadlocks, counterexamples, budgets
 //!
-//! Every live thread blocked is a hang (shuttle's deadlock detection). A hang
+//! Every live thread blocked is a hang (the checker's watchdog task sees it). A hang
 //! stops the search (no verdict is worse) unless `all_hangs` (`--all-hangs`), with
 //! which the search goes on, counts the hang states and reports the shortest
 //! failing path it found, replayed once more at the end for its trace; `daxlock
@@ -380,8 +381,8 @@
 //! # End states of cut executions
 //!
 //! An execution that reaches a state explored before is *cut*: it runs on to its
-//! end unhashed (coasting), because shuttle reuses the stacks of a finished
-//! execution and not of a stopped one. Its end-state checks are skipped
+//! end unhashed (coasting), because a stopped execution's tasks are not unwound
+//! (the kernel target has C frames on their stacks): what they hold would leak. Its end-state checks are skipped
 //! ([`crate::sync::Backend::end_state_known`]; `check_cut_ends`, for tests, keeps
 //! them). That loses no end state of a complete search. An end state `e` is
 //! determined by the last branching state `s` before it and the task `t` chosen
@@ -1058,8 +1059,8 @@ struct Dfs {
     /// The last execution ended early (a hang).
     abandoned: bool,
     /// The current execution reached a known state: it only runs to its end, in
-    /// task order, without fingerprints (cheaper than ending it: shuttle cannot
-    /// reuse the stacks of an execution it stops).
+    /// task order, without fingerprints (ending it would leak what its tasks hold:
+    /// the runtime does not unwind a stopped execution's stacks).
     coasting: bool,
     /// Task chosen last while coasting (coasting goes round the runnable tasks).
     coast_last: usize,

@@ -549,19 +549,19 @@ impl Backend for Stateful {
         let result = Arc::new(StdMutex::new(None));
         let slot = result.clone();
         runtime::spawn(name, move || {
-                assert_eq!(me(), child, "task ids follow spawn order");
-                let value = f();
-                *unpoisoned(slot.lock()) = Some(value);
-                let joiners = Store::with(|s| {
-                    // The main thread switches once more before it exits; nothing
-                    // of ours happens there.
-                    s.tasks[child].done = true;
-                    s.tasks[child].phase = Phase::Quiet;
-                    let joiners = std::mem::take(&mut s.joiners[child]);
-                    s.touch_tasks(joiners);
-                    joiners
-                });
-                unblock_all(joiners);
+            assert_eq!(me(), child, "task ids follow spawn order");
+            let value = f();
+            *unpoisoned(slot.lock()) = Some(value);
+            let joiners = Store::with(|s| {
+                // The task ends here: no scheduling point of ours follows (only
+                // the main task switches once more before it exits).
+                s.tasks[child].done = true;
+                s.tasks[child].phase = Phase::Quiet;
+                let joiners = std::mem::take(&mut s.joiners[child]);
+                s.touch_tasks(joiners);
+                joiners
+            });
+            unblock_all(joiners);
         });
         JoinHandle {
             task: child,

@@ -228,7 +228,10 @@ fn steps(scheduler: &mut dyn Scheduler, runnable: &mut Vec<usize>) -> Result<(),
         let Some(next) = scheduler.next_task(runnable, current) else {
             return Ok(());
         };
-        assert!(runnable.contains(&next), "the scheduler chose a runnable task");
+        assert!(
+            runnable.contains(&next),
+            "the scheduler chose a runnable task"
+        );
         resume(next);
     }
 }
@@ -242,9 +245,9 @@ fn resume(id: usize) {
     });
     let mut coroutine = match (start, coroutine) {
         (Some(f), None) => {
-            let stack = POOL
-                .with(|p| p.borrow_mut().pop())
-                .unwrap_or_else(|| DefaultStack::new(STACK_SIZE).expect("allocating a task's stack"));
+            let stack = POOL.with(|p| p.borrow_mut().pop()).unwrap_or_else(|| {
+                DefaultStack::new(STACK_SIZE).expect("allocating a task's stack")
+            });
             Coroutine::with_stack(stack, move |yielder: &Yielder<(), ()>, ()| {
                 with(|t| t.tasks[id].yielder = yielder);
                 f();
@@ -337,7 +340,8 @@ mod tests {
         run(&mut s, move || {
             let l2 = l.clone();
             let child = spawn("child".to_owned(), move || {
-                l2.borrow_mut().push(format!("child {} {:?}", current(), name()));
+                l2.borrow_mut()
+                    .push(format!("child {} {:?}", current(), name()));
                 switch();
                 l2.borrow_mut().push("child again".to_owned());
             });
@@ -389,7 +393,10 @@ mod tests {
             switch();
             l.borrow_mut().push("main woken");
         });
-        assert_eq!(*log.borrow(), ["helper", "main woken", "helper", "main woken"]);
+        assert_eq!(
+            *log.borrow(),
+            ["helper", "main woken", "helper", "main woken"]
+        );
         let mut s = Lowest::default();
         let payload = catch_unwind(AssertUnwindSafe(|| {
             run(&mut s, || {
