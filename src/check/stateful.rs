@@ -4,8 +4,9 @@
 //! Loom is stateless: two interleavings that reach the same state are both continued
 //! to the end, which is why it needs a preemption bound beyond two small threads.
 //! This checker runs the same protocol code on [`crate::sync::Stateful`], primitives
-//! of our own on shuttle's continuation engine, and drives it through shuttle's
-//! `Scheduler` trait: at every scheduling point that branches it computes a 128-bit
+//! of our own on a runtime of our own
+//! ([`crate::sync::stateful_backend::runtime`]: coroutines on pooled stacks), and
+//! drives it through that runtime's `Scheduler` trait: at every scheduling point that branches it computes a 128-bit
 //! fingerprint of the state and ends the execution (the scheduler returns no task) if
 //! that state was explored before. Executions are replayed from the start (a
 //! continuation cannot be copied), so a branch costs its prefix again; state caching
@@ -43,15 +44,15 @@
 //! task has computed (its position in its code and every local variable), because
 //! all it ever read is folded into it. A free lock's value is the one its stored hash
 //! stands for; a held lock's current value is the value at its acquire (the stored
-//! hash) transformed by the holder, whose chain determines it. Shuttle's own state
+//! hash) transformed by the holder, whose chain determines it. The runtime's state
 //! (which task blocks on what) follows from the phases and runnable flags, since all
 //! blocking is done by these primitives. So two states with equal fingerprints (and
 //! no 128-bit collision) are the same state, and have the same futures: exploring one
 //! is exploring both. A verdict found in one future is found in the other.
 //!
 //! The fingerprint is taken only at scheduling points where every task sits at a
-//! well-defined place: before an operation, blocked in one, or finished. Shuttle's
-//! own switch before a thread exits is passed without branching.
+//! well-defined place: before an operation, blocked in one, or finished. The main
+//! thread's switch before it exits is passed without branching.
 //!
 //! # Reduction
 //!
@@ -289,7 +290,7 @@
 //!
 //! # Deadlocks, counterexamples, budgets
 //!
-//! Every live thread blocked is a hang (shuttle's deadlock detection). A hang
+//! Every live thread blocked is a hang (the checker's watchdog task sees it). A hang
 //! stops the search (no verdict is worse) unless `all_hangs` (`--all-hangs`), with
 //! which the search goes on, counts the hang states and reports the shortest
 //! failing path it found, replayed once more at the end for its trace; `daxlock
@@ -380,8 +381,8 @@
 //! # End states of cut executions
 //!
 //! An execution that reaches a state explored before is *cut*: it runs on to its
-//! end unhashed (coasting), because shuttle reuses the stacks of a finished
-//! execution and not of a stopped one. Its end-state checks are skipped
+//! end unhashed (coasting), because a stopped execution's tasks are not unwound
+//! (the kernel target has C frames on their stacks): what they hold would leak. Its end-state checks are skipped
 //! ([`crate::sync::Backend::end_state_known`]; `check_cut_ends`, for tests, keeps
 //! them). That loses no end state of a complete search. An end state `e` is
 //! determined by the last branching state `s` before it and the task `t` chosen
@@ -406,13 +407,11 @@ use super::checker::{Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
 use super::panic::classify_panic;
 use super::shard::Shard;
 use super::shared_set::{Inserted, SharedSet};
-use super::shuttle::config;
 use crate::kind::CheckerKind;
 use crate::sync::poison_free::{unpoisoned, Mutex};
+use crate::sync::stateful_backend::runtime::{self, Scheduler};
 use crate::sync::stateful_backend::{hash128, Footprint, Store, MAX_TASKS};
 use crate::sync::Stateful;
-use shuttle::scheduler::{Schedule, Scheduler, Task, TaskId};
-use shuttle::Runner;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -1060,8 +1059,8 @@ struct Dfs {
     /// The last execution ended early (a hang).
     abandoned: bool,
     /// The current execution reached a known state: it only runs to its end, in
-    /// task order, without fingerprints (cheaper than ending it: shuttle cannot
-    /// reuse the stacks of an execution it stops).
+    /// task order, without fingerprints (ending it would leak what its tasks hold:
+    /// the runtime does not unwind a stopped execution's stacks).
     coasting: bool,
     /// Task chosen last while coasting (coasting goes round the runnable tasks).
     coast_last: usize,
@@ -1373,7 +1372,7 @@ impl Dfs {
         None
     }
 
-    fn new_execution(&mut self) -> Option<Schedule> {
+    fn new_execution(&mut self) -> bool {
         let abandoned = std::mem::take(&mut self.abandoned);
         if abandoned {
             let control = self.body.abandoned();
@@ -1391,7 +1390,7 @@ impl Dfs {
         // Another process's stop ends this one's search only once it has run an
         // execution (a check that ran none has no verdict).
         if self.shared.stop.load(Ordering::Relaxed) || (self.started && self.shared.stopping()) {
-            return None;
+            return false;
         }
         if std::mem::take(&mut self.pending) {
             // The execution ended (or hung, or was abandoned) after the last
@@ -1408,7 +1407,7 @@ impl Dfs {
             }
         }
         if self.started && (self.replay || !self.backtrack()) {
-            return None;
+            return false;
         }
         self.started = true;
         self.depth = 0;
@@ -1429,22 +1428,22 @@ impl Dfs {
             .progress
             .executions
             .fetch_add(1, Ordering::Relaxed);
-        Some(Schedule::new(0))
+        true
     }
 
     /// Ends the current execution early.
-    fn abandon(&mut self) -> Option<TaskId> {
+    fn abandon(&mut self) -> Option<usize> {
         self.abandoned = true;
         None
     }
 
-    fn choose(&mut self, t: usize) -> Option<TaskId> {
+    fn choose(&mut self, t: usize) -> Option<usize> {
         PATH.with(|p| p.borrow_mut().push(t));
         if self.judges_cycles() {
             self.gap.ran |= 1 << t;
             self.pending = true;
         }
-        Some(TaskId::from(t))
+        Some(t)
     }
 
     /// Task `t` runs at a point that does not branch (`ids` runnable there).
@@ -1457,11 +1456,11 @@ impl Dfs {
         }
     }
 
-    /// Shuttle asks which task runs next. With the partial-order reduction, the
+    /// The runtime asks which task runs next. With the partial-order reduction, the
     /// step that ended here updates the sleep set (a task that ran, or whose
     /// next step conflicts with this one, wakes) and, if it was chosen at a
     /// branching point, is recorded there for the options tried after it.
-    fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>) -> Option<TaskId> {
+    fn next_task(&mut self, runnable: &[usize], current: Option<usize>) -> Option<usize> {
         if let Some((t, level)) = self.stepping.take() {
             let f = Store::end_step(t);
             let blind = self.shared.por_blind;
@@ -1482,7 +1481,6 @@ impl Dfs {
         // execution that first took them.
         let past_prefix = self.depth >= self.levels.len();
         if let Some(t) = choice.filter(|_| self.shared.por && !self.coasting && past_prefix) {
-            let t = usize::from(t);
             // A step at no branching point with no task asleep: nothing reads its
             // footprint (no sleeper to wake, no level to record it at), so a
             // target's external state need not be probed for it.
@@ -1510,30 +1508,30 @@ impl Dfs {
         sleep
     }
 
-    fn pick(&mut self, runnable: &[&Task], current: Option<TaskId>) -> Option<TaskId> {
+    fn pick(&mut self, runnable: &[usize], current: Option<usize>) -> Option<usize> {
         // The runnable tasks, in a buffer kept across calls (no allocation per point).
         let mut ids = std::mem::take(&mut self.ids);
         ids.clear();
-        ids.extend(runnable.iter().map(|t| usize::from(t.id())));
+        ids.extend_from_slice(runnable);
         let choice = self.pick_in(&mut ids, current);
         self.ids = ids;
         choice
     }
 
     /// [`Dfs::pick`] among the runnable tasks `ids`.
-    fn pick_in(&mut self, ids: &mut Vec<usize>, current: Option<TaskId>) -> Option<TaskId> {
+    fn pick_in(&mut self, ids: &mut Vec<usize>, current: Option<usize>) -> Option<usize> {
         let watchdog = Store::watchdog();
-        if let Some(c) = current.map(usize::from) {
+        if let Some(c) = current {
             if ids.contains(&c) && Store::quiet(c) {
                 self.gap_step(c, ids, watchdog);
-                return Some(TaskId::from(c));
+                return Some(c);
             }
         }
         if let Some(w) = watchdog {
             ids.retain(|&t| t != w);
             if ids.is_empty() {
                 if Store::finished() {
-                    return Some(TaskId::from(w));
+                    return Some(w);
                 }
                 // Every live model thread is blocked: a hang.
                 let path = PATH.with(|p| p.borrow().clone());
@@ -1544,7 +1542,7 @@ impl Dfs {
         if let Some(t) = Store::ready_join(ids).filter(|_| !self.shared.lazy_joins) {
             // A join of a finished thread: taken at once, no branching point.
             self.gap_step(t, ids, watchdog);
-            return Some(TaskId::from(t));
+            return Some(t);
         }
         // A task that went back to the top of a retry loop makes this a state even
         // with one runnable task: a thread retrying alone closes a cycle. A replay
@@ -1571,17 +1569,17 @@ impl Dfs {
                 // met while coasting is recorded with a schedule that replays.
                 PATH.with(|p| p.borrow_mut().push(t));
             }
-            return Some(TaskId::from(t));
+            return Some(t);
         }
         if ids.len() == 1 && !retried {
             // Nothing to choose: no branching point.
             self.gap_step(ids[0], ids, watchdog);
-            return Some(TaskId::from(ids[0]));
+            return Some(ids[0]);
         }
         let d = self.depth;
         self.depth += 1;
         if self.shared.fewest_preemptions {
-            let last = current.map(usize::from).filter(|c| ids.contains(c));
+            let last = current.filter(|c| ids.contains(c));
             let enabled = ids.iter().fold(0u64, |m, &t| m | 1 << t);
             self.branch_at.truncate(d);
             self.branch_at.push((last, enabled));
@@ -1738,7 +1736,7 @@ impl Dfs {
                 Store::cut(!shared.check_cut_ends);
                 // A branching point: on the path, like the coasting ones after it.
                 PATH.with(|p| p.borrow_mut().push(ids[0]));
-                return Some(TaskId::from(ids[0]));
+                return Some(ids[0]);
             }
         }
         if shared.stopping() {
@@ -1768,51 +1766,29 @@ impl Dfs {
     }
 }
 
-/// Shuttle's handle on a worker's search.
-struct Handle(Arc<Mutex<Dfs>>);
-
-impl Handle {
-    fn dfs(&self) -> std::sync::MutexGuard<'_, Dfs> {
-        self.0.lock()
-    }
-}
-
-impl Scheduler for Handle {
-    fn new_execution(&mut self) -> Option<Schedule> {
-        self.dfs().new_execution()
+/// The runtime's handle on a worker's search.
+impl Scheduler for Dfs {
+    fn new_execution(&mut self) -> bool {
+        Dfs::new_execution(self)
     }
 
-    fn next_task(
-        &mut self,
-        runnable: &[&Task],
-        current: Option<TaskId>,
-        _yielding: bool,
-    ) -> Option<TaskId> {
-        let choice = self.dfs().next_task(runnable, current);
+    fn next_task(&mut self, runnable: &[usize], current: Option<usize>) -> Option<usize> {
+        let choice = Dfs::next_task(self, runnable, current);
         if let Some(t) = choice {
-            Store::set_running(usize::from(t));
+            Store::set_running(t);
         }
         choice
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        0
     }
 }
 
 /// Searches the subtree below `prefix` (or replays it).
 fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body) {
-    let dfs = Arc::new(Mutex::new(Dfs::new(
-        shared.clone(),
-        body.clone(),
-        prefix,
-        replay,
-    )));
+    let mut dfs = Dfs::new(shared.clone(), body.clone(), prefix, replay);
     let b = body.clone();
     let sh = shared.clone();
     let result = catch_unwind(AssertUnwindSafe(|| {
         Store::set_fair_cycles(sh.unbounded_retries);
-        Runner::new(Handle(dfs.clone()), config()).run(move || {
+        runtime::run(&mut dfs, move || {
             Store::start_watchdog();
             let control = b.run();
             Store::finish_execution();
@@ -1832,7 +1808,7 @@ fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body) {
         *shared.crash.lock() = Some(message);
         shared.stop.store(true, Ordering::Relaxed);
     }
-    if let Some(log) = dfs.lock().log.take() {
+    if let Some(log) = dfs.log.take() {
         shared.graph.lock().merge(log);
     }
     Store::end();

@@ -1,11 +1,11 @@
-//! `stateful`: primitives of our own on shuttle's execution engine, each keeping the
-//! execution's state fingerprint up to date for the stateful checker
+//! `stateful`: primitives of our own on a runtime of our own ([`runtime`]), each
+//! keeping the execution's state fingerprint up to date for the stateful checker
 //! ([`crate::check::stateful`]).
 //!
-//! Shuttle runs every model thread as a continuation on one OS thread and asks a
+//! The runtime runs every model thread as a coroutine on one OS thread and asks a
 //! scheduler which task runs at every scheduling point. These primitives use only
-//! that engine (`switch`, `block`, `unblock`), so their scheduling points and the
-//! state behind them are ours, exactly:
+//! its `switch`, `block` and `unblock`, so their scheduling points and the state
+//! behind them are ours, exactly:
 //!
 //! - **acquire** (mutex lock, read lock, write lock): one scheduling point before the
 //!   attempt; a task that finds the lock taken blocks and retries when a release
@@ -29,14 +29,13 @@
 //! outside their runners.
 
 mod explain;
+pub mod runtime;
 mod store;
 pub use explain::{explaining, label_last, note};
 
 use super::poison_free::unpoisoned;
 use super::{Backend, Parts};
-use shuttle_engine::runtime::execution::ExecutionState;
-use shuttle_engine::runtime::task::TaskId;
-use shuttle_engine::runtime::thread::switch;
+use runtime::switch;
 use std::hash::Hash;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex as StdMutex, RwLock as StdRwLock};
@@ -82,8 +81,8 @@ fn short_type<T: ?Sized>() -> String {
 }
 
 /// The running task: the one the checker chose last ([`Store::set_running`]).
-/// Shuttle runs a task only when its scheduler chose it, so this is shuttle's
-/// `ExecutionState::me()` without its lookups (the backend asks it several times per
+/// The runtime runs a task only when its scheduler chose it, so this is
+/// [`runtime::current`] without its lookup (the backend asks it several times per
 /// operation); [`block_here`] checks the two agree.
 fn me() -> usize {
     Store::running()
@@ -93,7 +92,7 @@ fn unblock_all(mut set: u64) {
     while set != 0 {
         let t = set.trailing_zeros() as usize;
         set &= set - 1;
-        ExecutionState::with(|e| e.get_mut(TaskId::from(t)).unblock());
+        runtime::unblock(t);
     }
 }
 
@@ -118,7 +117,7 @@ fn point(task: usize, phase: Phase) {
     }
 }
 
-/// Shuttle's switch at a scheduling point of `task`, left out when no other task
+/// The runtime's switch at a scheduling point of `task`, left out when no other task
 /// can ever run again in this execution ([`Store::alone`]): the checker could only
 /// choose `task` there, without a branching point, so the switch decides nothing
 /// (it is the main thread's end-state checks after its last join, mostly).
@@ -156,11 +155,11 @@ fn creation_point() {
 fn block_here() {
     assert_eq!(
         me(),
-        usize::from(ExecutionState::me()),
+        runtime::current(),
         "the running task is the one the checker chose"
     );
     passed_point(me());
-    ExecutionState::with(|e| e.current_mut().block(false));
+    runtime::block();
     switch();
     Store::with(|s| s.moved[me()] = false);
 }
@@ -549,25 +548,21 @@ impl Backend for Stateful {
         });
         let result = Arc::new(StdMutex::new(None));
         let slot = result.clone();
-        let handle = shuttle::thread::Builder::new()
-            .name(name)
-            .spawn(move || {
-                assert_eq!(me(), child, "task ids follow spawn order");
-                let value = f();
-                *unpoisoned(slot.lock()) = Some(value);
-                let joiners = Store::with(|s| {
-                    // Shuttle switches once more before the thread exits; nothing of
-                    // ours happens there.
-                    s.tasks[child].done = true;
-                    s.tasks[child].phase = Phase::Quiet;
-                    let joiners = std::mem::take(&mut s.joiners[child]);
-                    s.touch_tasks(joiners);
-                    joiners
-                });
-                unblock_all(joiners);
-            })
-            .expect("spawning a shuttle thread");
-        drop(handle);
+        runtime::spawn(name, move || {
+            assert_eq!(me(), child, "task ids follow spawn order");
+            let value = f();
+            *unpoisoned(slot.lock()) = Some(value);
+            let joiners = Store::with(|s| {
+                // The task ends here: no scheduling point of ours follows (only
+                // the main task switches once more before it exits).
+                s.tasks[child].done = true;
+                s.tasks[child].phase = Phase::Quiet;
+                let joiners = std::mem::take(&mut s.joiners[child]);
+                s.touch_tasks(joiners);
+                joiners
+            });
+            unblock_all(joiners);
+        });
         JoinHandle {
             task: child,
             result,
@@ -613,7 +608,7 @@ impl Backend for Stateful {
     }
 
     fn thread_name() -> Option<String> {
-        shuttle::thread::current().name().map(str::to_owned)
+        runtime::name()
     }
 
     fn thread_number() -> usize {

@@ -4,7 +4,7 @@
 //! The primitives in [`super`] drive it; the checker ([`crate::check::stateful`])
 //! reads it.
 
-use shuttle_engine::runtime::thread::switch;
+use super::runtime::{self, switch};
 use siphasher::sip128::{Hasher128, SipHasher13};
 use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
@@ -29,7 +29,7 @@ pub enum Phase {
     /// Running its own code between operations, or not started yet.
     Running,
     /// Inside an operation whose scheduling points must not branch (none today but
-    /// shuttle's own switch before a thread exits).
+    /// the main thread's switch before it exits).
     Quiet,
     /// At an acquire of lock `0` (mutex, read or write): runnable, or blocked on it.
     Acquire(usize),
@@ -348,7 +348,7 @@ impl Store {
         })
     }
 
-    /// Notes that the checker chose `task` to run next (shuttle runs a task only
+    /// Notes that the checker chose `task` to run next (the runtime runs a task only
     /// when its scheduler chose it).
     pub fn set_running(task: usize) {
         RUNNING.with(|r| r.set(task));
@@ -478,7 +478,7 @@ impl Store {
     }
 
     /// Starts the checker's watchdog task: always runnable, never chosen while a
-    /// model thread can run, so that shuttle never meets a state with nothing
+    /// model thread can run, so that the runtime never meets a state with nothing
     /// runnable; the checker sees "only the watchdog is runnable" and reports the
     /// hang itself (without a panic). Call it first in the execution's main task.
     pub fn start_watchdog() {
@@ -500,15 +500,11 @@ impl Store {
             s.checkpoints.push(0);
             s.scopes.push(Vec::new());
         });
-        let handle = shuttle::thread::Builder::new()
-            .name("daxlock-watchdog".to_owned())
-            .spawn(|| {
-                while !Store::with(|s| s.finished) {
-                    switch();
-                }
-            })
-            .expect("spawning the watchdog");
-        drop(handle);
+        runtime::spawn("daxlock-watchdog".to_owned(), || {
+            while !Store::with(|s| s.finished) {
+                switch();
+            }
+        });
     }
 
     /// Stops (or resumes) hashing for this execution. Off while the checker replays
