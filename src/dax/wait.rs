@@ -213,7 +213,10 @@ impl<B: Backend> WaitTable<B> {
             // (__add_wait_queue()).
             if exclusive {
                 // Before the woken waiters, which stay behind the others (`settle`).
-                let at = waiters.iter().position(|w| w.woken).unwrap_or(waiters.len());
+                let at = waiters
+                    .iter()
+                    .position(|w| w.woken)
+                    .unwrap_or(waiters.len());
                 waiters.insert(at, w);
             } else {
                 waiters.insert(0, w);
