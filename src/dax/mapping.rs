@@ -295,8 +295,14 @@ impl<B: Backend> Mapping<B> {
         self.with_unlocked_as(index, request, wait, true, f)
     }
 
-    /// [`Mapping::wait_unlocked`] as a scope of the stateful checker
-    /// ([`Backend::scope_begin`], issue 18): at its return the thread's history is
+    /// [`Mapping::with_unlocked`], waiting as an exclusive waiter or not.
+    ///
+    /// Kernel: get_unlocked_entry() waits exclusively (its caller will lock the entry
+    /// and wake the next waiter, or pass the wakeup on); wait_entry_unlocked(), for
+    /// dax_lock_mapping_entry(), does not.
+    ///
+    /// The call is a scope of the stateful checker ([`Backend::scope_begin`],
+    /// issue 18): at its return the thread's history is
     /// its history at the call with the result `f` gave folded in, however many
     /// times it slept and whoever woke it. Sound because the call takes its
     /// arguments by value, `f` is a `Fn` (it changes the tree, never the caller's
@@ -306,25 +312,6 @@ impl<B: Backend> Mapping<B> {
     /// are dead at the return. The result is folded by its `Hash`, as the critical
     /// section that produced it folded it.
     fn with_unlocked_as<R: std::hash::Hash>(
-        &self,
-        index: u64,
-        request: Option<EntrySize>,
-        wait: Branch,
-        exclusive: bool,
-        f: impl Fn(&mut Tree, Option<(u64, Entry)>) -> R,
-    ) -> R {
-        B::scope_begin();
-        let r = self.wait_unlocked(index, request, wait, exclusive, f);
-        B::scope_end(&r);
-        r
-    }
-
-    /// [`Mapping::with_unlocked`], waiting as an exclusive waiter or not.
-    ///
-    /// Kernel: get_unlocked_entry() waits exclusively (its caller will lock the entry
-    /// and wake the next waiter, or pass the wakeup on); wait_entry_unlocked(), for
-    /// dax_lock_mapping_entry(), does not.
-    fn wait_unlocked<R: std::hash::Hash>(
         &self,
         index: u64,
         request: Option<EntrySize>,
@@ -354,6 +341,7 @@ impl<B: Backend> Mapping<B> {
         // `f` changes at most the entry it is given (it may remove it): the parts
         // `index` looks up.
         let (reads, writes) = (entry_parts(index), entry_write_parts(index));
+        B::scope_begin();
         loop {
             // The loop's top (issue 18): the thread's locals here are its arguments
             // and the `prepare` closure, the same every round (the last round's key
@@ -378,7 +366,10 @@ impl<B: Backend> Mapping<B> {
                 Step::Wait(key, ticket)
             });
             match step {
-                Step::Done(r) => return r,
+                Step::Done(r) => {
+                    B::scope_end(&r);
+                    return r;
+                }
                 Step::Wait(key, ticket) => {
                     self.visit(wait);
                     let ticket = ticket.unwrap_or_else(|| prepare(key));
