@@ -398,6 +398,45 @@ mod tests {
         assert!(t.queued().is_empty());
     }
 
+    /// Woken waiters stay behind the others, in ticket order, whatever order they
+    /// were woken in; the unwoken keep their queue order, so a wake-one still wakes
+    /// the earliest of them, and a waiter queued after a wake joins behind the
+    /// unwoken, not behind the woken (`settle`).
+    #[test]
+    fn woken_waiters_settle_behind_the_unwoken_in_ticket_order() {
+        let t = WaitTable::<StdSync>::new(1);
+        let first = t.prepare(key(4));
+        let other = t.prepare(key(5));
+        let second = t.prepare(key(4));
+        assert_eq!(t.wake(key(5), WakeMode::One), 1);
+        assert_eq!(t.wake(key(4), WakeMode::One), 1);
+        let late = t.prepare(key(4));
+        let order = |t: &WaitTable<StdSync>| {
+            let q = StdSync::lock(&t.stripes[0].queues);
+            q.buckets[&0]
+                .iter()
+                .map(|w| (w.ticket, w.woken))
+                .collect::<Vec<_>>()
+        };
+        // `second` then `late` unwoken; `first` (ticket 0) before `other` (1).
+        assert_eq!(
+            order(&t),
+            [
+                (second.ticket, false),
+                (late.ticket, false),
+                (first.ticket, true),
+                (other.ticket, true)
+            ]
+        );
+        assert_eq!(t.wake(key(4), WakeMode::One), 1);
+        t.sleep(first);
+        t.sleep(other);
+        t.sleep(second);
+        assert_eq!(t.queued(), vec![key(4)]);
+        assert_eq!(t.wake(key(4), WakeMode::One), 1);
+        t.sleep(late);
+    }
+
     #[test]
     fn wake_all_wakes_every_matching_waiter() {
         let t = WaitTable::<StdSync>::new(1);
