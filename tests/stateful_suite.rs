@@ -765,6 +765,52 @@ fn por_reduces_executions() {
 }
 
 /// Every catalogue scenario × the fixed build and every bug it expects a verdict
+/// for, whose search without scopes (`Backend::scope_begin`: every thread keeps
+/// its whole history) finishes in 30,000 states: with the scopes (the model's
+/// fault dispatch, and issue 18's entry wait, its loop top and `Mapping::delete`)
+/// the search gives the same verdict, complete, with no more states, and fewer
+/// over the catalogue. A scope merges states only where the thread's future is
+/// the same, so it can lose no verdict.
+#[test]
+fn scopes_agree_with_whole_histories() {
+    let (mut with_states, mut without_states, mut compared) = (0, 0, 0);
+    for s in catalogue() {
+        for bugs in gated_variants(&s) {
+            let search = |off| {
+                let c = StatefulChecker {
+                    all_hangs: true,
+                    max_states: 30_000,
+                    ..stateful()
+                };
+                daxlock::sync::stateful_backend::without_scopes(off);
+                let r = check(&c, &s, bugs).unwrap();
+                daxlock::sync::stateful_backend::without_scopes(false);
+                r
+            };
+            let without = search(true);
+            let ws = without.search.expect("figures");
+            if !ws.complete {
+                continue;
+            }
+            let with = search(false);
+            let ss = with.search.expect("figures");
+            let what = format!("{} [{}]", s.name, bugs.variant());
+            assert!(ss.complete, "{what}");
+            assert_eq!(with.verdict, without.verdict, "{what}");
+            assert!(ss.states <= ws.states, "{what}: {ss:?} vs {ws:?}");
+            with_states += ss.states;
+            without_states += ws.states;
+            compared += 1;
+        }
+    }
+    assert!(compared >= 15, "only {compared} rows compared");
+    assert!(
+        with_states < without_states,
+        "{with_states} vs {without_states}"
+    );
+}
+
+/// Every catalogue scenario × the fixed build and every bug it expects a verdict
 /// for, whose search with joins as choices finishes in 30,000 states: taking a
 /// join of a finished thread at once (the default) gives the same verdict, with
 /// no more states, and fewer over the catalogue.

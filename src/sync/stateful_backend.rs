@@ -760,6 +760,9 @@ impl Backend for Stateful {
     }
 
     fn scope_begin() {
+        if SCOPES_OFF.with(std::cell::Cell::get) {
+            return;
+        }
         let me = me();
         // Kept even while unhashed: a replay puts the opening chains back with
         // the other hashes (`Store::restore_hashes`).
@@ -771,6 +774,9 @@ impl Backend for Stateful {
     }
 
     fn scope_end<S: Hash + ?Sized>(result: &S) {
+        if SCOPES_OFF.with(std::cell::Cell::get) {
+            return;
+        }
         let me = me();
         let hashing = Store::with(|s| {
             let opened = s.scopes[me].pop().expect("scope_end without a scope_begin");
@@ -783,6 +789,9 @@ impl Backend for Stateful {
     }
 
     fn scope_again<S: Hash + ?Sized>(result: &S) {
+        if SCOPES_OFF.with(std::cell::Cell::get) {
+            return;
+        }
         let me = me();
         let hashing = Store::with(|s| {
             let opened = *s.scopes[me].last().expect("scope_again outside a scope");
@@ -822,7 +831,18 @@ impl Backend for Stateful {
     }
 }
 
+/// Tests only: with `true`, the searches this OS thread runs afterwards ignore
+/// every scope ([`Backend::scope_begin`], `scope_end`, `scope_again`): each
+/// thread keeps its whole history, as before scopes existed. A test compares the
+/// verdicts with and without them.
+#[doc(hidden)]
+pub fn without_scopes(off: bool) {
+    SCOPES_OFF.with(|f| f.set(off));
+}
+
 thread_local! {
+    /// [`without_scopes`].
+    static SCOPES_OFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Tests only: a loop top ([`Backend::scope_again`]) leaves its task's steps
     /// acyclic, breaking the cycle rule (a test shows a livelock lost so).
     pub(crate) static SCOPE_LOOPS_ACYCLIC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
