@@ -773,40 +773,53 @@ fn por_reduces_executions() {
 /// the same, so it can lose no verdict.
 #[test]
 fn scopes_agree_with_whole_histories() {
-    let (mut with_states, mut without_states, mut compared) = (0, 0, 0);
+    a_merge_agrees_on_the_catalogue(|s, bugs, whole| {
+        daxlock::sync::stateful_backend::without_scopes(whole);
+        let r = check(&bounded(stateful()), s, bugs).unwrap();
+        daxlock::sync::stateful_backend::without_scopes(false);
+        r
+    });
+}
+
+/// A search of every hang that stops at 30,000 states.
+fn bounded(c: StatefulChecker) -> StatefulChecker {
+    StatefulChecker {
+        all_hangs: true,
+        max_states: 30_000,
+        ..c
+    }
+}
+
+/// Every catalogue scenario × the fixed build and every bug it expects a verdict
+/// for whose `search(.., true)` (without a merge of states) completes: its
+/// `search(.., false)` (with it) completes too, with the same verdict and no more
+/// states, and with fewer over the catalogue.
+fn a_merge_agrees_on_the_catalogue(
+    search: impl Fn(&Scenario, Bugs, bool) -> daxlock::check::CheckReport,
+) {
+    let (mut merged_states, mut whole_states, mut compared) = (0, 0, 0);
     for s in catalogue() {
         for bugs in gated_variants(&s) {
-            let search = |off| {
-                let c = StatefulChecker {
-                    all_hangs: true,
-                    max_states: 30_000,
-                    ..stateful()
-                };
-                daxlock::sync::stateful_backend::without_scopes(off);
-                let r = check(&c, &s, bugs).unwrap();
-                daxlock::sync::stateful_backend::without_scopes(false);
-                r
-            };
-            let without = search(true);
-            let ws = without.search.expect("figures");
+            let whole = search(&s, bugs, true);
+            let ws = whole.search.expect("figures");
             if !ws.complete {
                 continue;
             }
-            let with = search(false);
-            let ss = with.search.expect("figures");
+            let merged = search(&s, bugs, false);
+            let ms = merged.search.expect("figures");
             let what = format!("{} [{}]", s.name, bugs.variant());
-            assert!(ss.complete, "{what}");
-            assert_eq!(with.verdict, without.verdict, "{what}");
-            assert!(ss.states <= ws.states, "{what}: {ss:?} vs {ws:?}");
-            with_states += ss.states;
-            without_states += ws.states;
+            assert!(ms.complete, "{what}");
+            assert_eq!(merged.verdict, whole.verdict, "{what}");
+            assert!(ms.states <= ws.states, "{what}: {ms:?} vs {ws:?}");
+            merged_states += ms.states;
+            whole_states += ws.states;
             compared += 1;
         }
     }
     assert!(compared >= 15, "only {compared} rows compared");
     assert!(
-        with_states < without_states,
-        "{with_states} vs {without_states}"
+        merged_states < whole_states,
+        "{merged_states} vs {whole_states}"
     );
 }
 
@@ -816,39 +829,13 @@ fn scopes_agree_with_whole_histories() {
 /// no more states, and fewer over the catalogue.
 #[test]
 fn eager_joins_agree_with_lazy_ones() {
-    let (mut eager_states, mut lazy_states, mut compared) = (0, 0, 0);
-    for s in catalogue() {
-        for bugs in gated_variants(&s) {
-            let search = |lazy_joins| {
-                let c = StatefulChecker {
-                    all_hangs: true,
-                    max_states: 30_000,
-                    lazy_joins,
-                    ..stateful()
-                };
-                check(&c, &s, bugs).unwrap()
-            };
-            let lazy = search(true);
-            let ls = lazy.search.expect("figures");
-            if !ls.complete {
-                continue;
-            }
-            let eager = search(false);
-            let es = eager.search.expect("figures");
-            let what = format!("{} [{}]", s.name, bugs.variant());
-            assert!(es.complete, "{what}");
-            assert_eq!(eager.verdict, lazy.verdict, "{what}");
-            assert!(es.states <= ls.states, "{what}: {es:?} vs {ls:?}");
-            eager_states += es.states;
-            lazy_states += ls.states;
-            compared += 1;
-        }
-    }
-    assert!(compared >= 15, "only {compared} rows compared");
-    assert!(
-        eager_states < lazy_states,
-        "{eager_states} vs {lazy_states}"
-    );
+    a_merge_agrees_on_the_catalogue(|s, bugs, lazy_joins| {
+        let c = StatefulChecker {
+            lazy_joins,
+            ..stateful()
+        };
+        check(&bounded(c), s, bugs).unwrap()
+    });
 }
 
 proptest! {
