@@ -133,7 +133,12 @@
 //!   checkpoint's: never `c`. Such a step lies on no cycle. With the cycle search
 //!   on, a step is therefore *cyclic* when its task is in a retry loop at its
 //!   start or its end, or the step left its chain unchanged (a condition wait
-//!   that found `None`), and cyclic steps never go to sleep: every edge that may
+//!   that found `None`). A loop top inside a scope
+//!   ([`crate::sync::Backend::scope_again`]) also puts a chain back to a value it
+//!   had (the history at the scope's opening with the same result folded), so it
+//!   sets `in_loop` as a retry does (test
+//!   `a_reduction_that_lets_scope_loops_sleep_loses_a_livelock`). Cyclic steps
+//!   never go to sleep: every edge that may
 //!   lie on a cycle is taken at the state's first expansion, so Tarjan's search
 //!   sees every strongly connected component with all its edges. A state
 //!   expanded again (see caching) expands only non-cyclic steps, which lie on no
@@ -2294,6 +2299,50 @@ mod cycles {
             ..StatefulChecker::default()
         };
         let e = wrong.explore(spinners(2, false));
+        assert!(livelock(&e).is_none(), "{:?}", e.stop);
+    }
+
+    /// Two threads going round a loop inside a scope ([`Backend::scope_again`] at
+    /// its top, two reads a round) until a flag nobody sets is set: a livelock.
+    /// The loop top gives a chain back a value it had, so the steps after it may
+    /// lie on a cycle and must stay awake (the backend marks the task as in a
+    /// loop); a reduction that lets them sleep loses the livelock.
+    #[test]
+    fn a_reduction_that_lets_scope_loops_sleep_loses_a_livelock() {
+        use crate::sync::stateful_backend::SCOPE_LOOPS_ACYCLIC;
+        let body = || {
+            Body::new(
+                |_| {
+                    let flag = Arc::new(B::mutex(false));
+                    let handles: Vec<_> = (0..2)
+                        .map(|i| {
+                            let flag = flag.clone();
+                            B::spawn(format!("loop{i}"), move || {
+                                B::scope_begin();
+                                loop {
+                                    B::scope_again(&());
+                                    let a = B::locked(&flag, |f| *f);
+                                    if a || B::locked(&flag, |f| *f) {
+                                        break;
+                                    }
+                                }
+                                B::scope_end(&());
+                            })
+                        })
+                        .collect();
+                    for h in handles {
+                        let _ = B::join(h);
+                    }
+                    Control::default()
+                },
+                |_| Control::default(),
+            )
+        };
+        let e = StatefulChecker::default().explore(body());
+        assert!(livelock(&e).is_some(), "{:?}", e.stop);
+        SCOPE_LOOPS_ACYCLIC.with(|f| f.set(true));
+        let e = StatefulChecker::default().explore(body());
+        SCOPE_LOOPS_ACYCLIC.with(|f| f.set(false));
         assert!(livelock(&e).is_none(), "{:?}", e.stop);
     }
 

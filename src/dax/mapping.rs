@@ -253,7 +253,9 @@ impl<B: Backend> Mapping<B> {
         }
     }
 
-    /// Wakes waiters of the entry of `size` at `index`.
+    /// Wakes waiters of the entry of `size` at `index`; returns how many it woke
+    /// (callers ask only whether any: the stateful checker folds no more, see
+    /// `wait::Walk`'s hash).
     ///
     /// Kernel: dax_wake_mapping_entry_waiter().
     pub fn wake(&self, index: u64, size: EntrySize, mode: WakeMode) -> usize {
@@ -298,6 +300,17 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: get_unlocked_entry() waits exclusively (its caller will lock the entry
     /// and wake the next waiter, or pass the wakeup on); wait_entry_unlocked(), for
     /// dax_lock_mapping_entry(), does not.
+    ///
+    /// The call is a scope of the stateful checker ([`Backend::scope_begin`],
+    /// issue 18): at its return the thread's history is
+    /// its history at the call with the result `f` gave folded in, however many
+    /// times it slept and whoever woke it. Sound because the call takes its
+    /// arguments by value, `f` is a `Fn` (it changes the tree, never the caller's
+    /// locals: `src/dax` has no cells), and everything else the wait did (queue
+    /// and leave the wait table, visit branches, send events) is shared state the
+    /// fingerprint holds or a write-only sink; its locals (the key, the ticket)
+    /// are dead at the return. The result is folded by its `Hash`, as the critical
+    /// section that produced it folded it.
     fn with_unlocked_as<R: std::hash::Hash>(
         &self,
         index: u64,
@@ -328,7 +341,15 @@ impl<B: Backend> Mapping<B> {
         // `f` changes at most the entry it is given (it may remove it): the parts
         // `index` looks up.
         let (reads, writes) = (entry_parts(index), entry_write_parts(index));
+        B::scope_begin();
         loop {
+            // The loop's top (issue 18): the thread's locals here are its arguments
+            // and the `prepare` closure, the same every round (the last round's key
+            // and ticket are dead once it has slept), so its history goes back to
+            // the scope's opening: a thread that slept and looks again is the thread
+            // that looks first. The backend counts the thread's later steps as
+            // possibly on a cycle, as after a retry (`check::stateful`, cycles).
+            B::scope_again(&());
             let step = B::locked_part(&self.tree, reads, writes, |tree| {
                 let (slot, entry) = match tree.lookup(index) {
                     Some((slot, e)) if e.locked => (slot, e),
@@ -345,7 +366,10 @@ impl<B: Backend> Mapping<B> {
                 Step::Wait(key, ticket)
             });
             match step {
-                Step::Done(r) => return r,
+                Step::Done(r) => {
+                    B::scope_end(&r);
+                    return r;
+                }
                 Step::Wait(key, ticket) => {
                     self.visit(wait);
                     let ticket = ticket.unwrap_or_else(|| prepare(key));
@@ -628,6 +652,17 @@ impl<B: Backend> Mapping<B> {
     /// Kernel: __dax_invalidate_mapping_entry(), behind dax_delete_mapping_entry()
     /// (truncate) and dax_invalidate_mapping_entry_sync() (write invalidation).
     pub fn delete(&self, index: u64, how: Invalidate) -> bool {
+        // A scope of the stateful checker (issue 18): the caller goes on with
+        // `removed` and nothing else of what the delete read (whether it slept,
+        // what it found, whom its wake woke); all it did besides is shared state
+        // or events.
+        B::scope_begin();
+        let removed = self.delete_entry(index, how);
+        B::scope_end(&removed);
+        removed
+    }
+
+    fn delete_entry(&self, index: u64, how: Invalidate) -> bool {
         let truncate = how == Invalidate::Truncate;
         let (found, removed) = self.with_unlocked(
             index,

@@ -91,14 +91,30 @@ struct Walk {
     skipped: usize,
 }
 
-/// Hashes `woken` alone, as the wake's result was hashed before `skipped` was
-/// counted: the stateful checker folds a critical section's result into the
-/// thread's history, and `skipped` only reaches the observer, so it must not split
-/// one state in two.
+/// Hashes whether the walk woke anyone, and nothing else: the stateful checker
+/// folds a critical section's result into the thread's history, and the protocol
+/// reads only `woken > 0` (whether to notify the sleepers; the wakers that look at
+/// [`crate::dax::Mapping::wake`]'s count, the `-EEXIST` path, ask whether it is
+/// nonzero). The count itself and `skipped` only reach the observer (events, branch
+/// visits), so they must not split one state in two: a wake-all that woke two
+/// sleepers and one that woke three leave their waker in one state (issue 18).
 impl std::hash::Hash for Walk {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.woken.hash(h);
+        (self.woken > 0).hash(h);
     }
+}
+
+/// Puts a bucket's queue in its canonical order: the waiters not yet woken first,
+/// in queue order, then the woken ones by ticket. A woken waiter's place in the
+/// queue is read by nothing: every walk passes it (`wake_keyed` filters it out), and
+/// its sleeper finds it by its ticket. So two queues with the same unwoken waiters
+/// in the same order and the same woken ones behave alike, and in this order they
+/// are one value: the stateful checker hashes the queue, and two wakes that woke the
+/// same waiters in another order (or woke a waiter queued before another that was
+/// woken earlier) leave one state instead of two.
+fn settle(waiters: &mut [Waiter]) {
+    // Stable: the unwoken keep their order.
+    waiters.sort_by_key(|w| (w.woken, if w.woken { w.ticket } else { 0 }));
 }
 
 /// Locks guarding the table's buckets, bucket `b` under stripe `b % STRIPES`.
@@ -172,11 +188,18 @@ impl<B: Backend> WaitTable<B> {
 
     fn prepare_as(&self, key: WaitKey, exclusive: bool) -> WaitTicket {
         let bucket = self.bucket_of(key);
+        let me = B::thread_number() as u64;
         B::locked(&self.stripe(bucket).queues, |q| {
             let waiters = q.buckets.entry(bucket).or_default();
-            // The smallest ticket not in use: a waiter's identity, not a count of
-            // every wait so far, so that equal queues are equal values.
+            // A waiter's identity, not a count of every wait so far, so that equal
+            // queues are equal values: the calling model thread's number and the
+            // smallest count not in use with it. A model thread waits in one place
+            // at a time, so its ticket is the same whoever else is queued: the
+            // stateful checker folds the ticket into the thread's history, and
+            // "t3 queued behind t2" and "t3 queued alone" leave t3 with one history
+            // (issue 18). (Threads without a model number, unit tests, count from 0.)
             let ticket = (0..)
+                .map(|n| (me << 32) | n)
                 .find(|t| waiters.iter().all(|w| w.ticket != *t))
                 .expect("a free ticket");
             let w = Waiter {
@@ -189,7 +212,12 @@ impl<B: Backend> WaitTable<B> {
             // (__add_wait_queue_entry_tail()), prepare_to_wait() at the head
             // (__add_wait_queue()).
             if exclusive {
-                waiters.push(w);
+                // Before the woken waiters, which stay behind the others (`settle`).
+                let at = waiters
+                    .iter()
+                    .position(|w| w.woken)
+                    .unwrap_or(waiters.len());
+                waiters.insert(at, w);
             } else {
                 waiters.insert(0, w);
             }
@@ -255,6 +283,7 @@ impl<B: Backend> WaitTable<B> {
                         break;
                     }
                 }
+                settle(waiters);
             }
             Walk { woken, skipped }
         });
@@ -367,6 +396,45 @@ mod tests {
         assert_eq!(t.wake(key(4), WakeMode::One), 1);
         t.sleep(second);
         assert!(t.queued().is_empty());
+    }
+
+    /// Woken waiters stay behind the others, in ticket order, whatever order they
+    /// were woken in; the unwoken keep their queue order, so a wake-one still wakes
+    /// the earliest of them, and a waiter queued after a wake joins behind the
+    /// unwoken, not behind the woken (`settle`).
+    #[test]
+    fn woken_waiters_settle_behind_the_unwoken_in_ticket_order() {
+        let t = WaitTable::<StdSync>::new(1);
+        let first = t.prepare(key(4));
+        let other = t.prepare(key(5));
+        let second = t.prepare(key(4));
+        assert_eq!(t.wake(key(5), WakeMode::One), 1);
+        assert_eq!(t.wake(key(4), WakeMode::One), 1);
+        let late = t.prepare(key(4));
+        let order = |t: &WaitTable<StdSync>| {
+            let q = StdSync::lock(&t.stripes[0].queues);
+            q.buckets[&0]
+                .iter()
+                .map(|w| (w.ticket, w.woken))
+                .collect::<Vec<_>>()
+        };
+        // `second` then `late` unwoken; `first` (ticket 0) before `other` (1).
+        assert_eq!(
+            order(&t),
+            [
+                (second.ticket, false),
+                (late.ticket, false),
+                (first.ticket, true),
+                (other.ticket, true)
+            ]
+        );
+        assert_eq!(t.wake(key(4), WakeMode::One), 1);
+        t.sleep(first);
+        t.sleep(other);
+        t.sleep(second);
+        assert_eq!(t.queued(), vec![key(4)]);
+        assert_eq!(t.wake(key(4), WakeMode::One), 1);
+        t.sleep(late);
     }
 
     #[test]

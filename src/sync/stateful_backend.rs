@@ -755,6 +755,9 @@ impl Backend for Stateful {
     }
 
     fn scope_begin() {
+        if SCOPES_OFF.with(std::cell::Cell::get) {
+            return;
+        }
         let me = me();
         // Kept even while unhashed: a replay puts the opening chains back with
         // the other hashes (`Store::restore_hashes`).
@@ -766,6 +769,9 @@ impl Backend for Stateful {
     }
 
     fn scope_end<S: Hash + ?Sized>(result: &S) {
+        if SCOPES_OFF.with(std::cell::Cell::get) {
+            return;
+        }
         let me = me();
         let hashing = Store::with(|s| {
             let opened = s.scopes[me].pop().expect("scope_end without a scope_begin");
@@ -778,9 +784,16 @@ impl Backend for Stateful {
     }
 
     fn scope_again<S: Hash + ?Sized>(result: &S) {
+        if SCOPES_OFF.with(std::cell::Cell::get) {
+            return;
+        }
         let me = me();
         let hashing = Store::with(|s| {
             let opened = *s.scopes[me].last().expect("scope_again outside a scope");
+            // A loop top may give the chain back a value it had (the top of an
+            // earlier round): the task's steps may lie on a cycle until its next
+            // checkpoint, as after a retry (the cycle rule, `check::stateful`).
+            s.in_loop[me] = !SCOPE_LOOPS_ACYCLIC.with(std::cell::Cell::get);
             if s.hashing {
                 s.tasks[me].chain = hash128(&(opened, Op::Scope, result));
             }
@@ -811,6 +824,23 @@ impl Backend for Stateful {
             true
         })
     }
+}
+
+/// Tests only: with `true`, the searches this OS thread runs afterwards ignore
+/// every scope ([`Backend::scope_begin`], `scope_end`, `scope_again`): each
+/// thread keeps its whole history, as before scopes existed. A test compares the
+/// verdicts with and without them.
+#[doc(hidden)]
+pub fn without_scopes(off: bool) {
+    SCOPES_OFF.with(|f| f.set(off));
+}
+
+thread_local! {
+    /// [`without_scopes`].
+    static SCOPES_OFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Tests only: a loop top ([`Backend::scope_again`]) leaves its task's steps
+    /// acyclic, breaking the cycle rule (a test shows a livelock lost so).
+    pub(crate) static SCOPE_LOOPS_ACYCLIC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// [`Backend::locked`] on the stateful backend, with the footprint of the whole lock
