@@ -927,6 +927,22 @@ fn eager_joins_agree_with_lazy_ones() {
     );
 }
 
+/// A generated scenario of `threads` and the fixed build or the zoo bug `bug` (its
+/// index; `ALL_BUGS.len()` for the fixed build).
+fn generated_case(
+    threads: &[Vec<(u8, u64, bool)>],
+    buckets: usize,
+    bug: usize,
+) -> (Scenario, Bugs) {
+    daxlock::check::panic::quiet_checker_panics();
+    let bugs = if bug == ALL_BUGS.len() {
+        Bugs::fixed()
+    } else {
+        Bugs::fixed().with(ALL_BUGS[bug].name).unwrap()
+    };
+    (generated(threads, buckets), bugs)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("DAXLOCK_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(8),
@@ -942,13 +958,7 @@ proptest! {
         buckets in prop_oneof![Just(1usize), Just(4096usize)],
         bug in 0..=ALL_BUGS.len(),
     ) {
-        daxlock::check::panic::quiet_checker_panics();
-        let s = generated(&threads, buckets);
-        let bugs = if bug == ALL_BUGS.len() {
-            Bugs::fixed()
-        } else {
-            Bugs::fixed().with(ALL_BUGS[bug].name).unwrap()
-        };
+        let (s, bugs) = generated_case(&threads, buckets, bug);
         reduction_agrees(&s, bugs);
     }
 
@@ -961,13 +971,7 @@ proptest! {
         buckets in prop_oneof![Just(1usize), Just(4096usize)],
         bug in 0..=ALL_BUGS.len(),
     ) {
-        daxlock::check::panic::quiet_checker_panics();
-        let s = generated(&threads, buckets);
-        let bugs = if bug == ALL_BUGS.len() {
-            Bugs::fixed()
-        } else {
-            Bugs::fixed().with(ALL_BUGS[bug].name).unwrap()
-        };
+        let (s, bugs) = generated_case(&threads, buckets, bug);
         jobs_agree(&s, bugs);
     }
 }

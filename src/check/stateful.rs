@@ -2573,19 +2573,7 @@ mod cycles {
         use crate::check::shared_set::SharedSet;
         let split = |setter: bool| {
             let set = SharedSet::create(100_000).unwrap();
-            let runs: Vec<Exploration> = std::thread::scope(|scope| {
-                let runs: Vec<_> = (0..2)
-                    .map(|index| {
-                        let c = StatefulChecker {
-                            shard: Shard { index, count: 2 },
-                            shared_visited: Some(Arc::new(SharedSet::open(set.path()).unwrap())),
-                            ..StatefulChecker::default()
-                        };
-                        scope.spawn(move || c.explore(spinners(2, setter)))
-                    })
-                    .collect();
-                runs.into_iter().map(|r| r.join().unwrap()).collect()
-            });
+            let runs = over_shared_set(&set, &StatefulChecker::default(), || spinners(2, setter));
             let side = set.side_file(0);
             drop(set);
             assert!(!side.exists(), "the creator removes the side files");
@@ -2680,6 +2668,32 @@ mod cycles {
             assert!(e.search.expect("figures").complete);
         }
     }
+}
+
+/// `c` over `body` as two processes over the shared set `set` (`--jobs 2` on a
+/// serial target; here two searches in threads of this one, each with its own
+/// mapping of the set and its own counters): their explorations.
+#[cfg(test)]
+fn over_shared_set(
+    set: &SharedSet,
+    c: &StatefulChecker,
+    body: impl Fn() -> Body + Sync,
+) -> Vec<Exploration> {
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2)
+            .map(|index| {
+                let c = StatefulChecker {
+                    shard: Shard { index, count: 2 },
+                    progress: Arc::default(),
+                    shared_visited: Some(Arc::new(SharedSet::open(set.path()).unwrap())),
+                    ..c.clone()
+                };
+                let body = &body;
+                scope.spawn(move || c.explore(body()))
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    })
 }
 
 /// The partial-order reduction on a small synthetic program whose states it must
@@ -2972,23 +2986,10 @@ mod por {
     /// summed, the executions summed, whether both completed, with sleep sets as
     /// `c` asks.
     fn two_processes(c: &StatefulChecker, body: fn() -> Body) -> (usize, u128, usize, bool) {
-        use crate::check::shared_set::SharedSet;
-        let set = SharedSet::create(100_000).unwrap();
-        let runs: Vec<SearchStats> = std::thread::scope(|scope| {
-            let runs: Vec<_> = (0..2)
-                .map(|index| {
-                    let c = StatefulChecker {
-                        shard: Shard { index, count: 2 },
-                        progress: Arc::default(),
-                        shared_visited: Some(Arc::new(SharedSet::open(set.path()).unwrap())),
-                        ..c.clone()
-                    };
-                    scope.spawn(move || c.explore(body()).search.expect("figures"))
-                })
-                .collect();
-            runs.into_iter().map(|r| r.join().unwrap()).collect()
-        });
-        runs.iter().fold((0, 0, 0, true), |(s, d, e, ok), r| {
+        let set = crate::check::shared_set::SharedSet::create(100_000).unwrap();
+        let runs = over_shared_set(&set, c, body);
+        let runs = runs.iter().map(|e| e.search.expect("figures"));
+        runs.fold((0, 0, 0, true), |(s, d, e, ok), r| {
             (
                 s + r.states,
                 d.wrapping_add(r.digest),
