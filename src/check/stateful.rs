@@ -575,7 +575,8 @@ pub struct StatefulChecker {
     pub por_acyclic: bool,
     /// Tests only: a state met again is cut whatever tasks were asleep at its
     /// earlier visits (sleep sets without Godefroid's fix for state caching:
-    /// unsound), to show that the tests comparing searches can fail.
+    /// unsound), to show that the test of the rule can fail
+    /// (`visits_of_a_state_explore_all_but_the_common_sleepers`).
     #[doc(hidden)]
     pub por_cut_known: bool,
     /// Tests only: a join of a finished thread is a choice like any other step
