@@ -179,6 +179,73 @@ fn parallel_search_reaches_the_same_states() {
     assert!(one.por && two.por);
 }
 
+/// `c` as two processes over one shared visited set (what `--jobs 2` runs on the
+/// kernel target; here two searches in threads of one process, each with its own
+/// mapping of the set and its own counters), or, `shared` false, as two shards
+/// that never meet: the two reports.
+fn two_processes(
+    c: &StatefulChecker,
+    s: &Scenario,
+    bugs: Bugs,
+    shared: bool,
+) -> Vec<daxlock::check::CheckReport> {
+    use daxlock::check::shared_set::SharedSet;
+    use std::sync::Arc;
+    let set = SharedSet::create(c.max_states.min(100_000)).unwrap();
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2)
+            .map(|index| {
+                let c = StatefulChecker {
+                    shard: Shard { index, count: 2 },
+                    progress: Default::default(),
+                    shared_visited: shared.then(|| Arc::new(SharedSet::open(set.path()).unwrap())),
+                    ..c.clone()
+                };
+                scope.spawn(move || check(&c, s, bugs).unwrap())
+            })
+            .collect();
+        runs.into_iter()
+            .map(|r| r.join().unwrap())
+            .collect::<Vec<_>>()
+    })
+}
+
+/// What a split search found, summed over its parts: the worst verdict (any but
+/// `verified`, as `daxlock merge` takes it), states, their digest, executions, and
+/// whether every part completed with sleep sets on.
+#[derive(Debug, PartialEq)]
+struct Summed {
+    verdict: Verdict,
+    states: usize,
+    digest: u128,
+    executions: usize,
+    complete: bool,
+    por: bool,
+}
+
+fn summed(parts: &[daxlock::check::CheckReport]) -> Summed {
+    let mut sum = Summed {
+        verdict: Verdict::Verified,
+        states: 0,
+        digest: 0,
+        executions: 0,
+        complete: true,
+        por: true,
+    };
+    for r in parts {
+        let st = r.search.expect("figures");
+        if r.verdict != Verdict::Verified {
+            sum.verdict = r.verdict;
+        }
+        sum.states += st.states;
+        sum.digest = sum.digest.wrapping_add(st.digest);
+        sum.executions += st.executions;
+        sum.complete &= st.complete;
+        sum.por &= st.por;
+    }
+    sum
+}
+
 /// Shards over one shared visited set (what `--jobs N` runs as processes on the
 /// kernel target; here two searches in threads of one process, each with its own
 /// mapping of the set) claim the subtrees between them: together they store exactly
@@ -187,33 +254,11 @@ fn parallel_search_reaches_the_same_states() {
 /// union finds its failure with the same verdict and details as one search.
 #[test]
 fn shards_over_a_shared_visited_set_split_the_search() {
-    use daxlock::check::shared_set::SharedSet;
-    use std::sync::Arc;
     let bounded = StatefulChecker {
         fair_cycles: false,
         ..stateful()
     };
-    let split = |s: &Scenario, bugs: Bugs, shared: bool| {
-        let set = Arc::new(SharedSet::create(100_000).unwrap());
-        std::thread::scope(|scope| {
-            let runs: Vec<_> = (0..2)
-                .map(|index| {
-                    let c = StatefulChecker {
-                        shard: Shard { index, count: 2 },
-                        // Each its own counters (a clone shares them).
-                        progress: Default::default(),
-                        shared_visited: shared
-                            .then(|| Arc::new(SharedSet::open(set.path()).unwrap())),
-                        ..bounded.clone()
-                    };
-                    scope.spawn(move || check(&c, s, bugs).unwrap())
-                })
-                .collect();
-            runs.into_iter()
-                .map(|r| r.join().unwrap())
-                .collect::<Vec<_>>()
-        })
-    };
+    let split = |s: &Scenario, bugs: Bugs, shared: bool| two_processes(&bounded, s, bugs, shared);
     let s = scenario("truncate-vs-fault");
     let one = check(&bounded, &s, Bugs::fixed()).unwrap();
     let states = one.search.unwrap().states;
@@ -689,47 +734,126 @@ fn gated_variants(s: &Scenario) -> Vec<Bugs> {
 
 /// `--jobs 2` against one job on every catalogue scenario × the fixed build and
 /// every bug it expects a verdict for, whose one-job search (searching on after
-/// hangs) finishes in 30,000 states: the same verdict, the same states (count and
-/// digest), both complete; and one job judging cycles in its recorded graph when
-/// done (the union search's code) gives the verdict of one judging as it goes.
+/// hangs) finishes in 30,000 states: two worker threads and two processes over a
+/// shared visited set (each with sleep sets, kept in the visited set) give the same
+/// verdict and the same states (count and digest), all complete; and one job
+/// judging cycles in its recorded graph when done (the union search's code) gives
+/// the verdict of one judging as it goes.
 #[test]
 fn parallel_search_agrees_with_one_job_on_the_catalogue() {
     let mut compared = 0;
     for s in catalogue() {
         for bugs in gated_variants(&s) {
-            let search = |jobs, union_one_job| {
-                let c = StatefulChecker {
-                    all_hangs: true,
-                    max_states: 30_000,
-                    jobs,
-                    union_one_job,
-                    ..stateful()
-                };
-                check(&c, &s, bugs).unwrap()
-            };
-            let one = search(1, false);
-            let os = one.search.expect("figures");
-            if !os.complete {
-                continue;
-            }
-            let what = format!("{} [{}]", s.name, bugs.variant());
-            for (name, other) in [
-                ("two jobs", search(2, false)),
-                ("recorded", search(1, true)),
-            ] {
-                let st = other.search.expect("figures");
-                assert!(st.complete, "{what}, {name}");
-                assert_eq!(other.verdict, one.verdict, "{what}, {name}");
-                assert_eq!(
-                    (st.states, st.digest),
-                    (os.states, os.digest),
-                    "{what}, {name}"
+            if let Some(one) = jobs_agree(&s, bugs) {
+                let recorded = search_on(
+                    StatefulChecker {
+                        union_one_job: true,
+                        ..stateful()
+                    },
+                    &s,
+                    bugs,
                 );
+                let recorded = summed(&[recorded]);
+                assert_eq!(
+                    (recorded.verdict, recorded.states, recorded.digest),
+                    (one.verdict, one.states, one.digest),
+                    "{} [{}], recorded",
+                    s.name,
+                    bugs.variant()
+                );
+                compared += 1;
             }
-            compared += 1;
         }
     }
     assert!(compared >= 15, "only {compared} rows compared");
+}
+
+/// `c` searching on after hangs, within 30,000 states (with counters of its own:
+/// a clone shares them).
+fn search_on(c: StatefulChecker, s: &Scenario, bugs: Bugs) -> daxlock::check::CheckReport {
+    let c = StatefulChecker {
+        all_hangs: true,
+        max_states: 30_000,
+        progress: Default::default(),
+        ..c
+    };
+    check(&c, s, bugs).unwrap()
+}
+
+/// Asserts that two worker threads and two processes over a shared visited set
+/// search `s` with `bugs` as one job does (the same verdict, states and digest;
+/// all complete, all with sleep sets unless `c` turns them off); returns one job's
+/// figures, or None if its search did not finish in 30,000 states.
+fn jobs_agree_with(c: &StatefulChecker, s: &Scenario, bugs: Bugs) -> Option<Summed> {
+    let one = summed(&[search_on(c.clone(), s, bugs)]);
+    if !one.complete {
+        return None;
+    }
+    let what = format!("{} [{}]", s.name, bugs.variant());
+    let threads = summed(&[search_on(
+        StatefulChecker {
+            jobs: 2,
+            ..c.clone()
+        },
+        s,
+        bugs,
+    )]);
+    let on = StatefulChecker {
+        all_hangs: true,
+        max_states: 30_000,
+        ..c.clone()
+    };
+    let processes = summed(&two_processes(&on, s, bugs, true));
+    for (name, other) in [("two jobs", &threads), ("two processes", &processes)] {
+        assert!(other.complete, "{what}, {name}: {other:?}");
+        assert_eq!(other.por, one.por, "{what}, {name}");
+        assert_eq!(
+            (other.verdict, other.states, other.digest),
+            (one.verdict, one.states, one.digest),
+            "{what}, {name}"
+        );
+    }
+    Some(one)
+}
+
+fn jobs_agree(s: &Scenario, bugs: Bugs) -> Option<Summed> {
+    jobs_agree_with(&stateful(), s, bugs)
+}
+
+/// Sleep sets stay on with `--jobs 2`, threads or processes (the visited set keeps
+/// each state's sleep set): on fsync-vs-read-fault both reach one job's states in
+/// fewer executions than the same split with `--no-por`.
+#[test]
+fn sleep_sets_prune_with_jobs() {
+    let s = scenario("fsync-vs-read-fault");
+    let no_por = StatefulChecker {
+        por: false,
+        ..stateful()
+    };
+    let full = jobs_agree_with(&no_por, &s, Bugs::fixed()).expect("finishes");
+    assert!(!full.por);
+    let reduced = jobs_agree(&s, Bugs::fixed()).expect("finishes");
+    assert!(reduced.por);
+    let split = |c: &StatefulChecker| {
+        let jobs = StatefulChecker {
+            jobs: 2,
+            ..c.clone()
+        };
+        (
+            summed(&[search_on(jobs, &s, Bugs::fixed())]).executions,
+            summed(&two_processes(c, &s, Bugs::fixed(), true)).executions,
+        )
+    };
+    let (threads, processes) = split(&stateful());
+    let (threads_full, processes_full) = split(&no_por);
+    assert!(
+        threads * 10 < threads_full * 9,
+        "{threads} vs {threads_full}"
+    );
+    assert!(
+        processes * 10 < processes_full * 9,
+        "{processes} vs {processes_full}"
+    );
 }
 
 /// Partial-order reduction (sleep sets) against the full search on every
@@ -838,6 +962,22 @@ fn eager_joins_agree_with_lazy_ones() {
     });
 }
 
+/// A generated scenario of `threads` and the fixed build or the zoo bug `bug` (its
+/// index; `ALL_BUGS.len()` for the fixed build).
+fn generated_case(
+    threads: &[Vec<(u8, u64, bool)>],
+    buckets: usize,
+    bug: usize,
+) -> (Scenario, Bugs) {
+    daxlock::check::panic::quiet_checker_panics();
+    let bugs = if bug == ALL_BUGS.len() {
+        Bugs::fixed()
+    } else {
+        Bugs::fixed().with(ALL_BUGS[bug].name).unwrap()
+    };
+    (generated(threads, buckets), bugs)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("DAXLOCK_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(8),
@@ -853,14 +993,21 @@ proptest! {
         buckets in prop_oneof![Just(1usize), Just(4096usize)],
         bug in 0..=ALL_BUGS.len(),
     ) {
-        daxlock::check::panic::quiet_checker_panics();
-        let s = generated(&threads, buckets);
-        let bugs = if bug == ALL_BUGS.len() {
-            Bugs::fixed()
-        } else {
-            Bugs::fixed().with(ALL_BUGS[bug].name).unwrap()
-        };
+        let (s, bugs) = generated_case(&threads, buckets, bug);
         reduction_agrees(&s, bugs);
+    }
+
+    /// On generated two- and three-thread scenarios, under the fixed build or one
+    /// zoo bug, two worker threads and two processes over a shared visited set,
+    /// sleep sets on, agree with one job (verdict, states).
+    #[test]
+    fn jobs_agree_with_one_job_on_generated_scenarios(
+        threads in proptest::collection::vec(proptest::collection::vec(op(), 1..3), 2..4),
+        buckets in prop_oneof![Just(1usize), Just(4096usize)],
+        bug in 0..=ALL_BUGS.len(),
+    ) {
+        let (s, bugs) = generated_case(&threads, buckets, bug);
+        jobs_agree(&s, bugs);
     }
 }
 

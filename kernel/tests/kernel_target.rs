@@ -857,6 +857,43 @@ ops = [
         assert_eq!(shared_states(&text), one.search.unwrap().states, "{text}");
     }
 
+    /// `--jobs 2` as processes keeps the sleep sets (each state's sleep set lives in
+    /// the shared visited set): on fsync-vs-read-fault the two processes store one
+    /// job's states, in fewer executions than the same split with `--no-por`.
+    #[test]
+    fn jobs_as_processes_keep_the_sleep_sets() {
+        if !xarray_era("jobs_as_processes_keep_the_sleep_sets") {
+            return;
+        }
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../verify/fsync-vs-read-fault.toml"
+        );
+        let split = |extra: &[&str]| {
+            let mut args = vec!["run", file, "--target", "kernel", "--checker", "stateful"];
+            args.extend(["--jobs", "2"]);
+            let out = daxk(&[&args[..], extra].concat());
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let row = text
+                .lines()
+                .find(|l| l.starts_with("fsync-vs-read-fault") && l.contains(" stateful "))
+                .unwrap_or_else(|| panic!("no merged row: {text}"));
+            let executions: usize = row.split_whitespace().nth(4).unwrap().parse().unwrap();
+            (shared_states(&text), executions)
+        };
+        let one = run(
+            &StatefulChecker::default(),
+            &scenario("fsync-vs-read-fault"),
+            Bugs::fixed(),
+        )
+        .unwrap();
+        let one = one.search.unwrap();
+        let (states, reduced) = split(&[]);
+        let (full_states, full) = split(&["--no-por"]);
+        assert_eq!((states, full_states), (one.states, one.states));
+        assert!(reduced * 10 < full * 9, "{reduced} vs {full} executions");
+    }
+
     /// `--shard I/N` without a shared set judges progress by fair cycles too, each
     /// shard over its own graph: two shards of the ping-pong, run apart with
     /// `--json` and merged by `daxlock merge`, verify (`2/2`, exit 0); with the

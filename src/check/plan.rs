@@ -94,8 +94,8 @@ pub struct Overrides {
     /// decisions (like --shortest: implies --all-hangs, one job, bounded retries).
     #[arg(long)]
     pub fewest_preemptions: bool,
-    /// Stateful: no partial-order reduction (sleep sets; on by default with one
-    /// job, one shard and not --shortest; see the README).
+    /// Stateful: no partial-order reduction (sleep sets; on by default, with any
+    /// --jobs, not with --shard alone or --shortest; see the README).
     #[arg(long)]
     pub no_por: bool,
 }

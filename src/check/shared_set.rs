@@ -4,12 +4,23 @@
 //!
 //! The set lives in a file (under `/dev/shm` where there is one) that every process
 //! maps with `MAP_SHARED`: a header of counters, then an open-addressing table of
-//! slots, each two 64-bit words (the fingerprint's halves, with the low bit forced on
-//! so that 0 means empty). Insertion is lock-free: a process claims an empty slot by
-//! a compare-and-swap of its first word and then stores the second; a reader that
-//! finds the first word of its key with the second not yet stored waits for it (the
-//! writer is between two stores). Forcing one bit of each half on merges fingerprints
-//! that differ only there: a collision of 126 bits instead of 128, as harmless.
+//! slots, each three 64-bit words: the fingerprint's halves, with the low bit forced
+//! on so that 0 means empty, and the state's *sleep set* (the partial-order
+//! reduction's: a bit per task asleep when the state was last expanded, see
+//! [`super::stateful`]). Insertion is lock-free: a process claims an empty slot by
+//! a compare-and-swap of its first word, stores the sleep set, then the second
+//! word; a reader that finds the first word of its key with the second not yet
+//! stored waits for it (the writer is between two stores), and then sees the sleep
+//! set the writer stored. Forcing one bit of each half on merges fingerprints that
+//! differ only there: a collision of 126 bits instead of 128, as harmless.
+//!
+//! A state met again intersects the stored sleep set with the visitor's in one
+//! atomic `fetch_and` ([`SharedSet::visit`]) and is told which tasks were asleep
+//! before and are awake now ([`met_again`], the rule the threads' visited set
+//! applies under its lock too): the visits of one state, whatever processes make
+//! them and in whatever order, are a sequence (the order of their atomic operations
+//! on the word), each seeing the intersection of those before it, as one search's
+//! visits are.
 //!
 //! The table is sized for the search's state budget (twice it, plus room for the
 //! subtree claims), so it never fills before the budget ends the search; if it does
@@ -29,17 +40,34 @@ const SLOTS: usize = 2;
 const MAGIC: usize = 3;
 const DONE: usize = 4;
 const DIRTY: usize = 5;
-const MAGIC_VALUE: u64 = 0x6461_786c_6f63_6b31; // "daxlock1"
+const MAGIC_VALUE: u64 = 0x6461_786c_6f63_6b32; // "daxlock2"
+/// Words of a slot: the fingerprint's two halves and the sleep set.
+const SLOT: usize = 3;
 
 /// What [`SharedSet::insert`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inserted {
     /// The key was not in the set; it is now.
     New,
-    /// Another insertion (of any process) put it there first.
+    /// Another insertion (of any process) put it there first, and every task
+    /// asleep at its earlier visits is asleep now too (cut).
     Known,
+    /// Known, but these tasks were asleep at every earlier visit and are awake now:
+    /// the visitor explores them ([`met_again`]).
+    Reopen(u64),
     /// No room left: the search must stop as at its state budget.
     Full,
+}
+
+/// Godefroid's rule for a state met again with the tasks `asleep` asleep, whose
+/// earlier visits left `stored` (the intersection of their sleep sets; the caller
+/// then stores `stored & asleep`): cut if every task asleep then is asleep now,
+/// else explore the tasks asleep then and awake now.
+pub fn met_again(stored: u64, asleep: u64) -> Inserted {
+    match stored & !asleep {
+        0 => Inserted::Known,
+        woken => Inserted::Reopen(woken),
+    }
 }
 
 /// The shared set, mapped into this process.
@@ -85,7 +113,7 @@ impl SharedSet {
             .create_new(true)
             .open(&path)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        let len = HEADER + 2 * slots;
+        let len = HEADER + SLOT * slots;
         file.set_len((len * 8) as u64)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         let set = SharedSet::map(&file, len, path, true)?;
@@ -112,7 +140,7 @@ impl SharedSet {
         let slots = set.word(SLOTS).load(Ordering::Relaxed) as usize;
         if set.word(MAGIC).load(Ordering::Acquire) != MAGIC_VALUE
             || !slots.is_power_of_two()
-            || HEADER + 2 * slots != set.len
+            || HEADER + SLOT * slots != set.len
         {
             return Err(format!("{}: not a daxlock shared set", path.display()));
         }
@@ -159,19 +187,31 @@ impl SharedSet {
         &self.path
     }
 
-    /// Inserts `key`.
+    /// Inserts `key` (a key with no sleep set: a subtree's claim, a state expanded
+    /// in full).
     pub fn insert(&self, key: u128) -> Inserted {
+        self.visit(key, 0)
+    }
+
+    /// Visits state `key` with the tasks `asleep` asleep: new (stored with that
+    /// sleep set), known and cut, or known with tasks to explore again; the stored
+    /// sleep set becomes its intersection with `asleep` ([`met_again`]).
+    pub fn visit(&self, key: u128, asleep: u64) -> Inserted {
         let hi = (key >> 64) as u64 | 1;
         let lo = key as u64 | 1;
-        let slots = (self.len - HEADER) / 2;
+        let slots = (self.len - HEADER) / SLOT;
         let mut i = (lo >> 1) as usize & (slots - 1);
         for _ in 0..slots {
-            let first = self.word(HEADER + 2 * i);
-            let second = self.word(HEADER + 2 * i + 1);
+            let first = self.word(HEADER + SLOT * i);
+            let second = self.word(HEADER + SLOT * i + 1);
+            let sleep = self.word(HEADER + SLOT * i + 2);
             let mut h = first.load(Ordering::Acquire);
             if h == 0 {
                 match first.compare_exchange(0, hi, Ordering::AcqRel, Ordering::Acquire) {
                     Ok(_) => {
+                        // The sleep set before the second half: a reader waits for
+                        // the second half (acquire) and then sees it.
+                        sleep.store(asleep, Ordering::Relaxed);
                         second.store(lo, Ordering::Release);
                         return Inserted::New;
                     }
@@ -187,7 +227,7 @@ impl SharedSet {
                     std::hint::spin_loop();
                 };
                 if l == lo {
-                    return Inserted::Known;
+                    return met_again(sleep.fetch_and(asleep, Ordering::AcqRel), asleep);
                 }
             }
             i = (i + 1) & (slots - 1);
@@ -285,11 +325,59 @@ mod tests {
         drop(a);
         assert!(!path.exists(), "the creator removes the file");
         let small = SharedSet::create(0).unwrap();
-        let slots = (small.len - HEADER) / 2;
+        let slots = (small.len - HEADER) / SLOT;
         for k in 0..slots as u128 {
             assert_eq!(small.insert(k << 1), Inserted::New);
         }
         assert_eq!(small.insert(u128::MAX), Inserted::Full);
         assert!(SharedSet::open(Path::new("/nonexistent/x")).is_err());
+    }
+
+    /// Visitors of one state racing from two mappings: each explores the tasks
+    /// asleep at every visit before it and awake at its own, so together they
+    /// explore every task but those asleep at every visit (what one search visiting
+    /// in any order explores), each task once; the stored set ends as the
+    /// intersection.
+    #[test]
+    fn racing_visits_explore_what_one_visitor_would() {
+        let a = SharedSet::create(1000).unwrap();
+        let b = SharedSet::open(a.path()).unwrap();
+        let all = 0xffu64;
+        for key in 1..200u128 {
+            let key = key << 1;
+            // Two visitors per mapping, sleep sets depending on the key.
+            let sleeps = [
+                (key as u64 * 37) & all,
+                (key as u64 * 91 + 5) & all,
+                (key as u64 * 13 + 3) & all,
+                (key as u64 * 7 + 1) & all,
+            ];
+            let explored: Vec<u64> = std::thread::scope(|s| {
+                let runs: Vec<_> = sleeps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &asleep)| {
+                        let set = if i % 2 == 0 { &a } else { &b };
+                        s.spawn(move || match set.visit(key, asleep) {
+                            Inserted::New => all & !asleep,
+                            Inserted::Known => 0,
+                            Inserted::Reopen(woken) => woken,
+                            Inserted::Full => panic!("full"),
+                        })
+                    })
+                    .collect();
+                runs.into_iter().map(|r| r.join().unwrap()).collect()
+            });
+            let meet = sleeps.iter().fold(all, |m, s| m & s);
+            let union = explored.iter().fold(0, |u, e| u | e);
+            assert_eq!(union, all & !meet, "key {key}: {explored:?}");
+            assert_eq!(
+                explored.iter().map(|e| e.count_ones()).sum::<u32>(),
+                union.count_ones(),
+                "each task once"
+            );
+            assert_eq!(a.visit(key, all), Inserted::Known);
+            assert_eq!(met_again(meet, 0), b.visit(key, 0));
+        }
     }
 }

@@ -67,9 +67,10 @@
 //!
 //! # Partial-order reduction: sleep sets with state caching
 //!
-//! On top of that, with one worker, one shard and not `--shortest`, the search
-//! prunes transitions with **sleep sets** (Godefroid 1996), and keeps them sound
-//! with state caching and with the cycle search. `--no-por` turns it off.
+//! On top of that, with one worker or N (threads, or processes over a shared
+//! visited set), not with `--shard` alone or `--shortest`, the search prunes
+//! transitions with **sleep sets** (Godefroid 1996), and keeps them sound with
+//! state caching and with the cycle search. `--no-por` turns it off.
 //!
 //! - **Steps and footprints.** A step of task `t` runs from the point the search
 //!   chose `t` to `t`'s next scheduling point. The backend records what it touched
@@ -182,12 +183,53 @@
 //!   observe of the mutex; others call [`crate::sync::Backend::reads_external`]).
 //!   The argument that such footprints are sound is the target's (the kernel
 //!   target's: the module doc of its `world`).
-//! - **Where it is off.** With `--shard` or `--shortest` (their visited sets keep
-//!   no sleep sets; with `--shard` a state reached in two shards' parts is
+//! - **Several workers or processes.** The visited set keeps each state's sleep
+//!   set, and a visit intersects it atomically: under the set's shard lock for
+//!   threads, by a `fetch_and` of the slot's sleep word for processes (the shared
+//!   set's [`super::shared_set::met_again`] is the rule for both). So the visits
+//!   of a state, whichever workers make them and however they race, form a
+//!   sequence (the order of those atomic operations) in which each sees the
+//!   intersection of the sleep sets of those before it, as one worker's visits
+//!   do: the first expands the enabled tasks outside its sleep set, each later
+//!   one the tasks asleep at every earlier visit and awake at its own, and it is
+//!   cut when there are none. Over the whole search a state's expanded tasks are
+//!   its enabled tasks outside the intersection of all its visits' sleep sets,
+//!   each expanded by exactly one visit: what one visitor carrying that
+//!   intersection would expand (the shared set's test
+//!   `racing_visits_explore_what_one_visitor_would` races visitors from two
+//!   mappings). Godefroid's argument that every state is reached is about this
+//!   record: a visit owes the tasks outside its sleep set; it pays with what it
+//!   expands, or, cut, with the earlier visits' expansions of every task outside
+//!   its sleep set (the stored set is inside it); a sleeper is paid by the
+//!   expansion at an ancestor that put it to sleep. An expansion not finished
+//!   when another visit relies on it is a state on a worker's stack, as with one
+//!   worker; the search is complete only when every worker and process has
+//!   finished, so every debt is paid by then. One worker's depth-first order is
+//!   the order Godefroid proves the theorem in; for N workers the claim rests on
+//!   the record above and on the tests, which compare two workers and two
+//!   processes with one job (verdicts, states and their digest) on the catalogue
+//!   and on generated scenarios under every zoo bug (tests/stateful_suite.rs),
+//!   and show that the rule without the fix (a state met again cut whatever its
+//!   sleepers, [`StatefulChecker::por_cut_known`]) leaves a task unexplored that
+//!   one visitor with the intersection would explore, in both visited sets
+//!   (`visits_of_a_state_explore_all_but_the_common_sleepers`). (No program the
+//!   tests search loses a state to that wrong rule: the catalogue (one job, two
+//!   threads, two processes) and 6,000 random programs of three or four threads
+//!   over two or three locks (one job) store the full search's states with it; the fix
+//!   matters only where a state is met first with more sleepers, which these
+//!   searches' orders rarely give.) The cycle judgement with N
+//!   workers is the union search's (below): a step that may lie on a cycle never
+//!   sleeps, so every visit expands every such step that no earlier visit has
+//!   (the first visit expands them all), and a reopened visit's steps are steps
+//!   asleep at every earlier visit, which lie on no cycle; the union of the
+//!   recorded edges has every edge of every cycle, and a state the first visit
+//!   left a task unexpanded at is marked as having an edge out (`pruned`), as one
+//!   worker marks it.
+//! - **Where it is off.** With `--shard` alone or `--shortest` (their visited sets
+//!   keep no sleep sets; with `--shard` a state reached in two shards' parts is
 //!   expanded in full by each, which the cycle judgement of a shard relies on),
-//!   on replays, with a visited set shared between processes, and on targets
-//!   that keep state outside the primitives without declaring it
-//!   ([`crate::check::target::Target::opaque_state`]). Eager joins are not sleep
+//!   on replays, and on targets that keep state outside the primitives without
+//!   declaring it ([`crate::check::target::Target::opaque_state`]). Eager joins are not sleep
 //!   sets: they hold everywhere, the kernel target, `--jobs`, `--shard`,
 //!   `--shortest` and replays included (the joiner's step touches no C state
 //!   either).
@@ -357,7 +399,8 @@
 //! point while another waits (an atomic count, read without a lock) hands it the
 //! untried branches of the shallowest level of its subtree that has some. The
 //! workers keep sleep sets: the visited set stores each state's sleep set under its
-//! shard's lock, so Godefroid's fix holds whichever worker meets a state again, and
+//! shard's lock, so Godefroid's fix holds whichever worker meets a state again (see
+//! *Several workers or processes*), and
 //! a handed-over subtree starts with an empty sleep set (a subset: it only reduces
 //! less). With unbounded retries the state graph has cycles, as with one worker:
 //! the same cycle rule keeps every step that may lie on a cycle awake, so every
@@ -375,9 +418,14 @@
 //! N` on a serial target, as N processes) the shards share their states and *claim*
 //! the subtrees below a deeper split from the same set instead of hashing their
 //! paths: every subtree is searched by exactly one process (the first to claim it),
-//! and a state one process stored is explored by that process in full, as a state
-//! on a worker's stack is with threads, so the union is one search's. The states
-//! above the split are stored too (never cut), so the counts add up. (All of this
+//! and a state one process stored is explored by that process for every task
+//! outside the sleep set it stored, as a state on a worker's stack is with
+//! threads, so the union is one search's. The set keeps each state's sleep set
+//! beside its fingerprint (the rule above, *Several workers or processes*). The
+//! states above the split are stored too, never cut and with an empty sleep set:
+//! every process walks every option there (the sleep sets computed on the way
+//! down only go with the paths into the claimed subtrees), so every task is
+//! expanded from them; the counts add up. (All of this
 //! takes states with one fingerprint to have the same successors; where a target's
 //! fingerprint holds two states apart less than that, which one a search meets first
 //! decides what it explores, with one job or many: the README's *Counts under
@@ -411,7 +459,7 @@
 use super::checker::{Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
 use super::panic::classify_panic;
 use super::shard::Shard;
-use super::shared_set::{Inserted, SharedSet};
+use super::shared_set::{met_again, Inserted, SharedSet};
 use crate::kind::CheckerKind;
 use crate::sync::poison_free::{unpoisoned, Mutex};
 use crate::sync::stateful_backend::runtime::{self, Scheduler};
@@ -517,7 +565,8 @@ pub struct StatefulChecker {
     /// fewest preemptions each key was reached with (`--fewest-preemptions`).
     pub fewest_preemptions: bool,
     /// Partial-order reduction (sleep sets, see the module doc): on by default;
-    /// used with one job, one shard and not `--shortest`; `--no-por` turns it off.
+    /// used with any number of jobs (threads or processes over a shared set), not
+    /// with `--shard` alone, `--shortest` or replays; `--no-por` turns it off.
     pub por: bool,
     /// Tests only: the reduction treats every two steps as independent (unsound),
     /// to show that the tests comparing it with the full search can fail.
@@ -528,6 +577,12 @@ pub struct StatefulChecker {
     /// livelock check can fail.
     #[doc(hidden)]
     pub por_acyclic: bool,
+    /// Tests only: a state met again is cut whatever tasks were asleep at its
+    /// earlier visits (sleep sets without Godefroid's fix for state caching:
+    /// unsound), to show that the test of the rule can fail
+    /// (`visits_of_a_state_explore_all_but_the_common_sleepers`).
+    #[doc(hidden)]
+    pub por_cut_known: bool,
     /// Tests only: a join of a finished thread is a choice like any other step
     /// instead of being taken at once (the search without that reduction).
     #[doc(hidden)]
@@ -541,8 +596,8 @@ pub struct StatefulChecker {
     /// with its own `shard`, all of one count): states are cached in it, and the
     /// subtrees below the split depth are *claimed* from it (the first process to
     /// reach one searches it) instead of being dealt out by a hash of their path.
-    /// `--jobs N` on a serial target (see the module doc). No partial-order
-    /// reduction (the shared set keeps no sleep sets).
+    /// `--jobs N` on a serial target (see the module doc). The set keeps each
+    /// state's sleep set, so the partial-order reduction stays on.
     pub shared_visited: Option<Arc<SharedSet>>,
 }
 
@@ -565,6 +620,7 @@ impl Default for StatefulChecker {
             por: true,
             por_blind: false,
             por_acyclic: false,
+            por_cut_known: false,
             lazy_joins: false,
             check_cut_ends: false,
             shared_visited: None,
@@ -589,7 +645,7 @@ impl PartialEq for StatefulChecker {
                 c.shortest,
                 c.fewest_preemptions,
                 c.por,
-                c.por_blind,
+                (c.por_blind, c.por_acyclic, c.por_cut_known),
             )
         };
         params(self) == params(other)
@@ -788,13 +844,15 @@ struct Shared {
     /// Per visited state, the tasks asleep the last time it was expanded (partial-
     /// order reduction; 0 without it): every other enabled task was explored.
     visited: Vec<Mutex<HashMap<u128, u64>>>,
-    /// Sleep sets (partial-order reduction): one worker, one shard, not
-    /// `--shortest`.
+    /// Sleep sets (partial-order reduction): any number of workers, one shard or
+    /// processes over a shared set, not `--shortest`.
     por: bool,
     /// [`StatefulChecker::por_blind`].
     por_blind: bool,
     /// [`StatefulChecker::por_acyclic`].
     por_acyclic: bool,
+    /// [`StatefulChecker::por_cut_known`].
+    por_cut_known: bool,
     /// [`StatefulChecker::lazy_joins`].
     lazy_joins: bool,
     /// [`StatefulChecker::check_cut_ends`].
@@ -896,8 +954,8 @@ impl Shared {
     /// then and awake now, which are to be explored (the stored set shrinks to the
     /// intersection).
     fn visit(&self, fp: u128, asleep: u64) -> Visit {
-        if let Some(global) = &self.global {
-            return match global.insert(fp) {
+        let visit = if let Some(global) = &self.global {
+            match global.visit(fp, asleep) {
                 Inserted::New => {
                     // Kept here too, for this process's digest.
                     self.visited[(fp as usize) % self.visited.len()]
@@ -908,40 +966,45 @@ impl Shared {
                         self.limit_hit.store(true, Ordering::Relaxed);
                         self.stop.store(true, Ordering::Relaxed);
                     }
-                    Visit::New
+                    return Visit::New;
                 }
-                Inserted::Known => Visit::Known,
                 Inserted::Full => {
                     self.limit_hit.store(true, Ordering::Relaxed);
                     self.stop.store(true, Ordering::Relaxed);
-                    Visit::Known
+                    return Visit::Known;
+                }
+                again => again,
+            }
+        } else {
+            let shard = (fp as usize) % self.visited.len();
+            let mut visited = self.visited[shard].lock();
+            let again = match visited.get_mut(&fp) {
+                None => {
+                    visited.insert(fp, asleep);
+                    Inserted::New
+                }
+                Some(stored) => {
+                    let again = met_again(*stored, asleep);
+                    *stored &= asleep;
+                    again
                 }
             };
-        }
-        let shard = (fp as usize) % self.visited.len();
-        let mut visited = self.visited[shard].lock();
-        let visit = match visited.get_mut(&fp) {
-            None => {
-                visited.insert(fp, asleep);
-                Visit::New
+            drop(visited);
+            if again == Inserted::New {
+                let n = self.progress.states.fetch_add(1, Ordering::Relaxed) + 1;
+                if n >= self.max_states {
+                    self.limit_hit.store(true, Ordering::Relaxed);
+                    self.stop.store(true, Ordering::Relaxed);
+                }
+                return Visit::New;
             }
-            Some(stored) if *stored & !asleep == 0 => Visit::Known,
-            Some(stored) => {
-                let woken = *stored & !asleep;
-                *stored &= asleep;
-                Visit::Reopen(woken)
-            }
+            again
         };
-        drop(visited);
-        let new = matches!(visit, Visit::New);
-        if new {
-            let n = self.progress.states.fetch_add(1, Ordering::Relaxed) + 1;
-            if n >= self.max_states {
-                self.limit_hit.store(true, Ordering::Relaxed);
-                self.stop.store(true, Ordering::Relaxed);
-            }
+        match visit {
+            // The wrong rule of `por_cut_known`: cut whatever the sleepers.
+            Inserted::Reopen(woken) if !self.por_cut_known => Visit::Reopen(woken),
+            _ => Visit::Known,
         }
-        visit
     }
 
     /// The wrapping sum of every visited state's fingerprint: equal sets of
@@ -1005,7 +1068,8 @@ impl Shared {
         };
         match global.insert(hash128(&("claim", path))) {
             Inserted::New => true,
-            Inserted::Known => false,
+            // A claim has no sleep set: met again, it is known.
+            Inserted::Known | Inserted::Reopen(_) => false,
             Inserted::Full => {
                 self.limit_hit.store(true, Ordering::Relaxed);
                 self.stop.store(true, Ordering::Relaxed);
@@ -1859,13 +1923,13 @@ impl Checker for StatefulChecker {
                 fair_cycles: cycles,
                 union_cycles: union,
                 por: self.por
-                    && self.shared_visited.is_none()
                     && !OPAQUE.with(|o| o.get())
                     && !shortest
                     && !replay
-                    && self.shard.count <= 1,
+                    && (self.shard.count <= 1 || self.shared_visited.is_some()),
                 por_blind: self.por_blind,
                 por_acyclic: self.por_acyclic,
+                por_cut_known: self.por_cut_known,
                 lazy_joins: self.lazy_joins,
                 check_cut_ends: self.check_cut_ends,
                 depths: shortest.then(Mutex::default),
@@ -2066,6 +2130,7 @@ impl Shared {
             por: false,
             por_blind: false,
             por_acyclic: false,
+            por_cut_known: false,
             lazy_joins: false,
             check_cut_ends: false,
             progress,
@@ -2534,19 +2599,7 @@ mod cycles {
         use crate::check::shared_set::SharedSet;
         let split = |setter: bool| {
             let set = SharedSet::create(100_000).unwrap();
-            let runs: Vec<Exploration> = std::thread::scope(|scope| {
-                let runs: Vec<_> = (0..2)
-                    .map(|index| {
-                        let c = StatefulChecker {
-                            shard: Shard { index, count: 2 },
-                            shared_visited: Some(Arc::new(SharedSet::open(set.path()).unwrap())),
-                            ..StatefulChecker::default()
-                        };
-                        scope.spawn(move || c.explore(spinners(2, setter)))
-                    })
-                    .collect();
-                runs.into_iter().map(|r| r.join().unwrap()).collect()
-            });
+            let runs = over_shared_set(&set, &StatefulChecker::default(), || spinners(2, setter));
             let side = set.side_file(0);
             drop(set);
             assert!(!side.exists(), "the creator removes the side files");
@@ -2641,6 +2694,32 @@ mod cycles {
             assert!(e.search.expect("figures").complete);
         }
     }
+}
+
+/// `c` over `body` as two processes over the shared set `set` (`--jobs 2` on a
+/// serial target; here two searches in threads of this one, each with its own
+/// mapping of the set and its own counters): their explorations.
+#[cfg(test)]
+fn over_shared_set(
+    set: &SharedSet,
+    c: &StatefulChecker,
+    body: impl Fn() -> Body + Sync,
+) -> Vec<Exploration> {
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2)
+            .map(|index| {
+                let c = StatefulChecker {
+                    shard: Shard { index, count: 2 },
+                    progress: Arc::default(),
+                    shared_visited: Some(Arc::new(SharedSet::open(set.path()).unwrap())),
+                    ..c.clone()
+                };
+                let body = &body;
+                scope.spawn(move || c.explore(body()))
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    })
 }
 
 /// The partial-order reduction on a small synthetic program whose states it must
@@ -2926,6 +3005,104 @@ mod por {
         let lying = search_halves(Some(Parts::SIDE), true);
         assert!(lying.states < full.states, "{lying:?} {full:?}");
         assert_ne!(lying.digest, full.digest);
+    }
+
+    /// `c` over `body` as two processes over one shared visited set (two searches
+    /// in threads of this one, each with its own mapping): the states and digest
+    /// summed, the executions summed, whether both completed, with sleep sets as
+    /// `c` asks.
+    fn two_processes(c: &StatefulChecker, body: fn() -> Body) -> (usize, u128, usize, bool) {
+        let set = crate::check::shared_set::SharedSet::create(100_000).unwrap();
+        let runs = over_shared_set(&set, c, body);
+        let runs = runs.iter().map(|e| e.search.expect("figures"));
+        runs.fold((0, 0, 0, true), |(s, d, e, ok), r| {
+            (
+                s + r.states,
+                d.wrapping_add(r.digest),
+                e + r.executions,
+                ok && r.complete && r.por == c.por,
+            )
+        })
+    }
+
+    /// One job, two worker threads and two processes over a shared visited set
+    /// reach the full search's states (count and digest) with sleep sets on; one
+    /// job and two threads in fewer executions. (Two processes walk the tree above
+    /// their split uncut, which on a space this small costs more than the
+    /// reduction saves: tests/stateful_suite.rs shows them prune on a scenario.)
+    #[test]
+    fn sleep_sets_over_a_shared_set_reach_every_state() {
+        let full = search(false, false);
+        for por in [true, false] {
+            let c = StatefulChecker {
+                por,
+                ..StatefulChecker::default()
+            };
+            let one = c.explore(racers()).search.expect("figures");
+            let threads = StatefulChecker {
+                jobs: 2,
+                progress: Arc::default(),
+                ..c.clone()
+            }
+            .explore(racers())
+            .search
+            .expect("figures");
+            let (states, digest, _, complete) = two_processes(&c, racers);
+            assert!(complete, "{por}");
+            for st in [&one, &threads] {
+                assert!(st.complete && st.por == por, "{st:?}");
+            }
+            for (states, digest) in [
+                (one.states, one.digest),
+                (threads.states, threads.digest),
+                (states, digest),
+            ] {
+                assert_eq!((states, digest), (full.states, full.digest), "{por}");
+            }
+            if por {
+                assert!(one.executions < full.executions, "{one:?}");
+                assert!(threads.executions < full.executions, "{threads:?}");
+            }
+        }
+    }
+
+    /// Godefroid's rule as [`Shared::visit`] applies it, over the threads' visited
+    /// set and over a shared one: visits of one state with the sleep sets `sleeps`
+    /// (one after another), and the tasks each explores.
+    fn visits(global: bool, cut_known: bool, sleeps: &[u64], all: u64) -> Vec<u64> {
+        use crate::check::shared_set::SharedSet;
+        let mut shared = Shared::new(Arc::default(), 1000, 1, Shard::default(), 0, true, false);
+        shared.por = true;
+        shared.por_cut_known = cut_known;
+        if global {
+            shared.global = Some(Arc::new(SharedSet::create(1000).unwrap()));
+        }
+        sleeps
+            .iter()
+            .map(|&asleep| match shared.visit(7 << 1, asleep) {
+                Visit::New => all & !asleep,
+                Visit::Known => 0,
+                Visit::Reopen(woken) => woken,
+            })
+            .collect()
+    }
+
+    /// The visits of a state explore together every enabled task but those asleep
+    /// at every visit, each once, in both visited sets; without the fix
+    /// (`por_cut_known`: a state met again is cut whatever its sleepers) a task
+    /// asleep at the first visit and awake at a later one is never explored.
+    #[test]
+    fn visits_of_a_state_explore_all_but_the_common_sleepers() {
+        let all = 0b1111;
+        let sleeps = [0b0011, 0b0101, 0b1001, 0b0001];
+        let meet = sleeps.iter().fold(all, |m, s| m & s);
+        for global in [false, true] {
+            let explored = visits(global, false, &sleeps, all);
+            assert_eq!(explored, [0b1100, 0b0010, 0, 0], "{global}");
+            assert_eq!(explored.iter().fold(0, |u, e| u | e), all & !meet);
+            let wrong = visits(global, true, &sleeps, all);
+            assert_ne!(wrong.iter().fold(0, |u, e| u | e), all & !meet, "{global}");
+        }
     }
 
     #[test]
