@@ -821,11 +821,13 @@ fn jobs_agree(s: &Scenario, bugs: Bugs) -> Option<Summed> {
 }
 
 /// Sleep sets stay on with `--jobs 2`, threads or processes (the visited set keeps
-/// each state's sleep set): on fsync-vs-read-fault both reach one job's states in
-/// fewer executions than the same split with `--no-por`.
+/// each state's sleep set): on write-vs-pmd-downgrade both reach one job's states
+/// in at least 5% fewer executions than the same split with `--no-por` (one job:
+/// 21,963 against 24,516). Not fsync-vs-read-fault: since the model's wait folds
+/// merge its states, its sleep sets prune 4 of 448 executions.
 #[test]
 fn sleep_sets_prune_with_jobs() {
-    let s = scenario("fsync-vs-read-fault");
+    let s = scenario("write-vs-pmd-downgrade");
     let no_por = StatefulChecker {
         por: false,
         ..stateful()
@@ -847,11 +849,11 @@ fn sleep_sets_prune_with_jobs() {
     let (threads, processes) = split(&stateful());
     let (threads_full, processes_full) = split(&no_por);
     assert!(
-        threads * 10 < threads_full * 9,
+        threads * 20 < threads_full * 19,
         "{threads} vs {threads_full}"
     );
     assert!(
-        processes * 10 < processes_full * 9,
+        processes * 20 < processes_full * 19,
         "{processes} vs {processes_full}"
     );
 }
