@@ -132,6 +132,8 @@ extern "C" {
     fn daxk_other_lock_hash() -> u64;
     fn daxk_tree_lock() -> *mut CSpin;
     fn daxk_set_towrite_dead(dead: c_int);
+    fn daxk_set_towrite_last(last: c_int);
+    fn daxk_set_towrite_behind(mode: c_int);
 }
 
 extern "C-unwind" {
@@ -565,6 +567,9 @@ thread_local! {
     static TAGGED_WHOLE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// See [`set_towrite_always_dead`].
     static TOWRITE_ALWAYS_DEAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// See [`set_towrite_behind`].
+    static TOWRITE_BEHIND: std::cell::Cell<TowriteBehind> =
+        const { std::cell::Cell::new(TowriteBehind::Last) };
 }
 
 /// For tests only: what a wait for an unlocked entry folds at its loop's tops and
@@ -669,6 +674,31 @@ pub fn set_no_queued_loop_top(off: bool) {
 #[doc(hidden)]
 pub fn set_towrite_always_dead(dead: bool) {
     TOWRITE_ALWAYS_DEAD.with(|f| f.set(dead));
+}
+
+/// For tests only: which TOWRITE marks behind a running writeback's walk the
+/// worlds made on this OS thread leave out of the fingerprint
+/// (`World::towrite_dead_if_done`).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TowriteBehind {
+    /// None: every TOWRITE mark is state until the last such operation returns.
+    Off,
+    /// The rule: those behind the walk while the writeback is the last operation
+    /// that is not a fault.
+    Last,
+    /// Those behind the walk however many such operations are left: an unsound
+    /// widening (a later fsync's walk or write(2)'s invalidation reads them).
+    Any,
+}
+
+/// For tests only: see [`TowriteBehind`]; shows that the rule merges states
+/// (`Off` keeps more) and that the test of it catches a too-wide rule (`Any`
+/// merges more) (`kernel/tests/kernel_target.rs`,
+/// `towrite_marks_behind_the_walk_are_dead`).
+#[doc(hidden)]
+pub fn set_towrite_behind(mode: TowriteBehind) {
+    TOWRITE_BEHIND.with(|f| f.set(mode));
 }
 
 /// Whether the worlds made on this OS thread fold, into a task's history, that it
@@ -963,13 +993,48 @@ impl<B: Backend> World<B> {
     }
 
     /// Tells the C fingerprint that the TOWRITE marks are dead, if they are
-    /// ([`World::non_fault_op_done`]).
+    /// ([`World::non_fault_op_done`]), and whether one operation that is not a
+    /// fault is left, for the marks behind the writeback's walk.
+    ///
+    /// The marks behind the walk (`daxk_towrite_mark_dead()`, `kernel/c/common.c`;
+    /// the walk's position from `kernel/c/xa_folds.h`). While one operation that
+    /// is not a fault is left and a writeback's walk over the TOWRITE entries
+    /// (dax_writeback_mapping_range()) is running, that writeback is the one left:
+    /// no write(2), truncate, memory failure or other fsync will run after it. Of
+    /// the readers of a TOWRITE mark listed above, only this walk and its
+    /// dax_writeback_one() remain. The walk reads marks at or after its xa_state's
+    /// index: xas_find_marked()/xas_next_marked() look forward from it (back at
+    /// most to the first index of the entry the index is in, when the index is on
+    /// a sibling slot), the index only grows between them (xas_pause() moves it
+    /// past the entry; xas_reset() and the waits keep it), and
+    /// dax_writeback_one() reads the mark of the entry the walk is on. So the
+    /// TOWRITE mark of an entry that ends below the index is read by no step of
+    /// any thread, nor by a check (the harness reads DIRTY only): two states that
+    /// differ only in such marks have the same futures. The walk's index is in
+    /// the writeback task's history (its last marked walk's fold holds it), and
+    /// the count of operations left is a function of the histories, so the
+    /// fingerprint stays a function of the state; `driver.c`'s fsync takes the
+    /// position away when the writeback returns. With two writebacks running at
+    /// once the rule is off (two left) and one position may be the other's,
+    /// which only keeps states apart: the narrowing needs a position and one
+    /// operation left. Test: `towrite_marks_behind_the_walk_are_dead`
+    /// (`kernel/tests/kernel_target.rs`; [`set_towrite_behind`]).
     fn towrite_dead_if_done(&self) {
-        if *self.non_faults_left.lock() == Some(0) {
-            // The C memory's hash changes with no C code run: count it as one.
+        let left = *self.non_faults_left.lock();
+        // The C memory's hash changes with no C code run: count it as one.
+        if left == Some(0) {
             c_runs();
             unsafe { daxk_set_towrite_dead(1) };
+        } else if left == Some(1) {
+            c_runs();
+            unsafe { daxk_set_towrite_last(1) };
         }
+        let mode = match TOWRITE_BEHIND.with(|f| f.get()) {
+            TowriteBehind::Off => 0,
+            TowriteBehind::Last => 1,
+            TowriteBehind::Any => 2,
+        };
+        unsafe { daxk_set_towrite_behind(mode) };
     }
 
     /// Declares the C memory to the stateful checker (for its partial-order

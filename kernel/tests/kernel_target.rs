@@ -628,10 +628,15 @@ ops = [
         if !xarray_era("towrite_marks_are_state_until_the_last_writeback") {
             return;
         }
+        // The marks behind the walk off (`towrite_marks_behind_the_walk_are_dead`
+        // has that rule): with one fsync it leaves out most of what this one
+        // would be compared against.
         let count = |name: &str, always_dead: bool| {
             daxlock_kernel::set_towrite_always_dead(always_dead);
+            daxlock_kernel::set_towrite_behind(daxlock_kernel::TowriteBehind::Off);
             let r = run(&StatefulChecker::default(), &scenario(name), Bugs::fixed());
             daxlock_kernel::set_towrite_always_dead(false);
+            daxlock_kernel::set_towrite_behind(daxlock_kernel::TowriteBehind::Last);
             let r = r.unwrap();
             let st = r.search.expect("figures");
             assert!(st.complete, "{name}");
@@ -653,6 +658,55 @@ ops = [
                 "{name}: {narrow} states with the marks always left out, {sound} with the rule"
             );
         }
+    }
+
+    /// While the writeback is the last operation that is not a fault, the TOWRITE
+    /// marks behind its walk leave the fingerprint (`World::towrite_dead_if_done`:
+    /// the walk never goes back, and nothing else reads them). The rule merges
+    /// states (with it off, [`daxlock_kernel::TowriteBehind::Off`], the search
+    /// stores more on `fsync-vs-pmd-fault` and `fsync-vs-read-fault`, each one
+    /// fsync) and keeps their verdicts (finding 1's lost write on both). It must
+    /// wait for the last such operation: with two fsyncs
+    /// (`tests/scenarios/two-fsyncs-behind-the-walk.toml`) the marks behind the
+    /// first walk are still read by the second, and the unsound widening that
+    /// leaves them out anyway (`TowriteBehind::Any`) merges states the rule keeps.
+    #[test]
+    fn towrite_marks_behind_the_walk_are_dead() {
+        if !xarray_era("towrite_marks_behind_the_walk_are_dead") {
+            return;
+        }
+        use daxlock_kernel::TowriteBehind;
+        let count = |s: &Scenario, mode: TowriteBehind| {
+            daxlock_kernel::set_towrite_behind(mode);
+            let r = run(&StatefulChecker::default(), s, Bugs::fixed());
+            daxlock_kernel::set_towrite_behind(TowriteBehind::Last);
+            let r = r.unwrap();
+            let st = r.search.expect("figures");
+            assert!(st.complete, "{}", s.name);
+            eprintln!("{} ({mode:?}): {} states, {:?}", s.name, st.states, r.verdict);
+            (st.states, r.verdict)
+        };
+        for name in ["fsync-vs-pmd-fault", "fsync-vs-read-fault"] {
+            let s = scenario(name);
+            let (rule, v) = count(&s, TowriteBehind::Last);
+            assert_eq!(v, Verdict::LostWrite, "{name}");
+            let (off, v_off) = count(&s, TowriteBehind::Off);
+            assert_eq!(v_off, v, "{name}");
+            assert!(rule < off, "{name}: {rule} states with the rule, {off} without");
+        }
+        let two = Scenario::from_path(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/scenarios/two-fsyncs-behind-the-walk.toml"),
+        )
+        .expect("test scenario");
+        // Finding 1 on 6.x: a writeback skips the entry the other thread's fault holds.
+        let (rule, v) = count(&two, TowriteBehind::Last);
+        assert_eq!(v, Verdict::LostWrite);
+        let (any, _) = count(&two, TowriteBehind::Any);
+        assert!(
+            any < rule,
+            "two fsyncs: {any} states with the marks behind either walk left out, {rule} with the rule"
+        );
     }
 
     /// `run --checker stateful --jobs 2` runs two processes over one visited set in
