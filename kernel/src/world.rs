@@ -507,6 +507,8 @@ pub(crate) struct World<B: Backend> {
     /// The C memory is in the stateful checker's step footprints
     /// ([`World::declare_c_memory`]; off only in tests, [`set_blind_footprints`]).
     c_footprints: bool,
+    /// The walk at a wait's loop top is left out of the history (`WAIT_WALK_UNFOLDED`).
+    wait_walk_unfolded: bool,
     /// What acquires and lockless reads fold: [`Folds::Whole`] when allocations
     /// fail (`--fail-alloc`: the allocation count is read under the xarray lock and
     /// changed without it), else what [`set_folds`] says (tests), by default
@@ -567,6 +569,29 @@ thread_local! {
     static TAGGED_WHOLE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// See [`set_towrite_always_dead`].
     static TOWRITE_ALWAYS_DEAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Whether the walk at the top of a wait for an unlocked entry
+    /// (`xas_find_conflict()`, 7.1's `xas_load()`) is left out of the task's
+    /// history (`World::xa_read`; [`set_wait_walk_folded`] turns it back on).
+    ///
+    /// Why that is sound. The walk runs at the wait's loop top, whose fold
+    /// already holds what the walk is a function of besides the tree: the wait's
+    /// opening (the xa_state's index and order, the caller's) and where the walk
+    /// starts (`World::entry_scope_top`). The task holds the xarray lock from
+    /// the walk on, and no other task changes an entry or a mark without it, so
+    /// until the task drops the lock the entry the walk returned is the one the
+    /// tree (in the fingerprint) gives for those: a function of the state. The
+    /// wait drops the lock only after it has queued itself
+    /// (prepare_to_wait_exclusive(), then xas_unlock_irq()); after that it uses
+    /// the entry for nothing (the next round's walk writes it first), and what
+    /// it computed from it, the wait-table head and the wait entry's key, is in
+    /// the state while the entry is queued (the head's queue holds the task and
+    /// its key) and unused once a waker has taken it off (finish_wait() then
+    /// looks only at the wait entry's own list). If the wait returns instead,
+    /// its end folds the entry returned (`World::entry_scope_end`). So two
+    /// states that differ only in the walk's fold differ in nothing a future
+    /// step reads. Test: `the_wait_walk_is_a_function_of_the_state`
+    /// (`kernel/tests/kernel_target.rs`).
+    static WAIT_WALK_UNFOLDED: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
     /// See [`set_towrite_behind`].
     static TOWRITE_BEHIND: std::cell::Cell<TowriteBehind> =
         const { std::cell::Cell::new(TowriteBehind::Last) };
@@ -674,6 +699,15 @@ pub fn set_no_queued_loop_top(off: bool) {
 #[doc(hidden)]
 pub fn set_towrite_always_dead(dead: bool) {
     TOWRITE_ALWAYS_DEAD.with(|f| f.set(dead));
+}
+
+/// For tests only: while `folded`, the worlds made on this OS thread fold the
+/// walk at the top of a wait for an unlocked entry into the task's history, as
+/// before issue 18's eighth session (the fold is redundant: `WAIT_WALK_UNFOLDED`
+/// in `kernel/src/world.rs` argues it).
+#[doc(hidden)]
+pub fn set_wait_walk_folded(folded: bool) {
+    WAIT_WALK_UNFOLDED.with(|f| f.set(!folded));
 }
 
 /// For tests only: which TOWRITE marks behind a running writeback's walk the
@@ -925,6 +959,7 @@ impl<B: Backend> World<B> {
                 non_faults
             }),
             c_footprints: fingerprint && C_FOOTPRINTS.with(|f| f.get()),
+            wait_walk_unfolded: WAIT_WALK_UNFOLDED.with(|f| f.get()),
             folds: if fail_allocs {
                 Folds::Whole
             } else {
@@ -1969,6 +2004,18 @@ impl<B: Backend> Hooks for World<B> {
     /// caller's locals as a function of that alone; see [`World::guarded`]).
     fn xa_read(&self, call: u32, value: u64, index: u64, err: i64) {
         if self.fingerprint && self.folds == Folds::Narrow {
+            // kernel/c/xa_folds.h's DAXK_XA_LOAD and DAXK_XA_FIND_CONFLICT.
+            const XA_LOAD: u32 = 1;
+            const XA_FIND_CONFLICT: u32 = 3;
+            if (call == XA_LOAD || call == XA_FIND_CONFLICT)
+                && self.wait_walk_unfolded
+                && self
+                    .task_of(unsafe { daxk_get_current() })
+                    .is_some_and(|t| t.in_wait.load(Ordering::Relaxed))
+            {
+                // The wait's own walk: see `WAIT_WALK_UNFOLDED`.
+                return;
+            }
             if explain::explaining() {
                 explain::note(|| format!("xarray call {call} at {index}: {value:#x} ({err})"));
             }

@@ -683,7 +683,10 @@ ops = [
             let r = r.unwrap();
             let st = r.search.expect("figures");
             assert!(st.complete, "{}", s.name);
-            eprintln!("{} ({mode:?}): {} states, {:?}", s.name, st.states, r.verdict);
+            eprintln!(
+                "{} ({mode:?}): {} states, {:?}",
+                s.name, st.states, r.verdict
+            );
             (st.states, r.verdict)
         };
         for name in ["fsync-vs-pmd-fault", "fsync-vs-read-fault"] {
@@ -692,7 +695,10 @@ ops = [
             assert_eq!(v, Verdict::LostWrite, "{name}");
             let (off, v_off) = count(&s, TowriteBehind::Off);
             assert_eq!(v_off, v, "{name}");
-            assert!(rule < off, "{name}: {rule} states with the rule, {off} without");
+            assert!(
+                rule < off,
+                "{name}: {rule} states with the rule, {off} without"
+            );
         }
         let two = Scenario::from_path(
             &Path::new(env!("CARGO_MANIFEST_DIR"))
