@@ -918,8 +918,13 @@ ops = [
     }
 
     /// `--jobs 2` as processes keeps the sleep sets (each state's sleep set lives in
-    /// the shared visited set): on fsync-vs-read-fault the two processes store one
-    /// job's states, in fewer executions than the same split with `--no-por`.
+    /// the shared visited set): on memory-failure-waits-shared the two processes
+    /// store one job's states, in fewer executions than the same split with
+    /// `--no-por` (about 6,500 against 7,770 on 6.1 and 6.12). It was
+    /// fsync-vs-read-fault until issue 18's eighth session, whose folds (the
+    /// marks behind the walk, the wait's own walk) left its reduction at 10% (587
+    /// against 654 executions on 6.1, 585 against 646 on 6.12), the margin this
+    /// test keeps for the processes' varying split.
     #[test]
     fn jobs_as_processes_keep_the_sleep_sets() {
         if !xarray_era("jobs_as_processes_keep_the_sleep_sets") {
@@ -927,7 +932,7 @@ ops = [
         }
         let file = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../verify/fsync-vs-read-fault.toml"
+            "/../verify/memory-failure-waits-shared.toml"
         );
         let split = |extra: &[&str]| {
             let mut args = vec!["run", file, "--target", "kernel", "--checker", "stateful"];
@@ -936,14 +941,14 @@ ops = [
             let text = String::from_utf8_lossy(&out.stdout).into_owned();
             let row = text
                 .lines()
-                .find(|l| l.starts_with("fsync-vs-read-fault") && l.contains(" stateful "))
+                .find(|l| l.starts_with("memory-failure-waits-shared") && l.contains(" stateful "))
                 .unwrap_or_else(|| panic!("no merged row: {text}"));
             let executions: usize = row.split_whitespace().nth(4).unwrap().parse().unwrap();
             (shared_states(&text), executions)
         };
         let one = run(
             &StatefulChecker::default(),
-            &scenario("fsync-vs-read-fault"),
+            &scenario("memory-failure-waits-shared"),
             Bugs::fixed(),
         )
         .unwrap();
