@@ -1042,7 +1042,13 @@ impl<B: Backend> World<B> {
     /// most to the first index of the entry the index is in, when the index is on
     /// a sibling slot), the index only grows between them (xas_pause() moves it
     /// past the entry; xas_reset() and the waits keep it), and
-    /// dax_writeback_one() reads the mark of the entry the walk is on. So the
+    /// dax_writeback_one() reads the mark of the entry the walk is on. One xarray
+    /// call reads marks to write marks: a store of a multi-order entry ORs the
+    /// marks of the slots it covers into the entry (xas_squash_marks()), but
+    /// fs/dax.c stores a PMD entry only into an empty range (a 4 KiB entry in it
+    /// makes the PMD fault fall back) or over the entry of the same range (a zero
+    /// PMD entry), so what it reads is the mark of an entry with the same end,
+    /// dead exactly when the new one's is; a store of NULL clears marks. So the
     /// TOWRITE mark of an entry that ends below the index is read by no step of
     /// any thread, nor by a check (the harness reads DIRTY only): two states that
     /// differ only in such marks have the same futures. The walk's index is in
