@@ -178,6 +178,57 @@ void daxk_set_towrite_dead(int dead)
 	daxk_towrite_dead = dead;
 }
 
+/* The TOWRITE marks behind the running writeback's walk (World::towrite_dead_if_done
+ * in kernel/src/world.rs argues it): while the writeback is the last operation of
+ * the scenario that is not a fault (daxk_towrite_last, from Rust), a TOWRITE mark
+ * on an entry that ends below the walk's position (daxk_towrite_walk, the walk's
+ * xa_state index after its last xas_find_marked()/xas_next_marked() for TOWRITE,
+ * kernel/c/xa_folds.h; ULONG_MAX once the walk found nothing more) is read by
+ * nothing any more, and the fingerprint leaves it out. daxk_towrite_walking: a
+ * walk has a position (cleared when the writeback returns, driver.c's fsync).
+ * daxk_towrite_behind (from Rust): 1, the rule; 0, off; 2 (tests only,
+ * unsound), the rule without the last-operation condition. The others are reset
+ * with the execution. */
+static int daxk_towrite_last;
+static int daxk_towrite_walking;
+static unsigned long daxk_towrite_walk;
+static int daxk_towrite_behind = 1;
+
+void daxk_set_towrite_last(int last)
+{
+	daxk_towrite_last = last;
+}
+
+void daxk_set_towrite_behind(int mode)
+{
+	daxk_towrite_behind = mode;
+}
+
+/* The TOWRITE walk of dax_writeback_mapping_range() is at `index` (found: it
+ * returned an entry there) or past its end (not found). */
+void daxk_towrite_walk_at(unsigned long index, int found)
+{
+	daxk_towrite_walking = 1;
+	daxk_towrite_walk = found ? index : ULONG_MAX;
+}
+
+/* The writeback returned: its walk has no position any more. */
+void daxk_towrite_walk_over(void)
+{
+	daxk_towrite_walking = 0;
+}
+
+/* Whether the TOWRITE mark of the entry at [index, index + 2^order) is dead. */
+static int daxk_towrite_mark_dead(unsigned long index, unsigned int order)
+{
+	if (daxk_towrite_dead)
+		return 1;
+	if (!daxk_towrite_walking || !daxk_towrite_behind ||
+	    !(daxk_towrite_last || daxk_towrite_behind == 2))
+		return 0;
+	return index + ((1UL << order) - 1) < daxk_towrite_walk;
+}
+
 /* Starts a new execution: an empty file of `size` bytes, no pages, no nodes, a
  * wait table of `buckets` heads (see daxk_hash_long()). */
 void daxk_reset_common(long long size, unsigned long buckets)
@@ -196,6 +247,8 @@ void daxk_reset_common(long long size, unsigned long buckets)
 	daxk_nsnap = 0;
 	daxk_pages_sum = 0;
 	daxk_towrite_dead = 0;
+	daxk_towrite_last = 0;
+	daxk_towrite_walking = 0;
 	memset(f, 0, sizeof(*f));
 	f->inode.i_size = size;
 	f->inode.i_blkbits = PAGE_SHIFT;
@@ -324,7 +377,7 @@ static void daxk_hash_entry(void *ctx, unsigned long index, unsigned int order,
 {
 	(void)entry;
 	struct daxk_hash_ctx *c = ctx;
-	if (daxk_towrite_dead)
+	if (towrite && daxk_towrite_mark_dead(index, order))
 		towrite = 0;
 	c->h = daxk_mix(c->h, index);
 	c->h = daxk_mix(c->h, order);

@@ -32,7 +32,10 @@ int DAXK(fsync)(void)
 		.range_end = LLONG_MAX,
 		.sync_mode = WB_SYNC_ALL,
 	};
-	return dax_writeback_mapping_range(daxk_mapping(), NULL, &wbc);
+	int ret = dax_writeback_mapping_range(daxk_mapping(), NULL, &wbc);
+
+	daxk_towrite_walk_over();
+	return ret;
 }
 
 /* Kernel: truncate_inode_pages_range() → dax_delete_mapping_entry(). */

@@ -117,6 +117,22 @@ static inline void *daxk_xa_fold(unsigned int call, const struct xa_state *xas, 
 #define DAXK_WALK_TOP(xas) \
 	daxk_entry_scope_top((xas)->xa_node == XAS_RESTART ? DAXK_WALK_RESET : DAXK_WALK_IN_PLACE)
 
+/* The position of dax_writeback_mapping_range()'s walk over the TOWRITE entries
+ * (kernel/c/common.c: the marks behind it are dead while the writeback is the
+ * last operation that reads them). Only that walk calls xas_find_marked() or
+ * xas_next_marked() with PAGECACHE_TAG_TOWRITE in fs/dax.c (5.15 to 7.1).
+ * After such a call the walk's index only grows until the writeback returns,
+ * except back to the first index of the entry it is on (a sibling slot sends it
+ * to the entry's canonical one): an entry that ends below the index is never
+ * visited again. */
+void daxk_towrite_walk_at(unsigned long index, int found);
+void daxk_towrite_walk_over(void);
+#define DAXK_TOWRITE_WALK(xas, mark, e) ({ \
+	void *__daxk_w = (e); \
+	if ((mark) == PAGECACHE_TAG_TOWRITE) \
+		daxk_towrite_walk_at((xas)->xa_index, __daxk_w != NULL); \
+	__daxk_w; })
+
 #ifndef DAXK_XA_NO_WRAPPERS
 #define xas_load(xas) ({ \
 	struct xa_state *__daxk_x = (xas); \
@@ -137,10 +153,12 @@ static inline void *daxk_xa_fold(unsigned int call, const struct xa_state *xas, 
 	daxk_xa_fold(DAXK_XA_NEXT_ENTRY, __daxk_x, xas_next_entry(__daxk_x, max)); })
 #define xas_find_marked(xas, max, mark) ({ \
 	struct xa_state *__daxk_x = (xas); \
-	daxk_xa_fold(DAXK_XA_FIND_MARKED, __daxk_x, xas_find_marked(__daxk_x, max, mark)); })
+	daxk_xa_fold(DAXK_XA_FIND_MARKED, __daxk_x, \
+		     DAXK_TOWRITE_WALK(__daxk_x, mark, xas_find_marked(__daxk_x, max, mark))); })
 #define xas_next_marked(xas, max, mark) ({ \
 	struct xa_state *__daxk_x = (xas); \
-	daxk_xa_fold(DAXK_XA_NEXT_MARKED, __daxk_x, xas_next_marked(__daxk_x, max, mark)); })
+	daxk_xa_fold(DAXK_XA_NEXT_MARKED, __daxk_x, \
+		     DAXK_TOWRITE_WALK(__daxk_x, mark, xas_next_marked(__daxk_x, max, mark))); })
 #define xas_get_mark(xas, mark) ({ \
 	struct xa_state *__daxk_x = (struct xa_state *)(xas); \
 	bool __daxk_m = xas_get_mark(__daxk_x, mark); \

@@ -132,6 +132,8 @@ extern "C" {
     fn daxk_other_lock_hash() -> u64;
     fn daxk_tree_lock() -> *mut CSpin;
     fn daxk_set_towrite_dead(dead: c_int);
+    fn daxk_set_towrite_last(last: c_int);
+    fn daxk_set_towrite_behind(mode: c_int);
 }
 
 extern "C-unwind" {
@@ -505,6 +507,8 @@ pub(crate) struct World<B: Backend> {
     /// The C memory is in the stateful checker's step footprints
     /// ([`World::declare_c_memory`]; off only in tests, [`set_blind_footprints`]).
     c_footprints: bool,
+    /// The walk at a wait's loop top is left out of the history (`WAIT_WALK_UNFOLDED`).
+    wait_walk_unfolded: bool,
     /// What acquires and lockless reads fold: [`Folds::Whole`] when allocations
     /// fail (`--fail-alloc`: the allocation count is read under the xarray lock and
     /// changed without it), else what [`set_folds`] says (tests), by default
@@ -565,6 +569,32 @@ thread_local! {
     static TAGGED_WHOLE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// See [`set_towrite_always_dead`].
     static TOWRITE_ALWAYS_DEAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Whether the walk at the top of a wait for an unlocked entry
+    /// (`xas_find_conflict()`, 7.1's `xas_load()`) is left out of the task's
+    /// history (`World::xa_read`; [`set_wait_walk_folded`] turns it back on).
+    ///
+    /// Why that is sound. The walk runs at the wait's loop top, whose fold
+    /// already holds what the walk is a function of besides the tree: the wait's
+    /// opening (the xa_state's index and order, the caller's) and where the walk
+    /// starts (`World::entry_scope_top`). The task holds the xarray lock from
+    /// the walk on, and no other task changes an entry or a mark without it, so
+    /// until the task drops the lock the entry the walk returned is the one the
+    /// tree (in the fingerprint) gives for those: a function of the state. The
+    /// wait drops the lock only after it has queued itself
+    /// (prepare_to_wait_exclusive(), then xas_unlock_irq()); after that it uses
+    /// the entry for nothing (the next round's walk writes it first), and what
+    /// it computed from it, the wait-table head and the wait entry's key, is in
+    /// the state while the entry is queued (the head's queue holds the task and
+    /// its key) and unused once a waker has taken it off (finish_wait() then
+    /// looks only at the wait entry's own list). If the wait returns instead,
+    /// its end folds the entry returned (`World::entry_scope_end`). So two
+    /// states that differ only in the walk's fold differ in nothing a future
+    /// step reads. Test: `the_wait_walk_is_a_function_of_the_state`
+    /// (`kernel/tests/kernel_target.rs`).
+    static WAIT_WALK_UNFOLDED: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    /// See [`set_towrite_behind`].
+    static TOWRITE_BEHIND: std::cell::Cell<TowriteBehind> =
+        const { std::cell::Cell::new(TowriteBehind::Last) };
 }
 
 /// For tests only: what a wait for an unlocked entry folds at its loop's tops and
@@ -669,6 +699,40 @@ pub fn set_no_queued_loop_top(off: bool) {
 #[doc(hidden)]
 pub fn set_towrite_always_dead(dead: bool) {
     TOWRITE_ALWAYS_DEAD.with(|f| f.set(dead));
+}
+
+/// For tests only: while `folded`, the worlds made on this OS thread fold the
+/// walk at the top of a wait for an unlocked entry into the task's history, as
+/// before issue 18's eighth session (the fold is redundant: `WAIT_WALK_UNFOLDED`
+/// in `kernel/src/world.rs` argues it).
+#[doc(hidden)]
+pub fn set_wait_walk_folded(folded: bool) {
+    WAIT_WALK_UNFOLDED.with(|f| f.set(!folded));
+}
+
+/// For tests only: which TOWRITE marks behind a running writeback's walk the
+/// worlds made on this OS thread leave out of the fingerprint
+/// (`World::towrite_dead_if_done`).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TowriteBehind {
+    /// None: every TOWRITE mark is state until the last such operation returns.
+    Off,
+    /// The rule: those behind the walk while the writeback is the last operation
+    /// that is not a fault.
+    Last,
+    /// Those behind the walk however many such operations are left: an unsound
+    /// widening (a later fsync's walk or write(2)'s invalidation reads them).
+    Any,
+}
+
+/// For tests only: see [`TowriteBehind`]; shows that the rule merges states
+/// (`Off` keeps more) and that the test of it catches a too-wide rule (`Any`
+/// merges more) (`kernel/tests/kernel_target.rs`,
+/// `towrite_marks_behind_the_walk_are_dead`).
+#[doc(hidden)]
+pub fn set_towrite_behind(mode: TowriteBehind) {
+    TOWRITE_BEHIND.with(|f| f.set(mode));
 }
 
 /// Whether the worlds made on this OS thread fold, into a task's history, that it
@@ -895,6 +959,7 @@ impl<B: Backend> World<B> {
                 non_faults
             }),
             c_footprints: fingerprint && C_FOOTPRINTS.with(|f| f.get()),
+            wait_walk_unfolded: WAIT_WALK_UNFOLDED.with(|f| f.get()),
             folds: if fail_allocs {
                 Folds::Whole
             } else {
@@ -963,13 +1028,54 @@ impl<B: Backend> World<B> {
     }
 
     /// Tells the C fingerprint that the TOWRITE marks are dead, if they are
-    /// ([`World::non_fault_op_done`]).
+    /// ([`World::non_fault_op_done`]), and whether one operation that is not a
+    /// fault is left, for the marks behind the writeback's walk.
+    ///
+    /// The marks behind the walk (`daxk_towrite_mark_dead()`, `kernel/c/common.c`;
+    /// the walk's position from `kernel/c/xa_folds.h`). While one operation that
+    /// is not a fault is left and a writeback's walk over the TOWRITE entries
+    /// (dax_writeback_mapping_range()) is running, that writeback is the one left:
+    /// no write(2), truncate, memory failure or other fsync will run after it. Of
+    /// the readers of a TOWRITE mark listed above, only this walk and its
+    /// dax_writeback_one() remain. The walk reads marks at or after its xa_state's
+    /// index: xas_find_marked()/xas_next_marked() look forward from it (back at
+    /// most to the first index of the entry the index is in, when the index is on
+    /// a sibling slot), the index only grows between them (xas_pause() moves it
+    /// past the entry; xas_reset() and the waits keep it), and
+    /// dax_writeback_one() reads the mark of the entry the walk is on. One xarray
+    /// call reads marks to write marks: a store of a multi-order entry ORs the
+    /// marks of the slots it covers into the entry (xas_squash_marks()), but
+    /// fs/dax.c stores a PMD entry only into an empty range (a 4 KiB entry in it
+    /// makes the PMD fault fall back) or over the entry of the same range (a zero
+    /// PMD entry), so what it reads is the mark of an entry with the same end,
+    /// dead exactly when the new one's is; a store of NULL clears marks. So the
+    /// TOWRITE mark of an entry that ends below the index is read by no step of
+    /// any thread, nor by a check (the harness reads DIRTY only): two states that
+    /// differ only in such marks have the same futures. The walk's index is in
+    /// the writeback task's history (its last marked walk's fold holds it), and
+    /// the count of operations left is a function of the histories, so the
+    /// fingerprint stays a function of the state; `driver.c`'s fsync takes the
+    /// position away when the writeback returns. With two writebacks running at
+    /// once the rule is off (two left) and one position may be the other's,
+    /// which only keeps states apart: the narrowing needs a position and one
+    /// operation left. Test: `towrite_marks_behind_the_walk_are_dead`
+    /// (`kernel/tests/kernel_target.rs`; [`set_towrite_behind`]).
     fn towrite_dead_if_done(&self) {
-        if *self.non_faults_left.lock() == Some(0) {
-            // The C memory's hash changes with no C code run: count it as one.
+        let left = *self.non_faults_left.lock();
+        // The C memory's hash changes with no C code run: count it as one.
+        if left == Some(0) {
             c_runs();
             unsafe { daxk_set_towrite_dead(1) };
+        } else if left == Some(1) {
+            c_runs();
+            unsafe { daxk_set_towrite_last(1) };
         }
+        let mode = match TOWRITE_BEHIND.with(|f| f.get()) {
+            TowriteBehind::Off => 0,
+            TowriteBehind::Last => 1,
+            TowriteBehind::Any => 2,
+        };
+        unsafe { daxk_set_towrite_behind(mode) };
     }
 
     /// Declares the C memory to the stateful checker (for its partial-order
@@ -1904,6 +2010,18 @@ impl<B: Backend> Hooks for World<B> {
     /// caller's locals as a function of that alone; see [`World::guarded`]).
     fn xa_read(&self, call: u32, value: u64, index: u64, err: i64) {
         if self.fingerprint && self.folds == Folds::Narrow {
+            // kernel/c/xa_folds.h's DAXK_XA_LOAD and DAXK_XA_FIND_CONFLICT.
+            const XA_LOAD: u32 = 1;
+            const XA_FIND_CONFLICT: u32 = 3;
+            if (call == XA_LOAD || call == XA_FIND_CONFLICT)
+                && self.wait_walk_unfolded
+                && self
+                    .task_of(unsafe { daxk_get_current() })
+                    .is_some_and(|t| t.in_wait.load(Ordering::Relaxed))
+            {
+                // The wait's own walk: see `WAIT_WALK_UNFOLDED`.
+                return;
+            }
             if explain::explaining() {
                 explain::note(|| format!("xarray call {call} at {index}: {value:#x} ({err})"));
             }

@@ -628,10 +628,15 @@ ops = [
         if !xarray_era("towrite_marks_are_state_until_the_last_writeback") {
             return;
         }
+        // The marks behind the walk off (`towrite_marks_behind_the_walk_are_dead`
+        // has that rule): with one fsync it leaves out most of what this one
+        // would be compared against.
         let count = |name: &str, always_dead: bool| {
             daxlock_kernel::set_towrite_always_dead(always_dead);
+            daxlock_kernel::set_towrite_behind(daxlock_kernel::TowriteBehind::Off);
             let r = run(&StatefulChecker::default(), &scenario(name), Bugs::fixed());
             daxlock_kernel::set_towrite_always_dead(false);
+            daxlock_kernel::set_towrite_behind(daxlock_kernel::TowriteBehind::Last);
             let r = r.unwrap();
             let st = r.search.expect("figures");
             assert!(st.complete, "{name}");
@@ -653,6 +658,61 @@ ops = [
                 "{name}: {narrow} states with the marks always left out, {sound} with the rule"
             );
         }
+    }
+
+    /// While the writeback is the last operation that is not a fault, the TOWRITE
+    /// marks behind its walk leave the fingerprint (`World::towrite_dead_if_done`:
+    /// the walk never goes back, and nothing else reads them). The rule merges
+    /// states (with it off, [`daxlock_kernel::TowriteBehind::Off`], the search
+    /// stores more on `fsync-vs-pmd-fault` and `fsync-vs-read-fault`, each one
+    /// fsync) and keeps their verdicts (finding 1's lost write on both). It must
+    /// wait for the last such operation: with two fsyncs
+    /// (`tests/scenarios/two-fsyncs-behind-the-walk.toml`) the marks behind the
+    /// first walk are still read by the second, and the unsound widening that
+    /// leaves them out anyway (`TowriteBehind::Any`) merges states the rule keeps.
+    #[test]
+    fn towrite_marks_behind_the_walk_are_dead() {
+        if !xarray_era("towrite_marks_behind_the_walk_are_dead") {
+            return;
+        }
+        use daxlock_kernel::TowriteBehind;
+        let count = |s: &Scenario, mode: TowriteBehind| {
+            daxlock_kernel::set_towrite_behind(mode);
+            let r = run(&StatefulChecker::default(), s, Bugs::fixed());
+            daxlock_kernel::set_towrite_behind(TowriteBehind::Last);
+            let r = r.unwrap();
+            let st = r.search.expect("figures");
+            assert!(st.complete, "{}", s.name);
+            eprintln!(
+                "{} ({mode:?}): {} states, {:?}",
+                s.name, st.states, r.verdict
+            );
+            (st.states, r.verdict)
+        };
+        for name in ["fsync-vs-pmd-fault", "fsync-vs-read-fault"] {
+            let s = scenario(name);
+            let (rule, v) = count(&s, TowriteBehind::Last);
+            assert_eq!(v, Verdict::LostWrite, "{name}");
+            let (off, v_off) = count(&s, TowriteBehind::Off);
+            assert_eq!(v_off, v, "{name}");
+            assert!(
+                rule < off,
+                "{name}: {rule} states with the rule, {off} without"
+            );
+        }
+        let two = Scenario::from_path(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/scenarios/two-fsyncs-behind-the-walk.toml"),
+        )
+        .expect("test scenario");
+        // Finding 1 on 6.x: a writeback skips the entry the other thread's fault holds.
+        let (rule, v) = count(&two, TowriteBehind::Last);
+        assert_eq!(v, Verdict::LostWrite);
+        let (any, _) = count(&two, TowriteBehind::Any);
+        assert!(
+            any < rule,
+            "two fsyncs: {any} states with the marks behind either walk left out, {rule} with the rule"
+        );
     }
 
     /// `run --checker stateful --jobs 2` runs two processes over one visited set in
@@ -858,40 +918,52 @@ ops = [
     }
 
     /// `--jobs 2` as processes keeps the sleep sets (each state's sleep set lives in
-    /// the shared visited set): on fsync-vs-read-fault the two processes store one
-    /// job's states, in fewer executions than the same split with `--no-por`.
+    /// the shared visited set): on fsync-vs-read-fault and
+    /// memory-failure-waits-shared the two processes store one job's states, each
+    /// in fewer executions than the same split with `--no-por`, by more than 5%
+    /// (the margin for the processes' varying split: a few executions in
+    /// thousands). Until issue 18's eighth session the test asked 10% of
+    /// fsync-vs-read-fault alone; that session's folds (the marks behind the walk,
+    /// the wait's own walk) left its reduction at 10% on 6.1 (587 against 654
+    /// executions) and 9.4% on 6.12 (585 / 646); 12% on 5.15.85 (722 / 822).
+    /// memory-failure-waits-shared: 16% on 6.1 and 6.12 (about 6,500 / 7,770),
+    /// 8% on 5.15.85 (1,442 / 1,569).
     #[test]
     fn jobs_as_processes_keep_the_sleep_sets() {
         if !xarray_era("jobs_as_processes_keep_the_sleep_sets") {
             return;
         }
-        let file = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../verify/fsync-vs-read-fault.toml"
-        );
-        let split = |extra: &[&str]| {
-            let mut args = vec!["run", file, "--target", "kernel", "--checker", "stateful"];
-            args.extend(["--jobs", "2"]);
-            let out = daxk(&[&args[..], extra].concat());
-            let text = String::from_utf8_lossy(&out.stdout).into_owned();
-            let row = text
-                .lines()
-                .find(|l| l.starts_with("fsync-vs-read-fault") && l.contains(" stateful "))
-                .unwrap_or_else(|| panic!("no merged row: {text}"));
-            let executions: usize = row.split_whitespace().nth(4).unwrap().parse().unwrap();
-            (shared_states(&text), executions)
-        };
-        let one = run(
-            &StatefulChecker::default(),
-            &scenario("fsync-vs-read-fault"),
-            Bugs::fixed(),
-        )
-        .unwrap();
-        let one = one.search.unwrap();
-        let (states, reduced) = split(&[]);
-        let (full_states, full) = split(&["--no-por"]);
-        assert_eq!((states, full_states), (one.states, one.states));
-        assert!(reduced * 10 < full * 9, "{reduced} vs {full} executions");
+        for name in ["fsync-vs-read-fault", "memory-failure-waits-shared"] {
+            let file = format!("{}/../verify/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+            let split = |extra: &[&str]| {
+                let mut args = vec![
+                    "run",
+                    file.as_str(),
+                    "--target",
+                    "kernel",
+                    "--checker",
+                    "stateful",
+                ];
+                args.extend(["--jobs", "2"]);
+                let out = daxk(&[&args[..], extra].concat());
+                let text = String::from_utf8_lossy(&out.stdout).into_owned();
+                let row = text
+                    .lines()
+                    .find(|l| l.starts_with(name) && l.contains(" stateful "))
+                    .unwrap_or_else(|| panic!("no merged row: {text}"));
+                let executions: usize = row.split_whitespace().nth(4).unwrap().parse().unwrap();
+                (shared_states(&text), executions)
+            };
+            let one = run(&StatefulChecker::default(), &scenario(name), Bugs::fixed()).unwrap();
+            let one = one.search.unwrap();
+            let (states, reduced) = split(&[]);
+            let (full_states, full) = split(&["--no-por"]);
+            assert_eq!((states, full_states), (one.states, one.states), "{name}");
+            assert!(
+                reduced * 20 < full * 19,
+                "{name}: {reduced} vs {full} executions"
+            );
+        }
     }
 
     /// `--shard I/N` without a shared set judges progress by fair cycles too, each
@@ -1397,7 +1469,13 @@ ops = [
     /// session: `World::non_fault_op_done`) move none of the four: their threads
     /// only fault, and no fault of theirs sets a TOWRITE mark (only a CoW fault
     /// does); `towrite_marks_are_state_until_the_last_writeback` has that rule's
-    /// figures.
+    /// figures, and `towrite_marks_behind_the_walk_are_dead` those of the marks
+    /// behind the last writeback's walk (issue 18, eighth session), which move
+    /// none of the four either. The walk at a wait's loop top left out of the
+    /// history (the same session: `WAIT_WALK_UNFOLDED` in `kernel/src/world.rs`,
+    /// Narrow only, since Acquire and Whole fold no xarray call): bug-no-recheck
+    /// 240 → 198, pmd-read-vs-pte-write 251 → 209, bug-wait-key-from-request
+    /// 455 → 439 (2.8x the model's 156); seed-concurrent never waits.
     #[test]
     fn kernel_state_spaces_are_pinned() {
         if !xarray_era("kernel_state_spaces_are_pinned") {
@@ -1415,14 +1493,14 @@ ops = [
             ),
             (
                 scenario("bug-no-recheck"),
-                (240, 467),
+                (198, 383),
                 (330, 647),
                 (444, 875),
             ),
-            (pmd_pte, (251, 489), (341, 669), (455, 897)),
+            (pmd_pte, (209, 405), (341, 669), (455, 897)),
             (
                 scenario("bug-wait-key-from-request"),
-                (455, 889),
+                (439, 857),
                 (1120, 2219),
                 (2301, 4581),
             ),

@@ -10,7 +10,8 @@ use daxlock::check::{check_on, CheckReport, Limits, StatefulChecker, Verdict};
 use daxlock::dax::Bugs;
 use daxlock::scenario::Scenario;
 use daxlock_kernel::{
-    end_states, entry_walks, set_entry_scope_result, EntryScopeResult, KernelTarget,
+    end_states, entry_walks, set_entry_scope_result, set_wait_walk_folded, EntryScopeResult,
+    KernelTarget,
 };
 use std::collections::BTreeMap;
 
@@ -145,5 +146,70 @@ fn a_waits_walk_start_is_decided_before_the_wait() {
             walks.get(&(RESET, RESET)).is_some_and(|&n| n > 0),
             "{patch:?}: no wait slept: {walks:?}"
         );
+    }
+}
+
+/// The walk at a wait's loop top is left out of the task's history
+/// (`WAIT_WALK_UNFOLDED` in `kernel/src/world.rs` argues it: the task holds the
+/// xarray lock from the walk until it has queued itself, so the entry the walk
+/// returned is the tree's at the index the loop top's fold holds, and once the
+/// task is queued the entry is dead). On every catalogue row whose full search
+/// finishes in [`BUDGET`] states with the walk folded
+/// ([`daxlock_kernel::set_wait_walk_folded`]), unpatched and with
+/// `--patch writeback-waits`: the same verdict and C end states, never more
+/// states, and fewer on some rows (the switch is live; with the fold on, the
+/// test fails there).
+#[test]
+fn the_wait_walk_is_a_function_of_the_state() {
+    if radix_era(true, "the_wait_walk_is_a_function_of_the_state") {
+        return;
+    }
+    let run = |target: &KernelTarget, s: &Scenario, bugs: Bugs, folded: bool| {
+        set_wait_walk_folded(folded);
+        end_states(true);
+        let c = StatefulChecker {
+            all_hangs: true,
+            max_states: BUDGET,
+            por: false,
+            ..StatefulChecker::default()
+        };
+        let rep = std::panic::catch_unwind(|| check_on(target, &c, s, bugs, Limits::default()));
+        let ends = end_states(false);
+        set_wait_walk_folded(false);
+        let rep: CheckReport = rep.expect("the search ran").unwrap();
+        let st = rep.search.expect("figures");
+        (rep.verdict, st.complete.then_some(st.states), ends)
+    };
+    for patch in [None, Some("writeback-waits")] {
+        let target = match patch {
+            None => KernelTarget::default(),
+            Some(p) => KernelTarget::patched(p).expect("the patch applies"),
+        };
+        let (mut compared, mut fewer) = (0, 0);
+        for s in catalogue() {
+            for bugs in kernel_rows(&s) {
+                if target.supports(&s, bugs).is_err() {
+                    continue;
+                }
+                let what = format!("{} [{}] {patch:?}", s.name, bugs.variant());
+                let (verdict, Some(states), ends) = run(&target, &s, bugs, true) else {
+                    continue;
+                };
+                let (v, st, e) = run(&target, &s, bugs, false);
+                eprintln!("{what}: folded {verdict:?} {states}, unfolded {v:?} {st:?}");
+                assert_eq!(v, verdict, "{what}: another verdict");
+                assert_eq!(e, ends, "{what}: other C end states");
+                let st = st.expect("complete with fewer states");
+                assert!(
+                    st <= states,
+                    "{what}: {st} states unfolded, {states} folded"
+                );
+                fewer += usize::from(st < states);
+                compared += 1;
+            }
+        }
+        eprintln!("{patch:?}: {compared} rows compared, {fewer} with fewer states");
+        assert!(compared >= 5, "{patch:?}: only {compared} rows compared");
+        assert!(fewer > 0, "{patch:?}: the walk's fold merged nothing");
     }
 }
