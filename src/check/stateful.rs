@@ -923,6 +923,13 @@ struct Hangs {
 }
 
 impl Shared {
+    /// The state budget (or the shared set's room) is spent: the search stops,
+    /// incomplete.
+    fn stop_at_budget(&self) {
+        self.limit_hit.store(true, Ordering::Relaxed);
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
     /// Inserts a fingerprint reached at branching depth `depth`; true if it is to be
     /// explored: new, or (with `--shortest`) reached at a smaller depth than before.
     fn insert_at(&self, fp: u128, depth: usize) -> bool {
@@ -963,14 +970,12 @@ impl Shared {
                         .insert(fp, 0);
                     self.progress.states.fetch_add(1, Ordering::Relaxed);
                     if global.count_state() >= self.max_states {
-                        self.limit_hit.store(true, Ordering::Relaxed);
-                        self.stop.store(true, Ordering::Relaxed);
+                        self.stop_at_budget();
                     }
                     return Visit::New;
                 }
                 Inserted::Full => {
-                    self.limit_hit.store(true, Ordering::Relaxed);
-                    self.stop.store(true, Ordering::Relaxed);
+                    self.stop_at_budget();
                     return Visit::Known;
                 }
                 again => again,
@@ -993,8 +998,7 @@ impl Shared {
             if again == Inserted::New {
                 let n = self.progress.states.fetch_add(1, Ordering::Relaxed) + 1;
                 if n >= self.max_states {
-                    self.limit_hit.store(true, Ordering::Relaxed);
-                    self.stop.store(true, Ordering::Relaxed);
+                    self.stop_at_budget();
                 }
                 return Visit::New;
             }
@@ -1071,8 +1075,7 @@ impl Shared {
             // A claim has no sleep set: met again, it is known.
             Inserted::Known | Inserted::Reopen(_) => false,
             Inserted::Full => {
-                self.limit_hit.store(true, Ordering::Relaxed);
-                self.stop.store(true, Ordering::Relaxed);
+                self.stop_at_budget();
                 false
             }
         }
