@@ -289,6 +289,27 @@ impl<B: Backend> KernelMapping<B> {
         }
     }
 
+    /// The first index of every entry with storage marked DIRTY, for the timeline's
+    /// `fsync-done` (xarray eras): read as the end-state checks read the tree
+    /// ([`KernelMapping::tree`]), without the xarray lock and with no step of the
+    /// stateful checker.
+    ///
+    /// Why no step: what it reads goes to the observer only (the event's text),
+    /// never to the thread, which returns from fsync with the harms it had; it
+    /// writes nothing. So no future of any thread depends on it, and a scheduling
+    /// point there (the xarray lock's acquire, as this was read before issue 18's
+    /// ninth session) only multiplied the states by where the other threads stood
+    /// when fsync looked. The fingerprint itself walks the tree the same way at
+    /// every step, between two of any thread's scheduling points, where no xarray
+    /// call is half done.
+    fn left_dirty(&self) -> Vec<u64> {
+        self.tree()
+            .iter()
+            .filter(|(_, e)| e.dirty && matches!(e.kind, EntryKind::Mapped { .. }))
+            .map(|(index, _)| index)
+            .collect()
+    }
+
     /// Every entry with storage carrying xarray mark `mark`, as (first index, first
     /// frame, frames), read under the xarray lock.
     fn marked(&self, mark: u32) -> Vec<(u64, u64, u64)> {
@@ -374,14 +395,20 @@ impl<B: Backend> System<B> for KernelMapping<B> {
             self.world.non_fault_op_done();
             ret
         });
-        let left = self.marked(PAGECACHE_TAG_DIRTY);
+        // The radix era reads the marks under tree_lock, a step of its own (and
+        // so do the xarray eras in a test: `world::set_left_dirty_locked`).
+        let locked = KERNEL_ERA == radix::RADIX_ERA || world::left_dirty_locked();
+        let locked_left = locked.then(|| {
+            self.marked(PAGECACHE_TAG_DIRTY)
+                .into_iter()
+                .map(|e| e.0)
+                .collect::<Vec<_>>()
+        });
         self.mm().observe("fsync-done", || {
+            let left = locked_left.unwrap_or_else(|| self.left_dirty());
             vec![
                 ("ret", ret.to_string().into()),
-                (
-                    "left-dirty",
-                    format!("{:x?}", left.iter().map(|e| e.0).collect::<Vec<_>>()).into(),
-                ),
+                ("left-dirty", format!("{left:x?}").into()),
             ]
         });
         harms

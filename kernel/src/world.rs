@@ -595,6 +595,24 @@ thread_local! {
     /// See [`set_towrite_behind`].
     static TOWRITE_BEHIND: std::cell::Cell<TowriteBehind> =
         const { std::cell::Cell::new(TowriteBehind::Last) };
+    /// See [`set_left_dirty_locked`].
+    static LEFT_DIRTY_LOCKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// For tests only: while `locked`, the harness's fsync on this OS thread reads
+/// the entries it left DIRTY (the timeline's `fsync-done`) under the xarray
+/// lock, a step of the stateful checker, as before issue 18's ninth session,
+/// instead of without a step (`KernelMapping::left_dirty` in `kernel/src/kernel.rs`
+/// argues it; `kernel/tests/kernel_target.rs`,
+/// `fsync_done_reads_the_marks_without_a_step`).
+#[doc(hidden)]
+pub fn set_left_dirty_locked(locked: bool) {
+    LEFT_DIRTY_LOCKED.with(|f| f.set(locked));
+}
+
+/// Whether [`set_left_dirty_locked`] is on.
+pub(crate) fn left_dirty_locked() -> bool {
+    LEFT_DIRTY_LOCKED.with(|f| f.get())
 }
 
 /// For tests only: what a wait for an unlocked entry folds at its loop's tops and

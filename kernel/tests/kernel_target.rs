@@ -715,6 +715,52 @@ ops = [
         );
     }
 
+    /// The harness's fsync reads the entries it left DIRTY (the timeline's
+    /// `fsync-done`) without the xarray lock and with no step of the stateful
+    /// checker (`KernelMapping::left_dirty`: the read goes to the observer only).
+    /// With the read under the lock, a step as before
+    /// ([`daxlock_kernel::set_left_dirty_locked`]), the rows with an fsync store
+    /// more states, with the same verdicts and the same C end states
+    /// ([`daxlock_kernel::end_states`]): the step only multiplied states by where
+    /// the other threads stood when fsync looked.
+    #[test]
+    fn fsync_done_reads_the_marks_without_a_step() {
+        if !xarray_era("fsync_done_reads_the_marks_without_a_step") {
+            return;
+        }
+        let count = |name: &str, locked: bool| {
+            daxlock_kernel::set_left_dirty_locked(locked);
+            daxlock_kernel::end_states(true);
+            let r = run(&StatefulChecker::default(), &scenario(name), Bugs::fixed());
+            let ends = daxlock_kernel::end_states(false);
+            daxlock_kernel::set_left_dirty_locked(false);
+            let r = r.unwrap();
+            let st = r.search.expect("figures");
+            assert!(st.complete, "{name}");
+            eprintln!(
+                "{name} (locked {locked}): {} states, {:?}",
+                st.states, r.verdict
+            );
+            (st.states, r.verdict, ends)
+        };
+        for (name, verdict) in [
+            ("fsync-vs-read-fault", Verdict::LostWrite),
+            ("fsync-vs-pmd-fault", Verdict::LostWrite),
+            ("private-pmd-write-vs-pte-fsync", Verdict::Verified),
+            ("eexist-starves-fsync", Verdict::Verified),
+        ] {
+            let (free, v, ends) = count(name, false);
+            assert_eq!(v, verdict, "{name}");
+            let (locked, v_locked, ends_locked) = count(name, true);
+            assert_eq!(v_locked, v, "{name}");
+            assert_eq!(ends_locked, ends, "{name}: the same C end states");
+            assert!(
+                free < locked,
+                "{name}: {free} states without the step, {locked} with it"
+            );
+        }
+    }
+
     /// `run --checker stateful --jobs 2` runs two processes over one visited set in
     /// shared memory and merges their reports: the fixed tree verifies (exit 0) and
     /// a bug fails (exit 1) with one job's verdict and details, on a path that
