@@ -12,7 +12,7 @@ use daxlock::dax::{
 };
 use daxlock::dax::{Branch, BranchSet};
 use daxlock::scenario::{Op, Scenario};
-use daxlock::sync::Backend;
+use daxlock::sync::{Backend, Stateful};
 use std::any::{Any, TypeId};
 use std::ffi::{c_int, c_void};
 use std::sync::Arc;
@@ -299,9 +299,10 @@ impl<B: Backend> KernelMapping<B> {
     /// writes nothing. So no future of any thread depends on it, and a scheduling
     /// point there (the xarray lock's acquire, as this was read before issue 18's
     /// ninth session) only multiplied the states by where the other threads stood
-    /// when fsync looked. The fingerprint itself walks the tree the same way at
-    /// every step, between two of any thread's scheduling points, where no xarray
-    /// call is half done.
+    /// when fsync looked. Only under the stateful checker, whose threads take
+    /// their steps one at a time on one OS thread, as its fingerprint walks the
+    /// tree without the lock at every state; the other backends (real threads
+    /// among them) keep the locked read (`marked`).
     fn left_dirty(&self) -> Vec<u64> {
         self.tree()
             .iter()
@@ -395,9 +396,11 @@ impl<B: Backend> System<B> for KernelMapping<B> {
             self.world.non_fault_op_done();
             ret
         });
-        // The radix era reads the marks under tree_lock, a step of its own (and
-        // so do the xarray eras in a test: `world::set_left_dirty_locked`).
-        let locked = KERNEL_ERA == radix::RADIX_ERA || world::left_dirty_locked();
+        // The radix era reads the marks under tree_lock, a step of its own, and so
+        // do the xarray eras but under the stateful checker (and there in a test:
+        // `world::set_left_dirty_locked`): see `left_dirty`.
+        let stateful = TypeId::of::<B>() == TypeId::of::<Stateful>();
+        let locked = KERNEL_ERA == radix::RADIX_ERA || !stateful || world::left_dirty_locked();
         let locked_left = locked.then(|| {
             self.marked(PAGECACHE_TAG_DIRTY)
                 .into_iter()
