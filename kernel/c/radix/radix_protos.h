@@ -41,7 +41,7 @@ static inline void get_page(struct page *p) { p->refcount++; }
 static inline void put_page(struct page *p) { p->refcount--; }
 static struct page *find_or_create_page(struct address_space *mapping, pgoff_t index, gfp_t gfp);
 void __delete_from_page_cache(struct page *page, void *shadow);
-struct page *daxk_new_page(void);
+struct page *daxk_new_page(unsigned long index);
 
 /* ---- the block device and the DAX device ---- */
 struct gendisk { char disk_name[32]; };
