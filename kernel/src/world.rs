@@ -2163,6 +2163,18 @@ impl<B: Backend> Hooks for World<B> {
             *t.op.lock() = KOp::PfnMkwrite;
         }
     }
+
+    /// The C state the fingerprint holds is set at every unlock (see
+    /// [`World::spin_unlock`]); a write outside every lock would leave it stale
+    /// until the next unlock, by any task, so one C state was held as two
+    /// (before and after that unlock). Here it is set again, as an unlock sets
+    /// it: a release of `memory`, no scheduling point.
+    fn c_wrote(&self) {
+        if self.fingerprint {
+            let h = self.c_state();
+            B::release(&self.memory, |m| *m = h, None);
+        }
+    }
 }
 
 // ---- the radix era's hooks (4.13's write faults on a present PTE) ----
