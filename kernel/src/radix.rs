@@ -62,6 +62,39 @@ const HOLE_PAGE: &str = "4.13 fills a PTE read fault on a hole with a page-cache
 thread_local! {
     /// See [`set_hole_pfns_by_index`].
     static HOLE_PFNS_BY_INDEX: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    /// See [`set_page_locks_as_one`].
+    static PAGE_LOCKS_AS_ONE: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+    /// See [`set_c_wrote`].
+    static C_WROTE: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// For tests only: while `on` (the default), 4.13's hole-page locks are one lock
+/// of the checker's, their value the pfns locked (`PageLocks` in
+/// `kernel/src/world.rs`, which argues it); off, a lock each, made at the
+/// page's first lock_page() (as before issue 18's ninth session). Set it on the
+/// thread that runs the check, before the world is made.
+#[doc(hidden)]
+pub fn set_page_locks_as_one(on: bool) {
+    PAGE_LOCKS_AS_ONE.with(|f| f.set(on));
+}
+
+/// Whether the hole-page locks are one lock ([`set_page_locks_as_one`]).
+pub(crate) fn page_locks_as_one() -> bool {
+    PAGE_LOCKS_AS_ONE.with(|f| f.get())
+}
+
+/// For tests only: while `on` (the default), a write of C state outside every
+/// lock (4.13's hole pages: `daxk_c_wrote()` in `kernel/c/radix/radix_protos.h`)
+/// brings the C state the fingerprint holds up to date; off, it stays as the
+/// last unlock left it (as before issue 18's ninth session).
+#[doc(hidden)]
+pub fn set_c_wrote(on: bool) {
+    C_WROTE.with(|f| f.set(on));
+}
+
+/// Whether [`set_c_wrote`] is on.
+pub(crate) fn c_wrote() -> bool {
+    C_WROTE.with(|f| f.get())
 }
 
 /// For tests only: while `on` (the default), 4.13's hole pages take their pfns

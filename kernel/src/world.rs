@@ -849,10 +849,11 @@ fn ptl() -> *mut CSpin {
 }
 
 /// The id of the task running now (`current`), 0 outside one.
-/// The pfn of the page whose lock is `lock` (4.13's hole pages), if it is one.
+/// The pfn of the page whose lock is `lock` (4.13's hole pages), if it is one
+/// and the page locks are one lock ([`PageLocks`]; else each its own).
 fn page_lock_pfn(lock: *mut CSpin) -> Option<u64> {
     let pfn = unsafe { daxk_page_lock_pfn(lock) };
-    (pfn != u64::MAX).then_some(pfn)
+    (pfn != u64::MAX && crate::radix::page_locks_as_one()).then_some(pfn)
 }
 
 fn current_id() -> u32 {
@@ -2170,7 +2171,7 @@ impl<B: Backend> Hooks for World<B> {
     /// (before and after that unlock). Here it is set again, as an unlock sets
     /// it: a release of `memory`, no scheduling point.
     fn c_wrote(&self) {
-        if self.fingerprint {
+        if self.fingerprint && crate::radix::c_wrote() {
             let h = self.c_state();
             B::release(&self.memory, |m| *m = h, None);
         }
