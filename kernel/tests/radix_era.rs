@@ -404,8 +404,7 @@ mod with_kernel {
     /// state up to date (issue 18, ninth session,
     /// `hole_pages_are_named_by_index_and_kept_current`): seed-concurrent narrow
     /// 284/555 → 191/377, acquire 486/959 → 351/697, whole 2,956/5,899 →
-    /// 2,604/5,203 (its two faults each make a hole page; the other two rows make
-    /// none and do not move).
+    /// 2,604/5,203 (the other two rows do not move).
     #[test]
     fn radix_state_spaces_are_pinned() {
         if !radix("radix_state_spaces_are_pinned") {
