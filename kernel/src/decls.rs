@@ -409,7 +409,7 @@ mod tests {
              daxk_read_fn read, void *ctx);\n"
         ));
         assert!(h.contains("\nvoid daxk_scope_begin(void);\n"));
-        assert_eq!(h.matches("daxk_").count(), 33);
+        assert_eq!(h.matches("daxk_").count(), 34);
     }
 
     /// The entry points are prototyped through `DAXK()`, `void` when they take nothing.
