@@ -982,13 +982,14 @@ impl<B: Backend> World<B> {
         if fingerprint {
             explain::label_last("C memory (lockless reads)");
         }
-        let pages = PageLocks {
-            locked: B::mutex(PageLockSet::default()),
-            cv: B::broadcast_condvar(),
-        };
+        let locked = B::mutex(PageLockSet::default());
         if fingerprint {
             explain::label_last("hole-page locks");
         }
+        let pages = PageLocks {
+            locked,
+            cv: B::broadcast_condvar(),
+        };
         let world = World {
             mm,
             locks: Mutex::new(Vec::new()),
