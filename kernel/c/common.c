@@ -166,6 +166,18 @@ struct page *pfn_to_page(unsigned long pfn)
 	return &daxk_huge_zero_page;
 }
 
+/* The pfn of the page whose lock (lock_page(): the radix era's hole pages) is
+ * `l`, or ~0 if `l` is no page's lock (World::page_lock_pfn in kernel/src/world.rs). */
+unsigned long long daxk_page_lock_pfn(const struct spinlock *l)
+{
+	uintptr_t a = (uintptr_t)l, lo = (uintptr_t)daxk_memmap;
+
+	if (a < lo || a >= (uintptr_t)(daxk_memmap + DAXK_MEMMAP_SLOTS))
+		return ~0ULL;
+	struct page *p = &daxk_memmap[(a - lo) / sizeof(struct page)];
+	return &p->daxk_lock == l ? p->pfn : ~0ULL;
+}
+
 /* Whether the TOWRITE marks are dead (World::non_fault_op_done in
  * kernel/src/world.rs, which argues it): every operation of the scenario that
  * is not a fault has returned, and no fault path, nor the harness's end-state
@@ -485,14 +497,16 @@ unsigned long long daxk_other_lock_hash(void)
 /* A probe of the radix era's hole-page allocator, for the tests (after a reset):
  * pfns[0] and pfns[1] are two pages made while both are held, pfns[2] the page
  * made after the second was put in the page cache, taken out and put (free
- * again, a stale index left). Returns whether the fingerprint once it was free
- * equals the one before it was made (1 or 0), or -1 in the xarray era. */
+ * again, a stale index left), pfns[3] a page made last at a lower index (its pfn
+ * follows its index, radix_common.c's daxk_new_page()). Returns whether the
+ * fingerprint once it was free equals the one before it was made (1 or 0), or -1
+ * in the xarray era. */
 int daxk_hole_page_probe(unsigned long *pfns)
 {
 #ifdef DAXK_RADIX
-	struct page *a = daxk_new_page();
+	struct page *a = daxk_new_page(5);
 	unsigned long long before = daxk_common_hash();
-	struct page *b = daxk_new_page();
+	struct page *b = daxk_new_page(5);
 	pfns[0] = a->pfn;
 	pfns[1] = b->pfn;
 	b->mapping = daxk_mapping();
@@ -501,7 +515,8 @@ int daxk_hole_page_probe(unsigned long *pfns)
 	b->mapping = NULL;
 	b->refcount = 0;
 	unsigned long long after = daxk_common_hash();
-	pfns[2] = daxk_new_page()->pfn;
+	pfns[2] = daxk_new_page(5)->pfn;
+	pfns[3] = daxk_new_page(1)->pfn;
 	return differs_in_cache && after == before;
 #else
 	(void)pfns;

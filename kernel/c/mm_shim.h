@@ -145,7 +145,7 @@ static inline void *page_address(struct page *p) { return (void *)(DAXK_KADDR_BA
 #define DAXK_HOLE_PFN_BASE 0x40000000UL
 #ifdef DAXK_RADIX
 int daxk_hole_page_free(const struct page *p);
-struct page *daxk_new_page(void);
+struct page *daxk_new_page(unsigned long index);
 #endif
 #define my_zero_pfn(addr) DAXK_ZERO_PFN
 #define is_zero_pfn(pfn) ((pfn) == DAXK_ZERO_PFN)

@@ -95,6 +95,11 @@ macro_rules! hooks {
             /// its sleep in get_unlocked_mapping_entry() is not grab_mapping_entry()'s
             /// (branch coverage).
             pfn_mkwrite_begins();
+            /// The radix era (4.13): the C code wrote C state outside every lock (a
+            /// hole page's reference count or lock bit), so the C state the
+            /// stateful checker holds, kept as the last unlock left it, is brought
+            /// up to date (no scheduling point).
+            c_wrote();
             /// Entry to a wait-queue call of fs/dax.c's (__wake_up(),
             /// prepare_to_wait_exclusive(), finish_wait(): `c/scopes.h`).
             scope_begin();
@@ -404,7 +409,7 @@ mod tests {
              daxk_read_fn read, void *ctx);\n"
         ));
         assert!(h.contains("\nvoid daxk_scope_begin(void);\n"));
-        assert_eq!(h.matches("daxk_").count(), 33);
+        assert_eq!(h.matches("daxk_").count(), 34);
     }
 
     /// The entry points are prototyped through `DAXK()`, `void` when they take nothing.

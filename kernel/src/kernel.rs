@@ -521,12 +521,13 @@ pub fn wait_bucket(index: u64, wait_buckets: usize) -> u64 {
 
 /// A probe of the radix era's hole-page allocator (the page allocator behind
 /// find_or_create_page()): the pfns of two pages made while both are held and of
-/// the page made after the second was freed, and whether the C state's
+/// the page made after the second was freed (all three at one index), of a page
+/// made last at a lower index, and whether the C state's
 /// fingerprint once it was free equals the one from before it was made (while it
 /// was in the page cache it differed). `None` in the xarray era (no hole pages).
-pub fn hole_page_probe() -> Option<([u64; 3], bool)> {
+pub fn hole_page_probe() -> Option<([u64; 4], bool)> {
     let _serial = daxlock::check::run::serial_guard();
-    let mut pfns = [0u64; 3];
+    let mut pfns = [0u64; 4];
     let r = unsafe {
         daxk_reset_common(0, 4096);
         daxk_hole_page_probe(pfns.as_mut_ptr())

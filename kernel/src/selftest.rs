@@ -151,6 +151,7 @@ impl Hooks for SelftestWorld {
         self.unexpected("pte_mkwrite")
     }
     fn pfn_mkwrite_begins(&self) {}
+    fn c_wrote(&self) {}
     fn scope_begin(&self) {}
     fn scope_end(&self) {}
     fn entry_scope_begin(&self) {}

@@ -131,6 +131,7 @@ extern "C" {
     fn daxk_acquire_hash() -> u64;
     fn daxk_other_lock_hash() -> u64;
     fn daxk_tree_lock() -> *mut CSpin;
+    fn daxk_page_lock_pfn(lock: *const CSpin) -> u64;
     fn daxk_set_towrite_dead(dead: c_int);
     fn daxk_set_towrite_last(last: c_int);
     fn daxk_set_towrite_behind(mode: c_int);
@@ -173,6 +174,38 @@ struct SpinLock<B: Backend> {
     cv: B::Condvar,
     /// What the C code reads under it that the acquire must fold ([`World::guarded`]).
     guards: Guards,
+}
+
+/// 4.13's hole-page locks (lock_page(), `kernel/c/radix/radix_protos.h`), all
+/// one lock of the checker's: the pfns of the pages locked and, for each task
+/// that found its page locked, that task and the pfn, both ascending; one
+/// condvar, notified (all its sleepers) when a page is unlocked while a task
+/// waits for one.
+///
+/// Why one. The checker numbers its primitives in the order they are made and
+/// the state holds them so (see [`World::new`]); a lock per page, made at the
+/// page's first lock_page(), was numbered by whichever fault locked its page
+/// first, so two runs whose faults made the pages of indexes 1 and 5 in either
+/// order held the same locks under swapped numbers, and the tasks' histories
+/// named them so (`Locked #49` against `Locked #51`), and never met. As one
+/// value the locks are named by their pfns, which follow the pages' indexes
+/// (`daxk_new_page()`, `kernel/c/radix/radix_common.c`). The same lock
+/// semantics: a task takes a page's lock when that pfn is not in the set and
+/// sleeps otherwise; an unlock wakes every sleeper, each of which takes its
+/// page's lock or sleeps again (a sleeper for another page), so no wakeup is
+/// lost. The waiters are part of the value only so that an unlock with no one
+/// waiting is not a scheduling point (a notify is one; a lock's own release is
+/// none), as a per-page lock's unlock was not.
+struct PageLocks<B: Backend> {
+    locked: B::Mutex<PageLockSet>,
+    cv: B::Condvar,
+}
+
+/// [`PageLocks`]' value.
+#[derive(Hash, Default)]
+struct PageLockSet {
+    locked: Vec<u64>,
+    waiting: Vec<(u32, u64)>,
 }
 
 /// What a C spin lock protects, as far as the stateful checker's fold at its
@@ -482,6 +515,8 @@ pub(crate) struct World<B: Backend> {
     /// The model's page tables, block map, i_size and VMAs; its tree is unused.
     pub mm: Arc<Mapping<B>>,
     locks: Mutex<Vec<Arc<SpinLock<B>>>>,
+    /// 4.13's hole-page locks (unused by the xarray eras).
+    pages: PageLocks<B>,
     tasks: Mutex<Vec<Arc<Task<B>>>>,
     /// The scheduling point of lockless reads; under the stateful checker it also
     /// holds the fingerprint of the C state, set at every unlock.
@@ -832,6 +867,13 @@ fn ptl() -> *mut CSpin {
 }
 
 /// The id of the task running now (`current`), 0 outside one.
+/// The pfn of the page whose lock is `lock` (4.13's hole pages), if it is one
+/// and the page locks are one lock ([`PageLocks`]; else each its own).
+fn page_lock_pfn(lock: *mut CSpin) -> Option<u64> {
+    let pfn = unsafe { daxk_page_lock_pfn(lock) };
+    (pfn != u64::MAX && crate::radix::page_locks_as_one()).then_some(pfn)
+}
+
 fn current_id() -> u32 {
     let me = unsafe { daxk_get_current() };
     if me.is_null() {
@@ -958,9 +1000,18 @@ impl<B: Backend> World<B> {
         if fingerprint {
             explain::label_last("C memory (lockless reads)");
         }
+        let locked = B::mutex(PageLockSet::default());
+        if fingerprint {
+            explain::label_last("hole-page locks");
+        }
+        let pages = PageLocks {
+            locked,
+            cv: B::broadcast_condvar(),
+        };
         let world = World {
             mm,
             locks: Mutex::new(Vec::new()),
+            pages,
             tasks: Mutex::new(Vec::new()),
             memory,
             fingerprint,
@@ -1260,13 +1311,18 @@ impl<B: Backend> World<B> {
     /// waiter queued on another head, a task going to sleep), and states that
     /// differed only there never met. With [`Folds::Whole`] it still does.
     fn guarded(&self, l: &SpinLock<B>) -> u64 {
+        self.guarded_by(l.guards)
+    }
+
+    /// [`World::guarded`] for a lock that guards `guards`.
+    fn guarded_by(&self, guards: Guards) -> u64 {
         if !self.fingerprint {
             return 0;
         }
         if self.folds == Folds::Whole {
             return self.c_state();
         }
-        match l.guards {
+        match guards {
             Guards::Head(head) => {
                 if explain::explaining() {
                     let w = waiters_of(self.heads, head);
@@ -1280,7 +1336,7 @@ impl<B: Backend> World<B> {
                     let tree = describe_tree();
                     explain::note(|| tree);
                 }
-                match (self.folds, l.guards) {
+                match (self.folds, guards) {
                     (Folds::Acquire, _) => self.common(),
                     (_, Guards::Pages) => self.other_lock_hash(),
                     _ => self.acquire_hash(),
@@ -1294,7 +1350,59 @@ impl<B: Backend> World<B> {
     /// the acquire folds ([`World::guarded`]) is part of it: a lock of
     /// [`Guards::Memory`] or [`Guards::Pages`], or any lock with [`Folds::Whole`].
     fn reads_c_memory(&self, l: &SpinLock<B>) {
-        let memory = matches!(l.guards, Guards::Memory | Guards::Pages);
+        self.reads_c_memory_by(l.guards);
+    }
+
+    /// Kernel: lock_page() of the hole page `pfn` by task `me` ([`PageLocks`]):
+    /// sleeps while another task holds it; the acquire folds what any other
+    /// lock's does ([`Guards::Pages`]).
+    fn lock_page(&self, pfn: u64, me: u32) {
+        B::wait_until(&self.pages.locked, &self.pages.cv, |set| {
+            let waiting = set.waiting.binary_search(&(me, pfn));
+            match set.locked.binary_search(&pfn) {
+                Ok(_) => {
+                    if let Err(at) = waiting {
+                        set.waiting.insert(at, (me, pfn));
+                    }
+                    None
+                }
+                Err(at) => {
+                    set.locked.insert(at, pfn);
+                    if let Ok(w) = waiting {
+                        set.waiting.remove(w);
+                    }
+                    Some(self.guarded_by(Guards::Pages))
+                }
+            }
+        });
+        self.reads_c_memory_by(Guards::Pages);
+    }
+
+    /// Kernel: unlock_page() of the hole page `pfn` ([`PageLocks`]): no
+    /// scheduling point, as any lock's release; if a task waits for a page, every
+    /// sleeper is woken (a notify, a scheduling point of its own).
+    fn unlock_page(&self, pfn: u64) {
+        if self.fingerprint {
+            let h = self.c_state();
+            B::release(&self.memory, |m| *m = h, None);
+        }
+        let waiters = std::cell::Cell::new(false);
+        B::release(
+            &self.pages.locked,
+            |set| {
+                set.locked.retain(|&p| p != pfn);
+                waiters.set(!set.waiting.is_empty());
+            },
+            None,
+        );
+        if waiters.get() {
+            B::notify_all(&self.pages.cv);
+        }
+    }
+
+    /// [`World::reads_c_memory`] for a lock that guards `guards`.
+    fn reads_c_memory_by(&self, guards: Guards) {
+        let memory = matches!(guards, Guards::Memory | Guards::Pages);
         if self.c_footprints && (memory || self.folds == Folds::Whole) {
             B::reads_external(&self.memory);
         }
@@ -1509,6 +1617,9 @@ impl<B: Backend> Hooks for World<B> {
         }
         // Read before the wait: another task runs meanwhile and sets `current`.
         let me = current_id();
+        if let Some(pfn) = page_lock_pfn(lock) {
+            return self.lock_page(pfn, me);
+        }
         let l = self.lock_of(lock);
         // The value folds into this task's history under the stateful checker: the
         // C state it may read from here on that no other step folds.
@@ -1527,6 +1638,9 @@ impl<B: Backend> Hooks for World<B> {
     }
 
     fn spin_unlock(&self, lock: *mut CSpin, _func: &str) {
+        if let Some(pfn) = page_lock_pfn(lock) {
+            return self.unlock_page(pfn);
+        }
         let l = self.lock_of(lock);
         if std::ptr::eq(lock, ptl()) {
             *self.ptl_owner.lock() = 0;
@@ -1542,6 +1656,21 @@ impl<B: Backend> Hooks for World<B> {
     }
 
     fn spin_trylock(&self, lock: *mut CSpin, _func: &str) -> bool {
+        if let Some(pfn) = page_lock_pfn(lock) {
+            let taken = B::locked(&self.pages.locked, |set| {
+                match set.locked.binary_search(&pfn) {
+                    Ok(_) => false,
+                    Err(at) => {
+                        set.locked.insert(at, pfn);
+                        true
+                    }
+                }
+            });
+            if taken {
+                self.reads_c_memory_by(Guards::Pages);
+            }
+            return taken;
+        }
         let l = self.lock_of(lock);
         let taken = B::locked(&l.held, |held| !std::mem::replace(held, true));
         if taken && std::ptr::eq(lock, ptl()) {
@@ -2052,6 +2181,18 @@ impl<B: Backend> Hooks for World<B> {
         let me = unsafe { daxk_get_current() };
         if let Some(t) = self.task_of(me) {
             *t.op.lock() = KOp::PfnMkwrite;
+        }
+    }
+
+    /// The C state the fingerprint holds is set at every unlock (see
+    /// [`World::spin_unlock`]); a write outside every lock would leave it stale
+    /// until the next unlock, by any task, so one C state was held as two
+    /// (before and after that unlock). Here it is set again, as an unlock sets
+    /// it: a release of `memory`, no scheduling point.
+    fn c_wrote(&self) {
+        if self.fingerprint && crate::radix::c_wrote() {
+            let h = self.c_state();
+            B::release(&self.memory, |m| *m = h, None);
         }
     }
 }

@@ -1387,7 +1387,8 @@ ops = [
     /// that hands a freed page out again, lowest pfn first, and the fingerprint
     /// skips a free one: a page made and freed leaves the state as if it never was,
     /// so retries that each make a page meet again (a counter made every retry a
-    /// new state). A page still held is never handed out twice.
+    /// new state). A page still held is never handed out twice, and a page's pfn
+    /// follows its index.
     #[test]
     fn freed_hole_pages_are_reused_and_unhashed() {
         let Some((pfns, hash_back)) = daxlock_kernel::hole_page_probe() else {
@@ -1395,6 +1396,12 @@ ops = [
         };
         assert_ne!(pfns[0], pfns[1], "a held page was handed out twice");
         assert_eq!(pfns[2], pfns[1], "a freed page was not handed out again");
+        // Its pfn follows its index, not the order pages are made in (radix
+        // era's daxk_new_page(): issue 18, ninth session).
+        assert!(
+            pfns[3] < pfns[0],
+            "pfns follow the order pages were made in"
+        );
         assert!(hash_back, "a freed page still shows in the fingerprint");
     }
 

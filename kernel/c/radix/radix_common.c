@@ -69,7 +69,9 @@ void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
 /* kmem_cache_free() and call_rcu() are common.c's (freed at the next reset). */
 
 void radix_tree_init(void);
-static unsigned long daxk_next_page;
+/* The hole pages made this execution (their pfns; daxk_new_page()). */
+static unsigned long daxk_hole[64];
+static unsigned long daxk_nhole;
 
 /* Starts an execution: an empty tree, no preloaded nodes (they were freed). */
 void daxk_radix_reset(struct address_space *mapping)
@@ -77,7 +79,7 @@ void daxk_radix_reset(struct address_space *mapping)
 	static int initialised;
 
 	memset(daxk_percpu, 0, sizeof(daxk_percpu));
-	daxk_next_page = 0;
+	daxk_nhole = 0;
 	if (!initialised) {
 		radix_tree_init();
 		initialised = 1;
@@ -93,29 +95,69 @@ void daxk_radix_reset(struct address_space *mapping)
  * references all put, its mapping gone). A task holding the page has a
  * reference (find_or_create_page() takes one before it sleeps on the page lock),
  * and a PTE maps a hole page only while it is in the page cache. Its stale index
- * is read by no one and cleared when it is handed out again. */
+ * is read by no one and cleared when it is handed out again. Every pfn from
+ * DAXK_HOLE_PFN_BASE on is a hole page made by daxk_new_page(). */
 int daxk_hole_page_free(const struct page *p)
 {
-	return p->pfn >= DAXK_HOLE_PFN_BASE && p->pfn < DAXK_HOLE_PFN_BASE + daxk_next_page &&
-	       p->refcount <= 0 && !p->mapping && !p->flags;
+	return p->pfn >= DAXK_HOLE_PFN_BASE && p->refcount <= 0 && !p->mapping && !p->flags;
 }
 
+/* How many pages one index may have made at once (the page cache's, and one per
+ * task between its lookup and its insert or put: eight tasks at most). */
+#define DAXK_HOLE_SLOTS 16UL
+
+/* For tests only (kernel/src/radix.rs, set_hole_pfns_by_index()): 0, pfns in
+ * the order pages are made (the allocator before issue 18's ninth session). */
+int daxk_hole_pfns_by_index(void);
+
 /* Kernel: the page allocator (__page_cache_alloc()): a new page for the page cache
- * (a hole page), from the memmap. It is the lowest pfn of the hole-page range no
- * task holds: a freed page is handed out again, so a page that was made and freed
- * leaves the state as if it never was (the fingerprint skips free hole pages, see
- * daxk_common_hash()), and retries that each make and free a page meet again. */
-struct page *daxk_new_page(void)
+ * (a hole page) at `index`, from the memmap. A freed page is handed out again,
+ * so a page that was made and freed leaves the state as if it never was (the
+ * fingerprint skips free hole pages, see daxk_common_hash()), and retries that
+ * each make and free a page meet again.
+ *
+ * Which pfn: the k-th page made for `index` is DAXK_HOLE_PFN_BASE + index *
+ * DAXK_HOLE_SLOTS + k, and the lowest free one of those is handed out first
+ * (k is nearly always 0: a second page at one index is made only while a task
+ * holds the first one, found truncated, or two tasks each made one to insert).
+ * So a page's pfn follows from its index and how many pages that index holds,
+ * not from the order in which tasks made pages at different indexes: two runs
+ * that made the pages of indexes 1 and 5 in either order have the same pages.
+ * Why that is sound: the kernel's allocator may hand out any free page, so this
+ * is one of its choices, and nothing reads a hole page's pfn but to tell pages
+ * apart (the PTE maps the zero page's frame, finish_fault() in mm_shim.h; the
+ * folds and the fingerprint hold the pfn as the page's name). Before, the pfn
+ * was the lowest free one overall, in the order pages were made: the same
+ * states under other names, which the fingerprint told apart (the lookup below
+ * folds the pfn; bug-downgrade-wake-one's t1, t2 and t3 each make one page, at
+ * indexes 1, 2 and 5, in any of six orders). */
+struct page *daxk_new_page(unsigned long index)
 {
-	for (unsigned long i = 0; i < daxk_next_page; i++) {
-		struct page *p = pfn_to_page(DAXK_HOLE_PFN_BASE + i);
+	unsigned long first = DAXK_HOLE_PFN_BASE;
+
+	if (daxk_hole_pfns_by_index())
+		first += index * DAXK_HOLE_SLOTS;
+	for (unsigned long k = 0; k < DAXK_HOLE_SLOTS || !daxk_hole_pfns_by_index(); k++) {
+		unsigned long pfn = first + k;
+		int made = 0;
+
+		for (unsigned long i = 0; i < daxk_nhole; i++)
+			made |= daxk_hole[i] == pfn;
+		struct page *p = pfn_to_page(pfn);
+		if (!made) {
+			if (daxk_nhole == sizeof(daxk_hole) / sizeof(daxk_hole[0]))
+				break;
+			daxk_hole[daxk_nhole++] = pfn;
+			return p;
+		}
 		if (daxk_hole_page_free(p)) {
 			p->refcount = 1;
 			p->index = 0;
 			return p;
 		}
 	}
-	return pfn_to_page(DAXK_HOLE_PFN_BASE + daxk_next_page++);
+	daxk_bug("too many hole pages", __func__, __FILE__, __LINE__);
+	return pfn_to_page(first);
 }
 
 /* Kernel: __delete_from_page_cache() for a hole page (mm/filemap.c), under

@@ -76,7 +76,7 @@ static unsigned long long daxk_read_lookup(void *ctx)
 	struct page *page = __radix_tree_lookup(&l->mapping->page_tree, l->index, NULL, NULL);
 
 	l->found = page && !radix_tree_exceptional_entry(page);
-	l->page = l->found ? page : daxk_new_page();
+	l->page = l->found ? page : daxk_new_page(l->index);
 	return (unsigned long long)l->page->pfn << 1 | (unsigned long long)l->found;
 }
 

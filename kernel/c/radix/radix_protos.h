@@ -30,6 +30,7 @@ static inline void lock_page(struct page *p)
 {
 	daxk_spin_lock(&p->daxk_lock, "lock_page");
 	p->flags |= PG_locked;
+	daxk_c_wrote();
 	daxk_xa_read(DAXK_RADIX_PAGE_LOCKED, p->mapping != NULL, p->pfn, 0);
 }
 static inline void unlock_page(struct page *p)
@@ -37,11 +38,15 @@ static inline void unlock_page(struct page *p)
 	p->flags &= ~PG_locked;
 	daxk_spin_unlock(&p->daxk_lock, "unlock_page");
 }
-static inline void get_page(struct page *p) { p->refcount++; }
-static inline void put_page(struct page *p) { p->refcount--; }
+/* A page's reference count is written outside every lock (put_page() after
+ * unlock_page(), dax_load_hole()'s get_page() for the PTE), as is the lock bit
+ * lock_page() sets once it holds the page: each such write tells the checker
+ * (daxk_c_wrote(), World::c_wrote), whose copy of the C state an unlock sets. */
+static inline void get_page(struct page *p) { p->refcount++; daxk_c_wrote(); }
+static inline void put_page(struct page *p) { p->refcount--; daxk_c_wrote(); }
 static struct page *find_or_create_page(struct address_space *mapping, pgoff_t index, gfp_t gfp);
 void __delete_from_page_cache(struct page *page, void *shadow);
-struct page *daxk_new_page(void);
+struct page *daxk_new_page(unsigned long index);
 
 /* ---- the block device and the DAX device ---- */
 struct gendisk { char disk_name[32]; };
