@@ -331,13 +331,19 @@ fn shards_cover_the_space() {
 fn hang_replays_exactly() {
     let s = scenario("seed-concurrent");
     let bug = Bugs::fixed().with("misaligned-pmd").unwrap();
-    let r = check(&stateful(), &s, bug).unwrap();
-    assert_eq!(r.verdict, Verdict::Hang);
-    let f = r.failure.unwrap();
-    let schedule = f.schedule.expect("a schedule");
-    let again = check(&StatefulChecker::replaying(&schedule).unwrap(), &s, bug).unwrap();
-    assert_eq!(again.verdict, Verdict::Hang);
-    assert_eq!(again.failure.unwrap().trace, f.trace);
+    let mut f = None;
+    // Found by replays, and with snapshots (`--snapshots`).
+    for c in [stateful(), with_snapshots(&stateful())] {
+        let r = check(&c, &s, bug).unwrap();
+        assert_eq!(r.verdict, Verdict::Hang);
+        let found = r.failure.unwrap();
+        let schedule = found.schedule.clone().expect("a schedule");
+        let again = check(&StatefulChecker::replaying(&schedule).unwrap(), &s, bug).unwrap();
+        assert_eq!(again.verdict, Verdict::Hang);
+        assert_eq!(again.failure.unwrap().trace, found.trace);
+        f = Some(found);
+    }
+    let schedule = f.unwrap().schedule.expect("a schedule");
     // The schedule is bound to its variant: without the bug it is refused.
     let err = check(
         &StatefulChecker::replaying(&schedule).unwrap(),
@@ -374,6 +380,13 @@ fn generated(ops: &[Vec<(u8, u64, bool)>], buckets: usize) -> Scenario {
         text += &format!("[[thread]]\nops = [ {} ]\n", ops.join(", "));
     }
     Scenario::from_toml(&text, "generated").unwrap()
+}
+
+/// The zoo's bug `bug`, re-introduced, or the fixed build for `ALL_BUGS.len()`.
+fn fixed_or_bug(bug: usize) -> Bugs {
+    ALL_BUGS
+        .get(bug)
+        .map_or(Bugs::fixed(), |b| Bugs::fixed().with(b.name).unwrap())
 }
 
 fn op() -> impl Strategy<Value = (u8, u64, bool)> {
@@ -464,11 +477,7 @@ proptest! {
     ) {
         daxlock::check::panic::quiet_checker_panics();
         let s = generated(&[t1, t2], buckets);
-        let bugs = if bug == ALL_BUGS.len() {
-            Bugs::fixed()
-        } else {
-            Bugs::fixed().with(ALL_BUGS[bug].name).unwrap()
-        };
+        let bugs = fixed_or_bug(bug);
         let loom = LoomChecker { preemption_bound: None, max_executions: Some(60_000) };
         let l = check(&loom, &s, bugs).unwrap();
         let st = check(&stateful(), &s, bugs).unwrap();
@@ -1170,21 +1179,6 @@ fn snapshots_search_as_replays_do_on_the_catalogue() {
     assert!(compared >= 40, "only {compared} rows compared");
 }
 
-/// A counterexample found with snapshots replays (`--replay` of its schedule) to
-/// the same failure, as one found by replays does.
-#[test]
-fn a_hang_found_with_snapshots_replays_exactly() {
-    let s = scenario("seed-concurrent");
-    let bug = Bugs::fixed().with("misaligned-pmd").unwrap();
-    let r = check(&with_snapshots(&stateful()), &s, bug).unwrap();
-    assert_eq!(r.verdict, Verdict::Hang);
-    let f = r.failure.unwrap();
-    let schedule = f.schedule.expect("a schedule");
-    let again = check(&StatefulChecker::replaying(&schedule).unwrap(), &s, bug).unwrap();
-    assert_eq!(again.verdict, Verdict::Hang);
-    assert_eq!(again.failure.unwrap().trace, f.trace);
-}
-
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("DAXLOCK_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(12),
@@ -1204,11 +1198,7 @@ proptest! {
     ) {
         daxlock::check::panic::quiet_checker_panics();
         let s = generated(&[t1, t2], buckets);
-        let bugs = if bug == ALL_BUGS.len() {
-            Bugs::fixed()
-        } else {
-            Bugs::fixed().with(ALL_BUGS[bug].name).unwrap()
-        };
+        let bugs = fixed_or_bug(bug);
         let c = StatefulChecker { all_hangs, max_states: 30_000, ..stateful() };
         let replayed = check(&c, &s, bugs).unwrap();
         let snap = check(&with_snapshots(&c), &s, bugs).unwrap();

@@ -40,8 +40,8 @@ struct Header {
     free: [usize; 31],
 }
 
-/// Where the blocks begin (the header rounded up to a page).
-const START: usize = 4096;
+/// Where the blocks begin (after the header: what a snapshot copies starts small).
+const START: usize = std::mem::size_of::<Header>();
 
 const ON: u8 = 1;
 const ARMED: u8 = 2;
