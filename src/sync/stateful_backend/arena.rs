@@ -217,12 +217,16 @@ impl Drop for Mode {
 
 /// Runs `f` with its allocations in the arena, if a search with snapshots runs on
 /// this thread ([`arm`]) and no [`outside`] encloses this call.
+#[inline]
 pub fn inside<R>(f: impl FnOnce() -> R) -> R {
     let old = MODE.with(Cell::get);
-    let _restore = Mode(old);
-    if old & ARMED != 0 && old & OUT == 0 {
-        MODE.with(|m| m.set(old | ON));
+    if old != ARMED {
+        // Not armed, already inside, or within `outside`: nothing changes (the
+        // store's every use goes through here, so this path is kept short).
+        return f();
     }
+    let _restore = Mode(old);
+    MODE.with(|m| m.set(old | ON));
     f()
 }
 
@@ -266,8 +270,9 @@ pub fn contains(p: *const u8) -> bool {
 
 /// The first block from outside the arena that an execution freed while inside,
 /// since the last call (its address).
+#[inline]
 pub fn take_violation() -> Option<usize> {
-    VIOLATION.with(|v| Some(v.replace(0)).filter(|&p| p != 0))
+    VIOLATION.with(|v| (v.get() != 0).then(|| v.replace(0)))
 }
 
 /// The arena's used bytes (header, blocks and free blocks), appended to `out`.

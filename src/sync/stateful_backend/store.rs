@@ -716,6 +716,7 @@ impl Store {
         })
     }
 
+    #[inline]
     pub(super) fn with<R>(f: impl FnOnce(&mut Store) -> R) -> R {
         // The store is the execution's: what it allocates goes to the arena with
         // snapshots (also when the checker calls it between steps).
