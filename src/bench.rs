@@ -458,9 +458,14 @@ pub fn output_and_cpu(
 /// One `daxlock run S --checker stateful` of `binary` (fixed build, the default
 /// search): its states and executions (from the `search complete:` line) and the
 /// child's CPU seconds.
-fn stateful_child(binary: &std::path::Path, path: &str) -> Result<(usize, usize, f64), String> {
+fn stateful_child(
+    binary: &std::path::Path,
+    path: &str,
+    extra: &[&str],
+) -> Result<(usize, usize, f64), String> {
     let mut command = std::process::Command::new(binary);
     command.args(["run", path, "--checker", "stateful"]);
+    command.args(extra);
     let (out, cpu) = output_and_cpu(command).map_err(|e| format!("{}: {e}", binary.display()))?;
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text
@@ -485,13 +490,16 @@ fn stateful_child(binary: &std::path::Path, path: &str) -> Result<(usize, usize,
 /// search (fixed build, one job, the defaults) run as a child process of this
 /// binary and, with `baseline`, of that one, interleaved, each the least CPU of
 /// `repeat` runs: states, executions, CPU seconds, states per CPU second and
-/// microseconds of CPU per execution, and the ratio of the CPU seconds. CPU
+/// microseconds of CPU per execution, and the ratio of the CPU seconds; `extra`
+/// flags go to this binary's runs only (`--snapshots`, which a baseline may not
+/// know). CPU
 /// seconds, not the wall clock: on a shared machine the wall clock measures the
 /// other programs too. A child's CPU includes its start (a few milliseconds).
 pub fn throughput(
     scenarios: &[Scenario],
     baseline: Option<&std::path::Path>,
     repeat: usize,
+    extra: &[&str],
 ) -> Result<String, String> {
     let me = std::env::current_exe().map_err(|e| format!("this binary: {e}"))?;
     let mut binaries = vec![me.as_path()];
@@ -521,7 +529,7 @@ pub fn throughput(
         let mut best: Vec<Option<(usize, usize, f64)>> = vec![None; binaries.len()];
         for _ in 0..repeat {
             for (b, binary) in binaries.iter().enumerate() {
-                let run = stateful_child(binary, &path)?;
+                let run = stateful_child(binary, &path, if b == 0 { extra } else { &[] })?;
                 if best[b].is_none_or(|x| run.2 < x.2) {
                     best[b] = Some(run);
                 }

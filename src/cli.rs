@@ -192,6 +192,10 @@ enum BenchCommand {
         /// Runs of each search per binary (the least CPU is reported).
         #[arg(long, default_value_t = 1)]
         repeat: usize,
+        /// This binary's searches resume snapshots (`run --snapshots`); the
+        /// baseline's run as they are.
+        #[arg(long)]
+        snapshots: bool,
     },
     /// Executions per second of each checker (stateful, loom with the gate's bounds,
     /// random and PCT over --iterations, real threads over a tenth of them) on every
@@ -773,6 +777,7 @@ fn bench_command(what: BenchCommand) -> Result<bool, NoVerdict> {
             dir,
             baseline,
             repeat,
+            snapshots,
         } => {
             if repeat == 0 {
                 return Err(NoVerdict::BadInput("--repeat must be at least 1".into()));
@@ -784,7 +789,8 @@ fn bench_command(what: BenchCommand) -> Result<bool, NoVerdict> {
                 )));
             }
             let scenarios = catalogue(dir.as_deref())?;
-            let out = bench::throughput(&scenarios, baseline.as_deref(), repeat)
+            let extra: &[&str] = if snapshots { &["--snapshots"] } else { &[] };
+            let out = bench::throughput(&scenarios, baseline.as_deref(), repeat, extra)
                 .map_err(NoVerdict::BadInput)?;
             print!("{out}");
             Ok(true)

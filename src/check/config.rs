@@ -214,6 +214,7 @@ impl CheckerConfig {
                     (s.shortest, "--shortest"),
                     (s.fewest_preemptions, "--fewest-preemptions"),
                     (!s.por, "--no-por"),
+                    (s.snapshots, "--snapshots"),
                 ] {
                     if on {
                         flags.push(name.into());

@@ -173,6 +173,15 @@ pub(super) struct ExecOutcome {
 }
 
 impl ExecOutcome {
+    /// A copy made where the caller allocates (the collector's side of the
+    /// stateful checker's arena).
+    pub(super) fn copied(&self) -> ExecOutcome {
+        ExecOutcome {
+            harms: self.harms.clone(),
+            sigbus: self.sigbus.clone(),
+        }
+    }
+
     /// The worst verdict this execution earns (none for a clean one, warnings
     /// aside), with the details of the failures of that verdict.
     pub(super) fn worst(self) -> Option<(Verdict, Vec<String>)> {

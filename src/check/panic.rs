@@ -39,10 +39,14 @@ pub fn quiet_checker_panics() {
         shuttle::check_random(|| {}, 1);
         drop(std::panic::take_hook());
         std::panic::set_hook(Box::new(move |info| {
-            let msg = panic_message(info.payload());
-            if !msg.starts_with("deadlock") && msg != STOP_REQUESTED {
-                default(info);
-            }
+            // Outside the stateful checker's arena: what the default hook sets up
+            // for the process (a backtrace's symbol cache) must outlive a restore.
+            crate::sync::stateful_backend::arena::outside(|| {
+                let msg = panic_message(info.payload());
+                if !msg.starts_with("deadlock") && msg != STOP_REQUESTED {
+                    default(info);
+                }
+            });
         }));
     });
 }

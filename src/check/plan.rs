@@ -98,6 +98,10 @@ pub struct Overrides {
     /// --jobs, not with --shard alone or --shortest; see the README).
     #[arg(long)]
     pub no_por: bool,
+    /// Stateful: resume a copy of the execution taken at a branching point instead
+    /// of replaying it from the start (the model target only; see the README).
+    #[arg(long)]
+    pub snapshots: bool,
 }
 
 /// The most workers (or processes) `--jobs` starts.
@@ -133,7 +137,7 @@ impl Overrides {
     /// `--help` order.
     pub fn unused(&self, shard: bool, kinds: &[CheckerKind]) -> Vec<&'static str> {
         use CheckerKind::{Loom, Pct, Random, Stateful, Threads};
-        let given: [(&str, bool, &[CheckerKind]); 12] = [
+        let given: [(&str, bool, &[CheckerKind]); 13] = [
             (
                 "--iterations",
                 self.iterations.is_some(),
@@ -154,6 +158,7 @@ impl Overrides {
             ("--shortest", self.shortest, &[Stateful]),
             ("--fewest-preemptions", self.fewest_preemptions, &[Stateful]),
             ("--no-por", self.no_por, &[Stateful]),
+            ("--snapshots", self.snapshots, &[Stateful]),
         ];
         given
             .iter()
@@ -309,6 +314,8 @@ pub fn configure(
             fewest_preemptions: o.fewest_preemptions,
             // Off on targets with undeclared state (`Target::opaque_state`).
             por: !o.no_por,
+            // Only where the target allows them (`Target::snapshots`).
+            snapshots: o.snapshots,
             ..StatefulChecker::default()
         }),
         CheckerKind::Threads => CheckerConfig::Threads(ThreadsConfig {

@@ -14,6 +14,7 @@ use super::trace::{Event, Recorder};
 use crate::dax::{Access, AccessResult, Bugs, Harm, HarmKind, MappingConfig, System};
 use crate::scenario::{Op, Scenario};
 use crate::sync::poison_free::Mutex;
+use crate::sync::stateful_backend::arena;
 use crate::sync::Backend;
 use crate::verdict::Verdict;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -75,13 +76,37 @@ fn run_each_op<B: Backend>(m: &dyn System<B>, ops: &[Op]) -> ExecOutcome {
     out
 }
 /// One execution: build the system, run every thread, join, check the end state.
+/// The runner's recorder, reached by address from an execution's mapping.
+struct Borrowed(*const Recorder);
+
+// SAFETY: a `Recorder` is `Sync`; the runner keeps it (in an `Arc`) for longer than
+// any execution, and a stopped execution's leaked mapping never runs again.
+unsafe impl Send for Borrowed {}
+// SAFETY: as above.
+unsafe impl Sync for Borrowed {}
+
+impl crate::dax::observe::Observer for Borrowed {
+    fn event(&self, name: &'static str, fields: Vec<(&'static str, crate::dax::observe::Value)>) {
+        // SAFETY: see the type's doc.
+        unsafe { &*self.0 }.event(name, fields);
+    }
+
+    fn branch(&self, branch: crate::dax::Branch) {
+        // SAFETY: see the type's doc.
+        unsafe { &*self.0 }.branch(branch);
+    }
+}
+
 fn execute<B: Backend>(
     maker: &SystemMaker<B>,
     config: &MappingConfig,
     recorder: &Arc<Recorder>,
     threads: &[Vec<Op>],
 ) -> ExecOutcome {
-    let observer: Arc<dyn crate::dax::observe::Observer> = recorder.clone();
+    // The recorder by reference: a count of the runner's recorder changed inside
+    // an execution would not be restored with a stateful snapshot.
+    let observer: Arc<dyn crate::dax::observe::Observer> =
+        Arc::new(Borrowed(Arc::as_ptr(recorder)));
     let m = maker(config, observer);
     let handles: Vec<_> = threads
         .iter()
@@ -181,8 +206,9 @@ pub fn check_on<C: Checker + Configured>(
     };
     // A target that keeps state outside the backend's primitives without declaring
     // it: the stateful search's partial-order reduction cannot see it.
-    let exploration =
-        super::stateful::opaque_state(target.opaque_state(), || checker.explore(body));
+    let exploration = super::stateful::snapshots_allowed(target.snapshots(), || {
+        super::stateful::opaque_state(target.opaque_state(), || checker.explore(body))
+    });
     super::trace::forget_model_threads();
     let timed_out = shared.timed_out.load(Ordering::Relaxed);
     let mut c = std::mem::take(&mut *shared.collector.lock());
@@ -376,20 +402,26 @@ impl<B: Backend> ExecutionBody<B> {
             self.numbering.global(n)
         );
         let outcome = execute::<B>(&self.maker, &self.config, &self.recorder, &self.threads);
-        let mut c = self.collector.lock();
-        c.visited(&self.recorder, counted);
-        let before = c.failing;
-        let keep = c.record(outcome, &self.recorder);
-        if keep {
-            if let Some(f) = c.first.last_mut() {
-                f.schedule = C::live_schedule();
+        // The collector is the checker's: what it keeps is made outside the
+        // stateful checker's arena (a copy of the outcome, which is in it).
+        arena::outside(|| {
+            let outcome = outcome.copied();
+            let mut c = self.collector.lock();
+            c.visited(&self.recorder, counted);
+            let before = c.failing;
+            let keep = c.record(outcome, &self.recorder);
+            if keep {
+                if let Some(f) = c.first.last_mut() {
+                    f.schedule = C::live_schedule();
+                }
             }
-        }
-        Control {
-            keep,
-            stop: (self.first_failure_only && c.first_failure_at.is_some()) || self.out_of_time(),
-            failed: c.failing > before,
-        }
+            Control {
+                keep,
+                stop: (self.first_failure_only && c.first_failure_at.is_some())
+                    || self.out_of_time(),
+                failed: c.failing > before,
+            }
+        })
     }
 
     /// An execution the checker ended before it finished: its branches count, and a

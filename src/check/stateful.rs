@@ -8,10 +8,10 @@
 //! ([`crate::sync::stateful_backend::runtime`]: coroutines on pooled stacks), and
 //! drives it through that runtime's `Scheduler` trait: at every scheduling point that branches it computes a 128-bit
 //! fingerprint of the state and ends the execution (the scheduler returns no task) if
-//! that state was explored before. Executions are replayed from the start (a
-//! continuation cannot be copied), so a branch costs its prefix again; state caching
-//! makes the number of branches that of distinct states rather than of
-//! interleavings.
+//! that state was explored before. Executions are replayed from the start, so a
+//! branch costs its prefix again, or, with snapshots (below), resumed from a copy of
+//! the execution taken at the branching point; state caching makes the number of
+//! branches that of distinct states rather than of interleavings.
 //!
 //! # What a state is, and why equal fingerprints mean equal futures
 //!
@@ -455,6 +455,55 @@
 //! the end-state checks of nine executions in ten: they lock every wait-table
 //! stripe, the tree, the file and the page table (8% of `truncate-vs-fault`'s
 //! instructions).
+//!
+//! # Snapshots
+//!
+//! With [`StatefulChecker::snapshots`] (`--snapshots`), on a target that allows them
+//! ([`crate::check::target::Target::snapshots`]: the model; the kernel target's C
+//! code keeps globals and `malloc`ed memory outside, and replays), the search does
+//! not replay an execution's prefix to come back to a branching point: it keeps a
+//! copy of the execution as it stood there and resumes it.
+//!
+//! - **Memory at fixed addresses.** Everything an execution's state lives in is at
+//!   an address that is the same in every execution on the thread: task `i` runs on
+//!   the thread's `i`-th stack; every heap allocation made while a task runs, or
+//!   while the backend's store is used, goes to the thread's arena
+//!   ([`crate::sync::stateful_backend::arena`], the process's global allocator
+//!   routes it there), whose free lists live in the arena itself; and a few
+//!   thread-locals hold the rest (the runtime's task table, the store, the running
+//!   task, the recorder's event buffer). A snapshot, taken where the search pushes a
+//!   level with options left, copies the arena's used bytes, each suspended task's
+//!   stack from where it suspended to its top, and those thread-locals (some tens
+//!   of KiB). Restoring copies them back into the same addresses, nothing dropped,
+//!   and the runtime asks the search again at that point (`Dfs::resume`): the
+//!   search stands as a replay would have left it there (the path, the level's
+//!   sleep set; the store's hashes are the snapshot's own) and takes the level's
+//!   next option. A level's snapshot is dropped when its last option is taken: at
+//!   most one per level of the current path is kept.
+//! - **What changes.** Nothing in what the search finds: the same states,
+//!   transitions, executions (a resumed execution counts as the replay it stands
+//!   for; `SearchStats::resumed` counts them), cut executions, hangs, verdicts and
+//!   failures with the same schedules and traces (tests in
+//!   `tests/stateful_suite.rs`: every catalogue row × the fixed build and every
+//!   bug it expects, stopping at the first failure and searching on; `--jobs 2`;
+//!   generated scenarios). A cut execution is ended at once instead of coasting
+//!   (the next one is restored, whatever the tasks held: the arena starts afresh or
+//!   is overwritten), except when searching on after hangs, where the count of
+//!   hangs and which of two equally short hangs is reported depend on the hangs a
+//!   coast meets again. A failure a coast would have met after the cut is met by
+//!   the search itself, by the argument for end states above.
+//! - **The hazard, and the guard.** State outside the arena that an execution
+//!   changes is not restored: an `Arc` made before the search and cloned and
+//!   dropped inside an execution would be dropped once per resumed execution (a
+//!   use after free). So an execution reaches the runner's data by reference only
+//!   (the recorder through a borrowed observer, the body's closure by address), and
+//!   what it hands to the checker (an outcome, a trace, a schedule) is copied out
+//!   of the arena ([`crate::sync::stateful_backend::arena::outside`]). A free, while
+//!   in the arena's mode, of memory the arena did not give is not carried out and
+//!   fails the execution with a message (`a stateful execution freed memory it did
+//!   not allocate`): the test `snapshots_resume_and_the_guard_catches_an_outside_free`
+//!   shows one caught. The checker's own state (levels, visited set, the graph,
+//!   counters) is allocated outside the arena.
 
 use super::checker::{Body, Checker, Exploration, Stop, SCHEDULE_MISFIT};
 use super::panic::classify_panic;
@@ -462,6 +511,7 @@ use super::shard::Shard;
 use super::shared_set::{met_again, Inserted, SharedSet};
 use crate::kind::CheckerKind;
 use crate::sync::poison_free::{unpoisoned, Mutex};
+use crate::sync::stateful_backend::arena;
 use crate::sync::stateful_backend::runtime::{self, Scheduler};
 use crate::sync::stateful_backend::{hash128, Footprint, Store, MAX_TASKS};
 use crate::sync::Stateful;
@@ -599,6 +649,12 @@ pub struct StatefulChecker {
     /// `--jobs N` on a serial target (see the module doc). The set keeps each
     /// state's sleep set, so the partial-order reduction stays on.
     pub shared_visited: Option<Arc<SharedSet>>,
+    /// Resume a copy of the execution taken at a branching point instead of
+    /// replaying it from the start (`--snapshots`; see the module doc,
+    /// *Snapshots*). On targets that allow it (the model), not with replays,
+    /// `--shortest`, `--fewest-preemptions` or `DAXLOCK_EXPLAIN_STATES`; elsewhere
+    /// the search replays.
+    pub snapshots: bool,
 }
 
 impl Default for StatefulChecker {
@@ -624,6 +680,7 @@ impl Default for StatefulChecker {
             lazy_joins: false,
             check_cut_ends: false,
             shared_visited: None,
+            snapshots: false,
         }
     }
 }
@@ -645,7 +702,7 @@ impl PartialEq for StatefulChecker {
                 c.shortest,
                 c.fewest_preemptions,
                 c.por,
-                (c.por_blind, c.por_acyclic, c.por_cut_known),
+                (c.por_blind, c.por_acyclic, c.por_cut_known, c.snapshots),
             )
         };
         params(self) == params(other)
@@ -713,6 +770,8 @@ struct Level {
     /// This state's fingerprint, where the search took it (the source of the
     /// edges the union cycle search records from here).
     fp: Option<u128>,
+    /// With snapshots: the execution as it stood here, while options are left.
+    snapshot: Option<Box<runtime::Snapshot>>,
 }
 
 /// A task asleep: its next step, with this footprint, was explored from an earlier
@@ -857,6 +916,9 @@ struct Shared {
     lazy_joins: bool,
     /// [`StatefulChecker::check_cut_ends`].
     check_cut_ends: bool,
+    /// Snapshots at branching points instead of replays
+    /// ([`StatefulChecker::snapshots`], where they apply).
+    snapshots: bool,
     progress: Arc<Progress>,
     max_states: usize,
     jobs: usize,
@@ -876,6 +938,8 @@ struct Shared {
     stop: AtomicBool,
     limit_hit: AtomicBool,
     cut: AtomicUsize,
+    /// Executions resumed from a snapshot.
+    resumed: AtomicUsize,
     /// Executions that failed a check and returned to the body (not hangs).
     failing: AtomicUsize,
     max_depth: AtomicUsize,
@@ -1168,6 +1232,11 @@ struct Dfs {
     max_depth: usize,
     /// [`Dfs::pick`]'s buffer of runnable tasks.
     ids: Vec<usize>,
+    /// This execution resumes the snapshot of the last level (set between
+    /// executions, taken at the first scheduling point).
+    resuming: bool,
+    /// With snapshots: an execution has run (the next ones run in the arena).
+    warmed: bool,
 }
 
 /// The failure a closed non-progress cycle reports: the unfinished tasks `live` go
@@ -1200,6 +1269,9 @@ thread_local! {
     /// The target of the searches on this OS thread keeps state outside the
     /// backend's primitives ([`opaque_state`]).
     static OPAQUE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The target of the searches on this OS thread allows snapshots
+    /// ([`snapshots_allowed`]).
+    static SNAPSHOTS_OK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The path of the execution running on this OS thread (for
     /// [`StatefulChecker::live_schedule`]).
     static PATH: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -1213,6 +1285,17 @@ pub(crate) fn opaque_state<R>(opaque: bool, f: impl FnOnce() -> R) -> R {
     let old = OPAQUE.with(|o| o.replace(opaque));
     let r = f();
     OPAQUE.with(|o| o.set(old));
+    r
+}
+
+/// Runs `f` (a search) with snapshots allowed when `ok`: every byte the target's
+/// executions write is in the arena, the task stacks or the backend's
+/// thread-locals ([`crate::check::target::Target::snapshots`]; not the kernel
+/// target's C code).
+pub(crate) fn snapshots_allowed<R>(ok: bool, f: impl FnOnce() -> R) -> R {
+    let old = SNAPSHOTS_OK.with(|o| o.replace(ok));
+    let r = f();
+    SNAPSHOTS_OK.with(|o| o.set(old));
     r
 }
 
@@ -1235,6 +1318,7 @@ impl Dfs {
                     sleep: Vec::new(),
                     taken: Vec::new(),
                     fp: None,
+                    snapshot: None,
                 })
                 .collect(),
             depth: 0,
@@ -1255,6 +1339,8 @@ impl Dfs {
             chosen_level: None,
             max_depth: 0,
             ids: Vec::new(),
+            resuming: false,
+            warmed: false,
         }
     }
 
@@ -1491,16 +1577,64 @@ impl Dfs {
         self.chosen_level = None;
         self.gap = Edge::default();
         PATH.with(|p| p.borrow_mut().clear());
+        self.shared
+            .progress
+            .executions
+            .fetch_add(1, Ordering::Relaxed);
+        self.resuming = self.levels.last().is_some_and(|l| l.snapshot.is_some());
+        if self.resuming {
+            self.shared.resumed.fetch_add(1, Ordering::Relaxed);
+            // The runtime restores the execution at the last level; the path to
+            // it is the levels' (`Dfs::resume`).
+            return true;
+        }
+        if self.shared.snapshots && !self.replay {
+            // The last execution's events are in the arena, which starts afresh
+            // (or, after the first execution, in the system's heap).
+            crate::check::trace::forget_buffer();
+            // The first execution runs outside the arena: what the process or the
+            // thread sets up lazily the first time (a logger's callsites, a
+            // thread's handle) is made there, not in memory a restore overwrites.
+            if self.warmed {
+                arena::arm(true);
+            }
+            self.warmed = true;
+        }
         Store::begin_execution();
         // Replay the prefix unhashed if its last point has saved hashes.
         if self.levels.last().is_some_and(|l| l.hashes.is_some()) {
             Store::set_hashing(false);
         }
-        self.shared
-            .progress
-            .executions
-            .fetch_add(1, Ordering::Relaxed);
         true
+    }
+
+    /// The first scheduling point of an execution restored from the last level's
+    /// snapshot: the search stands as a replay would have left it on arriving
+    /// there, and takes the level's next option.
+    fn resume(&mut self) -> Option<usize> {
+        self.resuming = false;
+        let d = self.levels.len() - 1;
+        self.depth = d + 1;
+        let path = self.path_to(d);
+        PATH.with(|p| *p.borrow_mut() = path);
+        let l = &mut self.levels[d];
+        if l.pos + 1 >= l.end {
+            // The level's last option: the search does not come back here.
+            l.snapshot = None;
+        }
+        let l = &self.levels[d];
+        if self.shared.por {
+            self.sleep = self.sleep_at(l);
+        }
+        let t = l.options[l.pos];
+        self.chosen_level = Some(d);
+        self.gap = Edge::default();
+        let choice = self.choose(t);
+        if self.shared.por {
+            Store::begin_step_probed(t, true);
+            self.stepping = Some((t, self.chosen_level.take()));
+        }
+        choice
     }
 
     /// Ends the current execution early.
@@ -1533,6 +1667,9 @@ impl Dfs {
     /// next step conflicts with this one, wakes) and, if it was chosen at a
     /// branching point, is recorded there for the options tried after it.
     fn next_task(&mut self, runnable: &[usize], current: Option<usize>) -> Option<usize> {
+        if self.resuming {
+            return self.resume();
+        }
         if let Some((t, level)) = self.stepping.take() {
             let f = Store::end_step(t);
             let blind = self.shared.por_blind;
@@ -1800,9 +1937,19 @@ impl Dfs {
                         sleep: Vec::new(),
                         taken: Vec::new(),
                         fp: None,
+                        snapshot: None,
                     });
                 }
                 shared.cut.fetch_add(1, Ordering::Relaxed);
+                if shared.snapshots && !shared.all_hangs {
+                    // Nothing to run the execution to its end for: the next one
+                    // is restored (or starts afresh), whatever this one holds.
+                    // (Searching on after hangs, it coasts as a replay does: a
+                    // coast meets hangs again, which the count and the choice
+                    // between equally short hangs depend on.)
+                    PATH.with(|p| p.borrow_mut().push(ids[0]));
+                    return self.abandon();
+                }
                 self.coasting = true;
                 self.coast_last = ids[0];
                 Store::cut(!shared.check_cut_ends);
@@ -1814,11 +1961,16 @@ impl Dfs {
         if shared.stopping() {
             return self.abandon();
         }
+        // With snapshots, a copy of the execution where the search comes back
+        // (options left) stands for the saved hashes a replay needs.
+        let snapshot = (shared.snapshots && arena::armed() && options.len() > 1)
+            .then(|| Box::new(runtime::snapshot(&[crate::check::trace::buffer_region()])));
         let level = Level {
             end: options.len(),
             options,
             pos: 0,
-            hashes: shared.caching.then(Store::hashes),
+            hashes: (shared.caching && snapshot.is_none()).then(Store::hashes),
+            snapshot,
             cycle,
             sleep: if shared.por {
                 self.sleep.clone()
@@ -1844,6 +1996,13 @@ impl Scheduler for Dfs {
         Dfs::new_execution(self)
     }
 
+    fn resume(&mut self) -> Option<&runtime::Snapshot> {
+        if !self.resuming {
+            return None;
+        }
+        self.levels.last().and_then(|l| l.snapshot.as_deref())
+    }
+
     fn next_task(&mut self, runnable: &[usize], current: Option<usize>) -> Option<usize> {
         let choice = Dfs::next_task(self, runnable, current);
         if let Some(t) = choice {
@@ -1856,6 +2015,8 @@ impl Scheduler for Dfs {
 /// Searches the subtree below `prefix` (or replays it).
 fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body) {
     let mut dfs = Dfs::new(shared.clone(), body.clone(), prefix, replay);
+    // Armed from the second execution on (`Dfs::new_execution`).
+    let snapshots = shared.snapshots && !replay;
     let b = body.clone();
     let sh = shared.clone();
     let result = catch_unwind(AssertUnwindSafe(|| {
@@ -1884,6 +2045,10 @@ fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body) {
         shared.graph.lock().merge(log);
     }
     Store::end();
+    if snapshots {
+        crate::check::trace::forget_buffer();
+        arena::arm(false);
+    }
 }
 
 impl Checker for StatefulChecker {
@@ -1935,6 +2100,12 @@ impl Checker for StatefulChecker {
                 por_cut_known: self.por_cut_known,
                 lazy_joins: self.lazy_joins,
                 check_cut_ends: self.check_cut_ends,
+                snapshots: self.snapshots
+                    && SNAPSHOTS_OK.with(|o| o.get())
+                    && !replay
+                    && !shortest
+                    && !self.check_cut_ends
+                    && !crate::sync::stateful_backend::explaining(),
                 depths: shortest.then(Mutex::default),
                 // On a replay too: the path's preemptions are counted and reported.
                 fewest_preemptions: self.fewest_preemptions,
@@ -2018,6 +2189,7 @@ impl Checker for StatefulChecker {
             digest: shared.digest(),
             cpu_seconds: cpu.0,
             busiest_worker_seconds: cpu.1,
+            resumed: shared.resumed.load(Ordering::Relaxed),
         };
         let mut exploration = Exploration {
             executions: stats.executions,
@@ -2136,6 +2308,7 @@ impl Shared {
             por_cut_known: false,
             lazy_joins: false,
             check_cut_ends: false,
+            snapshots: false,
             progress,
             max_states,
             jobs,
@@ -2147,6 +2320,7 @@ impl Shared {
             stop: AtomicBool::new(false),
             limit_hit: AtomicBool::new(false),
             cut: AtomicUsize::new(0),
+            resumed: AtomicUsize::new(0),
             failing: AtomicUsize::new(0),
             max_depth: AtomicUsize::new(0),
             hangs: Mutex::default(),
@@ -2770,6 +2944,63 @@ mod por {
             },
             |_| Control::default(),
         )
+    }
+
+    /// [`racers`], whose main thread also takes, at the end of its third run, the
+    /// box in `outside` (made before the search) and drops it: a free of memory
+    /// made outside the execution (in an execution after the first, which runs
+    /// outside the arena).
+    fn racers_freeing(outside: Arc<Mutex<Option<Box<u64>>>>) -> Body {
+        let racers = racers();
+        let runs = AtomicUsize::new(0);
+        Body::new(
+            move |_| {
+                let control = racers.run();
+                if runs.fetch_add(1, Ordering::Relaxed) == 2 {
+                    drop(outside.lock().take());
+                }
+                control
+            },
+            |_| Control::default(),
+        )
+    }
+
+    /// Snapshots: the racers' search resumes snapshots and reaches the states of
+    /// the search that replays; an execution that frees memory made before it
+    /// (state outside the arena, which a restore cannot undo) fails the search
+    /// loudly with the guard's message, and the same body searched by replays
+    /// (the guard off) runs clean, so the guard is what catches it.
+    #[test]
+    fn snapshots_resume_and_the_guard_catches_an_outside_free() {
+        let search = |snapshots: bool, body: Body| {
+            let c = StatefulChecker {
+                snapshots,
+                ..StatefulChecker::default()
+            };
+            snapshots_allowed(true, || c.explore(body))
+        };
+        let replayed = search(false, racers());
+        let resumed = search(true, racers());
+        let (r, s) = (replayed.search.unwrap(), resumed.search.unwrap());
+        assert!(s.complete && s.resumed > 0, "{s:?}");
+        assert_eq!(
+            (s.states, s.digest, s.transitions, s.executions),
+            (r.states, r.digest, r.transitions, r.executions)
+        );
+        let outside = || Arc::new(Mutex::new(Some(Box::new(7u64))));
+        let caught = search(true, racers_freeing(outside()));
+        match caught.stop {
+            Some(Stop::Crash(m)) => assert!(m.contains("freed memory it did not allocate"), "{m}"),
+            other => panic!("the guard did not fire: {other:?}"),
+        }
+        let clean = search(false, racers_freeing(outside()));
+        assert!(clean.stop.is_none() && clean.complete, "{:?}", clean.stop);
+        // Without the target's leave, no snapshots.
+        let c = StatefulChecker {
+            snapshots: true,
+            ..StatefulChecker::default()
+        };
+        assert_eq!(c.explore(racers()).search.unwrap().resumed, 0);
     }
 
     fn search(por: bool, blind: bool) -> SearchStats {

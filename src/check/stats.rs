@@ -47,6 +47,10 @@ pub struct SearchStats {
     /// the search would take about this long (`daxlock bench jobs`).
     #[serde(skip)]
     pub busiest_worker_seconds: f64,
+    /// Executions that resumed a snapshot instead of replaying their prefix
+    /// (`--snapshots`; counted in `executions` too).
+    #[serde(skip)]
+    pub resumed: usize,
 }
 
 impl SearchStats {

@@ -57,6 +57,14 @@ pub trait Target: Send + Sync + 'static {
     fn opaque_state(&self) -> bool {
         self.serial()
     }
+    /// True when every byte its executions write under the stateful backend is in
+    /// the stateful checker's arena, its task stacks or the backend's
+    /// thread-locals, so that the search may resume a snapshot of an execution
+    /// instead of replaying it (`--snapshots`). Not by default: C globals and
+    /// `malloc` (the kernel target) are not in the arena.
+    fn snapshots(&self) -> bool {
+        false
+    }
     /// What the gate expects of `scenario` with `bugs` on this target, given the
     /// scenario's own (model) expectation: another version of the code may end a
     /// race differently (README: model vs kernel).
@@ -203,6 +211,9 @@ impl Target for Model {
     }
     fn maker(&self, backend: TypeId) -> Option<Box<dyn Any>> {
         maker_for(self, backend)
+    }
+    fn snapshots(&self) -> bool {
+        true
     }
     fn describe(&self) -> String {
         "model (fs/dax.c v4.13)".to_owned()

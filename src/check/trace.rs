@@ -176,6 +176,30 @@ thread_local! {
 
 static NEXT_RECORDER: AtomicU64 = AtomicU64::new(1);
 
+/// The bytes of this OS thread's execution buffer, which a stateful snapshot
+/// copies with the execution (its events are in the checker's arena).
+pub(crate) fn buffer_region() -> crate::sync::stateful_backend::runtime::Region {
+    BUFFER.with(crate::sync::stateful_backend::runtime::Region::of)
+}
+
+/// Empties this OS thread's execution buffer without freeing what is in the
+/// stateful checker's arena (which starts afresh): the next reset starts anew.
+pub(crate) fn forget_buffer() {
+    let old = BUFFER.with(|b| {
+        std::mem::replace(
+            &mut *b.borrow_mut(),
+            Buffer {
+                recorder: 0,
+                events: Vec::new(),
+                visited: BranchSet::EMPTY,
+            },
+        )
+    });
+    if crate::sync::stateful_backend::arena::contains(old.events.as_ptr().cast()) {
+        std::mem::forget(old);
+    }
+}
+
 impl Observer for Recorder {
     fn event(&self, name: &'static str, fields: Vec<(&'static str, Value)>) {
         self.push(name, fields);

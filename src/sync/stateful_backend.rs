@@ -28,6 +28,7 @@
 //! Outside a stateful execution every primitive panics, as loom's and shuttle's do
 //! outside their runners.
 
+pub mod arena;
 mod explain;
 pub mod runtime;
 mod store;

@@ -16,11 +16,24 @@
 //! - the end of the main task's function, before it exits;
 //! - after a task finished (it is named current, and is not runnable).
 //!
-//! **Stacks are pooled** across tasks, executions and runs on the OS thread: a
-//! stack is allocated (`mmap`) only when the pool is empty, so a search allocates as
-//! many as one execution has tasks at once. A task that never ran has no stack
-//! (its function waits in the table). A task's coroutine is made on a pooled stack
-//! when it first runs; when it returns, its stack goes back to the pool.
+//! **Stacks are kept per task index** across executions and runs on the OS thread:
+//! task `i` always runs on the thread's `i`-th stack, allocated (`mmap`) the first
+//! time a task `i` runs, so a search allocates as many stacks as its executions
+//! have tasks, at addresses that do not change (what a snapshot needs). A task that
+//! never ran has no stack (its function waits in the table). A task's coroutine is
+//! made on its stack when it first runs.
+//!
+//! **Snapshots** (the stateful checker's `snapshots`, on the model target): at a
+//! scheduling point every task is suspended, and everything an execution's state
+//! lives in is at an address that is the same in every execution: the task stacks,
+//! the thread's arena ([`super::arena`]: every allocation made while a task runs
+//! is there) and a few thread-locals (this task table, the backend's store, and
+//! those the checker names). [`snapshot`] copies the arena's used bytes, each
+//! suspended task's used stack (from where it suspended to the stack's top) and
+//! those thread-locals; the scheduler hands one back at the start of an execution
+//! ([`Scheduler::resume`]) and the runtime copies it back into the same addresses
+//! (nothing is dropped) and goes on from that scheduling point: the scheduler is
+//! asked again there, as if the execution had just been replayed to it.
 //!
 //! **Ends of an execution.** It *finishes* when every task has finished. It is
 //! *stopped* when the scheduler returns no task: the tasks still suspended in the
@@ -34,7 +47,8 @@
 //! payload (or the message) once the execution is torn down, as shuttle's `Runner`
 //! does: the checker classifies that panic exactly as before.
 
-use corosensei::stack::DefaultStack;
+use super::arena;
+use corosensei::stack::{DefaultStack, Stack, StackPointer};
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use std::any::Any;
 use std::cell::RefCell;
@@ -56,9 +70,54 @@ pub trait Scheduler {
     /// `current` is the task that ran last (None at the start of an execution).
     /// None stops the execution.
     fn next_task(&mut self, runnable: &[usize], current: Option<usize>) -> Option<usize>;
+    /// At the start of an execution: a snapshot to go on from instead of running
+    /// from the start (None: from the start).
+    fn resume(&mut self) -> Option<&Snapshot> {
+        None
+    }
 }
 
-type Task = Coroutine<(), (), (), DefaultStack>;
+/// A view of task `i`'s stack, owned by [`STACKS`] (a coroutine does not own it:
+/// a snapshot's copy of a task table names the same stacks).
+#[derive(Clone, Copy)]
+struct FixedStack {
+    base: StackPointer,
+    limit: StackPointer,
+}
+
+// SAFETY: the bounds are those of a `DefaultStack` (guard page included) that the
+// thread keeps until it exits.
+unsafe impl Stack for FixedStack {
+    fn base(&self) -> StackPointer {
+        self.base
+    }
+    fn limit(&self) -> StackPointer {
+        self.limit
+    }
+}
+
+/// Task `id`'s stack on this thread, allocated the first time it is needed.
+fn stack_of(id: usize) -> FixedStack {
+    // The thread's, kept across executions: outside the arena.
+    arena::outside(|| {
+        STACKS.with(|s| {
+            let mut s = s.borrow_mut();
+            while s.len() <= id {
+                s.push(DefaultStack::new(STACK_SIZE).expect("allocating a task's stack"));
+            }
+            FixedStack {
+                base: s[id].base(),
+                limit: s[id].limit(),
+            }
+        })
+    })
+}
+
+type Task = Coroutine<(), (), (), FixedStack>;
+
+/// How far below the point where a task noted its stack pointer (in [`switch`],
+/// before it suspends) the suspension itself may write: copied with the stack.
+const BELOW_SWITCH: usize = 1024;
 
 /// One task of the running execution.
 struct Slot {
@@ -72,6 +131,8 @@ struct Slot {
     name: Option<String>,
     blocked: bool,
     finished: bool,
+    /// An address in the task's frame in [`switch`], noted before it suspends.
+    sp: usize,
 }
 
 /// The running execution's task table.
@@ -79,13 +140,15 @@ struct Slot {
 struct Table {
     tasks: Vec<Slot>,
     current: Option<usize>,
+    /// Scheduling decisions taken so far (bounded by [`MAX_STEPS`]).
+    steps: usize,
 }
 
 thread_local! {
     /// The execution running on this OS thread.
     static TABLE: RefCell<Option<Table>> = const { RefCell::new(None) };
-    /// Stacks free for the next task (kept across executions and runs).
-    static POOL: RefCell<Vec<DefaultStack>> = const { RefCell::new(Vec::new()) };
+    /// Per task index, its stack (kept across executions and runs).
+    static STACKS: RefCell<Vec<DefaultStack>> = const { RefCell::new(Vec::new()) };
 }
 
 fn with<R>(f: impl FnOnce(&mut Table) -> R) -> R {
@@ -126,8 +189,11 @@ pub fn unblock(id: usize) {
 /// A scheduling point of the running task: the scheduler chooses who runs next
 /// (this task again, unless it is blocked, or another one).
 pub fn switch() {
+    let here = 0u8;
+    let sp = std::ptr::addr_of!(here) as usize;
     let yielder = with(|t| {
         let c = t.current.expect("a task is running");
+        t.tasks[c].sp = sp;
         t.tasks[c].yielder
     });
     assert!(!yielder.is_null(), "a running task has a yielder");
@@ -152,6 +218,7 @@ fn add(t: &mut Table, name: Option<String>, f: Box<dyn FnOnce()>) -> usize {
         name,
         blocked: false,
         finished: false,
+        sp: 0,
     });
     t.tasks.len() - 1
 }
@@ -159,32 +226,53 @@ fn add(t: &mut Table, name: Option<String>, f: Box<dyn FnOnce()>) -> usize {
 /// Runs executions of `main` as the scheduler directs, until it wants no more.
 /// Panics, after the execution is torn down, with the payload of a panic in a task
 /// or in the scheduler, or with a hang's or the step bound's message.
-pub fn run(scheduler: &mut dyn Scheduler, main: impl Fn() + 'static) {
-    let main = std::rc::Rc::new(main);
+pub fn run<F: Fn() + 'static>(scheduler: &mut dyn Scheduler, main: F) {
+    /// `main` by address: an execution reaches it by reference only (a count
+    /// changed inside an execution would not be restored with a snapshot).
+    struct Main<F>(*const F);
+    let main = Main(&main as *const F);
     while scheduler.new_execution() {
-        let m = main.clone();
-        if let Err(payload) = execute(scheduler, move || {
-            m();
+        let resumed = match scheduler.resume() {
+            Some(snapshot) => {
+                // SAFETY: the last execution is torn down (no task runs), and
+                // the snapshot was taken on this thread by `snapshot`.
+                unsafe { restore(snapshot) };
+                true
+            }
+            None => false,
+        };
+        let m = Main(main.0);
+        let main = (!resumed).then_some(move || {
+            // SAFETY: `main` outlives every execution of this run (a stopped
+            // one's tasks never run again).
+            let m = m;
+            unsafe { (*m.0)() };
             // Shuttle's main thread switches once more before it exits.
             switch();
-        }) {
+        });
+        if let Err(payload) = execute(scheduler, main) {
             resume_unwind(payload);
         }
     }
 }
 
-/// One execution of `main`.
+/// One execution of `main`, or (None) the one a snapshot was restored to.
 fn execute(
     scheduler: &mut dyn Scheduler,
-    main: impl FnOnce() + 'static,
+    main: Option<impl FnOnce() + 'static>,
 ) -> Result<(), Box<dyn Any + Send>> {
-    TABLE.with(|t| {
-        let mut t = t.borrow_mut();
-        assert!(t.is_none(), "stateful executions do not nest");
-        let mut table = Table::default();
-        add(&mut table, Some("main-thread".to_owned()), Box::new(main));
-        *t = Some(table);
-    });
+    if let Some(main) = main {
+        TABLE.with(|t| {
+            let mut t = t.borrow_mut();
+            assert!(t.is_none(), "stateful executions do not nest");
+            // The table is the execution's: in the arena with snapshots.
+            *t = Some(arena::inside(|| {
+                let mut table = Table::default();
+                add(&mut table, Some("main-thread".to_owned()), Box::new(main));
+                table
+            }));
+        });
+    }
     let mut runnable = Vec::new();
     let result = catch_unwind(AssertUnwindSafe(|| steps(scheduler, &mut runnable)));
     let result = match result {
@@ -199,9 +287,8 @@ fn execute(
 /// The executor loop: schedule, run the chosen task to its next scheduling point,
 /// until the execution finishes or stops. Err: a failure's message.
 fn steps(scheduler: &mut dyn Scheduler, runnable: &mut Vec<usize>) -> Result<(), String> {
-    let mut steps = 0usize;
     loop {
-        let (current, unfinished) = with(|t| {
+        let (current, unfinished, steps) = with(|t| {
             runnable.clear();
             let mut unfinished = false;
             for (i, s) in t.tasks.iter().enumerate() {
@@ -210,7 +297,8 @@ fn steps(scheduler: &mut dyn Scheduler, runnable: &mut Vec<usize>) -> Result<(),
                     runnable.push(i);
                 }
             }
-            (t.current, unfinished)
+            t.steps += 1;
+            (t.current, unfinished, t.steps - 1)
         });
         if runnable.is_empty() {
             if !unfinished {
@@ -224,7 +312,6 @@ fn steps(scheduler: &mut dyn Scheduler, runnable: &mut Vec<usize>) -> Result<(),
                  (e.g., a spin loop)?"
             ));
         }
-        steps += 1;
         let Some(next) = scheduler.next_task(runnable, current) else {
             return Ok(());
         };
@@ -244,19 +331,17 @@ fn resume(id: usize) {
         (s.start.take(), s.coroutine.take())
     });
     let mut coroutine = match (start, coroutine) {
-        (Some(f), None) => {
-            let stack = POOL.with(|p| p.borrow_mut().pop()).unwrap_or_else(|| {
-                DefaultStack::new(STACK_SIZE).expect("allocating a task's stack")
-            });
-            Coroutine::with_stack(stack, move |yielder: &Yielder<(), ()>, ()| {
+        (Some(f), None) => arena::inside(|| {
+            Coroutine::with_stack(stack_of(id), move |yielder: &Yielder<(), ()>, ()| {
                 with(|t| t.tasks[id].yielder = yielder);
                 f();
             })
-        }
+        }),
         (None, Some(c)) => c,
         _ => unreachable!("a runnable task has a function or a coroutine"),
     };
-    match coroutine.resume(()) {
+    let result = arena::inside(|| coroutine.resume(()));
+    match result {
         CoroutineResult::Yield(()) => with(|t| t.tasks[id].coroutine = Some(coroutine)),
         CoroutineResult::Return(()) => {
             with(|t| {
@@ -264,9 +349,15 @@ fn resume(id: usize) {
                 s.finished = true;
                 s.yielder = std::ptr::null();
             });
-            let stack = coroutine.into_stack();
-            POOL.with(|p| p.borrow_mut().push(stack));
+            coroutine.into_stack();
         }
+    }
+    if let Some(at) = arena::take_violation() {
+        panic!(
+            "daxlock: a stateful execution freed memory it did not allocate (at {at:#x}): it \
+             changed state outside the checker's arena, which a snapshot cannot restore \
+             (reach data made before the execution by reference only)"
+        );
     }
 }
 
@@ -286,10 +377,16 @@ fn deadlock_message() -> String {
 
 /// Ends the execution: tasks that never ran drop their functions; tasks suspended
 /// in their code are left unwound (their stacks' contents leak, see the module
-/// doc); every stack goes back to the pool.
+/// doc). With snapshots the table is in the arena and is forgotten with it.
 fn tear_down() {
     let table = TABLE.with(|t| t.borrow_mut().take());
     let Some(table) = table else { return };
+    if arena::armed() {
+        // Its memory is the arena's, which the next execution starts afresh or
+        // restores: nothing in it is dropped (as a stopped execution's stacks).
+        std::mem::forget(table);
+        return;
+    }
     for slot in table.tasks {
         drop(slot.start);
         if let Some(mut c) = slot.coroutine {
@@ -298,9 +395,125 @@ fn tear_down() {
             // (the objects on the stack are not dropped), as shuttle leaks the
             // stacks of a stopped execution.
             unsafe { c.force_reset() };
-            let stack = c.into_stack();
-            POOL.with(|p| p.borrow_mut().push(stack));
+            c.into_stack();
         }
+    }
+}
+
+/// A region of this thread's memory that a snapshot copies (a thread-local's
+/// bytes): its address and length.
+#[derive(Clone, Copy, Debug)]
+pub struct Region {
+    /// The first byte.
+    pub at: *mut u8,
+    /// How many bytes.
+    pub len: usize,
+}
+
+impl Region {
+    /// The bytes of `value` (a thread-local's, which stays where it is for the
+    /// thread's life).
+    pub fn of<T>(value: &T) -> Region {
+        Region {
+            at: std::ptr::from_ref(value).cast_mut().cast(),
+            len: std::mem::size_of::<T>(),
+        }
+    }
+}
+
+/// A copy of a suspended execution's memory (see the module doc).
+#[derive(Clone)]
+pub struct Snapshot {
+    /// The regions copied, in order: the arena, then thread-locals, then stacks.
+    regions: Vec<Region>,
+    /// Their bytes, one after another (the arena's first).
+    bytes: Vec<u8>,
+    /// The OS thread it was taken on (its arena, stacks and thread-locals).
+    thread: std::thread::ThreadId,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Snapshot({} bytes)", self.bytes.len())
+    }
+}
+
+impl Snapshot {
+    /// Bytes held.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether it holds no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
+/// Takes a snapshot of the running execution at a scheduling point (called by the
+/// scheduler, every task suspended), with the thread-locals `extra` besides the
+/// runtime's and the store's. Only with the arena armed ([`arena::arm`]).
+pub fn snapshot(extra: &[Region]) -> Snapshot {
+    assert!(arena::armed(), "snapshots need the arena");
+    arena::outside(|| {
+        let mut bytes = Vec::new();
+        arena::save(&mut bytes);
+        let mut regions = vec![Region {
+            at: std::ptr::null_mut(),
+            len: bytes.len(),
+        }];
+        let table = TABLE.with(Region::of);
+        for r in std::iter::once(table)
+            .chain(super::store::Store::regions())
+            .chain(extra.iter().copied())
+        {
+            regions.push(r);
+        }
+        with(|t| {
+            for (i, slot) in t.tasks.iter().enumerate() {
+                if slot.coroutine.is_some() {
+                    let base = stack_of(i).base.get();
+                    let at = slot.sp - BELOW_SWITCH;
+                    regions.push(Region {
+                        at: at as *mut u8,
+                        len: base - at,
+                    });
+                }
+            }
+        });
+        for r in &regions[1..] {
+            // SAFETY: thread-locals of this thread and the used part of its
+            // tasks' stacks (mapped: below the noted point, within the stack).
+            bytes.extend_from_slice(unsafe { std::slice::from_raw_parts(r.at, r.len) });
+        }
+        Snapshot {
+            regions,
+            bytes,
+            thread: std::thread::current().id(),
+        }
+    })
+}
+
+/// Copies a snapshot back into the addresses it was taken from.
+///
+/// # Safety
+/// No task runs and nothing uses the memory of the execution the snapshot
+/// replaces (the runtime calls it between executions).
+unsafe fn restore(s: &Snapshot) {
+    assert_eq!(
+        s.thread,
+        std::thread::current().id(),
+        "a snapshot is restored on its own thread"
+    );
+    let mut from = 0;
+    for (i, r) in s.regions.iter().enumerate() {
+        let bytes = &s.bytes[from..from + r.len];
+        if i == 0 {
+            arena::restore(bytes);
+        } else {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), r.at, r.len);
+        }
+        from += r.len;
     }
 }
 
@@ -452,17 +665,15 @@ mod tests {
         // Stopped at the fourth decision each time: main is suspended holding
         // `held` (leaked, never dropped), the unstarted task's function dropped.
         assert_eq!(*dropped.borrow(), 0);
-        let pooled = POOL.with(|p| p.borrow().len());
-        assert!(pooled >= 1, "the suspended task's stack is pooled again");
-        let before = pooled;
+        let before = STACKS.with(|p| p.borrow().len());
+        assert!(before >= 1, "the suspended task's stack is kept");
         let mut again = Lowest::default();
         run(&mut again, || {
             spawn("a".to_owned(), || {});
-            spawn("b".to_owned(), || {});
         });
-        let after = POOL.with(|p| p.borrow().len());
-        // One task runs at a time here (the lowest first, to its end): no new stack.
-        assert_eq!(after, before, "stacks come from the pool");
+        let after = STACKS.with(|p| p.borrow().len());
+        // Tasks 0 and 1 ran before: their stacks are reused.
+        assert_eq!(after, before.max(2), "stacks are kept per task index");
     }
 
     #[test]

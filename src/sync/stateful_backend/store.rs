@@ -300,52 +300,69 @@ impl Store {
     pub fn begin_execution() {
         super::explain::begin_execution();
         RUNNING.with(|r| r.set(0));
-        STORE.with(|s| {
-            let mut s = s.borrow_mut();
-            // The last execution's vectors, emptied: their capacity is kept, so an
-            // execution allocates nothing here once the first has grown them.
-            let mut store = s.take().unwrap_or_default();
-            store.objects.clear();
-            store.blocked.clear();
-            store.joiners.clear();
-            store.joiners.push(0);
-            store.names.clear();
-            store.names.push("main".to_owned());
-            store.numbers.clear();
-            store.numbers.push(0);
-            store.moved.clear();
-            store.moved.push(false);
-            store.joined.clear();
-            store.joined.push(false);
-            store.loop_chains.clear();
-            store.loop_chains.push(ROOT);
-            store.in_loop.clear();
-            store.in_loop.push(false);
-            store.checkpoints.clear();
-            store.checkpoints.push(0);
-            store.scopes.clear();
-            store.scopes.push(Vec::new());
-            store.tasks.clear();
-            store.tasks.push(TaskState {
-                chain: ROOT,
-                phase: Phase::Running,
-                done: false,
-            });
-            *s = Some(Store {
-                watchdog: None,
-                finished: false,
-                fair_cycles: FAIR_CYCLES.with(|c| c.get()),
-                retried: false,
-                hashing: true,
-                cut: false,
-                step: Footprint::default(),
-                step_chain: ROOT,
-                step_in_loop: false,
-                external: None,
-                step_probe: None,
-                ..store
-            });
+        let armed = super::arena::armed();
+        if armed {
+            // The last execution's store is in the arena: forgotten with it.
+            STORE.with(|s| std::mem::forget(s.borrow_mut().take()));
+            super::arena::reset();
+        }
+        super::arena::inside(|| {
+            STORE.with(|s| {
+                let mut s = s.borrow_mut();
+                // The last execution's vectors, emptied: their capacity is kept, so an
+                // execution allocates nothing here once the first has grown them.
+                let mut store = s.take().unwrap_or_default();
+                store.objects.clear();
+                store.blocked.clear();
+                store.joiners.clear();
+                store.joiners.push(0);
+                store.names.clear();
+                store.names.push("main".to_owned());
+                store.numbers.clear();
+                store.numbers.push(0);
+                store.moved.clear();
+                store.moved.push(false);
+                store.joined.clear();
+                store.joined.push(false);
+                store.loop_chains.clear();
+                store.loop_chains.push(ROOT);
+                store.in_loop.clear();
+                store.in_loop.push(false);
+                store.checkpoints.clear();
+                store.checkpoints.push(0);
+                store.scopes.clear();
+                store.scopes.push(Vec::new());
+                store.tasks.clear();
+                store.tasks.push(TaskState {
+                    chain: ROOT,
+                    phase: Phase::Running,
+                    done: false,
+                });
+                *s = Some(Store {
+                    watchdog: None,
+                    finished: false,
+                    fair_cycles: FAIR_CYCLES.with(|c| c.get()),
+                    retried: false,
+                    hashing: true,
+                    cut: false,
+                    step: Footprint::default(),
+                    step_chain: ROOT,
+                    step_in_loop: false,
+                    external: None,
+                    step_probe: None,
+                    ..store
+                });
+            })
         })
+    }
+
+    /// The thread-locals an execution's state lives in besides the runtime's
+    /// (for its snapshots).
+    pub(super) fn regions() -> [runtime::Region; 2] {
+        [
+            STORE.with(runtime::Region::of),
+            RUNNING.with(runtime::Region::of),
+        ]
     }
 
     /// Notes that the checker chose `task` to run next (the runtime runs a task only
@@ -457,18 +474,24 @@ impl Store {
 
     /// The names of the tasks in bit set `mask`, comma separated.
     pub fn task_names(mask: u64) -> String {
-        Self::with(|s| {
-            (0..s.names.len())
-                .filter(|i| mask & (1 << i) != 0)
-                .map(|i| s.names[i].clone())
-                .collect::<Vec<_>>()
-                .join(", ")
+        // For the checker: outside the arena (as every value the store hands out).
+        super::arena::outside(|| {
+            Self::with(|s| {
+                (0..s.names.len())
+                    .filter(|i| mask & (1 << i) != 0)
+                    .map(|i| s.names[i].clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
         })
     }
 
     /// Ends stateful executions on this OS thread.
     pub fn end() {
         super::explain::report();
+        if super::arena::armed() {
+            STORE.with(|s| std::mem::forget(s.borrow_mut().take()));
+        }
         STORE.with(|s| *s.borrow_mut() = None);
     }
 
@@ -531,14 +554,16 @@ impl Store {
     /// Every hash the store keeps (value hashes, task chains, loop-entry chains,
     /// scope-opening chains), to restore later.
     pub fn hashes() -> Vec<u128> {
-        let saved: Vec<u128> = Self::with(|s| {
-            s.objects
-                .iter()
-                .map(|o| o.value)
-                .chain(s.tasks.iter().map(|t| t.chain))
-                .chain(s.loop_chains.iter().copied())
-                .chain(s.scopes.iter().flatten().copied())
-                .collect()
+        let saved: Vec<u128> = super::arena::outside(|| {
+            Self::with(|s| {
+                s.objects
+                    .iter()
+                    .map(|o| o.value)
+                    .chain(s.tasks.iter().map(|t| t.chain))
+                    .chain(s.loop_chains.iter().copied())
+                    .chain(s.scopes.iter().flatten().copied())
+                    .collect()
+            })
         });
         super::explain::saved(&saved);
         saved
@@ -592,27 +617,29 @@ impl Store {
 
     /// What every unfinished model thread is blocked on, for a hang report.
     pub fn deadlock_report() -> String {
-        Self::with(|s| {
-            let parts: Vec<String> = s
-                .tasks
-                .iter()
-                .enumerate()
-                .filter(|(i, t)| !t.done && Some(*i) != s.watchdog)
-                .map(|(i, t)| {
-                    let what = match t.phase {
-                        Phase::Acquire(o) => format!("acquiring lock #{o}"),
-                        Phase::CvWait { cv, .. } => format!("waiting on condvar #{cv}"),
-                        Phase::Join(j) => format!("joining {}", s.names[j]),
-                        Phase::Notify(cv) => format!("notifying condvar #{cv}"),
-                        Phase::Running | Phase::Quiet => "running".to_owned(),
-                    };
-                    format!("{} {what}", s.names[i])
-                })
-                .collect();
-            format!(
-                "deadlock: every live thread is blocked: {}",
-                parts.join(", ")
-            )
+        super::arena::outside(|| {
+            Self::with(|s| {
+                let parts: Vec<String> = s
+                    .tasks
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, t)| !t.done && Some(*i) != s.watchdog)
+                    .map(|(i, t)| {
+                        let what = match t.phase {
+                            Phase::Acquire(o) => format!("acquiring lock #{o}"),
+                            Phase::CvWait { cv, .. } => format!("waiting on condvar #{cv}"),
+                            Phase::Join(j) => format!("joining {}", s.names[j]),
+                            Phase::Notify(cv) => format!("notifying condvar #{cv}"),
+                            Phase::Running | Phase::Quiet => "running".to_owned(),
+                        };
+                        format!("{} {what}", s.names[i])
+                    })
+                    .collect();
+                format!(
+                    "deadlock: every live thread is blocked: {}",
+                    parts.join(", ")
+                )
+            })
         })
     }
 
@@ -689,13 +716,18 @@ impl Store {
         })
     }
 
+    #[inline]
     pub(super) fn with<R>(f: impl FnOnce(&mut Store) -> R) -> R {
-        STORE.with(|s| {
-            let mut s = s.borrow_mut();
-            let s = s
-                .as_mut()
-                .expect("the stateful backend is used outside a stateful checker run");
-            f(s)
+        // The store is the execution's: what it allocates goes to the arena with
+        // snapshots (also when the checker calls it between steps).
+        super::arena::inside(|| {
+            STORE.with(|s| {
+                let mut s = s.borrow_mut();
+                let s = s
+                    .as_mut()
+                    .expect("the stateful backend is used outside a stateful checker run");
+                f(s)
+            })
         })
     }
 

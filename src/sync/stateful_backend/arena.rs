@@ -1,0 +1,353 @@
+//! The stateful checker's **arena**: one region of memory per OS thread, at an
+//! address fixed for the thread's life, that receives every heap allocation made
+//! while an execution with snapshots runs, so that the execution's heap can be
+//! copied out at a branching point and copied back later into the same addresses
+//! ([`super::runtime`]'s snapshots).
+//!
+//! The process's global allocator ([`Allocator`]) sends an allocation to the arena
+//! while this OS thread is *inside* an execution with snapshots (see [`inside`] and
+//! [`outside`]) and to the system allocator otherwise. A block is freed by address:
+//! a block of the arena goes back to the arena's own free lists, whatever the mode;
+//! any other block to the system allocator. The free lists and the bump pointer live
+//! in the arena's first bytes, so a restore puts them back with the blocks.
+//!
+//! Blocks come in power-of-two size classes (16 bytes to 1 GiB), each aligned to its
+//! size up to a page: a block freed in one class is reused by the next allocation of
+//! that class. Freed blocks are not given back to the system: a search's arena is as
+//! large as the most an execution had allocated at once (some tens of KiB on the
+//! catalogue's rows), in address space reserved once per thread
+//! ([`RESERVE`], touched pages only).
+//!
+//! **The guard.** An execution that frees (or grows) a block it did not get from the
+//! arena changes memory outside the arena: a restore would not undo it, and the
+//! resumed execution would free the block again. Such a free, while inside, is not
+//! carried out (the block leaks) and is recorded; [`take_violation`] hands it to the
+//! runtime, which fails the execution with a message that names it.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+/// Address space reserved for one thread's arena (touched pages only).
+pub const RESERVE: usize = 1 << 30;
+
+/// The arena's bookkeeping, at its start: restored with the blocks.
+#[repr(C)]
+struct Header {
+    /// Offset of the first byte never handed out.
+    top: usize,
+    /// Per size class (log2 of the block size), the first free block (0: none);
+    /// a free block's first word holds the next.
+    free: [usize; 31],
+}
+
+/// Where the blocks begin (after the header: what a snapshot copies starts small).
+const START: usize = std::mem::size_of::<Header>();
+
+const ON: u8 = 1;
+const ARMED: u8 = 2;
+const OUT: u8 = 4;
+
+thread_local! {
+    /// The arena's base address on this thread (0: not reserved yet).
+    static BASE: Cell<usize> = const { Cell::new(0) };
+    /// `ON`: allocations go to the arena; `ARMED`: a search with snapshots runs
+    /// on this thread; `OUT`: inside [`outside`], which wins over [`inside`].
+    static MODE: Cell<u8> = const { Cell::new(0) };
+    /// The first block from outside the arena freed while inside (0: none).
+    static VIOLATION: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The global allocator: the arena while inside, the system's otherwise.
+pub struct Allocator;
+
+#[global_allocator]
+static GLOBAL: Allocator = Allocator;
+
+fn class(layout: Layout) -> Option<u32> {
+    let size = layout.size().max(layout.align()).max(16);
+    (layout.align() <= 4096 && size <= 1 << 30).then(|| size.next_power_of_two().trailing_zeros())
+}
+
+fn in_arena(p: usize) -> bool {
+    let base = BASE.with(Cell::get);
+    base != 0 && p >= base && p < base + RESERVE
+}
+
+/// The arena's header; the arena is reserved on first use.
+fn header() -> Option<*mut Header> {
+    let mut base = BASE.with(Cell::get);
+    if base == 0 {
+        // SAFETY: an anonymous private mapping, never unmapped (the thread may
+        // leave blocks in it that the system allocator must not see).
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                RESERVE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return None;
+        }
+        base = p as usize;
+        BASE.with(|b| b.set(base));
+        // SAFETY: the mapping is fresh and writable.
+        unsafe { (*(base as *mut Header)).top = START };
+    }
+    Some(base as *mut Header)
+}
+
+/// A block of `class` from the arena (null if the reserve is used up).
+///
+/// # Safety
+/// The caller owns the block until it frees it.
+unsafe fn arena_alloc(class: u32) -> *mut u8 {
+    let Some(h) = header() else {
+        return std::ptr::null_mut();
+    };
+    let base = h as usize;
+    let c = class as usize;
+    let head = (*h).free[c];
+    if head != 0 {
+        (*h).free[c] = *(head as *const usize);
+        return head as *mut u8;
+    }
+    let size = 1usize << c;
+    let align = size.min(4096);
+    let at = ((*h).top + align - 1) & !(align - 1);
+    if at + size > RESERVE {
+        return std::ptr::null_mut();
+    }
+    (*h).top = at + size;
+    (base + at) as *mut u8
+}
+
+/// Puts block `p` of `class` on its free list.
+unsafe fn arena_free(p: *mut u8, class: u32) {
+    let h = BASE.with(Cell::get) as *mut Header;
+    *(p as *mut usize) = (*h).free[class as usize];
+    (*h).free[class as usize] = p as usize;
+}
+
+fn inside_now() -> bool {
+    MODE.with(Cell::get) & ON != 0
+}
+
+/// Records a block from outside the arena freed while inside (the first one).
+fn violation(p: *mut u8) {
+    VIOLATION.with(|v| {
+        if v.get() == 0 {
+            v.set(p as usize);
+        }
+    });
+}
+
+// SAFETY: blocks of the arena are handed out once until freed (free lists and bump
+// pointer), aligned as their class demands; every other block is the system's.
+unsafe impl GlobalAlloc for Allocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if inside_now() {
+            if let Some(c) = class(layout) {
+                return arena_alloc(c);
+            }
+            return std::ptr::null_mut();
+        }
+        System.alloc(layout)
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if inside_now() {
+            let p = self.alloc(layout);
+            if !p.is_null() {
+                std::ptr::write_bytes(p, 0, layout.size());
+            }
+            return p;
+        }
+        System.alloc_zeroed(layout)
+    }
+
+    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+        if in_arena(p as usize) {
+            if let Some(c) = class(layout) {
+                arena_free(p, c);
+            }
+            return;
+        }
+        if inside_now() {
+            violation(p);
+            return;
+        }
+        System.dealloc(p, layout)
+    }
+
+    unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let arena = in_arena(p as usize);
+        if !arena && !inside_now() {
+            return System.realloc(p, layout, new_size);
+        }
+        let new = Layout::from_size_align_unchecked(new_size, layout.align());
+        if arena && class(layout) == class(new) {
+            return p;
+        }
+        // A block of the arena stays in the arena (what points at it may be
+        // restored); a block from outside grown inside is a violation (dealloc).
+        let q = match class(new) {
+            Some(c) if arena || inside_now() => arena_alloc(c),
+            _ => System.alloc(new),
+        };
+        if !q.is_null() {
+            std::ptr::copy_nonoverlapping(p, q, layout.size().min(new_size));
+            self.dealloc(p, layout);
+        }
+        q
+    }
+}
+
+/// Restores the mode on drop (also when a task's panic unwinds through).
+struct Mode(u8);
+
+impl Drop for Mode {
+    fn drop(&mut self) {
+        MODE.with(|m| m.set(self.0));
+    }
+}
+
+/// Runs `f` with its allocations in the arena, if a search with snapshots runs on
+/// this thread ([`arm`]) and no [`outside`] encloses this call.
+#[inline]
+pub fn inside<R>(f: impl FnOnce() -> R) -> R {
+    let old = MODE.with(Cell::get);
+    if old != ARMED {
+        // Not armed, already inside, or within `outside`: nothing changes (the
+        // store's every use goes through here, so this path is kept short).
+        return f();
+    }
+    let _restore = Mode(old);
+    MODE.with(|m| m.set(old | ON));
+    f()
+}
+
+/// Runs `f` with its allocations outside the arena: what an execution hands to the
+/// checker (a report's trace, a failure's outcome) must survive a restore.
+pub fn outside<R>(f: impl FnOnce() -> R) -> R {
+    let old = MODE.with(Cell::get);
+    let _restore = Mode(old);
+    MODE.with(|m| m.set((old & !ON) | OUT));
+    f()
+}
+
+/// Whether a search with snapshots runs on this thread.
+pub fn armed() -> bool {
+    MODE.with(Cell::get) & ARMED != 0
+}
+
+/// Starts (`true`) or ends a search with snapshots on this thread.
+pub fn arm(on: bool) {
+    MODE.with(|m| m.set(if on { ARMED } else { 0 }));
+    VIOLATION.with(|v| v.set(0));
+}
+
+/// Forgets every block: the next execution starts with an empty arena (what the
+/// last one left there is not dropped).
+pub fn reset() {
+    if let Some(h) = header() {
+        // SAFETY: the header is this thread's; no block of the last execution is
+        // used again (see the callers).
+        unsafe {
+            (*h).top = START;
+            (*h).free = [0; 31];
+        }
+    }
+}
+
+/// Whether `p` is a block of this thread's arena.
+pub fn contains(p: *const u8) -> bool {
+    in_arena(p as usize)
+}
+
+/// The first block from outside the arena that an execution freed while inside,
+/// since the last call (its address).
+#[inline]
+pub fn take_violation() -> Option<usize> {
+    VIOLATION.with(|v| (v.get() != 0).then(|| v.replace(0)))
+}
+
+/// The arena's used bytes (header, blocks and free blocks), appended to `out`.
+pub fn save(out: &mut Vec<u8>) {
+    let Some(h) = header() else { return };
+    // SAFETY: [base, base + top) is the arena's memory, mapped and initialised
+    // as far as it was handed out (free bytes in it are copied as they are).
+    unsafe {
+        let used = (*h).top;
+        out.extend_from_slice(std::slice::from_raw_parts(h as *const u8, used));
+    }
+}
+
+/// Copies bytes taken by [`save`] back to the arena's start.
+///
+/// # Safety
+/// Nothing may use a block handed out since the save (the runtime restores the
+/// execution's every other piece of memory with it).
+pub unsafe fn restore(saved: &[u8]) {
+    let Some(h) = header() else { return };
+    std::ptr::copy_nonoverlapping(saved.as_ptr(), h as *mut u8, saved.len());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_inside_come_from_the_arena_and_are_restored() {
+        arm(true);
+        reset();
+        let v: Vec<u64> = inside(|| (0..100).collect());
+        assert!(
+            contains(v.as_ptr().cast()),
+            "allocated inside: in the arena"
+        );
+        let outside_v: Vec<u64> = outside(|| inside(|| vec![1, 2, 3]));
+        assert!(!contains(outside_v.as_ptr().cast()), "outside wins");
+        let mut saved = Vec::new();
+        save(&mut saved);
+        let p = v.as_ptr();
+        // Change the block, free it and reuse it: the restore brings all back.
+        let mut v = v;
+        v[7] = 700;
+        drop(v);
+        let w: Vec<u64> = inside(|| vec![9; 100]);
+        assert_eq!(w.as_ptr(), p, "a freed block is reused by its class");
+        std::mem::forget(w);
+        unsafe { restore(&saved) };
+        // SAFETY: the block is live again as it was at the save.
+        let again = unsafe { std::slice::from_raw_parts(p, 100) };
+        assert_eq!(again[7], 7);
+        assert_eq!(again[99], 99);
+        arm(false);
+    }
+
+    #[test]
+    fn a_free_of_outside_memory_inside_is_caught() {
+        // `black_box`: the compiler may not elide the allocation and its free.
+        let outside_box = std::hint::black_box(Box::new(5u64));
+        arm(true);
+        reset();
+        assert_eq!(take_violation(), None);
+        inside(|| drop(std::hint::black_box(outside_box)));
+        assert!(take_violation().is_some(), "the free is recorded");
+        let grown = inside(|| {
+            let mut v: Vec<u8> = outside(|| std::hint::black_box(Vec::with_capacity(4)));
+            v.extend_from_slice(&[0; 64]);
+            std::hint::black_box(v)
+        });
+        assert!(contains(grown.as_ptr()));
+        assert!(take_violation().is_some(), "growing an outside block too");
+        arm(false);
+        // Not armed: nothing goes to the arena.
+        let v: Vec<u8> = inside(|| vec![0; 8]);
+        assert!(!contains(v.as_ptr()));
+    }
+}
