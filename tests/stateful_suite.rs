@@ -234,9 +234,9 @@ fn summed(parts: &[daxlock::check::CheckReport]) -> Summed {
     };
     for r in parts {
         let st = r.search.expect("figures");
-        if r.verdict != Verdict::Verified {
-            sum.verdict = r.verdict;
-        }
+        // The worst (verdicts are ordered by severity): the last part's failure
+        // would let a part's lesser warning hide another part's hang.
+        sum.verdict = sum.verdict.max(r.verdict);
         sum.states += st.states;
         sum.digest = sum.digest.wrapping_add(st.digest);
         sum.executions += st.executions;
