@@ -26,6 +26,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Address space reserved for one thread's arena (touched pages only).
 pub const RESERVE: usize = 1 << 30;
@@ -55,6 +56,36 @@ thread_local! {
     static MODE: Cell<u8> = const { Cell::new(0) };
     /// The first block from outside the arena freed while inside (0: none).
     static VIOLATION: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How many arenas [`ARENAS`] can name (one per searching thread; more threads
+/// still get arenas, unnamed, and keep their blocks to themselves as before).
+const MAX_ARENAS: usize = 256;
+
+/// The base of every arena reserved in the process (0: a free slot), the first
+/// [`NAMED`] of them in use: so that a block of one thread's arena freed on another
+/// thread is recognised as an arena's, and left in it (its owner's next reset or
+/// restore takes it back), instead of being handed to the system allocator, which
+/// never gave it. Arenas are never unmapped, so a name stays true.
+static ARENAS: [AtomicUsize; MAX_ARENAS] = [const { AtomicUsize::new(0) }; MAX_ARENAS];
+/// How many slots of [`ARENAS`] are taken.
+static NAMED: AtomicUsize = AtomicUsize::new(0);
+
+/// Names a new arena in [`ARENAS`] (nothing if the table is full).
+fn name_arena(base: usize) {
+    let slot = NAMED.fetch_add(1, Ordering::AcqRel);
+    if slot < MAX_ARENAS {
+        ARENAS[slot].store(base, Ordering::Release);
+    }
+}
+
+/// Whether `p` lies in an arena of another thread (blocks there are not freed).
+fn in_other_arena(p: usize) -> bool {
+    let named = NAMED.load(Ordering::Acquire).min(MAX_ARENAS);
+    ARENAS[..named].iter().any(|b| {
+        let base = b.load(Ordering::Acquire);
+        base != 0 && p >= base && p < base + RESERVE
+    })
 }
 
 /// The global allocator: the arena while inside, the system's otherwise.
@@ -94,6 +125,7 @@ fn header() -> Option<*mut Header> {
         }
         base = p as usize;
         BASE.with(|b| b.set(base));
+        name_arena(base);
         // SAFETY: the mapping is fresh and writable.
         unsafe { (*(base as *mut Header)).top = START };
     }
@@ -180,12 +212,16 @@ unsafe impl GlobalAlloc for Allocator {
             violation(p);
             return;
         }
+        if in_other_arena(p as usize) {
+            // Another thread's block: left where it is (see `ARENAS`).
+            return;
+        }
         System.dealloc(p, layout)
     }
 
     unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let arena = in_arena(p as usize);
-        if !arena && !inside_now() {
+        if !arena && !inside_now() && !in_other_arena(p as usize) {
             return System.realloc(p, layout, new_size);
         }
         let new = Layout::from_size_align_unchecked(new_size, layout.align());
@@ -326,6 +362,33 @@ mod tests {
         let again = unsafe { std::slice::from_raw_parts(p, 100) };
         assert_eq!(again[7], 7);
         assert_eq!(again[99], 99);
+        arm(false);
+    }
+
+    /// A block of one thread's arena dropped on another thread is left in the
+    /// arena, not given to the system allocator (which would corrupt its heap);
+    /// a grown one is copied out to the system's memory.
+    #[test]
+    fn a_block_freed_on_another_thread_stays_in_its_arena() {
+        arm(true);
+        reset();
+        let (v, w): (Vec<u64>, Vec<u8>) = inside(|| ((0..64).collect(), vec![1; 16]));
+        assert!(contains(v.as_ptr().cast()) && contains(w.as_ptr()));
+        let grown = std::thread::spawn(move || {
+            assert!(!contains(v.as_ptr().cast()), "another thread's arena");
+            assert!(in_other_arena(v.as_ptr() as usize));
+            drop(std::hint::black_box(v));
+            let mut w = w;
+            w.extend_from_slice(&[2; 4096]);
+            assert!(
+                !in_other_arena(w.as_ptr() as usize),
+                "grown into the system's"
+            );
+            w.iter().map(|&b| b as usize).sum::<usize>()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(grown, 16 + 2 * 4096);
         arm(false);
     }
 
