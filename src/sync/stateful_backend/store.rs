@@ -5,9 +5,9 @@
 //! reads it.
 
 use super::runtime::{self, switch};
-use siphasher::sip128::{Hasher128, SipHasher13};
 use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
+use xxhash_rust::xxh3::{xxh3_128, Xxh3Default};
 
 /// The most tasks (scenario threads plus the main thread) one execution may have.
 pub const MAX_TASKS: usize = 36;
@@ -16,11 +16,123 @@ pub const MAX_TASKS: usize = 36;
 /// fields in [`Store::fingerprint`]'s encoding: 24 bits each).
 pub const MAX_OBJECTS: usize = 1 << 24;
 
-/// A 128-bit hash of `value` (SipHash-1-3, fixed keys).
+/// A 128-bit hash of `value`: XXH3-128 (default secret, no seed) of the bytes its
+/// `Hash` writes. Not keyed: the inputs are the model's own states, not an
+/// adversary's; for distinct inputs two hashes collide with odds of about 2^-128,
+/// as with the SipHash-1-3 it replaced. Never inlined: the hasher's state is then
+/// on the stack only while it hashes, not in the frames of the callers, which a
+/// snapshot copies where they switch (see `runtime`).
+#[inline(never)]
 pub fn hash128<T: Hash + ?Sized>(value: &T) -> u128 {
-    let mut h = SipHasher13::new_with_keys(0x6461_786c_6f63_6b21, 0x7374_6174_6566_756c);
+    let mut h = Buffered::default();
     value.hash(&mut h);
-    h.finish128().as_u128()
+    h.finish128()
+}
+
+/// A hasher that gathers what is written in a buffer on the stack and hashes it in
+/// one XXH3-128 call at the end (most values the model hashes are a few words:
+/// a streaming hasher's work per `write` cost more than the hash); a value longer
+/// than the buffer goes on into a streaming XXH3, which gives the same hash of the
+/// same bytes.
+struct Buffered {
+    buf: [u8; Buffered::SIZE],
+    len: usize,
+    long: Option<Xxh3Default>,
+}
+
+impl Default for Buffered {
+    fn default() -> Self {
+        Buffered {
+            buf: [0; Buffered::SIZE],
+            len: 0,
+            long: None,
+        }
+    }
+}
+
+impl Buffered {
+    const SIZE: usize = 128;
+
+    #[inline]
+    fn put<const N: usize>(&mut self, bytes: [u8; N]) {
+        if self.len + N <= Self::SIZE {
+            self.buf[self.len..self.len + N].copy_from_slice(&bytes);
+            self.len += N;
+        } else {
+            self.spill(&bytes);
+        }
+    }
+
+    /// Moves the buffer into the streaming hasher and goes on there.
+    #[cold]
+    fn spill(&mut self, bytes: &[u8]) {
+        let long = self.long.get_or_insert_with(Xxh3Default::new);
+        long.update(&self.buf[..self.len]);
+        self.len = 0;
+        long.update(bytes);
+    }
+
+    fn finish128(&self) -> u128 {
+        match &self.long {
+            None => xxh3_128(&self.buf[..self.len]),
+            Some(long) => {
+                let mut long = long.clone();
+                long.update(&self.buf[..self.len]);
+                long.digest128()
+            }
+        }
+    }
+}
+
+impl Hasher for Buffered {
+    fn finish(&self) -> u64 {
+        self.finish128() as u64
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        if self.len + bytes.len() <= Self::SIZE {
+            self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+            self.len += bytes.len();
+        } else {
+            self.spill(bytes);
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.put(i.to_le_bytes());
+    }
+
+    #[inline]
+    fn write_u16(&mut self, i: u16) {
+        self.put(i.to_le_bytes());
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.put(i.to_le_bytes());
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.put(i.to_le_bytes());
+    }
+
+    #[inline]
+    fn write_u128(&mut self, i: u128) {
+        self.put(i.to_le_bytes());
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.put(i.to_le_bytes());
+    }
+
+    #[inline]
+    fn write_isize(&mut self, i: isize) {
+        self.put(i.to_le_bytes());
+    }
 }
 
 /// Which operation a task is in, as far as its state matters to others.
@@ -664,17 +776,28 @@ impl Store {
     /// whether it finished and whether it is runnable.
     ///
     /// The state is first written out as words (an injective encoding: counts
-    /// before every list, a tag before every phase), then hashed in one SipHash-1-3
-    /// call: the same 128-bit hash of the same information as hashing the fields one
-    /// by one, in a third of the instructions (one `write` per field cost more than
-    /// the compression).
+    /// before every list, a tag before every phase), then hashed in one XXH3-128
+    /// call (as [`hash128`]): the same 128-bit hash of the same information as
+    /// hashing the fields one by one, in fewer instructions (one `write` per field
+    /// cost more than the compression).
     pub fn fingerprint(runnable: &[usize]) -> u128 {
         let mask = runnable.iter().fold(0u64, |m, &t| m | 1 << t);
         Self::with(|s| {
             debug_assert!(s.hashing, "fingerprint of an execution that is not hashed");
             let mut b = std::mem::take(&mut s.encoded);
+            // The encoding's length, known before it is written: the buffer is sized
+            // once and each word is a store (no capacity check per word).
+            let queued: usize = s.objects.iter().map(|o| o.queue.len()).sum();
+            let words = 3 + 3 * s.objects.len() + queued + 3 * s.tasks.len();
             b.clear();
-            let mut word = |w: u64| b.extend_from_slice(&w.to_le_bytes());
+            b.resize(8 * words, 0);
+            let mut slots = b.chunks_exact_mut(8);
+            let mut word = |w: u64| {
+                slots
+                    .next()
+                    .expect("the encoding's length is counted above")
+                    .copy_from_slice(&w.to_le_bytes())
+            };
             // Small fields share a word, each in bits of its own: tasks (holders,
             // queued waiters) are below MAX_TASKS (36 < 2^6), so a readers set fits
             // 36 bits; object ids are below MAX_OBJECTS (2^24, `new_object`); a queue
@@ -707,10 +830,8 @@ impl Store {
                 word(tag | u64::from(t.done) << 8 | (a as u64) << 16 | (c as u64) << 40);
             }
             word(mask);
-            let mut h = SipHasher13::new_with_keys(0x5354_4154_4546_554c, 0x6669_6e67_6572_7072);
-            h.write(&b);
+            let fp = xxh3_128(&b);
             s.encoded = b;
-            let fp = h.finish128().as_u128();
             super::explain::fingerprint(fp, mask, &s.objects, &s.tasks, &s.names);
             fp
         })
@@ -842,6 +963,38 @@ mod tests {
     fn one_lock(value: u64) -> usize {
         Store::begin_execution();
         Store::with(|s| s.new_object(hash128(&value)))
+    }
+
+    /// [`hash128`] is XXH3-128 of the bytes a value's `Hash` writes, whether they
+    /// fit the buffer or go on into the streaming hasher: the same value, the same
+    /// hash, and values that differ in any byte (first or last, short or long)
+    /// differ.
+    #[test]
+    fn hash128_is_xxh3_of_the_bytes_written_short_or_long() {
+        for n in [0usize, 1, 15, 16, 17, 40, 200] {
+            let words: Vec<u64> = (0..n as u64).map(|i| i.wrapping_mul(0x9e37_79b9)).collect();
+            let mut bytes = n.to_le_bytes().to_vec();
+            for w in &words {
+                bytes.extend_from_slice(&w.to_le_bytes());
+            }
+            assert_eq!(hash128(&words), xxh3_128(&bytes), "{n} words");
+            for at in [0, n / 2, n.saturating_sub(1)]
+                .into_iter()
+                .filter(|_| n > 0)
+            {
+                let mut other = words.clone();
+                other[at] ^= 1;
+                assert_ne!(hash128(&other), hash128(&words), "{n} words, word {at}");
+            }
+        }
+        // Many small writes past the buffer (a tuple per element).
+        let pairs: Vec<(u8, u32)> = (0..100).map(|i| (i as u8, i * 7)).collect();
+        let mut bytes = pairs.len().to_le_bytes().to_vec();
+        for (a, b) in &pairs {
+            bytes.push(*a);
+            bytes.extend_from_slice(&b.to_le_bytes());
+        }
+        assert_eq!(hash128(&pairs), xxh3_128(&bytes));
     }
 
     #[test]
