@@ -516,6 +516,7 @@ use crate::sync::stateful_backend::runtime::{self, Scheduler};
 use crate::sync::stateful_backend::{hash128, Footprint, Store, MAX_TASKS};
 use crate::sync::Stateful;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar};
@@ -829,13 +830,39 @@ struct CycleEntry {
     reopened: bool,
 }
 
+/// A map keyed by state fingerprints. A fingerprint is already a 128-bit hash, so
+/// the map's own hash is its high half, taken as it is ([`FpHasher`]): no SipHash
+/// per lookup (the shards of the visited set are chosen by the low bits).
+type FpMap<V> = HashMap<u128, V, BuildHasherDefault<FpHasher>>;
+
+/// The hasher of [`FpMap`]: a fingerprint's high 64 bits (any other key: its bytes
+/// folded in, FxHash-style).
+#[derive(Default)]
+struct FpHasher(u64);
+
+impl Hasher for FpHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7cc1_b727_220a_95);
+        }
+    }
+
+    fn write_u128(&mut self, i: u128) {
+        self.0 ^= (i >> 64) as u64;
+    }
+}
+
 /// Tarjan's strongly connected components over the states of one worker's
 /// depth-first search (one worker, unsharded: the only setting that searches for
 /// cycles).
 #[derive(Debug, Default)]
 struct Cycles {
     stack: Vec<CycleEntry>,
-    on_stack: HashMap<u128, usize>,
+    on_stack: FpMap<usize>,
     next_index: usize,
 }
 
@@ -902,7 +929,7 @@ struct Work {
 struct Shared {
     /// Per visited state, the tasks asleep the last time it was expanded (partial-
     /// order reduction; 0 without it): every other enabled task was explored.
-    visited: Vec<Mutex<HashMap<u128, u64>>>,
+    visited: Vec<Mutex<FpMap<u64>>>,
     /// Sleep sets (partial-order reduction): any number of workers, one shard or
     /// processes over a shared set, not `--shortest`.
     por: bool,
@@ -966,7 +993,7 @@ struct Shared {
     graph: Mutex<union::Graph>,
     /// `--shortest`: the least depth each state was reached at (one worker); None
     /// otherwise, and then never locked.
-    depths: Option<Mutex<HashMap<u128, usize>>>,
+    depths: Option<Mutex<FpMap<usize>>>,
 }
 
 /// What [`Shared::visit`] found.
@@ -2359,6 +2386,21 @@ impl Shared {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fingerprint maps hash a fingerprint by its high half and still tell
+    /// apart fingerprints that share it (or share the low half).
+    #[test]
+    fn fingerprint_maps_keep_every_fingerprint() {
+        let mut m: FpMap<u64> = FpMap::default();
+        let keys = [1u128, 2, 1 << 64, 2 << 64, (1 << 64) | 1, u128::MAX];
+        for (i, k) in keys.iter().enumerate() {
+            assert!(m.insert(*k, i as u64).is_none(), "{k:#x}");
+        }
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(m.get(k), Some(&(i as u64)));
+        }
+        assert_eq!(m.len(), keys.len());
+    }
 
     #[test]
     fn schedules_round_trip() {
