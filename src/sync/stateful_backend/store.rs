@@ -53,16 +53,6 @@ impl Default for Buffered {
 impl Buffered {
     const SIZE: usize = 128;
 
-    #[inline]
-    fn put<const N: usize>(&mut self, bytes: [u8; N]) {
-        if self.len + N <= Self::SIZE {
-            self.buf[self.len..self.len + N].copy_from_slice(&bytes);
-            self.len += N;
-        } else {
-            self.spill(&bytes);
-        }
-    }
-
     /// Moves the buffer into the streaming hasher and goes on there.
     #[cold]
     fn spill(&mut self, bytes: &[u8]) {
@@ -97,41 +87,6 @@ impl Hasher for Buffered {
         } else {
             self.spill(bytes);
         }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.put(i.to_le_bytes());
-    }
-
-    #[inline]
-    fn write_u16(&mut self, i: u16) {
-        self.put(i.to_le_bytes());
-    }
-
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.put(i.to_le_bytes());
-    }
-
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.put(i.to_le_bytes());
-    }
-
-    #[inline]
-    fn write_u128(&mut self, i: u128) {
-        self.put(i.to_le_bytes());
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.put(i.to_le_bytes());
-    }
-
-    #[inline]
-    fn write_isize(&mut self, i: isize) {
-        self.put(i.to_le_bytes());
     }
 }
 
@@ -973,9 +928,9 @@ mod tests {
     fn hash128_is_xxh3_of_the_bytes_written_short_or_long() {
         for n in [0usize, 1, 15, 16, 17, 40, 200] {
             let words: Vec<u64> = (0..n as u64).map(|i| i.wrapping_mul(0x9e37_79b9)).collect();
-            let mut bytes = n.to_le_bytes().to_vec();
+            let mut bytes = n.to_ne_bytes().to_vec();
             for w in &words {
-                bytes.extend_from_slice(&w.to_le_bytes());
+                bytes.extend_from_slice(&w.to_ne_bytes());
             }
             assert_eq!(hash128(&words), xxh3_128(&bytes), "{n} words");
             for at in [0, n / 2, n.saturating_sub(1)]
@@ -989,10 +944,10 @@ mod tests {
         }
         // Many small writes past the buffer (a tuple per element).
         let pairs: Vec<(u8, u32)> = (0..100).map(|i| (i as u8, i * 7)).collect();
-        let mut bytes = pairs.len().to_le_bytes().to_vec();
+        let mut bytes = pairs.len().to_ne_bytes().to_vec();
         for (a, b) in &pairs {
             bytes.push(*a);
-            bytes.extend_from_slice(&b.to_le_bytes());
+            bytes.extend_from_slice(&b.to_ne_bytes());
         }
         assert_eq!(hash128(&pairs), xxh3_128(&bytes));
     }
