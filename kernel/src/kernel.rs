@@ -398,9 +398,11 @@ impl<B: Backend> System<B> for KernelMapping<B> {
         });
         // The radix era reads the marks under tree_lock, a step of its own, and so
         // do the xarray eras but under the stateful checker (and there in a test:
-        // `world::set_left_dirty_locked`): see `left_dirty`.
+        // `Switches::left_dirty_locked`): see `left_dirty`.
         let stateful = TypeId::of::<B>() == TypeId::of::<Stateful>();
-        let locked = KERNEL_ERA == radix::RADIX_ERA || !stateful || world::left_dirty_locked();
+        let locked = KERNEL_ERA == radix::RADIX_ERA
+            || !stateful
+            || crate::switches::switches().left_dirty_locked;
         let locked_left = locked.then(|| {
             self.marked(PAGECACHE_TAG_DIRTY)
                 .into_iter()
