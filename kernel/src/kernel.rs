@@ -138,6 +138,19 @@ fn variant(bugs: Bugs, patch: Option<&'static Variant>) -> Result<&'static Varia
         })
 }
 
+/// Whether a read fault leaves its entry clean in the tree's code, or with the
+/// fix patch `fix` applied ([`KernelTarget`]'s truths, which say more).
+fn read_faults_leave_entries_clean(fix: Option<&'static Variant>) -> bool {
+    fix.and_then(|v| {
+        VARIANT_READS_CLEAN
+            .iter()
+            .find(|(name, _)| *name == v.name)
+            .and_then(|(_, clean)| *clean)
+    })
+    .or(READ_FAULTS_LEAVE_ENTRIES_CLEAN)
+    .unwrap_or(true)
+}
+
 /// A Linux tree's fs/dax.c with the model's page tables, block map and VMAs.
 pub struct KernelMapping<B: Backend> {
     world: Arc<World<B>>,
@@ -179,6 +192,9 @@ impl<B: Backend> KernelMapping<B> {
             // The radix era's fault path is not argued (World::non_fault_op_done).
             config.non_faults.filter(|_| KERNEL_ERA != radix::RADIX_ERA),
         ));
+        world.zero_dirty_rule(
+            KERNEL_ERA != radix::RADIX_ERA && !read_faults_leave_entries_clean(patch),
+        );
         world::install(world.clone());
         World::declare_c_memory(&world);
         KernelMapping { world, v }
@@ -828,16 +844,8 @@ impl Target for KernelTarget {
     /// A fix patch may change it (`clean-reads`): the selected fix's own patched text
     /// decides then ([`VARIANT_READS_CLEAN`]).
     fn truths(&self) -> Truths {
-        let fix = self.fix().and_then(|v| {
-            VARIANT_READS_CLEAN
-                .iter()
-                .find(|(name, _)| *name == v.name)
-                .and_then(|(_, clean)| *clean)
-        });
         Truths {
-            read_faults_leave_entries_clean: fix
-                .or(READ_FAULTS_LEAVE_ENTRIES_CLEAN)
-                .unwrap_or(true),
+            read_faults_leave_entries_clean: read_faults_leave_entries_clean(self.fix()),
         }
     }
 

@@ -21,7 +21,7 @@ pub mod patches_radix;
 mod world;
 #[cfg(daxk_kernel)]
 pub use world::{
-    check_used_heads, end_states, entry_walks, folds_from_env, EntryScopeResult, Folds,
+    check_used_heads, end_states, entry_walks, folds_from_env, DirtyDead, EntryScopeResult, Folds,
     TowriteBehind,
 };
 #[cfg(daxk_kernel)]

@@ -9,7 +9,7 @@
 
 use std::cell::Cell;
 
-use crate::world::{EntryScopeResult, Folds, TowriteBehind};
+use crate::world::{DirtyDead, EntryScopeResult, Folds, TowriteBehind};
 
 /// The test-only switches of the kernel target (see the module's doc).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +67,10 @@ pub struct Switches {
     /// rule (the default), `Off` none, `Any` too wide (`kernel/tests/kernel_target.rs`,
     /// `towrite_marks_behind_the_walk_are_dead`).
     pub towrite_behind: TowriteBehind,
+    /// Which dead DIRTY marks the fingerprint leaves out (`World::zero_dirty_rule`):
+    /// [`DirtyDead::Zero`] the rule (the default), `Off` none
+    /// (`kernel/tests/kernel_target.rs`, `dead_zero_dirty_marks_merge_states`).
+    pub dirty_dead: DirtyDead,
     /// Off (`true`): the harness's fsync reads the entries it left DIRTY (the
     /// timeline's `fsync-done`) under the xarray lock, a step of the stateful
     /// checker, as before issue 18's ninth session, instead of without a step
@@ -106,6 +110,7 @@ impl Switches {
         towrite_always_dead: false,
         wait_walk_folded: false,
         towrite_behind: TowriteBehind::Last,
+        dirty_dead: DirtyDead::Zero,
         left_dirty_locked: false,
         page_locks_as_one: true,
         c_wrote: true,

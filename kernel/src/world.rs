@@ -136,6 +136,8 @@ extern "C" {
     fn daxk_set_towrite_dead(dead: c_int);
     fn daxk_set_towrite_last(last: c_int);
     fn daxk_set_towrite_behind(mode: c_int);
+    fn daxk_set_zero_dirty(truth: c_int, fold: c_int);
+    fn daxk_end_hash() -> u64;
 }
 
 extern "C-unwind" {
@@ -404,7 +406,7 @@ pub fn end_states(on: bool) -> Vec<u64> {
 pub(crate) fn record_end_state() {
     END_STATES.with(|set| {
         if let Some(set) = set.borrow_mut().as_mut() {
-            set.insert(unsafe { daxk_common_hash() });
+            set.insert(unsafe { daxk_end_hash() });
         }
     })
 }
@@ -679,6 +681,17 @@ pub enum TowriteBehind {
     /// Those behind the walk however many such operations are left: an unsound
     /// widening (a later fsync's walk or write(2)'s invalidation reads them).
     Any,
+}
+
+/// For tests only: which DIRTY marks the fingerprint leaves out once they are
+/// dead (`World::zero_dirty_rule`).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DirtyDead {
+    /// None: every DIRTY mark is state.
+    Off,
+    /// The rule: a zero entry's.
+    Zero,
 }
 
 /// The [`Folds`] of the worlds made on threads that set none (`Switches::folds`):
@@ -1002,6 +1015,57 @@ impl<B: Backend> World<B> {
             TowriteBehind::Any => 2,
         };
         unsafe { daxk_set_towrite_behind(mode) };
+    }
+
+    /// Tells the C fingerprint whether a zero entry's DIRTY mark may be left out
+    /// once dead (`daxk_dirty_mark_dead()`, `kernel/c/common.c`): `faults_dirty`,
+    /// every fault of the variant that runs marks DIRTY the entry it inserts or
+    /// finds (6.1 unpatched: `READ_FAULTS_LEAVE_ENTRIES_CLEAN` false). Called once
+    /// per execution, after the C globals are reset.
+    ///
+    /// Why that is sound. Dead means: a writeback's walk over the TOWRITE entries
+    /// (dax_writeback_mapping_range()) has stepped while that writeback was the
+    /// last operation of the scenario that is not a fault (the same fact as the
+    /// marks behind the walk, [`World::towrite_dead_if_done`]); from then on no
+    /// write(2), truncate, memory failure or other fsync runs, and this one's
+    /// tag_pages_for_writeback() is behind it. Who reads a DIRTY mark: in
+    /// fs/dax.c (5.15.85 to 7.1.5) only write(2)'s invalidation
+    /// (__dax_invalidate_entry(); truncate's way there does not read marks) and,
+    /// through the harness, tag_pages_for_writeback() at fsync's start: neither
+    /// runs again (the rest of the writeback reads TOWRITE, and clears DIRTY, a
+    /// write). The xarray's own reads of marks: the marked walks (those two), and
+    /// a multi-order store's squash of the marks it covers, which fs/dax.c never
+    /// does over a 4 KiB entry (a PMD fault falls back) and otherwise stores over
+    /// the same range's entry. The harness: the end-state checks read DIRTY only
+    /// where read faults leave entries clean (the spurious-dirty check; off under
+    /// this truth) and under a writable mapping of storage (a zero entry has none:
+    /// its mappings map the zero page); `fsync-done`'s `left-dirty` lists mapped
+    /// entries only. What a later fault does with a zero entry: a 4 KiB fault on
+    /// a PMD zero entry deletes it (xas_store() of NULL clears its marks); a fault
+    /// that replaces it with storage stores over it, keeping its marks, and then
+    /// sets DIRTY in the same hold of the xarray lock (under this truth every
+    /// fault does), so the state after has DIRTY set either way; a fault that
+    /// finds it keeps it and sets DIRTY. So two states that differ only in a dead
+    /// zero entry's DIRTY mark have the same futures and verdicts. The fact is
+    /// set under the xarray lock by the walk's own step (`daxk_towrite_walk_at()`)
+    /// and only ever set, so the C state the fingerprint holds (taken at each
+    /// unlock) is a function of the state as before: not the moment another
+    /// operation returns, outside every lock (a rule keyed on that, tried, held
+    /// one state as two according as an unlock came before or after the return,
+    /// and its partial-order reduction disagreed with the full search). For the
+    /// reduction's footprints: a step that changes only a dead mark is no write
+    /// of `memory`, and no later step reads it. Not where read faults leave
+    /// entries clean (6.12, `--patch clean-reads`, 5.15, 7.1.5): a read fault
+    /// over a zero entry could carry its DIRTY mark into a storage entry without
+    /// setting it. Test: `dead_zero_dirty_marks_merge_states`
+    /// (`kernel/tests/kernel_target.rs`; `Switches::dirty_dead`).
+    pub(crate) fn zero_dirty_rule(&self, faults_dirty: bool) {
+        let fold = match switches().dirty_dead {
+            DirtyDead::Off => 0,
+            DirtyDead::Zero => 1,
+        };
+        c_runs();
+        unsafe { daxk_set_zero_dirty(c_int::from(faults_dirty), fold) };
     }
 
     /// Declares the C memory to the stateful checker (for its partial-order

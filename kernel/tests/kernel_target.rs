@@ -765,6 +765,57 @@ ops = [
         }
     }
 
+    /// Once no operation that reads DIRTY is left (every operation that is not a
+    /// fault has returned, or the one left is a writeback past its tagging), a zero
+    /// entry's DIRTY mark leaves the fingerprint where every fault dirties its entry
+    /// (`World::zero_dirty_rule`: 6.1 unpatched). With the rule off
+    /// (`daxlock_kernel::Switches::dirty_dead`, [`DirtyDead::Off`]) the rows with
+    /// an fsync and a hole store more states, with the same verdicts and the same C
+    /// end states ([`daxlock_kernel::end_states`], hashed with the rule: every
+    /// operation has returned there). Where read faults leave entries clean (6.12)
+    /// the rule is off: the counts are equal.
+    #[test]
+    fn dead_zero_dirty_marks_merge_states() {
+        if !xarray_era("dead_zero_dirty_marks_merge_states") {
+            return;
+        }
+        use daxlock_kernel::DirtyDead;
+        let reads_dirty = daxlock_kernel::READ_FAULTS_LEAVE_ENTRIES_CLEAN == Some(false);
+        let count = |s: &Scenario, mode: DirtyDead| {
+            let switches = Switches {
+                dirty_dead: mode,
+                ..Switches::default()
+            }
+            .set();
+            daxlock_kernel::end_states(true);
+            let r = run(&StatefulChecker::default(), s, Bugs::fixed());
+            let ends = daxlock_kernel::end_states(false);
+            drop(switches);
+            let (states, verdict) = complete_search(&format!("{} ({mode:?})", s.name), r);
+            (states, verdict, ends)
+        };
+        let hole_read = Scenario::from_path(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/scenarios/fsync-vs-hole-read.toml"),
+        )
+        .expect("test scenario");
+        for s in [scenario("eexist-starves-fsync"), hole_read] {
+            let (rule, v, ends) = count(&s, DirtyDead::Zero);
+            let (off, v_off, ends_off) = count(&s, DirtyDead::Off);
+            assert_eq!(v_off, v, "{}", s.name);
+            assert_eq!(ends_off, ends, "{}: the same C end states", s.name);
+            if reads_dirty {
+                assert!(
+                    rule < off,
+                    "{}: {rule} states with the rule, {off} without",
+                    s.name
+                );
+            } else {
+                assert_eq!(rule, off, "{}: the rule is off here", s.name);
+            }
+        }
+    }
+
     /// `run --checker stateful --jobs 2` runs two processes over one visited set in
     /// shared memory and merges their reports: the fixed tree verifies (exit 0) and
     /// a bug fails (exit 1) with one job's verdict and details, on a path that
