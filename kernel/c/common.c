@@ -216,12 +216,17 @@ void daxk_set_towrite_behind(int mode)
 	daxk_towrite_behind = mode;
 }
 
+/* See daxk_dirty_mark_dead() below. */
+static int daxk_dirty_dead;
+
 /* The TOWRITE walk of dax_writeback_mapping_range() is at `index` (found: it
  * returned an entry there) or past its end (not found). */
 void daxk_towrite_walk_at(unsigned long index, int found)
 {
 	daxk_towrite_walking = 1;
 	daxk_towrite_walk = found ? index : ULONG_MAX;
+	if (daxk_towrite_last)
+		daxk_dirty_dead = 1;
 }
 
 /* The writeback returned: its walk has no position any more. */
@@ -239,6 +244,33 @@ static int daxk_towrite_mark_dead(unsigned long index, unsigned int order)
 	    !(daxk_towrite_last || daxk_towrite_behind == 2))
 		return 0;
 	return index + ((1UL << order) - 1) < daxk_towrite_walk;
+}
+
+/* A zero entry's DIRTY mark, once dead, is left out of the fingerprint
+ * (World::zero_dirty_rule in kernel/src/world.rs argues it). daxk_zero_dirty_truth
+ * (from Rust, per execution): every fault of the running variant marks DIRTY the
+ * entry it inserts or finds (6.1's dax_insert_entry(): `dirty` is
+ * !dax_fault_is_synchronous(), and no VMA here is VM_SYNC). daxk_zero_dirty_fold
+ * (from Rust, tests only): 1, the rule; 0, off. daxk_dirty_dead: set, for good,
+ * when the walk over the TOWRITE entries steps while its writeback is the last
+ * operation of the scenario that is not a fault (daxk_towrite_walk_at(), under the
+ * xarray lock: the value the fingerprint holds changes only at an unlock, as
+ * the tree does). Zero entries: DAX_ZERO_PAGE, bit 2 of the value in every
+ * xarray tree built (5.15.85, 6.1, 6.12, 7.1.5). Reset with the execution. */
+static int daxk_zero_dirty_truth;
+static int daxk_zero_dirty_fold = 1;
+
+void daxk_set_zero_dirty(int truth, int fold)
+{
+	daxk_zero_dirty_truth = truth;
+	daxk_zero_dirty_fold = fold;
+}
+
+/* Whether the DIRTY mark of the entry with `value` is dead. */
+static int daxk_dirty_mark_dead(unsigned long value)
+{
+	return daxk_dirty_dead && daxk_zero_dirty_truth && daxk_zero_dirty_fold &&
+	       (value & (1UL << 2));
 }
 
 /* Starts a new execution: an empty file of `size` bytes, no pages, no nodes, a
@@ -261,6 +293,8 @@ void daxk_reset_common(long long size, unsigned long buckets)
 	daxk_towrite_dead = 0;
 	daxk_towrite_last = 0;
 	daxk_towrite_walking = 0;
+	daxk_zero_dirty_truth = 0;
+	daxk_dirty_dead = 0;
 	memset(f, 0, sizeof(*f));
 	f->inode.i_size = size;
 	f->inode.i_blkbits = PAGE_SHIFT;
@@ -391,6 +425,8 @@ static void daxk_hash_entry(void *ctx, unsigned long index, unsigned int order,
 	struct daxk_hash_ctx *c = ctx;
 	if (towrite && daxk_towrite_mark_dead(index, order))
 		towrite = 0;
+	if (dirty && daxk_dirty_mark_dead(value))
+		dirty = 0;
 	c->h = daxk_mix(c->h, index);
 	c->h = daxk_mix(c->h, order);
 	c->h = daxk_mix(c->h, value);
@@ -450,6 +486,19 @@ unsigned long long daxk_common_hash(void)
 		c.h = daxk_mix(c.h, daxk_nalloc);
 	c.h = daxk_mix(c.h, daxk_pages_hash());
 	return c.h;
+}
+
+/* daxk_common_hash() with the zero entries' DIRTY rule as shipped (fold 1), for
+ * the end states a test compares across the rule's switch (every operation has
+ * returned there, so the rule leaves every zero entry's DIRTY out if its truth
+ * holds). */
+unsigned long long daxk_end_hash(void)
+{
+	int fold = daxk_zero_dirty_fold;
+	daxk_zero_dirty_fold = 1;
+	unsigned long long h = daxk_common_hash();
+	daxk_zero_dirty_fold = fold;
+	return h;
 }
 
 /* What the acquirer of the xarray lock folds besides what each xarray call

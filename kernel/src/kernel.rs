@@ -138,6 +138,19 @@ fn variant(bugs: Bugs, patch: Option<&'static Variant>) -> Result<&'static Varia
         })
 }
 
+/// Whether a read fault leaves its entry clean in the tree's code, or with the
+/// fix patch `fix` applied ([`KernelTarget`]'s truths, which say more).
+fn read_faults_leave_entries_clean(fix: Option<&'static Variant>) -> bool {
+    fix.and_then(|v| {
+        VARIANT_READS_CLEAN
+            .iter()
+            .find(|(name, _)| *name == v.name)
+            .and_then(|(_, clean)| *clean)
+    })
+    .or(READ_FAULTS_LEAVE_ENTRIES_CLEAN)
+    .unwrap_or(true)
+}
+
 /// A Linux tree's fs/dax.c with the model's page tables, block map and VMAs.
 pub struct KernelMapping<B: Backend> {
     world: Arc<World<B>>,
@@ -179,6 +192,9 @@ impl<B: Backend> KernelMapping<B> {
             // The radix era's fault path is not argued (World::non_fault_op_done).
             config.non_faults.filter(|_| KERNEL_ERA != radix::RADIX_ERA),
         ));
+        world.zero_dirty_rule(
+            KERNEL_ERA != radix::RADIX_ERA && !read_faults_leave_entries_clean(patch),
+        );
         world::install(world.clone());
         World::declare_c_memory(&world);
         KernelMapping { world, v }
@@ -398,9 +414,11 @@ impl<B: Backend> System<B> for KernelMapping<B> {
         });
         // The radix era reads the marks under tree_lock, a step of its own, and so
         // do the xarray eras but under the stateful checker (and there in a test:
-        // `world::set_left_dirty_locked`): see `left_dirty`.
+        // `Switches::left_dirty_locked`): see `left_dirty`.
         let stateful = TypeId::of::<B>() == TypeId::of::<Stateful>();
-        let locked = KERNEL_ERA == radix::RADIX_ERA || !stateful || world::left_dirty_locked();
+        let locked = KERNEL_ERA == radix::RADIX_ERA
+            || !stateful
+            || crate::switches::switches().left_dirty_locked;
         let locked_left = locked.then(|| {
             self.marked(PAGECACHE_TAG_DIRTY)
                 .into_iter()
@@ -826,16 +844,8 @@ impl Target for KernelTarget {
     /// A fix patch may change it (`clean-reads`): the selected fix's own patched text
     /// decides then ([`VARIANT_READS_CLEAN`]).
     fn truths(&self) -> Truths {
-        let fix = self.fix().and_then(|v| {
-            VARIANT_READS_CLEAN
-                .iter()
-                .find(|(name, _)| *name == v.name)
-                .and_then(|(_, clean)| *clean)
-        });
         Truths {
-            read_faults_leave_entries_clean: fix
-                .or(READ_FAULTS_LEAVE_ENTRIES_CLEAN)
-                .unwrap_or(true),
+            read_faults_leave_entries_clean: read_faults_leave_entries_clean(self.fix()),
         }
     }
 

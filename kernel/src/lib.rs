@@ -21,11 +21,13 @@ pub mod patches_radix;
 mod world;
 #[cfg(daxk_kernel)]
 pub use world::{
-    check_used_heads, end_states, entry_walks, folds_from_env, set_blind_footprints,
-    set_entry_scope_result, set_folds, set_grab_scope, set_left_dirty_locked,
-    set_no_queued_loop_top, set_towrite_always_dead, set_towrite_behind, set_unfolded_ptl_wait,
-    set_wait_walk_folded, set_whole_tagged_fold, EntryScopeResult, Folds, TowriteBehind,
+    check_used_heads, end_states, entry_walks, folds_from_env, DirtyDead, EntryScopeResult, Folds,
+    TowriteBehind,
 };
+#[cfg(daxk_kernel)]
+pub mod switches;
+#[cfg(daxk_kernel)]
+pub use switches::{Switches, SwitchesGuard};
 
 #[cfg(daxk_kernel)]
 pub mod differential;

@@ -80,7 +80,7 @@
 //! footprints sound for Godefroid's independence, and the sleep sets reach every
 //! state of the full search; the tests in `kernel/tests/por/mod.rs` compare the two on the
 //! catalogue (same verdicts, states and digest) and show that leaving the C
-//! memory out ([`set_blind_footprints`]) loses states. The probe is the hash the
+//! memory out (`Switches::blind_footprints`) loses states. The probe is the hash the
 //! fingerprint uses, so a 64-bit collision of it would hide a write, as it would
 //! merge two states. It reuses its last hash while no C code has run since
 //! ([`C_RUNS`]: counted at every call into C, every hook's return to C, the
@@ -93,6 +93,7 @@
 //! what it returned (see [`World::guarded`]). Its footprint is unchanged: the
 //! acquire still reads `memory`.
 
+use crate::switches::switches;
 use daxlock::dax::observe::Value;
 use daxlock::dax::pagetable::{Install, MapTarget as PteTarget, Pte};
 use daxlock::dax::{Block, Branch, Mapping};
@@ -135,6 +136,8 @@ extern "C" {
     fn daxk_set_towrite_dead(dead: c_int);
     fn daxk_set_towrite_last(last: c_int);
     fn daxk_set_towrite_behind(mode: c_int);
+    fn daxk_set_zero_dirty(truth: c_int, fold: c_int);
+    fn daxk_end_hash() -> u64;
 }
 
 extern "C-unwind" {
@@ -403,7 +406,7 @@ pub fn end_states(on: bool) -> Vec<u64> {
 pub(crate) fn record_end_state() {
     END_STATES.with(|set| {
         if let Some(set) = set.borrow_mut().as_mut() {
-            set.insert(unsafe { daxk_common_hash() });
+            set.insert(unsafe { daxk_end_hash() });
         }
     })
 }
@@ -540,13 +543,34 @@ pub(crate) struct World<B: Backend> {
     /// known, or the radix era): see [`World::non_fault_op_done`].
     non_faults_left: Mutex<Option<usize>>,
     /// The C memory is in the stateful checker's step footprints
-    /// ([`World::declare_c_memory`]; off only in tests, [`set_blind_footprints`]).
+    /// ([`World::declare_c_memory`]; off only in tests, `Switches::blind_footprints`).
     c_footprints: bool,
-    /// The walk at a wait's loop top is left out of the history (`WAIT_WALK_UNFOLDED`).
+    /// The walk at the top of a wait for an unlocked entry
+    /// (`xas_find_conflict()`, 7.1's `xas_load()`) is left out of the task's
+    /// history (`World::xa_read`; `Switches::wait_walk_folded` turns it back on).
+    ///
+    /// Why that is sound. The walk runs at the wait's loop top, whose fold
+    /// already holds what the walk is a function of besides the tree: the wait's
+    /// opening (the xa_state's index and order, the caller's) and where the walk
+    /// starts (`World::entry_scope_top`). The task holds the xarray lock from
+    /// the walk on, and no other task changes an entry or a mark without it, so
+    /// until the task drops the lock the entry the walk returned is the one the
+    /// tree (in the fingerprint) gives for those: a function of the state. The
+    /// wait drops the lock only after it has queued itself
+    /// (prepare_to_wait_exclusive(), then xas_unlock_irq()); after that it uses
+    /// the entry for nothing (the next round's walk writes it first), and what
+    /// it computed from it, the wait-table head and the wait entry's key, is in
+    /// the state while the entry is queued (the head's queue holds the task and
+    /// its key) and unused once a waker has taken it off (finish_wait() then
+    /// looks only at the wait entry's own list). If the wait returns instead,
+    /// its end folds the entry returned (`World::entry_scope_end`). So two
+    /// states that differ only in the walk's fold differ in nothing a future
+    /// step reads. Test: `the_wait_walk_is_a_function_of_the_state`
+    /// (`kernel/tests/kernel_target.rs`).
     wait_walk_unfolded: bool,
     /// What acquires and lockless reads fold: [`Folds::Whole`] when allocations
     /// fail (`--fail-alloc`: the allocation count is read under the xarray lock and
-    /// changed without it), else what [`set_folds`] says (tests), by default
+    /// changed without it), else what `Switches::folds` says (tests), by default
     /// [`Folds::Narrow`].
     folds: Folds,
 }
@@ -582,76 +606,13 @@ pub enum Folds {
 }
 
 thread_local! {
-    /// The [`Folds`] of the worlds made from now on on this OS thread ([`set_folds`];
-    /// none set: the process's, [`DEFAULT_FOLDS`]).
-    static FOLDS: std::cell::Cell<Option<Folds>> = const { std::cell::Cell::new(None) };
-    /// Whether the worlds made from now on on this OS thread put the C memory in the
-    /// stateful checker's step footprints ([`set_blind_footprints`]).
-    static C_FOOTPRINTS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
-    /// See [`set_unfolded_ptl_wait`].
-    static PTL_WAIT_FOLDED: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
-    /// See [`set_entry_scope_result`].
-    static ENTRY_SCOPE_RESULT: std::cell::Cell<EntryScopeResult> =
-        const { std::cell::Cell::new(EntryScopeResult::Whole) };
     /// See [`entry_walks`].
     static ENTRY_WALKS: std::cell::RefCell<Option<std::collections::BTreeMap<(u64, u64), usize>>> =
         const { std::cell::RefCell::new(None) };
-    /// See [`set_grab_scope`].
-    static GRAB_SCOPE: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
-    /// See [`set_no_queued_loop_top`].
-    static QUEUED_LOOP_TOP: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
-    /// See [`set_whole_tagged_fold`].
-    static TAGGED_WHOLE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// See [`set_towrite_always_dead`].
-    static TOWRITE_ALWAYS_DEAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// Whether the walk at the top of a wait for an unlocked entry
-    /// (`xas_find_conflict()`, 7.1's `xas_load()`) is left out of the task's
-    /// history (`World::xa_read`; [`set_wait_walk_folded`] turns it back on).
-    ///
-    /// Why that is sound. The walk runs at the wait's loop top, whose fold
-    /// already holds what the walk is a function of besides the tree: the wait's
-    /// opening (the xa_state's index and order, the caller's) and where the walk
-    /// starts (`World::entry_scope_top`). The task holds the xarray lock from
-    /// the walk on, and no other task changes an entry or a mark without it, so
-    /// until the task drops the lock the entry the walk returned is the one the
-    /// tree (in the fingerprint) gives for those: a function of the state. The
-    /// wait drops the lock only after it has queued itself
-    /// (prepare_to_wait_exclusive(), then xas_unlock_irq()); after that it uses
-    /// the entry for nothing (the next round's walk writes it first), and what
-    /// it computed from it, the wait-table head and the wait entry's key, is in
-    /// the state while the entry is queued (the head's queue holds the task and
-    /// its key) and unused once a waker has taken it off (finish_wait() then
-    /// looks only at the wait entry's own list). If the wait returns instead,
-    /// its end folds the entry returned (`World::entry_scope_end`). So two
-    /// states that differ only in the walk's fold differ in nothing a future
-    /// step reads. Test: `the_wait_walk_is_a_function_of_the_state`
-    /// (`kernel/tests/kernel_target.rs`).
-    static WAIT_WALK_UNFOLDED: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
-    /// See [`set_towrite_behind`].
-    static TOWRITE_BEHIND: std::cell::Cell<TowriteBehind> =
-        const { std::cell::Cell::new(TowriteBehind::Last) };
-    /// See [`set_left_dirty_locked`].
-    static LEFT_DIRTY_LOCKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// For tests only: while `locked`, the harness's fsync on this OS thread reads
-/// the entries it left DIRTY (the timeline's `fsync-done`) under the xarray
-/// lock, a step of the stateful checker, as before issue 18's ninth session,
-/// instead of without a step (`KernelMapping::left_dirty` in `kernel/src/kernel.rs`
-/// argues it; `kernel/tests/kernel_target.rs`,
-/// `fsync_done_reads_the_marks_without_a_step`).
-#[doc(hidden)]
-pub fn set_left_dirty_locked(locked: bool) {
-    LEFT_DIRTY_LOCKED.with(|f| f.set(locked));
-}
-
-/// Whether [`set_left_dirty_locked`] is on.
-pub(crate) fn left_dirty_locked() -> bool {
-    LEFT_DIRTY_LOCKED.with(|f| f.get())
 }
 
 /// For tests only: what a wait for an unlocked entry folds at its loop's tops and
-/// its return ([`set_entry_scope_result`]).
+/// its return (`Switches::entry_scope_result`).
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EntryScopeResult {
@@ -690,29 +651,11 @@ fn record_entry_walk(previous: u64, from: u64) {
     })
 }
 
-/// For tests only: the worlds made on this OS thread fold `r` of a wait for an
-/// unlocked entry (`World::entry_scope_end`): a narrower fold than the real one,
-/// to test whether a test can tell (`kernel/tests/entry_scope/mod.rs`).
-#[doc(hidden)]
-pub fn set_entry_scope_result(r: EntryScopeResult) {
-    ENTRY_SCOPE_RESULT.with(|f| f.set(r));
-}
-
-/// For tests only: while `whole`, the radix era's lockless tagged walk
-/// (`daxk_find_get_entries_tag()`, fsync's `find_get_entries_tag()`) folds every
-/// bit of the entries it hands back, as before issue 18's seventh session, not
-/// only what dax_writeback_one() reads of them (`kernel/c/radix/radix_common.c`;
-/// `kernel/tests/radix_era.rs`, `fsync_folds_what_the_writeback_reads_of_its_entries`).
-#[doc(hidden)]
-pub fn set_whole_tagged_fold(whole: bool) {
-    TAGGED_WHOLE.with(|f| f.set(whole));
-}
-
-/// Kernel: none; the C side of [`set_whole_tagged_fold`] (read on the OS thread
-/// the checker runs the C code on).
+/// Kernel: none; the C side of `Switches::whole_tagged_fold` (read on the OS
+/// thread the checker runs the C code on).
 #[no_mangle]
 extern "C" fn daxk_tagged_whole() -> c_int {
-    c_int::from(TAGGED_WHOLE.with(|f| f.get()))
+    c_int::from(switches().whole_tagged_fold)
 }
 
 /// The radix era's second top of its wait loop (`DAXK_RADIX_QUEUED` in
@@ -723,45 +666,6 @@ const RADIX_QUEUED_TOP: u64 = 3;
 /// The top of the radix era's grab_mapping_entry() loop, its `restart:` label
 /// (`DAXK_RADIX_RESTART`, `c/radix/radix_folds.h`).
 const RADIX_RESTART_TOP: u64 = 4;
-
-/// For tests only: while `on` (the default), the radix era's
-/// grab_mapping_entry() is a scope whose result is the entry it returned, with
-/// its `restart:` label a loop top (`c/radix/radix_folds.h`); while not, no scope,
-/// as before issue 18's eighth session (`kernel/tests/radix_era.rs`,
-/// `the_grab_scope_merges_restarts`). Read on this OS thread at each hook.
-#[doc(hidden)]
-pub fn set_grab_scope(on: bool) {
-    GRAB_SCOPE.with(|f| f.set(on));
-}
-
-/// For tests only: while `off`, the radix era's wait loop has its lookup as its
-/// one top, as before issue 18's seventh session: a task queued in
-/// get_unlocked_mapping_entry() keeps which locked entry it found until it looks
-/// again (`kernel/tests/radix_era.rs`, `the_queued_loop_top_merges_sleepers`).
-#[doc(hidden)]
-pub fn set_no_queued_loop_top(off: bool) {
-    QUEUED_LOOP_TOP.with(|f| f.set(!off));
-}
-
-/// For tests only: while `dead`, the worlds made on this OS thread leave the
-/// TOWRITE marks out of the fingerprint from the start, not only once every
-/// operation that is not a fault has returned ([`World::non_fault_op_done`]): an
-/// unsound narrowing (a writeback or write(2)'s invalidation still to run reads
-/// the marks), to show that the tests of the sound one can fail
-/// (`kernel/tests/kernel_target.rs`, `towrite_marks_are_state_until_the_last_writeback`).
-#[doc(hidden)]
-pub fn set_towrite_always_dead(dead: bool) {
-    TOWRITE_ALWAYS_DEAD.with(|f| f.set(dead));
-}
-
-/// For tests only: while `folded`, the worlds made on this OS thread fold the
-/// walk at the top of a wait for an unlocked entry into the task's history, as
-/// before issue 18's eighth session (the fold is redundant: `WAIT_WALK_UNFOLDED`
-/// in `kernel/src/world.rs` argues it).
-#[doc(hidden)]
-pub fn set_wait_walk_folded(folded: bool) {
-    WAIT_WALK_UNFOLDED.with(|f| f.set(!folded));
-}
 
 /// For tests only: which TOWRITE marks behind a running writeback's walk the
 /// worlds made on this OS thread leave out of the fingerprint
@@ -779,50 +683,18 @@ pub enum TowriteBehind {
     Any,
 }
 
-/// For tests only: see [`TowriteBehind`]; shows that the rule merges states
-/// (`Off` keeps more) and that the test of it catches a too-wide rule (`Any`
-/// merges more) (`kernel/tests/kernel_target.rs`,
-/// `towrite_marks_behind_the_walk_are_dead`).
+/// For tests only: which DIRTY marks the fingerprint leaves out once they are
+/// dead (`World::zero_dirty_rule`).
 #[doc(hidden)]
-pub fn set_towrite_behind(mode: TowriteBehind) {
-    TOWRITE_BEHIND.with(|f| f.set(mode));
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DirtyDead {
+    /// None: every DIRTY mark is state.
+    Off,
+    /// The rule: a zero entry's.
+    Zero,
 }
 
-/// Whether the worlds made on this OS thread fold, into a task's history, that it
-/// waited for the page-table lock ([`set_unfolded_ptl_wait`]).
-fn fold_ptl_wait() -> bool {
-    PTL_WAIT_FOLDED.with(|f| f.get())
-}
-
-/// For tests only: while `unfolded`, a task that waits for the page-table lock in
-/// `World::under_ptl` does not fold that it waited, as before the fix: a task
-/// about to look at the lock and one woken to look again (which then passes the
-/// wakeup on) are one state of the stateful checker with two futures
-/// (`kernel/tests/kernel_target.rs`, `a_ptl_wait_is_part_of_the_state`).
-#[doc(hidden)]
-pub fn set_unfolded_ptl_wait(unfolded: bool) {
-    PTL_WAIT_FOLDED.with(|f| f.set(!unfolded));
-}
-
-/// For tests only: while `blind`, the worlds made on this OS thread leave the C
-/// memory out of the stateful checker's step footprints (no probe, no read at a
-/// lock's acquire), while the partial-order reduction stays on: an unsound
-/// reduction, to show that the tests comparing the reduced search with the full
-/// one can fail on the kernel target.
-#[doc(hidden)]
-pub fn set_blind_footprints(blind: bool) {
-    C_FOOTPRINTS.with(|f| f.set(!blind));
-}
-
-/// For tests: the [`Folds`] of the worlds made from now on on this OS thread (the
-/// default is [`Folds::Narrow`]), so that a test can compare them. The stateful
-/// checker with one job runs its executions on the thread that calls it; other
-/// tests' threads keep their own setting.
-pub fn set_folds(folds: Folds) {
-    FOLDS.with(|f| f.set(Some(folds)));
-}
-
-/// The [`Folds`] of the worlds made on threads that set none ([`set_folds`]):
+/// The [`Folds`] of the worlds made on threads that set none (`Switches::folds`):
 /// [`Folds::Narrow`] unless `DAXLOCK_KERNEL_FOLDS` says otherwise
 /// ([`folds_from_env`]).
 static DEFAULT_FOLDS: RwLock<Folds> = RwLock::new(Folds::Narrow);
@@ -871,7 +743,7 @@ fn ptl() -> *mut CSpin {
 /// and the page locks are one lock ([`PageLocks`]; else each its own).
 fn page_lock_pfn(lock: *mut CSpin) -> Option<u64> {
     let pfn = unsafe { daxk_page_lock_pfn(lock) };
-    (pfn != u64::MAX && crate::radix::page_locks_as_one()).then_some(pfn)
+    (pfn != u64::MAX && switches().page_locks_as_one).then_some(pfn)
 }
 
 fn current_id() -> u32 {
@@ -962,7 +834,7 @@ impl<B: Backend> World<B> {
                 // fold it here, once (a task woken again and again stays the same
                 // state), or a task about to look at the lock for the first time and
                 // one woken to look again would be one state with two futures.
-                if !waited.replace(true) && self.fingerprint && fold_ptl_wait() {
+                if !waited.replace(true) && self.fingerprint && !switches().unfolded_ptl_wait {
                     B::scope_begin();
                     B::scope_end(&"waited for the page-table lock");
                 }
@@ -1022,19 +894,17 @@ impl<B: Backend> World<B> {
             heads,
             used_heads: Mutex::new(Vec::new()),
             ptl_owner: Mutex::new(0),
-            non_faults_left: Mutex::new(if TOWRITE_ALWAYS_DEAD.with(|f| f.get()) {
+            non_faults_left: Mutex::new(if switches().towrite_always_dead {
                 Some(0)
             } else {
                 non_faults
             }),
-            c_footprints: fingerprint && C_FOOTPRINTS.with(|f| f.get()),
-            wait_walk_unfolded: WAIT_WALK_UNFOLDED.with(|f| f.get()),
+            c_footprints: fingerprint && !switches().blind_footprints,
+            wait_walk_unfolded: !switches().wait_walk_folded,
             folds: if fail_allocs {
                 Folds::Whole
             } else {
-                FOLDS
-                    .with(|f| f.get())
-                    .unwrap_or_else(|| *DEFAULT_FOLDS.read())
+                switches().folds.unwrap_or_else(|| *DEFAULT_FOLDS.read())
             },
         };
         // The checker's primitives are numbered in the order they are made, and
@@ -1128,7 +998,7 @@ impl<B: Backend> World<B> {
     /// once the rule is off (two left) and one position may be the other's,
     /// which only keeps states apart: the narrowing needs a position and one
     /// operation left. Test: `towrite_marks_behind_the_walk_are_dead`
-    /// (`kernel/tests/kernel_target.rs`; [`set_towrite_behind`]).
+    /// (`kernel/tests/kernel_target.rs`; `Switches::towrite_behind`).
     fn towrite_dead_if_done(&self) {
         let left = *self.non_faults_left.lock();
         // The C memory's hash changes with no C code run: count it as one.
@@ -1139,12 +1009,63 @@ impl<B: Backend> World<B> {
             c_runs();
             unsafe { daxk_set_towrite_last(1) };
         }
-        let mode = match TOWRITE_BEHIND.with(|f| f.get()) {
+        let mode = match switches().towrite_behind {
             TowriteBehind::Off => 0,
             TowriteBehind::Last => 1,
             TowriteBehind::Any => 2,
         };
         unsafe { daxk_set_towrite_behind(mode) };
+    }
+
+    /// Tells the C fingerprint whether a zero entry's DIRTY mark may be left out
+    /// once dead (`daxk_dirty_mark_dead()`, `kernel/c/common.c`): `faults_dirty`,
+    /// every fault of the variant that runs marks DIRTY the entry it inserts or
+    /// finds (6.1 unpatched: `READ_FAULTS_LEAVE_ENTRIES_CLEAN` false). Called once
+    /// per execution, after the C globals are reset.
+    ///
+    /// Why that is sound. Dead means: a writeback's walk over the TOWRITE entries
+    /// (dax_writeback_mapping_range()) has stepped while that writeback was the
+    /// last operation of the scenario that is not a fault (the same fact as the
+    /// marks behind the walk, [`World::towrite_dead_if_done`]); from then on no
+    /// write(2), truncate, memory failure or other fsync runs, and this one's
+    /// tag_pages_for_writeback() is behind it. Who reads a DIRTY mark: in
+    /// fs/dax.c (5.15.85 to 7.1.5) only write(2)'s invalidation
+    /// (__dax_invalidate_entry(); truncate's way there does not read marks) and,
+    /// through the harness, tag_pages_for_writeback() at fsync's start: neither
+    /// runs again (the rest of the writeback reads TOWRITE, and clears DIRTY, a
+    /// write). The xarray's own reads of marks: the marked walks (those two), and
+    /// a multi-order store's squash of the marks it covers, which fs/dax.c never
+    /// does over a 4 KiB entry (a PMD fault falls back) and otherwise stores over
+    /// the same range's entry. The harness: the end-state checks read DIRTY only
+    /// where read faults leave entries clean (the spurious-dirty check; off under
+    /// this truth) and under a writable mapping of storage (a zero entry has none:
+    /// its mappings map the zero page); `fsync-done`'s `left-dirty` lists mapped
+    /// entries only. What a later fault does with a zero entry: a 4 KiB fault on
+    /// a PMD zero entry deletes it (xas_store() of NULL clears its marks); a fault
+    /// that replaces it with storage stores over it, keeping its marks, and then
+    /// sets DIRTY in the same hold of the xarray lock (under this truth every
+    /// fault does), so the state after has DIRTY set either way; a fault that
+    /// finds it keeps it and sets DIRTY. So two states that differ only in a dead
+    /// zero entry's DIRTY mark have the same futures and verdicts. The fact is
+    /// set under the xarray lock by the walk's own step (`daxk_towrite_walk_at()`)
+    /// and only ever set, so the C state the fingerprint holds (taken at each
+    /// unlock) is a function of the state as before: not the moment another
+    /// operation returns, outside every lock (a rule keyed on that, tried, held
+    /// one state as two according as an unlock came before or after the return,
+    /// and its partial-order reduction disagreed with the full search). For the
+    /// reduction's footprints: a step that changes only a dead mark is no write
+    /// of `memory`, and no later step reads it. Not where read faults leave
+    /// entries clean (6.12, `--patch clean-reads`, 5.15, 7.1.5): a read fault
+    /// over a zero entry could carry its DIRTY mark into a storage entry without
+    /// setting it. Test: `dead_zero_dirty_marks_merge_states`
+    /// (`kernel/tests/kernel_target.rs`; `Switches::dirty_dead`).
+    pub(crate) fn zero_dirty_rule(&self, faults_dirty: bool) {
+        let fold = match switches().dirty_dead {
+            DirtyDead::Off => 0,
+            DirtyDead::Zero => 1,
+        };
+        c_runs();
+        unsafe { daxk_set_zero_dirty(c_int::from(faults_dirty), fold) };
     }
 
     /// Declares the C memory to the stateful checker (for its partial-order
@@ -2060,7 +1981,7 @@ impl<B: Backend> Hooks for World<B> {
     /// return of its prepare_to_wait_exclusive() (`from` 3, the task queued;
     /// `c/radix/radix_folds.h` argues both).
     fn entry_scope_top(&self, from: u64) {
-        if from == RADIX_QUEUED_TOP && !QUEUED_LOOP_TOP.with(|f| f.get()) {
+        if from == RADIX_QUEUED_TOP && !switches().queued_loop_top {
             return;
         }
         let Some(t) = self.task_of(unsafe { daxk_get_current() }) else {
@@ -2068,7 +1989,7 @@ impl<B: Backend> Hooks for World<B> {
         };
         if from == RADIX_RESTART_TOP {
             // grab_mapping_entry()'s `restart:`, outside its wait.
-            if !GRAB_SCOPE.with(|f| f.get())
+            if !switches().grab_scope
                 || !t.in_grab.load(Ordering::Relaxed)
                 || t.in_wait.load(Ordering::Relaxed)
                 || self.folds == Folds::Whole
@@ -2091,7 +2012,7 @@ impl<B: Backend> Hooks for World<B> {
         if explain::explaining() {
             explain::note(|| format!("wait loop top, walk from {from}"));
         }
-        match ENTRY_SCOPE_RESULT.with(|f| f.get()) {
+        match switches().entry_scope_result {
             EntryScopeResult::Whole => B::scope_again(&from),
             _ => B::scope_again(&()),
         }
@@ -2109,7 +2030,7 @@ impl<B: Backend> Hooks for World<B> {
         if explain::explaining() {
             explain::note(|| format!("wait returned {value:#x} at {index:#x}, walk from {from}"));
         }
-        match (self.folds, ENTRY_SCOPE_RESULT.with(|f| f.get())) {
+        match (self.folds, switches().entry_scope_result) {
             (Folds::Whole, _) => {}
             (_, EntryScopeResult::Whole) => B::scope_end(&(value, index, from)),
             (_, EntryScopeResult::WithoutWalkStart) => B::scope_end(&(value, index)),
@@ -2121,7 +2042,7 @@ impl<B: Backend> Hooks for World<B> {
     /// (`c/radix/radix_folds.h` argues it) whose loop top is its `restart:`
     /// label ([`Hooks::entry_scope_top`] with `DAXK_RADIX_RESTART`).
     fn grab_scope_begin(&self) {
-        if !GRAB_SCOPE.with(|f| f.get()) {
+        if !switches().grab_scope {
             return;
         }
         if let Some(t) = self.task_of(unsafe { daxk_get_current() }) {
@@ -2135,7 +2056,7 @@ impl<B: Backend> Hooks for World<B> {
     /// Kernel: the return of grab_mapping_entry(): the scope's result is the
     /// entry it returned (canonically), however often it restarted.
     fn grab_scope_end(&self, value: u64) {
-        if !GRAB_SCOPE.with(|f| f.get()) {
+        if !switches().grab_scope {
             return;
         }
         if let Some(t) = self.task_of(unsafe { daxk_get_current() }) {
@@ -2166,7 +2087,7 @@ impl<B: Backend> Hooks for World<B> {
                     .task_of(unsafe { daxk_get_current() })
                     .is_some_and(|t| t.in_wait.load(Ordering::Relaxed))
             {
-                // The wait's own walk: see `WAIT_WALK_UNFOLDED`.
+                // The wait's own walk: see `World::wait_walk_unfolded`.
                 return;
             }
             if explain::explaining() {
@@ -2190,7 +2111,7 @@ impl<B: Backend> Hooks for World<B> {
     /// (before and after that unlock). Here it is set again, as an unlock sets
     /// it: a release of `memory`, no scheduling point.
     fn c_wrote(&self) {
-        if self.fingerprint && crate::radix::c_wrote() {
+        if self.fingerprint && switches().c_wrote {
             let h = self.c_state();
             B::release(&self.memory, |m| *m = h, None);
         }

@@ -37,7 +37,7 @@ mod with_kernel {
     use daxlock::dax::{Branch, Bugs};
     use daxlock::scenario::Scenario;
     use daxlock::sync::ParkingLot;
-    use daxlock_kernel::{Folds, KernelTarget};
+    use daxlock_kernel::{Folds, KernelTarget, Switches};
     use std::path::Path;
     use std::time::Duration;
 
@@ -579,7 +579,7 @@ ops = [
     /// `--jobs 2` on the kernel target*). The paths are 6.1's (elsewhere they need
     /// not fit: skipped). Checked: equal fingerprints after the two paths imply equal
     /// ones after each runnable task's next step; and with the fold switched off
-    /// ([`daxlock_kernel::set_unfolded_ptl_wait`]) the same comparison finds the
+    /// (`daxlock_kernel::Switches::unfolded_ptl_wait`) the same comparison finds the
     /// hole.
     #[test]
     fn a_ptl_wait_is_part_of_the_state() {
@@ -616,9 +616,13 @@ ops = [
         let (a, b, next) = compare();
         assert_ne!(a, b, "t2 waited on the second path only");
         assert!(same_futures((a, b, next)));
-        daxlock_kernel::set_unfolded_ptl_wait(true);
+        let unfolded = Switches {
+            unfolded_ptl_wait: true,
+            ..Switches::default()
+        }
+        .set();
         let (a, b, next) = compare();
-        daxlock_kernel::set_unfolded_ptl_wait(false);
+        drop(unfolded);
         assert_eq!(a, b, "without the fold the two are one state");
         assert_ne!(next[1].0, next[1].1, "whose successors by t2 differ");
         assert!(!same_futures((a, b, next)));
@@ -628,7 +632,7 @@ ops = [
     /// leaves the TOWRITE marks out (`World::non_fault_op_done`: only the
     /// writeback and write(2)'s invalidation read them). The narrowing must wait
     /// for the last of them: with the marks left out from the start
-    /// ([`daxlock_kernel::set_towrite_always_dead`], unsound: the writeback's
+    /// (`daxlock_kernel::Switches::towrite_always_dead`, unsound: the writeback's
     /// walk still reads them) states in which fsync's walk has a TOWRITE entry
     /// still to visit merge with states in which it has none, and the search
     /// counts fewer states. With the sound rule the rows keep their verdicts
@@ -642,11 +646,14 @@ ops = [
         // has that rule): with one fsync it leaves out most of what this one
         // would be compared against.
         let count = |name: &str, always_dead: bool| {
-            daxlock_kernel::set_towrite_always_dead(always_dead);
-            daxlock_kernel::set_towrite_behind(daxlock_kernel::TowriteBehind::Off);
+            let switches = Switches {
+                towrite_always_dead: always_dead,
+                towrite_behind: daxlock_kernel::TowriteBehind::Off,
+                ..Switches::default()
+            }
+            .set();
             let r = run(&StatefulChecker::default(), &scenario(name), Bugs::fixed());
-            daxlock_kernel::set_towrite_always_dead(false);
-            daxlock_kernel::set_towrite_behind(daxlock_kernel::TowriteBehind::Last);
+            drop(switches);
             complete_search(&format!("{name} (always dead {always_dead})"), r)
         };
         for (name, verdict) in [
@@ -680,9 +687,13 @@ ops = [
         }
         use daxlock_kernel::TowriteBehind;
         let count = |s: &Scenario, mode: TowriteBehind| {
-            daxlock_kernel::set_towrite_behind(mode);
+            let switches = Switches {
+                towrite_behind: mode,
+                ..Switches::default()
+            }
+            .set();
             let r = run(&StatefulChecker::default(), s, Bugs::fixed());
-            daxlock_kernel::set_towrite_behind(TowriteBehind::Last);
+            drop(switches);
             complete_search(&format!("{} ({mode:?})", s.name), r)
         };
         for name in ["fsync-vs-pmd-fault", "fsync-vs-read-fault"] {
@@ -715,7 +726,7 @@ ops = [
     /// `fsync-done`) without the xarray lock and with no step of the stateful
     /// checker (`KernelMapping::left_dirty`: the read goes to the observer only).
     /// With the read under the lock, a step as before
-    /// ([`daxlock_kernel::set_left_dirty_locked`]), the rows with an fsync store
+    /// (`daxlock_kernel::Switches::left_dirty_locked`), the rows with an fsync store
     /// more states, with the same verdicts and the same C end states
     /// ([`daxlock_kernel::end_states`]): the step only multiplied states by where
     /// the other threads stood when fsync looked.
@@ -725,11 +736,15 @@ ops = [
             return;
         }
         let count = |name: &str, locked: bool| {
-            daxlock_kernel::set_left_dirty_locked(locked);
+            let switches = Switches {
+                left_dirty_locked: locked,
+                ..Switches::default()
+            }
+            .set();
             daxlock_kernel::end_states(true);
             let r = run(&StatefulChecker::default(), &scenario(name), Bugs::fixed());
             let ends = daxlock_kernel::end_states(false);
-            daxlock_kernel::set_left_dirty_locked(false);
+            drop(switches);
             let (states, verdict) = complete_search(&format!("{name} (locked {locked})"), r);
             (states, verdict, ends)
         };
@@ -747,6 +762,57 @@ ops = [
                 free < locked,
                 "{name}: {free} states without the step, {locked} with it"
             );
+        }
+    }
+
+    /// Once no operation that reads DIRTY is left (every operation that is not a
+    /// fault has returned, or the one left is a writeback past its tagging), a zero
+    /// entry's DIRTY mark leaves the fingerprint where every fault dirties its entry
+    /// (`World::zero_dirty_rule`: 6.1 unpatched). With the rule off
+    /// (`daxlock_kernel::Switches::dirty_dead`, [`DirtyDead::Off`]) the rows with
+    /// an fsync and a hole store more states, with the same verdicts and the same C
+    /// end states ([`daxlock_kernel::end_states`], hashed with the rule: every
+    /// operation has returned there). Where read faults leave entries clean (6.12)
+    /// the rule is off: the counts are equal.
+    #[test]
+    fn dead_zero_dirty_marks_merge_states() {
+        if !xarray_era("dead_zero_dirty_marks_merge_states") {
+            return;
+        }
+        use daxlock_kernel::DirtyDead;
+        let reads_dirty = daxlock_kernel::READ_FAULTS_LEAVE_ENTRIES_CLEAN == Some(false);
+        let count = |s: &Scenario, mode: DirtyDead| {
+            let switches = Switches {
+                dirty_dead: mode,
+                ..Switches::default()
+            }
+            .set();
+            daxlock_kernel::end_states(true);
+            let r = run(&StatefulChecker::default(), s, Bugs::fixed());
+            let ends = daxlock_kernel::end_states(false);
+            drop(switches);
+            let (states, verdict) = complete_search(&format!("{} ({mode:?})", s.name), r);
+            (states, verdict, ends)
+        };
+        let hole_read = Scenario::from_path(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/scenarios/fsync-vs-hole-read.toml"),
+        )
+        .expect("test scenario");
+        for s in [scenario("eexist-starves-fsync"), hole_read] {
+            let (rule, v, ends) = count(&s, DirtyDead::Zero);
+            let (off, v_off, ends_off) = count(&s, DirtyDead::Off);
+            assert_eq!(v_off, v, "{}", s.name);
+            assert_eq!(ends_off, ends, "{}: the same C end states", s.name);
+            if reads_dirty {
+                assert!(
+                    rule < off,
+                    "{}: {rule} states with the rule, {off} without",
+                    s.name
+                );
+            } else {
+                assert_eq!(rule, off, "{}: the rule is off here", s.name);
+            }
         }
     }
 
@@ -1514,7 +1580,7 @@ ops = [
     /// figures, and `towrite_marks_behind_the_walk_are_dead` those of the marks
     /// behind the last writeback's walk (issue 18, eighth session), which move
     /// none of the four either. The walk at a wait's loop top left out of the
-    /// history (the same session: `WAIT_WALK_UNFOLDED` in `kernel/src/world.rs`,
+    /// history (the same session: `World::wait_walk_unfolded` in `kernel/src/world.rs`,
     /// Narrow only, since Acquire and Whole fold no xarray call): bug-no-recheck
     /// 240 → 198, pmd-read-vs-pte-write 251 → 209, bug-wait-key-from-request
     /// 455 → 439 (2.8x the model's 156); seed-concurrent never waits.
@@ -1552,7 +1618,11 @@ ops = [
                 (Folds::Acquire, acquire),
                 (Folds::Whole, whole),
             ] {
-                daxlock_kernel::set_folds(folds);
+                let switches = Switches {
+                    folds: Some(folds),
+                    ..Switches::default()
+                }
+                .set();
                 // The full search's transitions (the reduction's are below the
                 // full ones: `por/mod.rs`).
                 let full = StatefulChecker {
@@ -1560,7 +1630,7 @@ ops = [
                     ..StatefulChecker::default()
                 };
                 let r = run(&full, &s, Bugs::fixed());
-                daxlock_kernel::set_folds(Folds::Narrow);
+                drop(switches);
                 let r = r.unwrap();
                 assert_eq!(r.verdict, Verdict::Verified, "{}", s.name);
                 let st = r.search.expect("figures");

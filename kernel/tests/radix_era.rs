@@ -26,7 +26,7 @@ mod with_kernel {
     };
     use daxlock::dax::Bugs;
     use daxlock_kernel::radix::RADIX_EXPECTATIONS;
-    use daxlock_kernel::{set_folds, Folds, KernelTarget, KERNEL_SRC, KERNEL_VERSION};
+    use daxlock_kernel::{Folds, KernelTarget, Switches, KERNEL_SRC, KERNEL_VERSION};
 
     /// True on a radix-era build; otherwise says why `test` is skipped.
     fn radix(test: &str) -> bool {
@@ -419,13 +419,17 @@ mod with_kernel {
                 (Folds::Acquire, acquire),
                 (Folds::Whole, whole),
             ] {
-                set_folds(folds);
+                let switches = Switches {
+                    folds: Some(folds),
+                    ..Switches::default()
+                }
+                .set();
                 let full = StatefulChecker {
                     por: false,
                     ..StatefulChecker::default()
                 };
                 let r = run(&full, &s, Bugs::fixed());
-                set_folds(Folds::Narrow);
+                drop(switches);
                 let r = r.unwrap();
                 assert_eq!(r.verdict, Verdict::Verified, "{name}");
                 let st = r.search.expect("figures");
@@ -451,7 +455,7 @@ mod with_kernel {
     /// the wait's opening, so a sleeper no longer carries which locked entry it
     /// found (the key it computed from it is in the queue, which the fingerprint
     /// walks). Full searches (no sleep sets) with it and with it switched off
-    /// ([`daxlock_kernel::set_no_queued_loop_top`]): the fixed rows complete
+    /// (`daxlock_kernel::Switches::queued_loop_top`): the fixed rows complete
     /// with the same verdict in fewer states with it (so switching it off is
     /// caught), and the bugs whose hang is a sleep in that wait (a wait keyed on
     /// the request, a wait joined after tree_lock is dropped, a wakeup not passed
@@ -465,7 +469,10 @@ mod with_kernel {
         fold_merges_states(
             "the queued top",
             &["bug-wait-key-from-request", "bug-late-wait-registration"],
-            |on| daxlock_kernel::set_no_queued_loop_top(!on),
+            |on| Switches {
+                queued_loop_top: on,
+                ..Switches::default()
+            },
             false,
         );
         bugs_still_fail(&[
@@ -484,19 +491,20 @@ mod with_kernel {
     }
 
     /// Searches (full, or with sleep sets if `por`) of the fixed `rows` with a
-    /// fold on and off (`switch`, left on): each completes verified both ways, in
-    /// fewer states with the fold. A checker per search: a checker's figures add up
-    /// over the searches it runs.
-    fn fold_merges_states(fold: &str, rows: &[&str], switch: fn(bool), por: bool) {
+    /// fold on and off (`switch`: the switches with the fold on or off, set for
+    /// the search only): each completes verified both ways, in fewer states with
+    /// the fold. A checker per search: a checker's figures add up over the
+    /// searches it runs.
+    fn fold_merges_states(fold: &str, rows: &[&str], switch: fn(bool) -> Switches, por: bool) {
         for name in rows {
             let search = |on: bool| {
-                switch(on);
+                let switches = switch(on).set();
                 let full = StatefulChecker {
                     por,
                     ..StatefulChecker::default()
                 };
                 let r = run(&full, &scenario(name), Bugs::fixed());
-                switch(true);
+                drop(switches);
                 let r = r.unwrap();
                 assert_eq!(r.verdict, Verdict::Verified, "{name} ({fold}: {on})");
                 let st = r.search.expect("figures");
@@ -523,7 +531,7 @@ mod with_kernel {
     /// reads it (its sector, empty and zero bits), not its lock and PMD bits:
     /// `fsync-vs-read-fault` and `fsync-vs-pmd-fault` complete with the same
     /// verdict in fewer states than with the entries folded whole
-    /// ([`daxlock_kernel::set_whole_tagged_fold`]), so switching it off is caught.
+    /// (`daxlock_kernel::Switches::whole_tagged_fold`), so switching it off is caught.
     #[test]
     fn fsync_folds_what_the_writeback_reads_of_its_entries() {
         if !radix("fsync_folds_what_the_writeback_reads_of_its_entries") {
@@ -532,7 +540,10 @@ mod with_kernel {
         fold_merges_states(
             "the projection",
             &["fsync-vs-read-fault", "fsync-vs-pmd-fault"],
-            |on| daxlock_kernel::set_whole_tagged_fold(!on),
+            |on| Switches {
+                whole_tagged_fold: !on,
+                ..Switches::default()
+            },
             true,
         );
     }
@@ -542,12 +553,12 @@ mod with_kernel {
     /// switched off; same verdict, fewer states with it, so switching any one off
     /// is caught): a page's pfn follows its index, not the order pages are made in
     /// (`daxk_new_page()`, `kernel/c/radix/radix_common.c`;
-    /// [`daxlock_kernel::radix::set_hole_pfns_by_index`]); the page locks are one
+    /// `daxlock_kernel::Switches::hole_pfns_by_index`); the page locks are one
     /// lock of the checker's whose value is the pfns locked, not a lock each
     /// numbered by which page was locked first (`PageLocks`, `kernel/src/world.rs`;
-    /// [`daxlock_kernel::radix::set_page_locks_as_one`]); and a page's count and
+    /// `daxlock_kernel::Switches::page_locks_as_one`); and a page's count and
     /// lock bit, written outside every lock, bring the C state the fingerprint
-    /// holds up to date (`daxk_c_wrote()`; [`daxlock_kernel::radix::set_c_wrote`]).
+    /// holds up to date (`daxk_c_wrote()`; `daxlock_kernel::Switches::c_wrote`).
     /// The bugs whose failure goes through a hole page (the hole-page race of
     /// `bug-grab-after-iomap`, 4.13's lost write on `aligned-pmd-pte`) and the
     /// seed's hang are still found with all three on.
@@ -560,16 +571,30 @@ mod with_kernel {
         fold_merges_states(
             "pfns by index",
             rows,
-            daxlock_kernel::radix::set_hole_pfns_by_index,
+            |on| Switches {
+                hole_pfns_by_index: on,
+                ..Switches::default()
+            },
             false,
         );
         fold_merges_states(
             "one page lock",
             rows,
-            daxlock_kernel::radix::set_page_locks_as_one,
+            |on| Switches {
+                page_locks_as_one: on,
+                ..Switches::default()
+            },
             false,
         );
-        fold_merges_states("c_wrote", rows, daxlock_kernel::radix::set_c_wrote, false);
+        fold_merges_states(
+            "c_wrote",
+            rows,
+            |on| Switches {
+                c_wrote: on,
+                ..Switches::default()
+            },
+            false,
+        );
         bugs_still_fail(&[
             ("seed-concurrent", "misaligned-pmd", Verdict::Hang),
             (
@@ -610,7 +635,7 @@ mod with_kernel {
     /// eighth session, `kernel/c/radix/radix_folds.h`): at its return the task's
     /// history is the entry it returned, however it got it (straight, after a
     /// sleep, or after a restart). Full searches (no sleep sets) with it and with it
-    /// switched off ([`daxlock_kernel::set_grab_scope`]): the fixed rows complete
+    /// switched off (`daxlock_kernel::Switches::grab_scope`): the fixed rows complete
     /// with the same verdict in fewer states with it (so switching it off is
     /// caught), and the bug rows still fail as their `[expect]` says.
     #[test]
@@ -625,7 +650,10 @@ mod with_kernel {
                 "bug-no-recheck",
                 "private-pmd-write-vs-pte-fsync",
             ],
-            daxlock_kernel::set_grab_scope,
+            |on| Switches {
+                grab_scope: on,
+                ..Switches::default()
+            },
             false,
         );
         bugs_still_fail(&[

@@ -1,6 +1,6 @@
 //! The stateful checker's fold of a wait for an unlocked entry on the kernel
 //! target (`DAXK_ENTRY_SCOPE`, `kernel/c/xa_folds.h`; `World::entry_scope_end`)
-//! against narrower ones ([`daxlock_kernel::set_entry_scope_result`]). A module of
+//! against narrower ones (`daxlock_kernel::Switches::entry_scope_result`). A module of
 //! `kernel_target.rs` (built only with a kernel tree).
 
 use super::por::{catalogue, kernel_rows};
@@ -9,10 +9,7 @@ use daxlock::check::target::Target;
 use daxlock::check::{check_on, CheckReport, Limits, StatefulChecker, Verdict};
 use daxlock::dax::Bugs;
 use daxlock::scenario::Scenario;
-use daxlock_kernel::{
-    end_states, entry_walks, set_entry_scope_result, set_wait_walk_folded, EntryScopeResult,
-    KernelTarget,
-};
+use daxlock_kernel::{end_states, entry_walks, EntryScopeResult, KernelTarget, Switches};
 use std::collections::BTreeMap;
 
 /// The searches compared stop here (all of them store the same states).
@@ -38,12 +35,16 @@ fn search(target: &KernelTarget, s: &Scenario, bugs: Bugs, r: EntryScopeResult) 
         por: false,
         ..StatefulChecker::default()
     };
-    set_entry_scope_result(r);
+    let switches = Switches {
+        entry_scope_result: r,
+        ..Switches::default()
+    }
+    .set();
     end_states(true);
     entry_walks(true);
     let rep = std::panic::catch_unwind(|| check_on(target, &c, s, bugs, Limits::default()));
     let (ends, walks) = (end_states(false), entry_walks(false));
-    set_entry_scope_result(EntryScopeResult::Whole);
+    drop(switches);
     let rep: CheckReport = rep.expect("the search ran").unwrap();
     let st = rep.search.expect("figures");
     (
@@ -150,12 +151,12 @@ fn a_waits_walk_start_is_decided_before_the_wait() {
 }
 
 /// The walk at a wait's loop top is left out of the task's history
-/// (`WAIT_WALK_UNFOLDED` in `kernel/src/world.rs` argues it: the task holds the
+/// (`World::wait_walk_unfolded` in `kernel/src/world.rs` argues it: the task holds the
 /// xarray lock from the walk until it has queued itself, so the entry the walk
 /// returned is the tree's at the index the loop top's fold holds, and once the
 /// task is queued the entry is dead). On every catalogue row whose full search
 /// finishes in [`BUDGET`] states with the walk folded
-/// ([`daxlock_kernel::set_wait_walk_folded`]), unpatched and with
+/// (`daxlock_kernel::Switches::wait_walk_folded`), unpatched and with
 /// `--patch writeback-waits`: the same verdict and C end states, never more
 /// states, and fewer on some rows (the switch is live; with the fold on, the
 /// test fails there).
@@ -165,7 +166,11 @@ fn the_wait_walk_is_a_function_of_the_state() {
         return;
     }
     let run = |target: &KernelTarget, s: &Scenario, bugs: Bugs, folded: bool| {
-        set_wait_walk_folded(folded);
+        let switches = Switches {
+            wait_walk_folded: folded,
+            ..Switches::default()
+        }
+        .set();
         end_states(true);
         let c = StatefulChecker {
             all_hangs: true,
@@ -175,7 +180,7 @@ fn the_wait_walk_is_a_function_of_the_state() {
         };
         let rep = std::panic::catch_unwind(|| check_on(target, &c, s, bugs, Limits::default()));
         let ends = end_states(false);
-        set_wait_walk_folded(false);
+        drop(switches);
         let rep: CheckReport = rep.expect("the search ran").unwrap();
         let st = rep.search.expect("figures");
         (rep.verdict, st.complete.then_some(st.states), ends)

@@ -8,7 +8,7 @@ use super::support::run;
 use daxlock::check::{CheckReport, StatefulChecker, Verdict};
 use daxlock::dax::bugs::Bugs;
 use daxlock::scenario::Scenario;
-use daxlock_kernel::{end_states, set_folds, Folds, KERNEL_ERA};
+use daxlock_kernel::{end_states, Folds, Switches, KERNEL_ERA};
 use std::path::Path;
 
 /// The whole-fold searches compared stop here (the narrow ones get the same
@@ -30,11 +30,15 @@ fn search_as(s: &Scenario, bugs: Bugs, folds: Folds, budget: usize) -> (CheckRep
         por: false,
         ..StatefulChecker::default()
     };
-    set_folds(folds);
+    let switches = Switches {
+        folds: Some(folds),
+        ..Switches::default()
+    }
+    .set();
     end_states(true);
     let r = std::panic::catch_unwind(|| run(&c, s, bugs));
     let ends = end_states(false);
-    set_folds(Folds::Narrow);
+    drop(switches);
     (r.expect("the search ran").unwrap(), ends)
 }
 

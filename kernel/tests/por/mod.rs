@@ -152,9 +152,13 @@ fn blind_footprints_lose_states_on_the_kernel() {
     ] {
         let sound = compare(&s, bugs, 40_000).expect("the full search finishes");
         assert!(sound.same, "{}: the sound reduction differs", sound.what);
-        daxlock_kernel::set_blind_footprints(true);
+        let switches = daxlock_kernel::Switches {
+            blind_footprints: true,
+            ..Default::default()
+        }
+        .set();
         let blind = std::panic::catch_unwind(|| compare(&s, bugs, 40_000));
-        daxlock_kernel::set_blind_footprints(false);
+        drop(switches);
         let blind = blind.expect("the searches ran").expect("it finishes");
         if !blind.same {
             lost.push(blind.what);
