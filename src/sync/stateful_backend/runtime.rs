@@ -149,7 +149,15 @@ thread_local! {
     static TABLE: RefCell<Option<Table>> = const { RefCell::new(None) };
     /// Per task index, its stack (kept across executions and runs).
     static STACKS: RefCell<Vec<DefaultStack>> = const { RefCell::new(Vec::new()) };
+    /// The buffers of dropped snapshots, for the next ones (outside the arena):
+    /// a search keeps and drops one per branching point, and a buffer freed and
+    /// allocated anew costs the system allocator's work and page faults.
+    static SPARE: RefCell<Vec<(Vec<Region>, Vec<u8>)>> = const { RefCell::new(Vec::new()) };
 }
+
+/// The most buffers [`SPARE`] keeps (a search keeps a snapshot per level of its
+/// path, some tens).
+const SPARES: usize = 128;
 
 fn with<R>(f: impl FnOnce(&mut Table) -> R) -> R {
     TABLE.with(|t| {
@@ -421,7 +429,8 @@ impl Region {
     }
 }
 
-/// A copy of a suspended execution's memory (see the module doc).
+/// A copy of a suspended execution's memory (see the module doc). Its buffers go
+/// back to the thread's spares when it is dropped.
 #[derive(Clone)]
 pub struct Snapshot {
     /// The regions copied, in order: the arena, then thread-locals, then stacks.
@@ -436,6 +445,29 @@ impl std::fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Snapshot({} bytes)", self.bytes.len())
     }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        let buffers = (
+            std::mem::take(&mut self.regions),
+            std::mem::take(&mut self.bytes),
+        );
+        arena::outside(|| {
+            // At the thread's exit the spares may be gone: the buffers are freed.
+            let _ = SPARE.try_with(|s| {
+                let mut s = s.borrow_mut();
+                if s.len() < SPARES {
+                    s.push(buffers);
+                }
+            });
+        });
+    }
+}
+
+/// How many spare snapshot buffers this thread keeps (for tests).
+pub fn spares() -> usize {
+    SPARE.with(|s| s.borrow().len())
 }
 
 impl Snapshot {
@@ -456,12 +488,13 @@ impl Snapshot {
 pub fn snapshot(extra: &[Region]) -> Snapshot {
     assert!(arena::armed(), "snapshots need the arena");
     arena::outside(|| {
-        let mut bytes = Vec::new();
-        arena::save(&mut bytes);
-        let mut regions = vec![Region {
+        let (mut regions, mut bytes) = SPARE.with(|s| s.borrow_mut().pop()).unwrap_or_default();
+        regions.clear();
+        bytes.clear();
+        regions.push(Region {
             at: std::ptr::null_mut(),
-            len: bytes.len(),
-        }];
+            len: arena::used(),
+        });
         let table = TABLE.with(Region::of);
         for r in std::iter::once(table)
             .chain(super::store::Store::regions())
@@ -481,6 +514,9 @@ pub fn snapshot(extra: &[Region]) -> Snapshot {
                 }
             }
         });
+        // One allocation at most (none once the spare buffer is large enough).
+        bytes.reserve(regions.iter().map(|r| r.len).sum());
+        arena::save(&mut bytes);
         for r in &regions[1..] {
             // SAFETY: thread-locals of this thread and the used part of its
             // tasks' stacks (mapped: below the noted point, within the stack).
@@ -674,6 +710,50 @@ mod tests {
         let after = STACKS.with(|p| p.borrow().len());
         // Tasks 0 and 1 ran before: their stacks are reused.
         assert_eq!(after, before.max(2), "stacks are kept per task index");
+    }
+
+    /// A snapshot reuses the buffers of one dropped before it: no allocation per
+    /// branching point once the search has a few spares.
+    #[test]
+    fn snapshots_reuse_the_buffers_of_dropped_ones() {
+        struct Snapper {
+            executions: usize,
+            buffers: Vec<(*const u8, usize)>,
+        }
+        impl Scheduler for Snapper {
+            fn new_execution(&mut self) -> bool {
+                self.executions += 1;
+                self.executions <= 1
+            }
+            fn next_task(&mut self, runnable: &[usize], _: Option<usize>) -> Option<usize> {
+                if self.buffers.len() < 3 {
+                    let s = snapshot(&[]);
+                    assert!(!s.is_empty());
+                    self.buffers.push((s.bytes.as_ptr(), s.bytes.capacity()));
+                }
+                Some(runnable[0])
+            }
+        }
+        arena::arm(true);
+        arena::reset();
+        SPARE.with(|s| s.borrow_mut().clear());
+        let mut s = Snapper {
+            executions: 0,
+            buffers: Vec::new(),
+        };
+        run(&mut s, || {
+            let _held = std::hint::black_box(vec![1u8; 300]);
+            switch();
+            switch();
+        });
+        arena::arm(false);
+        assert_eq!(s.buffers.len(), 3);
+        assert_eq!(spares(), 1, "the last one's buffers are kept");
+        assert_eq!(
+            s.buffers[1].0, s.buffers[0].0,
+            "the first one's bytes again"
+        );
+        assert_eq!(s.buffers[2].0, s.buffers[0].0);
     }
 
     #[test]
