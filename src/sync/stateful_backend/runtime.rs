@@ -859,8 +859,8 @@ mod tests {
         }
         fn work() {
             let mut x = [0u64; 64];
-            for i in 0..4 {
-                x[i] = std::hint::black_box(i as u64 + 1);
+            for (i, slot) in x.iter_mut().take(4).enumerate() {
+                *slot = std::hint::black_box(i as u64 + 1);
                 switch();
             }
             assert_eq!(x[..4], [1, 2, 3, 4], "the stack's contents");
