@@ -491,8 +491,8 @@ fn stateful_child(
 /// binary and, with `baseline`, of that one, interleaved, each the least CPU of
 /// `repeat` runs: states, executions, CPU seconds, states per CPU second and
 /// microseconds of CPU per execution, and the ratio of the CPU seconds; `extra`
-/// flags go to this binary's runs only (`--snapshots`, which a baseline may not
-/// know). CPU
+/// flags go to this binary's runs only (`--no-snapshots`, which a baseline may
+/// not know). CPU
 /// seconds, not the wall clock: on a shared machine the wall clock measures the
 /// other programs too. A child's CPU includes its start (a few milliseconds).
 pub fn throughput(

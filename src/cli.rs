@@ -192,9 +192,12 @@ enum BenchCommand {
         /// Runs of each search per binary (the least CPU is reported).
         #[arg(long, default_value_t = 1)]
         repeat: usize,
-        /// This binary's searches resume snapshots (`run --snapshots`); the
-        /// baseline's run as they are.
+        /// This binary's searches replay instead of resuming snapshots (`run
+        /// --no-snapshots`); the baseline's run as they are.
         #[arg(long)]
+        no_snapshots: bool,
+        /// Accepted, and what the searches do by default: they resume snapshots.
+        #[arg(long, conflicts_with = "no_snapshots")]
         snapshots: bool,
     },
     /// Executions per second of each checker (stateful, loom with the gate's bounds,
@@ -777,7 +780,8 @@ fn bench_command(what: BenchCommand) -> Result<bool, NoVerdict> {
             dir,
             baseline,
             repeat,
-            snapshots,
+            no_snapshots,
+            snapshots: _,
         } => {
             if repeat == 0 {
                 return Err(NoVerdict::BadInput("--repeat must be at least 1".into()));
@@ -789,7 +793,11 @@ fn bench_command(what: BenchCommand) -> Result<bool, NoVerdict> {
                 )));
             }
             let scenarios = catalogue(dir.as_deref())?;
-            let extra: &[&str] = if snapshots { &["--snapshots"] } else { &[] };
+            let extra: &[&str] = if no_snapshots {
+                &["--no-snapshots"]
+            } else {
+                &[]
+            };
             let out = bench::throughput(&scenarios, baseline.as_deref(), repeat, extra)
                 .map_err(NoVerdict::BadInput)?;
             print!("{out}");

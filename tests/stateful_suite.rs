@@ -332,8 +332,8 @@ fn hang_replays_exactly() {
     let s = scenario("seed-concurrent");
     let bug = Bugs::fixed().with("misaligned-pmd").unwrap();
     let mut f = None;
-    // Found by replays, and with snapshots (`--snapshots`).
-    for c in [stateful(), with_snapshots(&stateful())] {
+    // Found by replays (`--no-snapshots`), and with snapshots (the default).
+    for c in [without_snapshots(), stateful()] {
         let r = check(&c, &s, bug).unwrap();
         assert_eq!(r.verdict, Verdict::Hang);
         let found = r.failure.unwrap();
@@ -1081,6 +1081,14 @@ fn shards_and_shortest_agree_with_one_job_on_the_catalogue() {
     assert!(compared >= 15, "only {compared} rows compared");
 }
 
+/// The default search replaying instead of resuming snapshots (`--no-snapshots`).
+fn without_snapshots() -> StatefulChecker {
+    StatefulChecker {
+        snapshots: false,
+        ..stateful()
+    }
+}
+
 /// `c` with snapshots (and counters of its own).
 fn with_snapshots(c: &StatefulChecker) -> StatefulChecker {
     StatefulChecker {
@@ -1158,7 +1166,7 @@ fn snapshots_search_as_replays_do_on_the_catalogue() {
                 let c = StatefulChecker {
                     all_hangs,
                     max_states: 30_000,
-                    ..stateful()
+                    ..without_snapshots()
                 };
                 let what = format!("{} [{}] all_hangs={all_hangs}", s.name, bugs.variant());
                 let replayed = check(&c, &s, bugs).unwrap();
@@ -1206,7 +1214,7 @@ proptest! {
         daxlock::check::panic::quiet_checker_panics();
         let s = generated(&[t1, t2], buckets);
         let bugs = fixed_or_bug(bug);
-        let c = StatefulChecker { all_hangs, max_states: 30_000, ..stateful() };
+        let c = StatefulChecker { all_hangs, max_states: 30_000, ..without_snapshots() };
         let replayed = check(&c, &s, bugs).unwrap();
         let snap = check(&with_snapshots(&c), &s, bugs).unwrap();
         snapshots_agree(&replayed, &snap, &format!("{} all_hangs={all_hangs}", bugs.variant()), false);

@@ -214,7 +214,7 @@ impl CheckerConfig {
                     (s.shortest, "--shortest"),
                     (s.fewest_preemptions, "--fewest-preemptions"),
                     (!s.por, "--no-por"),
-                    (s.snapshots, "--snapshots"),
+                    (!s.snapshots, "--no-snapshots"),
                 ] {
                     if on {
                         flags.push(name.into());
@@ -695,6 +695,16 @@ mod tests {
         assert_eq!(
             flags("max-states 9 shortest jobs 2 shard 1/2").as_deref(),
             Some("--checker stateful --max-states 9 --jobs 2 --shard 1/2 --shortest")
+        );
+        // Snapshots are the default: a search that replays says so.
+        let replaying = CheckerConfig::Stateful(StatefulChecker {
+            max_states: 9,
+            snapshots: false,
+            ..StatefulChecker::default()
+        });
+        assert_eq!(
+            replaying.run_flags().as_deref(),
+            Some("--checker stateful --max-states 9 --no-snapshots")
         );
         assert_eq!(flags("one recorded path"), None);
     }

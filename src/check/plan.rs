@@ -99,9 +99,14 @@ pub struct Overrides {
     #[arg(long)]
     pub no_por: bool,
     /// Stateful: resume a copy of the execution taken at a branching point instead
-    /// of replaying it from the start (the model target only; see the README).
-    #[arg(long)]
+    /// of replaying it from the start: the default (the model target only; see the
+    /// README); accepted as the explicit form.
+    #[arg(long, conflicts_with = "no_snapshots")]
     pub snapshots: bool,
+    /// Stateful: replay every execution from the start instead of resuming
+    /// snapshots (the kernel target always replays).
+    #[arg(long)]
+    pub no_snapshots: bool,
 }
 
 /// The most workers (or processes) `--jobs` starts.
@@ -137,7 +142,7 @@ impl Overrides {
     /// `--help` order.
     pub fn unused(&self, shard: bool, kinds: &[CheckerKind]) -> Vec<&'static str> {
         use CheckerKind::{Loom, Pct, Random, Stateful, Threads};
-        let given: [(&str, bool, &[CheckerKind]); 13] = [
+        let given: [(&str, bool, &[CheckerKind]); 14] = [
             (
                 "--iterations",
                 self.iterations.is_some(),
@@ -159,6 +164,7 @@ impl Overrides {
             ("--fewest-preemptions", self.fewest_preemptions, &[Stateful]),
             ("--no-por", self.no_por, &[Stateful]),
             ("--snapshots", self.snapshots, &[Stateful]),
+            ("--no-snapshots", self.no_snapshots, &[Stateful]),
         ];
         given
             .iter()
@@ -315,7 +321,7 @@ pub fn configure(
             // Off on targets with undeclared state (`Target::opaque_state`).
             por: !o.no_por,
             // Only where the target allows them (`Target::snapshots`).
-            snapshots: o.snapshots,
+            snapshots: !o.no_snapshots,
             ..StatefulChecker::default()
         }),
         CheckerKind::Threads => CheckerConfig::Threads(ThreadsConfig {
@@ -573,6 +579,34 @@ mod tests {
         assert_eq!(
             given.unused(false, &[CheckerKind::Pct, CheckerKind::Stateful]),
             ["--preemption-bound"]
+        );
+    }
+
+    /// Snapshots are the stateful search's default; `--no-snapshots` turns them
+    /// off (and `--snapshots` is accepted, changing nothing).
+    #[test]
+    fn snapshots_by_default_and_no_snapshots_replays() {
+        let s = scenario(2, "");
+        let snapshots = |o: Overrides| match configure(CheckerKind::Stateful, &s, &o, &Model) {
+            CheckerConfig::Stateful(c) => c.snapshots,
+            other => panic!("{other:?}"),
+        };
+        assert!(snapshots(Overrides::default()));
+        assert!(snapshots(Overrides {
+            snapshots: true,
+            ..Overrides::default()
+        }));
+        assert!(!snapshots(Overrides {
+            no_snapshots: true,
+            ..Overrides::default()
+        }));
+        let replaying = Overrides {
+            no_snapshots: true,
+            ..Overrides::default()
+        };
+        assert_eq!(
+            replaying.unused(false, &[CheckerKind::Loom]),
+            ["--no-snapshots"]
         );
     }
 

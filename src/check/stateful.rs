@@ -458,7 +458,8 @@
 //!
 //! # Snapshots
 //!
-//! With [`StatefulChecker::snapshots`] (`--snapshots`), on a target that allows them
+//! With [`StatefulChecker::snapshots`] (the default; `--no-snapshots` replays), on a
+//! target that allows them
 //! ([`crate::check::target::Target::snapshots`]: the model; the kernel target's C
 //! code keeps globals and `malloc`ed memory outside, and replays), the search does
 //! not replay an execution's prefix to come back to a branching point: it keeps a
@@ -651,10 +652,10 @@ pub struct StatefulChecker {
     /// state's sleep set, so the partial-order reduction stays on.
     pub shared_visited: Option<Arc<SharedSet>>,
     /// Resume a copy of the execution taken at a branching point instead of
-    /// replaying it from the start (`--snapshots`; see the module doc,
-    /// *Snapshots*). On targets that allow it (the model), not with replays,
-    /// `--shortest`, `--fewest-preemptions` or `DAXLOCK_EXPLAIN_STATES`; elsewhere
-    /// the search replays.
+    /// replaying it from the start (the default; `--no-snapshots` turns it off;
+    /// see the module doc, *Snapshots*). On targets that allow it (the model), not
+    /// with replays, `--shortest`, `--fewest-preemptions` or
+    /// `DAXLOCK_EXPLAIN_STATES`; elsewhere the search replays.
     pub snapshots: bool,
 }
 
@@ -681,7 +682,7 @@ impl Default for StatefulChecker {
             lazy_joins: false,
             check_cut_ends: false,
             shared_visited: None,
-            snapshots: false,
+            snapshots: true,
         }
     }
 }

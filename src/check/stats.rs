@@ -48,7 +48,7 @@ pub struct SearchStats {
     #[serde(skip)]
     pub busiest_worker_seconds: f64,
     /// Executions that resumed a snapshot instead of replaying their prefix
-    /// (`--snapshots`; counted in `executions` too).
+    /// (the default on the model; counted in `executions` too).
     #[serde(skip)]
     pub resumed: usize,
 }

@@ -60,7 +60,8 @@ pub trait Target: Send + Sync + 'static {
     /// True when every byte its executions write under the stateful backend is in
     /// the stateful checker's arena, its task stacks or the backend's
     /// thread-locals, so that the search may resume a snapshot of an execution
-    /// instead of replaying it (`--snapshots`). Not by default: C globals and
+    /// instead of replaying it (the default, `--no-snapshots` off). Not by
+    /// default on a target: C globals and
     /// `malloc` (the kernel target) are not in the arena.
     fn snapshots(&self) -> bool {
         false

@@ -11,9 +11,11 @@
 //! any other block to the system allocator. The free lists and the bump pointer live
 //! in the arena's first bytes, so a restore puts them back with the blocks.
 //!
-//! Blocks come in power-of-two size classes (16 bytes to 1 GiB), each aligned to its
-//! size up to a page: a block freed in one class is reused by the next allocation of
-//! that class. Freed blocks are not given back to the system: a search's arena is as
+//! Blocks come in power-of-two size classes (16 bytes to 1 GiB), in two sets: blocks
+//! for layouts aligned to 16 bytes or less are aligned to 16 (packed: no padding
+//! between them, which a snapshot would copy), blocks for layouts that ask for more
+//! are aligned to their size (any alignment the size class holds, past a page too).
+//! A block freed in one class is reused by the next allocation of that class. Freed blocks are not given back to the system: a search's arena is as
 //! large as the most an execution had allocated at once (some tens of KiB on the
 //! catalogue's rows), in address space reserved once per thread
 //! ([`RESERVE`], touched pages only).
@@ -36,13 +38,21 @@ pub const RESERVE: usize = 1 << 30;
 struct Header {
     /// Offset of the first byte never handed out.
     top: usize,
-    /// Per size class (log2 of the block size), the first free block (0: none);
-    /// a free block's first word holds the next.
-    free: [usize; 31],
+    /// Per size class ([`class`]), the first free block (0: none); a free block's
+    /// first word holds the next.
+    free: [usize; CLASSES],
 }
 
+/// Size classes per set: blocks of 2^4 to 2^30 bytes.
+const SIZES: usize = 27;
+/// Size classes: [`SIZES`] packed ones (aligned to 16), then as many aligned to
+/// their size.
+const CLASSES: usize = 2 * SIZES;
+/// The alignment of a packed block (what a layout may ask for in the packed set).
+const PACKED_ALIGN: usize = 16;
+
 /// Where the blocks begin (after the header: what a snapshot copies starts small).
-const START: usize = std::mem::size_of::<Header>();
+const START: usize = std::mem::size_of::<Header>().next_multiple_of(PACKED_ALIGN);
 
 const ON: u8 = 1;
 const ARMED: u8 = 2;
@@ -94,9 +104,25 @@ pub struct Allocator;
 #[global_allocator]
 static GLOBAL: Allocator = Allocator;
 
-fn class(layout: Layout) -> Option<u32> {
-    let size = layout.size().max(layout.align()).max(16);
-    (layout.align() <= 4096 && size <= 1 << 30).then(|| size.next_power_of_two().trailing_zeros())
+/// The size class of `layout` (None: larger than the largest, 1 GiB): the packed
+/// set's if it asks for 16-byte alignment or less, else the aligned set's.
+fn class(layout: Layout) -> Option<usize> {
+    let size = layout.size().max(layout.align()).max(PACKED_ALIGN);
+    if size > 1 << 30 {
+        return None;
+    }
+    let c = size.next_power_of_two().trailing_zeros() as usize - 4;
+    Some(if layout.align() > PACKED_ALIGN {
+        c + SIZES
+    } else {
+        c
+    })
+}
+
+/// A class's block size and alignment.
+fn block(class: usize) -> (usize, usize) {
+    let size = 1usize << (class % SIZES + 4);
+    (size, if class >= SIZES { size } else { PACKED_ALIGN })
 }
 
 fn in_arena(p: usize) -> bool {
@@ -136,20 +162,19 @@ fn header() -> Option<*mut Header> {
 ///
 /// # Safety
 /// The caller owns the block until it frees it.
-unsafe fn arena_alloc(class: u32) -> *mut u8 {
+unsafe fn arena_alloc(class: usize) -> *mut u8 {
     let Some(h) = header() else {
         return std::ptr::null_mut();
     };
     let base = h as usize;
-    let c = class as usize;
-    let head = (*h).free[c];
+    let head = (*h).free[class];
     if head != 0 {
-        (*h).free[c] = *(head as *const usize);
+        (*h).free[class] = *(head as *const usize);
         return head as *mut u8;
     }
-    let size = 1usize << c;
-    let align = size.min(4096);
-    let at = ((*h).top + align - 1) & !(align - 1);
+    let (size, align) = block(class);
+    // Aligned as an address (the base is only page-aligned).
+    let at = ((base + (*h).top + align - 1) & !(align - 1)) - base;
     if at + size > RESERVE {
         return std::ptr::null_mut();
     }
@@ -158,10 +183,10 @@ unsafe fn arena_alloc(class: u32) -> *mut u8 {
 }
 
 /// Puts block `p` of `class` on its free list.
-unsafe fn arena_free(p: *mut u8, class: u32) {
+unsafe fn arena_free(p: *mut u8, class: usize) {
     let h = BASE.with(Cell::get) as *mut Header;
-    *(p as *mut usize) = (*h).free[class as usize];
-    (*h).free[class as usize] = p as usize;
+    *(p as *mut usize) = (*h).free[class];
+    (*h).free[class] = p as usize;
 }
 
 fn inside_now() -> bool {
@@ -294,7 +319,7 @@ pub fn reset() {
         // used again (see the callers).
         unsafe {
             (*h).top = START;
-            (*h).free = [0; 31];
+            (*h).free = [0; CLASSES];
         }
     }
 }
@@ -309,6 +334,12 @@ pub fn contains(p: *const u8) -> bool {
 #[inline]
 pub fn take_violation() -> Option<usize> {
     VIOLATION.with(|v| (v.get() != 0).then(|| v.replace(0)))
+}
+
+/// How many bytes [`save`] copies now.
+pub fn used() -> usize {
+    // SAFETY: the header is this thread's.
+    header().map_or(0, |h| unsafe { (*h).top })
 }
 
 /// The arena's used bytes (header, blocks and free blocks), appended to `out`.
@@ -389,6 +420,55 @@ mod tests {
         .join()
         .unwrap();
         assert_eq!(grown, 16 + 2 * 4096);
+        arm(false);
+    }
+
+    /// Blocks for layouts of small alignment are packed: a snapshot copies no
+    /// padding between them (a page-sized block used to start on a page).
+    #[test]
+    fn packed_blocks_leave_no_padding() {
+        arm(true);
+        reset();
+        let before = used();
+        let (a, b): (Vec<u8>, Vec<u8>) = inside(|| (vec![1; 16], vec![2; 4096]));
+        assert!(contains(a.as_ptr()) && contains(b.as_ptr()));
+        assert_eq!(
+            used() - before,
+            16 + 4096,
+            "no padding before the page-sized block"
+        );
+        assert_eq!(b.as_ptr() as usize % PACKED_ALIGN, 0);
+        std::mem::forget((a, b));
+        arm(false);
+    }
+
+    /// A layout aligned past a page is served from the arena, aligned as it asks
+    /// (it used to get no block, and the process aborted without saying why).
+    #[test]
+    fn alignment_past_a_page_is_served() {
+        #[repr(align(8192))]
+        struct Big([u8; 100]);
+        #[repr(align(64))]
+        struct Line(u64);
+        arm(true);
+        reset();
+        let (line, big, small) =
+            inside(|| (Box::new(Line(3)), Box::new(Big([7; 100])), vec![0u8; 24]));
+        for (p, align) in [
+            (std::ptr::from_ref(&*line) as usize, 64),
+            (std::ptr::from_ref(&*big) as usize, 8192),
+            (small.as_ptr() as usize, PACKED_ALIGN),
+        ] {
+            assert!(contains(p as *const u8), "in the arena");
+            assert_eq!(p % align, 0, "aligned to {align}");
+        }
+        assert_eq!((line.0, big.0[99]), (3, 7));
+        // Freed and asked again: the same block, from the aligned set's list.
+        let at = std::ptr::from_ref(&*big) as usize;
+        drop(big);
+        let again = inside(|| Box::new(Big([1; 100])));
+        assert_eq!(std::ptr::from_ref(&*again) as usize, at);
+        std::mem::forget((line, again, small));
         arm(false);
     }
 

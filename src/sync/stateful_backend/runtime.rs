@@ -149,7 +149,47 @@ thread_local! {
     static TABLE: RefCell<Option<Table>> = const { RefCell::new(None) };
     /// Per task index, its stack (kept across executions and runs).
     static STACKS: RefCell<Vec<DefaultStack>> = const { RefCell::new(Vec::new()) };
+    /// The buffers of dropped snapshots, for the next ones (outside the arena):
+    /// a search keeps and drops one per branching point, and a buffer freed and
+    /// allocated anew costs the system allocator's work and page faults.
+    static SPARE: RefCell<Vec<Buffers>> = const { RefCell::new(Vec::new()) };
+    /// Per task index, the version of its stack's contents: a number new each
+    /// time the task runs (see [`restore`]).
+    static VERSIONS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    /// The last version handed out on this thread.
+    static VERSION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
+
+/// A snapshot's buffers: its regions, its bytes, its stacks' tasks and versions.
+type Buffers = (Vec<Region>, Vec<u8>, Vec<(usize, u64)>);
+
+/// Task `id`'s stack is about to change (it runs): a new version of its
+/// contents. Only the task itself writes its stack between scheduling points
+/// (tasks are `'static`: safe code on another task cannot reach into it; the
+/// runtime's own writes at its top, the link to the resumer, are made anew at
+/// every resume).
+fn touched(id: usize) {
+    let v = VERSION.with(|v| {
+        v.set(v.get() + 1);
+        v.get()
+    });
+    VERSIONS.with(|vs| {
+        let mut vs = vs.borrow_mut();
+        if vs.len() <= id {
+            arena::outside(|| vs.resize(id + 1, 0));
+        }
+        vs[id] = v;
+    });
+}
+
+/// Task `id`'s stack version now.
+fn version(id: usize) -> u64 {
+    VERSIONS.with(|vs| vs.borrow().get(id).copied().unwrap_or(0))
+}
+
+/// The most buffers [`SPARE`] keeps (a search keeps a snapshot per level of its
+/// path, some tens).
+const SPARES: usize = 128;
 
 fn with<R>(f: impl FnOnce(&mut Table) -> R) -> R {
     TABLE.with(|t| {
@@ -325,6 +365,8 @@ fn steps(scheduler: &mut dyn Scheduler, runnable: &mut Vec<usize>) -> Result<(),
 
 /// Runs task `id` to its next scheduling point (or its end).
 fn resume(id: usize) {
+    // Before it runs: a panic may leave the stack changed.
+    touched(id);
     let (start, coroutine) = with(|t| {
         t.current = Some(id);
         let s = &mut t.tasks[id];
@@ -421,11 +463,15 @@ impl Region {
     }
 }
 
-/// A copy of a suspended execution's memory (see the module doc).
+/// A copy of a suspended execution's memory (see the module doc). Its buffers go
+/// back to the thread's spares when it is dropped.
 #[derive(Clone)]
 pub struct Snapshot {
     /// The regions copied, in order: the arena, then thread-locals, then stacks.
     regions: Vec<Region>,
+    /// The tasks whose stacks are the last regions, in order, and the versions
+    /// of their contents copied.
+    stacks: Vec<(usize, u64)>,
     /// Their bytes, one after another (the arena's first).
     bytes: Vec<u8>,
     /// The OS thread it was taken on (its arena, stacks and thread-locals).
@@ -436,6 +482,30 @@ impl std::fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Snapshot({} bytes)", self.bytes.len())
     }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        let buffers = (
+            std::mem::take(&mut self.regions),
+            std::mem::take(&mut self.bytes),
+            std::mem::take(&mut self.stacks),
+        );
+        arena::outside(|| {
+            // At the thread's exit the spares may be gone: the buffers are freed.
+            let _ = SPARE.try_with(|s| {
+                let mut s = s.borrow_mut();
+                if s.len() < SPARES {
+                    s.push(buffers);
+                }
+            });
+        });
+    }
+}
+
+/// How many spare snapshot buffers this thread keeps (for tests).
+pub fn spares() -> usize {
+    SPARE.with(|s| s.borrow().len())
 }
 
 impl Snapshot {
@@ -456,12 +526,15 @@ impl Snapshot {
 pub fn snapshot(extra: &[Region]) -> Snapshot {
     assert!(arena::armed(), "snapshots need the arena");
     arena::outside(|| {
-        let mut bytes = Vec::new();
-        arena::save(&mut bytes);
-        let mut regions = vec![Region {
+        let (mut regions, mut bytes, mut stacks) =
+            SPARE.with(|s| s.borrow_mut().pop()).unwrap_or_default();
+        regions.clear();
+        bytes.clear();
+        stacks.clear();
+        regions.push(Region {
             at: std::ptr::null_mut(),
-            len: bytes.len(),
-        }];
+            len: arena::used(),
+        });
         let table = TABLE.with(Region::of);
         for r in std::iter::once(table)
             .chain(super::store::Store::regions())
@@ -478,9 +551,13 @@ pub fn snapshot(extra: &[Region]) -> Snapshot {
                         at: at as *mut u8,
                         len: base - at,
                     });
+                    stacks.push((i, version(i)));
                 }
             }
         });
+        // One allocation at most (none once the spare buffer is large enough).
+        bytes.reserve(regions.iter().map(|r| r.len).sum());
+        arena::save(&mut bytes);
         for r in &regions[1..] {
             // SAFETY: thread-locals of this thread and the used part of its
             // tasks' stacks (mapped: below the noted point, within the stack).
@@ -488,13 +565,18 @@ pub fn snapshot(extra: &[Region]) -> Snapshot {
         }
         Snapshot {
             regions,
+            stacks,
             bytes,
             thread: std::thread::current().id(),
         }
     })
 }
 
-/// Copies a snapshot back into the addresses it was taken from.
+/// Copies a snapshot back into the addresses it was taken from: the arena and
+/// the thread-locals always, a task's stack only if it ran since its contents
+/// were those copied (its version differs: see [`touched`]). A resumed execution
+/// runs a few steps of one or two tasks before the search comes back, and the
+/// other tasks' stacks are as the snapshot has them.
 ///
 /// # Safety
 /// No task runs and nothing uses the memory of the execution the snapshot
@@ -505,16 +587,31 @@ unsafe fn restore(s: &Snapshot) {
         std::thread::current().id(),
         "a snapshot is restored on its own thread"
     );
+    let first_stack = s.regions.len() - s.stacks.len();
     let mut from = 0;
     for (i, r) in s.regions.iter().enumerate() {
         let bytes = &s.bytes[from..from + r.len];
+        from += r.len;
         if i == 0 {
             arena::restore(bytes);
-        } else {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), r.at, r.len);
+            continue;
         }
-        from += r.len;
+        if let Some(&(task, v)) = s.stacks.get(i.wrapping_sub(first_stack)) {
+            if version(task) == v {
+                #[cfg(test)]
+                SKIPPED.with(|k| k.set(k.get() + 1));
+                continue;
+            }
+            VERSIONS.with(|vs| vs.borrow_mut()[task] = v);
+        }
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), r.at, r.len);
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Stacks a restore did not copy (tests).
+    static SKIPPED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 #[cfg(test)]
@@ -674,6 +771,129 @@ mod tests {
         let after = STACKS.with(|p| p.borrow().len());
         // Tasks 0 and 1 ran before: their stacks are reused.
         assert_eq!(after, before.max(2), "stacks are kept per task index");
+    }
+
+    /// A snapshot reuses the buffers of one dropped before it: no allocation per
+    /// branching point once the search has a few spares.
+    #[test]
+    fn snapshots_reuse_the_buffers_of_dropped_ones() {
+        struct Snapper {
+            executions: usize,
+            buffers: Vec<(*const u8, usize)>,
+        }
+        impl Scheduler for Snapper {
+            fn new_execution(&mut self) -> bool {
+                self.executions += 1;
+                self.executions <= 1
+            }
+            fn next_task(&mut self, runnable: &[usize], _: Option<usize>) -> Option<usize> {
+                if self.buffers.len() < 3 {
+                    let s = snapshot(&[]);
+                    assert!(!s.is_empty());
+                    self.buffers.push((s.bytes.as_ptr(), s.bytes.capacity()));
+                }
+                Some(runnable[0])
+            }
+        }
+        arena::arm(true);
+        arena::reset();
+        // One spare, larger than any snapshot here: each snapshot takes it, and
+        // gives it back when dropped, so all three copy into it.
+        let spare: Vec<u8> = Vec::with_capacity(1 << 20);
+        let primed = spare.as_ptr();
+        SPARE.with(|s| *s.borrow_mut() = vec![(Vec::new(), spare, Vec::new())]);
+        let mut s = Snapper {
+            executions: 0,
+            buffers: Vec::new(),
+        };
+        run(&mut s, || {
+            let _held = std::hint::black_box(vec![1u8; 300]);
+            switch();
+            switch();
+        });
+        arena::arm(false);
+        assert_eq!(s.buffers.len(), 3);
+        assert_eq!(spares(), 1, "the last one's buffers are kept");
+        for (i, &(at, capacity)) in s.buffers.iter().enumerate() {
+            assert_eq!(
+                (at, capacity),
+                (primed, 1 << 20),
+                "snapshot {i}: the spare's bytes"
+            );
+        }
+    }
+
+    /// A restore copies the stacks of the tasks that ran since the snapshot, and
+    /// only those: the others are as the snapshot has them. The resumed execution
+    /// then runs to its end on the restored stacks.
+    #[test]
+    fn a_restore_copies_only_the_stacks_that_ran() {
+        /// Round robin; in the first execution, a snapshot once three tasks are
+        /// suspended, one more step of task `then`, and a stop; the second
+        /// execution resumes the snapshot and runs to its end.
+        struct Once {
+            executions: usize,
+            snapshot: Option<Snapshot>,
+            then: usize,
+            resumed_steps: usize,
+        }
+        impl Scheduler for Once {
+            fn new_execution(&mut self) -> bool {
+                self.executions += 1;
+                self.executions <= 2
+            }
+            fn resume(&mut self) -> Option<&Snapshot> {
+                (self.executions == 2).then_some(self.snapshot.as_ref()?)
+            }
+            fn next_task(&mut self, runnable: &[usize], current: Option<usize>) -> Option<usize> {
+                if self.executions == 1 {
+                    if self.snapshot.is_some() {
+                        return None;
+                    }
+                    let s = snapshot(&[]);
+                    if s.stacks.len() == 3 && runnable.contains(&self.then) {
+                        self.snapshot = Some(s);
+                        return Some(self.then);
+                    }
+                }
+                if self.executions == 2 {
+                    self.resumed_steps += 1;
+                }
+                let c = current.unwrap_or(0);
+                Some(*runnable.iter().find(|&&t| t > c).unwrap_or(&runnable[0]))
+            }
+        }
+        fn work() {
+            let mut x = [0u64; 64];
+            for (i, slot) in x.iter_mut().take(4).enumerate() {
+                *slot = std::hint::black_box(i as u64 + 1);
+                switch();
+            }
+            assert_eq!(x[..4], [1, 2, 3, 4], "the stack's contents");
+        }
+        arena::arm(true);
+        arena::reset();
+        let mut s = Once {
+            executions: 0,
+            snapshot: None,
+            then: 1,
+            resumed_steps: 0,
+        };
+        let skipped = SKIPPED.with(|k| k.get());
+        run(&mut s, || {
+            spawn("a".to_owned(), work);
+            spawn("b".to_owned(), work);
+            work();
+        });
+        arena::arm(false);
+        assert!(s.snapshot.is_some(), "three tasks were suspended at once");
+        assert_eq!(
+            SKIPPED.with(|k| k.get()) - skipped,
+            2,
+            "the two tasks that did not run since"
+        );
+        // Every task's four steps and its end, checking its stack (no panic).
+        assert!(s.resumed_steps >= 6, "{} steps resumed", s.resumed_steps);
     }
 
     #[test]
