@@ -784,6 +784,9 @@ struct Sleeper {
     footprint: Footprint,
 }
 
+/// A level's vectors (options, sleep set, footprints taken), kept for reuse.
+type LevelVecs = (Vec<usize>, Vec<Sleeper>, Vec<Option<Footprint>>);
+
 /// The tasks of a sleep set, as a bit set.
 fn sleep_mask(sleep: &[Sleeper]) -> u64 {
     sleep.iter().fold(0, |m, s| m | 1 << s.task)
@@ -1251,6 +1254,9 @@ struct Dfs {
     branch_at: Vec<(Option<usize>, u64)>,
     /// The current sleep set (partial-order reduction).
     sleep: Vec<Sleeper>,
+    /// The vectors of levels the search left, emptied, for the next levels (no
+    /// allocation per branching point once the search is as deep as it gets).
+    spare: Vec<LevelVecs>,
     /// The task running since the last choice, and the level it was chosen at
     /// (None at a point that does not branch).
     stepping: Option<(usize, Option<usize>)>,
@@ -1363,6 +1369,7 @@ impl Dfs {
             branch_at: Vec::new(),
             replay,
             sleep: Vec::new(),
+            spare: Vec::new(),
             stepping: None,
             chosen_level: None,
             max_depth: 0,
@@ -1451,7 +1458,12 @@ impl Dfs {
                 return true;
             }
             let done = self.levels.pop().expect("a level");
-            self.leave(done);
+            self.leave(&done);
+            let (mut options, mut sleep, mut taken) = (done.options, done.sleep, done.taken);
+            options.clear();
+            sleep.clear();
+            taken.clear();
+            self.spare.push((options, sleep, taken));
         }
         false
     }
@@ -1459,7 +1471,7 @@ impl Dfs {
     /// Tarjan's step when the search leaves a state for good: a root pops its
     /// strongly connected component and judges it; any other state passes its
     /// lowlink and its edge from the parent (which lies inside the component) up.
-    fn leave(&mut self, level: Level) {
+    fn leave(&mut self, level: &Level) {
         let (Some(c), Some(lc)) = (self.cycles.as_mut(), level.cycle) else {
             return;
         };
@@ -1643,17 +1655,21 @@ impl Dfs {
         self.resuming = false;
         let d = self.levels.len() - 1;
         self.depth = d + 1;
-        let path = self.path_to(d);
-        PATH.with(|p| *p.borrow_mut() = path);
+        PATH.with(|p| {
+            // Into the kept buffer (no allocation per resume).
+            let mut p = p.borrow_mut();
+            p.clear();
+            p.extend(self.levels[..d].iter().map(|l| l.options[l.pos]));
+        });
         let l = &mut self.levels[d];
         if l.pos + 1 >= l.end {
             // The level's last option: the search does not come back here.
             l.snapshot = None;
         }
-        let l = &self.levels[d];
         if self.shared.por {
-            self.sleep = self.sleep_at(l);
+            self.sleep_at(d);
         }
+        let l = &self.levels[d];
         let t = l.options[l.pos];
         self.chosen_level = Some(d);
         self.gap = Edge::default();
@@ -1728,11 +1744,16 @@ impl Dfs {
         choice
     }
 
-    /// The sleep set for the option at `pos` of the last level (replayed up to
-    /// here): the level's own, and every option tried before it that may not lie
-    /// on a cycle (with the cycle search; see the module doc).
-    fn sleep_at(&self, l: &Level) -> Vec<Sleeper> {
-        let mut sleep = l.sleep.clone();
+    /// Makes the current sleep set the one for the option at `pos` of level `d`
+    /// (the last, replayed up to here): the level's own, and every option tried
+    /// before it that may not lie on a cycle (with the cycle search; see the
+    /// module doc).
+    fn sleep_at(&mut self, d: usize) {
+        // Into the current sleep set's buffer (no allocation per resume).
+        let mut sleep = std::mem::take(&mut self.sleep);
+        let l = &self.levels[d];
+        sleep.clear();
+        sleep.extend_from_slice(&l.sleep);
         for (i, f) in l.taken.iter().enumerate().take(l.pos) {
             let acyclic = self.shared.por_acyclic;
             if let Some(f) = f.filter(|f| !(f.cyclic && self.judges_cycles() && !acyclic)) {
@@ -1742,7 +1763,7 @@ impl Dfs {
                 });
             }
         }
-        sleep
+        self.sleep = sleep;
     }
 
     fn pick(&mut self, runnable: &[usize], current: Option<usize>) -> Option<usize> {
@@ -1836,10 +1857,11 @@ impl Dfs {
                     Store::restore_hashes(saved);
                 }
                 if self.shared.por {
-                    self.sleep = self.sleep_at(l);
+                    self.sleep_at(d);
                 }
             }
             self.chosen_level = Some(d);
+            let l = &self.levels[d];
             let t = l.options[l.pos];
             self.gap = Edge::default();
             if self.log.is_some() && d + 1 == self.levels.len() && l.fp.is_none() {
@@ -1892,7 +1914,11 @@ impl Dfs {
             return self.abandon();
         }
         let mut cycle = None;
-        let mut options = ids.clone();
+        let (mut options, mut sleep, taken) = self.spare.pop().unwrap_or_default();
+        options.extend_from_slice(ids);
+        if shared.por {
+            sleep.extend_from_slice(&self.sleep);
+        }
         if shared.global.is_some() && shared.caching && d < shared.split {
             // Above the split every process walks the tree uncut; its states are
             // counted too, once over all processes, so that the processes' counts
@@ -1953,10 +1979,12 @@ impl Dfs {
             }
             options.retain(|&t| awake & 1 << t != 0);
             if options.is_empty() {
+                sleep.clear();
+                self.spare.push((options, sleep, taken));
                 if let Some(cycle) = cycle {
                     // Every enabled task asleep: no edge out of this state is
                     // taken here; its component is itself.
-                    self.leave(Level {
+                    self.leave(&Level {
                         options: Vec::new(),
                         pos: 0,
                         end: 0,
@@ -2000,12 +2028,8 @@ impl Dfs {
             hashes: (shared.caching && snapshot.is_none()).then(Store::hashes),
             snapshot,
             cycle,
-            sleep: if shared.por {
-                self.sleep.clone()
-            } else {
-                Vec::new()
-            },
-            taken: Vec::new(),
+            sleep,
+            taken,
             fp: here,
         };
         let t = level.options[0];
