@@ -1266,11 +1266,41 @@ struct Dfs {
     max_depth: usize,
     /// [`Dfs::pick`]'s buffer of runnable tasks.
     ids: Vec<usize>,
+    /// This worker's counts not yet added to the shared ones ([`Counts`]).
+    counts: Counts,
     /// This execution resumes the snapshot of the last level (set between
     /// executions, taken at the first scheduling point).
     resuming: bool,
     /// With snapshots: an execution has run (the next ones run in the arena).
     warmed: bool,
+}
+
+/// A worker's transitions, executions, cuts and resumed executions, added to the
+/// shared counters every [`Counts::BATCH`] executions and when its subtree is done:
+/// with N workers an atomic add per transition and per execution on one cache line
+/// (beside the flags every branching point reads) moves the line between the cores
+/// at every step. (The state count stays exact as it goes: the budget stops on it.)
+#[derive(Default)]
+struct Counts {
+    transitions: usize,
+    executions: usize,
+    cut: usize,
+    resumed: usize,
+}
+
+impl Counts {
+    /// Executions between two flushes (the progress line lags by at most this).
+    const BATCH: usize = 256;
+
+    /// Adds the counts to the shared counters and starts again from zero.
+    fn flush(&mut self, shared: &Shared) {
+        let c = std::mem::take(self);
+        let p = &shared.progress;
+        p.transitions.fetch_add(c.transitions, Ordering::Relaxed);
+        p.executions.fetch_add(c.executions, Ordering::Relaxed);
+        shared.cut.fetch_add(c.cut, Ordering::Relaxed);
+        shared.resumed.fetch_add(c.resumed, Ordering::Relaxed);
+    }
 }
 
 /// The failure a closed non-progress cycle reports: the unfinished tasks `live` go
@@ -1374,6 +1404,7 @@ impl Dfs {
             chosen_level: None,
             max_depth: 0,
             ids: Vec::new(),
+            counts: Counts::default(),
             resuming: false,
             warmed: false,
         }
@@ -1617,13 +1648,13 @@ impl Dfs {
         self.chosen_level = None;
         self.gap = Edge::default();
         PATH.with(|p| p.borrow_mut().clear());
-        self.shared
-            .progress
-            .executions
-            .fetch_add(1, Ordering::Relaxed);
+        self.counts.executions += 1;
+        if self.counts.executions >= Counts::BATCH {
+            self.counts.flush(&self.shared);
+        }
         self.resuming = self.levels.last().is_some_and(|l| l.snapshot.is_some());
         if self.resuming {
-            self.shared.resumed.fetch_add(1, Ordering::Relaxed);
+            self.counts.resumed += 1;
             // The runtime restores the execution at the last level; the path to
             // it is the levels' (`Dfs::resume`).
             return true;
@@ -1900,7 +1931,7 @@ impl Dfs {
             return self.abandon();
         }
         let shared = self.shared.clone();
-        shared.progress.transitions.fetch_add(1, Ordering::Relaxed);
+        self.counts.transitions += 1;
         // The state, wherever the search takes it: below the split, and above it
         // where the union cycle search records the graph (every edge, and the root
         // a lasso starts from).
@@ -2001,7 +2032,7 @@ impl Dfs {
                         snapshot: None,
                     });
                 }
-                shared.cut.fetch_add(1, Ordering::Relaxed);
+                self.counts.cut += 1;
                 if shared.snapshots && !shared.all_hangs {
                     // Nothing to run the execution to its end for: the next one
                     // is restored (or starts afresh), whatever this one holds.
@@ -2098,6 +2129,7 @@ fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body) {
         *shared.crash.lock() = Some(message);
         shared.stop.store(true, Ordering::Relaxed);
     }
+    dfs.counts.flush(shared);
     if let Some(log) = dfs.log.take() {
         shared.graph.lock().merge(log);
     }
@@ -3047,6 +3079,35 @@ mod por {
             },
             |_| Control::default(),
         )
+    }
+
+    /// The workers' batched counts ([`Counts`]) all reach the report: with one job
+    /// and two (replays, so that every execution runs the body from its start),
+    /// the executions reported are the body's runs, and the transitions and cuts
+    /// are there. (Without the flush when a subtree is done, a search of fewer
+    /// than [`Counts::BATCH`] executions reports none.)
+    #[test]
+    fn batched_counts_reach_the_report() {
+        for jobs in [1, 2] {
+            let runs = Arc::new(AtomicUsize::new(0));
+            let (racers, counted) = (racers(), runs.clone());
+            let body = Body::new(
+                move |_| {
+                    counted.fetch_add(1, Ordering::Relaxed);
+                    racers.run()
+                },
+                |_| Control::default(),
+            );
+            let c = StatefulChecker {
+                jobs,
+                snapshots: false,
+                ..StatefulChecker::default()
+            };
+            let s = c.explore(body).search.unwrap();
+            assert!(s.complete, "{jobs}: {s:?}");
+            assert_eq!(s.executions, runs.load(Ordering::Relaxed), "{jobs}: {s:?}");
+            assert!(s.transitions >= s.states && s.cut > 0, "{jobs}: {s:?}");
+        }
     }
 
     /// Snapshots: the racers' search resumes snapshots and reaches the states of

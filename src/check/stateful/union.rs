@@ -45,7 +45,7 @@
 //! ([`crate::check::shared_set::SharedSet::finish`]); the last one to finish, when
 //! every one completed, reads all the parts and judges the union, reporting a
 //! livelock as its own hang (the parent's merge shows the worst verdict).
-use super::{closed_fair, livelock_message_of, Edge};
+use super::{closed_fair, livelock_message_of, Edge, FpMap};
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
@@ -92,8 +92,12 @@ pub(super) struct Graph {
     /// By state number: its fingerprint, and what the check needs of it.
     fps: Vec<u128>,
     nodes: Vec<Node>,
-    /// The number of each fingerprint.
-    ids: HashMap<u128, u32>,
+    /// The number of each fingerprint (hashed by its high half, as the visited set
+    /// is: the fingerprint is already a hash).
+    ids: FpMap<u32>,
+    /// The state numbered last ([`Graph::id`]): an edge's source is most often the
+    /// state just recorded or the previous edge's target, found here without the map.
+    last: Option<(u128, u32)>,
     steps: Vec<Arc>,
     /// The tasks' names, by task number (the same in every execution: tasks are
     /// numbered in spawn order, which the scenario fixes).
@@ -105,6 +109,18 @@ const MAGIC: &[u8; 8] = b"dxgraph2";
 impl Graph {
     /// The number of state `fp`, numbering it if it is new here.
     fn id(&mut self, fp: u128) -> u32 {
+        if let Some((last, id)) = self.last {
+            if last == fp {
+                return id;
+            }
+        }
+        let id = self.number(fp);
+        self.last = Some((fp, id));
+        id
+    }
+
+    /// [`Graph::id`] through the map.
+    fn number(&mut self, fp: u128) -> u32 {
         let next = self.fps.len() as u32;
         let id = *self.ids.entry(fp).or_insert(next);
         if id == next {
@@ -291,7 +307,8 @@ impl Graph {
         // (Memory: the fingerprints and their map are dropped once the order is
         // known; states keep their figures under their first numbers, `order` maps
         // the new numbers to those.)
-        self.ids = HashMap::new();
+        self.ids = FpMap::default();
+        self.last = None;
         let n = self.fps.len();
         let mut order: Vec<u32> = (0..n as u32).collect();
         order.sort_unstable_by_key(|&i| self.fps[i as usize]);
