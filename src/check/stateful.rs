@@ -769,9 +769,10 @@ struct Level {
     sleep: Vec<Sleeper>,
     /// Per option, the footprint of its step from here, once taken.
     taken: Vec<Option<Footprint>>,
-    /// This state's fingerprint, where the search took it (the source of the
-    /// edges the union cycle search records from here).
-    fp: Option<u128>,
+    /// This state's fingerprint (and number, where the visited set numbers
+    /// states), where the search took it (the source of the edges the union cycle
+    /// search records from here).
+    fp: Option<union::Key>,
     /// With snapshots: the execution as it stood here, while options are left.
     snapshot: Option<Box<runtime::Snapshot>>,
 }
@@ -932,8 +933,16 @@ struct Work {
 /// What the workers share.
 struct Shared {
     /// Per visited state, the tasks asleep the last time it was expanded (partial-
-    /// order reduction; 0 without it): every other enabled task was explored.
-    visited: Vec<Mutex<FpMap<u64>>>,
+    /// order reduction; 0 without it): every other enabled task was explored; and
+    /// where [`Shared::numbers`], its number (in the order the states were found,
+    /// from 0), which the union cycle search records it by.
+    visited: Vec<Mutex<FpMap<(u64, u32)>>>,
+    /// The visited set numbers its states for the union cycle search (N threads
+    /// over this set, no `--shortest`): [`Shared::visit_numbered`].
+    numbers: bool,
+    /// The state count when this search began: a state's number is the count
+    /// before it, less this.
+    first_state: usize,
     /// Sleep sets (partial-order reduction): any number of workers, one shard or
     /// processes over a shared set, not `--shortest`.
     por: bool,
@@ -1056,54 +1065,72 @@ impl Shared {
     /// then and awake now, which are to be explored (the stored set shrinks to the
     /// intersection).
     fn visit(&self, fp: u128, asleep: u64) -> Visit {
+        self.visit_numbered(fp, asleep).0
+    }
+
+    /// [`Shared::visit`], and the state's number where the set numbers them
+    /// ([`Shared::numbers`]; None elsewhere).
+    fn visit_numbered(&self, fp: u128, asleep: u64) -> (Visit, Option<u32>) {
         let visit = if let Some(global) = &self.global {
             match global.visit(fp, asleep) {
                 Inserted::New => {
                     // Kept here too, for this process's digest.
                     self.visited[(fp as usize) % self.visited.len()]
                         .lock()
-                        .insert(fp, 0);
+                        .insert(fp, (0, union::END));
                     self.progress.states.fetch_add(1, Ordering::Relaxed);
                     if global.count_state() >= self.max_states {
                         self.stop_at_budget();
                     }
-                    return Visit::New;
+                    return (Visit::New, None);
                 }
                 Inserted::Full => {
                     self.stop_at_budget();
-                    return Visit::Known;
+                    return (Visit::Known, None);
                 }
-                again => again,
+                again => (again, None),
             }
         } else {
             let shard = (fp as usize) % self.visited.len();
             let mut visited = self.visited[shard].lock();
-            let again = match visited.get_mut(&fp) {
+            let (again, id) = match visited.get_mut(&fp) {
                 None => {
-                    visited.insert(fp, asleep);
-                    Inserted::New
+                    // Counted under the shard's lock, so that the count before it
+                    // numbers the state; a number is found with the state.
+                    let n = self.progress.states.fetch_add(1, Ordering::Relaxed);
+                    let id = self.numbers.then(|| (n - self.first_state) as u32);
+                    visited.insert(fp, (asleep, id.unwrap_or(union::END)));
+                    drop(visited);
+                    if n + 1 >= self.max_states {
+                        self.stop_at_budget();
+                    }
+                    return (Visit::New, id);
                 }
-                Some(stored) => {
+                Some((stored, id)) => {
                     let again = met_again(*stored, asleep);
                     *stored &= asleep;
-                    again
+                    (again, self.numbers.then_some(*id))
                 }
             };
             drop(visited);
-            if again == Inserted::New {
-                let n = self.progress.states.fetch_add(1, Ordering::Relaxed) + 1;
-                if n >= self.max_states {
-                    self.stop_at_budget();
-                }
-                return Visit::New;
-            }
-            again
+            (again, id)
         };
-        match visit {
+        let (visit, id) = visit;
+        let visit = match visit {
             // The wrong rule of `por_cut_known`: cut whatever the sleepers.
             Inserted::Reopen(woken) if !self.por_cut_known => Visit::Reopen(woken),
             _ => Visit::Known,
+        };
+        (visit, id)
+    }
+
+    /// The number of a visited state (where the set numbers them: None elsewhere).
+    fn number_of(&self, fp: u128) -> Option<u32> {
+        if !self.numbers {
+            return None;
         }
+        let visited = self.visited[(fp as usize) % self.visited.len()].lock();
+        visited.get(&fp).map(|&(_, id)| id)
     }
 
     /// The wrapping sum of every visited state's fingerprint: equal sets of
@@ -1418,7 +1445,7 @@ impl Dfs {
 
     /// The union cycle search's record of arriving at branching point `fp`: the
     /// edge from the last level (or, at the first point, the root).
-    fn log_arrival(&mut self, fp: u128) {
+    fn log_arrival(&mut self, fp: union::Key) {
         let Some(log) = self.log.as_mut() else {
             return;
         };
@@ -1435,7 +1462,7 @@ impl Dfs {
     }
 
     /// The union cycle search's record of a state this worker reached first.
-    fn log_state(&mut self, fp: u128, ids: &[usize], pruned: bool) {
+    fn log_state(&mut self, fp: union::Key, ids: &[usize], pruned: bool) {
         if let Some(log) = self.log.as_mut() {
             let (all, done) = Store::task_masks();
             let runnable = ids.iter().fold(0u64, |m, &t| m | 1 << t);
@@ -1898,7 +1925,9 @@ impl Dfs {
             if self.log.is_some() && d + 1 == self.levels.len() && l.fp.is_none() {
                 // The last level of a handed-over prefix: its state is the source
                 // of the edges this worker takes from it (hashes are on here).
-                self.levels[d].fp = Some(Store::fingerprint(ids));
+                let fp = Store::fingerprint(ids);
+                let id = self.shared.number_of(fp);
+                self.levels[d].fp = Some(union::Key { fp, id });
             }
             if self.replay {
                 self.replay_fps.push(Store::fingerprint(ids));
@@ -1938,8 +1967,10 @@ impl Dfs {
         let here = (shared.caching
             && (d >= shared.split || shared.global.is_some() || shared.union_cycles))
             .then(|| Store::fingerprint(ids));
-        if let Some(fp) = here {
-            self.log_arrival(fp);
+        // Where the visited set numbers the states, the arrival is recorded once
+        // the visit below has given this one its number.
+        if let Some(fp) = here.filter(|_| !shared.numbers) {
+            self.log_arrival(union::Key::fp(fp));
         }
         if shared.shard.count > 1 && d == shared.split && !shared.takes_subtree(&self.path_to(d)) {
             return self.abandon();
@@ -1961,19 +1992,26 @@ impl Dfs {
             // add up to one search's.
             let fp = here.expect("taken above the split with a shared set");
             if matches!(shared.visit(fp, 0), Visit::New) {
-                self.log_state(fp, ids, false);
+                self.log_state(union::Key::fp(fp), ids, false);
             }
         } else if let Some(fp) = here.filter(|_| d < shared.split) {
             // A shard above its split walks the tree uncut, taking every edge: its
             // states are in its graph (not stored, not counted).
-            self.log_state(fp, ids, false);
+            self.log_state(union::Key::fp(fp), ids, false);
         }
+        let mut key = here.map(union::Key::fp);
         if shared.caching && d >= shared.split {
             let fp = here.expect("taken below the split");
             let enabled = ids.iter().fold(0u64, |m, &t| m | 1 << t);
             let asleep = sleep_mask(&self.sleep) & enabled;
-            let visit = if shared.por {
-                shared.visit(fp, asleep)
+            let visit = if shared.por || shared.numbers {
+                // (Without sleep sets nothing is asleep: a known state is cut.)
+                let (visit, id) = shared.visit_numbered(fp, if shared.por { asleep } else { 0 });
+                key = Some(union::Key { fp, id });
+                if shared.numbers {
+                    self.log_arrival(union::Key { fp, id });
+                }
+                visit
             } else {
                 // With --fewest-preemptions going on with the task that ran last is
                 // free, so that task is part of the key.
@@ -2001,7 +2039,14 @@ impl Dfs {
             if matches!(visit, Visit::New) {
                 // A task asleep at its first expansion: its step lies on no cycle,
                 // an edge out of this state's component (as `mark_exit` below).
-                self.log_state(fp, ids, enabled & !awake != 0);
+                self.log_state(
+                    union::Key {
+                        fp,
+                        ..key.expect("taken")
+                    },
+                    ids,
+                    enabled & !awake != 0,
+                );
             }
             if enabled & !awake != 0 {
                 // A task not expanded here is asleep (its step is on no cycle: the
@@ -2066,7 +2111,7 @@ impl Dfs {
             cycle,
             sleep,
             taken,
-            fp: here,
+            fp: key,
         };
         let t = level.options[0];
         self.levels.push(level);
@@ -2199,6 +2244,16 @@ impl Checker for StatefulChecker {
                 // On a replay too: the path's preemptions are counted and reported.
                 fewest_preemptions: self.fewest_preemptions,
                 global: self.shared_visited.clone().filter(|_| !replay),
+                // The union graph takes the visited set's numbers where one set
+                // holds every state the search meets (no shard, no shared set:
+                // each state numbered once, by the worker that finds it new).
+                numbers: union
+                    && !replay
+                    && !shortest
+                    && self.shard.count <= 1
+                    && self.shared_visited.is_none()
+                    && !union::unnumbered(),
+                first_state: self.progress.states.load(Ordering::Relaxed),
                 ..Shared::new(
                     self.progress.clone(),
                     self.max_states.max(1),
@@ -2374,6 +2429,8 @@ impl StatefulChecker {
                 Some(union)
             }
         };
+        #[cfg(test)]
+        union::JUDGED.with(|j| *j.borrow_mut() = graph.as_ref().map(union::Graph::by_fingerprint));
         graph.and_then(|g| g.livelock())
     }
 }
@@ -2391,6 +2448,8 @@ impl Shared {
         Shared {
             fewest_preemptions: false,
             visited: (0..64).map(|_| Mutex::default()).collect(),
+            numbers: false,
+            first_state: 0,
             por: false,
             por_blind: false,
             por_acyclic: false,
@@ -2842,6 +2901,44 @@ mod cycles {
                 .all(|w| w[0].1 == w[1].1 && w[0].2 == w[1].2),
             "{states:?}"
         );
+    }
+
+    /// The union graph over the visited set's numbers (two jobs; one job recording
+    /// its graph) is the graph the union numbers itself, and two jobs' union is one
+    /// job's graph: the same states reached, the same edges, by fingerprint. (A
+    /// numbering that named two states alike, or missed a worker's edges, fails
+    /// here: the verdicts alone may not show it.)
+    #[test]
+    fn numbered_union_graphs_are_the_self_numbered_ones() {
+        type Named = (&'static str, fn() -> Body);
+        let bodies: [Named; 3] = [
+            ("ping-pong with a way out", || ping_pong(true)),
+            ("ping-pong", || ping_pong(false)),
+            ("spinners", || spinners(2, true)),
+        ];
+        for (name, body) in bodies {
+            let mut graphs = Vec::new();
+            for unnumbered in [false, true] {
+                union::UNNUMBERED.with(|u| u.set(unnumbered));
+                for jobs in [1, 2] {
+                    let c = StatefulChecker {
+                        jobs,
+                        union_one_job: true,
+                        ..StatefulChecker::default()
+                    };
+                    c.explore(body());
+                    let g = union::JUDGED.with(|j| j.borrow_mut().take());
+                    graphs.push(((jobs, unnumbered), g.expect("a judged graph")));
+                }
+            }
+            union::UNNUMBERED.with(|u| u.set(false));
+            let (states, edges) = &graphs[0].1;
+            assert!(states.len() > 5 && edges.len() > states.len(), "{name}");
+            for (run, g) in &graphs {
+                assert_eq!(&g.0, states, "{name}: {run:?}");
+                assert_eq!(&g.1, edges, "{name}: {run:?}");
+            }
+        }
     }
 
     /// The union search is what finds a livelock with two jobs: without it (the

@@ -60,7 +60,33 @@ struct Arc {
     label: Edge,
 }
 
-const END: u32 = u32::MAX;
+pub(super) const END: u32 = u32::MAX;
+
+/// Whether the visited set leaves the union graph to number its states (tests:
+/// [`UNNUMBERED`]; never elsewhere).
+pub(super) fn unnumbered() -> bool {
+    #[cfg(test)]
+    return UNNUMBERED.with(|u| u.get());
+    #[cfg(not(test))]
+    false
+}
+
+/// A graph by fingerprint: the states reached, the edges (source, task, target).
+#[cfg(test)]
+pub(super) type ByFingerprint = (
+    std::collections::BTreeSet<u128>,
+    std::collections::BTreeSet<(u128, u8, Option<u128>)>,
+);
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: the searches started on this thread number the union graph's states
+    /// themselves, not by the visited set.
+    pub(super) static UNNUMBERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Tests: the last union graph judged on this thread ([`Graph::by_fingerprint`]).
+    pub(super) static JUDGED: std::cell::RefCell<Option<ByFingerprint>> =
+        const { std::cell::RefCell::new(None) };
+}
 
 impl Arc {
     /// The target state's number; None for an end.
@@ -83,9 +109,29 @@ struct Node {
     reached: bool,
 }
 
+/// A state as a search hands it to the graph: its fingerprint, and its number in
+/// the visited set where that set numbers its states (N threads over one set:
+/// [`super::Shared::visit_numbered`]); None where it does not (processes over a
+/// shared set, a shard, `--shortest`), and the graph numbers them itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Key {
+    pub(super) fp: u128,
+    pub(super) id: Option<u32>,
+}
+
+impl Key {
+    /// A state the graph numbers itself.
+    pub(super) fn fp(fp: u128) -> Key {
+        Key { fp, id: None }
+    }
+}
+
 /// The part of the state graph one search recorded. States are numbered in the
 /// order this graph first met them (a fingerprint is kept once, and an edge holds
-/// two 32-bit numbers instead of two fingerprints: 32 bytes an edge).
+/// two 32-bit numbers instead of two fingerprints: 32 bytes an edge), or, where the
+/// visited set numbers them ([`Key`]), by that number: then no map is kept, the
+/// states' figures are at their numbers and parts merge without renumbering (one
+/// hash lookup an edge less for every worker, and none when they merge).
 #[derive(Debug, Default)]
 pub(super) struct Graph {
     root: Option<u32>,
@@ -99,6 +145,9 @@ pub(super) struct Graph {
     /// state just recorded or the previous edge's target, found here without the map.
     last: Option<(u128, u32)>,
     steps: Vec<Arc>,
+    /// Numbered by the visited set (every [`Key`] so far had a number), or by this
+    /// graph (none had); None while empty. A graph never mixes the two.
+    numbered: Option<bool>,
     /// The tasks' names, by task number (the same in every execution: tasks are
     /// numbered in spawn order, which the scenario fixes).
     names: Vec<String>,
@@ -107,8 +156,40 @@ pub(super) struct Graph {
 const MAGIC: &[u8; 8] = b"dxgraph2";
 
 impl Graph {
-    /// The number of state `fp`, numbering it if it is new here.
-    fn id(&mut self, fp: u128) -> u32 {
+    /// The graph by fingerprint, whatever its numbers (tests).
+    #[cfg(test)]
+    pub(super) fn by_fingerprint(&self) -> ByFingerprint {
+        let states = (self.fps.iter().zip(&self.nodes))
+            .filter(|(_, n)| n.reached)
+            .map(|(&fp, _)| fp)
+            .collect();
+        let fp = |i: u32| self.fps[i as usize];
+        let edges = (self.steps.iter())
+            .map(|a| (fp(a.from), a.task, (a.to != END).then(|| fp(a.to))))
+            .collect();
+        (states, edges)
+    }
+
+    /// The number of state `key`: the visited set's, or this graph's (numbering it
+    /// if it is new here).
+    fn id(&mut self, key: Key) -> u32 {
+        let numbered = key.id.is_some();
+        assert_eq!(
+            *self.numbered.get_or_insert(numbered),
+            numbered,
+            "a graph numbers its states one way"
+        );
+        let fp = key.fp;
+        if let Some(id) = key.id {
+            assert!(id < END, "the union graph holds under 2^32 states");
+            let i = id as usize;
+            if i >= self.nodes.len() {
+                self.nodes.resize(i + 1, Node::default());
+                self.fps.resize(i + 1, 0);
+            }
+            self.fps[i] = fp;
+            return id;
+        }
         if let Some((last, id)) = self.last {
             if last == fp {
                 return id;
@@ -132,15 +213,15 @@ impl Graph {
     }
 
     /// The first branching point of every execution.
-    pub(super) fn root(&mut self, fp: u128) {
-        let id = self.id(fp);
+    pub(super) fn root(&mut self, key: Key) {
+        let id = self.id(key);
         self.root = Some(id);
     }
 
     /// A state this search reached first: its tasks `all`, of which `done` finished
     /// and `runnable` may run; `pruned` when a task asleep there was not expanded.
-    pub(super) fn state(&mut self, fp: u128, all: u64, done: u64, runnable: u64, pruned: bool) {
-        let id = self.id(fp) as usize;
+    pub(super) fn state(&mut self, key: Key, all: u64, done: u64, runnable: u64, pruned: bool) {
+        let id = self.id(key) as usize;
         self.reach(
             id,
             Node {
@@ -174,7 +255,7 @@ impl Graph {
     }
 
     /// An edge from `from`, where `task` was chosen, to `to` (None: an end).
-    pub(super) fn step(&mut self, from: u128, task: usize, to: Option<u128>, label: Edge) {
+    pub(super) fn step(&mut self, from: Key, task: usize, to: Option<Key>, label: Edge) {
         let from = self.id(from);
         let to = to.map_or(END, |t| self.id(t));
         self.steps.push(Arc {
@@ -187,7 +268,50 @@ impl Graph {
 
     /// Adds another search's graph to this one.
     pub(super) fn merge(&mut self, other: Graph) {
-        let number: Vec<u32> = other.fps.iter().map(|&fp| self.id(fp)).collect();
+        if self.numbered.is_none() {
+            // Nothing here yet: the other graph as it is.
+            let names = std::mem::take(&mut self.names);
+            *self = other;
+            if names.len() > self.names.len() {
+                self.names = names;
+            }
+            return;
+        }
+        if other.numbered == Some(true) {
+            // Numbered by the visited set, as this graph is (`Graph::id` checks):
+            // the same numbers. The smaller part is copied into the larger (the
+            // order of the edges does not matter, and a state's figures are the
+            // same in every part that reached it).
+            let mut other = other;
+            if other.nodes.len() > self.nodes.len() {
+                std::mem::swap(&mut self.nodes, &mut other.nodes);
+                std::mem::swap(&mut self.fps, &mut other.fps);
+            }
+            if other.steps.len() > self.steps.len() {
+                std::mem::swap(&mut self.steps, &mut other.steps);
+            }
+            if let Some(last) = other.nodes.len().checked_sub(1) {
+                self.id(Key {
+                    fp: other.fps[last],
+                    id: Some(last as u32),
+                });
+            }
+            for (i, n) in other.nodes.into_iter().enumerate() {
+                if other.fps[i] != 0 {
+                    self.fps[i] = other.fps[i];
+                }
+                if n.reached {
+                    self.reach(i, n);
+                }
+            }
+            self.root = self.root.or(other.root);
+            self.steps.extend(other.steps);
+            if other.names.len() > self.names.len() {
+                self.names = other.names;
+            }
+            return;
+        }
+        let number: Vec<u32> = other.fps.iter().map(|&fp| self.id(Key::fp(fp))).collect();
         let renumber = |i: u32| if i == END { END } else { number[i as usize] };
         self.root = self.root.or(other.root.map(renumber));
         for (i, n) in other.nodes.into_iter().enumerate() {
@@ -257,7 +381,7 @@ impl Graph {
             let (all, live, disabled) = (u64_of(&mut r)?, u64_of(&mut r)?, u64_of(&mut r)?);
             let mut flags = [0u8; 2];
             r.read_exact(&mut flags)?;
-            if g.id(fp) as u64 != i {
+            if g.id(Key::fp(fp)) as u64 != i {
                 return Err(bad());
             }
             g.nodes[i as usize] = Node {
@@ -593,16 +717,16 @@ mod tests {
             disabled: 0,
         };
         let mut a = Graph::default();
-        a.root(1);
-        a.state(1, 0b11, 0, 0b11, false);
-        a.step(1, 1, Some(2), ran(1));
-        a.step(1, 0, None, ran(0));
+        a.root(Key::fp(1));
+        a.state(Key::fp(1), 0b11, 0, 0b11, false);
+        a.step(Key::fp(1), 1, Some(Key::fp(2)), ran(1));
+        a.step(Key::fp(1), 0, None, ran(0));
         a.name_tasks(0b11, |t| format!("t{t}"));
         let mut b = Graph::default();
-        b.state(2, 0b11, 0b01, 0b10, false);
-        b.state(3, 0b11, 0b01, 0b10, false);
-        b.step(2, 1, Some(3), ran(1));
-        b.step(3, 1, Some(2), ran(1));
+        b.state(Key::fp(2), 0b11, 0b01, 0b10, false);
+        b.state(Key::fp(3), 0b11, 0b01, 0b10, false);
+        b.step(Key::fp(2), 1, Some(Key::fp(3)), ran(1));
+        b.step(Key::fp(3), 1, Some(Key::fp(2)), ran(1));
         (a, b)
     }
 
@@ -624,18 +748,24 @@ mod tests {
         for _ in 0..2000 {
             let mut g = Graph::default();
             let n = 1 + next(8);
-            g.root(100);
-            g.state(100, 0b11, 0, 0b11, false);
+            g.root(Key::fp(100));
+            g.state(Key::fp(100), 0b11, 0, 0b11, false);
             for s in 0..n {
                 if next(8) != 0 {
                     let done = next(2);
-                    g.state(s as u128, 0b11, done, 0b11 & !next(4), next(10) == 0);
+                    g.state(
+                        Key::fp(s as u128),
+                        0b11,
+                        done,
+                        0b11 & !next(4),
+                        next(10) == 0,
+                    );
                 }
             }
             // Every state reachable from the root, as in a search's graph (the
             // lasso starts there).
             for s in 0..n {
-                g.step(100, 0, Some(s as u128), Edge::default());
+                g.step(Key::fp(100), 0, Some(Key::fp(s as u128)), Edge::default());
             }
             for _ in 0..next(3 * n) {
                 let (from, to) = (next(n) as u128, next(n + 1));
@@ -644,7 +774,12 @@ mod tests {
                     ran: 1 << task | next(4),
                     disabled: next(4),
                 };
-                g.step(from, task, (to < n).then_some(to as u128), label);
+                g.step(
+                    Key::fp(from),
+                    task,
+                    (to < n).then_some(Key::fp(to as u128)),
+                    label,
+                );
             }
             let quick = g.has_livelock();
             let ordered = g.lasso();
