@@ -40,6 +40,11 @@
 //! on top of the visited set and the vectors' spare capacity; while it is judged
 //! the fingerprints and their map give way to Tarjan's arrays, about as much).
 //!
+//! With N threads over one visited set the set numbers the states as they are found
+//! ([`Key`]) and the graph keeps no map of its own; the judgement first looks for a
+//! closed fair cycle without sorting ([`Graph::has_livelock`]) and takes the fixed
+//! order only for a graph that has one.
+//!
 //! With processes, each writes its part to a file beside the shared set
 //! ([`crate::check::shared_set::SharedSet::side_file`]) and says it is done
 //! ([`crate::check::shared_set::SharedSet::finish`]); the last one to finish, when
