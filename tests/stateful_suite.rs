@@ -1139,10 +1139,26 @@ fn snapshots_agree(
                 f.schedule.clone(),
                 f.details.clone(),
                 f.trace.clone(),
+                // Numbered by the search's count of executions, cut ones included,
+                // in both (not by the executions that reached the body's end,
+                // which snapshots make fewer).
+                f.execution,
             )
         })
     };
     assert_eq!(failure(snap), failure(replayed), "{what}: failure");
+    assert_eq!(
+        snap.first_failure_at, replayed.first_failure_at,
+        "{what}: first failure's number"
+    );
+    if let Some(f) = &snap.failure {
+        assert!(
+            f.execution >= 1 && f.execution <= s.executions,
+            "{what}: failure at execution {} of {}",
+            f.execution,
+            s.executions
+        );
+    }
     assert_eq!(
         snap.lesser.len(),
         replayed.lesser.len(),

@@ -30,6 +30,10 @@ pub struct Exploration {
     pub stop: Option<Stop>,
     /// Replayable schedule of the stopping execution (shuttle only).
     pub stop_schedule: Option<String>,
+    /// The checker's own number of the stopping execution (the stateful search's
+    /// count, [`Checker::live_execution`]); `None`: the one after the executions
+    /// that reached the body's end.
+    pub stop_execution: Option<usize>,
     /// Replayable schedules of the executions whose body asked to keep theirs, in
     /// order (shuttle only).
     pub kept: Vec<String>,
@@ -142,6 +146,17 @@ pub trait Checker {
     }
     /// Runs `body` over this checker's schedules.
     fn explore(&self, body: Body) -> Exploration;
+    /// The number the search gives the execution running on this OS thread, if the
+    /// checker numbers its executions itself (the stateful checker counts every
+    /// execution it starts, those it cuts at a known state too, and reports that
+    /// count as its total: a failure's number is then of the same count). `None`:
+    /// the runner numbers the executions that reach the body's end.
+    fn live_execution() -> Option<usize>
+    where
+        Self: Sized,
+    {
+        None
+    }
     /// The replayable schedule of the execution running on this OS thread, if the
     /// checker can tell it while the execution runs (the stateful checker's workers
     /// run in parallel, so its schedules are taken at the moment a failure is kept).

@@ -218,9 +218,17 @@ impl Collector {
         }
     }
 
-    /// Records one finished execution; true when it is the first of its verdict.
-    pub(super) fn record(&mut self, outcome: ExecOutcome, recorder: &Recorder) -> bool {
+    /// Records one finished execution, numbered `number` (the checker's own count,
+    /// [`super::Checker::live_execution`]) or else by the executions recorded so
+    /// far; true when it is the first of its verdict.
+    pub(super) fn record(
+        &mut self,
+        outcome: ExecOutcome,
+        recorder: &Recorder,
+        number: Option<usize>,
+    ) -> bool {
         self.executions += 1;
+        let number = number.unwrap_or(self.executions);
         let clean = outcome.harms.is_empty() && outcome.sigbus.is_empty();
         if clean && !recorder.has_warning() {
             return false;
@@ -238,7 +246,7 @@ impl Collector {
         } else {
             return false;
         };
-        self.add(verdict, details, warnings, trace, self.executions)
+        self.add(verdict, details, warnings, trace, number)
     }
 
     pub(super) fn add(
@@ -249,7 +257,11 @@ impl Collector {
         trace: Vec<Event>,
         execution: usize,
     ) -> bool {
-        self.first_failure_at.get_or_insert(execution);
+        // The least number: a hang the checker numbers itself is added last.
+        self.first_failure_at = Some(
+            self.first_failure_at
+                .map_or(execution, |n| n.min(execution)),
+        );
         self.failing += 1;
         if self.first.iter().any(|f| f.verdict == verdict) {
             return false;

@@ -409,7 +409,7 @@ impl<B: Backend> ExecutionBody<B> {
             let mut c = self.collector.lock();
             c.visited(&self.recorder, counted);
             let before = c.failing;
-            let keep = c.record(outcome, &self.recorder);
+            let keep = c.record(outcome, &self.recorder, C::live_execution());
             if keep {
                 if let Some(f) = c.first.last_mut() {
                     f.schedule = C::live_schedule();
@@ -437,7 +437,7 @@ impl<B: Backend> ExecutionBody<B> {
             };
         }
         let trace = self.recorder.events();
-        let execution = c.executions + 1;
+        let execution = C::live_execution().unwrap_or(c.executions + 1);
         let keep = c.add(
             Verdict::Warning,
             Vec::new(),
@@ -481,6 +481,7 @@ fn fold_stop<C: Checker>(
     match &exploration.stop {
         Some(Stop::Deadlock(message)) => {
             executions += 1;
+            let number = exploration.stop_execution.unwrap_or(executions);
             // The hung execution never returned to the body (loom and shuttle panic
             // out of it): count its branches here. Where the checker already counted
             // them (the stateful checker's abandoned hang), they were taken then.
@@ -492,7 +493,7 @@ fn fold_stop<C: Checker>(
                 vec![message.clone()],
                 warnings,
                 trace,
-                executions,
+                number,
             );
             if let Some(f) = c.first.iter_mut().find(|f| f.verdict == Verdict::Hang) {
                 f.schedule.clone_from(&exploration.stop_schedule);

@@ -1024,6 +1024,9 @@ struct Hangs {
     /// preemptions with `--fewest-preemptions`).
     shortest: Option<(Vec<usize>, String)>,
     shortest_cost: usize,
+    /// The search's number of the execution that found the cheapest hang (0: found
+    /// outside an execution, in the recorded graph when the search was done).
+    shortest_at: usize,
 }
 
 impl Shared {
@@ -1238,6 +1241,7 @@ impl Shared {
         if h.shortest.is_none() || cost < h.shortest_cost {
             h.shortest = Some((path.to_vec(), message));
             h.shortest_cost = cost;
+            h.shortest_at = EXECUTION.with(std::cell::Cell::get);
         }
     }
 }
@@ -1366,6 +1370,11 @@ thread_local! {
     /// The path of the execution running on this OS thread (for
     /// [`StatefulChecker::live_schedule`]).
     static PATH: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The search's number of the execution running on this OS thread (for
+    /// [`StatefulChecker::live_execution`]): the executions the workers had
+    /// started when it began, counted as the report counts them (exact with one
+    /// worker; with several, a worker's unflushed counts are its own).
+    static EXECUTION: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Runs `f` (a search) with the partial-order reduction barred when `opaque`: the
@@ -1676,6 +1685,9 @@ impl Dfs {
         self.gap = Edge::default();
         PATH.with(|p| p.borrow_mut().clear());
         self.counts.executions += 1;
+        EXECUTION.with(|e| {
+            e.set(self.shared.progress.executions.load(Ordering::Relaxed) + self.counts.executions)
+        });
         if self.counts.executions >= Counts::BATCH {
             self.counts.flush(&self.shared);
         }
@@ -2204,6 +2216,10 @@ impl Checker for StatefulChecker {
         Store::active().then(|| PATH.with(|p| encode_schedule(&p.borrow())))
     }
 
+    fn live_execution() -> Option<usize> {
+        Store::active().then(|| EXECUTION.with(std::cell::Cell::get))
+    }
+
     fn explore(&self, body: Body) -> Exploration {
         let start = std::time::Instant::now();
         // Either minimisation: one worker, no reduction, cycles judged when done.
@@ -2304,6 +2320,8 @@ impl Checker for StatefulChecker {
             let cpu = super::stats::thread_cpu_seconds();
             if let Some((path, message)) = self.judge_union(&shared) {
                 let cost = self.lasso_cost(&shared, &path, &body);
+                // Found in the graph, by no execution: numbered as the search's last.
+                EXECUTION.with(|e| e.set(0));
                 shared.record_hang(&path, cost, message);
             }
             let judged = super::stats::thread_cpu_seconds() - cpu;
@@ -2363,6 +2381,12 @@ impl Checker for StatefulChecker {
                 message
             }));
             exploration.stop_schedule = Some(encode_schedule(&path));
+            // Numbered as the report counts executions: the search's count.
+            let at = match hangs.shortest_at {
+                0 => stats.executions,
+                n => n,
+            };
+            exploration.stop_execution = (!replay).then_some(at);
         }
         stats.complete &= !shared.limit_hit.load(Ordering::Relaxed);
         // A replay is one execution, not a search.
