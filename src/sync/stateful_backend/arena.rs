@@ -11,10 +11,13 @@
 //! any other block to the system allocator. The free lists and the bump pointer live
 //! in the arena's first bytes, so a restore puts them back with the blocks.
 //!
-//! Blocks come in power-of-two size classes (16 bytes to 1 GiB), in two sets: blocks
-//! for layouts aligned to 16 bytes or less are aligned to 16 (packed: no padding
-//! between them, which a snapshot would copy), blocks for layouts that ask for more
-//! are aligned to their size (any alignment the size class holds, past a page too).
+//! Blocks come in size classes, in two sets: blocks for layouts aligned to 16 bytes
+//! or less are aligned to 16 (packed: no padding between them, which a snapshot
+//! would copy) and come in every multiple of 16 bytes up to 1 KiB, then in powers of
+//! two to 1 GiB (a block wastes less than 16 bytes where most of the model's
+//! allocations fall: what a snapshot copies is the blocks' span, slack included);
+//! blocks for layouts that ask for more are powers of two (16 bytes to 1 GiB),
+//! aligned to their size (any alignment the size class holds, past a page too).
 //! A block freed in one class is reused by the next allocation of that class. Freed blocks are not given back to the system: a search's arena is as
 //! large as the most an execution had allocated at once (some tens of KiB on the
 //! catalogue's rows), in address space reserved once per thread
@@ -38,18 +41,25 @@ pub const RESERVE: usize = 1 << 30;
 struct Header {
     /// Offset of the first byte never handed out.
     top: usize,
-    /// Per size class ([`class`]), the first free block (0: none); a free block's
-    /// first word holds the next.
-    free: [usize; CLASSES],
+    /// Per size class ([`class`]), the first free block as an offset from the
+    /// arena's base (0: none; half the bytes of an address, which every snapshot
+    /// copies); a free block's first word holds the next one's address.
+    free: [u32; CLASSES],
 }
 
-/// Size classes per set: blocks of 2^4 to 2^30 bytes.
-const SIZES: usize = 27;
-/// Size classes: [`SIZES`] packed ones (aligned to 16), then as many aligned to
-/// their size.
-const CLASSES: usize = 2 * SIZES;
-/// The alignment of a packed block (what a layout may ask for in the packed set).
+/// The alignment of a packed block (what a layout may ask for in the packed set),
+/// and the step between the sizes of its small classes.
 const PACKED_ALIGN: usize = 16;
+/// The largest packed block sized in steps of [`PACKED_ALIGN`].
+const FINE_MAX: usize = 1024;
+/// Packed classes in steps of 16 bytes: 16 to [`FINE_MAX`].
+const FINE: usize = FINE_MAX / PACKED_ALIGN;
+/// Packed classes: [`FINE`] small ones, then powers of two from 2 KiB to 1 GiB.
+const PACKED: usize = FINE + 20;
+/// Power-of-two classes aligned to their size: blocks of 2^4 to 2^30 bytes.
+const ALIGNED: usize = 27;
+/// Size classes: [`PACKED`] ones (aligned to 16), then [`ALIGNED`] ones.
+const CLASSES: usize = PACKED + ALIGNED;
 
 /// Where the blocks begin (after the header: what a snapshot copies starts small).
 const START: usize = std::mem::size_of::<Header>().next_multiple_of(PACKED_ALIGN);
@@ -107,22 +117,30 @@ static GLOBAL: Allocator = Allocator;
 /// The size class of `layout` (None: larger than the largest, 1 GiB): the packed
 /// set's if it asks for 16-byte alignment or less, else the aligned set's.
 fn class(layout: Layout) -> Option<usize> {
-    let size = layout.size().max(layout.align()).max(PACKED_ALIGN);
-    if size > 1 << 30 {
-        return None;
+    /// The power-of-two class of `size` counted from 2^`from`.
+    fn power(size: usize, from: u32) -> Option<usize> {
+        (size <= 1 << 30).then(|| (size.next_power_of_two().trailing_zeros() - from) as usize)
     }
-    let c = size.next_power_of_two().trailing_zeros() as usize - 4;
-    Some(if layout.align() > PACKED_ALIGN {
-        c + SIZES
-    } else {
-        c
-    })
+    if layout.align() > PACKED_ALIGN {
+        return power(layout.size().max(layout.align()), 4).map(|c| PACKED + c);
+    }
+    let size = layout.size().max(PACKED_ALIGN);
+    if size <= FINE_MAX {
+        return Some(size.div_ceil(PACKED_ALIGN) - 1);
+    }
+    power(size, FINE_MAX.trailing_zeros() + 1).map(|c| FINE + c)
 }
 
 /// A class's block size and alignment.
 fn block(class: usize) -> (usize, usize) {
-    let size = 1usize << (class % SIZES + 4);
-    (size, if class >= SIZES { size } else { PACKED_ALIGN })
+    if class < FINE {
+        ((class + 1) * PACKED_ALIGN, PACKED_ALIGN)
+    } else if class < PACKED {
+        (FINE_MAX << (class - FINE + 1), PACKED_ALIGN)
+    } else {
+        let size = 1 << (class - PACKED + 4);
+        (size, size)
+    }
 }
 
 fn in_arena(p: usize) -> bool {
@@ -169,8 +187,9 @@ unsafe fn arena_alloc(class: usize) -> *mut u8 {
     let base = h as usize;
     let head = (*h).free[class];
     if head != 0 {
-        (*h).free[class] = *(head as *const usize);
-        return head as *mut u8;
+        let p = base + head as usize;
+        (*h).free[class] = (*(p as *const usize) - base) as u32;
+        return p as *mut u8;
     }
     let (size, align) = block(class);
     // Aligned as an address (the base is only page-aligned).
@@ -184,9 +203,12 @@ unsafe fn arena_alloc(class: usize) -> *mut u8 {
 
 /// Puts block `p` of `class` on its free list.
 unsafe fn arena_free(p: *mut u8, class: usize) {
-    let h = BASE.with(Cell::get) as *mut Header;
-    *(p as *mut usize) = (*h).free[class];
-    (*h).free[class] = p as usize;
+    let base = BASE.with(Cell::get);
+    let h = base as *mut Header;
+    let next = (*h).free[class];
+    // The next block's address (the base itself for none: offset 0).
+    *(p as *mut usize) = base + next as usize;
+    (*h).free[class] = (p as usize - base) as u32;
 }
 
 fn inside_now() -> bool {
@@ -439,6 +461,27 @@ mod tests {
         );
         assert_eq!(b.as_ptr() as usize % PACKED_ALIGN, 0);
         std::mem::forget((a, b));
+        arm(false);
+    }
+
+    /// Small blocks come in steps of 16 bytes: a block of 72 or 80 bytes takes
+    /// 80, not a power of two's 128 (the span a snapshot copies), and a freed
+    /// one is reused by the next of its size.
+    #[test]
+    fn small_blocks_come_in_steps_of_16_bytes() {
+        arm(true);
+        reset();
+        let before = used();
+        let (a, b, c): (Vec<u8>, Vec<u8>, Vec<u64>) =
+            inside(|| (vec![1; 80], vec![2; 72], vec![3; 126]));
+        assert!(contains(a.as_ptr()) && contains(b.as_ptr()) && contains(c.as_ptr().cast()));
+        assert_eq!(used() - before, 80 + 80 + 1008, "no slack past 16 bytes");
+        let at = a.as_ptr();
+        drop(a);
+        let again: Vec<u8> = inside(|| vec![4; 65]);
+        assert_eq!(again.as_ptr(), at, "the freed 80-byte block");
+        assert_eq!(used() - before, 80 + 80 + 1008);
+        std::mem::forget((again, b, c));
         arm(false);
     }
 

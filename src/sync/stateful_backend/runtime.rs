@@ -115,9 +115,68 @@ fn stack_of(id: usize) -> FixedStack {
 
 type Task = Coroutine<(), (), (), FixedStack>;
 
-/// How far below the point where a task noted its stack pointer (in [`switch`],
-/// before it suspends) the suspension itself may write: copied with the stack.
-const BELOW_SWITCH: usize = 1024;
+/// How far below the stack pointer a task noted (in [`park`], where it suspends)
+/// the suspension itself may write: copied with the stack. On x86-64 and AArch64
+/// the noted point is the stack pointer itself, and the suspension pushes a few
+/// registers below it (test `the_suspension_writes_within_the_slack_below_the_noted_point`
+/// measures how far); elsewhere it is a local's address in [`park`]'s frame.
+const BELOW_SWITCH: usize = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+    256
+} else {
+    1024
+};
+
+/// The stack pointer (a local's address where it cannot be read directly).
+#[inline(always)]
+fn stack_pointer() -> usize {
+    let sp: usize;
+    // SAFETY: reads a register, nothing else.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags));
+    }
+    #[cfg(target_arch = "aarch64")]
+    unsafe {
+        std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags));
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        let here = 0u8;
+        sp = std::ptr::addr_of!(here) as usize;
+    }
+    sp
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: [`park`] fills the stack below its stack pointer with [`CANARY`]
+    /// before it suspends, to show how far the suspension writes.
+    static FILL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// What [`park`] fills the stack with in tests.
+#[cfg(test)]
+const CANARY: u8 = 0xa5;
+
+/// Suspends the running task, its stack pointer noted at `*sp` first: in a frame
+/// of its own (never inlined), so that what lies below the noted point is the
+/// suspension's alone, whatever the caller's frame.
+///
+/// # Safety
+/// `sp` is the running task's slot; `yielder` its coroutine's yielder.
+#[inline(never)]
+unsafe fn park(sp: *mut usize, yielder: *const Yielder<(), ()>) {
+    let at = stack_pointer();
+    *sp = at;
+    #[cfg(test)]
+    if FILL.with(std::cell::Cell::get) {
+        for i in 1..=4 * BELOW_SWITCH {
+            // Below the stack pointer: memory no frame holds yet.
+            std::ptr::write_volatile((at - i) as *mut u8, CANARY);
+        }
+    }
+    (*yielder).suspend(());
+}
 
 /// One task of the running execution.
 struct Slot {
@@ -131,7 +190,7 @@ struct Slot {
     name: Option<String>,
     blocked: bool,
     finished: bool,
-    /// An address in the task's frame in [`switch`], noted before it suspends.
+    /// The stack pointer in [`park`], noted before the task suspends.
     sp: usize,
 }
 
@@ -229,18 +288,16 @@ pub fn unblock(id: usize) {
 /// A scheduling point of the running task: the scheduler chooses who runs next
 /// (this task again, unless it is blocked, or another one).
 pub fn switch() {
-    let here = 0u8;
-    let sp = std::ptr::addr_of!(here) as usize;
-    let yielder = with(|t| {
+    let (sp, yielder) = with(|t| {
         let c = t.current.expect("a task is running");
-        t.tasks[c].sp = sp;
-        t.tasks[c].yielder
+        (std::ptr::addr_of_mut!(t.tasks[c].sp), t.tasks[c].yielder)
     });
     assert!(!yielder.is_null(), "a running task has a yielder");
     // SAFETY: the yielder belongs to the coroutine of the running task (set when
     // it first ran), which lives until the task finishes or the execution is torn
-    // down, neither of which can happen while the task runs here.
-    unsafe { (*yielder).suspend(()) };
+    // down, neither of which can happen while the task runs here; the table's
+    // tasks do not move until the task runs again (no task is added meanwhile).
+    unsafe { park(sp, yielder) };
 }
 
 /// Spawns task `f` named `name` (a scheduling point first, as shuttle's spawn);
@@ -894,6 +951,66 @@ mod tests {
         );
         // Every task's four steps and its end, checking its stack (no panic).
         assert!(s.resumed_steps >= 6, "{} steps resumed", s.resumed_steps);
+    }
+
+    /// The suspension writes below the stack pointer [`park`] notes, and within
+    /// [`BELOW_SWITCH`] of it: what a snapshot copies of a suspended stack holds
+    /// all it needs. (With a slack of 16 bytes, or the point noted in the
+    /// caller's frame as before, this fails.)
+    #[test]
+    fn the_suspension_writes_within_the_slack_below_the_noted_point() {
+        struct Measure {
+            executions: usize,
+            depths: Vec<usize>,
+        }
+        impl Scheduler for Measure {
+            fn new_execution(&mut self) -> bool {
+                self.executions += 1;
+                self.executions <= 1
+            }
+            fn next_task(&mut self, runnable: &[usize], current: Option<usize>) -> Option<usize> {
+                if let Some(c) = current {
+                    let (sp, suspended) = with(|t| (t.tasks[c].sp, t.tasks[c].coroutine.is_some()));
+                    if suspended {
+                        // The deepest byte the suspension changed.
+                        let deepest = (1..=4 * BELOW_SWITCH).rev().find(|&i| {
+                            // SAFETY: the suspended task's stack, below where it
+                            // noted its pointer (mapped: the stack is 256 KiB).
+                            unsafe { std::ptr::read_volatile((sp - i) as *const u8) != CANARY }
+                        });
+                        self.depths.push(deepest.unwrap_or(0));
+                    }
+                }
+                Some(runnable[0])
+            }
+        }
+        #[inline(never)]
+        fn deeper(n: u64) -> u64 {
+            let x = std::hint::black_box([n; 32]);
+            switch();
+            x.iter().sum()
+        }
+        FILL.with(|f| f.set(true));
+        let mut m = Measure {
+            executions: 0,
+            depths: Vec::new(),
+        };
+        run(&mut m, || {
+            spawn("a".to_owned(), || {
+                switch();
+                assert_eq!(deeper(2), 64);
+            });
+            switch();
+            assert_eq!(deeper(1), 32);
+        });
+        FILL.with(|f| f.set(false));
+        assert!(m.depths.len() >= 4, "{:?}", m.depths);
+        let most = m.depths.iter().copied().max().unwrap_or(0);
+        assert!(most > 0, "the suspension writes below the noted point");
+        assert!(
+            most <= BELOW_SWITCH,
+            "the suspension wrote {most} bytes below the noted point: more than the {BELOW_SWITCH} copied"
+        );
     }
 
     #[test]
