@@ -346,6 +346,12 @@ pub fn reset() {
     }
 }
 
+/// This thread's arena's base address (0: none yet): no other thread's arena
+/// has it, as long as the process runs (arenas are never unmapped).
+pub fn base() -> usize {
+    BASE.with(Cell::get)
+}
+
 /// Whether `p` is a block of this thread's arena.
 pub fn contains(p: *const u8) -> bool {
     in_arena(p as usize)
