@@ -28,9 +28,11 @@
 //! lives in is at an address that is the same in every execution: the task stacks,
 //! the thread's arena ([`super::arena`]: every allocation made while a task runs
 //! is there) and a few thread-locals (this task table, the backend's store, and
-//! those the checker names). [`snapshot`] copies the arena's used bytes, each
-//! suspended task's used stack (from where it suspended to the stack's top) and
-//! those thread-locals; the scheduler hands one back at the start of an execution
+//! those the checker names). [`snapshot`] copies the arena's used bytes (less
+//! its large free blocks, [`arena::save`]), each suspended task's used stack
+//! (from where it suspended to the stack's top; a copy is shared by the snapshots
+//! taken while the task did not run, see `StackCopy`) and those thread-locals;
+//! the scheduler hands one back at the start of an execution
 //! ([`Scheduler::resume`]) and the runtime copies it back into the same addresses
 //! (nothing is dropped) and goes on from that scheduling point: the scheduler is
 //! asked again there, as if the execution had just been replayed to it.
@@ -220,8 +222,9 @@ thread_local! {
     static VERSION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// A snapshot's buffers: its regions, its bytes, its stacks' copies.
-type Buffers = (Vec<Region>, Vec<u8>, Vec<Rc<StackCopy>>);
+/// A snapshot's buffers: its regions, its bytes, its stacks' copies, the
+/// arena's ranges.
+type Buffers = (Vec<Region>, Vec<u8>, Vec<Rc<StackCopy>>, Vec<(u32, u32)>);
 
 /// A copy of one suspended task's used stack at one version of its contents,
 /// shared by every snapshot taken while the task's stack stayed at that version
@@ -398,6 +401,8 @@ pub fn run<F: Fn() + 'static>(scheduler: &mut dyn Scheduler, main: F) {
     /// changed inside an execution would not be restored with a snapshot).
     struct Main<F>(*const F);
     let main = Main(&main as *const F);
+    // The runnable tasks at each point: one buffer for the run (outside the arena).
+    let mut runnable = Vec::new();
     while scheduler.new_execution() {
         let resumed = match scheduler.resume() {
             Some(snapshot) => {
@@ -417,7 +422,7 @@ pub fn run<F: Fn() + 'static>(scheduler: &mut dyn Scheduler, main: F) {
             // Shuttle's main thread switches once more before it exits.
             switch();
         });
-        if let Err(payload) = execute(scheduler, main) {
+        if let Err(payload) = execute(scheduler, main, &mut runnable) {
             resume_unwind(payload);
         }
     }
@@ -427,6 +432,7 @@ pub fn run<F: Fn() + 'static>(scheduler: &mut dyn Scheduler, main: F) {
 fn execute(
     scheduler: &mut dyn Scheduler,
     main: Option<impl FnOnce() + 'static>,
+    runnable: &mut Vec<usize>,
 ) -> Result<(), Box<dyn Any + Send>> {
     if let Some(main) = main {
         TABLE.with(|t| {
@@ -440,8 +446,7 @@ fn execute(
             }));
         });
     }
-    let mut runnable = Vec::new();
-    let result = catch_unwind(AssertUnwindSafe(|| steps(scheduler, &mut runnable)));
+    let result = catch_unwind(AssertUnwindSafe(|| steps(scheduler, runnable)));
     let result = match result {
         Ok(Ok(())) => Ok(()),
         Ok(Err(message)) => Err(Box::new(message) as Box<dyn Any + Send>),
@@ -600,6 +605,8 @@ pub struct Snapshot {
     stacks: Vec<Rc<StackCopy>>,
     /// The regions' bytes, one after another (the arena's first).
     bytes: Vec<u8>,
+    /// The ranges of the arena its bytes came from ([`arena::save`]).
+    arena: Vec<(u32, u32)>,
     /// The OS thread it was taken on (its arena, stacks and thread-locals), by
     /// its arena's base: unique to the thread, and read without the atomic
     /// count `std::thread::current` takes (3% of a search's time).
@@ -620,6 +627,7 @@ impl Drop for Snapshot {
             std::mem::take(&mut self.regions),
             std::mem::take(&mut self.bytes),
             std::mem::take(&mut self.stacks),
+            std::mem::take(&mut self.arena),
         );
         arena::outside(|| {
             // At the thread's exit the spares may be gone: the buffers are freed.
@@ -656,7 +664,7 @@ impl Snapshot {
 pub fn snapshot(extra: &[Region]) -> Snapshot {
     assert!(arena::armed(), "snapshots need the arena");
     arena::outside(|| {
-        let (mut regions, mut bytes, mut stacks) =
+        let (mut regions, mut bytes, mut stacks, mut arena) =
             SPARE.with(|s| s.borrow_mut().pop()).unwrap_or_default();
         regions.clear();
         bytes.clear();
@@ -682,7 +690,7 @@ pub fn snapshot(extra: &[Region]) -> Snapshot {
         });
         // One allocation at most (none once the spare buffer is large enough).
         bytes.reserve(regions.iter().map(|r| r.len).sum());
-        arena::save(&mut bytes);
+        regions[0].len = arena::save(&mut bytes, &mut arena);
         for r in &regions[1..] {
             // SAFETY: thread-locals of this thread.
             bytes.extend_from_slice(unsafe { std::slice::from_raw_parts(r.at, r.len) });
@@ -691,6 +699,7 @@ pub fn snapshot(extra: &[Region]) -> Snapshot {
             regions,
             stacks,
             bytes,
+            arena,
             thread: arena::base(),
         }
     })
@@ -716,7 +725,7 @@ unsafe fn restore(s: &Snapshot) {
         let bytes = &s.bytes[from..from + r.len];
         from += r.len;
         if i == 0 {
-            arena::restore(bytes);
+            arena::restore(bytes, &s.arena);
             continue;
         }
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), r.at, r.len);
@@ -925,7 +934,7 @@ mod tests {
         // gives it back when dropped, so all three copy into it.
         let spare: Vec<u8> = Vec::with_capacity(1 << 20);
         let primed = spare.as_ptr();
-        SPARE.with(|s| *s.borrow_mut() = vec![(Vec::new(), spare, Vec::new())]);
+        SPARE.with(|s| *s.borrow_mut() = vec![(Vec::new(), spare, Vec::new(), Vec::new())]);
         let mut s = Snapper {
             executions: 0,
             buffers: Vec::new(),
