@@ -379,7 +379,7 @@ pub fn used() -> usize {
 const SKIP_FREE: usize = 256;
 
 /// The arena's used bytes (header, blocks in use, and free blocks smaller than
-/// [`SKIP_FREE`]), appended to `out`, and the ranges they came from (offset and
+/// 256 bytes, `SKIP_FREE`), appended to `out`, and the ranges they came from (offset and
 /// length from the arena's base, ascending) in `ranges`. Returns the bytes
 /// appended.
 pub fn save(out: &mut Vec<u8>, ranges: &mut Vec<(u32, u32)>) -> usize {

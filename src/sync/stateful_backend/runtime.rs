@@ -956,6 +956,16 @@ mod tests {
         }
     }
 
+    /// A task's four steps, each with a value on its stack, checked at its end.
+    fn work() {
+        let mut x = [0u64; 64];
+        for (i, slot) in x.iter_mut().take(4).enumerate() {
+            *slot = std::hint::black_box(i as u64 + 1);
+            switch();
+        }
+        assert_eq!(x[..4], [1, 2, 3, 4], "the stack's contents");
+    }
+
     /// A restore copies the stacks of the tasks that ran since the snapshot, and
     /// only those: the others are as the snapshot has them. The resumed execution
     /// then runs to its end on the restored stacks.
@@ -995,14 +1005,6 @@ mod tests {
                 let c = current.unwrap_or(0);
                 Some(*runnable.iter().find(|&&t| t > c).unwrap_or(&runnable[0]))
             }
-        }
-        fn work() {
-            let mut x = [0u64; 64];
-            for (i, slot) in x.iter_mut().take(4).enumerate() {
-                *slot = std::hint::black_box(i as u64 + 1);
-                switch();
-            }
-            assert_eq!(x[..4], [1, 2, 3, 4], "the stack's contents");
         }
         arena::arm(true);
         arena::reset();
@@ -1063,14 +1065,6 @@ mod tests {
                 }
                 Some(next)
             }
-        }
-        fn work() {
-            let mut x = [0u64; 64];
-            for (i, slot) in x.iter_mut().take(4).enumerate() {
-                *slot = std::hint::black_box(i as u64 + 1);
-                switch();
-            }
-            assert_eq!(x[..4], [1, 2, 3, 4], "the stack's contents");
         }
         arena::arm(true);
         arena::reset();
