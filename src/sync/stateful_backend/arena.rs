@@ -11,11 +11,16 @@
 //! any other block to the system allocator. The free lists and the bump pointer live
 //! in the arena's first bytes, so a restore puts them back with the blocks.
 //!
-//! Blocks come in power-of-two size classes (16 bytes to 1 GiB), in two sets: blocks
-//! for layouts aligned to 16 bytes or less are aligned to 16 (packed: no padding
-//! between them, which a snapshot would copy), blocks for layouts that ask for more
-//! are aligned to their size (any alignment the size class holds, past a page too).
-//! A block freed in one class is reused by the next allocation of that class. Freed blocks are not given back to the system: a search's arena is as
+//! Blocks come in size classes, in two sets: blocks for layouts aligned to 16 bytes
+//! or less are aligned to 16 (packed: no padding between them, which a snapshot
+//! would copy) and come in every multiple of 16 bytes up to 1 KiB, then in powers of
+//! two to 1 GiB (a block wastes less than 16 bytes where most of the model's
+//! allocations fall: what a snapshot copies is the blocks' span, slack included);
+//! blocks for layouts that ask for more are powers of two (16 bytes to 1 GiB),
+//! aligned to their size (any alignment the size class holds, past a page too).
+//! A block freed in one class is reused by the next allocation of that class. A
+//! snapshot ([`save`]) leaves out what large free blocks hold but the word that
+//! links them. Freed blocks are not given back to the system: a search's arena is as
 //! large as the most an execution had allocated at once (some tens of KiB on the
 //! catalogue's rows), in address space reserved once per thread
 //! ([`RESERVE`], touched pages only).
@@ -38,18 +43,25 @@ pub const RESERVE: usize = 1 << 30;
 struct Header {
     /// Offset of the first byte never handed out.
     top: usize,
-    /// Per size class ([`class`]), the first free block (0: none); a free block's
-    /// first word holds the next.
-    free: [usize; CLASSES],
+    /// Per size class ([`class`]), the first free block as an offset from the
+    /// arena's base (0: none; half the bytes of an address, which every snapshot
+    /// copies); a free block's first word holds the next one's address.
+    free: [u32; CLASSES],
 }
 
-/// Size classes per set: blocks of 2^4 to 2^30 bytes.
-const SIZES: usize = 27;
-/// Size classes: [`SIZES`] packed ones (aligned to 16), then as many aligned to
-/// their size.
-const CLASSES: usize = 2 * SIZES;
-/// The alignment of a packed block (what a layout may ask for in the packed set).
+/// The alignment of a packed block (what a layout may ask for in the packed set),
+/// and the step between the sizes of its small classes.
 const PACKED_ALIGN: usize = 16;
+/// The largest packed block sized in steps of [`PACKED_ALIGN`].
+const FINE_MAX: usize = 1024;
+/// Packed classes in steps of 16 bytes: 16 to [`FINE_MAX`].
+const FINE: usize = FINE_MAX / PACKED_ALIGN;
+/// Packed classes: [`FINE`] small ones, then powers of two from 2 KiB to 1 GiB.
+const PACKED: usize = FINE + 20;
+/// Power-of-two classes aligned to their size: blocks of 2^4 to 2^30 bytes.
+const ALIGNED: usize = 27;
+/// Size classes: [`PACKED`] ones (aligned to 16), then [`ALIGNED`] ones.
+const CLASSES: usize = PACKED + ALIGNED;
 
 /// Where the blocks begin (after the header: what a snapshot copies starts small).
 const START: usize = std::mem::size_of::<Header>().next_multiple_of(PACKED_ALIGN);
@@ -107,22 +119,30 @@ static GLOBAL: Allocator = Allocator;
 /// The size class of `layout` (None: larger than the largest, 1 GiB): the packed
 /// set's if it asks for 16-byte alignment or less, else the aligned set's.
 fn class(layout: Layout) -> Option<usize> {
-    let size = layout.size().max(layout.align()).max(PACKED_ALIGN);
-    if size > 1 << 30 {
-        return None;
+    /// The power-of-two class of `size` counted from 2^`from`.
+    fn power(size: usize, from: u32) -> Option<usize> {
+        (size <= 1 << 30).then(|| (size.next_power_of_two().trailing_zeros() - from) as usize)
     }
-    let c = size.next_power_of_two().trailing_zeros() as usize - 4;
-    Some(if layout.align() > PACKED_ALIGN {
-        c + SIZES
-    } else {
-        c
-    })
+    if layout.align() > PACKED_ALIGN {
+        return power(layout.size().max(layout.align()), 4).map(|c| PACKED + c);
+    }
+    let size = layout.size().max(PACKED_ALIGN);
+    if size <= FINE_MAX {
+        return Some(size.div_ceil(PACKED_ALIGN) - 1);
+    }
+    power(size, FINE_MAX.trailing_zeros() + 1).map(|c| FINE + c)
 }
 
 /// A class's block size and alignment.
 fn block(class: usize) -> (usize, usize) {
-    let size = 1usize << (class % SIZES + 4);
-    (size, if class >= SIZES { size } else { PACKED_ALIGN })
+    if class < FINE {
+        ((class + 1) * PACKED_ALIGN, PACKED_ALIGN)
+    } else if class < PACKED {
+        (FINE_MAX << (class - FINE + 1), PACKED_ALIGN)
+    } else {
+        let size = 1 << (class - PACKED + 4);
+        (size, size)
+    }
 }
 
 fn in_arena(p: usize) -> bool {
@@ -169,8 +189,9 @@ unsafe fn arena_alloc(class: usize) -> *mut u8 {
     let base = h as usize;
     let head = (*h).free[class];
     if head != 0 {
-        (*h).free[class] = *(head as *const usize);
-        return head as *mut u8;
+        let p = base + head as usize;
+        (*h).free[class] = (*(p as *const usize) - base) as u32;
+        return p as *mut u8;
     }
     let (size, align) = block(class);
     // Aligned as an address (the base is only page-aligned).
@@ -184,9 +205,12 @@ unsafe fn arena_alloc(class: usize) -> *mut u8 {
 
 /// Puts block `p` of `class` on its free list.
 unsafe fn arena_free(p: *mut u8, class: usize) {
-    let h = BASE.with(Cell::get) as *mut Header;
-    *(p as *mut usize) = (*h).free[class];
-    (*h).free[class] = p as usize;
+    let base = BASE.with(Cell::get);
+    let h = base as *mut Header;
+    let next = (*h).free[class];
+    // The next block's address (the base itself for none: offset 0).
+    *(p as *mut usize) = base + next as usize;
+    (*h).free[class] = (p as usize - base) as u32;
 }
 
 fn inside_now() -> bool {
@@ -324,6 +348,12 @@ pub fn reset() {
     }
 }
 
+/// This thread's arena's base address (0: none yet): no other thread's arena
+/// has it, as long as the process runs (arenas are never unmapped).
+pub fn base() -> usize {
+    BASE.with(Cell::get)
+}
+
 /// Whether `p` is a block of this thread's arena.
 pub fn contains(p: *const u8) -> bool {
     in_arena(p as usize)
@@ -342,25 +372,74 @@ pub fn used() -> usize {
     header().map_or(0, |h| unsafe { (*h).top })
 }
 
-/// The arena's used bytes (header, blocks and free blocks), appended to `out`.
-pub fn save(out: &mut Vec<u8>) {
-    let Some(h) = header() else { return };
+/// Free blocks of at least this many bytes are left out of a save, all but the
+/// word that links them (what a free block held is never read again: a block is
+/// written before it is read once handed out). Smaller ones are copied with
+/// their neighbours: a range more costs more than their bytes.
+const SKIP_FREE: usize = 256;
+
+/// The arena's used bytes (header, blocks in use, and free blocks smaller than
+/// 256 bytes, `SKIP_FREE`), appended to `out`, and the ranges they came from (offset and
+/// length from the arena's base, ascending) in `ranges`. Returns the bytes
+/// appended.
+pub fn save(out: &mut Vec<u8>, ranges: &mut Vec<(u32, u32)>) -> usize {
+    ranges.clear();
+    let Some(h) = header() else { return 0 };
+    let base = h as usize;
+    let word = std::mem::size_of::<usize>();
     // SAFETY: [base, base + top) is the arena's memory, mapped and initialised
-    // as far as it was handed out (free bytes in it are copied as they are).
+    // as far as it was handed out; the free lists link blocks within it.
     unsafe {
-        let used = (*h).top;
-        out.extend_from_slice(std::slice::from_raw_parts(h as *const u8, used));
+        let top = (*h).top;
+        // The free blocks' bytes after their link, as (start, end) offsets.
+        for c in 0..CLASSES {
+            let size = block(c).0;
+            if size < SKIP_FREE {
+                continue;
+            }
+            let mut off = (*h).free[c] as usize;
+            while off != 0 {
+                ranges.push(((off + word) as u32, (off + size) as u32));
+                off = *((base + off) as *const usize) - base;
+            }
+        }
+        ranges.sort_unstable();
+        // What lies between them is copied.
+        let holes = ranges.len();
+        let mut at = 0;
+        for i in 0..holes {
+            let (start, end) = ranges[i];
+            ranges.push((at, start - at));
+            at = end;
+        }
+        ranges.push((at, top as u32 - at));
+        ranges.drain(..holes);
+        let before = out.len();
+        for &(o, len) in ranges.iter() {
+            out.extend_from_slice(std::slice::from_raw_parts(
+                (base + o as usize) as *const u8,
+                len as usize,
+            ));
+        }
+        out.len() - before
     }
 }
 
-/// Copies bytes taken by [`save`] back to the arena's start.
+/// Copies bytes taken by [`save`] back where they came from (`ranges`, as
+/// [`save`] gave them).
 ///
 /// # Safety
 /// Nothing may use a block handed out since the save (the runtime restores the
 /// execution's every other piece of memory with it).
-pub unsafe fn restore(saved: &[u8]) {
+pub unsafe fn restore(saved: &[u8], ranges: &[(u32, u32)]) {
     let Some(h) = header() else { return };
-    std::ptr::copy_nonoverlapping(saved.as_ptr(), h as *mut u8, saved.len());
+    let base = h as *mut u8;
+    let mut from = 0;
+    for &(o, len) in ranges {
+        let len = len as usize;
+        std::ptr::copy_nonoverlapping(saved.as_ptr().add(from), base.add(o as usize), len);
+        from += len;
+    }
 }
 
 #[cfg(test)]
@@ -378,8 +457,8 @@ mod tests {
         );
         let outside_v: Vec<u64> = outside(|| inside(|| vec![1, 2, 3]));
         assert!(!contains(outside_v.as_ptr().cast()), "outside wins");
-        let mut saved = Vec::new();
-        save(&mut saved);
+        let (mut saved, mut ranges) = (Vec::new(), Vec::new());
+        save(&mut saved, &mut ranges);
         let p = v.as_ptr();
         // Change the block, free it and reuse it: the restore brings all back.
         let mut v = v;
@@ -388,7 +467,7 @@ mod tests {
         let w: Vec<u64> = inside(|| vec![9; 100]);
         assert_eq!(w.as_ptr(), p, "a freed block is reused by its class");
         std::mem::forget(w);
-        unsafe { restore(&saved) };
+        unsafe { restore(&saved, &ranges) };
         // SAFETY: the block is live again as it was at the save.
         let again = unsafe { std::slice::from_raw_parts(p, 100) };
         assert_eq!(again[7], 7);
@@ -439,6 +518,72 @@ mod tests {
         );
         assert_eq!(b.as_ptr() as usize % PACKED_ALIGN, 0);
         std::mem::forget((a, b));
+        arm(false);
+    }
+
+    /// Small blocks come in steps of 16 bytes: a block of 72 or 80 bytes takes
+    /// 80, not a power of two's 128 (the span a snapshot copies), and a freed
+    /// one is reused by the next of its size.
+    #[test]
+    fn small_blocks_come_in_steps_of_16_bytes() {
+        arm(true);
+        reset();
+        let before = used();
+        let (a, b, c): (Vec<u8>, Vec<u8>, Vec<u64>) =
+            inside(|| (vec![1; 80], vec![2; 72], vec![3; 126]));
+        assert!(contains(a.as_ptr()) && contains(b.as_ptr()) && contains(c.as_ptr().cast()));
+        assert_eq!(used() - before, 80 + 80 + 1008, "no slack past 16 bytes");
+        let at = a.as_ptr();
+        drop(a);
+        let again: Vec<u8> = inside(|| vec![4; 65]);
+        assert_eq!(again.as_ptr(), at, "the freed 80-byte block");
+        assert_eq!(used() - before, 80 + 80 + 1008);
+        std::mem::forget((again, b, c));
+        arm(false);
+    }
+
+    /// A save leaves out a large free block but for its link word, and a
+    /// restore puts back the blocks in use and the free list: the freed block is
+    /// handed out again, then a new one (with the link left out too, the second
+    /// allocation would follow what the execution wrote there).
+    #[test]
+    fn a_save_leaves_out_large_free_blocks_but_their_links() {
+        arm(true);
+        reset();
+        let (big, small): (Vec<u8>, Vec<u8>) = inside(|| (vec![1; 512], vec![2; 32]));
+        let at = big.as_ptr();
+        drop(big);
+        let (mut saved, mut ranges) = (Vec::new(), Vec::new());
+        let n = save(&mut saved, &mut ranges);
+        assert_eq!(n, saved.len());
+        assert_eq!(
+            n,
+            used() - (512 - std::mem::size_of::<usize>()),
+            "{ranges:?}"
+        );
+        // The execution goes on: the free block is used and written all over.
+        let mut again: Vec<u8> = inside(|| vec![0xff; 512]);
+        assert_eq!(again.as_ptr(), at);
+        again.fill(0xee);
+        std::mem::forget(again);
+        let mut small = small;
+        small[0] = 9;
+        std::mem::forget(small);
+        unsafe { restore(&saved, &ranges) };
+        let (first, second): (Vec<u8>, Vec<u8>) = inside(|| (vec![3; 512], vec![4; 512]));
+        assert_eq!(
+            first.as_ptr(),
+            at,
+            "the freed block, from the restored list"
+        );
+        assert!(
+            contains(second.as_ptr()) && second.as_ptr() != at,
+            "then a new one"
+        );
+        // SAFETY: the small block is live again as it was at the save.
+        let small = unsafe { std::slice::from_raw_parts(at.wrapping_add(512), 32) };
+        assert_eq!(small, [2; 32], "a block in use is restored");
+        std::mem::forget((first, second));
         arm(false);
     }
 

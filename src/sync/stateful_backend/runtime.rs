@@ -28,9 +28,11 @@
 //! lives in is at an address that is the same in every execution: the task stacks,
 //! the thread's arena ([`super::arena`]: every allocation made while a task runs
 //! is there) and a few thread-locals (this task table, the backend's store, and
-//! those the checker names). [`snapshot`] copies the arena's used bytes, each
-//! suspended task's used stack (from where it suspended to the stack's top) and
-//! those thread-locals; the scheduler hands one back at the start of an execution
+//! those the checker names). [`snapshot`] copies the arena's used bytes (less
+//! its large free blocks, [`arena::save`]), each suspended task's used stack
+//! (from where it suspended to the stack's top; a copy is shared by the snapshots
+//! taken while the task did not run, see `StackCopy`) and those thread-locals;
+//! the scheduler hands one back at the start of an execution
 //! ([`Scheduler::resume`]) and the runtime copies it back into the same addresses
 //! (nothing is dropped) and goes on from that scheduling point: the scheduler is
 //! asked again there, as if the execution had just been replayed to it.
@@ -53,6 +55,7 @@ use corosensei::{Coroutine, CoroutineResult, Yielder};
 use std::any::Any;
 use std::cell::RefCell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::rc::Rc;
 
 /// The size of a task's stack: room for the kernel target's C code on it (shuttle
 /// gave every task 60 KiB, `Config::new`'s default). Pages no task touches are
@@ -115,9 +118,68 @@ fn stack_of(id: usize) -> FixedStack {
 
 type Task = Coroutine<(), (), (), FixedStack>;
 
-/// How far below the point where a task noted its stack pointer (in [`switch`],
-/// before it suspends) the suspension itself may write: copied with the stack.
-const BELOW_SWITCH: usize = 1024;
+/// How far below the stack pointer a task noted (in [`park`], where it suspends)
+/// the suspension itself may write: copied with the stack. On x86-64 and AArch64
+/// the noted point is the stack pointer itself, and the suspension pushes a few
+/// registers below it (test `the_suspension_writes_within_the_slack_below_the_noted_point`
+/// measures how far); elsewhere it is a local's address in [`park`]'s frame.
+const BELOW_SWITCH: usize = if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+    256
+} else {
+    1024
+};
+
+/// The stack pointer (a local's address where it cannot be read directly).
+#[inline(always)]
+fn stack_pointer() -> usize {
+    let sp: usize;
+    // SAFETY: reads a register, nothing else.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags));
+    }
+    #[cfg(target_arch = "aarch64")]
+    unsafe {
+        std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags));
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        let here = 0u8;
+        sp = std::ptr::addr_of!(here) as usize;
+    }
+    sp
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: [`park`] fills the stack below its stack pointer with [`CANARY`]
+    /// before it suspends, to show how far the suspension writes.
+    static FILL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// What [`park`] fills the stack with in tests.
+#[cfg(test)]
+const CANARY: u8 = 0xa5;
+
+/// Suspends the running task, its stack pointer noted at `*sp` first: in a frame
+/// of its own (never inlined), so that what lies below the noted point is the
+/// suspension's alone, whatever the caller's frame.
+///
+/// # Safety
+/// `sp` is the running task's slot; `yielder` its coroutine's yielder.
+#[inline(never)]
+unsafe fn park(sp: *mut usize, yielder: *const Yielder<(), ()>) {
+    let at = stack_pointer();
+    *sp = at;
+    #[cfg(test)]
+    if FILL.with(std::cell::Cell::get) {
+        for i in 1..=4 * BELOW_SWITCH {
+            // Below the stack pointer: memory no frame holds yet.
+            std::ptr::write_volatile((at - i) as *mut u8, CANARY);
+        }
+    }
+    (*yielder).suspend(());
+}
 
 /// One task of the running execution.
 struct Slot {
@@ -131,7 +193,7 @@ struct Slot {
     name: Option<String>,
     blocked: bool,
     finished: bool,
-    /// An address in the task's frame in [`switch`], noted before it suspends.
+    /// The stack pointer in [`park`], noted before the task suspends.
     sp: usize,
 }
 
@@ -160,8 +222,78 @@ thread_local! {
     static VERSION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-/// A snapshot's buffers: its regions, its bytes, its stacks' tasks and versions.
-type Buffers = (Vec<Region>, Vec<u8>, Vec<(usize, u64)>);
+/// A snapshot's buffers: its regions, its bytes, its stacks' copies, the
+/// arena's ranges.
+type Buffers = (Vec<Region>, Vec<u8>, Vec<Rc<StackCopy>>, Vec<(u32, u32)>);
+
+/// A copy of one suspended task's used stack at one version of its contents,
+/// shared by every snapshot taken while the task's stack stayed at that version
+/// (between two branching points one task runs: a snapshot copies that task's
+/// stack and shares the others' copies with the snapshot before it).
+struct StackCopy {
+    task: usize,
+    /// The version of the stack's contents copied ([`touched`]).
+    version: u64,
+    /// Where the copy starts (below the noted stack pointer, see [`BELOW_SWITCH`]).
+    at: *mut u8,
+    /// The bytes from there to the stack's top.
+    bytes: Vec<u8>,
+}
+
+impl Drop for StackCopy {
+    fn drop(&mut self) {
+        let bytes = std::mem::take(&mut self.bytes);
+        arena::outside(|| {
+            // At the thread's exit the spares may be gone: the buffer is freed.
+            let _ = STACK_SPARE.try_with(|s| {
+                let mut s = s.borrow_mut();
+                if s.len() < SPARES {
+                    s.push(bytes);
+                }
+            });
+        });
+    }
+}
+
+thread_local! {
+    /// Per task index, the last copy of its stack a snapshot made (shared by the
+    /// next snapshots while the stack keeps that version).
+    static LAST_COPY: RefCell<Vec<Option<Rc<StackCopy>>>> = const { RefCell::new(Vec::new()) };
+    /// The buffers of dropped stack copies, for the next ones (outside the arena).
+    static STACK_SPARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The copy of task `task`'s used stack from `at` to `base` at its version now:
+/// the last one made if the stack is still at its version, else a new one.
+fn copy_stack(task: usize, at: usize, base: usize) -> Rc<StackCopy> {
+    let v = version(task);
+    LAST_COPY.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.len() <= task {
+            last.resize(task + 1, None);
+        }
+        if let Some(c) = &last[task] {
+            if c.version == v && c.at as usize == at {
+                return Rc::clone(c);
+            }
+        }
+        let mut bytes = STACK_SPARE
+            .with(|s| s.borrow_mut().pop())
+            .unwrap_or_default();
+        bytes.clear();
+        // SAFETY: the used part of the task's stack (mapped: below the noted
+        // point, within the stack).
+        bytes.extend_from_slice(unsafe { std::slice::from_raw_parts(at as *const u8, base - at) });
+        let c = Rc::new(StackCopy {
+            task,
+            version: v,
+            at: at as *mut u8,
+            bytes,
+        });
+        last[task] = Some(Rc::clone(&c));
+        c
+    })
+}
 
 /// Task `id`'s stack is about to change (it runs): a new version of its
 /// contents. Only the task itself writes its stack between scheduling points
@@ -229,18 +361,16 @@ pub fn unblock(id: usize) {
 /// A scheduling point of the running task: the scheduler chooses who runs next
 /// (this task again, unless it is blocked, or another one).
 pub fn switch() {
-    let here = 0u8;
-    let sp = std::ptr::addr_of!(here) as usize;
-    let yielder = with(|t| {
+    let (sp, yielder) = with(|t| {
         let c = t.current.expect("a task is running");
-        t.tasks[c].sp = sp;
-        t.tasks[c].yielder
+        (std::ptr::addr_of_mut!(t.tasks[c].sp), t.tasks[c].yielder)
     });
     assert!(!yielder.is_null(), "a running task has a yielder");
     // SAFETY: the yielder belongs to the coroutine of the running task (set when
     // it first ran), which lives until the task finishes or the execution is torn
-    // down, neither of which can happen while the task runs here.
-    unsafe { (*yielder).suspend(()) };
+    // down, neither of which can happen while the task runs here; the table's
+    // tasks do not move until the task runs again (no task is added meanwhile).
+    unsafe { park(sp, yielder) };
 }
 
 /// Spawns task `f` named `name` (a scheduling point first, as shuttle's spawn);
@@ -271,6 +401,8 @@ pub fn run<F: Fn() + 'static>(scheduler: &mut dyn Scheduler, main: F) {
     /// changed inside an execution would not be restored with a snapshot).
     struct Main<F>(*const F);
     let main = Main(&main as *const F);
+    // The runnable tasks at each point: one buffer for the run (outside the arena).
+    let mut runnable = Vec::new();
     while scheduler.new_execution() {
         let resumed = match scheduler.resume() {
             Some(snapshot) => {
@@ -290,7 +422,7 @@ pub fn run<F: Fn() + 'static>(scheduler: &mut dyn Scheduler, main: F) {
             // Shuttle's main thread switches once more before it exits.
             switch();
         });
-        if let Err(payload) = execute(scheduler, main) {
+        if let Err(payload) = execute(scheduler, main, &mut runnable) {
             resume_unwind(payload);
         }
     }
@@ -300,6 +432,7 @@ pub fn run<F: Fn() + 'static>(scheduler: &mut dyn Scheduler, main: F) {
 fn execute(
     scheduler: &mut dyn Scheduler,
     main: Option<impl FnOnce() + 'static>,
+    runnable: &mut Vec<usize>,
 ) -> Result<(), Box<dyn Any + Send>> {
     if let Some(main) = main {
         TABLE.with(|t| {
@@ -313,8 +446,7 @@ fn execute(
             }));
         });
     }
-    let mut runnable = Vec::new();
-    let result = catch_unwind(AssertUnwindSafe(|| steps(scheduler, &mut runnable)));
+    let result = catch_unwind(AssertUnwindSafe(|| steps(scheduler, runnable)));
     let result = match result {
         Ok(Ok(())) => Ok(()),
         Ok(Err(message)) => Err(Box::new(message) as Box<dyn Any + Send>),
@@ -467,15 +599,18 @@ impl Region {
 /// back to the thread's spares when it is dropped.
 #[derive(Clone)]
 pub struct Snapshot {
-    /// The regions copied, in order: the arena, then thread-locals, then stacks.
+    /// The regions copied, in order: the arena, then thread-locals.
     regions: Vec<Region>,
-    /// The tasks whose stacks are the last regions, in order, and the versions
-    /// of their contents copied.
-    stacks: Vec<(usize, u64)>,
-    /// Their bytes, one after another (the arena's first).
+    /// The suspended tasks' stacks (copies shared with other snapshots).
+    stacks: Vec<Rc<StackCopy>>,
+    /// The regions' bytes, one after another (the arena's first).
     bytes: Vec<u8>,
-    /// The OS thread it was taken on (its arena, stacks and thread-locals).
-    thread: std::thread::ThreadId,
+    /// The ranges of the arena its bytes came from ([`arena::save`]).
+    arena: Vec<(u32, u32)>,
+    /// The OS thread it was taken on (its arena, stacks and thread-locals), by
+    /// its arena's base: unique to the thread, and read without the atomic
+    /// count `std::thread::current` takes (3% of a search's time).
+    thread: usize,
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -486,10 +621,13 @@ impl std::fmt::Debug for Snapshot {
 
 impl Drop for Snapshot {
     fn drop(&mut self) {
+        // The stacks' copies go (to their spares, if no other snapshot shares them).
+        self.stacks.clear();
         let buffers = (
             std::mem::take(&mut self.regions),
             std::mem::take(&mut self.bytes),
             std::mem::take(&mut self.stacks),
+            std::mem::take(&mut self.arena),
         );
         arena::outside(|| {
             // At the thread's exit the spares may be gone: the buffers are freed.
@@ -526,7 +664,7 @@ impl Snapshot {
 pub fn snapshot(extra: &[Region]) -> Snapshot {
     assert!(arena::armed(), "snapshots need the arena");
     arena::outside(|| {
-        let (mut regions, mut bytes, mut stacks) =
+        let (mut regions, mut bytes, mut stacks, mut arena) =
             SPARE.with(|s| s.borrow_mut().pop()).unwrap_or_default();
         regions.clear();
         bytes.clear();
@@ -546,28 +684,23 @@ pub fn snapshot(extra: &[Region]) -> Snapshot {
             for (i, slot) in t.tasks.iter().enumerate() {
                 if slot.coroutine.is_some() {
                     let base = stack_of(i).base.get();
-                    let at = slot.sp - BELOW_SWITCH;
-                    regions.push(Region {
-                        at: at as *mut u8,
-                        len: base - at,
-                    });
-                    stacks.push((i, version(i)));
+                    stacks.push(copy_stack(i, slot.sp - BELOW_SWITCH, base));
                 }
             }
         });
         // One allocation at most (none once the spare buffer is large enough).
         bytes.reserve(regions.iter().map(|r| r.len).sum());
-        arena::save(&mut bytes);
+        regions[0].len = arena::save(&mut bytes, &mut arena);
         for r in &regions[1..] {
-            // SAFETY: thread-locals of this thread and the used part of its
-            // tasks' stacks (mapped: below the noted point, within the stack).
+            // SAFETY: thread-locals of this thread.
             bytes.extend_from_slice(unsafe { std::slice::from_raw_parts(r.at, r.len) });
         }
         Snapshot {
             regions,
             stacks,
             bytes,
-            thread: std::thread::current().id(),
+            arena,
+            thread: arena::base(),
         }
     })
 }
@@ -584,27 +717,27 @@ pub fn snapshot(extra: &[Region]) -> Snapshot {
 unsafe fn restore(s: &Snapshot) {
     assert_eq!(
         s.thread,
-        std::thread::current().id(),
+        arena::base(),
         "a snapshot is restored on its own thread"
     );
-    let first_stack = s.regions.len() - s.stacks.len();
     let mut from = 0;
     for (i, r) in s.regions.iter().enumerate() {
         let bytes = &s.bytes[from..from + r.len];
         from += r.len;
         if i == 0 {
-            arena::restore(bytes);
+            arena::restore(bytes, &s.arena);
             continue;
         }
-        if let Some(&(task, v)) = s.stacks.get(i.wrapping_sub(first_stack)) {
-            if version(task) == v {
-                #[cfg(test)]
-                SKIPPED.with(|k| k.set(k.get() + 1));
-                continue;
-            }
-            VERSIONS.with(|vs| vs.borrow_mut()[task] = v);
-        }
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), r.at, r.len);
+    }
+    for c in &s.stacks {
+        if version(c.task) == c.version {
+            #[cfg(test)]
+            SKIPPED.with(|k| k.set(k.get() + 1));
+            continue;
+        }
+        VERSIONS.with(|vs| vs.borrow_mut()[c.task] = c.version);
+        std::ptr::copy_nonoverlapping(c.bytes.as_ptr(), c.at, c.bytes.len());
     }
 }
 
@@ -801,7 +934,7 @@ mod tests {
         // gives it back when dropped, so all three copy into it.
         let spare: Vec<u8> = Vec::with_capacity(1 << 20);
         let primed = spare.as_ptr();
-        SPARE.with(|s| *s.borrow_mut() = vec![(Vec::new(), spare, Vec::new())]);
+        SPARE.with(|s| *s.borrow_mut() = vec![(Vec::new(), spare, Vec::new(), Vec::new())]);
         let mut s = Snapper {
             executions: 0,
             buffers: Vec::new(),
@@ -821,6 +954,16 @@ mod tests {
                 "snapshot {i}: the spare's bytes"
             );
         }
+    }
+
+    /// A task's four steps, each with a value on its stack, checked at its end.
+    fn work() {
+        let mut x = [0u64; 64];
+        for (i, slot) in x.iter_mut().take(4).enumerate() {
+            *slot = std::hint::black_box(i as u64 + 1);
+            switch();
+        }
+        assert_eq!(x[..4], [1, 2, 3, 4], "the stack's contents");
     }
 
     /// A restore copies the stacks of the tasks that ran since the snapshot, and
@@ -863,14 +1006,6 @@ mod tests {
                 Some(*runnable.iter().find(|&&t| t > c).unwrap_or(&runnable[0]))
             }
         }
-        fn work() {
-            let mut x = [0u64; 64];
-            for (i, slot) in x.iter_mut().take(4).enumerate() {
-                *slot = std::hint::black_box(i as u64 + 1);
-                switch();
-            }
-            assert_eq!(x[..4], [1, 2, 3, 4], "the stack's contents");
-        }
         arena::arm(true);
         arena::reset();
         let mut s = Once {
@@ -894,6 +1029,127 @@ mod tests {
         );
         // Every task's four steps and its end, checking its stack (no panic).
         assert!(s.resumed_steps >= 6, "{} steps resumed", s.resumed_steps);
+    }
+
+    /// A snapshot shares the stack copies of the one before it for the tasks that
+    /// did not run since, and copies anew the stack of the one that ran (with the
+    /// sharing blind to versions, the task that ran keeps its stale copy and the
+    /// resumed execution's stack check fails; with no sharing, none is shared).
+    #[test]
+    fn snapshots_share_the_copies_of_stacks_that_did_not_run() {
+        struct Two {
+            executions: usize,
+            first: Option<Snapshot>,
+            second: Option<Snapshot>,
+            ran: Option<usize>,
+        }
+        impl Scheduler for Two {
+            fn new_execution(&mut self) -> bool {
+                self.executions += 1;
+                self.executions <= 2
+            }
+            fn resume(&mut self) -> Option<&Snapshot> {
+                (self.executions == 2).then_some(self.first.as_ref()?)
+            }
+            fn next_task(&mut self, runnable: &[usize], current: Option<usize>) -> Option<usize> {
+                let c = current.unwrap_or(0);
+                let next = *runnable.iter().find(|&&t| t > c).unwrap_or(&runnable[0]);
+                if self.executions == 1 && self.second.is_none() {
+                    let s = snapshot(&[]);
+                    if self.first.is_none() && s.stacks.len() == 3 {
+                        self.first = Some(s);
+                        self.ran = Some(next);
+                    } else if self.first.is_some() {
+                        self.second = Some(s);
+                    }
+                }
+                Some(next)
+            }
+        }
+        arena::arm(true);
+        arena::reset();
+        let mut s = Two {
+            executions: 0,
+            first: None,
+            second: None,
+            ran: None,
+        };
+        run(&mut s, || {
+            spawn("a".to_owned(), work);
+            spawn("b".to_owned(), work);
+            work();
+        });
+        arena::arm(false);
+        let (first, second) = (s.first.expect("first"), s.second.expect("second"));
+        let ran = s.ran.expect("a task ran between the two");
+        let mut shared = 0;
+        for c in &second.stacks {
+            let before = first.stacks.iter().find(|f| f.task == c.task);
+            let same = before.is_some_and(|f| Rc::ptr_eq(f, c));
+            assert_eq!(same, c.task != ran, "task {} (task {ran} ran)", c.task);
+            shared += usize::from(same);
+        }
+        assert_eq!(shared, 2, "the two tasks that did not run");
+    }
+
+    /// The suspension writes below the stack pointer [`park`] notes, and within
+    /// [`BELOW_SWITCH`] of it: what a snapshot copies of a suspended stack holds
+    /// all it needs. (With a slack of 16 bytes, or the point noted in the
+    /// caller's frame as before, this fails.)
+    #[test]
+    fn the_suspension_writes_within_the_slack_below_the_noted_point() {
+        struct Measure {
+            executions: usize,
+            depths: Vec<usize>,
+        }
+        impl Scheduler for Measure {
+            fn new_execution(&mut self) -> bool {
+                self.executions += 1;
+                self.executions <= 1
+            }
+            fn next_task(&mut self, runnable: &[usize], current: Option<usize>) -> Option<usize> {
+                if let Some(c) = current {
+                    let (sp, suspended) = with(|t| (t.tasks[c].sp, t.tasks[c].coroutine.is_some()));
+                    if suspended {
+                        // The deepest byte the suspension changed.
+                        let deepest = (1..=4 * BELOW_SWITCH).rev().find(|&i| {
+                            // SAFETY: the suspended task's stack, below where it
+                            // noted its pointer (mapped: the stack is 256 KiB).
+                            unsafe { std::ptr::read_volatile((sp - i) as *const u8) != CANARY }
+                        });
+                        self.depths.push(deepest.unwrap_or(0));
+                    }
+                }
+                Some(runnable[0])
+            }
+        }
+        #[inline(never)]
+        fn deeper(n: u64) -> u64 {
+            let x = std::hint::black_box([n; 32]);
+            switch();
+            x.iter().sum()
+        }
+        FILL.with(|f| f.set(true));
+        let mut m = Measure {
+            executions: 0,
+            depths: Vec::new(),
+        };
+        run(&mut m, || {
+            spawn("a".to_owned(), || {
+                switch();
+                assert_eq!(deeper(2), 64);
+            });
+            switch();
+            assert_eq!(deeper(1), 32);
+        });
+        FILL.with(|f| f.set(false));
+        assert!(m.depths.len() >= 4, "{:?}", m.depths);
+        let most = m.depths.iter().copied().max().unwrap_or(0);
+        assert!(most > 0, "the suspension writes below the noted point");
+        assert!(
+            most <= BELOW_SWITCH,
+            "the suspension wrote {most} bytes below the noted point: more than the {BELOW_SWITCH} copied"
+        );
     }
 
     #[test]
