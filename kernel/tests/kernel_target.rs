@@ -58,6 +58,19 @@ mod with_kernel {
         (st.states, r.verdict)
     }
 
+    /// A complete stateful search of `s` on the fixed tree with `switches` on: its
+    /// state count, verdict and the C end states it gathered
+    /// ([`daxlock_kernel::end_states`]); `what` names it in the log.
+    fn states_with(switches: Switches, s: &Scenario, what: &str) -> (usize, Verdict, Vec<u64>) {
+        let guard = switches.set();
+        daxlock_kernel::end_states(true);
+        let r = run(&StatefulChecker::default(), s, Bugs::fixed());
+        let ends = daxlock_kernel::end_states(false);
+        drop(guard);
+        let (states, verdict) = complete_search(what, r);
+        (states, verdict, ends)
+    }
+
     /// The unpatched tree verifies the seed's scenario under loom, random, PCT, the
     /// stateful search (complete) and real threads.
     #[test]
@@ -650,11 +663,10 @@ ops = [
                 towrite_always_dead: always_dead,
                 towrite_behind: daxlock_kernel::TowriteBehind::Off,
                 ..Switches::default()
-            }
-            .set();
-            let r = run(&StatefulChecker::default(), &scenario(name), Bugs::fixed());
-            drop(switches);
-            complete_search(&format!("{name} (always dead {always_dead})"), r)
+            };
+            let what = format!("{name} (always dead {always_dead})");
+            let (states, verdict, _) = states_with(switches, &scenario(name), &what);
+            (states, verdict)
         };
         for (name, verdict) in [
             ("fsync-vs-read-fault", Verdict::LostWrite),
@@ -690,11 +702,9 @@ ops = [
             let switches = Switches {
                 towrite_behind: mode,
                 ..Switches::default()
-            }
-            .set();
-            let r = run(&StatefulChecker::default(), s, Bugs::fixed());
-            drop(switches);
-            complete_search(&format!("{} ({mode:?})", s.name), r)
+            };
+            let (states, verdict, _) = states_with(switches, s, &format!("{} ({mode:?})", s.name));
+            (states, verdict)
         };
         for name in ["fsync-vs-pmd-fault", "fsync-vs-read-fault"] {
             let s = scenario(name);
@@ -739,14 +749,12 @@ ops = [
             let switches = Switches {
                 left_dirty_locked: locked,
                 ..Switches::default()
-            }
-            .set();
-            daxlock_kernel::end_states(true);
-            let r = run(&StatefulChecker::default(), &scenario(name), Bugs::fixed());
-            let ends = daxlock_kernel::end_states(false);
-            drop(switches);
-            let (states, verdict) = complete_search(&format!("{name} (locked {locked})"), r);
-            (states, verdict, ends)
+            };
+            states_with(
+                switches,
+                &scenario(name),
+                &format!("{name} (locked {locked})"),
+            )
         };
         for name in [
             "fsync-vs-read-fault",
@@ -785,14 +793,8 @@ ops = [
             let switches = Switches {
                 dirty_dead: mode,
                 ..Switches::default()
-            }
-            .set();
-            daxlock_kernel::end_states(true);
-            let r = run(&StatefulChecker::default(), s, Bugs::fixed());
-            let ends = daxlock_kernel::end_states(false);
-            drop(switches);
-            let (states, verdict) = complete_search(&format!("{} ({mode:?})", s.name), r);
-            (states, verdict, ends)
+            };
+            states_with(switches, s, &format!("{} ({mode:?})", s.name))
         };
         let hole_read = Scenario::from_path(
             &Path::new(env!("CARGO_MANIFEST_DIR"))
