@@ -649,7 +649,9 @@ ops = [
     /// walk still reads them) states in which fsync's walk has a TOWRITE entry
     /// still to visit merge with states in which it has none, and the search
     /// counts fewer states. With the sound rule the rows keep their verdicts
-    /// (`fsync-vs-read-fault` its lost write, finding 1).
+    /// (`fsync-vs-pmd-fault` its lost write, finding 1). (`fsync-vs-read-fault`
+    /// showed it too until fsync's end check joined the writeback's last step,
+    /// `Mapping::fsync_with`: 329 states either way since.)
     #[test]
     fn towrite_marks_are_state_until_the_last_writeback() {
         if !xarray_era("towrite_marks_are_state_until_the_last_writeback") {
@@ -669,7 +671,7 @@ ops = [
             (states, verdict)
         };
         for (name, verdict) in [
-            ("fsync-vs-read-fault", Verdict::LostWrite),
+            ("fsync-vs-pmd-fault", Verdict::LostWrite),
             ("eexist-starves-fsync", Verdict::Verified),
         ] {
             let (sound, v) = count(name, false);
@@ -686,8 +688,10 @@ ops = [
     /// marks behind its walk leave the fingerprint (`World::towrite_dead_if_done`:
     /// the walk never goes back, and nothing else reads them). The rule merges
     /// states (with it off, [`daxlock_kernel::TowriteBehind::Off`], the search
-    /// stores more on `fsync-vs-pmd-fault` and `fsync-vs-read-fault`, each one
-    /// fsync) and keeps their verdicts (finding 1's lost write on both). It must
+    /// stores more on `eexist-starves-fsync`, one fsync) and keeps the verdicts
+    /// (finding 1's lost write on `fsync-vs-pmd-fault` and `fsync-vs-read-fault`,
+    /// where it merged states too until fsync's end check joined the writeback's
+    /// last step, `Mapping::fsync_with`; the counts are equal there since). It must
     /// wait for the last such operation: with two fsyncs
     /// (`tests/scenarios/two-fsyncs-behind-the-walk.toml`) the marks behind the
     /// first walk are still read by the second, and the unsound widening that
@@ -706,14 +710,18 @@ ops = [
             let (states, verdict, _) = states_with(switches, s, &format!("{} ({mode:?})", s.name));
             (states, verdict)
         };
-        for name in ["fsync-vs-pmd-fault", "fsync-vs-read-fault"] {
+        for (name, verdict, fewer) in [
+            ("fsync-vs-pmd-fault", Verdict::LostWrite, false),
+            ("fsync-vs-read-fault", Verdict::LostWrite, false),
+            ("eexist-starves-fsync", Verdict::Verified, true),
+        ] {
             let s = scenario(name);
             let (rule, v) = count(&s, TowriteBehind::Last);
-            assert_eq!(v, Verdict::LostWrite, "{name}");
+            assert_eq!(v, verdict, "{name}");
             let (off, v_off) = count(&s, TowriteBehind::Off);
             assert_eq!(v_off, v, "{name}");
             assert!(
-                rule < off,
+                rule < off || (!fewer && rule == off),
                 "{name}: {rule} states with the rule, {off} without"
             );
         }
