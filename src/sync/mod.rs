@@ -225,6 +225,26 @@ pub trait Backend: Sized + Send + Sync + 'static {
         Self::locked(m, f)
     }
 
+    /// [`Backend::locked_part`] in the calling thread's current step: the
+    /// stateful checker takes no scheduling point before it where `m` is free, so
+    /// no other thread moves between what the thread did last and `f` (where
+    /// another thread holds `m`, the ordinary point). Other backends: the same as
+    /// `locked_part`.
+    ///
+    /// This drops interleavings, so it is for a caller that argues no verdict
+    /// needs them ([`crate::dax::Mapping::fsync_with`]'s end check does). The
+    /// footprint and folds are `locked_part`'s: `reads`, and `writes` if the
+    /// value's hash changed, added to the step's; `f`'s result folded into the
+    /// thread's history.
+    fn locked_part_in_step<T: Send + Hash, R: Hash>(
+        m: &Self::Mutex<T>,
+        reads: Parts,
+        writes: Parts,
+        f: impl Fn(&mut T) -> R,
+    ) -> R {
+        Self::locked_part(m, reads, writes, f)
+    }
+
     /// A lockless read of shared state that lives outside the backend's primitives
     /// (the kernel target's C memory), which `m` stands for: a scheduling point as
     /// [`Backend::locked`] on `m` is, then `read` runs at once (no other thread

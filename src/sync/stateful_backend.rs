@@ -639,6 +639,28 @@ impl Backend for Stateful {
         locked_in(m, Some((reads, writes)), f)
     }
 
+    /// No scheduling point (not even after a release) where `m` is free: the
+    /// lock is taken as [`Backend::release`] takes it, then `f` runs and the
+    /// release is [`Backend::locked_part`]'s (the parts' footprint, the result
+    /// folded, the value hash stored), all in the task's current step, whose
+    /// footprint the search records. Where `m` is held (the callers never hold it
+    /// across a point), or in a test that puts the point back
+    /// ([`in_step_locks_at_a_point`]): `locked_part`.
+    fn locked_part_in_step<T: Send + Hash, R: Hash>(
+        m: &Mutex<T>,
+        reads: Parts,
+        writes: Parts,
+        f: impl Fn(&mut T) -> R,
+    ) -> R {
+        let (id, me) = (m.id, me());
+        let parts = Some((reads, writes));
+        if IN_STEP_AT_A_POINT.with(std::cell::Cell::get) || !Store::with(|s| free(&s.objects[id])) {
+            return locked_in(m, parts, f);
+        }
+        Store::with(|s| s.objects[id].writer = Some(me));
+        run_and_release(m, parts, f)
+    }
+
     /// Why folding only the result is enough (the stateful checker's assumption 1,
     /// a thread is a deterministic function of what it read): after the read, the
     /// thread's future depends on its history before it (its chain) and on what
@@ -836,7 +858,17 @@ pub fn without_scopes(off: bool) {
     SCOPES_OFF.with(|f| f.set(off));
 }
 
+/// Tests only: with `true`, [`Backend::locked_part_in_step`] takes its
+/// scheduling point as [`Backend::locked_part`] does, in the searches this OS
+/// thread runs afterwards (a test compares the two).
+#[doc(hidden)]
+pub fn in_step_locks_at_a_point(on: bool) {
+    IN_STEP_AT_A_POINT.with(|f| f.set(on));
+}
+
 thread_local! {
+    /// [`in_step_locks_at_a_point`].
+    static IN_STEP_AT_A_POINT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// [`without_scopes`].
     static SCOPES_OFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Tests only: a loop top ([`Backend::scope_again`]) leaves its task's steps
@@ -852,9 +884,19 @@ fn locked_in<T: Send + Hash, R: Hash>(
     parts: Option<(Parts, Parts)>,
     f: impl Fn(&mut T) -> R,
 ) -> R {
+    acquire_as(m.id, parts.is_none(), free, |o, me| o.writer = Some(me));
+    run_and_release(m, parts, f)
+}
+
+/// The rest of [`locked_in`] once the calling task holds `m`: runs `f`, notes
+/// the footprint, folds the result, releases.
+fn run_and_release<T: Send + Hash, R: Hash>(
+    m: &Mutex<T>,
+    parts: Option<(Parts, Parts)>,
+    f: impl Fn(&mut T) -> R,
+) -> R {
     let id = m.id;
     let me = me();
-    acquire_as(id, parts.is_none(), free, |o, me| o.writer = Some(me));
     let mut g = taken(m.inner.try_lock());
     let result = f(&mut g);
     let value = value_hash(&*g);
