@@ -34,6 +34,7 @@ int DAXK(fsync)(void)
 	};
 	int ret = dax_writeback_mapping_range(daxk_mapping(), NULL, &wbc);
 
+	daxk_walk_scope_end(ret);
 	daxk_towrite_walk_over();
 	return ret;
 }

@@ -133,6 +133,77 @@ void daxk_towrite_walk_over(void);
 		daxk_towrite_walk_at((xas)->xa_index, __daxk_w != NULL); \
 	__daxk_w; })
 
+/*
+ * dax_writeback_mapping_range()'s walk over the TOWRITE entries,
+ *
+ *	xas_for_each_marked(&xas, entry, end_index, PAGECACHE_TAG_TOWRITE) {
+ *		ret = dax_writeback_one(&xas, ...);  ... ++scanned ...
+ *	}
+ *	xas_unlock_irq(&xas); trace...(inode, xas.xa_index, end_index); return ret;
+ *
+ * is a scope of the stateful checker (5.15 to 7.1: the same loop and tail in
+ * each): opened as its xas_find_marked() is about to run
+ * (daxk_walk_scope_begin()), its loop top each return of that xas_find_marked()
+ * and of its xas_next_marked() (daxk_walk_scope_top(): the task's history goes
+ * back to the opening with what the loop goes on with folded), and closed when
+ * the writeback has
+ * returned (driver.c's fsync, daxk_walk_scope_end(), its return value folded).
+ * So once a round is over, whatever it met on the way (the entry locked and
+ * skipped or written back, a sleep, the xarray calls' answers, the walk's own
+ * find of the entry) is forgotten: two runs whose walks go on from the same
+ * entry with the xa_state alike after the same number of rounds are one state,
+ * and two whose walks have ended are one state whatever they visited, or
+ * whether they found anything at all (World::walk_scope_top in
+ * kernel/src/world.rs).
+ *
+ * Why that is sound. As the xas_find_marked() or an xas_next_marked()
+ * returns, the caller's live locals are: `entry`, what it returned (folded as
+ * daxk_xa_canon() gives it); the xa_state; `scanned`, the rounds so far, which
+ * is the number of loop tops met in the scope less one (each round that does
+ * not break out increments it once and comes to the next top once, through the
+ * XA_CHECK_SCHED pause or not), folded where it can reach XA_CHECK_SCHED
+ * (World::writeback_walk_bound argues why it is dead elsewhere); `ret`, 0 at
+ * every top (0 as initialised at the first; dax_writeback_one() returns 0 or
+ * -EIO in every tree built, and -EIO breaks out of the loop before the next
+ * top); and the arguments
+ * (mapping, inode, end_index, the writeback_control, which nothing writes),
+ * which the opening's history holds. dax_writeback_one() writes nothing of its
+ * caller's but the xa_state; what else it did is C state or the model's page
+ * table and block map, which the state holds. When the call found an entry,
+ * the xa_state is folded as the wrappers above fold it and more
+ * (daxk_xas_shape()): its index and error, its order, siblings and whether it
+ * holds an allocated node; the array is the mapping's. Its place in the tree
+ * (the node, NULL for an entry at the head, and the offset) is the tree's
+ * shape, left out as every wrapper leaves it out: the task holds the xarray
+ * lock and the call has just moved the xa_state under that hold to the slot of
+ * the entry it returned, so its place is the tree's path to the index. (Folding
+ * the place too, as the node's shift and offset or only whether there is a
+ * node, kept states apart that the fingerprint, which hashes the entries and
+ * never the nodes, merges: eexist-starves-fsync on 6.1, 10,199 states against
+ * 9,818 without the scope.) When it found nothing (NULL) the loop is over: what is left reads
+ * `ret` (0) and, of the xa_state, only the array (its lock) and the index for
+ * a trace (a no-op here: the build script defines the traces away), so neither
+ * `scanned` nor the xa_state is live and the fold is the NULL alone.
+ */
+/* The xa_state `xas` as the same value in every run (see above): all of it
+ * but the array, the index and its place in the tree (its node and offset). */
+static inline unsigned long long daxk_xas_shape(const struct xa_state *xas)
+{
+	return ((unsigned long long)(-xas_error(xas) & 0xfff) << 44) |
+	       ((unsigned long long)xas->xa_shift << 24) |
+	       ((unsigned long long)xas->xa_sibs << 32) |
+	       ((unsigned long long)(xas->xa_alloc != NULL) << 40);
+}
+
+/* A marked walk's call `e` (call `call`, mark `mark`) on xa_state `x`, folded,
+ * and for TOWRITE a top of the writeback walk's scope (above); its value is
+ * the entry. */
+#define DAXK_TOWRITE_STEP(x, mark, call, e) ({ \
+	void *__daxk_n = daxk_xa_fold(call, x, DAXK_TOWRITE_WALK(x, mark, e)); \
+	if ((mark) == PAGECACHE_TAG_TOWRITE) \
+		daxk_walk_scope_top(daxk_xas_shape(x), (x)->xa_index, daxk_xa_canon(__daxk_n)); \
+	__daxk_n; })
+
 #ifndef DAXK_XA_NO_WRAPPERS
 #define xas_load(xas) ({ \
 	struct xa_state *__daxk_x = (xas); \
@@ -153,12 +224,14 @@ void daxk_towrite_walk_over(void);
 	daxk_xa_fold(DAXK_XA_NEXT_ENTRY, __daxk_x, xas_next_entry(__daxk_x, max)); })
 #define xas_find_marked(xas, max, mark) ({ \
 	struct xa_state *__daxk_x = (xas); \
-	daxk_xa_fold(DAXK_XA_FIND_MARKED, __daxk_x, \
-		     DAXK_TOWRITE_WALK(__daxk_x, mark, xas_find_marked(__daxk_x, max, mark))); })
+	if ((mark) == PAGECACHE_TAG_TOWRITE) \
+		daxk_walk_scope_begin(); \
+	DAXK_TOWRITE_STEP(__daxk_x, mark, DAXK_XA_FIND_MARKED, \
+			  xas_find_marked(__daxk_x, max, mark)); })
 #define xas_next_marked(xas, max, mark) ({ \
 	struct xa_state *__daxk_x = (xas); \
-	daxk_xa_fold(DAXK_XA_NEXT_MARKED, __daxk_x, \
-		     DAXK_TOWRITE_WALK(__daxk_x, mark, xas_next_marked(__daxk_x, max, mark))); })
+	DAXK_TOWRITE_STEP(__daxk_x, mark, DAXK_XA_NEXT_MARKED, \
+			  xas_next_marked(__daxk_x, max, mark)); })
 #define xas_get_mark(xas, mark) ({ \
 	struct xa_state *__daxk_x = (struct xa_state *)(xas); \
 	bool __daxk_m = xas_get_mark(__daxk_x, mark); \

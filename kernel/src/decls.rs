@@ -116,6 +116,18 @@ macro_rules! hooks {
             /// entered: the entry it returned (as `xa_read` gives one) and the
             /// xa_state's index.
             entry_scope_end(value: ullong, index: ulong);
+            /// Entry to dax_writeback_mapping_range()'s walk over the TOWRITE
+            /// entries (its `xas_find_marked()`): a scope (`c/xa_folds.h`), ended
+            /// by `walk_scope_end`.
+            walk_scope_begin();
+            /// That walk's loop top (its `xas_find_marked()` or an
+            /// `xas_next_marked()` returned): the
+            /// xa_state as `c/xa_folds.h` folds it, its index, and the entry
+            /// returned (as `xa_read` gives one).
+            walk_scope_top(shape: ullong, index: ulong, value: ullong);
+            /// The writeback whose walk `walk_scope_begin` entered returned `ret`
+            /// (driver.c's fsync; nothing if no walk began).
+            walk_scope_end(ret: int);
             /// The radix era (4.13): entry to grab_mapping_entry(), a scope ended
             /// by `grab_scope_end` (`c/radix/radix_folds.h`).
             grab_scope_begin();
@@ -409,7 +421,7 @@ mod tests {
              daxk_read_fn read, void *ctx);\n"
         ));
         assert!(h.contains("\nvoid daxk_scope_begin(void);\n"));
-        assert_eq!(h.matches("daxk_").count(), 34);
+        assert_eq!(h.matches("daxk_").count(), 37);
     }
 
     /// The entry points are prototyped through `DAXK()`, `void` when they take nothing.

@@ -192,6 +192,13 @@ impl<B: Backend> KernelMapping<B> {
             // The radix era's fault path is not argued (World::non_fault_op_done).
             config.non_faults.filter(|_| KERNEL_ERA != radix::RADIX_ERA),
         ));
+        world.writeback_walk_bound(
+            config
+                .vmas
+                .iter()
+                .map(|vma| vma.end.saturating_sub(vma.start) / 4096)
+                .sum(),
+        );
         world.zero_dirty_rule(
             KERNEL_ERA != radix::RADIX_ERA && !read_faults_leave_entries_clean(patch),
         );

@@ -157,6 +157,9 @@ impl Hooks for SelftestWorld {
     fn entry_scope_begin(&self) {}
     fn entry_scope_top(&self, _from: u64) {}
     fn entry_scope_end(&self, _value: u64, _index: u64) {}
+    fn walk_scope_begin(&self) {}
+    fn walk_scope_top(&self, _shape: u64, _index: u64, _value: u64) {}
+    fn walk_scope_end(&self, _ret: i32) {}
     fn grab_scope_begin(&self) {}
     fn grab_scope_end(&self, _value: u64) {}
     fn xa_read(&self, _call: u32, _value: u64, _index: u64, _err: i64) {}

@@ -95,6 +95,13 @@ pub struct Switches {
     /// according to which fault made its page first (`kernel/tests/radix_era.rs`,
     /// `hole_pages_are_named_by_index_and_kept_current`).
     pub hole_pfns_by_index: bool,
+    /// On (the default): dax_writeback_mapping_range()'s walk over the TOWRITE
+    /// entries is a scope whose loop top is each `xas_next_marked()`
+    /// (`kernel/c/xa_folds.h` argues it; `World::walk_scope_top`); off: what each
+    /// round met stays in the task's history until the writeback returns, as
+    /// before issue 18's twelfth session (`kernel/tests/kernel_target.rs`,
+    /// `the_writeback_walk_scope_merges_states`).
+    pub writeback_walk_scope: bool,
 }
 
 impl Switches {
@@ -115,6 +122,7 @@ impl Switches {
         page_locks_as_one: true,
         c_wrote: true,
         hole_pfns_by_index: true,
+        writeback_walk_scope: true,
     };
 
     /// The switches on this OS thread now.

@@ -290,6 +290,12 @@ struct Task<B: Backend> {
     /// In such a wait, where its last walk started ([`Hooks::entry_scope_top`]:
     /// 1 a reset xa_state, 2 in place; 0 none yet): the history says so too.
     walk_from: std::sync::atomic::AtomicU64,
+    /// Whether it is in a writeback's walk over the TOWRITE entries that is a
+    /// scope ([`Hooks::walk_scope_begin`]): its history says so too.
+    in_writeback_walk: AtomicBool,
+    /// In such a walk, the loop tops met so far (the caller's `scanned` plus one): the
+    /// history says so too ([`Hooks::walk_scope_top`]).
+    walk_tops: std::sync::atomic::AtomicU64,
 }
 
 // The C task is only touched by its own thread and by wakers under `state`.
@@ -573,6 +579,10 @@ pub(crate) struct World<B: Backend> {
     /// changed without it), else what `Switches::folds` says (tests), by default
     /// [`Folds::Narrow`].
     folds: Folds,
+    /// Whether the writeback's `scanned` can reach `XA_CHECK_SCHED` (4,096) in
+    /// this scenario ([`World::writeback_walk_bound`]): only then is the count of
+    /// its walk's rounds part of the walk's loop top ([`Hooks::walk_scope_top`]).
+    walk_count_live: AtomicBool,
 }
 
 /// What the stateful checker folds into a task's history at a C spin-lock acquire
@@ -901,6 +911,7 @@ impl<B: Backend> World<B> {
             }),
             c_footprints: fingerprint && !switches().blind_footprints,
             wait_walk_unfolded: !switches().wait_walk_folded,
+            walk_count_live: AtomicBool::new(true),
             folds: if fail_allocs {
                 Folds::Whole
             } else {
@@ -1066,6 +1077,24 @@ impl<B: Backend> World<B> {
         };
         c_runs();
         unsafe { daxk_set_zero_dirty(c_int::from(faults_dirty), fold) };
+    }
+
+    /// Tells the world how many file pages the scenario's VMAs map in all
+    /// (`vma_pages`), which bounds the rounds of a writeback's walk over the
+    /// TOWRITE entries (dax_writeback_mapping_range()): only faults insert
+    /// entries, a fault only inserts at the index of a page its VMA maps or at
+    /// that index aligned down to its PMD (also with `misaligned-pmd`), so fewer
+    /// than `2 * vma_pages` indices ever hold an entry; each round of the walk
+    /// visits an entry at a larger index than the round before (the walk only
+    /// goes forward: `c/xa_folds.h`, `DAXK_TOWRITE_WALK`), so `scanned` stays
+    /// below that, and where it is below `XA_CHECK_SCHED` (4,096) its
+    /// `++scanned % XA_CHECK_SCHED` is never 0: the pause never runs and
+    /// `scanned` is read for nothing else, so the walk's loop top leaves the
+    /// count of rounds out ([`Hooks::walk_scope_top`]).
+    pub(crate) fn writeback_walk_bound(&self, vma_pages: u64) {
+        const XA_CHECK_SCHED: u64 = 4096;
+        let live = vma_pages.saturating_mul(2) >= XA_CHECK_SCHED;
+        self.walk_count_live.store(live, Ordering::Relaxed);
     }
 
     /// Declares the C memory to the stateful checker (for its partial-order
@@ -1407,6 +1436,8 @@ impl<B: Backend> World<B> {
                     in_wait: AtomicBool::new(false),
                     in_grab: AtomicBool::new(false),
                     walk_from: std::sync::atomic::AtomicU64::new(0),
+                    in_writeback_walk: AtomicBool::new(false),
+                    walk_tops: std::sync::atomic::AtomicU64::new(0),
                 });
                 tasks.push(t.clone());
                 t
@@ -2035,6 +2066,78 @@ impl<B: Backend> Hooks for World<B> {
             (_, EntryScopeResult::Whole) => B::scope_end(&(value, index, from)),
             (_, EntryScopeResult::WithoutWalkStart) => B::scope_end(&(value, index)),
             (_, EntryScopeResult::Nothing) => B::scope_end(&()),
+        }
+    }
+
+    /// Kernel: dax_writeback_mapping_range()'s walk over the TOWRITE entries
+    /// begins (its `xas_find_marked()` is about to run): a scope
+    /// (`c/xa_folds.h` argues it) whose loop top is each `xas_next_marked()`
+    /// ([`Hooks::walk_scope_top`]) and which the harness's fsync closes
+    /// ([`Hooks::walk_scope_end`]). Off with `Switches::writeback_walk_scope`
+    /// (tests) and with [`Folds::Whole`] (no scope).
+    fn walk_scope_begin(&self) {
+        if !switches().writeback_walk_scope || self.folds == Folds::Whole {
+            return;
+        }
+        let Some(t) = self.task_of(unsafe { daxk_get_current() }) else {
+            return;
+        };
+        t.in_writeback_walk.store(true, Ordering::Relaxed);
+        t.walk_tops.store(0, Ordering::Relaxed);
+        B::scope_begin();
+    }
+
+    /// Kernel: the top of dax_writeback_mapping_range()'s loop over the TOWRITE
+    /// entries: its `xas_find_marked()` or an `xas_next_marked()` has returned
+    /// `value` (canonically), the
+    /// xarray lock held. What the writeback goes on with there is the opening's
+    /// (its arguments), the entry, the xa_state (`shape`, `index`:
+    /// `daxk_xas_shape()`) and `scanned`, the tops met so far less one, where it can
+    /// reach `XA_CHECK_SCHED` ([`World::writeback_walk_bound`]; `ret` is 0 at
+    /// every top); once the walk found nothing (`value` 0) only the entry, the
+    /// end of the loop. The history goes back to the walk's opening with those
+    /// folded ([`Backend::scope_again`]), so what the rounds before met (an
+    /// entry found locked and skipped, or written back; which entries the walk
+    /// visited) is forgotten (`c/xa_folds.h` argues it). Test:
+    /// `the_writeback_walk_scope_merges_states` (`kernel/tests/kernel_target.rs`).
+    fn walk_scope_top(&self, shape: u64, index: u64, value: u64) {
+        let Some(t) = self.task_of(unsafe { daxk_get_current() }) else {
+            return;
+        };
+        if !t.in_writeback_walk.load(Ordering::Relaxed) {
+            return;
+        }
+        let tops = t.walk_tops.fetch_add(1, Ordering::Relaxed) + 1;
+        if value == 0 {
+            if explain::explaining() {
+                explain::note(|| "writeback walk over".to_owned());
+            }
+            B::scope_again(&0u64);
+            return;
+        }
+        if explain::explaining() {
+            explain::note(|| {
+                format!("writeback walk top {tops}: {value:#x} at {index:#x} ({shape:#x})")
+            });
+        }
+        let tops = if self.walk_count_live.load(Ordering::Relaxed) {
+            tops
+        } else {
+            0
+        };
+        B::scope_again(&(tops, shape, index, value));
+    }
+
+    /// Kernel: the writeback whose walk [`Hooks::walk_scope_begin`] opened
+    /// returned `ret` (the harness's fsync): the scope ends with `ret` folded,
+    /// all the fsync goes on with. Nothing if no walk scope is open (the
+    /// writeback returned before its walk: nothing to write back).
+    fn walk_scope_end(&self, ret: i32) {
+        let Some(t) = self.task_of(unsafe { daxk_get_current() }) else {
+            return;
+        };
+        if t.in_writeback_walk.swap(false, Ordering::Relaxed) {
+            B::scope_end(&ret);
         }
     }
 

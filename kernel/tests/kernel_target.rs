@@ -834,6 +834,55 @@ ops = [
         }
     }
 
+    /// dax_writeback_mapping_range()'s walk over the TOWRITE entries is a scope
+    /// whose loop tops are its `xas_find_marked()` and `xas_next_marked()`
+    /// returns (`kernel/c/xa_folds.h` argues it; `World::walk_scope_top`): what a
+    /// round met (an entry found locked and skipped, or written back) is forgotten
+    /// once the walk finds its next entry or its end. With the scope off
+    /// (`Switches::writeback_walk_scope`) the rows with an fsync store more states
+    /// (never fewer), with the same verdicts (the lost writes of finding 1 among
+    /// them) and the same C end states.
+    #[test]
+    fn the_writeback_walk_scope_merges_states() {
+        if !xarray_era("the_writeback_walk_scope_merges_states") {
+            return;
+        }
+        let count = |s: &Scenario, on: bool| {
+            let switches = Switches {
+                writeback_walk_scope: on,
+                ..Switches::default()
+            };
+            states_with(switches, s, &format!("{} (walk scope {on})", s.name))
+        };
+        let two_fsyncs = Scenario::from_path(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/scenarios/two-fsyncs-behind-the-walk.toml"),
+        )
+        .expect("test scenario");
+        let mut fewer = Vec::new();
+        for s in [
+            scenario("fsync-vs-pmd-fault"),
+            scenario("fsync-vs-read-fault"),
+            scenario("eexist-starves-fsync"),
+            two_fsyncs,
+        ] {
+            let (on, v, ends) = count(&s, true);
+            let (off, v_off, ends_off) = count(&s, false);
+            assert_eq!(v_off, v, "{}", s.name);
+            assert_eq!(ends_off, ends, "{}: the same C end states", s.name);
+            assert!(
+                on <= off,
+                "{}: {on} states with the scope, {off} without",
+                s.name
+            );
+            if on < off {
+                fewer.push(format!("{}: {on} < {off}", s.name));
+            }
+        }
+        assert!(!fewer.is_empty(), "the scope merged no states on any row");
+        eprintln!("walk scope: {fewer:?}");
+    }
+
     /// `run --checker stateful --jobs 2` runs two processes over one visited set in
     /// shared memory and merges their reports: the fixed tree verifies (exit 0) and
     /// a bug fails (exit 1) with one job's verdict and details, on a path that
@@ -1037,52 +1086,55 @@ ops = [
     }
 
     /// `--jobs 2` as processes keeps the sleep sets (each state's sleep set lives in
-    /// the shared visited set): on fsync-vs-read-fault and
-    /// memory-failure-waits-shared the two processes store one job's states, each
-    /// in fewer executions than the same split with `--no-por`, by more than 5%
+    /// the shared visited set): on memory-failure-waits-shared the two processes
+    /// store one job's states, in fewer executions than the same split with
+    /// `--no-por`, by more than 5%
     /// (the margin for the processes' varying split: a few executions in
     /// thousands). Until issue 18's eighth session the test asked 10% of
     /// fsync-vs-read-fault alone; that session's folds (the marks behind the walk,
     /// the wait's own walk) left its reduction at 10% on 6.1 (587 against 654
     /// executions) and 9.4% on 6.12 (585 / 646); 12% on 5.15.85 (722 / 822).
     /// memory-failure-waits-shared: 16% on 6.1 and 6.12 (about 6,500 / 7,770),
-    /// 8% on 5.15.85 (1,442 / 1,569).
+    /// 8% on 5.15.85 (1,442 / 1,569). Since issue 18's twelfth session (the
+    /// writeback's walk a scope, which merges more of the full search's states
+    /// than of the reduced one's) fsync-vs-read-fault's reduction is 4.6% on 6.1
+    /// (521 / 546), inside the margin, so the test asks it of
+    /// memory-failure-waits-shared alone.
     #[test]
     fn jobs_as_processes_keep_the_sleep_sets() {
         if !xarray_era("jobs_as_processes_keep_the_sleep_sets") {
             return;
         }
-        for name in ["fsync-vs-read-fault", "memory-failure-waits-shared"] {
-            let file = format!("{}/../verify/{name}.toml", env!("CARGO_MANIFEST_DIR"));
-            let split = |extra: &[&str]| {
-                let mut args = vec![
-                    "run",
-                    file.as_str(),
-                    "--target",
-                    "kernel",
-                    "--checker",
-                    "stateful",
-                ];
-                args.extend(["--jobs", "2"]);
-                let out = daxk(&[&args[..], extra].concat());
-                let text = String::from_utf8_lossy(&out.stdout).into_owned();
-                let row = text
-                    .lines()
-                    .find(|l| l.starts_with(name) && l.contains(" stateful "))
-                    .unwrap_or_else(|| panic!("no merged row: {text}"));
-                let executions: usize = row.split_whitespace().nth(4).unwrap().parse().unwrap();
-                (shared_states(&text), executions)
-            };
-            let one = run(&StatefulChecker::default(), &scenario(name), Bugs::fixed()).unwrap();
-            let one = one.search.unwrap();
-            let (states, reduced) = split(&[]);
-            let (full_states, full) = split(&["--no-por"]);
-            assert_eq!((states, full_states), (one.states, one.states), "{name}");
-            assert!(
-                reduced * 20 < full * 19,
-                "{name}: {reduced} vs {full} executions"
-            );
-        }
+        let name = "memory-failure-waits-shared";
+        let file = format!("{}/../verify/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+        let split = |extra: &[&str]| {
+            let mut args = vec![
+                "run",
+                file.as_str(),
+                "--target",
+                "kernel",
+                "--checker",
+                "stateful",
+            ];
+            args.extend(["--jobs", "2"]);
+            let out = daxk(&[&args[..], extra].concat());
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let row = text
+                .lines()
+                .find(|l| l.starts_with(name) && l.contains(" stateful "))
+                .unwrap_or_else(|| panic!("no merged row: {text}"));
+            let executions: usize = row.split_whitespace().nth(4).unwrap().parse().unwrap();
+            (shared_states(&text), executions)
+        };
+        let one = run(&StatefulChecker::default(), &scenario(name), Bugs::fixed()).unwrap();
+        let one = one.search.unwrap();
+        let (states, reduced) = split(&[]);
+        let (full_states, full) = split(&["--no-por"]);
+        assert_eq!((states, full_states), (one.states, one.states), "{name}");
+        assert!(
+            reduced * 20 < full * 19,
+            "{name}: {reduced} vs {full} executions"
+        );
     }
 
     /// `--shard I/N` without a shared set judges progress by fair cycles too, each
