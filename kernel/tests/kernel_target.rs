@@ -247,9 +247,7 @@ mod with_kernel {
         if !xarray_era("the_writeback_fix_on_dirty_zero_entries") {
             return;
         }
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/scenarios/fsync-vs-hole-read.toml");
-        let s = Scenario::from_path(&path).unwrap();
+        let s = test_scenario("fsync-vs-hole-read");
         let stateful = StatefulChecker::default();
         let r = run(&stateful, &s, Bugs::fixed()).unwrap();
         assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
@@ -672,11 +670,7 @@ ops = [
             let (states, verdict, _) = states_with(switches, s, &what);
             (states, verdict)
         };
-        let two = Scenario::from_path(
-            &Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../tests/scenarios/two-fsyncs-behind-the-walk.toml"),
-        )
-        .expect("test scenario");
+        let two = test_scenario("two-fsyncs-behind-the-walk");
         for (s, verdict) in [
             (two, Verdict::LostWrite),
             (scenario("eexist-starves-fsync"), Verdict::Verified),
@@ -733,11 +727,7 @@ ops = [
                 "{name}: {rule} states with the rule, {off} without"
             );
         }
-        let two = Scenario::from_path(
-            &Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../tests/scenarios/two-fsyncs-behind-the-walk.toml"),
-        )
-        .expect("test scenario");
+        let two = test_scenario("two-fsyncs-behind-the-walk");
         // Finding 1 on 6.x: a writeback skips the entry the other thread's fault holds.
         let (rule, v) = count(&two, TowriteBehind::Last);
         assert_eq!(v, Verdict::LostWrite);
@@ -812,11 +802,7 @@ ops = [
             };
             states_with(switches, s, &format!("{} ({mode:?})", s.name))
         };
-        let hole_read = Scenario::from_path(
-            &Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../tests/scenarios/fsync-vs-hole-read.toml"),
-        )
-        .expect("test scenario");
+        let hole_read = test_scenario("fsync-vs-hole-read");
         for s in [scenario("eexist-starves-fsync"), hole_read] {
             let (rule, v, ends) = count(&s, DirtyDead::Zero);
             let (off, v_off, ends_off) = count(&s, DirtyDead::Off);
@@ -854,11 +840,7 @@ ops = [
             };
             states_with(switches, s, &format!("{} (walk scope {on})", s.name))
         };
-        let two_fsyncs = Scenario::from_path(
-            &Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../tests/scenarios/two-fsyncs-behind-the-walk.toml"),
-        )
-        .expect("test scenario");
+        let two_fsyncs = test_scenario("two-fsyncs-behind-the-walk");
         let mut fewer = Vec::new();
         for s in [
             scenario("fsync-vs-pmd-fault"),
@@ -1043,6 +1025,13 @@ ops = [
             .and_then(|rest| rest.split(' ').next())
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("no state count in {text}"))
+    }
+
+    /// `tests/scenarios/{name}.toml` (the main crate's test scenarios).
+    fn test_scenario(name: &str) -> Scenario {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../tests/scenarios/{name}.toml"));
+        Scenario::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
     /// The aligned PMD read ‖ 4 KiB write shape (`pmd-read-vs-pte-write-huge.toml`),
@@ -1460,9 +1449,7 @@ ops = [
     /// so the complete search verifies (it used to report "made no progress after 8
     /// faults" once a retry count ran out).
     fn pmd_read_vs_pte_write() -> Scenario {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/scenarios/pmd-read-vs-pte-write.toml");
-        Scenario::from_path(&path).expect("test scenario")
+        test_scenario("pmd-read-vs-pte-write")
     }
 
     ///
@@ -1743,9 +1730,7 @@ ops = [
             assert_eq!(r.verdict, Verdict::Verified, "{:?}", r.failure);
             assert!(r.search.unwrap().complete);
         }
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/scenarios/invalidate-wakes-fault-waiters.toml");
-        let waiters = Scenario::from_path(&path).unwrap();
+        let waiters = test_scenario("invalidate-wakes-fault-waiters");
         // 4.13.9's own code wakes one: its fixed tree is the bug.
         let hanging = if daxlock_kernel::KERNEL_ERA == "radix-tree" {
             Bugs::fixed()
