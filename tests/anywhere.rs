@@ -9,10 +9,10 @@ mod support;
 use support::describe;
 
 /// An empty folder of its own, outside the repository.
-fn elsewhere(tag: &str) -> PathBuf {
+fn elsewhere(tag: &str) -> support::TempPath {
     let d = std::env::temp_dir().join(format!("daxlock-anywhere-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
-    d
+    support::TempPath::new(d)
 }
 
 fn daxlock_in(dir: &std::path::Path, args: &[&str]) -> Output {

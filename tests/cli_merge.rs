@@ -9,7 +9,7 @@ use support::{bad_input, code, daxlock, describe, json, stderr, stdout, temp_pat
 
 /// A small folder (a user's scenario and the seed with its bug variant) verified in
 /// two shards with a tiny budget, each shard's JSON written to a file.
-fn two_verify_shards(tag: &str) -> (PathBuf, [PathBuf; 2]) {
+fn two_verify_shards(tag: &str) -> (support::TempPath, [PathBuf; 2]) {
     let dir = temp_path(tag, "");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("good.toml"), GOOD).unwrap();

@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use support::{bad_input, catalogue_names, code, daxlock, describe, json, stdout, temp_path, GOOD};
 
 /// The gate on the shuttle checkers: every row as expected; exit 0.
@@ -29,7 +29,7 @@ fn verify_pct_random_exits_0() {
 }
 
 /// A copy of the catalogue in a fresh temp dir.
-fn catalogue_copy() -> PathBuf {
+fn catalogue_copy() -> support::TempPath {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("verify");
     let dir = temp_path("catalogue", "");
     std::fs::create_dir_all(&dir).unwrap();
@@ -199,8 +199,8 @@ fn verify_coverage_counts_only_rows_that_ran() {
 }
 
 /// A fresh user folder holding one scenario without `[expect]` ([`GOOD`]); the
-/// caller removes it.
-fn user_folder(tag: &str) -> (PathBuf, String) {
+/// folder is removed when dropped.
+fn user_folder(tag: &str) -> (support::TempPath, String) {
     let dir = temp_path(tag, "");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("good.toml"), GOOD).unwrap();

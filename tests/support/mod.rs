@@ -60,18 +60,60 @@ pub fn json(o: &Output) -> Value {
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", describe(o)))
 }
 
-/// A fresh path under the temp dir, unique to this process and call.
-pub fn temp_path(tag: &str, ext: &str) -> PathBuf {
+/// A path under the temp dir that is removed (file or folder, whichever it became)
+/// when the test drops it, so runs of the suite leave nothing behind in /tmp.
+#[derive(Debug)]
+pub struct TempPath(PathBuf);
+
+impl TempPath {
+    /// Names `path`, to be removed on drop.
+    pub fn new(path: PathBuf) -> Self {
+        TempPath(path)
+    }
+}
+
+impl std::ops::Deref for TempPath {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempPath {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for TempPath {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        if self.0.is_dir() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        } else {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
+/// A fresh path under the temp dir, unique to this process and call, removed when
+/// dropped.
+pub fn temp_path(tag: &str, ext: &str) -> TempPath {
     static N: AtomicUsize = AtomicUsize::new(0);
-    std::env::temp_dir().join(format!(
+    TempPath(std::env::temp_dir().join(format!(
         "daxlock-cli-{}-{}-{tag}{ext}",
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
-    ))
+    )))
 }
 
 /// Writes `text` to a fresh `.toml` file under the temp dir.
-pub fn temp_file(tag: &str, text: &str) -> PathBuf {
+pub fn temp_file(tag: &str, text: &str) -> TempPath {
     let p = temp_path(tag, ".toml");
     std::fs::write(&p, text).expect("writing a temp scenario");
     p
