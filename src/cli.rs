@@ -54,6 +54,14 @@ enum Command {
         /// One JSON document on stdout.
         #[arg(long)]
         json: bool,
+        /// After the report, a line `check cpu: CHECKER SECONDS` per checker: the
+        /// CPU seconds (user and system, every thread of this process: getrusage)
+        /// from the check's start to its verdict, the process's start, the
+        /// scenario's parsing and the report left out (what `daxlock bench
+        /// throughput` reads). One process only: not with --jobs N on the kernel
+        /// target.
+        #[arg(long, conflicts_with = "json")]
+        check_cpu: bool,
     },
     /// Rerun one failing schedule (shuttle's, or a stateful `s1:...` path)
     /// deterministically and print its timeline.
@@ -581,7 +589,8 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
             budget: b,
             coverage,
             json,
-        } => run_command(&file, &variant, &checker, &b, coverage, json),
+            check_cpu,
+        } => run_command(&file, &variant, &checker, &b, coverage, json, check_cpu),
         Command::Replay {
             file,
             schedule,
@@ -648,6 +657,7 @@ fn run_command(
     b: &BudgetArgs,
     coverage: bool,
     json: bool,
+    check_cpu: bool,
 ) -> Result<bool, NoVerdict> {
     let scenario = Scenario::from_path_or_builtin(file)?;
     let bugs = variant_bugs(&variant.bugs)?;
@@ -689,6 +699,11 @@ fn run_command(
         if b.shard.is_some() {
             return Err(jobs_with_shard("the search"));
         }
+        if check_cpu {
+            return Err(NoVerdict::BadInput(
+                "--check-cpu measures this process's check; with --jobs N the kernel target's search runs in N processes".into(),
+            ));
+        }
         return run_processes(&budget, json);
     }
     if let Some(note) = unused_flags(b, &kinds, budget.target.serial(), split) {
@@ -697,7 +712,9 @@ fn run_command(
     for note in scenario.pmd_notes() {
         eprintln!("daxlock: note: {note}");
     }
-    run(&scenario, bugs, &configs, &budget, coverage, json)
+    run(
+        &scenario, bugs, &configs, &budget, coverage, json, check_cpu,
+    )
 }
 
 /// `daxlock verify`: the gate over a catalogue.
@@ -866,8 +883,10 @@ fn run(
     budget: &Budget,
     coverage: bool,
     json_out: bool,
+    check_cpu: bool,
 ) -> Result<bool, NoVerdict> {
     let pb = spinner(!json_out, configs.len() as u64);
+    let mut cpu_lines = String::new();
     let log = log_interval()?;
     let mut results = Vec::new();
     let mut all_verified = true;
@@ -906,9 +925,14 @@ fn run(
                 )
             })
         };
+        let cpu = bench::process_cpu_seconds();
         let r = gate::run_config(config.clone(), scenario, bugs, &budget);
+        let cpu = bench::process_cpu_seconds() - cpu;
         drop(ticker);
         let r = r?;
+        if check_cpu {
+            cpu_lines += &format!("{}{kind} {cpu:.6}\n", bench::CHECK_CPU);
+        }
         if let Some(pb) = &pb {
             pb.inc(1);
         }
@@ -927,6 +951,7 @@ fn run(
             println!("target: {}", budget.target.describe());
         }
         print!("{}", report::run_text(scenario, bugs, &results, coverage));
+        print!("{cpu_lines}");
     }
     Ok(all_verified)
 }
