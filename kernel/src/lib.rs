@@ -22,7 +22,7 @@ mod world;
 #[cfg(daxk_kernel)]
 pub use world::{
     check_used_heads, end_states, entry_walks, folds_from_env, walk_bounds,
-    writeback_walk_counts_rounds, DirtyDead, EntryScopeResult, Folds, TowriteBehind,
+    writeback_walk_counts_rounds, DirtyDead, EntryScopeResult, Folds, TowriteBehind, WalkBounds,
 };
 #[cfg(daxk_kernel)]
 pub mod switches;
