@@ -567,11 +567,14 @@ pub struct Progress {
     deferred: Deferred,
 }
 
-/// [`Progress::defer`]'s task and its time; `set` says one waits.
+/// A task [`Progress::defer`] left, and its time.
+type DeferredTask = (std::time::Instant, Box<dyn FnOnce() + Send>);
+
+/// [`Progress::defer`]'s task; `set` says one waits.
 #[derive(Default)]
 struct Deferred {
     set: AtomicBool,
-    task: Mutex<Option<(std::time::Instant, Box<dyn FnOnce() + Send>)>>,
+    task: Mutex<Option<DeferredTask>>,
 }
 
 impl std::fmt::Debug for Deferred {
@@ -586,8 +589,8 @@ impl std::fmt::Debug for Deferred {
 
 impl Progress {
     /// Has the search run `task` (once, outside the arena) where it publishes its
-    /// counts (every [`Counts::BATCH`] executions and at a worker's end) at `at` or
-    /// later; never if the search ends before. `daxlock run` starts its progress
+    /// counts (every 256 executions, `Counts::BATCH`, and at a worker's end) at
+    /// `at` or later; never if the search ends before. `daxlock run` starts its progress
     /// thread so: a search shorter than that starts no thread (a thread's start
     /// and end cost about 0.2 ms of CPU, a tenth of a short run's).
     pub fn defer(&self, at: std::time::Instant, task: Box<dyn FnOnce() + Send>) {
