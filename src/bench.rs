@@ -455,46 +455,105 @@ pub fn output_and_cpu(
     ))
 }
 
-/// One `daxlock run S --checker stateful` of `binary` (fixed build, the default
-/// search): its states and executions (from the `search complete:` line) and the
-/// child's CPU seconds.
-fn stateful_child(
-    binary: &std::path::Path,
-    path: &str,
-    extra: &[&str],
-) -> Result<(usize, usize, f64), String> {
-    let mut command = std::process::Command::new(binary);
-    command.args(["run", path, "--checker", "stateful"]);
-    command.args(extra);
-    let (out, cpu) = output_and_cpu(command).map_err(|e| format!("{}: {e}", binary.display()))?;
-    let text = String::from_utf8_lossy(&out.stdout);
+/// The CPU seconds (user and system) this process has run, all its threads
+/// (`getrusage(RUSAGE_SELF)`).
+pub fn process_cpu_seconds() -> f64 {
+    // SAFETY: a zeroed rusage is a valid value for getrusage to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: fills our own rusage; RUSAGE_SELF cannot fail.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
+/// How `daxlock run --check-cpu` starts the line of a check's CPU seconds
+/// (`check cpu: stateful 0.004123`).
+pub const CHECK_CPU: &str = "check cpu: ";
+
+/// A child's run: states, executions, the child's CPU seconds and (from a binary
+/// that has `run --check-cpu`) the CPU seconds of its check alone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChildRun {
+    /// States of the search.
+    pub states: usize,
+    /// Executions of the search.
+    pub executions: usize,
+    /// CPU seconds of the whole child process (`wait4`).
+    pub cpu: f64,
+    /// CPU seconds of its stateful check, start and report left out.
+    pub check_cpu: Option<f64>,
+}
+
+/// Whether `binary`'s `run` has `--check-cpu` (an older baseline has not).
+fn knows_check_cpu(binary: &std::path::Path) -> bool {
+    std::process::Command::new(binary)
+        .args(["run", "--help"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("--check-cpu"))
+}
+
+/// The `search complete:` line's states and executions and the `check cpu:`
+/// line's seconds (None: no such line) in a `daxlock run --checker stateful`'s
+/// output.
+pub fn parse_child(text: &str) -> Result<(usize, usize, Option<f64>), String> {
     let line = text
         .lines()
         .find_map(|l| l.trim().strip_prefix("search complete: "))
-        .ok_or_else(|| {
-            format!(
-                "{} run {path}: no `search complete:` line",
-                binary.display()
-            )
-        })?;
+        .ok_or("no `search complete:` line")?;
     let count = |unit: &str| {
         line.split(", ")
             .find_map(|part| part.split_once(' ').filter(|(_, u)| u.starts_with(unit)))
             .and_then(|(n, _)| n.parse().ok())
-            .ok_or_else(|| format!("{} run {path}: no {unit} in `{line}`", binary.display()))
+            .ok_or_else(|| format!("no {unit} in `{line}`"))
     };
-    Ok((count("states")?, count("executions")?, cpu))
+    let check_cpu = text
+        .lines()
+        .find_map(|l| l.strip_prefix(CHECK_CPU)?.strip_prefix("stateful "))
+        .map(|secs| {
+            secs.trim()
+                .parse::<f64>()
+                .map_err(|e| format!("`{CHECK_CPU}stateful {secs}`: {e}"))
+        })
+        .transpose()?;
+    Ok((count("states")?, count("executions")?, check_cpu))
+}
+
+/// One `daxlock run S --checker stateful` of `binary` (fixed build, the default
+/// search; with `--check-cpu` where `check_cpu`).
+fn stateful_child(
+    binary: &std::path::Path,
+    path: &str,
+    extra: &[&str],
+    check_cpu: bool,
+) -> Result<ChildRun, String> {
+    let mut command = std::process::Command::new(binary);
+    command.args(["run", path, "--checker", "stateful"]);
+    command.args(extra);
+    if check_cpu {
+        command.arg("--check-cpu");
+    }
+    let (out, cpu) = output_and_cpu(command).map_err(|e| format!("{}: {e}", binary.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (states, executions, check_cpu) =
+        parse_child(&text).map_err(|e| format!("{} run {path}: {e}", binary.display()))?;
+    Ok(ChildRun {
+        states,
+        executions,
+        cpu,
+        check_cpu,
+    })
 }
 
 /// `daxlock bench throughput`: per scenario of two threads or more, the stateful
 /// search (fixed build, one job, the defaults) run as a child process of this
 /// binary and, with `baseline`, of that one, interleaved, each the least CPU of
 /// `repeat` runs: states, executions, CPU seconds, states per CPU second and
-/// microseconds of CPU per execution, and the ratio of the CPU seconds; `extra`
-/// flags go to this binary's runs only (`--no-snapshots`, which a baseline may
-/// not know). CPU
-/// seconds, not the wall clock: on a shared machine the wall clock measures the
-/// other programs too. A child's CPU includes its start (a few milliseconds).
+/// microseconds of CPU per execution, the CPU seconds of the check alone and the
+/// states per those (`run --check-cpu`; `-` from a baseline without it), and the
+/// ratio of the CPU seconds; `extra` flags go to this binary's runs only
+/// (`--no-snapshots`, which a baseline may not know). CPU seconds, not the wall
+/// clock: on a shared machine the wall clock measures the other programs too. A
+/// child's CPU includes its start (about 2 ms here), the check's does not.
 pub fn throughput(
     scenarios: &[Scenario],
     baseline: Option<&std::path::Path>,
@@ -504,21 +563,35 @@ pub fn throughput(
     let me = std::env::current_exe().map_err(|e| format!("this binary: {e}"))?;
     let mut binaries = vec![me.as_path()];
     binaries.extend(baseline);
+    let knows: Vec<bool> = binaries.iter().map(|b| knows_check_cpu(b)).collect();
     let mut out = String::new();
     let _ = write!(
         out,
-        "{:<32} {:>2} {:>8} {:>8} {:>7} {:>9} {:>6}",
-        "scenario", "n", "states", "execs", "cpu s", "states/s", "us/ex"
+        "{:<32} {:>2} {:>8} {:>8} {:>7} {:>9} {:>6} {:>7} {:>9}",
+        "scenario", "n", "states", "execs", "cpu s", "states/s", "us/ex", "chk s", "chk st/s"
     );
     if baseline.is_some() {
         let _ = write!(
             out,
-            " {:>8} {:>7} {:>9} {:>6} {:>6}",
-            "b execs", "b cpu s", "b st/s", "b us/ex", "x cpu"
+            " {:>8} {:>7} {:>9} {:>6} {:>9} {:>6}",
+            "b execs", "b cpu s", "b st/s", "b us/ex", "b chk/s", "x cpu"
         );
     }
     out.push('\n');
-    let (mut total, mut total_base) = ((0usize, 0.0f64), (0usize, 0.0f64));
+    // States, CPU seconds and check CPU seconds (None once a row has none).
+    let mut total = (0usize, 0.0f64, Some(0.0f64));
+    let mut total_base = total;
+    let rate = |states: usize, cpu: f64| states as f64 / cpu.max(1e-9);
+    let check_rate = |states: usize, cpu: Option<f64>| {
+        cpu.map_or_else(|| "-".to_owned(), |c| format!("{:.0}", rate(states, c)))
+    };
+    let add = |t: &mut (usize, f64, Option<f64>), r: &ChildRun| {
+        *t = (
+            t.0 + r.states,
+            t.1 + r.cpu,
+            t.2.zip(r.check_cpu).map(|(a, b)| a + b),
+        );
+    };
     for s in scenarios.iter().filter(|s| s.threads.len() >= 2) {
         let path = s
             .path
@@ -526,71 +599,122 @@ pub fn throughput(
             .ok_or_else(|| format!("{}: a scenario without a file", s.name))?
             .display()
             .to_string();
-        let mut best: Vec<Option<(usize, usize, f64)>> = vec![None; binaries.len()];
+        let mut best: Vec<Option<ChildRun>> = vec![None; binaries.len()];
         for _ in 0..repeat {
             for (b, binary) in binaries.iter().enumerate() {
-                let run = stateful_child(binary, &path, if b == 0 { extra } else { &[] })?;
-                if best[b].is_none_or(|x| run.2 < x.2) {
-                    best[b] = Some(run);
-                }
+                let run =
+                    stateful_child(binary, &path, if b == 0 { extra } else { &[] }, knows[b])?;
+                best[b] = Some(match best[b] {
+                    None => run,
+                    // The least of each: the child's CPU, the check's.
+                    Some(x) => ChildRun {
+                        cpu: x.cpu.min(run.cpu),
+                        check_cpu: x.check_cpu.zip(run.check_cpu).map(|(a, b)| a.min(b)),
+                        ..x
+                    },
+                });
             }
         }
-        let (states, execs, cpu) = best[0].expect("one run at least");
-        total = (total.0 + states, total.1 + cpu);
-        let rate = |states: usize, cpu: f64| states as f64 / cpu.max(1e-9);
+        let me = best[0].expect("one run at least");
+        add(&mut total, &me);
         let per_ex = |execs: usize, cpu: f64| cpu * 1e6 / execs.max(1) as f64;
         let _ = write!(
             out,
-            "{:<32} {:>2} {:>8} {:>8} {:>7.2} {:>9.0} {:>6.1}",
+            "{:<32} {:>2} {:>8} {:>8} {:>7.2} {:>9.0} {:>6.1} {:>7} {:>9}",
             s.name,
             s.threads.len(),
-            states,
-            execs,
-            cpu,
-            rate(states, cpu),
-            per_ex(execs, cpu)
+            me.states,
+            me.executions,
+            me.cpu,
+            rate(me.states, me.cpu),
+            per_ex(me.executions, me.cpu),
+            me.check_cpu
+                .map_or_else(|| "-".to_owned(), |c| format!("{c:.3}")),
+            check_rate(me.states, me.check_cpu),
         );
-        if let Some((b_states, b_execs, b_cpu)) = best.get(1).copied().flatten() {
-            if b_states != states {
+        if let Some(b) = best.get(1).copied().flatten() {
+            if b.states != me.states {
                 return Err(format!(
-                    "{}: {states} states here but {b_states} with the baseline",
-                    s.name
+                    "{}: {} states here but {} with the baseline",
+                    s.name, me.states, b.states
                 ));
             }
-            total_base = (total_base.0 + b_states, total_base.1 + b_cpu);
+            add(&mut total_base, &b);
             let _ = write!(
                 out,
-                " {:>8} {:>7.2} {:>9.0} {:>6.1} {:>6.2}",
-                b_execs,
-                b_cpu,
-                rate(b_states, b_cpu),
-                per_ex(b_execs, b_cpu),
-                b_cpu / cpu.max(1e-9)
+                " {:>8} {:>7.2} {:>9.0} {:>6.1} {:>9} {:>6.2}",
+                b.executions,
+                b.cpu,
+                rate(b.states, b.cpu),
+                per_ex(b.executions, b.cpu),
+                check_rate(b.states, b.check_cpu),
+                b.cpu / me.cpu.max(1e-9)
             );
         }
         out.push('\n');
     }
+    let check_all = |t: (usize, f64, Option<f64>)| {
+        t.2.map_or_else(String::new, |c| {
+            format!(
+                " (the checks alone {c:.2} CPU s, {:.0} states per CPU second)",
+                rate(t.0, c)
+            )
+        })
+    };
     let _ = write!(
         out,
-        "all: {} states in {:.2} CPU s, {:.0} states per CPU second",
+        "all: {} states in {:.2} CPU s, {:.0} states per CPU second{}",
         total.0,
         total.1,
-        total.0 as f64 / total.1.max(1e-9)
+        rate(total.0, total.1),
+        check_all(total)
     );
     if baseline.is_some() {
         let _ = write!(
             out,
-            "; baseline {:.2} CPU s, {:.0} states per CPU second ({:.2}x the CPU)",
+            "; baseline {:.2} CPU s, {:.0} states per CPU second{} ({:.2}x the CPU)",
             total_base.1,
-            total_base.0 as f64 / total_base.1.max(1e-9),
+            rate(total_base.0, total_base.1),
+            check_all(total_base),
             total_base.1 / total.1.max(1e-9)
         );
     }
     let _ = writeln!(
         out,
-        "\n(CPU seconds of each `daxlock run --checker stateful` child, the least of {repeat}; \
-         {} cores here)",
+        "\n(cpu s: CPU seconds of each `daxlock run --checker stateful` child, its start \
+         included; chk s: of its check alone, from the check's start to its verdict \
+         (`run --check-cpu`); each the least of {repeat}; {} cores here)",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The child's lines as `run --check-cpu` prints them: the states, executions
+    /// and the check's seconds; without the line (an older binary) none; a line
+    /// that is no number is an error, not a 0.
+    #[test]
+    fn a_childs_check_cpu_line_is_parsed() {
+        let text = "seed [fixed] stateful: verified over 9 executions\n  search complete: 12 states, 20 transitions, 9 executions (3 cut at known states), depth 4, 0 hang states, 0.00 s, 9000 states/s\n";
+        assert_eq!(parse_child(text), Ok((12, 9, None)));
+        let with = format!("{text}{CHECK_CPU}stateful 0.004123\n");
+        assert_eq!(parse_child(&with), Ok((12, 9, Some(0.004123))));
+        assert!(parse_child(&format!("{text}{CHECK_CPU}stateful soon\n")).is_err());
+        assert!(parse_child("no search here").is_err());
+    }
+
+    /// The process's CPU seconds grow with work done on this thread.
+    #[test]
+    fn process_cpu_seconds_count_this_process() {
+        let before = process_cpu_seconds();
+        let mut x = 0u64;
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_millis(30) {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(1));
+        }
+        assert!(process_cpu_seconds() > before, "{x}");
+    }
 }

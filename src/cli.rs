@@ -54,6 +54,14 @@ enum Command {
         /// One JSON document on stdout.
         #[arg(long)]
         json: bool,
+        /// After the report, a line `check cpu: CHECKER SECONDS` per checker: the
+        /// CPU seconds (user and system, every thread of this process: getrusage)
+        /// from the check's start to its verdict, the process's start, the
+        /// scenario's parsing and the report left out (what `daxlock bench
+        /// throughput` reads). One process only: not with --jobs N on the kernel
+        /// target.
+        #[arg(long, conflicts_with = "json")]
+        check_cpu: bool,
     },
     /// Rerun one failing schedule (shuttle's, or a stateful `s1:...` path)
     /// deterministically and print its timeline.
@@ -455,53 +463,74 @@ fn log_interval() -> Result<Option<Duration>, NoVerdict> {
 
 /// Until dropped, a thread that every 200 ms shows `line()` as a progress bar's
 /// message and, every `log` interval, prints it as a plain line on stderr
-/// (`daxlock: progress: ...`). `None` when there is neither.
+/// (`daxlock: progress: ...`). `None` when there is neither. With `deferred`, a
+/// stateful search's counters, the thread starts only once the search has run for
+/// [`TICKER_DEFERRED`] (or the `log` interval, if shorter): a shorter search starts
+/// no thread ([`crate::check::stateful::Progress::defer`]).
 struct Ticker {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    handle: Option<std::thread::JoinHandle<()>>,
+    handle: std::sync::Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
+
+/// How long a stateful search runs before `daxlock run` starts its progress thread
+/// (the progress bar is drawn after a second too).
+const TICKER_DEFERRED: Duration = Duration::from_secs(1);
 
 impl Ticker {
     fn start(
         pb: Option<ProgressBar>,
         log: Option<Duration>,
+        deferred: Option<&crate::check::stateful::Progress>,
         line: impl Fn() -> String + Send + 'static,
     ) -> Option<Ticker> {
         if pb.is_none() && log.is_none() {
             return None;
         }
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stopped = stop.clone();
-        let handle = std::thread::spawn(move || {
-            let tick = log.map_or(Duration::from_millis(200), |l| {
-                l.min(Duration::from_millis(200))
-            });
-            let mut next = log.map(|l| std::time::Instant::now() + l);
-            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
-                if let Some(pb) = &pb {
-                    pb.set_message(line());
-                }
-                if let (Some(at), Some(every)) = (next, log) {
-                    if std::time::Instant::now() >= at {
-                        eprintln!("daxlock: progress: {}", line());
-                        next = Some(at + every);
-                    }
-                }
-                // Woken early by the drop, so that a check's end is not delayed.
-                std::thread::park_timeout(tick);
+        let handle = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let start = std::time::Instant::now();
+        let (stopped, slot) = (stop.clone(), handle.clone());
+        let spawn = move || {
+            let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+            if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                return;
             }
-        });
-        Some(Ticker {
-            stop,
-            handle: Some(handle),
-        })
+            *slot = Some(std::thread::spawn(move || {
+                let tick = log.map_or(Duration::from_millis(200), |l| {
+                    l.min(Duration::from_millis(200))
+                });
+                let mut next = log.map(|l| start + l);
+                while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    if let Some(pb) = &pb {
+                        pb.set_message(line());
+                    }
+                    if let (Some(at), Some(every)) = (next, log) {
+                        if std::time::Instant::now() >= at {
+                            eprintln!("daxlock: progress: {}", line());
+                            next = Some(at + every);
+                        }
+                    }
+                    // Woken early by the drop, so that a check's end is not delayed.
+                    std::thread::park_timeout(tick);
+                }
+            }));
+        };
+        match deferred {
+            Some(progress) => progress.defer(
+                start + log.map_or(TICKER_DEFERRED, |l| l.min(TICKER_DEFERRED)),
+                Box::new(spawn),
+            ),
+            None => spawn(),
+        }
+        Some(Ticker { stop, handle })
     }
 }
 
 impl Drop for Ticker {
     fn drop(&mut self) {
+        let mut slot = self.handle.lock().unwrap_or_else(|e| e.into_inner());
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Some(h) = self.handle.take() {
+        if let Some(h) = slot.take() {
             h.thread().unpark();
             let _ = h.join();
         }
@@ -526,7 +555,13 @@ pub fn main_with(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
             });
         }
     }
-    let cli = match Cli::from_arg_matches(&command.get_matches_from(args)) {
+    let matches = command
+        .try_get_matches_from_mut(args)
+        .unwrap_or_else(|e| e.exit());
+    // The command's tree of arguments is left, not dropped: freeing it took some
+    // 110,000 instructions of every run (callgrind), a tenth of a short one's.
+    std::mem::forget(command);
+    let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
@@ -554,7 +589,8 @@ fn dispatch(cmd: Command) -> Result<bool, NoVerdict> {
             budget: b,
             coverage,
             json,
-        } => run_command(&file, &variant, &checker, &b, coverage, json),
+            check_cpu,
+        } => run_command(&file, &variant, &checker, &b, coverage, json, check_cpu),
         Command::Replay {
             file,
             schedule,
@@ -621,6 +657,7 @@ fn run_command(
     b: &BudgetArgs,
     coverage: bool,
     json: bool,
+    check_cpu: bool,
 ) -> Result<bool, NoVerdict> {
     let scenario = Scenario::from_path_or_builtin(file)?;
     let bugs = variant_bugs(&variant.bugs)?;
@@ -662,6 +699,11 @@ fn run_command(
         if b.shard.is_some() {
             return Err(jobs_with_shard("the search"));
         }
+        if check_cpu {
+            return Err(NoVerdict::BadInput(
+                "--check-cpu measures this process's check; with --jobs N the kernel target's search runs in N processes".into(),
+            ));
+        }
         return run_processes(&budget, json);
     }
     if let Some(note) = unused_flags(b, &kinds, budget.target.serial(), split) {
@@ -670,7 +712,9 @@ fn run_command(
     for note in scenario.pmd_notes() {
         eprintln!("daxlock: note: {note}");
     }
-    run(&scenario, bugs, &configs, &budget, coverage, json)
+    run(
+        &scenario, bugs, &configs, &budget, coverage, json, check_cpu,
+    )
 }
 
 /// `daxlock verify`: the gate over a catalogue.
@@ -839,8 +883,10 @@ fn run(
     budget: &Budget,
     coverage: bool,
     json_out: bool,
+    check_cpu: bool,
 ) -> Result<bool, NoVerdict> {
     let pb = spinner(!json_out, configs.len() as u64);
+    let mut cpu_lines = String::new();
     let log = log_interval()?;
     let mut results = Vec::new();
     let mut all_verified = true;
@@ -862,7 +908,9 @@ fn run(
         let ticker = {
             let (name, variant) = (scenario.name.clone(), bugs.variant());
             let start = std::time::Instant::now();
-            Ticker::start(pb.clone(), log, move || {
+            let watched = progress.clone();
+            let deferred = (kind == CheckerKind::Stateful).then_some(&*watched);
+            Ticker::start(pb.clone(), log, deferred, move || {
                 let elapsed = start.elapsed().as_secs_f64();
                 if kind != CheckerKind::Stateful {
                     return format!("{name} [{variant}] {kind}: running, {elapsed:.1} s elapsed");
@@ -877,9 +925,14 @@ fn run(
                 )
             })
         };
+        let cpu = bench::process_cpu_seconds();
         let r = gate::run_config(config.clone(), scenario, bugs, &budget);
+        let cpu = bench::process_cpu_seconds() - cpu;
         drop(ticker);
         let r = r?;
+        if check_cpu {
+            cpu_lines += &format!("{}{kind} {cpu:.6}\n", bench::CHECK_CPU);
+        }
         if let Some(pb) = &pb {
             pb.inc(1);
         }
@@ -898,6 +951,7 @@ fn run(
             println!("target: {}", budget.target.describe());
         }
         print!("{}", report::run_text(scenario, bugs, &results, coverage));
+        print!("{cpu_lines}");
     }
     Ok(all_verified)
 }
@@ -1191,7 +1245,7 @@ fn verify(
     let done = std::sync::Arc::new(std::sync::Mutex::new((0usize, String::new())));
     let ticker = {
         let (done, start) = (done.clone(), std::time::Instant::now());
-        Ticker::start(None, log_interval()?, move || {
+        Ticker::start(None, log_interval()?, None, move || {
             let (n, last) = done.lock().map(|d| d.clone()).unwrap_or_default();
             format!(
                 "verify: {n} rows done, {:.1} s elapsed; last: {}",
@@ -1467,6 +1521,48 @@ mod tests {
     }
 
     /// `--bug` takes names and variant names; repeated, they add up.
+    /// A stateful search's progress thread starts only once the search has run
+    /// for its time (the least of a second and the interval), where the search
+    /// publishes its counts: none before, one after, stopped and joined at the
+    /// drop; a thread of another checker starts at once. (Started at once, the
+    /// first assertion fails.)
+    #[test]
+    fn a_deferred_ticker_starts_its_thread_once_due() {
+        let started = |t: &Ticker| t.handle.lock().unwrap().is_some();
+        let progress = crate::check::stateful::Progress::default();
+        let interval = Duration::from_millis(50);
+        let t = Ticker::start(None, Some(interval), Some(&progress), String::new).unwrap();
+        progress.poll();
+        assert!(!started(&t), "a thread before the search ran for its time");
+        std::thread::sleep(interval + Duration::from_millis(10));
+        assert!(
+            !started(&t),
+            "a thread before the search published its counts"
+        );
+        progress.poll();
+        assert!(started(&t));
+        drop(t);
+        let eager = Ticker::start(None, Some(interval), None, String::new).unwrap();
+        assert!(started(&eager));
+        // A search that ends before its time: no thread, and none after the drop.
+        let progress = crate::check::stateful::Progress::default();
+        let t = Ticker::start(
+            None,
+            Some(Duration::from_millis(1)),
+            Some(&progress),
+            String::new,
+        )
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+        let slot = t.handle.clone();
+        drop(t);
+        progress.poll();
+        assert!(
+            slot.lock().unwrap().is_none(),
+            "a thread started after the drop"
+        );
+    }
+
     #[test]
     fn bug_flags_add_up() {
         let names = |v: &[&str]| variant_bugs(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());

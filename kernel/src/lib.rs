@@ -21,8 +21,8 @@ pub mod patches_radix;
 mod world;
 #[cfg(daxk_kernel)]
 pub use world::{
-    check_used_heads, end_states, entry_walks, folds_from_env, DirtyDead, EntryScopeResult, Folds,
-    TowriteBehind,
+    check_used_heads, end_states, entry_walks, folds_from_env, walk_bounds,
+    writeback_walk_counts_rounds, DirtyDead, EntryScopeResult, Folds, TowriteBehind, WalkBounds,
 };
 #[cfg(daxk_kernel)]
 pub mod switches;

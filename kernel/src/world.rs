@@ -619,6 +619,48 @@ thread_local! {
     /// See [`entry_walks`].
     static ENTRY_WALKS: std::cell::RefCell<Option<std::collections::BTreeMap<(u64, u64), usize>>> =
         const { std::cell::RefCell::new(None) };
+    /// See [`walk_bounds`].
+    static WALK_BOUNDS: std::cell::RefCell<Option<WalkBounds>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Kernel: dax_writeback_mapping_range()'s `++scanned % XA_CHECK_SCHED`. Whether
+/// a writeback's walk over scenario VMAs that map `vma_pages` file pages in all
+/// can reach `XA_CHECK_SCHED` (4,096) rounds, so that its count of rounds matters
+/// (`World::writeback_walk_bound` argues the bound: fewer than `2 * vma_pages`
+/// indices ever hold an entry). False below 2,048 pages.
+#[doc(hidden)]
+pub fn writeback_walk_counts_rounds(vma_pages: u64) -> bool {
+    const XA_CHECK_SCHED: u64 = 4096;
+    vma_pages.saturating_mul(2) >= XA_CHECK_SCHED
+}
+
+/// What [`walk_bounds`] noted.
+#[doc(hidden)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WalkBounds {
+    /// The pages each execution's scenario VMAs map and
+    /// [`writeback_walk_counts_rounds`]'s answer for them
+    /// (`World::writeback_walk_bound`).
+    pub bounds: std::collections::BTreeSet<(u64, bool)>,
+    /// The largest count of rounds a writeback walk's loop top folded
+    /// (`World::walk_scope_top`; 0: none).
+    pub most_rounds_folded: u64,
+}
+
+/// A self-check for tests: while `on`, the worlds note the bound of the writeback
+/// walk's rounds and the counts its loop tops fold ([`WalkBounds`]). Returns what
+/// was noted since the last call (on this OS thread, as [`end_states`]).
+#[doc(hidden)]
+pub fn walk_bounds(on: bool) -> WalkBounds {
+    WALK_BOUNDS.with(|m| {
+        let mut m = m.borrow_mut();
+        let was = m.take().unwrap_or_default();
+        if on {
+            *m = Some(Default::default());
+        }
+        was
+    })
 }
 
 /// For tests only: what a wait for an unlocked entry folds at its loop's tops and
@@ -1091,9 +1133,15 @@ impl<B: Backend> World<B> {
     /// `++scanned % XA_CHECK_SCHED` is never 0: the pause never runs and
     /// `scanned` is read for nothing else, so the walk's loop top leaves the
     /// count of rounds out ([`Hooks::walk_scope_top`]).
+    /// Test: `the_writeback_walk_bound_folds_scanned_past_2048_pages`
+    /// (`kernel/tests/kernel_target.rs`).
     pub(crate) fn writeback_walk_bound(&self, vma_pages: u64) {
-        const XA_CHECK_SCHED: u64 = 4096;
-        let live = vma_pages.saturating_mul(2) >= XA_CHECK_SCHED;
+        let live = writeback_walk_counts_rounds(vma_pages);
+        WALK_BOUNDS.with(|m| {
+            if let Some(m) = m.borrow_mut().as_mut() {
+                m.bounds.insert((vma_pages, live));
+            }
+        });
         self.walk_count_live.store(live, Ordering::Relaxed);
     }
 
@@ -2125,6 +2173,11 @@ impl<B: Backend> Hooks for World<B> {
         } else {
             0
         };
+        WALK_BOUNDS.with(|m| {
+            if let Some(m) = m.borrow_mut().as_mut() {
+                m.most_rounds_folded = m.most_rounds_folded.max(tops);
+            }
+        });
         B::scope_again(&(tops, shape, index, value));
     }
 

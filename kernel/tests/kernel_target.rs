@@ -865,6 +865,61 @@ ops = [
         eprintln!("walk scope: {fewer:?}");
     }
 
+    /// `World::writeback_walk_bound`: the writeback walk's count of rounds
+    /// (`scanned`, which matters only at `XA_CHECK_SCHED`, 4,096 rounds) is folded
+    /// into the walk scope's loop tops only where the scenario's VMAs map 2,048
+    /// pages or more. The bound at its threshold; `two-fsyncs-behind-the-walk` (a
+    /// VMA of 512 pages) leaves the count out at every top and its 8 MiB twin
+    /// (2,048 pages, the same operations) folds it (a count of 1 or more at some
+    /// top), which never merges more states; on both the scope keeps the verdict
+    /// and the C end states of the search without it. With the world's bound
+    /// always leaving the count out, or its threshold at 2,049 pages, the test
+    /// fails.
+    #[test]
+    fn the_writeback_walk_bound_folds_scanned_past_2048_pages() {
+        use daxlock_kernel::{walk_bounds, writeback_walk_counts_rounds};
+        for (pages, live) in [(0, false), (512, false), (2047, false), (2048, true)] {
+            assert_eq!(writeback_walk_counts_rounds(pages), live, "{pages} pages");
+        }
+        assert!(writeback_walk_counts_rounds(u64::MAX));
+        if !xarray_era("the_writeback_walk_bound_folds_scanned_past_2048_pages") {
+            return;
+        }
+        let mut with_scope = Vec::new();
+        for (name, pages, live) in [
+            ("two-fsyncs-behind-the-walk", 512, false),
+            ("two-fsyncs-behind-the-walk-8mib", 2048, true),
+        ] {
+            let s = test_scenario(name);
+            let scope = |on: bool| Switches {
+                writeback_walk_scope: on,
+                ..Switches::default()
+            };
+            walk_bounds(true);
+            let (on, v, ends) = states_with(scope(true), &s, &format!("{name} (walk scope)"));
+            let noted = walk_bounds(false);
+            assert_eq!(
+                noted.bounds.iter().copied().collect::<Vec<_>>(),
+                [(pages, live)],
+                "{name}"
+            );
+            assert_eq!(noted.most_rounds_folded > 0, live, "{name}: {noted:?}");
+            let (off, v_off, ends_off) =
+                states_with(scope(false), &s, &format!("{name} (no scope)"));
+            assert_eq!(v_off, v, "{name}");
+            assert_eq!(ends_off, ends, "{name}: the same C end states");
+            assert!(
+                on <= off,
+                "{name}: {on} states with the scope, {off} without"
+            );
+            with_scope.push(on);
+        }
+        assert!(
+            with_scope[1] >= with_scope[0],
+            "folding the count of rounds merged more states: {with_scope:?}"
+        );
+    }
+
     /// `run --checker stateful --jobs 2` runs two processes over one visited set in
     /// shared memory and merges their reports: the fixed tree verifies (exit 0) and
     /// a bug fails (exit 1) with one job's verdict and details, on a path that
