@@ -314,9 +314,11 @@ thread_local! {
     static RUNNING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// The longest [`Store::fingerprint`] encoding, in words, written in a buffer on
-/// the stack (36 words on `aligned-pmd-pte`: 6 primitives, 5 tasks).
-const FP_INLINE: usize = 96;
+thread_local! {
+    /// [`Store::fingerprint`]'s buffer (outside the arena), as long as the longest
+    /// encoding so far.
+    static FP_BUFFER: RefCell<Vec<[u8; 8]>> = const { RefCell::new(Vec::new()) };
+}
 
 pub(super) const ROOT: u128 = 0x6461_786c_6f63_6b5f_7374_6174_6566_756c;
 
@@ -742,17 +744,18 @@ impl Store {
         Self::with(|s| {
             debug_assert!(s.hashing, "fingerprint of an execution that is not hashed");
             let n = s.encoded_words();
-            // The encoding in a buffer on the checker's stack (not the store's: the
-            // store is in the arena, which a snapshot copies), on the heap if long.
-            let fp = if n <= FP_INLINE {
-                let mut buf = [[0u8; 8]; FP_INLINE];
-                s.encode(mask, &mut buf[..n]);
-                xxh3_128(buf[..n].as_flattened())
-            } else {
-                let mut buf = vec![[0u8; 8]; n];
-                s.encode(mask, &mut buf);
-                xxh3_128(buf.as_flattened())
-            };
+            // The encoding in a buffer of the thread's, outside the arena (a buffer
+            // in the store was in the arena: every snapshot and restore copied it),
+            // grown when a longer encoding comes, never cleared: the words past `n`
+            // are not hashed.
+            let fp = FP_BUFFER.with(|b| {
+                let mut b = b.borrow_mut();
+                if b.len() < n {
+                    super::arena::outside(|| b.resize(n, [0; 8]));
+                }
+                s.encode(mask, &mut b[..n]);
+                xxh3_128(b[..n].as_flattened())
+            });
             super::explain::fingerprint(fp, mask, &s.objects, &s.tasks, &s.names);
             fp
         })
@@ -768,28 +771,31 @@ impl Store {
     /// `mask` into `out`, [`Store::encoded_words`] long, word by word (each a store
     /// of its little-endian bytes: no capacity check, no per-word copy call).
     fn encode(&self, mask: u64, out: &mut [[u8; 8]]) {
-        let mut at = 0;
-        let mut word = |w: u64| {
-            out[at] = w.to_le_bytes();
-            at += 1;
-        };
+        out[0] = (self.objects.len() as u64).to_le_bytes();
+        let mut at = 1;
         // Small fields share a word, each in bits of its own: tasks (holders,
         // queued waiters) are below MAX_TASKS (36 < 2^6), so a readers set fits
         // 36 bits; object ids are below MAX_OBJECTS (2^24, `new_object`); a queue
         // holds at most MAX_TASKS waiters.
-        word(self.objects.len() as u64);
         for o in &self.objects {
-            word(o.value as u64);
-            word((o.value >> 64) as u64);
-            word(
-                o.readers
-                    | o.writer.map_or(0, |w| w as u64 + 1) << 40
-                    | (o.queue.len() as u64) << 48,
-            );
+            let holders = o.readers
+                | o.writer.map_or(0, |w| w as u64 + 1) << 40
+                | (o.queue.len() as u64) << 48;
+            out[at..at + 3].copy_from_slice(&[
+                (o.value as u64).to_le_bytes(),
+                ((o.value >> 64) as u64).to_le_bytes(),
+                holders.to_le_bytes(),
+            ]);
+            at += 3;
             for &(t, m) in &o.queue {
-                word(t as u64 | (m as u64) << 8);
+                out[at] = (t as u64 | (m as u64) << 8).to_le_bytes();
+                at += 1;
             }
         }
+        let mut word = |w: u64| {
+            out[at] = w.to_le_bytes();
+            at += 1;
+        };
         word(self.tasks.len() as u64);
         for t in &self.tasks {
             word(t.chain as u64);
@@ -1020,12 +1026,12 @@ mod tests {
         xxh3_128(&b)
     }
 
-    /// The fingerprint is XXH3-128 of the reference encoding, in the stack buffer
-    /// and (past [`FP_INLINE`] words) on the heap: every field, in order, the
-    /// same fingerprints as before the buffer changed.
+    /// The fingerprint is XXH3-128 of the reference encoding, whether the buffer
+    /// holds a longer one from before or grows: every field, in order, the same
+    /// fingerprints as before the buffer changed.
     #[test]
     fn the_fingerprint_hashes_the_reference_encoding() {
-        for objects in [1usize, 5, 12, FP_INLINE / 3 + 1] {
+        for objects in [12usize, 1, 5, 40, 2] {
             let id = one_lock(7);
             Store::with(|s| {
                 for i in 1..objects {
@@ -1047,7 +1053,6 @@ mod tests {
                         done: k == 2,
                     });
                 }
-                assert_eq!(s.encoded_words() > FP_INLINE, objects > FP_INLINE / 3);
             });
             for runnable in [&[0usize, 1, 3][..], &[2]] {
                 let mask = runnable.iter().fold(0u64, |m, &t| m | 1 << t);
