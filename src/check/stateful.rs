@@ -1683,7 +1683,6 @@ impl Dfs {
         self.stepping = None;
         self.chosen_level = None;
         self.gap = Edge::default();
-        PATH.with(|p| p.borrow_mut().clear());
         self.counts.executions += 1;
         EXECUTION.with(|e| {
             e.set(self.shared.progress.executions.load(Ordering::Relaxed) + self.counts.executions)
@@ -1695,9 +1694,10 @@ impl Dfs {
         if self.resuming {
             self.counts.resumed += 1;
             // The runtime restores the execution at the last level; the path to
-            // it is the levels' (`Dfs::resume`).
+            // it is the levels' (`Dfs::resume`), the start of the last one's.
             return true;
         }
+        PATH.with(|p| p.borrow_mut().clear());
         if self.shared.snapshots && !self.replay {
             // The last execution's events are in the arena, which starts afresh
             // (or, after the first execution, in the system's heap).
@@ -1726,10 +1726,19 @@ impl Dfs {
         let d = self.levels.len() - 1;
         self.depth = d + 1;
         PATH.with(|p| {
-            // Into the kept buffer (no allocation per resume).
+            // The last execution passed every level above this one, whose choices
+            // have not changed since (backtracking moved this level's only): its
+            // path starts with them. Kept, not rebuilt (a rebuild per resume was
+            // O(depth)).
             let mut p = p.borrow_mut();
-            p.clear();
-            p.extend(self.levels[..d].iter().map(|l| l.options[l.pos]));
+            p.truncate(d);
+            debug_assert!(
+                p.len() == d
+                    && p.iter()
+                        .zip(&self.levels)
+                        .all(|(&t, l)| t == l.options[l.pos]),
+                "the last path starts with the levels' choices"
+            );
         });
         let l = &mut self.levels[d];
         if l.pos + 1 >= l.end {
