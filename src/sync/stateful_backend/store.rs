@@ -1036,7 +1036,7 @@ mod tests {
             Store::with(|s| {
                 for i in 1..objects {
                     let o = s.new_object(hash128(&i));
-                    s.objects[o].readers = (i as u64) & 0b110;
+                    s.objects[o].readers = (i as u64) & 0b111;
                     s.objects[o].writer = (i % 3 == 0).then_some(i % 4);
                     if i % 4 == 1 {
                         s.objects[o].queue = vec![(1, id), (2, o)];
