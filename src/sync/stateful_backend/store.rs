@@ -320,6 +320,28 @@ thread_local! {
     static FP_BUFFER: RefCell<Vec<[u8; 8]>> = const { RefCell::new(Vec::new()) };
 }
 
+/// A primitive's holders and queue length as one word of [`Store::fingerprint`]'s
+/// encoding: the readers set (tasks below MAX_TASKS: 36 bits), the writer plus
+/// one from bit 40, the queue's length from bit 48.
+fn holders_word(o: &Object) -> u64 {
+    o.readers | o.writer.map_or(0, |w| w as u64 + 1) << 40 | (o.queue.len() as u64) << 48
+}
+
+/// A task's phase and whether it finished as one word of [`Store::fingerprint`]'s
+/// encoding: a tag, the flag, and the objects or task the phase names (each below
+/// 2^24) in bits of their own.
+fn phase_word(t: &TaskState) -> u64 {
+    let (tag, a, c) = match t.phase {
+        Phase::Running => (0, 0, 0),
+        Phase::Quiet => (1, 0, 0),
+        Phase::Acquire(o) => (2, o, 0),
+        Phase::CvWait { cv, mutex } => (3, cv, mutex),
+        Phase::Notify(cv) => (4, cv, 0),
+        Phase::Join(j) => (5, j, 0),
+    };
+    tag | u64::from(t.done) << 8 | (a as u64) << 16 | (c as u64) << 40
+}
+
 pub(super) const ROOT: u128 = 0x6461_786c_6f63_6b5f_7374_6174_6566_756c;
 
 /// Operation tags folded into a task's chain.
@@ -778,13 +800,10 @@ impl Store {
         // 36 bits; object ids are below MAX_OBJECTS (2^24, `new_object`); a queue
         // holds at most MAX_TASKS waiters.
         for o in &self.objects {
-            let holders = o.readers
-                | o.writer.map_or(0, |w| w as u64 + 1) << 40
-                | (o.queue.len() as u64) << 48;
             out[at..at + 3].copy_from_slice(&[
                 (o.value as u64).to_le_bytes(),
                 ((o.value >> 64) as u64).to_le_bytes(),
-                holders.to_le_bytes(),
+                holders_word(o).to_le_bytes(),
             ]);
             at += 3;
             for &(t, m) in &o.queue {
@@ -800,15 +819,7 @@ impl Store {
         for t in &self.tasks {
             word(t.chain as u64);
             word((t.chain >> 64) as u64);
-            let (tag, a, c) = match t.phase {
-                Phase::Running => (0, 0, 0),
-                Phase::Quiet => (1, 0, 0),
-                Phase::Acquire(o) => (2, o, 0),
-                Phase::CvWait { cv, mutex } => (3, cv, mutex),
-                Phase::Notify(cv) => (4, cv, 0),
-                Phase::Join(j) => (5, j, 0),
-            };
-            word(tag | u64::from(t.done) << 8 | (a as u64) << 16 | (c as u64) << 40);
+            word(phase_word(t));
         }
         word(mask);
         debug_assert_eq!(at, out.len(), "the encoding's length is counted");
@@ -989,8 +1000,9 @@ mod tests {
         Store::end();
     }
 
-    /// [`Store::fingerprint`]'s encoding written the plain way, field by field into
-    /// a byte vector (as it was first written): the reference the word buffer must
+    /// [`Store::fingerprint`]'s encoding written the plain way, word by word into
+    /// a byte vector (as it was first written; the words themselves are
+    /// `fields_that_share_a_word_are_told_apart`'s): the reference the buffer must
     /// match byte for byte.
     fn reference_fingerprint(s: &Store, mask: u64) -> u128 {
         let mut b: Vec<u8> = Vec::new();
@@ -999,11 +1011,7 @@ mod tests {
         for o in &s.objects {
             word(o.value as u64);
             word((o.value >> 64) as u64);
-            word(
-                o.readers
-                    | o.writer.map_or(0, |w| w as u64 + 1) << 40
-                    | (o.queue.len() as u64) << 48,
-            );
+            word(holders_word(o));
             for &(t, m) in &o.queue {
                 word(t as u64 | (m as u64) << 8);
             }
@@ -1012,15 +1020,7 @@ mod tests {
         for t in &s.tasks {
             word(t.chain as u64);
             word((t.chain >> 64) as u64);
-            let (tag, a, c) = match t.phase {
-                Phase::Running => (0, 0, 0),
-                Phase::Quiet => (1, 0, 0),
-                Phase::Acquire(o) => (2, o, 0),
-                Phase::CvWait { cv, mutex } => (3, cv, mutex),
-                Phase::Notify(cv) => (4, cv, 0),
-                Phase::Join(j) => (5, j, 0),
-            };
-            word(tag | u64::from(t.done) << 8 | (a as u64) << 16 | (c as u64) << 40);
+            word(phase_word(t));
         }
         word(mask);
         xxh3_128(&b)
