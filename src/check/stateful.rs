@@ -1543,26 +1543,28 @@ impl Dfs {
             return;
         };
         if lc.lowlink == c.stack[lc.pos].index {
-            let component: Vec<CycleEntry> = c.stack.drain(lc.pos..).collect();
+            // The component's entries, taken off the stack in place (most
+            // components are one state: no vector is made for them).
+            let (all, live) = (c.stack[lc.pos].all, c.stack[lc.pos].live);
+            let states = c.stack.len() - lc.pos;
             let mut inside = Edge::default();
             let mut closing = None;
             let mut exits = false;
-            for e in &component {
+            for e in c.stack.drain(lc.pos..) {
                 if !e.reopened {
                     c.on_stack.remove(&e.fp);
                 }
                 inside.ran |= e.inside.ran;
                 inside.disabled |= e.inside.disabled;
-                closing = closing.or_else(|| e.closing.clone());
+                closing = closing.or(e.closing);
                 exits |= e.exits;
             }
             // The edge from the parent into this component leaves the parent's.
             let parent = self.levels.last().and_then(|l| l.cycle).map(|lc| lc.pos);
             mark_exit(c, parent);
-            let root = &component[0];
-            if closed_fair(inside, root.all, exits) {
+            if closed_fair(inside, all, exits) {
                 let path = closing.unwrap_or_else(|| self.path_to(self.levels.len()));
-                let message = livelock_message(root.live, Some(component.len()));
+                let message = livelock_message(live, Some(states));
                 self.record_hang(&path, message);
             }
         } else if let Some(parent) = self.levels.last_mut() {
