@@ -1596,26 +1596,28 @@ impl Dfs {
             return;
         };
         if lc.lowlink == c.stack[lc.pos].index {
-            let component: Vec<CycleEntry> = c.stack.drain(lc.pos..).collect();
+            // The component's entries, taken off the stack in place (most
+            // components are one state: no vector is made for them).
+            let (all, live) = (c.stack[lc.pos].all, c.stack[lc.pos].live);
+            let states = c.stack.len() - lc.pos;
             let mut inside = Edge::default();
             let mut closing = None;
             let mut exits = false;
-            for e in &component {
+            for e in c.stack.drain(lc.pos..) {
                 if !e.reopened {
                     c.on_stack.remove(&e.fp);
                 }
                 inside.ran |= e.inside.ran;
                 inside.disabled |= e.inside.disabled;
-                closing = closing.or_else(|| e.closing.clone());
+                closing = closing.or(e.closing);
                 exits |= e.exits;
             }
             // The edge from the parent into this component leaves the parent's.
             let parent = self.levels.last().and_then(|l| l.cycle).map(|lc| lc.pos);
             mark_exit(c, parent);
-            let root = &component[0];
-            if closed_fair(inside, root.all, exits) {
+            if closed_fair(inside, all, exits) {
                 let path = closing.unwrap_or_else(|| self.path_to(self.levels.len()));
-                let message = livelock_message(root.live, Some(component.len()));
+                let message = livelock_message(live, Some(states));
                 self.record_hang(&path, message);
             }
         } else if let Some(parent) = self.levels.last_mut() {
@@ -1736,7 +1738,6 @@ impl Dfs {
         self.stepping = None;
         self.chosen_level = None;
         self.gap = Edge::default();
-        PATH.with(|p| p.borrow_mut().clear());
         self.counts.executions += 1;
         EXECUTION.with(|e| {
             e.set(self.shared.progress.executions.load(Ordering::Relaxed) + self.counts.executions)
@@ -1748,9 +1749,10 @@ impl Dfs {
         if self.resuming {
             self.counts.resumed += 1;
             // The runtime restores the execution at the last level; the path to
-            // it is the levels' (`Dfs::resume`).
+            // it is the levels' (`Dfs::resume`), the start of the last one's.
             return true;
         }
+        PATH.with(|p| p.borrow_mut().clear());
         if self.shared.snapshots && !self.replay {
             // The last execution's events are in the arena, which starts afresh
             // (or, after the first execution, in the system's heap).
@@ -1779,10 +1781,19 @@ impl Dfs {
         let d = self.levels.len() - 1;
         self.depth = d + 1;
         PATH.with(|p| {
-            // Into the kept buffer (no allocation per resume).
+            // The last execution passed every level above this one, whose choices
+            // have not changed since (backtracking moved this level's only): its
+            // path starts with them. Kept, not rebuilt (a rebuild per resume was
+            // O(depth)).
             let mut p = p.borrow_mut();
-            p.clear();
-            p.extend(self.levels[..d].iter().map(|l| l.options[l.pos]));
+            p.truncate(d);
+            debug_assert!(
+                p.len() == d
+                    && p.iter()
+                        .zip(&self.levels)
+                        .all(|(&t, l)| t == l.options[l.pos]),
+                "the last path starts with the levels' choices"
+            );
         });
         let l = &mut self.levels[d];
         if l.pos + 1 >= l.end {

@@ -151,6 +151,10 @@ struct Buffer {
     recorder: u64,
     events: Vec<Event>,
     visited: BranchSet,
+    /// Some event is a warning ([`Event::is_warning`]): noted at the push, so that
+    /// [`Recorder::has_warning`], asked at the end of every execution, does not
+    /// scan the events.
+    warned: bool,
 }
 
 impl Buffer {
@@ -161,6 +165,7 @@ impl Buffer {
                 recorder,
                 events: Vec::new(),
                 visited: BranchSet::EMPTY,
+                warned: false,
             };
         }
         self
@@ -170,7 +175,7 @@ impl Buffer {
 thread_local! {
     /// The execution running on this OS thread.
     static BUFFER: RefCell<Buffer> = const {
-        RefCell::new(Buffer { recorder: 0, events: Vec::new(), visited: BranchSet::EMPTY })
+        RefCell::new(Buffer { recorder: 0, events: Vec::new(), visited: BranchSet::EMPTY, warned: false })
     };
 }
 
@@ -192,6 +197,7 @@ pub(crate) fn forget_buffer() {
                 recorder: 0,
                 events: Vec::new(),
                 visited: BranchSet::EMPTY,
+                warned: false,
             },
         )
     });
@@ -244,6 +250,7 @@ impl Recorder {
             let b = b.of(self.id);
             b.events.clear();
             b.visited = BranchSet::EMPTY;
+            b.warned = false;
         });
     }
 
@@ -277,7 +284,13 @@ impl Recorder {
 
     /// Whether a kernel WARN was recorded since the last reset (on this OS thread).
     pub fn has_warning(&self) -> bool {
-        self.with_events(|e| e.iter().any(Event::is_warning))
+        if self.shared.is_some() {
+            return self.with_events(|e| e.iter().any(Event::is_warning));
+        }
+        BUFFER.with(|b| {
+            let b = b.borrow();
+            b.recorder == self.id && b.warned
+        })
     }
 
     fn push(&self, name: &'static str, fields: Vec<(&'static str, Value)>) {
@@ -291,7 +304,12 @@ impl Recorder {
             shared.lock().push(event);
             return;
         }
-        BUFFER.with(|b| b.borrow_mut().of(self.id).events.push(event));
+        BUFFER.with(|b| {
+            let mut b = b.borrow_mut();
+            let b = b.of(self.id);
+            b.warned |= event.is_warning();
+            b.events.push(event);
+        });
     }
 }
 
@@ -455,6 +473,39 @@ mod tests {
             name: "warn",
             fields,
         }
+    }
+
+    /// A recorder with one buffer per OS thread (as the model checkers' are).
+    fn per_thread() -> Recorder {
+        Recorder {
+            thread_name: || None,
+            thread_number: || 0,
+            id: NEXT_RECORDER.fetch_add(1, Ordering::Relaxed),
+            shared: None,
+            shared_visited: AtomicU64::new(0),
+        }
+    }
+
+    /// A warning is known from its push to the next reset, for the recorder whose
+    /// execution the thread's buffer holds (as a scan of the events finds it).
+    #[test]
+    fn a_warning_is_noted_at_its_push() {
+        let (r, other) = (per_thread(), per_thread());
+        r.reset();
+        r.event("grab", Vec::new());
+        assert!(!r.has_warning());
+        r.event("warn", Vec::new());
+        r.event("put", Vec::new());
+        assert!(r.has_warning());
+        assert!(r.events().iter().any(Event::is_warning));
+        assert!(!other.has_warning(), "another recorder's execution");
+        r.reset();
+        assert!(!r.has_warning(), "reset");
+        r.event("warn", Vec::new());
+        other.reset();
+        assert!(!r.has_warning(), "the buffer went to another recorder");
+        forget_buffer();
+        assert!(!r.has_warning() && !other.has_warning());
     }
 
     /// A WARN's line names what it has: the model's site, message and extra fields

@@ -22,7 +22,7 @@
 //! ([`label_last`]) so the report names them.
 
 use super::store::{Object, Op, Phase, TaskState};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 /// One fold into a task's chain: operation, primitive, hash of what was read, and
@@ -69,32 +69,44 @@ struct State {
 
 thread_local! {
     static TRACE: RefCell<Option<Trace>> = const { RefCell::new(None) };
+    /// Whether [`TRACE`] holds a trace: read first by every hook (a flag with no
+    /// destructor is one load; the trace's `RefCell` costs a borrow per fold).
+    static ON: Cell<bool> = const { Cell::new(false) };
 }
 
 fn with<R>(f: impl FnOnce(&mut Trace) -> R) -> Option<R> {
+    if !ON.with(Cell::get) {
+        return None;
+    }
     TRACE.with(|t| t.borrow_mut().as_mut().map(f))
 }
 
 /// Starts recording for a new execution if `DAXLOCK_EXPLAIN_STATES` is set (the
 /// counts carry over from execution to execution until [`report`]).
 pub(super) fn begin_execution() {
-    TRACE.with(|t| {
-        let mut t = t.borrow_mut();
-        if t.is_none() {
-            let Ok(v) = std::env::var("DAXLOCK_EXPLAIN_STATES") else {
-                return;
-            };
-            *t = Some(Trace {
-                limit: v.parse().unwrap_or(50_000),
-                ..Trace::default()
-            });
-        }
-        let t = t.as_mut().expect("just set");
+    if !ON.with(Cell::get) {
+        let Ok(v) = std::env::var("DAXLOCK_EXPLAIN_STATES") else {
+            return;
+        };
+        start(v.parse().unwrap_or(50_000));
+    }
+    with(|t| {
         t.kinds.clear();
         t.history = vec![Vec::new()];
         t.loop_len = vec![0];
         t.scope_len = vec![Vec::new()];
     });
+}
+
+/// Keeps a trace of up to `limit` states from now on (on this OS thread).
+fn start(limit: usize) {
+    TRACE.with(|t| {
+        *t.borrow_mut() = Some(Trace {
+            limit,
+            ..Trace::default()
+        })
+    });
+    ON.with(|on| on.set(true));
 }
 
 /// A primitive was created, protecting a `kind` (named only if recording: the name
@@ -115,7 +127,7 @@ pub fn label_last(label: &str) {
 
 /// Whether states are being recorded (so a client may describe what it reads).
 pub fn explaining() -> bool {
-    TRACE.with(|t| t.borrow().is_some())
+    ON.with(Cell::get)
 }
 
 /// Describes what the next fold of the running task reads (for the report's
@@ -359,6 +371,7 @@ fn differences(a: &State, b: &State) -> Vec<Part> {
 
 /// Prints the counts to stderr and stops recording.
 pub(super) fn report() {
+    ON.with(|on| on.set(false));
     let Some(t) = TRACE.with(|t| t.borrow_mut().take()) else {
         return;
     };
@@ -374,5 +387,32 @@ pub(super) fn report() {
         for (a, b) in t.examples.get(part).into_iter().flatten() {
             eprintln!("            read {a}\n              vs {b}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The flag every hook reads first is on exactly while a trace is kept: the
+    /// hooks record then (a flag left off would record nothing), and not after the
+    /// report.
+    #[test]
+    fn the_hooks_record_while_a_trace_is_kept() {
+        assert!(!explaining());
+        assert_eq!(with(|_| ()), None);
+        start(10);
+        begin_execution();
+        assert!(explaining());
+        created(|| "Mutex<u8>".to_owned());
+        label_last("entry");
+        assert_eq!(
+            with(|t| t.kinds.clone()),
+            Some(vec!["entry (Mutex<u8>)".to_owned()])
+        );
+        report();
+        assert!(!explaining());
+        created(|| unreachable!("not recording: the kind is not made"));
+        assert_eq!(with(|t| t.kinds.len()), None);
     }
 }

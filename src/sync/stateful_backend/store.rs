@@ -270,8 +270,6 @@ pub struct Store {
     pub(super) scopes: Vec<Vec<u128>>,
     /// The stepping task was in a retry loop at [`Store::begin_step`].
     pub(super) step_in_loop: bool,
-    /// [`Store::fingerprint`]'s buffer, kept across calls. Not hashed.
-    pub(super) encoded: Vec<u8>,
     /// Keep hashes up to date. Off once the checker has cut the execution and only
     /// runs it to its end: nothing of it is fingerprinted any more.
     pub(super) hashing: bool,
@@ -314,6 +312,34 @@ thread_local! {
     pub(super) static FAIR_CYCLES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The task the checker chose last: the one running (see [`Store::running`]).
     static RUNNING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+thread_local! {
+    /// [`Store::fingerprint`]'s buffer (outside the arena), as long as the longest
+    /// encoding so far.
+    static FP_BUFFER: RefCell<Vec<[u8; 8]>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A primitive's holders and queue length as one word of [`Store::fingerprint`]'s
+/// encoding: the readers set (tasks below MAX_TASKS: 36 bits), the writer plus
+/// one from bit 40, the queue's length from bit 48.
+fn holders_word(o: &Object) -> u64 {
+    o.readers | o.writer.map_or(0, |w| w as u64 + 1) << 40 | (o.queue.len() as u64) << 48
+}
+
+/// A task's phase and whether it finished as one word of [`Store::fingerprint`]'s
+/// encoding: a tag, the flag, and the objects or task the phase names (each below
+/// 2^24) in bits of their own.
+fn phase_word(t: &TaskState) -> u64 {
+    let (tag, a, c) = match t.phase {
+        Phase::Running => (0, 0, 0),
+        Phase::Quiet => (1, 0, 0),
+        Phase::Acquire(o) => (2, o, 0),
+        Phase::CvWait { cv, mutex } => (3, cv, mutex),
+        Phase::Notify(cv) => (4, cv, 0),
+        Phase::Join(j) => (5, j, 0),
+    };
+    tag | u64::from(t.done) << 8 | (a as u64) << 16 | (c as u64) << 40
 }
 
 pub(super) const ROOT: u128 = 0x6461_786c_6f63_6b5f_7374_6174_6566_756c;
@@ -739,57 +765,64 @@ impl Store {
         let mask = runnable.iter().fold(0u64, |m, &t| m | 1 << t);
         Self::with(|s| {
             debug_assert!(s.hashing, "fingerprint of an execution that is not hashed");
-            let mut b = std::mem::take(&mut s.encoded);
-            // The encoding's length, known before it is written: the buffer is sized
-            // once and each word is a store (no capacity check per word).
-            let queued: usize = s.objects.iter().map(|o| o.queue.len()).sum();
-            let words = 3 + 3 * s.objects.len() + queued + 3 * s.tasks.len();
-            b.clear();
-            b.resize(8 * words, 0);
-            let mut slots = b.chunks_exact_mut(8);
-            let mut word = |w: u64| {
-                slots
-                    .next()
-                    .expect("the encoding's length is counted above")
-                    .copy_from_slice(&w.to_le_bytes())
-            };
-            // Small fields share a word, each in bits of its own: tasks (holders,
-            // queued waiters) are below MAX_TASKS (36 < 2^6), so a readers set fits
-            // 36 bits; object ids are below MAX_OBJECTS (2^24, `new_object`); a queue
-            // holds at most MAX_TASKS waiters.
-            word(s.objects.len() as u64);
-            for o in &s.objects {
-                word(o.value as u64);
-                word((o.value >> 64) as u64);
-                word(
-                    o.readers
-                        | o.writer.map_or(0, |w| w as u64 + 1) << 40
-                        | (o.queue.len() as u64) << 48,
-                );
-                for &(t, m) in &o.queue {
-                    word(t as u64 | (m as u64) << 8);
+            let n = s.encoded_words();
+            // The encoding in a buffer of the thread's, outside the arena (a buffer
+            // in the store was in the arena: every snapshot and restore copied it),
+            // grown when a longer encoding comes, never cleared: the words past `n`
+            // are not hashed.
+            let fp = FP_BUFFER.with(|b| {
+                let mut b = b.borrow_mut();
+                if b.len() < n {
+                    super::arena::outside(|| b.resize(n, [0; 8]));
                 }
-            }
-            word(s.tasks.len() as u64);
-            for t in &s.tasks {
-                word(t.chain as u64);
-                word((t.chain >> 64) as u64);
-                let (tag, a, c) = match t.phase {
-                    Phase::Running => (0, 0, 0),
-                    Phase::Quiet => (1, 0, 0),
-                    Phase::Acquire(o) => (2, o, 0),
-                    Phase::CvWait { cv, mutex } => (3, cv, mutex),
-                    Phase::Notify(cv) => (4, cv, 0),
-                    Phase::Join(j) => (5, j, 0),
-                };
-                word(tag | u64::from(t.done) << 8 | (a as u64) << 16 | (c as u64) << 40);
-            }
-            word(mask);
-            let fp = xxh3_128(&b);
-            s.encoded = b;
+                s.encode(mask, &mut b[..n]);
+                xxh3_128(b[..n].as_flattened())
+            });
             super::explain::fingerprint(fp, mask, &s.objects, &s.tasks, &s.names);
             fp
         })
+    }
+
+    /// The length in words of [`Store::fingerprint`]'s encoding.
+    fn encoded_words(&self) -> usize {
+        let queued: usize = self.objects.iter().map(|o| o.queue.len()).sum();
+        3 + 3 * self.objects.len() + queued + 3 * self.tasks.len()
+    }
+
+    /// Writes [`Store::fingerprint`]'s encoding of the state with runnable tasks
+    /// `mask` into `out`, [`Store::encoded_words`] long, word by word (each a store
+    /// of its little-endian bytes: no capacity check, no per-word copy call).
+    fn encode(&self, mask: u64, out: &mut [[u8; 8]]) {
+        out[0] = (self.objects.len() as u64).to_le_bytes();
+        let mut at = 1;
+        // Small fields share a word, each in bits of its own: tasks (holders,
+        // queued waiters) are below MAX_TASKS (36 < 2^6), so a readers set fits
+        // 36 bits; object ids are below MAX_OBJECTS (2^24, `new_object`); a queue
+        // holds at most MAX_TASKS waiters.
+        for o in &self.objects {
+            out[at..at + 3].copy_from_slice(&[
+                (o.value as u64).to_le_bytes(),
+                ((o.value >> 64) as u64).to_le_bytes(),
+                holders_word(o).to_le_bytes(),
+            ]);
+            at += 3;
+            for &(t, m) in &o.queue {
+                out[at] = (t as u64 | (m as u64) << 8).to_le_bytes();
+                at += 1;
+            }
+        }
+        let mut word = |w: u64| {
+            out[at] = w.to_le_bytes();
+            at += 1;
+        };
+        word(self.tasks.len() as u64);
+        for t in &self.tasks {
+            word(t.chain as u64);
+            word((t.chain >> 64) as u64);
+            word(phase_word(t));
+        }
+        word(mask);
+        debug_assert_eq!(at, out.len(), "the encoding's length is counted");
     }
 
     #[inline]
@@ -965,6 +998,69 @@ mod tests {
             "another value, another state"
         );
         Store::end();
+    }
+
+    /// [`Store::fingerprint`]'s encoding written the plain way, word by word into
+    /// a byte vector (as it was first written; the words themselves are
+    /// `fields_that_share_a_word_are_told_apart`'s): the reference the buffer must
+    /// match byte for byte.
+    fn reference_fingerprint(s: &Store, mask: u64) -> u128 {
+        let mut b: Vec<u8> = Vec::new();
+        let mut word = |w: u64| b.extend_from_slice(&w.to_le_bytes());
+        word(s.objects.len() as u64);
+        for o in &s.objects {
+            word(o.value as u64);
+            word((o.value >> 64) as u64);
+            word(holders_word(o));
+            for &(t, m) in &o.queue {
+                word(t as u64 | (m as u64) << 8);
+            }
+        }
+        word(s.tasks.len() as u64);
+        for t in &s.tasks {
+            word(t.chain as u64);
+            word((t.chain >> 64) as u64);
+            word(phase_word(t));
+        }
+        word(mask);
+        xxh3_128(&b)
+    }
+
+    /// The fingerprint is XXH3-128 of the reference encoding, whether the buffer
+    /// holds a longer one from before or grows: every field, in order, the same
+    /// fingerprints as before the buffer changed.
+    #[test]
+    fn the_fingerprint_hashes_the_reference_encoding() {
+        for objects in [12usize, 1, 5, 40, 2] {
+            let id = one_lock(7);
+            Store::with(|s| {
+                for i in 1..objects {
+                    let o = s.new_object(hash128(&i));
+                    s.objects[o].readers = (i as u64) & 0b111;
+                    s.objects[o].writer = (i % 3 == 0).then_some(i % 4);
+                    if i % 4 == 1 {
+                        s.objects[o].queue = vec![(1, id), (2, o)];
+                    }
+                }
+                for k in 1..4 {
+                    s.tasks.push(TaskState {
+                        chain: hash128(&k),
+                        phase: [
+                            Phase::Acquire(id),
+                            Phase::CvWait { cv: 1, mutex: id },
+                            Phase::Join(0),
+                        ][k - 1],
+                        done: k == 2,
+                    });
+                }
+            });
+            for runnable in [&[0usize, 1, 3][..], &[2]] {
+                let mask = runnable.iter().fold(0u64, |m, &t| m | 1 << t);
+                let expected = Store::with(|s| reference_fingerprint(s, mask));
+                assert_eq!(Store::fingerprint(runnable), expected, "{objects} objects");
+            }
+            Store::end();
+        }
     }
 
     #[test]
