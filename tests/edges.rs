@@ -235,3 +235,31 @@ fn json_reports_say_ok_tool_target_and_path() {
     assert!(doc["summary"]["unvisited_branches"].is_array(), "{doc}");
     assert_eq!(doc["runs"][0]["path"], "verify/aligned-pmd-pte.toml");
 }
+
+/// `DAXLOCK_EXPLAIN_STATES` on a model run without `--no-snapshots`: the search
+/// replays (the aid's trace does not follow a snapshot's restore), prints the aid's
+/// table and the same search figures as with `--no-snapshots`; it used to panic
+/// ("a stateful execution freed memory it did not allocate").
+#[test]
+fn the_explain_aid_runs_without_no_snapshots() {
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/verify/truncate-vs-fault.toml");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", scenario, "--checker", "stateful"];
+        args.extend(extra);
+        let o = daxlock_env(&args, &[("DAXLOCK_EXPLAIN_STATES", "1000")]);
+        assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(err.contains("explain-states: "), "{err}");
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        let figures = out
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("search complete: "))
+            .unwrap_or_else(|| panic!("no search line: {out}"))
+            .split(", ")
+            .filter(|part| !part.ends_with(" s") && !part.ends_with("states/s"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        (figures, err.lines().next().map(str::to_owned))
+    };
+    assert_eq!(run(&[]), run(&["--no-snapshots"]));
+}

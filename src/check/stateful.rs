@@ -2319,7 +2319,7 @@ impl Checker for StatefulChecker {
                     && !replay
                     && !shortest
                     && !self.check_cut_ends
-                    && !crate::sync::stateful_backend::explaining(),
+                    && !crate::sync::stateful_backend::explain_requested(),
                 depths: shortest.then(Mutex::default),
                 // On a replay too: the path's preemptions are counted and reported.
                 fewest_preemptions: self.fewest_preemptions,

@@ -32,7 +32,7 @@ pub mod arena;
 mod explain;
 pub mod runtime;
 mod store;
-pub use explain::{explaining, label_last, note};
+pub use explain::{explaining, label_last, note, requested as explain_requested};
 
 use super::poison_free::unpoisoned;
 use super::{Backend, Parts};

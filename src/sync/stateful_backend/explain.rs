@@ -130,6 +130,14 @@ pub fn explaining() -> bool {
     ON.with(Cell::get)
 }
 
+/// Whether a search about to start will record: recording now, or
+/// `DAXLOCK_EXPLAIN_STATES` set (recording starts with the first execution,
+/// [`begin_execution`]). The search replays then: the aid's trace lives outside the
+/// snapshots' arena and would not follow a restore.
+pub fn requested() -> bool {
+    explaining() || std::env::var_os("DAXLOCK_EXPLAIN_STATES").is_some()
+}
+
 /// Describes what the next fold of the running task reads (for the report's
 /// examples; a second description before that fold is appended), if recording.
 pub fn note(describe: impl FnOnce() -> String) {
