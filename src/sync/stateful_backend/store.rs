@@ -270,8 +270,6 @@ pub struct Store {
     pub(super) scopes: Vec<Vec<u128>>,
     /// The stepping task was in a retry loop at [`Store::begin_step`].
     pub(super) step_in_loop: bool,
-    /// [`Store::fingerprint`]'s buffer, kept across calls. Not hashed.
-    pub(super) encoded: Vec<u8>,
     /// Keep hashes up to date. Off once the checker has cut the execution and only
     /// runs it to its end: nothing of it is fingerprinted any more.
     pub(super) hashing: bool,
@@ -310,6 +308,10 @@ thread_local! {
 }
 
 thread_local! {
+    /// [`Store::fingerprint`]'s buffer, kept across calls and executions, in the
+    /// system's heap: its bytes are scratch, which a snapshot need not copy (in
+    /// the store, it was in the arena: 1 KiB more per snapshot and restore).
+    static ENCODED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     pub(super) static STORE: RefCell<Option<Store>> = const { RefCell::new(None) };
     pub(super) static FAIR_CYCLES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The task the checker chose last: the one running (see [`Store::running`]).
@@ -739,12 +741,16 @@ impl Store {
         let mask = runnable.iter().fold(0u64, |m, &t| m | 1 << t);
         Self::with(|s| {
             debug_assert!(s.hashing, "fingerprint of an execution that is not hashed");
-            let mut b = std::mem::take(&mut s.encoded);
+            let mut b = ENCODED.with(RefCell::take);
             // The encoding's length, known before it is written: the buffer is sized
             // once and each word is a store (no capacity check per word).
             let queued: usize = s.objects.iter().map(|o| o.queue.len()).sum();
             let words = 3 + 3 * s.objects.len() + queued + 3 * s.tasks.len();
             b.clear();
+            if b.capacity() < 8 * words {
+                // Outside the arena, which a restore overwrites.
+                super::arena::outside(|| b.reserve(8 * words));
+            }
             b.resize(8 * words, 0);
             let mut slots = b.chunks_exact_mut(8);
             let mut word = |w: u64| {
@@ -786,7 +792,7 @@ impl Store {
             }
             word(mask);
             let fp = xxh3_128(&b);
-            s.encoded = b;
+            ENCODED.with(|e| *e.borrow_mut() = b);
             super::explain::fingerprint(fp, mask, &s.objects, &s.tasks, &s.names);
             fp
         })
@@ -964,6 +970,23 @@ mod tests {
             first,
             "another value, another state"
         );
+        Store::end();
+    }
+
+    /// The fingerprint's buffer is kept outside the arena, armed or not: its
+    /// bytes are scratch, and a snapshot copies none of them.
+    #[test]
+    fn the_fingerprints_buffer_is_outside_the_arena() {
+        super::super::arena::arm(true);
+        super::super::arena::reset();
+        one_lock(7);
+        let fp = Store::fingerprint(&[0]);
+        let outside = ENCODED.with(|e| !super::super::arena::contains(e.borrow().as_ptr()));
+        super::super::arena::arm(false);
+        Store::end();
+        assert!(outside, "the buffer is the system's");
+        one_lock(7);
+        assert_eq!(Store::fingerprint(&[0]), fp, "the same encoding");
         Store::end();
     }
 
