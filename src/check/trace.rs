@@ -18,6 +18,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+
+/// The name of a kernel WARN condition's event.
+const WARN: &str = "warn";
 use tracing_subscriber::{EnvFilter, Layer};
 
 /// One protocol event as recorded.
@@ -51,7 +54,7 @@ impl Event {
 
     /// Whether this is a kernel WARN condition.
     pub fn is_warning(&self) -> bool {
-        self.name == "warn"
+        self.name == WARN
     }
 
     /// A WARN's one-line description.
@@ -146,64 +149,113 @@ pub struct Recorder {
     shared_visited: AtomicU64,
 }
 
-/// One OS thread's execution: whose recorder, its events, its branches.
+/// One OS thread's execution: whose recorder, how many of [`LOG`]'s events are
+/// its, its branches. A stateful snapshot copies these few words
+/// ([`buffer_region`]); the events themselves are in [`LOG`], outside the
+/// checker's arena, and only appended to while an execution runs: a restore puts
+/// back the count, and what lies past it (events of the execution the restore
+/// replaced) is dropped before the log is next appended to or read
+/// ([`Log::keep`]). Every snapshot restored is of a point on the execution's own
+/// path (the search's levels), so the events before its count are still its own.
+#[derive(Clone, Copy)]
 struct Buffer {
     recorder: u64,
-    events: Vec<Event>,
+    /// This execution's events: the first `events` of [`LOG`]'s.
+    events: usize,
     visited: BranchSet,
     /// Some event is a warning ([`Event::is_warning`]): noted at the push, so that
     /// [`Recorder::has_warning`], asked at the end of every execution, does not
-    /// scan the events.
+    /// scan the events (a restore puts it back with the count).
     warned: bool,
 }
 
 impl Buffer {
+    const EMPTY: Buffer = Buffer {
+        recorder: 0,
+        events: 0,
+        visited: BranchSet::EMPTY,
+        warned: false,
+    };
+
     /// This buffer, emptied first if it holds another recorder's execution.
     fn of(&mut self, recorder: u64) -> &mut Self {
         if self.recorder != recorder {
             *self = Buffer {
                 recorder,
-                events: Vec::new(),
-                visited: BranchSet::EMPTY,
-                warned: false,
+                ..Buffer::EMPTY
             };
         }
         self
     }
 }
 
+/// One recorded event in [`LOG`]: its fields are the log's from the previous
+/// event's `end` to its own.
+struct Entry {
+    thread: usize,
+    name: &'static str,
+    end: usize,
+}
+
+/// The events of this OS thread's executions, in memory of the system's heap
+/// (never the stateful checker's arena: a snapshot copies none of it).
+#[derive(Default)]
+struct Log {
+    entries: Vec<Entry>,
+    fields: Vec<(&'static str, Value)>,
+}
+
+impl Log {
+    /// Keeps the first `n` events (the buffer's count), dropping those past it.
+    /// Outside the arena's mode: what it drops is the system's.
+    fn keep(&mut self, n: usize) {
+        if self.entries.len() > n {
+            crate::sync::stateful_backend::arena::outside(|| {
+                self.entries.truncate(n);
+                let end = self.entries.last().map_or(0, |e| e.end);
+                self.fields.truncate(end);
+            });
+        }
+    }
+
+    /// The first `n` events, as [`Event`]s.
+    fn events(&mut self, n: usize) -> Vec<Event> {
+        self.keep(n);
+        let mut start = 0;
+        self.entries
+            .iter()
+            .map(|e| {
+                let fields = self.fields[start..e.end].to_vec();
+                start = e.end;
+                Event {
+                    thread: e.thread,
+                    name: e.name,
+                    fields,
+                }
+            })
+            .collect()
+    }
+}
+
 thread_local! {
     /// The execution running on this OS thread.
-    static BUFFER: RefCell<Buffer> = const {
-        RefCell::new(Buffer { recorder: 0, events: Vec::new(), visited: BranchSet::EMPTY, warned: false })
-    };
+    static BUFFER: RefCell<Buffer> = const { RefCell::new(Buffer::EMPTY) };
+    /// Its events (see [`Buffer`]).
+    static LOG: RefCell<Log> = RefCell::new(Log::default());
 }
 
 static NEXT_RECORDER: AtomicU64 = AtomicU64::new(1);
 
-/// The bytes of this OS thread's execution buffer, which a stateful snapshot
-/// copies with the execution (its events are in the checker's arena).
+/// The bytes of this OS thread's execution buffer (its recorder, count of events
+/// and branches), which a stateful snapshot copies with the execution.
 pub(crate) fn buffer_region() -> crate::sync::stateful_backend::runtime::Region {
     BUFFER.with(crate::sync::stateful_backend::runtime::Region::of)
 }
 
-/// Empties this OS thread's execution buffer without freeing what is in the
-/// stateful checker's arena (which starts afresh): the next reset starts anew.
+/// Empties this OS thread's execution buffer: the next reset starts anew.
 pub(crate) fn forget_buffer() {
-    let old = BUFFER.with(|b| {
-        std::mem::replace(
-            &mut *b.borrow_mut(),
-            Buffer {
-                recorder: 0,
-                events: Vec::new(),
-                visited: BranchSet::EMPTY,
-                warned: false,
-            },
-        )
-    });
-    if crate::sync::stateful_backend::arena::contains(old.events.as_ptr().cast()) {
-        std::mem::forget(old);
-    }
+    BUFFER.with(|b| *b.borrow_mut() = Buffer::EMPTY);
+    LOG.with(|l| l.borrow_mut().keep(0));
 }
 
 impl Observer for Recorder {
@@ -248,7 +300,7 @@ impl Recorder {
         BUFFER.with(|b| {
             let mut b = b.borrow_mut();
             let b = b.of(self.id);
-            b.events.clear();
+            b.events = 0;
             b.visited = BranchSet::EMPTY;
             b.warned = false;
         });
@@ -263,29 +315,31 @@ impl Recorder {
         BUFFER.with(|b| std::mem::take(&mut b.borrow_mut().of(self.id).visited))
     }
 
-    fn with_events<R>(&self, f: impl FnOnce(&[Event]) -> R) -> R {
-        if let Some(shared) = &self.shared {
-            return f(&shared.lock());
-        }
+    /// How many of this OS thread's [`LOG`] events are this recorder's execution's.
+    fn count(&self) -> usize {
         BUFFER.with(|b| {
             let b = b.borrow();
-            f(if b.recorder == self.id {
-                &b.events
+            if b.recorder == self.id {
+                b.events
             } else {
-                &[]
-            })
+                0
+            }
         })
     }
 
     /// The events recorded since the last reset (on this OS thread).
     pub fn events(&self) -> Vec<Event> {
-        self.with_events(<[Event]>::to_vec)
+        if let Some(shared) = &self.shared {
+            return shared.lock().clone();
+        }
+        let n = self.count();
+        LOG.with(|l| l.borrow_mut().events(n))
     }
 
     /// Whether a kernel WARN was recorded since the last reset (on this OS thread).
     pub fn has_warning(&self) -> bool {
-        if self.shared.is_some() {
-            return self.with_events(|e| e.iter().any(Event::is_warning));
+        if let Some(shared) = &self.shared {
+            return shared.lock().iter().any(Event::is_warning);
         }
         BUFFER.with(|b| {
             let b = b.borrow();
@@ -295,21 +349,34 @@ impl Recorder {
 
     fn push(&self, name: &'static str, fields: Vec<(&'static str, Value)>) {
         let thread = (self.thread_number)();
-        let event = Event {
-            thread,
-            name,
-            fields,
-        };
         if let Some(shared) = &self.shared {
-            shared.lock().push(event);
+            shared.lock().push(Event {
+                thread,
+                name,
+                fields,
+            });
             return;
         }
-        BUFFER.with(|b| {
+        let n = BUFFER.with(|b| {
             let mut b = b.borrow_mut();
             let b = b.of(self.id);
-            b.warned |= event.is_warning();
-            b.events.push(event);
+            b.warned |= name == WARN;
+            b.events += 1;
+            b.events - 1
         });
+        // Into the system's heap, whatever the mode: the fields are copied (a
+        // name's string too) and the execution's own vector dropped where it was
+        // made (the arena, with snapshots).
+        crate::sync::stateful_backend::arena::outside(|| {
+            LOG.with(|l| {
+                let mut l = l.borrow_mut();
+                l.keep(n);
+                l.fields.extend(fields.iter().cloned());
+                let end = l.fields.len();
+                l.entries.push(Entry { thread, name, end });
+            });
+        });
+        drop(fields);
     }
 }
 
@@ -475,11 +542,11 @@ mod tests {
         }
     }
 
-    /// A recorder with one buffer per OS thread (as the model checkers' are).
-    fn per_thread() -> Recorder {
+    /// A recorder of this OS thread's buffer, outside any backend.
+    fn recorder() -> Recorder {
         Recorder {
             thread_name: || None,
-            thread_number: || 0,
+            thread_number: || 1,
             id: NEXT_RECORDER.fetch_add(1, Ordering::Relaxed),
             shared: None,
             shared_visited: AtomicU64::new(0),
@@ -490,7 +557,7 @@ mod tests {
     /// execution the thread's buffer holds (as a scan of the events finds it).
     #[test]
     fn a_warning_is_noted_at_its_push() {
-        let (r, other) = (per_thread(), per_thread());
+        let (r, other) = (recorder(), recorder());
         r.reset();
         r.event("grab", Vec::new());
         assert!(!r.has_warning());
@@ -506,6 +573,70 @@ mod tests {
         assert!(!r.has_warning(), "the buffer went to another recorder");
         forget_buffer();
         assert!(!r.has_warning() && !other.has_warning());
+    }
+
+    fn names(r: &Recorder) -> Vec<&'static str> {
+        r.events().iter().map(|e| e.name).collect()
+    }
+
+    /// A stateful snapshot copies the buffer's few words, not the events: putting
+    /// back the count (as a restore does) drops the events recorded past it
+    /// before the log is next read or appended to. With the log kept whole, the
+    /// restored execution's trace holds the replaced execution's events.
+    #[test]
+    fn a_restored_count_drops_the_events_past_it() {
+        let r = recorder();
+        r.reset();
+        r.event("a", vec![("index", Value::from(1))]);
+        r.event(
+            "b",
+            vec![("index", Value::from(2)), ("woken", Value::from(3))],
+        );
+        let mark = BUFFER.with(|b| *b.borrow());
+        r.event("c", vec![]);
+        r.event("warn", vec![("site", Value::from("insert"))]);
+        assert_eq!(names(&r), ["a", "b", "c", "warn"]);
+        assert!(r.has_warning());
+        BUFFER.with(|b| *b.borrow_mut() = mark);
+        assert!(!r.has_warning(), "the WARN was past the restored count");
+        r.event("d", vec![("index", Value::from(4))]);
+        let events = r.events();
+        assert_eq!(
+            events.iter().map(|e| e.name).collect::<Vec<_>>(),
+            ["a", "b", "d"]
+        );
+        assert_eq!(events[1].fields.len(), 2);
+        assert_eq!(events[2].field("index"), Some(&Value::from(4)));
+    }
+
+    /// Events recorded while an execution runs in the stateful checker's arena
+    /// are kept in the system's heap (their strings too): a snapshot does not
+    /// copy them, and a restore does not overwrite them.
+    #[test]
+    fn events_recorded_in_the_arena_are_kept_outside_it() {
+        use crate::sync::stateful_backend::arena;
+        let r = recorder();
+        arena::arm(true);
+        arena::reset();
+        arena::inside(|| {
+            r.reset();
+            let fields = vec![("site", Value::from("insert".to_owned()))];
+            assert!(arena::contains(fields.as_ptr().cast()));
+            r.event("warn", fields);
+        });
+        arena::arm(false);
+        LOG.with(|l| {
+            let l = l.borrow();
+            assert!(!arena::contains(l.entries.as_ptr().cast()));
+            assert!(!arena::contains(l.fields.as_ptr().cast()));
+            match &l.fields[0].1 {
+                Value::Str(std::borrow::Cow::Owned(s)) => {
+                    assert!(!arena::contains(s.as_ptr()), "the string copied out");
+                }
+                other => panic!("the name's string: {other:?}"),
+            }
+        });
+        assert_eq!(names(&r), ["warn"]);
     }
 
     /// A WARN's line names what it has: the model's site, message and extra fields

@@ -43,6 +43,10 @@ pub const RESERVE: usize = 1 << 30;
 struct Header {
     /// Offset of the first byte never handed out.
     top: usize,
+    /// Per size class, a bit set while its free list may hold a block (set by a
+    /// free, cleared when an allocation empties the list): a save walks only
+    /// the lists of large classes that have blocks ([`LARGE`]).
+    nonempty: u128,
     /// Per size class ([`class`]), the first free block as an offset from the
     /// arena's base (0: none; half the bytes of an address, which every snapshot
     /// copies); a free block's first word holds the next one's address.
@@ -62,6 +66,29 @@ const PACKED: usize = FINE + 20;
 const ALIGNED: usize = 27;
 /// Size classes: [`PACKED`] ones (aligned to 16), then [`ALIGNED`] ones.
 const CLASSES: usize = PACKED + ALIGNED;
+
+/// Free blocks of at least this many bytes are left out of a save, all but the
+/// word that links them (what a free block held is never read again: a block is
+/// written before it is read once handed out). Smaller ones are copied with
+/// their neighbours: a range more costs more than their bytes.
+const SKIP_FREE: usize = 256;
+
+/// The classes whose free blocks a save leaves out (blocks of [`SKIP_FREE`] bytes
+/// or more), one bit each.
+const LARGE: u128 = {
+    let mut m = 0u128;
+    let mut c = 0;
+    while c < CLASSES {
+        if block(c).0 >= SKIP_FREE {
+            m |= 1 << c;
+        }
+        c += 1;
+    }
+    m
+};
+
+// One bit per class in `Header::nonempty`.
+const _: () = assert!(CLASSES <= 128);
 
 /// Where the blocks begin (after the header: what a snapshot copies starts small).
 const START: usize = std::mem::size_of::<Header>().next_multiple_of(PACKED_ALIGN);
@@ -134,7 +161,7 @@ fn class(layout: Layout) -> Option<usize> {
 }
 
 /// A class's block size and alignment.
-fn block(class: usize) -> (usize, usize) {
+const fn block(class: usize) -> (usize, usize) {
     if class < FINE {
         ((class + 1) * PACKED_ALIGN, PACKED_ALIGN)
     } else if class < PACKED {
@@ -190,7 +217,11 @@ unsafe fn arena_alloc(class: usize) -> *mut u8 {
     let head = (*h).free[class];
     if head != 0 {
         let p = base + head as usize;
-        (*h).free[class] = (*(p as *const usize) - base) as u32;
+        let next = (*(p as *const usize) - base) as u32;
+        (*h).free[class] = next;
+        if next == 0 {
+            (*h).nonempty &= !(1 << class);
+        }
         return p as *mut u8;
     }
     let (size, align) = block(class);
@@ -211,6 +242,7 @@ unsafe fn arena_free(p: *mut u8, class: usize) {
     // The next block's address (the base itself for none: offset 0).
     *(p as *mut usize) = base + next as usize;
     (*h).free[class] = (p as usize - base) as u32;
+    (*h).nonempty |= 1 << class;
 }
 
 fn inside_now() -> bool {
@@ -344,6 +376,7 @@ pub fn reset() {
         unsafe {
             (*h).top = START;
             (*h).free = [0; CLASSES];
+            (*h).nonempty = 0;
         }
     }
 }
@@ -372,12 +405,6 @@ pub fn used() -> usize {
     header().map_or(0, |h| unsafe { (*h).top })
 }
 
-/// Free blocks of at least this many bytes are left out of a save, all but the
-/// word that links them (what a free block held is never read again: a block is
-/// written before it is read once handed out). Smaller ones are copied with
-/// their neighbours: a range more costs more than their bytes.
-const SKIP_FREE: usize = 256;
-
 /// The arena's used bytes (header, blocks in use, and free blocks smaller than
 /// 256 bytes, `SKIP_FREE`), appended to `out`, and the ranges they came from (offset and
 /// length from the arena's base, ascending) in `ranges`. Returns the bytes
@@ -392,11 +419,11 @@ pub fn save(out: &mut Vec<u8>, ranges: &mut Vec<(u32, u32)>) -> usize {
     unsafe {
         let top = (*h).top;
         // The free blocks' bytes after their link, as (start, end) offsets.
-        for c in 0..CLASSES {
+        let mut classes = (*h).nonempty & LARGE;
+        while classes != 0 {
+            let c = classes.trailing_zeros() as usize;
+            classes &= classes - 1;
             let size = block(c).0;
-            if size < SKIP_FREE {
-                continue;
-            }
             let mut off = (*h).free[c] as usize;
             while off != 0 {
                 ranges.push(((off + word) as u32, (off + size) as u32));

@@ -1063,6 +1063,24 @@ mod tests {
         }
     }
 
+    /// The fingerprint's buffer is kept outside the arena, armed or not: its
+    /// bytes are scratch, and a snapshot copies none of them.
+    #[test]
+    fn the_fingerprints_buffer_is_outside_the_arena() {
+        super::super::arena::arm(true);
+        super::super::arena::reset();
+        one_lock(7);
+        let fp = Store::fingerprint(&[0]);
+        let outside =
+            FP_BUFFER.with(|b| !super::super::arena::contains(b.borrow().as_ptr().cast()));
+        super::super::arena::arm(false);
+        Store::end();
+        assert!(outside, "the buffer is the system's");
+        one_lock(7);
+        assert_eq!(Store::fingerprint(&[0]), fp, "the same encoding");
+        Store::end();
+    }
+
     #[test]
     fn runnable_tasks_are_part_of_the_fingerprint() {
         one_lock(7);
