@@ -80,7 +80,7 @@ fn catalogue_reproduce_lines_work_from_any_folder() {
 
 /// A folder of its own, outside the repository, with the built-in catalogue's
 /// `seed-concurrent` copied into `scenarios/`.
-fn bench_dir(tag: &str) -> PathBuf {
+fn bench_dir(tag: &str) -> support::TempPath {
     let dir = elsewhere(tag);
     let scenarios = dir.join("scenarios");
     std::fs::create_dir_all(&scenarios).unwrap();

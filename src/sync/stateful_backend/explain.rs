@@ -132,7 +132,7 @@ pub fn explaining() -> bool {
 
 /// Whether a search about to start will record: recording now, or
 /// `DAXLOCK_EXPLAIN_STATES` set (recording starts with the first execution,
-/// [`begin_execution`]). The search replays then: the aid's trace lives outside the
+/// `begin_execution`). The search replays then: the aid's trace lives outside the
 /// snapshots' arena and would not follow a restore.
 pub fn requested() -> bool {
     explaining() || std::env::var_os("DAXLOCK_EXPLAIN_STATES").is_some()
