@@ -990,6 +990,13 @@ ops = [
         // --shard with it is refused in one line.
         let (code, _) = cli(&["--jobs", "2", "--shard", "0/2"]);
         assert_eq!(code, Some(2));
+        // So is --check-cpu, which measures one process's check; with one job it
+        // states that check's CPU seconds.
+        let (code, text) = cli(&["--jobs", "2", "--check-cpu"]);
+        assert_eq!(code, Some(2), "{text}");
+        let (code, text) = cli(&["--check-cpu"]);
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("check cpu: stateful "), "{text}");
     }
 
     /// `verify --jobs 2` on the kernel target runs each stateful row as two
