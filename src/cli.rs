@@ -469,7 +469,7 @@ fn log_interval() -> Result<Option<Duration>, NoVerdict> {
 /// no thread ([`crate::check::stateful::Progress::defer`]).
 struct Ticker {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    handle: std::sync::Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>,
+    handle: std::sync::Arc<crate::sync::poison_free::Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
 
 /// How long a stateful search runs before `daxlock run` starts its progress thread
@@ -487,11 +487,11 @@ impl Ticker {
             return None;
         }
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let handle = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let handle = std::sync::Arc::new(crate::sync::poison_free::Mutex::new(None));
         let start = std::time::Instant::now();
         let (stopped, slot) = (stop.clone(), handle.clone());
         let spawn = move || {
-            let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+            let mut slot = slot.lock();
             if stopped.load(std::sync::atomic::Ordering::Relaxed) {
                 return;
             }
@@ -528,7 +528,7 @@ impl Ticker {
 
 impl Drop for Ticker {
     fn drop(&mut self) {
-        let mut slot = self.handle.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slot = self.handle.lock();
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         if let Some(h) = slot.take() {
             h.thread().unpark();
@@ -1528,7 +1528,7 @@ mod tests {
     /// first assertion fails.)
     #[test]
     fn a_deferred_ticker_starts_its_thread_once_due() {
-        let started = |t: &Ticker| t.handle.lock().unwrap().is_some();
+        let started = |t: &Ticker| t.handle.lock().is_some();
         let progress = crate::check::stateful::Progress::default();
         let interval = Duration::from_millis(50);
         let t = Ticker::start(None, Some(interval), Some(&progress), String::new).unwrap();
@@ -1557,10 +1557,7 @@ mod tests {
         let slot = t.handle.clone();
         drop(t);
         progress.poll();
-        assert!(
-            slot.lock().unwrap().is_none(),
-            "a thread started after the drop"
-        );
+        assert!(slot.lock().is_none(), "a thread started after the drop");
     }
 
     #[test]
