@@ -211,7 +211,7 @@ pub fn check_on<C: Checker + Configured>(
     });
     super::trace::forget_model_threads();
     let timed_out = shared.timed_out.load(Ordering::Relaxed);
-    let mut c = std::mem::take(&mut *shared.collector.lock());
+    let mut c = shared.take_collector();
     let unscheduled = c.first.iter_mut().filter(|f| f.schedule.is_none());
     for (failure, schedule) in unscheduled.zip(exploration.kept.iter()) {
         failure.schedule = Some(schedule.clone());
@@ -333,6 +333,24 @@ struct ExecutionBody<B: Backend> {
     max_time: Option<std::time::Duration>,
     /// The time limit has passed.
     timed_out: AtomicBool,
+    /// This body's number, which the OS threads' [`COVERAGE_PART`]s name.
+    id: u64,
+    /// The branch counts of abandoned executions without a warning, one part per
+    /// OS thread that ran some (added to the collector's when the check is done):
+    /// the stateful search abandons most of its executions, and with N workers one
+    /// lock taken by each of them would move its cache line between the cores at
+    /// every execution.
+    parts: Mutex<Vec<CoveragePart>>,
+}
+
+/// One OS thread's part of an [`ExecutionBody`]'s branch counts.
+type CoveragePart = Arc<Mutex<super::coverage::Coverage>>;
+
+thread_local! {
+    /// This OS thread's part of an [`ExecutionBody`]'s branch counts: the body's
+    /// number and the part (registered in its `parts`).
+    static COVERAGE_PART: std::cell::RefCell<Option<(u64, CoveragePart)>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 impl<B: Backend> ExecutionBody<B> {
@@ -379,7 +397,39 @@ impl<B: Backend> ExecutionBody<B> {
             start: Instant::now(),
             max_time: limits.max_time,
             timed_out: AtomicBool::new(false),
+            id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            },
+            parts: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Counts an execution's branches `visited` in this OS thread's part.
+    fn count_in_part(&self, visited: crate::dax::BranchSet) {
+        COVERAGE_PART.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.as_ref().is_none_or(|(id, _)| *id != self.id) {
+                // Made outside the stateful checker's arena: it outlives the
+                // execution.
+                let part = arena::outside(|| Arc::new(Mutex::new(Default::default())));
+                self.parts.lock().push(part.clone());
+                *p = Some((self.id, part));
+            }
+            if let Some((_, part)) = p.as_ref() {
+                part.lock().add(visited);
+            }
+        });
+    }
+
+    /// The collector, with every thread's part of the branch counts added: the
+    /// check is done.
+    fn take_collector(&self) -> Collector {
+        let mut c = std::mem::take(&mut *self.collector.lock());
+        for part in std::mem::take(&mut *self.parts.lock()) {
+            c.coverage.merge(&part.lock());
+        }
+        c
     }
 
     /// Whether the time limit has passed; checked after every execution.
@@ -427,15 +477,20 @@ impl<B: Backend> ExecutionBody<B> {
     /// An execution the checker ended before it finished: its branches count, and a
     /// warning it raised is a failure.
     fn abandoned<C: Checker<Backend = B>>(&self, counted: bool) -> Control {
-        let mut c = self.collector.lock();
-        c.visited(&self.recorder, counted);
         if !self.recorder.has_warning() {
+            // The common case (a cut execution), without the collector's lock.
+            let visited = self.recorder.take_visited();
+            if counted {
+                self.count_in_part(visited);
+            }
             return Control {
                 keep: false,
                 stop: self.out_of_time(),
                 failed: false,
             };
         }
+        let mut c = self.collector.lock();
+        c.visited(&self.recorder, counted);
         let trace = self.recorder.events();
         let execution = C::live_execution().unwrap_or(c.executions + 1);
         let keep = c.add(
@@ -578,5 +633,71 @@ fn conclude<C: Checker + Configured>(
         lesser,
         first_failure_at,
         coverage: c.coverage,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::stateful::StatefulChecker;
+    use crate::dax::{Branch, BranchSet};
+    use crate::scenario::load_catalogue;
+
+    fn body() -> ExecutionBody<crate::sync::Stateful> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("verify");
+        let scenario = (load_catalogue(&dir).unwrap().into_iter())
+            .find(|s| s.name == "truncate-vs-fault")
+            .unwrap();
+        let checker = StatefulChecker::default();
+        let (maker, _) = admit(&Model, &checker, &scenario, Bugs::fixed()).unwrap();
+        let recorder = Recorder::new::<crate::sync::Stateful>();
+        let limits = Limits {
+            first_failure_only: false,
+            max_time: None,
+        };
+        ExecutionBody::new(
+            maker,
+            &Model,
+            &checker,
+            &scenario,
+            Bugs::fixed(),
+            limits,
+            &recorder,
+        )
+    }
+
+    /// The branch counts of abandoned executions, kept per OS thread without the
+    /// collector's lock, all reach the collector: from threads still running and
+    /// from threads gone, and each body's counts stay its own (a thread that ran
+    /// another body's executions before starts a new part).
+    #[test]
+    fn every_threads_part_of_the_branch_counts_reaches_the_collector() {
+        let (a, b) = (body(), body());
+        let mut set = BranchSet::default();
+        set.insert(Branch::GrabWait);
+        set.insert(Branch::InvalidateDelete);
+        let mut other = BranchSet::default();
+        other.insert(Branch::GrabWait);
+        // This thread: a, then b, then a again (a new part of a's).
+        a.count_in_part(set);
+        b.count_in_part(other);
+        a.count_in_part(set);
+        std::thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    for _ in 0..1000 {
+                        a.count_in_part(set);
+                    }
+                    b.count_in_part(other);
+                });
+            }
+        });
+        let (ca, cb) = (a.take_collector(), b.take_collector());
+        assert_eq!(ca.coverage.get(Branch::GrabWait), 3002);
+        assert_eq!(ca.coverage.get(Branch::InvalidateDelete), 3002);
+        assert_eq!(cb.coverage.get(Branch::GrabWait), 4);
+        assert_eq!(cb.coverage.get(Branch::InvalidateDelete), 0);
+        // Taken once: the parts are not counted again.
+        assert_eq!(a.take_collector().coverage.get(Branch::GrabWait), 0);
     }
 }
