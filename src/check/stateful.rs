@@ -516,6 +516,7 @@ use crate::sync::stateful_backend::arena;
 use crate::sync::stateful_backend::runtime::{self, Scheduler};
 use crate::sync::stateful_backend::{hash128, Footprint, Store, MAX_TASKS};
 use crate::sync::Stateful;
+use crossbeam_utils::CachePadded;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -982,13 +983,18 @@ struct Work {
     busy: usize,
 }
 
+/// One shard of the threads' visited set: a state's sleep set and number, by
+/// fingerprint; each shard on cache lines of its own (two shards' locks on one line
+/// would move it between the cores when two workers visit them).
+type VisitedShard = CachePadded<Mutex<FpMap<(u64, u32)>>>;
+
 /// What the workers share.
 struct Shared {
     /// Per visited state, the tasks asleep the last time it was expanded (partial-
     /// order reduction; 0 without it): every other enabled task was explored; and
     /// where [`Shared::numbers`], its number (in the order the states were found,
     /// from 0), which the union cycle search records it by.
-    visited: Vec<Mutex<FpMap<(u64, u32)>>>,
+    visited: Vec<VisitedShard>,
     /// The visited set numbers its states for the union cycle search (N threads
     /// over this set, no `--shortest`): [`Shared::visit_numbered`].
     numbers: bool,
@@ -1351,6 +1357,10 @@ struct Dfs {
     ids: Vec<usize>,
     /// This worker's counts not yet added to the shared ones ([`Counts`]).
     counts: Counts,
+    /// The search's executions as this worker last added its own to them (the
+    /// shared count is read only then: with N workers its line moves at every
+    /// state another worker counts).
+    executions_before: usize,
     /// This execution resumes the snapshot of the last level (set between
     /// executions, taken at the first scheduling point).
     resuming: bool,
@@ -1454,6 +1464,7 @@ pub(crate) fn snapshots_allowed<R>(ok: bool, f: impl FnOnce() -> R) -> R {
 
 impl Dfs {
     fn new(shared: Arc<Shared>, body: Body, prefix: &[usize], replay: bool) -> Self {
+        let executions_before = shared.progress.executions.load(Ordering::Relaxed);
         let cycles = (shared.fair_cycles && !replay).then(Cycles::default);
         let log = (shared.union_cycles && !replay).then(union::Graph::default);
         Dfs {
@@ -1494,6 +1505,7 @@ impl Dfs {
             max_depth: 0,
             ids: Vec::new(),
             counts: Counts::default(),
+            executions_before,
             resuming: false,
             warmed: false,
         }
@@ -1739,11 +1751,10 @@ impl Dfs {
         self.chosen_level = None;
         self.gap = Edge::default();
         self.counts.executions += 1;
-        EXECUTION.with(|e| {
-            e.set(self.shared.progress.executions.load(Ordering::Relaxed) + self.counts.executions)
-        });
+        EXECUTION.with(|e| e.set(self.executions_before + self.counts.executions));
         if self.counts.executions >= Counts::BATCH {
             self.counts.flush(&self.shared);
+            self.executions_before = self.shared.progress.executions.load(Ordering::Relaxed);
         }
         self.resuming = self.levels.last().is_some_and(|l| l.snapshot.is_some());
         if self.resuming {
@@ -2035,20 +2046,24 @@ impl Dfs {
             self.shared.misfit.store(true, Ordering::Relaxed);
             return self.abandon();
         }
-        let shared = self.shared.clone();
         self.counts.transitions += 1;
         // The state, wherever the search takes it: below the split, and above it
         // where the union cycle search records the graph (every edge, and the root
         // a lasso starts from).
-        let here = (shared.caching
-            && (d >= shared.split || shared.global.is_some() || shared.union_cycles))
+        let here = (self.shared.caching
+            && (d >= self.shared.split
+                || self.shared.global.is_some()
+                || self.shared.union_cycles))
             .then(|| Store::fingerprint(ids));
         // Where the visited set numbers the states, the arrival is recorded once
         // the visit below has given this one its number.
-        if let Some(fp) = here.filter(|_| !shared.numbers) {
+        if let Some(fp) = here.filter(|_| !self.shared.numbers) {
             self.log_arrival(union::Key::fp(fp));
         }
-        if shared.shard.count > 1 && d == shared.split && !shared.takes_subtree(&self.path_to(d)) {
+        if self.shared.shard.count > 1
+            && d == self.shared.split
+            && !self.shared.takes_subtree(&self.path_to(d))
+        {
             return self.abandon();
         }
         let mut cycle = None;
@@ -2059,45 +2074,46 @@ impl Dfs {
         }
         let (mut options, mut sleep, taken) = spare.unwrap_or_default();
         options.extend_from_slice(ids);
-        if shared.por {
+        if self.shared.por {
             sleep.extend_from_slice(&self.sleep);
         }
-        if shared.global.is_some() && shared.caching && d < shared.split {
+        if self.shared.global.is_some() && self.shared.caching && d < self.shared.split {
             // Above the split every process walks the tree uncut; its states are
             // counted too, once over all processes, so that the processes' counts
             // add up to one search's.
             let fp = here.expect("taken above the split with a shared set");
-            if matches!(shared.visit(fp, 0), Visit::New) {
+            if matches!(self.shared.visit(fp, 0), Visit::New) {
                 self.log_state(union::Key::fp(fp), ids, false);
             }
-        } else if let Some(fp) = here.filter(|_| d < shared.split) {
+        } else if let Some(fp) = here.filter(|_| d < self.shared.split) {
             // A shard above its split walks the tree uncut, taking every edge: its
             // states are in its graph (not stored, not counted).
             self.log_state(union::Key::fp(fp), ids, false);
         }
         let mut key = here.map(union::Key::fp);
-        if shared.caching && d >= shared.split {
+        if self.shared.caching && d >= self.shared.split {
             let fp = here.expect("taken below the split");
             let enabled = ids.iter().fold(0u64, |m, &t| m | 1 << t);
             let asleep = sleep_mask(&self.sleep) & enabled;
-            let visit = if shared.por || shared.numbers {
+            let visit = if self.shared.por || self.shared.numbers {
                 // (Without sleep sets nothing is asleep: a known state is cut.)
-                let (visit, id) = shared.visit_numbered(fp, if shared.por { asleep } else { 0 });
+                let asleep = if self.shared.por { asleep } else { 0 };
+                let (visit, id) = self.shared.visit_numbered(fp, asleep);
                 key = Some(union::Key { fp, id });
-                if shared.numbers {
+                if self.shared.numbers {
                     self.log_arrival(union::Key { fp, id });
                 }
                 visit
             } else {
                 // With --fewest-preemptions going on with the task that ran last is
                 // free, so that task is part of the key.
-                let (key, cost) = if shared.fewest_preemptions {
+                let (key, cost) = if self.shared.fewest_preemptions {
                     let last = self.branch_at[d].0.map_or(0, |c| c + 1);
                     (hash128(&(fp, last)), self.cost(&self.path_to(d)))
                 } else {
                     (fp, d)
                 };
-                if shared.insert_at(key, cost) {
+                if self.shared.insert_at(key, cost) {
                     Visit::New
                 } else {
                     Visit::Known
@@ -2154,7 +2170,7 @@ impl Dfs {
                     });
                 }
                 self.counts.cut += 1;
-                if shared.snapshots && !shared.all_hangs {
+                if self.shared.snapshots && !self.shared.all_hangs {
                     // Nothing to run the execution to its end for: the next one
                     // is restored (or starts afresh), whatever this one holds.
                     // (Searching on after hangs, it coasts as a replay does: a
@@ -2165,24 +2181,24 @@ impl Dfs {
                 }
                 self.coasting = true;
                 self.coast_last = ids[0];
-                Store::cut(!shared.check_cut_ends);
+                Store::cut(!self.shared.check_cut_ends);
                 // A branching point: on the path, like the coasting ones after it.
                 PATH.with(|p| p.borrow_mut().push(ids[0]));
                 return Some(ids[0]);
             }
         }
-        if shared.stopping() {
+        if self.shared.stopping() {
             return self.abandon();
         }
         // With snapshots, a copy of the execution where the search comes back
         // (options left) stands for the saved hashes a replay needs.
-        let snapshot = (shared.snapshots && arena::armed() && options.len() > 1)
+        let snapshot = (self.shared.snapshots && arena::armed() && options.len() > 1)
             .then(|| Box::new(runtime::snapshot(&[crate::check::trace::buffer_region()])));
         let level = Level {
             end: options.len(),
             options,
             pos: 0,
-            hashes: (shared.caching && snapshot.is_none()).then(Store::hashes),
+            hashes: (self.shared.caching && snapshot.is_none()).then(Store::hashes),
             snapshot,
             cycle,
             sleep,
@@ -2191,7 +2207,7 @@ impl Dfs {
         };
         let t = level.options[0];
         self.levels.push(level);
-        if shared.hungry() {
+        if self.shared.hungry() {
             self.donate();
         }
         self.chosen_level = Some(d);
@@ -2221,9 +2237,33 @@ impl Scheduler for Dfs {
     }
 }
 
+/// What a worker keeps from one subtree's search to the next.
+#[derive(Default)]
+struct Carry {
+    /// The part of the state graph it recorded (the union cycle search): one
+    /// graph over all its subtrees, merged into the union once, when the worker
+    /// is done (a graph numbered by the visited set spans every number found so
+    /// far: one per subtree would be allocated and merged per subtree).
+    log: Option<union::Graph>,
+}
+
+impl Carry {
+    /// The worker is done: its part of the graph joins the union.
+    fn finish(self, shared: &Shared) {
+        if let Some(log) = self.log {
+            shared.graph.lock().merge(log);
+        }
+    }
+}
+
 /// Searches the subtree below `prefix` (or replays it).
-fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body) {
+fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body, carry: &mut Carry) {
     let mut dfs = Dfs::new(shared.clone(), body.clone(), prefix, replay);
+    if dfs.log.is_some() {
+        if let Some(log) = carry.log.take() {
+            dfs.log = Some(log);
+        }
+    }
     // Armed from the second execution on (`Dfs::new_execution`).
     let snapshots = shared.snapshots && !replay;
     let b = body.clone();
@@ -2251,9 +2291,7 @@ fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body) {
         shared.stop.store(true, Ordering::Relaxed);
     }
     dfs.counts.flush(shared);
-    if let Some(log) = dfs.log.take() {
-        shared.graph.lock().merge(log);
-    }
+    carry.log = dfs.log.take();
     Store::end();
     if snapshots {
         crate::check::trace::forget_buffer();
@@ -2355,10 +2393,12 @@ impl Checker for StatefulChecker {
         let worker = |shared: &Arc<Shared>, body: &Body| {
             let cpu = super::stats::thread_cpu_seconds();
             let mut finished = false;
+            let mut carry = Carry { log: None };
             while let Some(item) = shared.take(finished) {
-                search(shared, &item, replay, body);
+                search(shared, &item, replay, body, &mut carry);
                 finished = true;
             }
+            carry.finish(shared);
             shared.worker_cpu(super::stats::thread_cpu_seconds() - cpu);
         };
         if replay {
@@ -2430,7 +2470,7 @@ impl Checker for StatefulChecker {
             // Rerun the shortest failing path so that the recorder holds its trace.
             if !replay {
                 let again = Arc::new(Shared::replay_of(&shared));
-                search(&again, &path, true, &body.recount());
+                search(&again, &path, true, &body.recount(), &mut Carry::default());
             }
             exploration.stop = Some(Stop::Deadlock(if self.fewest_preemptions {
                 // The deadlock's own line, then what the path costs.
@@ -2472,7 +2512,7 @@ impl StatefulChecker {
             fewest_preemptions: true,
             ..Shared::replay_of(shared)
         });
-        search(&again, path, true, &body.recount());
+        search(&again, path, true, &body.recount(), &mut Carry::default());
         let hangs = again.hangs.lock();
         match hangs.shortest {
             Some(_) => hangs.shortest_cost,
@@ -2535,7 +2575,9 @@ impl Shared {
     ) -> Shared {
         Shared {
             fewest_preemptions: false,
-            visited: (0..64).map(|_| Mutex::default()).collect(),
+            visited: (0..64)
+                .map(|_| CachePadded::new(Mutex::default()))
+                .collect(),
             numbers: false,
             first_state: 0,
             por: false,
@@ -3027,6 +3069,42 @@ mod cycles {
                 assert_eq!(&g.1, edges, "{name}: {run:?}");
             }
         }
+    }
+
+    /// A worker records one graph over all the subtrees it searches, and it joins
+    /// the union once, when the worker is done ([`Carry`]): a graph per subtree,
+    /// numbered by the visited set, was allocated over every number found so far
+    /// and merged into the union subtree by subtree.
+    #[test]
+    fn a_workers_subtrees_add_to_one_graph_that_joins_the_union_once() {
+        let mut shared = Shared::new(Arc::default(), 100_000, 2, Shard::default(), 0, true, false);
+        shared.union_cycles = true;
+        shared.numbers = true;
+        let shared = Arc::new(shared);
+        let body = ping_pong(true);
+        let mut carry = Carry::default();
+        let union_states = |s: &Shared| s.graph.lock().by_fingerprint().0.len();
+        search(&shared, &[], false, &body, &mut carry);
+        let first = carry
+            .log
+            .as_ref()
+            .expect("a recorded graph")
+            .by_fingerprint();
+        assert!(first.0.len() > 5, "{first:?}");
+        assert_eq!(union_states(&shared), 0, "merged before the worker is done");
+        // A second subtree (here the whole tree again: every state known) adds its
+        // edges to the same graph.
+        search(&shared, &[], false, &body, &mut carry);
+        let both = carry
+            .log
+            .as_ref()
+            .expect("still one graph")
+            .by_fingerprint();
+        assert_eq!(both.0, first.0);
+        assert!(both.1.is_superset(&first.1));
+        assert_eq!(union_states(&shared), 0);
+        carry.finish(&shared);
+        assert_eq!(shared.graph.lock().by_fingerprint(), both);
     }
 
     /// The union search is what finds a livelock with two jobs: without it (the
