@@ -1194,6 +1194,17 @@ impl Shared {
         visited.get(&fp).map(|&(_, id)| id)
     }
 
+    /// Every visited state with its number, where the set numbers them (the
+    /// union graph's names for its states: [`union::Graph::name_states`]).
+    fn numbered_fingerprints(&self) -> Vec<(u128, u32)> {
+        if !self.numbers {
+            return Vec::new();
+        }
+        (self.visited.iter())
+            .flat_map(|v| v.lock().iter().map(|(&fp, &(_, id))| (fp, id)).collect::<Vec<_>>())
+            .collect()
+    }
+
     /// The wrapping sum of every visited state's fingerprint: equal sets of
     /// states have equal digests.
     fn digest(&self) -> u128 {
@@ -2558,8 +2569,12 @@ impl StatefulChecker {
             }
         };
         #[cfg(test)]
-        union::JUDGED.with(|j| *j.borrow_mut() = graph.as_ref().map(union::Graph::by_fingerprint));
-        graph.and_then(|g| g.livelock())
+        let graph = graph.map(|mut g| {
+            g.name_states(shared.numbered_fingerprints());
+            union::JUDGED.with(|j| *j.borrow_mut() = Some(g.by_fingerprint()));
+            g
+        });
+        graph.and_then(|g| g.livelock(|| shared.numbered_fingerprints()))
     }
 }
 
@@ -3084,27 +3099,26 @@ mod cycles {
         let body = ping_pong(true);
         let mut carry = Carry::default();
         let union_states = |s: &Shared| s.graph.lock().by_fingerprint().0.len();
+        let named = |carry: &mut Carry| {
+            let log = carry.log.as_mut().expect("a recorded graph");
+            log.name_states(shared.numbered_fingerprints());
+            log.by_fingerprint()
+        };
         search(&shared, &[], false, &body, &mut carry);
-        let first = carry
-            .log
-            .as_ref()
-            .expect("a recorded graph")
-            .by_fingerprint();
+        let first = named(&mut carry);
         assert!(first.0.len() > 5, "{first:?}");
         assert_eq!(union_states(&shared), 0, "merged before the worker is done");
         // A second subtree (here the whole tree again: every state known) adds its
         // edges to the same graph.
         search(&shared, &[], false, &body, &mut carry);
-        let both = carry
-            .log
-            .as_ref()
-            .expect("still one graph")
-            .by_fingerprint();
+        let both = named(&mut carry);
         assert_eq!(both.0, first.0);
         assert!(both.1.is_superset(&first.1));
         assert_eq!(union_states(&shared), 0);
         carry.finish(&shared);
-        assert_eq!(shared.graph.lock().by_fingerprint(), both);
+        let mut union = std::mem::take(&mut *shared.graph.lock());
+        union.name_states(shared.numbered_fingerprints());
+        assert_eq!(union.by_fingerprint(), both);
     }
 
     /// The union search is what finds a livelock with two jobs: without it (the

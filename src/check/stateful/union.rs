@@ -140,7 +140,10 @@ impl Key {
 #[derive(Debug, Default)]
 pub(super) struct Graph {
     root: Option<u32>,
-    /// By state number: its fingerprint, and what the check needs of it.
+    /// By state number: its fingerprint, and what the check needs of it. (A graph
+    /// numbered by the visited set learns its fingerprints only when a lasso or a
+    /// test needs them, [`Graph::name_states`]: recording one at every edge cost a
+    /// write into an array as long as the search's states, per worker.)
     fps: Vec<u128>,
     nodes: Vec<Node>,
     /// The number of each fingerprint (hashed by its high half, as the visited set
@@ -190,9 +193,7 @@ impl Graph {
             let i = id as usize;
             if i >= self.nodes.len() {
                 self.nodes.resize(i + 1, Node::default());
-                self.fps.resize(i + 1, 0);
             }
-            self.fps[i] = fp;
             return id;
         }
         if let Some((last, id)) = self.last {
@@ -215,6 +216,21 @@ impl Graph {
             self.nodes.push(Node::default());
         }
         id
+    }
+
+    /// Names the states of a graph numbered by the visited set: `fps` holds the
+    /// set's states as (fingerprint, number); those this graph never met are left
+    /// out. (A graph that numbers its states itself has their names already.)
+    pub(super) fn name_states(&mut self, fps: impl IntoIterator<Item = (u128, u32)>) {
+        if self.numbered != Some(true) {
+            return;
+        }
+        self.fps = vec![0; self.nodes.len()];
+        for (fp, id) in fps {
+            if let Some(slot) = self.fps.get_mut(id as usize) {
+                *slot = fp;
+            }
+        }
     }
 
     /// The first branching point of every execution.
@@ -290,21 +306,11 @@ impl Graph {
             let mut other = other;
             if other.nodes.len() > self.nodes.len() {
                 std::mem::swap(&mut self.nodes, &mut other.nodes);
-                std::mem::swap(&mut self.fps, &mut other.fps);
             }
             if other.steps.len() > self.steps.len() {
                 std::mem::swap(&mut self.steps, &mut other.steps);
             }
-            if let Some(last) = other.nodes.len().checked_sub(1) {
-                self.id(Key {
-                    fp: other.fps[last],
-                    id: Some(last as u32),
-                });
-            }
             for (i, n) in other.nodes.into_iter().enumerate() {
-                if other.fps[i] != 0 {
-                    self.fps[i] = other.fps[i];
-                }
                 if n.reached {
                     self.reach(i, n);
                 }
@@ -431,10 +437,17 @@ impl Graph {
     /// First [`Graph::has_livelock`] (no sorting); only if it finds one, the lasso in
     /// a fixed order ([`Graph::lasso`]: consumes the graph, its edges renumbered and
     /// sorted in place, with 4 bytes a state for the renumbering).
-    pub(super) fn livelock(self) -> Option<(Vec<usize>, String)> {
+    /// `names` gives the visited set's states as (fingerprint, number), for a
+    /// graph numbered by it ([`Graph::name_states`]); asked for only when there is
+    /// a lasso to name.
+    pub(super) fn livelock(
+        mut self,
+        names: impl FnOnce() -> Vec<(u128, u32)>,
+    ) -> Option<(Vec<usize>, String)> {
         if !self.has_livelock() {
             return None;
         }
+        self.name_states(names());
         self.lasso()
     }
 
@@ -447,15 +460,17 @@ impl Graph {
     /// done; only a graph with one pays for the fixed order too.
     fn has_livelock(&self) -> bool {
         let n = self.nodes.len();
-        let start = starts(n, &self.steps);
-        let mut next = start.clone();
+        let mut start = starts(n, &self.steps);
         let mut targets = vec![END; self.steps.len()];
+        // Each source's start is its cursor; filled, every cursor stands at the
+        // next source's start, and the starts move up one place.
         for a in &self.steps {
-            let slot = &mut next[a.from as usize];
+            let slot = &mut start[a.from as usize];
             targets[*slot] = a.to;
             *slot += 1;
         }
-        drop(next);
+        start.copy_within(0..n, 1);
+        start[0] = 0;
         let comp = components(n, &start, |i| {
             (targets[i] != END).then_some(targets[i] as usize)
         });
@@ -811,12 +826,12 @@ mod tests {
         let mut ba = Graph::default();
         ba.merge(b);
         ba.merge(a);
-        let one = ab.livelock().expect("a livelock");
-        assert_eq!(ba.livelock(), Some(one.clone()));
+        let one = ab.livelock(Vec::new).expect("a livelock");
+        assert_eq!(ba.livelock(Vec::new), Some(one.clone()));
         assert_eq!(one.0, vec![1, 1, 1]);
         assert!(one.1.contains("t1") && !one.1.contains("t0"), "{}", one.1);
         let (a, _) = parts();
-        assert_eq!(a.livelock(), None);
+        assert_eq!(a.livelock(Vec::new), None);
 
         let (a, b) = parts();
         let mut ab = Graph::default();
@@ -825,7 +840,7 @@ mod tests {
         let path = std::env::temp_dir().join(format!("daxlock-graph-{}", std::process::id()));
         ab.write(&path).unwrap();
         let read = Graph::read(&path).unwrap();
-        assert_eq!(read.livelock(), Some(one));
+        assert_eq!(read.livelock(Vec::new), Some(one));
         // A damaged file is refused, not misread.
         let mut bytes = std::fs::read(&path).unwrap();
         bytes.truncate(bytes.len() - 3);
