@@ -134,9 +134,10 @@ impl Key {
 /// The part of the state graph one search recorded. States are numbered in the
 /// order this graph first met them (a fingerprint is kept once, and an edge holds
 /// two 32-bit numbers instead of two fingerprints: 32 bytes an edge), or, where the
-/// visited set numbers them ([`Key`]), by that number: then no map is kept, the
-/// states' figures are at their numbers and parts merge without renumbering (one
-/// hash lookup an edge less for every worker, and none when they merge).
+/// visited set numbers them ([`Key`]), by that number: then no map is kept, parts
+/// merge without renumbering (one hash lookup an edge less for every worker, and
+/// none when they merge), and the states' figures go to their numbers only when
+/// the graph is judged.
 #[derive(Debug, Default)]
 pub(super) struct Graph {
     root: Option<u32>,
@@ -153,6 +154,13 @@ pub(super) struct Graph {
     /// state just recorded or the previous edge's target, found here without the map.
     last: Option<(u128, u32)>,
     steps: Vec<Arc>,
+    /// Numbered by the visited set: the states this graph reached, with their
+    /// figures, in the order it reached them, and one more than the largest number
+    /// it met; `nodes` is made from them when the graph is judged or named
+    /// ([`Graph::settle`]), so that a worker's part holds its own states only, not
+    /// an array as long as every worker's.
+    reached: Vec<(u32, Node)>,
+    span: u32,
     /// Numbered by the visited set (every [`Key`] so far had a number), or by this
     /// graph (none had); None while empty. A graph never mixes the two.
     numbered: Option<bool>,
@@ -190,10 +198,7 @@ impl Graph {
         let fp = key.fp;
         if let Some(id) = key.id {
             assert!(id < END, "the union graph holds under 2^32 states");
-            let i = id as usize;
-            if i >= self.nodes.len() {
-                self.nodes.resize(i + 1, Node::default());
-            }
+            self.span = self.span.max(id + 1);
             return id;
         }
         if let Some((last, id)) = self.last {
@@ -225,6 +230,7 @@ impl Graph {
         if self.numbered != Some(true) {
             return;
         }
+        self.settle();
         self.fps = vec![0; self.nodes.len()];
         for (fp, id) in fps {
             if let Some(slot) = self.fps.get_mut(id as usize) {
@@ -242,17 +248,32 @@ impl Graph {
     /// A state this search reached first: its tasks `all`, of which `done` finished
     /// and `runnable` may run; `pruned` when a task asleep there was not expanded.
     pub(super) fn state(&mut self, key: Key, all: u64, done: u64, runnable: u64, pruned: bool) {
-        let id = self.id(key) as usize;
-        self.reach(
-            id,
-            Node {
-                all,
-                live: all & !done,
-                disabled: all & !runnable,
-                pruned,
-                reached: true,
-            },
-        );
+        let id = self.id(key);
+        let node = Node {
+            all,
+            live: all & !done,
+            disabled: all & !runnable,
+            pruned,
+            reached: true,
+        };
+        if key.id.is_some() {
+            self.reached.push((id, node));
+        } else {
+            self.reach(id as usize, node);
+        }
+    }
+
+    /// A graph numbered by the visited set: its states' figures at their numbers
+    /// (see [`Graph::reached`]).
+    fn settle(&mut self) {
+        if self.numbered != Some(true) {
+            return;
+        }
+        let span = (self.span as usize).max(self.nodes.len());
+        self.nodes.resize(span, Node::default());
+        for (id, node) in std::mem::take(&mut self.reached) {
+            self.reach(id as usize, node);
+        }
     }
 
     /// Records what a search found of state `id` (the first search's figures; a
@@ -310,11 +331,16 @@ impl Graph {
             if other.steps.len() > self.steps.len() {
                 std::mem::swap(&mut self.steps, &mut other.steps);
             }
+            if other.reached.len() > self.reached.len() {
+                std::mem::swap(&mut self.reached, &mut other.reached);
+            }
             for (i, n) in other.nodes.into_iter().enumerate() {
                 if n.reached {
                     self.reach(i, n);
                 }
             }
+            self.reached.extend(other.reached);
+            self.span = self.span.max(other.span);
             self.root = self.root.or(other.root);
             self.steps.extend(other.steps);
             if other.names.len() > self.names.len() {
@@ -342,6 +368,8 @@ impl Graph {
 
     /// Writes the graph to `path` (a process's part, for the one that judges).
     pub(super) fn write(&self, path: &Path) -> std::io::Result<()> {
+        // Processes number their graphs themselves (the shared set numbers none).
+        debug_assert!(self.numbered != Some(true), "a numbered graph is not written");
         let mut w = BufWriter::new(std::fs::File::create(path)?);
         w.write_all(MAGIC)?;
         w.write_all(&self.root.map_or(END, |r| r).to_le_bytes())?;
@@ -444,6 +472,7 @@ impl Graph {
         mut self,
         names: impl FnOnce() -> Vec<(u128, u32)>,
     ) -> Option<(Vec<usize>, String)> {
+        self.settle();
         if !self.has_livelock() {
             return None;
         }
