@@ -1201,7 +1201,12 @@ impl Shared {
             return Vec::new();
         }
         (self.visited.iter())
-            .flat_map(|v| v.lock().iter().map(|(&fp, &(_, id))| (fp, id)).collect::<Vec<_>>())
+            .flat_map(|v| {
+                v.lock()
+                    .iter()
+                    .map(|(&fp, &(_, id))| (fp, id))
+                    .collect::<Vec<_>>()
+            })
             .collect()
     }
 

@@ -369,7 +369,10 @@ impl Graph {
     /// Writes the graph to `path` (a process's part, for the one that judges).
     pub(super) fn write(&self, path: &Path) -> std::io::Result<()> {
         // Processes number their graphs themselves (the shared set numbers none).
-        debug_assert!(self.numbered != Some(true), "a numbered graph is not written");
+        debug_assert!(
+            self.numbered != Some(true),
+            "a numbered graph is not written"
+        );
         let mut w = BufWriter::new(std::fs::File::create(path)?);
         w.write_all(MAGIC)?;
         w.write_all(&self.root.map_or(END, |r| r).to_le_bytes())?;
