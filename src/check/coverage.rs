@@ -11,6 +11,7 @@ use crate::dax::{Branch, BranchSet};
 use serde::de::{Deserialize, Deserializer, Error as _};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Executions that visited each branch, over one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,43 @@ impl Coverage {
     /// Every branch with its count, in [`Branch::ALL`] order.
     pub fn iter(&self) -> impl Iterator<Item = (Branch, usize)> + '_ {
         Branch::ALL.into_iter().map(|b| (b, self.get(b)))
+    }
+}
+
+/// One OS thread's branch counts, read by others once it is done: atomics that only
+/// their thread writes (a load and a store each, no read-modify-write: nobody else
+/// writes them), so that counting costs what a plain [`Coverage::add`] does, and
+/// the counts can be taken from another thread once this one is joined or idle.
+#[derive(Debug)]
+pub struct ThreadCoverage {
+    counts: [AtomicUsize; Branch::COUNT],
+}
+
+impl Default for ThreadCoverage {
+    fn default() -> Self {
+        ThreadCoverage {
+            counts: std::array::from_fn(|_| AtomicUsize::new(0)),
+        }
+    }
+}
+
+impl ThreadCoverage {
+    /// Counts one execution that visited `visited`; only this value's own thread
+    /// calls this.
+    pub fn add(&self, visited: BranchSet) {
+        let mut bits = visited.bits();
+        while bits != 0 {
+            let c = &self.counts[bits.trailing_zeros() as usize];
+            c.store(c.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            bits &= bits - 1;
+        }
+    }
+
+    /// The counts so far, as a [`Coverage`].
+    pub fn counted(&self) -> Coverage {
+        Coverage {
+            counts: std::array::from_fn(|i| self.counts[i].load(Ordering::Acquire)),
+        }
     }
 }
 

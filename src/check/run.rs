@@ -344,7 +344,7 @@ struct ExecutionBody<B: Backend> {
 }
 
 /// One OS thread's part of an [`ExecutionBody`]'s branch counts.
-type CoveragePart = Arc<Mutex<super::coverage::Coverage>>;
+type CoveragePart = Arc<super::coverage::ThreadCoverage>;
 
 thread_local! {
     /// This OS thread's part of an [`ExecutionBody`]'s branch counts: the body's
@@ -412,12 +412,12 @@ impl<B: Backend> ExecutionBody<B> {
             if p.as_ref().is_none_or(|(id, _)| *id != self.id) {
                 // Made outside the stateful checker's arena: it outlives the
                 // execution.
-                let part = arena::outside(|| Arc::new(Mutex::new(Default::default())));
+                let part: CoveragePart = arena::outside(|| Arc::new(Default::default()));
                 self.parts.lock().push(part.clone());
                 *p = Some((self.id, part));
             }
             if let Some((_, part)) = p.as_ref() {
-                part.lock().add(visited);
+                part.add(visited);
             }
         });
     }
@@ -427,7 +427,8 @@ impl<B: Backend> ExecutionBody<B> {
     fn take_collector(&self) -> Collector {
         let mut c = std::mem::take(&mut *self.collector.lock());
         for part in std::mem::take(&mut *self.parts.lock()) {
-            c.coverage.merge(&part.lock());
+            // Every thread that counted is done (its checker's exploration is).
+            c.coverage.merge(&part.counted());
         }
         c
     }
