@@ -444,15 +444,20 @@ pub fn output_and_cpu(
     if pid < 0 {
         return Err(std::io::Error::last_os_error());
     }
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     Ok((
         std::process::Output {
             status: std::process::ExitStatus::from_raw(status),
             stdout: out,
             stderr: err,
         },
-        secs(usage.ru_utime) + secs(usage.ru_stime),
+        cpu_seconds(&usage),
     ))
+}
+
+/// The user and system CPU seconds of a resource usage.
+fn cpu_seconds(usage: &libc::rusage) -> f64 {
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 /// The CPU seconds (user and system) this process has run, all its threads
@@ -462,8 +467,7 @@ pub fn process_cpu_seconds() -> f64 {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: fills our own rusage; RUSAGE_SELF cannot fail.
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    secs(usage.ru_utime) + secs(usage.ru_stime)
+    cpu_seconds(&usage)
 }
 
 /// How `daxlock run --check-cpu` starts the line of a check's CPU seconds

@@ -1520,7 +1520,6 @@ mod tests {
         assert_eq!(checked, 14);
     }
 
-    /// `--bug` takes names and variant names; repeated, they add up.
     /// A stateful search's progress thread starts only once the search has run
     /// for its time (the least of a second and the interval), where the search
     /// publishes its counts: none before, one after, stopped and joined at the
@@ -1560,6 +1559,7 @@ mod tests {
         assert!(slot.lock().is_none(), "a thread started after the drop");
     }
 
+    /// `--bug` takes names and variant names; repeated, they add up.
     #[test]
     fn bug_flags_add_up() {
         let names = |v: &[&str]| variant_bugs(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());

@@ -30,12 +30,8 @@ impl Default for Coverage {
 impl Coverage {
     /// Counts one execution that visited `visited`.
     pub fn add(&mut self, visited: BranchSet) {
-        // The set's bits, lowest first (bit `i` is the branch of index `i`): an
-        // execution visits a few of the branches, and this runs per execution.
-        let mut bits = visited.bits();
-        while bits != 0 {
-            self.counts[bits.trailing_zeros() as usize] += 1;
-            bits &= bits - 1;
+        for i in indices(visited) {
+            self.counts[i] += 1;
         }
     }
 
@@ -65,6 +61,20 @@ impl Coverage {
     }
 }
 
+/// The indices of the branches in `visited`, lowest first (bit `i` is the branch
+/// of index `i`): an execution visits a few of the branches, and this runs per
+/// execution.
+fn indices(visited: BranchSet) -> impl Iterator<Item = usize> {
+    let mut bits = visited.bits();
+    std::iter::from_fn(move || {
+        (bits != 0).then(|| {
+            let i = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            i
+        })
+    })
+}
+
 /// One OS thread's branch counts, read by others once it is done: atomics that only
 /// their thread writes (a load and a store each, no read-modify-write: nobody else
 /// writes them), so that counting costs what a plain [`Coverage::add`] does, and
@@ -86,11 +96,9 @@ impl ThreadCoverage {
     /// Counts one execution that visited `visited`; only this value's own thread
     /// calls this.
     pub fn add(&self, visited: BranchSet) {
-        let mut bits = visited.bits();
-        while bits != 0 {
-            let c = &self.counts[bits.trailing_zeros() as usize];
+        for i in indices(visited) {
+            let c = &self.counts[i];
             c.store(c.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-            bits &= bits - 1;
         }
     }
 

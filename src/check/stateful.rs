@@ -2276,10 +2276,8 @@ impl Carry {
 /// Searches the subtree below `prefix` (or replays it).
 fn search(shared: &Arc<Shared>, prefix: &[usize], replay: bool, body: &Body, carry: &mut Carry) {
     let mut dfs = Dfs::new(shared.clone(), body.clone(), prefix, replay);
-    if dfs.log.is_some() {
-        if let Some(log) = carry.log.take() {
-            dfs.log = Some(log);
-        }
+    if dfs.log.is_some() && carry.log.is_some() {
+        dfs.log = carry.log.take();
     }
     // Armed from the second execution on (`Dfs::new_execution`).
     let snapshots = shared.snapshots && !replay;
@@ -2410,7 +2408,7 @@ impl Checker for StatefulChecker {
         let worker = |shared: &Arc<Shared>, body: &Body| {
             let cpu = super::stats::thread_cpu_seconds();
             let mut finished = false;
-            let mut carry = Carry { log: None };
+            let mut carry = Carry::default();
             while let Some(item) = shared.take(finished) {
                 search(shared, &item, replay, body, &mut carry);
                 finished = true;

@@ -18,10 +18,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 /// The name of a kernel WARN condition's event.
 const WARN: &str = "warn";
-use tracing_subscriber::{EnvFilter, Layer};
 
 /// One protocol event as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
